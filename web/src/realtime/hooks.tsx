@@ -1,0 +1,65 @@
+import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import type { ConnectionState, RealtimeClient, RealtimeEvents } from './RealtimeClient';
+import type { OutboxItem } from './outbox';
+
+const RealtimeContext = createContext<RealtimeClient | null>(null);
+
+export function RealtimeProvider({ client, children }: { client: RealtimeClient | null; children: ReactNode }) {
+  return <RealtimeContext.Provider value={client}>{children}</RealtimeContext.Provider>;
+}
+
+/** The realtime client of the signed-in user, or null when signed out. */
+export function useRealtime(): RealtimeClient | null {
+  return useContext(RealtimeContext);
+}
+
+/** Subscribes to one realtime event for the component's lifetime; the latest handler is used. */
+export function useRealtimeEvent<K extends keyof RealtimeEvents>(
+  event: K,
+  handler: (payload: RealtimeEvents[K]) => void,
+): void {
+  const client = useRealtime();
+  const ref = useRef(handler);
+  useEffect(() => {
+    ref.current = handler;
+  });
+  useEffect(() => {
+    if (!client) return undefined;
+    return client.events.on(event, (payload) => ref.current(payload));
+  }, [client, event]);
+}
+
+export function useConnectionState(): ConnectionState {
+  const client = useRealtime();
+  return useSyncExternalStore(
+    (notify) => (client ? client.events.on('connection', notify) : () => undefined),
+    () => client?.connection ?? 'idle',
+  );
+}
+
+const EMPTY: readonly OutboxItem[] = [];
+
+/** Unsent messages of one room (or all rooms), kept current. */
+export function useOutbox(roomId?: string): readonly OutboxItem[] {
+  const client = useRealtime();
+  const all = useSyncExternalStore(
+    (notify) => (client ? client.events.on('outbox', notify) : () => undefined),
+    () => client?.pending() ?? EMPTY,
+  );
+  return useMemo(() => (roomId ? all.filter((i) => i.roomId === roomId) : all), [all, roomId]);
+}
+
+/** True after the socket has been away for a moment (avoids flashing on quick reconnects). */
+export function useOffline(graceMs = 800): boolean {
+  const state = useConnectionState();
+  const [offline, setOffline] = useState(false);
+  useEffect(() => {
+    if (state !== 'disconnected') {
+      setOffline(false);
+      return undefined;
+    }
+    const t = setTimeout(() => setOffline(true), graceMs);
+    return () => clearTimeout(t);
+  }, [state, graceMs]);
+  return offline;
+}

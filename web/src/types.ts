@@ -1,0 +1,291 @@
+// Shapes from docs/api.md (the contract shared with the server). Keep in sync by hand.
+
+export type Role = 'admin' | 'staff' | 'customer' | 'observer';
+export type RoomRole = 'member' | 'moderator' | 'owner';
+export type RoomKind = 'public' | 'private' | 'dm' | 'ticket';
+export type TicketStatus = 'open' | 'pending' | 'resolved' | 'closed';
+export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+
+export const DEFAULT_DEPARTMENTS = ['engineering', 'billing', 'product', 'support', 'general'] as const;
+export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'pending', 'resolved', 'closed'];
+export const TICKET_PRIORITIES: readonly TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
+export const ROLES: readonly Role[] = ['admin', 'staff', 'customer', 'observer'];
+
+export interface User {
+  id: string;
+  /** Omitted where the viewer may not see it. */
+  email?: string;
+  name: string;
+  role: Role;
+  department: string | null;
+  createdAt: string;
+}
+
+export interface Room {
+  id: string;
+  slug: string;
+  title: string;
+  description: string | null;
+  kind: RoomKind;
+  department: string | null;
+  tags: string[];
+  lastSeq: number;
+  lastMessageAt: string | null;
+  createdAt: string;
+  /** null when the viewer is not a member. */
+  myRole: RoomRole | null;
+  unread: number;
+  lastReadSeq: number;
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+export interface MessageAuthor {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface Message {
+  id: string;
+  roomId: string;
+  seq: number;
+  clientId: string | null;
+  author: MessageAuthor;
+  /** null once deleted. */
+  body: string | null;
+  parentId: string | null;
+  replyCount: number;
+  reactions: Reaction[];
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface Member {
+  user: User;
+  role: RoomRole;
+  joinedAt: string;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+  online: boolean;
+}
+
+export interface Ticket {
+  /** Equal to the ticket room's id. */
+  id: string;
+  subject: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  department: string | null;
+  requester: User;
+  assignee: User | null;
+  createdAt: string;
+  updatedAt: string;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  lastSeq: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | number | null;
+}
+
+export interface DemoAccount {
+  email: string;
+  password: string;
+  name: string;
+  role: Role;
+}
+
+export interface PublicConfig {
+  version: string;
+  environment: string;
+  /** `closed`, `open` or `domain:example.com`. */
+  registrationMode: string;
+  demo: boolean;
+  demoAccounts: DemoAccount[];
+  sentryDsn: string | null;
+  editWindowSecs: number;
+  /** Optional: the server's configured department list; the client falls back to the defaults. */
+  departments?: string[];
+}
+
+export interface AuthResult {
+  user: User;
+  token: string;
+}
+
+export interface LinkResult {
+  user: User;
+  token: string;
+  ticketId: string;
+}
+
+export interface SupportTicketResult {
+  ticketId: string;
+  followUrl: string;
+  token: string;
+}
+
+export interface ThreadResult {
+  root: Message;
+  replies: Message[];
+}
+
+export interface SnippetSegment {
+  text: string;
+  match: boolean;
+}
+
+export interface SearchHit {
+  message: Message;
+  room: Pick<Room, 'id' | 'slug' | 'title' | 'kind'>;
+  snippet: SnippetSegment[];
+}
+
+export interface Escalation {
+  escalate: boolean;
+  severity: string;
+  department: string | null;
+  reason: string;
+}
+
+export interface Insights {
+  summary: string;
+  problem: string;
+  urgency: string;
+  sentiment: string;
+  topic: string;
+  suggestions: string[];
+  escalation: Escalation;
+  coveredSeq: number;
+  provider: string;
+  updatedAt: string;
+}
+
+export interface AssistantState {
+  insights: Insights | null;
+  newerMessages: number;
+}
+
+export interface BanInfo {
+  reason: string;
+  bannedAt?: string;
+  expiresAt: string | null;
+}
+
+/** Admin user rows; `ban` is optional: when the server omits it the UI offers both ban and unban. */
+export interface AdminUser extends User {
+  ban?: BanInfo | null;
+  lastSeenAt?: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  metadata: unknown;
+  ip: string | null;
+  requestId: string | null;
+}
+
+export interface TelemetryPoint {
+  minute: string;
+  requests: number;
+  errors5xx: number;
+  p50Ms: number;
+  p95Ms: number;
+  sockets: number;
+  messages: number;
+  deliveryFailures: number;
+  rttP50Ms: number;
+  rttP95Ms: number;
+}
+
+export interface Telemetry {
+  series: TelemetryPoint[];
+  topRooms: { roomId: string; title: string; messages: number }[];
+}
+
+export interface StaffAnalytics {
+  staff: {
+    user: User;
+    open: number;
+    pending: number;
+    resolved30d: number;
+    medianFirstResponseSecs: number | null;
+    medianResolutionSecs: number | null;
+  }[];
+  departments: { department: string; open: number; pending: number; resolved30d: number }[];
+}
+
+// ---- realtime payloads ----
+
+export interface AckOk<T> {
+  ok: true;
+  data: T;
+}
+export interface AckErr {
+  ok: false;
+  code: string;
+  message: string;
+  retryAfterMs?: number;
+}
+export type Ack<T> = AckOk<T> | AckErr;
+
+export interface SyncCursor {
+  roomId: string;
+  seq: number;
+}
+export interface SyncRoom {
+  roomId: string;
+  messages: Message[];
+  complete: boolean;
+}
+export interface SyncResult {
+  rooms: SyncRoom[];
+}
+
+export interface ReactionUpdate {
+  roomId: string;
+  messageId: string;
+  emoji: string;
+  userId: string;
+  added: boolean;
+  count: number;
+}
+export interface TypingEvent {
+  roomId: string;
+  userId: string;
+  name: string;
+  typing: boolean;
+}
+export interface PresenceEvent {
+  userId: string;
+  online: boolean;
+}
+export interface ReceiptEvent {
+  roomId: string;
+  userId: string;
+  seq: number;
+  kind: 'read' | 'delivered';
+}
+export interface MemberAddedEvent {
+  roomId: string;
+  userId: string;
+  role: RoomRole;
+}
+export interface MemberRemovedEvent {
+  roomId: string;
+  userId: string;
+}

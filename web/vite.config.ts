@@ -11,7 +11,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: 'hidden',
+    // Maps are opt-in (SOURCEMAP=1, e.g. to upload to Sentry): the binary embeds dist/ as is.
+    sourcemap: process.env.SOURCEMAP === '1' ? 'hidden' : false,
     assetsDir: 'assets',
   },
   server: {

@@ -66,7 +66,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   const body = await readJson(res);
   if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
     const error = errorFromBody(res.status, body, requestId);
-    if (res.status === 401 && path !== '/auth/login' && path !== '/auth/me') {
+    if (res.status === 401 && !['/auth/login', '/auth/me', '/auth/logout', '/auth/link'].includes(path)) {
       unauthorizedListeners.forEach((l) => l(error));
     }
     throw error;

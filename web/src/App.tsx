@@ -1,0 +1,228 @@
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { useRealtimeEvent } from './realtime';
+import { useSession, useUser } from './features/auth/session';
+import { Register } from './features/auth/Register';
+import { SignIn } from './features/auth/SignIn';
+import { ChatRoom } from './features/chat/ChatRoom';
+import { DmPicker } from './features/dms/DmPicker';
+import { Discover } from './features/rooms/Discover';
+import { RoomsProvider, useRooms } from './features/rooms/RoomsContext';
+import { Sidebar } from './features/rooms/Sidebar';
+import { SearchPage } from './features/search/SearchPage';
+import { FollowPage } from './features/support/FollowPage';
+import { SupportForm } from './features/support/SupportForm';
+import { CustomerHome } from './features/tickets/CustomerHome';
+import { TicketQueue } from './features/tickets/TicketQueue';
+import { TicketView } from './features/tickets/TicketView';
+import { ErrorBoundary } from './ui/ErrorBoundary';
+import { OfflineBanner } from './ui/OfflineBanner';
+import { Link, matchPath, navigate, useLocation } from './ui/router';
+import { ThemeToggle } from './ui/theme';
+import { useToast } from './ui/toast';
+
+// Admin screens are a separate chunk: most users never load them.
+const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function Screen({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <ErrorBoundary name={name} key={name}>
+      {children}
+    </ErrorBoundary>
+  );
+}
+
+function seqParam(search: URLSearchParams): number | null {
+  const v = Number(search.get('seq'));
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+/** Toasts for messages the server refused for good. */
+function DeliveryNotices() {
+  const toast = useToast();
+  useRealtimeEvent('sendFailed', ({ error }) => toast.error(error, 'A message could not be sent'));
+  return null;
+}
+
+function NotFound() {
+  return (
+    <main className="page" id="main">
+      <h1>Not found</h1>
+      <p>
+        There is nothing here. <Link to="/">Go home</Link>
+      </p>
+    </main>
+  );
+}
+
+function Home() {
+  const me = useUser();
+  const { rooms } = useRooms();
+  const unread = rooms.filter((r) => r.unread > 0);
+  return (
+    <main className="page" id="main" aria-labelledby="home-title">
+      <h1 id="home-title">Welcome, {me.name}</h1>
+      {unread.length > 0 ? (
+        <>
+          <h2>Unread</h2>
+          <ul className="card-list">
+            {unread.map((r) => (
+              <li key={r.id} className="card">
+                <Link to={r.kind === 'ticket' ? `/tickets/${r.id}` : `/rooms/${r.id}`} className="card-link">
+                  <strong>{r.title}</strong> <span className="badge">{r.unread}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="muted">You are all caught up.</p>
+      )}
+      <p className="home-links">
+        <Link to="/discover" className="button">
+          Discover rooms
+        </Link>
+        <Link to="/tickets" className="button">
+          Ticket queue
+        </Link>
+        <Link to="/search" className="button">
+          Search
+        </Link>
+      </p>
+    </main>
+  );
+}
+
+function StaffRoutes() {
+  const me = useUser();
+  const { pathname, search } = useLocation();
+  let m: Record<string, string> | null;
+  if (pathname === '/') return <Screen name="home"><Home /></Screen>;
+  if ((m = matchPath('/rooms/:id', pathname))) {
+    const id = m.id ?? '';
+    return (
+      <Screen name={`room ${id}`}>
+        <ChatRoom key={id} roomId={id} focusSeq={seqParam(search)} />
+      </Screen>
+    );
+  }
+  if (pathname === '/discover') return <Screen name="discover"><Discover /></Screen>;
+  if (pathname === '/dms/new') return <Screen name="direct messages"><DmPicker /></Screen>;
+  if (pathname === '/search') return <Screen name="search"><SearchPage /></Screen>;
+  if (pathname === '/tickets') return <Screen name="tickets"><TicketQueue /></Screen>;
+  if ((m = matchPath('/tickets/:id', pathname))) {
+    const id = m.id ?? '';
+    return (
+      <Screen name={`ticket ${id}`}>
+        <TicketView key={id} ticketId={id} focusSeq={seqParam(search)} />
+      </Screen>
+    );
+  }
+  if (pathname === '/admin' || pathname.startsWith('/admin/')) {
+    if (me.role !== 'admin') return <NotFound />;
+    const tab = pathname.split('/')[2] ?? 'users';
+    return (
+      <Screen name="admin">
+        <Suspense fallback={<main className="page" id="main"><p className="muted">Loading admin…</p></main>}>
+          <AdminPage tab={tab} />
+        </Suspense>
+      </Screen>
+    );
+  }
+  return <NotFound />;
+}
+
+function StaffShell() {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const { pathname } = useLocation();
+  useEffect(() => setMenuOpen(false), [pathname]);
+  return (
+    <RoomsProvider>
+      <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
+        <a href="#main" className="skip-link">
+          Skip to content
+        </a>
+        <header className="mobile-bar">
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={menuOpen ? 'Close menu' : 'Open menu'}
+            aria-expanded={menuOpen}
+            aria-controls="sidebar"
+            onClick={() => setMenuOpen((o) => !o)}
+            data-testid="menu-button"
+          >
+            ☰
+          </button>
+          <Link to="/" className="brand">
+            Switchboard
+          </Link>
+        </header>
+        <div id="sidebar" className="sidebar-wrap">
+          <Sidebar onNavigate={() => setMenuOpen(false)} />
+        </div>
+        {menuOpen && <div className="scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
+        <div className="main-area">
+          <OfflineBanner />
+          <StaffRoutes />
+        </div>
+        <DeliveryNotices />
+      </div>
+    </RoomsProvider>
+  );
+}
+
+function CustomerShell() {
+  const me = useUser();
+  const { signOut } = useSession();
+  const { pathname, search } = useLocation();
+  const m = matchPath('/tickets/:id', pathname);
+  return (
+    <div className="customer-shell">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          Switchboard support
+        </Link>
+        <span className="topbar-spacer" />
+        <span className="muted small">{me.name}</span>
+        <ThemeToggle />
+        <button type="button" className="button small" onClick={() => void signOut()} data-testid="sign-out">
+          Sign out
+        </button>
+      </header>
+      <OfflineBanner />
+      {m ? (
+        <Screen name="ticket">
+          <TicketView key={m.id} ticketId={m.id ?? ''} focusSeq={seqParam(search)} />
+        </Screen>
+      ) : (
+        <Screen name="my tickets">
+          <CustomerHome />
+        </Screen>
+      )}
+      <DeliveryNotices />
+    </div>
+  );
+}
+
+export function App() {
+  const { user } = useSession();
+  const { pathname, href } = useLocation();
+
+  if (pathname === '/support') return <Screen name="support"><SupportForm /></Screen>;
+  if (pathname === '/support/follow') return <Screen name="follow"><FollowPage /></Screen>;
+  if (!user) {
+    if (pathname === '/register') return <Screen name="register"><Register /></Screen>;
+    if (pathname !== '/signin') return <Redirect to={pathname === '/' ? '/signin' : `/signin?next=${encodeURIComponent(href)}`} />;
+    return <Screen name="sign in"><SignIn /></Screen>;
+  }
+  if (pathname === '/signin' || pathname === '/register') return <Redirect to="/" />;
+  return user.role === 'customer' ? <CustomerShell /> : <StaffShell />;
+}

@@ -1,0 +1,147 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api } from '../../api';
+import type { AuditFilters } from '../../api';
+import type { AuditEntry } from '../../types';
+import { formatDateTime } from '../../ui/format';
+import { useToast } from '../../ui/toast';
+
+const EMPTY: AuditFilters = { action: '', actor: '', target: '' };
+
+function metadataText(m: unknown): string {
+  if (m === null || m === undefined) return '';
+  if (typeof m === 'object' && Object.keys(m).length === 0) return '';
+  return JSON.stringify(m);
+}
+
+export function AuditLog() {
+  const toast = useToast();
+  const [draft, setDraft] = useState<AuditFilters>(EMPTY);
+  const [filters, setFilters] = useState<AuditFilters>(EMPTY);
+  const [items, setItems] = useState<AuditEntry[]>([]);
+  const [cursor, setCursor] = useState<string | number | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [downloading, setDownloading] = useState(false);
+
+  const load = useCallback(
+    async (before: string | number | null) => {
+      setLoading(true);
+      try {
+        const page = await api.admin.audit({ ...filters, before });
+        setItems((xs) => (before === null ? page.items : [...xs, ...page.items]));
+        setCursor(page.nextCursor);
+      } catch (err) {
+        toast.error(err, 'Could not load the audit log');
+      } finally {
+        setLoading(false);
+      }
+    },
+    [filters, toast],
+  );
+
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({ ...draft });
+  };
+
+  const download = async () => {
+    setDownloading(true);
+    try {
+      const blob = await api.admin.auditCsv(filters);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      toast.error(err, 'Could not download the CSV');
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  const input = (key: 'action' | 'actor' | 'target', label: string, placeholder: string) => (
+    <div className="field">
+      <label htmlFor={`audit-${key}`}>{label}</label>
+      <input
+        id={`audit-${key}`}
+        value={draft[key] ?? ''}
+        placeholder={placeholder}
+        onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))}
+        data-testid={`audit-${key}`}
+      />
+    </div>
+  );
+
+  return (
+    <section aria-labelledby="audit-title">
+      <header className="page-header">
+        <h2 id="audit-title">Audit log</h2>
+        <button type="button" className="button" onClick={() => void download()} disabled={downloading} data-testid="audit-csv">
+          {downloading ? 'Preparing…' : 'Download CSV'}
+        </button>
+      </header>
+      <form className="filters" onSubmit={apply} aria-label="Filter the audit log">
+        {input('action', 'Action', 'user.ban')}
+        {input('actor', 'Actor', 'email or id')}
+        {input('target', 'Target', 'id')}
+        <div className="field actions">
+          <button type="submit" className="button primary" data-testid="audit-apply">
+            Apply
+          </button>
+        </div>
+      </form>
+      <div className="table-wrap">
+        <table className="data-table" aria-busy={loading}>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Details</th>
+              <th scope="col">IP</th>
+              <th scope="col">Request</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((e) => (
+              <tr key={e.id} data-testid="audit-row">
+                <td className="nowrap">{formatDateTime(e.at)}</td>
+                <td>{e.actorEmail ?? e.actorId ?? 'system'}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>
+                  {e.targetType}
+                  {e.targetId && <span className="muted small"> {e.targetId}</span>}
+                </td>
+                <td className="metadata">{metadataText(e.metadata)}</td>
+                <td>{e.ip ?? ''}</td>
+                <td className="muted small">{e.requestId ?? ''}</td>
+              </tr>
+            ))}
+            {!loading && items.length === 0 && (
+              <tr>
+                <td colSpan={7} className="empty">
+                  No entries.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      {cursor !== null && (
+        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
+          Older entries
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'react';
+import { api, errorMessage } from '../../api';
+import type { StaffAnalytics } from '../../types';
+import { formatDuration } from '../../ui/format';
+import { BarList } from './charts';
+
+export function StaffAnalyticsView() {
+  const [data, setData] = useState<StaffAnalytics | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.admin
+      .staffAnalytics()
+      .then(setData)
+      .catch((err: unknown) => setError(errorMessage(err)));
+  }, []);
+
+  if (error) return <p role="alert" className="form-error">{error}</p>;
+  if (!data) return <p className="muted">Loading…</p>;
+
+  return (
+    <section aria-labelledby="analytics-title">
+      <h2 id="analytics-title">Staff analytics</h2>
+      <div className="table-wrap">
+        <table className="data-table">
+          <caption className="visually-hidden">Per agent</caption>
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Open</th>
+              <th scope="col">Pending</th>
+              <th scope="col">Resolved (30 d)</th>
+              <th scope="col">Median first response</th>
+              <th scope="col">Median resolution</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.staff.map((s) => (
+              <tr key={s.user.id}>
+                <th scope="row">{s.user.name}</th>
+                <td>{s.open}</td>
+                <td>{s.pending}</td>
+                <td>{s.resolved30d}</td>
+                <td>{formatDuration(s.medianFirstResponseSecs)}</td>
+                <td>{formatDuration(s.medianResolutionSecs)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>Departments</h3>
+      <div className="chart-grid-layout">
+        <div className="table-wrap">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Department</th>
+                <th scope="col">Open</th>
+                <th scope="col">Pending</th>
+                <th scope="col">Resolved (30 d)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.departments.map((d) => (
+                <tr key={d.department}>
+                  <th scope="row">{d.department}</th>
+                  <td>{d.open}</td>
+                  <td>{d.pending}</td>
+                  <td>{d.resolved30d}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <BarList title="Open tickets by department" items={data.departments.map((d) => ({ label: d.department, value: d.open }))} />
+      </div>
+    </section>
+  );
+}

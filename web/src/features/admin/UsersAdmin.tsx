@@ -1,0 +1,290 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../api';
+import { ROLES, type AdminUser, type Role } from '../../types';
+import { Dialog } from '../../ui/Dialog';
+import { formatDateTime } from '../../ui/format';
+import { useToast } from '../../ui/toast';
+import { useDebounced } from '../../ui/useDebounced';
+import { useSession, useUser } from '../auth/session';
+
+function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
+  const { departments } = useSession();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('staff');
+  const [department, setDepartment] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const user = await api.admin.createUser({
+        email: email.trim(),
+        name: name.trim(),
+        role,
+        ...(department ? { department } : {}),
+        ...(password ? { password } : {}),
+      });
+      onCreated(user);
+      setEmail('');
+      setName('');
+      setPassword('');
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not create the user' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open={open} title="Create user" onClose={onClose} testId="create-user-dialog">
+      <form className="stack" onSubmit={submit}>
+        <label htmlFor="cu-email">Email</label>
+        <input id="cu-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="create-user-email" />
+        {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
+        <label htmlFor="cu-name">Name</label>
+        <input id="cu-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="create-user-name" />
+        <label htmlFor="cu-role">Role</label>
+        <select id="cu-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="cu-department">Department</label>
+        <select id="cu-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
+          <option value="">None</option>
+          {departments.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="cu-password">Initial password (optional)</label>
+        <input id="cu-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        {error && (
+          <p className="form-error" role="alert">
+            {error.message}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={busy} data-testid="create-user-submit">
+            Create
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function BanDialog({ user, onClose, onBanned }: { user: AdminUser | null; onClose: () => void; onBanned: (u: AdminUser) => void }) {
+  const toast = useToast();
+  const [reason, setReason] = useState('');
+  const [expires, setExpires] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!user) return;
+    setBusy(true);
+    try {
+      const expiresAt = expires ? new Date(expires).toISOString() : undefined;
+      await api.admin.ban(user.id, reason.trim(), expiresAt);
+      onBanned({ ...user, ban: { reason: reason.trim(), expiresAt: expiresAt ?? null } });
+      toast.show(`${user.name} is banned; their sessions were ended.`, 'success');
+      setReason('');
+      setExpires('');
+    } catch (err) {
+      toast.error(err, 'Could not ban the user');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open={user !== null} title={user ? `Ban ${user.name}` : 'Ban'} onClose={onClose} testId="ban-dialog">
+      <form className="stack" onSubmit={submit}>
+        <p>Banning signs them out everywhere and blocks sign-in until the ban ends.</p>
+        <label htmlFor="ban-reason">Reason</label>
+        <textarea id="ban-reason" required rows={2} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="ban-reason" />
+        <label htmlFor="ban-expires">Ends (optional; empty = permanent)</label>
+        <input id="ban-expires" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} data-testid="ban-expires" />
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button danger" disabled={busy || !reason.trim()} data-testid="ban-confirm">
+            Ban user
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+export function UsersAdmin() {
+  const me = useUser();
+  const { departments } = useSession();
+  const toast = useToast();
+  const [q, setQ] = useState('');
+  const dq = useDebounced(q, 250);
+  const [users, setUsers] = useState<AdminUser[]>([]);
+  const [cursor, setCursor] = useState<string | number | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [creating, setCreating] = useState(false);
+  const [banning, setBanning] = useState<AdminUser | null>(null);
+
+  const load = useCallback(
+    async (from: string | number | null) => {
+      setLoading(true);
+      try {
+        const page = await api.admin.users(dq, from);
+        setUsers((us) => (from === null ? page.items : [...us, ...page.items]));
+        setCursor(page.nextCursor);
+      } catch (err) {
+        toast.error(err, 'Could not load users');
+      } finally {
+        setLoading(false);
+      }
+    },
+    [dq, toast],
+  );
+
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  const replace = (u: AdminUser) => setUsers((us) => us.map((x) => (x.id === u.id ? { ...x, ...u } : x)));
+
+  const update = async (u: AdminUser, patch: { role?: Role; department?: string | null }) => {
+    try {
+      replace(await api.admin.updateUser(u.id, patch));
+      toast.show(`Updated ${u.name}`, 'success');
+    } catch (err) {
+      toast.error(err, 'Could not update the user');
+    }
+  };
+
+  const unban = async (u: AdminUser) => {
+    try {
+      await api.admin.unban(u.id);
+      replace({ ...u, ban: null });
+      toast.show(`${u.name} is no longer banned`, 'success');
+    } catch (err) {
+      toast.error(err, 'Could not lift the ban');
+    }
+  };
+
+  return (
+    <section aria-labelledby="users-title">
+      <header className="page-header">
+        <h2 id="users-title">Users</h2>
+        <button type="button" className="button primary" onClick={() => setCreating(true)} data-testid="create-user">
+          Create user
+        </button>
+      </header>
+      <div className="field">
+        <label htmlFor="users-q">Search</label>
+        <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name or email" />
+      </div>
+      <div className="table-wrap">
+        <table className="data-table" aria-busy={loading}>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Department</th>
+              <th scope="col">Created</th>
+              <th scope="col">Ban</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => {
+              const self = u.id === me.id;
+              return (
+                <tr key={u.id} data-testid={`user-row-${u.email ?? u.id}`}>
+                  <td>{u.name}</td>
+                  <td>{u.email}</td>
+                  <td>
+                    <label className="visually-hidden" htmlFor={`role-${u.id}`}>
+                      Role of {u.name}
+                    </label>
+                    <select id={`role-${u.id}`} value={u.role} disabled={self} onChange={(e) => void update(u, { role: e.target.value as Role })} data-testid="user-role">
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>
+                    <label className="visually-hidden" htmlFor={`dept-${u.id}`}>
+                      Department of {u.name}
+                    </label>
+                    <select id={`dept-${u.id}`} value={u.department ?? ''} onChange={(e) => void update(u, { department: e.target.value || null })}>
+                      <option value="">None</option>
+                      {departments.map((d) => (
+                        <option key={d} value={d}>
+                          {d}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>{formatDateTime(u.createdAt)}</td>
+                  <td className="nowrap">
+                    {u.ban && (
+                      <span className="status-badge status-banned" title={u.ban.reason}>
+                        banned{u.ban.expiresAt ? ` until ${formatDateTime(u.ban.expiresAt)}` : ''}
+                      </span>
+                    )}
+                    {u.ban !== undefined && u.ban !== null ? null : (
+                      <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
+                        Ban…
+                      </button>
+                    )}
+                    {u.ban !== null && (
+                      <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
+                        Unban
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {cursor !== null && (
+        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
+          Load more
+        </button>
+      )}
+      <CreateUserDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={(u) => {
+          setCreating(false);
+          setUsers((us) => [u, ...us]);
+          toast.show(`Created ${u.email ?? u.name}`, 'success');
+        }}
+      />
+      <BanDialog
+        user={banning}
+        onClose={() => setBanning(null)}
+        onBanned={(u) => {
+          replace(u);
+          setBanning(null);
+        }}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { api, onUnauthorized } from '../../api';
+import { browserStore, createSocket, RealtimeClient, RealtimeProvider } from '../../realtime';
+import { DEFAULT_DEPARTMENTS, type PublicConfig, type User } from '../../types';
+import { setMonitoringUser } from '../../ui/monitoring';
+import { ReadOnlyProvider } from '../../ui/readOnly';
+import { navigate } from '../../ui/router';
+
+export interface Session {
+  config: PublicConfig;
+  user: User | null;
+  /** Department names for pickers (server list when it sends one). */
+  departments: string[];
+  readOnly: boolean;
+  /** A message for the sign-in page (why the user was signed out). */
+  notice: string | null;
+  signedIn(user: User, token: string | null): void;
+  signOut(notice?: string): Promise<void>;
+  updateUser(user: User): void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+/** The signed-in user, for screens that only render when someone is signed in. */
+export function useUser(): User {
+  const { user } = useSession();
+  if (!user) throw new Error('useUser without a signed-in user');
+  return user;
+}
+
+interface Props {
+  config: PublicConfig;
+  initialUser: User | null;
+  children: ReactNode;
+}
+
+/**
+ * Holds who is signed in and owns the realtime client's lifetime: one client per signed-in
+ * user, created on sign-in and signed out (outbox and cursors cleared) on sign-out.
+ */
+export function SessionProvider({ config, initialUser, children }: Props) {
+  const [user, setUser] = useState<User | null>(initialUser);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [client, setClient] = useState<RealtimeClient | null>(null);
+  const token = useRef<string | null>(null);
+  const clientRef = useRef<RealtimeClient | null>(null);
+
+  const signOut = useCallback(async (message?: string) => {
+    clientRef.current?.signOut();
+    clientRef.current = null;
+    setClient(null);
+    token.current = null;
+    setNotice(message ?? null);
+    setUser(null);
+    setMonitoringUser(null);
+    try {
+      await api.auth.logout();
+    } catch {
+      // Already signed out on the server (revoked, expired): nothing to do.
+    }
+    navigate('/signin', { replace: true });
+  }, []);
+
+  const userId = user?.id ?? null;
+  useEffect(() => {
+    if (!userId) return undefined;
+    const rt = new RealtimeClient({ socket: createSocket(() => token.current), store: browserStore(), userId });
+    clientRef.current = rt;
+    setClient(rt);
+    const off = rt.events.on('sessionEnded', (e) => {
+      const why =
+        e.code === 'BANNED'
+          ? `Your account has been banned. ${e.message}`
+          : e.code === 'SESSION_REVOKED'
+            ? `You were signed out: ${e.message}`
+            : 'Your session has expired. Please sign in again.';
+      void signOut(why);
+    });
+    rt.start();
+    return () => {
+      off();
+      // A sign-out already cleared it; a user switch or unmount just closes the socket.
+      if (clientRef.current === rt) {
+        rt.stop();
+        clientRef.current = null;
+      }
+    };
+  }, [userId, signOut]);
+
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        if (clientRef.current) void signOut('Your session has expired. Please sign in again.');
+      }),
+    [signOut],
+  );
+
+  const value = useMemo<Session>(
+    () => ({
+      config,
+      user,
+      departments: config.departments?.length ? config.departments : [...DEFAULT_DEPARTMENTS],
+      readOnly: user?.role === 'observer',
+      notice,
+      signedIn: (u, t) => {
+        token.current = t;
+        setNotice(null);
+        setMonitoringUser(u);
+        setUser(u);
+      },
+      signOut,
+      updateUser: setUser,
+    }),
+    [config, user, notice, signOut],
+  );
+
+  return (
+    <SessionContext.Provider value={value}>
+      <ReadOnlyProvider value={value.readOnly}>
+        <RealtimeProvider client={client}>{children}</RealtimeProvider>
+      </ReadOnlyProvider>
+    </SessionContext.Provider>
+  );
+}

@@ -1,0 +1,208 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { api, errorMessage } from '../../api';
+import { useOutbox, useRealtime, useRealtimeEvent } from '../../realtime';
+import type { Room } from '../../types';
+import { ConfirmDialog } from '../../ui/Dialog';
+import { WriteButton } from '../../ui/readOnly';
+import { navigate } from '../../ui/router';
+import { useToast } from '../../ui/toast';
+import { useUser } from '../auth/session';
+import { useRoomsOptional } from '../rooms/RoomsContext';
+import { Composer, type DraftRequest } from './Composer';
+import { useMembers, useTimeline, useTyping } from './hooks';
+import { MembersPanel, TypingLine } from './MembersPanel';
+import { MessageList } from './MessageList';
+import { ThreadPanel } from './ThreadPanel';
+import { useMessageActions } from './useMessageActions';
+
+interface Props {
+  roomId: string;
+  /** Scroll to and highlight this seq (a search result). */
+  focusSeq?: number | null;
+  /** Replaces the default title bar (ticket header). */
+  header?: ReactNode;
+  /** Extra side panel (ticket assistant). */
+  aside?: ReactNode;
+  draft?: DraftRequest | null;
+}
+
+/** One room: history, thread panel, members with presence, typing line and composer. */
+export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Props) {
+  const me = useUser();
+  const client = useRealtime();
+  const rooms = useRoomsOptional();
+  const toast = useToast();
+  const known = rooms?.rooms.find((r) => r.id === roomId) ?? null;
+  const [fetched, setFetched] = useState<Room | null>(null);
+  const [roomError, setRoomError] = useState<string | null>(null);
+  const room = known ?? fetched;
+  const timeline = useTimeline(roomId, focusSeq, me.id);
+  const members = useMembers(roomId);
+  const typing = useTyping(roomId, me.id);
+  const outbox = useOutbox(roomId);
+  const [threadId, setThreadId] = useState<string | null>(null);
+  const [showMembers, setShowMembers] = useState(() => typeof window !== 'undefined' && window.innerWidth >= 1200);
+  const [leaving, setLeaving] = useState(false);
+  const { actions, canEdit, canDelete, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
+
+  useEffect(() => {
+    if (known) return undefined;
+    let cancelled = false;
+    setRoomError(null);
+    api.rooms
+      .get(roomId)
+      .then((r) => !cancelled && setFetched(r))
+      .catch((err: unknown) => !cancelled && setRoomError(errorMessage(err)));
+    return () => {
+      cancelled = true;
+    };
+  }, [roomId, known]);
+
+  useEffect(() => {
+    rooms?.setActive(roomId);
+    setThreadId(null);
+    return () => rooms?.setActive(null);
+  }, [roomId, rooms]);
+
+  useRealtimeEvent('roomUpdated', (patch) => {
+    if (patch.id === roomId) setFetched((r) => (r ? { ...r, ...patch } : r));
+  });
+  useRealtimeEvent('roomDeleted', ({ roomId: id }) => {
+    if (id !== roomId) return;
+    toast.show('This room was deleted.', 'info');
+    navigate('/');
+  });
+
+  const onReadUpTo = useCallback(
+    (seq: number) => {
+      client?.markRead(roomId, seq);
+      rooms?.markedRead(roomId, seq);
+    },
+    [client, roomId, rooms],
+  );
+
+  const join = async () => {
+    try {
+      const r = await api.rooms.join(roomId);
+      rooms?.upsert({ ...r, myRole: r.myRole ?? 'member' });
+      setFetched(r);
+    } catch (err) {
+      toast.error(err, 'Could not join');
+    }
+  };
+
+  const leave = async () => {
+    try {
+      await api.rooms.leave(roomId);
+      rooms?.remove(roomId);
+      navigate('/');
+    } catch (err) {
+      toast.error(err, 'Could not leave the room');
+    } finally {
+      setLeaving(false);
+    }
+  };
+
+  const sentIds = new Set(timeline.messages.map((m) => m.clientId));
+  const pending = outbox.filter((p) => !sentIds.has(p.clientId));
+  const mustJoin = room !== null && room.kind === 'public' && room.myRole === null && me.role !== 'customer';
+  const canLeave = room !== null && room.myRole !== null && (room.kind === 'public' || room.kind === 'private');
+
+  if (roomError && !room) {
+    return (
+      <main className="page" id="main">
+        <h1>Room unavailable</h1>
+        <p role="alert">{roomError}</p>
+      </main>
+    );
+  }
+
+  return (
+    <main className="chat" id="main" aria-label={room ? room.title : 'Room'} data-testid="chat-room" data-room-id={roomId}>
+      {header ?? (
+        <header className="chat-header">
+          <div className="chat-title">
+            <h1>
+              <span aria-hidden="true">{room?.kind === 'dm' ? '@' : room?.kind === 'private' ? '🔒' : '#'} </span>
+              {room?.title ?? '…'}
+            </h1>
+            {room?.description && <p className="muted small">{room.description}</p>}
+          </div>
+          <div className="chat-header-actions">
+            <button
+              type="button"
+              className="button small"
+              aria-pressed={showMembers}
+              onClick={() => setShowMembers((s) => !s)}
+              data-testid="toggle-members"
+            >
+              Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
+            </button>
+            {canLeave && (
+              <WriteButton className="button small" onClick={() => setLeaving(true)}>
+                Leave
+              </WriteButton>
+            )}
+          </div>
+        </header>
+      )}
+      <div className="chat-body">
+        <div className="chat-main">
+          <MessageList
+            timeline={timeline}
+            members={members}
+            pending={pending}
+            meId={me.id}
+            meName={me.name}
+            canEdit={canEdit}
+            canDelete={canDelete}
+            onReact={actions.onReact}
+            onEdit={actions.onEdit}
+            onDelete={actions.onDelete}
+            onReply={(m) => setThreadId(m.id)}
+            onDiscard={(id) => client?.discard(id)}
+            onReadUpTo={onReadUpTo}
+          />
+          <TypingLine names={typing} />
+          {mustJoin ? (
+            <div className="join-bar">
+              <span>You are viewing this room. Join to write.</span>
+              <WriteButton className="button primary" onClick={() => void join()} data-testid="join-room">
+                Join room
+              </WriteButton>
+            </div>
+          ) : (
+            <Composer roomId={roomId} placeholder={room ? `Message ${room.kind === 'dm' ? '' : '#'}${room.title}` : 'Write a message'} draft={draft} />
+          )}
+        </div>
+        {threadId && (
+          <ThreadPanel
+            roomId={roomId}
+            rootId={threadId}
+            members={members}
+            meId={me.id}
+            meName={me.name}
+            canEdit={canEdit}
+            canDelete={canDelete}
+            onReact={actions.onReact}
+            onEdit={actions.onEdit}
+            onDelete={actions.onDelete}
+            onClose={() => setThreadId(null)}
+          />
+        )}
+        {showMembers && !threadId && <MembersPanel members={members} onClose={() => setShowMembers(false)} />}
+        {aside}
+      </div>
+      {dialog}
+      <ConfirmDialog
+        open={leaving}
+        title="Leave room?"
+        message={<p>You will stop receiving its messages. You can join a public room again later.</p>}
+        confirmLabel="Leave"
+        danger
+        onConfirm={() => void leave()}
+        onCancel={() => setLeaving(false)}
+      />
+    </main>
+  );
+}

@@ -1,0 +1,180 @@
+import { memo, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { Message } from '../../types';
+import { formatDateTime, formatTime } from '../../ui/format';
+import { WriteButton } from '../../ui/readOnly';
+import { ReactionPicker } from './ReactionPicker';
+import type { DeliveryStatus } from './timeline';
+
+export interface MessageActions {
+  onReact(message: Message, emoji: string, on: boolean): void;
+  onReply?(message: Message): void;
+  onEdit(message: Message, body: string): Promise<boolean>;
+  onDelete(message: Message): void;
+}
+
+interface Props extends MessageActions {
+  message: Message;
+  status: DeliveryStatus;
+  mine: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  highlighted?: boolean;
+}
+
+const STATUS_LABEL: Record<DeliveryStatus, string> = {
+  sending: 'Sending',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+};
+const STATUS_ICON: Record<DeliveryStatus, string> = { sending: '◷', sent: '✓', delivered: '✓✓', read: '✓✓' };
+
+export function Ticks({ status }: { status: DeliveryStatus }) {
+  return (
+    <span className={`ticks ticks-${status}`} title={STATUS_LABEL[status]} data-testid="message-ticks">
+      <span aria-hidden="true">{STATUS_ICON[status]}</span>
+      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
+    </span>
+  );
+}
+
+function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (body: string) => Promise<boolean>; onCancel: () => void }) {
+  const [body, setBody] = useState(initial);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e?: FormEvent) => {
+    e?.preventDefault();
+    const trimmed = body.trim();
+    if (!trimmed || trimmed === initial) return onCancel();
+    setBusy(true);
+    const ok = await onSave(trimmed);
+    setBusy(false);
+    if (ok) onCancel();
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onCancel();
+    } else if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      void submit();
+    }
+  };
+  return (
+    <form className="edit-form" onSubmit={submit}>
+      <label className="visually-hidden" htmlFor="edit-body">
+        Edit message
+      </label>
+      <textarea id="edit-body" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={onKey} maxLength={5000} autoFocus rows={2} data-testid="edit-input" />
+      <div className="edit-actions">
+        <button type="button" className="button small" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="button small primary" disabled={busy} data-testid="edit-save">
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function MessageItemImpl(props: Props) {
+  const { message, status, mine, canEdit, canDelete, highlighted } = props;
+  const [editing, setEditing] = useState(false);
+  const deleted = message.deletedAt !== null || message.body === null;
+
+  return (
+    <li
+      className={`message ${mine ? 'mine' : ''} ${highlighted ? 'highlighted' : ''} ${deleted ? 'deleted' : ''}`}
+      data-testid="message"
+      data-seq={message.seq}
+      data-id={message.id}
+      data-status={status}
+      id={`message-${message.seq}`}
+      tabIndex={-1}
+    >
+      <div className="message-meta">
+        <span className="author">{message.author.name}</span>
+        {message.author.role !== 'staff' && message.author.role !== 'admin' && (
+          <span className={`role-badge role-${message.author.role}`}>{message.author.role}</span>
+        )}
+        <time dateTime={message.createdAt} title={formatDateTime(message.createdAt)}>
+          {formatTime(message.createdAt)}
+        </time>
+        {message.editedAt && !deleted && <span className="muted small">(edited)</span>}
+        {mine && !deleted && <Ticks status={status} />}
+      </div>
+      {editing && message.body !== null ? (
+        <EditForm initial={message.body} onSave={(body) => props.onEdit(message, body)} onCancel={() => setEditing(false)} />
+      ) : (
+        <div className="message-body" data-testid="message-body">
+          {deleted ? <em className="muted">Message deleted</em> : message.body}
+        </div>
+      )}
+      {!deleted && message.reactions.length > 0 && (
+        <ul className="reactions" aria-label="Reactions">
+          {message.reactions.map((r) => (
+            <li key={r.emoji}>
+              <WriteButton
+                className={`reaction ${r.me ? 'me' : ''}`}
+                aria-pressed={r.me}
+                aria-label={`${r.emoji} ${r.count}${r.me ? ', including you' : ''}`}
+                onClick={() => props.onReact(message, r.emoji, !r.me)}
+                data-testid="reaction"
+              >
+                {r.emoji} <span>{r.count}</span>
+              </WriteButton>
+            </li>
+          ))}
+        </ul>
+      )}
+      {props.onReply && message.replyCount > 0 && !editing && (
+        <button type="button" className="link-button replies" onClick={() => props.onReply?.(message)} data-testid="open-thread">
+          {message.replyCount} {message.replyCount === 1 ? 'reply' : 'replies'}
+        </button>
+      )}
+      {!deleted && !editing && (
+        <div className="message-actions" role="group" aria-label="Message actions">
+          <ReactionPicker label="Add reaction" onPick={(emoji) => props.onReact(message, emoji, !message.reactions.some((r) => r.emoji === emoji && r.me))} />
+          {props.onReply && (
+            <WriteButton className="icon-button small" aria-label="Reply in thread" title="Reply in thread" onClick={() => props.onReply?.(message)} data-testid="reply-button">
+              <span aria-hidden="true">↩</span>
+            </WriteButton>
+          )}
+          {mine && canEdit && (
+            <WriteButton className="icon-button small" aria-label="Edit message" title="Edit" onClick={() => setEditing(true)} data-testid="edit-button">
+              <span aria-hidden="true">✎</span>
+            </WriteButton>
+          )}
+          {canDelete && (
+            <WriteButton className="icon-button small" aria-label="Delete message" title="Delete" onClick={() => props.onDelete(message)} data-testid="delete-button">
+              <span aria-hidden="true">🗑</span>
+            </WriteButton>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+export const MessageItem = memo(MessageItemImpl);
+
+/** An outbox item shown in place until the server acknowledges it. */
+export function PendingItem({ body, author, lastError, onDiscard }: { body: string; author: string; lastError: string | null; onDiscard: () => void }) {
+  return (
+    <li className="message mine pending" data-testid="message" data-seq="" data-status="sending">
+      <div className="message-meta">
+        <span className="author">{author}</span>
+        <Ticks status="sending" />
+        <span className="muted small" role="status">
+          {lastError && lastError !== 'DISCONNECTED' ? 'Retrying…' : 'Sending…'}
+        </span>
+      </div>
+      <div className="message-body">{body}</div>
+      <div className="message-actions visible">
+        <button type="button" className="link-button small" onClick={onDiscard}>
+          Discard
+        </button>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { msg } from '../../realtime/__tests__/fakeSocket';
+import type { Member } from '../../types';
+import { deliveryStatus, initialTimeline, timelineReducer } from './timeline';
+
+const ready = timelineReducer(initialTimeline, { type: 'loaded', messages: [msg('r', 1), msg('r', 2)], olderCursor: null, hasNewer: false });
+
+describe('timeline', () => {
+  it('merges live messages in seq order without duplicates and counts replies', () => {
+    const root = ready.messages[0]!;
+    let s = timelineReducer(ready, { type: 'live', message: msg('r', 4) });
+    s = timelineReducer(s, { type: 'live', message: msg('r', 3, { parentId: root.id }) });
+    s = timelineReducer(s, { type: 'live', message: msg('r', 3, { parentId: root.id }) });
+    expect(s.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(s.messages[0]?.replyCount).toBe(1);
+  });
+
+  it('ignores live messages while the window is in older history', () => {
+    const s = timelineReducer({ ...ready, hasNewer: true }, { type: 'live', message: msg('r', 9) });
+    expect(s.messages.map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('applies reaction updates with my own flag', () => {
+    const id = ready.messages[1]!.id;
+    let s = timelineReducer(ready, { type: 'reaction', meId: 'me', update: { roomId: 'r', messageId: id, emoji: '👍', userId: 'me', added: true, count: 1 } });
+    s = timelineReducer(s, { type: 'reaction', meId: 'me', update: { roomId: 'r', messageId: id, emoji: '👍', userId: 'x', added: true, count: 2 } });
+    expect(s.messages[1]?.reactions).toEqual([{ emoji: '👍', count: 2, me: true }]);
+    s = timelineReducer(s, { type: 'reaction', meId: 'me', update: { roomId: 'r', messageId: id, emoji: '👍', userId: 'me', added: false, count: 1 } });
+    expect(s.messages[1]?.reactions).toEqual([{ emoji: '👍', count: 1, me: false }]);
+  });
+});
+
+describe('deliveryStatus', () => {
+  const member = (id: string, lastDeliveredSeq: number, lastReadSeq: number): Member => ({
+    user: { id, name: id, role: 'staff', department: null, createdAt: '' },
+    role: 'member',
+    joinedAt: '',
+    lastDeliveredSeq,
+    lastReadSeq,
+    online: true,
+  });
+  const mine = msg('r', 5, { author: { id: 'me', name: 'Me', role: 'staff' } });
+
+  it('ignores the author own cursors', () => {
+    expect(deliveryStatus(mine, [member('me', 9, 9)])).toBe('sent');
+  });
+  it('is delivered, then read, by another member', () => {
+    expect(deliveryStatus(mine, [member('me', 9, 9), member('b', 5, 4)])).toBe('delivered');
+    expect(deliveryStatus(mine, [member('me', 9, 9), member('b', 5, 4), member('c', 6, 5)])).toBe('read');
+  });
+});

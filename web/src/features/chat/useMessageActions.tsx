@@ -1,0 +1,97 @@
+import { useCallback, useMemo, useState } from 'react';
+import { api } from '../../api';
+import { useRealtime } from '../../realtime';
+import type { Message, RoomRole } from '../../types';
+import { ConfirmDialog } from '../../ui/Dialog';
+import { useToast } from '../../ui/toast';
+import { useSession, useUser } from '../auth/session';
+
+/** Reactions, edit and delete (with confirmation), and who may do which. */
+export function useMessageActions(replace: (m: Message) => void, myRole: RoomRole | null) {
+  const client = useRealtime();
+  const me = useUser();
+  const { config, readOnly } = useSession();
+  const toast = useToast();
+  const [toDelete, setToDelete] = useState<Message | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const onReact = useCallback(
+    async (message: Message, emoji: string, on: boolean) => {
+      try {
+        if (client && client.connection === 'connected') {
+          replace(await client.toggleReaction(message.id, emoji));
+        } else {
+          await (on ? api.messages.react(message.id, emoji) : api.messages.unreact(message.id, emoji));
+        }
+      } catch (err) {
+        toast.error(err, 'Could not react');
+      }
+    },
+    [client, replace, toast],
+  );
+
+  const onEdit = useCallback(
+    async (message: Message, body: string) => {
+      try {
+        replace(await api.messages.edit(message.id, body));
+        return true;
+      } catch (err) {
+        toast.error(err, 'Could not edit the message');
+        return false;
+      }
+    },
+    [replace, toast],
+  );
+
+  const confirmDelete = async () => {
+    if (!toDelete) return;
+    setBusy(true);
+    try {
+      replace(await api.messages.remove(toDelete.id));
+      setToDelete(null);
+    } catch (err) {
+      toast.error(err, 'Could not delete the message');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const moderator = me.role === 'admin' || myRole === 'moderator' || myRole === 'owner';
+  const editWindowMs = config.editWindowSecs * 1000;
+  const permissions = useMemo(
+    () => ({
+      canEdit: (m: Message) =>
+        !readOnly && m.author.id === me.id && (editWindowMs <= 0 || Date.now() - Date.parse(m.createdAt) < editWindowMs),
+      canDelete: (m: Message) => !readOnly && (m.author.id === me.id || moderator),
+    }),
+    [readOnly, me.id, moderator, editWindowMs],
+  );
+
+  const dialog = (
+    <ConfirmDialog
+      open={toDelete !== null}
+      title="Delete message?"
+      message={
+        <>
+          <p>This removes the message for everyone. It cannot be undone.</p>
+          {toDelete?.body && <blockquote className="quote">{toDelete.body.slice(0, 300)}</blockquote>}
+        </>
+      }
+      confirmLabel="Delete"
+      danger
+      busy={busy}
+      onConfirm={() => void confirmDelete()}
+      onCancel={() => setToDelete(null)}
+    />
+  );
+
+  return {
+    actions: {
+      onReact: (m: Message, emoji: string, on: boolean) => void onReact(m, emoji, on),
+      onEdit,
+      onDelete: (m: Message) => setToDelete(m),
+    },
+    ...permissions,
+    dialog,
+  };
+}

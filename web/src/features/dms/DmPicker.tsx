@@ -1,0 +1,85 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../api';
+import type { User } from '../../types';
+import { WriteButton } from '../../ui/readOnly';
+import { navigate } from '../../ui/router';
+import { useToast } from '../../ui/toast';
+import { useDebounced } from '../../ui/useDebounced';
+import { useUser } from '../auth/session';
+import { useRooms } from '../rooms/RoomsContext';
+
+/** Start (or reopen) a direct conversation with someone from the directory. */
+export function DmPicker() {
+  const me = useUser();
+  const toast = useToast();
+  const { upsert } = useRooms();
+  const [q, setQ] = useState('');
+  const dq = useDebounced(q, 200);
+  const [users, setUsers] = useState<User[]>([]);
+  const [loading, setLoading] = useState(false);
+  const [opening, setOpening] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    api.users
+      .search(dq)
+      .then((page) => !cancelled && setUsers(page.items.filter((u) => u.id !== me.id)))
+      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not search people'))
+      .finally(() => !cancelled && setLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [dq, me.id, toast]);
+
+  const open = async (user: User) => {
+    setOpening(user.id);
+    try {
+      const room = await api.dms.open(user.id);
+      upsert(room);
+      navigate(`/rooms/${room.id}`);
+    } catch (err) {
+      toast.error(err, 'Could not open the conversation');
+    } finally {
+      setOpening(null);
+    }
+  };
+
+  return (
+    <main className="page narrow" id="main" aria-labelledby="dm-title">
+      <h1 id="dm-title">New direct message</h1>
+      <div className="field">
+        <label htmlFor="dm-search">Find a person</label>
+        <input
+          id="dm-search"
+          type="search"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder="Name or email"
+          autoFocus
+          data-testid="dm-search"
+          aria-controls="dm-results"
+        />
+      </div>
+      <ul id="dm-results" className="user-list" aria-busy={loading} aria-live="polite">
+        {users.map((u) => (
+          <li key={u.id}>
+            <WriteButton
+              className="user-row"
+              onClick={() => void open(u)}
+              disabled={opening !== null}
+              data-testid={`dm-user-${u.email ?? u.id}`}
+              aria-label={`Message ${u.name}`}
+            >
+              <span className="user-name">{u.name}</span>
+              <span className={`role-badge role-${u.role}`}>{u.role}</span>
+              {u.department && <span className="muted small">{u.department}</span>}
+              {u.email && <span className="muted small">{u.email}</span>}
+            </WriteButton>
+          </li>
+        ))}
+        {!loading && users.length === 0 && <li className="empty">Nobody found.</li>}
+      </ul>
+    </main>
+  );
+}

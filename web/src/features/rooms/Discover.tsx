@@ -1,0 +1,155 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../api';
+import type { Room } from '../../types';
+import { WriteButton } from '../../ui/readOnly';
+import { navigate } from '../../ui/router';
+import { useToast } from '../../ui/toast';
+import { useDebounced } from '../../ui/useDebounced';
+import { CreateRoomDialog } from './CreateRoomDialog';
+import { useRooms } from './RoomsContext';
+
+const SORTS = [
+  { value: 'active', label: 'Most active' },
+  { value: 'new', label: 'Newest' },
+  { value: 'name', label: 'Name' },
+];
+
+export function Discover() {
+  const toast = useToast();
+  const { rooms: mine, upsert } = useRooms();
+  const [q, setQ] = useState('');
+  const [tag, setTag] = useState('');
+  const [sort, setSort] = useState('active');
+  const [items, setItems] = useState<Room[]>([]);
+  const [cursor, setCursor] = useState<string | number | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const [joining, setJoining] = useState<string | null>(null);
+  const dq = useDebounced(q, 250);
+  const dtag = useDebounced(tag, 250);
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    api.rooms
+      .discover(dq, dtag, sort)
+      .then((page) => {
+        if (cancelled) return;
+        setItems(page.items);
+        setCursor(page.nextCursor);
+      })
+      .catch((err: unknown) => !cancelled && toast.error(err))
+      .finally(() => !cancelled && setLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [dq, dtag, sort, toast]);
+
+  const more = async () => {
+    try {
+      const page = await api.rooms.discover(dq, dtag, sort, cursor);
+      setItems((xs) => [...xs, ...page.items]);
+      setCursor(page.nextCursor);
+    } catch (err) {
+      toast.error(err);
+    }
+  };
+
+  const join = async (room: Room) => {
+    setJoining(room.id);
+    try {
+      const joined = await api.rooms.join(room.id);
+      upsert({ ...room, ...joined, myRole: joined.myRole ?? 'member' });
+      navigate(`/rooms/${room.id}`);
+    } catch (err) {
+      toast.error(err, 'Could not join the room');
+    } finally {
+      setJoining(null);
+    }
+  };
+
+  const isMember = (room: Room) => room.myRole !== null || mine.some((r) => r.id === room.id);
+
+  return (
+    <main className="page" id="main" aria-labelledby="discover-title">
+      <header className="page-header">
+        <h1 id="discover-title">Discover rooms</h1>
+        <WriteButton className="button primary" onClick={() => setCreating(true)} data-testid="create-room">
+          Create room
+        </WriteButton>
+      </header>
+      <div className="filters" role="search">
+        <div className="field">
+          <label htmlFor="discover-q">Search rooms</label>
+          <input id="discover-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} data-testid="discover-search" />
+        </div>
+        <div className="field">
+          <label htmlFor="discover-tag">Tag</label>
+          <input id="discover-tag" value={tag} onChange={(e) => setTag(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="discover-sort">Sort by</label>
+          <select id="discover-sort" value={sort} onChange={(e) => setSort(e.target.value)}>
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {loading && items.length === 0 ? (
+        <p className="muted">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="empty">No rooms match.</p>
+      ) : (
+        <ul className="card-list" aria-busy={loading}>
+          {items.map((room) => (
+            <li key={room.id} className="card room-card" data-testid={`discover-${room.slug}`}>
+              <div className="room-card-main">
+                <h2>
+                  {room.kind === 'private' ? '🔒 ' : '# '}
+                  {room.title}
+                </h2>
+                {room.description && <p>{room.description}</p>}
+                <p className="muted small">
+                  {room.department ?? 'All departments'}
+                  {room.tags.length > 0 && ' · '}
+                  {room.tags.map((t) => (
+                    <button key={t} type="button" className="tag" onClick={() => setTag(t)} aria-label={`Filter by tag ${t}`}>
+                      {t}
+                    </button>
+                  ))}
+                </p>
+              </div>
+              {isMember(room) ? (
+                <button type="button" className="button" onClick={() => navigate(`/rooms/${room.id}`)}>
+                  Open
+                </button>
+              ) : (
+                <WriteButton className="button primary" onClick={() => void join(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
+                  {joining === room.id ? 'Joining…' : 'Join'}
+                </WriteButton>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {cursor !== null && (
+        <button type="button" className="button" onClick={() => void more()}>
+          Load more
+        </button>
+      )}
+      <CreateRoomDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={(room) => {
+          setCreating(false);
+          upsert(room);
+          toast.show(`Created ${room.title}`, 'success');
+          navigate(`/rooms/${room.id}`);
+        }}
+      />
+    </main>
+  );
+}

@@ -1,0 +1,124 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { api } from '../../api';
+import { useRealtime, useRealtimeEvent } from '../../realtime';
+import type { Room } from '../../types';
+import { useToast } from '../../ui/toast';
+import { useUser } from '../auth/session';
+
+interface RoomsState {
+  rooms: Room[];
+  loading: boolean;
+  refresh(): Promise<Room[]>;
+  /** Adds or replaces one room (after create, join, opening a DM). */
+  upsert(room: Room): void;
+  remove(roomId: string): void;
+  /** The room on screen: its new messages do not count as unread. */
+  setActive(roomId: string | null): void;
+  markedRead(roomId: string, seq: number): void;
+}
+
+const RoomsContext = createContext<RoomsState | null>(null);
+
+export function useRooms(): RoomsState {
+  const ctx = useContext(RoomsContext);
+  if (!ctx) throw new Error('useRooms outside RoomsProvider');
+  return ctx;
+}
+
+/** The optional variant for screens also used by customers (who have no room list). */
+export function useRoomsOptional(): RoomsState | null {
+  return useContext(RoomsContext);
+}
+
+/** The signed-in member's rooms with unread counts, kept current by realtime events. */
+export function RoomsProvider({ children }: { children: ReactNode }) {
+  const me = useUser();
+  const client = useRealtime();
+  const toast = useToast();
+  const [rooms, setRooms] = useState<Room[]>([]);
+  const [loading, setLoading] = useState(true);
+  const active = useRef<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      const page = await api.rooms.mine();
+      setRooms(page.items);
+      client?.trackRooms(
+        page.items.map((r) => ({ id: r.id, lastSeq: r.lastSeq })),
+        true,
+      );
+      return page.items;
+    } catch (err) {
+      toast.error(err, 'Could not load your rooms');
+      return [];
+    } finally {
+      setLoading(false);
+    }
+  }, [client, toast]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const upsert = useCallback(
+    (room: Room) => {
+      setRooms((rs) => (rs.some((r) => r.id === room.id) ? rs.map((r) => (r.id === room.id ? { ...r, ...room } : r)) : [...rs, room]));
+      client?.trackRooms([{ id: room.id, lastSeq: room.lastSeq }]);
+    },
+    [client],
+  );
+  const remove = useCallback((roomId: string) => setRooms((rs) => rs.filter((r) => r.id !== roomId)), []);
+
+  useRealtimeEvent('message', (m) => {
+    if (!loading && !rooms.some((r) => r.id === m.roomId)) {
+      // A room we did not know yet (a new DM, just added): reload the list.
+      void refresh();
+      return;
+    }
+    const counts = m.author.id !== me.id && active.current !== m.roomId;
+    setRooms((rs) =>
+      rs.map((r) =>
+        r.id === m.roomId
+          ? { ...r, unread: counts ? r.unread + 1 : r.unread, lastSeq: Math.max(r.lastSeq, m.seq), lastMessageAt: m.createdAt }
+          : r,
+      ),
+    );
+  });
+  useRealtimeEvent('roomUpdated', (patch) =>
+    setRooms((rs) =>
+      rs.map((r) => (r.id === patch.id ? { ...r, ...patch, myRole: r.myRole, unread: r.unread, lastReadSeq: r.lastReadSeq } : r)),
+    ),
+  );
+  useRealtimeEvent('roomDeleted', ({ roomId }) => remove(roomId));
+  useRealtimeEvent('memberAdded', ({ userId }) => {
+    if (userId === me.id) void refresh();
+  });
+  useRealtimeEvent('memberRemoved', ({ roomId, userId }) => {
+    if (userId === me.id) remove(roomId);
+  });
+  useRealtimeEvent('receipt', ({ roomId, userId, seq, kind }) => {
+    // My own read receipt from another tab or device.
+    if (userId !== me.id || kind !== 'read') return;
+    setRooms((rs) =>
+      rs.map((r) => (r.id === roomId && seq > r.lastReadSeq ? { ...r, lastReadSeq: seq, unread: Math.max(0, r.lastSeq - seq) } : r)),
+    );
+  });
+
+  const value = useMemo<RoomsState>(
+    () => ({
+      rooms,
+      loading,
+      refresh,
+      upsert,
+      remove,
+      setActive: (id) => {
+        active.current = id;
+      },
+      markedRead: (roomId, seq) =>
+        setRooms((rs) => rs.map((r) => (r.id === roomId && (r.unread > 0 || seq > r.lastReadSeq) ? { ...r, unread: 0, lastReadSeq: Math.max(seq, r.lastReadSeq) } : r))),
+    }),
+    [rooms, loading, refresh, upsert, remove],
+  );
+
+  return <RoomsContext.Provider value={value}>{children}</RoomsContext.Provider>;
+}

@@ -1,0 +1,129 @@
+import type { ReactNode } from 'react';
+import type { Room } from '../../types';
+import { ThemeToggle } from '../../ui/theme';
+import { Link, useLocation } from '../../ui/router';
+import { useSession, useUser } from '../auth/session';
+import { useRooms } from './RoomsContext';
+
+function RoomLink({ room, current }: { room: Room; current: boolean }) {
+  const prefix = room.kind === 'dm' ? '@' : room.kind === 'private' ? '🔒' : '#';
+  const label = `${room.title}${room.unread > 0 ? `, ${room.unread} unread` : ''}`;
+  return (
+    <li>
+      <Link
+        to={room.kind === 'ticket' ? `/tickets/${room.id}` : `/rooms/${room.id}`}
+        className={`room-link ${current ? 'current' : ''} ${room.unread > 0 ? 'has-unread' : ''}`}
+        aria-current={current ? 'page' : undefined}
+        aria-label={label}
+        data-testid={`room-${room.slug}`}
+      >
+        <span className="room-prefix" aria-hidden="true">
+          {prefix}
+        </span>
+        <span className="room-title">{room.title}</span>
+        {room.unread > 0 && (
+          <span className="badge" aria-hidden="true" data-testid="unread-count">
+            {room.unread > 99 ? '99+' : room.unread}
+          </span>
+        )}
+      </Link>
+    </li>
+  );
+}
+
+function Section({ title, rooms, currentId, action }: { title: string; rooms: Room[]; currentId: string | null; action?: ReactNode }) {
+  const id = `nav-${title.toLowerCase().replace(/\s+/g, '-')}`;
+  return (
+    <section className="nav-section" aria-labelledby={id}>
+      <div className="nav-section-header">
+        <h2 id={id}>{title}</h2>
+        {action}
+      </div>
+      {rooms.length === 0 ? (
+        <p className="muted small">None yet</p>
+      ) : (
+        <ul>
+          {rooms.map((r) => (
+            <RoomLink key={r.id} room={r} current={r.id === currentId} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+const byTitle = (a: Room, b: Room) => a.title.localeCompare(b.title);
+
+export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
+  const me = useUser();
+  const { signOut } = useSession();
+  const { rooms, loading } = useRooms();
+  const { pathname } = useLocation();
+  const currentId = /^\/(rooms|tickets)\/([^/]+)/.exec(pathname)?.[2] ?? null;
+  const channels = rooms.filter((r) => r.kind === 'public' || r.kind === 'private').sort(byTitle);
+  const dms = rooms.filter((r) => r.kind === 'dm').sort(byTitle);
+  const isAdmin = me.role === 'admin';
+
+  return (
+    <nav className="sidebar" aria-label="Rooms and sections" onClick={(e) => (e.target as HTMLElement).closest('a') && onNavigate?.()}>
+      <div className="sidebar-top">
+        <Link to="/" className="brand">
+          Switchboard
+        </Link>
+      </div>
+      <ul className="nav-main">
+        <li>
+          <Link to="/search" aria-current={pathname === '/search' ? 'page' : undefined}>
+            Search
+          </Link>
+        </li>
+        <li>
+          <Link to="/tickets" aria-current={pathname === '/tickets' ? 'page' : undefined} data-testid="nav-tickets">
+            Tickets
+          </Link>
+        </li>
+        <li>
+          <Link to="/discover" aria-current={pathname === '/discover' ? 'page' : undefined} data-testid="nav-discover">
+            Discover rooms
+          </Link>
+        </li>
+        {isAdmin && (
+          <li>
+            <Link to="/admin/users" aria-current={pathname.startsWith('/admin') ? 'page' : undefined} data-testid="nav-admin">
+              Admin
+            </Link>
+          </li>
+        )}
+      </ul>
+      {loading ? (
+        <p className="muted small sidebar-loading">Loading rooms…</p>
+      ) : (
+        <>
+          <Section title="Rooms" rooms={channels} currentId={currentId} />
+          <Section
+            title="Direct messages"
+            rooms={dms}
+            currentId={currentId}
+            action={
+              <Link to="/dms/new" className="icon-button small" aria-label="New direct message" title="New direct message" data-testid="new-dm">
+                +
+              </Link>
+            }
+          />
+        </>
+      )}
+      <div className="sidebar-footer">
+        <div className="me">
+          <span className="me-name">{me.name}</span>
+          <span className={`role-badge role-${me.role}`}>{me.role}</span>
+        </div>
+        <div className="me-actions">
+          <ThemeToggle />
+          <button type="button" className="button small" onClick={() => void signOut()} data-testid="sign-out">
+            Sign out
+          </button>
+        </div>
+      </div>
+    </nav>
+  );
+}

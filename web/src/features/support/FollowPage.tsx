@@ -1,0 +1,43 @@
+import { useEffect, useRef, useState } from 'react';
+import { api, ApiError } from '../../api';
+import { Link, navigate, useLocation } from '../../ui/router';
+import { useSession } from '../auth/session';
+
+/** Exchanges a follow token for a customer session, then opens the ticket. */
+export function FollowPage() {
+  const { search } = useLocation();
+  const { signedIn } = useSession();
+  const token = search.get('token') ?? '';
+  const [error, setError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (!token || started.current) return;
+    started.current = true;
+    api.auth
+      .link(token)
+      .then(({ user, token: session, ticketId }) => {
+        signedIn(user, session);
+        navigate(`/tickets/${ticketId}`, { replace: true });
+      })
+      .catch((err: unknown) => setError(err instanceof ApiError ? err.message : 'Could not open your ticket.'));
+  }, [token, signedIn]);
+
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card" aria-busy={!error}>
+        {error ? (
+          <>
+            <h1>This link did not work</h1>
+            <p role="alert">{error}</p>
+            <p>
+              <Link to="/support">Open a new request</Link>
+            </p>
+          </>
+        ) : (
+          <p role="status">Opening your ticket…</p>
+        )}
+      </div>
+    </main>
+  );
+}

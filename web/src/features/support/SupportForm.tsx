@@ -1,0 +1,130 @@
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { api, ApiError } from '../../api';
+import type { SupportTicketResult } from '../../types';
+import { Link } from '../../ui/router';
+import { useSession } from '../auth/session';
+
+/** The public support form: no account needed; answers with a link to follow the ticket. */
+export function SupportForm() {
+  const { departments, user } = useSession();
+  const [name, setName] = useState(user?.name ?? '');
+  const [email, setEmail] = useState(user?.email ?? '');
+  const [subject, setSubject] = useState('');
+  const [message, setMessage] = useState('');
+  const [department, setDepartment] = useState(departments.includes('support') ? 'support' : (departments[0] ?? ''));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<SupportTicketResult | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setDone(await api.support.submit({ name: name.trim(), email: email.trim(), subject: subject.trim(), message: message.trim(), department }));
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not send your request.' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (done) {
+    const follow = `/support/follow?token=${encodeURIComponent(done.token)}`;
+    return (
+      <main className="auth-page" id="main">
+        <div className="auth-card" role="status" data-testid="support-done">
+          <h1>We got your request</h1>
+          <p>Our team will answer soon. Keep this link to follow the conversation and reply:</p>
+          <p>
+            <Link to={follow} className="button primary" data-testid="support-follow-link">
+              Follow my ticket
+            </Link>
+          </p>
+          <p className="muted small break">{done.followUrl}</p>
+        </div>
+      </main>
+    );
+  }
+
+  const problem = (f: string) => error?.fieldProblem(f);
+  const field = (id: string, label: string, input: ReactNode, f: string) => (
+    <>
+      <label htmlFor={id}>{label}</label>
+      {input}
+      {problem(f) && (
+        <p className="field-error" id={`${id}-error`}>
+          {problem(f)}
+        </p>
+      )}
+    </>
+  );
+
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card wide">
+        <h1>Contact support</h1>
+        <p className="muted">Tell us what is going on. You will get a link to follow your ticket.</p>
+        <form onSubmit={submit} noValidate>
+          {field(
+            'support-name',
+            'Your name',
+            <input id="support-name" required autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} data-testid="support-name" />,
+            'name',
+          )}
+          {field(
+            'support-email',
+            'Email',
+            <input
+              id="support-email"
+              type="email"
+              required
+              autoComplete="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              data-testid="support-email"
+            />,
+            'email',
+          )}
+          {field(
+            'support-department',
+            'Topic',
+            <select id="support-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="support-department">
+              {departments.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>,
+            'department',
+          )}
+          {field(
+            'support-subject',
+            'Subject',
+            <input id="support-subject" required maxLength={200} value={subject} onChange={(e) => setSubject(e.target.value)} data-testid="support-subject" />,
+            'subject',
+          )}
+          {field(
+            'support-message',
+            'How can we help?',
+            <textarea id="support-message" required rows={6} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} data-testid="support-message" />,
+            'message',
+          )}
+          {error && (
+            <p className="form-error" role="alert" data-testid="support-error">
+              {error.message}
+            </p>
+          )}
+          <button type="submit" className="button primary wide" disabled={busy} data-testid="support-submit">
+            {busy ? 'Sending…' : 'Send request'}
+          </button>
+        </form>
+        {!user && (
+          <p className="auth-links">
+            Staff? <Link to="/signin">Sign in</Link>
+          </p>
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,136 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../api';
+import type { TicketPatch } from '../../api';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type User } from '../../types';
+import { formatDateTime } from '../../ui/format';
+import { READ_ONLY_HINT, useReadOnly } from '../../ui/readOnly';
+import { useToast } from '../../ui/toast';
+import { useSession, useUser } from '../auth/session';
+
+interface Props {
+  ticket: Ticket;
+  onChange: (t: Ticket) => void;
+}
+
+/** Subject, requester and the status/assignee/priority/department controls of a ticket. */
+export function TicketHeader({ ticket, onChange }: Props) {
+  const me = useUser();
+  const { departments } = useSession();
+  const readOnly = useReadOnly();
+  const toast = useToast();
+  const [staff, setStaff] = useState<User[]>([]);
+  const [saving, setSaving] = useState(false);
+  const isCustomer = me.role === 'customer';
+
+  useEffect(() => {
+    if (isCustomer) return;
+    api.users
+      .search('')
+      .then((page) => setStaff(page.items.filter((u) => u.role === 'staff' || u.role === 'admin')))
+      .catch(() => setStaff([]));
+  }, [isCustomer]);
+
+  const patch = async (p: TicketPatch) => {
+    setSaving(true);
+    try {
+      onChange(await api.tickets.update(ticket.id, p));
+    } catch (err) {
+      toast.error(err, 'Could not update the ticket');
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const assignees = ticket.assignee && !staff.some((s) => s.id === ticket.assignee?.id) ? [ticket.assignee, ...staff] : staff;
+  const disabled = readOnly || saving;
+  const title = readOnly ? READ_ONLY_HINT : undefined;
+
+  return (
+    <header className="ticket-header" data-testid="ticket-header">
+      <div className="ticket-title">
+        <h1>{ticket.subject}</h1>
+        <p className="muted small">
+          From {ticket.requester.name}
+          {ticket.requester.email && !isCustomer ? ` <${ticket.requester.email}>` : ''} · opened {formatDateTime(ticket.createdAt)}
+          {ticket.firstResponseAt && ` · first response ${formatDateTime(ticket.firstResponseAt)}`}
+        </p>
+      </div>
+      {isCustomer ? (
+        <div className="ticket-badges">
+          <span className={`status-badge status-${ticket.status}`} data-testid="ticket-status-badge">
+            {ticket.status}
+          </span>
+        </div>
+      ) : (
+        <div className="ticket-controls" title={title}>
+          <div className="field compact">
+            <label htmlFor="ticket-status">Status</label>
+            <select
+              id="ticket-status"
+              value={ticket.status}
+              disabled={disabled}
+              onChange={(e) => void patch({ status: e.target.value as Ticket['status'] })}
+              data-testid="ticket-status"
+            >
+              {TICKET_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field compact">
+            <label htmlFor="ticket-priority">Priority</label>
+            <select
+              id="ticket-priority"
+              value={ticket.priority}
+              disabled={disabled}
+              onChange={(e) => void patch({ priority: e.target.value as Ticket['priority'] })}
+              data-testid="ticket-priority"
+            >
+              {TICKET_PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field compact">
+            <label htmlFor="ticket-assignee">Assignee</label>
+            <select
+              id="ticket-assignee"
+              value={ticket.assignee?.id ?? ''}
+              disabled={disabled}
+              onChange={(e) => void patch({ assigneeId: e.target.value || null })}
+              data-testid="ticket-assignee"
+            >
+              <option value="">Unassigned</option>
+              {assignees.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.id === me.id ? `${u.name} (me)` : u.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field compact">
+            <label htmlFor="ticket-department">Department</label>
+            <select
+              id="ticket-department"
+              value={ticket.department ?? ''}
+              disabled={disabled}
+              onChange={(e) => void patch({ department: e.target.value || null })}
+              data-testid="ticket-department"
+            >
+              <option value="">None</option>
+              {departments.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      )}
+    </header>
+  );
+}

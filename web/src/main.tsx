@@ -1,0 +1,80 @@
+import { StrictMode, useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { api, errorMessage, isApiError } from './api';
+import { App } from './App';
+import { SessionProvider } from './features/auth/session';
+import type { PublicConfig, User } from './types';
+import { initMonitoring, setMonitoringUser } from './ui/monitoring';
+import { applySavedTheme } from './ui/theme';
+import { ToastProvider } from './ui/toast';
+import './styles.css';
+
+type BootState = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'ready'; config: PublicConfig; user: User | null };
+
+async function loadUser(): Promise<User | null> {
+  try {
+    return await api.auth.me();
+  } catch (err) {
+    if (isApiError(err) && (err.status === 401 || err.status === 403)) return null;
+    throw err;
+  }
+}
+
+/** Loads the public config (Sentry, demo accounts) and the current session, then the app. */
+function Boot() {
+  const [state, setState] = useState<BootState>({ kind: 'loading' });
+
+  const boot = useCallback(async () => {
+    setState({ kind: 'loading' });
+    try {
+      const config = await api.config();
+      await initMonitoring(config);
+      const user = await loadUser();
+      setMonitoringUser(user);
+      setState({ kind: 'ready', config, user });
+    } catch (err) {
+      setState({ kind: 'failed', message: errorMessage(err) });
+    }
+  }, []);
+
+  useEffect(() => {
+    void boot();
+  }, [boot]);
+
+  if (state.kind === 'loading') {
+    return (
+      <div className="splash" role="status" aria-live="polite">
+        <span className="spinner" aria-hidden="true" /> Loading Switchboard…
+      </div>
+    );
+  }
+  if (state.kind === 'failed') {
+    return (
+      <main className="auth-page" id="main">
+        <div className="auth-card" role="alert">
+          <h1>Switchboard is not reachable</h1>
+          <p>{state.message}</p>
+          <button type="button" className="button primary" onClick={() => void boot()} autoFocus>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <SessionProvider config={state.config} initialUser={state.user}>
+      <App />
+    </SessionProvider>
+  );
+}
+
+applySavedTheme();
+const container = document.getElementById('root');
+if (!container) throw new Error('missing #root');
+createRoot(container).render(
+  <StrictMode>
+    <ToastProvider>
+      <Boot />
+    </ToastProvider>
+  </StrictMode>,
+);

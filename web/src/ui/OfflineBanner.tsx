@@ -1,0 +1,15 @@
+import { useOffline, useOutbox } from '../realtime';
+
+/** Shown while the socket is away; unsent messages wait in the outbox meanwhile. */
+export function OfflineBanner() {
+  const offline = useOffline();
+  const pending = useOutbox();
+  if (!offline) return null;
+  return (
+    <div className="offline-banner" role="status" data-testid="offline-banner">
+      <span className="spinner" aria-hidden="true" />
+      Reconnecting… messages will be sent when you're back online
+      {pending.length > 0 && <span className="muted"> ({pending.length} waiting)</span>}
+    </div>
+  );
+}

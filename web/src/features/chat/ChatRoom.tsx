@@ -58,11 +58,12 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
     };
   }, [roomId, known]);
 
+  const setActive = rooms?.setActive;
+  const markedRead = rooms?.markedRead;
   useEffect(() => {
-    rooms?.setActive(roomId);
-    setThreadId(null);
-    return () => rooms?.setActive(null);
-  }, [roomId, rooms]);
+    setActive?.(roomId);
+    return () => setActive?.(null);
+  }, [roomId, setActive]);
 
   useRealtimeEvent('roomUpdated', (patch) => {
     if (patch.id === roomId) setFetched((r) => (r ? { ...r, ...patch } : r));
@@ -76,9 +77,9 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
   const onReadUpTo = useCallback(
     (seq: number) => {
       client?.markRead(roomId, seq);
-      rooms?.markedRead(roomId, seq);
+      markedRead?.(roomId, seq);
     },
-    [client, roomId, rooms],
+    [client, roomId, markedRead],
   );
 
   const join = async () => {

@@ -104,6 +104,19 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
     );
   });
 
+  const setActive = useCallback((id: string | null) => {
+    active.current = id;
+  }, []);
+  const markedRead = useCallback(
+    (roomId: string, seq: number) =>
+      setRooms((rs) => {
+        const room = rs.find((r) => r.id === roomId);
+        if (!room || (room.unread === 0 && seq <= room.lastReadSeq)) return rs;
+        return rs.map((r) => (r.id === roomId ? { ...r, unread: 0, lastReadSeq: Math.max(seq, r.lastReadSeq) } : r));
+      }),
+    [],
+  );
+
   const value = useMemo<RoomsState>(
     () => ({
       rooms,
@@ -111,13 +124,10 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
       refresh,
       upsert,
       remove,
-      setActive: (id) => {
-        active.current = id;
-      },
-      markedRead: (roomId, seq) =>
-        setRooms((rs) => rs.map((r) => (r.id === roomId && (r.unread > 0 || seq > r.lastReadSeq) ? { ...r, unread: 0, lastReadSeq: Math.max(seq, r.lastReadSeq) } : r))),
+      setActive,
+      markedRead,
     }),
-    [rooms, loading, refresh, upsert, remove],
+    [rooms, loading, refresh, upsert, remove, setActive, markedRead],
   );
 
   return <RoomsContext.Provider value={value}>{children}</RoomsContext.Provider>;

@@ -1,0 +1,182 @@
+//! The application: shared state, the router (built without I/O) and `serve`, which takes a
+//! bound listener and a shutdown future so tests can bind port 0.
+
+use std::{
+    any::Any,
+    future::Future,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+    http::{HeaderValue, Method, header},
+    middleware::{from_fn, from_fn_with_state},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{
+    config::Config,
+    error::{AppError, Code},
+    http,
+    ops,
+    realtime::Realtime,
+    service::auth::{self, Passwords},
+    store::{self, DynStore},
+};
+
+/// Everything handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Validated settings.
+    pub config: Arc<Config>,
+    /// Persistence.
+    pub store: DynStore,
+    /// Password hashing (off the async runtime).
+    pub passwords: Passwords,
+    /// Fan-out to connected clients.
+    pub realtime: Realtime,
+    /// Readiness and shutdown flags.
+    pub lifecycle: Arc<Lifecycle>,
+    /// Demo sign-ins shown on the sign-in page (empty unless started with `--demo`).
+    pub demo_accounts: Arc<Vec<DemoAccount>>,
+}
+
+/// A demo account, listed for one-click sign-in in demo mode.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DemoAccount {
+    /// E-mail.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: crate::domain::user::Role,
+}
+
+/// Process lifecycle, read by readiness checks.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    /// Set when shutdown begins: readiness fails so load balancers drain first.
+    shutting_down: AtomicBool,
+}
+
+impl Lifecycle {
+    /// True once shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Marks the start of shutdown.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+    }
+}
+
+/// Connects to the database (with retries), runs migrations and prepares shared state.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let store = store::connect(
+        &config.database_url,
+        config.database_max_connections,
+        Duration::from_secs(config.database_startup_timeout_secs),
+        Duration::from_millis(config.slow_query_ms),
+    )
+    .await?;
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+        passwords: Passwords::new().await?,
+        realtime: Realtime::default(),
+        lifecycle: Arc::new(Lifecycle::default()),
+        demo_accounts: Arc::new(Vec::new()),
+    };
+    auth::bootstrap_admin(&state).await?;
+    Ok(state)
+}
+
+/// The HTTP application: the API under `/api/v1`, health at the root, the OpenAPI document.
+pub fn router(state: AppState) -> Router {
+    let (routes, openapi) = OpenApiRouter::with_openapi(http::openapi::ApiDoc::openapi())
+        .nest("/api/v1", http::api_router())
+        .merge(http::health::router())
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(routes)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let openapi = Arc::clone(&openapi);
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), ops::request::track))
+        .layer(from_fn(ops::request::client_addr))
+        .layer(CompressionLayer::new())
+        .layer(cors(&state.config))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .allowed_origins()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .expose_headers([ops::request::X_REQUEST_ID.clone(), header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+async fn not_found(req: Request) -> Response {
+    AppError::new(Code::NotFound, format!("no route for {}", req.uri().path())).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    AppError::new(Code::MethodNotAllowed, "method not allowed on this route").into_response()
+}
+
+/// A panicking handler becomes a 500 with the usual body; the server keeps running.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+}

@@ -1,0 +1,242 @@
+//! The command line: `serve` (default), `migrate`, `user create`, `healthcheck`.
+
+use std::{process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand, error::ContextKind};
+
+use crate::{
+    app::{self, AppState},
+    config::{Config, ConfigError},
+    demo,
+    domain::user::Role,
+    service::auth::{NewAccount, bootstrap_admin, create_user},
+    shutdown,
+};
+
+/// Switchboard: team chat and helpdesk server.
+#[derive(Parser, Debug)]
+#[command(name = "switchboard", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings (environment variables; `--help` lists them).
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Seed demo data into an empty database and show demo sign-ins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        /// What to do with users.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Exit 0 when the server on BIND_ADDR answers /readyz with 200, else 1.
+    Healthcheck {
+        /// Base URL to check (default: derived from BIND_ADDR).
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+/// User subcommands.
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user.
+    Create {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, staff, customer or observer.
+        #[arg(long, default_value = "staff")]
+        role: Role,
+        /// Department.
+        #[arg(long)]
+        department: Option<String>,
+        /// Password (at least 10 characters); or set SWITCHBOARD_USER_PASSWORD.
+        #[arg(long, env = "SWITCHBOARD_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+impl clap::ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        Role::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl Cli {
+    /// Parses arguments and environment; a bad setting is one line naming the variable.
+    pub fn load() -> Result<Self, ConfigError> {
+        let cli = Self::try_parse().map_err(|err| {
+            use clap::error::ErrorKind::{DisplayHelp, DisplayVersion, DisplayHelpOnMissingArgumentOrSubcommand};
+            if matches!(err.kind(), DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand) {
+                err.exit();
+            }
+            one_line(&err)
+        })?;
+        cli.config.validate()?;
+        Ok(cli)
+    }
+}
+
+/// Turns a clap error into `VARIABLE: problem`.
+fn one_line(err: &clap::Error) -> ConfigError {
+    let arg = err
+        .get(ContextKind::InvalidArg)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    // Arguments are named after their variables: "--bind-addr <BIND_ADDR>" -> BIND_ADDR.
+    let var = arg
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map_or_else(|| arg.clone(), |(name, _)| name.to_owned());
+    let value = err.get(ContextKind::InvalidValue).map(ToString::to_string);
+    let problem = std::error::Error::source(err)
+        .map(ToString::to_string)
+        .unwrap_or_else(|| err.kind().to_string());
+    let problem = match value {
+        Some(value) => format!("invalid value {value:?}: {problem}"),
+        None => problem,
+    };
+    ConfigError::new(if var.is_empty() { "arguments".into() } else { var }, problem)
+}
+
+/// Runs the chosen command.
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        None => serve(cli.config, false).await,
+        Some(Command::Serve { demo }) => serve(cli.config, demo).await,
+        Some(Command::Migrate) => migrate(cli.config).await,
+        Some(Command::User { command }) => user(cli.config, command).await,
+        Some(Command::Healthcheck { url }) => return healthcheck(&cli.config, url).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "fatal");
+            eprintln!("switchboard: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
+    let bind_addr = config.bind_addr;
+    tracing::info!(config = ?config, "starting");
+    let mut state = app::build_state(config).await?;
+    if demo_mode {
+        let accounts = demo::seed_if_empty(&state).await?;
+        print_demo_accounts(&accounts);
+        state.demo_accounts = std::sync::Arc::new(accounts);
+    }
+    bootstrap_admin(&state).await?;
+    let listener = tokio::net::TcpListener::bind(bind_addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {bind_addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(addr = %local, backend = state.store.backend(), "listening");
+    eprintln!("Switchboard is listening on http://{local} (open http://localhost:{})", local.port());
+    let shutdown = shutdown::on_signal(state.clone());
+    app::serve(listener, state.clone(), shutdown).await?;
+    shutdown::finish(&state).await;
+    Ok(())
+}
+
+fn print_demo_accounts(accounts: &[app::DemoAccount]) {
+    if accounts.is_empty() {
+        eprintln!("--demo: the database already holds other data; no demo accounts to show");
+        return;
+    }
+    eprintln!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
+    for account in accounts {
+        eprintln!("  {:<9} {:<34} {}", account.role.as_str(), account.email, account.name);
+    }
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let state = app::build_state(config).await?;
+    tracing::info!(backend = state.store.backend(), "migrations applied");
+    eprintln!("migrations applied ({})", state.store.backend());
+    state.store.close().await;
+    Ok(())
+}
+
+async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
+    let state: AppState = app::build_state(config).await?;
+    match command {
+        UserCommand::Create { email, name, role, department, password } => {
+            let user = create_user(&state, NewAccount {
+                email: &email,
+                name: &name,
+                role,
+                department: department.as_deref(),
+                password: password.as_deref(),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            eprintln!("created {} {} ({})", user.role.as_str(), user.email, user.id);
+        }
+    }
+    state.store.close().await;
+    Ok(())
+}
+
+fn describe(err: &crate::error::AppError) -> String {
+    match err {
+        crate::error::AppError::Validation(problems) => problems
+            .iter()
+            .map(|p| format!("{} {}", p.field, p.problem))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.public_message().into_owned(),
+    }
+}
+
+async fn healthcheck(config: &Config, url: Option<String>) -> ExitCode {
+    let base = url.unwrap_or_else(|| {
+        let port = config.bind_addr.port();
+        let host = if config.bind_addr.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            config.bind_addr.ip().to_string()
+        };
+        format!("http://{host}:{port}")
+    });
+    let url = format!("{}/readyz", base.trim_end_matches('/'));
+    let client = match reqwest::Client::builder().timeout(Duration::from_secs(3)).build() {
+        Ok(client) => client,
+        Err(err) => {
+            eprintln!("healthcheck: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match client.get(&url).send().await {
+        Ok(response) if response.status().is_success() => ExitCode::SUCCESS,
+        Ok(response) => {
+            eprintln!("healthcheck: {url} answered {}", response.status());
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("healthcheck: {url}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! Typed configuration, read once from the environment (and `.env` in development).
+//!
+//! Every field is a clap argument with an `env` name, so `switchboard --help` documents them all
+//! and a bad value stops startup with one line naming the variable. Secrets are redacted from
+//! `Debug` and never logged.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+
+use clap::Args;
+
+/// Everything the server reads from its environment.
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path/to/file.db` (created when missing) or `postgres://...`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/switchboard.db")]
+    pub database_url: String,
+
+    /// Maximum connections in the database pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub database_max_connections: u32,
+
+    /// How long startup keeps retrying an unreachable database before giving up, in seconds.
+    #[arg(long, env = "DATABASE_STARTUP_TIMEOUT_SECS", default_value_t = 30)]
+    pub database_startup_timeout_secs: u64,
+
+    /// Redis URL for multi-instance fan-out and shared rate limits; unset = single instance.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Address the HTTP/Socket.IO server listens on.
+    #[arg(long, env = "BIND_ADDR", default_value = "0.0.0.0:3000")]
+    pub bind_addr: SocketAddr,
+
+    /// The public origin users reach the server at; decides the cookie's `Secure` flag and the
+    /// allowed `Origin` of cookie-authenticated writes.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://localhost:3000", value_parser = parse_origin)]
+    pub public_url: String,
+
+    /// Extra allowed browser origins, comma-separated (CORS and the cross-site write check).
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Who may create an account: `closed`, `open` or `domain:example.com`.
+    #[arg(long, env = "REGISTRATION_MODE", default_value = "closed")]
+    pub registration_mode: RegistrationMode,
+
+    /// E-mail of the admin created at startup when no user has that address yet.
+    #[arg(long, env = "ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Password of that bootstrap admin (at least 10 characters).
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+
+    /// Session lifetime in days (sliding: use extends it).
+    #[arg(long, env = "SESSION_TTL_DAYS", default_value_t = 30)]
+    pub session_ttl_days: u32,
+
+    /// How long after posting an author may still edit a message, in seconds.
+    #[arg(long, env = "EDIT_WINDOW_SECS", default_value_t = 900)]
+    pub edit_window_secs: u64,
+
+    /// Departments users, rooms and tickets may belong to, comma-separated.
+    #[arg(
+        long,
+        env = "DEPARTMENTS",
+        value_delimiter = ',',
+        default_value = "engineering,billing,product,support,general"
+    )]
+    pub departments: Vec<String>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Log line format: `json` (one object per line) or `pretty`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
+    pub log_format: LogFormat,
+
+    /// Log filter in `tracing` syntax, for example `info,switchboard=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub rust_log: String,
+
+    /// Directory for daily rolling log files (JSON); unset = stdout only.
+    #[arg(long, env = "LOG_DIR")]
+    pub log_dir: Option<PathBuf>,
+
+    /// How many daily log files to keep in `LOG_DIR`.
+    #[arg(long, env = "LOG_RETENTION_DAYS", default_value_t = 14)]
+    pub log_retention_days: usize,
+
+    /// Requests slower than this are logged at warn, in milliseconds.
+    #[arg(long, env = "SLOW_REQUEST_MS", default_value_t = 1000)]
+    pub slow_request_ms: u64,
+
+    /// Database queries slower than this are logged at warn, in milliseconds.
+    #[arg(long, env = "SLOW_QUERY_MS", default_value_t = 100)]
+    pub slow_query_ms: u64,
+
+    /// Sentry DSN for server errors; unset = Sentry off.
+    #[arg(long, env = "SENTRY_DSN", hide_env_values = true)]
+    pub sentry_dsn: Option<Secret>,
+
+    /// Sentry DSN handed to the web client (defaults to `SENTRY_DSN`).
+    #[arg(long, env = "SENTRY_BROWSER_DSN", hide_env_values = true)]
+    pub sentry_browser_dsn: Option<Secret>,
+
+    /// Environment name in error reports.
+    #[arg(long, env = "SENTRY_ENVIRONMENT", default_value = "production")]
+    pub sentry_environment: String,
+
+    /// Fraction of requests traced to Sentry (0.0 to 1.0).
+    #[arg(long, env = "SENTRY_TRACES_SAMPLE_RATE", default_value_t = 0.0)]
+    pub sentry_traces_sample_rate: f32,
+
+    /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Config {
+    /// Checks the rules that span several fields; the error names the variable at fault.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.admin_email.is_some() != self.admin_password.is_some() {
+            return Err(ConfigError::new(
+                "ADMIN_PASSWORD",
+                "ADMIN_EMAIL and ADMIN_PASSWORD must be set together",
+            ));
+        }
+        if let Some(email) = &self.admin_email {
+            crate::domain::user::Email::parse(email)
+                .map_err(|_| ConfigError::new("ADMIN_EMAIL", "is not a valid e-mail address"))?;
+        }
+        if let Some(password) = &self.admin_password {
+            crate::domain::user::check_password_strength(password.expose())
+                .map_err(|problem| ConfigError::new("ADMIN_PASSWORD", problem))?;
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+        if let Some(url) = &self.redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError::new(
+                "REDIS_URL",
+                "must start with redis:// or rediss://",
+            ));
+        }
+        if self.departments.iter().any(|d| !is_department_name(d)) {
+            return Err(ConfigError::new(
+                "DEPARTMENTS",
+                "names must be 1-32 lower-case letters, digits or dashes",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.sentry_traces_sample_rate) {
+            return Err(ConfigError::new(
+                "SENTRY_TRACES_SAMPLE_RATE",
+                "must be between 0.0 and 1.0",
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::new(
+                "DATABASE_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// True when the session cookie must carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Origins a browser may send cookie-authenticated writes from.
+    pub fn allowed_origins(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.public_url.as_str()).chain(self.cors_origins.iter().map(String::as_str))
+    }
+
+    /// The environment name used in error reports and the client config.
+    pub fn environment(&self) -> &str {
+        &self.sentry_environment
+    }
+
+    /// The DSN the browser reports to, if any.
+    pub fn browser_sentry_dsn(&self) -> Option<String> {
+        self.sentry_browser_dsn
+            .as_ref()
+            .or(self.sentry_dsn.as_ref())
+            .map(|dsn| dsn.expose().to_owned())
+    }
+
+    /// True when the database URL points at PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+fn is_department_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Accepts `scheme://host[:port]` and returns it without a trailing slash.
+fn parse_origin(value: &str) -> Result<String, String> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+        return Err("must be an origin like https://chat.example.com (no path)".into());
+    }
+    Ok(trimmed.to_owned())
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("bind_addr", &self.bind_addr)
+            .field("public_url", &self.public_url)
+            .field("cors_origins", &self.cors_origins)
+            .field("registration_mode", &self.registration_mode)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &self.admin_password)
+            .field("session_ttl_days", &self.session_ttl_days)
+            .field("edit_window_secs", &self.edit_window_secs)
+            .field("departments", &self.departments)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("log_format", &self.log_format)
+            .field("rust_log", &self.rust_log)
+            .field("log_dir", &self.log_dir)
+            .field("slow_request_ms", &self.slow_request_ms)
+            .field("slow_query_ms", &self.slow_query_ms)
+            .field("sentry_dsn", &self.sentry_dsn)
+            .field("sentry_environment", &self.sentry_environment)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host/...` with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// A value that must never be printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// Who may create an account through `POST /auth/register`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistrationMode {
+    /// Only admins create accounts.
+    Closed,
+    /// Anyone may register.
+    Open,
+    /// Only addresses of this domain may register.
+    Domain(String),
+}
+
+impl RegistrationMode {
+    /// The mode as written in `REGISTRATION_MODE`.
+    pub fn as_string(&self) -> String {
+        match self {
+            Self::Closed => "closed".into(),
+            Self::Open => "open".into(),
+            Self::Domain(domain) => format!("domain:{domain}"),
+        }
+    }
+}
+
+impl FromStr for RegistrationMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "closed" => Ok(Self::Closed),
+            "open" => Ok(Self::Open),
+            other => match other.strip_prefix("domain:") {
+                Some(domain) if domain.contains('.') && !domain.contains('@') => {
+                    Ok(Self::Domain(domain.to_ascii_lowercase()))
+                }
+                _ => Err("expected closed, open or domain:example.com".into()),
+            },
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line, for log shippers.
+    Json,
+    /// Human-readable lines, for terminals.
+    Pretty,
+}
+
+/// A configuration problem, printed as one line naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub var: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl ConfigError {
+    /// A problem with `var`.
+    pub fn new(var: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            var: var.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn parses_registration_modes() {
+        assert_eq!("open".parse(), Ok(RegistrationMode::Open));
+        assert_eq!(
+            "domain:Example.com".parse(),
+            Ok(RegistrationMode::Domain("example.com".into()))
+        );
+        assert!("domain:".parse::<RegistrationMode>().is_err());
+        assert!("maybe".parse::<RegistrationMode>().is_err());
+    }
+
+    #[test]
+    fn origins_must_not_have_paths() {
+        assert_eq!(parse_origin("https://a.b/"), Ok("https://a.b".into()));
+        assert!(parse_origin("https://a.b/x").is_err());
+        assert!(parse_origin("a.b").is_err());
+    }
+}

@@ -1,0 +1,250 @@
+//! The one access policy: who may read and write what (DESIGN §5).
+//!
+//! REST handlers, socket handlers, subscriptions, search, export and the activity feed all ask
+//! [`authorize`]; list queries in the stores encode the same read rule in SQL, and the access
+//! matrix test checks both against each other.
+
+use super::{
+    Id,
+    room::{RoomKind, RoomRole},
+    user::Role,
+};
+
+/// The signed-in user, as far as access decisions go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user's id.
+    pub id: Id,
+    /// Global role.
+    pub role: Role,
+    /// Department, if any.
+    pub department: Option<String>,
+}
+
+/// What the policy needs to know about a room, relative to one viewer.
+#[derive(Clone, Debug)]
+pub struct RoomFacts {
+    /// The room's kind.
+    pub kind: RoomKind,
+    /// The room's department (`None` = everyone).
+    pub department: Option<String>,
+    /// The viewer's membership role, if a member.
+    pub my_role: Option<RoomRole>,
+    /// For ticket rooms: who asked and who works it.
+    pub ticket: Option<TicketParties>,
+}
+
+/// The people a ticket belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct TicketParties {
+    /// The customer who opened it.
+    pub requester: Id,
+    /// The staff member working it.
+    pub assignee: Option<Id>,
+}
+
+/// Things a viewer may try to do in a room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// See the room, its messages and members; receive its events.
+    Read,
+    /// Post a message (edits of one's own messages need this too).
+    Post,
+    /// Add or remove one's reactions.
+    React,
+    /// Delete someone else's message.
+    DeleteOthers,
+    /// Add a member.
+    Invite,
+    /// Remove members or change their room role.
+    ManageMembers,
+    /// Change title, description, tags or department.
+    UpdateRoom,
+    /// Delete the room.
+    DeleteRoom,
+    /// Join without an invitation.
+    Join,
+}
+
+/// Why an action was refused. Unreadable rooms are reported as missing so that their existence
+/// does not leak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denial {
+    /// The room is invisible to the viewer (404).
+    NotFound,
+    /// Observers never write (403 `READ_ONLY`).
+    ReadOnly,
+    /// Readable, but only members may do this (403 `NOT_MEMBER`).
+    NotMember,
+    /// Readable, but not allowed for this viewer (403 `FORBIDDEN`).
+    Forbidden(&'static str),
+}
+
+/// Decides whether `viewer` may do `action` in `room`.
+pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<(), Denial> {
+    // Admins may delete private rooms they cannot read (moderation), never DMs.
+    if action == Action::DeleteRoom && viewer.role == Role::Admin && room.kind == RoomKind::Private
+    {
+        return Ok(());
+    }
+    if !can_read(viewer, room) {
+        return Err(Denial::NotFound);
+    }
+    if action == Action::Read {
+        return Ok(());
+    }
+    if !viewer.role.can_write() {
+        return Err(Denial::ReadOnly);
+    }
+    match room.kind {
+        RoomKind::Ticket => authorize_ticket_write(viewer, action),
+        RoomKind::Dm => authorize_dm_write(room, action),
+        RoomKind::Public | RoomKind::Private => authorize_room_write(viewer, room, action),
+    }
+}
+
+/// The read rule on its own.
+pub fn can_read(viewer: &Viewer, room: &RoomFacts) -> bool {
+    let is_party = room
+        .ticket
+        .is_some_and(|t| t.requester == viewer.id || t.assignee == Some(viewer.id));
+    if viewer.role == Role::Customer {
+        return room.kind == RoomKind::Ticket && (is_party || room.my_role.is_some());
+    }
+    if room.my_role.is_some() || is_party {
+        return true;
+    }
+    match room.kind {
+        RoomKind::Private | RoomKind::Dm => false,
+        RoomKind::Public | RoomKind::Ticket => in_department(viewer, room.department.as_deref()),
+    }
+}
+
+/// True when a team member (admin, staff, observer) covers `department`.
+fn in_department(viewer: &Viewer, department: Option<&str>) -> bool {
+    viewer.role.is_team()
+        && (viewer.role == Role::Admin
+            || department.is_none()
+            || viewer.department.as_deref() == department)
+}
+
+fn authorize_ticket_write(viewer: &Viewer, action: Action) -> Result<(), Denial> {
+    let staff_side = matches!(viewer.role, Role::Admin | Role::Staff);
+    match action {
+        Action::Read | Action::Post | Action::React => Ok(()),
+        Action::DeleteOthers | Action::Invite | Action::ManageMembers if staff_side => Ok(()),
+        Action::DeleteOthers | Action::Invite | Action::ManageMembers => {
+            Err(Denial::Forbidden("only staff manage tickets"))
+        }
+        Action::UpdateRoom | Action::Join => {
+            Err(Denial::Forbidden("tickets are changed through the ticket API"))
+        }
+        Action::DeleteRoom if viewer.role == Role::Admin => Ok(()),
+        Action::DeleteRoom => Err(Denial::Forbidden("only admins delete tickets")),
+    }
+}
+
+fn authorize_dm_write(room: &RoomFacts, action: Action) -> Result<(), Denial> {
+    match action {
+        Action::Read => Ok(()),
+        Action::Post | Action::React if room.my_role.is_some() => Ok(()),
+        Action::Post | Action::React => Err(Denial::NotMember),
+        _ => Err(Denial::Forbidden("direct messages cannot be managed")),
+    }
+}
+
+fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<(), Denial> {
+    let admin = viewer.role == Role::Admin;
+    let role = room.my_role;
+    let moderates = admin || role.is_some_and(RoomRole::moderates);
+    match action {
+        Action::Read => Ok(()),
+        Action::Join if role.is_some() => Ok(()),
+        Action::Join if room.kind == RoomKind::Public => Ok(()),
+        Action::Join => Err(Denial::Forbidden("private rooms are invitation only")),
+        Action::Post | Action::React if role.is_some() => Ok(()),
+        Action::Post | Action::React => Err(Denial::NotMember),
+        Action::Invite if room.kind == RoomKind::Public && (role.is_some() || admin) => Ok(()),
+        Action::Invite | Action::DeleteOthers | Action::ManageMembers | Action::UpdateRoom
+            if moderates =>
+        {
+            Ok(())
+        }
+        Action::DeleteRoom if admin || role == Some(RoomRole::Owner) => Ok(()),
+        Action::Invite | Action::ManageMembers | Action::DeleteOthers | Action::UpdateRoom
+            if role.is_none() =>
+        {
+            Err(Denial::NotMember)
+        }
+        _ => Err(Denial::Forbidden("needs a higher room role")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(role: Role, department: Option<&str>) -> Viewer {
+        Viewer {
+            id: Id::new(),
+            role,
+            department: department.map(Into::into),
+        }
+    }
+
+    fn room(kind: RoomKind, department: Option<&str>, my_role: Option<RoomRole>) -> RoomFacts {
+        RoomFacts {
+            kind,
+            department: department.map(Into::into),
+            my_role,
+            ticket: None,
+        }
+    }
+
+    #[test]
+    fn department_rooms_are_read_by_their_department_only() {
+        let billing_room = room(RoomKind::Public, Some("billing"), None);
+        assert!(can_read(&viewer(Role::Staff, Some("billing")), &billing_room));
+        assert!(!can_read(&viewer(Role::Staff, Some("engineering")), &billing_room));
+        assert!(can_read(&viewer(Role::Admin, None), &billing_room));
+        assert!(!can_read(&viewer(Role::Customer, Some("billing")), &billing_room));
+    }
+
+    #[test]
+    fn admins_do_not_read_dms_or_private_rooms_silently() {
+        let admin = viewer(Role::Admin, None);
+        for kind in [RoomKind::Dm, RoomKind::Private] {
+            assert_eq!(
+                authorize(&admin, &room(kind, None, None), Action::Read),
+                Err(Denial::NotFound)
+            );
+        }
+        assert_eq!(
+            authorize(&admin, &room(RoomKind::Private, None, None), Action::DeleteRoom),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn observers_never_write() {
+        let observer = viewer(Role::Observer, None);
+        let general = room(RoomKind::Public, None, Some(RoomRole::Owner));
+        assert_eq!(authorize(&observer, &general, Action::Read), Ok(()));
+        for action in [Action::Post, Action::React, Action::Join, Action::DeleteRoom] {
+            assert_eq!(authorize(&observer, &general, action), Err(Denial::ReadOnly));
+        }
+    }
+
+    #[test]
+    fn customers_see_only_their_tickets() {
+        let customer = viewer(Role::Customer, None);
+        let mut ticket = room(RoomKind::Ticket, Some("support"), None);
+        assert!(!can_read(&customer, &ticket));
+        ticket.ticket = Some(TicketParties {
+            requester: customer.id,
+            assignee: None,
+        });
+        assert_eq!(authorize(&customer, &ticket, Action::Post), Ok(()));
+        assert!(authorize(&customer, &ticket, Action::ManageMembers).is_err());
+    }
+}

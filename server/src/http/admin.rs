@@ -1,0 +1,286 @@
+//! Administration: users, roles, bans and the audit log.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    double_option,
+    extract::{Auth, Json, Path, Query},
+    ok, parse_time_cursor, time_cursor,
+    users::user_filter,
+};
+use crate::{
+    app::AppState,
+    domain::{Id, user::Role},
+    error::{AppResult, ErrorBody},
+    service::{
+        page_limit,
+        users::{self, CreateUser, UpdateUser, require_admin},
+    },
+    store::{AuditFilter, AuditRow, BanRow},
+    views::{ApiOk, Page, UserView},
+};
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(ban_user, unban_user))
+        .routes(routes!(list_audit))
+}
+
+/// Query of `GET /admin/users`.
+#[derive(Deserialize, IntoParams)]
+pub struct UsersQuery {
+    /// Part of a name or e-mail address.
+    q: Option<String>,
+    /// Only this role.
+    role: Option<Role>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (default 50, max 100).
+    limit: Option<i64>,
+}
+
+/// All users, newest first (admins).
+#[utoipa::path(get, path = "/admin/users", tag = "admin", params(UsersQuery),
+    responses((status = 200, body = ApiOk<Page<UserView>>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(query): Query<UsersQuery>,
+) -> AppResult<impl IntoResponse> {
+    require_admin(&actor)?;
+    let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
+    let rows = users::list_users(&state, &filter).await?;
+    let items: Vec<UserView> = rows.iter().map(UserView::full).collect();
+    Ok(ok(Page::from_items(items, filter.limit, |u| time_cursor(u.created_at, u.id))))
+}
+
+/// `POST /admin/users` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserBody {
+    /// E-mail address.
+    email: String,
+    /// Display name.
+    name: String,
+    /// Global role.
+    role: Role,
+    /// Department.
+    department: Option<String>,
+    /// Initial password (10 characters or more).
+    password: Option<String>,
+}
+
+/// Creates a user (admins).
+#[utoipa::path(post, path = "/admin/users", tag = "admin", request_body = CreateUserBody,
+    responses((status = 201, body = ApiOk<UserView>), (status = 403, body = ErrorBody),
+              (status = 409, description = "EMAIL_TAKEN", body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Json(body): Json<CreateUserBody>,
+) -> AppResult<impl IntoResponse> {
+    let user = users::admin_create_user(&state, &actor, CreateUser {
+        email: body.email,
+        name: body.name,
+        role: body.role,
+        department: body.department,
+        password: body.password,
+    })
+    .await?;
+    Ok((StatusCode::CREATED, ok(UserView::full(&user))))
+}
+
+/// `PATCH /admin/users/{id}` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserBody {
+    /// New name.
+    name: Option<String>,
+    /// New role.
+    role: Option<Role>,
+    /// New department (`null` clears it).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    department: Option<Option<String>>,
+}
+
+/// Changes a user's name, role or department (admins).
+#[utoipa::path(patch, path = "/admin/users/{id}", tag = "admin", params(("id" = Id, Path)),
+    request_body = UpdateUserBody,
+    responses((status = 200, body = ApiOk<UserView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+    Json(body): Json<UpdateUserBody>,
+) -> AppResult<impl IntoResponse> {
+    let before = users::get_user(&state, id).await?;
+    let user = users::admin_update_user(&state, &actor, id, UpdateUser {
+        name: body.name,
+        role: body.role,
+        department: body.department,
+    })
+    .await?;
+    // A new role or department changes which rooms the user may read.
+    if user.role != before.role || user.department != before.department {
+        state.realtime.access_changed(id).await;
+    }
+    Ok(ok(UserView::full(&user)))
+}
+
+/// `POST /admin/users/{id}/ban` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BanBody {
+    /// Why (shown to admins).
+    reason: String,
+    /// When the ban lifts by itself (never when absent).
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// A ban.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BanView {
+    /// The banned user.
+    user_id: Id,
+    /// Why.
+    reason: String,
+    /// Who banned.
+    banned_by: Option<Id>,
+    /// When.
+    banned_at: DateTime<Utc>,
+    /// When it lifts.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<BanRow> for BanView {
+    fn from(ban: BanRow) -> Self {
+        Self {
+            user_id: ban.user_id,
+            reason: ban.reason,
+            banned_by: ban.banned_by,
+            banned_at: ban.banned_at,
+            expires_at: ban.expires_at,
+        }
+    }
+}
+
+/// Bans a user: revokes their sessions and disconnects their sockets (admins).
+#[utoipa::path(post, path = "/admin/users/{id}/ban", tag = "admin", params(("id" = Id, Path)),
+    request_body = BanBody,
+    responses((status = 200, body = ApiOk<BanView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn ban_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+    Json(body): Json<BanBody>,
+) -> AppResult<impl IntoResponse> {
+    let (ban, _revoked) = users::ban_user(&state, &actor, id, &body.reason, body.expires_at).await?;
+    state.realtime.revoke_user(id, "banned").await;
+    Ok(ok(BanView::from(ban)))
+}
+
+/// Lifts a ban (admins).
+#[utoipa::path(delete, path = "/admin/users/{id}/ban", tag = "admin", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<Option<bool>>), (status = 404, body = ErrorBody)))]
+async fn unban_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    users::unban_user(&state, &actor, id).await?;
+    Ok(ok(None::<bool>))
+}
+
+/// Query of `GET /admin/audit`.
+#[derive(Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Action, exact (`user.ban`) or a prefix ending in a dot (`user.`).
+    action: Option<String>,
+    /// Actor's user id.
+    actor: Option<Id>,
+    /// Target id.
+    target: Option<String>,
+    /// Cursor from the previous page.
+    before: Option<String>,
+    /// Only rows at or after this time.
+    since: Option<DateTime<Utc>>,
+    /// Page size (default 50, max 200).
+    limit: Option<i64>,
+}
+
+/// An audit row.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditView {
+    /// Id.
+    id: Id,
+    /// When.
+    at: DateTime<Utc>,
+    /// Actor id.
+    actor_id: Option<Id>,
+    /// Actor e-mail at the time.
+    actor_email: Option<String>,
+    /// Dotted action.
+    action: String,
+    /// Target type.
+    target_type: String,
+    /// Target id.
+    target_id: Option<String>,
+    /// Details.
+    metadata: serde_json::Value,
+    /// Client address.
+    ip: Option<String>,
+    /// Request id.
+    request_id: Option<String>,
+}
+
+impl From<AuditRow> for AuditView {
+    fn from(row: AuditRow) -> Self {
+        Self {
+            id: row.id,
+            at: row.at,
+            actor_id: row.actor_id,
+            actor_email: row.actor_email,
+            action: row.action,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            metadata: row.metadata.0,
+            ip: row.ip,
+            request_id: row.request_id,
+        }
+    }
+}
+
+/// The audit log, newest first (admins).
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditQuery),
+    responses((status = 200, body = ApiOk<Page<AuditView>>), (status = 403, body = ErrorBody)))]
+async fn list_audit(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(query): Query<AuditQuery>,
+) -> AppResult<impl IntoResponse> {
+    require_admin(&actor)?;
+    let filter = AuditFilter {
+        action: query.action.filter(|a| !a.is_empty()),
+        actor_id: query.actor,
+        target_id: query.target.filter(|t| !t.is_empty()),
+        before: parse_time_cursor(query.before.as_deref())?,
+        since: query.since,
+        limit: page_limit(query.limit, 50, 200)?,
+    };
+    let rows = state.store.list_audit(&filter).await?;
+    let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
+    Ok(ok(Page::from_items(items, filter.limit, |a| time_cursor(a.at, a.id))))
+}

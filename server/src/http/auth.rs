@@ -1,0 +1,183 @@
+//! Sign-in, registration, sign-out, the current user, and the public client configuration.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    extract::{Auth, ClientIp, Json, SESSION_COOKIE},
+    ok,
+};
+use crate::{
+    app::{AppState, DemoAccount},
+    error::{AppResult, ErrorBody},
+    service::auth::{self, ClientMeta, SignedIn},
+    views::{ApiOk, UserView},
+};
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(register))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(public_config))
+}
+
+/// `POST /auth/login` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A signed-in user and their session token (also set as the `sb_session` cookie).
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    /// The user.
+    pub user: UserView,
+    /// Bearer token for non-browser clients and the socket handshake.
+    pub token: String,
+}
+
+/// Signs in with e-mail and password.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
+    responses((status = 200, body = ApiOk<SessionView>),
+              (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
+              (status = 403, description = "BANNED", body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<LoginBody>,
+) -> AppResult<Response> {
+    let signed_in = auth::login(&state, &body.email, &body.password, meta(ip, &headers)).await?;
+    Ok(session_response(&state, signed_in))
+}
+
+/// `POST /auth/register` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Password (10 characters or more).
+    pub password: String,
+}
+
+/// Creates an account, as `REGISTRATION_MODE` allows, and signs it in.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
+    responses((status = 200, body = ApiOk<SessionView>),
+              (status = 403, description = "REGISTRATION_CLOSED", body = ErrorBody),
+              (status = 409, description = "EMAIL_TAKEN", body = ErrorBody),
+              (status = 422, description = "VALIDATION", body = ErrorBody)))]
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<RegisterBody>,
+) -> AppResult<Response> {
+    let signed_in =
+        auth::register(&state, &body.email, &body.name, &body.password, meta(ip, &headers)).await?;
+    Ok(session_response(&state, signed_in))
+}
+
+/// Ends the current session and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 200, body = ApiOk<Option<bool>>), (status = 401, body = ErrorBody)))]
+async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> AppResult<Response> {
+    auth::logout(&state, &actor).await?;
+    let mut response = ok(None::<bool>).into_response();
+    set_cookie(&mut response, &session_cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/auth/me", tag = "auth",
+    responses((status = 200, body = ApiOk<UserView>), (status = 401, body = ErrorBody)))]
+async fn me(Auth(actor): Auth) -> axum::Json<ApiOk<UserView>> {
+    ok(UserView::full(&actor.user))
+}
+
+/// What the web client needs before signing in.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicConfig {
+    /// Server version.
+    pub version: &'static str,
+    /// Deployment environment (for error reports).
+    pub environment: String,
+    /// `closed`, `open` or `domain:example.com`.
+    pub registration_mode: String,
+    /// True when the server runs with demo data.
+    pub demo: bool,
+    /// Demo sign-ins, shown on the sign-in page in demo mode only.
+    pub demo_accounts: Vec<DemoAccount>,
+    /// Public Sentry DSN for the browser, when configured.
+    pub sentry_dsn: Option<String>,
+    /// How long messages stay editable, in seconds.
+    pub edit_window_secs: u64,
+    /// Departments users, rooms and tickets may belong to.
+    pub departments: Vec<String>,
+}
+
+/// Public configuration for the web client.
+#[utoipa::path(get, path = "/config", tag = "auth",
+    responses((status = 200, body = ApiOk<PublicConfig>)))]
+async fn public_config(State(state): State<AppState>) -> axum::Json<ApiOk<PublicConfig>> {
+    ok(PublicConfig {
+        version: env!("CARGO_PKG_VERSION"),
+        environment: state.config.environment().to_owned(),
+        registration_mode: state.config.registration_mode.as_string(),
+        demo: !state.demo_accounts.is_empty(),
+        demo_accounts: state.demo_accounts.as_ref().clone(),
+        sentry_dsn: state.config.browser_sentry_dsn(),
+        edit_window_secs: state.config.edit_window_secs,
+        departments: state.config.departments.clone(),
+    })
+}
+
+fn meta(ip: Option<String>, headers: &HeaderMap) -> ClientMeta {
+    ClientMeta {
+        ip,
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+/// The `{user, token}` answer with the session cookie set.
+pub(crate) fn session_response(state: &AppState, signed_in: SignedIn) -> Response {
+    let max_age = i64::from(state.config.session_ttl_days) * 86_400;
+    let cookie = session_cookie(state, &signed_in.token, max_age);
+    let mut response = ok(SessionView {
+        user: UserView::full(&signed_in.user),
+        token: signed_in.token,
+    })
+    .into_response();
+    set_cookie(&mut response, &cookie);
+    response
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,67 @@
+//! The team directory (for DM pickers and invitations).
+
+use axum::{extract::State, response::IntoResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    extract::{Auth, Query},
+    ok, parse_time_cursor, time_cursor,
+};
+use crate::{
+    app::AppState,
+    domain::user::Role,
+    error::{AppResult, ErrorBody},
+    service::{page_limit, users},
+    store::UserFilter,
+    views::{ApiOk, Page, UserView},
+};
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_directory))
+}
+
+/// Query of `GET /users`.
+#[derive(Deserialize, IntoParams)]
+pub struct DirectoryQuery {
+    /// Part of a name or e-mail address.
+    q: Option<String>,
+    /// Only this role.
+    role: Option<Role>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (default 50, max 100).
+    limit: Option<i64>,
+}
+
+/// Users of the team (not available to customers).
+#[utoipa::path(get, path = "/users", tag = "users", params(DirectoryQuery),
+    responses((status = 200, body = ApiOk<Page<UserView>>), (status = 403, body = ErrorBody)))]
+async fn list_directory(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(query): Query<DirectoryQuery>,
+) -> AppResult<impl IntoResponse> {
+    users::require_team(&actor)?;
+    let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
+    let rows = users::list_users(&state, &filter).await?;
+    let items: Vec<UserView> = rows.iter().map(UserView::full).collect();
+    Ok(ok(Page::from_items(items, filter.limit, |u| time_cursor(u.created_at, u.id))))
+}
+
+/// Builds the store filter of a user list from query parameters.
+pub(crate) fn user_filter(
+    q: Option<String>,
+    role: Option<Role>,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<UserFilter> {
+    Ok(UserFilter {
+        q: q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+        role,
+        before: parse_time_cursor(cursor)?,
+        limit: page_limit(limit, 50, 100)?,
+    })
+}

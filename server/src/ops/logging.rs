@@ -1,0 +1,58 @@
+//! Structured logging: `tracing` to stdout (JSON or pretty) and optionally to daily rolling
+//! JSON files in `LOG_DIR`.
+//!
+//! The file writer is non-blocking but not lossy: when its buffer is full, logging waits rather
+//! than dropping lines (losing the log of an incident is worse than a slower request).
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+
+use crate::config::{Config, LogFormat};
+
+/// Keeps the log writers flushing until dropped (at exit).
+pub struct LogGuards {
+    _file: Option<WorkerGuard>,
+}
+
+/// Installs the global subscriber. Call once, before the runtime starts.
+pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
+    let filter = EnvFilter::try_new(&config.rust_log)
+        .map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
+    let stdout = match config.log_format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
+    };
+    let (file_layer, file_guard) = match &config.log_dir {
+        Some(dir) => {
+            let appender = tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("switchboard")
+                .filename_suffix("log")
+                .max_log_files(config.log_retention_days.max(1))
+                .build(dir)
+                .map_err(|e| anyhow::anyhow!("LOG_DIR: {e}"))?;
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .lossy(false)
+                .finish(appender);
+            let layer = tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .with_writer(writer)
+                .boxed();
+            (Some(layer), Some(guard))
+        }
+        None => (None, None),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(stdout)
+        .with(file_layer)
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("logging already initialised: {e}"))?;
+    Ok(LogGuards { _file: file_guard })
+}

@@ -1,0 +1,316 @@
+//! Sign-in, registration, sessions and password hashing.
+//!
+//! Tokens are 256 random bits; only their SHA-256 is stored. Argon2id runs on the blocking pool.
+//! Unknown e-mail addresses cost the same hashing work as wrong passwords, and both answer
+//! `INVALID_CREDENTIALS`, so sign-in does not reveal who has an account.
+
+use std::sync::Arc;
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+use super::{Actor, field};
+use crate::{
+    app::AppState,
+    config::RegistrationMode,
+    domain::{
+        Id,
+        user::{Email, Role, check_password_strength, parse_name},
+    },
+    error::{AppError, AppResult, Code},
+    store::{NewSession, NewUser, SessionAuth, UserRow},
+};
+
+/// Hashes and verifies passwords off the async runtime.
+#[derive(Clone)]
+pub struct Passwords {
+    /// A real hash of a random password, verified against when the account does not exist so
+    /// that both paths cost the same.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    /// Prepares the hasher (computes the dummy hash once).
+    pub async fn new() -> anyhow::Result<Self> {
+        let random = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+        let dummy_hash = hash_blocking(random).await?;
+        Ok(Self {
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    /// Hashes a password (Argon2id, random salt, PHC string).
+    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+        hash_blocking(password.to_owned()).await
+    }
+
+    /// Verifies a password against a stored hash, or against the dummy when there is none.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        let exists = hash.is_some();
+        let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
+        let password = password.to_owned();
+        let verified = tokio::task::spawn_blocking(move || {
+            Argon2::default()
+                .verify_password(password.as_bytes(), hash.as_str())
+                .is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        exists && verified
+    }
+}
+
+async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+    })
+    .await?
+}
+
+/// A new random session token and the hash that is stored.
+pub fn new_token() -> (String, String) {
+    let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// The stored form of a token.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a sign-in comes from, recorded on the session.
+#[derive(Clone, Debug, Default)]
+pub struct ClientMeta {
+    /// Client address.
+    pub ip: Option<String>,
+    /// User agent, truncated to 256 characters.
+    pub user_agent: Option<String>,
+}
+
+/// A user with a fresh session token.
+pub struct SignedIn {
+    /// The user.
+    pub user: UserRow,
+    /// The raw token (only ever sent to the client).
+    pub token: String,
+}
+
+/// Checks credentials and opens a session.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    meta: ClientMeta,
+) -> AppResult<SignedIn> {
+    let invalid = || AppError::new(Code::InvalidCredentials, "wrong e-mail or password");
+    let email = Email::parse(email).map_err(|_| invalid())?;
+    let user = state.store.get_user_by_email(email.as_str()).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    if !state.passwords.verify(password, hash).await {
+        return Err(invalid());
+    }
+    let user = user.ok_or_else(invalid)?;
+    if let Some(ban) = state.store.get_ban(user.id).await?
+        && ban.is_active(crate::store::now())
+    {
+        return Err(AppError::new(Code::Banned, "this account is banned"));
+    }
+    open_session(state, user, meta).await
+}
+
+/// Creates a session for a user whose identity is already proven.
+pub async fn open_session(state: &AppState, user: UserRow, meta: ClientMeta) -> AppResult<SignedIn> {
+    let (token, token_hash) = new_token();
+    let ttl = Duration::days(i64::from(state.config.session_ttl_days));
+    state
+        .store
+        .create_session(&NewSession {
+            id: Id::new(),
+            token_hash,
+            user_id: user.id,
+            expires_at: crate::store::now() + ttl,
+            ip: meta.ip,
+            user_agent: meta
+                .user_agent
+                .map(|ua| ua.chars().take(256).collect::<String>()),
+        })
+        .await?;
+    Ok(SignedIn { user, token })
+}
+
+/// Self-service registration, as `REGISTRATION_MODE` allows.
+pub async fn register(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password: &str,
+    meta: ClientMeta,
+) -> AppResult<SignedIn> {
+    let email = field("email", Email::parse(email))?;
+    match &state.config.registration_mode {
+        RegistrationMode::Closed => {
+            return Err(AppError::new(
+                Code::RegistrationClosed,
+                "registration is closed; ask an admin for an account",
+            ));
+        }
+        RegistrationMode::Domain(domain) if email.domain() != domain => {
+            return Err(AppError::new(
+                Code::RegistrationClosed,
+                format!("only @{domain} addresses may register"),
+            ));
+        }
+        RegistrationMode::Open | RegistrationMode::Domain(_) => {}
+    }
+    let user = create_user(state, NewAccount {
+        email: email.as_str(),
+        name,
+        role: Role::Staff,
+        department: None,
+        password: Some(password),
+    })
+    .await?;
+    open_session(state, user, meta).await
+}
+
+/// The input of [`create_user`].
+pub struct NewAccount<'a> {
+    /// E-mail address (validated here).
+    pub email: &'a str,
+    /// Display name (validated here).
+    pub name: &'a str,
+    /// Global role.
+    pub role: Role,
+    /// Department (checked against the configured list).
+    pub department: Option<&'a str>,
+    /// Password, if the account signs in with one.
+    pub password: Option<&'a str>,
+}
+
+/// Validates and creates an account (admin API, CLI, bootstrap, registration, demo).
+pub async fn create_user(state: &AppState, account: NewAccount<'_>) -> AppResult<UserRow> {
+    let email = field("email", Email::parse(account.email))?;
+    let name = field("name", parse_name(account.name))?;
+    let department = check_department(state, account.department)?;
+    let password_hash = match account.password {
+        Some(password) => {
+            field("password", check_password_strength(password))?;
+            Some(state.passwords.hash(password).await?)
+        }
+        None => None,
+    };
+    Ok(state
+        .store
+        .create_user(NewUser {
+            email: email.as_str().to_owned(),
+            name,
+            password_hash,
+            role: account.role,
+            department,
+        })
+        .await?)
+}
+
+/// Checks a department name against `DEPARTMENTS`.
+pub fn check_department(state: &AppState, department: Option<&str>) -> AppResult<Option<String>> {
+    match department.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(d) if state.config.departments.iter().any(|known| known == d) => Ok(Some(d.to_owned())),
+        Some(_) => Err(AppError::invalid(
+            "department",
+            format!("must be one of: {}", state.config.departments.join(", ")),
+        )),
+    }
+}
+
+/// Resolves a session token to the signed-in user, refusing expired sessions and banned users.
+/// Extends the session (sliding expiry) at most every few minutes.
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<SessionAuth> {
+    let unauthenticated = || AppError::new(Code::Unauthenticated, "sign in first");
+    if token.is_empty() || token.len() > 128 {
+        return Err(unauthenticated());
+    }
+    let auth = state
+        .store
+        .session_by_token_hash(&hash_token(token))
+        .await?
+        .ok_or_else(unauthenticated)?;
+    let now = crate::store::now();
+    if auth.expires_at <= now {
+        return Err(AppError::new(Code::Unauthenticated, "the session has expired"));
+    }
+    if auth.ban.as_ref().is_some_and(|ban| ban.is_active(now)) {
+        return Err(AppError::new(Code::Banned, "this account is banned"));
+    }
+    if now - auth.last_used_at > Duration::minutes(5) {
+        let ttl = Duration::days(i64::from(state.config.session_ttl_days));
+        state.store.touch_session(auth.session_id, now, now + ttl).await?;
+        state.store.touch_user(auth.user.id, now).await?;
+    }
+    Ok(auth)
+}
+
+/// Ends the actor's session.
+pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
+    if let Some(session_id) = actor.session_id {
+        state.store.delete_session(session_id).await?;
+    }
+    Ok(())
+}
+
+/// Creates the bootstrap admin from `ADMIN_EMAIL`/`ADMIN_PASSWORD` when that address is unused.
+pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
+    let (Some(email), Some(password)) = (&state.config.admin_email, &state.config.admin_password)
+    else {
+        return Ok(());
+    };
+    let normalised = Email::parse(email).map_err(|e| anyhow::anyhow!("ADMIN_EMAIL {e}"))?;
+    if state.store.get_user_by_email(normalised.as_str()).await?.is_some() {
+        return Ok(());
+    }
+    create_user(state, NewAccount {
+        email,
+        name: "Administrator",
+        role: Role::Admin,
+        department: None,
+        password: Some(password.expose()),
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
+    tracing::info!(email = normalised.as_str(), "bootstrap admin created");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(hash_token(&a), hash_a);
+        assert_eq!(hash_a.len(), 64);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_hash() {
+        let passwords = Passwords::new().await.unwrap_or_else(|e| panic!("{e}"));
+        let hash = passwords.hash("correct horse battery").await.unwrap_or_default();
+        assert!(passwords.verify("correct horse battery", Some(&hash)).await);
+        assert!(!passwords.verify("wrong horse battery", Some(&hash)).await);
+        assert!(!passwords.verify("correct horse battery", None).await);
+    }
+}

@@ -1,0 +1,253 @@
+//! Room membership: join, leave, invite, remove, roles, ownership and read cursors.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{Actor, audit, room_with_access, rooms::check};
+use crate::{
+    app::AppState,
+    domain::{
+        Id,
+        policy::{Action, Viewer, can_read, authorize},
+        room::{RoomKind, RoomRole},
+        user::Role,
+    },
+    error::{AppError, AppResult, Code},
+    store::{MemberRow, RoomWithMe},
+};
+
+/// Joins a public room the actor may read.
+pub async fn join(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
+    let room = room_with_access(state, actor, room_id, Action::Join).await?;
+    if room.my_role.is_some() {
+        return Err(AppError::new(Code::AlreadyMember, "already a member"));
+    }
+    state.store.add_member(room_id, actor.id(), RoomRole::Member).await?;
+    room_with_access(state, actor, room_id, Action::Read).await
+}
+
+/// Leaves a room. The last owner cannot leave while others remain (transfer ownership first).
+pub async fn leave(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<()> {
+    let room = room_with_access(state, actor, room_id, Action::Read).await?;
+    let Some(role) = room.my_role else {
+        return Err(AppError::new(Code::NotMember, "not a member of this room"));
+    };
+    if room.room.kind == RoomKind::Dm {
+        return Err(AppError::forbidden("direct messages cannot be left"));
+    }
+    ensure_not_last_owner(state, room_id, role).await?;
+    state.store.remove_member(room_id, actor.id()).await?;
+    Ok(())
+}
+
+/// Refuses to remove the only owner of a room that still has other members.
+async fn ensure_not_last_owner(state: &AppState, room_id: Id, role: RoomRole) -> AppResult<()> {
+    if role != RoomRole::Owner {
+        return Ok(());
+    }
+    let (members, owners) = state.store.count_members(room_id).await?;
+    if owners <= 1 && members > 1 {
+        return Err(AppError::new(
+            Code::LastOwner,
+            "transfer ownership before the last owner leaves",
+        ));
+    }
+    Ok(())
+}
+
+/// A page of members (readers of the room only).
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    room_id: Id,
+    after: Option<(DateTime<Utc>, Id)>,
+    limit: i64,
+) -> AppResult<Vec<MemberRow>> {
+    room_with_access(state, actor, room_id, Action::Read).await?;
+    Ok(state.store.list_members(room_id, after, limit).await?)
+}
+
+/// Adds a user to a room (invite). Only `member` and `moderator` can be granted here.
+pub async fn add(
+    state: &AppState,
+    actor: &Actor,
+    room_id: Id,
+    user_id: Id,
+    role: RoomRole,
+) -> AppResult<MemberRow> {
+    let room = room_with_access(state, actor, room_id, Action::Invite).await?;
+    if role == RoomRole::Owner {
+        return Err(AppError::invalid("role", "use the ownership transfer to make an owner"));
+    }
+    if role != RoomRole::Member {
+        check(actor, &room, Action::ManageMembers)?;
+    }
+    let user = state
+        .store
+        .get_user(user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    // Whoever is added must be able to read the room once a member.
+    let as_member = {
+        let mut facts = room.facts();
+        facts.my_role = Some(role);
+        facts
+    };
+    let newcomer = Viewer {
+        id: user.id,
+        role: user.role,
+        department: user.department.clone(),
+    };
+    if !can_read(&newcomer, &as_member) || (user.role == Role::Customer && room.room.kind != RoomKind::Ticket) {
+        return Err(AppError::forbidden("this user cannot be a member of this room"));
+    }
+    state.store.add_member(room_id, user_id, role).await?;
+    audit::record(state, actor, "member.add", "room", room_id, json!({"userId": user_id, "role": role}))
+        .await?;
+    member(state, room_id, user_id).await
+}
+
+async fn member(state: &AppState, room_id: Id, user_id: Id) -> AppResult<MemberRow> {
+    state
+        .store
+        .get_member(room_id, user_id)
+        .await?
+        .ok_or_else(|| AppError::new(Code::NotMember, "not a member of this room"))
+}
+
+/// Changes a member's role between `member` and `moderator` (owners and admins).
+pub async fn set_role(
+    state: &AppState,
+    actor: &Actor,
+    room_id: Id,
+    user_id: Id,
+    role: RoomRole,
+) -> AppResult<MemberRow> {
+    let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
+    if role == RoomRole::Owner {
+        return Err(AppError::invalid("role", "use the ownership transfer to make an owner"));
+    }
+    let is_owner_or_admin = actor.user.role == Role::Admin || room.my_role == Some(RoomRole::Owner);
+    if !is_owner_or_admin && room.room.kind != RoomKind::Ticket {
+        return Err(AppError::forbidden("only owners change room roles"));
+    }
+    let target = member(state, room_id, user_id).await?;
+    if target.room_role == RoomRole::Owner {
+        return Err(AppError::forbidden("transfer ownership to change the owner's role"));
+    }
+    state.store.set_member_role(room_id, user_id, role).await?;
+    audit::record(
+        state,
+        actor,
+        "member.role_change",
+        "room",
+        room_id,
+        json!({"userId": user_id, "from": target.room_role, "to": role}),
+    )
+    .await?;
+    member(state, room_id, user_id).await
+}
+
+/// Removes someone from a room (moderators remove members, owners moderators, admins anyone);
+/// removing oneself is leaving.
+pub async fn remove(state: &AppState, actor: &Actor, room_id: Id, user_id: Id) -> AppResult<()> {
+    if user_id == actor.id() {
+        return leave(state, actor, room_id).await;
+    }
+    let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
+    let target = member(state, room_id, user_id).await?;
+    let actor_rank = if actor.user.role == Role::Admin || room.room.kind == RoomKind::Ticket {
+        u8::MAX
+    } else {
+        room.my_role.map_or(0, RoomRole::rank)
+    };
+    if target.room_role.rank() >= actor_rank {
+        return Err(AppError::forbidden("cannot remove a member of equal or higher room role"));
+    }
+    ensure_not_last_owner(state, room_id, target.room_role).await?;
+    state.store.remove_member(room_id, user_id).await?;
+    audit::record(
+        state,
+        actor,
+        "member.remove",
+        "room",
+        room_id,
+        json!({"userId": user_id, "role": target.room_role}),
+    )
+    .await
+}
+
+/// Makes another member the owner; the previous owner becomes a moderator.
+pub async fn transfer_ownership(
+    state: &AppState,
+    actor: &Actor,
+    room_id: Id,
+    to: Id,
+) -> AppResult<MemberRow> {
+    let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
+    if room.room.kind != RoomKind::Public && room.room.kind != RoomKind::Private {
+        return Err(AppError::forbidden("only rooms have owners"));
+    }
+    let from = if room.my_role == Some(RoomRole::Owner) {
+        actor.id()
+    } else if actor.user.role == Role::Admin {
+        current_owner(state, room_id).await?
+    } else {
+        return Err(AppError::forbidden("only the owner transfers ownership"));
+    };
+    let target = member(state, room_id, to).await?;
+    if target.room_role == RoomRole::Owner {
+        return Err(AppError::invalid("userId", "already the owner"));
+    }
+    authorize(
+        &Viewer {
+            id: target.user.id,
+            role: target.user.role,
+            department: target.user.department.clone(),
+        },
+        &room.facts(),
+        Action::Read,
+    )
+    .map_err(|_| AppError::forbidden("this user cannot own this room"))?;
+    if target.user.role == Role::Observer {
+        return Err(AppError::forbidden("read-only accounts cannot own rooms"));
+    }
+    state.store.transfer_ownership(room_id, from, to).await?;
+    audit::record(
+        state,
+        actor,
+        "room.ownership_transfer",
+        "room",
+        room_id,
+        json!({"from": from, "to": to}),
+    )
+    .await?;
+    member(state, room_id, to).await
+}
+
+async fn current_owner(state: &AppState, room_id: Id) -> AppResult<Id> {
+    let mut after = None;
+    loop {
+        let page = state.store.list_members(room_id, after, 200).await?;
+        if let Some(owner) = page.iter().find(|m| m.room_role == RoomRole::Owner) {
+            return Ok(owner.user.id);
+        }
+        match page.last() {
+            Some(last) if page.len() == 200 => after = Some((last.joined_at, last.user.id)),
+            _ => return Err(AppError::new(Code::Conflict, "this room has no owner")),
+        }
+    }
+}
+
+/// Moves the actor's read cursor forward; returns the stored cursor.
+pub async fn mark_read(state: &AppState, actor: &Actor, room_id: Id, seq: i64) -> AppResult<i64> {
+    if seq < 0 {
+        return Err(AppError::invalid("seq", "must not be negative"));
+    }
+    room_with_access(state, actor, room_id, Action::Read).await?;
+    state
+        .store
+        .mark_read(room_id, actor.id(), seq)
+        .await?
+        .ok_or_else(|| AppError::new(Code::NotMember, "only members keep a read cursor"))
+}

@@ -1,0 +1,89 @@
+//! Use cases shared by the REST handlers and the socket handlers: each function takes the
+//! state, the acting user and validated input, asks the access policy, touches the store and
+//! returns views. HTTP and Socket.IO are only transports around these.
+
+pub mod audit;
+pub mod auth;
+pub mod members;
+pub mod messages;
+pub mod rooms;
+pub mod users;
+
+use crate::{
+    domain::{
+        Id,
+        policy::{self, Action, Denial, Viewer},
+    },
+    error::{AppError, AppResult, Code},
+    store::{RoomWithMe, UserRow},
+};
+
+/// Who is acting, and from where (for audit rows and logs).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    /// The signed-in user.
+    pub user: UserRow,
+    /// The session used, if any (`None` for the CLI and the system).
+    pub session_id: Option<Id>,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Request (or socket event) id.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The acting user's id.
+    pub fn id(&self) -> Id {
+        self.user.id
+    }
+
+    /// The facts the access policy needs about the actor.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            id: self.user.id,
+            role: self.user.role,
+            department: self.user.department.clone(),
+        }
+    }
+}
+
+/// Turns a policy refusal into the client error it means.
+pub fn denial_error(denial: Denial, what: &'static str) -> AppError {
+    match denial {
+        Denial::NotFound => AppError::not_found(what),
+        Denial::ReadOnly => AppError::read_only(),
+        Denial::NotMember => AppError::new(Code::NotMember, "join the room first"),
+        Denial::Forbidden(why) => AppError::forbidden(why),
+    }
+}
+
+/// Loads a room for the actor and checks `action` on it; unreadable rooms are "not found".
+pub async fn room_with_access(
+    state: &crate::app::AppState,
+    actor: &Actor,
+    room_id: Id,
+    action: Action,
+) -> AppResult<RoomWithMe> {
+    let room = state
+        .store
+        .room_for(room_id, actor.id())
+        .await?
+        .ok_or_else(|| AppError::not_found("room"))?;
+    policy::authorize(&actor.viewer(), &room.facts(), action)
+        .map_err(|d| denial_error(d, "room"))?;
+    Ok(room)
+}
+
+/// Maps a domain validation message to a 422 for `field`.
+pub fn field<T>(field: &'static str, result: Result<T, &'static str>) -> AppResult<T> {
+    result.map_err(|problem| AppError::invalid(field, problem))
+}
+
+/// A page size: default when absent, at most `max`, and at least 1.
+pub fn page_limit(limit: Option<i64>, default: i64, max: i64) -> AppResult<i64> {
+    match limit {
+        None => Ok(default),
+        Some(n) if n >= 1 => Ok(n.min(max)),
+        Some(_) => Err(AppError::invalid("limit", "must be at least 1")),
+    }
+}

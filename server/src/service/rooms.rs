@@ -1,0 +1,230 @@
+//! Rooms and DMs: create, read, change, delete, discover.
+
+use serde_json::json;
+
+use super::{
+    Actor, audit, auth::check_department, denial_error, field, room_with_access,
+    users::{require_team, require_writer},
+};
+use crate::{
+    app::AppState,
+    domain::{
+        Id,
+        policy::{self, Action},
+        room::{RoomKind, RoomRole, parse_description, parse_slug, parse_tags, parse_title},
+        user::Role,
+    },
+    error::{AppError, AppResult},
+    store::{DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
+};
+
+/// The rooms the actor is a member of (and may still read), most recently active first.
+pub async fn my_rooms(state: &AppState, actor: &Actor) -> AppResult<Vec<RoomWithMe>> {
+    let viewer = actor.viewer();
+    let rooms = state.store.member_rooms(actor.id()).await?;
+    Ok(rooms
+        .into_iter()
+        .filter(|room| policy::can_read(&viewer, &room.facts()))
+        .collect())
+}
+
+/// Public rooms the actor may read and join.
+pub async fn discover(
+    state: &AppState,
+    actor: &Actor,
+    filter: &DiscoverFilter,
+) -> AppResult<Vec<RoomWithMe>> {
+    require_team(actor)?;
+    Ok(state.store.discover_rooms(&actor.viewer(), filter).await?)
+}
+
+/// Input of [`create_room`].
+pub struct CreateRoom {
+    /// Slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// `public` or `private`.
+    pub kind: RoomKind,
+    /// Department.
+    pub department: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// Creates a public or private room owned by the actor.
+pub async fn create_room(state: &AppState, actor: &Actor, input: CreateRoom) -> AppResult<RoomWithMe> {
+    require_writer(actor)?;
+    require_team(actor)?;
+    if !matches!(input.kind, RoomKind::Public | RoomKind::Private) {
+        return Err(AppError::invalid(
+            "kind",
+            "must be public or private (DMs via /dms, tickets via /tickets)",
+        ));
+    }
+    let room = NewRoom {
+        id: Id::new(),
+        slug: field("slug", parse_slug(&input.slug))?,
+        title: field("title", parse_title(&input.title))?,
+        description: field("description", parse_description(input.description.as_deref().unwrap_or("")))?,
+        kind: input.kind,
+        department: check_department(state, input.department.as_deref())?,
+        tags: field("tags", parse_tags(&input.tags))?,
+        created_by: Some(actor.id()),
+        dm_key: None,
+        members: vec![(actor.id(), RoomRole::Owner)],
+    };
+    let created = state.store.create_room(&room).await?;
+    audit::record(
+        state,
+        actor,
+        "room.create",
+        "room",
+        created.id,
+        json!({"slug": created.slug, "kind": created.kind, "department": created.department}),
+    )
+    .await?;
+    room_with_access(state, actor, created.id, Action::Read).await
+}
+
+/// Input of [`update_room`]; absent fields stay.
+#[derive(Default)]
+pub struct UpdateRoom {
+    /// Title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Department (`Some(None)` = everyone).
+    pub department: Option<Option<String>>,
+}
+
+/// Changes a room's title, description, tags or department (moderators, owners, admins).
+pub async fn update_room(
+    state: &AppState,
+    actor: &Actor,
+    room_id: Id,
+    input: UpdateRoom,
+) -> AppResult<RoomWithMe> {
+    room_with_access(state, actor, room_id, Action::UpdateRoom).await?;
+    let patch = RoomPatch {
+        title: input.title.as_deref().map(parse_title).transpose().map_err(|p| AppError::invalid("title", p))?,
+        description: input
+            .description
+            .as_deref()
+            .map(parse_description)
+            .transpose()
+            .map_err(|p| AppError::invalid("description", p))?,
+        tags: input.tags.as_deref().map(parse_tags).transpose().map_err(|p| AppError::invalid("tags", p))?,
+        department: match input.department {
+            Some(d) => Some(check_department(state, d.as_deref())?),
+            None => None,
+        },
+    };
+    state
+        .store
+        .update_room(room_id, &patch)
+        .await?
+        .ok_or_else(|| AppError::not_found("room"))?;
+    let changed: Vec<&str> = [
+        patch.title.as_ref().map(|_| "title"),
+        patch.description.as_ref().map(|_| "description"),
+        patch.tags.as_ref().map(|_| "tags"),
+        patch.department.as_ref().map(|_| "department"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    audit::record(state, actor, "room.update", "room", room_id, json!({"fields": changed})).await?;
+    room_with_access(state, actor, room_id, Action::Read).await
+}
+
+/// Deletes a room with its history (owners; admins, except DMs).
+pub async fn delete_room(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<RoomRow> {
+    let room = room_with_access(state, actor, room_id, Action::DeleteRoom).await?;
+    state.store.delete_room(room_id).await?;
+    audit::record(
+        state,
+        actor,
+        "room.delete",
+        "room",
+        room_id,
+        json!({"slug": room.room.slug, "kind": room.room.kind, "lastSeq": room.room.last_seq}),
+    )
+    .await?;
+    Ok(room.room)
+}
+
+/// Returns the DM between the actor and `other`, creating it when missing. The flag says
+/// whether it was created.
+pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(RoomWithMe, bool)> {
+    require_writer(actor)?;
+    require_team(actor)?;
+    if other == actor.id() {
+        return Err(AppError::invalid("userId", "cannot open a DM with yourself"));
+    }
+    let peer = state
+        .store
+        .get_user(other)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    if peer.role == Role::Customer {
+        return Err(AppError::forbidden("customers are reached through their tickets"));
+    }
+    let key = dm_key(actor.id(), other);
+    if let Some(existing) = state.store.find_dm(&key).await? {
+        return Ok((room_with_access(state, actor, existing.id, Action::Read).await?, false));
+    }
+    let room = NewRoom {
+        id: Id::new(),
+        slug: format!("dm-{}", Id::new().as_uuid().simple()),
+        title: format!("{} & {}", actor.user.name, peer.name),
+        description: String::new(),
+        kind: RoomKind::Dm,
+        department: None,
+        tags: Vec::new(),
+        created_by: Some(actor.id()),
+        dm_key: Some(key.clone()),
+        members: vec![(actor.id(), RoomRole::Member), (other, RoomRole::Member)],
+    };
+    let created = match state.store.create_room(&room).await {
+        Ok(created) => (created.id, true),
+        // Both sides opened the DM at once: the other request won; use its room.
+        Err(StoreError::Constraint(name)) if name == "rooms_dm_key_key" => {
+            let existing = state.store.find_dm(&key).await?.ok_or_else(|| AppError::not_found("room"))?;
+            (existing.id, false)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((room_with_access(state, actor, created.0, Action::Read).await?, created.1))
+}
+
+/// The unique key of the DM between two users: their ids in order.
+fn dm_key(a: Id, b: Id) -> String {
+    let (first, second) = if a < b { (a, b) } else { (b, a) };
+    format!("{first}:{second}")
+}
+
+/// Loads a room for reading, or 404.
+pub async fn get_room(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
+    room_with_access(state, actor, room_id, Action::Read).await
+}
+
+/// Checks an action without loading twice: returns the room when allowed.
+pub fn check(actor: &Actor, room: &RoomWithMe, action: Action) -> AppResult<()> {
+    policy::authorize(&actor.viewer(), &room.facts(), action).map_err(|d| denial_error(d, "room"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dm_keys_do_not_depend_on_who_asks() {
+        let (a, b) = (Id::new(), Id::new());
+        assert_eq!(dm_key(a, b), dm_key(b, a));
+    }
+}

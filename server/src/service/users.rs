@@ -1,0 +1,209 @@
+//! User administration and bans (admins), and the team directory.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{
+    Actor, audit,
+    auth::{NewAccount, check_department, create_user},
+};
+use crate::{
+    app::AppState,
+    domain::{
+        Id,
+        user::{Role, parse_name},
+    },
+    error::{AppError, AppResult, Code},
+    store::{BanRow, UserFilter, UserPatch, UserRow},
+};
+
+/// Refuses anyone but admins.
+pub fn require_admin(actor: &Actor) -> AppResult<()> {
+    if actor.user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("admins only"))
+    }
+}
+
+/// Refuses customers (the team directory and team-only lists).
+pub fn require_team(actor: &Actor) -> AppResult<()> {
+    if actor.user.role.is_team() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("not available to customers"))
+    }
+}
+
+/// Refuses observers, who never write.
+pub fn require_writer(actor: &Actor) -> AppResult<()> {
+    if actor.user.role.can_write() {
+        Ok(())
+    } else {
+        Err(AppError::read_only())
+    }
+}
+
+/// Lists users (the filter carries the page).
+pub async fn list_users(state: &AppState, filter: &UserFilter) -> AppResult<Vec<UserRow>> {
+    Ok(state.store.list_users(filter).await?)
+}
+
+/// A user by id, or 404.
+pub async fn get_user(state: &AppState, id: Id) -> AppResult<UserRow> {
+    state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+/// Input of [`admin_create_user`].
+pub struct CreateUser {
+    /// E-mail.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Department.
+    pub department: Option<String>,
+    /// Initial password (optional: customers may have none).
+    pub password: Option<String>,
+}
+
+/// Creates an account (admin).
+pub async fn admin_create_user(
+    state: &AppState,
+    actor: &Actor,
+    input: CreateUser,
+) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let user = create_user(state, NewAccount {
+        email: &input.email,
+        name: &input.name,
+        role: input.role,
+        department: input.department.as_deref(),
+        password: input.password.as_deref(),
+    })
+    .await?;
+    audit::record(
+        state,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        json!({"email": user.email, "role": user.role, "department": user.department}),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Input of [`admin_update_user`]; absent fields stay as they are.
+#[derive(Default)]
+pub struct UpdateUser {
+    /// New name.
+    pub name: Option<String>,
+    /// New role.
+    pub role: Option<Role>,
+    /// New department (`Some(None)` clears it).
+    pub department: Option<Option<String>>,
+}
+
+/// Changes a user's name, role or department (admin). Admins cannot change their own role,
+/// so the last admin cannot lock everyone out by accident.
+pub async fn admin_update_user(
+    state: &AppState,
+    actor: &Actor,
+    id: Id,
+    input: UpdateUser,
+) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let before = get_user(state, id).await?;
+    if id == actor.id() && input.role.is_some_and(|role| role != before.role) {
+        return Err(AppError::forbidden("admins cannot change their own role"));
+    }
+    let patch = UserPatch {
+        name: input.name.as_deref().map(parse_name).transpose().map_err(|p| AppError::invalid("name", p))?,
+        role: input.role,
+        department: match input.department {
+            Some(d) => Some(check_department(state, d.as_deref())?),
+            None => None,
+        },
+    };
+    let after = state
+        .store
+        .update_user(id, &patch)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    let mut changes = serde_json::Map::new();
+    if before.role != after.role {
+        changes.insert("role".into(), json!({"from": before.role, "to": after.role}));
+    }
+    if before.department != after.department {
+        changes.insert(
+            "department".into(),
+            json!({"from": before.department, "to": after.department}),
+        );
+    }
+    if before.name != after.name {
+        changes.insert("name".into(), json!({"from": before.name, "to": after.name}));
+    }
+    if !changes.is_empty() {
+        let action = if changes.contains_key("role") { "user.role_change" } else { "user.update" };
+        audit::record(state, actor, action, "user", id, changes.into()).await?;
+    }
+    Ok(after)
+}
+
+/// Bans a user (admin): stores the ban and revokes every session. Returns the ban and the
+/// revoked session ids (their live sockets are disconnected by the caller).
+pub async fn ban_user(
+    state: &AppState,
+    actor: &Actor,
+    id: Id,
+    reason: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> AppResult<(BanRow, Vec<Id>)> {
+    require_admin(actor)?;
+    if id == actor.id() {
+        return Err(AppError::forbidden("admins cannot ban themselves"));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::invalid("reason", "must be 1 to 500 characters"));
+    }
+    let now = crate::store::now();
+    if expires_at.is_some_and(|at| at <= now) {
+        return Err(AppError::invalid("expiresAt", "must be in the future"));
+    }
+    get_user(state, id).await?;
+    let ban = BanRow {
+        user_id: id,
+        reason: reason.to_owned(),
+        banned_by: Some(actor.id()),
+        banned_at: now,
+        expires_at,
+    };
+    state.store.put_ban(&ban).await?;
+    let revoked = state.store.delete_user_sessions(id).await?;
+    audit::record(
+        state,
+        actor,
+        "user.ban",
+        "user",
+        id,
+        json!({"reason": ban.reason, "expiresAt": expires_at, "revokedSessions": revoked.len()}),
+    )
+    .await?;
+    Ok((ban, revoked))
+}
+
+/// Lifts a ban (admin).
+pub async fn unban_user(state: &AppState, actor: &Actor, id: Id) -> AppResult<()> {
+    require_admin(actor)?;
+    if !state.store.delete_ban(id).await? {
+        return Err(AppError::new(Code::NotFound, "this user is not banned"));
+    }
+    audit::record(state, actor, "user.unban", "user", id, json!({})).await
+}

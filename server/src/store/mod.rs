@@ -1,0 +1,187 @@
+//! Persistence: one [`Store`] trait, implemented for SQLite and PostgreSQL with the same module
+//! and file names.
+//!
+//! The traits are split by resource (users, sessions, rooms, messages, ...) and gathered in
+//! [`Store`]. Row types are shared by both backends; SQL lives with each backend. Queries are
+//! short, one function each, and never decide access: callers ask
+//! [`crate::domain::policy`] first.
+
+use std::{sync::Arc, time::Duration};
+
+pub mod audit;
+pub mod messages;
+pub mod postgres;
+pub mod rooms;
+pub mod sqlite;
+pub(crate) mod sql;
+pub mod users;
+
+pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
+pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
+pub use rooms::{
+    DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe,
+};
+pub use users::{
+    BanRow, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch, UserRow,
+    UserStore,
+};
+
+/// A shared handle to the configured backend.
+pub type DynStore = Arc<dyn Store>;
+
+/// Everything the server persists.
+#[async_trait::async_trait]
+pub trait Store: UserStore + SessionStore + RoomStore + MessageStore + AuditStore {
+    /// Backend name for logs and health: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// A cheap round trip, for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes the pools, waiting for connections in use to be returned.
+    async fn close(&self);
+}
+
+/// Errors from the stores, already sorted into what callers handle differently.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A named constraint was violated (unique, check, foreign key).
+    #[error("constraint violated: {0}")]
+    Constraint(String),
+    /// The database could not be reached in time; the caller may retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a corrupted state.
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// Sorts a driver error; `constraint_name` extracts the violated constraint's name.
+    pub(crate) fn classify(
+        err: sqlx::Error,
+        constraint_name: impl Fn(&dyn sqlx::error::DatabaseError) -> Option<String>,
+    ) -> Self {
+        match &err {
+            sqlx::Error::Database(db) => match constraint_name(db.as_ref()) {
+                Some(name) => Self::Constraint(name),
+                None => Self::Other(err),
+            },
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(err.to_string()),
+            _ => Self::Other(err),
+        }
+    }
+}
+
+/// How long a request waits for a pooled connection before failing with `DB_UNAVAILABLE`.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Connects to `database_url` (retrying with backoff up to `startup_timeout`), runs the
+/// migrations and returns the store.
+pub async fn connect(
+    database_url: &str,
+    max_connections: u32,
+    startup_timeout: Duration,
+    slow_query: Duration,
+) -> anyhow::Result<DynStore> {
+    let deadline = tokio::time::Instant::now() + startup_timeout;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let attempt = if database_url.starts_with("sqlite:") {
+            sqlite::SqliteStore::connect(database_url, max_connections, slow_query)
+                .await
+                .map(|s| Arc::new(s) as DynStore)
+        } else {
+            postgres::PgStore::connect(database_url, max_connections, slow_query)
+                .await
+                .map(|s| Arc::new(s) as DynStore)
+        };
+        match attempt {
+            Ok(store) => return Ok(store),
+            Err(ConnectError::Fatal(err)) => return Err(err),
+            Err(ConnectError::Retryable(err)) if tokio::time::Instant::now() + delay < deadline => {
+                tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(ConnectError::Retryable(err)) => {
+                return Err(anyhow::anyhow!(
+                    "database unreachable after {}s: {err}",
+                    startup_timeout.as_secs()
+                ));
+            }
+        }
+    }
+}
+
+/// Why connecting failed, and whether trying again can help.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// Network-level failure: the database may come up later.
+    Retryable(String),
+    /// Bad URL, failed migration, wrong credentials: retrying will not help.
+    Fatal(anyhow::Error),
+}
+
+impl ConnectError {
+    /// Sorts a connect-time error.
+    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) => {
+                Self::Retryable(err.to_string())
+            }
+            // PostgreSQL answers 57P03 ("the database system is starting up") while booting.
+            sqlx::Error::Database(ref db) if db.code().as_deref() == Some("57P03") => {
+                Self::Retryable(err.to_string())
+            }
+            other => Self::Fatal(anyhow::Error::new(other).context("cannot open the database")),
+        }
+    }
+}
+
+/// Logs a query that took longer than the slow-query threshold.
+pub(crate) struct QueryTimer {
+    name: &'static str,
+    started: std::time::Instant,
+    threshold: Duration,
+}
+
+impl QueryTimer {
+    /// Starts timing the query `name`.
+    pub(crate) fn start(name: &'static str, threshold: Duration) -> Self {
+        Self {
+            name,
+            started: std::time::Instant::now(),
+            threshold,
+        }
+    }
+}
+
+impl Drop for QueryTimer {
+    fn drop(&mut self) {
+        let elapsed = self.started.elapsed();
+        metrics::histogram!("switchboard_db_query_duration_seconds", "query" => self.name)
+            .record(elapsed.as_secs_f64());
+        if elapsed >= self.threshold {
+            tracing::warn!(
+                query = self.name,
+                elapsed_ms = elapsed.as_millis() as u64,
+                "slow query"
+            );
+        }
+    }
+}
+
+/// The current time, truncated to microseconds: PostgreSQL keeps microseconds, so both
+/// backends store (and page by) exactly the same instants.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,251 @@
+//! Messages and reactions on PostgreSQL.
+
+use chrono::{DateTime, Utc};
+
+use super::{PgStore, err};
+use crate::domain::Id;
+use crate::store::{
+    InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount, StoreResult,
+    sql::message_select,
+};
+
+#[async_trait::async_trait]
+impl MessageStore for PgStore {
+    async fn insert_message(&self, message: &NewMessage) -> StoreResult<InsertOutcome> {
+        let _timer = self.timer("insert_message");
+        // Fast path for resends: the original is already there.
+        if let Some(existing) = self.message_by_client_id(message).await? {
+            return Ok(InsertOutcome::Existing(existing));
+        }
+        // The seq bump locks the room row, so senders to one room take turns and seqs stay
+        // gap-free; a lost client-id race rolls the whole transaction back (no seq consumed).
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let seq: i64 = sqlx::query_scalar(
+            "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = $2 WHERE id = $1 \
+             RETURNING last_seq",
+        )
+        .bind(message.room_id)
+        .bind(message.created_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?;
+        let inserted = sqlx::query(
+            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (author_id, client_id) DO NOTHING",
+        )
+        .bind(message.id)
+        .bind(message.room_id)
+        .bind(seq)
+        .bind(message.author_id)
+        .bind(&message.client_id)
+        .bind(&message.body)
+        .bind(message.parent_id)
+        .bind(message.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback().await.map_err(err)?;
+            return self
+                .message_by_client_id(message)
+                .await?
+                .map(InsertOutcome::Existing)
+                .ok_or_else(|| crate::store::StoreError::Constraint("messages_author_client_key".into()));
+        }
+        if let Some(parent_id) = message.parent_id {
+            sqlx::query("UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1")
+                .bind(parent_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        sqlx::query(
+            "UPDATE room_members SET last_read_seq = $3, last_delivered_seq = $3 \
+             WHERE room_id = $1 AND user_id = $2",
+        )
+        .bind(message.room_id)
+        .bind(message.author_id)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        let row: MessageRow = sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"))
+            .bind(message.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(InsertOutcome::Created(row))
+    }
+
+    async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {
+        let _timer = self.timer("get_message");
+        sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    async fn list_messages(
+        &self,
+        room_id: Id,
+        page: Page,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageRow>> {
+        let _timer = self.timer("list_messages");
+        let query = match page {
+            Page::Before(before) => sqlx::query_as(concat!(
+                "SELECT * FROM (",
+                message_select!(),
+                "WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3) AS page ORDER BY seq"
+            ))
+            .bind(room_id)
+            .bind(before.unwrap_or(i64::MAX)),
+            Page::After(after) => sqlx::query_as(concat!(
+                message_select!(),
+                "WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
+            ))
+            .bind(room_id)
+            .bind(after),
+        };
+        query.bind(limit).fetch_all(&self.pool).await.map_err(err)
+    }
+
+    async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>> {
+        let _timer = self.timer("thread_replies");
+        sqlx::query_as(concat!(message_select!(), "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"))
+            .bind(root_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    async fn edit_message(
+        &self,
+        id: Id,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<MessageRow>> {
+        let _timer = self.timer("edit_message");
+        let done = sqlx::query(
+            "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(body)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.get_message(id).await
+    }
+
+    async fn delete_message(
+        &self,
+        id: Id,
+        by: Id,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<MessageRow>> {
+        let _timer = self.timer("delete_message");
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        sqlx::query(
+            "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
+             WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(by)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        sqlx::query("DELETE FROM reactions WHERE message_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        self.get_message(id).await
+    }
+
+    async fn reactions_for(
+        &self,
+        message_ids: &[Id],
+        viewer: Id,
+    ) -> StoreResult<Vec<ReactionCount>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _timer = self.timer("reactions_for");
+        sqlx::query_as(
+            "SELECT message_id, emoji, COUNT(*) AS count, bool_or(user_id = $2) AS me \
+             FROM reactions WHERE message_id = ANY($1) \
+             GROUP BY message_id, emoji ORDER BY message_id, MIN(created_at), emoji",
+        )
+        .bind(message_ids)
+        .bind(viewer)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
+        let _timer = self.timer("add_reaction");
+        let done = sqlx::query(
+            "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(user_id)
+        .bind(emoji)
+        .bind(crate::store::now())
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn remove_reaction(
+        &self,
+        message_id: Id,
+        user_id: Id,
+        emoji: &str,
+    ) -> StoreResult<bool> {
+        let _timer = self.timer("remove_reaction");
+        let done = sqlx::query(
+            "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
+        )
+        .bind(message_id)
+        .bind(user_id)
+        .bind(emoji)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
+        let _timer = self.timer("count_reaction");
+        sqlx::query_scalar("SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2")
+            .bind(message_id)
+            .bind(emoji)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)
+    }
+}
+
+impl PgStore {
+    /// The message an author already sent with this client id, if any.
+    async fn message_by_client_id(&self, message: &NewMessage) -> StoreResult<Option<MessageRow>> {
+        sqlx::query_as(concat!(message_select!(), "WHERE m.author_id = $1 AND m.client_id = $2"))
+            .bind(message.author_id)
+            .bind(&message.client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)
+    }
+}

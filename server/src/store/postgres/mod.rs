@@ -1,0 +1,80 @@
+//! The PostgreSQL backend: one pool; per-room seqs are serialised by the room row's lock.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
+
+mod audit;
+mod messages;
+mod rooms;
+mod users;
+
+/// PostgreSQL-backed [`Store`].
+pub struct PgStore {
+    /// The connection pool.
+    pool: PgPool,
+    /// Queries slower than this are logged.
+    slow_query: Duration,
+}
+
+impl PgStore {
+    /// Connects and runs the migrations (sqlx takes an advisory lock, so instances starting
+    /// together migrate once).
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        slow_query: Duration,
+    ) -> Result<Self, ConnectError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("bad DATABASE_URL")))?
+            .application_name("switchboard");
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(ConnectError::from_sqlx)?;
+        sqlx::migrate!("../migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("migration failed")))?;
+        Ok(Self { pool, slow_query })
+    }
+
+    /// The pool, for maintenance commands.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn timer(&self, name: &'static str) -> QueryTimer {
+        QueryTimer::start(name, self.slow_query)
+    }
+}
+
+/// Sorts PostgreSQL errors; constraint names come straight from the server.
+pub(super) fn err(e: sqlx::Error) -> StoreError {
+    StoreError::classify(e, |db| db.constraint().map(str::to_owned))
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let _timer = self.timer("ping");
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,131 @@
+//! The SQLite backend: WAL mode, a busy timeout, one writer connection (SQLite has a single
+//! writer anyway; one pooled connection turns lock contention into a fair queue) and a pool of
+//! readers.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
+
+mod audit;
+mod messages;
+mod rooms;
+mod users;
+
+/// SQLite-backed [`Store`].
+pub struct SqliteStore {
+    /// Read-only connections for queries.
+    reader: SqlitePool,
+    /// The single connection that writes.
+    writer: SqlitePool,
+    /// Queries slower than this are logged.
+    slow_query: Duration,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) the database file and runs the migrations.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        slow_query: Duration,
+    ) -> Result<Self, ConnectError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("bad DATABASE_URL")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory");
+        if let Some(dir) = Path::new(options.get_filename()).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                ConnectError::Fatal(anyhow::Error::new(e).context("cannot create the database directory"))
+            })?;
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await
+            .map_err(ConnectError::from_sqlx)?;
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("migration failed")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(ConnectError::from_sqlx)?;
+        Ok(Self {
+            reader,
+            writer,
+            slow_query,
+        })
+    }
+
+    /// The writer pool, for maintenance commands (backup).
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    fn timer(&self, name: &'static str) -> QueryTimer {
+        QueryTimer::start(name, self.slow_query)
+    }
+}
+
+/// Sorts SQLite errors; SQLite reports violated columns rather than constraint names, so the
+/// common ones are mapped back to the names the schema declares.
+pub(super) fn err(e: sqlx::Error) -> StoreError {
+    StoreError::classify(e, |db| {
+        let message = db.message();
+        if let Some(name) = message.strip_prefix("CHECK constraint failed: ") {
+            return Some(name.trim().to_owned());
+        }
+        if message.starts_with("FOREIGN KEY constraint failed") {
+            return Some("foreign_key".to_owned());
+        }
+        let columns = message.strip_prefix("UNIQUE constraint failed: ")?;
+        Some(
+            match columns.trim() {
+                "users.email" => "users_email_key",
+                "rooms.slug" => "rooms_slug_key",
+                "rooms.dm_key" => "rooms_dm_key_key",
+                "room_members.room_id, room_members.user_id" => "room_members_pkey",
+                "messages.author_id, messages.client_id" => "messages_author_client_key",
+                "messages.room_id, messages.seq" => "messages_room_seq_key",
+                "reactions.message_id, reactions.user_id, reactions.emoji" => "reactions_pkey",
+                "sessions.token_hash" => "sessions_token_hash_key",
+                "bans.user_id" => "bans_pkey",
+                "jobs.dedupe_key" => "jobs_dedupe_key_key",
+                other => other,
+            }
+            .to_owned(),
+        )
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let _timer = self.timer("ping");
+        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}

@@ -1,0 +1,276 @@
+//! The JSON shapes clients see, identical over REST and sockets (DESIGN §6).
+//!
+//! Field names are camelCase; the database stays snake_case. Each view is built from store rows
+//! for one viewer (e-mail addresses and `me` flags depend on who asks).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    domain::{
+        Id,
+        room::{RoomKind, RoomRole},
+        user::Role,
+    },
+    store::{MemberRow, MessageRow, ReactionCount, RoomRow, RoomWithMe, UserRow},
+};
+
+/// `{"ok": true, "data": ...}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiOk<T> {
+    /// Always `true`.
+    pub ok: bool,
+    /// The resource or list.
+    pub data: T,
+}
+
+/// A page of a list: `{items, nextCursor}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` (or `before`) for the next page; `null` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page whose next cursor comes from its last item when the page is full.
+    pub fn from_items(items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Self {
+        let full = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
+        let next_cursor = if full { items.last().map(cursor_of) } else { None };
+        Self { items, next_cursor }
+    }
+}
+
+/// A user as others see them.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    /// Id.
+    pub id: Id,
+    /// E-mail, when the viewer may see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Global role.
+    pub role: Role,
+    /// Department.
+    pub department: Option<String>,
+    /// Account creation.
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserView {
+    /// The full view (the user themself, or the team).
+    pub fn full(row: &UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: Some(row.email.clone()),
+            name: row.name.clone(),
+            role: row.role,
+            department: row.department.clone(),
+            created_at: row.created_at,
+        }
+    }
+
+    /// The view for `viewer`: customers see no one else's e-mail address.
+    pub fn for_viewer(row: &UserRow, viewer_role: Role, viewer_id: Id) -> Self {
+        let mut view = Self::full(row);
+        if viewer_role == Role::Customer && viewer_id != row.id {
+            view.email = None;
+        }
+        view
+    }
+}
+
+/// A room as one viewer sees it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomView {
+    /// Id.
+    pub id: Id,
+    /// Slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Kind.
+    pub kind: RoomKind,
+    /// Department (`null` = everyone).
+    pub department: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Seq of the newest message.
+    pub last_seq: i64,
+    /// Time of the newest message.
+    pub last_message_at: Option<DateTime<Utc>>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// The viewer's room role (`null` when not a member).
+    pub my_role: Option<RoomRole>,
+    /// Unread messages for the viewer.
+    pub unread: i64,
+    /// The viewer's read cursor.
+    pub last_read_seq: i64,
+}
+
+impl RoomView {
+    /// The view of a room for the viewer it was loaded for.
+    pub fn from_row(row: &RoomWithMe) -> Self {
+        Self {
+            my_role: row.my_role,
+            unread: row.unread,
+            last_read_seq: row.last_read_seq,
+            ..Self::plain(&row.room)
+        }
+    }
+
+    /// The view without viewer fields (for broadcasts).
+    pub fn plain(room: &RoomRow) -> Self {
+        Self {
+            id: room.id,
+            slug: room.slug.clone(),
+            title: room.title.clone(),
+            description: room.description.clone(),
+            kind: room.kind,
+            department: room.department.clone(),
+            tags: room.tags.0.clone(),
+            last_seq: room.last_seq,
+            last_message_at: room.last_message_at,
+            created_at: room.created_at,
+            my_role: None,
+            unread: 0,
+            last_read_seq: 0,
+        }
+    }
+}
+
+/// A message's author.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthorView {
+    /// Id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+    /// Global role (customer vs staff matters in tickets).
+    pub role: Role,
+}
+
+/// Reactions of one emoji on a message.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ReactionView {
+    /// Emoji.
+    pub emoji: String,
+    /// How many users reacted.
+    pub count: i64,
+    /// Whether the viewer did.
+    pub me: bool,
+}
+
+/// A message.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    /// Id.
+    pub id: Id,
+    /// Room.
+    pub room_id: Id,
+    /// Per-room sequence number.
+    pub seq: i64,
+    /// The sender's idempotency key.
+    pub client_id: String,
+    /// Author.
+    pub author: AuthorView,
+    /// Text; `null` once deleted.
+    pub body: Option<String>,
+    /// Thread root, for replies.
+    pub parent_id: Option<Id>,
+    /// Number of replies, for roots.
+    pub reply_count: i64,
+    /// Reactions, in order of first use.
+    pub reactions: Vec<ReactionView>,
+    /// Posting time.
+    pub created_at: DateTime<Utc>,
+    /// Last edit.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Deletion time.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl MessageView {
+    /// The view of one message with its reactions.
+    pub fn new(row: &MessageRow, reactions: Vec<ReactionView>) -> Self {
+        let deleted = row.deleted_at.is_some();
+        Self {
+            id: row.id,
+            room_id: row.room_id,
+            seq: row.seq,
+            client_id: row.client_id.clone(),
+            author: AuthorView {
+                id: row.author_id,
+                name: row.author_name.clone(),
+                role: row.author_role,
+            },
+            body: (!deleted).then(|| row.body.clone()),
+            parent_id: row.parent_id,
+            reply_count: row.reply_count,
+            reactions,
+            created_at: row.created_at,
+            edited_at: row.edited_at,
+            deleted_at: row.deleted_at,
+        }
+    }
+
+    /// Views of several messages, attaching their reaction counts.
+    pub fn with_reactions(rows: &[MessageRow], reactions: Vec<ReactionCount>) -> Vec<Self> {
+        let mut by_message: HashMap<Id, Vec<ReactionView>> = HashMap::new();
+        for r in reactions {
+            by_message.entry(r.message_id).or_default().push(ReactionView {
+                emoji: r.emoji,
+                count: r.count,
+                me: r.me,
+            });
+        }
+        rows.iter()
+            .map(|row| Self::new(row, by_message.remove(&row.id).unwrap_or_default()))
+            .collect()
+    }
+}
+
+/// A room member.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    /// The user.
+    pub user: UserView,
+    /// Room role.
+    pub role: RoomRole,
+    /// Join time.
+    pub joined_at: DateTime<Utc>,
+    /// Read cursor.
+    pub last_read_seq: i64,
+    /// Delivery cursor.
+    pub last_delivered_seq: i64,
+    /// Whether the user has a live connection anywhere.
+    pub online: bool,
+}
+
+impl MemberView {
+    /// The view of a member for a viewer.
+    pub fn new(row: &MemberRow, viewer_role: Role, viewer_id: Id, online: bool) -> Self {
+        Self {
+            user: UserView::for_viewer(&row.user, viewer_role, viewer_id),
+            role: row.room_role,
+            joined_at: row.joined_at,
+            last_read_seq: row.last_read_seq,
+            last_delivered_seq: row.last_delivered_seq,
+            online,
+        }
+    }
+}

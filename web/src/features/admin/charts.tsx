@@ -16,8 +16,8 @@ interface LineChartProps {
   height?: number;
 }
 
-const W = 600;
-const PAD = { top: 10, right: 10, bottom: 22, left: 44 };
+const W = 360;
+const PAD = { top: 10, right: 8, bottom: 22, left: 40 };
 
 function niceMax(v: number): number {
   if (v <= 0) return 1;
@@ -56,7 +56,7 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`${title}. Latest: ${latest || 'no data'}`} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`${title}. Latest: ${latest || 'no data'}`}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="chart-grid" />

@@ -26,6 +26,12 @@ interface Props {
   draft?: DraftRequest | null;
 }
 
+function composerPlaceholder(room: Room | null, role: string): string {
+  if (!room) return 'Write a message';
+  if (room.kind === 'ticket') return role === 'customer' ? 'Write a reply…' : 'Reply to the ticket…';
+  return room.kind === 'dm' ? `Message ${room.title}` : `Message #${room.title}`;
+}
+
 /** One room: history, thread panel, members with presence, typing line and composer. */
 export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Props) {
   const me = useUser();
@@ -41,7 +47,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
   const typing = useTyping(roomId, me.id);
   const outbox = useOutbox(roomId);
   const [threadId, setThreadId] = useState<string | null>(null);
-  const [showMembers, setShowMembers] = useState(() => typeof window !== 'undefined' && window.innerWidth >= 1200);
+  const [showMembers, setShowMembers] = useState(() => !header && typeof window !== 'undefined' && window.innerWidth >= 1200);
   const [leaving, setLeaving] = useState(false);
   const { actions, canEdit, canDelete, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
 
@@ -173,7 +179,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
               </WriteButton>
             </div>
           ) : (
-            <Composer roomId={roomId} placeholder={room ? `Message ${room.kind === 'dm' ? '' : '#'}${room.title}` : 'Write a message'} draft={draft} />
+            <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} />
           )}
         </div>
         {threadId && (

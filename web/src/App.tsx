@@ -1,37 +1,46 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useRealtimeEvent } from './realtime';
 import { useSession, useUser } from './features/auth/session';
-import { Register } from './features/auth/Register';
 import { SignIn } from './features/auth/SignIn';
 import { ChatRoom } from './features/chat/ChatRoom';
-import { DmPicker } from './features/dms/DmPicker';
-import { Discover } from './features/rooms/Discover';
 import { RoomsProvider, useRooms } from './features/rooms/RoomsContext';
 import { Sidebar } from './features/rooms/Sidebar';
-import { SearchPage } from './features/search/SearchPage';
-import { FollowPage } from './features/support/FollowPage';
-import { SupportForm } from './features/support/SupportForm';
-import { CustomerHome } from './features/tickets/CustomerHome';
-import { TicketQueue } from './features/tickets/TicketQueue';
-import { TicketView } from './features/tickets/TicketView';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OfflineBanner } from './ui/OfflineBanner';
 import { Link, matchPath, navigate, useLocation } from './ui/router';
 import { ThemeToggle } from './ui/theme';
 import { useToast } from './ui/toast';
 
-// Admin screens are a separate chunk: most users never load them.
+// Screens other than sign-in and chat are separate chunks, loaded on first use; admin
+// screens in particular never reach most users.
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+const Register = lazy(() => import('./features/auth/Register').then((m) => ({ default: m.Register })));
+const TicketView = lazy(() => import('./features/tickets/TicketView').then((m) => ({ default: m.TicketView })));
+const TicketQueue = lazy(() => import('./features/tickets/TicketQueue').then((m) => ({ default: m.TicketQueue })));
+const CustomerHome = lazy(() => import('./features/tickets/CustomerHome').then((m) => ({ default: m.CustomerHome })));
+const SupportForm = lazy(() => import('./features/support/SupportForm').then((m) => ({ default: m.SupportForm })));
+const FollowPage = lazy(() => import('./features/support/FollowPage').then((m) => ({ default: m.FollowPage })));
+const SearchPage = lazy(() => import('./features/search/SearchPage').then((m) => ({ default: m.SearchPage })));
+const Discover = lazy(() => import('./features/rooms/Discover').then((m) => ({ default: m.Discover })));
+const DmPicker = lazy(() => import('./features/dms/DmPicker').then((m) => ({ default: m.DmPicker })));
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
   return null;
 }
 
+function Loading() {
+  return (
+    <div className="splash" role="status">
+      <span className="spinner" aria-hidden="true" /> Loading…
+    </div>
+  );
+}
+
 function Screen({ name, children }: { name: string; children: ReactNode }) {
   return (
     <ErrorBoundary name={name} key={name}>
-      {children}
+      <Suspense fallback={<Loading />}>{children}</Suspense>
     </ErrorBoundary>
   );
 }
@@ -127,9 +136,7 @@ function StaffRoutes() {
     const tab = pathname.split('/')[2] ?? 'users';
     return (
       <Screen name="admin">
-        <Suspense fallback={<main className="page" id="main"><p className="muted">Loading admin…</p></main>}>
-          <AdminPage tab={tab} />
-        </Suspense>
+        <AdminPage tab={tab} />
       </Screen>
     );
   }

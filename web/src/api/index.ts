@@ -86,7 +86,7 @@ export const api = {
       request<Page<Room>>('GET', '/rooms/discover', { query: { q, tag, sort, cursor } }),
     get: (id: string) => request<Room>('GET', `/rooms/${enc(id)}`),
     create: (input: CreateRoomInput) => request<Room>('POST', '/rooms', { body: input }),
-    join: (id: string) => request<Room>('POST', `/rooms/${enc(id)}/join`),
+    join: (id: string) => request<Room | null>('POST', `/rooms/${enc(id)}/join`),
     leave: (id: string) => request<null>('POST', `/rooms/${enc(id)}/leave`),
     members: (id: string) => request<Page<Member>>('GET', `/rooms/${enc(id)}/members`),
     markRead: (id: string, seq: number) => request<null>('POST', `/rooms/${enc(id)}/read`, { body: { seq } }),
@@ -97,8 +97,8 @@ export const api = {
   },
 
   messages: {
-    edit: (id: string, body: string) => request<Message>('PATCH', `/messages/${enc(id)}`, { body: { body } }),
-    remove: (id: string) => request<Message>('DELETE', `/messages/${enc(id)}`),
+    edit: (id: string, body: string) => request<Message | null>('PATCH', `/messages/${enc(id)}`, { body: { body } }),
+    remove: (id: string) => request<Message | null>('DELETE', `/messages/${enc(id)}`),
     thread: (id: string) => request<ThreadResult>('GET', `/messages/${enc(id)}/thread`),
     react: (id: string, emoji: string) => request<unknown>('PUT', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
     unreact: (id: string, emoji: string) => request<unknown>('DELETE', `/messages/${enc(id)}/reactions/${enc(emoji)}`),

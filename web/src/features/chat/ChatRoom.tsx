@@ -90,9 +90,13 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
 
   const join = async () => {
     try {
-      const r = await api.rooms.join(roomId);
-      rooms?.upsert({ ...r, myRole: r.myRole ?? 'member' });
-      setFetched(r);
+      const joined = await api.rooms.join(roomId);
+      const base = joined ?? room;
+      if (base) {
+        const r = { ...base, myRole: joined?.myRole ?? 'member' };
+        rooms?.upsert(r);
+        setFetched(r);
+      }
     } catch (err) {
       toast.error(err, 'Could not join');
     }

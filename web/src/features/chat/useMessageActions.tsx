@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { api } from '../../api';
 import { useRealtime } from '../../realtime';
+import { isMessage } from '../../realtime/guards';
 import type { Message, RoomRole } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { useToast } from '../../ui/toast';
@@ -19,7 +20,8 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
     async (message: Message, emoji: string, on: boolean) => {
       try {
         if (client && client.connection === 'connected') {
-          replace(await client.toggleReaction(message.id, emoji));
+          const updated = await client.toggleReaction(message.id, emoji);
+          if (isMessage(updated)) replace(updated);
         } else {
           await (on ? api.messages.react(message.id, emoji) : api.messages.unreact(message.id, emoji));
         }
@@ -33,7 +35,8 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
   const onEdit = useCallback(
     async (message: Message, body: string) => {
       try {
-        replace(await api.messages.edit(message.id, body));
+        const updated = await api.messages.edit(message.id, body);
+        replace(isMessage(updated) ? updated : { ...message, body, editedAt: new Date().toISOString() });
         return true;
       } catch (err) {
         toast.error(err, 'Could not edit the message');
@@ -47,7 +50,8 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
     if (!toDelete) return;
     setBusy(true);
     try {
-      replace(await api.messages.remove(toDelete.id));
+      const removed = await api.messages.remove(toDelete.id);
+      replace(isMessage(removed) ? removed : { ...toDelete, body: null, deletedAt: new Date().toISOString() });
       setToDelete(null);
     } catch (err) {
       toast.error(err, 'Could not delete the message');

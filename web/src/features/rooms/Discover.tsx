@@ -59,7 +59,7 @@ export function Discover() {
     setJoining(room.id);
     try {
       const joined = await api.rooms.join(room.id);
-      upsert({ ...room, ...joined, myRole: joined.myRole ?? 'member' });
+      upsert({ ...room, ...(joined ?? {}), myRole: joined?.myRole ?? 'member' });
       navigate(`/rooms/${room.id}`);
     } catch (err) {
       toast.error(err, 'Could not join the room');

@@ -18,6 +18,7 @@ import { Outbox, OutboxSender, type OutboxItem } from './outbox';
 import { Sequencer } from './sequencer';
 import type { Listener, SocketLike } from './socket';
 import { readJson, userKeys, type KeyValueStore } from './storage';
+import { newClientId } from './uuid';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected';
 
@@ -131,7 +132,7 @@ export class RealtimeClient {
       isConnected: () => this.socket.connected,
       now: this.now,
       random: this.random,
-      newId: opts.newId ?? (() => crypto.randomUUID()),
+      newId: opts.newId ?? newClientId,
       backoff: this.backoff,
       onChange: () => this.outboxChanged(),
       onSent: (item, message) => {

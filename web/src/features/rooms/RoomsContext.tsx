@@ -38,6 +38,8 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
   const [rooms, setRooms] = useState<Room[]>([]);
   const [loading, setLoading] = useState(true);
   const active = useRef<string | null>(null);
+  /** Unknown rooms already looked up once (see the message handler). */
+  const probed = useRef(new Set<string>());
 
   const refresh = useCallback(async () => {
     try {
@@ -70,9 +72,13 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
   const remove = useCallback((roomId: string) => setRooms((rs) => rs.filter((r) => r.id !== roomId)), []);
 
   useRealtimeEvent('message', (m) => {
-    if (!loading && !rooms.some((r) => r.id === m.roomId)) {
-      // A room we did not know yet (a new DM, just added): reload the list.
-      void refresh();
+    if (!rooms.some((r) => r.id === m.roomId)) {
+      // Not one of my rooms. Staff also receive public rooms they may read without being
+      // members; a new DM or room I was added to shows up after one reload per room.
+      if (!loading && !probed.current.has(m.roomId)) {
+        probed.current.add(m.roomId);
+        void refresh();
+      }
       return;
     }
     const counts = m.author.id !== me.id && active.current !== m.roomId;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, errorMessage } from '../../api';
 import { useOutbox, useRealtime, useRealtimeEvent } from '../../realtime';
-import type { Room } from '../../types';
+import type { Message, Room } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { WriteButton } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
@@ -88,6 +88,8 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
     [client, roomId, markedRead],
   );
 
+  const openThread = useCallback((m: Message) => setThreadId(m.id), []);
+
   const join = async () => {
     try {
       const joined = await api.rooms.join(roomId);
@@ -170,7 +172,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
             onReact={actions.onReact}
             onEdit={actions.onEdit}
             onDelete={actions.onDelete}
-            onReply={(m) => setThreadId(m.id)}
+            onReply={openThread}
             onDiscard={(id) => client?.discard(id)}
             onReadUpTo={onReadUpTo}
           />

@@ -89,12 +89,17 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
     />
   );
 
-  return {
-    actions: {
+  const actions = useMemo(
+    () => ({
       onReact: (m: Message, emoji: string, on: boolean) => void onReact(m, emoji, on),
       onEdit,
       onDelete: (m: Message) => setToDelete(m),
-    },
+    }),
+    [onReact, onEdit],
+  );
+
+  return {
+    actions,
     ...permissions,
     dialog,
   };

@@ -33,8 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{
     config::Config,
     error::{AppError, Code},
-    http,
-    ops,
+    http, ops,
     realtime::Realtime,
     service::auth::{self, Passwords},
     store::{self, DynStore},
@@ -144,9 +143,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -157,7 +159,13 @@ fn cors(config: &Config) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .expose_headers([ops::request::X_REQUEST_ID.clone(), header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))

@@ -86,8 +86,13 @@ impl Cli {
     /// Parses arguments and environment; a bad setting is one line naming the variable.
     pub fn load() -> Result<Self, ConfigError> {
         let cli = Self::try_parse().map_err(|err| {
-            use clap::error::ErrorKind::{DisplayHelp, DisplayVersion, DisplayHelpOnMissingArgumentOrSubcommand};
-            if matches!(err.kind(), DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand) {
+            use clap::error::ErrorKind::{
+                DisplayHelp, DisplayHelpOnMissingArgumentOrSubcommand, DisplayVersion,
+            };
+            if matches!(
+                err.kind(),
+                DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 err.exit();
             }
             one_line(&err)
@@ -116,7 +121,14 @@ fn one_line(err: &clap::Error) -> ConfigError {
         Some(value) => format!("invalid value {value:?}: {problem}"),
         None => problem,
     };
-    ConfigError::new(if var.is_empty() { "arguments".into() } else { var }, problem)
+    ConfigError::new(
+        if var.is_empty() {
+            "arguments".into()
+        } else {
+            var
+        },
+        problem,
+    )
 }
 
 /// Runs the chosen command.
@@ -153,7 +165,10 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind_addr}: {e}"))?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, backend = state.store.backend(), "listening");
-    eprintln!("Switchboard is listening on http://{local} (open http://localhost:{})", local.port());
+    eprintln!(
+        "Switchboard is listening on http://{local} (open http://localhost:{})",
+        local.port()
+    );
     let shutdown = shutdown::on_signal(state.clone());
     app::serve(listener, state.clone(), shutdown).await?;
     shutdown::finish(&state).await;
@@ -167,7 +182,12 @@ fn print_demo_accounts(accounts: &[app::DemoAccount]) {
     }
     eprintln!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
     for account in accounts {
-        eprintln!("  {:<9} {:<34} {}", account.role.as_str(), account.email, account.name);
+        eprintln!(
+            "  {:<9} {:<34} {}",
+            account.role.as_str(),
+            account.email,
+            account.name
+        );
     }
 }
 
@@ -182,17 +202,31 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
     let state: AppState = app::build_state(config).await?;
     match command {
-        UserCommand::Create { email, name, role, department, password } => {
-            let user = create_user(&state, NewAccount {
-                email: &email,
-                name: &name,
-                role,
-                department: department.as_deref(),
-                password: password.as_deref(),
-            })
+        UserCommand::Create {
+            email,
+            name,
+            role,
+            department,
+            password,
+        } => {
+            let user = create_user(
+                &state,
+                NewAccount {
+                    email: &email,
+                    name: &name,
+                    role,
+                    department: department.as_deref(),
+                    password: password.as_deref(),
+                },
+            )
             .await
             .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
-            eprintln!("created {} {} ({})", user.role.as_str(), user.email, user.id);
+            eprintln!(
+                "created {} {} ({})",
+                user.role.as_str(),
+                user.email,
+                user.id
+            );
         }
     }
     state.store.close().await;
@@ -221,7 +255,10 @@ async fn healthcheck(config: &Config, url: Option<String>) -> ExitCode {
         format!("http://{host}:{port}")
     });
     let url = format!("{}/readyz", base.trim_end_matches('/'));
-    let client = match reqwest::Client::builder().timeout(Duration::from_secs(3)).build() {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+    {
         Ok(client) => client,
         Err(err) => {
             eprintln!("healthcheck: {err}");

@@ -12,7 +12,11 @@ use clap::Args;
 #[derive(Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://path/to/file.db` (created when missing) or `postgres://...`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/switchboard.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/switchboard.db"
+    )]
     pub database_url: String,
 
     /// Maximum connections in the database pool.
@@ -180,7 +184,8 @@ impl Config {
 
     /// Origins a browser may send cookie-authenticated writes from.
     pub fn allowed_origins(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.public_url.as_str()).chain(self.cors_origins.iter().map(String::as_str))
+        std::iter::once(self.public_url.as_str())
+            .chain(self.cors_origins.iter().map(String::as_str))
     }
 
     /// The environment name used in error reports and the client config.

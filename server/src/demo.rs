@@ -20,79 +20,162 @@ pub const DEMO_PASSWORD: &str = "switchboard-demo";
 
 /// (e-mail, name, role, department) of the demo accounts.
 const PEOPLE: &[(&str, &str, Role, Option<&str>)] = &[
-    ("ada@demo.switchboard.chat", "Ada Lovelace", Role::Admin, None),
-    ("grace@demo.switchboard.chat", "Grace Hopper", Role::Staff, Some("engineering")),
-    ("linus@demo.switchboard.chat", "Linus Park", Role::Staff, Some("engineering")),
-    ("margaret@demo.switchboard.chat", "Margaret Hamilton", Role::Staff, Some("engineering")),
-    ("barbara@demo.switchboard.chat", "Barbara Liskov", Role::Staff, Some("billing")),
-    ("ken@demo.switchboard.chat", "Ken Okafor", Role::Staff, Some("billing")),
-    ("sam@demo.switchboard.chat", "Sam Rivera", Role::Staff, Some("support")),
-    ("priya@demo.switchboard.chat", "Priya Natarajan", Role::Staff, Some("support")),
-    ("tom@demo.switchboard.chat", "Tom Becker", Role::Staff, Some("support")),
-    ("pat@demo.switchboard.chat", "Pat Morgan", Role::Staff, Some("product")),
-    ("olivia@demo.switchboard.chat", "Olivia Observer", Role::Observer, None),
-    ("carl@customer.example", "Carl Customer", Role::Customer, None),
+    (
+        "ada@demo.switchboard.chat",
+        "Ada Lovelace",
+        Role::Admin,
+        None,
+    ),
+    (
+        "grace@demo.switchboard.chat",
+        "Grace Hopper",
+        Role::Staff,
+        Some("engineering"),
+    ),
+    (
+        "linus@demo.switchboard.chat",
+        "Linus Park",
+        Role::Staff,
+        Some("engineering"),
+    ),
+    (
+        "margaret@demo.switchboard.chat",
+        "Margaret Hamilton",
+        Role::Staff,
+        Some("engineering"),
+    ),
+    (
+        "barbara@demo.switchboard.chat",
+        "Barbara Liskov",
+        Role::Staff,
+        Some("billing"),
+    ),
+    (
+        "ken@demo.switchboard.chat",
+        "Ken Okafor",
+        Role::Staff,
+        Some("billing"),
+    ),
+    (
+        "sam@demo.switchboard.chat",
+        "Sam Rivera",
+        Role::Staff,
+        Some("support"),
+    ),
+    (
+        "priya@demo.switchboard.chat",
+        "Priya Natarajan",
+        Role::Staff,
+        Some("support"),
+    ),
+    (
+        "tom@demo.switchboard.chat",
+        "Tom Becker",
+        Role::Staff,
+        Some("support"),
+    ),
+    (
+        "pat@demo.switchboard.chat",
+        "Pat Morgan",
+        Role::Staff,
+        Some("product"),
+    ),
+    (
+        "olivia@demo.switchboard.chat",
+        "Olivia Observer",
+        Role::Observer,
+        None,
+    ),
+    (
+        "carl@customer.example",
+        "Carl Customer",
+        Role::Customer,
+        None,
+    ),
     ("cora@customer.example", "Cora Chen", Role::Customer, None),
-    ("dmitri@customer.example", "Dmitri Ivanov", Role::Customer, None),
+    (
+        "dmitri@customer.example",
+        "Dmitri Ivanov",
+        Role::Customer,
+        None,
+    ),
     ("erin@customer.example", "Erin Walsh", Role::Customer, None),
 ];
 
 /// Lines the demo staff say, by room slug.
 const LINES: &[(&str, &[&str])] = &[
-    ("general", &[
-        "Good morning everyone!",
-        "Reminder: all-hands is on Thursday at 15:00.",
-        "Who broke the coffee machine again?",
-        "The new office plants arrived 🌱",
-        "Welcome to the team, Tom!",
-        "Lunch order goes out at 12:15, reply here if you want in.",
-        "Friendly reminder to fill in the quarterly survey.",
-        "Great work on the launch, folks.",
-        "Is anyone else seeing slow Wi-Fi on the third floor?",
-        "Happy Friday! Any weekend plans?",
-    ]),
-    ("engineering", &[
-        "Deploy 2026.11.3 is out, release notes in the wiki.",
-        "The flaky search test is fixed, it was a timezone issue.",
-        "Can someone review the migration PR before lunch?",
-        "Postgres upgrade is scheduled for Sunday 02:00 UTC.",
-        "p95 latency dropped to 38 ms after the index change.",
-        "I'm looking into the websocket reconnect storm from last night.",
-        "Heads-up: the staging database will be reset at 18:00.",
-        "Added a runbook for the Redis failover.",
-        "Who owns the alert for delivery failures?",
-        "CI is green again.",
-    ]),
-    ("billing", &[
-        "Invoices for November went out this morning.",
-        "Three customers reported a double charge, investigating.",
-        "The refund for order 4411 is approved.",
-        "VAT rates for the new region are configured.",
-        "Stripe webhook retries are back to normal.",
-        "Can product confirm the new plan prices?",
-    ]),
-    ("support", &[
-        "Queue is at 12 open tickets, mostly password resets.",
-        "Escalated a login issue to engineering.",
-        "New macro for refund questions is live.",
-        "First response time this week: 14 minutes median.",
-        "Customer asked for an export of their data, following the runbook.",
-        "Thanks for covering the late shift!",
-    ]),
-    ("random", &[
-        "Anyone up for a board game night?",
-        "TIL octopuses have three hearts 🐙",
-        "The canteen has tacos today 🌮",
-        "Book club picks 'The Soul of a New Machine' next.",
-        "Photo from the team hike is in the shared drive.",
-    ]),
-    ("incidents", &[
-        "Opening incident: elevated 5xx on the API.",
-        "Root cause: connection pool exhaustion after the deploy.",
-        "Mitigated by rolling back, error rate back to baseline.",
-        "Post-mortem draft is ready for review.",
-        "Action item: add a pool saturation alert.",
-    ]),
+    (
+        "general",
+        &[
+            "Good morning everyone!",
+            "Reminder: all-hands is on Thursday at 15:00.",
+            "Who broke the coffee machine again?",
+            "The new office plants arrived 🌱",
+            "Welcome to the team, Tom!",
+            "Lunch order goes out at 12:15, reply here if you want in.",
+            "Friendly reminder to fill in the quarterly survey.",
+            "Great work on the launch, folks.",
+            "Is anyone else seeing slow Wi-Fi on the third floor?",
+            "Happy Friday! Any weekend plans?",
+        ],
+    ),
+    (
+        "engineering",
+        &[
+            "Deploy 2026.11.3 is out, release notes in the wiki.",
+            "The flaky search test is fixed, it was a timezone issue.",
+            "Can someone review the migration PR before lunch?",
+            "Postgres upgrade is scheduled for Sunday 02:00 UTC.",
+            "p95 latency dropped to 38 ms after the index change.",
+            "I'm looking into the websocket reconnect storm from last night.",
+            "Heads-up: the staging database will be reset at 18:00.",
+            "Added a runbook for the Redis failover.",
+            "Who owns the alert for delivery failures?",
+            "CI is green again.",
+        ],
+    ),
+    (
+        "billing",
+        &[
+            "Invoices for November went out this morning.",
+            "Three customers reported a double charge, investigating.",
+            "The refund for order 4411 is approved.",
+            "VAT rates for the new region are configured.",
+            "Stripe webhook retries are back to normal.",
+            "Can product confirm the new plan prices?",
+        ],
+    ),
+    (
+        "support",
+        &[
+            "Queue is at 12 open tickets, mostly password resets.",
+            "Escalated a login issue to engineering.",
+            "New macro for refund questions is live.",
+            "First response time this week: 14 minutes median.",
+            "Customer asked for an export of their data, following the runbook.",
+            "Thanks for covering the late shift!",
+        ],
+    ),
+    (
+        "random",
+        &[
+            "Anyone up for a board game night?",
+            "TIL octopuses have three hearts 🐙",
+            "The canteen has tacos today 🌮",
+            "Book club picks 'The Soul of a New Machine' next.",
+            "Photo from the team hike is in the shared drive.",
+        ],
+    ),
+    (
+        "incidents",
+        &[
+            "Opening incident: elevated 5xx on the API.",
+            "Root cause: connection pool exhaustion after the deploy.",
+            "Mitigated by rolling back, error rate back to baseline.",
+            "Post-mortem draft is ready for review.",
+            "Action item: add a pool saturation alert.",
+        ],
+    ),
 ];
 
 /// Seeds the demo data when the database has no users. Returns the demo accounts when the
@@ -120,38 +203,92 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<Vec<DemoAccount>>
 async fn seed(state: &AppState) -> anyhow::Result<()> {
     let mut users = Vec::with_capacity(PEOPLE.len());
     for (email, name, role, department) in PEOPLE {
-        let user = create_user(state, NewAccount {
-            email,
-            name,
-            role: *role,
-            department: *department,
-            password: Some(DEMO_PASSWORD),
-        })
+        let user = create_user(
+            state,
+            NewAccount {
+                email,
+                name,
+                role: *role,
+                department: *department,
+                password: Some(DEMO_PASSWORD),
+            },
+        )
         .await
         .map_err(|e| anyhow::anyhow!("demo user {email}: {e}"))?;
         users.push(user);
     }
     let by_email = |prefix: &str| -> Vec<&UserRow> {
-        users.iter().filter(|u| u.email.starts_with(prefix)).collect()
+        users
+            .iter()
+            .filter(|u| u.email.starts_with(prefix))
+            .collect()
     };
-    let team: Vec<&UserRow> = users.iter().filter(|u| u.role == Role::Staff || u.role == Role::Admin).collect();
+    let team: Vec<&UserRow> = users
+        .iter()
+        .filter(|u| u.role == Role::Staff || u.role == Role::Admin)
+        .collect();
     let department = |d: &str| -> Vec<&UserRow> {
-        users.iter().filter(|u| u.department.as_deref() == Some(d)).collect()
+        users
+            .iter()
+            .filter(|u| u.department.as_deref() == Some(d))
+            .collect()
     };
     let mut rng = Lcg(0x5eed);
     let rooms = [
-        ("general", "General", "Company-wide announcements and chatter", RoomKind::Public, None, team.clone()),
-        ("random", "Random", "Off-topic, pets and lunch", RoomKind::Public, None, team.clone()),
-        ("engineering", "Engineering", "Deploys, reviews and on-call", RoomKind::Public, Some("engineering"), department("engineering")),
-        ("billing", "Billing", "Invoices, refunds and pricing", RoomKind::Public, Some("billing"), department("billing")),
-        ("support", "Support", "The helpdesk team room", RoomKind::Public, Some("support"), department("support")),
+        (
+            "general",
+            "General",
+            "Company-wide announcements and chatter",
+            RoomKind::Public,
+            None,
+            team.clone(),
+        ),
+        (
+            "random",
+            "Random",
+            "Off-topic, pets and lunch",
+            RoomKind::Public,
+            None,
+            team.clone(),
+        ),
+        (
+            "engineering",
+            "Engineering",
+            "Deploys, reviews and on-call",
+            RoomKind::Public,
+            Some("engineering"),
+            department("engineering"),
+        ),
+        (
+            "billing",
+            "Billing",
+            "Invoices, refunds and pricing",
+            RoomKind::Public,
+            Some("billing"),
+            department("billing"),
+        ),
+        (
+            "support",
+            "Support",
+            "The helpdesk team room",
+            RoomKind::Public,
+            Some("support"),
+            department("support"),
+        ),
         (
             "incidents",
             "Incidents",
             "Private incident coordination",
             RoomKind::Private,
             None,
-            [by_email("ada"), by_email("grace"), by_email("linus"), by_email("margaret"), by_email("sam")].concat(),
+            [
+                by_email("ada"),
+                by_email("grace"),
+                by_email("linus"),
+                by_email("margaret"),
+                by_email("sam"),
+            ]
+            .concat(),
         ),
     ];
     for (slug, title, description, kind, dept, members) in rooms {
@@ -169,17 +306,33 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
             members: members
                 .iter()
                 .enumerate()
-                .map(|(i, u)| (u.id, if i == 0 { RoomRole::Owner } else { RoomRole::Member }))
+                .map(|(i, u)| {
+                    (
+                        u.id,
+                        if i == 0 {
+                            RoomRole::Owner
+                        } else {
+                            RoomRole::Member
+                        },
+                    )
+                })
                 .collect(),
         };
         state.store.create_room(&room).await?;
-        let lines = LINES.iter().find(|(s, _)| *s == slug).map_or(&[][..], |(_, l)| *l);
+        let lines = LINES
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or(&[][..], |(_, l)| *l);
         let count = if kind == RoomKind::Private { 25 } else { 70 };
         seed_messages(state, room.id, &members, lines, count, &mut rng).await?;
     }
     for (a, b) in [("grace", "linus"), ("ada", "sam")] {
         let (a, b) = (by_email(a)[0], by_email(b)[0]);
-        let key = if a.id < b.id { format!("{}:{}", a.id, b.id) } else { format!("{}:{}", b.id, a.id) };
+        let key = if a.id < b.id {
+            format!("{}:{}", a.id, b.id)
+        } else {
+            format!("{}:{}", b.id, a.id)
+        };
         let room = NewRoom {
             id: Id::new(),
             slug: format!("dm-{}", Id::new().as_uuid().simple()),
@@ -235,7 +388,8 @@ async fn seed_messages(
     let mut last_seq = 0;
     for i in 0..count {
         let author = members[rng.next(members.len())];
-        let offset = step * i64::try_from(i).unwrap_or(0) + i64::try_from(rng.next(600)).unwrap_or(0);
+        let offset =
+            step * i64::try_from(i).unwrap_or(0) + i64::try_from(rng.next(600)).unwrap_or(0);
         let reply = i % 9 == 4 && last_root.is_some();
         let id = Id::new();
         let outcome = state
@@ -258,14 +412,20 @@ async fn seed_messages(
             if i % 5 == 0 {
                 let reactor = members[rng.next(members.len())];
                 let emoji = ["👍", "🎉", "❤️", "👀", "😂"][rng.next(5)];
-                state.store.add_reaction(message.id, reactor.id, emoji).await?;
+                state
+                    .store
+                    .add_reaction(message.id, reactor.id, emoji)
+                    .await?;
             }
         }
     }
     // Most people have read most of it: leave a few unread messages each.
     for member in members {
         let unread = i64::try_from(rng.next(6)).unwrap_or(0);
-        state.store.mark_read(room_id, member.id, last_seq - unread).await?;
+        state
+            .store
+            .mark_read(room_id, member.id, last_seq - unread)
+            .await?;
     }
     Ok(())
 }
@@ -275,7 +435,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, bound: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         usize::try_from((self.0 >> 33) % u64::try_from(bound.max(1)).unwrap_or(1)).unwrap_or(0)
     }
 }

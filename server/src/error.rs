@@ -70,9 +70,7 @@ impl Code {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
             Banned | Forbidden | ReadOnly | Csrf | RegistrationClosed | NotMember
-            | EditWindowPassed => {
-                StatusCode::FORBIDDEN
-            }
+            | EditWindowPassed => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Conflict | EmailTaken | SlugTaken | ClientIdReused | AlreadyMember | LastOwner
@@ -119,7 +117,10 @@ impl Code {
 
     /// True when a client may retry the same request later unchanged.
     pub fn is_retryable(self) -> bool {
-        matches!(self, Code::RateLimited | Code::DbUnavailable | Code::ShuttingDown)
+        matches!(
+            self,
+            Code::RateLimited | Code::DbUnavailable | Code::ShuttingDown
+        )
     }
 }
 
@@ -252,7 +253,10 @@ impl From<StoreError> for AppError {
         match err {
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
-                Self::new(Code::DbUnavailable, "the database is unavailable, retry shortly")
+                Self::new(
+                    Code::DbUnavailable,
+                    "the database is unavailable, retry shortly",
+                )
             }
             StoreError::Constraint(name) => constraint_error(&name),
             StoreError::Other(err) => Self::Internal(err.into()),
@@ -266,10 +270,14 @@ fn constraint_error(name: &str) -> AppError {
         "users_email_key" => AppError::new(Code::EmailTaken, "that e-mail address is taken"),
         "rooms_slug_key" => AppError::new(Code::SlugTaken, "that room slug is taken"),
         "room_members_pkey" => AppError::new(Code::AlreadyMember, "already a member"),
-        "messages_author_client_key" => {
-            AppError::new(Code::ClientIdReused, "that clientId was used for another message")
-        }
-        other => AppError::new(Code::Conflict, format!("conflicts with existing data ({other})")),
+        "messages_author_client_key" => AppError::new(
+            Code::ClientIdReused,
+            "that clientId was used for another message",
+        ),
+        other => AppError::new(
+            Code::Conflict,
+            format!("conflicts with existing data ({other})"),
+        ),
     }
 }
 

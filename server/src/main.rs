@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         eprintln!("switchboard: cannot read .env: {err}");
         return ExitCode::from(2);
     }
+    ops::install_crypto_provider();
     let cli = match Cli::load() {
         Ok(cli) => cli,
         Err(err) => {
@@ -25,7 +26,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("switchboard: cannot start the async runtime: {err}");

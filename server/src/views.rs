@@ -41,7 +41,11 @@ impl<T> Page<T> {
     /// A page whose next cursor comes from its last item when the page is full.
     pub fn from_items(items: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Self {
         let full = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
-        let next_cursor = if full { items.last().map(cursor_of) } else { None };
+        let next_cursor = if full {
+            items.last().map(cursor_of)
+        } else {
+            None
+        };
         Self { items, next_cursor }
     }
 }
@@ -231,11 +235,14 @@ impl MessageView {
     pub fn with_reactions(rows: &[MessageRow], reactions: Vec<ReactionCount>) -> Vec<Self> {
         let mut by_message: HashMap<Id, Vec<ReactionView>> = HashMap::new();
         for r in reactions {
-            by_message.entry(r.message_id).or_default().push(ReactionView {
-                emoji: r.emoji,
-                count: r.count,
-                me: r.me,
-            });
+            by_message
+                .entry(r.message_id)
+                .or_default()
+                .push(ReactionView {
+                    emoji: r.emoji,
+                    count: r.count,
+                    me: r.me,
+                });
         }
         rows.iter()
             .map(|row| Self::new(row, by_message.remove(&row.id).unwrap_or_default()))

@@ -1,0 +1,12 @@
+//! The integration tests: the real server on port 0, against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod errors;
+mod messages;
+mod openapi;
+mod policy;
+mod rooms;

@@ -20,8 +20,7 @@ pub fn parse_body(raw: &str) -> Result<String, &'static str> {
 
 /// Validates a client id: 1..=64 printable ASCII characters without spaces (UUIDs fit).
 pub fn parse_client_id(raw: &str) -> Result<String, &'static str> {
-    let valid =
-        (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+    let valid = (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
     if valid {
         Ok(raw.to_owned())
     } else {
@@ -49,7 +48,10 @@ pub fn parse_emoji(raw: &str) -> Result<String, &'static str> {
         return Err("must be a single emoji");
     }
     let first_is_pictographic = chars.first().is_some_and(|c| is_emoji_base(*c));
-    let rest_ok = chars.iter().skip(1).all(|c| is_emoji_base(*c) || is_emoji_modifier(*c));
+    let rest_ok = chars
+        .iter()
+        .skip(1)
+        .all(|c| is_emoji_base(*c) || is_emoji_modifier(*c));
     if first_is_pictographic && rest_ok {
         Ok(emoji.to_owned())
     } else {
@@ -95,7 +97,14 @@ mod tests {
         for good in ["👍", "❤️", "👩‍💻", "👍🏽", ":tada:", "🇫🇷", "⭐"] {
             assert!(parse_emoji(good).is_ok(), "{good} refused");
         }
-        for bad in ["", "a", "hello", "<script>", "👍👍👍👍👍👍👍👍👍", ":Bad Code:"] {
+        for bad in [
+            "",
+            "a",
+            "hello",
+            "<script>",
+            "👍👍👍👍👍👍👍👍👍",
+            ":Bad Code:",
+        ] {
             assert!(parse_emoji(bad).is_err(), "{bad} accepted");
         }
     }

@@ -136,9 +136,9 @@ fn authorize_ticket_write(viewer: &Viewer, action: Action) -> Result<(), Denial>
         Action::DeleteOthers | Action::Invite | Action::ManageMembers => {
             Err(Denial::Forbidden("only staff manage tickets"))
         }
-        Action::UpdateRoom | Action::Join => {
-            Err(Denial::Forbidden("tickets are changed through the ticket API"))
-        }
+        Action::UpdateRoom | Action::Join => Err(Denial::Forbidden(
+            "tickets are changed through the ticket API",
+        )),
         Action::DeleteRoom if viewer.role == Role::Admin => Ok(()),
         Action::DeleteRoom => Err(Denial::Forbidden("only admins delete tickets")),
     }
@@ -171,7 +171,11 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
             Ok(())
         }
         Action::DeleteRoom if admin || role == Some(RoomRole::Owner) => Ok(()),
-        Action::Invite | Action::ManageMembers | Action::DeleteOthers | Action::UpdateRoom
+        Action::Invite
+        | Action::ManageMembers
+        | Action::DeleteOthers
+        | Action::UpdateRoom
+        | Action::DeleteRoom
             if role.is_none() =>
         {
             Err(Denial::NotMember)
@@ -204,10 +208,19 @@ mod tests {
     #[test]
     fn department_rooms_are_read_by_their_department_only() {
         let billing_room = room(RoomKind::Public, Some("billing"), None);
-        assert!(can_read(&viewer(Role::Staff, Some("billing")), &billing_room));
-        assert!(!can_read(&viewer(Role::Staff, Some("engineering")), &billing_room));
+        assert!(can_read(
+            &viewer(Role::Staff, Some("billing")),
+            &billing_room
+        ));
+        assert!(!can_read(
+            &viewer(Role::Staff, Some("engineering")),
+            &billing_room
+        ));
         assert!(can_read(&viewer(Role::Admin, None), &billing_room));
-        assert!(!can_read(&viewer(Role::Customer, Some("billing")), &billing_room));
+        assert!(!can_read(
+            &viewer(Role::Customer, Some("billing")),
+            &billing_room
+        ));
     }
 
     #[test]
@@ -220,7 +233,11 @@ mod tests {
             );
         }
         assert_eq!(
-            authorize(&admin, &room(RoomKind::Private, None, None), Action::DeleteRoom),
+            authorize(
+                &admin,
+                &room(RoomKind::Private, None, None),
+                Action::DeleteRoom
+            ),
             Ok(())
         );
     }
@@ -230,8 +247,16 @@ mod tests {
         let observer = viewer(Role::Observer, None);
         let general = room(RoomKind::Public, None, Some(RoomRole::Owner));
         assert_eq!(authorize(&observer, &general, Action::Read), Ok(()));
-        for action in [Action::Post, Action::React, Action::Join, Action::DeleteRoom] {
-            assert_eq!(authorize(&observer, &general, action), Err(Denial::ReadOnly));
+        for action in [
+            Action::Post,
+            Action::React,
+            Action::Join,
+            Action::DeleteRoom,
+        ] {
+            assert_eq!(
+                authorize(&observer, &general, action),
+                Err(Denial::ReadOnly)
+            );
         }
     }
 

@@ -52,7 +52,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains('@')
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+            && !email
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
         if valid {
             Ok(Self(email))
         } else {
@@ -108,7 +110,9 @@ mod tests {
             Email::parse("  Ada@Example.COM ").map(|e| e.as_str().to_owned()),
             Ok("ada@example.com".to_owned())
         );
-        for bad in ["", "ada", "ada@", "@x.io", "a b@x.io", "ada@x", "a@.x.io", "<a>@x.io"] {
+        for bad in [
+            "", "ada", "ada@", "@x.io", "a b@x.io", "ada@x", "a@.x.io", "<a>@x.io",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

@@ -58,7 +58,9 @@ async fn list_users(
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
     let rows = users::list_users(&state, &filter).await?;
     let items: Vec<UserView> = rows.iter().map(UserView::full).collect();
-    Ok(ok(Page::from_items(items, filter.limit, |u| time_cursor(u.created_at, u.id))))
+    Ok(ok(Page::from_items(items, filter.limit, |u| {
+        time_cursor(u.created_at, u.id)
+    })))
 }
 
 /// `POST /admin/users` body.
@@ -87,13 +89,17 @@ async fn create_user(
     Auth(actor): Auth,
     Json(body): Json<CreateUserBody>,
 ) -> AppResult<impl IntoResponse> {
-    let user = users::admin_create_user(&state, &actor, CreateUser {
-        email: body.email,
-        name: body.name,
-        role: body.role,
-        department: body.department,
-        password: body.password,
-    })
+    let user = users::admin_create_user(
+        &state,
+        &actor,
+        CreateUser {
+            email: body.email,
+            name: body.name,
+            role: body.role,
+            department: body.department,
+            password: body.password,
+        },
+    )
     .await?;
     Ok((StatusCode::CREATED, ok(UserView::full(&user))))
 }
@@ -124,11 +130,16 @@ async fn update_user(
     Json(body): Json<UpdateUserBody>,
 ) -> AppResult<impl IntoResponse> {
     let before = users::get_user(&state, id).await?;
-    let user = users::admin_update_user(&state, &actor, id, UpdateUser {
-        name: body.name,
-        role: body.role,
-        department: body.department,
-    })
+    let user = users::admin_update_user(
+        &state,
+        &actor,
+        id,
+        UpdateUser {
+            name: body.name,
+            role: body.role,
+            department: body.department,
+        },
+    )
     .await?;
     // A new role or department changes which rooms the user may read.
     if user.role != before.role || user.department != before.department {
@@ -186,7 +197,8 @@ async fn ban_user(
     Path(id): Path<Id>,
     Json(body): Json<BanBody>,
 ) -> AppResult<impl IntoResponse> {
-    let (ban, _revoked) = users::ban_user(&state, &actor, id, &body.reason, body.expires_at).await?;
+    let (ban, _revoked) =
+        users::ban_user(&state, &actor, id, &body.reason, body.expires_at).await?;
     state.realtime.revoke_user(id, "banned").await;
     Ok(ok(BanView::from(ban)))
 }
@@ -282,5 +294,7 @@ async fn list_audit(
     };
     let rows = state.store.list_audit(&filter).await?;
     let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
-    Ok(ok(Page::from_items(items, filter.limit, |a| time_cursor(a.at, a.id))))
+    Ok(ok(Page::from_items(items, filter.limit, |a| {
+        time_cursor(a.at, a.id)
+    })))
 }

@@ -88,8 +88,14 @@ async fn register(
     headers: HeaderMap,
     Json(body): Json<RegisterBody>,
 ) -> AppResult<Response> {
-    let signed_in =
-        auth::register(&state, &body.email, &body.name, &body.password, meta(ip, &headers)).await?;
+    let signed_in = auth::register(
+        &state,
+        &body.email,
+        &body.name,
+        &body.password,
+        meta(ip, &headers),
+    )
+    .await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -172,7 +178,11 @@ pub(crate) fn session_response(state: &AppState, signed_in: SignedIn) -> Respons
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 

@@ -63,7 +63,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 if path == "." { "body".to_owned() } else { path },
                 strip_location(&inner.to_string()),
             )]),
-            _ => AppError::new(Code::InvalidJson, format!("malformed JSON: {}", strip_location(&inner.to_string()))),
+            _ => AppError::new(
+                Code::InvalidJson,
+                format!("malformed JSON: {}", strip_location(&inner.to_string())),
+            ),
         }
     })?;
     deserializer
@@ -99,7 +102,10 @@ pub struct Path<T>(pub T);
 
 impl From<PathRejection> for AppError {
     fn from(rejection: PathRejection) -> Self {
-        AppError::new(Code::NotFound, format!("not found ({})", rejection.body_text()))
+        AppError::new(
+            Code::NotFound,
+            format!("not found ({})", rejection.body_text()),
+        )
     }
 }
 
@@ -180,7 +186,11 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
     let csrf = || AppError::new(Code::Csrf, "cross-site request refused");
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().map_err(|_| csrf())?.trim_end_matches('/');
-        return if state.config.allowed_origins().any(|allowed| allowed == origin) {
+        return if state
+            .config
+            .allowed_origins()
+            .any(|allowed| allowed == origin)
+        {
             Ok(())
         } else {
             Err(csrf())
@@ -223,9 +233,15 @@ mod tests {
     #[test]
     fn finds_tokens() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; sb_session=tok; b=2"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sb_session=tok; b=2"),
+        );
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("tok"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(bearer_token(&headers).as_deref(), Some("abc"));
     }
 

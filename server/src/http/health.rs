@@ -100,7 +100,14 @@ async fn readiness(state: &AppState) -> (StatusCode, Json<Ready>) {
     } else {
         StatusCode::OK
     };
-    (code, Json(Ready { status, database, redis }))
+    (
+        code,
+        Json(Ready {
+            status,
+            database,
+            redis,
+        }),
+    )
 }
 
 async fn check_database(state: &AppState) -> Check {

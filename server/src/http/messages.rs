@@ -55,7 +55,10 @@ async fn list_messages(
     let limit = page_limit(query.limit, 50, 100)?;
     let page = match (query.before, query.after) {
         (Some(_), Some(_)) => {
-            return Err(AppError::invalid("after", "use either before or after, not both"));
+            return Err(AppError::invalid(
+                "after",
+                "use either before or after, not both",
+            ));
         }
         (before, None) => HistoryPage::Before(before),
         (None, Some(after)) => HistoryPage::After(after),
@@ -96,17 +99,25 @@ async fn send_message(
     Path(room_id): Path<Id>,
     Json(body): Json<SendBody>,
 ) -> AppResult<impl IntoResponse> {
-    let sent = messages::send(&state, &actor, SendMessage {
-        room_id,
-        client_id: body.client_id,
-        body: body.body,
-        parent_id: body.parent_id,
-    })
+    let sent = messages::send(
+        &state,
+        &actor,
+        SendMessage {
+            room_id,
+            client_id: body.client_id,
+            body: body.body,
+            parent_id: body.parent_id,
+        },
+    )
     .await?;
     if sent.created {
         state.realtime.message_new(&sent.message).await;
     }
-    let status = if sent.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if sent.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, ok(sent.message)))
 }
 

@@ -61,7 +61,10 @@ pub(crate) fn parse_time_cursor(
 
 /// Writes a `(time, id)` cursor.
 pub(crate) fn time_cursor(at: chrono::DateTime<chrono::Utc>, id: crate::domain::Id) -> String {
-    format!("{}_{id}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    format!(
+        "{}_{id}",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    )
 }
 
 #[cfg(test)]

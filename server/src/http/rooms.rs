@@ -18,8 +18,7 @@ use crate::{
     },
     error::{AppError, AppResult, ErrorBody},
     service::{
-        members,
-        page_limit,
+        members, page_limit,
         rooms::{self, CreateRoom, UpdateRoom},
     },
     store::{DiscoverFilter, rooms::DiscoverSort},
@@ -44,7 +43,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The actor's rooms with unread counts, most recently active first.
 #[utoipa::path(get, path = "/rooms", tag = "rooms",
     responses((status = 200, body = ApiOk<Page<RoomView>>), (status = 401, body = ErrorBody)))]
-async fn list_rooms(State(state): State<AppState>, Auth(actor): Auth) -> AppResult<impl IntoResponse> {
+async fn list_rooms(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> AppResult<impl IntoResponse> {
     let rooms = rooms::my_rooms(&state, &actor).await?;
     Ok(ok(Page {
         items: rooms.iter().map(RoomView::from_row).collect(),
@@ -83,19 +85,31 @@ async fn discover_rooms(
     };
     let offset = match query.cursor.as_deref() {
         None | Some("") => 0,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))?,
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))?,
     };
     let limit = page_limit(query.limit, 50, 100)?;
     let filter = DiscoverFilter {
-        q: query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
-        tag: query.tag.map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()),
+        q: query
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+        tag: query
+            .tag
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty()),
         sort,
         offset,
         limit,
     };
     let rooms = rooms::discover(&state, &actor, &filter).await?;
     let items: Vec<RoomView> = rooms.iter().map(RoomView::from_row).collect();
-    Ok(ok(Page::from_items(items, limit, |_| (offset + limit).to_string())))
+    Ok(ok(Page::from_items(items, limit, |_| {
+        (offset + limit).to_string()
+    })))
 }
 
 /// `POST /rooms` body.
@@ -127,14 +141,18 @@ async fn create_room(
     Auth(actor): Auth,
     Json(body): Json<CreateRoomBody>,
 ) -> AppResult<impl IntoResponse> {
-    let room = rooms::create_room(&state, &actor, CreateRoom {
-        slug: body.slug,
-        title: body.title,
-        description: body.description,
-        kind: body.kind,
-        department: body.department,
-        tags: body.tags,
-    })
+    let room = rooms::create_room(
+        &state,
+        &actor,
+        CreateRoom {
+            slug: body.slug,
+            title: body.title,
+            description: body.description,
+            kind: body.kind,
+            department: body.department,
+            tags: body.tags,
+        },
+    )
     .await?;
     state.realtime.room_created(&room.room, actor.id()).await;
     Ok(created(RoomView::from_row(&room)))
@@ -179,12 +197,17 @@ async fn update_room(
     Path(id): Path<Id>,
     Json(body): Json<UpdateRoomBody>,
 ) -> AppResult<impl IntoResponse> {
-    let room = rooms::update_room(&state, &actor, id, UpdateRoom {
-        title: body.title,
-        description: body.description,
-        tags: body.tags,
-        department: body.department,
-    })
+    let room = rooms::update_room(
+        &state,
+        &actor,
+        id,
+        UpdateRoom {
+            title: body.title,
+            description: body.description,
+            tags: body.tags,
+            department: body.department,
+        },
+    )
     .await?;
     state.realtime.room_updated(&room.room).await;
     Ok(ok(RoomView::from_row(&room)))
@@ -213,7 +236,10 @@ async fn join_room(
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
     let room = members::join(&state, &actor, id).await?;
-    state.realtime.member_added(id, actor.id(), RoomRole::Member).await;
+    state
+        .realtime
+        .member_added(id, actor.id(), RoomRole::Member)
+        .await;
     Ok(ok(RoomView::from_row(&room)))
 }
 
@@ -251,12 +277,17 @@ async fn list_members(
     let limit = page_limit(query.limit, 100, 500)?;
     let after = parse_time_cursor(query.cursor.as_deref())?;
     let rows = members::list(&state, &actor, id, after, limit).await?;
-    let online = state.realtime.online_among(rows.iter().map(|m| m.user.id)).await;
+    let online = state
+        .realtime
+        .online_among(rows.iter().map(|m| m.user.id))
+        .await;
     let items: Vec<MemberView> = rows
         .iter()
         .map(|m| MemberView::new(m, actor.user.role, actor.id(), online.contains(&m.user.id)))
         .collect();
-    Ok(ok(Page::from_items(items, limit, |m| time_cursor(m.joined_at, m.user.id))))
+    Ok(ok(Page::from_items(items, limit, |m| {
+        time_cursor(m.joined_at, m.user.id)
+    })))
 }
 
 /// `POST /rooms/{id}/members` body.
@@ -284,7 +315,12 @@ async fn add_member(
     let member = members::add(&state, &actor, id, body.user_id, role).await?;
     state.realtime.member_added(id, body.user_id, role).await;
     let online = state.realtime.online_among([body.user_id]).await;
-    Ok(created(MemberView::new(&member, actor.user.role, actor.id(), !online.is_empty())))
+    Ok(created(MemberView::new(
+        &member,
+        actor.user.role,
+        actor.id(),
+        !online.is_empty(),
+    )))
 }
 
 /// `PATCH /rooms/{id}/members/{userId}` body.
@@ -307,7 +343,12 @@ async fn update_member(
 ) -> AppResult<impl IntoResponse> {
     let member = members::set_role(&state, &actor, id, user_id, body.role).await?;
     let online = state.realtime.online_among([user_id]).await;
-    Ok(ok(MemberView::new(&member, actor.user.role, actor.id(), !online.is_empty())))
+    Ok(ok(MemberView::new(
+        &member,
+        actor.user.role,
+        actor.id(),
+        !online.is_empty(),
+    )))
 }
 
 /// Removes a member (or leaves, for oneself).
@@ -344,7 +385,12 @@ async fn transfer_ownership(
 ) -> AppResult<impl IntoResponse> {
     let member = members::transfer_ownership(&state, &actor, id, body.user_id).await?;
     let online = state.realtime.online_among([body.user_id]).await;
-    Ok(ok(MemberView::new(&member, actor.user.role, actor.id(), !online.is_empty())))
+    Ok(ok(MemberView::new(
+        &member,
+        actor.user.role,
+        actor.id(),
+        !online.is_empty(),
+    )))
 }
 
 /// `POST /rooms/{id}/read` body.
@@ -398,8 +444,15 @@ async fn open_dm(
     let (room, was_created) = rooms::open_dm(&state, &actor, body.user_id).await?;
     if was_created {
         state.realtime.room_created(&room.room, actor.id()).await;
-        state.realtime.member_added(room.room.id, body.user_id, RoomRole::Member).await;
+        state
+            .realtime
+            .member_added(room.room.id, body.user_id, RoomRole::Member)
+            .await;
     }
-    let status = if was_created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if was_created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, ok(RoomView::from_row(&room))))
 }

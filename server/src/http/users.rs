@@ -48,7 +48,9 @@ async fn list_directory(
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
     let rows = users::list_users(&state, &filter).await?;
     let items: Vec<UserView> = rows.iter().map(UserView::full).collect();
-    Ok(ok(Page::from_items(items, filter.limit, |u| time_cursor(u.created_at, u.id))))
+    Ok(ok(Page::from_items(items, filter.limit, |u| {
+        time_cursor(u.created_at, u.id)
+    })))
 }
 
 /// Builds the store filter of a user list from query parameters.

@@ -16,8 +16,8 @@ pub struct LogGuards {
 
 /// Installs the global subscriber. Call once, before the runtime starts.
 pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
-    let filter = EnvFilter::try_new(&config.rust_log)
-        .map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
+    let filter =
+        EnvFilter::try_new(&config.rust_log).map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
     let stdout = match config.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()

@@ -9,3 +9,10 @@ pub mod request;
 /// reported), put in request extensions by [`request::client_addr`].
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);
+
+/// Installs `ring` as the process-wide TLS crypto provider (used by the HTTP clients for
+/// Sentry, webhooks and AI providers). Idempotent.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+}

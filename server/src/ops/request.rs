@@ -60,7 +60,10 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
     let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
     let _entered = span.enter();
     if status >= 500 {
-        let cause = response.extensions().get::<InternalErrorCause>().map(|c| c.0.as_str());
+        let cause = response
+            .extensions()
+            .get::<InternalErrorCause>()
+            .map(|c| c.0.as_str());
         tracing::error!(status, duration_ms = ms, cause, "request failed");
     } else if ms >= state.config.slow_request_ms {
         tracing::warn!(status, duration_ms = ms, "slow request");
@@ -92,7 +95,9 @@ pub async fn client_addr(mut req: Request, next: Next) -> Response {
 mod tests {
     #[test]
     fn request_ids_from_proxies_are_checked() {
-        assert!(super::is_sane_request_id("0192f7a8-3c1e-7000-8000-000000000000"));
+        assert!(super::is_sane_request_id(
+            "0192f7a8-3c1e-7000-8000-000000000000"
+        ));
         assert!(!super::is_sane_request_id("short"));
         assert!(!super::is_sane_request_id("has spaces in it ok"));
         assert!(!super::is_sane_request_id(&"x".repeat(65)));

@@ -26,6 +26,11 @@ pub async fn record(
         request_id: actor.request_id.clone(),
     };
     state.store.append_audit(&entry).await?;
-    tracing::info!(action, target_type, target_id = entry.target_id.as_deref(), "audit");
+    tracing::info!(
+        action,
+        target_type,
+        target_id = entry.target_id.as_deref(),
+        "audit"
+    );
     Ok(())
 }

@@ -129,7 +129,11 @@ pub async fn login(
 }
 
 /// Creates a session for a user whose identity is already proven.
-pub async fn open_session(state: &AppState, user: UserRow, meta: ClientMeta) -> AppResult<SignedIn> {
+pub async fn open_session(
+    state: &AppState,
+    user: UserRow,
+    meta: ClientMeta,
+) -> AppResult<SignedIn> {
     let (token, token_hash) = new_token();
     let ttl = Duration::days(i64::from(state.config.session_ttl_days));
     state
@@ -172,13 +176,16 @@ pub async fn register(
         }
         RegistrationMode::Open | RegistrationMode::Domain(_) => {}
     }
-    let user = create_user(state, NewAccount {
-        email: email.as_str(),
-        name,
-        role: Role::Staff,
-        department: None,
-        password: Some(password),
-    })
+    let user = create_user(
+        state,
+        NewAccount {
+            email: email.as_str(),
+            name,
+            role: Role::Staff,
+            department: None,
+            password: Some(password),
+        },
+    )
     .await?;
     open_session(state, user, meta).await
 }
@@ -225,7 +232,9 @@ pub async fn create_user(state: &AppState, account: NewAccount<'_>) -> AppResult
 pub fn check_department(state: &AppState, department: Option<&str>) -> AppResult<Option<String>> {
     match department.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(d) if state.config.departments.iter().any(|known| known == d) => Ok(Some(d.to_owned())),
+        Some(d) if state.config.departments.iter().any(|known| known == d) => {
+            Ok(Some(d.to_owned()))
+        }
         Some(_) => Err(AppError::invalid(
             "department",
             format!("must be one of: {}", state.config.departments.join(", ")),
@@ -247,14 +256,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<SessionAut
         .ok_or_else(unauthenticated)?;
     let now = crate::store::now();
     if auth.expires_at <= now {
-        return Err(AppError::new(Code::Unauthenticated, "the session has expired"));
+        return Err(AppError::new(
+            Code::Unauthenticated,
+            "the session has expired",
+        ));
     }
     if auth.ban.as_ref().is_some_and(|ban| ban.is_active(now)) {
         return Err(AppError::new(Code::Banned, "this account is banned"));
     }
     if now - auth.last_used_at > Duration::minutes(5) {
         let ttl = Duration::days(i64::from(state.config.session_ttl_days));
-        state.store.touch_session(auth.session_id, now, now + ttl).await?;
+        state
+            .store
+            .touch_session(auth.session_id, now, now + ttl)
+            .await?;
         state.store.touch_user(auth.user.id, now).await?;
     }
     Ok(auth)
@@ -275,16 +290,24 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     };
     let normalised = Email::parse(email).map_err(|e| anyhow::anyhow!("ADMIN_EMAIL {e}"))?;
-    if state.store.get_user_by_email(normalised.as_str()).await?.is_some() {
+    if state
+        .store
+        .get_user_by_email(normalised.as_str())
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
-    create_user(state, NewAccount {
-        email,
-        name: "Administrator",
-        role: Role::Admin,
-        department: None,
-        password: Some(password.expose()),
-    })
+    create_user(
+        state,
+        NewAccount {
+            email,
+            name: "Administrator",
+            role: Role::Admin,
+            department: None,
+            password: Some(password.expose()),
+        },
+    )
     .await
     .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
     tracing::info!(email = normalised.as_str(), "bootstrap admin created");
@@ -308,7 +331,10 @@ mod tests {
     #[tokio::test]
     async fn passwords_verify_only_against_their_hash() {
         let passwords = Passwords::new().await.unwrap_or_else(|e| panic!("{e}"));
-        let hash = passwords.hash("correct horse battery").await.unwrap_or_default();
+        let hash = passwords
+            .hash("correct horse battery")
+            .await
+            .unwrap_or_default();
         assert!(passwords.verify("correct horse battery", Some(&hash)).await);
         assert!(!passwords.verify("wrong horse battery", Some(&hash)).await);
         assert!(!passwords.verify("correct horse battery", None).await);

@@ -8,7 +8,7 @@ use crate::{
     app::AppState,
     domain::{
         Id,
-        policy::{Action, Viewer, can_read, authorize},
+        policy::{Action, Viewer, authorize, can_read},
         room::{RoomKind, RoomRole},
         user::Role,
     },
@@ -22,7 +22,10 @@ pub async fn join(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<Roo
     if room.my_role.is_some() {
         return Err(AppError::new(Code::AlreadyMember, "already a member"));
     }
-    state.store.add_member(room_id, actor.id(), RoomRole::Member).await?;
+    state
+        .store
+        .add_member(room_id, actor.id(), RoomRole::Member)
+        .await?;
     room_with_access(state, actor, room_id, Action::Read).await
 }
 
@@ -77,7 +80,10 @@ pub async fn add(
 ) -> AppResult<MemberRow> {
     let room = room_with_access(state, actor, room_id, Action::Invite).await?;
     if role == RoomRole::Owner {
-        return Err(AppError::invalid("role", "use the ownership transfer to make an owner"));
+        return Err(AppError::invalid(
+            "role",
+            "use the ownership transfer to make an owner",
+        ));
     }
     if role != RoomRole::Member {
         check(actor, &room, Action::ManageMembers)?;
@@ -98,12 +104,23 @@ pub async fn add(
         role: user.role,
         department: user.department.clone(),
     };
-    if !can_read(&newcomer, &as_member) || (user.role == Role::Customer && room.room.kind != RoomKind::Ticket) {
-        return Err(AppError::forbidden("this user cannot be a member of this room"));
+    if !can_read(&newcomer, &as_member)
+        || (user.role == Role::Customer && room.room.kind != RoomKind::Ticket)
+    {
+        return Err(AppError::forbidden(
+            "this user cannot be a member of this room",
+        ));
     }
     state.store.add_member(room_id, user_id, role).await?;
-    audit::record(state, actor, "member.add", "room", room_id, json!({"userId": user_id, "role": role}))
-        .await?;
+    audit::record(
+        state,
+        actor,
+        "member.add",
+        "room",
+        room_id,
+        json!({"userId": user_id, "role": role}),
+    )
+    .await?;
     member(state, room_id, user_id).await
 }
 
@@ -125,7 +142,10 @@ pub async fn set_role(
 ) -> AppResult<MemberRow> {
     let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
     if role == RoomRole::Owner {
-        return Err(AppError::invalid("role", "use the ownership transfer to make an owner"));
+        return Err(AppError::invalid(
+            "role",
+            "use the ownership transfer to make an owner",
+        ));
     }
     let is_owner_or_admin = actor.user.role == Role::Admin || room.my_role == Some(RoomRole::Owner);
     if !is_owner_or_admin && room.room.kind != RoomKind::Ticket {
@@ -133,7 +153,9 @@ pub async fn set_role(
     }
     let target = member(state, room_id, user_id).await?;
     if target.room_role == RoomRole::Owner {
-        return Err(AppError::forbidden("transfer ownership to change the owner's role"));
+        return Err(AppError::forbidden(
+            "transfer ownership to change the owner's role",
+        ));
     }
     state.store.set_member_role(room_id, user_id, role).await?;
     audit::record(
@@ -162,7 +184,9 @@ pub async fn remove(state: &AppState, actor: &Actor, room_id: Id, user_id: Id) -
         room.my_role.map_or(0, RoomRole::rank)
     };
     if target.room_role.rank() >= actor_rank {
-        return Err(AppError::forbidden("cannot remove a member of equal or higher room role"));
+        return Err(AppError::forbidden(
+            "cannot remove a member of equal or higher room role",
+        ));
     }
     ensure_not_last_owner(state, room_id, target.room_role).await?;
     state.store.remove_member(room_id, user_id).await?;

@@ -76,24 +76,37 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     } else {
         view_one(state, actor, &row).await?
     };
-    Ok(Sent { message, created, room })
+    Ok(Sent {
+        message,
+        created,
+        room,
+    })
 }
 
 /// A reply's parent must be a live root message of the same room.
 async fn check_thread_root(state: &AppState, room_id: Id, parent_id: Id) -> AppResult<()> {
     let parent = state.store.get_message(parent_id).await?;
     match parent {
-        Some(p) if p.room_id == room_id && p.parent_id.is_none() && p.deleted_at.is_none() => Ok(()),
+        Some(p) if p.room_id == room_id && p.parent_id.is_none() && p.deleted_at.is_none() => {
+            Ok(())
+        }
         Some(p) if p.room_id == room_id && p.parent_id.is_some() => Err(AppError::invalid(
             "parentId",
             "replies go to the thread's root message",
         )),
-        _ => Err(AppError::invalid("parentId", "no such message in this room")),
+        _ => Err(AppError::invalid(
+            "parentId",
+            "no such message in this room",
+        )),
     }
 }
 
 /// Views for messages, with reactions as seen by the actor.
-pub async fn view_many(state: &AppState, actor: &Actor, rows: &[MessageRow]) -> AppResult<Vec<MessageView>> {
+pub async fn view_many(
+    state: &AppState,
+    actor: &Actor,
+    rows: &[MessageRow],
+) -> AppResult<Vec<MessageView>> {
     let ids: Vec<Id> = rows.iter().map(|m| m.id).collect();
     let reactions = state.store.reactions_for(&ids, actor.id()).await?;
     Ok(MessageView::with_reactions(rows, reactions))
@@ -163,7 +176,12 @@ pub async fn thread(
 }
 
 /// Edits the actor's own message within the edit window.
-pub async fn edit(state: &AppState, actor: &Actor, message_id: Id, body: &str) -> AppResult<MessageView> {
+pub async fn edit(
+    state: &AppState,
+    actor: &Actor,
+    message_id: Id,
+    body: &str,
+) -> AppResult<MessageView> {
     let body = field("body", parse_body(body))?;
     let (message, _) = message_with_access(state, actor, message_id, Action::Post).await?;
     if message.author_id != actor.id() {
@@ -172,9 +190,13 @@ pub async fn edit(state: &AppState, actor: &Actor, message_id: Id, body: &str) -
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
-    let window = Duration::seconds(i64::try_from(state.config.edit_window_secs).unwrap_or(i64::MAX));
+    let window =
+        Duration::seconds(i64::try_from(state.config.edit_window_secs).unwrap_or(i64::MAX));
     if crate::store::now() - message.created_at > window {
-        return Err(AppError::new(Code::EditWindowPassed, "this message can no longer be edited"));
+        return Err(AppError::new(
+            Code::EditWindowPassed,
+            "this message can no longer be edited",
+        ));
     }
     let row = state
         .store
@@ -189,7 +211,15 @@ pub async fn edit(state: &AppState, actor: &Actor, message_id: Id, body: &str) -
 pub async fn delete(state: &AppState, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
     let (message, room) = message_with_access(state, actor, message_id, Action::Read).await?;
     let own = message.author_id == actor.id();
-    check(actor, &room, if own { Action::Post } else { Action::DeleteOthers })?;
+    check(
+        actor,
+        &room,
+        if own {
+            Action::Post
+        } else {
+            Action::DeleteOthers
+        },
+    )?;
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
@@ -239,19 +269,36 @@ pub async fn react(
     }
     let added = match add {
         Some(true) => {
-            state.store.add_reaction(message_id, actor.id(), &emoji).await?;
+            state
+                .store
+                .add_reaction(message_id, actor.id(), &emoji)
+                .await?;
             true
         }
         Some(false) => {
-            state.store.remove_reaction(message_id, actor.id(), &emoji).await?;
+            state
+                .store
+                .remove_reaction(message_id, actor.id(), &emoji)
+                .await?;
             false
         }
         None => {
-            state.store.add_reaction(message_id, actor.id(), &emoji).await?
-                || !state.store.remove_reaction(message_id, actor.id(), &emoji).await?
+            state
+                .store
+                .add_reaction(message_id, actor.id(), &emoji)
+                .await?
+                || !state
+                    .store
+                    .remove_reaction(message_id, actor.id(), &emoji)
+                    .await?
         }
     };
     let count = state.store.count_reaction(message_id, &emoji).await?;
     let message = view_one(state, actor, &message).await?;
-    Ok(Reacted { message, emoji, added, count })
+    Ok(Reacted {
+        message,
+        emoji,
+        added,
+        count,
+    })
 }

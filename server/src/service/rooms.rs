@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::{
-    Actor, audit, auth::check_department, denial_error, field, room_with_access,
+    Actor, audit,
+    auth::check_department,
+    denial_error, field, room_with_access,
     users::{require_team, require_writer},
 };
 use crate::{
@@ -55,7 +57,11 @@ pub struct CreateRoom {
 }
 
 /// Creates a public or private room owned by the actor.
-pub async fn create_room(state: &AppState, actor: &Actor, input: CreateRoom) -> AppResult<RoomWithMe> {
+pub async fn create_room(
+    state: &AppState,
+    actor: &Actor,
+    input: CreateRoom,
+) -> AppResult<RoomWithMe> {
     require_writer(actor)?;
     require_team(actor)?;
     if !matches!(input.kind, RoomKind::Public | RoomKind::Private) {
@@ -68,7 +74,10 @@ pub async fn create_room(state: &AppState, actor: &Actor, input: CreateRoom) -> 
         id: Id::new(),
         slug: field("slug", parse_slug(&input.slug))?,
         title: field("title", parse_title(&input.title))?,
-        description: field("description", parse_description(input.description.as_deref().unwrap_or("")))?,
+        description: field(
+            "description",
+            parse_description(input.description.as_deref().unwrap_or("")),
+        )?,
         kind: input.kind,
         department: check_department(state, input.department.as_deref())?,
         tags: field("tags", parse_tags(&input.tags))?,
@@ -111,14 +120,24 @@ pub async fn update_room(
 ) -> AppResult<RoomWithMe> {
     room_with_access(state, actor, room_id, Action::UpdateRoom).await?;
     let patch = RoomPatch {
-        title: input.title.as_deref().map(parse_title).transpose().map_err(|p| AppError::invalid("title", p))?,
+        title: input
+            .title
+            .as_deref()
+            .map(parse_title)
+            .transpose()
+            .map_err(|p| AppError::invalid("title", p))?,
         description: input
             .description
             .as_deref()
             .map(parse_description)
             .transpose()
             .map_err(|p| AppError::invalid("description", p))?,
-        tags: input.tags.as_deref().map(parse_tags).transpose().map_err(|p| AppError::invalid("tags", p))?,
+        tags: input
+            .tags
+            .as_deref()
+            .map(parse_tags)
+            .transpose()
+            .map_err(|p| AppError::invalid("tags", p))?,
         department: match input.department {
             Some(d) => Some(check_department(state, d.as_deref())?),
             None => None,
@@ -138,7 +157,15 @@ pub async fn update_room(
     .into_iter()
     .flatten()
     .collect();
-    audit::record(state, actor, "room.update", "room", room_id, json!({"fields": changed})).await?;
+    audit::record(
+        state,
+        actor,
+        "room.update",
+        "room",
+        room_id,
+        json!({"fields": changed}),
+    )
+    .await?;
     room_with_access(state, actor, room_id, Action::Read).await
 }
 
@@ -164,7 +191,10 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
     require_writer(actor)?;
     require_team(actor)?;
     if other == actor.id() {
-        return Err(AppError::invalid("userId", "cannot open a DM with yourself"));
+        return Err(AppError::invalid(
+            "userId",
+            "cannot open a DM with yourself",
+        ));
     }
     let peer = state
         .store
@@ -172,11 +202,16 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
     if peer.role == Role::Customer {
-        return Err(AppError::forbidden("customers are reached through their tickets"));
+        return Err(AppError::forbidden(
+            "customers are reached through their tickets",
+        ));
     }
     let key = dm_key(actor.id(), other);
     if let Some(existing) = state.store.find_dm(&key).await? {
-        return Ok((room_with_access(state, actor, existing.id, Action::Read).await?, false));
+        return Ok((
+            room_with_access(state, actor, existing.id, Action::Read).await?,
+            false,
+        ));
     }
     let room = NewRoom {
         id: Id::new(),
@@ -194,12 +229,19 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
         Ok(created) => (created.id, true),
         // Both sides opened the DM at once: the other request won; use its room.
         Err(StoreError::Constraint(name)) if name == "rooms_dm_key_key" => {
-            let existing = state.store.find_dm(&key).await?.ok_or_else(|| AppError::not_found("room"))?;
+            let existing = state
+                .store
+                .find_dm(&key)
+                .await?
+                .ok_or_else(|| AppError::not_found("room"))?;
             (existing.id, false)
         }
         Err(e) => return Err(e.into()),
     };
-    Ok((room_with_access(state, actor, created.0, Action::Read).await?, created.1))
+    Ok((
+        room_with_access(state, actor, created.0, Action::Read).await?,
+        created.1,
+    ))
 }
 
 /// The unique key of the DM between two users: their ids in order.

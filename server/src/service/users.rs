@@ -79,13 +79,16 @@ pub async fn admin_create_user(
     input: CreateUser,
 ) -> AppResult<UserRow> {
     require_admin(actor)?;
-    let user = create_user(state, NewAccount {
-        email: &input.email,
-        name: &input.name,
-        role: input.role,
-        department: input.department.as_deref(),
-        password: input.password.as_deref(),
-    })
+    let user = create_user(
+        state,
+        NewAccount {
+            email: &input.email,
+            name: &input.name,
+            role: input.role,
+            department: input.department.as_deref(),
+            password: input.password.as_deref(),
+        },
+    )
     .await?;
     audit::record(
         state,
@@ -124,7 +127,12 @@ pub async fn admin_update_user(
         return Err(AppError::forbidden("admins cannot change their own role"));
     }
     let patch = UserPatch {
-        name: input.name.as_deref().map(parse_name).transpose().map_err(|p| AppError::invalid("name", p))?,
+        name: input
+            .name
+            .as_deref()
+            .map(parse_name)
+            .transpose()
+            .map_err(|p| AppError::invalid("name", p))?,
         role: input.role,
         department: match input.department {
             Some(d) => Some(check_department(state, d.as_deref())?),
@@ -138,7 +146,10 @@ pub async fn admin_update_user(
         .ok_or_else(|| AppError::not_found("user"))?;
     let mut changes = serde_json::Map::new();
     if before.role != after.role {
-        changes.insert("role".into(), json!({"from": before.role, "to": after.role}));
+        changes.insert(
+            "role".into(),
+            json!({"from": before.role, "to": after.role}),
+        );
     }
     if before.department != after.department {
         changes.insert(
@@ -147,10 +158,17 @@ pub async fn admin_update_user(
         );
     }
     if before.name != after.name {
-        changes.insert("name".into(), json!({"from": before.name, "to": after.name}));
+        changes.insert(
+            "name".into(),
+            json!({"from": before.name, "to": after.name}),
+        );
     }
     if !changes.is_empty() {
-        let action = if changes.contains_key("role") { "user.role_change" } else { "user.update" };
+        let action = if changes.contains_key("role") {
+            "user.role_change"
+        } else {
+            "user.update"
+        };
         audit::record(state, actor, action, "user", id, changes.into()).await?;
     }
     Ok(after)

@@ -99,8 +99,12 @@ pub trait MessageStore: Send + Sync {
     /// One message.
     async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>>;
     /// A slice of a room's history, in ascending seq order.
-    async fn list_messages(&self, room_id: Id, page: Page, limit: i64)
-    -> StoreResult<Vec<MessageRow>>;
+    async fn list_messages(
+        &self,
+        room_id: Id,
+        page: Page,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageRow>>;
     /// A thread's replies, in seq order.
     async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>>;
     /// Replaces the body of a live message.
@@ -118,13 +122,15 @@ pub trait MessageStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<Option<MessageRow>>;
     /// Reaction counts for these messages, as seen by `viewer`.
-    async fn reactions_for(&self, message_ids: &[Id], viewer: Id)
-    -> StoreResult<Vec<ReactionCount>>;
+    async fn reactions_for(
+        &self,
+        message_ids: &[Id],
+        viewer: Id,
+    ) -> StoreResult<Vec<ReactionCount>>;
     /// Adds a reaction; false when it was already there.
     async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
     /// Removes a reaction; false when it was not there.
-    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str)
-    -> StoreResult<bool>;
+    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
     /// How many users reacted with `emoji` on a message.
     async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64>;
 }

@@ -12,15 +12,13 @@ pub mod audit;
 pub mod messages;
 pub mod postgres;
 pub mod rooms;
-pub mod sqlite;
 pub(crate) mod sql;
+pub mod sqlite;
 pub mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
-pub use rooms::{
-    DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe,
-};
+pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use users::{
     BanRow, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch, UserRow,
     UserStore,

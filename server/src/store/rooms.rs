@@ -191,8 +191,7 @@ pub trait RoomStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<MemberRow>>;
     /// Changes a member's role; false when not a member.
-    async fn set_member_role(&self, room_id: Id, user_id: Id, role: RoomRole)
-    -> StoreResult<bool>;
+    async fn set_member_role(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<bool>;
     /// Removes a member; false when not a member.
     async fn remove_member(&self, room_id: Id, user_id: Id) -> StoreResult<bool>;
     /// How many members, and how many owners.

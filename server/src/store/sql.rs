@@ -27,6 +27,15 @@ macro_rules! room_columns {
 }
 pub(crate) use room_columns;
 
+/// Columns of [`super::RoomRow`], unqualified, for `RETURNING`.
+macro_rules! room_returning {
+    () => {
+        "id, slug, title, description, kind, department, tags, created_by, created_at, \
+         updated_at, last_seq, last_message_at"
+    };
+}
+pub(crate) use room_returning;
+
 /// `SELECT` of [`super::RoomWithMe`] for the viewer bound as `$1`; add `WHERE ...`.
 macro_rules! room_with_me_select {
     () => {

@@ -50,7 +50,9 @@ impl MessageStore for PgStore {
                 .message_by_client_id(message)
                 .await?
                 .map(InsertOutcome::Existing)
-                .ok_or_else(|| crate::store::StoreError::Constraint("messages_author_client_key".into()));
+                .ok_or_else(|| {
+                    crate::store::StoreError::Constraint("messages_author_client_key".into())
+                });
         }
         if let Some(parent_id) = message.parent_id {
             sqlx::query("UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1")
@@ -114,12 +116,15 @@ impl MessageStore for PgStore {
 
     async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>> {
         let _timer = self.timer("thread_replies");
-        sqlx::query_as(concat!(message_select!(), "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"))
-            .bind(root_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            message_select!(),
+            "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"
+        ))
+        .bind(root_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn edit_message(
@@ -208,12 +213,7 @@ impl MessageStore for PgStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn remove_reaction(
-        &self,
-        message_id: Id,
-        user_id: Id,
-        emoji: &str,
-    ) -> StoreResult<bool> {
+    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
         let _timer = self.timer("remove_reaction");
         let done = sqlx::query(
             "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
@@ -241,11 +241,14 @@ impl MessageStore for PgStore {
 impl PgStore {
     /// The message an author already sent with this client id, if any.
     async fn message_by_client_id(&self, message: &NewMessage) -> StoreResult<Option<MessageRow>> {
-        sqlx::query_as(concat!(message_select!(), "WHERE m.author_id = $1 AND m.client_id = $2"))
-            .bind(message.author_id)
-            .bind(&message.client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            message_select!(),
+            "WHERE m.author_id = $1 AND m.client_id = $2"
+        ))
+        .bind(message.author_id)
+        .bind(&message.client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 }

@@ -70,7 +70,10 @@ impl Store for PgStore {
 
     async fn ping(&self) -> StoreResult<()> {
         let _timer = self.timer("ping");
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
         Ok(())
     }
 

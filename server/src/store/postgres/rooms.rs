@@ -8,7 +8,10 @@ use crate::domain::{Id, policy::Viewer, room::RoomRole};
 use crate::store::{
     DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe, StoreResult,
     rooms::DiscoverSort,
-    sql::{like_pattern, member_select, readable_by_viewer, room_columns, room_with_me_select},
+    sql::{
+        like_pattern, member_select, readable_by_viewer, room_columns, room_returning,
+        room_with_me_select,
+    },
 };
 
 /// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag.
@@ -36,8 +39,8 @@ impl RoomStore for PgStore {
         let row: RoomRow = sqlx::query_as(concat!(
             "INSERT INTO rooms (id, slug, title, description, kind, department, tags, dm_key, \
              created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-             RETURNING id, slug, title, description, kind, department, tags, created_by, \
-             created_at, updated_at, last_seq, last_message_at"
+             RETURNING ",
+            room_returning!()
         ))
         .bind(room.id)
         .bind(&room.slug)
@@ -70,20 +73,28 @@ impl RoomStore for PgStore {
 
     async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>> {
         let _timer = self.timer("get_room");
-        sqlx::query_as(concat!("SELECT ", room_columns!(), " FROM rooms r WHERE r.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            "SELECT ",
+            room_columns!(),
+            " FROM rooms r WHERE r.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>> {
         let _timer = self.timer("get_room_by_slug");
-        sqlx::query_as(concat!("SELECT ", room_columns!(), " FROM rooms r WHERE r.slug = $1"))
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            "SELECT ",
+            room_columns!(),
+            " FROM rooms r WHERE r.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
@@ -151,11 +162,15 @@ impl RoomStore for PgStore {
 
     async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>> {
         let _timer = self.timer("find_dm");
-        sqlx::query_as(concat!("SELECT ", room_columns!(), " FROM rooms r WHERE r.dm_key = $1"))
-            .bind(dm_key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            "SELECT ",
+            room_columns!(),
+            " FROM rooms r WHERE r.dm_key = $1"
+        ))
+        .bind(dm_key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn update_room(&self, id: Id, patch: &RoomPatch) -> StoreResult<Option<RoomRow>> {
@@ -164,13 +179,13 @@ impl RoomStore for PgStore {
             Some(d) => (true, d.clone()),
             None => (false, None),
         };
-        sqlx::query_as(
+        sqlx::query_as(concat!(
             "UPDATE rooms SET title = COALESCE($2, title), description = COALESCE($3, description), \
              tags = COALESCE($4, tags), department = CASE WHEN $5 THEN $6 ELSE department END, \
              updated_at = $7 WHERE id = $1 \
-             RETURNING id, slug, title, description, kind, department, tags, created_by, \
-             created_at, updated_at, last_seq, last_message_at",
-        )
+             RETURNING ",
+            room_returning!()
+        ))
         .bind(id)
         .bind(&patch.title)
         .bind(&patch.description)
@@ -210,12 +225,15 @@ impl RoomStore for PgStore {
 
     async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>> {
         let _timer = self.timer("get_member");
-        sqlx::query_as(concat!(member_select!(), "WHERE rm.room_id = $1 AND rm.user_id = $2"))
-            .bind(room_id)
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            member_select!(),
+            "WHERE rm.room_id = $1 AND rm.user_id = $2"
+        ))
+        .bind(room_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn list_members(
@@ -241,20 +259,16 @@ impl RoomStore for PgStore {
         .map_err(err)
     }
 
-    async fn set_member_role(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        role: RoomRole,
-    ) -> StoreResult<bool> {
+    async fn set_member_role(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<bool> {
         let _timer = self.timer("set_member_role");
-        let done = sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
-            .bind(room_id)
-            .bind(user_id)
-            .bind(role)
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
+        let done =
+            sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .bind(role)
+                .execute(&self.pool)
+                .await
+                .map_err(err)?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -1,6 +1,5 @@
 //! Users, sessions and bans on PostgreSQL.
 
-use chrono::{DateTime, Utc};
 use super::{PgStore, err};
 use crate::domain::Id;
 use crate::store::{
@@ -8,6 +7,7 @@ use crate::store::{
     UserRow, UserStore,
     sql::{like_pattern, user_columns, user_returning},
 };
+use chrono::{DateTime, Utc};
 
 #[async_trait::async_trait]
 impl UserStore for PgStore {
@@ -33,27 +33,37 @@ impl UserStore for PgStore {
 
     async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>> {
         let _timer = self.timer("get_user");
-        sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
         let _timer = self.timer("get_user_by_email");
-        sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.email = $1"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)
     }
 
     async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>> {
         let _timer = self.timer("list_users");
         let (before_at, before_id) = filter.before.unzip();
         sqlx::query_as(concat!(
-            "SELECT ", user_columns!(), " FROM users u \
+            "SELECT ",
+            user_columns!(),
+            " FROM users u \
              WHERE ($1 IS NULL OR u.name ILIKE $1 OR u.email ILIKE $1) \
                AND ($2 IS NULL OR u.role = $2) \
                AND ($3 IS NULL OR u.created_at < $3 OR (u.created_at = $3 AND u.id < $4)) \
@@ -200,7 +210,9 @@ impl SessionStore for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|row| crate::store::users::session_auth_from_row(&row)).transpose().map_err(err)
+        row.map(|row| crate::store::users::session_auth_from_row(&row))
+            .transpose()
+            .map_err(err)
     }
 
     async fn touch_session(

@@ -4,7 +4,9 @@ use sqlx::types::Json;
 
 use super::{SqliteStore, err};
 use crate::domain::Id;
-use crate::store::{AuditEntry, AuditFilter, AuditRow, AuditStore, StoreResult, sql::audit_columns};
+use crate::store::{
+    AuditEntry, AuditFilter, AuditRow, AuditStore, StoreResult, sql::audit_columns,
+};
 
 #[async_trait::async_trait]
 impl AuditStore for SqliteStore {

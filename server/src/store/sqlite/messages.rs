@@ -19,7 +19,11 @@ impl MessageStore for SqliteStore {
         }
         // BEGIN IMMEDIATE takes the write lock first, so the seq bump and the insert are one
         // atomic step; a lost client-id race rolls both back (no seq is consumed).
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(err)?;
         let seq: i64 = sqlx::query_scalar(
             "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = $2 WHERE id = $1 \
              RETURNING last_seq",
@@ -50,7 +54,9 @@ impl MessageStore for SqliteStore {
                 .message_by_client_id(message)
                 .await?
                 .map(InsertOutcome::Existing)
-                .ok_or_else(|| crate::store::StoreError::Constraint("messages_author_client_key".into()));
+                .ok_or_else(|| {
+                    crate::store::StoreError::Constraint("messages_author_client_key".into())
+                });
         }
         if let Some(parent_id) = message.parent_id {
             sqlx::query("UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1")
@@ -114,12 +120,15 @@ impl MessageStore for SqliteStore {
 
     async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>> {
         let _timer = self.timer("thread_replies");
-        sqlx::query_as(concat!(message_select!(), "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"))
-            .bind(root_id)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            message_select!(),
+            "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"
+        ))
+        .bind(root_id)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(err)
     }
 
     async fn edit_message(
@@ -151,7 +160,11 @@ impl MessageStore for SqliteStore {
         at: DateTime<Utc>,
     ) -> StoreResult<Option<MessageRow>> {
         let _timer = self.timer("delete_message");
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(err)?;
         sqlx::query(
             "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
              WHERE id = $1 AND deleted_at IS NULL",
@@ -180,7 +193,8 @@ impl MessageStore for SqliteStore {
             return Ok(Vec::new());
         }
         let _timer = self.timer("reactions_for");
-        let ids = serde_json::to_string(message_ids).map_err(|e| err(sqlx::Error::Encode(e.into())))?;
+        let ids =
+            serde_json::to_string(message_ids).map_err(|e| err(sqlx::Error::Encode(e.into())))?;
         sqlx::query_as(
             "SELECT message_id, emoji, COUNT(*) AS count, MAX(user_id = $2) AS me \
              FROM reactions WHERE message_id IN (SELECT value FROM json_each($1)) \
@@ -209,12 +223,7 @@ impl MessageStore for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn remove_reaction(
-        &self,
-        message_id: Id,
-        user_id: Id,
-        emoji: &str,
-    ) -> StoreResult<bool> {
+    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
         let _timer = self.timer("remove_reaction");
         let done = sqlx::query(
             "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
@@ -242,11 +251,14 @@ impl MessageStore for SqliteStore {
 impl SqliteStore {
     /// The message an author already sent with this client id, if any.
     async fn message_by_client_id(&self, message: &NewMessage) -> StoreResult<Option<MessageRow>> {
-        sqlx::query_as(concat!(message_select!(), "WHERE m.author_id = $1 AND m.client_id = $2"))
-            .bind(message.author_id)
-            .bind(&message.client_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(err)
+        sqlx::query_as(concat!(
+            message_select!(),
+            "WHERE m.author_id = $1 AND m.client_id = $2"
+        ))
+        .bind(message.author_id)
+        .bind(&message.client_id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(err)
     }
 }

@@ -45,7 +45,9 @@ impl SqliteStore {
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir).map_err(|e| {
-                ConnectError::Fatal(anyhow::Error::new(e).context("cannot create the database directory"))
+                ConnectError::Fatal(
+                    anyhow::Error::new(e).context("cannot create the database directory"),
+                )
             })?;
         }
         let writer = SqlitePoolOptions::new()
@@ -120,7 +122,10 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> StoreResult<()> {
         let _timer = self.timer("ping");
-        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(err)?;
         Ok(())
     }
 

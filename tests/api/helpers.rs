@@ -1,0 +1,478 @@
+//! Spawns the real server on port 0 against a fresh SQLite file or a fresh PostgreSQL
+#![allow(dead_code)]
+//! database, and talks to it over HTTP like any client.
+
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Once},
+};
+
+use clap::Parser;
+use serde_json::{Value, json};
+use switchboard::{
+    app::{self, AppState},
+    cli::Cli,
+    domain::{Id, user::Role},
+    service::auth::{ClientMeta, NewAccount, create_user, open_session},
+};
+
+/// Where a test's data lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh database on the local PostgreSQL.
+    Postgres,
+}
+
+/// Generates one test per backend from `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+static TRACING: Once = Once::new();
+
+fn init_tracing() {
+    TRACING.call_once(|| {
+        switchboard::ops::install_crypto_provider();
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// True in CI, where a missing service fails instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A fresh PostgreSQL database, dropped when the guard goes away.
+pub struct PgDatabase {
+    /// Its name.
+    pub name: String,
+    /// URL to connect to it.
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// Creates a database, or `None` (after saying why) when PostgreSQL is not reachable
+    /// outside CI.
+    pub async fn create() -> Option<Self> {
+        let admin = postgres_admin_url();
+        let conn = sqlx::PgPool::connect(&admin).await;
+        let pool = match conn {
+            Ok(pool) => pool,
+            Err(err) if !in_ci() => {
+                eprintln!("skipped: PostgreSQL not reachable at {admin}: {err}");
+                return None;
+            }
+            Err(err) => panic!("PostgreSQL is required in CI ({admin}): {err}"),
+        };
+        let name = format!("sb_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("create database: {e}"));
+        pool.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Some(Self { name, url })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let admin = postgres_admin_url();
+        // Drop needs its own runtime: the test's runtime is shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&pool)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Holds whatever keeps a test's database alive.
+pub enum DbGuard {
+    /// The SQLite file's directory.
+    Sqlite(tempfile::TempDir),
+    /// The PostgreSQL database.
+    Postgres(PgDatabase),
+}
+
+impl DbGuard {
+    /// A fresh database for `backend`, or `None` when skipped.
+    pub async fn create(backend: Backend) -> Option<(Self, String)> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some((Self::Sqlite(dir), url))
+            }
+            Backend::Postgres => {
+                let db = PgDatabase::create().await?;
+                let url = db.url.clone();
+                Some((Self::Postgres(db), url))
+            }
+        }
+    }
+
+    /// The SQLite file's path.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match self {
+            Self::Sqlite(dir) => Some(dir.path().join("test.db")),
+            Self::Postgres(_) => None,
+        }
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    /// Listening address.
+    pub addr: SocketAddr,
+    /// `http://addr`.
+    pub base: String,
+    /// The server's state (for setting up fixtures directly).
+    pub state: AppState,
+    /// Which backend.
+    pub backend: Backend,
+    /// Database URL.
+    pub database_url: String,
+    /// Keeps the database alive.
+    pub db: Arc<DbGuard>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// Starts a server on `backend` with default settings.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Starts a server with extra command-line settings (`["--edit-window-secs", "0"]`).
+    pub async fn spawn_with(backend: Backend, args: &[&str]) -> Option<Self> {
+        init_tracing();
+        let (db, url) = DbGuard::create(backend).await?;
+        Some(Self::start(backend, Arc::new(db), url, args).await)
+    }
+
+    /// Starts a server on an existing database.
+    pub async fn start(backend: Backend, db: Arc<DbGuard>, url: String, args: &[&str]) -> Self {
+        let mut argv = vec![
+            "switchboard",
+            "--database-url",
+            url.as_str(),
+            "--bind-addr",
+            "127.0.0.1:0",
+        ];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
+        cli.config
+            .validate()
+            .unwrap_or_else(|e| panic!("test config: {e}"));
+        let state = app::build_state(cli.config)
+            .await
+            .unwrap_or_else(|e| panic!("build_state: {e:#}"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("addr: {e}"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(err) = app::serve(listener, serve_state, shutdown).await {
+                eprintln!("server error: {err}");
+            }
+        });
+        Self {
+            addr,
+            base: format!("http://{addr}"),
+            state,
+            backend,
+            database_url: url,
+            db,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// Stops the server (in-flight requests finish).
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// A client without a session.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.base, None)
+    }
+
+    /// Creates a user directly and signs them in.
+    pub async fn user(&self, role: Role, department: Option<&str>) -> Client {
+        let id = Id::new().as_uuid().simple().to_string();
+        let email = format!("{}-{}@test.example", role.as_str(), &id[id.len() - 12..]);
+        let user = create_user(
+            &self.state,
+            NewAccount {
+                email: &email,
+                name: &format!("{} {}", role.as_str(), &id[id.len() - 4..]),
+                role,
+                department,
+                password: Some("correct horse battery"),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("create user: {e:?}"));
+        let signed_in = open_session(&self.state, user, ClientMeta::default())
+            .await
+            .unwrap_or_else(|e| panic!("open session: {e:?}"));
+        let mut client = Client::new(&self.base, Some(signed_in.token));
+        client.user_id = Some(signed_in.user.id);
+        client.email = signed_in.user.email;
+        client
+    }
+
+    /// A staff member of `engineering`.
+    pub async fn staff(&self) -> Client {
+        self.user(Role::Staff, Some("engineering")).await
+    }
+
+    /// An admin.
+    pub async fn admin(&self) -> Client {
+        self.user(Role::Admin, None).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An HTTP response: status and JSON body.
+#[derive(Debug)]
+pub struct Resp {
+    /// Status code.
+    pub status: u16,
+    /// Parsed body (`Null` when not JSON).
+    pub body: Value,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Resp {
+    /// `data` of a success body.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status, printing the body on failure.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status, body: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts status and error code.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Self {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "unexpected error, body: {}",
+            self.body
+        );
+        assert_eq!(self.body["ok"], json!(false));
+        self
+    }
+
+    /// `data.id` as an [`Id`].
+    #[track_caller]
+    pub fn id(&self) -> Id {
+        self.data()["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no data.id in {}", self.body))
+    }
+}
+
+/// A client with an optional bearer token.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    /// The session token.
+    pub token: Option<String>,
+    /// The signed-in user, when created by [`TestApp::user`].
+    pub user_id: Option<Id>,
+    /// Their e-mail.
+    pub email: String,
+}
+
+impl Client {
+    fn new(base: &str, token: Option<String>) -> Self {
+        Self {
+            base: base.to_owned(),
+            http: reqwest::Client::new(),
+            token,
+            user_id: None,
+            email: String::new(),
+        }
+    }
+
+    /// The user's id.
+    #[track_caller]
+    pub fn id(&self) -> Id {
+        self.user_id
+            .unwrap_or_else(|| panic!("anonymous client has no id"))
+    }
+
+    /// A request builder for `path` (relative to `/api/v1` unless it starts with `/`).
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = if path.starts_with('/') {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/api/v1/{path}", self.base)
+        };
+        let builder = self.http.request(method, url);
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    /// Sends a built request and parses the answer.
+    pub async fn send(&self, builder: reqwest::RequestBuilder) -> Resp {
+        let response = builder
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Resp {
+        self.send(self.request(reqwest::Method::POST, path).json(&body))
+            .await
+    }
+
+    /// PATCH with a JSON body.
+    pub async fn patch(&self, path: &str, body: Value) -> Resp {
+        self.send(self.request(reqwest::Method::PATCH, path).json(&body))
+            .await
+    }
+
+    /// PUT without a body.
+    pub async fn put(&self, path: &str) -> Resp {
+        self.send(self.request(reqwest::Method::PUT, path)).await
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    /// Creates a room and returns its id.
+    pub async fn create_room(&self, slug: &str, kind: &str, department: Option<&str>) -> Id {
+        self.post(
+            "rooms",
+            json!({"slug": slug, "title": slug, "kind": kind, "department": department}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    /// Posts a message and returns its body.
+    pub async fn send_message(&self, room: Id, body: &str) -> Value {
+        let resp = self
+            .post(
+                &format!("rooms/{room}/messages"),
+                json!({"clientId": Id::new().to_string(), "body": body}),
+            )
+            .await
+            .expect(201);
+        resp.data().clone()
+    }
+}
+
+/// A unique slug for a test room.
+pub fn slug(prefix: &str) -> String {
+    let id = Id::new().as_uuid().simple().to_string();
+    format!("{prefix}-{}", &id[id.len() - 10..])
+}

@@ -1,0 +1,314 @@
+//! Messages: sequence numbers, idempotent sends, paging, threads, edits, deletions, reactions.
+
+use std::collections::HashSet;
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+use switchboard::domain::Id;
+
+use crate::helpers::{Backend, TestApp, slug};
+
+crate::backend_tests!(
+    concurrent_senders_get_gap_free_seqs,
+    racing_resends_store_one_message,
+    history_pages_in_both_directions,
+    threads_hang_off_root_messages,
+    authors_edit_and_moderators_delete,
+    reactions_are_per_user_and_emoji,
+    bodies_are_validated,
+);
+
+fn seqs(items: &Value) -> Vec<i64> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
+}
+
+async fn concurrent_senders_get_gap_free_seqs(app: TestApp) {
+    let owner = app.staff().await;
+    let room = owner.create_room(&slug("seq"), "public", None).await;
+    let mut senders = vec![owner.clone()];
+    for _ in 0..4 {
+        let user = app.staff().await;
+        user.post(&format!("rooms/{room}/join"), json!({}))
+            .await
+            .expect(200);
+        senders.push(user);
+    }
+    let sends = (0..50).map(|i| {
+        let sender = senders[i % senders.len()].clone();
+        async move { sender.send_message(room, &format!("message {i}")).await }
+    });
+    let sent = join_all(sends).await;
+    let mut got: Vec<i64> = sent.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    got.sort_unstable();
+    assert_eq!(got, (1..=50).collect::<Vec<_>>());
+    let room_view = owner.get(&format!("rooms/{room}")).await.expect(200);
+    assert_eq!(room_view.data()["lastSeq"], json!(50));
+}
+
+async fn racing_resends_store_one_message(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("idem"), "public", None).await;
+    let client_id = Id::new().to_string();
+    let body = json!({"clientId": client_id, "body": "only once"});
+    let path = format!("rooms/{room}/messages");
+    let sends = (0..20).map(|_| user.post(&path, body.clone()));
+    let results = join_all(sends).await;
+    let ids: HashSet<String> = results
+        .iter()
+        .map(|r| r.data()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "one message for one clientId");
+    let created = results.iter().filter(|r| r.status == 201).count();
+    assert_eq!(created, 1, "exactly one send stored it");
+    assert!(results.iter().all(|r| r.status == 201 || r.status == 200));
+    // No seq was consumed by the losers: the next message gets seq 2.
+    let next = user.send_message(room, "next").await;
+    assert_eq!(next["seq"], json!(2));
+    // The same clientId in another room is a conflict, not a silent success.
+    let other = user.create_room(&slug("idem2"), "public", None).await;
+    user.post(&format!("rooms/{other}/messages"), body)
+        .await
+        .expect_error(409, "CLIENT_ID_REUSED");
+}
+
+async fn history_pages_in_both_directions(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("hist"), "public", None).await;
+    let empty = user
+        .get(&format!("rooms/{room}/messages"))
+        .await
+        .expect(200);
+    assert_eq!(empty.data()["items"], json!([]));
+    assert_eq!(empty.data()["nextCursor"], json!(null));
+    for i in 1..=7 {
+        user.send_message(room, &format!("m{i}")).await;
+    }
+    let newest = user
+        .get(&format!("rooms/{room}/messages?limit=3"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&newest.data()["items"]), [5, 6, 7]);
+    assert_eq!(newest.data()["nextCursor"], json!("5"));
+    let older = user
+        .get(&format!("rooms/{room}/messages?limit=3&before=5"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&older.data()["items"]), [2, 3, 4]);
+    let oldest = user
+        .get(&format!("rooms/{room}/messages?limit=3&before=2"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&oldest.data()["items"]), [1]);
+    assert_eq!(oldest.data()["nextCursor"], json!(null));
+    let exactly = user
+        .get(&format!("rooms/{room}/messages?limit=3&before=4"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&exactly.data()["items"]), [1, 2, 3]);
+    assert_eq!(
+        exactly.data()["nextCursor"],
+        json!(null),
+        "seq 1 is the start"
+    );
+    let after = user
+        .get(&format!("rooms/{room}/messages?after=2&limit=4"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&after.data()["items"]), [3, 4, 5, 6]);
+    assert_eq!(after.data()["nextCursor"], json!("6"));
+    let tail = user
+        .get(&format!("rooms/{room}/messages?after=7"))
+        .await
+        .expect(200);
+    assert_eq!(tail.data()["items"], json!([]));
+    let clamped = user
+        .get(&format!("rooms/{room}/messages?limit=1000"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&clamped.data()["items"]).len(), 7);
+    user.get(&format!("rooms/{room}/messages?limit=0"))
+        .await
+        .expect_error(422, "VALIDATION");
+    user.get(&format!("rooms/{room}/messages?before=abc"))
+        .await
+        .expect_error(400, "BAD_REQUEST");
+    user.get(&format!("rooms/{room}/messages?before=3&after=1"))
+        .await
+        .expect_error(422, "VALIDATION");
+}
+
+async fn threads_hang_off_root_messages(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("thread"), "public", None).await;
+    let root = user.send_message(room, "root").await;
+    let root_id = root["id"].as_str().unwrap();
+    let path = format!("rooms/{room}/messages");
+    let reply = user
+        .post(
+            &path,
+            json!({"clientId": "r1", "body": "reply", "parentId": root_id}),
+        )
+        .await
+        .expect(201);
+    let reply_id = reply.data()["id"].as_str().unwrap().to_owned();
+    user.post(
+        &path,
+        json!({"clientId": "r2", "body": "nested", "parentId": reply_id}),
+    )
+    .await
+    .expect_error(422, "VALIDATION");
+    let other_room = user.create_room(&slug("other"), "public", None).await;
+    user.post(
+        &format!("rooms/{other_room}/messages"),
+        json!({"clientId": "r3", "body": "x", "parentId": root_id}),
+    )
+    .await
+    .expect_error(422, "VALIDATION");
+    user.post(
+        &path,
+        json!({"clientId": "r4", "body": "x", "parentId": Id::new()}),
+    )
+    .await
+    .expect_error(422, "VALIDATION");
+    let thread = user
+        .get(&format!("messages/{root_id}/thread"))
+        .await
+        .expect(200);
+    assert_eq!(thread.data()["root"]["replyCount"], json!(1));
+    assert_eq!(thread.data()["replies"][0]["body"], json!("reply"));
+    let via_reply = user
+        .get(&format!("messages/{reply_id}/thread"))
+        .await
+        .expect(200);
+    assert_eq!(via_reply.data()["root"]["id"], json!(root_id));
+}
+
+async fn authors_edit_and_moderators_delete(app: TestApp) {
+    let owner = app.staff().await;
+    let member = app.staff().await;
+    let room = owner.create_room(&slug("edit"), "public", None).await;
+    member
+        .post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    let message = member.send_message(room, "typo").await;
+    let id = message["id"].as_str().unwrap();
+    let edited = member
+        .patch(&format!("messages/{id}"), json!({"body": "fixed"}))
+        .await
+        .expect(200);
+    assert_eq!(edited.data()["body"], json!("fixed"));
+    assert!(edited.data()["editedAt"].is_string());
+    owner
+        .patch(&format!("messages/{id}"), json!({"body": "mine now"}))
+        .await
+        .expect_error(403, "FORBIDDEN");
+    let other = owner.send_message(room, "owner's").await;
+    member
+        .delete(&format!("messages/{}", other["id"].as_str().unwrap()))
+        .await
+        .expect_error(403, "FORBIDDEN");
+    let deleted = owner.delete(&format!("messages/{id}")).await.expect(200);
+    assert_eq!(deleted.data()["body"], json!(null));
+    assert!(deleted.data()["deletedAt"].is_string());
+    let history = member
+        .get(&format!("rooms/{room}/messages"))
+        .await
+        .expect(200);
+    assert_eq!(history.data()["items"][0]["body"], json!(null));
+    owner
+        .delete(&format!("messages/{id}"))
+        .await
+        .expect_error(404, "NOT_FOUND");
+    member
+        .patch(&format!("messages/{id}"), json!({"body": "back"}))
+        .await
+        .expect_error(404, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn edits_close_after_the_window() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, &["--edit-window-secs", "0"]).await else {
+        return;
+    };
+    let user = app.staff().await;
+    let room = user.create_room(&slug("window"), "public", None).await;
+    let message = user.send_message(room, "late").await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    user.patch(
+        &format!("messages/{}", message["id"].as_str().unwrap()),
+        json!({"body": "edit"}),
+    )
+    .await
+    .expect_error(403, "EDIT_WINDOW_PASSED");
+}
+
+async fn reactions_are_per_user_and_emoji(app: TestApp) {
+    let a = app.staff().await;
+    let b = app.staff().await;
+    let room = a.create_room(&slug("react"), "public", None).await;
+    b.post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    let message = a.send_message(room, "ship it").await;
+    let id = message["id"].as_str().unwrap();
+    let thumbs = "messages/{id}/reactions/%F0%9F%91%8D".replace("{id}", id);
+    a.put(&thumbs).await.expect(200);
+    a.put(&thumbs).await.expect(200);
+    let after_b = b.put(&thumbs).await.expect(200);
+    assert_eq!(
+        after_b.data()["reactions"],
+        json!([{"emoji": "👍", "count": 2, "me": true}])
+    );
+    let party = b
+        .put(&format!("messages/{id}/reactions/%F0%9F%8E%89"))
+        .await
+        .expect(200);
+    assert_eq!(party.data()["reactions"].as_array().unwrap().len(), 2);
+    let removed = a.delete(&thumbs).await.expect(200);
+    assert_eq!(
+        removed.data()["reactions"][0],
+        json!({"emoji": "👍", "count": 1, "me": false})
+    );
+    a.put(&format!("messages/{id}/reactions/hello"))
+        .await
+        .expect_error(422, "VALIDATION");
+    a.put(&format!("messages/{id}/reactions/%3Cscript%3E"))
+        .await
+        .expect_error(422, "VALIDATION");
+    a.put(&format!("messages/{}/reactions/%F0%9F%91%8D", Id::new()))
+        .await
+        .expect_error(404, "NOT_FOUND");
+}
+
+async fn bodies_are_validated(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("body"), "public", None).await;
+    let path = format!("rooms/{room}/messages");
+    for (body, field) in [
+        (json!({"clientId": "a", "body": "   "}), "body"),
+        (json!({"clientId": "b", "body": "x".repeat(5001)}), "body"),
+        (json!({"clientId": "", "body": "x"}), "clientId"),
+        (json!({"clientId": "c d", "body": "x"}), "clientId"),
+    ] {
+        let resp = user.post(&path, body).await.expect_error(422, "VALIDATION");
+        assert_eq!(resp.body["details"][0]["field"], json!(field));
+    }
+    let long = "é".repeat(5000);
+    let ok = user
+        .post(
+            &path,
+            json!({"clientId": "e", "body": format!("  {long}  ")}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(ok.data()["body"].as_str().unwrap().chars().count(), 5000);
+    let hostile = "<img src=x onerror=alert(1)> '; DROP TABLE messages; --";
+    let stored = user.send_message(room, hostile).await;
+    assert_eq!(stored["body"], json!(hostile));
+}

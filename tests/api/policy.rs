@@ -1,0 +1,389 @@
+//! The access matrix: global role × room kind × action, with the exact status and code of
+//! each answer. The policy module is the only place these rules live; this proves every route
+//! asks it.
+
+use serde_json::json;
+use switchboard::domain::{Id, user::Role};
+
+use crate::helpers::{Client, TestApp, slug};
+
+crate::backend_tests!(access_matrix);
+
+/// Actions in the order they are tried (deleting the room comes last).
+const ACTIONS: [&str; 8] = [
+    "read",
+    "post",
+    "react",
+    "edit_own",
+    "delete_other",
+    "invite",
+    "manage",
+    "delete_room",
+];
+
+/// (room kind, actor, expected answer per action); `-` = not applicable.
+/// Actors: `admin`; `staff_same` (engineering, not a member); `staff_other` (billing);
+/// `customer`; `observer` (engineering); `member` (engineering, a plain member).
+const MATRIX: &[(&str, &str, [&str; 8])] = &[
+    (
+        "public",
+        "admin",
+        [
+            "200",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "-",
+            "200",
+            "201",
+            "200",
+            "200",
+        ],
+    ),
+    (
+        "public",
+        "staff_same",
+        [
+            "200",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "-",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+        ],
+    ),
+    (
+        "public",
+        "staff_other",
+        [
+            "200",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "-",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+        ],
+    ),
+    (
+        "public",
+        "customer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "public",
+        "observer",
+        [
+            "200",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "-",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+        ],
+    ),
+    (
+        "public",
+        "member",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "403 FORBIDDEN",
+            "201",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+        ],
+    ),
+    (
+        "public_dept",
+        "admin",
+        [
+            "200",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "-",
+            "200",
+            "201",
+            "200",
+            "200",
+        ],
+    ),
+    (
+        "public_dept",
+        "staff_same",
+        [
+            "200",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "-",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
+        ],
+    ),
+    (
+        "public_dept",
+        "staff_other",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "public_dept",
+        "customer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "public_dept",
+        "observer",
+        [
+            "200",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "-",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+        ],
+    ),
+    (
+        "public_dept",
+        "member",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "403 FORBIDDEN",
+            "201",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+        ],
+    ),
+    (
+        "private",
+        "admin",
+        ["404", "404", "404", "-", "404", "404", "404", "200"],
+    ),
+    (
+        "private",
+        "staff_same",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "private",
+        "staff_other",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "private",
+        "customer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "private",
+        "observer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "private",
+        "member",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+        ],
+    ),
+    (
+        "dm",
+        "admin",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "dm",
+        "staff_same",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "dm",
+        "staff_other",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "dm",
+        "customer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "dm",
+        "observer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "dm",
+        "member",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+        ],
+    ),
+];
+
+/// A room set up for one row: owner, member, a bystander member and the owner's message.
+struct Fixture {
+    room: Id,
+    owners_message: String,
+    bystander: Id,
+}
+
+async fn fixture(app: &TestApp, kind: &str, owner: &Client, member: &Client) -> Fixture {
+    let bystander = app.staff().await;
+    let room = match kind {
+        "dm" => owner
+            .post("dms", json!({"userId": member.id()}))
+            .await
+            .expect(201)
+            .id(),
+        _ => {
+            let (kind, department) = match kind {
+                "public" => ("public", None),
+                "public_dept" => ("public", Some("engineering")),
+                _ => ("private", None),
+            };
+            let room = owner.create_room(&slug("matrix"), kind, department).await;
+            for user in [member, &bystander] {
+                owner
+                    .post(
+                        &format!("rooms/{room}/members"),
+                        json!({"userId": user.id()}),
+                    )
+                    .await
+                    .expect(201);
+            }
+            room
+        }
+    };
+    let message = owner.send_message(room, "owner's message").await;
+    Fixture {
+        room,
+        owners_message: message["id"].as_str().unwrap().to_owned(),
+        bystander: bystander.id(),
+    }
+}
+
+async fn attempt(app: &TestApp, actor: &Client, fixture: &Fixture, action: &str) -> (u16, String) {
+    let room = fixture.room;
+    let message = &fixture.owners_message;
+    let resp = match action {
+        "read" => actor.get(&format!("rooms/{room}/messages")).await,
+        "post" => {
+            actor
+                .post(
+                    &format!("rooms/{room}/messages"),
+                    json!({"clientId": Id::new(), "body": "hi"}),
+                )
+                .await
+        }
+        "react" => {
+            actor
+                .put(&format!("messages/{message}/reactions/%F0%9F%91%8D"))
+                .await
+        }
+        "edit_own" => {
+            let own = actor.send_message(room, "mine").await;
+            actor
+                .patch(
+                    &format!("messages/{}", own["id"].as_str().unwrap()),
+                    json!({"body": "edited"}),
+                )
+                .await
+        }
+        "delete_other" => actor.delete(&format!("messages/{message}")).await,
+        "invite" => {
+            let newcomer = app.staff().await;
+            actor
+                .post(
+                    &format!("rooms/{room}/members"),
+                    json!({"userId": newcomer.id()}),
+                )
+                .await
+        }
+        "manage" => {
+            actor
+                .patch(
+                    &format!("rooms/{room}/members/{}", fixture.bystander),
+                    json!({"role": "moderator"}),
+                )
+                .await
+        }
+        "delete_room" => actor.delete(&format!("rooms/{room}")).await,
+        other => panic!("unknown action {other}"),
+    };
+    (resp.status, resp.code().to_owned())
+}
+
+async fn access_matrix(app: TestApp) {
+    let actors = [
+        ("admin", app.user(Role::Admin, None).await),
+        (
+            "staff_same",
+            app.user(Role::Staff, Some("engineering")).await,
+        ),
+        ("staff_other", app.user(Role::Staff, Some("billing")).await),
+        ("customer", app.user(Role::Customer, None).await),
+        (
+            "observer",
+            app.user(Role::Observer, Some("engineering")).await,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (kind, actor_name, expected) in MATRIX {
+        let owner = app.staff().await;
+        let member = app.staff().await;
+        let fixture = fixture(&app, kind, &owner, &member).await;
+        let actor = match *actor_name {
+            "member" => &member,
+            name => &actors.iter().find(|(n, _)| *n == name).unwrap().1,
+        };
+        for (action, want) in ACTIONS.iter().zip(expected) {
+            if *want == "-" {
+                continue;
+            }
+            let (status, code) = attempt(&app, actor, &fixture, action).await;
+            let (want_status, want_code) = match want.split_once(' ') {
+                Some((s, c)) => (s.parse::<u16>().unwrap(), c),
+                None => {
+                    let s = want.parse::<u16>().unwrap();
+                    (s, if s == 404 { "NOT_FOUND" } else { "" })
+                }
+            };
+            if status != want_status || code != want_code {
+                failures.push(format!(
+                    "{kind} × {actor_name} × {action}: expected {want_status} {want_code}, got {status} {code}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}

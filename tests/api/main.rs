@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod cli;
 mod errors;
 mod messages;
 mod openapi;

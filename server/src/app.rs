@@ -32,10 +32,12 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     config::Config,
+    domain::Id,
     error::{AppError, Code},
     http, ops,
-    realtime::Realtime,
-    service::auth::{self, Passwords},
+    ratelimit::RateLimits,
+    realtime::{self, Realtime, RealtimeConfig, delivery::DeliveryConfig, redis::RedisHub},
+    service::auth::Passwords,
     store::{self, DynStore},
 };
 
@@ -50,6 +52,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Fan-out to connected clients.
     pub realtime: Realtime,
+    /// Quotas per action and key.
+    pub rate_limits: RateLimits,
     /// Readiness and shutdown flags.
     pub lifecycle: Arc<Lifecycle>,
     /// Demo sign-ins shown on the sign-in page (empty unless started with `--demo`).
@@ -97,26 +101,54 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         Duration::from_millis(config.slow_query_ms),
     )
     .await?;
-    let state = AppState {
+    let redis = match &config.redis_url {
+        Some(url) => Some(
+            RedisHub::connect(
+                url,
+                &config.redis_prefix,
+                Duration::from_secs(config.database_startup_timeout_secs),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let node_id = config
+        .instance_id
+        .clone()
+        .unwrap_or_else(|| format!("sb-{}", &Id::new().as_uuid().simple().to_string()[20..]));
+    let realtime = Realtime::new(
+        RealtimeConfig {
+            delivery: DeliveryConfig {
+                ack_timeout: Duration::from_millis(config.delivery_ack_timeout_ms),
+                max_retries: config.delivery_max_retries,
+                hold_back: Duration::from_millis(250),
+                idle: Duration::from_secs(60),
+            },
+            node_id,
+        },
+        store.clone(),
+        redis,
+    );
+    Ok(AppState {
+        rate_limits: RateLimits::new(&config.rate_limits),
         config: Arc::new(config),
         store,
         passwords: Passwords::new().await?,
-        realtime: Realtime::default(),
+        realtime,
         lifecycle: Arc::new(Lifecycle::default()),
         demo_accounts: Arc::new(Vec::new()),
-    };
-    auth::bootstrap_admin(&state).await?;
-    Ok(state)
+    })
 }
 
-/// The HTTP application: the API under `/api/v1`, health at the root, the OpenAPI document.
+/// The HTTP application: the API under `/api/v1`, health at the root, the OpenAPI document,
+/// and Socket.IO at `/socket.io` around it all. Builds no connections; call once per state.
 pub fn router(state: AppState) -> Router {
     let (routes, openapi) = OpenApiRouter::with_openapi(http::openapi::ApiDoc::openapi())
         .nest("/api/v1", http::api_router())
         .merge(http::health::router())
         .split_for_parts();
     let openapi = Arc::new(openapi);
-    Router::new()
+    let http = Router::new()
         .merge(routes)
         .route(
             "/api/v1/openapi.json",
@@ -133,22 +165,39 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(ops::request::client_addr))
         .layer(CompressionLayer::new())
         .layer(cors(&state.config))
-        .with_state(state)
+        .with_state(state.clone());
+    // Outermost, so body-wrapping layers stay inside it (socketioxide needs a `Debug` body).
+    realtime::mount(&state, http)
 }
 
-/// Serves until `shutdown` completes, then drains in-flight requests.
+/// Serves until `shutdown` completes, then shuts down in order: readiness fails, sockets are
+/// closed (clients reconnect elsewhere), in-flight requests finish, background work stops and
+/// delivery cursors are saved.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
+    let app = router(state.clone());
+    state.realtime.ready().await;
+    let workers = state.realtime.start();
+    let realtime = state.realtime.clone();
+    let lifecycle = Arc::clone(&state.lifecycle);
+    let stop = async move {
+        shutdown.await;
+        lifecycle.begin_shutdown();
+        // axum does not wait for upgraded websockets: close them explicitly.
+        realtime.shutdown().await;
+    };
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
+    .with_graceful_shutdown(stop)
+    .await;
+    workers.abort();
+    state.realtime.delivery().flush_delivered().await;
+    served
 }
 
 fn cors(config: &Config) -> CorsLayer {

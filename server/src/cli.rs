@@ -97,6 +97,8 @@ impl Cli {
             }
             one_line(&err)
         })?;
+        let mut cli = cli;
+        cli.config.rate_limits = crate::ratelimit::overrides_from_env()?;
         cli.config.validate()?;
         Ok(cli)
     }

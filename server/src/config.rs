@@ -31,6 +31,26 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// Prefix of every Redis key and channel (several deployments can share one Redis).
+    #[arg(long, env = "REDIS_PREFIX", default_value = "switchboard")]
+    pub redis_prefix: String,
+
+    /// This instance's id in logs, metrics and Redis (default: random per start).
+    #[arg(long, env = "INSTANCE_ID")]
+    pub instance_id: Option<String>,
+
+    /// How long a client has to acknowledge `message:new` before it is re-sent, in milliseconds.
+    #[arg(long, env = "DELIVERY_ACK_TIMEOUT_MS", default_value_t = 5000)]
+    pub delivery_ack_timeout_ms: u64,
+
+    /// Re-sends of an unacknowledged `message:new` to one socket before giving up.
+    #[arg(long, env = "DELIVERY_MAX_RETRIES", default_value_t = 3)]
+    pub delivery_max_retries: u32,
+
+    /// Per-action rate limits from `RATE_LIMIT_<ACTION>=<count>/<period>` (read at load).
+    #[arg(skip)]
+    pub rate_limits: std::collections::HashMap<crate::ratelimit::Action, crate::ratelimit::Quota>,
+
     /// Address the HTTP/Socket.IO server listens on.
     #[arg(long, env = "BIND_ADDR", default_value = "0.0.0.0:3000")]
     pub bind_addr: SocketAddr,
@@ -168,6 +188,15 @@ impl Config {
                 "must be between 0.0 and 1.0",
             ));
         }
+        if self.delivery_ack_timeout_ms < 50 {
+            return Err(ConfigError::new(
+                "DELIVERY_ACK_TIMEOUT_MS",
+                "must be at least 50",
+            ));
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
+            return Err(ConfigError::new("REDIS_PREFIX", "must be a non-empty word"));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",
@@ -233,6 +262,10 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("instance_id", &self.instance_id)
+            .field("delivery_ack_timeout_ms", &self.delivery_ack_timeout_ms)
+            .field("delivery_max_retries", &self.delivery_max_retries)
             .field("bind_addr", &self.bind_addr)
             .field("public_url", &self.public_url)
             .field("cors_origins", &self.cors_origins)

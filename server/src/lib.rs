@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ops;
+pub mod ratelimit;
 pub mod realtime;
 pub mod service;
 pub mod shutdown;

@@ -104,6 +104,12 @@ async fn register(
     responses((status = 200, body = ApiOk<Option<bool>>), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> AppResult<Response> {
     auth::logout(&state, &actor).await?;
+    if let Some(session_id) = actor.session_id {
+        state
+            .realtime
+            .revoke_session(session_id, "signed_out")
+            .await;
+    }
     let mut response = ok(None::<bool>).into_response();
     set_cookie(&mut response, &session_cookie(&state, "", 0));
     Ok(response)

@@ -1,0 +1,276 @@
+//! Rate limits: each [`Action`] has a quota (`RATE_LIMIT_<ACTION>=<count>/<period>`, a burst of
+//! `count` refilled evenly over `period`), checked per key (user id, IP, e-mail).
+//!
+//! The in-process tier ([`memory`]) is a keyed GCRA limiter (governor); with Redis the same GCRA
+//! runs in Redis so every instance shares the quota.
+
+use std::{collections::HashMap, fmt, str::FromStr, sync::Arc, time::Duration};
+
+pub mod memory;
+
+use crate::error::AppError;
+
+/// Things that are rate limited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Sign-in attempts per client IP.
+    LoginIp,
+    /// Sign-in attempts per e-mail address.
+    LoginEmail,
+    /// Registrations per client IP.
+    Register,
+    /// Public support form submissions per client IP.
+    SupportForm,
+    /// Messages sent per user (REST and sockets).
+    MessageSend,
+    /// Reaction changes per user.
+    Reaction,
+    /// Searches per user.
+    Search,
+    /// AI assistant refreshes per user.
+    AiRefresh,
+    /// Socket.IO connections per client IP.
+    SocketConnect,
+    /// Any REST request per client IP.
+    RestIp,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Action; 10] = [
+        Action::LoginIp,
+        Action::LoginEmail,
+        Action::Register,
+        Action::SupportForm,
+        Action::MessageSend,
+        Action::Reaction,
+        Action::Search,
+        Action::AiRefresh,
+        Action::SocketConnect,
+        Action::RestIp,
+    ];
+
+    /// Name in metrics, keys and `RATE_LIMIT_<NAME>` (upper-cased).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::LoginIp => "login_ip",
+            Action::LoginEmail => "login_email",
+            Action::Register => "register",
+            Action::SupportForm => "support_form",
+            Action::MessageSend => "message_send",
+            Action::Reaction => "reaction",
+            Action::Search => "search",
+            Action::AiRefresh => "ai_refresh",
+            Action::SocketConnect => "socket_connect",
+            Action::RestIp => "rest_ip",
+        }
+    }
+
+    /// The default quota: generous enough for real use, tight enough to stop abuse.
+    pub fn default_quota(self) -> Quota {
+        let (count, secs) = match self {
+            Action::LoginIp => (20, 60),
+            Action::LoginEmail => (10, 300),
+            Action::Register => (5, 3600),
+            Action::SupportForm => (5, 600),
+            Action::MessageSend => (30, 10),
+            Action::Reaction => (60, 60),
+            Action::Search => (30, 60),
+            Action::AiRefresh => (10, 60),
+            Action::SocketConnect => (30, 60),
+            Action::RestIp => (600, 60),
+        };
+        Quota {
+            count,
+            period: Duration::from_secs(secs),
+        }
+    }
+}
+
+/// A burst of `count` requests, refilled evenly over `period`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    /// Burst size (and requests per period).
+    pub count: u32,
+    /// Time to refill the whole burst.
+    pub period: Duration,
+}
+
+impl Quota {
+    /// Time to earn one request back.
+    pub fn emission_interval(&self) -> Duration {
+        self.period / self.count.max(1)
+    }
+}
+
+impl FromStr for Quota {
+    type Err = String;
+
+    /// Parses `30/10s`, `5/m`, `100/1h`, or `off` (no limit: a huge quota).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "off" {
+            return Ok(Quota {
+                count: u32::MAX,
+                period: Duration::from_secs(1),
+            });
+        }
+        let bad = || format!("expected <count>/<period> like 30/10s, 5/m or 100/1h, got {s:?}");
+        let (count, period) = s.split_once('/').ok_or_else(bad)?;
+        let count: u32 = count.trim().parse().map_err(|_| bad())?;
+        let period = period.trim();
+        let unit_at = period.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let amount: u64 = if unit_at == 0 {
+            1
+        } else {
+            period[..unit_at].parse().map_err(|_| bad())?
+        };
+        let unit = match &period[unit_at..] {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            _ => return Err(bad()),
+        };
+        if count == 0 || amount == 0 {
+            return Err(bad());
+        }
+        Ok(Quota {
+            count,
+            period: Duration::from_secs(amount * unit),
+        })
+    }
+}
+
+impl fmt::Display for Quota {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}s", self.count, self.period.as_secs())
+    }
+}
+
+/// The result of a check that passed: what is left, for `x-ratelimit-*` headers.
+#[derive(Clone, Copy, Debug)]
+pub struct Allowed {
+    /// The quota's burst.
+    pub limit: u32,
+    /// Requests left right now.
+    pub remaining: u32,
+    /// When the bucket is full again.
+    pub reset_after: Duration,
+}
+
+/// A check that failed.
+#[derive(Clone, Copy, Debug)]
+pub struct Limited {
+    /// The quota's burst.
+    pub limit: u32,
+    /// When the next request will be allowed.
+    pub retry_after: Duration,
+}
+
+impl From<Limited> for AppError {
+    fn from(limited: Limited) -> Self {
+        AppError::RateLimited {
+            retry_after: limited.retry_after,
+        }
+    }
+}
+
+/// Every quota, and the tier that enforces them.
+#[derive(Clone)]
+pub struct RateLimits {
+    quotas: Arc<HashMap<Action, Quota>>,
+    memory: Arc<memory::MemoryTier>,
+}
+
+impl RateLimits {
+    /// Limits with the given quotas (missing actions use their defaults).
+    pub fn new(overrides: &HashMap<Action, Quota>) -> Self {
+        let quotas: HashMap<Action, Quota> = Action::ALL
+            .iter()
+            .map(|a| {
+                (
+                    *a,
+                    overrides
+                        .get(a)
+                        .copied()
+                        .unwrap_or_else(|| a.default_quota()),
+                )
+            })
+            .collect();
+        Self {
+            memory: Arc::new(memory::MemoryTier::new(&quotas)),
+            quotas: Arc::new(quotas),
+        }
+    }
+
+    /// The quota of an action.
+    pub fn quota(&self, action: Action) -> Quota {
+        self.quotas
+            .get(&action)
+            .copied()
+            .unwrap_or_else(|| action.default_quota())
+    }
+
+    /// Spends one request of `action` for `key`.
+    pub async fn check(&self, action: Action, key: &str) -> Result<Allowed, Limited> {
+        let result = self.memory.check(action, key);
+        if result.is_err() {
+            metrics::counter!("switchboard_rate_limited_total", "action" => action.name())
+                .increment(1);
+        }
+        result
+    }
+
+    /// Drops idle keys (called periodically).
+    pub fn evict_idle(&self) {
+        self.memory.evict_idle();
+    }
+}
+
+/// Reads `RATE_LIMIT_<ACTION>` overrides from the environment.
+pub fn overrides_from_env() -> Result<HashMap<Action, Quota>, crate::config::ConfigError> {
+    let mut overrides = HashMap::new();
+    for action in Action::ALL {
+        let var = format!("RATE_LIMIT_{}", action.name().to_uppercase());
+        if let Ok(value) = std::env::var(&var) {
+            let quota = value
+                .parse()
+                .map_err(|e: String| crate::config::ConfigError::new(&var, e))?;
+            overrides.insert(action, quota);
+        }
+    }
+    Ok(overrides)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotas_parse() {
+        assert_eq!(
+            "30/10s".parse(),
+            Ok(Quota {
+                count: 30,
+                period: Duration::from_secs(10)
+            })
+        );
+        assert_eq!(
+            "5/m".parse(),
+            Ok(Quota {
+                count: 5,
+                period: Duration::from_secs(60)
+            })
+        );
+        assert_eq!(
+            "100/2h".parse(),
+            Ok(Quota {
+                count: 100,
+                period: Duration::from_secs(7200)
+            })
+        );
+        for bad in ["", "5", "0/s", "5/0s", "x/s", "5/d", "5/s/s"] {
+            assert!(bad.parse::<Quota>().is_err(), "{bad}");
+        }
+    }
+}

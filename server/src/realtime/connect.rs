@@ -1,0 +1,195 @@
+//! Connecting: authentication in the connect middleware (session cookie or `auth: {token}`),
+//! server-side room subscriptions, presence, and the disconnect bookkeeping.
+//!
+//! Subscriptions are decided here and only here, from the access policy: the client never names
+//! a room to join. They are made before the connect packet is sent, so a client that syncs
+//! right after `connect` cannot miss a message committed in between.
+
+use std::fmt;
+
+use serde::Deserialize;
+use socketioxide::{
+    adapter::Adapter,
+    extract::{SocketRef, State, TryData},
+    socket::DisconnectReason,
+};
+
+use super::{handlers, room_channel};
+use crate::{
+    app::AppState,
+    domain::{Id, policy::Viewer, user::Role},
+    error::{AppError, Code},
+    http::extract::{SESSION_COOKIE, client_ip, cookie},
+    ratelimit::Action,
+    service::{Actor, auth},
+    store::UserRow,
+};
+
+/// The signed-in user of a socket, stored in its extensions at connect.
+#[derive(Clone, Debug)]
+pub struct SocketUser {
+    /// The user as of connecting (role or department changes reconnect the socket).
+    pub user: UserRow,
+    /// The session the socket authenticated with.
+    pub session_id: Id,
+    /// Client address.
+    pub ip: Option<String>,
+}
+
+impl SocketUser {
+    /// The acting user for services, with a fresh request id.
+    pub fn actor(&self, request_id: String) -> Actor {
+        Actor {
+            user: self.user.clone(),
+            session_id: Some(self.session_id),
+            ip: self.ip.clone(),
+            request_id: Some(request_id),
+        }
+    }
+
+    /// The policy's view of the user.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            id: self.user.id,
+            role: self.user.role,
+            department: self.user.department.clone(),
+        }
+    }
+}
+
+/// The `auth` object of the handshake.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConnectAuth {
+    /// A session token (non-browser clients; browsers send the cookie).
+    pub token: Option<String>,
+}
+
+/// Why a connection was refused: its `Display` is the stable code the client sees as
+/// `connect_error`'s `message`.
+#[derive(Debug)]
+pub struct Refused(pub Code);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl From<AppError> for Refused {
+    fn from(err: AppError) -> Self {
+        err.log();
+        Self(err.code())
+    }
+}
+
+/// Rooms a user's sockets join besides their rooms: per user, per session, per socket, and the
+/// audiences that decide who learns of new public rooms and tickets.
+pub fn audience_rooms(user: &UserRow, session_id: Id, sid: impl fmt::Display) -> Vec<String> {
+    let mut rooms = vec![
+        format!("user:{}", user.id),
+        format!("session:{session_id}"),
+        format!("sid:{sid}"),
+    ];
+    if user.role.is_team() {
+        rooms.push("team".to_owned());
+        if let Some(department) = &user.department {
+            rooms.push(format!("dept:{department}"));
+        }
+    }
+    if user.role == Role::Admin {
+        rooms.push("admins".to_owned());
+    }
+    rooms
+}
+
+/// Connect middleware: authenticates and subscribes, or refuses with a code.
+pub async fn authenticate<A: Adapter>(
+    socket: SocketRef<A>,
+    TryData(auth): TryData<ConnectAuth>,
+    State(state): State<AppState>,
+) -> Result<(), Refused> {
+    let parts = socket.req_parts();
+    let ip = client_ip(parts);
+    state
+        .rate_limits
+        .check(Action::SocketConnect, ip.as_deref().unwrap_or("unknown"))
+        .await
+        .map_err(|_| Refused(Code::RateLimited))?;
+    let token = auth
+        .ok()
+        .and_then(|a| a.token)
+        .filter(|t| !t.is_empty())
+        .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
+        .ok_or(Refused(Code::Unauthenticated))?;
+    let session = auth::authenticate(&state, &token).await?;
+    let user = SocketUser {
+        user: session.user,
+        session_id: session.session_id,
+        ip,
+    };
+    let readable = state
+        .store
+        .readable_room_ids(&user.viewer())
+        .await
+        .map_err(AppError::from)?;
+    let mut rooms = audience_rooms(&user.user, user.session_id, socket.id);
+    rooms.extend(readable.into_iter().map(room_channel));
+    socket.join(rooms);
+    socket.extensions.insert(user);
+    Ok(())
+}
+
+/// After the connect packet: handlers, presence, metrics.
+pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<AppState>) {
+    let Some(user) = socket.extensions.get::<SocketUser>() else {
+        tracing::error!(sid = %socket.id, "socket connected without a user");
+        let _closed = socket.disconnect();
+        return;
+    };
+    handlers::register(&socket);
+    socket.on_disconnect(on_disconnect::<A>);
+    metrics::counter!("switchboard_socket_connects_total").increment(1);
+    metrics::gauge!("switchboard_sockets_connected").increment(1.0);
+    tracing::info!(sid = %socket.id, user_id = %user.user.id, transport = ?socket.transport_type(), "socket connected");
+    if state.realtime.presence().connected(user.user.id).await {
+        state.realtime.presence_changed(user.user.id, true).await;
+    }
+}
+
+async fn on_disconnect<A: Adapter>(
+    socket: SocketRef<A>,
+    reason: DisconnectReason,
+    State(state): State<AppState>,
+) {
+    metrics::gauge!("switchboard_sockets_connected").decrement(1.0);
+    metrics::counter!("switchboard_socket_disconnects_total", "reason" => reason_label(reason))
+        .increment(1);
+    let Some(user) = socket.extensions.get::<SocketUser>() else {
+        return;
+    };
+    tracing::info!(sid = %socket.id, user_id = %user.user.id, reason = reason_label(reason), "socket disconnected");
+    if state.realtime.presence().disconnected(user.user.id).await {
+        let realtime = state.realtime.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(super::presence::GRACE).await;
+            let presence = realtime.presence();
+            if presence.local_count(user.user.id) == 0 && !presence.is_online(user.user.id).await {
+                realtime.presence_changed(user.user.id, false).await;
+            }
+        });
+    }
+}
+
+/// Low-cardinality label for a disconnect reason.
+fn reason_label(reason: DisconnectReason) -> &'static str {
+    match reason {
+        DisconnectReason::TransportClose => "transport_close",
+        DisconnectReason::MultipleHttpPollingError => "multiple_polling",
+        DisconnectReason::PacketParsingError => "bad_packet",
+        DisconnectReason::TransportError => "transport_error",
+        DisconnectReason::HeartbeatTimeout => "heartbeat_timeout",
+        DisconnectReason::ClientNSDisconnect => "client_disconnect",
+        DisconnectReason::ServerNSDisconnect => "server_disconnect",
+        DisconnectReason::ClosingServer => "server_closing",
+    }
+}

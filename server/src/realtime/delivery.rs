@@ -1,0 +1,382 @@
+//! Delivery of `message:new` to this instance's sockets, with acks tracked and retried.
+//!
+//! Every instance delivers to its own sockets: messages stored here are handed over directly,
+//! messages stored elsewhere arrive over the Redis bus. One ordered dispatcher per active room
+//! emits in seq order (holding a message back briefly when an earlier one is still on its way),
+//! so clients do not see false gaps. Each socket's ack is awaited with a timeout; a missing ack
+//! is retried to that socket with backoff up to a limit, then given up and counted (the client
+//! still catches up through `sync`). Acks advance `last_delivered_seq` in batches.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::{
+    events,
+    fanout::{Fanout, Sid},
+    room_channel,
+};
+use crate::{domain::Id, store::DynStore};
+
+/// A message on its way to sockets.
+#[derive(Debug)]
+pub struct Outgoing {
+    /// Room.
+    pub room_id: Id,
+    /// Its seq in the room.
+    pub seq: i64,
+    /// The `message:new` payload (the message view).
+    pub payload: Value,
+}
+
+/// Delivery settings.
+#[derive(Clone, Copy, Debug)]
+pub struct DeliveryConfig {
+    /// How long a socket has to ack.
+    pub ack_timeout: Duration,
+    /// Retries per socket before giving up.
+    pub max_retries: u32,
+    /// How long a dispatcher holds a message back while an earlier seq is missing.
+    pub hold_back: Duration,
+    /// How long an idle room's dispatcher lives.
+    pub idle: Duration,
+}
+
+/// Counters of the delivery pipeline (also exported as metrics).
+#[derive(Debug, Default)]
+pub struct DeliveryStats {
+    /// Messages handed to a room dispatcher.
+    pub dispatched: AtomicU64,
+    /// Socket acks received.
+    pub acked: AtomicU64,
+    /// Re-sends to sockets that did not ack in time.
+    pub retries: AtomicU64,
+    /// Deliveries abandoned after the last retry.
+    pub gave_up: AtomicU64,
+    /// Deliveries dropped because the socket disconnected (the client syncs on reconnect).
+    pub disconnected: AtomicU64,
+}
+
+/// The input of one room's dispatcher.
+type RoomSender = mpsc::UnboundedSender<Arc<Outgoing>>;
+
+/// The delivery engine of this instance.
+#[derive(Clone)]
+pub struct Delivery {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: DeliveryConfig,
+    fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
+    store: DynStore,
+    /// Active dispatchers: (generation, sender) per room.
+    rooms: Mutex<HashMap<Id, (u64, RoomSender)>>,
+    /// Generation of the next dispatcher, so a retiring one removes only itself.
+    generation: AtomicU64,
+    /// Highest acked seq per (room, user) since the last flush.
+    delivered: Mutex<HashMap<(Id, Id), i64>>,
+    stats: DeliveryStats,
+}
+
+impl Delivery {
+    /// A delivery engine emitting through `fanout` (set once the Socket.IO layer exists).
+    pub fn new(
+        config: DeliveryConfig,
+        fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
+        store: DynStore,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                fanout,
+                store,
+                rooms: Mutex::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+                delivered: Mutex::new(HashMap::new()),
+                stats: DeliveryStats::default(),
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> DeliveryConfig {
+        self.inner.config
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &DeliveryStats {
+        &self.inner.stats
+    }
+
+    /// Hands a message to its room's dispatcher (started on demand).
+    pub fn enqueue(&self, message: Outgoing) {
+        self.inner.stats.dispatched.fetch_add(1, Ordering::Relaxed);
+        let message = Arc::new(message);
+        let mut rooms = self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        // Sending under the lock: a dispatcher that retires removes itself under the same lock,
+        // so nothing is sent to a channel nobody reads.
+        let alive = rooms
+            .get(&message.room_id)
+            .is_some_and(|(_, tx)| tx.send(Arc::clone(&message)).is_ok());
+        if !alive {
+            let generation = self.inner.generation.fetch_add(1, Ordering::Relaxed);
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(run_room(
+                Arc::clone(&self.inner),
+                message.room_id,
+                generation,
+                rx,
+            ));
+            let _queued = tx.send(message.clone());
+            rooms.insert(message.room_id, (generation, tx));
+        }
+    }
+
+    /// Writes the batched delivery cursors and tells rooms about them. Call periodically and
+    /// once at shutdown.
+    pub async fn flush_delivered(&self) {
+        let batch: Vec<(Id, Id, i64)> = {
+            let mut delivered = self
+                .inner
+                .delivered
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            delivered
+                .drain()
+                .map(|((room, user), seq)| (room, user, seq))
+                .collect()
+        };
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(err) = self.inner.store.mark_delivered(&batch).await {
+            tracing::warn!(error = %err, cursors = batch.len(), "saving delivery cursors failed; retrying later");
+            let mut delivered = self
+                .inner
+                .delivered
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            for (room, user, seq) in batch {
+                let entry = delivered.entry((room, user)).or_insert(seq);
+                *entry = (*entry).max(seq);
+            }
+            return;
+        }
+        let Some(fanout) = self.inner.fanout.get() else {
+            return;
+        };
+        for (room, user, seq) in batch {
+            let receipt = json!({"roomId": room, "userId": user, "seq": seq, "kind": "delivered"});
+            fanout
+                .emit(
+                    vec![room_channel(room)],
+                    Vec::new(),
+                    events::RECEIPT,
+                    &receipt,
+                )
+                .await;
+        }
+    }
+
+    /// Flushes delivery cursors every half second until the task is aborted.
+    pub fn spawn_flusher(&self) -> tokio::task::JoinHandle<()> {
+        let delivery = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                delivery.flush_delivered().await;
+            }
+        })
+    }
+}
+
+/// One room's dispatcher: emits in seq order, holding back briefly over gaps.
+async fn run_room(
+    inner: Arc<Inner>,
+    room_id: Id,
+    generation: u64,
+    mut rx: mpsc::UnboundedReceiver<Arc<Outgoing>>,
+) {
+    let mut next: Option<i64> = None;
+    let mut held: BTreeMap<i64, Arc<Outgoing>> = BTreeMap::new();
+    let mut gap_deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let wake = gap_deadline.unwrap_or_else(|| tokio::time::Instant::now() + inner.config.idle);
+        tokio::select! {
+            received = rx.recv() => {
+                let Some(message) = received else { return };
+                match next {
+                    Some(expected) if message.seq > expected => {
+                        held.insert(message.seq, message);
+                        gap_deadline.get_or_insert_with(|| tokio::time::Instant::now() + inner.config.hold_back);
+                        continue;
+                    }
+                    // A late arrival after its gap was skipped, or a duplicate: clients dedupe.
+                    Some(expected) if message.seq < expected => emit(&inner, message).await,
+                    _ => {
+                        next = Some(message.seq + 1);
+                        emit(&inner, message).await;
+                    }
+                }
+                while let Some(entry) = next.and_then(|n| held.remove(&n)) {
+                    next = Some(entry.seq + 1);
+                    emit(&inner, entry).await;
+                }
+                if held.is_empty() {
+                    gap_deadline = None;
+                }
+            }
+            () = tokio::time::sleep_until(wake) => {
+                if gap_deadline.is_some() {
+                    // The missing seq never came (stored elsewhere while Redis was down, say):
+                    // send what we hold; clients see the gap and sync.
+                    for (seq, message) in std::mem::take(&mut held) {
+                        next = Some(seq + 1);
+                        emit(&inner, message).await;
+                    }
+                    gap_deadline = None;
+                } else {
+                    retire(&inner, room_id, generation, &mut rx).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Removes an idle dispatcher; anything that slipped in meanwhile is still emitted.
+async fn retire(
+    inner: &Arc<Inner>,
+    room_id: Id,
+    generation: u64,
+    rx: &mut mpsc::UnboundedReceiver<Arc<Outgoing>>,
+) {
+    {
+        let mut rooms = inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        if rooms.get(&room_id).is_some_and(|(g, _)| *g == generation) {
+            rooms.remove(&room_id);
+        }
+    }
+    rx.close();
+    while let Some(message) = rx.recv().await {
+        emit(inner, message).await;
+    }
+}
+
+/// Emits one message to the room's local sockets; acks are tracked in the background so the
+/// dispatcher can go on with the next seq.
+async fn emit(inner: &Arc<Inner>, message: Arc<Outgoing>) {
+    let Some(fanout) = inner.fanout.get().cloned() else {
+        return;
+    };
+    let started = Instant::now();
+    let outcomes = fanout
+        .emit_local_with_ack(
+            room_channel(message.room_id),
+            events::MESSAGE_NEW,
+            &message.payload,
+            inner.config.ack_timeout,
+        )
+        .await;
+    let inner = Arc::clone(inner);
+    tokio::spawn(async move {
+        let mut outcomes = outcomes;
+        while let Some(outcome) = outcomes.next().await {
+            if outcome.acked {
+                record_ack(
+                    &inner,
+                    fanout.as_ref(),
+                    outcome.sid,
+                    &message,
+                    outcome.at - started,
+                );
+            } else {
+                tokio::spawn(retry(
+                    Arc::clone(&inner),
+                    Arc::clone(&fanout),
+                    outcome.sid,
+                    Arc::clone(&message),
+                ));
+            }
+        }
+    });
+}
+
+fn record_ack(inner: &Inner, fanout: &dyn Fanout, sid: Sid, message: &Outgoing, latency: Duration) {
+    inner.stats.acked.fetch_add(1, Ordering::Relaxed);
+    metrics::histogram!("switchboard_delivery_ack_seconds").record(latency.as_secs_f64());
+    let Some(user) = fanout.socket_user(sid) else {
+        return;
+    };
+    let mut delivered = inner.delivered.lock().unwrap_or_else(|e| e.into_inner());
+    let entry = delivered
+        .entry((message.room_id, user.user.id))
+        .or_insert(message.seq);
+    *entry = (*entry).max(message.seq);
+}
+
+/// Re-sends to one socket with exponential backoff until it acks, leaves, or we give up.
+async fn retry(inner: Arc<Inner>, fanout: Arc<dyn Fanout>, sid: Sid, message: Arc<Outgoing>) {
+    for attempt in 0..inner.config.max_retries {
+        tokio::time::sleep(backoff(inner.config.ack_timeout, attempt)).await;
+        if !fanout.is_connected(sid) {
+            inner.stats.disconnected.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        inner.stats.retries.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("switchboard_delivery_retries_total").increment(1);
+        let started = Instant::now();
+        let mut outcome = fanout
+            .emit_local_with_ack(
+                sid_channel(sid),
+                events::MESSAGE_NEW,
+                &message.payload,
+                inner.config.ack_timeout,
+            )
+            .await;
+        if let Some(result) = outcome.next().await
+            && result.acked
+        {
+            record_ack(&inner, fanout.as_ref(), sid, &message, result.at - started);
+            return;
+        }
+    }
+    inner.stats.gave_up.fetch_add(1, Ordering::Relaxed);
+    metrics::counter!("switchboard_delivery_failures_total").increment(1);
+    tracing::warn!(%sid, room_id = %message.room_id, seq = message.seq, "delivery given up after retries");
+}
+
+/// 1/4 of the ack timeout, doubling per attempt, at most 10 s.
+fn backoff(ack_timeout: Duration, attempt: u32) -> Duration {
+    (ack_timeout / 4 * 2u32.saturating_pow(attempt)).min(Duration::from_secs(10))
+}
+
+/// The room a single socket is in, to address it on its own.
+pub fn sid_channel(sid: Sid) -> String {
+    format!("sid:{sid}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let t = Duration::from_secs(2);
+        assert_eq!(backoff(t, 0), Duration::from_millis(500));
+        assert_eq!(backoff(t, 1), Duration::from_secs(1));
+        assert_eq!(backoff(t, 10), Duration::from_secs(10));
+    }
+}

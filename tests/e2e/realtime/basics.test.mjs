@@ -1,0 +1,267 @@
+// Socket.IO end to end with the official socket.io-client: authentication, the events of a
+// conversation, idempotent sends, catch-up after a disconnect, ack retries and isolation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import {
+  ADMIN_EMAIL, ADMIN_PASSWORD, call, connect, createRoom, createUser, login, next, sleep, startServer, until,
+} from '../lib/harness.mjs';
+
+test('connections without a valid session are refused with a code', async (t) => {
+  const server = await startServer(t);
+  await assert.rejects(connect(server.url), (err) => err.message === 'UNAUTHENTICATED');
+  await assert.rejects(connect(server.url, 'not-a-token'), (err) => err.message === 'UNAUTHENTICATED');
+
+  const user = await createUser(server.url);
+  const socket = await connect(server.url, user.token);
+  const revoked = next(socket, 'session:revoked');
+  const closed = new Promise((r) => socket.on('disconnect', r));
+  assert.equal((await user.api.post('auth/logout')).status, 200);
+  assert.equal((await revoked).payload.reason, 'signed_out');
+  await closed;
+  await assert.rejects(connect(server.url, user.token), (err) => err.message === 'UNAUTHENTICATED');
+
+  // A cookie works as well as auth.token.
+  const other = await createUser(server.url);
+  const viaCookie = await connect(server.url, undefined, { extraHeaders: { cookie: `sb_session=${other.token}` } });
+  assert.ok(viaCookie.connected);
+  viaCookie.close();
+});
+
+test('a ban disconnects live sockets and refuses new ones', async (t) => {
+  const server = await startServer(t);
+  const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const user = await createUser(server.url);
+  const first = await connect(server.url, user.token);
+  const second = await connect(server.url, user.token);
+  const notices = [next(first, 'session:revoked'), next(second, 'session:revoked')];
+  const closed = [first, second].map((s) => new Promise((r) => s.on('disconnect', r)));
+  const ban = await admin.api.post(`admin/users/${user.user.id}/ban`, { reason: 'e2e' });
+  assert.equal(ban.status, 200);
+  for (const notice of await Promise.all(notices)) assert.equal(notice.payload.reason, 'banned');
+  await Promise.all(closed);
+  await assert.rejects(connect(server.url, user.token), (err) => ['UNAUTHENTICATED', 'BANNED'].includes(err.message));
+});
+
+test('two people: send, edit, react, type, read, delete and see presence', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url, { name: 'Alice' });
+  const bob = await createUser(server.url, { name: 'Bob' });
+  const room = await createRoom(alice, { members: [bob] });
+  const a = await connect(server.url, alice.token);
+  const bobOnline = next(a, 'presence', (p) => p.userId === bob.user.id && p.online);
+  const b = await connect(server.url, bob.token);
+  await bobOnline;
+
+  const arrives = next(b, 'message:new', (m) => m.roomId === room);
+  const delivered = next(a, 'receipt', (r) => r.kind === 'delivered' && r.userId === bob.user.id);
+  const sent = await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'hello bob' });
+  assert.equal(sent.ok, true);
+  assert.equal(sent.data.seq, 1);
+  const { payload: incoming } = await arrives;
+  assert.equal(incoming.body, 'hello bob');
+  assert.equal(incoming.author.name, 'Alice');
+
+  const edited = next(b, 'message:updated');
+  assert.equal((await call(a, 'message:edit', { messageId: sent.data.id, body: 'hello, Bob' })).ok, true);
+  assert.equal((await edited).payload.body, 'hello, Bob');
+
+  const reacted = next(a, 'reaction:updated');
+  const toggle = await call(b, 'reaction:toggle', { messageId: sent.data.id, emoji: '🎉' });
+  assert.equal(toggle.ok, true);
+  assert.deepEqual(toggle.data.reactions, [{ emoji: '🎉', count: 1, me: true }]);
+  const { payload: reaction } = await reacted;
+  assert.deepEqual([reaction.emoji, reaction.added, reaction.count, reaction.userId], ['🎉', true, 1, bob.user.id]);
+
+  const typing = next(a, 'typing');
+  assert.equal((await call(b, 'typing', { roomId: room, typing: true })).ok, true);
+  const { payload: typingEvent } = await typing;
+  assert.deepEqual([typingEvent.userId, typingEvent.name, typingEvent.typing], [bob.user.id, 'Bob', true]);
+
+  const receipt = next(a, 'receipt', (r) => r.kind === 'read');
+  assert.deepEqual((await call(b, 'read', { roomId: room, seq: 1 })).data, { lastReadSeq: 1 });
+  assert.deepEqual((await receipt).payload, { roomId: room, userId: bob.user.id, seq: 1, kind: 'read' });
+  assert.equal((await delivered).payload.seq, 1);
+
+  const deleted = next(b, 'message:deleted');
+  assert.equal((await call(a, 'message:delete', { messageId: sent.data.id })).ok, true);
+  assert.equal((await deleted).payload.body, null);
+
+  // REST writes reach socket clients too.
+  const viaRest = next(b, 'message:new', (m) => m.body === 'from REST');
+  const rest = await alice.api.post(`rooms/${room}/messages`, { clientId: randomUUID(), body: 'from REST' });
+  assert.equal(rest.status, 201);
+  assert.equal((await viaRest).payload.seq, 2);
+
+  const bobOffline = next(a, 'presence', (p) => p.userId === bob.user.id && !p.online, 10_000);
+  b.close();
+  await bobOffline;
+  a.close();
+});
+
+test('bad payloads and forbidden actions answer with codes', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const room = await createRoom(alice);
+  const a = await connect(server.url, alice.token);
+  const missing = await call(a, 'message:send', { roomId: room, body: 'no client id' });
+  assert.deepEqual([missing.ok, missing.code], [false, 'VALIDATION']);
+  assert.ok(missing.requestId);
+  const wrongType = await call(a, 'message:send', { roomId: 5, clientId: 'x', body: 'y' });
+  assert.equal(wrongType.code, 'VALIDATION');
+  const empty = await call(a, 'message:send', { roomId: room, clientId: 'x', body: '   ' });
+  assert.equal(empty.code, 'VALIDATION');
+  const unknownRoom = await call(a, 'message:send', { roomId: randomUUID(), clientId: 'x', body: 'y' });
+  assert.equal(unknownRoom.code, 'NOT_FOUND');
+  const notAnObject = await call(a, 'sync', 'please');
+  assert.equal(notAnObject.code, 'VALIDATION');
+  a.close();
+});
+
+test('resending a clientId yields one message and one message:new per recipient', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const room = await createRoom(alice, { members: [bob] });
+  const a = await connect(server.url, alice.token);
+  const b = await connect(server.url, bob.token);
+  const clientId = randomUUID();
+  const payload = { roomId: room, clientId, body: 'once' };
+  const first = await call(a, 'message:send', payload);
+  const again = await Promise.all([1, 2, 3, 4].map(() => call(a, 'message:send', payload)));
+  for (const answer of again) assert.equal(answer.data.id, first.data.id);
+  // Concurrent first sends of a new clientId race inside the database, not here.
+  const raced = await Promise.all([1, 2, 3, 4, 5].map(() => call(a, 'message:send', { ...payload, clientId: 'race' })));
+  assert.equal(new Set(raced.map((r) => r.data.id)).size, 1);
+  await until(() => b.received.length >= 2, 5000, 'two deliveries');
+  await sleep(300);
+  assert.deepEqual(b.received.map((m) => m.seq), [1, 2]);
+  a.close();
+  b.close();
+});
+
+test('a client that was away gets exactly what it missed, in order, through sync', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const room = await createRoom(alice, { members: [bob] });
+  const a = await connect(server.url, alice.token);
+  let b = await connect(server.url, bob.token);
+  await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'before' });
+  await until(() => b.received.length === 1, 5000, 'first message');
+  const cursor = b.received[0].seq;
+  b.close();
+  for (let i = 0; i < 200; i += 1) {
+    const answer = await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: `missed ${i}` });
+    assert.equal(answer.ok, true);
+  }
+  b = await connect(server.url, bob.token);
+  const caught = [];
+  let seq = cursor;
+  for (;;) {
+    const answer = await call(b, 'sync', { cursors: [{ roomId: room, seq }], limit: 70 });
+    assert.equal(answer.ok, true, JSON.stringify(answer));
+    const [synced] = answer.data.rooms;
+    caught.push(...synced.messages);
+    if (synced.messages.length) seq = synced.messages.at(-1).seq;
+    if (synced.complete) break;
+  }
+  assert.equal(caught.length, 200);
+  assert.deepEqual(caught.map((m) => m.seq), Array.from({ length: 200 }, (_, i) => cursor + 1 + i));
+  assert.equal(caught[0].body, 'missed 0');
+  assert.equal(caught.at(-1).body, 'missed 199');
+  // A seq gap seen live is closed by the same call.
+  const gap = await call(b, 'sync', { cursors: [{ roomId: room, seq: cursor + 198 }] });
+  assert.deepEqual(gap.data.rooms[0].messages.map((m) => m.seq), [cursor + 199, cursor + 200]);
+  a.close();
+  b.close();
+});
+
+test('unacknowledged deliveries are retried, then given up and counted', async (t) => {
+  const server = await startServer(t, { env: { DELIVERY_ACK_TIMEOUT_MS: '300', DELIVERY_MAX_RETRIES: '2' } });
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const room = await createRoom(alice, { members: [bob] });
+  const a = await connect(server.url, alice.token);
+  const silent = await connect(server.url, bob.token, { autoAck: false });
+  await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'ack me' });
+  // The first emit plus two retries reach the silent client.
+  await until(() => silent.received.length >= 3, 10_000, 'retries');
+  assert.ok(silent.received.every((m) => m.seq === 1));
+  await until(() => server.logs.join('').includes('delivery given up after retries'), 10_000, 'give-up log');
+  // A client that acks a retry is not given up on.
+  const late = await connect(server.url, bob.token, { autoAck: false });
+  let answered = 0;
+  late.on('message:new', (m, ack) => {
+    answered += 1;
+    if (answered === 2) ack({ roomId: m.roomId, seq: m.seq });
+  });
+  silent.close();
+  await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'second' });
+  await until(() => answered >= 2, 10_000, 'the acked retry');
+  await sleep(1500);
+  assert.equal(answered, 2, 'no retries after an ack');
+  a.close();
+  late.close();
+});
+
+test('nobody receives or writes in rooms they may not read, whatever they emit', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const outsider = await createUser(server.url);
+  const customer = await createUser(server.url, { role: 'customer', department: null });
+  const observer = await createUser(server.url, { role: 'observer', department: 'engineering' });
+  const priv = await createRoom(alice, { kind: 'private', members: [bob] });
+  const dm = (await alice.api.post('dms', { userId: bob.user.id })).data.id;
+  const pub = await createRoom(alice, { department: 'engineering' });
+  const sockets = await Promise.all([outsider, customer, observer].map((u) => connect(server.url, u.token)));
+  const a = await connect(server.url, alice.token);
+  for (const s of sockets) {
+    for (const roomId of [priv, dm]) {
+      const send = await call(s, 'message:send', { roomId, clientId: randomUUID(), body: 'let me in' });
+      assert.equal(send.code, 'NOT_FOUND');
+      const sync = await call(s, 'sync', { cursors: [{ roomId, seq: 0 }] });
+      assert.equal(sync.data.rooms[0].error, 'NOT_FOUND');
+      assert.equal(sync.data.rooms[0].messages.length, 0);
+      assert.equal((await call(s, 'typing', { roomId, typing: true })).code, 'NOT_FOUND');
+      assert.equal((await call(s, 'read', { roomId, seq: 1 })).code, 'NOT_FOUND');
+    }
+    // Unknown events and attempts to join rooms by name do nothing.
+    s.emit('join', `room:${priv}`);
+    s.emit('subscribe', { roomId: priv });
+  }
+  const observerSend = await call(sockets[2], 'message:send', { roomId: pub, clientId: randomUUID(), body: 'x' });
+  assert.equal(observerSend.code, 'READ_ONLY');
+  for (const roomId of [priv, dm, pub]) {
+    await call(a, 'message:send', { roomId, clientId: randomUUID(), body: `secret in ${roomId}` });
+  }
+  await sleep(500);
+  const [out, cust, obs] = sockets;
+  assert.deepEqual(out.received.map((m) => m.roomId), [pub], 'outsider sees only the public room');
+  assert.deepEqual(cust.received, [], 'customers see no team rooms');
+  assert.deepEqual(obs.received.map((m) => m.roomId), [pub], 'observers read what staff read');
+  for (const s of [...sockets, a]) s.close();
+});
+
+test('membership changes move subscriptions at once', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const priv = await createRoom(alice, { kind: 'private' });
+  const a = await connect(server.url, alice.token);
+  const b = await connect(server.url, bob.token);
+  const added = next(b, 'member:added', (e) => e.roomId === priv);
+  assert.equal((await alice.api.post(`rooms/${priv}/members`, { userId: bob.user.id })).status, 201);
+  await added;
+  await call(a, 'message:send', { roomId: priv, clientId: randomUUID(), body: 'welcome' });
+  await until(() => b.received.length === 1, 5000, 'delivery after invite');
+  const removed = next(b, 'member:removed', (e) => e.roomId === priv);
+  assert.equal((await alice.api.delete(`rooms/${priv}/members/${bob.user.id}`)).status, 200);
+  await removed;
+  await call(a, 'message:send', { roomId: priv, clientId: randomUUID(), body: 'after removal' });
+  await sleep(500);
+  assert.deepEqual(b.received.map((m) => m.body), ['welcome']);
+  a.close();
+  b.close();
+});

@@ -10,6 +10,7 @@
 //! - [`ops`]: logging, the request log; [`error`]: the one error type and its JSON form.
 
 pub mod app;
+pub mod assistant;
 pub mod cli;
 pub mod config;
 pub mod demo;

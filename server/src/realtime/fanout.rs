@@ -1,7 +1,10 @@
 //! The Socket.IO operations the rest of the server needs, behind one object-safe trait so the
 //! server is written once for the in-process adapter and the Redis adapter.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use futures::{StreamExt, stream::BoxStream};
 use serde_json::Value;
@@ -9,7 +12,7 @@ use socketioxide::{SocketIo, adapter::Adapter, operators::BroadcastOperators};
 
 pub use socketioxide::socket::Sid;
 
-use super::connect::SocketUser;
+use super::{connect::SocketUser, redis::RedisHealth};
 
 /// One socket's answer to an emit with ack.
 #[derive(Clone, Copy, Debug)]
@@ -53,22 +56,42 @@ pub trait Fanout: Send + Sync + 'static {
     fn is_connected(&self, sid: Sid) -> bool;
     /// Sockets connected to this instance.
     fn local_socket_count(&self) -> usize;
+    /// This instance's sockets and their users.
+    fn local_users(&self) -> Vec<(Sid, SocketUser)>;
+    /// Makes one socket of this instance join rooms.
+    fn join_local(&self, sid: Sid, rooms: Vec<String>);
     /// Emits to every socket of this instance.
     async fn emit_local_all(&self, event: &'static str, data: &Value);
     /// Closes every socket of this instance (their clients reconnect elsewhere or later).
     async fn close(&self);
 }
 
-fn root<A: Adapter>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
-    let ops = io.of("/");
-    if ops.is_none() {
-        tracing::error!("the socket.io namespace / is not registered");
+/// The Socket.IO handle of this instance, and whether the cluster (Redis) can be reached.
+pub struct IoFanout<A: Adapter> {
+    /// The server handle.
+    pub io: SocketIo<A>,
+    /// Redis health, when running with the Redis adapter.
+    pub redis: Option<Arc<RedisHealth>>,
+}
+
+impl<A: Adapter> IoFanout<A> {
+    fn root(&self) -> Option<BroadcastOperators<A>> {
+        let ops = self.io.of("/");
+        if ops.is_none() {
+            tracing::error!("the socket.io namespace / is not registered");
+        }
+        ops
     }
-    ops
+
+    /// False while Redis is known to be down: cluster operations would wait for a timeout and
+    /// then fail without even reaching local sockets, so they go local at once.
+    fn cluster_up(&self) -> bool {
+        self.redis.as_ref().is_none_or(|h| h.is_up())
+    }
 }
 
 #[async_trait::async_trait]
-impl<A: Adapter> Fanout for SocketIo<A> {
+impl<A: Adapter> Fanout for IoFanout<A> {
     async fn emit(
         &self,
         rooms: Vec<String>,
@@ -76,11 +99,24 @@ impl<A: Adapter> Fanout for SocketIo<A> {
         event: &'static str,
         data: &Value,
     ) {
-        let Some(ops) = root(self) else { return };
-        if let Err(err) = ops.to(rooms).except(except).emit(event, data).await {
-            metrics::counter!("switchboard_socket_emit_errors_total", "event" => event)
-                .increment(1);
-            tracing::warn!(event, error = %err, "broadcast failed");
+        let Some(ops) = self.root() else { return };
+        if self.cluster_up() {
+            match ops
+                .clone()
+                .to(rooms.clone())
+                .except(except.clone())
+                .emit(event, data)
+                .await
+            {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::warn!(event, error = %err, "cluster broadcast failed; local sockets only")
+                }
+            }
+        }
+        metrics::counter!("switchboard_socket_local_fallbacks_total").increment(1);
+        if let Err(err) = ops.local().to(rooms).except(except).emit(event, data).await {
+            tracing::warn!(event, error = %err, "local broadcast failed");
         }
     }
 
@@ -91,7 +127,7 @@ impl<A: Adapter> Fanout for SocketIo<A> {
         data: &Value,
         timeout: Duration,
     ) -> BoxStream<'static, AckOutcome> {
-        let Some(ops) = root(self) else {
+        let Some(ops) = self.root() else {
             return futures::stream::empty().boxed();
         };
         match ops
@@ -116,48 +152,86 @@ impl<A: Adapter> Fanout for SocketIo<A> {
     }
 
     async fn join(&self, selector: String, rooms: Vec<String>) {
-        let Some(ops) = root(self) else { return };
-        if let Err(err) = ops.to(selector).join(rooms).await {
-            tracing::warn!(error = %err, "cluster join failed");
+        let Some(ops) = self.root() else { return };
+        if self.cluster_up() {
+            match ops.clone().to(selector.clone()).join(rooms.clone()).await {
+                Ok(()) => return,
+                Err(err) => tracing::warn!(error = %err, "cluster join failed; local sockets only"),
+            }
+        }
+        if let Err(err) = ops.local().to(selector).join(rooms).await {
+            tracing::warn!(error = %err, "local join failed");
         }
     }
 
     async fn leave(&self, selector: String, rooms: Vec<String>) {
-        let Some(ops) = root(self) else { return };
-        if let Err(err) = ops.to(selector).leave(rooms).await {
-            tracing::warn!(error = %err, "cluster leave failed");
+        let Some(ops) = self.root() else { return };
+        if self.cluster_up() {
+            match ops.clone().to(selector.clone()).leave(rooms.clone()).await {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cluster leave failed; local sockets only")
+                }
+            }
+        }
+        if let Err(err) = ops.local().to(selector).leave(rooms).await {
+            tracing::warn!(error = %err, "local leave failed");
         }
     }
 
     async fn disconnect(&self, selector: String) {
-        let Some(ops) = root(self) else { return };
-        if let Err(err) = ops.to(selector).disconnect().await {
-            tracing::warn!(error = %err, "cluster disconnect failed");
+        let Some(ops) = self.root() else { return };
+        if self.cluster_up() {
+            match ops.clone().to(selector.clone()).disconnect().await {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "cluster disconnect failed; local sockets only")
+                }
+            }
+        }
+        if let Err(err) = ops.local().to(selector).disconnect().await {
+            tracing::warn!(error = %err, "local disconnect failed");
         }
     }
 
     fn socket_user(&self, sid: Sid) -> Option<SocketUser> {
-        root(self)?.get_socket(sid)?.extensions.get::<SocketUser>()
+        self.root()?.get_socket(sid)?.extensions.get::<SocketUser>()
     }
 
     fn is_connected(&self, sid: Sid) -> bool {
-        root(self)
+        self.root()
             .and_then(|ops| ops.get_socket(sid))
             .is_some_and(|s| s.connected())
     }
 
     fn local_socket_count(&self) -> usize {
-        root(self).map_or(0, |ops| ops.local().sockets().len())
+        self.root().map_or(0, |ops| ops.local().sockets().len())
+    }
+
+    fn local_users(&self) -> Vec<(Sid, SocketUser)> {
+        self.root().map_or_else(Vec::new, |ops| {
+            ops.local()
+                .sockets()
+                .into_iter()
+                .filter_map(|s| s.extensions.get::<SocketUser>().map(|u| (s.id, u)))
+                .collect()
+        })
+    }
+
+    fn join_local(&self, sid: Sid, rooms: Vec<String>) {
+        if let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) {
+            socket.join(rooms);
+        }
     }
 
     async fn emit_local_all(&self, event: &'static str, data: &Value) {
-        let Some(ops) = root(self) else { return };
+        let Some(ops) = self.root() else { return };
         if let Err(err) = ops.local().emit(event, data).await {
             tracing::warn!(event, error = %err, "local broadcast failed");
         }
     }
 
     async fn close(&self) {
-        SocketIo::close(self).await;
+        self.io.close().await;
     }
 }

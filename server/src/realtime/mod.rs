@@ -113,7 +113,11 @@ impl Realtime {
 
     /// Makes `io` (with its namespace registered) this layer's fan-out.
     pub fn attach<A: Adapter>(&self, io: &SocketIo<A>) {
-        if self.inner.fanout.set(Arc::new(io.clone())).is_err() {
+        let fanout = fanout::IoFanout {
+            io: io.clone(),
+            redis: self.inner.redis.as_ref().map(|r| Arc::clone(&r.health)),
+        };
+        if self.inner.fanout.set(Arc::new(fanout)).is_err() {
             tracing::error!("realtime layer attached twice; keeping the first");
         }
     }
@@ -144,13 +148,65 @@ impl Realtime {
             let realtime = self.clone();
             tasks.push(tokio::spawn(async move {
                 while resync_rx.recv().await.is_ok() {
-                    if let Some(fanout) = realtime.inner.fanout.get() {
-                        fanout.emit_local_all(events::SYNC_HINT, &json!({})).await;
-                    }
+                    realtime.recover_after_outage().await;
                 }
             }));
         }
         Workers { tasks }
+    }
+
+    /// After Redis comes back: subscriptions, bans and sign-outs made while it was away reached
+    /// only the instance that made them, so every local socket is checked against the database
+    /// again; then clients are told to sync what crossed instances meanwhile.
+    async fn recover_after_outage(&self) {
+        let Some(fanout) = self.inner.fanout.get() else {
+            return;
+        };
+        let sockets = fanout.local_users();
+        let mut readable: HashMap<Id, Vec<String>> = HashMap::new();
+        for (sid, user) in sockets {
+            if !self.session_still_valid(&user).await {
+                fanout
+                    .emit(
+                        vec![delivery::sid_channel(sid)],
+                        Vec::new(),
+                        events::SESSION_REVOKED,
+                        &json!({"reason": "revoked"}),
+                    )
+                    .await;
+                fanout.disconnect(delivery::sid_channel(sid)).await;
+                continue;
+            }
+            let rooms = match readable.entry(user.user.id) {
+                std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    match self.inner.store.readable_room_ids(&user.viewer()).await {
+                        Ok(ids) => slot
+                            .insert(ids.into_iter().map(room_channel).collect())
+                            .clone(),
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot re-check subscriptions after the redis outage");
+                            continue;
+                        }
+                    }
+                }
+            };
+            fanout.join_local(sid, rooms);
+        }
+        fanout.emit_local_all(events::SYNC_HINT, &json!({})).await;
+        tracing::info!("redis is back: local subscriptions re-checked, clients told to sync");
+    }
+
+    async fn session_still_valid(&self, user: &connect::SocketUser) -> bool {
+        let exists = self.inner.store.session_exists(user.session_id).await;
+        let ban = self.inner.store.get_ban(user.user.id).await;
+        match (exists, ban) {
+            (Ok(exists), Ok(ban)) => {
+                exists && !ban.is_some_and(|b| b.is_active(crate::store::now()))
+            }
+            // A database hiccup is not a reason to drop users.
+            _ => true,
+        }
     }
 
     /// Closes this instance's sockets (clients reconnect), saves delivery cursors and leaves

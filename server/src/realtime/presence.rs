@@ -90,7 +90,7 @@ impl Presence {
                 .filter(|u| local.contains_key(u))
                 .collect()
         };
-        if let Some(redis) = &self.redis {
+        if let Some(redis) = self.redis.as_ref().filter(|r| r.health.is_up()) {
             match remote_online(redis, &self.node_id, &users).await {
                 Ok(remote) => online.extend(remote),
                 Err(err) => {

@@ -57,6 +57,13 @@ pub struct RedisHealth {
     pub errors: AtomicU64,
 }
 
+impl RedisHealth {
+    /// True unless a connection error has been seen since the last reconnect.
+    pub fn is_up(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+}
+
 impl RedisHub {
     /// Connects the command client (retrying until the startup timeout), the bus subscriber and
     /// the adapter's subscriber.

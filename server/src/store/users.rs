@@ -164,6 +164,8 @@ pub trait SessionStore: Send + Sync {
         used_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Whether a session exists (and has not expired).
+    async fn session_exists(&self, id: Id) -> StoreResult<bool>;
     /// Deletes one session; false when it did not exist.
     async fn delete_session(&self, id: Id) -> StoreResult<bool>;
     /// Deletes every session of a user, returning their ids.

@@ -3,21 +3,25 @@
 
 use chrono::Duration;
 
-use super::thread::Thread;
-use super::tone::Tone;
-use super::topic::{Department, TopicReport};
-use super::{Escalation, Severity, TicketContext, Urgency};
+use super::topic::Department;
+use super::{Escalation, Facts, Severity, Urgency};
 
-/// A customer waiting longer than this for a staff reply is escalated.
-pub(super) const WAIT_LIMIT_HOURS: i64 = 4;
+/// A customer waiting longer than this many hours for a staff reply is escalated.
+const WAIT_LIMIT_HOURS: i64 = 4;
 /// A customer waiting longer than this is escalated with high severity.
 const LONG_WAIT_HOURS: i64 = 24;
-/// This many customer messages in a row without a staff reply are escalated.
+/// This many customer messages in a row without a staff reply are escalated (quick
+/// successions count once).
 const UNANSWERED_LIMIT: usize = 3;
 /// This many are escalated with high severity.
 const UNANSWERED_HIGH: usize = 5;
 /// Most keywords quoted in a reason.
 const QUOTED_TERMS: usize = 3;
+
+/// How long a customer may wait for a staff reply before the ticket is escalated.
+pub(super) fn wait_limit() -> Duration {
+    Duration::hours(WAIT_LIMIT_HOURS)
+}
 
 /// One rule that fired.
 #[derive(Debug)]
@@ -28,23 +32,10 @@ struct Fired {
     engineering: bool,
 }
 
-/// Everything the rules look at.
-#[derive(Debug)]
-pub(super) struct Facts<'a> {
-    /// The ticket.
-    pub ctx: &'a TicketContext,
-    /// Its parsed conversation.
-    pub thread: &'a Thread<'a>,
-    /// The customer's tone.
-    pub tone: &'a Tone,
-    /// Its topic.
-    pub topics: &'a TopicReport,
-}
-
 /// Decides whether to escalate, how seriously, to which of `departments`, and why.
 pub(super) fn decide(facts: &Facts<'_>, departments: &[String]) -> Escalation {
-    let status = facts.ctx.status.trim().to_lowercase();
-    if matches!(status.as_str(), "resolved" | "closed") {
+    if facts.is_closed() {
+        let status = facts.ctx.status.trim().to_lowercase();
         return calm(format!("No escalation needed: the ticket is {status}."));
     }
     let fired = rules(facts);
@@ -131,7 +122,7 @@ fn outage(facts: &Facts<'_>) -> Option<Fired> {
 /// The customer has waited more than four hours (medium) or a day (high) for a reply.
 fn long_wait(facts: &Facts<'_>) -> Option<Fired> {
     let waited = facts.thread.waiting(facts.ctx.now)?;
-    if waited <= Duration::hours(WAIT_LIMIT_HOURS) {
+    if waited <= wait_limit() {
         return None;
     }
     let what = if facts.thread.has_staff_reply() {
@@ -153,11 +144,13 @@ fn long_wait(facts: &Facts<'_>) -> Option<Fired> {
     })
 }
 
-/// Three (medium) or five (high) customer messages in a row without a staff reply.
+/// Three (medium) or five (high) customer messages in a row without a staff reply;
+/// messages sent within two minutes of each other count once.
 fn unanswered(facts: &Facts<'_>) -> Option<Fired> {
+    let bursts = facts.thread.unanswered_bursts();
     let count = facts.thread.unanswered().len();
-    (count >= UNANSWERED_LIMIT).then(|| Fired {
-        severity: if count >= UNANSWERED_HIGH {
+    (bursts >= UNANSWERED_LIMIT).then(|| Fired {
+        severity: if bursts >= UNANSWERED_HIGH {
             Severity::High
         } else {
             Severity::Medium
@@ -206,7 +199,7 @@ fn quote(terms: &[&str]) -> String {
 }
 
 /// A duration in words: "45 minutes", "6 hours", "3 days".
-pub(super) fn describe(duration: Duration) -> String {
+fn describe(duration: Duration) -> String {
     let plural = |n: i64, unit: &str| {
         if n == 1 {
             format!("1 {unit}")

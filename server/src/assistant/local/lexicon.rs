@@ -167,7 +167,7 @@ impl<T> Lexicon<T> {
 
 /// Builds the hit for `entry` matched at `start`, reading the words before it for context.
 fn hit_at<'a, T>(entry: &'a Entry<T>, sentence: &[Word], start: usize) -> Hit<'a, T> {
-    let before = |window: usize| &sentence[start.saturating_sub(window)..start];
+    let before = |window: usize| same_clause_before(sentence, start, window);
     let span = &sentence[start..(start + entry.words.len()).min(sentence.len())];
     Hit {
         entry,
@@ -175,6 +175,22 @@ fn hit_at<'a, T>(entry: &'a Entry<T>, sentence: &[Word], start: usize) -> Hit<'a
         intensified: before(INTENSIFIER_WINDOW).iter().any(Word::is_intensifier),
         shouted: span.iter().any(|w| w.shouted),
     }
+}
+
+/// Up to `window` words right before `start`, not reaching back past a clause break (a
+/// comma, semicolon, colon, bracket or "but"): in "not angry, just confused" the "not"
+/// does not reach "confused".
+fn same_clause_before(sentence: &[Word], start: usize, window: usize) -> &[Word] {
+    let mut from = start;
+    while from > 0 && start - from < window {
+        let breaks_here = sentence.get(from).is_some_and(|w| w.clause_start);
+        let previous_is_but = sentence.get(from - 1).is_some_and(|w| w.lower == "but");
+        if breaks_here || previous_is_but {
+            break;
+        }
+        from -= 1;
+    }
+    sentence.get(from..start).unwrap_or_default()
 }
 
 /// The three built-in lexicons.
@@ -232,6 +248,8 @@ mod tests {
         assert!(values(sentiment, "this is bad")[0].1 < 0.0);
         assert!(values(sentiment, "I'm not happy")[0].1 < 0.0);
         assert_eq!(values(sentiment, "the app works")[0].1, 0.0);
+        assert!(values(sentiment, "not angry, just confused")[1].1 < 0.0);
+        assert!(values(sentiment, "not great but good enough")[1].1 > 0.0);
     }
 
     #[test]

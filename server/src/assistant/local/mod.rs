@@ -38,9 +38,9 @@ use super::model::{
     AuthorKind, ConversationMessage, Escalation, Insights, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS,
     MIN_SUGGESTIONS, Sentiment, Severity, TicketContext, Urgency,
 };
-use escalation::Facts;
 use thread::Thread;
-use topic::Topic;
+use tone::Tone;
+use topic::{Topic, TopicReport};
 
 /// Every topic label [`analyze`] may return, most serious first.
 pub const TOPICS: [&str; 7] = [
@@ -84,5 +84,33 @@ pub fn analyze(ctx: &TicketContext, departments: &[String]) -> Insights {
         topic: topics.topic.label().to_owned(),
         suggestions,
         escalation,
+    }
+}
+
+/// What the analysis has found so far; the escalation rules and the reply picker read it.
+#[derive(Debug)]
+struct Facts<'a> {
+    /// The ticket.
+    ctx: &'a TicketContext,
+    /// Its parsed conversation.
+    thread: &'a Thread<'a>,
+    /// The customer's tone.
+    tone: &'a Tone,
+    /// Its topic.
+    topics: &'a TopicReport,
+}
+
+impl Facts<'_> {
+    /// Whether the ticket is resolved or closed.
+    fn is_closed(&self) -> bool {
+        let status = self.ctx.status.trim();
+        status.eq_ignore_ascii_case("resolved") || status.eq_ignore_ascii_case("closed")
+    }
+
+    /// Whether the customer has waited longer than the limit for a staff reply.
+    fn waited_past_limit(&self) -> bool {
+        self.thread
+            .waiting(self.ctx.now)
+            .is_some_and(|waited| waited > escalation::wait_limit())
     }
 }

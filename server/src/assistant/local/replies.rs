@@ -1,11 +1,9 @@
 //! Suggested replies: templates per topic and conversation state, personalised with the
 //! customer's first name and the subject, with an apology first when it is due.
 
-use super::escalation::{Facts, WAIT_LIMIT_HOURS};
 use super::text::truncate;
 use super::topic::Topic;
-use super::{Escalation, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS, MIN_SUGGESTIONS};
-use chrono::Duration;
+use super::{Escalation, Facts, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS, MIN_SUGGESTIONS};
 
 /// Longest subject quoted in a reply, in characters.
 const MAX_SUBJECT_CHARS: usize = 80;
@@ -152,8 +150,7 @@ fn follow_up(topic: Topic) -> [&'static str; 3] {
 
 /// Three to five distinct replies for the ticket's state.
 pub(super) fn suggest(facts: &Facts<'_>, escalation: &Escalation) -> Vec<String> {
-    let status = facts.ctx.status.trim().to_lowercase();
-    let resolved = matches!(status.as_str(), "resolved" | "closed");
+    let resolved = facts.is_closed();
     let first = !facts.thread.has_staff_reply();
     let mut bodies: Vec<&str> = if resolved {
         RESOLVED.to_vec()
@@ -188,11 +185,7 @@ pub(super) fn suggest(facts: &Facts<'_>, escalation: &Escalation) -> Vec<String>
 /// The apology that goes first, for anger, a long wait or both: a full one for the first
 /// reply and a short one for the others.
 fn apology(facts: &Facts<'_>) -> Option<(&'static str, &'static str)> {
-    let waited_long = facts
-        .thread
-        .waiting(facts.ctx.now)
-        .is_some_and(|waited| waited > Duration::hours(WAIT_LIMIT_HOURS));
-    match (facts.tone.angry, waited_long) {
+    match (facts.tone.angry, facts.waited_past_limit()) {
         (true, true) => Some((
             "I'm very sorry for the long wait and for the trouble this has caused.",
             "Sorry again for the wait and the trouble.",

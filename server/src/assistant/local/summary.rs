@@ -1,8 +1,8 @@
 //! Extractive summary: TF-IDF sentence scoring over the whole ticket.
 //!
-//! Each sentence is a document. A word weighs `(1 + ln tf) * idf`, where `tf` counts it
-//! across the ticket (the subject counts double) and `idf` is low for words in every
-//! sentence. A sentence scores the sum of its distinct words' weights over the square
+//! Each sentence is a document. A content word (stop words and author names left out,
+//! stemmed) weighs `(1 + ln tf) * idf`, where `tf` is the number of sentences using it (two
+//! more when the subject does) and `idf` is low for words in every sentence. A sentence scores the sum of its distinct words' weights over the square
 //! root of their number, so long sentences do not win by length alone. The summary is the
 //! customer's key sentence (the `problem`) plus the best other sentences, newest weighted
 //! more, in their original order.
@@ -14,7 +14,7 @@ use super::text::{Sentence, truncate};
 use super::thread::Thread;
 
 /// Longest summary, in characters.
-pub(super) const MAX_SUMMARY_CHARS: usize = 600;
+const MAX_SUMMARY_CHARS: usize = 600;
 /// Longest quoted sentence, in characters.
 const MAX_SENTENCE_CHARS: usize = 240;
 /// Longest carried-over previous summary, in characters.

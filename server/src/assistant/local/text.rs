@@ -39,7 +39,7 @@ const INTENSIFIERS: &[&str] = &[
 const ACRONYMS: &[&str] = &[
     "OK", "API", "URL", "SSO", "FAQ", "PDF", "CSV", "VPN", "USA", "UK", "EU", "ID", "IT", "TV",
     "HR", "CEO", "CTO", "DNS", "SSL", "TLS", "HTTP", "HTTPS", "SMS", "PIN", "MFA", "AWS", "GDPR",
-    "ASAP", "IP", "UI", "UX", "iOS", "PM", "AM", "EST", "PST", "UTC", "GMT", "FYI", "VAT",
+    "ASAP", "IP", "UI", "UX", "PM", "AM", "EST", "PST", "UTC", "GMT", "FYI", "VAT",
 ];
 
 /// Common English words that carry no topic (used to score sentences, not to match terms),
@@ -87,6 +87,8 @@ pub(super) struct Word {
     pub stem: String,
     /// Written in capitals on purpose (not an acronym).
     pub shouted: bool,
+    /// Follows a clause break (`,` `;` `:` or a bracket), which negation does not cross.
+    pub clause_start: bool,
     /// Negates the terms that follow it.
     negator: bool,
     /// A stop word.
@@ -194,34 +196,39 @@ fn ends_with_abbreviation(before: &str) -> bool {
 pub(super) fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut current = String::new();
+    let mut clause_start = false;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let apostrophe = matches!(c, '\'' | '\u{2019}');
         if c.is_alphanumeric() {
             current.push(c);
-        } else if apostrophe
-            && !current.is_empty()
-            && chars.peek().is_some_and(|n| n.is_alphabetic())
-        {
-            current.push('\'');
-        } else if !current.is_empty() {
-            out.push(make_word(&current));
-            current.clear();
+            continue;
         }
+        if apostrophe && !current.is_empty() && chars.peek().is_some_and(|n| n.is_alphabetic()) {
+            current.push('\'');
+            continue;
+        }
+        if !current.is_empty() {
+            out.push(make_word(&current, clause_start));
+            current.clear();
+            clause_start = false;
+        }
+        clause_start |= matches!(c, ',' | ';' | ':' | '(' | ')' | '\u{2013}' | '\u{2014}');
     }
     if !current.is_empty() {
-        out.push(make_word(&current));
+        out.push(make_word(&current, clause_start));
     }
     out
 }
 
 /// Builds a [`Word`] from its raw form.
-fn make_word(raw: &str) -> Word {
+fn make_word(raw: &str, clause_start: bool) -> Word {
     let lower = raw.to_lowercase();
     let lower = expand_contraction(&lower).map_or(lower, str::to_owned);
     Word {
         stem: stem(&lower),
         shouted: is_shouted(raw),
+        clause_start,
         negator: is_negator(&lower),
         stop: is_stop_word(&lower),
         lower,

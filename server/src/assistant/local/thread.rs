@@ -8,6 +8,9 @@ use super::{AuthorKind, ConversationMessage, TicketContext};
 
 /// Fewest capitalised words that make a message "shouting".
 const MIN_SHOUTED_WORDS: usize = 3;
+/// Chat messages sent within this many seconds of the previous one form one burst: a
+/// customer who splits one thought over three quick lines has not followed up three times.
+const BURST_GAP_SECONDS: i64 = 120;
 
 /// One message with its sentences.
 #[derive(Debug)]
@@ -70,6 +73,18 @@ impl<'a> Thread<'a> {
             .rposition(|p| !p.is_customer())
             .map_or(0, |last_staff| last_staff + 1);
         self.messages.get(answered..).unwrap_or_default()
+    }
+
+    /// How many separate times the customer has written since the last staff message:
+    /// unanswered messages, with quick successions counted once.
+    pub fn unanswered_bursts(&self) -> usize {
+        let gap = Duration::seconds(BURST_GAP_SECONDS);
+        let unanswered = self.unanswered();
+        let follow_ups = unanswered
+            .windows(2)
+            .filter(|pair| pair[1].message.created_at - pair[0].message.created_at > gap)
+            .count();
+        usize::from(!unanswered.is_empty()) + follow_ups
     }
 
     /// How long the customer has waited for a staff reply, if they are waiting.

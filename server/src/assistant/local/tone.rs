@@ -92,8 +92,10 @@ fn mood_sum(sentences: &[Sentence]) -> Option<f32> {
     let mut sum = 0.0;
     for sentence in sentences {
         for hit in lexicons().sentiment.scan(&sentence.words) {
-            found = true;
-            sum += emphasised(&hit, sentence);
+            let value = emphasised(&hit, sentence);
+            // "It works" is no mood at all; only words that carry one make the message count.
+            found |= value != 0.0;
+            sum += value;
         }
     }
     let shouted = sentences

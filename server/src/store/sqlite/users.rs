@@ -232,6 +232,18 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
+    async fn session_exists(&self, id: Id) -> StoreResult<bool> {
+        let _timer = self.timer("session_exists");
+        let found: Option<Id> =
+            sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(crate::store::now())
+                .fetch_optional(&self.reader)
+                .await
+                .map_err(err)?;
+        Ok(found.is_some())
+    }
+
     async fn delete_session(&self, id: Id) -> StoreResult<bool> {
         let _timer = self.timer("delete_session");
         let done = sqlx::query("DELETE FROM sessions WHERE id = $1")

@@ -27,6 +27,9 @@ use super::{
 };
 use crate::{domain::Id, store::DynStore};
 
+/// Rooms with more members than this get no delivery receipts (read receipts still flow).
+pub const RECEIPT_ROOM_LIMIT: i64 = 50;
+
 /// A message on its way to sockets.
 #[derive(Debug)]
 pub struct Outgoing {
@@ -85,6 +88,8 @@ struct Inner {
     generation: AtomicU64,
     /// Highest acked seq per (room, user) since the last flush.
     delivered: Mutex<HashMap<(Id, Id), i64>>,
+    /// Member counts of rooms, cached briefly, to decide whether to announce deliveries.
+    room_sizes: Mutex<HashMap<Id, (i64, Instant)>>,
     stats: DeliveryStats,
 }
 
@@ -103,6 +108,7 @@ impl Delivery {
                 rooms: Mutex::new(HashMap::new()),
                 generation: AtomicU64::new(0),
                 delivered: Mutex::new(HashMap::new()),
+                room_sizes: Mutex::new(HashMap::new()),
                 stats: DeliveryStats::default(),
             }),
         }
@@ -142,10 +148,14 @@ impl Delivery {
         }
     }
 
-    /// Writes the batched delivery cursors and tells rooms about them. Call periodically and
-    /// once at shutdown.
+    /// Writes the batched delivery cursors and tells small rooms about them. Call periodically
+    /// and once at shutdown.
+    ///
+    /// Delivery receipts cost one event per member to every member, so they are announced only
+    /// in rooms of up to [`RECEIPT_ROOM_LIMIT`] members (DMs and small groups, where ticks
+    /// matter); the cursors are stored for every room.
     pub async fn flush_delivered(&self) {
-        let batch: Vec<(Id, Id, i64)> = {
+        let mut batch: Vec<(Id, Id, i64)> = {
             let mut delivered = self
                 .inner
                 .delivered
@@ -159,6 +169,8 @@ impl Delivery {
         if batch.is_empty() {
             return;
         }
+        // One lock order for every writer, so concurrent batches cannot deadlock.
+        batch.sort_unstable_by_key(|(room, user, _)| (*room, *user));
         if let Err(err) = self.inner.store.mark_delivered(&batch).await {
             tracing::warn!(error = %err, cursors = batch.len(), "saving delivery cursors failed; retrying later");
             let mut delivered = self
@@ -176,6 +188,9 @@ impl Delivery {
             return;
         };
         for (room, user, seq) in batch {
+            if !self.is_small_room(room).await {
+                continue;
+            }
             let receipt = json!({"roomId": room, "userId": user, "seq": seq, "kind": "delivered"});
             fanout
                 .emit(
@@ -188,11 +203,44 @@ impl Delivery {
         }
     }
 
-    /// Flushes delivery cursors every half second until the task is aborted.
+    async fn is_small_room(&self, room: Id) -> bool {
+        let cached = {
+            let sizes = self
+                .inner
+                .room_sizes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            sizes
+                .get(&room)
+                .filter(|(_, at)| at.elapsed() < Duration::from_secs(60))
+                .map(|(n, _)| *n)
+        };
+        let members = match cached {
+            Some(members) => members,
+            None => {
+                let Ok((members, _)) = self.inner.store.count_members(room).await else {
+                    return false;
+                };
+                let mut sizes = self
+                    .inner
+                    .room_sizes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if sizes.len() > 10_000 {
+                    sizes.clear();
+                }
+                sizes.insert(room, (members, Instant::now()));
+                members
+            }
+        };
+        members <= RECEIPT_ROOM_LIMIT
+    }
+
+    /// Flushes delivery cursors every second until the task is aborted.
     pub fn spawn_flusher(&self) -> tokio::task::JoinHandle<()> {
         let delivery = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;

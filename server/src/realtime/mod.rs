@@ -623,7 +623,9 @@ pub fn mount(state: &AppState, router: axum::Router) -> axum::Router {
     let builder = socketioxide::SocketIo::builder()
         .with_state(state.clone())
         .ack_timeout(state.realtime.inner.delivery_ack_timeout())
-        .max_buffer_size(256);
+        // Packets queued per socket: a full queue drops packets (acks, sync answers), so leave
+        // room for bursts; tokio allocates the queue lazily, idle sockets pay nothing.
+        .max_buffer_size(4096);
     match state.realtime.redis() {
         Some(redis) => {
             let config = socketioxide_redis::RedisAdapterConfig::new()

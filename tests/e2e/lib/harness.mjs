@@ -80,6 +80,7 @@ export async function startServer(t, { env = {}, databaseUrl, port = 0 } = {}) {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${buffer}\n${logs.join('')}`)), 60_000);
     child.stderr.on('data', (chunk) => {
       buffer += chunk.toString();
+      logs.push(chunk.toString());
       const match = buffer.match(/listening on (http:\/\/[\d.]+:\d+)/);
       if (match) {
         clearTimeout(timer);

@@ -106,9 +106,14 @@ export class ReliableClient {
       try {
         answer = await this.socket.timeout(10_000).emitWithAck('sync', { cursors, limit: 200 });
       } catch {
-        return; // disconnected or timed out: the next connect syncs again
+        // Disconnected (the next connect syncs) or no answer in time: try again shortly.
+        if (this.socket.connected) setTimeout(() => this.requestSync(), 500);
+        return;
       }
-      if (!answer.ok) return;
+      if (!answer.ok) {
+        setTimeout(() => this.requestSync(), 500);
+        return;
+      }
       let complete = true;
       for (const room of answer.data.rooms) {
         for (const message of room.messages) this.receive(message);

@@ -265,3 +265,60 @@ test('membership changes move subscriptions at once', async (t) => {
   a.close();
   b.close();
 });
+
+test('long-polling works as well as websockets', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const room = await createRoom(alice);
+  const polling = await connect(server.url, alice.token, { transports: ['polling'] });
+  assert.equal(polling.io.engine.transport.name, 'polling');
+  const answer = await call(polling, 'message:send', { roomId: room, clientId: randomUUID(), body: 'over polling' });
+  assert.equal(answer.ok, true);
+  await until(() => polling.received.length === 1, 5000, 'delivery over polling');
+  polling.close();
+});
+
+test('new DMs, deleted rooms and role changes reach live sockets', async (t) => {
+  const server = await startServer(t);
+  const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const b = await connect(server.url, bob.token);
+  const dm = (await alice.api.post('dms', { userId: bob.user.id })).data.id;
+  const a = await connect(server.url, alice.token);
+  await call(a, 'message:send', { roomId: dm, clientId: randomUUID(), body: 'new DM' });
+  await until(() => b.received.some((m) => m.roomId === dm), 5000, 'DM delivered without reconnecting');
+
+  const room = await createRoom(alice, { members: [bob] });
+  const gone = next(b, 'room:deleted', (e) => e.roomId === room);
+  assert.equal((await alice.api.delete(`rooms/${room}`)).status, 200);
+  await gone;
+
+  const changed = next(b, 'access:changed');
+  const closed = new Promise((r) => b.on('disconnect', r));
+  assert.equal((await admin.api.patch(`admin/users/${bob.user.id}`, { role: 'observer' })).status, 200);
+  await changed;
+  await closed;
+  // The session still works: the client reconnects with subscriptions for its new role.
+  const again = await connect(server.url, bob.token);
+  assert.equal((await call(again, 'message:send', { roomId: dm, clientId: randomUUID(), body: 'x' })).code, 'READ_ONLY');
+  a.close();
+  again.close();
+});
+
+test('sends are rate limited per user with a retry hint', async (t) => {
+  const server = await startServer(t, { env: { RATE_LIMIT_MESSAGE_SEND: '3/60s' } });
+  const alice = await createUser(server.url);
+  const room = await createRoom(alice);
+  const a = await connect(server.url, alice.token);
+  for (let i = 0; i < 3; i += 1) {
+    assert.equal((await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: `m${i}` })).ok, true);
+  }
+  const limited = await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'too many' });
+  assert.equal(limited.code, 'RATE_LIMITED');
+  assert.ok(limited.retryAfterMs > 1000 && limited.retryAfterMs <= 21_000, String(limited.retryAfterMs));
+  const rest = await alice.api.post(`rooms/${room}/messages`, { clientId: randomUUID(), body: 'via REST' });
+  assert.equal(rest.status, 429);
+  assert.equal(rest.body.code, 'RATE_LIMITED');
+  a.close();
+});

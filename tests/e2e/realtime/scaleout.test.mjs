@@ -135,7 +135,7 @@ test('jitter: 100 clients in 10 rooms, connections cut at random, 2000 messages,
   if (!requireRedis(t)) return;
   const port = await freePort();
   await ownRedis(t, port);
-  const servers = await twoInstances(t, port, { DELIVERY_ACK_TIMEOUT_MS: '2000' });
+  const servers = await twoInstances(t, port, { DELIVERY_ACK_TIMEOUT_MS: '2000', RUST_LOG: 'warn,switchboard=info' });
   if (!servers) return;
   const { a, b } = servers;
   const urls = [a.url, b.url];
@@ -186,7 +186,13 @@ test('jitter: 100 clients in 10 rooms, connections cut at random, 2000 messages,
   };
   await until(() => clients.every(complete), 60_000, 'every client complete').catch((err) => {
     const stuck = clients.filter((c) => !complete(c));
-    t.diagnostic(`${stuck.length} clients incomplete: ${stuck.slice(0, 5).map((c) => `connected=${c.socket.connected} syncing=${!!c.syncing} syncs=${c.syncs} reconnects=${c.reconnects}`).join('; ')}`);
+    t.diagnostic(`${stuck.length} clients incomplete: ${stuck.slice(0, 5).map((c) => `sid=${c.socket.id} url=${c.socket.io.uri} connected=${c.socket.connected} syncing=${!!c.syncing} syncs=${c.syncs} reconnects=${c.reconnects}`).join('; ')}`);
+    for (const c of stuck.slice(0, 2)) {
+      for (const server of [a, b]) {
+        const lines = server.logs.join('').split('\n').filter((l) => l.includes(c.socket.id) || l.includes('"WARN"') || l.includes('"ERROR"'));
+        t.diagnostic(`${server.url}: ${lines.slice(-15).join('\n')}`);
+      }
+    }
   });
   const problems = clients.flatMap((c) => {
     const room = c.cursors.keys().next().value;

@@ -14,7 +14,7 @@ use std::{
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Request},
+    extract::DefaultBodyLimit,
     http::{HeaderValue, Method, header},
     middleware::{from_fn, from_fn_with_state},
     response::{IntoResponse, Response},
@@ -26,6 +26,7 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     cors::{AllowOrigin, CorsLayer},
+    set_header::SetResponseHeaderLayer,
 };
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -148,7 +149,8 @@ pub fn router(state: AppState) -> Router {
         .merge(http::health::router())
         .split_for_parts();
     let openapi = Arc::new(openapi);
-    let http = Router::new()
+    let csp = http::web::content_security_policy(state.config.browser_sentry_dsn().as_deref());
+    let mut http = Router::new()
         .merge(routes)
         .route(
             "/api/v1/openapi.json",
@@ -157,7 +159,7 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
-        .fallback(not_found)
+        .fallback(move |method, uri| http::web::serve(method, uri, csp.clone()))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
@@ -166,6 +168,9 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(cors(&state.config))
         .with_state(state.clone());
+    for (name, value) in http::web::security_headers() {
+        http = http.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
     // Outermost, so body-wrapping layers stay inside it (socketioxide needs a `Debug` body).
     realtime::mount(&state, http)
 }
@@ -218,10 +223,6 @@ fn cors(config: &Config) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .expose_headers([ops::request::X_REQUEST_ID.clone(), header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))
-}
-
-async fn not_found(req: Request) -> Response {
-    AppError::new(Code::NotFound, format!("no route for {}", req.uri().path())).into_response()
 }
 
 async fn method_not_allowed() -> Response {

@@ -16,6 +16,7 @@ pub mod messages;
 pub mod openapi;
 pub mod rooms;
 pub mod users;
+pub mod web;
 
 /// `200 {"ok": true, "data": data}`.
 pub fn ok<T: Serialize>(data: T) -> axum::Json<ApiOk<T>> {

@@ -1,0 +1,55 @@
+//! Builds the web client (`web/`, Vite) when its sources changed, so the binary can embed
+//! `web/dist`. Without Node/npm the server still builds and serves a page that says how to
+//! build the client. `SWITCHBOARD_SKIP_WEB_BUILD=1` skips this step (CI builds the client
+//! itself first).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+fn main() {
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
+    for path in [
+        "src",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
+        println!("cargo:rerun-if-changed={}", web.join(path).display());
+    }
+    println!("cargo:rerun-if-env-changed=SWITCHBOARD_SKIP_WEB_BUILD");
+    if std::env::var_os("SWITCHBOARD_SKIP_WEB_BUILD").is_some_and(|v| v == "1") {
+        return;
+    }
+    if !web.join("package.json").exists() {
+        return;
+    }
+    if let Err(problem) = build_web(&web) {
+        println!(
+            "cargo:warning=web client not built ({problem}); the server will serve a placeholder page"
+        );
+    }
+}
+
+fn build_web(web: &Path) -> Result<(), String> {
+    if !web.join("node_modules").exists() {
+        run(web, &["ci", "--no-audit", "--no-fund", "--loglevel=error"])?;
+    }
+    run(web, &["run", "build"])
+}
+
+fn run(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run npm: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("npm {} failed with {status}", args.join(" ")))
+    }
+}

@@ -1,0 +1,142 @@
+//! The web client, embedded in the binary (`web/dist`, built by the crate's build script): files
+//! by path, `index.html` for every other page (client-side routing), and the security headers
+//! of an app that talks only to its own origin.
+
+use axum::{
+    body::Body,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use rust_embed::RustEmbed;
+
+use crate::error::{AppError, Code};
+
+/// The built client.
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/../web/dist"]
+#[allow_missing = true]
+struct Assets;
+
+/// Shown when the binary was built without the client (no Node.js at build time).
+const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Switchboard</title></head><body><h1>Switchboard</h1><p>The API is running, but this \
+binary was built without the web client. Install Node.js 20+ and rebuild (<code>cargo build \
+--release</code> builds <code>web/</code>), or use the API at <code>/api/v1</code>.</p></body></html>";
+
+/// Serves a file of the client, or `index.html` for client-side routes.
+pub async fn serve(method: Method, uri: Uri, csp: String) -> Response {
+    let path = uri.path();
+    if path.starts_with("/api/") || path == "/api" || path.starts_with("/socket.io") {
+        return AppError::new(Code::NotFound, format!("no route for {path}")).into_response();
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return AppError::new(Code::MethodNotAllowed, "the web client only answers GET")
+            .into_response();
+    }
+    let file = path.trim_start_matches('/');
+    if let Some(asset) = Assets::get(file).filter(|_| !file.is_empty()) {
+        let immutable = file.starts_with("assets/");
+        return file_response(
+            asset.data.into_owned(),
+            asset.metadata.mimetype(),
+            immutable,
+            None,
+        );
+    }
+    if file.starts_with("assets/") {
+        return AppError::new(Code::NotFound, "no such asset").into_response();
+    }
+    match Assets::get("index.html") {
+        Some(index) => file_response(
+            index.data.into_owned(),
+            "text/html; charset=utf-8",
+            false,
+            Some(&csp),
+        ),
+        None => file_response(
+            PLACEHOLDER.as_bytes().to_vec(),
+            "text/html; charset=utf-8",
+            false,
+            Some(&csp),
+        ),
+    }
+}
+
+fn file_response(body: Vec<u8>, mime: &str, immutable: bool, csp: Option<&str>) -> Response {
+    let mut response = (StatusCode::OK, Body::from(body)).into_response();
+    let headers = response.headers_mut();
+    insert(headers, header::CONTENT_TYPE, mime);
+    insert(
+        headers,
+        header::CACHE_CONTROL,
+        if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        },
+    );
+    if let Some(csp) = csp {
+        insert(headers, header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
+
+fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+/// The Content-Security-Policy of the client: its own origin only, plus the Sentry ingest
+/// host when the browser reports errors.
+pub fn content_security_policy(sentry_dsn: Option<&str>) -> String {
+    let sentry = sentry_dsn
+        .and_then(dsn_origin)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'{sentry}; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// `https://key@o1.ingest.sentry.io/2` -> `https://o1.ingest.sentry.io`.
+fn dsn_origin(dsn: &str) -> Option<String> {
+    let (scheme, rest) = dsn.split_once("://")?;
+    let host = rest.split('@').next_back()?.split('/').next()?;
+    (!host.is_empty() && (scheme == "https" || scheme == "http"))
+        .then(|| format!("{scheme}://{host}"))
+}
+
+/// Headers every response carries.
+pub fn security_headers() -> [(header::HeaderName, HeaderValue); 4] {
+    [
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_allows_only_the_sentry_host() {
+        let csp = content_security_policy(Some("https://abc@o42.ingest.sentry.io/7"));
+        assert!(csp.contains("connect-src 'self' https://o42.ingest.sentry.io;"));
+        assert!(!content_security_policy(None).contains("sentry"));
+        assert_eq!(dsn_origin("not a dsn"), None);
+    }
+}

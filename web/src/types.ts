@@ -251,6 +251,8 @@ export interface SyncRoom {
   roomId: string;
   messages: Message[];
   complete: boolean;
+  /** `NOT_FOUND` when the room is gone or no longer readable. */
+  error?: string;
 }
 export interface SyncResult {
   rooms: SyncRoom[];
@@ -269,11 +271,14 @@ export interface TypingEvent {
   userId: string;
   name: string;
   typing: boolean;
+  /** How long to show the indicator without a refresh (the server sends 5000). */
+  expiresInMs?: number;
 }
 export interface PresenceEvent {
   userId: string;
   online: boolean;
 }
+/** `delivered` receipts come only in rooms of at most 50 members; `read` ones always. */
 export interface ReceiptEvent {
   roomId: string;
   userId: string;

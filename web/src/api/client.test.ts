@@ -54,4 +54,16 @@ describe('REST client', () => {
   it('drops empty query values', () => {
     expect(buildQuery({ q: '', tag: null, sort: 'name', before: 0, x: undefined })).toBe('?sort=name&before=0');
   });
+
+  it('reports a route the server does not have yet as NOT_AVAILABLE, other 404s unchanged', async () => {
+    respond(404, { ok: false, code: 'NOT_FOUND', message: 'no route for /api/v1/search', requestId: 'q1' });
+    const missing = await request('GET', '/search').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect((missing as ApiError).code).toBe('NOT_AVAILABLE');
+    expect((missing as ApiError).message).toBe('This feature is not available on this server yet.');
+    expect((missing as ApiError).requestId).toBe('q1');
+    respond(404, { ok: false, code: 'NOT_FOUND', message: 'room not found', requestId: 'q2' });
+    const notFound = await request('GET', '/rooms/x').catch((e: unknown) => e);
+    expect((notFound as ApiError).code).toBe('NOT_FOUND');
+  });
 });

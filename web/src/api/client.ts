@@ -1,4 +1,4 @@
-import { ApiError, errorFromBody } from './errors';
+import { ApiError, errorFromBody, notAvailableIfNoRoute } from './errors';
 
 /** Relative base: the client is served by the same origin as the API. */
 export const API_BASE = '/api/v1';
@@ -65,7 +65,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   const requestId = res.headers.get('x-request-id');
   const body = await readJson(res);
   if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
-    const error = errorFromBody(res.status, body, requestId);
+    const error = notAvailableIfNoRoute(errorFromBody(res.status, body, requestId));
     if (res.status === 401 && !['/auth/login', '/auth/me', '/auth/logout', '/auth/link'].includes(path)) {
       unauthorizedListeners.forEach((l) => l(error));
     }
@@ -83,6 +83,6 @@ export async function requestBlob(path: string, query?: Query): Promise<Blob> {
   } catch {
     throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
   }
-  if (!res.ok) throw errorFromBody(res.status, await readJson(res), res.headers.get('x-request-id'));
+  if (!res.ok) throw notAvailableIfNoRoute(errorFromBody(res.status, await readJson(res), res.headers.get('x-request-id')));
   return res.blob();
 }

@@ -38,6 +38,28 @@ export function isApiError(err: unknown): err is ApiError {
   return err instanceof ApiError;
 }
 
+/** Code for a route this server does not have yet (ticket, search, telemetry... are coming). */
+export const NOT_AVAILABLE = 'NOT_AVAILABLE';
+
+/** True for a call to a feature the server does not offer yet. */
+export function isNotAvailable(err: unknown): boolean {
+  return err instanceof ApiError && err.code === NOT_AVAILABLE;
+}
+
+/**
+ * The server answers routes it does not have with 404 `NOT_FOUND` "no route for /api/v1/...":
+ * say that the feature is not there yet rather than that something was not found.
+ */
+export function notAvailableIfNoRoute(err: ApiError): ApiError {
+  if (err.status !== 404 || err.code !== 'NOT_FOUND' || !err.message.startsWith('no route for ')) return err;
+  return new ApiError({
+    status: 404,
+    code: NOT_AVAILABLE,
+    message: 'This feature is not available on this server yet.',
+    requestId: err.requestId,
+  });
+}
+
 /** A message fit for a toast, whatever was thrown. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

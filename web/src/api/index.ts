@@ -24,10 +24,12 @@ import type {
   User,
 } from '../types';
 
-export { ApiError, isApiError, errorMessage } from './errors';
+export { ApiError, isApiError, isNotAvailable, errorMessage } from './errors';
 export { onUnauthorized } from './client';
 
 const enc = encodeURIComponent;
+const MEMBERS_PAGE = 500;
+const MAX_MEMBER_PAGES = 20;
 
 export interface CreateRoomInput {
   slug: string;
@@ -88,7 +90,20 @@ export const api = {
     create: (input: CreateRoomInput) => request<Room>('POST', '/rooms', { body: input }),
     join: (id: string) => request<Room | null>('POST', `/rooms/${enc(id)}/join`),
     leave: (id: string) => request<null>('POST', `/rooms/${enc(id)}/leave`),
-    members: (id: string) => request<Page<Member>>('GET', `/rooms/${enc(id)}/members`),
+    members: (id: string, cursor?: string | number | null) =>
+      request<Page<Member>>('GET', `/rooms/${enc(id)}/members`, { query: { cursor, limit: MEMBERS_PAGE } }),
+    /** Every member, following `nextCursor` (the server pages at most 500 at a time). */
+    allMembers: async (id: string): Promise<Member[]> => {
+      const all: Member[] = [];
+      let cursor: string | number | null = null;
+      for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
+        const res: Page<Member> = await api.rooms.members(id, cursor);
+        all.push(...res.items);
+        cursor = res.nextCursor;
+        if (cursor === null) break;
+      }
+      return all;
+    },
     markRead: (id: string, seq: number) => request<null>('POST', `/rooms/${enc(id)}/read`, { body: { seq } }),
     messagesBefore: (id: string, before: number | null, limit = 50) =>
       request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { before, limit } }),

@@ -50,6 +50,11 @@ export interface RealtimeEvents {
   sendFailed: { item: OutboxItem; error: ApiError };
   /** Incremental sync gave up on a room: reload its history through REST. */
   resync: { roomId: string };
+  /**
+   * The user's role or department changed: the server closes the socket next (the client
+   * reconnects at once with new subscriptions); the app reloads the user and the room list.
+   */
+  accessChanged: { userId: string };
   sessionEnded: SessionEnded;
 }
 
@@ -67,9 +72,38 @@ export interface RealtimeClientOptions {
   /** Sync calls in one catch-up before a room is handed to REST (`resync`). */
   maxSyncRounds?: number;
   backoff?: BackoffPolicy;
+  /** Delay before a `sync` that timed out or was refused is tried again. */
+  syncBackoff?: BackoffPolicy;
 }
 
 const TYPING_REFRESH_MS = 3000;
+/** A sync answer can be lost under load: try again soon, not after the reconnect backoff. */
+export const SYNC_RETRY_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 5000 };
+/** A failed `read` is sent again after this (the newest wanted seq, not each one). */
+const READ_RETRY_MS = 2000;
+
+/** `read` failures worth sending again; others (NOT_MEMBER, READ_ONLY) are final. */
+const READ_RETRYABLE = new Set(['TIMEOUT', 'DB_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL']);
+
+/** Human text for why the session ended, for the sign-in page. */
+export function sessionEndedMessage(code: SessionEnded['code'], reason = ''): string {
+  if (code === 'BANNED' || reason === 'banned') return 'Your account has been banned.';
+  if (code === 'UNAUTHENTICATED') return 'Your session has expired. Please sign in again.';
+  if (reason === 'signed_out') return 'You were signed out (this session was closed).';
+  if (reason === 'revoked') return 'Your session was ended. Please sign in again.';
+  return reason ? `You were signed out: ${reason}` : 'Your session was ended. Please sign in again.';
+}
+
+/**
+ * The code of a refused connect: socketioxide puts it in `err.message` (no `err.data`);
+ * `err.data.code` is accepted too. Transport failures ("websocket error") give no code.
+ */
+export function connectErrorCode(err: unknown): string | null {
+  if (!isRecord(err)) return null;
+  if (isRecord(err.data) && typeof err.data.code === 'string') return err.data.code;
+  const message = typeof err.message === 'string' ? err.message : '';
+  return /^[A-Z][A-Z0-9_]+$/.test(message) ? message : null;
+}
 
 function isCursorMap(v: unknown): v is Record<string, number> {
   return isRecord(v) && Object.values(v).every((n) => typeof n === 'number');
@@ -93,6 +127,7 @@ export class RealtimeClient {
   private readonly syncLimit: number;
   private readonly maxSyncRounds: number;
   private readonly backoff: BackoffPolicy;
+  private readonly syncBackoff: BackoffPolicy;
   private readonly sequencer: Sequencer;
   private readonly outbox: Outbox;
   private readonly sender: OutboxSender;
@@ -107,6 +142,9 @@ export class RealtimeClient {
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectAttempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set by `access:changed`: the coming server-side disconnect reconnects at once. */
+  private reconnectAfterAccessChange = false;
   private ended = false;
   private readonly readWanted = new Map<string, number>();
   private readonly readSent = new Map<string, number>();
@@ -123,6 +161,7 @@ export class RealtimeClient {
     this.syncLimit = opts.syncLimit ?? 100;
     this.maxSyncRounds = opts.maxSyncRounds ?? 20;
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.syncBackoff = opts.syncBackoff ?? SYNC_RETRY_BACKOFF;
     this.sequencer = new Sequencer(readJson(this.store, this.keys.cursors, isCursorMap, {}));
     this.outbox = new Outbox(this.store, this.keys.outbox);
     this.outboxSnapshot = this.outbox.items();
@@ -174,8 +213,16 @@ export class RealtimeClient {
     this.forward('ticket:insights', 'ticketInsights', (v): v is { ticketId: string } => hasStrings(v, 'ticketId'));
     this.listen('session:revoked', (payload) => {
       const reason = isRecord(payload) && typeof payload.reason === 'string' ? payload.reason : '';
-      this.endSession('SESSION_REVOKED', reason || 'Your session was ended.');
+      const code = reason === 'banned' ? 'BANNED' : 'SESSION_REVOKED';
+      this.endSession(code, sessionEndedMessage(code, reason));
     });
+    this.listen('access:changed', (payload) => {
+      this.reconnectAfterAccessChange = true;
+      const userId = hasStrings(payload, 'userId') ? payload.userId : this.userId;
+      this.events.emit('accessChanged', { userId });
+    });
+    // Messages may have been missed (the server's Redis was away): catch up every room.
+    this.listen('sync:hint', () => void this.sync());
     this.setState('connecting');
     this.socket.connect();
   }
@@ -186,8 +233,10 @@ export class RealtimeClient {
     this.sender.stop();
     if (this.syncTimer) clearTimeout(this.syncTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.readTimer) clearTimeout(this.readTimer);
     this.syncTimer = null;
     this.reconnectTimer = null;
+    this.readTimer = null;
     this.failPendingCalls('DISCONNECTED');
     this.socket.disconnect();
     this.setState('idle');
@@ -340,6 +389,11 @@ export class RealtimeClient {
   private applySync(result: SyncResult): void {
     const rooms = isRecord(result) && Array.isArray(result.rooms) ? result.rooms : [];
     for (const room of rooms) {
+      if (room.error === 'NOT_FOUND') {
+        // Deleted, or no longer readable (access changed): stop tracking it.
+        this.forgetRoom(room.roomId);
+        continue;
+      }
       const messages = (Array.isArray(room.messages) ? room.messages : []).filter(isMessage);
       messages.sort((a, b) => a.seq - b.seq);
       // Sync answers are contiguous from the cursor; a gap here is not chased again.
@@ -362,7 +416,7 @@ export class RealtimeClient {
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
       void this.sync([]);
-    }, backoffDelay(this.syncAttempts, this.random, this.backoff));
+    }, backoffDelay(this.syncAttempts, this.random, this.syncBackoff));
   }
 
   // ---- socket events ----
@@ -380,22 +434,22 @@ export class RealtimeClient {
     this.failPendingCalls('DISCONNECTED');
     if (this.ended) return;
     this.setState('disconnected');
-    // The server closed us on purpose (restart, shutdown with a reconnect hint): socket.io
-    // does not reconnect by itself in that case.
-    if (reason === 'io server disconnect') this.scheduleReconnect();
+    // The server closed us on purpose: socket.io does not reconnect by itself then. After an
+    // access change the new subscriptions are ready at once; otherwise (restart, shutdown
+    // with a reconnect hint) back off so a crowd does not return in lock-step.
+    if (reason !== 'io server disconnect') return;
+    if (this.reconnectAfterAccessChange) {
+      this.reconnectAfterAccessChange = false;
+      this.socket.connect();
+    } else {
+      this.scheduleReconnect();
+    }
   }
 
   private onConnectError(err: unknown): void {
-    const data = isRecord(err) && isRecord(err.data) ? err.data : null;
-    const code = data && typeof data.code === 'string' ? data.code : null;
+    const code = connectErrorCode(err);
     if (code === 'UNAUTHENTICATED' || code === 'BANNED') {
-      const message =
-        data && typeof data.message === 'string'
-          ? data.message
-          : code === 'BANNED'
-            ? 'Your account is banned.'
-            : 'Please sign in again.';
-      this.endSession(code, message);
+      this.endSession(code, sessionEndedMessage(code));
       return;
     }
     this.setState('disconnected');
@@ -461,10 +515,28 @@ export class RealtimeClient {
     for (const [roomId, seq] of this.readWanted) {
       if ((this.readSent.get(roomId) ?? 0) >= seq) continue;
       this.readSent.set(roomId, seq);
-      this.call('read', { roomId, seq }).catch(() => {
-        if (this.readSent.get(roomId) === seq) this.readSent.delete(roomId);
-      });
+      this.call<unknown>('read', { roomId, seq })
+        .then((data) => {
+          // The ack carries the stored cursor, which may be ahead (another tab read further).
+          const stored = isRecord(data) && typeof data.lastReadSeq === 'number' ? data.lastReadSeq : seq;
+          if (stored > (this.readSent.get(roomId) ?? 0)) this.readSent.set(roomId, stored);
+        })
+        .catch((err: unknown) => {
+          const code = err instanceof ApiError ? err.code : 'INTERNAL';
+          // A refusal for good stays "sent"; a disconnect is resent by the next connect.
+          if (!READ_RETRYABLE.has(code) && code !== 'DISCONNECTED') return;
+          if (this.readSent.get(roomId) === seq) this.readSent.delete(roomId);
+          if (code !== 'DISCONNECTED') this.scheduleReadRetry();
+        });
     }
+  }
+
+  private scheduleReadRetry(): void {
+    if (this.readTimer || this.ended) return;
+    this.readTimer = setTimeout(() => {
+      this.readTimer = null;
+      this.flushReads();
+    }, READ_RETRY_MS);
   }
 
   private failPendingCalls(code: string): void {

@@ -2,18 +2,23 @@ import { useEffect, useState } from 'react';
 import { api, errorMessage } from '../../api';
 import type { StaffAnalytics } from '../../types';
 import { formatDuration } from '../../ui/format';
+import { useToast } from '../../ui/toast';
 import { BarList } from './charts';
 
 export function StaffAnalyticsView() {
   const [data, setData] = useState<StaffAnalytics | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const toast = useToast();
 
   useEffect(() => {
     api.admin
       .staffAnalytics()
       .then(setData)
-      .catch((err: unknown) => setError(errorMessage(err)));
-  }, []);
+      .catch((err: unknown) => {
+        setError(errorMessage(err));
+        toast.error(err, 'Could not load staff analytics');
+      });
+  }, [toast]);
 
   if (error) return <p role="alert" className="form-error">{error}</p>;
   if (!data) return <p className="muted">Loading…</p>;

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, errorMessage } from '../../api';
+import { api, errorMessage, isNotAvailable } from '../../api';
+import { useToast } from '../../ui/toast';
 import type { Telemetry } from '../../types';
 import { BarList, LineChart } from './charts';
 
@@ -17,24 +18,38 @@ export function TelemetryView() {
   const [data, setData] = useState<Telemetry | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
+  const [unavailable, setUnavailable] = useState(false);
+  const toast = useToast();
 
-  const load = useCallback(async () => {
-    try {
-      setData(await api.admin.telemetry(windowSize));
-      setError(null);
-      setUpdatedAt(new Date());
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }, [windowSize]);
+  /** Loads once; false when polling should stop (the server has no telemetry yet). */
+  const load = useCallback(
+    async (announce: boolean): Promise<boolean> => {
+      try {
+        setData(await api.admin.telemetry(windowSize));
+        setError(null);
+        setUpdatedAt(new Date());
+        return true;
+      } catch (err) {
+        setError(errorMessage(err));
+        if (announce) toast.error(err, 'Could not load telemetry');
+        if (isNotAvailable(err)) setUnavailable(true);
+        return !isNotAvailable(err);
+      }
+    },
+    [windowSize, toast],
+  );
 
   useEffect(() => {
-    void load();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void load();
-    }, REFRESH_MS);
+    if (unavailable) return undefined;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    void load(true).then((again) => {
+      if (!again) return;
+      timer = setInterval(() => {
+        if (document.visibilityState === 'visible') void load(false);
+      }, REFRESH_MS);
+    });
     return () => clearInterval(timer);
-  }, [load]);
+  }, [load, unavailable]);
 
   const s = data?.series ?? [];
   const labels = s.map((p) => minuteLabel(p.minute));

@@ -73,18 +73,22 @@ export function SessionProvider({ config, initialUser, children }: Props) {
     const rt = new RealtimeClient({ socket: createSocket(() => token.current), store: browserStore(), userId });
     clientRef.current = rt;
     setClient(rt);
-    const off = rt.events.on('sessionEnded', (e) => {
-      const why =
-        e.code === 'BANNED'
-          ? `Your account has been banned. ${e.message}`
-          : e.code === 'SESSION_REVOKED'
-            ? `You were signed out: ${e.message}`
-            : 'Your session has expired. Please sign in again.';
-      void signOut(why);
+    const offEnded = rt.events.on('sessionEnded', (e) => void signOut(e.message));
+    // A new role or department: reload who I am (the room list reloads itself).
+    const offAccess = rt.events.on('accessChanged', () => {
+      api.auth
+        .me()
+        .then((u) => {
+          if (clientRef.current !== rt) return;
+          setMonitoringUser(u);
+          setUser(u);
+        })
+        .catch(() => undefined); // a 401 signs out through onUnauthorized
     });
     rt.start();
     return () => {
-      off();
+      offEnded();
+      offAccess();
       // A sign-out already cleared it; a user switch or unmount just closes the socket.
       if (clientRef.current === rt) {
         rt.stop();

@@ -4,6 +4,7 @@ import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Member, Message } from '../../types';
 import { useToast } from '../../ui/toast';
 import { initialTimeline, timelineReducer, type TimelineState } from './timeline';
+import { applyTyping, clearTyping, expireTyping, nextTypingExpiry, type TypingState } from './typing';
 
 const PAGE = 50;
 const AROUND = 25;
@@ -140,8 +141,8 @@ export function useMembers(roomId: string): Member[] {
   const toast = useToast();
   const load = useCallback(() => {
     api.rooms
-      .members(roomId)
-      .then((page) => setMembers(page.items))
+      .allMembers(roomId)
+      .then(setMembers)
       .catch((err: unknown) => toast.error(err, 'Could not load members'));
   }, [roomId, toast]);
 
@@ -172,42 +173,24 @@ export function useMembers(roomId: string): Member[] {
   return members;
 }
 
-const TYPING_TTL_MS = 6000;
-
-/** Names of the people typing in a room (not me), expiring if the stop event is lost. */
+/** Names of the people typing in a room (not me); each indicator expires after the server's
+ * `expiresInMs` unless refreshed, so a lost "stopped typing" does not leave it up. */
 export function useTyping(roomId: string, meId: string): string[] {
-  const [typing, setTyping] = useState<Record<string, { name: string; until: number }>>({});
+  const [typing, setTyping] = useState<TypingState>({});
   useEffect(() => setTyping({}), [roomId]);
   useRealtimeEvent('typing', (e) => {
     if (e.roomId !== roomId || e.userId === meId) return;
-    setTyping((t) => {
-      const next = { ...t };
-      if (e.typing) next[e.userId] = { name: e.name || 'Someone', until: Date.now() + TYPING_TTL_MS };
-      else delete next[e.userId];
-      return next;
-    });
+    setTyping((t) => applyTyping(t, e, Date.now()));
   });
   // A message from someone ends their typing.
   useRealtimeEvent('message', (m) => {
-    if (m.roomId === roomId)
-      setTyping((t) => {
-        if (!t[m.author.id]) return t;
-        const next = { ...t };
-        delete next[m.author.id];
-        return next;
-      });
+    if (m.roomId === roomId) setTyping((t) => clearTyping(t, m.author.id));
   });
-  const hasAny = Object.keys(typing).length > 0;
   useEffect(() => {
-    if (!hasAny) return undefined;
-    const timer = setInterval(() => {
-      const now = Date.now();
-      setTyping((t) => {
-        const live = Object.entries(t).filter(([, v]) => v.until > now);
-        return live.length === Object.keys(t).length ? t : Object.fromEntries(live);
-      });
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [hasAny]);
+    const wait = nextTypingExpiry(typing, Date.now());
+    if (wait === null) return undefined;
+    const timer = setTimeout(() => setTyping((t) => expireTyping(t, Date.now())), wait + 20);
+    return () => clearTimeout(timer);
+  }, [typing]);
   return Object.values(typing).map((v) => v.name);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { msg } from '../../realtime/__tests__/fakeSocket';
 import type { Member } from '../../types';
-import { deliveryStatus, initialTimeline, timelineReducer } from './timeline';
+import { deliveryStatus, DELIVERY_RECEIPTS_MAX_MEMBERS, initialTimeline, timelineReducer } from './timeline';
 
 const ready = timelineReducer(initialTimeline, { type: 'loaded', messages: [msg('r', 1), msg('r', 2)], olderCursor: null, hasNewer: false });
 
@@ -47,5 +47,12 @@ describe('deliveryStatus', () => {
   it('is delivered, then read, by another member', () => {
     expect(deliveryStatus(mine, [member('me', 9, 9), member('b', 5, 4)])).toBe('delivered');
     expect(deliveryStatus(mine, [member('me', 9, 9), member('b', 5, 4), member('c', 6, 5)])).toBe('read');
+  });
+  it('skips "delivered" in rooms too big for live delivery receipts', () => {
+    const crowd = Array.from({ length: DELIVERY_RECEIPTS_MAX_MEMBERS }, (_, i) => member(`m${i}`, 9, 0));
+    expect(deliveryStatus(mine, crowd)).toBe('delivered');
+    const big = [...crowd, member('me', 9, 9)];
+    expect(deliveryStatus(mine, big)).toBe('sent');
+    expect(deliveryStatus(mine, [...big, member('reader', 9, 5)])).toBe('read');
   });
 });

@@ -105,15 +105,22 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
 export type DeliveryStatus = 'sending' | 'sent' | 'delivered' | 'read';
 
 /**
+ * The server sends live `delivered` receipts only in rooms of at most this many members
+ * (`read` receipts always); in bigger rooms the ticks go from sent straight to read.
+ */
+export const DELIVERY_RECEIPTS_MAX_MEMBERS = 50;
+
+/**
  * Ticks for a stored message: read when another member's read cursor reached it, delivered
- * when another member's delivery cursor did, otherwise sent.
+ * when another member's delivery cursor did (small rooms only), otherwise sent.
  */
 export function deliveryStatus(message: Pick<Message, 'seq' | 'author'>, members: Member[]): DeliveryStatus {
+  const showDelivered = members.length <= DELIVERY_RECEIPTS_MAX_MEMBERS;
   let delivered = false;
   for (const m of members) {
     if (m.user.id === message.author.id) continue;
     if (m.lastReadSeq >= message.seq) return 'read';
-    if (m.lastDeliveredSeq >= message.seq) delivered = true;
+    if (showDelivered && m.lastDeliveredSeq >= message.seq) delivered = true;
   }
   return delivered ? 'delivered' : 'sent';
 }

@@ -96,6 +96,8 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
     ),
   );
   useRealtimeEvent('roomDeleted', ({ roomId }) => remove(roomId));
+  // New role or department: which rooms I may read changed with it.
+  useRealtimeEvent('accessChanged', () => void refresh());
   useRealtimeEvent('memberAdded', ({ userId }) => {
     if (userId === me.id) void refresh();
   });

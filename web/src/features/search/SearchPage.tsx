@@ -3,6 +3,7 @@ import { api, ApiError } from '../../api';
 import type { SearchHit } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { Link, navigate, useLocation } from '../../ui/router';
+import { useToast } from '../../ui/toast';
 
 export function hitUrl(hit: SearchHit): string {
   const base = hit.room.kind === 'ticket' ? `/tickets/${hit.room.id}` : `/rooms/${hit.room.id}`;
@@ -18,6 +19,7 @@ export function SearchPage() {
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const toast = useToast();
 
   useEffect(() => setDraft(q), [q]);
 
@@ -37,12 +39,16 @@ export function SearchPage() {
         setHits(page.items);
         setCursor(page.nextCursor);
       })
-      .catch((err: unknown) => !cancelled && setError(err instanceof ApiError ? err.message : 'Search failed'))
+      .catch((err: unknown) => {
+        if (cancelled) return;
+        setError(err instanceof ApiError ? err.message : 'Search failed');
+        toast.error(err, 'Search failed');
+      })
       .finally(() => !cancelled && setLoading(false));
     return () => {
       cancelled = true;
     };
-  }, [q]);
+  }, [q, toast]);
 
   const more = async () => {
     setLoading(true);
@@ -52,6 +58,7 @@ export function SearchPage() {
       setCursor(page.nextCursor);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Search failed');
+      toast.error(err, 'Search failed');
     } finally {
       setLoading(false);
     }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api';
 import { Link, navigate, useLocation } from '../../ui/router';
+import { useToast } from '../../ui/toast';
 import { useSession } from '../auth/session';
 
 /** Exchanges a follow token for a customer session, then opens the ticket. */
@@ -10,6 +11,7 @@ export function FollowPage() {
   const token = search.get('token') ?? '';
   const [error, setError] = useState<string | null>(token ? null : 'This link is missing its token.');
   const started = useRef(false);
+  const toast = useToast();
 
   useEffect(() => {
     if (!token || started.current) return;
@@ -20,8 +22,11 @@ export function FollowPage() {
         signedIn(user, session);
         navigate(`/tickets/${ticketId}`, { replace: true });
       })
-      .catch((err: unknown) => setError(err instanceof ApiError ? err.message : 'Could not open your ticket.'));
-  }, [token, signedIn]);
+      .catch((err: unknown) => {
+        setError(err instanceof ApiError ? err.message : 'Could not open your ticket.');
+        toast.error(err, 'Could not open your ticket');
+      });
+  }, [token, signedIn, toast]);
 
   return (
     <main className="auth-page" id="main">

@@ -3,6 +3,7 @@ import { api, ApiError } from '../../api';
 import type { SupportTicketResult } from '../../types';
 import { Link } from '../../ui/router';
 import { useSession } from '../auth/session';
+import { useToast } from '../../ui/toast';
 
 /** The public support form: no account needed; answers with a link to follow the ticket. */
 export function SupportForm() {
@@ -15,6 +16,7 @@ export function SupportForm() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<SupportTicketResult | null>(null);
+  const toast = useToast();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -24,6 +26,7 @@ export function SupportForm() {
       setDone(await api.support.submit({ name: name.trim(), email: email.trim(), subject: subject.trim(), message: message.trim(), department }));
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not send your request.' }));
+      toast.error(err, 'Could not send your request');
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../../api';
+import { api, isNotAvailable } from '../../api';
 import type { TicketFilters } from '../../api';
 import { useRealtimeEvent } from '../../realtime';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket } from '../../types';
@@ -31,6 +31,7 @@ export function TicketQueue() {
   const [items, setItems] = useState<Ticket[]>([]);
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [loading, setLoading] = useState(true);
+  const [unavailable, setUnavailable] = useState(false);
 
   const setFilter = (name: keyof TicketFilters, value: string) => {
     const next = new URLSearchParams(search);
@@ -45,8 +46,10 @@ export function TicketQueue() {
         const page = await api.tickets.list({ ...(JSON.parse(key) as TicketFilters), cursor: more ? from : null });
         setItems((xs) => (more ? [...xs, ...page.items] : page.items));
         setCursor(page.nextCursor);
+        setUnavailable(false);
       } catch (err) {
         toast.error(err, 'Could not load tickets');
+        setUnavailable(isNotAvailable(err));
       } finally {
         setLoading(false);
       }
@@ -112,7 +115,7 @@ export function TicketQueue() {
         </div>
       </div>
       {!loading && items.length === 0 ? (
-        <p className="empty">No tickets match these filters.</p>
+        <p className="empty">{unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}</p>
       ) : (
         <div className="table-wrap">
           <table className="data-table" aria-busy={loading}>

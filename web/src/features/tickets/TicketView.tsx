@@ -3,6 +3,7 @@ import { api, errorMessage } from '../../api';
 import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Ticket } from '../../types';
 import { Link } from '../../ui/router';
+import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { ChatRoom } from '../chat/ChatRoom';
 import type { DraftRequest } from '../chat/Composer';
@@ -18,6 +19,7 @@ export function TicketView({ ticketId, focusSeq }: { ticketId: string; focusSeq:
   const [showAssistant, setShowAssistant] = useState(true);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const nonce = useRef(0);
+  const toast = useToast();
   const isCustomer = me.role === 'customer';
 
   useEffect(() => {
@@ -31,11 +33,15 @@ export function TicketView({ ticketId, focusSeq }: { ticketId: string; focusSeq:
         setTicket(t);
         client?.trackRooms([{ id: t.id, lastSeq: t.lastSeq }]);
       })
-      .catch((err: unknown) => !cancelled && setError(errorMessage(err)));
+      .catch((err: unknown) => {
+        if (cancelled) return;
+        setError(errorMessage(err));
+        toast.error(err, 'Could not load the ticket');
+      });
     return () => {
       cancelled = true;
     };
-  }, [ticketId, client]);
+  }, [ticketId, client, toast]);
 
   useRealtimeEvent('ticketUpdated', (t) => {
     if (t.id === ticketId) setTicket((old) => ({ ...old, ...t }));

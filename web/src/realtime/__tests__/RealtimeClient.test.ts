@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient, type SessionEnded } from '../RealtimeClient';
+import { RealtimeClient, SYNC_RETRY_BACKOFF, type SessionEnded } from '../RealtimeClient';
 import { memoryStore, type KeyValueStore } from '../storage';
 import type { Message } from '../../types';
 import { FakeSocket, msg } from './fakeSocket';
@@ -14,7 +14,7 @@ interface Harness {
   store: KeyValueStore;
 }
 
-function setup(opts: { store?: KeyValueStore; userId?: string; rooms?: [string, number][] } = {}): Harness {
+function setup(opts: { store?: KeyValueStore; userId?: string; rooms?: [string, number][]; defaultSyncBackoff?: boolean } = {}): Harness {
   const socket = new FakeSocket();
   const store = opts.store ?? memoryStore();
   let n = 0;
@@ -24,6 +24,7 @@ function setup(opts: { store?: KeyValueStore; userId?: string; rooms?: [string, 
     userId: opts.userId ?? 'me',
     ackTimeoutMs: ACK_TIMEOUT,
     backoff: BACKOFF,
+    ...(opts.defaultSyncBackoff ? {} : { syncBackoff: BACKOFF }),
     random: () => 0.5,
     newId: () => `cid-${++n}`,
     maxSyncRounds: 5,
@@ -282,7 +283,7 @@ describe('session', () => {
     revoked.client.events.on('sessionEnded', (e) => ended.push(e));
     revoked.socket.serverConnect();
     revoked.socket.fire('session:revoked', { reason: 'Signed out elsewhere' });
-    expect(ended).toEqual([{ code: 'SESSION_REVOKED', message: 'Signed out elsewhere' }]);
+    expect(ended).toEqual([{ code: 'SESSION_REVOKED', message: 'You were signed out: Signed out elsewhere' }]);
     expect(revoked.socket.disconnectCalls).toBe(1);
 
     for (const code of ['UNAUTHENTICATED', 'BANNED'] as const) {
@@ -291,8 +292,73 @@ describe('session', () => {
       h.client.events.on('sessionEnded', (e) => seen.push(e));
       const err = Object.assign(new Error('refused'), { data: { code, message: `no: ${code}` } });
       h.socket.fire('connect_error', err);
-      expect(seen).toEqual([{ code, message: `no: ${code}` }]);
+      expect(seen.map((e) => e.code)).toEqual([code]);
     }
+  });
+
+  it('reads the refusal code from err.message, as socketioxide sends it', () => {
+    for (const [code, text] of [
+      ['UNAUTHENTICATED', 'Your session has expired. Please sign in again.'],
+      ['BANNED', 'Your account has been banned.'],
+    ] as const) {
+      const h = setup();
+      const seen: SessionEnded[] = [];
+      h.client.events.on('sessionEnded', (e) => seen.push(e));
+      h.socket.active = false;
+      h.socket.fire('connect_error', new Error(code));
+      expect(seen).toEqual([{ code, message: text }]);
+      expect(h.socket.listenerCount()).toBe(0);
+    }
+  });
+
+  it('retries RATE_LIMITED and DB_UNAVAILABLE refusals with backoff and stays signed in', async () => {
+    const { socket, client } = setup();
+    const ended: SessionEnded[] = [];
+    client.events.on('sessionEnded', (e) => ended.push(e));
+    socket.active = false;
+    socket.fire('connect_error', new Error('RATE_LIMITED'));
+    expect(socket.connectCalls).toBe(1);
+    await vi.advanceTimersByTimeAsync(BACKOFF.baseMs);
+    expect(socket.connectCalls).toBe(2);
+    socket.fire('connect_error', new Error('DB_UNAVAILABLE'));
+    await vi.advanceTimersByTimeAsync(BACKOFF.baseMs * 2);
+    expect(socket.connectCalls).toBe(3);
+    // A transport failure is socket.io's own business (it reconnects while active).
+    socket.active = true;
+    socket.fire('connect_error', new Error('websocket error'));
+    await vi.advanceTimersByTimeAsync(BACKOFF.maxMs * 2);
+    expect(socket.connectCalls).toBe(3);
+    expect(ended).toEqual([]);
+    expect(client.connection).toBe('disconnected');
+  });
+
+  it('treats session:revoked {reason: banned} as a ban', () => {
+    const { socket, client } = setup();
+    const ended: SessionEnded[] = [];
+    client.events.on('sessionEnded', (e) => ended.push(e));
+    socket.serverConnect();
+    socket.fire('session:revoked', { reason: 'banned' });
+    socket.serverDrop('io server disconnect');
+    expect(ended).toEqual([{ code: 'BANNED', message: 'Your account has been banned.' }]);
+    expect(socket.connectCalls).toBe(1);
+  });
+
+  it('on access:changed reports it and reconnects at once when the server closes the socket', async () => {
+    const { socket, client } = setup({ rooms: [['r1', 2]] });
+    const changes: string[] = [];
+    client.events.on('accessChanged', ({ userId }) => changes.push(userId));
+    socket.serverConnect();
+    socket.fire('access:changed', { userId: 'me' });
+    expect(changes).toEqual(['me']);
+    socket.serverDrop('io server disconnect');
+    expect(socket.connectCalls).toBe(2); // no backoff wait
+    socket.serverConnect();
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 2 }] });
+    // A later server-side close without the notice backs off as before.
+    socket.serverDrop('io server disconnect');
+    expect(socket.connectCalls).toBe(2);
+    await vi.advanceTimersByTimeAsync(BACKOFF.baseMs);
+    expect(socket.connectCalls).toBe(3);
   });
 
   it('reports disconnects and reconnects by itself after a server-side refusal', async () => {
@@ -310,5 +376,96 @@ describe('session', () => {
     await vi.advanceTimersByTimeAsync(BACKOFF.baseMs * 2);
     expect(socket.connectCalls).toBe(3);
     expect(states).toEqual(['connected', 'disconnected']);
+  });
+});
+
+describe('server hints, sync retries and read acks', () => {
+  it('syncs every room on sync:hint', async () => {
+    const { socket, delivered } = setup({ rooms: [['r1', 1], ['r2', 0]] });
+    socket.serverConnect();
+    socket.lastSent('sync').ack?.(ok({ rooms: [] }));
+    await vi.advanceTimersByTimeAsync(0);
+    socket.fire('sync:hint', {});
+    expect(socket.sent('sync')).toHaveLength(2);
+    expect(socket.lastSent('sync').payload).toMatchObject({
+      cursors: [
+        { roomId: 'r1', seq: 1 },
+        { roomId: 'r2', seq: 0 },
+      ],
+    });
+    socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'r2', messages: [msg('r2', 1)], complete: true }] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seqs(delivered)).toEqual(['r2:1']);
+  });
+
+  it('retries a sync that timed out after a short delay, and still delivers each seq once', async () => {
+    const { socket, delivered } = setup({ rooms: [['r1', 0]], defaultSyncBackoff: true });
+    socket.serverConnect();
+    const first = socket.lastSent('sync');
+    await vi.advanceTimersByTimeAsync(ACK_TIMEOUT);
+    expect(socket.sent('sync')).toHaveLength(1);
+    // The retry comes within the sync backoff (half to all of its base), not the reconnect one.
+    await vi.advanceTimersByTimeAsync(SYNC_RETRY_BACKOFF.baseMs);
+    expect(socket.sent('sync')).toHaveLength(2);
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 0 }] });
+    // Meanwhile message 2 arrives live (held: 1 is missing), then the retry answers 1..2.
+    socket.push(msg('r1', 2));
+    socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'r1', messages: [msg('r1', 1), msg('r1', 2)], complete: true }] }));
+    await vi.advanceTimersByTimeAsync(0);
+    // The lost first answer shows up late: nothing is delivered twice.
+    first.ack?.(ok({ rooms: [{ roomId: 'r1', messages: [msg('r1', 1)], complete: true }] }));
+    socket.push(msg('r1', 2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seqs(delivered)).toEqual(['r1:1', 'r1:2']);
+  });
+
+  it('retries a sync the server refused ({ok:false}) after a short delay', async () => {
+    const { socket } = setup({ rooms: [['r1', 4]], defaultSyncBackoff: true });
+    socket.serverConnect();
+    socket.lastSent('sync').ack?.({ ok: false, code: 'INTERNAL', message: 'dropped' });
+    await vi.advanceTimersByTimeAsync(SYNC_RETRY_BACKOFF.baseMs);
+    expect(socket.sent('sync')).toHaveLength(2);
+    socket.lastSent('sync').ack?.({ ok: false, code: 'DB_UNAVAILABLE', message: 'down' });
+    await vi.advanceTimersByTimeAsync(SYNC_RETRY_BACKOFF.baseMs * 2);
+    expect(socket.sent('sync')).toHaveLength(3);
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 4 }] });
+  });
+
+  it('stops tracking a room the sync answer reports as NOT_FOUND', async () => {
+    const { socket, client } = setup({ rooms: [['gone', 3], ['r1', 0]] });
+    socket.serverConnect();
+    socket.lastSent('sync').ack?.(
+      ok({
+        rooms: [
+          { roomId: 'gone', messages: [], complete: true, error: 'NOT_FOUND' },
+          { roomId: 'r1', messages: [], complete: true },
+        ],
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.cursor('gone')).toBeUndefined();
+    socket.fire('sync:hint', {});
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 0 }] });
+  });
+
+  it('takes the stored read cursor from the read ack and retries a read that timed out', async () => {
+    const { socket, client } = setup({ rooms: [['r1', 0]] });
+    socket.serverConnect();
+    client.markRead('r1', 3);
+    expect(socket.lastSent('read').payload).toEqual({ roomId: 'r1', seq: 3 });
+    socket.lastSent('read').ack?.(ok({ lastReadSeq: 7 }));
+    await vi.advanceTimersByTimeAsync(0);
+    client.markRead('r1', 5);
+    expect(socket.sent('read')).toHaveLength(1);
+    client.markRead('r1', 8);
+    expect(socket.sent('read')).toHaveLength(2);
+    // No answer: sent again (with the newest wanted seq) after the ack timeout and a pause.
+    await vi.advanceTimersByTimeAsync(ACK_TIMEOUT + 2000);
+    expect(socket.sent('read')).toHaveLength(3);
+    expect(socket.lastSent('read').payload).toEqual({ roomId: 'r1', seq: 8 });
+    // A refusal for good is not retried.
+    socket.lastSent('read').ack?.({ ok: false, code: 'NOT_MEMBER', message: 'join first' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(socket.sent('read')).toHaveLength(3);
   });
 });

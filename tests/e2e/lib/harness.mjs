@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { io } from 'socket.io-client';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,21 +47,48 @@ export function requireRedis(t, port = 6379) {
   return false;
 }
 
+/** A TCP port that was free a moment ago (for a server that must know its origin up front). */
+export async function freePort() {
+  const probe = createServer();
+  await new Promise((ok, fail) => {
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', ok);
+  });
+  const { port } = probe.address();
+  await new Promise((ok) => probe.close(ok));
+  return port;
+}
+
 /**
  * Starts a server. `env` adds settings; `databaseUrl` shares a database between instances.
+ * `demo` passes `serve --demo` and leaves out the e2e admin: sign in as a demo account instead.
+ * `ownOrigin` picks a free port first and sets `PUBLIC_URL` to the server's own origin, so a
+ * browser on that origin passes the CSRF check (retried on another port if it was taken).
  * Returns { url, port, stop(), kill(), logs }.
  */
-export async function startServer(t, { env = {}, databaseUrl, port = 0 } = {}) {
+export async function startServer(t, { ownOrigin = false, ...options } = {}) {
+  if (!ownOrigin) return launchServer(t, options);
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await launchServer(t, { ...options, port, env: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env } });
+    } catch (err) {
+      if (attempt >= 3 || !/cannot listen|in use/i.test(String(err?.message))) throw err;
+    }
+  }
+}
+
+async function launchServer(t, { env = {}, databaseUrl, port = 0, demo = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
   const dbUrl = databaseUrl ?? `sqlite://${join(dir, 'e2e.db')}`;
-  const child = spawn(binary, ['serve'], {
+  const child = spawn(binary, demo ? ['serve', '--demo'] : ['serve'], {
     cwd: dir,
     env: {
       PATH: process.env.PATH,
       DATABASE_URL: dbUrl,
       BIND_ADDR: `127.0.0.1:${port}`,
-      ADMIN_EMAIL,
-      ADMIN_PASSWORD,
+      // A demo server's admins are the demo ones, so its lists show only the demo people.
+      ...(demo ? {} : { ADMIN_EMAIL, ADMIN_PASSWORD }),
       LOG_FORMAT: 'json',
       RUST_LOG: process.env.E2E_SERVER_LOG ?? 'warn',
       RATE_LIMIT_MESSAGE_SEND: 'off',
@@ -75,7 +103,7 @@ export async function startServer(t, { env = {}, databaseUrl, port = 0 } = {}) {
   const logs = [];
   child.stdout.on('data', (d) => logs.push(d.toString()));
   if (process.env.E2E_SERVER_LOG) child.stdout.pipe(process.stderr);
-  const url = await new Promise((resolveUrl, reject) => {
+  const listening = new Promise((resolveUrl, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${buffer}\n${logs.join('')}`)), 60_000);
     child.stderr.on('data', (chunk) => {
@@ -92,6 +120,14 @@ export async function startServer(t, { env = {}, databaseUrl, port = 0 } = {}) {
       reject(new Error(`server exited (${code}) before listening:\n${buffer}`));
     });
   });
+  let url;
+  try {
+    url = await listening;
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   let exited = false;
   const exit = once(child, 'exit').then(([code, signal]) => {
     exited = true;

@@ -49,17 +49,20 @@ export function useOutbox(roomId?: string): readonly OutboxItem[] {
   return useMemo(() => (roomId ? all.filter((i) => i.roomId === roomId) : all), [all, roomId]);
 }
 
-/** True after the socket has been away for a moment (avoids flashing on quick reconnects). */
-export function useOffline(graceMs = 800): boolean {
+/**
+ * True after the socket has been away for a moment (avoids flashing on quick reconnects), or
+ * when the first connection has not come up for a while (a connect that hangs).
+ */
+export function useOffline(graceMs = 800, firstConnectGraceMs = 5000): boolean {
   const state = useConnectionState();
   const [offline, setOffline] = useState(false);
   useEffect(() => {
-    if (state !== 'disconnected') {
+    if (state !== 'disconnected' && state !== 'connecting') {
       setOffline(false);
       return undefined;
     }
-    const t = setTimeout(() => setOffline(true), graceMs);
+    const t = setTimeout(() => setOffline(true), state === 'connecting' ? firstConnectGraceMs : graceMs);
     return () => clearTimeout(t);
-  }, [state, graceMs]);
+  }, [state, graceMs, firstConnectGraceMs]);
   return offline;
 }

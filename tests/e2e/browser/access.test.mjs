@@ -1,0 +1,163 @@
+// Who may do what, as a person in a browser sees it: a ban ends an open session, observers
+// read but cannot write, a role change applies without a reload, a deleted room closes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createRoom, createUser, login, PASSWORD, startServer } from '../lib/harness.mjs';
+import { connected, launchBrowser, openAs, openRoom, rows, send, stored } from './browser.mjs';
+
+async function post(user, roomId, body) {
+  const res = await user.api.post(`rooms/${roomId}/messages`, { clientId: randomUUID(), body });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.data;
+}
+
+/** Every write control on the page is disabled (and there is at least one to check). */
+async function assertReadOnly(page) {
+  if ((await page.getByTestId('composer').count()) > 0) {
+    assert.equal(await page.getByTestId('composer').isDisabled(), true, 'composer disabled');
+    assert.equal(await page.getByTestId('send-button').isDisabled(), true, 'send disabled');
+  }
+  const writeControls = page.locator('[data-readonly="true"]');
+  assert.ok((await writeControls.count()) > 0, 'write controls are marked read-only');
+  assert.equal(await page.locator('[data-readonly="true"]:enabled').count(), 0, 'no enabled write control');
+  for (const id of ['reaction', 'reaction-picker-button', 'reply-button', 'edit-button', 'delete-button', 'join-room']) {
+    const controls = page.getByTestId(id);
+    for (let i = 0; i < (await controls.count()); i++) {
+      assert.equal(await controls.nth(i).isDisabled(), true, `${id} #${i} disabled`);
+    }
+  }
+}
+
+test('a banned user loses the open session and lands on sign-in with a message', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const carol = await createUser(server.url, { name: 'Carol Banned' });
+  const roomId = await createRoom(carol);
+  const { page } = await openAs(browser, server.url, carol, PASSWORD);
+  await openRoom(page, server.url, roomId);
+
+  const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const banned = await admin.api.post(`admin/users/${carol.user.id}/ban`, { reason: 'e2e: spam' });
+  assert.equal(banned.status, 200, JSON.stringify(banned.body));
+
+  await page.waitForURL((url) => url.pathname === '/signin');
+  const notice = page.getByTestId('signin-notice');
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /banned/i);
+  // The session is gone for good: a reload stays on sign-in, and signing in again is refused.
+  await page.reload();
+  await page.getByTestId('signin-email').waitFor();
+  await page.getByTestId('signin-email').fill(carol.user.email);
+  await page.getByTestId('signin-password').fill(PASSWORD);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('signin-error').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/signin');
+  assert.deepEqual(page.errors, []);
+});
+
+test('an observer sees messages live but every write control is disabled', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const staff = await createUser(server.url, { name: 'Stella Staff' });
+  const observer = await createUser(server.url, { role: 'observer', name: 'Otto Observer' });
+  // A room the observer was added to (composer shown, disabled), and one they only look into.
+  const roomId = await createRoom(staff, { members: [observer] });
+  const lookIn = await createRoom(staff);
+  await post(staff, lookIn, 'Public news');
+  const first = await post(staff, roomId, 'Observers can read this');
+  assert.equal((await staff.api.put(`messages/${first.id}/reactions/${encodeURIComponent('👍')}`)).status, 200);
+  await post(staff, roomId, 'And this one too');
+
+  const { page } = await openAs(browser, server.url, observer, PASSWORD);
+  await openRoom(page, server.url, roomId);
+  await stored(page, 'Observers can read this').waitFor();
+  await stored(page, 'And this one too').waitFor();
+  await page.getByTestId('reaction').first().waitFor();
+  await page.getByTestId('composer').waitFor();
+  await assertReadOnly(page);
+
+  // New messages arrive live for the observer too.
+  await post(staff, roomId, 'Live for observers');
+  await stored(page, 'Live for observers').waitFor();
+  await stored(page, 'Live for observers').hover();
+  await assertReadOnly(page);
+
+  // A public room they are not in: readable, and joining is disabled.
+  await openRoom(page, server.url, lookIn);
+  await stored(page, 'Public news').waitFor();
+  assert.equal(await page.getByTestId('join-room').isDisabled(), true);
+  await assertReadOnly(page);
+
+  // Elsewhere in the app, creating things is disabled as well.
+  await page.goto(`${server.url}/discover`);
+  await page.getByRole('heading', { name: 'Discover rooms' }).waitFor();
+  assert.equal(await page.locator('[data-readonly="true"]:enabled').count(), 0);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a role change applies to the open page without a reload (access:changed)', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const dave = await createUser(server.url, { name: 'Dave Demoted' });
+  const roomId = await createRoom(dave);
+  const { page } = await openAs(browser, server.url, dave, PASSWORD);
+  await openRoom(page, server.url, roomId);
+  await send(page, 'still staff');
+  await stored(page, 'still staff').waitFor();
+  assert.equal(await page.getByTestId('composer').isDisabled(), false);
+
+  const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const changed = await admin.api.patch(`admin/users/${dave.user.id}`, { role: 'observer' });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+
+  // The app reloads who I am: the role badge and the read-only composer follow, and the
+  // socket the server closed comes back by itself.
+  await page.locator('.sidebar-footer .role-badge', { hasText: 'observer' }).waitFor();
+  await page.locator('[data-testid="composer"]:disabled').waitFor();
+  await connected(page);
+  assert.equal(new URL(page.url()).pathname, `/rooms/${roomId}`);
+
+  // Still subscribed after the reconnect: a message from someone else arrives live.
+  const other = await createUser(server.url, { name: 'Erin Other' });
+  assert.equal((await other.api.post(`rooms/${roomId}/join`)).status, 200);
+  await post(other, roomId, 'hello observer');
+  await stored(page, 'hello observer').waitFor();
+  assert.equal(await rows(page, 'still staff').count(), 1);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a deleted room closes on the open page with a notice and leaves the sidebar', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const owner = await createUser(server.url, { name: 'Olga Owner' });
+  const member = await createUser(server.url, { name: 'Mia Member' });
+  const roomId = await createRoom(owner, { members: [member] });
+  const slug = (await owner.api.get(`rooms/${roomId}`)).data.slug;
+  const { page } = await openAs(browser, server.url, member, PASSWORD);
+  await openRoom(page, server.url, roomId);
+  await page.getByTestId(`room-${slug}`).waitFor();
+
+  const deleted = await owner.api.delete(`rooms/${roomId}`);
+  assert.ok(deleted.status === 200 || deleted.status === 204, JSON.stringify(deleted.body));
+
+  await page.getByTestId('toast').filter({ hasText: 'This room was deleted.' }).waitFor();
+  await page.waitForURL((url) => url.pathname === '/');
+  await page.getByTestId(`room-${slug}`).waitFor({ state: 'detached' });
+  assert.deepEqual(page.errors, []);
+});
+
+// TODO(customer support-form test), once `POST /support/tickets` and `POST /auth/link` exist:
+// an anonymous visitor opens /support in a fresh context, fills name, e-mail, subject, message
+// and department, and sends; the page shows "We got your request" with a follow link. Opening
+// that link (/support/follow?token=...) signs the visitor in as a customer and lands on the
+// ticket (/tickets/{id}) with the first message; the customer sees no rooms, no sidebar and no
+// staff screens (/discover and /admin answer "Not found"). A staff member of the ticket's
+// department, in a second context, sees the ticket in /tickets, replies in its conversation,
+// and the customer's page shows the reply live; the customer's answer reaches the agent live,
+// each exactly once. Reloading the follow link after sign-out works again while the token is
+// valid, and a made-up token shows "This link did not work" without an uncaught error.

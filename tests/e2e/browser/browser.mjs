@@ -1,0 +1,117 @@
+// Browser helpers: Debian's Chromium driven by playwright-core (never a downloaded browser),
+// pages signed in to a server started by ../lib/harness.mjs, and waits on page state.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { inCi, repoRoot } from '../lib/harness.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-sync',
+];
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+export const screenshotDir = join(repoRoot, 'docs/screenshots');
+
+/** Bound for one wait in a page (generous for a loaded 2-core machine, never a sleep). */
+export const WAIT_MS = 20_000;
+
+/**
+ * Launches Chromium for test `t` (closed after it), or returns null after skipping `t` when
+ * Chromium is missing outside CI; in CI a missing Chromium fails the test.
+ */
+export async function launchBrowser(t) {
+  if (!existsSync(CHROMIUM)) {
+    const why = `${CHROMIUM} is missing: install it with \`apt-get install -y chromium fonts-noto-color-emoji\``;
+    if (inCi) throw new Error(why);
+    t.skip(why);
+    return null;
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  return browser;
+}
+
+/**
+ * A new browser context with one page, with uncaught page errors collected so a test can assert
+ * there were none (`page.errors`).
+ */
+export async function newPage(browser, { viewport = DESKTOP, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  page.errors = [];
+  page.on('pageerror', (err) => page.errors.push(err.message));
+  return { context, page };
+}
+
+/** Signs in through the sign-in form and waits for the app (and its socket) to be up. */
+export async function signIn(page, baseUrl, email, password) {
+  await page.goto(`${baseUrl}/signin`);
+  await page.getByTestId('signin-email').fill(email);
+  await page.getByTestId('signin-password').fill(password);
+  await page.getByTestId('signin-submit').click();
+  await page.getByTestId('sign-out').waitFor();
+  await connected(page);
+}
+
+/** A signed-in page for a harness user ({user, ...} from createUser/login). */
+export async function openAs(browser, baseUrl, who, password, options = {}) {
+  const { context, page } = await newPage(browser, options);
+  await signIn(page, baseUrl, who.user.email, password);
+  return { context, page };
+}
+
+/** Waits until the page's realtime socket is connected (the app mirrors it on <body>). */
+export async function connected(page) {
+  await page.locator('body[data-connection="connected"]').waitFor({ state: 'attached' });
+}
+
+/** Opens a room by URL and waits for its history to be loaded. */
+export async function openRoom(page, baseUrl, roomId) {
+  await page.goto(`${baseUrl}/rooms/${roomId}`);
+  await roomReady(page, roomId);
+}
+
+/** Waits for the room on screen to have loaded its history. */
+export async function roomReady(page, roomId) {
+  await page.locator(`[data-testid="chat-room"][data-room-id="${roomId}"] [data-testid="message-list"][aria-busy="false"]`).waitFor();
+  await connected(page);
+}
+
+/** Types a message into the room's composer and sends it with Enter. */
+export async function send(page, body) {
+  const composer = page.getByTestId('composer');
+  await composer.fill(body);
+  await composer.press('Enter');
+}
+
+/** The stored (not pending) messages with exactly this body. */
+export function stored(page, body) {
+  return page.locator('[data-testid="message"]:not(.pending)', { has: page.getByTestId('message-body').getByText(body, { exact: true }) });
+}
+
+/** Every message row with exactly this body, stored or pending. */
+export function rows(page, body) {
+  return page.locator('[data-testid="message"]', { has: page.locator('.message-body').getByText(body, { exact: true }) });
+}
+
+/** Waits until the delivery status (ticks) of my stored message with `body` is `status`. */
+export async function ticks(page, body, status) {
+  await stored(page, body).and(page.locator(`[data-status="${status}"]`)).waitFor();
+}
+
+/** Saves a PNG of the page into docs/screenshots (written on every run). */
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path, type: 'png', animations: 'disabled', caret: 'hide' });
+  return path;
+}

@@ -10,12 +10,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    domain::ticket::{Priority, TicketStatus},
     domain::{
         Id,
         room::{RoomKind, RoomRole},
         user::Role,
     },
-    store::{MemberRow, MessageRow, ReactionCount, RoomRow, RoomWithMe, UserRow},
+    store::{MemberRow, MessageRow, ReactionCount, RoomRow, RoomWithMe, TicketRow, UserRow},
 };
 
 /// `{"ok": true, "data": ...}`.
@@ -278,6 +279,78 @@ impl MemberView {
             last_read_seq: row.last_read_seq,
             last_delivered_seq: row.last_delivered_seq,
             online,
+        }
+    }
+}
+
+/// A person on a ticket.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TicketPerson {
+    /// Id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+    /// E-mail (the requester's, for the team and the requester).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A helpdesk ticket.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView {
+    /// Id (the ticket room's id).
+    pub id: Id,
+    /// Subject.
+    pub subject: String,
+    /// Status.
+    pub status: TicketStatus,
+    /// Priority.
+    pub priority: Priority,
+    /// Department.
+    pub department: Option<String>,
+    /// The customer.
+    pub requester: TicketPerson,
+    /// The staff member working it.
+    pub assignee: Option<TicketPerson>,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// First staff reply after the customer.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Resolved (cleared on reopen).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Newest message seq of the ticket's conversation.
+    pub last_seq: i64,
+}
+
+impl From<&TicketRow> for TicketView {
+    fn from(t: &TicketRow) -> Self {
+        Self {
+            id: t.id,
+            subject: t.subject.clone(),
+            status: t.status,
+            priority: t.priority,
+            department: t.department.clone(),
+            requester: TicketPerson {
+                id: t.requester_id,
+                name: t.requester_name.clone(),
+                email: Some(t.requester_email.clone()),
+            },
+            assignee: t
+                .assignee_id
+                .zip(t.assignee_name.clone())
+                .map(|(id, name)| TicketPerson {
+                    id,
+                    name,
+                    email: None,
+                }),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            first_response_at: t.first_response_at,
+            resolved_at: t.resolved_at,
+            last_seq: t.last_seq,
         }
     }
 }

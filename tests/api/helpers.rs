@@ -214,7 +214,14 @@ impl TestApp {
             "127.0.0.1:0",
         ];
         argv.extend_from_slice(args);
-        let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
+        let mut cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
+        // Tests make many requests from one address: quotas are off unless a test sets them.
+        for action in switchboard::ratelimit::Action::ALL {
+            cli.config
+                .rate_limits
+                .entry(action)
+                .or_insert_with(|| "off".parse().unwrap_or_else(|e| panic!("{e}")));
+        }
         cli.config
             .validate()
             .unwrap_or_else(|e| panic!("test config: {e}"));

@@ -1,5 +1,10 @@
 //! The integration tests: the real server on port 0, against SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cloned_ref_to_slice_refs,
+    missing_docs
+)]
 
 mod helpers;
 
@@ -11,3 +16,5 @@ mod messages;
 mod openapi;
 mod policy;
 mod rooms;
+mod search;
+mod tickets;

@@ -7,7 +7,7 @@ use switchboard::domain::{Id, user::Role};
 
 use crate::helpers::{Client, TestApp, slug};
 
-crate::backend_tests!(access_matrix);
+crate::backend_tests!(access_matrix, ticket_access_matrix);
 
 /// Actions in the order they are tried (deleting the room comes last).
 const ACTIONS: [&str; 8] = [
@@ -384,6 +384,126 @@ async fn access_matrix(app: TestApp) {
     assert!(
         failures.is_empty(),
         "access matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Ticket rooms (department engineering): actors `admin`, `staff_same` (engineering),
+/// `staff_other` (billing), `requester` (the customer), `other_customer`, `observer`
+/// (engineering). `manage` changes the ticket (PATCH priority).
+const TICKET_MATRIX: &[(&str, [&str; 8])] = &[
+    (
+        "admin",
+        ["200", "201", "200", "200", "200", "201", "200", "200"],
+    ),
+    (
+        "staff_same",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "200",
+            "201",
+            "200",
+            "403 FORBIDDEN",
+        ],
+    ),
+    (
+        "staff_other",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "requester",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+        ],
+    ),
+    (
+        "other_customer",
+        ["404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "observer",
+        [
+            "200",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "-",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+            "403 READ_ONLY",
+        ],
+    ),
+];
+
+async fn ticket_access_matrix(app: TestApp) {
+    let mut failures = Vec::new();
+    for (actor_name, expected) in TICKET_MATRIX {
+        let email = format!("{}@customer.example", &Id::new().to_string()[24..]);
+        let opened = app
+            .anonymous()
+            .post("support/tickets", json!({"name": "Requester", "email": email, "subject": "Matrix", "message": "Hi", "department": "engineering"}))
+            .await
+            .expect(201);
+        let ticket: Id = opened.data()["ticketId"].as_str().unwrap().parse().unwrap();
+        let link = app
+            .anonymous()
+            .post("auth/link", json!({"token": opened.data()["token"]}))
+            .await
+            .expect(200);
+        let mut requester = app.anonymous();
+        requester.token = Some(link.data()["token"].as_str().unwrap().to_owned());
+        let agent = app.user(Role::Staff, Some("engineering")).await;
+        let staff_message = agent.send_message(ticket, "How can we help?").await;
+        let fixture = Fixture {
+            room: ticket,
+            owners_message: staff_message["id"].as_str().unwrap().to_owned(),
+            bystander: agent.id(),
+        };
+        let actor = match *actor_name {
+            "admin" => app.user(Role::Admin, None).await,
+            "staff_same" => app.user(Role::Staff, Some("engineering")).await,
+            "staff_other" => app.user(Role::Staff, Some("billing")).await,
+            "requester" => requester.clone(),
+            "other_customer" => app.user(Role::Customer, None).await,
+            _ => app.user(Role::Observer, Some("engineering")).await,
+        };
+        for (action, want) in ACTIONS.iter().zip(expected) {
+            if *want == "-" {
+                continue;
+            }
+            let (status, code) = if *action == "manage" {
+                let resp = actor
+                    .patch(&format!("tickets/{ticket}"), json!({"priority": "high"}))
+                    .await;
+                (resp.status, resp.code().to_owned())
+            } else {
+                attempt(&app, &actor, &fixture, action).await
+            };
+            let (want_status, want_code) = match want.split_once(' ') {
+                Some((s, c)) => (s.parse::<u16>().unwrap(), c),
+                None => {
+                    let s = want.parse::<u16>().unwrap();
+                    (s, if s == 404 { "NOT_FOUND" } else { "" })
+                }
+            };
+            if status != want_status || code != want_code {
+                failures.push(format!("ticket × {actor_name} × {action}: expected {want_status} {want_code}, got {status} {code}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "ticket access mismatches:\n{}",
         failures.join("\n")
     );
 }

@@ -19,11 +19,27 @@ pub struct Viewer {
     pub role: Role,
     /// Department, if any.
     pub department: Option<String>,
+    /// A session opened by a ticket's follow link reads that ticket only.
+    pub scope: Option<Id>,
+}
+
+impl Viewer {
+    /// A viewer with the full access of their role (no ticket scope).
+    pub fn new(id: Id, role: Role, department: Option<String>) -> Self {
+        Self {
+            id,
+            role,
+            department,
+            scope: None,
+        }
+    }
 }
 
 /// What the policy needs to know about a room, relative to one viewer.
 #[derive(Clone, Debug)]
 pub struct RoomFacts {
+    /// The room's id.
+    pub id: Id,
     /// The room's kind.
     pub kind: RoomKind,
     /// The room's department (`None` = everyone).
@@ -64,6 +80,8 @@ pub enum Action {
     DeleteRoom,
     /// Join without an invitation.
     Join,
+    /// Change a ticket's status, assignee, priority or department.
+    ManageTicket,
 }
 
 /// Why an action was refused. Unreadable rooms are reported as missing so that their existence
@@ -105,6 +123,9 @@ pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<()
 
 /// The read rule on its own.
 pub fn can_read(viewer: &Viewer, room: &RoomFacts) -> bool {
+    if viewer.scope.is_some_and(|scope| scope != room.id) {
+        return false;
+    }
     let is_party = room
         .ticket
         .is_some_and(|t| t.requester == viewer.id || t.assignee == Some(viewer.id));
@@ -132,8 +153,12 @@ fn authorize_ticket_write(viewer: &Viewer, action: Action) -> Result<(), Denial>
     let staff_side = matches!(viewer.role, Role::Admin | Role::Staff);
     match action {
         Action::Read | Action::Post | Action::React => Ok(()),
-        Action::DeleteOthers | Action::Invite | Action::ManageMembers if staff_side => Ok(()),
-        Action::DeleteOthers | Action::Invite | Action::ManageMembers => {
+        Action::DeleteOthers | Action::Invite | Action::ManageMembers | Action::ManageTicket
+            if staff_side =>
+        {
+            Ok(())
+        }
+        Action::DeleteOthers | Action::Invite | Action::ManageMembers | Action::ManageTicket => {
             Err(Denial::Forbidden("only staff manage tickets"))
         }
         Action::UpdateRoom | Action::Join => Err(Denial::Forbidden(
@@ -159,6 +184,7 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
     let moderates = admin || role.is_some_and(RoomRole::moderates);
     match action {
         Action::Read => Ok(()),
+        Action::ManageTicket => Err(Denial::Forbidden("not a ticket")),
         Action::Join if role.is_some() => Ok(()),
         Action::Join if room.kind == RoomKind::Public => Ok(()),
         Action::Join => Err(Denial::Forbidden("private rooms are invitation only")),
@@ -189,15 +215,12 @@ mod tests {
     use super::*;
 
     fn viewer(role: Role, department: Option<&str>) -> Viewer {
-        Viewer {
-            id: Id::new(),
-            role,
-            department: department.map(Into::into),
-        }
+        Viewer::new(Id::new(), role, department.map(Into::into))
     }
 
     fn room(kind: RoomKind, department: Option<&str>, my_role: Option<RoomRole>) -> RoomFacts {
         RoomFacts {
+            id: Id::new(),
             kind,
             department: department.map(Into::into),
             my_role,
@@ -258,6 +281,16 @@ mod tests {
                 Err(Denial::ReadOnly)
             );
         }
+    }
+
+    #[test]
+    fn follow_link_sessions_read_one_ticket() {
+        let mut customer = viewer(Role::Customer, None);
+        let mut ticket = room(RoomKind::Ticket, None, Some(RoomRole::Member));
+        customer.scope = Some(ticket.id);
+        assert!(can_read(&customer, &ticket));
+        ticket.id = Id::new();
+        assert!(!can_read(&customer, &ticket));
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::{
     domain::{Id, user::Role},
     error::{AppResult, ErrorBody},
     service::{
-        page_limit,
+        analytics::{self, StaffAnalytics},
+        audit, page_limit,
         users::{self, CreateUser, UpdateUser, require_admin},
     },
     store::{AuditFilter, AuditRow, BanRow},
@@ -31,6 +32,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_user))
         .routes(routes!(ban_user, unban_user))
         .routes(routes!(list_audit))
+        .routes(routes!(staff_analytics))
+}
+
+/// Per staff member and department: open, pending and recently resolved tickets, and median
+/// first-response and resolution times (admins).
+#[utoipa::path(get, path = "/admin/staff-analytics", tag = "admin",
+    responses((status = 200, body = ApiOk<StaffAnalytics>), (status = 403, body = ErrorBody)))]
+async fn staff_analytics(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> AppResult<impl IntoResponse> {
+    Ok(ok(analytics::staff_analytics(&state, &actor).await?))
 }
 
 /// Query of `GET /admin/users`.
@@ -230,6 +243,8 @@ pub struct AuditQuery {
     since: Option<DateTime<Utc>>,
     /// Page size (default 50, max 200).
     limit: Option<i64>,
+    /// `json` (default) or `csv` (a download of every matching row).
+    format: Option<String>,
 }
 
 /// An audit row.
@@ -275,16 +290,27 @@ impl From<AuditRow> for AuditView {
     }
 }
 
-/// The audit log, newest first (admins).
+/// The audit log, newest first (admins); `format=csv` downloads it (audited).
 #[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = ApiOk<Page<AuditView>>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ApiOk<Page<AuditView>>, description = "JSON, or text/csv with format=csv"),
+              (status = 403, body = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Query(query): Query<AuditQuery>,
-) -> AppResult<impl IntoResponse> {
+) -> AppResult<axum::response::Response> {
     require_admin(&actor)?;
-    let filter = AuditFilter {
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(crate::error::AppError::invalid(
+                "format",
+                "must be json or csv",
+            ));
+        }
+    };
+    let mut filter = AuditFilter {
         action: query.action.filter(|a| !a.is_empty()),
         actor_id: query.actor,
         target_id: query.target.filter(|t| !t.is_empty()),
@@ -292,9 +318,100 @@ async fn list_audit(
         since: query.since,
         limit: page_limit(query.limit, 50, 200)?,
     };
-    let rows = state.store.list_audit(&filter).await?;
-    let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
-    Ok(ok(Page::from_items(items, filter.limit, |a| {
-        time_cursor(a.at, a.id)
-    })))
+    if !csv {
+        let rows = state.store.list_audit(&filter).await?;
+        let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
+        return Ok(ok(Page::from_items(items, filter.limit, |a| {
+            time_cursor(a.at, a.id)
+        }))
+        .into_response());
+    }
+    let mut rows = Vec::new();
+    filter.limit = 500;
+    while rows.len() < MAX_CSV_ROWS {
+        let page = state.store.list_audit(&filter).await?;
+        let done = page.len() < 500;
+        filter.before = page.last().map(|a| (a.at, a.id));
+        rows.extend(page);
+        if done {
+            break;
+        }
+    }
+    audit::record(
+        &state,
+        &actor,
+        "audit.export",
+        "audit",
+        "csv",
+        serde_json::json!({"rows": rows.len()}),
+    )
+    .await?;
+    let body = audit_csv(&rows);
+    let filename = format!("audit-{}.csv", crate::store::now().format("%Y%m%d-%H%M%S"));
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Most rows in one CSV download.
+const MAX_CSV_ROWS: usize = 100_000;
+
+/// The audit rows as CSV (RFC 4180 quoting; cells that a spreadsheet would run as a formula
+/// are prefixed with `'`).
+fn audit_csv(rows: &[AuditRow]) -> String {
+    let mut out = String::from(
+        "at,actor_id,actor_email,action,target_type,target_id,ip,request_id,metadata\r\n",
+    );
+    for row in rows {
+        let cells = [
+            row.at.to_rfc3339(),
+            row.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+            row.actor_email.clone().unwrap_or_default(),
+            row.action.clone(),
+            row.target_type.clone(),
+            row.target_id.clone().unwrap_or_default(),
+            row.ip.clone().unwrap_or_default(),
+            row.request_id.clone().unwrap_or_default(),
+            row.metadata.0.to_string(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(super::csv_cell("plain"), "plain");
+        assert_eq!(super::csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_cell("=cmd()"), "'=cmd()");
+    }
 }

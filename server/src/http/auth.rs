@@ -163,6 +163,7 @@ async fn public_config(State(state): State<AppState>) -> axum::Json<ApiOk<Public
 fn meta(ip: Option<String>, headers: &HeaderMap) -> ClientMeta {
     ClientMeta {
         ip,
+        ticket_scope: None,
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -172,15 +173,19 @@ fn meta(ip: Option<String>, headers: &HeaderMap) -> ClientMeta {
 
 /// The `{user, token}` answer with the session cookie set.
 pub(crate) fn session_response(state: &AppState, signed_in: SignedIn) -> Response {
-    let max_age = i64::from(state.config.session_ttl_days) * 86_400;
-    let cookie = session_cookie(state, &signed_in.token, max_age);
     let mut response = ok(SessionView {
         user: UserView::full(&signed_in.user),
-        token: signed_in.token,
+        token: signed_in.token.clone(),
     })
     .into_response();
-    set_cookie(&mut response, &cookie);
+    set_session_cookie(state, &mut response, &signed_in.token);
     response
+}
+
+/// Sets the session cookie for `token` on a response.
+pub(crate) fn set_session_cookie(state: &AppState, response: &mut Response, token: &str) {
+    let max_age = i64::from(state.config.session_ttl_days) * 86_400;
+    set_cookie(response, &session_cookie(state, token, max_age));
 }
 
 fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {

@@ -172,6 +172,7 @@ impl FromRequestParts<AppState> for Auth {
             session_id: Some(session.session_id),
             ip: client_ip(parts),
             request_id: current_request_id(),
+            scope: session.ticket_scope,
         }))
     }
 }

@@ -15,6 +15,8 @@ pub mod health;
 pub mod messages;
 pub mod openapi;
 pub mod rooms;
+pub mod search;
+pub mod tickets;
 pub mod users;
 pub mod web;
 
@@ -34,6 +36,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(rooms::router())
         .merge(messages::router())
+        .merge(tickets::router())
+        .merge(search::router())
         .merge(users::router())
         .merge(admin::router())
 }

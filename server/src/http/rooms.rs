@@ -18,6 +18,7 @@ use crate::{
     },
     error::{AppError, AppResult, ErrorBody},
     service::{
+        export::{self, RoomExport},
         members, page_limit,
         rooms::{self, CreateRoom, UpdateRoom},
     },
@@ -38,6 +39,58 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transfer_ownership))
         .routes(routes!(mark_read))
         .routes(routes!(open_dm))
+        .routes(routes!(export_room))
+}
+
+/// Query of `GET /rooms/{id}/export`.
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// `json` (default) or `html` (one self-contained page).
+    format: Option<String>,
+}
+
+/// Exports a room with its threads, reactions and edits (readers of the room; audited).
+#[utoipa::path(get, path = "/rooms/{id}/export", tag = "rooms", params(("id" = Id, Path), ExportQuery),
+    responses((status = 200, description = "JSON or HTML attachment", body = RoomExport),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn export_room(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+    Query(query): Query<ExportQuery>,
+) -> AppResult<axum::response::Response> {
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "html") {
+        return Err(AppError::invalid("format", "must be json or html"));
+    }
+    let export = export::export(&state, &actor, id, format).await?;
+    let filename = format!(
+        "{}-{}.{format}",
+        export.room.slug,
+        export.exported_at.format("%Y%m%d")
+    );
+    let (content_type, body) = match format {
+        "html" => ("text/html; charset=utf-8", export::to_html(&export)),
+        _ => (
+            "application/json",
+            serde_json::to_string_pretty(&export).map_err(|e| AppError::Internal(e.into()))?,
+        ),
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// The actor's rooms with unread counts, most recently active first.

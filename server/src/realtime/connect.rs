@@ -34,6 +34,8 @@ pub struct SocketUser {
     pub session_id: Id,
     /// Client address.
     pub ip: Option<String>,
+    /// The one ticket a follow-link session may read.
+    pub scope: Option<Id>,
 }
 
 impl SocketUser {
@@ -44,15 +46,15 @@ impl SocketUser {
             session_id: Some(self.session_id),
             ip: self.ip.clone(),
             request_id: Some(request_id),
+            scope: self.scope,
         }
     }
 
     /// The policy's view of the user.
     pub fn viewer(&self) -> Viewer {
         Viewer {
-            id: self.user.id,
-            role: self.user.role,
-            department: self.user.department.clone(),
+            scope: self.scope,
+            ..Viewer::new(self.user.id, self.user.role, self.user.department.clone())
         }
     }
 }
@@ -126,12 +128,16 @@ pub async fn authenticate<A: Adapter>(
         user: session.user,
         session_id: session.session_id,
         ip,
+        scope: session.ticket_scope,
     };
-    let readable = state
+    let mut readable = state
         .store
         .readable_room_ids(&user.viewer())
         .await
         .map_err(AppError::from)?;
+    if let Some(scope) = user.scope {
+        readable.retain(|room| *room == scope);
+    }
     let mut rooms = audience_rooms(&user.user, user.session_id, socket.id);
     rooms.extend(readable.into_iter().map(room_channel));
     socket.join(rooms);

@@ -488,6 +488,65 @@ impl Realtime {
         }
     }
 
+    /// A ticket was opened: its team audience, requester and assignee subscribe to it, and the
+    /// team hears of it.
+    pub async fn ticket_opened(&self, ticket: &crate::store::TicketRow) {
+        let Some(fanout) = self.inner.fanout.get() else {
+            return;
+        };
+        let channel = room_channel(ticket.id);
+        let mut selectors = audiences(ticket.department.as_deref());
+        selectors.push(user_channel(ticket.requester_id));
+        selectors.extend(ticket.assignee_id.map(user_channel));
+        for selector in &selectors {
+            fanout.join(selector.clone(), vec![channel.clone()]).await;
+        }
+        self.emit_ticket(ticket, &selectors).await;
+    }
+
+    /// A ticket changed: its readers and its department's team hear of it; a new department or
+    /// assignee moves subscriptions.
+    pub async fn ticket_changed(
+        &self,
+        before: Option<&crate::store::TicketRow>,
+        after: &crate::store::TicketRow,
+    ) {
+        let mut selectors = audiences(after.department.as_deref());
+        selectors.push(room_channel(after.id));
+        if let Some(before) = before {
+            if before.department != after.department
+                && let Ok(Some(room)) = self.inner.store.get_room(after.id).await
+            {
+                self.resubscribe_room(&room).await;
+                if let Some(fanout) = self.inner.fanout.get() {
+                    fanout
+                        .join(
+                            user_channel(after.requester_id),
+                            vec![room_channel(after.id)],
+                        )
+                        .await;
+                }
+            }
+            if before.assignee_id != after.assignee_id
+                && let Some(assignee) = after.assignee_id
+            {
+                self.member_added(after.id, assignee, RoomRole::Member)
+                    .await;
+            }
+            selectors.extend(audiences(before.department.as_deref()));
+        }
+        selectors.sort();
+        selectors.dedup();
+        self.emit_ticket(after, &selectors).await;
+    }
+
+    async fn emit_ticket(&self, ticket: &crate::store::TicketRow, selectors: &[String]) {
+        let data = serde_json::to_value(crate::views::TicketView::from(ticket)).unwrap_or_default();
+        let mut rooms = selectors.to_vec();
+        rooms.push(room_channel(ticket.id));
+        self.emit(rooms, events::TICKET_UPDATED, &data).await;
+    }
+
     /// A room was deleted: readers are told, then unsubscribed.
     pub async fn room_deleted(&self, room_id: Id) {
         let channel = room_channel(room_id);
@@ -544,11 +603,7 @@ impl Realtime {
         );
         match (room, user) {
             (Ok(Some(room)), Ok(Some(user))) => {
-                let viewer = policy::Viewer {
-                    id: user.id,
-                    role: user.role,
-                    department: user.department,
-                };
+                let viewer = policy::Viewer::new(user.id, user.role, user.department);
                 policy::can_read(&viewer, &room.facts())
             }
             // When in doubt, unsubscribe: the client can always resubscribe by reconnecting.

@@ -23,7 +23,8 @@ use crate::{
         user::{Email, Role, check_password_strength, parse_name},
     },
     error::{AppError, AppResult, Code},
-    store::{NewSession, NewUser, SessionAuth, UserRow},
+    ratelimit::Action,
+    store::{AuditEntry, NewSession, NewUser, SessionAuth, UserRow},
 };
 
 /// Hashes and verifies passwords off the async runtime.
@@ -95,6 +96,8 @@ pub struct ClientMeta {
     pub ip: Option<String>,
     /// User agent, truncated to 256 characters.
     pub user_agent: Option<String>,
+    /// Limits the session to one ticket (follow links).
+    pub ticket_scope: Option<Id>,
 }
 
 /// A user with a fresh session token.
@@ -113,10 +116,21 @@ pub async fn login(
     meta: ClientMeta,
 ) -> AppResult<SignedIn> {
     let invalid = || AppError::new(Code::InvalidCredentials, "wrong e-mail or password");
-    let email = Email::parse(email).map_err(|_| invalid())?;
+    let normalised = email.trim().to_lowercase();
+    let ip = meta.ip.clone().unwrap_or_else(|| "unknown".to_owned());
+    state.rate_limits.check(Action::LoginIp, &ip).await?;
+    state
+        .rate_limits
+        .check(Action::LoginEmail, &normalised)
+        .await?;
+    let Ok(email) = Email::parse(email) else {
+        record_failure(state, &normalised, &ip, None).await?;
+        return Err(invalid());
+    };
     let user = state.store.get_user_by_email(email.as_str()).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
     if !state.passwords.verify(password, hash).await {
+        record_failure(state, email.as_str(), &ip, user.as_ref().map(|u| u.id)).await?;
         return Err(invalid());
     }
     let user = user.ok_or_else(invalid)?;
@@ -126,6 +140,40 @@ pub async fn login(
         return Err(AppError::new(Code::Banned, "this account is banned"));
     }
     open_session(state, user, meta).await
+}
+
+/// Counts a failed sign-in; the first failure per (e-mail, IP) in a 15-minute window is
+/// audited, so an attack cannot flood the audit log.
+async fn record_failure(
+    state: &AppState,
+    email: &str,
+    ip: &str,
+    user: Option<Id>,
+) -> AppResult<()> {
+    let email: String = email.chars().take(254).collect();
+    let now = crate::store::now();
+    let window = now.timestamp() - now.timestamp().rem_euclid(15 * 60);
+    let window_start = chrono::DateTime::from_timestamp(window, 0).unwrap_or(now);
+    if state
+        .store
+        .record_login_failure(&email, ip, window_start)
+        .await?
+    {
+        state
+            .store
+            .append_audit(&AuditEntry {
+                actor_id: None,
+                actor_email: Some(email.clone()),
+                action: "auth.login_failed",
+                target_type: "user",
+                target_id: user.map(|u| u.to_string()),
+                metadata: serde_json::json!({"email": email, "windowStart": window_start, "windowMinutes": 15}),
+                ip: Some(ip.to_owned()),
+                request_id: crate::error::current_request_id(),
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// Creates a session for a user whose identity is already proven.
@@ -147,6 +195,7 @@ pub async fn open_session(
             user_agent: meta
                 .user_agent
                 .map(|ua| ua.chars().take(256).collect::<String>()),
+            ticket_scope: meta.ticket_scope,
         })
         .await?;
     Ok(SignedIn { user, token })
@@ -160,6 +209,10 @@ pub async fn register(
     password: &str,
     meta: ClientMeta,
 ) -> AppResult<SignedIn> {
+    state
+        .rate_limits
+        .check(Action::Register, meta.ip.as_deref().unwrap_or("unknown"))
+        .await?;
     let email = field("email", Email::parse(email))?;
     match &state.config.registration_mode {
         RegistrationMode::Closed => {
@@ -275,10 +328,19 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<SessionAut
     Ok(auth)
 }
 
-/// Ends the actor's session.
+/// Ends the actor's session (audited as a session revocation).
 pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
     if let Some(session_id) = actor.session_id {
         state.store.delete_session(session_id).await?;
+        super::audit::record(
+            state,
+            actor,
+            "session.revoke",
+            "session",
+            session_id,
+            serde_json::json!({"reason": "signed_out"}),
+        )
+        .await?;
     }
     Ok(())
 }

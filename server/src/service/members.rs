@@ -99,11 +99,7 @@ pub async fn add(
         facts.my_role = Some(role);
         facts
     };
-    let newcomer = Viewer {
-        id: user.id,
-        role: user.role,
-        department: user.department.clone(),
-    };
+    let newcomer = Viewer::new(user.id, user.role, user.department.clone());
     if !can_read(&newcomer, &as_member)
         || (user.role == Role::Customer && room.room.kind != RoomKind::Ticket)
     {
@@ -224,11 +220,11 @@ pub async fn transfer_ownership(
         return Err(AppError::invalid("userId", "already the owner"));
     }
     authorize(
-        &Viewer {
-            id: target.user.id,
-            role: target.user.role,
-            department: target.user.department.clone(),
-        },
+        &Viewer::new(
+            target.user.id,
+            target.user.role,
+            target.user.department.clone(),
+        ),
         &room.facts(),
         Action::Read,
     )

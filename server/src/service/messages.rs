@@ -11,6 +11,7 @@ use crate::{
         Id,
         message::{parse_body, parse_client_id, parse_emoji},
         policy::Action,
+        room::RoomKind,
     },
     error::{AppError, AppResult, Code},
     store::{InsertOutcome, MessageRow, NewMessage, Page, RoomWithMe},
@@ -46,6 +47,10 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     let client_id = field("clientId", parse_client_id(&input.client_id))?;
     let body = field("body", parse_body(&input.body))?;
     let room = room_with_access(state, actor, input.room_id, Action::Post).await?;
+    let is_ticket = room.room.kind == RoomKind::Ticket;
+    if is_ticket {
+        super::tickets::check_open_for(state, actor, input.room_id).await?;
+    }
     if let Some(parent_id) = input.parent_id {
         check_thread_root(state, input.room_id, parent_id).await?;
     }
@@ -76,6 +81,12 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     } else {
         view_one(state, actor, &row).await?
     };
+    if created
+        && is_ticket
+        && let Some(changed) = super::tickets::after_message(state, actor, input.room_id).await?
+    {
+        state.realtime.ticket_changed(None, &changed).await;
+    }
     Ok(Sent {
         message,
         created,

@@ -2,11 +2,15 @@
 //! state, the acting user and validated input, asks the access policy, touches the store and
 //! returns views. HTTP and Socket.IO are only transports around these.
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod export;
 pub mod members;
 pub mod messages;
 pub mod rooms;
+pub mod search;
+pub mod tickets;
 pub mod users;
 
 use crate::{
@@ -29,6 +33,8 @@ pub struct Actor {
     pub ip: Option<String>,
     /// Request (or socket event) id.
     pub request_id: Option<String>,
+    /// The one ticket a follow-link session may read (`None` = the role's full access).
+    pub scope: Option<Id>,
 }
 
 impl Actor {
@@ -40,9 +46,8 @@ impl Actor {
     /// The facts the access policy needs about the actor.
     pub fn viewer(&self) -> Viewer {
         Viewer {
-            id: self.user.id,
-            role: self.user.role,
-            department: self.user.department.clone(),
+            scope: self.scope,
+            ..Viewer::new(self.user.id, self.user.role, self.user.department.clone())
         }
     }
 }

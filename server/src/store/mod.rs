@@ -12,13 +12,17 @@ pub mod audit;
 pub mod messages;
 pub mod postgres;
 pub mod rooms;
+pub mod search;
 pub(crate) mod sql;
 pub mod sqlite;
+pub mod tickets;
 pub mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
+pub use search::{MessageHit, SearchQuery, SearchStore};
+pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
 pub use users::{
     BanRow, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch, UserRow,
     UserStore,
@@ -29,7 +33,9 @@ pub type DynStore = Arc<dyn Store>;
 
 /// Everything the server persists.
 #[async_trait::async_trait]
-pub trait Store: UserStore + SessionStore + RoomStore + MessageStore + AuditStore {
+pub trait Store:
+    UserStore + SessionStore + RoomStore + MessageStore + AuditStore + TicketStore + SearchStore
+{
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -61,6 +61,7 @@ impl RoomWithMe {
     /// The facts the access policy needs.
     pub fn facts(&self) -> RoomFacts {
         RoomFacts {
+            id: self.room.id,
             kind: self.room.kind,
             department: self.room.department.clone(),
             my_role: self.my_role,

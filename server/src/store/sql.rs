@@ -83,16 +83,50 @@ macro_rules! member_select {
 }
 pub(crate) use member_select;
 
+/// Columns of [`super::MessageRow`] from `messages m` and its author `users u`.
+macro_rules! message_columns {
+    () => {
+        "m.id, m.room_id, m.seq, m.author_id, u.name AS author_name, u.role AS author_role, \
+         m.client_id, m.body, m.parent_id, m.reply_count, m.created_at, m.edited_at, \
+         m.deleted_at, m.deleted_by"
+    };
+}
+pub(crate) use message_columns;
+
 /// `SELECT` of [`super::MessageRow`] from `messages m JOIN users u`; add `WHERE ...`.
 macro_rules! message_select {
     () => {
-        "SELECT m.id, m.room_id, m.seq, m.author_id, u.name AS author_name, \
-         u.role AS author_role, m.client_id, m.body, m.parent_id, m.reply_count, m.created_at, \
-         m.edited_at, m.deleted_at, m.deleted_by \
-         FROM messages m JOIN users u ON u.id = m.author_id "
+        concat!(
+            "SELECT ",
+            $crate::store::sql::message_columns!(),
+            " FROM messages m JOIN users u ON u.id = m.author_id "
+        )
     };
 }
 pub(crate) use message_select;
+
+/// Joins of a message search: the room `r`, the viewer's membership `rm` (viewer `$1`) and the
+/// ticket `t`, for [`readable_by_viewer`].
+macro_rules! message_hit_joins {
+    () => {
+        " JOIN users u ON u.id = m.author_id JOIN rooms r ON r.id = m.room_id \
+          LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
+          LEFT JOIN tickets t ON t.room_id = r.id "
+    };
+}
+pub(crate) use message_hit_joins;
+
+/// Search filters (`$5` author pattern, `$6` room slug, `$7` before, `$8` after, `$9` threads
+/// only) shared by both backends.
+macro_rules! search_filters {
+    () => {
+        " AND m.deleted_at IS NULL \
+          AND ($6 IS NULL OR r.slug = $6) AND ($7 IS NULL OR m.created_at < $7) \
+          AND ($8 IS NULL OR m.created_at >= $8) \
+          AND ($9 = FALSE OR m.parent_id IS NOT NULL OR m.reply_count > 0) "
+    };
+}
+pub(crate) use search_filters;
 
 /// Columns of [`super::AuditRow`].
 macro_rules! audit_columns {
@@ -115,6 +149,50 @@ pub(crate) fn like_pattern(q: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+/// `SELECT` of [`super::tickets::TicketRow`] with the viewer's membership joined as `rm`
+/// (viewer bound as `$1`, for [`readable_by_viewer`]); add `WHERE ...`.
+macro_rules! ticket_select {
+    () => {
+        "SELECT t.room_id AS id, t.subject, t.status, t.priority, t.department, t.requester_id, \
+         rq.name AS requester_name, rq.email AS requester_email, t.assignee_id, \
+         asg.name AS assignee_name, t.created_at, t.updated_at, t.first_response_at, \
+         t.resolved_at, r.last_seq \
+         FROM tickets t JOIN rooms r ON r.id = t.room_id JOIN users rq ON rq.id = t.requester_id \
+         LEFT JOIN users asg ON asg.id = t.assignee_id \
+         LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 "
+    };
+}
+pub(crate) use ticket_select;
+
+/// Shared filters of the ticket queue: `$4` status, `$5` department, `$6` unassigned only,
+/// `$7` assignee, `$8` priority, `$9` requester, `$10`/`$11` cursor, `$12` limit.
+macro_rules! ticket_filters {
+    () => {
+        " AND ($4 IS NULL OR t.status = $4) AND ($5 IS NULL OR t.department = $5) \
+          AND ($6 = FALSE OR t.assignee_id IS NULL) AND ($7 IS NULL OR t.assignee_id = $7) \
+          AND ($8 IS NULL OR t.priority = $8) AND ($9 IS NULL OR t.requester_id = $9) \
+          AND ($10 IS NULL OR t.created_at < $10 OR (t.created_at = $10 AND t.room_id < $11)) \
+          ORDER BY t.created_at DESC, t.room_id DESC LIMIT $12"
+    };
+}
+pub(crate) use ticket_filters;
+
+/// The ticket analytics aggregates over `tickets`, grouped by `$group` (`$1` = window start).
+macro_rules! ticket_counts {
+    ($group:literal) => {
+        concat!(
+            "SELECT ",
+            $group,
+            ", \
+             COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) AS open, \
+             COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS pending, \
+             COALESCE(SUM(CASE WHEN resolved_at >= $1 THEN 1 ELSE 0 END), 0) AS resolved \
+             FROM tickets"
+        )
+    };
+}
+pub(crate) use ticket_counts;
 
 #[cfg(test)]
 mod tests {

@@ -106,6 +106,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// Client user agent (truncated).
     pub user_agent: Option<String>,
+    /// For follow-link sessions: the one ticket they may read.
+    pub ticket_scope: Option<Id>,
 }
 
 /// What an authenticated request needs: the session, its user and any ban.
@@ -121,6 +123,8 @@ pub struct SessionAuth {
     pub user: UserRow,
     /// The user's ban, if any (possibly expired).
     pub ban: Option<BanRow>,
+    /// For follow-link sessions: the one ticket they may read.
+    pub ticket_scope: Option<Id>,
 }
 
 /// User accounts and bans.
@@ -170,6 +174,14 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, id: Id) -> StoreResult<bool>;
     /// Deletes every session of a user, returning their ids.
     async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>>;
+    /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
+    /// true for the window's first failure (the one that is audited).
+    async fn record_login_failure(
+        &self,
+        email: &str,
+        ip: &str,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Deletes expired sessions, returning how many.
     async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
@@ -199,6 +211,7 @@ where
         session_id: row.try_get("session_id")?,
         expires_at: row.try_get("session_expires_at")?,
         last_used_at: row.try_get("last_used_at")?,
+        ticket_scope: row.try_get("ticket_scope")?,
         user,
         ban,
     })

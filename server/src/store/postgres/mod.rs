@@ -12,6 +12,8 @@ use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreR
 mod audit;
 mod messages;
 mod rooms;
+mod search;
+mod tickets;
 mod users;
 
 /// PostgreSQL-backed [`Store`].

@@ -34,39 +34,8 @@ macro_rules! discover_query {
 impl RoomStore for PgStore {
     async fn create_room(&self, room: &NewRoom) -> StoreResult<RoomRow> {
         let _timer = self.timer("create_room");
-        let now = crate::store::now();
         let mut tx = self.pool.begin().await.map_err(err)?;
-        let row: RoomRow = sqlx::query_as(concat!(
-            "INSERT INTO rooms (id, slug, title, description, kind, department, tags, dm_key, \
-             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-             RETURNING ",
-            room_returning!()
-        ))
-        .bind(room.id)
-        .bind(&room.slug)
-        .bind(&room.title)
-        .bind(&room.description)
-        .bind(room.kind)
-        .bind(&room.department)
-        .bind(Json(&room.tags))
-        .bind(&room.dm_key)
-        .bind(room.created_by)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(err)?;
-        for (user_id, role) in &room.members {
-            sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(room.id)
-            .bind(user_id)
-            .bind(role)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
+        let row = insert_room(&mut tx, room).await.map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(row)
     }
@@ -343,4 +312,42 @@ impl RoomStore for PgStore {
         }
         tx.commit().await.map_err(err)
     }
+}
+
+/// Inserts a room and its first members inside the caller's transaction.
+pub(super) async fn insert_room(
+    conn: &mut sqlx::PgConnection,
+    room: &NewRoom,
+) -> Result<RoomRow, sqlx::Error> {
+    let now = crate::store::now();
+    let row: RoomRow = sqlx::query_as(concat!(
+        "INSERT INTO rooms (id, slug, title, description, kind, department, tags, dm_key, \
+         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+         RETURNING ",
+        room_returning!()
+    ))
+    .bind(room.id)
+    .bind(&room.slug)
+    .bind(&room.title)
+    .bind(&room.description)
+    .bind(room.kind)
+    .bind(&room.department)
+    .bind(Json(&room.tags))
+    .bind(&room.dm_key)
+    .bind(room.created_by)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (user_id, role) in &room.members {
+        sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(room.id)
+        .bind(user_id)
+        .bind(role)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(row)
 }

@@ -34,8 +34,10 @@ impl MessageStore for SqliteStore {
         .await
         .map_err(err)?;
         let inserted = sqlx::query(
-            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (author_id, client_id) DO NOTHING",
+            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, created_at, \
+             search_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             (SELECT COALESCE(MAX(search_id), 0) + 1 FROM messages)) \
+             ON CONFLICT (author_id, client_id) DO NOTHING",
         )
         .bind(message.id)
         .bind(message.room_id)

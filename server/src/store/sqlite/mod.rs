@@ -14,6 +14,8 @@ use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreR
 mod audit;
 mod messages;
 mod rooms;
+mod search;
+mod tickets;
 mod users;
 
 /// SQLite-backed [`Store`].

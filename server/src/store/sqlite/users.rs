@@ -181,8 +181,8 @@ impl SessionStore for SqliteStore {
         let _timer = self.timer("create_session");
         let now = crate::store::now();
         sqlx::query(
-            "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, last_used_at, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $4, $6, $7)",
+            "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, last_used_at, ip, \
+             user_agent, ticket_scope) VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $8)",
         )
         .bind(session.id)
         .bind(&session.token_hash)
@@ -191,6 +191,7 @@ impl SessionStore for SqliteStore {
         .bind(session.expires_at)
         .bind(&session.ip)
         .bind(&session.user_agent)
+        .bind(session.ticket_scope)
         .execute(&self.writer)
         .await
         .map_err(err)?;
@@ -200,7 +201,7 @@ impl SessionStore for SqliteStore {
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<SessionAuth>> {
         let _timer = self.timer("session_by_token_hash");
         let row = sqlx::query(concat!(
-            "SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.last_used_at, ",
+            "SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.last_used_at, s.ticket_scope, ",
             user_columns!(),
             ", b.reason AS ban_reason, b.banned_by, b.banned_at, b.expires_at AS ban_expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -261,6 +262,28 @@ impl SessionStore for SqliteStore {
             .fetch_all(&self.writer)
             .await
             .map_err(err)
+    }
+
+    async fn record_login_failure(
+        &self,
+        email: &str,
+        ip: &str,
+        window_start: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let _timer = self.timer("record_login_failure");
+        let attempts: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (email, ip, window_start, attempts, last_at) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT (email, ip, window_start) DO UPDATE SET attempts = login_failures.attempts + 1, \
+             last_at = excluded.last_at RETURNING attempts",
+        )
+        .bind(email)
+        .bind(ip)
+        .bind(window_start)
+        .bind(crate::store::now())
+        .fetch_one(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(attempts == 1)
     }
 
     async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {

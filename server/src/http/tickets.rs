@@ -1,0 +1,312 @@
+//! The helpdesk: the public support form, follow links, the staff queue and ticket changes.
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    auth::set_session_cookie,
+    created, double_option,
+    extract::{Auth, ClientIp, Json, Path, Query},
+    ok, parse_time_cursor, time_cursor,
+};
+use crate::{
+    app::AppState,
+    domain::{
+        Id,
+        ticket::{Priority, TicketStatus},
+    },
+    error::{AppError, AppResult, ErrorBody},
+    ratelimit::Action as Limit,
+    service::{
+        auth::ClientMeta,
+        page_limit,
+        tickets::{self, StaffTicket, SupportForm, TicketChange},
+    },
+    store::{TicketFilter, tickets::AssigneeFilter},
+    views::{ApiOk, Page, TicketView, UserView},
+};
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit_support_form))
+        .routes(routes!(follow_link))
+        .routes(routes!(list_tickets, create_ticket))
+        .routes(routes!(get_ticket, update_ticket))
+}
+
+/// `POST /support/tickets` body (the public support form).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupportBody {
+    /// Your name.
+    name: String,
+    /// Your e-mail address.
+    email: String,
+    /// What it is about.
+    subject: String,
+    /// Your message.
+    message: String,
+    /// Where it should go (optional).
+    department: Option<String>,
+}
+
+/// The opened ticket and the link to follow it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportOpened {
+    /// The ticket's id.
+    ticket_id: Id,
+    /// The page that signs the customer in to this ticket.
+    follow_url: String,
+    /// The follow token (for `POST /auth/link`).
+    token: String,
+}
+
+/// Opens a ticket from the public support form (no account needed; rate limited per IP).
+#[utoipa::path(post, path = "/support/tickets", tag = "tickets", request_body = SupportBody,
+    responses((status = 201, body = ApiOk<SupportOpened>),
+              (status = 409, description = "STAFF_EMAIL", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn submit_support_form(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<SupportBody>,
+) -> AppResult<impl IntoResponse> {
+    state
+        .rate_limits
+        .check(Limit::SupportForm, ip.as_deref().unwrap_or("unknown"))
+        .await?;
+    let opened = tickets::open_from_support_form(
+        &state,
+        SupportForm {
+            name: body.name,
+            email: body.email,
+            subject: body.subject,
+            message: body.message,
+            department: body.department,
+        },
+        ip,
+    )
+    .await?;
+    Ok(created(SupportOpened {
+        ticket_id: opened.ticket.id,
+        follow_url: opened.follow_url,
+        token: opened.token,
+    }))
+}
+
+/// `POST /auth/link` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    /// The token from a follow link.
+    token: String,
+}
+
+/// A follow-link session.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkSession {
+    /// The customer.
+    user: UserView,
+    /// Session token (also set as the cookie).
+    token: String,
+    /// The ticket this session may read.
+    ticket_id: Id,
+}
+
+/// Signs a customer in from a follow link; the session reads that ticket only.
+#[utoipa::path(post, path = "/auth/link", tag = "auth", request_body = LinkBody,
+    responses((status = 200, body = ApiOk<LinkSession>), (status = 401, body = ErrorBody)))]
+async fn follow_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<LinkBody>,
+) -> AppResult<Response> {
+    state
+        .rate_limits
+        .check(Limit::LoginIp, ip.as_deref().unwrap_or("unknown"))
+        .await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (signed_in, ticket_id) = tickets::follow(
+        &state,
+        &body.token,
+        ClientMeta {
+            ip,
+            user_agent,
+            ticket_scope: None,
+        },
+    )
+    .await?;
+    let mut response = ok(LinkSession {
+        user: UserView::full(&signed_in.user),
+        token: signed_in.token.clone(),
+        ticket_id,
+    })
+    .into_response();
+    set_session_cookie(&state, &mut response, &signed_in.token);
+    Ok(response)
+}
+
+/// Query of `GET /tickets`.
+#[derive(Deserialize, IntoParams)]
+pub struct TicketQuery {
+    /// Status.
+    status: Option<TicketStatus>,
+    /// Department.
+    department: Option<String>,
+    /// Assignee: a user id, `me`, or `none` for unassigned.
+    assignee: Option<String>,
+    /// Priority.
+    priority: Option<Priority>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (default 50, max 100).
+    limit: Option<i64>,
+}
+
+/// The ticket queue, newest first: tickets the actor may read (customers: their own).
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery),
+    responses((status = 200, body = ApiOk<Page<TicketView>>)))]
+async fn list_tickets(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(query): Query<TicketQuery>,
+) -> AppResult<impl IntoResponse> {
+    let assignee = match query.assignee.as_deref() {
+        None | Some("") => None,
+        Some("none") => Some(AssigneeFilter::Unassigned),
+        Some("me") => Some(AssigneeFilter::User(actor.id())),
+        Some(id) => Some(AssigneeFilter::User(id.parse().map_err(|_| {
+            AppError::invalid("assignee", "must be a user id, me or none")
+        })?)),
+    };
+    let filter = TicketFilter {
+        status: query.status,
+        department: query.department.filter(|d| !d.is_empty()),
+        assignee,
+        priority: query.priority,
+        requester: None,
+        before: parse_time_cursor(query.cursor.as_deref())?,
+        limit: page_limit(query.limit, 50, 100)?,
+    };
+    let rows = tickets::list(&state, &actor, filter.clone()).await?;
+    let items: Vec<TicketView> = rows.iter().map(TicketView::from).collect();
+    Ok(ok(Page::from_items(items, filter.limit, |t| {
+        time_cursor(t.created_at, t.id)
+    })))
+}
+
+/// `POST /tickets` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateTicketBody {
+    /// Subject.
+    subject: String,
+    /// The customer's e-mail (an account is created when missing).
+    requester_email: String,
+    /// The customer's name (for a new account).
+    requester_name: Option<String>,
+    /// A first message, from you.
+    message: Option<String>,
+    /// Department.
+    department: Option<String>,
+    /// Priority (default normal).
+    priority: Option<Priority>,
+    /// Assignee.
+    assignee_id: Option<Id>,
+}
+
+/// Opens a ticket on a customer's behalf (staff, admins).
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateTicketBody,
+    responses((status = 201, body = ApiOk<TicketView>), (status = 403, body = ErrorBody),
+              (status = 409, description = "STAFF_EMAIL", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_ticket(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Json(body): Json<CreateTicketBody>,
+) -> AppResult<impl IntoResponse> {
+    let ticket = tickets::create_by_staff(
+        &state,
+        &actor,
+        StaffTicket {
+            subject: body.subject,
+            requester_email: body.requester_email,
+            requester_name: body.requester_name,
+            message: body.message,
+            department: body.department,
+            priority: body.priority,
+            assignee_id: body.assignee_id,
+        },
+    )
+    .await?;
+    Ok(created(TicketView::from(&ticket)))
+}
+
+/// A ticket.
+#[utoipa::path(get, path = "/tickets/{id}", tag = "tickets", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<TicketView>), (status = 404, body = ErrorBody)))]
+async fn get_ticket(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    let ticket = tickets::read(&state, &actor, id).await?;
+    Ok(ok(TicketView::from(&ticket)))
+}
+
+/// `PATCH /tickets/{id}` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateTicketBody {
+    /// New status (reopening a resolved or closed ticket is allowed and audited).
+    status: Option<TicketStatus>,
+    /// New assignee (`null` unassigns).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Id>)]
+    assignee_id: Option<Option<Id>>,
+    /// New department (`null` = everyone).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    department: Option<Option<String>>,
+    /// New priority.
+    priority: Option<Priority>,
+}
+
+/// Changes a ticket's status, assignee, department or priority (staff of the ticket, admins).
+#[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", params(("id" = Id, Path)),
+    request_body = UpdateTicketBody,
+    responses((status = 200, body = ApiOk<TicketView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_ticket(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+    Json(body): Json<UpdateTicketBody>,
+) -> AppResult<impl IntoResponse> {
+    let (before, after) = tickets::update(
+        &state,
+        &actor,
+        id,
+        TicketChange {
+            status: body.status,
+            assignee_id: body.assignee_id,
+            department: body.department,
+            priority: body.priority,
+        },
+    )
+    .await?;
+    state.realtime.ticket_changed(Some(&before), &after).await;
+    Ok(ok(TicketView::from(&after)))
+}

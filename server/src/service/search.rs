@@ -1,0 +1,278 @@
+//! Search (`GET /search`) and the activity feed: parsing the query language, running the
+//! access-checked queries, and cutting snippets into highlighted segments.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Actor, messages::view_many};
+use crate::{
+    app::AppState,
+    domain::{Id, room::RoomKind},
+    error::{AppError, AppResult},
+    store::{
+        MessageHit, SearchQuery,
+        search::{MATCH_END, MATCH_START},
+    },
+    views::{MessageView, RoomView},
+};
+
+/// Most words and phrases in one query.
+const MAX_TERMS: usize = 16;
+
+/// Parses `q`: words, `"quoted phrases"`, and the filters `from:`, `in:`, `before:`, `after:`
+/// (dates as `YYYY-MM-DD`) and `has:thread`.
+pub fn parse_query(q: &str) -> AppResult<SearchQuery> {
+    let mut query = SearchQuery::default();
+    for token in tokens(q) {
+        match token {
+            Token::Phrase(phrase) => query.phrases.push(phrase),
+            Token::Word(word) => apply_word(&mut query, &word)?,
+        }
+    }
+    if query.words.len() + query.phrases.len() > MAX_TERMS {
+        return Err(AppError::invalid(
+            "q",
+            format!("at most {MAX_TERMS} words and phrases"),
+        ));
+    }
+    Ok(query)
+}
+
+fn apply_word(query: &mut SearchQuery, word: &str) -> AppResult<()> {
+    let bad = |problem: &str| AppError::invalid("q", problem.to_owned());
+    match word.split_once(':') {
+        Some(("from", who)) if !who.is_empty() => {
+            query.from = Some(who.trim_start_matches('@').to_lowercase())
+        }
+        Some(("in", room)) if !room.is_empty() => {
+            query.room_slug = Some(room.trim_start_matches('#').to_lowercase())
+        }
+        Some(("before", date)) => {
+            query.before =
+                Some(parse_date(date).ok_or_else(|| bad("before: needs a date like 2026-01-31"))?)
+        }
+        Some(("after", date)) => {
+            query.after =
+                Some(parse_date(date).ok_or_else(|| bad("after: needs a date like 2026-01-31"))?)
+        }
+        Some(("has", "thread")) => query.has_thread = true,
+        _ => {
+            let cleaned: String = word
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, '\'' | '-' | '_'))
+                .collect();
+            if cleaned.chars().any(char::is_alphanumeric) {
+                query.words.push(cleaned.to_lowercase());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_date(date: &str) -> Option<chrono::DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    Utc.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single()
+}
+
+enum Token {
+    Word(String),
+    Phrase(String),
+}
+
+/// Splits on whitespace, keeping `"quoted phrases"` together.
+fn tokens(q: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut rest = q.trim();
+    while !rest.is_empty() {
+        if let Some(after_quote) = rest.strip_prefix('"') {
+            let (phrase, tail) = after_quote.split_once('"').unwrap_or((after_quote, ""));
+            let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !phrase.is_empty() {
+                tokens.push(Token::Phrase(phrase.to_lowercase()));
+            }
+            rest = tail.trim_start();
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            tokens.push(Token::Word(rest[..end].to_owned()));
+            rest = rest[end..].trim_start();
+        }
+    }
+    tokens
+}
+
+/// A piece of a snippet; `match` pieces are highlighted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SnippetPart {
+    /// Text.
+    pub text: String,
+    /// Whether this piece matched the query.
+    #[serde(rename = "match")]
+    pub matched: bool,
+}
+
+/// Cuts a marked-up snippet into plain and highlighted parts.
+pub fn snippet_parts(snippet: &str) -> Vec<SnippetPart> {
+    let mut parts = Vec::new();
+    let mut matched = false;
+    let mut current = String::new();
+    for c in snippet.chars() {
+        if c == MATCH_START || c == MATCH_END {
+            if !current.is_empty() {
+                parts.push(SnippetPart {
+                    text: std::mem::take(&mut current),
+                    matched,
+                });
+            }
+            matched = c == MATCH_START;
+        } else {
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        parts.push(SnippetPart {
+            text: current,
+            matched,
+        });
+    }
+    parts
+}
+
+/// The room a result belongs to.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ResultRoom {
+    /// Id.
+    pub id: Id,
+    /// Slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: RoomKind,
+}
+
+/// One search result.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    /// The message.
+    pub message: MessageView,
+    /// Its room.
+    pub room: ResultRoom,
+    /// The matching passage.
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// Runs a search; every result passes the access policy.
+pub async fn search(
+    state: &AppState,
+    actor: &Actor,
+    query: &SearchQuery,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<SearchResult>, Vec<RoomView>)> {
+    let viewer = actor.viewer();
+    let hits = state
+        .store
+        .search_messages(&viewer, query, offset, limit)
+        .await?;
+    let results = results_from(state, actor, hits).await?;
+    let rooms =
+        if offset == 0 && query.has_terms() && query.room_slug.is_none() && query.from.is_none() {
+            state
+                .store
+                .search_rooms(&viewer, query, 5)
+                .await?
+                .iter()
+                .filter(|r| viewer.scope.is_none_or(|s| s == r.id))
+                .map(RoomView::plain)
+                .collect()
+        } else {
+            Vec::new()
+        };
+    Ok((results, rooms))
+}
+
+/// The activity feed: recent messages by others in rooms the actor may read.
+pub async fn activity(
+    state: &AppState,
+    actor: &Actor,
+    before: Option<(chrono::DateTime<Utc>, Id)>,
+    limit: i64,
+) -> AppResult<Vec<SearchResult>> {
+    let viewer = actor.viewer();
+    let mut cursor = before;
+    let mut results = Vec::new();
+    // A follow-link session reads one ticket; filtering may thin a page, so keep paging until
+    // the page is full or history ends (never an empty page while older events exist).
+    for _ in 0..20 {
+        let hits = state.store.activity(&viewer, cursor, limit).await?;
+        let exhausted = i64::try_from(hits.len()).unwrap_or(i64::MAX) < limit;
+        cursor = hits.last().map(|h| (h.message.created_at, h.message.id));
+        results.extend(results_from(state, actor, hits).await?);
+        if exhausted || i64::try_from(results.len()).unwrap_or(i64::MAX) >= limit {
+            break;
+        }
+    }
+    results.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(results)
+}
+
+/// Turns store hits into results, re-checking each against the policy's scope.
+async fn results_from(
+    state: &AppState,
+    actor: &Actor,
+    hits: Vec<MessageHit>,
+) -> AppResult<Vec<SearchResult>> {
+    let hits: Vec<MessageHit> = hits
+        .into_iter()
+        .filter(|hit| actor.scope.is_none_or(|scope| scope == hit.message.room_id))
+        .collect();
+    let rows: Vec<_> = hits.iter().map(|h| h.message.clone()).collect();
+    let views = view_many(state, actor, &rows).await?;
+    Ok(hits
+        .into_iter()
+        .zip(views)
+        .map(|(hit, message)| SearchResult {
+            room: ResultRoom {
+                id: hit.message.room_id,
+                slug: hit.room_slug,
+                title: hit.room_title,
+                kind: hit.room_kind,
+            },
+            snippet: if hit.snippet.is_empty() {
+                snippet_parts(message.body.as_deref().unwrap_or(""))
+            } else {
+                snippet_parts(&hit.snippet)
+            },
+            message,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_filters_words_and_phrases() {
+        let q = parse_query(
+            r#"deploy "pool exhaustion" from:@grace in:#engineering after:2026-01-02 has:thread"#,
+        )
+        .unwrap_or_default();
+        assert_eq!(q.words, ["deploy"]);
+        assert_eq!(q.phrases, ["pool exhaustion"]);
+        assert_eq!(q.from.as_deref(), Some("grace"));
+        assert_eq!(q.room_slug.as_deref(), Some("engineering"));
+        assert!(q.after.is_some() && q.has_thread);
+        assert!(parse_query("before:yesterday").is_err());
+        assert!(parse_query("'; DROP TABLE--").is_ok_and(|q| q.words == ["drop", "table--"]));
+    }
+
+    #[test]
+    fn snippets_split_on_markers() {
+        let parts = snippet_parts("the \u{E000}deploy\u{E001} went fine");
+        assert_eq!(parts.len(), 3);
+        assert!(parts[1].matched && parts[1].text == "deploy");
+        assert!(!parts[0].matched);
+    }
+}

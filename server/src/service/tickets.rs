@@ -1,0 +1,590 @@
+//! The helpdesk: tickets opened by customers through the public support form or by staff, the
+//! queue, changes of status, assignee, priority and department, follow links, and the timings
+//! (first response, resolution).
+
+use chrono::Duration;
+use serde_json::json;
+
+use super::{
+    Actor, audit,
+    auth::{
+        self, ClientMeta, NewAccount, SignedIn, check_department, create_user, hash_token,
+        new_token,
+    },
+    field,
+    messages::{self, SendMessage},
+    room_with_access,
+};
+use crate::{
+    app::AppState,
+    domain::{
+        Id,
+        message::parse_body,
+        policy::Action,
+        room::{RoomKind, RoomRole},
+        ticket::{Priority, TicketStatus},
+        user::{Email, Role, parse_name},
+    },
+    error::{AppError, AppResult, Code},
+    store::{
+        NewRoom, TicketFilter, TicketPatch, TicketRow, UserRow,
+        tickets::{NewTicket, TicketLink},
+    },
+};
+
+/// How long a follow link signs its customer in.
+const LINK_TTL_DAYS: i64 = 30;
+
+/// Validates a ticket subject: 1..=200 characters, no control characters.
+pub fn parse_subject(raw: &str) -> Result<String, &'static str> {
+    let subject = raw.trim();
+    if subject.is_empty() {
+        return Err("is required");
+    }
+    if subject.chars().count() > 200 {
+        return Err("must be at most 200 characters");
+    }
+    if subject.chars().any(char::is_control) {
+        return Err("must not contain control characters");
+    }
+    Ok(subject.to_owned())
+}
+
+/// The public support form.
+pub struct SupportForm {
+    /// The customer's name.
+    pub name: String,
+    /// Their e-mail address.
+    pub email: String,
+    /// What it is about.
+    pub subject: String,
+    /// The first message.
+    pub message: String,
+    /// Where it should go.
+    pub department: Option<String>,
+}
+
+/// A ticket opened through the form, with the link that lets its customer follow it.
+pub struct Opened {
+    /// The ticket.
+    pub ticket: TicketRow,
+    /// The raw follow token (sent once, only its hash is stored).
+    pub token: String,
+    /// `{PUBLIC_URL}/support/follow?token=...`.
+    pub follow_url: String,
+}
+
+/// Opens a ticket for an anonymous visitor: finds or creates their customer account (never a
+/// staff account), opens the ticket with their message, and issues a follow link.
+pub async fn open_from_support_form(
+    state: &AppState,
+    form: SupportForm,
+    ip: Option<String>,
+) -> AppResult<Opened> {
+    let name = field("name", parse_name(&form.name))?;
+    let email = field("email", Email::parse(&form.email))?;
+    let subject = field("subject", parse_subject(&form.subject))?;
+    let body = field("message", parse_body(&form.message))?;
+    let department = check_department(state, form.department.as_deref())?;
+    let customer = find_or_create_customer(state, &email, &name).await?;
+    let actor = Actor {
+        user: customer,
+        session_id: None,
+        ip,
+        request_id: crate::error::current_request_id(),
+        scope: None,
+    };
+    let ticket = open(state, &actor, &subject, department, Priority::Normal, None).await?;
+    post_first_message(state, &actor, ticket.id, body).await?;
+    audit::record(
+        state,
+        &actor,
+        "ticket.create",
+        "ticket",
+        ticket.id,
+        json!({"via": "support_form", "department": ticket.department}),
+    )
+    .await?;
+    let (token, token_hash) = new_token();
+    state
+        .store
+        .create_ticket_link(
+            Id::new(),
+            &token_hash,
+            &TicketLink {
+                ticket_id: ticket.id,
+                user_id: actor.id(),
+                expires_at: crate::store::now() + Duration::days(LINK_TTL_DAYS),
+            },
+        )
+        .await?;
+    let follow_url = format!("{}/support/follow?token={token}", state.config.public_url);
+    let ticket = get(state, ticket.id).await?;
+    Ok(Opened {
+        ticket,
+        token,
+        follow_url,
+    })
+}
+
+async fn find_or_create_customer(
+    state: &AppState,
+    email: &Email,
+    name: &str,
+) -> AppResult<UserRow> {
+    match state.store.get_user_by_email(email.as_str()).await? {
+        Some(user) if user.role == Role::Customer => Ok(user),
+        Some(_) => Err(AppError::new(
+            Code::StaffEmail,
+            "this address belongs to a team account; sign in to open a ticket",
+        )),
+        None => match create_user(
+            state,
+            NewAccount {
+                email: email.as_str(),
+                name,
+                role: Role::Customer,
+                department: None,
+                password: None,
+            },
+        )
+        .await
+        {
+            Ok(user) => Ok(user),
+            // Two forms sent at once by the same person: the other created the account.
+            Err(err) if err.code() == Code::EmailTaken => state
+                .store
+                .get_user_by_email(email.as_str())
+                .await?
+                .filter(|u| u.role == Role::Customer)
+                .ok_or(err),
+            Err(err) => Err(err),
+        },
+    }
+}
+
+/// Creates the ticket room (the requester as member) and its ticket row.
+async fn open(
+    state: &AppState,
+    requester: &Actor,
+    subject: &str,
+    department: Option<String>,
+    priority: Priority,
+    assignee: Option<Id>,
+) -> AppResult<TicketRow> {
+    let id = Id::new();
+    let mut members = vec![(requester.id(), RoomRole::Member)];
+    if let Some(assignee) = assignee.filter(|a| *a != requester.id()) {
+        members.push((assignee, RoomRole::Member));
+    }
+    let room = NewRoom {
+        id,
+        slug: format!("ticket-{}", id.as_uuid().simple()),
+        title: subject.to_owned(),
+        description: String::new(),
+        kind: RoomKind::Ticket,
+        department,
+        tags: Vec::new(),
+        created_by: Some(requester.id()),
+        dm_key: None,
+        members,
+    };
+    let ticket = state
+        .store
+        .create_ticket(&NewTicket {
+            room,
+            subject: subject.to_owned(),
+            requester_id: requester.id(),
+            assignee_id: assignee,
+            priority,
+        })
+        .await?;
+    state.realtime.ticket_opened(&ticket).await;
+    Ok(ticket)
+}
+
+async fn post_first_message(
+    state: &AppState,
+    author: &Actor,
+    ticket: Id,
+    body: String,
+) -> AppResult<()> {
+    let sent = messages::send(
+        state,
+        author,
+        SendMessage {
+            room_id: ticket,
+            client_id: format!("ticket-{ticket}"),
+            body,
+            parent_id: None,
+        },
+    )
+    .await?;
+    if sent.created {
+        state.realtime.message_new(&sent.message).await;
+    }
+    Ok(())
+}
+
+/// Signs a customer in with a follow link: a session limited to that one ticket.
+pub async fn follow(state: &AppState, token: &str, meta: ClientMeta) -> AppResult<(SignedIn, Id)> {
+    let invalid = || AppError::new(Code::Unauthenticated, "this link is invalid or has expired");
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid());
+    }
+    let link = state
+        .store
+        .ticket_link(&hash_token(token))
+        .await?
+        .ok_or_else(invalid)?;
+    if link.expires_at <= crate::store::now() {
+        return Err(invalid());
+    }
+    let user = state
+        .store
+        .get_user(link.user_id)
+        .await?
+        .ok_or_else(invalid)?;
+    if let Some(ban) = state.store.get_ban(user.id).await?
+        && ban.is_active(crate::store::now())
+    {
+        return Err(AppError::new(Code::Banned, "this account is banned"));
+    }
+    let signed_in = auth::open_session(
+        state,
+        user,
+        ClientMeta {
+            ticket_scope: Some(link.ticket_id),
+            ..meta
+        },
+    )
+    .await?;
+    Ok((signed_in, link.ticket_id))
+}
+
+/// Staff open a ticket on a customer's behalf.
+pub struct StaffTicket {
+    /// Subject.
+    pub subject: String,
+    /// The customer's e-mail (their account is created when missing).
+    pub requester_email: String,
+    /// The customer's name, for a new account.
+    pub requester_name: Option<String>,
+    /// A first message from the staff member.
+    pub message: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Priority.
+    pub priority: Option<Priority>,
+    /// Assignee.
+    pub assignee_id: Option<Id>,
+}
+
+/// Opens a ticket for a customer (staff and admins).
+pub async fn create_by_staff(
+    state: &AppState,
+    actor: &Actor,
+    input: StaffTicket,
+) -> AppResult<TicketRow> {
+    super::users::require_writer(actor)?;
+    if !matches!(actor.user.role, Role::Staff | Role::Admin) {
+        return Err(AppError::forbidden("only staff open tickets for customers"));
+    }
+    let subject = field("subject", parse_subject(&input.subject))?;
+    let email = field("requesterEmail", Email::parse(&input.requester_email))?;
+    let name = match input.requester_name.as_deref() {
+        Some(name) => field("requesterName", parse_name(name))?,
+        None => email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("Customer")
+            .to_owned(),
+    };
+    let body = input
+        .message
+        .as_deref()
+        .map(parse_body)
+        .transpose()
+        .map_err(|p| AppError::invalid("message", p))?;
+    let department = check_department(state, input.department.as_deref())?;
+    if let Some(assignee) = input.assignee_id {
+        check_assignee(state, assignee).await?;
+    }
+    let customer = find_or_create_customer(state, &email, &name).await?;
+    let requester = Actor {
+        user: customer,
+        session_id: None,
+        ip: actor.ip.clone(),
+        request_id: actor.request_id.clone(),
+        scope: None,
+    };
+    let ticket = open(
+        state,
+        &requester,
+        &subject,
+        department,
+        input.priority.unwrap_or(Priority::Normal),
+        input.assignee_id,
+    )
+    .await?;
+    if let Some(body) = body {
+        post_first_message(state, actor, ticket.id, body).await?;
+    }
+    audit::record(
+        state,
+        actor,
+        "ticket.create",
+        "ticket",
+        ticket.id,
+        json!({"via": "staff", "requesterId": requester.id()}),
+    )
+    .await?;
+    get(state, ticket.id).await
+}
+
+async fn check_assignee(state: &AppState, assignee: Id) -> AppResult<UserRow> {
+    let user = state
+        .store
+        .get_user(assignee)
+        .await?
+        .ok_or_else(|| AppError::invalid("assigneeId", "no such user"))?;
+    if matches!(user.role, Role::Staff | Role::Admin) {
+        Ok(user)
+    } else {
+        Err(AppError::invalid(
+            "assigneeId",
+            "must be a staff member or an admin",
+        ))
+    }
+}
+
+async fn get(state: &AppState, id: Id) -> AppResult<TicketRow> {
+    state
+        .store
+        .get_ticket(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket"))
+}
+
+/// A ticket the actor may read.
+pub async fn read(state: &AppState, actor: &Actor, id: Id) -> AppResult<TicketRow> {
+    let room = room_with_access(state, actor, id, Action::Read)
+        .await
+        .map_err(not_found_as_ticket)?;
+    if room.room.kind != RoomKind::Ticket {
+        return Err(AppError::not_found("ticket"));
+    }
+    get(state, id).await
+}
+
+fn not_found_as_ticket(err: AppError) -> AppError {
+    if err.code() == Code::NotFound {
+        AppError::not_found("ticket")
+    } else {
+        err
+    }
+}
+
+/// The queue (customers: their own tickets; a follow-link session: its ticket).
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    mut filter: TicketFilter,
+) -> AppResult<Vec<TicketRow>> {
+    if actor.user.role == Role::Customer {
+        filter.requester = Some(actor.id());
+    }
+    let mut rows = state.store.list_tickets(&actor.viewer(), &filter).await?;
+    if let Some(scope) = actor.scope {
+        rows.retain(|t| t.id == scope);
+    }
+    Ok(rows)
+}
+
+/// Changes to a ticket from the API; absent fields stay.
+#[derive(Default)]
+pub struct TicketChange {
+    /// New status.
+    pub status: Option<TicketStatus>,
+    /// New assignee (`Some(None)` unassigns).
+    pub assignee_id: Option<Option<Id>>,
+    /// New department (`Some(None)` = everyone).
+    pub department: Option<Option<String>>,
+    /// New priority.
+    pub priority: Option<Priority>,
+}
+
+/// Changes status, assignee, department or priority (staff of the ticket and admins); every
+/// change is audited. Returns the ticket before and after.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: Id,
+    change: TicketChange,
+) -> AppResult<(TicketRow, TicketRow)> {
+    let room = room_with_access(state, actor, id, Action::ManageTicket)
+        .await
+        .map_err(not_found_as_ticket)?;
+    if room.room.kind != RoomKind::Ticket {
+        return Err(AppError::not_found("ticket"));
+    }
+    let before = get(state, id).await?;
+    if let Some(Some(assignee)) = change.assignee_id {
+        check_assignee(state, assignee).await?;
+    }
+    let department = match change.department {
+        Some(d) => Some(check_department(state, d.as_deref())?),
+        None => None,
+    };
+    let now = crate::store::now();
+    let resolved_at = change.status.and_then(|status| match status {
+        TicketStatus::Resolved if before.resolved_at.is_none() => Some(Some(now)),
+        TicketStatus::Closed if before.resolved_at.is_none() => Some(Some(now)),
+        TicketStatus::Open | TicketStatus::Pending if before.resolved_at.is_some() => Some(None),
+        _ => None,
+    });
+    let patch = TicketPatch {
+        status: change.status,
+        assignee_id: change.assignee_id,
+        department,
+        priority: change.priority,
+        resolved_at,
+    };
+    let after = state
+        .store
+        .update_ticket(id, &patch)
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket"))?;
+    audit_changes(state, actor, &before, &after).await?;
+    Ok((before, after))
+}
+
+async fn audit_changes(
+    state: &AppState,
+    actor: &Actor,
+    before: &TicketRow,
+    after: &TicketRow,
+) -> AppResult<()> {
+    if before.status != after.status {
+        let reopened = !before.status.is_active() && after.status.is_active();
+        let action = if reopened {
+            "ticket.reopen"
+        } else {
+            "ticket.status"
+        };
+        audit::record(
+            state,
+            actor,
+            action,
+            "ticket",
+            after.id,
+            json!({"from": before.status, "to": after.status}),
+        )
+        .await?;
+    }
+    if before.assignee_id != after.assignee_id {
+        audit::record(
+            state,
+            actor,
+            "ticket.assign",
+            "ticket",
+            after.id,
+            json!({"from": before.assignee_id, "to": after.assignee_id}),
+        )
+        .await?;
+    }
+    if before.priority != after.priority {
+        audit::record(
+            state,
+            actor,
+            "ticket.priority",
+            "ticket",
+            after.id,
+            json!({"from": before.priority, "to": after.priority}),
+        )
+        .await?;
+    }
+    if before.department != after.department {
+        audit::record(
+            state,
+            actor,
+            "ticket.department",
+            "ticket",
+            after.id,
+            json!({"from": before.department, "to": after.department}),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ticket bookkeeping after a message: the first staff reply after the customer is the first
+/// response; a customer's reply reopens a resolved ticket. Returns the ticket when it changed.
+pub async fn after_message(
+    state: &AppState,
+    actor: &Actor,
+    ticket_id: Id,
+) -> AppResult<Option<TicketRow>> {
+    let Some(ticket) = state.store.get_ticket(ticket_id).await? else {
+        return Ok(None);
+    };
+    if actor.id() == ticket.requester_id {
+        if ticket.status == TicketStatus::Resolved {
+            let patch = TicketPatch {
+                status: Some(TicketStatus::Open),
+                resolved_at: Some(None),
+                ..TicketPatch::default()
+            };
+            let after = state
+                .store
+                .update_ticket(ticket_id, &patch)
+                .await?
+                .ok_or_else(|| AppError::not_found("ticket"))?;
+            audit::record(
+                state,
+                actor,
+                "ticket.reopen",
+                "ticket",
+                ticket_id,
+                json!({"from": "resolved", "to": "open", "by": "customer_reply"}),
+            )
+            .await?;
+            return Ok(Some(after));
+        }
+        return Ok(None);
+    }
+    if matches!(actor.user.role, Role::Staff | Role::Admin)
+        && ticket.first_response_at.is_none()
+        && state
+            .store
+            .mark_first_response(ticket_id, crate::store::now())
+            .await?
+    {
+        return Ok(state.store.get_ticket(ticket_id).await?);
+    }
+    Ok(None)
+}
+
+/// Refuses customer messages on closed tickets (they open a new one instead).
+pub async fn check_open_for(state: &AppState, actor: &Actor, ticket_id: Id) -> AppResult<()> {
+    if actor.user.role != Role::Customer {
+        return Ok(());
+    }
+    match state.store.get_ticket(ticket_id).await? {
+        Some(ticket) if ticket.status == TicketStatus::Closed => Err(AppError::forbidden(
+            "this ticket is closed; please open a new one",
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn subjects() {
+        assert!(super::parse_subject("  Cannot log in ").is_ok());
+        assert!(super::parse_subject(" ").is_err());
+        assert!(super::parse_subject(&"x".repeat(201)).is_err());
+    }
+}

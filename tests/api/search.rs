@@ -1,0 +1,346 @@
+//! Search relevance, filters and access; export; the activity feed; audit CSV and failed
+//! sign-ins.
+
+use serde_json::{Value, json};
+use switchboard::domain::user::Role;
+
+use crate::helpers::{Client, Resp, TestApp, slug};
+
+crate::backend_tests!(
+    search_ranks_stems_and_highlights,
+    search_filters_and_access,
+    rooms_export_as_json_and_safe_html,
+    activity_pages_through_everything_once,
+    audit_downloads_and_failed_sign_ins_are_aggregated,
+);
+
+fn bodies(resp: &Resp) -> Vec<String> {
+    resp.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"]["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn say(user: &Client, room: switchboard::domain::Id, body: &str) -> Value {
+    user.send_message(room, body).await
+}
+
+async fn search_ranks_stems_and_highlights(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("search"), "public", None).await;
+    for body in [
+        "The deploy failed because the connection pool was exhausted",
+        "Lunch is at noon today",
+        "Deploying the new pool configuration tomorrow",
+        "Pool party on Friday!",
+        "Connection pool exhaustion after the deploy: root cause found",
+        "Nothing to see here",
+    ] {
+        say(&user, room, body).await;
+    }
+    let q = |q: &str| {
+        let path = format!("search?q={}", urlencode(q));
+        let user = user.clone();
+        async move { user.get(&path).await }
+    };
+    assert_eq!(
+        bodies(&q("lunch").await.expect(200)),
+        ["Lunch is at noon today"]
+    );
+    assert_eq!(
+        bodies(&q("\"pool party\"").await.expect(200)),
+        ["Pool party on Friday!"]
+    );
+    assert_eq!(
+        bodies(&q("exhaustion root cause").await.expect(200)),
+        ["Connection pool exhaustion after the deploy: root cause found"]
+    );
+    // Stemming: deploy / Deploying; every hit contains a form of it.
+    let deploy = q("deploy").await.expect(200);
+    assert_eq!(bodies(&deploy).len(), 3, "{:?}", bodies(&deploy));
+    let snippet = &deploy.data()["items"][0]["snippet"];
+    assert!(
+        snippet
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["match"] == json!(true)),
+        "{snippet}"
+    );
+    // The best match for both words has both words.
+    let both = q("connection pool").await.expect(200);
+    assert!(
+        bodies(&both)[0].contains("onnection pool"),
+        "{:?}",
+        bodies(&both)
+    );
+    assert_eq!(bodies(&both).len(), 2);
+    // Rooms are found by title too.
+    let rooms = q("search").await.expect(200);
+    assert!(
+        rooms.data()["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == json!(room.to_string()))
+    );
+    user.get("search?q=").await.expect_error(422, "VALIDATION");
+    user.get("search?q=before:yesterday")
+        .await
+        .expect_error(422, "VALIDATION");
+    q("\"unclosed phrase").await.expect(200);
+    q("'; DROP TABLE messages; --").await.expect(200);
+    q("NEAR( OR * AND -").await.expect(200);
+}
+
+async fn search_filters_and_access(app: TestApp) {
+    let grace = app.staff().await;
+    let linus = app.staff().await;
+    let outsider = app.staff().await;
+    let room = grace.create_room(&slug("filters"), "public", None).await;
+    linus
+        .post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    let root = say(&grace, room, "kubernetes upgrade plan").await;
+    linus
+        .post(
+            &format!("rooms/{room}/messages"),
+            json!({"clientId": "t1", "body": "kubernetes looks fine", "parentId": root["id"]}),
+        )
+        .await
+        .expect(201);
+    say(&linus, room, "kubernetes dashboard down").await;
+    let private = grace.create_room(&slug("secret"), "private", None).await;
+    say(&grace, private, "kubernetes secret rotation").await;
+    let slug_of = grace.get(&format!("rooms/{room}")).await.expect(200).data()["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let from = grace
+        .get(&format!(
+            "search?q=kubernetes%20from:{}",
+            urlencode(&linus.email)
+        ))
+        .await
+        .expect(200);
+    assert_eq!(bodies(&from).len(), 2);
+    let threads = grace
+        .get("search?q=kubernetes%20has:thread")
+        .await
+        .expect(200);
+    assert_eq!(bodies(&threads).len(), 2, "root and reply");
+    let in_room = grace
+        .get(&format!("search?q=kubernetes%20in:{slug_of}"))
+        .await
+        .expect(200);
+    assert_eq!(bodies(&in_room).len(), 3);
+    let future = grace
+        .get("search?q=kubernetes%20after:2999-01-01")
+        .await
+        .expect(200);
+    assert!(bodies(&future).is_empty());
+    assert_eq!(
+        bodies(
+            &grace
+                .get("search?q=kubernetes%20before:2999-01-01")
+                .await
+                .expect(200)
+        )
+        .len(),
+        4
+    );
+    // Only readable rooms: the private room's message is invisible to others.
+    assert_eq!(
+        bodies(&grace.get("search?q=rotation").await.expect(200)),
+        ["kubernetes secret rotation"]
+    );
+    assert!(bodies(&outsider.get("search?q=rotation").await.expect(200)).is_empty());
+    assert!(
+        bodies(
+            &app.user(Role::Customer, None)
+                .await
+                .get("search?q=kubernetes")
+                .await
+                .expect(200)
+        )
+        .is_empty()
+    );
+    // Edits and deletions keep the index current.
+    let edited = say(&grace, room, "temporary wording").await;
+    grace
+        .patch(
+            &format!("messages/{}", edited["id"].as_str().unwrap()),
+            json!({"body": "permanent wording"}),
+        )
+        .await
+        .expect(200);
+    assert!(bodies(&grace.get("search?q=temporary").await.expect(200)).is_empty());
+    assert_eq!(
+        bodies(&grace.get("search?q=permanent").await.expect(200)).len(),
+        1
+    );
+    grace
+        .delete(&format!("messages/{}", edited["id"].as_str().unwrap()))
+        .await
+        .expect(200);
+    assert!(bodies(&grace.get("search?q=permanent").await.expect(200)).is_empty());
+    // Paging.
+    let first = grace.get("search?q=kubernetes&limit=2").await.expect(200);
+    let next = first.data()["nextCursor"].as_str().unwrap().to_owned();
+    let second = grace
+        .get(&format!("search?q=kubernetes&limit=2&cursor={next}"))
+        .await
+        .expect(200);
+    let mut all = bodies(&first);
+    all.extend(bodies(&second));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 4);
+}
+
+async fn rooms_export_as_json_and_safe_html(app: TestApp) {
+    let owner = app.staff().await;
+    let room = owner.create_room(&slug("export"), "public", None).await;
+    let root = say(&owner, room, "<script>alert('x')</script> & friends").await;
+    owner
+        .post(
+            &format!("rooms/{room}/messages"),
+            json!({"clientId": "rep", "body": "a reply", "parentId": root["id"]}),
+        )
+        .await
+        .expect(201);
+    owner
+        .put(&format!(
+            "messages/{}/reactions/%F0%9F%91%8D",
+            root["id"].as_str().unwrap()
+        ))
+        .await
+        .expect(200);
+    let json_export = owner
+        .get(&format!("rooms/{room}/export?format=json"))
+        .await
+        .expect(200);
+    assert!(
+        json_export.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let messages = json_export.body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["parentId"], root["id"]);
+    assert_eq!(messages[0]["reactions"][0]["emoji"], json!("👍"));
+    let html = owner
+        .get(&format!("rooms/{room}/export?format=html"))
+        .await
+        .expect(200);
+    let page = html.body.as_str().unwrap();
+    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends"));
+    assert!(!page.contains("<script>"));
+    assert!(page.contains("class=\"replies\""));
+    owner
+        .get(&format!("rooms/{room}/export?format=pdf"))
+        .await
+        .expect_error(422, "VALIDATION");
+    app.user(Role::Customer, None)
+        .await
+        .get(&format!("rooms/{room}/export"))
+        .await
+        .expect_error(404, "NOT_FOUND");
+    let audit = app
+        .admin()
+        .await
+        .get("admin/audit?action=room.export")
+        .await
+        .expect(200);
+    assert_eq!(audit.data()["items"].as_array().unwrap().len(), 2);
+}
+
+async fn activity_pages_through_everything_once(app: TestApp) {
+    let me = app.staff().await;
+    let other = app.staff().await;
+    let room = other.create_room(&slug("activity"), "public", None).await;
+    for i in 0..7 {
+        say(&other, room, &format!("update {i}")).await;
+    }
+    me.post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    say(&me, room, "my own words are not activity").await;
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = me
+            .get(&format!("activity?limit=3&cursor={cursor}"))
+            .await
+            .expect(200);
+        let items = bodies(&page);
+        match page.data()["nextCursor"].as_str() {
+            Some(next) => {
+                assert!(!items.is_empty(), "no empty page while older events exist");
+                cursor = next.to_owned();
+                seen.extend(items);
+            }
+            None => {
+                seen.extend(items);
+                break;
+            }
+        }
+    }
+    let expected: Vec<String> = (0..7).rev().map(|i| format!("update {i}")).collect();
+    assert_eq!(seen, expected);
+}
+
+async fn audit_downloads_and_failed_sign_ins_are_aggregated(app: TestApp) {
+    let admin = app.admin().await;
+    let victim = app.staff().await;
+    for _ in 0..6 {
+        app.anonymous()
+            .post(
+                "auth/login",
+                json!({"email": victim.email, "password": "guess guess guess"}),
+            )
+            .await
+            .expect_error(401, "INVALID_CREDENTIALS");
+    }
+    let failures = admin
+        .get("admin/audit?action=auth.login_failed")
+        .await
+        .expect(200);
+    let rows = failures.data()["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "six failures, one audit row: {rows:?}");
+    assert_eq!(rows[0]["targetId"], json!(victim.id().to_string()));
+    let csv = admin.get("admin/audit?format=csv").await.expect(200);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.body.as_str().unwrap();
+    assert!(text.starts_with("at,actor_id,actor_email,action"));
+    assert!(text.contains("auth.login_failed"));
+    let exported = admin
+        .get("admin/audit?action=audit.export")
+        .await
+        .expect(200);
+    assert_eq!(exported.data()["items"].as_array().unwrap().len(), 1);
+    victim
+        .get("admin/audit?format=csv")
+        .await
+        .expect_error(403, "FORBIDDEN");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

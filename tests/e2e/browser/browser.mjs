@@ -58,7 +58,8 @@ export async function signIn(page, baseUrl, email, password) {
   await page.getByTestId('signin-email').fill(email);
   await page.getByTestId('signin-password').fill(password);
   await page.getByTestId('signin-submit').click();
-  await page.getByTestId('sign-out').waitFor();
+  // Attached, not visible: on a phone the sidebar with the button is folded away.
+  await page.getByTestId('sign-out').waitFor({ state: 'attached' });
   await connected(page);
 }
 

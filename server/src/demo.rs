@@ -6,12 +6,17 @@ use chrono::Duration;
 
 use crate::{
     app::{AppState, DemoAccount},
+    domain::ticket::TicketStatus,
     domain::{
         Id,
         room::{RoomKind, RoomRole},
         user::Role,
     },
-    service::auth::{NewAccount, create_user},
+    service::{
+        Actor,
+        auth::{NewAccount, create_user},
+        messages, tickets,
+    },
     store::{InsertOutcome, NewMessage, NewRoom, UserRow},
 };
 
@@ -356,7 +361,150 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
         ];
         seed_messages(state, room.id, &[a, b], lines, 12, &mut rng).await?;
     }
+    seed_tickets(state, &users).await
+}
+
+/// A small helpdesk queue: open, pending and resolved tickets in several departments.
+async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()> {
+    let person = |prefix: &str| users.iter().find(|u| u.email.starts_with(prefix));
+    let tickets: [(
+        &str,
+        &str,
+        &str,
+        &str,
+        Option<&str>,
+        Option<TicketStatus>,
+        &[&str],
+    ); 5] = [
+        (
+            "carl",
+            "support",
+            "I can't log in after resetting my password",
+            "Hi, I reset my password this morning and now the login page just reloads. I have tried two browsers. This is urgent, I have a client demo at 3pm!",
+            Some("sam"),
+            Some(TicketStatus::Pending),
+            &[
+                "Hi Carl, sorry about that! Could you tell me which browser and version you use?",
+                "Chrome 120 and Firefox, same problem in both.",
+            ],
+        ),
+        (
+            "cora",
+            "billing",
+            "Charged twice for November",
+            "My card was charged twice for the November invoice (INV-4411). Please refund the duplicate.",
+            Some("barbara"),
+            Some(TicketStatus::Resolved),
+            &[
+                "Hi Cora, I can see the duplicate charge. The refund is on its way and should arrive in 3-5 days.",
+                "Perfect, thank you!",
+            ],
+        ),
+        (
+            "dmitri",
+            "engineering",
+            "API returns 500 when exporting reports",
+            "Since yesterday the export endpoint returns HTTP 500 for reports larger than 10k rows. Smaller ones work.",
+            None,
+            None,
+            &[],
+        ),
+        (
+            "erin",
+            "product",
+            "Feature request: dark mode for the mobile app",
+            "Would be nice to have a dark mode on mobile too. No rush, just a suggestion!",
+            Some("pat"),
+            None,
+            &["Thanks Erin, great idea. I've added it to our roadmap discussion."],
+        ),
+        (
+            "carl",
+            "support",
+            "How do I add a teammate?",
+            "Where do I invite a colleague to our workspace?",
+            None,
+            None,
+            &[],
+        ),
+    ];
+    for (customer, department, subject, message, agent, status, replies) in tickets {
+        let Some(customer) = person(customer) else {
+            continue;
+        };
+        let opened = tickets::open_from_support_form(
+            state,
+            tickets::SupportForm {
+                name: customer.name.clone(),
+                email: customer.email.clone(),
+                subject: subject.to_owned(),
+                message: message.to_owned(),
+                department: Some(department.to_owned()),
+            },
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+        let Some(agent) = agent.and_then(person) else {
+            continue;
+        };
+        let agent_actor = actor(agent);
+        let customer_actor = actor(customer);
+        tickets::update(
+            state,
+            &agent_actor,
+            opened.ticket.id,
+            tickets::TicketChange {
+                assignee_id: Some(Some(agent.id)),
+                ..tickets::TicketChange::default()
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+        for (i, body) in replies.iter().enumerate() {
+            let author = if i % 2 == 0 {
+                &agent_actor
+            } else {
+                &customer_actor
+            };
+            messages::send(
+                state,
+                author,
+                messages::SendMessage {
+                    room_id: opened.ticket.id,
+                    client_id: format!("demo-reply-{}-{i}", opened.ticket.id),
+                    body: (*body).to_owned(),
+                    parent_id: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo reply: {e}"))?;
+        }
+        if let Some(status) = status {
+            tickets::update(
+                state,
+                &agent_actor,
+                opened.ticket.id,
+                tickets::TicketChange {
+                    status: Some(status),
+                    ..tickets::TicketChange::default()
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+        }
+    }
     Ok(())
+}
+
+fn actor(user: &UserRow) -> Actor {
+    Actor {
+        user: user.clone(),
+        session_id: None,
+        ip: None,
+        request_id: None,
+        scope: None,
+    }
 }
 
 fn demo_tags(slug: &str) -> Vec<String> {

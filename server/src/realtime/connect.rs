@@ -86,12 +86,29 @@ impl From<AppError> for Refused {
 
 /// Rooms a user's sockets join besides their rooms: per user, per session, per socket, and the
 /// audiences that decide who learns of new public rooms and tickets.
-pub fn audience_rooms(user: &UserRow, session_id: Id, sid: impl fmt::Display) -> Vec<String> {
+///
+/// Sockets of a follow-link session (scoped to one ticket) join `user:{id}:link` instead of
+/// `user:{id}`: rooms are joined per user, and such a socket must not follow its customer into
+/// their other tickets. User-wide notices (bans) go to both.
+pub fn audience_rooms(
+    user: &UserRow,
+    session_id: Id,
+    sid: impl fmt::Display,
+    scoped: bool,
+) -> Vec<String> {
+    let user_room = if scoped {
+        format!("user:{}:link", user.id)
+    } else {
+        format!("user:{}", user.id)
+    };
     let mut rooms = vec![
-        format!("user:{}", user.id),
+        user_room,
         format!("session:{session_id}"),
         format!("sid:{sid}"),
     ];
+    if scoped {
+        return rooms;
+    }
     if user.role.is_team() {
         rooms.push("team".to_owned());
         if let Some(department) = &user.department {
@@ -138,7 +155,7 @@ pub async fn authenticate<A: Adapter>(
     if let Some(scope) = user.scope {
         readable.retain(|room| *room == scope);
     }
-    let mut rooms = audience_rooms(&user.user, user.session_id, socket.id);
+    let mut rooms = audience_rooms(&user.user, user.session_id, socket.id, user.scope.is_some());
     rooms.extend(readable.into_iter().map(room_channel));
     socket.join(rooms);
     socket.extensions.insert(user);

@@ -1,0 +1,59 @@
+// The helpdesk over sockets: staff of the department hear of new tickets and changes, customers
+// (signed in by follow link) get only their own ticket, and replies flow both ways.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { api, call, connect, createUser, next, sleep, startServer, until } from '../lib/harness.mjs';
+
+async function openTicket(url, email, subject, department = 'support') {
+  const res = await api(url).post('support/tickets', { name: 'Cleo Customer', email, subject, message: `About: ${subject}`, department });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const link = await api(url).post('auth/link', { token: res.data.token });
+  assert.equal(link.status, 200);
+  return { ticketId: res.data.ticketId, token: link.data.token };
+}
+
+test('tickets: department staff hear of new tickets and changes; customers see only theirs', async (t) => {
+  const server = await startServer(t);
+  const agent = await createUser(server.url, { department: 'support' });
+  const billing = await createUser(server.url, { department: 'billing' });
+  const agentSocket = await connect(server.url, agent.token);
+  const billingSocket = await connect(server.url, billing.token);
+  const announced = next(agentSocket, 'ticket:updated');
+  const first = await openTicket(server.url, 'cleo@example.com', 'Login loop');
+  const { payload: ticket } = await announced;
+  assert.equal(ticket.id, first.ticketId);
+  assert.equal(ticket.status, 'open');
+  // The first customer message reached the department's staff live.
+  await until(() => agentSocket.received.some((m) => m.roomId === first.ticketId), 5000, 'first message to staff');
+
+  const second = await openTicket(server.url, 'other@example.com', 'Another customer');
+  const customer = await connect(server.url, first.token);
+  const other = await connect(server.url, second.token);
+
+  // Staff reply; the customer gets it, the other customer does not.
+  const reply = await call(agentSocket, 'message:send', { roomId: first.ticketId, clientId: randomUUID(), body: 'We are on it' });
+  assert.equal(reply.ok, true);
+  await until(() => customer.received.some((m) => m.body === 'We are on it'), 5000, 'reply to the customer');
+  const changed = next(customer, 'ticket:updated', (p) => p.status === 'pending');
+  const patched = await agent.api.patch(`tickets/${first.ticketId}`, { status: 'pending', assigneeId: agent.user.id });
+  assert.equal(patched.status, 200);
+  assert.equal((await changed).payload.assignee.id, agent.user.id);
+  // The customer answers over the socket; staff see it.
+  const back = await call(customer, 'message:send', { roomId: first.ticketId, clientId: randomUUID(), body: 'Thanks!' });
+  assert.equal(back.ok, true);
+  await until(() => agentSocket.received.some((m) => m.body === 'Thanks!'), 5000, 'customer reply to staff');
+  // Isolation: whatever the others emit, they get nothing of this ticket.
+  assert.equal((await call(other, 'message:send', { roomId: first.ticketId, clientId: randomUUID(), body: 'let me in' })).code, 'NOT_FOUND');
+  assert.equal((await call(other, 'sync', { cursors: [{ roomId: first.ticketId, seq: 0 }] })).data.rooms[0].error, 'NOT_FOUND');
+  assert.equal((await call(billingSocket, 'typing', { roomId: first.ticketId, typing: true })).code, 'NOT_FOUND');
+  await sleep(300);
+  assert.ok(other.received.every((m) => m.roomId === second.ticketId), 'the other customer saw only their ticket');
+  assert.ok(billingSocket.received.every((m) => m.roomId !== first.ticketId), 'another department saw nothing');
+  // A follow-link session cannot reach the same customer's other tickets either.
+  const sameCustomerSecond = await openTicket(server.url, 'cleo@example.com', 'Second issue');
+  await call(agentSocket, 'message:send', { roomId: sameCustomerSecond.ticketId, clientId: randomUUID(), body: 'second ticket reply' });
+  await sleep(300);
+  assert.ok(customer.received.every((m) => m.roomId === first.ticketId));
+  for (const s of [agentSocket, billingSocket, customer, other]) s.close();
+});

@@ -364,71 +364,83 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
     seed_tickets(state, &users).await
 }
 
+/// One demo ticket: who asks, where, what, who answers, and how far it got.
+struct DemoTicket {
+    customer: &'static str,
+    department: &'static str,
+    subject: &'static str,
+    message: &'static str,
+    agent: Option<&'static str>,
+    status: Option<TicketStatus>,
+    replies: &'static [&'static str],
+}
+
 /// A small helpdesk queue: open, pending and resolved tickets in several departments.
 async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()> {
     let person = |prefix: &str| users.iter().find(|u| u.email.starts_with(prefix));
-    let tickets: [(
-        &str,
-        &str,
-        &str,
-        &str,
-        Option<&str>,
-        Option<TicketStatus>,
-        &[&str],
-    ); 5] = [
-        (
-            "carl",
-            "support",
-            "I can't log in after resetting my password",
-            "Hi, I reset my password this morning and now the login page just reloads. I have tried two browsers. This is urgent, I have a client demo at 3pm!",
-            Some("sam"),
-            Some(TicketStatus::Pending),
-            &[
+    let tickets = [
+        DemoTicket {
+            customer: "carl",
+            department: "support",
+            subject: "I can't log in after resetting my password",
+            message: "Hi, I reset my password this morning and now the login page just reloads. I have tried two browsers. This is urgent, I have a client demo at 3pm!",
+            agent: Some("sam"),
+            status: Some(TicketStatus::Pending),
+            replies: &[
                 "Hi Carl, sorry about that! Could you tell me which browser and version you use?",
                 "Chrome 120 and Firefox, same problem in both.",
             ],
-        ),
-        (
-            "cora",
-            "billing",
-            "Charged twice for November",
-            "My card was charged twice for the November invoice (INV-4411). Please refund the duplicate.",
-            Some("barbara"),
-            Some(TicketStatus::Resolved),
-            &[
+        },
+        DemoTicket {
+            customer: "cora",
+            department: "billing",
+            subject: "Charged twice for November",
+            message: "My card was charged twice for the November invoice (INV-4411). Please refund the duplicate.",
+            agent: Some("barbara"),
+            status: Some(TicketStatus::Resolved),
+            replies: &[
                 "Hi Cora, I can see the duplicate charge. The refund is on its way and should arrive in 3-5 days.",
                 "Perfect, thank you!",
             ],
-        ),
-        (
-            "dmitri",
-            "engineering",
-            "API returns 500 when exporting reports",
-            "Since yesterday the export endpoint returns HTTP 500 for reports larger than 10k rows. Smaller ones work.",
-            None,
-            None,
-            &[],
-        ),
-        (
-            "erin",
-            "product",
-            "Feature request: dark mode for the mobile app",
-            "Would be nice to have a dark mode on mobile too. No rush, just a suggestion!",
-            Some("pat"),
-            None,
-            &["Thanks Erin, great idea. I've added it to our roadmap discussion."],
-        ),
-        (
-            "carl",
-            "support",
-            "How do I add a teammate?",
-            "Where do I invite a colleague to our workspace?",
-            None,
-            None,
-            &[],
-        ),
+        },
+        DemoTicket {
+            customer: "dmitri",
+            department: "engineering",
+            subject: "API returns 500 when exporting reports",
+            message: "Since yesterday the export endpoint returns HTTP 500 for reports larger than 10k rows. Smaller ones work.",
+            agent: None,
+            status: None,
+            replies: &[],
+        },
+        DemoTicket {
+            customer: "erin",
+            department: "product",
+            subject: "Feature request: dark mode for the mobile app",
+            message: "Would be nice to have a dark mode on mobile too. No rush, just a suggestion!",
+            agent: Some("pat"),
+            status: None,
+            replies: &["Thanks Erin, great idea. I've added it to our roadmap discussion."],
+        },
+        DemoTicket {
+            customer: "carl",
+            department: "support",
+            subject: "How do I add a teammate?",
+            message: "Where do I invite a colleague to our workspace?",
+            agent: None,
+            status: None,
+            replies: &[],
+        },
     ];
-    for (customer, department, subject, message, agent, status, replies) in tickets {
+    for DemoTicket {
+        customer,
+        department,
+        subject,
+        message,
+        agent,
+        status,
+        replies,
+    } in tickets
+    {
         let Some(customer) = person(customer) else {
             continue;
         };

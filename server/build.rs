@@ -9,6 +9,7 @@ use std::{
 };
 
 fn main() {
+    git_sha();
     let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
     for path in [
         "src",
@@ -31,6 +32,25 @@ fn main() {
         println!(
             "cargo:warning=web client not built ({problem}); the server will serve a placeholder page"
         );
+    }
+}
+
+/// Passes the commit to the crate as `SWITCHBOARD_GIT_SHA` (for Sentry releases and build
+/// info): from the environment when the build system sets it, else from git when available.
+fn git_sha() {
+    println!("cargo:rerun-if-env-changed=SWITCHBOARD_GIT_SHA");
+    let sha = std::env::var("SWITCHBOARD_GIT_SHA").ok().or_else(|| {
+        let out = Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    });
+    if let Some(sha) = sha.filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        println!("cargo:rustc-env=SWITCHBOARD_GIT_SHA={sha}");
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::{
     any::Any,
-    future::Future,
+    future::{Future, IntoFuture},
     net::SocketAddr,
     sync::{
         Arc,
@@ -16,7 +16,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     http::{HeaderValue, Method, header},
-    middleware::{from_fn, from_fn_with_state},
+    middleware::from_fn_with_state,
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -31,11 +31,14 @@ use tower_http::{
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use metrics_exporter_prometheus::PrometheusHandle;
+
 use crate::{
     config::Config,
     domain::Id,
     error::{AppError, Code},
     http, ops,
+    ops::telemetry::Telemetry,
     ratelimit::RateLimits,
     realtime::{self, Realtime, RealtimeConfig, delivery::DeliveryConfig, redis::RedisHub},
     service::auth::Passwords,
@@ -55,6 +58,14 @@ pub struct AppState {
     pub realtime: Realtime,
     /// Quotas per action and key.
     pub rate_limits: RateLimits,
+    /// This instance's numbers for the telemetry rollups.
+    pub telemetry: Telemetry,
+    /// Renders `GET /metrics`.
+    pub metrics: PrometheusHandle,
+    /// Outbound HTTP (alert webhooks, AI providers), with timeouts.
+    pub http: reqwest::Client,
+    /// The ticket assistant's provider.
+    pub assistant: Arc<dyn crate::assistant::provider::Provider>,
     /// Readiness and shutdown flags.
     pub lifecycle: Arc<Lifecycle>,
     /// Demo sign-ins shown on the sign-in page (empty unless started with `--demo`).
@@ -117,6 +128,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .instance_id
         .clone()
         .unwrap_or_else(|| format!("sb-{}", &Id::new().as_uuid().simple().to_string()[20..]));
+    let telemetry = Telemetry::new(&node_id);
     let realtime = Realtime::new(
         RealtimeConfig {
             delivery: DeliveryConfig {
@@ -126,12 +138,28 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
                 idle: Duration::from_secs(60),
             },
             node_id,
+            telemetry: telemetry.clone(),
         },
         store.clone(),
         redis,
     );
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let assistant = crate::assistant::provider_from_config(
+        &config,
+        http.clone(),
+        store.clone(),
+        telemetry.clone(),
+    );
     Ok(AppState {
-        rate_limits: RateLimits::new(&config.rate_limits),
+        assistant,
+        rate_limits: RateLimits::new(&config.rate_limits, realtime.redis().cloned()),
+        telemetry,
+        metrics: ops::metrics::install(),
+        http,
         config: Arc::new(config),
         store,
         passwords: Passwords::new().await?,
@@ -148,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", http::api_router())
         .merge(http::health::router())
         .split_for_parts();
+    let routes = routes.merge(http::ops::router(&state.config));
     let openapi = Arc::new(openapi);
     let csp = http::web::content_security_policy(state.config.browser_sentry_dsn().as_deref());
     let mut http = Router::new()
@@ -162,9 +191,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(move |method, uri| http::web::serve(method, uri, csp.clone()))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        // Request details on Sentry events, and one Sentry hub (scope) per request.
+        .layer(sentry::integrations::tower::SentryHttpLayer::new())
+        .layer(sentry::integrations::tower::NewSentryLayer::<
+            axum::extract::Request,
+        >::new_from_top())
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(from_fn_with_state(state.clone(), ops::request::track))
-        .layer(from_fn(ops::request::client_addr))
+        .layer(from_fn_with_state(state.clone(), ops::request::client_addr))
         .layer(CompressionLayer::new())
         .layer(cors(&state.config))
         .with_state(state.clone());
@@ -175,9 +209,9 @@ pub fn router(state: AppState) -> Router {
     realtime::mount(&state, http)
 }
 
-/// Serves until `shutdown` completes, then shuts down in order: readiness fails, sockets are
-/// closed (clients reconnect elsewhere), in-flight requests finish, background work stops and
-/// delivery cursors are saved.
+/// Serves until `shutdown` completes, then shuts down in order, within `SHUTDOWN_TIMEOUT_SECS`:
+/// readiness fails, sockets are closed (clients reconnect elsewhere), in-flight requests
+/// finish, the jobs worker finishes its job, delivery cursors and telemetry are saved.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -185,12 +219,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = router(state.clone());
     state.realtime.ready().await;
-    let workers = state.realtime.start();
+    let realtime_workers = state.realtime.start();
+    let background = ops::workers::start(&state);
+    let deadline = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let (began_tx, mut began_rx) = tokio::sync::watch::channel(false);
     let realtime = state.realtime.clone();
     let lifecycle = Arc::clone(&state.lifecycle);
     let stop = async move {
         shutdown.await;
         lifecycle.begin_shutdown();
+        let _began = began_tx.send(true);
         // axum does not wait for upgraded websockets: close them explicitly.
         realtime.shutdown().await;
     };
@@ -199,10 +237,22 @@ pub async fn serve(
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(stop)
-    .await;
-    workers.abort();
+    .into_future();
+    let overdue = async move {
+        let _ = began_rx.wait_for(|began| *began).await;
+        tokio::time::sleep(deadline).await;
+    };
+    let result = tokio::select! {
+        result = served => result,
+        () = overdue => {
+            tracing::warn!(deadline_secs = deadline.as_secs(), "in-flight requests did not finish before the shutdown deadline");
+            Ok(())
+        }
+    };
+    background.stop(&state, deadline).await;
+    realtime_workers.abort();
     state.realtime.delivery().flush_delivered().await;
-    served
+    result
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -229,12 +279,21 @@ async fn method_not_allowed() -> Response {
     AppError::new(Code::MethodNotAllowed, "method not allowed on this route").into_response()
 }
 
-/// A panicking handler becomes a 500 with the usual body; the server keeps running.
+/// A panicking handler becomes a 500 with the usual body; the server keeps running. Sentry's
+/// panic hook has reported it already, so it is logged, not reported again.
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned());
-    AppError::Internal(anyhow::anyhow!("handler panicked: {message}")).into_response()
+    tracing::warn!(panic = %message, "handler panicked");
+    let err = AppError::Internal(anyhow::anyhow!("handler panicked: {message}"));
+    let mut response = (Code::Internal.status(), axum::Json(err.body())).into_response();
+    response
+        .extensions_mut()
+        .insert(crate::error::InternalErrorCause(format!(
+            "panic: {message}"
+        )));
+    response
 }

@@ -171,6 +171,18 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         "Switchboard is listening on http://{local} (open http://localhost:{})",
         local.port()
     );
+    if let Some(addr) = state.config.metrics_addr {
+        let metrics = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on METRICS_ADDR {addr}: {e}"))?;
+        tracing::info!(addr = %addr, "metrics listening");
+        let app = crate::http::ops::metrics_app(state.clone());
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(metrics, app).await {
+                tracing::error!(error = %err, "the metrics listener stopped");
+            }
+        });
+    }
     let shutdown = shutdown::on_signal(state.clone());
     app::serve(listener, state.clone(), shutdown).await?;
     shutdown::finish(&state).await;

@@ -137,6 +137,76 @@ pub struct Config {
     #[arg(long, env = "SENTRY_TRACES_SAMPLE_RATE", default_value_t = 0.0)]
     pub sentry_traces_sample_rate: f32,
 
+    /// Serve `GET /metrics` on this separate address (e.g. `127.0.0.1:9100`) instead of the
+    /// main port.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Bearer token that opens `GET /metrics` on the main port (when `METRICS_ADDR` is unset).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated IPs or CIDRs
+    /// (e.g. `10.0.0.0/8,127.0.0.1`); otherwise the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::ops::proxy::IpNet>,
+
+    /// Slack-compatible webhook for alerts; unset = no alerts.
+    #[arg(long, env = "ALERT_WEBHOOK_URL", hide_env_values = true)]
+    pub alert_webhook_url: Option<Secret>,
+
+    /// Server errors (5xx) within the alert window that raise an alert.
+    #[arg(long, env = "ALERT_5XX_THRESHOLD", default_value_t = 25)]
+    pub alert_5xx_threshold: u64,
+
+    /// Given-up deliveries within the alert window that raise an alert.
+    #[arg(long, env = "ALERT_DELIVERY_FAILURE_THRESHOLD", default_value_t = 25)]
+    pub alert_delivery_failure_threshold: u64,
+
+    /// The alert window, in seconds.
+    #[arg(long, env = "ALERT_WINDOW_SECS", default_value_t = 300)]
+    pub alert_window_secs: u64,
+
+    /// After an alert, the same alert is not sent again for this long, in seconds.
+    #[arg(long, env = "ALERT_COOLDOWN_SECS", default_value_t = 900)]
+    pub alert_cooldown_secs: u64,
+
+    /// The ticket assistant's provider: `local` (offline, default) or `openai` (any
+    /// OpenAI-compatible chat-completions server).
+    #[arg(long, env = "AI_PROVIDER", default_value = "local")]
+    pub ai_provider: AiProvider,
+
+    /// Base URL of the OpenAI-compatible API (e.g. `https://api.openai.com/v1`,
+    /// `http://localhost:11434/v1` for Ollama).
+    #[arg(long, env = "AI_BASE_URL", default_value = "https://api.openai.com/v1")]
+    pub ai_base_url: String,
+
+    /// Model name for the OpenAI-compatible API.
+    #[arg(long, env = "AI_MODEL", default_value = "gpt-4o-mini")]
+    pub ai_model: String,
+
+    /// API key for the OpenAI-compatible API (optional for local servers).
+    #[arg(long, env = "AI_API_KEY", hide_env_values = true)]
+    pub ai_api_key: Option<Secret>,
+
+    /// Model tokens per UTC day across the cluster; then the local provider answers. 0 = no limit.
+    #[arg(long, env = "AI_DAILY_TOKEN_BUDGET", default_value_t = 200_000)]
+    pub ai_daily_token_budget: u64,
+
+    /// How long one model request may take, in seconds.
+    #[arg(long, env = "AI_TIMEOUT_SECS", default_value_t = 30)]
+    pub ai_timeout_secs: u64,
+
+    /// Enables routes that exist only for the test suite (a route that panics). Never in
+    /// production.
+    #[arg(
+        long,
+        env = "SWITCHBOARD_TEST_HOOKS",
+        hide = true,
+        default_value_t = false
+    )]
+    pub test_hooks: bool,
+
     /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
@@ -284,6 +354,18 @@ impl fmt::Debug for Config {
             .field("sentry_dsn", &self.sentry_dsn)
             .field("sentry_environment", &self.sentry_environment)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("metrics_addr", &self.metrics_addr)
+            .field("metrics_token", &self.metrics_token)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field(
+                "alert_webhook_url",
+                &self.alert_webhook_url.as_ref().map(|_| "***"),
+            )
+            .field("alert_window_secs", &self.alert_window_secs)
+            .field("ai_provider", &self.ai_provider)
+            .field("ai_base_url", &self.ai_base_url)
+            .field("ai_model", &self.ai_model)
+            .field("ai_api_key", &self.ai_api_key)
             .finish_non_exhaustive()
     }
 }
@@ -362,6 +444,15 @@ impl FromStr for RegistrationMode {
             },
         }
     }
+}
+
+/// The ticket assistant's provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AiProvider {
+    /// Built-in, offline rules.
+    Local,
+    /// An OpenAI-compatible chat-completions API.
+    Openai,
 }
 
 /// Log line format.

@@ -162,6 +162,8 @@ pub enum AppError {
     RateLimited {
         /// When the client may try again.
         retry_after: Duration,
+        /// The quota's burst, for `x-ratelimit-limit`.
+        limit: u32,
     },
     /// A bug or an outage; logged with its cause, never shown.
     #[error(transparent)]
@@ -232,7 +234,7 @@ impl AppError {
                 _ => None,
             },
             retry_after_ms: match self {
-                Self::RateLimited { retry_after } => {
+                Self::RateLimited { retry_after, .. } => {
                     Some(u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX))
                 }
                 _ => None,
@@ -308,10 +310,21 @@ impl IntoResponse for AppError {
         let status = self.code().status();
         let body = self.body();
         let mut response = (status, axum::Json(body)).into_response();
-        if let Self::RateLimited { retry_after } = &self {
-            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-            if let Ok(value) = HeaderValue::from_str(&secs.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
+        if let Self::RateLimited { retry_after, limit } = &self {
+            let secs = (retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1);
+            let headers = response.headers_mut();
+            for (name, value) in [
+                (header::RETRY_AFTER.as_str(), secs.to_string()),
+                ("x-ratelimit-limit", limit.to_string()),
+                ("x-ratelimit-remaining", "0".to_owned()),
+                ("x-ratelimit-reset", secs.to_string()),
+            ] {
+                if let (Ok(name), Ok(value)) = (
+                    header::HeaderName::try_from(name),
+                    HeaderValue::from_str(&value),
+                ) {
+                    headers.insert(name, value);
+                }
             }
         }
         if let Self::Internal(err) = &self {

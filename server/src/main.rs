@@ -19,6 +19,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Sentry first: its panic handler and transport must exist before anything else runs.
+    let sentry = match ops::sentry::init(&cli.config) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("switchboard: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
     let _logs = match ops::logging::init(&cli.config) {
         Ok(guards) => guards,
         Err(err) => {
@@ -36,5 +44,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(switchboard::cli::run(cli))
+    let code = runtime.block_on(switchboard::cli::run(cli));
+    // Let in-flight tasks settle, then flush Sentry (dropping the guard) before exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    drop(sentry);
+    code
 }

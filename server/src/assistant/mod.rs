@@ -2,7 +2,61 @@
 //!
 //! - [`model`]: the input (a ticket's conversation) and output ([`model::Insights`]) of every
 //!   provider, with the validation that model answers must pass.
-//! - [`local`]: the default provider, deterministic and offline.
+//! - [`provider`]: the provider trait and the default [`provider::LocalProvider`] (offline,
+//!   deterministic, the rules in [`local`]).
+//! - [`openai`]: any OpenAI-compatible chat-completions server, with a daily token budget.
+//! - [`worker`]: background refreshes through the durable jobs queue.
+
+use std::{sync::Arc, time::Duration};
 
 pub mod local;
 pub mod model;
+pub mod openai;
+pub mod provider;
+pub mod worker;
+
+use crate::{config::Config, ops::telemetry::Telemetry, store::DynStore};
+use provider::{LocalProvider, Provider};
+
+/// The provider `AI_PROVIDER` selects.
+pub fn provider_from_config(
+    config: &Config,
+    http: reqwest::Client,
+    store: DynStore,
+    telemetry: Telemetry,
+) -> Arc<dyn Provider> {
+    let local = LocalProvider {
+        departments: config.departments.clone(),
+    };
+    match config.ai_provider {
+        crate::config::AiProvider::Local => Arc::new(local),
+        crate::config::AiProvider::Openai => {
+            let tokens_today: openai::TokensToday = Arc::new(move || {
+                let (store, telemetry) = (store.clone(), telemetry.clone());
+                Box::pin(async move {
+                    let today = crate::store::now()
+                        .date_naive()
+                        .and_hms_opt(0, 0, 0)
+                        .map(|d| d.and_utc());
+                    let stored = match today {
+                        Some(today) => store.tokens_since(today).await.unwrap_or(0),
+                        None => 0,
+                    };
+                    u64::try_from(stored).unwrap_or(0) + telemetry.pending_ai_tokens()
+                })
+            });
+            Arc::new(openai::OpenAiProvider::new(
+                openai::OpenAiConfig {
+                    base_url: config.ai_base_url.clone(),
+                    model: config.ai_model.clone(),
+                    api_key: config.ai_api_key.as_ref().map(|k| k.expose().to_owned()),
+                    daily_token_budget: config.ai_daily_token_budget,
+                    timeout: Duration::from_secs(config.ai_timeout_secs),
+                },
+                http,
+                local,
+                tokens_today,
+            ))
+        }
+    }
+}

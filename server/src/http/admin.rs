@@ -33,6 +33,98 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ban_user, unban_user))
         .routes(routes!(list_audit))
         .routes(routes!(staff_analytics))
+        .routes(routes!(telemetry))
+}
+
+/// Query of `GET /admin/telemetry`.
+#[derive(Deserialize, IntoParams)]
+pub struct TelemetryQuery {
+    /// `1h` (default), `6h`, `24h` or `7d`.
+    window: Option<String>,
+}
+
+/// The dashboard's data: every instance's rollups merged.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TelemetryView {
+    /// The window asked for.
+    window: String,
+    /// Minutes per point.
+    bucket_minutes: i64,
+    /// Instances that reported in the window.
+    instances: usize,
+    /// The points, oldest first.
+    series: Vec<crate::ops::telemetry::TelemetryPoint>,
+    /// The busiest rooms of the window.
+    top_rooms: Vec<TopRoom>,
+}
+
+/// A busy room.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TopRoom {
+    /// Room.
+    room_id: Id,
+    /// Its title (empty when deleted since).
+    title: String,
+    /// Messages in the window.
+    messages: f64,
+}
+
+/// Requests, errors, latency, sockets, messages, delivery failures and socket round trips
+/// over time, across all instances (admins).
+#[utoipa::path(get, path = "/admin/telemetry", tag = "admin", params(TelemetryQuery),
+    responses((status = 200, body = ApiOk<TelemetryView>), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn telemetry(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Query(query): Query<TelemetryQuery>,
+) -> AppResult<impl IntoResponse> {
+    require_admin(&actor)?;
+    let window = query.window.unwrap_or_else(|| "1h".to_owned());
+    let (span, bucket) = match window.as_str() {
+        "1h" => (chrono::Duration::hours(1), 1),
+        "6h" => (chrono::Duration::hours(6), 1),
+        "24h" => (chrono::Duration::hours(24), 4),
+        "7d" => (chrono::Duration::days(7), 30),
+        _ => {
+            return Err(crate::error::AppError::invalid(
+                "window",
+                "must be 1h, 6h, 24h or 7d",
+            ));
+        }
+    };
+    let rows = state.store.read_rollups(crate::store::now() - span).await?;
+    let instances = rows
+        .iter()
+        .map(|r| r.instance_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let (series, rooms) = crate::ops::telemetry::merge(&rows, chrono::Duration::minutes(bucket));
+    let mut top: Vec<(Id, f64)> = rooms.into_iter().collect();
+    top.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut top_rooms = Vec::new();
+    for (room_id, messages) in top.into_iter().take(5) {
+        let title = state
+            .store
+            .get_room(room_id)
+            .await?
+            .map(|r| r.title)
+            .unwrap_or_default();
+        top_rooms.push(TopRoom {
+            room_id,
+            title,
+            messages,
+        });
+    }
+    Ok(ok(TelemetryView {
+        window,
+        bucket_minutes: bucket,
+        instances,
+        series,
+        top_rooms,
+    }))
 }
 
 /// Per staff member and department: open, pending and recently resolved tickets, and median

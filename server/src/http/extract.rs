@@ -167,6 +167,14 @@ impl FromRequestParts<AppState> for Auth {
         }
         let session = auth::authenticate(state, &token).await?;
         tracing::Span::current().record("user_id", tracing::field::display(session.user.id));
+        let user_id = session.user.id.to_string();
+        sentry::configure_scope(|scope| {
+            scope.set_user(Some(sentry::User {
+                id: Some(user_id.clone()),
+                ..sentry::User::default()
+            }));
+            scope.set_tag("user_id", user_id);
+        });
         Ok(Self(Actor {
             user: session.user,
             session_id: Some(session.session_id),

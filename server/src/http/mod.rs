@@ -14,6 +14,7 @@ pub mod extract;
 pub mod health;
 pub mod messages;
 pub mod openapi;
+pub mod ops;
 pub mod rooms;
 pub mod search;
 pub mod tickets;

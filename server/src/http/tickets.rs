@@ -24,6 +24,7 @@ use crate::{
     error::{AppError, AppResult, ErrorBody},
     ratelimit::Action as Limit,
     service::{
+        assistant::{self, AssistantView},
         auth::ClientMeta,
         page_limit,
         tickets::{self, StaffTicket, SupportForm, TicketChange},
@@ -39,6 +40,39 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(follow_link))
         .routes(routes!(list_tickets, create_ticket))
         .routes(routes!(get_ticket, update_ticket))
+        .routes(routes!(get_assistant))
+        .routes(routes!(refresh_assistant))
+}
+
+/// The ticket assistant's insights: summary, problem, urgency, sentiment, suggested replies
+/// and escalation advice (staff of the ticket, admins, observers; never customers).
+#[utoipa::path(get, path = "/tickets/{id}/assistant", tag = "tickets", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<AssistantView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn get_assistant(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    Ok(ok(assistant::view(&state, &actor, id).await?))
+}
+
+/// Queues a full refresh of the insights (rate limited per user); `ticket:insights` announces
+/// the result.
+#[utoipa::path(post, path = "/tickets/{id}/assistant/refresh", tag = "tickets", params(("id" = Id, Path)),
+    responses((status = 202, body = ApiOk<Option<bool>>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn refresh_assistant(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    state
+        .rate_limits
+        .check(Limit::AiRefresh, &actor.id().to_string())
+        .await?;
+    assistant::refresh(&state, &actor, id).await?;
+    Ok((axum::http::StatusCode::ACCEPTED, ok(None::<bool>)))
 }
 
 /// `POST /support/tickets` body (the public support form).

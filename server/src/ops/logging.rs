@@ -48,10 +48,22 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
         }
         None => (None, None),
     };
+    // Errors become Sentry events (except the request log's summary of a 5xx, whose cause was
+    // already reported where it happened); info and warnings ride along as breadcrumbs.
+    let sentry_layers = config.sentry_dsn.as_ref().map(|_| {
+        use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
+        use tracing_subscriber::filter::{LevelFilter, filter_fn};
+        let errors = ErrorLayer::new().with_filter(filter_fn(|meta| {
+            *meta.level() == tracing::Level::ERROR && meta.target() != "switchboard::ops::request"
+        }));
+        let crumbs = BreadcrumbLayer::new().with_filter(LevelFilter::INFO);
+        errors.and_then(crumbs)
+    });
     tracing_subscriber::registry()
         .with(filter)
         .with(stdout)
         .with(file_layer)
+        .with(sentry_layers)
         .try_init()
         .map_err(|e| anyhow::anyhow!("logging already initialised: {e}"))?;
     Ok(LogGuards { _file: file_guard })

@@ -2,8 +2,14 @@
 
 use std::net::IpAddr;
 
+pub mod alerts;
 pub mod logging;
+pub mod metrics;
+pub mod proxy;
 pub mod request;
+pub mod sentry;
+pub mod telemetry;
+pub mod workers;
 
 /// The client's address as the server trusts it (the TCP peer, or the address a trusted proxy
 /// reported), put in request extensions by [`request::client_addr`].

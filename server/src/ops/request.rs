@@ -8,7 +8,7 @@ use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
     http::{HeaderName, HeaderValue},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use tracing::{Instrument, field::Empty};
 
@@ -46,6 +46,11 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         user_id = Empty,
         status = Empty,
     );
+    sentry::configure_scope(|scope| {
+        scope.set_tag("request_id", &request_id);
+        scope.set_tag("route", &route);
+        scope.set_tag("method", method.as_str());
+    });
     let started = Instant::now();
     let mut response = REQUEST_ID
         .scope(request_id.clone(), next.run(req))
@@ -58,6 +63,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
     let status = response.status().as_u16();
     span.record("status", status);
     let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    record_metrics(&state, &method, &route, status, elapsed);
     let _entered = span.enter();
     if status >= 500 {
         let cause = response
@@ -75,6 +81,35 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
     response
 }
 
+/// RED metrics by matched route (never by raw path: that would explode the series count).
+fn record_metrics(
+    state: &AppState,
+    method: &axum::http::Method,
+    route: &str,
+    status: u16,
+    elapsed: std::time::Duration,
+) {
+    let class = match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    metrics::counter!(
+        "switchboard_http_requests_total",
+        "method" => method.as_str().to_owned(),
+        "route" => route.to_owned(),
+        "status" => class
+    )
+    .increment(1);
+    metrics::histogram!("switchboard_http_request_duration_seconds", "route" => route.to_owned())
+        .record(elapsed.as_secs_f64());
+    state
+        .telemetry
+        .record_request(elapsed.as_secs_f64() * 1000.0, status);
+}
+
 /// Ids from upstream proxies are kept when short and plain, so logs can be joined across hops.
 fn is_sane_request_id(id: &str) -> bool {
     (8..=64).contains(&id.len())
@@ -83,10 +118,30 @@ fn is_sane_request_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-/// Records the client's address for handlers, rate limits and audit rows.
-pub async fn client_addr(mut req: Request, next: Next) -> Response {
+/// Records the client's address (the peer, or what a trusted proxy says) for handlers, rate
+/// limits and audit rows, and spends the per-IP REST quota.
+pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        req.extensions_mut().insert(ClientAddr(addr.ip()));
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let ip = super::proxy::client_ip(addr.ip(), forwarded, &state.config.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(ip));
+        if req.uri().path().starts_with("/api/") {
+            match state
+                .rate_limits
+                .check(crate::ratelimit::Action::RestIp, &ip.to_string())
+                .await
+            {
+                Ok(allowed) => {
+                    let mut response = next.run(req).await;
+                    crate::ratelimit::set_headers(response.headers_mut(), &allowed);
+                    return response;
+                }
+                Err(limited) => return crate::error::AppError::from(limited).into_response(),
+            }
+        }
     }
     next.run(req).await
 }

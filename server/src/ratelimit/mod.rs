@@ -7,6 +7,7 @@
 use std::{collections::HashMap, fmt, str::FromStr, sync::Arc, time::Duration};
 
 pub mod memory;
+pub mod redis;
 
 use crate::error::AppError;
 
@@ -171,20 +172,29 @@ impl From<Limited> for AppError {
     fn from(limited: Limited) -> Self {
         AppError::RateLimited {
             retry_after: limited.retry_after,
+            limit: limited.limit,
         }
     }
 }
 
-/// Every quota, and the tier that enforces them.
+/// Every quota, and the tiers that enforce them: Redis when configured (shared by all
+/// instances), in-process otherwise and whenever Redis fails.
 #[derive(Clone)]
 pub struct RateLimits {
     quotas: Arc<HashMap<Action, Quota>>,
     memory: Arc<memory::MemoryTier>,
+    redis: Option<Arc<redis::RedisTier>>,
+    /// When the last Redis failure was logged (seconds since the epoch), to log once a minute.
+    last_fallback_log: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl RateLimits {
-    /// Limits with the given quotas (missing actions use their defaults).
-    pub fn new(overrides: &HashMap<Action, Quota>) -> Self {
+    /// Limits with the given quotas (missing actions use their defaults), shared through Redis
+    /// when given.
+    pub fn new(
+        overrides: &HashMap<Action, Quota>,
+        redis: Option<crate::realtime::redis::RedisHub>,
+    ) -> Self {
         let quotas: HashMap<Action, Quota> = Action::ALL
             .iter()
             .map(|a| {
@@ -200,6 +210,8 @@ impl RateLimits {
         Self {
             memory: Arc::new(memory::MemoryTier::new(&quotas)),
             quotas: Arc::new(quotas),
+            redis: redis.map(|hub| Arc::new(redis::RedisTier::new(hub))),
+            last_fallback_log: Arc::new(std::sync::atomic::AtomicI64::new(0)),
         }
     }
 
@@ -213,12 +225,49 @@ impl RateLimits {
 
     /// Spends one request of `action` for `key`.
     pub async fn check(&self, action: Action, key: &str) -> Result<Allowed, Limited> {
-        let result = self.memory.check(action, key);
+        let quota = self.quota(action);
+        if quota.count == u32::MAX {
+            return Ok(Allowed {
+                limit: u32::MAX,
+                remaining: u32::MAX,
+                reset_after: Duration::ZERO,
+            });
+        }
+        let result = match self.redis.as_ref().filter(|r| r.is_up()) {
+            Some(redis) => match redis.check(action, quota, key).await {
+                Ok(result) => result,
+                Err(err) => {
+                    self.note_fallback(&err);
+                    self.memory.check(action, key)
+                }
+            },
+            None => {
+                if self.redis.is_some() {
+                    metrics::counter!("switchboard_rate_limit_fallbacks_total").increment(1);
+                }
+                self.memory.check(action, key)
+            }
+        };
         if result.is_err() {
             metrics::counter!("switchboard_rate_limited_total", "action" => action.name())
                 .increment(1);
         }
         result
+    }
+
+    fn note_fallback(&self, err: &fred::error::Error) {
+        use std::sync::atomic::Ordering;
+        metrics::counter!("switchboard_rate_limit_fallbacks_total").increment(1);
+        let now = chrono::Utc::now().timestamp();
+        let last = self.last_fallback_log.load(Ordering::Relaxed);
+        if now - last >= 60
+            && self
+                .last_fallback_log
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(error = %err, "rate limits: redis failed, using in-process limits (logged once a minute)");
+        }
     }
 
     /// Drops idle keys (called periodically).
@@ -240,6 +289,25 @@ pub fn overrides_from_env() -> Result<HashMap<Action, Quota>, crate::config::Con
         }
     }
     Ok(overrides)
+}
+
+
+/// Sets `x-ratelimit-limit`, `-remaining` and `-reset` (seconds) on a response.
+pub fn set_headers(headers: &mut axum::http::HeaderMap, allowed: &Allowed) {
+    use axum::http::HeaderValue;
+    if allowed.limit == u32::MAX {
+        return;
+    }
+    let reset = allowed.reset_after.as_secs() + u64::from(allowed.reset_after.subsec_nanos() > 0);
+    for (name, value) in [
+        ("x-ratelimit-limit", allowed.limit.to_string()),
+        ("x-ratelimit-remaining", allowed.remaining.to_string()),
+        ("x-ratelimit-reset", reset.to_string()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
 }
 
 #[cfg(test)]

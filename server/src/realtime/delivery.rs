@@ -25,7 +25,7 @@ use super::{
     fanout::{Fanout, Sid},
     room_channel,
 };
-use crate::{domain::Id, store::DynStore};
+use crate::{domain::Id, ops::telemetry::Telemetry, store::DynStore};
 
 /// Rooms with more members than this get no delivery receipts (read receipts still flow).
 pub const RECEIPT_ROOM_LIMIT: i64 = 50;
@@ -82,6 +82,7 @@ struct Inner {
     config: DeliveryConfig,
     fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
     store: DynStore,
+    telemetry: Telemetry,
     /// Active dispatchers: (generation, sender) per room.
     rooms: Mutex<HashMap<Id, (u64, RoomSender)>>,
     /// Generation of the next dispatcher, so a retiring one removes only itself.
@@ -99,12 +100,14 @@ impl Delivery {
         config: DeliveryConfig,
         fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
         store: DynStore,
+        telemetry: Telemetry,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
                 fanout,
                 store,
+                telemetry,
                 rooms: Mutex::new(HashMap::new()),
                 generation: AtomicU64::new(0),
                 delivered: Mutex::new(HashMap::new()),
@@ -365,6 +368,7 @@ async fn emit(inner: &Arc<Inner>, message: Arc<Outgoing>) {
 fn record_ack(inner: &Inner, fanout: &dyn Fanout, sid: Sid, message: &Outgoing, latency: Duration) {
     inner.stats.acked.fetch_add(1, Ordering::Relaxed);
     metrics::histogram!("switchboard_delivery_ack_seconds").record(latency.as_secs_f64());
+    inner.telemetry.record_rtt(latency.as_secs_f64() * 1000.0);
     let Some(user) = fanout.socket_user(sid) else {
         return;
     };
@@ -402,6 +406,7 @@ async fn retry(inner: Arc<Inner>, fanout: Arc<dyn Fanout>, sid: Sid, message: Ar
         }
     }
     inner.stats.gave_up.fetch_add(1, Ordering::Relaxed);
+    inner.telemetry.record_delivery_failure();
     metrics::counter!("switchboard_delivery_failures_total").increment(1);
     tracing::warn!(%sid, room_id = %message.room_id, seq = message.seq, "delivery given up after retries");
 }

@@ -76,7 +76,14 @@ async fn run<A, P, T, F, Fut>(
             if matches!(err, AppError::Internal(_)) {
                 metrics::counter!("switchboard_socket_handler_errors_total", "event" => event)
                     .increment(1);
-                tracing::error!(event, error = %err, "socket handler failed");
+                tracing::error!(
+                    tags.event = event,
+                    tags.sid = %socket.id,
+                    tags.user_id = %user.user.id,
+                    tags.request_id = %request_id,
+                    error = %err,
+                    "socket handler failed"
+                );
             } else {
                 tracing::debug!(event, code = err.code().as_str(), "socket event refused");
             }

@@ -64,6 +64,8 @@ struct Inner {
     store: DynStore,
     /// This instance, to skip its own bus messages.
     node_id: String,
+    /// Numbers of this instance.
+    telemetry: crate::ops::telemetry::Telemetry,
     /// Last broadcast `typing: true` per (user, room), for the throttle.
     typing: Mutex<HashMap<(Id, Id), Instant>>,
     /// The Redis adapter's initialisation (subscribing its channels), awaited before serving.
@@ -71,12 +73,14 @@ struct Inner {
 }
 
 /// Settings of the realtime layer.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RealtimeConfig {
     /// Delivery of `message:new`.
     pub delivery: DeliveryConfig,
     /// This instance's id.
     pub node_id: String,
+    /// Where the numbers of this instance go.
+    pub telemetry: crate::ops::telemetry::Telemetry,
 }
 
 /// Background tasks of the realtime layer, stopped at shutdown.
@@ -99,7 +103,13 @@ impl Realtime {
         let fanout = Arc::new(OnceLock::new());
         Self {
             inner: Arc::new(Inner {
-                delivery: Delivery::new(config.delivery, Arc::clone(&fanout), store.clone()),
+                delivery: Delivery::new(
+                    config.delivery,
+                    Arc::clone(&fanout),
+                    store.clone(),
+                    config.telemetry.clone(),
+                ),
+                telemetry: config.telemetry,
                 presence: Presence::new(redis.clone(), &config.node_id),
                 fanout,
                 redis,
@@ -261,6 +271,7 @@ impl Realtime {
             }
         };
         metrics::counter!("switchboard_messages_sent_total").increment(1);
+        self.inner.telemetry.record_message(message.room_id);
         if let Some(redis) = &self.inner.redis {
             let envelope = json!({"node": self.inner.node_id, "roomId": message.room_id, "seq": message.seq, "payload": payload});
             let (redis, channel) = (redis.clone(), redis.bus_channel());
@@ -545,6 +556,22 @@ impl Realtime {
         let mut rooms = selectors.to_vec();
         rooms.push(room_channel(ticket.id));
         self.emit(rooms, events::TICKET_UPDATED, &data).await;
+    }
+
+    /// A ticket's assistant insights were refreshed: its staff readers are told (never the
+    /// customer's sockets).
+    pub async fn ticket_insights(&self, ticket_id: Id, requester: Id) {
+        if let Some(fanout) = self.inner.fanout.get() {
+            let except = vec![user_channel(requester), format!("user:{requester}:link")];
+            fanout
+                .emit(
+                    vec![room_channel(ticket_id)],
+                    except,
+                    events::TICKET_INSIGHTS,
+                    &json!({"ticketId": ticket_id}),
+                )
+                .await;
+        }
     }
 
     /// A room was deleted: readers are told, then unsubscribed.

@@ -3,6 +3,7 @@
 //! returns views. HTTP and Socket.IO are only transports around these.
 
 pub mod analytics;
+pub mod assistant;
 pub mod audit;
 pub mod auth;
 pub mod export;

@@ -530,6 +530,9 @@ pub async fn after_message(
         return Ok(None);
     };
     if actor.id() == ticket.requester_id {
+        if let Err(err) = crate::assistant::worker::enqueue(state, ticket_id, false).await {
+            tracing::warn!(error = %err, "could not queue an assistant refresh");
+        }
         if ticket.status == TicketStatus::Resolved {
             let patch = TicketPatch {
                 status: Some(TicketStatus::Open),

@@ -9,7 +9,9 @@
 use std::{sync::Arc, time::Duration};
 
 pub mod audit;
+pub mod insights;
 pub mod messages;
+pub mod ops;
 pub mod postgres;
 pub mod rooms;
 pub mod search;
@@ -20,6 +22,7 @@ pub mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
+pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
@@ -34,7 +37,15 @@ pub type DynStore = Arc<dyn Store>;
 /// Everything the server persists.
 #[async_trait::async_trait]
 pub trait Store:
-    UserStore + SessionStore + RoomStore + MessageStore + AuditStore + TicketStore + SearchStore
+    UserStore
+    + SessionStore
+    + RoomStore
+    + MessageStore
+    + AuditStore
+    + TicketStore
+    + SearchStore
+    + OpsStore
+    + insights::InsightsStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -10,7 +10,9 @@ use sqlx::{
 use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
 
 mod audit;
+mod insights;
 mod messages;
+mod ops;
 mod rooms;
 mod search;
 mod tickets;

@@ -1,0 +1,165 @@
+//! Background refreshes of a ticket's insights (`assistant.refresh` jobs): incremental when
+//! insights exist (the previous summary plus only the new messages go to the provider), full on
+//! demand. Failures are recorded on the ticket, counted, and retried by the jobs queue.
+
+use serde_json::json;
+
+use super::model::{AuthorKind, ConversationMessage, Insights, TicketContext};
+use crate::{
+    app::AppState,
+    domain::{Id, user::Role},
+    jobs,
+    store::{JobRow, NewJob, Page, insights::NewInsights},
+};
+
+/// Messages sent to a provider at most (the newest ones).
+const MAX_MESSAGES: usize = 200;
+/// How long a new customer message waits for more before the refresh runs.
+const DEBOUNCE: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Asks for a refresh of `ticket` (debounced: a burst of messages yields one refresh).
+pub async fn enqueue(state: &AppState, ticket: Id, full: bool) -> anyhow::Result<()> {
+    let delay = if full {
+        chrono::Duration::zero()
+    } else {
+        DEBOUNCE
+    };
+    state
+        .store
+        .enqueue_job(&NewJob {
+            kind: jobs::ASSISTANT_REFRESH,
+            dedupe_key: Some(format!("assistant:{ticket}")),
+            subject: Some(ticket.to_string()),
+            payload: json!({"ticketId": ticket, "full": full}),
+            run_at: crate::store::now() + delay,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Runs one refresh job.
+pub async fn refresh(state: &AppState, job: &JobRow) -> Result<(), String> {
+    let ticket_id: Id = job.payload.0["ticketId"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or("the job has no ticket id")?;
+    let full = job.payload.0["full"].as_bool().unwrap_or(false);
+    match run(state, ticket_id, full).await {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            metrics::counter!("switchboard_assistant_failures_total", "provider" => state.assistant.name()).increment(1);
+            if let Err(err) = state.store.record_insights_failure(ticket_id, &error).await {
+                tracing::warn!(error = %err, "could not record an assistant failure");
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), String> {
+    let store_err = |e: crate::store::StoreError| e.to_string();
+    let Some(ticket) = state.store.get_ticket(ticket_id).await.map_err(store_err)? else {
+        return Ok(()); // deleted meanwhile
+    };
+    let stored = state
+        .store
+        .get_insights(ticket_id)
+        .await
+        .map_err(store_err)?;
+    let previous: Option<Insights> = stored
+        .as_ref()
+        .and_then(|s| serde_json::from_value(s.details.0.clone()).ok());
+    let since = match (&previous, &stored) {
+        (Some(_), Some(stored)) if !full => stored.covered_seq,
+        _ => 0,
+    };
+    let messages = conversation(state, ticket_id, since)
+        .await
+        .map_err(store_err)?;
+    let Some(newest) = messages.last().map(|m| m.seq) else {
+        return Ok(()); // nothing new since the last refresh
+    };
+    let ctx = TicketContext {
+        subject: ticket.subject.clone(),
+        department: ticket.department.clone(),
+        status: ticket.status.as_str().to_owned(),
+        created_at: ticket.created_at,
+        now: crate::store::now(),
+        previous_summary: if since > 0 {
+            previous.map(|p| p.summary)
+        } else {
+            None
+        },
+        messages,
+    };
+    let analysis = state
+        .assistant
+        .analyze(&ctx)
+        .await
+        .map_err(|e| e.to_string())?;
+    analysis.insights.validate()?;
+    let details = serde_json::to_value(&analysis.insights).map_err(|e| e.to_string())?;
+    state
+        .store
+        .save_insights(&NewInsights {
+            ticket_id,
+            summary: analysis.insights.summary.clone(),
+            suggestions: json!(analysis.insights.suggestions),
+            escalation: details["escalation"].clone(),
+            details,
+            covered_seq: newest.max(since),
+            provider: analysis.provider.clone(),
+            tokens: i64::try_from(analysis.tokens).unwrap_or(i64::MAX),
+        })
+        .await
+        .map_err(store_err)?;
+    state.telemetry.record_ai_tokens(analysis.tokens);
+    state
+        .realtime
+        .ticket_insights(ticket_id, ticket.requester_id)
+        .await;
+    tracing::info!(ticket = %ticket_id, provider = %analysis.provider, covered_seq = newest, "assistant insights refreshed");
+    Ok(())
+}
+
+/// The ticket's live messages after `since`, the newest [`MAX_MESSAGES`], labelled by their
+/// authors' real roles.
+async fn conversation(
+    state: &AppState,
+    ticket: Id,
+    since: i64,
+) -> Result<Vec<ConversationMessage>, crate::store::StoreError> {
+    let mut out = Vec::new();
+    let mut after = since;
+    loop {
+        let page = state
+            .store
+            .list_messages(ticket, Page::After(after), 500)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        let full = page.len() == 500;
+        out.extend(
+            page.into_iter()
+                .filter(|m| m.deleted_at.is_none())
+                .map(|m| ConversationMessage {
+                    seq: m.seq,
+                    author: if m.author_role == Role::Customer {
+                        AuthorKind::Customer
+                    } else {
+                        AuthorKind::Staff
+                    },
+                    author_name: m.author_name,
+                    body: m.body,
+                    created_at: m.created_at,
+                }),
+        );
+        if !full {
+            break;
+        }
+    }
+    if out.len() > MAX_MESSAGES {
+        out.drain(..out.len() - MAX_MESSAGES);
+    }
+    Ok(out)
+}

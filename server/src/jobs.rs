@@ -1,0 +1,107 @@
+//! The durable background queue (`jobs` table): alerts and assistant refreshes. One worker per
+//! instance claims due jobs (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances share the work),
+//! runs them, and retries failures with exponential backoff until a limit, after which the job
+//! fails for good and is reported. `run_once` runs one batch, for tests.
+
+use std::time::Duration;
+
+use tokio::{sync::watch, task::JoinHandle};
+
+use crate::{app::AppState, store::JobRow};
+
+/// Sends an alert to the webhook.
+pub const ALERT: &str = "alert";
+/// Refreshes a ticket's assistant insights.
+pub const ASSISTANT_REFRESH: &str = "assistant.refresh";
+/// Every kind this worker runs.
+pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH];
+
+/// Attempts before a job fails for good.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a claimed job is ours before another worker may take it.
+const LEASE: Duration = Duration::from_secs(300);
+/// How often an idle worker looks for due jobs.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Claims and runs one batch of due jobs; returns how many ran.
+pub async fn run_once(state: &AppState) -> usize {
+    let jobs = match state.store.claim_jobs(KINDS, 8, LEASE).await {
+        Ok(jobs) => jobs,
+        Err(err) => {
+            tracing::warn!(error = %err, "claiming jobs failed");
+            return 0;
+        }
+    };
+    let count = jobs.len();
+    for job in jobs {
+        run(state, job).await;
+    }
+    count
+}
+
+async fn run(state: &AppState, job: JobRow) {
+    let kind = job.kind.clone();
+    let result = match kind.as_str() {
+        ALERT => crate::ops::alerts::deliver(state, &job).await,
+        ASSISTANT_REFRESH => crate::assistant::worker::refresh(state, &job).await,
+        other => Err(format!("unknown job kind {other}")),
+    };
+    let outcome = match result {
+        Ok(()) => {
+            if let Err(err) = state.store.complete_job(job.id).await {
+                tracing::warn!(job = %job.id, error = %err, "could not mark a job done");
+            }
+            "done"
+        }
+        Err(error) if job.attempts >= MAX_ATTEMPTS => {
+            tracing::error!(tags.job_kind = %kind, job = %job.id, attempts = job.attempts, error = %error, "background job failed for good");
+            if let Err(err) = state.store.fail_job(job.id, &error, None).await {
+                tracing::warn!(job = %job.id, error = %err, "could not record a job failure");
+            }
+            "failed"
+        }
+        Err(error) => {
+            tracing::warn!(job_kind = %kind, job = %job.id, attempts = job.attempts, error = %error, "background job failed; will retry");
+            let retry_at = crate::store::now()
+                + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or_default();
+            if let Err(err) = state.store.fail_job(job.id, &error, Some(retry_at)).await {
+                tracing::warn!(job = %job.id, error = %err, "could not record a job failure");
+            }
+            "retry"
+        }
+    };
+    metrics::counter!("switchboard_jobs_total", "kind" => kind, "outcome" => outcome).increment(1);
+}
+
+/// 2, 4, 8 ... seconds after each failed attempt, at most 10 minutes.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = u32::try_from(attempts.clamp(1, 10)).unwrap_or(1);
+    Duration::from_secs(2u64.pow(exp)).min(Duration::from_secs(600))
+}
+
+/// The worker of this instance: polls until `stop` turns true, finishing the job at hand first.
+pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            if run_once(&state).await == 0 {
+                tokio::select! {
+                    _ = stop.changed() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(super::backoff(1).as_secs(), 2);
+        assert_eq!(super::backoff(3).as_secs(), 8);
+        assert_eq!(super::backoff(30).as_secs(), 600);
+    }
+}

@@ -1,0 +1,103 @@
+//! Prometheus metrics: names in base units with `_total` counters, no user or room ids as
+//! labels. The recorder is process-wide (the `metrics` facade has one global recorder); the
+//! handle renders the text exposition for `GET /metrics`.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Latency buckets, in seconds (1 ms to 10 s).
+const SECONDS_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Installs the recorder once per process and returns its handle.
+pub fn install() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS_BUCKETS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            describe();
+            metrics::gauge!(
+                "switchboard_build_info",
+                "version" => env!("CARGO_PKG_VERSION"),
+                "git_sha" => option_env!("SWITCHBOARD_GIT_SHA").unwrap_or("unknown")
+            )
+            .set(1.0);
+            handle
+        })
+        .clone()
+}
+
+/// Help texts of the main series.
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "switchboard_http_requests_total",
+        "HTTP requests by method, matched route and status class"
+    );
+    describe_histogram!(
+        "switchboard_http_request_duration_seconds",
+        "HTTP request latency by matched route"
+    );
+    describe_gauge!(
+        "switchboard_sockets_connected",
+        "Socket.IO connections open on this instance"
+    );
+    describe_counter!(
+        "switchboard_socket_connects_total",
+        "Socket.IO connections accepted"
+    );
+    describe_counter!(
+        "switchboard_socket_disconnects_total",
+        "Socket.IO disconnections by reason"
+    );
+    describe_counter!("switchboard_messages_sent_total", "Messages stored");
+    describe_histogram!(
+        "switchboard_delivery_ack_seconds",
+        "Time from emitting message:new to the client's ack"
+    );
+    describe_counter!(
+        "switchboard_delivery_retries_total",
+        "Re-sends of unacknowledged message:new"
+    );
+    describe_counter!(
+        "switchboard_delivery_failures_total",
+        "Deliveries given up after the last retry"
+    );
+    describe_counter!(
+        "switchboard_rate_limited_total",
+        "Requests refused by a rate limit, by action"
+    );
+    describe_counter!(
+        "switchboard_rate_limit_fallbacks_total",
+        "Rate-limit checks answered locally because Redis failed"
+    );
+    describe_histogram!(
+        "switchboard_db_query_duration_seconds",
+        "Database query latency by query name"
+    );
+    describe_counter!("switchboard_db_errors_total", "Database errors by kind");
+    describe_counter!(
+        "switchboard_redis_errors_total",
+        "Redis connection errors by connection"
+    );
+    describe_counter!("switchboard_redis_reconnects_total", "Redis reconnections");
+    describe_counter!(
+        "switchboard_assistant_failures_total",
+        "AI assistant refreshes that failed, by provider"
+    );
+    describe_counter!(
+        "switchboard_jobs_total",
+        "Background jobs by kind and outcome"
+    );
+    describe_gauge!("switchboard_build_info", "Build information (value 1)");
+}

@@ -1,0 +1,92 @@
+//! The assistant panel of a ticket: stored insights (staff of the ticket and admins; observers
+//! read them too; customers never), and refreshes on demand.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Actor, room_with_access, users::require_team};
+use crate::{
+    app::AppState,
+    assistant::model::Insights,
+    domain::{Id, policy::Action, room::RoomKind, user::Role},
+    error::{AppError, AppResult},
+};
+
+/// What the panel shows.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AssistantView {
+    /// The latest insights (`null` before the first refresh).
+    #[schema(value_type = Option<Object>)]
+    pub insights: Option<InsightsView>,
+    /// Messages newer than what the insights cover.
+    pub newer_messages: i64,
+    /// The last refresh's failure, if it failed.
+    pub last_error: Option<String>,
+    /// Failed refreshes since the last success.
+    pub failures: i32,
+}
+
+/// Insights with where they came from.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InsightsView {
+    /// The analysis.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub insights: Insights,
+    /// Newest covered seq.
+    pub covered_seq: i64,
+    /// Who produced it.
+    pub provider: String,
+    /// When.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn check(state: &AppState, actor: &Actor, ticket: Id, action: Action) -> AppResult<i64> {
+    require_team(actor)?;
+    let room = room_with_access(state, actor, ticket, action).await?;
+    if room.room.kind != RoomKind::Ticket {
+        return Err(AppError::not_found("ticket"));
+    }
+    Ok(room.room.last_seq)
+}
+
+/// The stored insights of a ticket.
+pub async fn view(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<AssistantView> {
+    let last_seq = check(state, actor, ticket, Action::Read).await?;
+    let stored = state.store.get_insights(ticket).await?;
+    let Some(stored) = stored else {
+        return Ok(AssistantView {
+            insights: None,
+            newer_messages: last_seq,
+            last_error: None,
+            failures: 0,
+        });
+    };
+    let insights = serde_json::from_value::<Insights>(stored.details.0.clone())
+        .ok()
+        .map(|insights| InsightsView {
+            insights,
+            covered_seq: stored.covered_seq,
+            provider: stored.provider.clone(),
+            updated_at: stored.updated_at,
+        });
+    let covered = insights.as_ref().map_or(0, |i| i.covered_seq);
+    Ok(AssistantView {
+        insights,
+        newer_messages: (last_seq - covered).max(0),
+        last_error: stored.last_error,
+        failures: stored.failures,
+    })
+}
+
+/// Queues a full refresh (staff of the ticket and admins; observers are read-only).
+pub async fn refresh(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<()> {
+    if actor.user.role == Role::Observer {
+        return Err(AppError::read_only());
+    }
+    check(state, actor, ticket, Action::ManageTicket).await?;
+    crate::assistant::worker::enqueue(state, ticket, true).await?;
+    Ok(())
+}

@@ -1,10 +1,9 @@
 // Who may do what, as a person in a browser sees it: a ban ends an open session, observers
 // read but cannot write, a role change applies without a reload, a deleted room closes.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createRoom, createUser, login, PASSWORD, startServer } from '../lib/harness.mjs';
-import { connected, launchBrowser, openAs, openRoom, rows, send, stored } from './browser.mjs';
+import { browserTest, connected, launchBrowser, openAs, openRoom, rows, send, stored } from './browser.mjs';
 
 async function post(user, roomId, body) {
   const res = await user.api.post(`rooms/${roomId}/messages`, { clientId: randomUUID(), body });
@@ -29,7 +28,7 @@ async function assertReadOnly(page) {
   }
 }
 
-test('a banned user loses the open session and lands on sign-in with a message', { timeout: 120_000 }, async (t) => {
+browserTest('a banned user loses the open session and lands on sign-in with a message', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true });
@@ -57,7 +56,7 @@ test('a banned user loses the open session and lands on sign-in with a message',
   assert.deepEqual(page.errors, []);
 });
 
-test('an observer sees messages live but every write control is disabled', { timeout: 120_000 }, async (t) => {
+browserTest('an observer sees messages live but every write control is disabled', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true });
@@ -98,7 +97,7 @@ test('an observer sees messages live but every write control is disabled', { tim
   assert.deepEqual(page.errors, []);
 });
 
-test('a role change applies to the open page without a reload (access:changed)', { timeout: 120_000 }, async (t) => {
+browserTest('a role change applies to the open page without a reload (access:changed)', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true });
@@ -130,7 +129,7 @@ test('a role change applies to the open page without a reload (access:changed)',
   assert.deepEqual(page.errors, []);
 });
 
-test('a deleted room closes on the open page with a notice and leaves the sidebar', { timeout: 120_000 }, async (t) => {
+browserTest('a deleted room closes on the open page with a notice and leaves the sidebar', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true });

@@ -2,6 +2,7 @@
 // pages signed in to a server started by ../lib/harness.mjs, and waits on page state.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { inCi, repoRoot } from '../lib/harness.mjs';
 
@@ -39,6 +40,42 @@ export async function launchBrowser(t) {
   return browser;
 }
 
+/** Pages of the running test, described when it fails. */
+const livePages = new Set();
+
+/**
+ * `node:test`'s `test`, plus: when the test fails, the error says where each of its pages was
+ * and what it showed (URL, connection state, toasts, the start of the visible text).
+ */
+export function browserTest(name, options, fn) {
+  return test(name, options, async (t) => {
+    livePages.clear();
+    try {
+      await fn(t);
+    } catch (err) {
+      const states = await Promise.all([...livePages].map(describePage));
+      if (err instanceof Error && states.length > 0) err.message += `\n--- pages ---\n${states.join('\n')}`;
+      throw err;
+    } finally {
+      livePages.clear();
+    }
+  });
+}
+
+async function describePage(page, i) {
+  if (page.isClosed()) return `#${i}: closed`;
+  try {
+    const state = await page.evaluate(() => ({
+      connection: document.body.dataset.connection ?? '-',
+      toasts: [...document.querySelectorAll('[data-testid="toast"]')].map((el) => el.textContent),
+      text: document.body.innerText.replace(/\s+/g, ' ').slice(0, 600),
+    }));
+    return `#${i} ${page.url()} [socket ${state.connection}] toasts ${JSON.stringify(state.toasts)}\n   ${state.text}`;
+  } catch (err) {
+    return `#${i} ${page.url()}: ${err.message}`;
+  }
+}
+
 /**
  * A new browser context with one page, with uncaught page errors collected so a test can assert
  * there were none (`page.errors`).
@@ -49,6 +86,7 @@ export async function newPage(browser, { viewport = DESKTOP, colorScheme = 'ligh
   page.setDefaultTimeout(WAIT_MS);
   page.errors = [];
   page.on('pageerror', (err) => page.errors.push(err.message));
+  livePages.add(page);
   return { context, page };
 }
 

@@ -1,19 +1,37 @@
 // Two people chatting in real browsers against the real binary: live delivery with ticks,
 // an offline spell with a full outbox, and an outbox that survives a page reload.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRoom, createUser, PASSWORD, startServer } from '../lib/harness.mjs';
-import { launchBrowser, openAs, openRoom, roomReady, rows, send, stored, ticks, WAIT_MS } from './browser.mjs';
+import { browserTest, launchBrowser, newPage, openAs, openRoom, roomReady, rows, send, signIn, stored, ticks, WAIT_MS } from './browser.mjs';
 
-/** A server, a browser, two staff members of one room, each signed in on their own page. */
-async function twoPeople(t) {
+/**
+ * Routes the context's Socket.IO traffic through a switch: passed to the server, or (blocked)
+ * refused. Installed before the page loads: a document only has its WebSockets routed when
+ * the routing existed when it loaded.
+ */
+async function socketSwitch(context) {
+  let blocked = false;
+  await context.routeWebSocket(/\/socket\.io\//, (ws) => (blocked ? refuseConnect(ws) : ws.connectToServer()));
+  await context.route(/\/socket\.io\//, (route) => (blocked ? route.abort() : route.continue()));
+  return (value) => {
+    blocked = value;
+  };
+}
+
+/**
+ * A server, a browser, two staff members of one room, each signed in on their own page;
+ * with `switchable`, Alice's socket goes through `a.blockSocket(true|false)`.
+ */
+async function twoPeople(t, { switchable = false } = {}) {
   const browser = await launchBrowser(t);
   if (!browser) return null;
   const server = await startServer(t, { ownOrigin: true });
   const alice = await createUser(server.url, { name: 'Alice Agent' });
   const bob = await createUser(server.url, { name: 'Bob Builder' });
   const roomId = await createRoom(alice, { members: [bob] });
-  const a = await openAs(browser, server.url, alice, PASSWORD);
+  const a = await newPage(browser);
+  if (switchable) a.blockSocket = await socketSwitch(a.context);
+  await signIn(a.page, server.url, alice.user.email, PASSWORD);
   const b = await openAs(browser, server.url, bob, PASSWORD);
   t.after(() => {
     assert.deepEqual(a.page.errors, [], 'uncaught errors in the first page');
@@ -40,7 +58,7 @@ async function storedBodies(user, roomId) {
   return res.data.items.map((m) => m.body);
 }
 
-test('two people chat in real time, with delivered and read ticks on the sender side', { timeout: 120_000 }, async (t) => {
+browserTest('two people chat in real time, with delivered and read ticks on the sender side', { timeout: 120_000 }, async (t) => {
   const ctx = await twoPeople(t);
   if (!ctx) return;
   const { server, roomId, a, b } = ctx;
@@ -72,7 +90,7 @@ test('two people chat in real time, with delivered and read ticks on the sender 
   }
 });
 
-test('messages written offline are sent on reconnect and arrive exactly once', { timeout: 120_000 }, async (t) => {
+browserTest('messages written offline are sent on reconnect and arrive exactly once', { timeout: 120_000 }, async (t) => {
   const ctx = await twoPeople(t);
   if (!ctx) return;
   const { server, alice, roomId, a, b } = ctx;
@@ -99,30 +117,29 @@ test('messages written offline are sent on reconnect and arrive exactly once', {
     assert.equal(await rows(a.page, body).count(), 1, `exactly once on Alice's page: ${body}`);
     assert.notEqual(await stored(a.page, body).getAttribute('data-status'), 'sending');
   }
+  // Alice's own copy of the marker may be acked a moment after Bob has it.
+  await stored(a.page, 'back online').waitFor();
   assert.equal(await a.page.locator('[data-testid="message"].pending').count(), 0);
   assert.deepEqual(await storedBodies(alice, roomId), [...bodies, 'back online']);
 });
 
-test('an unsent message survives a reload and is delivered exactly once', { timeout: 120_000 }, async (t) => {
-  const ctx = await twoPeople(t);
+browserTest('an unsent message survives a reload and is delivered exactly once', { timeout: 120_000 }, async (t) => {
+  const ctx = await twoPeople(t, { switchable: true });
   if (!ctx) return;
   const { server, alice, roomId, a, b } = ctx;
   await openRoom(a.page, server.url, roomId);
   await openRoom(b.page, server.url, roomId);
 
-  // Offline: the message can only go to the persistent outbox.
+  // Offline: the message can only go to the persistent outbox. The socket stays away until
+  // after the reload, so nothing can be flushed before it: the reloaded page must find the
+  // message in its outbox. While blocked, Socket.IO connects are answered by a stand-in that
+  // refuses them as the server does when its database is down (`DB_UNAVAILABLE`: the client
+  // keeps retrying with backoff), and polling fails.
+  a.blockSocket(true);
   await a.context.setOffline(true);
   await a.page.getByTestId('offline-banner').waitFor();
   await send(a.page, 'written before the reload');
   await a.page.locator('[data-testid="message"].pending').waitFor();
-
-  // Keep the socket away while the page reloads online, so nothing can be flushed before the
-  // reload: the reloaded page must find the message in its persistent outbox. Socket.IO
-  // connects are answered by a stand-in that refuses them as the server does when its
-  // database is down (`DB_UNAVAILABLE`: the client keeps retrying with backoff); polling fails.
-  let blocked = true;
-  await a.context.routeWebSocket(/\/socket\.io\//, (ws) => (blocked ? refuseConnect(ws) : ws.connectToServer()));
-  await a.context.route(/\/socket\.io\//, (route) => (blocked ? route.abort() : route.continue()));
   await a.context.setOffline(false);
   await a.page.reload();
   await a.page.locator('[data-testid="chat-room"] [data-testid="message-list"][aria-busy="false"]').waitFor();
@@ -134,7 +151,7 @@ test('an unsent message survives a reload and is delivered exactly once', { time
   assert.deepEqual(await storedBodies(alice, roomId), []);
 
   // Unblock: the reloaded page connects and sends it with its original clientId.
-  blocked = false;
+  a.blockSocket(false);
   await stored(b.page, 'written before the reload').waitFor({ timeout: WAIT_MS * 2 });
   await stored(a.page, 'written before the reload').waitFor();
   await send(a.page, 'after the reload');

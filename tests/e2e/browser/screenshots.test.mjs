@@ -1,11 +1,10 @@
 // Screenshots of the main screens on a `serve --demo` server, written to docs/screenshots/ on
 // every run (the README links them). Each one waits for its screen to be ready, never a sleep.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { login, startServer } from '../lib/harness.mjs';
-import { DESKTOP, launchBrowser, newPage, PHONE, roomReady, screenshot, signIn, stored } from './browser.mjs';
+import { browserTest, DESKTOP, launchBrowser, newPage, PHONE, roomReady, screenshot, signIn, stored } from './browser.mjs';
 
 const DEMO_PASSWORD = 'switchboard-demo';
 const GRACE = 'grace@demo.switchboard.chat';
@@ -42,7 +41,7 @@ async function shoot(page, name) {
   assert.ok(bytes < MAX_BYTES, `${name}.png is ${bytes} bytes (limit ${MAX_BYTES})`);
 }
 
-test('screenshots of the main screens (demo data)', { timeout: 240_000 }, async (t) => {
+browserTest('screenshots of the main screens (demo data)', { timeout: 240_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true, demo: true });

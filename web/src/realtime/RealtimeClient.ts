@@ -242,6 +242,19 @@ export class RealtimeClient {
     this.setState('idle');
   }
 
+  /**
+   * The network is back (the browser's `online` event): try at once instead of waiting out
+   * socket.io's reconnect backoff, which may have grown to seconds while offline.
+   */
+  reconnectNow(): void {
+    if (this.ended || this.handlers.length === 0 || this.socket.connected) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    // Closing the idle manager resets its backoff; connecting again starts a fresh attempt.
+    this.socket.disconnect();
+    this.socket.connect();
+  }
+
   /** Sign-out: stop, and forget everything stored for this user (outbox and cursors). */
   signOut(): void {
     this.ended = true;

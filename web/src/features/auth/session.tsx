@@ -85,8 +85,11 @@ export function SessionProvider({ config, initialUser, children }: Props) {
         })
         .catch(() => undefined); // a 401 signs out through onUnauthorized
     });
+    const onOnline = () => rt.reconnectNow();
+    window.addEventListener('online', onOnline);
     rt.start();
     return () => {
+      window.removeEventListener('online', onOnline);
       offEnded();
       offAccess();
       // A sign-out already cleared it; a user switch or unmount just closes the socket.

@@ -332,6 +332,27 @@ describe('session', () => {
     expect(client.connection).toBe('disconnected');
   });
 
+  it('reconnects at once when the network comes back, and not when connected or signed out', async () => {
+    const { socket, client } = setup();
+    socket.serverConnect();
+    client.reconnectNow();
+    expect(socket.connectCalls).toBe(1);
+    socket.serverDrop();
+    client.reconnectNow();
+    expect(socket.disconnectCalls).toBe(1);
+    expect(socket.connectCalls).toBe(2);
+    // A pending backoff timer is replaced by the immediate attempt.
+    socket.active = false;
+    socket.fire('connect_error', new Error('RATE_LIMITED'));
+    client.reconnectNow();
+    expect(socket.connectCalls).toBe(3);
+    await vi.advanceTimersByTimeAsync(BACKOFF.maxMs * 2);
+    expect(socket.connectCalls).toBe(3);
+    client.signOut();
+    client.reconnectNow();
+    expect(socket.connectCalls).toBe(3);
+  });
+
   it('treats session:revoked {reason: banned} as a ban', () => {
     const { socket, client } = setup();
     const ended: SessionEnded[] = [];

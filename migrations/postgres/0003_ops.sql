@@ -8,4 +8,4 @@ CREATE INDEX jobs_subject_idx ON jobs (kind, subject, created_at);
 -- The assistant's whole answer (summary, problem, urgency, sentiment, topic, suggestions,
 -- escalation), besides the columns that summarise it.
 ALTER TABLE ticket_insights ADD COLUMN details jsonb NOT NULL DEFAULT '{}';
-ALTER TABLE ticket_insights ADD COLUMN tokens_used INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE ticket_insights ADD COLUMN tokens_used bigint NOT NULL DEFAULT 0;

@@ -197,6 +197,10 @@ pub struct Config {
     #[arg(long, env = "AI_TIMEOUT_SECS", default_value_t = 30)]
     pub ai_timeout_secs: u64,
 
+    /// Run the background jobs worker (alerts, assistant refreshes) on this instance.
+    #[arg(long, env = "BACKGROUND_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub background_jobs: bool,
+
     /// Enables routes that exist only for the test suite (a route that panics). Never in
     /// production.
     #[arg(

@@ -14,6 +14,7 @@ use switchboard::{
     app::{self, AppState},
     cli::Cli,
     domain::{Id, user::Role},
+    ratelimit::Action,
     service::auth::{ClientMeta, NewAccount, create_user, open_session},
 };
 
@@ -199,13 +200,34 @@ impl TestApp {
 
     /// Starts a server with extra command-line settings (`["--edit-window-secs", "0"]`).
     pub async fn spawn_with(backend: Backend, args: &[&str]) -> Option<Self> {
+        Self::spawn_limited(backend, args, &[]).await
+    }
+
+    /// Starts a server with settings and rate limits (`[(Action::LoginIp, "3/60s")]`; every
+    /// other quota is off).
+    pub async fn spawn_limited(
+        backend: Backend,
+        args: &[&str],
+        limits: &[(Action, &str)],
+    ) -> Option<Self> {
         init_tracing();
         let (db, url) = DbGuard::create(backend).await?;
-        Some(Self::start(backend, Arc::new(db), url, args).await)
+        Some(Self::start_limited(backend, Arc::new(db), url, args, limits).await)
     }
 
     /// Starts a server on an existing database.
     pub async fn start(backend: Backend, db: Arc<DbGuard>, url: String, args: &[&str]) -> Self {
+        Self::start_limited(backend, db, url, args, &[]).await
+    }
+
+    /// Starts a server on an existing database with rate limits.
+    pub async fn start_limited(
+        backend: Backend,
+        db: Arc<DbGuard>,
+        url: String,
+        args: &[&str],
+        limits: &[(Action, &str)],
+    ) -> Self {
         let mut argv = vec![
             "switchboard",
             "--database-url",
@@ -216,6 +238,11 @@ impl TestApp {
         argv.extend_from_slice(args);
         let mut cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
         // Tests make many requests from one address: quotas are off unless a test sets them.
+        for (action, quota) in limits {
+            cli.config
+                .rate_limits
+                .insert(*action, quota.parse().unwrap_or_else(|e| panic!("{e}")));
+        }
         for action in switchboard::ratelimit::Action::ALL {
             cli.config
                 .rate_limits
@@ -482,4 +509,94 @@ impl Client {
 pub fn slug(prefix: &str) -> String {
     let id = Id::new().as_uuid().simple().to_string();
     format!("{prefix}-{}", &id[id.len() - 10..])
+}
+
+/// Redis for tests: the shared one at `TEST_REDIS_URL` (default 127.0.0.1:6379), or `None`
+/// (after saying why) when it is not reachable outside CI.
+pub async fn redis_url() -> Option<String> {
+    let url =
+        std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let reachable = tokio::net::TcpStream::connect(url.trim_start_matches("redis://"))
+        .await
+        .is_ok();
+    if reachable {
+        Some(url)
+    } else if in_ci() {
+        panic!("Redis is required in CI ({url})");
+    } else {
+        eprintln!("skipped: Redis not reachable at {url}");
+        None
+    }
+}
+
+/// A unique Redis key prefix for one test.
+pub fn redis_prefix() -> String {
+    format!(
+        "sbtest-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// Requests a [`Receiver`] got: (path, body).
+pub type Recorded = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A tiny HTTP server that records every request body it receives; answers with the statuses
+/// given (the last one repeats).
+pub struct Receiver {
+    /// `http://127.0.0.1:port`.
+    pub url: String,
+    /// Bodies received, in order.
+    pub bodies: Recorded,
+}
+
+impl Receiver {
+    /// Starts a receiver answering `statuses` in turn, then `200`.
+    pub async fn start(statuses: Vec<u16>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let url = format!(
+            "http://{}",
+            listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+        );
+        let bodies: Recorded = Arc::default();
+        let statuses = Arc::new(std::sync::Mutex::new(statuses));
+        let recorded = Arc::clone(&bodies);
+        let app =
+            axum::Router::new().fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
+                let recorded = Arc::clone(&recorded);
+                let statuses = Arc::clone(&statuses);
+                async move {
+                    recorded
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((uri.path().to_owned(), body.to_vec()));
+                    let mut statuses = statuses.lock().unwrap_or_else(|e| e.into_inner());
+                    let status = if statuses.is_empty() {
+                        200
+                    } else {
+                        statuses.remove(0)
+                    };
+                    (
+                        axum::http::StatusCode::from_u16(status)
+                            .unwrap_or(axum::http::StatusCode::OK),
+                        "{}",
+                    )
+                }
+            });
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, bodies }
+    }
+
+    /// The bodies received so far, as text.
+    pub fn texts(&self) -> Vec<String> {
+        self.bodies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    }
 }

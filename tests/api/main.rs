@@ -9,11 +9,13 @@
 mod helpers;
 
 mod admin;
+mod assistant;
 mod auth;
 mod cli;
 mod errors;
 mod messages;
 mod openapi;
+mod ops;
 mod policy;
 mod rooms;
 mod search;

@@ -12,7 +12,7 @@ use crate::{app::AppState, jobs};
 /// Running background tasks.
 pub struct Background {
     tasks: Vec<JoinHandle<()>>,
-    jobs: JoinHandle<()>,
+    jobs: Option<JoinHandle<()>>,
     stop_jobs: watch::Sender<bool>,
 }
 
@@ -45,7 +45,10 @@ pub fn start(state: &AppState) -> Background {
     ];
     tasks.extend(crate::ops::alerts::spawn_evaluator(state.clone()));
     let (stop_jobs, stop_rx) = watch::channel(false);
-    let jobs = jobs::spawn(state.clone(), stop_rx);
+    let jobs = state
+        .config
+        .background_jobs
+        .then(|| jobs::spawn(state.clone(), stop_rx));
     Background {
         tasks,
         jobs,
@@ -73,7 +76,9 @@ impl Background {
     /// writes the partial telemetry minute.
     pub async fn stop(self, state: &AppState, deadline: Duration) {
         let _stopping = self.stop_jobs.send(true);
-        if tokio::time::timeout(deadline, self.jobs).await.is_err() {
+        if let Some(jobs) = self.jobs
+            && tokio::time::timeout(deadline, jobs).await.is_err()
+        {
             tracing::warn!("the jobs worker did not finish within the shutdown deadline");
         }
         for task in self.tasks {

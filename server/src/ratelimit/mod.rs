@@ -291,11 +291,11 @@ pub fn overrides_from_env() -> Result<HashMap<Action, Quota>, crate::config::Con
     Ok(overrides)
 }
 
-
 /// Sets `x-ratelimit-limit`, `-remaining` and `-reset` (seconds) on a response.
+/// A response that already carries a (more specific) quota keeps it.
 pub fn set_headers(headers: &mut axum::http::HeaderMap, allowed: &Allowed) {
     use axum::http::HeaderValue;
-    if allowed.limit == u32::MAX {
+    if allowed.limit == u32::MAX || headers.contains_key("x-ratelimit-limit") {
         return;
     }
     let reset = allowed.reset_after.as_secs() + u64::from(allowed.reset_after.subsec_nanos() > 0);

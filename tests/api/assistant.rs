@@ -1,0 +1,318 @@
+//! The ticket assistant: the local provider end to end through the jobs queue, access rules,
+//! the OpenAI-compatible provider against a local chat-completions server, and failures.
+
+use std::{sync::Arc, time::Duration};
+
+use serde_json::{Value, json};
+use switchboard::{
+    assistant::{
+        model::{AuthorKind, ConversationMessage, TicketContext},
+        openai::{OpenAiConfig, OpenAiProvider, TokensToday},
+        provider::{LocalProvider, Provider, ProviderError},
+    },
+    domain::user::Role,
+    jobs,
+};
+
+use crate::helpers::{Backend, TestApp};
+
+async fn open_ticket(app: &TestApp, message: &str) -> (String, String) {
+    let resp = app
+        .anonymous()
+        .post(
+            "support/tickets",
+            json!({"name": "Nina Customer", "email": "nina@example.com", "subject": "Cannot log in",
+               "message": message, "department": "support"}),
+        )
+        .await
+        .expect(201);
+    (
+        resp.data()["ticketId"].as_str().unwrap().to_owned(),
+        resp.data()["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_messages_refresh_insights_in_the_background() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, &["--background-jobs", "false"]).await else {
+            continue;
+        };
+        let (ticket, token) = open_ticket(
+            &app,
+            "I cannot log in since this morning. This is urgent, our whole team is locked out!",
+        )
+        .await;
+        let agent = app.user(Role::Staff, Some("support")).await;
+        let empty = agent
+            .get(&format!("tickets/{ticket}/assistant"))
+            .await
+            .expect(200);
+        assert_eq!(empty.data()["insights"], json!(null));
+        tokio::time::sleep(Duration::from_millis(2100)).await; // the refresh is debounced by 2 s
+        assert_eq!(jobs::run_once(&app.state).await, 1, "{backend:?}");
+        let panel = agent
+            .get(&format!("tickets/{ticket}/assistant"))
+            .await
+            .expect(200);
+        let insights = &panel.data()["insights"];
+        assert_eq!(insights["provider"], json!("local"));
+        assert!(
+            insights["summary"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("log in")
+        );
+        assert!(
+            matches!(insights["urgency"].as_str(), Some("high" | "critical")),
+            "{insights}"
+        );
+        let suggestions = insights["suggestions"].as_array().unwrap();
+        assert!((3..=5).contains(&suggestions.len()));
+        assert_eq!(panel.data()["newerMessages"], json!(0));
+        // A new customer message: newer messages, then an incremental refresh.
+        let mut customer = app.anonymous();
+        let link = customer
+            .post("auth/link", json!({"token": token}))
+            .await
+            .expect(200);
+        customer.token = Some(link.data()["token"].as_str().unwrap().to_owned());
+        customer
+            .post(
+                &format!("rooms/{ticket}/messages"),
+                json!({"clientId": "c2", "body": "Still locked out, please help."}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(
+            agent
+                .get(&format!("tickets/{ticket}/assistant"))
+                .await
+                .expect(200)
+                .data()["newerMessages"],
+            json!(1)
+        );
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(jobs::run_once(&app.state).await, 1);
+        let refreshed = agent
+            .get(&format!("tickets/{ticket}/assistant"))
+            .await
+            .expect(200);
+        assert_eq!(refreshed.data()["insights"]["coveredSeq"], json!(2));
+        assert_eq!(refreshed.data()["newerMessages"], json!(0));
+        // Access: customers never; observers read only; other departments see nothing.
+        customer
+            .get(&format!("tickets/{ticket}/assistant"))
+            .await
+            .expect_error(403, "FORBIDDEN");
+        let observer = app.user(Role::Observer, Some("support")).await;
+        observer
+            .get(&format!("tickets/{ticket}/assistant"))
+            .await
+            .expect(200);
+        observer
+            .post(&format!("tickets/{ticket}/assistant/refresh"), json!({}))
+            .await
+            .expect_error(403, "READ_ONLY");
+        app.user(Role::Staff, Some("billing"))
+            .await
+            .get(&format!("tickets/{ticket}/assistant"))
+            .await
+            .expect_error(404, "NOT_FOUND");
+        agent
+            .post(&format!("tickets/{ticket}/assistant/refresh"), json!({}))
+            .await
+            .expect(202);
+        assert_eq!(
+            jobs::run_once(&app.state).await,
+            1,
+            "a full refresh runs at once"
+        );
+    }
+}
+
+/// A chat-completions server answering from a script of (status, body, delay).
+async fn model_server(script: Vec<(u16, Value, u64)>) -> (String, Arc<std::sync::Mutex<usize>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let calls = Arc::new(std::sync::Mutex::new(0usize));
+    let script = Arc::new(script);
+    let counter = Arc::clone(&calls);
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |body: axum::Json<Value>| {
+            let (script, counter) = (Arc::clone(&script), Arc::clone(&counter));
+            async move {
+                assert_eq!(body.0["response_format"]["type"], json!("json_object"));
+                let n = {
+                    let mut calls = counter.lock().unwrap();
+                    *calls += 1;
+                    *calls - 1
+                };
+                let (status, answer, delay) = script.get(n).or(script.last()).cloned().unwrap();
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(answer),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, calls)
+}
+
+fn completion(content: &str, tokens: u64) -> Value {
+    json!({"choices": [{"message": {"role": "assistant", "content": content}}], "usage": {"total_tokens": tokens}})
+}
+
+fn good_insights() -> String {
+    json!({
+        "summary": "The customer cannot log in after a password reset.",
+        "problem": "Login fails after resetting the password.",
+        "urgency": "high", "sentiment": "negative", "sentimentScore": -0.6, "topic": "account",
+        "suggestions": ["Sorry about that! Could you try a private window?", "Which browser do you use?", "I have reset your session; please try again."],
+        "escalation": {"escalate": false, "severity": "low", "department": null, "reason": ""}
+    })
+    .to_string()
+}
+
+fn ctx() -> TicketContext {
+    let now = chrono::Utc::now();
+    TicketContext {
+        subject: "Cannot log in".into(),
+        department: Some("support".into()),
+        status: "open".into(),
+        created_at: now,
+        now,
+        previous_summary: None,
+        messages: vec![ConversationMessage {
+            seq: 1,
+            author: AuthorKind::Customer,
+            author_name: "Nina".into(),
+            body: "I cannot log in.".into(),
+            created_at: now,
+        }],
+    }
+}
+
+fn provider(url: &str, budget: u64, spent: u64, timeout_ms: u64) -> OpenAiProvider {
+    switchboard::ops::install_crypto_provider();
+    let tokens_today: TokensToday = Arc::new(move || Box::pin(async move { spent }));
+    OpenAiProvider::new(
+        OpenAiConfig {
+            base_url: url.into(),
+            model: "test-model".into(),
+            api_key: Some("sk-test".into()),
+            daily_token_budget: budget,
+            timeout: Duration::from_millis(timeout_ms),
+        },
+        reqwest::Client::new(),
+        LocalProvider {
+            departments: vec!["support".into(), "engineering".into()],
+        },
+        tokens_today,
+    )
+}
+
+#[tokio::test]
+async fn the_openai_provider_validates_retries_times_out_and_keeps_a_budget() {
+    let (url, _) = model_server(vec![(200, completion(&good_insights(), 321), 0)]).await;
+    let good = provider(&url, 0, 0, 5000).analyze(&ctx()).await.unwrap();
+    assert_eq!((good.provider.as_str(), good.tokens), ("openai", 321));
+    assert_eq!(good.insights.topic, "account");
+
+    let (url, _) = model_server(vec![(
+        200,
+        completion("Sure! Here is a summary: the customer is sad.", 10),
+        0,
+    )])
+    .await;
+    assert!(matches!(
+        provider(&url, 0, 0, 5000).analyze(&ctx()).await,
+        Err(ProviderError::Invalid(_))
+    ));
+    let (url, _) = model_server(vec![(
+        200,
+        completion(r#"{"summary": "x", "suggestions": []}"#, 10),
+        0,
+    )])
+    .await;
+    assert!(matches!(
+        provider(&url, 0, 0, 5000).analyze(&ctx()).await,
+        Err(ProviderError::Invalid(_))
+    ));
+
+    let (url, calls) = model_server(vec![
+        (429, json!({"error": "slow down"}), 0),
+        (200, completion(&good_insights(), 50), 0),
+    ])
+    .await;
+    let after_429 = provider(&url, 0, 0, 5000).analyze(&ctx()).await.unwrap();
+    assert_eq!(after_429.provider, "openai");
+    assert_eq!(*calls.lock().unwrap(), 2);
+
+    let (url, _) = model_server(vec![(200, completion(&good_insights(), 50), 1500)]).await;
+    let slow = provider(&url, 0, 0, 300).analyze(&ctx()).await;
+    assert!(
+        matches!(slow, Err(ProviderError::Temporary(ref m)) if m.contains("in time")),
+        "{slow:?}"
+    );
+
+    let (url, calls) = model_server(vec![(200, completion(&good_insights(), 50), 0)]).await;
+    let spent = provider(&url, 1000, 1000, 5000)
+        .analyze(&ctx())
+        .await
+        .unwrap();
+    assert!(spent.provider.starts_with("local"), "{}", spent.provider);
+    assert_eq!(*calls.lock().unwrap(), 0, "no model call past the budget");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_model_is_retried_recorded_and_counted() {
+    let (url, calls) = model_server(vec![(500, json!({"error": "down"}), 0)]).await;
+    let Some(app) = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            "--background-jobs",
+            "false",
+            "--ai-provider",
+            "openai",
+            "--ai-base-url",
+            &url,
+            "--ai-timeout-secs",
+            "2",
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let (ticket, _) = open_ticket(&app, "Everything is down!").await;
+    let before = app.state.metrics.render();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(jobs::run_once(&app.state).await, 1);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        3,
+        "three attempts with backoff inside one run"
+    );
+    let agent = app.user(Role::Staff, Some("support")).await;
+    let panel = agent
+        .get(&format!("tickets/{ticket}/assistant"))
+        .await
+        .expect(200);
+    assert_eq!(panel.data()["failures"], json!(1));
+    assert!(panel.data()["lastError"].as_str().unwrap().contains("500"));
+    let series = "switchboard_assistant_failures_total{provider=\"openai\"}";
+    let count = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(count(&app.state.metrics.render()) > count(&before));
+    // The job waits for its retry instead of running again at once.
+    assert_eq!(jobs::run_once(&app.state).await, 0);
+}

@@ -1,0 +1,399 @@
+//! Operations: metrics, telemetry rollups, rate limits (local and shared through Redis),
+//! trusted proxies, alerts through the jobs queue, readiness.
+
+use serde_json::json;
+use switchboard::{jobs, ops::alerts, ratelimit::Action, store::RollupRow};
+
+use crate::helpers::{Backend, Receiver, TestApp, redis_prefix, redis_url, slug};
+
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(series))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_need_the_token_and_move() {
+    let Some(app) =
+        TestApp::spawn_with(Backend::Sqlite, &["--metrics-token", "scrape-me-please"]).await
+    else {
+        return;
+    };
+    let anon = app.anonymous();
+    anon.get("/metrics")
+        .await
+        .expect_error(401, "UNAUTHENTICATED");
+    let scrape = || async {
+        let mut client = app.anonymous();
+        client.token = Some("scrape-me-please".into());
+        client
+            .get("/metrics")
+            .await
+            .expect(200)
+            .body
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let before = scrape().await;
+    assert!(before.contains("switchboard_build_info"));
+    let user = app.staff().await;
+    let room = user.create_room(&slug("metrics"), "public", None).await;
+    user.send_message(room, "counted").await;
+    user.get("rooms/00000000-0000-0000-0000-000000000000")
+        .await
+        .expect(404);
+    let after = scrape().await;
+    let requests =
+        r#"switchboard_http_requests_total{method="GET",route="/api/v1/rooms/{id}",status="4xx"}"#;
+    assert!(
+        metric(&after, requests) > metric(&before, requests),
+        "{after}"
+    );
+    assert!(
+        metric(&after, "switchboard_messages_sent_total")
+            > metric(&before, "switchboard_messages_sent_total")
+    );
+    assert!(after.contains("switchboard_http_request_duration_seconds_bucket"));
+    assert!(after.contains("switchboard_db_query_duration_seconds_bucket"));
+    assert!(!after.contains(&room.to_string()), "no room ids as labels");
+}
+
+crate::backend_tests!(telemetry_rollups_feed_the_dashboard);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_queue_on_sqlite() {
+    if let Some(app) = TestApp::spawn_with(Backend::Sqlite, &["--background-jobs", "false"]).await {
+        alerts_on_both_backends(app).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_queue_on_postgres() {
+    if let Some(app) = TestApp::spawn_with(Backend::Postgres, &["--background-jobs", "false"]).await
+    {
+        alerts_on_both_backends(app).await;
+    }
+}
+
+async fn alerts_on_both_backends(app: TestApp) {
+    // The jobs queue itself on both backends: enqueue, debounce, claim, complete.
+    use switchboard::store::NewJob;
+    let job = |key: &str| NewJob {
+        kind: jobs::ALERT,
+        dedupe_key: Some(key.into()),
+        subject: Some("x".into()),
+        payload: json!({"text": "t"}),
+        run_at: switchboard::store::now(),
+    };
+    assert!(app.state.store.enqueue_job(&job("k")).await.unwrap());
+    assert!(
+        !app.state.store.enqueue_job(&job("k")).await.unwrap(),
+        "absorbed by the pending one"
+    );
+    let claimed = app
+        .state
+        .store
+        .claim_jobs(jobs::KINDS, 10, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].attempts, 1);
+    assert!(
+        app.state
+            .store
+            .claim_jobs(jobs::KINDS, 10, std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    app.state.store.complete_job(claimed[0].id).await.unwrap();
+    assert!(
+        app.state.store.enqueue_job(&job("k")).await.unwrap(),
+        "the key is free again"
+    );
+    let last = app
+        .state
+        .store
+        .last_job(jobs::ALERT, "x")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(last.done_at.is_none());
+}
+
+async fn telemetry_rollups_feed_the_dashboard(app: TestApp) {
+    let admin = app.admin().await;
+    let user = app.staff().await;
+    let room = user.create_room(&slug("busy"), "public", None).await;
+    for i in 0..3 {
+        user.send_message(room, &format!("m{i}")).await;
+    }
+    app.state.telemetry.flush(&app.state.store).await;
+    // Another instance's minute, merged in.
+    let minute = chrono::Utc::now() - chrono::Duration::minutes(2);
+    let minute =
+        chrono::DurationRound::duration_trunc(minute, chrono::Duration::minutes(1)).unwrap();
+    let other = |name: &str, value: f64| RollupRow {
+        instance_id: "other".into(),
+        minute,
+        name: name.into(),
+        value,
+    };
+    app.state
+        .store
+        .write_rollups(&[
+            other("requests", 40.0),
+            other("errors_5xx", 2.0),
+            other("latency_p95_ms", 80.0),
+        ])
+        .await
+        .unwrap();
+    let view = admin.get("admin/telemetry?window=1h").await.expect(200);
+    let data = view.data();
+    assert_eq!(data["instances"], json!(2));
+    let series = data["series"].as_array().unwrap();
+    let requests: f64 = series.iter().map(|p| p["requests"].as_f64().unwrap()).sum();
+    assert!(requests >= 44.0, "{series:?}");
+    assert!(series.iter().any(|p| p["errors5xx"] == json!(2.0)));
+    let messages: f64 = series.iter().map(|p| p["messages"].as_f64().unwrap()).sum();
+    assert!(messages >= 3.0);
+    assert_eq!(data["topRooms"][0]["roomId"], json!(room.to_string()));
+    admin
+        .get("admin/telemetry?window=2y")
+        .await
+        .expect_error(422, "VALIDATION");
+    user.get("admin/telemetry")
+        .await
+        .expect_error(403, "FORBIDDEN");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_with_headers() {
+    let Some(app) = TestApp::spawn_limited(
+        Backend::Sqlite,
+        &[],
+        &[(Action::LoginIp, "3/60s"), (Action::RestIp, "1000/60s")],
+    )
+    .await
+    else {
+        return;
+    };
+    let anon = app.anonymous();
+    let login = json!({"email": "nobody@x.example", "password": "whatever whatever"});
+    for _ in 0..3 {
+        anon.post("auth/login", login.clone())
+            .await
+            .expect_error(401, "INVALID_CREDENTIALS");
+    }
+    let limited = anon
+        .post("auth/login", login)
+        .await
+        .expect_error(429, "RATE_LIMITED");
+    assert!(
+        limited.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(limited.headers["x-ratelimit-limit"], "3");
+    assert_eq!(limited.headers["x-ratelimit-remaining"], "0");
+    assert!(limited.body["retryAfterMs"].as_u64().unwrap() > 0);
+    let ok = anon.get("config").await.expect(200);
+    assert_eq!(ok.headers["x-ratelimit-limit"], "1000");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_counts_only_from_trusted_proxies() {
+    let Some(app) = TestApp::spawn_limited(
+        Backend::Sqlite,
+        &["--trusted-proxies", "127.0.0.1"],
+        &[(Action::RestIp, "2/60s")],
+    )
+    .await
+    else {
+        return;
+    };
+    let anon = app.anonymous();
+    let from = |ip: &'static str| {
+        anon.send(
+            anon.request(reqwest::Method::GET, "config")
+                .header("x-forwarded-for", ip),
+        )
+    };
+    from("198.51.100.1").await.expect(200);
+    from("198.51.100.1").await.expect(200);
+    from("198.51.100.1").await.expect_error(429, "RATE_LIMITED");
+    from("198.51.100.2").await.expect(200);
+    // Untrusted peers cannot pick their address.
+    let Some(strict) =
+        TestApp::spawn_limited(Backend::Sqlite, &[], &[(Action::RestIp, "2/60s")]).await
+    else {
+        return;
+    };
+    let anon = strict.anonymous();
+    for ip in ["1.1.1.1", "2.2.2.2"] {
+        anon.send(
+            anon.request(reqwest::Method::GET, "config")
+                .header("x-forwarded-for", ip),
+        )
+        .await
+        .expect(200);
+    }
+    anon.send(
+        anon.request(reqwest::Method::GET, "config")
+            .header("x-forwarded-for", "3.3.3.3"),
+    )
+    .await
+    .expect_error(429, "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_a_redis_rate_limit() {
+    let Some(redis) = redis_url().await else {
+        return;
+    };
+    let prefix = redis_prefix();
+    let args = [
+        "--redis-url",
+        redis.as_str(),
+        "--redis-prefix",
+        prefix.as_str(),
+    ];
+    let limits = [(Action::LoginIp, "4/60s")];
+    let Some(a) = TestApp::spawn_limited(Backend::Sqlite, &args, &limits).await else {
+        return;
+    };
+    let Some(b) = TestApp::spawn_limited(Backend::Sqlite, &args, &limits).await else {
+        return;
+    };
+    let login = json!({"email": "nobody@x.example", "password": "whatever whatever"});
+    for app in [&a, &b, &a, &b] {
+        app.anonymous()
+            .post("auth/login", login.clone())
+            .await
+            .expect_error(401, "INVALID_CREDENTIALS");
+    }
+    a.anonymous()
+        .post("auth/login", login.clone())
+        .await
+        .expect_error(429, "RATE_LIMITED");
+    b.anonymous()
+        .post("auth/login", login)
+        .await
+        .expect_error(429, "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_fire_once_per_cooldown_and_recover() {
+    let receiver = Receiver::start(vec![500]).await;
+    let Some(app) = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            "--alert-webhook-url",
+            &receiver.url,
+            "--alert-5xx-threshold",
+            "5",
+            "--alert-window-secs",
+            "300",
+            "--background-jobs",
+            "false",
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let now = switchboard::store::now();
+    let rows = |errors: f64| {
+        vec![
+            RollupRow {
+                instance_id: "a".into(),
+                minute: now,
+                name: "errors_5xx".into(),
+                value: errors,
+            },
+            RollupRow {
+                instance_id: "b".into(),
+                minute: now,
+                name: "errors_5xx".into(),
+                value: errors,
+            },
+        ]
+    };
+    app.state.store.write_rollups(&rows(3.0)).await.unwrap();
+    alerts::evaluate(&app.state).await.unwrap();
+    assert_eq!(
+        jobs::run_once(&app.state).await,
+        1,
+        "6 errors across two instances pass 5"
+    );
+    // The webhook answered 500: the job is retried later, not lost.
+    assert_eq!(receiver.texts().len(), 1);
+    alerts::evaluate(&app.state).await.unwrap();
+    assert_eq!(
+        jobs::run_once(&app.state).await,
+        0,
+        "one pending alert, no duplicate"
+    );
+    tokio::time::sleep(jobs::backoff(1) + std::time::Duration::from_millis(200)).await;
+    assert_eq!(jobs::run_once(&app.state).await, 1);
+    let texts = receiver.texts();
+    assert_eq!(texts.len(), 2);
+    assert!(
+        texts[1].contains("server errors (5xx)") && texts[1].contains("rotating_light"),
+        "{texts:?}"
+    );
+    // Still failing, within the cooldown: no new alert.
+    alerts::evaluate(&app.state).await.unwrap();
+    assert_eq!(jobs::run_once(&app.state).await, 0);
+    // Errors stop: a recovery message.
+    app.state
+        .store
+        .prune_rollups(now + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    alerts::evaluate(&app.state).await.unwrap();
+    assert_eq!(jobs::run_once(&app.state).await, 1);
+    assert!(receiver.texts().last().unwrap().contains("recovered"));
+    alerts::evaluate(&app.state).await.unwrap();
+    assert_eq!(jobs::run_once(&app.state).await, 0, "one recovery message");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_reports_each_dependency() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let ready = app.anonymous().get("/readyz").await.expect(200);
+    assert_eq!(ready.body["status"], json!("ok"));
+    assert_eq!(ready.body["database"]["status"], json!("ok"));
+    assert!(ready.body.get("redis").is_none());
+    let text = ready.body.to_string();
+    assert!(
+        !text.contains("sqlite") && !text.contains("127.0.0.1"),
+        "no hosts or backends: {text}"
+    );
+    app.anonymous().get("/livez").await.expect(200);
+    app.state.lifecycle.begin_shutdown();
+    let draining = app.anonymous().get("/readyz").await.expect(503);
+    assert_eq!(draining.body["status"], json!("shutting_down"));
+    app.anonymous().get("/livez").await.expect(200);
+    if let Some(redis) = redis_url().await {
+        let prefix = redis_prefix();
+        let Some(with_redis) = TestApp::spawn_with(
+            Backend::Sqlite,
+            &["--redis-url", &redis, "--redis-prefix", &prefix],
+        )
+        .await
+        else {
+            return;
+        };
+        let ready = with_redis.anonymous().get("/readyz").await.expect(200);
+        assert_eq!(ready.body["redis"]["status"], json!("ok"));
+    }
+}

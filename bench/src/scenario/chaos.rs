@@ -1,0 +1,469 @@
+//! Chaos runs: traffic through reliable clients while connections, the server, Redis or an
+//! instance fail; each ends with the [`Outcome`] check (delivered/expected, duplicates, order).
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use serde_json::json;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    process::{Child, Command},
+    time::Instant,
+};
+
+use super::crowd::{Crowd, Outcome};
+use crate::{
+    cli::{Running, TargetArgs},
+    fixture::Target,
+    progress,
+    report::{Table, write_json},
+    target::{self, Backend, Database, Kind},
+};
+
+/// Traffic shared by the chaos runs.
+#[derive(Clone, Debug, Args)]
+pub struct Traffic {
+    /// Clients (sockets), spread over the rooms.
+    #[arg(long, default_value_t = 100)]
+    pub clients: usize,
+    /// Rooms.
+    #[arg(long, default_value_t = 10)]
+    pub rooms: usize,
+    /// Messages/s sent into each room.
+    #[arg(long, default_value_t = 5.0)]
+    pub rate: f64,
+    /// Seconds of traffic.
+    #[arg(long, default_value_t = 60.0)]
+    pub secs: f64,
+    /// Filler bytes per body.
+    #[arg(long, default_value_t = 60)]
+    pub body_bytes: usize,
+    /// Longest wait for the final catch-up.
+    #[arg(long, default_value_t = 120.0)]
+    pub settle_timeout_secs: f64,
+}
+
+/// Options of `jitter`.
+#[derive(Clone, Debug, Args)]
+pub struct JitterArgs {
+    /// Traffic.
+    #[command(flatten)]
+    pub traffic: Traffic,
+    /// Mean seconds between cuts of each connection.
+    #[arg(long, default_value_t = 15.0)]
+    pub cut_every: f64,
+    /// ± seconds around that.
+    #[arg(long, default_value_t = 5.0)]
+    pub jitter: f64,
+    /// Seconds offline after a cut.
+    #[arg(long, default_value_t = 2.0)]
+    pub offline: f64,
+}
+
+/// Options of `avalanche`.
+#[derive(Clone, Debug, Args)]
+pub struct AvalancheArgs {
+    /// Traffic (defaults suit a restart: more clients, a little traffic).
+    #[command(flatten)]
+    pub traffic: Traffic,
+    /// Seconds into the traffic when the server restarts.
+    #[arg(long, default_value_t = 15.0)]
+    pub restart_at: f64,
+    /// Seconds between the old process exiting and the new one starting.
+    #[arg(long, default_value_t = 2.0)]
+    pub down_secs: f64,
+}
+
+/// Options of `redis-restart` and `kill-instance`.
+#[derive(Clone, Debug, Args)]
+pub struct ClusterArgs {
+    /// Traffic.
+    #[command(flatten)]
+    pub traffic: Traffic,
+    /// Seconds into the traffic when the failure happens.
+    #[arg(long, default_value_t = 20.0)]
+    pub fail_at: f64,
+    /// Seconds Redis stays down (`redis-restart`).
+    #[arg(long, default_value_t = 5.0)]
+    pub down_secs: f64,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    scenario: &'a str,
+    server: Kind,
+    args: String,
+    outcome: &'a Outcome,
+    extra: serde_json::Value,
+}
+
+fn finish<A: std::fmt::Debug>(
+    target: &TargetArgs,
+    scenario: &str,
+    kind: Kind,
+    args: &A,
+    outcome: &Outcome,
+    extra: serde_json::Value,
+) -> anyhow::Result<()> {
+    outcome
+        .table(&format!("{scenario} ({})", kind.label()))
+        .print();
+    write_json(
+        &target.results_dir,
+        scenario,
+        &Report {
+            scenario,
+            server: kind,
+            args: format!("{args:?}"),
+            outcome,
+            extra,
+        },
+    )?;
+    Ok(())
+}
+
+async fn crowd_on(targets: &[&Target], traffic: &Traffic) -> anyhow::Result<Crowd> {
+    let members = traffic.clients.div_ceil(traffic.rooms.max(1));
+    progress!("setting up {} rooms x {members} members", traffic.rooms);
+    let fixture = targets[0].fixture(traffic.rooms, members).await?;
+    let endpoints: Vec<Vec<crate::client::Endpoint>> = (0..targets.len())
+        .map(|first| {
+            (0..targets.len())
+                .map(|k| super::endpoint(targets[(first + k) % targets.len()], 0))
+                .collect()
+        })
+        .collect();
+    let crowd = Crowd::new(&fixture, |i| {
+        let mut list = endpoints[i % endpoints.len()].clone();
+        // Spread the client side over source addresses like the other scenarios.
+        for e in &mut list {
+            e.local = super::endpoint(targets[0], i).local;
+        }
+        list
+    });
+    crowd.start().await?;
+    Ok(crowd)
+}
+
+/// Runs `jitter` (Switchboard, and the Node baseline with `--node-baseline`).
+pub async fn jitter(target: &TargetArgs, args: &JitterArgs) -> anyhow::Result<()> {
+    for kind in target.kinds() {
+        let running = target.launch(kind, target.db).await?;
+        let crowd = crowd_on(&[&running.target], &args.traffic).await?;
+        let duration = Duration::from_secs_f64(args.traffic.secs);
+        let traffic = crowd.traffic(args.traffic.rate, duration, args.traffic.body_bytes);
+        let cuts = crowd.cut_repeatedly(
+            Duration::from_secs_f64(args.cut_every),
+            Duration::from_secs_f64(args.jitter),
+            Duration::from_secs_f64(args.offline),
+            Instant::now() + duration,
+        );
+        let acked = traffic.await?;
+        let cuts = cuts.await?;
+        let outcome = crowd
+            .check(
+                &acked,
+                Duration::from_secs_f64(args.traffic.settle_timeout_secs),
+            )
+            .await;
+        crowd.stop();
+        finish(
+            target,
+            "jitter",
+            kind,
+            args,
+            &outcome,
+            json!({"cuts": cuts}),
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `avalanche`: restarts Switchboard under the crowd and times the way back.
+pub async fn avalanche(target: &TargetArgs, args: &AvalancheArgs) -> anyhow::Result<()> {
+    let bin = target
+        .server_bin
+        .clone()
+        .context("avalanche needs --server-bin")?;
+    let port = target::free_port()?;
+    let Running {
+        target: t,
+        server,
+        database,
+    } = target
+        .launch_switchboard(target.db, port, Vec::new())
+        .await?;
+    let (mut server, database) = (
+        server.context("no server")?,
+        database.context("no database")?,
+    );
+    let crowd = crowd_on(&[&t], &args.traffic).await?;
+    let duration = Duration::from_secs_f64(args.traffic.secs);
+    let traffic = crowd.traffic(args.traffic.rate, duration, args.traffic.body_bytes);
+    tokio::time::sleep(Duration::from_secs_f64(args.restart_at)).await;
+    progress!(
+        "restarting the server under {} clients",
+        crowd.clients.len()
+    );
+    let down_at = crate::stats::now_us();
+    server.stop(Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs_f64(args.down_secs)).await;
+    let spec = target.switchboard_spec(&bin, &database.url, port, Vec::new());
+    let server = target::start_switchboard(&spec).await?;
+    let up = Instant::now();
+    let back = time_until_back(&crowd, down_at, up, Duration::from_secs(120)).await;
+    let acked = traffic.await?;
+    let outcome = crowd
+        .check(
+            &acked,
+            Duration::from_secs_f64(args.traffic.settle_timeout_secs),
+        )
+        .await;
+    crowd.stop();
+    drop(server);
+    let mut t = Table::new(
+        "avalanche: clients back after the restart",
+        &["share back", "seconds after the new server listened"],
+    );
+    for (label, secs) in [
+        ("50 %", back.p50),
+        ("90 %", back.p90),
+        ("99 %", back.p99),
+        ("100 %", back.all),
+    ] {
+        t.row(vec![
+            label.into(),
+            secs.map_or("never".into(), |s| format!("{s:.2}")),
+        ]);
+    }
+    t.row(vec!["never back".into(), back.never.to_string()]);
+    t.print();
+    finish(
+        target,
+        "avalanche",
+        Kind::Switchboard,
+        args,
+        &outcome,
+        serde_json::to_value(&back)?,
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct Back {
+    p50: Option<f64>,
+    p90: Option<f64>,
+    p99: Option<f64>,
+    all: Option<f64>,
+    never: usize,
+}
+
+/// Polls until every client has reconnected after `down_at` (or `timeout`).
+async fn time_until_back(crowd: &Crowd, down_at: u64, up: Instant, timeout: Duration) -> Back {
+    let total = crowd.clients.len();
+    let mut marks: [Option<f64>; 4] = [None; 4];
+    let shares = [0.5, 0.9, 0.99, 1.0];
+    loop {
+        let back = crowd
+            .clients
+            .iter()
+            .filter(|c| {
+                c.conn().is_some()
+                    && c.connected_at
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .is_some_and(|at| at > down_at)
+            })
+            .count();
+        let secs = up.elapsed().as_secs_f64();
+        for (mark, share) in marks.iter_mut().zip(shares) {
+            if mark.is_none() && back as f64 >= share * total as f64 {
+                *mark = Some(secs);
+            }
+        }
+        if back == total || up.elapsed() >= timeout {
+            progress!("{back}/{total} clients back after {secs:.1} s");
+            return Back {
+                p50: marks[0],
+                p90: marks[1],
+                p99: marks[2],
+                all: marks[3],
+                never: total - back,
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A private redis-server (never the shared one), killed when dropped.
+struct Redis {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Redis {
+    async fn start(port: u16) -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("sb-bench-redis-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir)?;
+        let mut redis = Self {
+            port,
+            dir,
+            child: None,
+        };
+        redis.up().await?;
+        Ok(redis)
+    }
+
+    async fn up(&mut self) -> anyhow::Result<()> {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("redis-server")?;
+        self.child = Some(child);
+        for _ in 0..100 {
+            if self.ping().await {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("redis-server did not start on port {}", self.port)
+    }
+
+    async fn ping(&self) -> bool {
+        let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await else {
+            return false;
+        };
+        let mut buf = [0u8; 7];
+        stream.write_all(b"PING\r\n").await.is_ok()
+            && stream.read_exact(&mut buf).await.is_ok()
+            && &buf == b"+PONG\r\n"
+    }
+
+    async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _gone = child.start_kill();
+            let _reaped = child.wait().await;
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _gone = child.start_kill();
+        }
+        let _removed = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Two instances on one PostgreSQL database and a private Redis.
+async fn two_instances(
+    target: &TargetArgs,
+) -> anyhow::Result<(Redis, Database, target::Server, target::Server)> {
+    let bin = target
+        .server_bin
+        .clone()
+        .context("this run needs --server-bin")?;
+    if target.db != Backend::Postgres {
+        progress!("two instances share one database: using PostgreSQL");
+    }
+    let redis = Redis::start(target::free_port()?).await?;
+    let database = Database::create(Backend::Postgres, &target.pg_url).await?;
+    let prefix = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let env = |id: &str| {
+        vec![
+            (
+                "REDIS_URL".to_owned(),
+                format!("redis://127.0.0.1:{}", redis.port),
+            ),
+            ("REDIS_PREFIX".to_owned(), prefix.clone()),
+            ("INSTANCE_ID".to_owned(), id.to_owned()),
+        ]
+    };
+    let a = target::start_switchboard(&target.switchboard_spec(&bin, &database.url, 0, env("a")))
+        .await?;
+    let b = target::start_switchboard(&target.switchboard_spec(&bin, &database.url, 0, env("b")))
+        .await?;
+    Ok((redis, database, a, b))
+}
+
+/// Runs `redis-restart`: Redis is killed mid-traffic and comes back after `down_secs`.
+pub async fn redis_restart(target: &TargetArgs, args: &ClusterArgs) -> anyhow::Result<()> {
+    let (mut redis, _database, a, b) = two_instances(target).await?;
+    let (ta, tb) = (target.target_of(&a), target.target_of(&b));
+    let crowd = crowd_on(&[&ta, &tb], &args.traffic).await?;
+    let traffic = crowd.traffic(
+        args.traffic.rate,
+        Duration::from_secs_f64(args.traffic.secs),
+        args.traffic.body_bytes,
+    );
+    tokio::time::sleep(Duration::from_secs_f64(args.fail_at)).await;
+    progress!("killing redis for {} s", args.down_secs);
+    redis.kill().await;
+    tokio::time::sleep(Duration::from_secs_f64(args.down_secs)).await;
+    redis.up().await?;
+    progress!("redis is back");
+    let acked = traffic.await?;
+    let outcome = crowd
+        .check(
+            &acked,
+            Duration::from_secs_f64(args.traffic.settle_timeout_secs),
+        )
+        .await;
+    crowd.stop();
+    finish(
+        target,
+        "redis-restart",
+        Kind::Switchboard,
+        args,
+        &outcome,
+        json!({}),
+    )
+}
+
+/// Runs `kill-instance`: instance b gets SIGKILL mid-traffic; its clients move to a.
+pub async fn kill_instance(target: &TargetArgs, args: &ClusterArgs) -> anyhow::Result<()> {
+    let (_redis, _database, a, mut b) = two_instances(target).await?;
+    let (ta, tb) = (target.target_of(&a), target.target_of(&b));
+    let crowd = crowd_on(&[&ta, &tb], &args.traffic).await?;
+    let traffic = crowd.traffic(
+        args.traffic.rate,
+        Duration::from_secs_f64(args.traffic.secs),
+        args.traffic.body_bytes,
+    );
+    tokio::time::sleep(Duration::from_secs_f64(args.fail_at)).await;
+    progress!("kill -9 of instance b (pid {})", b.pid);
+    b.kill().await;
+    let acked = traffic.await?;
+    let outcome = crowd
+        .check(
+            &acked,
+            Duration::from_secs_f64(args.traffic.settle_timeout_secs),
+        )
+        .await;
+    crowd.stop();
+    finish(
+        target,
+        "kill-instance",
+        Kind::Switchboard,
+        args,
+        &outcome,
+        json!({}),
+    )
+}

@@ -1,0 +1,386 @@
+//! A crowd of reliable clients in rooms, with one sender per room, and the final check of a
+//! reliability run: did every client end with every acked message of its rooms, once, in order?
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use serde::Serialize;
+use tokio::{task::JoinHandle, time::Instant};
+
+use crate::{
+    client::Endpoint,
+    fixture::Fixture,
+    progress,
+    reliable::{Acked, ConnStats, ReliableClient, send_reliably},
+    report::{Table, thousands},
+    stats::{Stats, Summary, stamped_body},
+    tracker::{SeqRegistry, Tracker},
+};
+
+/// Clients, their rooms and their counters.
+pub struct Crowd {
+    /// Every client.
+    pub clients: Vec<Arc<ReliableClient>>,
+    /// The room of each client.
+    client_rooms: Vec<String>,
+    /// Each room and the index of its sender in `clients`.
+    rooms: Vec<(String, usize)>,
+    /// Delivery counters.
+    pub stats: Arc<Stats>,
+    /// Connection counters.
+    pub conn_stats: Arc<ConnStats>,
+    registry: Arc<SeqRegistry>,
+}
+
+impl Crowd {
+    /// One client per member of `fixture`; client `i` tries `endpoints(i)` in turn.
+    pub fn new(fixture: &Fixture, endpoints: impl Fn(usize) -> Vec<Endpoint>) -> Self {
+        let stats = Arc::new(Stats::default());
+        let conn_stats = Arc::new(ConnStats::default());
+        let registry = Arc::new(SeqRegistry::default());
+        let mut clients = Vec::new();
+        let mut client_rooms = Vec::new();
+        let mut rooms = Vec::new();
+        for room in &fixture.rooms {
+            rooms.push((room.id.clone(), clients.len()));
+            for member in &room.members {
+                let tracker = Arc::new(Tracker::reliable(
+                    Arc::clone(&stats),
+                    [room.id.clone()],
+                    Arc::clone(&registry),
+                ));
+                clients.push(ReliableClient::new(
+                    tracker,
+                    member.token.clone(),
+                    endpoints(clients.len()),
+                    Arc::clone(&stats),
+                    Arc::clone(&conn_stats),
+                ));
+                client_rooms.push(room.id.clone());
+            }
+        }
+        Self {
+            clients,
+            client_rooms,
+            rooms,
+            stats,
+            conn_stats,
+            registry,
+        }
+    }
+
+    /// Starts every client, a batch at a time, and waits until all are connected.
+    pub async fn start(&self) -> anyhow::Result<()> {
+        for batch in self.clients.chunks(200) {
+            for client in batch {
+                client.start();
+            }
+            for client in batch {
+                if !client.wait_connected(Duration::from_secs(30)).await {
+                    anyhow::bail!("a client did not connect within 30 s");
+                }
+            }
+        }
+        progress!("{} clients connected", self.clients.len());
+        Ok(())
+    }
+
+    /// Sends `rate` messages/s into every room for `duration` (each through its room's sender,
+    /// outbox-style); resolves to every acked send.
+    pub fn traffic(
+        &self,
+        rate: f64,
+        duration: Duration,
+        body_bytes: usize,
+    ) -> JoinHandle<Vec<Acked>> {
+        let padding = super::padding(body_bytes);
+        let senders: Vec<_> = self
+            .rooms
+            .iter()
+            .map(|(room, sender)| (room.clone(), Arc::clone(&self.clients[*sender])))
+            .collect();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let end = started + duration;
+            let tasks: Vec<_> = senders
+                .into_iter()
+                .map(|(room, client)| {
+                    let padding = padding.clone();
+                    tokio::spawn(async move {
+                        let mut acked = Vec::new();
+                        for i in 0u64.. {
+                            let due = started + Duration::from_secs_f64(i as f64 / rate.max(0.001));
+                            if due >= end {
+                                break;
+                            }
+                            tokio::time::sleep_until(due).await;
+                            let give_up = end + Duration::from_secs(120);
+                            if let Some(a) =
+                                send_reliably(&client, &room, stamped_body(&padding), give_up).await
+                            {
+                                acked.push(a);
+                            }
+                        }
+                        acked
+                    })
+                })
+                .collect();
+            let mut all = Vec::new();
+            for task in tasks {
+                if let Ok(acked) = task.await {
+                    all.extend(acked);
+                }
+            }
+            all
+        })
+    }
+
+    /// Cuts every client again and again: every `every` ± `jitter`, offline for `offline`,
+    /// until `until`.
+    pub fn cut_repeatedly(
+        &self,
+        every: Duration,
+        jitter: Duration,
+        offline: Duration,
+        until: Instant,
+    ) -> JoinHandle<u64> {
+        let clients = self.clients.clone();
+        tokio::spawn(async move {
+            let tasks: Vec<_> = clients
+                .into_iter()
+                .map(|client| {
+                    tokio::spawn(async move {
+                        let mut cuts = 0u64;
+                        loop {
+                            let spread = jitter.as_secs_f64();
+                            let wait = every.as_secs_f64()
+                                + rand::Rng::random_range(&mut rand::rng(), -spread..=spread);
+                            let at = Instant::now() + Duration::from_secs_f64(wait.max(0.5));
+                            if at >= until {
+                                return cuts;
+                            }
+                            tokio::time::sleep_until(at).await;
+                            client.cut(offline);
+                            cuts += 1;
+                        }
+                    })
+                })
+                .collect();
+            let mut cuts = 0;
+            for task in tasks {
+                cuts += task.await.unwrap_or(0);
+            }
+            cuts
+        })
+    }
+
+    /// Waits (at most `timeout`) until every client has caught up with `acked`, then counts.
+    pub async fn check(&self, acked: &[Acked], timeout: Duration) -> Outcome {
+        let mut last: HashMap<&str, i64> = HashMap::new();
+        let mut distinct: HashMap<&str, std::collections::HashSet<i64>> = HashMap::new();
+        for a in acked {
+            let entry = last.entry(a.room.as_str()).or_insert(0);
+            *entry = (*entry).max(a.seq);
+            distinct.entry(a.room.as_str()).or_default().insert(a.seq);
+        }
+        let seq_holes: i64 = last
+            .iter()
+            .map(|(room, max)| max - distinct.get(room).map_or(0, |s| s.len() as i64))
+            .sum();
+        let started = Instant::now();
+        let mut nudged = Instant::now();
+        loop {
+            let behind = self.behind(&last);
+            if behind == 0 || started.elapsed() >= timeout {
+                break;
+            }
+            if nudged.elapsed() >= Duration::from_secs(2) {
+                // Stragglers sync again (a real client would on its next reconnect or hint).
+                for client in &self.clients {
+                    client.tracker.sync_wanted.notify_one();
+                }
+                nudged = Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let expected: i64 = self
+            .client_rooms
+            .iter()
+            .map(|r| last.get(r.as_str()).copied().unwrap_or(0))
+            .sum();
+        let missing = self.behind(&last);
+        let expected = u64::try_from(expected).unwrap_or(0);
+        Outcome {
+            clients: self.clients.len(),
+            acked_sends: acked.len() as u64,
+            send_failures: self.stats.sent_failed.get(),
+            expected,
+            delivered: expected.saturating_sub(missing),
+            missing,
+            wire_duplicates: self.stats.wire_duplicates.get(),
+            order_violations: self.stats.order_violations.get(),
+            seq_conflicts: self.registry.conflicts.get(),
+            seq_holes: u64::try_from(seq_holes).unwrap_or(0),
+            live: self.stats.delivered.get(),
+            caught_up: self.stats.caught_up.get(),
+            syncs: self.stats.syncs.get(),
+            connects: self.conn_stats.connects.get(),
+            connect_failures: self.conn_stats.failures.get(),
+            live_latency: self.stats.latency.summary(),
+            catchup_latency: self.stats.catchup.summary(),
+            send_ack_latency: self.stats.send_ack.summary(),
+            settle_secs: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Messages still missing over all clients.
+    fn behind(&self, last: &HashMap<&str, i64>) -> u64 {
+        self.clients
+            .iter()
+            .zip(&self.client_rooms)
+            .map(|(client, room)| {
+                let want = last.get(room.as_str()).copied().unwrap_or(0);
+                u64::try_from((want - client.tracker.cursor(room)).max(0)).unwrap_or(0)
+            })
+            .sum()
+    }
+
+    /// Stops every client.
+    pub fn stop(&self) {
+        for client in &self.clients {
+            client.stop();
+        }
+    }
+}
+
+/// The end of a reliability run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// Clients.
+    pub clients: usize,
+    /// Messages acked to their senders.
+    pub acked_sends: u64,
+    /// Sends given up.
+    pub send_failures: u64,
+    /// Messages every client should have (sum over clients of their rooms' last seq).
+    pub expected: u64,
+    /// Of those, applied (in order, once).
+    pub delivered: u64,
+    /// Not applied when the check gave up.
+    pub missing: u64,
+    /// Deliveries of a seq the client already had (dropped by it).
+    pub wire_duplicates: u64,
+    /// Deliveries that came after a higher seq on the same connection.
+    pub order_violations: u64,
+    /// Seqs that carried two different messages (clientIds) across clients.
+    pub seq_conflicts: u64,
+    /// Seqs below a room's last one that no acked send got (would block clients forever).
+    pub seq_holes: u64,
+    /// Messages applied live.
+    pub live: u64,
+    /// Messages applied from `sync`.
+    pub caught_up: u64,
+    /// `sync` calls.
+    pub syncs: u64,
+    /// Connects (including reconnects).
+    pub connects: u64,
+    /// Failed connect attempts.
+    pub connect_failures: u64,
+    /// Live send -> deliver latency.
+    pub live_latency: Summary,
+    /// Send -> applied latency of messages that came through `sync`.
+    pub catchup_latency: Summary,
+    /// Send -> ack latency (outbox time included).
+    pub send_ack_latency: Summary,
+    /// Seconds the final catch-up took.
+    pub settle_secs: f64,
+}
+
+impl Outcome {
+    /// Whether nothing was lost, doubled or reordered.
+    pub fn perfect(&self) -> bool {
+        self.missing == 0
+            && self.seq_conflicts == 0
+            && self.seq_holes == 0
+            && self.order_violations == 0
+            && self.expected > 0
+    }
+
+    /// A two-column table of the outcome.
+    pub fn table(&self, title: &str) -> Table {
+        let mut t = Table::new(title, &["measure", "value"]);
+        let pct = if self.expected > 0 {
+            self.delivered as f64 * 100.0 / self.expected as f64
+        } else {
+            0.0
+        };
+        let rows = [
+            ("clients", thousands(self.clients as f64)),
+            (
+                "messages acked to senders",
+                thousands(self.acked_sends as f64),
+            ),
+            (
+                "delivered / expected",
+                format!(
+                    "{} / {} ({pct:.2} %)",
+                    thousands(self.delivered as f64),
+                    thousands(self.expected as f64)
+                ),
+            ),
+            ("missing", thousands(self.missing as f64)),
+            (
+                "duplicates on the wire (dropped by clients)",
+                thousands(self.wire_duplicates as f64),
+            ),
+            (
+                "order violations (per connection)",
+                thousands(self.order_violations as f64),
+            ),
+            (
+                "seq conflicts / holes",
+                format!("{} / {}", self.seq_conflicts, self.seq_holes),
+            ),
+            (
+                "applied live / through sync",
+                format!(
+                    "{} / {}",
+                    thousands(self.live as f64),
+                    thousands(self.caught_up as f64)
+                ),
+            ),
+            (
+                "syncs / connects / failed connects",
+                format!(
+                    "{} / {} / {}",
+                    self.syncs, self.connects, self.connect_failures
+                ),
+            ),
+            (
+                "live latency p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    self.live_latency.p50_ms, self.live_latency.p99_ms
+                ),
+            ),
+            (
+                "catch-up latency p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    self.catchup_latency.p50_ms, self.catchup_latency.p99_ms
+                ),
+            ),
+            (
+                "send ack latency p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    self.send_ack_latency.p50_ms, self.send_ack_latency.p99_ms
+                ),
+            ),
+            ("send failures", thousands(self.send_failures as f64)),
+        ];
+        for (k, v) in rows {
+            t.row(vec![k.into(), v]);
+        }
+        t
+    }
+}

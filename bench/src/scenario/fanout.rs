@@ -1,0 +1,271 @@
+//! Fan-out: rooms x members, every member a socket that acks `message:new`; one member per room
+//! sends with `message:send` (acked after the server stored it). Stepped until saturation, for
+//! Switchboard and (with `--node-baseline`) the Node socket.io 4 baseline, interleaved, so both
+//! see the same machine.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use clap::Args;
+use serde::Serialize;
+use serde_json::json;
+
+use super::stepper::{self, Driver, StepPlan, Stepped};
+use crate::{
+    cli::{Running, TargetArgs},
+    client::{Conn, Handler},
+    progress,
+    report::{Table, median, thousands, write_json},
+    stats::{Stats, now_us},
+    target::Kind,
+    tracker::Tracker,
+};
+
+/// Options of `fanout`.
+#[derive(Clone, Debug, Args)]
+pub struct FanoutArgs {
+    /// Rooms.
+    #[arg(long, default_value_t = 10)]
+    pub rooms: usize,
+    /// Members (sockets) per room.
+    #[arg(long, default_value_t = 50)]
+    pub members: usize,
+    /// First step's send rate (messages/s over all rooms).
+    #[arg(long, default_value_t = 50.0)]
+    pub start_rate: f64,
+    /// Rate multiplier per step.
+    #[arg(long, default_value_t = 1.5)]
+    pub factor: f64,
+    /// Most steps.
+    #[arg(long, default_value_t = 14)]
+    pub max_steps: usize,
+    /// Measured seconds per step.
+    #[arg(long, default_value_t = 5.0)]
+    pub step_secs: f64,
+    /// Warm-up seconds per step.
+    #[arg(long, default_value_t = 1.0)]
+    pub warmup_secs: f64,
+    /// Sends per room waiting for their ack before further sends are skipped.
+    #[arg(long, default_value_t = 64)]
+    pub in_flight: usize,
+    /// Filler bytes per message body.
+    #[arg(long, default_value_t = 100)]
+    pub body_bytes: usize,
+    /// Runs per server (the table shows medians).
+    #[arg(long, default_value_t = 1)]
+    pub repeats: usize,
+}
+
+/// Senders of a Socket.IO run: one socket per room.
+pub struct SioDriver {
+    senders: Vec<(Conn, String, Arc<AtomicUsize>)>,
+    stats: Arc<Stats>,
+    in_flight: usize,
+}
+
+impl SioDriver {
+    /// Senders from `(conn, room id)` pairs.
+    pub fn new(senders: Vec<(Conn, String)>, stats: Arc<Stats>, in_flight: usize) -> Self {
+        Self {
+            senders: senders
+                .into_iter()
+                .map(|(c, r)| (c, r, Arc::new(AtomicUsize::new(0))))
+                .collect(),
+            stats,
+            in_flight,
+        }
+    }
+}
+
+impl Driver for SioDriver {
+    fn send(&self, room: usize, body: String) -> bool {
+        let Some((conn, room_id, pending)) = self.senders.get(room) else {
+            return false;
+        };
+        if pending.load(Ordering::Relaxed) >= self.in_flight {
+            return false;
+        }
+        pending.fetch_add(1, Ordering::Relaxed);
+        let payload =
+            json!({"roomId": room_id, "clientId": uuid::Uuid::new_v4(), "body": body}).to_string();
+        let (conn, pending, stats) = (conn.clone(), Arc::clone(pending), Arc::clone(&self.stats));
+        tokio::spawn(async move {
+            let started = now_us();
+            match conn
+                .emit_ack("message:send", payload, Duration::from_secs(30))
+                .await
+            {
+                Ok(answer) if crate::reliable::acked_seq(&answer).is_some() => {
+                    stats.sent_ok.inc();
+                    stats.send_ack.record(now_us().saturating_sub(started));
+                }
+                _ => stats.sent_failed.inc(),
+            }
+            pending.fetch_sub(1, Ordering::Relaxed);
+        });
+        true
+    }
+
+    fn rooms(&self) -> usize {
+        self.senders.len()
+    }
+}
+
+/// One run's result.
+#[derive(Debug, Serialize)]
+struct Run {
+    server: Kind,
+    repeat: usize,
+    stepped: Stepped,
+    sends_failed: u64,
+    wire_duplicates: u64,
+    wire_gaps: u64,
+}
+
+/// Runs `fanout`.
+pub async fn run(target: &TargetArgs, args: &FanoutArgs) -> anyhow::Result<()> {
+    let plan = StepPlan {
+        start_rate: args.start_rate,
+        factor: args.factor,
+        max_steps: args.max_steps,
+        step_secs: args.step_secs,
+        warmup_secs: args.warmup_secs,
+        fanout: args.members,
+        saturation: 0.9,
+        body_bytes: args.body_bytes,
+    };
+    let mut runs = Vec::new();
+    for repeat in 0..args.repeats {
+        for kind in target.kinds() {
+            progress!(
+                "fanout: {} run {}/{}",
+                kind.label(),
+                repeat + 1,
+                args.repeats
+            );
+            let running = target.launch(kind, target.db).await?;
+            runs.push(run_once(&running, args, &plan, repeat).await?);
+        }
+    }
+    print_table(&runs, args);
+    write_json(
+        &target.results_dir,
+        "fanout",
+        &json!({"args": format!("{args:?}"), "db": target.db, "plan": plan, "runs": runs}),
+    )?;
+    Ok(())
+}
+
+async fn run_once(
+    running: &Running,
+    args: &FanoutArgs,
+    plan: &StepPlan,
+    repeat: usize,
+) -> anyhow::Result<Run> {
+    let target = &running.target;
+    progress!("setting up {} rooms x {} members", args.rooms, args.members);
+    let fixture = target.fixture(args.rooms, args.members).await?;
+    let stats = Arc::new(Stats::default());
+    let clients: Vec<(String, Arc<dyn Handler>)> = fixture
+        .rooms
+        .iter()
+        .flat_map(|room| room.members.iter())
+        .map(|m| {
+            (
+                m.token.clone(),
+                Arc::new(Tracker::streaming(Arc::clone(&stats))) as Arc<dyn Handler>,
+            )
+        })
+        .collect();
+    progress!("connecting {} sockets", clients.len());
+    let conns = super::connect_all(target, 0, clients).await?;
+    let senders = fixture
+        .rooms
+        .iter()
+        .enumerate()
+        .map(|(i, room)| (conns[i * args.members].clone(), room.id.clone()))
+        .collect();
+    let driver = Arc::new(SioDriver::new(senders, Arc::clone(&stats), args.in_flight));
+    let stepped = stepper::run(driver, &stats, plan, target.pid).await;
+    for conn in &conns {
+        conn.cut();
+    }
+    Ok(Run {
+        server: target.kind,
+        repeat,
+        stepped,
+        sends_failed: stats.sent_failed.get(),
+        wire_duplicates: stats.wire_duplicates.get(),
+        wire_gaps: stats.wire_gaps.get(),
+    })
+}
+
+fn print_table(runs: &[Run], args: &FanoutArgs) {
+    let mut table = Table::new(
+        format!(
+            "fanout: {} rooms x {} members, medians of {} run(s)",
+            args.rooms, args.members, args.repeats
+        ),
+        &[
+            "server",
+            "peak delivered/s",
+            "p50 @ half peak",
+            "p99 @ half peak",
+            "server CPU @ peak",
+            "ratio",
+        ],
+    );
+    let kinds = [Kind::Switchboard, Kind::Node];
+    let peak_of = |kind: Kind| {
+        let peaks: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.server == kind)
+            .map(|r| r.stepped.peak)
+            .collect();
+        median(&peaks)
+    };
+    let node_peak = peak_of(Kind::Node);
+    for kind in kinds {
+        let of_kind: Vec<&Run> = runs.iter().filter(|r| r.server == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let half = |f: fn(&stepper::Step) -> f64| {
+            median(
+                &of_kind
+                    .iter()
+                    .filter_map(|r| r.stepped.half_peak.as_ref().map(f))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let cpu_at_peak: Vec<f64> = of_kind
+            .iter()
+            .filter_map(|r| {
+                r.stepped
+                    .steps
+                    .iter()
+                    .max_by(|a, b| a.delivered.total_cmp(&b.delivered))
+                    .map(|s| s.server_cpu)
+            })
+            .collect();
+        let peak = peak_of(kind);
+        table.row(vec![
+            kind.label().into(),
+            thousands(peak),
+            format!("{:.1} ms", half(|s| s.latency.p50_ms)),
+            format!("{:.1} ms", half(|s| s.latency.p99_ms)),
+            format!("{:.0} %", median(&cpu_at_peak)),
+            if node_peak > 0.0 {
+                format!("{:.2}x", peak / node_peak)
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+    table.print();
+}

@@ -1,0 +1,203 @@
+//! What one simulated client knows: its last applied seq per room. It acks every
+//! `message:new`, drops duplicates, notices gaps (and asks its sync loop to fill them, when it
+//! has one), and records send -> deliver latency.
+
+use std::{
+    borrow::Cow,
+    collections::HashMap,
+    hash::{DefaultHasher, Hash, Hasher},
+    sync::{Arc, Mutex},
+};
+
+use serde::Deserialize;
+use tokio::sync::Notify;
+
+use crate::{
+    client::Handler,
+    stats::{Counter, Stats, body_stamp, now_us},
+};
+
+/// The fields of a message the generator needs (the rest of the payload is skipped).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireMessage<'a> {
+    /// Room.
+    #[serde(borrow)]
+    pub room_id: Cow<'a, str>,
+    /// Seq in the room.
+    pub seq: i64,
+    /// Body (`null` once deleted).
+    #[serde(borrow, default)]
+    pub body: Option<Cow<'a, str>>,
+    /// The sender's idempotency key.
+    #[serde(borrow, default)]
+    pub client_id: Option<Cow<'a, str>>,
+}
+
+/// Who had which message at which seq, across all clients: two different messages at one seq
+/// would mean the server broke "exactly once" in a way per-client cursors cannot see.
+#[derive(Default)]
+pub struct SeqRegistry {
+    seen: Mutex<HashMap<(String, i64), u64>>,
+    /// Seqs seen with two different clientIds.
+    pub conflicts: Counter,
+}
+
+impl SeqRegistry {
+    fn check(&self, room: &str, seq: i64, client_id: &str) {
+        let mut hasher = DefaultHasher::new();
+        client_id.hash(&mut hasher);
+        let hash = hasher.finish();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let first = *seen.entry((room.to_owned(), seq)).or_insert(hash);
+        if first != hash {
+            self.conflicts.inc();
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Last applied seq per room.
+    cursors: HashMap<String, i64>,
+    /// Highest seq received live per room on the current connection (order check).
+    live_last: HashMap<String, i64>,
+}
+
+/// One client's cursors; also its [`Handler`].
+pub struct Tracker {
+    state: Mutex<State>,
+    stats: Arc<Stats>,
+    /// Hold the cursor on a gap and ask the sync loop (chaos runs); otherwise jump over it.
+    sync_on_gap: bool,
+    /// Start tracking a room at the first seq seen (fan-out runs on rooms with history).
+    adopt_rooms: bool,
+    /// Woken when a sync is needed (gap, `sync:hint`).
+    pub sync_wanted: Arc<Notify>,
+    registry: Option<Arc<SeqRegistry>>,
+}
+
+impl Tracker {
+    /// A tracker that adopts rooms as it sees them and never syncs (throughput runs).
+    pub fn streaming(stats: Arc<Stats>) -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            stats,
+            sync_on_gap: false,
+            adopt_rooms: true,
+            sync_wanted: Arc::new(Notify::new()),
+            registry: None,
+        }
+    }
+
+    /// A tracker of `rooms` from seq 0 that syncs over gaps (reliability runs).
+    pub fn reliable(
+        stats: Arc<Stats>,
+        rooms: impl IntoIterator<Item = String>,
+        registry: Arc<SeqRegistry>,
+    ) -> Self {
+        Self {
+            state: Mutex::new(State {
+                cursors: rooms.into_iter().map(|r| (r, 0)).collect(),
+                live_last: HashMap::new(),
+            }),
+            stats,
+            sync_on_gap: true,
+            adopt_rooms: false,
+            sync_wanted: Arc::new(Notify::new()),
+            registry: Some(registry),
+        }
+    }
+
+    /// The cursors, for a `sync` call.
+    pub fn cursors(&self) -> Vec<(String, i64)> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.cursors.iter().map(|(r, s)| (r.clone(), *s)).collect()
+    }
+
+    /// The last applied seq of `room`.
+    pub fn cursor(&self, room: &str) -> i64 {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.cursors.get(room).copied().unwrap_or(0)
+    }
+
+    /// A new connection: the per-connection order check starts over.
+    pub fn on_connect(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.live_last.clear();
+    }
+
+    /// Applies a message if it is the next one of its room; `live` is false for sync answers.
+    pub fn receive(&self, message: &WireMessage<'_>, live: bool) {
+        let room = message.room_id.as_ref();
+        {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if live {
+                let last = state.live_last.entry(room.to_owned()).or_insert(0);
+                if message.seq < *last {
+                    self.stats.order_violations.inc();
+                }
+                *last = (*last).max(message.seq);
+            }
+            let cursors = &mut state.cursors;
+            let cursor = match cursors.get_mut(room) {
+                Some(cursor) => cursor,
+                None if self.adopt_rooms => {
+                    cursors.entry(room.to_owned()).or_insert(message.seq - 1)
+                }
+                None => return,
+            };
+            if message.seq <= *cursor {
+                self.stats.wire_duplicates.inc();
+                return;
+            }
+            if message.seq > *cursor + 1 {
+                self.stats.wire_gaps.inc();
+                if self.sync_on_gap {
+                    self.sync_wanted.notify_one();
+                    return;
+                }
+            }
+            *cursor = message.seq;
+        }
+        let sent = message.body.as_deref().and_then(body_stamp);
+        let elapsed = sent.map(|sent| now_us().saturating_sub(sent));
+        if live {
+            self.stats.delivered.inc();
+            if let Some(us) = elapsed {
+                self.stats.latency.record(us);
+            }
+        } else {
+            self.stats.caught_up.inc();
+            if let Some(us) = elapsed {
+                self.stats.catchup.record(us);
+            }
+        }
+        if let (Some(registry), Some(client_id)) = (&self.registry, &message.client_id) {
+            registry.check(room, message.seq, client_id);
+        }
+    }
+}
+
+impl Handler for Tracker {
+    fn on_event(&self, name: &str, payload: &str, _wants_ack: bool) -> Option<String> {
+        match name {
+            "message:new" => {
+                let message: WireMessage<'_> = serde_json::from_str(payload).ok()?;
+                // Ack first, as a real client does before rendering.
+                let ack = format!(
+                    "{{\"roomId\":{},\"seq\":{}}}",
+                    serde_json::Value::from(message.room_id.as_ref()),
+                    message.seq
+                );
+                self.receive(&message, true);
+                Some(ack)
+            }
+            "sync:hint" => {
+                self.sync_wanted.notify_one();
+                None
+            }
+            _ => None,
+        }
+    }
+}

@@ -203,13 +203,14 @@ export interface TelemetryPoint {
   minute: string;
   requests: number;
   errors5xx: number;
-  p50Ms: number;
-  p95Ms: number;
+  /** Latencies are null for a bucket without requests (or socket round trips). */
+  p50Ms: number | null;
+  p95Ms: number | null;
   sockets: number;
   messages: number;
   deliveryFailures: number;
-  rttP50Ms: number;
-  rttP95Ms: number;
+  rttP50Ms: number | null;
+  rttP95Ms: number | null;
 }
 
 export interface Telemetry {
@@ -226,7 +227,8 @@ export interface StaffAnalytics {
     medianFirstResponseSecs: number | null;
     medianResolutionSecs: number | null;
   }[];
-  departments: { department: string; open: number; pending: number; resolved30d: number }[];
+  /** `department` is null for tickets without one. */
+  departments: { department: string | null; open: number; pending: number; resolved30d: number }[];
 }
 
 // ---- realtime payloads ----

@@ -67,8 +67,8 @@ export function StaffAnalyticsView() {
             </thead>
             <tbody>
               {data.departments.map((d) => (
-                <tr key={d.department}>
-                  <th scope="row">{d.department}</th>
+                <tr key={d.department ?? ''}>
+                  <th scope="row">{d.department ?? 'none'}</th>
                   <td>{d.open}</td>
                   <td>{d.pending}</td>
                   <td>{d.resolved30d}</td>
@@ -77,7 +77,7 @@ export function StaffAnalyticsView() {
             </tbody>
           </table>
         </div>
-        <BarList title="Open tickets by department" items={data.departments.map((d) => ({ label: d.department, value: d.open }))} />
+        <BarList title="Open tickets by department" items={data.departments.map((d) => ({ label: d.department ?? 'none', value: d.open }))} />
       </div>
     </section>
   );

@@ -53,7 +53,7 @@ export function TelemetryView() {
 
   const s = data?.series ?? [];
   const labels = s.map((p) => minuteLabel(p.minute));
-  const col = (k: keyof Omit<Telemetry['series'][number], 'minute'>) => s.map((p) => p[k]);
+  const col = (k: keyof Omit<Telemetry['series'][number], 'minute'>) => s.map((p) => p[k] ?? 0);
 
   return (
     <section aria-labelledby="telemetry-title">

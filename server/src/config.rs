@@ -198,17 +198,14 @@ pub struct Config {
     pub ai_timeout_secs: u64,
 
     /// Run the background jobs worker (alerts, assistant refreshes) on this instance.
-    #[arg(long, env = "BACKGROUND_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "BACKGROUND_JOBS", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub background_jobs: bool,
 
     /// Enables routes that exist only for the test suite (a route that panics). Never in
     /// production.
-    #[arg(
-        long,
-        env = "SWITCHBOARD_TEST_HOOKS",
-        hide = true,
-        default_value_t = false
-    )]
+    #[arg(long, env = "SWITCHBOARD_TEST_HOOKS", hide = true, default_value_t = false,
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub test_hooks: bool,
 
     /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.

@@ -152,6 +152,8 @@ pub trait UserStore: Send + Sync {
     async fn delete_ban(&self, user_id: Id) -> StoreResult<bool>;
     /// The user's ban, if any.
     async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>>;
+    /// The bans of these users (for admin lists).
+    async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>>;
 }
 
 /// Login sessions.

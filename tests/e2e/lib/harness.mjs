@@ -135,6 +135,7 @@ async function launchServer(t, { env = {}, databaseUrl, port = 0, demo = false }
   });
   const server = {
     url,
+    databaseUrl: dbUrl,
     port: Number(new URL(url).port),
     logs,
     child,

@@ -205,6 +205,12 @@ impl TargetArgs {
 
     /// The target of a server the tool started.
     pub fn target_of(&self, server: &Server) -> Target {
+        crate::progress!(
+            "{} pid {} listening on {}",
+            server.kind.label(),
+            server.pid,
+            server.addr
+        );
         Target {
             kind: server.kind,
             addr: server.addr,

@@ -61,3 +61,50 @@ impl CpuMeter {
         if wall > 0.0 { cpu / wall * 100.0 } else { 0.0 }
     }
 }
+
+/// Busy and total jiffies of the whole machine (first line of `/proc/stat`).
+fn machine_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = values.iter().take(8).sum();
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
+}
+
+/// Measures how busy the whole machine is over an interval.
+pub struct MachineMeter {
+    start: Option<(u64, u64)>,
+}
+
+impl MachineMeter {
+    /// Starts measuring now.
+    pub fn start() -> Self {
+        Self {
+            start: machine_jiffies(),
+        }
+    }
+
+    /// Machine CPU use since the start, in percent of one core (cores x 100 % when saturated).
+    pub fn percent(&self) -> f64 {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        match (self.start, machine_jiffies()) {
+            (Some((busy0, total0)), Some((busy1, total1))) if total1 > total0 => {
+                (busy1 - busy0) as f64 / (total1 - total0) as f64 * 100.0 * cores
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// The 1-minute load average.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
+}

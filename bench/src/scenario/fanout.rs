@@ -217,6 +217,8 @@ fn print_table(runs: &[Run], args: &FanoutArgs) {
             "p50 @ half peak",
             "p99 @ half peak",
             "server CPU @ peak",
+            "generator CPU @ peak",
+            "other CPU @ peak",
             "ratio",
         ],
     );
@@ -243,23 +245,31 @@ fn print_table(runs: &[Run], args: &FanoutArgs) {
                     .collect::<Vec<_>>(),
             )
         };
-        let cpu_at_peak: Vec<f64> = of_kind
-            .iter()
-            .filter_map(|r| {
-                r.stepped
-                    .steps
-                    .iter()
-                    .max_by(|a, b| a.delivered.total_cmp(&b.delivered))
-                    .map(|s| s.server_cpu)
-            })
-            .collect();
+        let at_peak = |f: fn(&stepper::Step) -> f64| {
+            let values: Vec<f64> = of_kind
+                .iter()
+                .filter_map(|r| {
+                    r.stepped
+                        .steps
+                        .iter()
+                        .max_by(|a, b| a.delivered.total_cmp(&b.delivered))
+                        .map(f)
+                })
+                .collect();
+            median(&values)
+        };
         let peak = peak_of(kind);
         table.row(vec![
             kind.label().into(),
             thousands(peak),
             format!("{:.1} ms", half(|s| s.latency.p50_ms)),
             format!("{:.1} ms", half(|s| s.latency.p99_ms)),
-            format!("{:.0} %", median(&cpu_at_peak)),
+            format!("{:.0} %", at_peak(|s| s.server_cpu)),
+            format!("{:.0} %", at_peak(|s| s.generator_cpu)),
+            format!(
+                "{:.0} %",
+                at_peak(|s| (s.machine_cpu - s.server_cpu - s.generator_cpu).max(0.0))
+            ),
             if node_peak > 0.0 {
                 format!("{:.2}x", peak / node_peak)
             } else {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::{
-    procfs::CpuMeter,
+    procfs::{CpuMeter, MachineMeter},
     progress,
     report::thousands,
     stats::{Stats, Summary, stamped_body},
@@ -60,6 +60,8 @@ pub struct Step {
     pub server_cpu: f64,
     /// The generator's own CPU.
     pub generator_cpu: f64,
+    /// The whole machine's CPU (200 % = both cores); minus the two above = other processes.
+    pub machine_cpu: f64,
     /// Sends skipped because the in-flight limit was hit.
     pub skipped: u64,
     /// Whether the step counts as saturated.
@@ -130,7 +132,7 @@ async fn run_step(
     let mut tick = tokio::time::interval(Duration::from_millis(5));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let (mut sent, mut skipped_before, mut next_room) = (0u64, 0u64, 0usize);
-    let mut window: Option<(u64, u64, CpuMeter, CpuMeter)> = None;
+    let mut window: Option<(u64, CpuMeter, CpuMeter, MachineMeter)> = None;
     loop {
         tick.tick().await;
         let now = Instant::now();
@@ -139,9 +141,9 @@ async fn run_step(
             skipped_before = stats.sends_skipped.get();
             window = Some((
                 stats.delivered.get(),
-                sent,
                 CpuMeter::start(pid.unwrap_or(0)),
                 CpuMeter::start(std::process::id()),
+                MachineMeter::start(),
             ));
         }
         if now >= window_end {
@@ -156,15 +158,16 @@ async fn run_step(
             sent += 1;
         }
     }
-    let (delivered_before, _, server_cpu, generator_cpu) = match window {
+    let (delivered_before, server_cpu, generator_cpu, machine_cpu) = match window {
         Some(w) => w,
         None => (
             stats.delivered.get(),
-            sent,
             CpuMeter::start(0),
             CpuMeter::start(0),
+            MachineMeter::start(),
         ),
     };
+    let machine_cpu = machine_cpu.percent();
     let delivered = (stats.delivered.get() - delivered_before) as f64 / plan.step_secs;
     let latency = stats.latency.take();
     let server_cpu = if pid.is_some() {
@@ -179,7 +182,7 @@ async fn run_step(
         || skipped as f64 > 0.01 * rate * plan.step_secs
         || latency.p99_ms > 5_000.0;
     progress!(
-        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms server cpu {:>4.0}% gen cpu {:>4.0}%{}",
+        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms server cpu {:>4.0}% gen cpu {:>4.0}% machine {:>4.0}%{}",
         thousands(rate),
         thousands(offered),
         thousands(delivered),
@@ -187,6 +190,7 @@ async fn run_step(
         latency.p99_ms,
         server_cpu,
         generator_cpu,
+        machine_cpu,
         if saturated { " SATURATED" } else { "" }
     );
     drain(stats).await;
@@ -197,6 +201,7 @@ async fn run_step(
         latency,
         server_cpu,
         generator_cpu,
+        machine_cpu,
         skipped,
         saturated,
     }

@@ -42,6 +42,13 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Write a consistent copy of the SQLite database (safe while the server runs). For
+    /// PostgreSQL use pg_dump.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Exit 0 when the server on BIND_ADDR answers /readyz with 200, else 1.
     Healthcheck {
         /// Base URL to check (default: derived from BIND_ADDR).
@@ -139,6 +146,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         None => serve(cli.config, false).await,
         Some(Command::Serve { demo }) => serve(cli.config, demo).await,
         Some(Command::Migrate) => migrate(cli.config).await,
+        Some(Command::Backup { to }) => backup(cli.config, &to).await,
         Some(Command::User { command }) => user(cli.config, command).await,
         Some(Command::Healthcheck { url }) => return healthcheck(&cli.config, url).await,
     };
@@ -211,6 +219,25 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     eprintln!("migrations applied ({})", state.store.backend());
     state.store.close().await;
     Ok(())
+}
+
+async fn backup(config: Config, to: &std::path::Path) -> anyhow::Result<()> {
+    if to.exists() {
+        anyhow::bail!("{} exists already; choose a new file", to.display());
+    }
+    let state = app::build_state(config).await?;
+    let result = state.store.backup_to(to).await;
+    state.store.close().await;
+    match result {
+        Some(Ok(())) => {
+            eprintln!("backup written to {}", to.display());
+            Ok(())
+        }
+        Some(Err(err)) => Err(anyhow::anyhow!("backup failed: {err}")),
+        None => anyhow::bail!(
+            "this database is PostgreSQL: back it up with pg_dump (see docs/operations.md)"
+        ),
+    }
 }
 
 async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {

@@ -360,7 +360,7 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
     {
         return Ok(());
     }
-    create_user(
+    let created = create_user(
         state,
         NewAccount {
             email,
@@ -370,8 +370,13 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
             password: Some(password.expose()),
         },
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
+    .await;
+    match created {
+        Ok(_) => {}
+        // Another instance starting at the same moment created it first.
+        Err(err) if err.code() == Code::EmailTaken => return Ok(()),
+        Err(err) => anyhow::bail!("cannot create the bootstrap admin: {err}"),
+    }
     tracing::info!(email = normalised.as_str(), "bootstrap admin created");
     Ok(())
 }

@@ -55,6 +55,10 @@ pub trait Store:
 
     /// Closes the pools, waiting for connections in use to be returned.
     async fn close(&self);
+
+    /// Writes a consistent copy of the database to `path` while it is in use (SQLite's
+    /// `VACUUM INTO`). PostgreSQL answers `None`: use `pg_dump` there.
+    async fn backup_to(&self, path: &std::path::Path) -> Option<StoreResult<()>>;
 }
 
 /// Errors from the stores, already sorted into what callers handle differently.

@@ -84,4 +84,8 @@ impl Store for PgStore {
     async fn close(&self) {
         self.pool.close().await;
     }
+
+    async fn backup_to(&self, _path: &std::path::Path) -> Option<StoreResult<()>> {
+        None
+    }
 }

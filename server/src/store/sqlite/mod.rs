@@ -137,4 +137,15 @@ impl Store for SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+
+    async fn backup_to(&self, path: &Path) -> Option<StoreResult<()>> {
+        let _timer = self.timer("backup");
+        let result = sqlx::query("VACUUM INTO $1")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.writer)
+            .await
+            .map(|_| ())
+            .map_err(err);
+        Some(result)
+    }
 }

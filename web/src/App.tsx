@@ -22,6 +22,7 @@ const SupportForm = lazy(() => import('./features/support/SupportForm').then((m)
 const FollowPage = lazy(() => import('./features/support/FollowPage').then((m) => ({ default: m.FollowPage })));
 const SearchPage = lazy(() => import('./features/search/SearchPage').then((m) => ({ default: m.SearchPage })));
 const Discover = lazy(() => import('./features/rooms/Discover').then((m) => ({ default: m.Discover })));
+const ActivityFeed = lazy(() => import('./features/search/ActivityFeed').then((m) => ({ default: m.ActivityFeed })));
 const DmPicker = lazy(() => import('./features/dms/DmPicker').then((m) => ({ default: m.DmPicker })));
 
 function Redirect({ to }: { to: string }) {
@@ -48,6 +49,11 @@ function Screen({ name, children }: { name: string; children: ReactNode }) {
 function seqParam(search: URLSearchParams): number | null {
   const v = Number(search.get('seq'));
   return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+/** A thread to open with the room (a search hit or activity item that is a reply). */
+function threadParam(search: URLSearchParams): string | null {
+  return search.get('thread') || null;
 }
 
 /** Toasts for messages the server refused for good. */
@@ -102,6 +108,9 @@ function Home() {
           Search
         </Link>
       </p>
+      <Suspense fallback={null}>
+        <ActivityFeed />
+      </Suspense>
     </main>
   );
 }
@@ -115,7 +124,7 @@ function StaffRoutes() {
     const id = m.id ?? '';
     return (
       <Screen name={`room ${id}`}>
-        <ChatRoom key={id} roomId={id} focusSeq={seqParam(search)} />
+        <ChatRoom key={id} roomId={id} focusSeq={seqParam(search)} initialThreadId={threadParam(search)} />
       </Screen>
     );
   }
@@ -127,7 +136,7 @@ function StaffRoutes() {
     const id = m.id ?? '';
     return (
       <Screen name={`ticket ${id}`}>
-        <TicketView key={id} ticketId={id} focusSeq={seqParam(search)} />
+        <TicketView key={id} ticketId={id} focusSeq={seqParam(search)} threadId={threadParam(search)} />
       </Screen>
     );
   }
@@ -188,6 +197,7 @@ function CustomerShell() {
   const { signOut } = useSession();
   const { pathname, search } = useLocation();
   const m = matchPath('/tickets/:id', pathname);
+  const home = pathname === '/' || pathname === '/tickets';
   return (
     <div className="customer-shell">
       <a href="#main" className="skip-link">
@@ -207,12 +217,14 @@ function CustomerShell() {
       <OfflineBanner />
       {m ? (
         <Screen name="ticket">
-          <TicketView key={m.id} ticketId={m.id ?? ''} focusSeq={seqParam(search)} />
+          <TicketView key={m.id} ticketId={m.id ?? ''} focusSeq={seqParam(search)} threadId={threadParam(search)} />
         </Screen>
-      ) : (
+      ) : home ? (
         <Screen name="my tickets">
           <CustomerHome />
         </Screen>
+      ) : (
+        <NotFound />
       )}
       <DeliveryNotices />
     </div>

@@ -75,6 +75,13 @@ export interface Member {
   online: boolean;
 }
 
+/** A person on a ticket; `email` is the requester's (for the team and the requester). */
+export interface TicketPerson {
+  id: string;
+  name: string;
+  email?: string | null;
+}
+
 export interface Ticket {
   /** Equal to the ticket room's id. */
   id: string;
@@ -82,8 +89,8 @@ export interface Ticket {
   status: TicketStatus;
   priority: TicketPriority;
   department: string | null;
-  requester: User;
-  assignee: User | null;
+  requester: TicketPerson;
+  assignee: TicketPerson | null;
   createdAt: string;
   updatedAt: string;
   firstResponseAt: string | null;
@@ -149,6 +156,11 @@ export interface SearchHit {
   snippet: SnippetSegment[];
 }
 
+/** `GET /search`: ranked messages, and (first page only) matching rooms. */
+export interface SearchPage extends Page<SearchHit> {
+  rooms?: Room[];
+}
+
 export interface Escalation {
   escalate: boolean;
   severity: string;
@@ -161,6 +173,8 @@ export interface Insights {
   problem: string;
   urgency: string;
   sentiment: string;
+  /** -1 (angry) .. 1 (happy). */
+  sentimentScore?: number;
   topic: string;
   suggestions: string[];
   escalation: Escalation;
@@ -172,10 +186,16 @@ export interface Insights {
 export interface AssistantState {
   insights: Insights | null;
   newerMessages: number;
+  /** The last refresh's failure, if it failed. */
+  lastError?: string | null;
+  /** Failed refreshes since the last success. */
+  failures?: number;
 }
 
 export interface BanInfo {
+  userId?: string;
   reason: string;
+  bannedBy?: string | null;
   bannedAt?: string;
   expiresAt: string | null;
 }
@@ -214,11 +234,18 @@ export interface TelemetryPoint {
 }
 
 export interface Telemetry {
+  window?: string;
+  /** Minutes per point (1 for 1h/6h, more for longer windows). */
+  bucketMinutes?: number;
+  /** Instances that reported in the window. */
+  instances?: number;
   series: TelemetryPoint[];
   topRooms: { roomId: string; title: string; messages: number }[];
 }
 
 export interface StaffAnalytics {
+  /** Window of the `resolved30d` and median columns, in days. */
+  windowDays?: number;
   staff: {
     user: User;
     open: number;

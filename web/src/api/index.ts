@@ -1,10 +1,11 @@
 // The typed REST client: one function per route the web client uses.
-import { request, requestBlob } from './client';
+import { API_BASE, buildQuery, request, requestBlob } from './client';
 import type {
   AdminUser,
   AssistantState,
   AuditEntry,
   AuthResult,
+  BanInfo,
   LinkResult,
   Member,
   Message,
@@ -14,6 +15,7 @@ import type {
   Room,
   RoomKind,
   SearchHit,
+  SearchPage,
   StaffAnalytics,
   SupportTicketResult,
   Telemetry,
@@ -57,8 +59,11 @@ export interface TicketPatch {
 
 export interface AuditFilters {
   action?: string;
+  /** The actor's user id (the server takes ids only). */
   actor?: string;
   target?: string;
+  /** ISO-8601: only rows at or after this time. */
+  since?: string;
   before?: string | number | null;
 }
 
@@ -67,8 +72,21 @@ export interface SupportInput {
   email: string;
   subject: string;
   message: string;
-  department: string;
+  /** Omitted when the visitor does not know. */
+  department?: string;
 }
+
+export interface NewTicketInput {
+  subject: string;
+  requesterEmail: string;
+  requesterName?: string;
+  message?: string;
+  department?: string;
+  priority?: TicketPriority;
+  assigneeId?: string;
+}
+
+export type ExportFormat = 'json' | 'html';
 
 export const api = {
   config: () => request<PublicConfig>('GET', '/config'),
@@ -104,6 +122,8 @@ export const api = {
       }
       return all;
     },
+    /** A download link (attachment); the session cookie authenticates it. */
+    exportUrl: (id: string, format: ExportFormat) => `${API_BASE}/rooms/${enc(id)}/export${buildQuery({ format })}`,
     markRead: (id: string, seq: number) => request<null>('POST', `/rooms/${enc(id)}/read`, { body: { seq } }),
     messagesBefore: (id: string, before: number | null, limit = 50) =>
       request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { before, limit } }),
@@ -120,15 +140,23 @@ export const api = {
   },
 
   users: {
-    search: (q: string) => request<Page<User>>('GET', '/users', { query: { q } }),
+    search: (q: string, role?: Role, limit?: number) => request<Page<User>>('GET', '/users', { query: { q, role, limit } }),
+    /** Everyone who can be assigned a ticket (staff and admins). */
+    assignable: async (): Promise<User[]> => {
+      const [staff, admins] = await Promise.all([api.users.search('', 'staff', 100), api.users.search('', 'admin', 100)]);
+      return [...staff.items, ...admins.items].sort((a, b) => a.name.localeCompare(b.name));
+    },
   },
 
   dms: {
     open: (userId: string) => request<Room>('POST', '/dms', { body: { userId } }),
   },
 
-  search: (q: string, cursor?: string | number | null) =>
-    request<Page<SearchHit>>('GET', '/search', { query: { q, cursor } }),
+  search: (q: string, cursor?: string | number | null) => request<SearchPage>('GET', '/search', { query: { q, cursor } }),
+
+  /** Recent messages by others in rooms I may read, newest first (same shape as search hits). */
+  activity: (cursor?: string | number | null, limit = 20) =>
+    request<Page<SearchHit>>('GET', '/activity', { query: { cursor, limit } }),
 
   support: {
     submit: (input: SupportInput) => request<SupportTicketResult>('POST', '/support/tickets', { body: input }),
@@ -136,6 +164,7 @@ export const api = {
 
   tickets: {
     list: (filters: TicketFilters) => request<Page<Ticket>>('GET', '/tickets', { query: { ...filters } }),
+    create: (input: NewTicketInput) => request<Ticket>('POST', '/tickets', { body: input }),
     get: (id: string) => request<Ticket>('GET', `/tickets/${enc(id)}`),
     update: (id: string, patch: TicketPatch) => request<Ticket>('PATCH', `/tickets/${enc(id)}`, { body: patch }),
     assistant: (id: string) => request<AssistantState>('GET', `/tickets/${enc(id)}/assistant`),
@@ -150,7 +179,7 @@ export const api = {
     updateUser: (id: string, patch: { role?: Role; department?: string | null; name?: string }) =>
       request<AdminUser>('PATCH', `/admin/users/${enc(id)}`, { body: patch }),
     ban: (id: string, reason: string, expiresAt?: string) =>
-      request<unknown>('POST', `/admin/users/${enc(id)}/ban`, { body: expiresAt ? { reason, expiresAt } : { reason } }),
+      request<BanInfo>('POST', `/admin/users/${enc(id)}/ban`, { body: expiresAt ? { reason, expiresAt } : { reason } }),
     unban: (id: string) => request<unknown>('DELETE', `/admin/users/${enc(id)}/ban`),
     audit: (filters: AuditFilters) =>
       request<Page<AuditEntry>>('GET', '/admin/audit', { query: { ...filters, format: 'json' } }),

@@ -4,8 +4,17 @@ import type { AuditFilters } from '../../api';
 import type { AuditEntry } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
+import { dayToIso, isUuid, pickActor } from './audit';
 
-const EMPTY: AuditFilters = { action: '', actor: '', target: '' };
+/** What the admin typed; `actor` may be an e-mail, a name or an id, `since` a day. */
+interface Draft {
+  action: string;
+  actor: string;
+  target: string;
+  since: string;
+}
+
+const EMPTY: Draft = { action: '', actor: '', target: '', since: '' };
 
 function metadataText(m: unknown): string {
   if (m === null || m === undefined) return '';
@@ -13,14 +22,27 @@ function metadataText(m: unknown): string {
   return JSON.stringify(m);
 }
 
+/** Turns the draft into server filters, looking the actor up when it is not an id. */
+async function toFilters(d: Draft): Promise<AuditFilters> {
+  let actor = d.actor.trim();
+  if (actor && !isUuid(actor)) {
+    const page = await api.admin.users(actor);
+    const id = pickActor(actor, page.items);
+    if (!id) throw new Error(page.items.length === 0 ? `No user matches “${actor}”.` : `Several users match “${actor}”; type the full e-mail address.`);
+    actor = id;
+  }
+  return { action: d.action.trim(), actor, target: d.target.trim(), since: dayToIso(d.since) };
+}
+
 export function AuditLog() {
   const toast = useToast();
-  const [draft, setDraft] = useState<AuditFilters>(EMPTY);
-  const [filters, setFilters] = useState<AuditFilters>(EMPTY);
+  const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [filters, setFilters] = useState<AuditFilters>({});
   const [items, setItems] = useState<AuditEntry[]>([]);
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [loading, setLoading] = useState(true);
   const [downloading, setDownloading] = useState(false);
+  const [filterError, setFilterError] = useState<string | null>(null);
 
   const load = useCallback(
     async (before: string | number | null) => {
@@ -42,9 +64,20 @@ export function AuditLog() {
     void load(null);
   }, [load]);
 
-  const apply = (e: FormEvent) => {
+  const apply = async (e: FormEvent) => {
     e.preventDefault();
-    setFilters({ ...draft });
+    setFilterError(null);
+    try {
+      setFilters(await toFilters(draft));
+    } catch (err) {
+      setFilterError(err instanceof Error ? err.message : 'Check the filters');
+    }
+  };
+
+  const clear = () => {
+    setDraft(EMPTY);
+    setFilterError(null);
+    setFilters({});
   };
 
   const download = async () => {
@@ -66,12 +99,13 @@ export function AuditLog() {
     }
   };
 
-  const input = (key: 'action' | 'actor' | 'target', label: string, placeholder: string) => (
+  const input = (key: keyof Draft, label: string, placeholder: string, type = 'text') => (
     <div className="field">
       <label htmlFor={`audit-${key}`}>{label}</label>
       <input
         id={`audit-${key}`}
-        value={draft[key] ?? ''}
+        type={type}
+        value={draft[key]}
         placeholder={placeholder}
         onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))}
         data-testid={`audit-${key}`}
@@ -79,24 +113,39 @@ export function AuditLog() {
     </div>
   );
 
+  const filtered = Boolean(filters.action || filters.actor || filters.target || filters.since);
+
   return (
     <section aria-labelledby="audit-title">
       <header className="page-header">
         <h2 id="audit-title">Audit log</h2>
         <button type="button" className="button" onClick={() => void download()} disabled={downloading} data-testid="audit-csv">
-          {downloading ? 'Preparing…' : 'Download CSV'}
+          {downloading ? 'Preparing…' : filtered ? 'Download CSV (filtered)' : 'Download CSV'}
         </button>
       </header>
-      <form className="filters" onSubmit={apply} aria-label="Filter the audit log">
-        {input('action', 'Action', 'user.ban')}
-        {input('actor', 'Actor', 'email or id')}
-        {input('target', 'Target', 'id')}
+      <form className="filters" onSubmit={(e) => void apply(e)} aria-label="Filter the audit log">
+        {input('action', 'Action', 'user.ban or user.')}
+        {input('actor', 'Actor', 'e-mail, name or id')}
+        {input('target', 'Target id', 'id')}
+        {input('since', 'Since', '', 'date')}
         <div className="field actions">
-          <button type="submit" className="button primary" data-testid="audit-apply">
-            Apply
-          </button>
+          <span className="button-row">
+            <button type="submit" className="button primary" data-testid="audit-apply">
+              Apply
+            </button>
+            {filtered && (
+              <button type="button" className="button" onClick={clear} data-testid="audit-clear">
+                Clear
+              </button>
+            )}
+          </span>
         </div>
       </form>
+      {filterError && (
+        <p className="form-error" role="alert" data-testid="audit-filter-error">
+          {filterError}
+        </p>
+      )}
       <div className="table-wrap">
         <table className="data-table" aria-busy={loading}>
           <thead>
@@ -112,7 +161,7 @@ export function AuditLog() {
           </thead>
           <tbody>
             {items.map((e) => (
-              <tr key={e.id} data-testid="audit-row">
+              <tr key={e.id} data-testid="audit-row" data-action={e.action}>
                 <td className="nowrap">{formatDateTime(e.at)}</td>
                 <td>{e.actorEmail ?? e.actorId ?? 'system'}</td>
                 <td>

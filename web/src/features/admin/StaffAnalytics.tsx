@@ -22,10 +22,15 @@ export function StaffAnalyticsView() {
 
   if (error) return <p role="alert" className="form-error">{error}</p>;
   if (!data) return <p className="muted">Loading…</p>;
+  const days = data.windowDays ?? 30;
 
   return (
     <section aria-labelledby="analytics-title">
       <h2 id="analytics-title">Staff analytics</h2>
+      <p className="muted small">
+        Open and pending tickets now; resolved tickets and median times over the last {days} days (first response: from the
+        customer&apos;s message to the first staff reply).
+      </p>
       <div className="table-wrap">
         <table className="data-table">
           <caption className="visually-hidden">Per agent</caption>
@@ -34,15 +39,25 @@ export function StaffAnalyticsView() {
               <th scope="col">Agent</th>
               <th scope="col">Open</th>
               <th scope="col">Pending</th>
-              <th scope="col">Resolved (30 d)</th>
+              <th scope="col">Resolved ({days} d)</th>
               <th scope="col">Median first response</th>
               <th scope="col">Median resolution</th>
             </tr>
           </thead>
           <tbody>
+            {data.staff.length === 0 && (
+              <tr>
+                <td colSpan={6} className="empty">
+                  No staff yet.
+                </td>
+              </tr>
+            )}
             {data.staff.map((s) => (
               <tr key={s.user.id}>
-                <th scope="row">{s.user.name}</th>
+                <th scope="row">
+                  {s.user.name}
+                  {s.user.department && <span className="muted small"> · {s.user.department}</span>}
+                </th>
                 <td>{s.open}</td>
                 <td>{s.pending}</td>
                 <td>{s.resolved30d}</td>
@@ -62,7 +77,7 @@ export function StaffAnalyticsView() {
                 <th scope="col">Department</th>
                 <th scope="col">Open</th>
                 <th scope="col">Pending</th>
-                <th scope="col">Resolved (30 d)</th>
+                <th scope="col">Resolved ({days} d)</th>
               </tr>
             </thead>
             <tbody>

@@ -6,6 +6,7 @@ import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { useDebounced } from '../../ui/useDebounced';
 import { useSession, useUser } from '../auth/session';
+import { banState, localInputToIso } from './bans';
 
 function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
   const { departments } = useSession();
@@ -96,9 +97,9 @@ function BanDialog({ user, onClose, onBanned }: { user: AdminUser | null; onClos
     if (!user) return;
     setBusy(true);
     try {
-      const expiresAt = expires ? new Date(expires).toISOString() : undefined;
-      await api.admin.ban(user.id, reason.trim(), expiresAt);
-      onBanned({ ...user, ban: { reason: reason.trim(), expiresAt: expiresAt ?? null } });
+      const expiresAt = localInputToIso(expires);
+      const ban = await api.admin.ban(user.id, reason.trim(), expiresAt);
+      onBanned({ ...user, ban: ban && typeof ban === 'object' ? ban : { reason: reason.trim(), expiresAt: expiresAt ?? null } });
       toast.show(`${user.name} is banned; their sessions were ended.`, 'success');
       setReason('');
       setExpires('');
@@ -210,6 +211,7 @@ export function UsersAdmin() {
           <tbody>
             {users.map((u) => {
               const self = u.id === me.id;
+              const ban = banState(u);
               return (
                 <tr key={u.id} data-testid={`user-row-${u.email ?? u.id}`}>
                   <td>{u.name}</td>
@@ -240,18 +242,18 @@ export function UsersAdmin() {
                     </select>
                   </td>
                   <td>{formatDateTime(u.createdAt)}</td>
-                  <td className="nowrap">
-                    {u.ban && (
-                      <span className="status-badge status-banned" title={u.ban.reason}>
-                        banned{u.ban.expiresAt ? ` until ${formatDateTime(u.ban.expiresAt)}` : ''}
+                  <td className="nowrap" data-testid="ban-cell" data-ban={ban.kind}>
+                    {ban.kind === 'banned' && (
+                      <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
+                        banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
                       </span>
                     )}
-                    {u.ban !== undefined && u.ban !== null ? null : (
+                    {ban.kind !== 'banned' && (
                       <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
                         Ban…
                       </button>
                     )}
-                    {u.ban !== null && (
+                    {ban.kind !== 'none' && (
                       <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
                         Unban
                       </button>

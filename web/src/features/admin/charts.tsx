@@ -1,8 +1,10 @@
 // Hand-drawn SVG charts: enough for an ops dashboard, no chart library in the bundle.
+import { latest, segments } from './telemetry';
 
 export interface Series {
   label: string;
-  values: number[];
+  /** null = no data for that bucket (the line breaks there). */
+  values: (number | null)[];
   /** CSS colour (a variable). */
   color: string;
 }
@@ -17,7 +19,7 @@ interface LineChartProps {
 }
 
 const W = 360;
-const PAD = { top: 10, right: 8, bottom: 22, left: 40 };
+const PAD = { top: 10, right: 10, bottom: 22, left: 52 };
 
 function niceMax(v: number): number {
   if (v <= 0) return 1;
@@ -34,14 +36,19 @@ function fmt(v: number): string {
 
 export function LineChart({ title, unit = '', labels, series, height = 180 }: LineChartProps) {
   const n = labels.length;
-  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
+  const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)))));
   const innerW = W - PAD.left - PAD.right;
   const innerH = height - PAD.top - PAD.bottom;
   const x = (i: number) => PAD.left + (n <= 1 ? innerW / 2 : (i / (n - 1)) * innerW);
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
   const ticks = [0, max / 2, max];
-  const latest = series.map((s) => `${s.label} ${fmt(s.values[s.values.length - 1] ?? 0)}${unit}`).join(', ');
-  const labelEvery = Math.max(1, Math.ceil(n / 6));
+  const summary = series
+    .map((s) => {
+      const v = latest(s.values);
+      return `${s.label} ${v === null ? 'no data' : `${fmt(v)}${unit}`}`;
+    })
+    .join(', ');
+  const labelEvery = Math.max(1, Math.ceil(n / 5));
 
   return (
     <figure className="chart" data-testid="chart">
@@ -56,7 +63,7 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`${title}. Latest: ${latest || 'no data'}`}>
+      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`${title}. Latest: ${summary || 'no data'}`}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="chart-grid" />
@@ -68,21 +75,28 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
         ))}
         {labels.map((l, i) =>
           i % labelEvery === 0 ? (
-            <text key={l + i} x={x(i)} y={height - 6} textAnchor="middle" className="chart-axis">
+            <text key={l + i} x={x(i)} y={height - 6} textAnchor={n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle'} className="chart-axis">
               {l}
             </text>
           ) : null,
         )}
-        {series.map((s) => (
-          <polyline
-            key={s.label}
-            fill="none"
-            stroke={s.color}
-            strokeWidth={2}
-            vectorEffect="non-scaling-stroke"
-            points={s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
-          />
-        ))}
+        {series.map((s) =>
+          segments(s.values).map((run) =>
+            run.length === 1 ? (
+              <circle key={`${s.label}-${run[0]?.[0]}`} cx={x(run[0]?.[0] ?? 0)} cy={y(run[0]?.[1] ?? 0)} r={2.5} fill={s.color} />
+            ) : (
+              <polyline
+                key={`${s.label}-${run[0]?.[0]}`}
+                fill="none"
+                stroke={s.color}
+                strokeWidth={2}
+                strokeLinejoin="round"
+                vectorEffect="non-scaling-stroke"
+                points={run.map(([i, v]) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
+              />
+            ),
+          ),
+        )}
         {n === 0 && (
           <text x={W / 2} y={height / 2} textAnchor="middle" className="chart-axis">
             No data yet
@@ -104,9 +118,11 @@ export function BarList({ title, items }: { title: string; items: { label: strin
         <p className="muted">No data yet</p>
       ) : (
         <ul>
-          {items.map((i) => (
-            <li key={i.label}>
-              <span className="bar-label">{i.label}</span>
+          {items.map((i, idx) => (
+            <li key={`${i.label}-${idx}`}>
+              <span className="bar-label" title={i.label}>
+                {i.label}
+              </span>
               <span className="bar-track" aria-hidden="true">
                 <span className="bar-fill" style={{ width: `${(i.value / max) * 100}%` }} />
               </span>

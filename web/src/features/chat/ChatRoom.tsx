@@ -9,6 +9,7 @@ import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { useRoomsOptional } from '../rooms/RoomsContext';
 import { Composer, type DraftRequest } from './Composer';
+import { ExportMenu } from './ExportMenu';
 import { useMembers, useTimeline, useTyping } from './hooks';
 import { MembersPanel, TypingLine } from './MembersPanel';
 import { MessageList } from './MessageList';
@@ -24,6 +25,10 @@ interface Props {
   /** Extra side panel (ticket assistant). */
   aside?: ReactNode;
   draft?: DraftRequest | null;
+  /** Shown instead of the composer (a customer's closed ticket). */
+  composerNotice?: ReactNode;
+  /** Open this thread at once (a search hit that is a reply). */
+  initialThreadId?: string | null;
 }
 
 function composerPlaceholder(room: Room | null, role: string): string {
@@ -33,7 +38,7 @@ function composerPlaceholder(room: Room | null, role: string): string {
 }
 
 /** One room: history, thread panel, members with presence, typing line and composer. */
-export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Props) {
+export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, composerNotice, initialThreadId = null }: Props) {
   const me = useUser();
   const client = useRealtime();
   const rooms = useRoomsOptional();
@@ -46,7 +51,8 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
   const members = useMembers(roomId);
   const typing = useTyping(roomId, me.id);
   const outbox = useOutbox(roomId);
-  const [threadId, setThreadId] = useState<string | null>(null);
+  const [threadId, setThreadId] = useState<string | null>(initialThreadId);
+  useEffect(() => setThreadId(initialThreadId), [initialThreadId]);
   const [showMembers, setShowMembers] = useState(() => !header && typeof window !== 'undefined' && window.innerWidth >= 1200);
   const [leaving, setLeaving] = useState(false);
   const { actions, canEdit, canDelete, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
@@ -151,6 +157,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
             >
               Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
             </button>
+            <ExportMenu roomId={roomId} />
             {canLeave && (
               <WriteButton className="button small" onClick={() => setLeaving(true)}>
                 Leave
@@ -184,6 +191,10 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
                 Join room
               </WriteButton>
             </div>
+          ) : composerNotice ? (
+            <div className="join-bar" role="status" data-testid="composer-notice">
+              {composerNotice}
+            </div>
           ) : (
             <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} />
           )}
@@ -200,6 +211,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft }: Prop
             onReact={actions.onReact}
             onEdit={actions.onEdit}
             onDelete={actions.onDelete}
+            highlightSeq={threadId === initialThreadId ? focusSeq : null}
             onClose={() => setThreadId(null)}
           />
         )}

@@ -14,12 +14,14 @@ interface Props extends Omit<MessageActions, 'onReply'> {
   meName: string;
   canEdit(m: Message): boolean;
   canDelete(m: Message): boolean;
+  /** A reply to highlight (opened from a search hit). */
+  highlightSeq?: number | null;
   onClose(): void;
 }
 
 /** A thread: its root, the replies (live), and a composer that replies with parentId. */
 export function ThreadPanel(props: Props) {
-  const { roomId, rootId, members, meId, onClose } = props;
+  const { roomId, rootId, members, meId, onClose, highlightSeq = null } = props;
   const client = useRealtime();
   const [root, setRoot] = useState<Message | null>(null);
   const [replies, setReplies] = useState<Message[]>([]);
@@ -47,6 +49,16 @@ export function ThreadPanel(props: Props) {
     };
   }, [rootId]);
 
+  const scroller = useRef<HTMLDivElement>(null);
+  const shown = useRef(false);
+  useEffect(() => {
+    if (highlightSeq === null || shown.current || replies.length === 0) return;
+    const target = scroller.current?.querySelector<HTMLElement>(`[data-seq="${highlightSeq}"]`);
+    if (!target) return;
+    shown.current = true;
+    target.scrollIntoView?.({ block: 'center' });
+  }, [highlightSeq, replies]);
+
   const replace = (m: Message) => {
     if (m.id === rootId) setRoot(m);
     else setReplies((rs) => rs.map((r) => (r.id === m.id ? m : r)));
@@ -70,6 +82,7 @@ export function ThreadPanel(props: Props) {
       status={deliveryStatus(m, members)}
       canEdit={props.canEdit(m)}
       canDelete={props.canDelete(m)}
+      highlighted={highlightSeq !== null && m.seq === highlightSeq}
       onReact={props.onReact}
       onEdit={props.onEdit}
       onDelete={props.onDelete}
@@ -93,7 +106,7 @@ export function ThreadPanel(props: Props) {
           ×
         </button>
       </header>
-      <div className="thread-scroller">
+      <div className="thread-scroller" ref={scroller}>
         {error && (
           <p role="alert" className="form-error">
             {error}

@@ -1,48 +1,56 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import type { SearchHit } from '../../types';
-import { formatDateTime } from '../../ui/format';
+import type { Room, SearchHit } from '../../types';
 import { Link, navigate, useLocation } from '../../ui/router';
 import { useToast } from '../../ui/toast';
+import { useRoomsOptional } from '../rooms/RoomsContext';
+import { HitCard } from './HitCard';
+import { composeSearch, hasTerms, parseSearch, resultCount, roomLabel, type SearchFilters } from './query';
 
-export function hitUrl(hit: SearchHit): string {
-  const base = hit.room.kind === 'ticket' ? `/tickets/${hit.room.id}` : `/rooms/${hit.room.id}`;
-  return `${base}?seq=${hit.message.seq}`;
+export { hitUrl } from './query';
+
+/** The server's words for a refused query (`details[].problem` of field `q`), else its message. */
+function searchError(err: unknown): string {
+  if (err instanceof ApiError) return err.fieldProblem('q') ?? err.message;
+  return 'Search failed';
 }
 
 /** Full-text search; the query lives in the URL so results can be linked and revisited. */
 export function SearchPage() {
   const { search } = useLocation();
   const q = search.get('q') ?? '';
-  const [draft, setDraft] = useState(q);
+  const filters = parseSearch(q);
+  const rooms = useRoomsOptional();
+  const [draft, setDraft] = useState(filters.text);
   const [hits, setHits] = useState<SearchHit[]>([]);
+  const [roomHits, setRoomHits] = useState<Room[]>([]);
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const toast = useToast();
 
-  useEffect(() => setDraft(q), [q]);
+  useEffect(() => setDraft(parseSearch(q).text), [q]);
 
   useEffect(() => {
-    if (!q.trim()) {
-      setHits([]);
-      setCursor(null);
-      return undefined;
-    }
+    setHits([]);
+    setRoomHits([]);
+    setCursor(null);
+    setError(null);
+    if (!q.trim() || !hasTerms(parseSearch(q))) return undefined;
     let cancelled = false;
     setLoading(true);
-    setError(null);
     api
       .search(q)
       .then((page) => {
         if (cancelled) return;
         setHits(page.items);
+        setRoomHits(page.rooms ?? []);
         setCursor(page.nextCursor);
       })
       .catch((err: unknown) => {
         if (cancelled) return;
-        setError(err instanceof ApiError ? err.message : 'Search failed');
-        toast.error(err, 'Search failed');
+        setError(searchError(err));
+        if (!(err instanceof ApiError && err.code === 'VALIDATION')) toast.error(err, 'Search failed');
       })
       .finally(() => !cancelled && setLoading(false));
     return () => {
@@ -54,34 +62,42 @@ export function SearchPage() {
     setLoading(true);
     try {
       const page = await api.search(q, cursor);
-      setHits((h) => [...h, ...page.items]);
+      setHits((h) => [...h, ...page.items.filter((x) => !h.some((y) => y.message.id === x.message.id))]);
       setCursor(page.nextCursor);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Search failed');
+      setError(searchError(err));
       toast.error(err, 'Search failed');
     } finally {
       setLoading(false);
     }
   };
 
+  const go = (f: SearchFilters) => navigate(`/search?q=${encodeURIComponent(composeSearch(f))}`, { replace: q !== '' });
+  const setFilter = <K extends keyof SearchFilters>(key: K, value: SearchFilters[K]) => go({ ...filters, text: draft, [key]: value });
+
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    navigate(`/search?q=${encodeURIComponent(draft.trim())}`);
+    navigate(`/search?q=${encodeURIComponent(composeSearch({ ...filters, text: draft }))}`);
   };
+
+  const myRooms = (rooms?.rooms ?? []).filter((r) => r.kind === 'public' || r.kind === 'private');
+  const roomOptions = filters.in && !myRooms.some((r) => r.slug === filters.in) ? [{ slug: filters.in, title: filters.in }, ...myRooms] : myRooms;
+  const needsTerms = q.trim() !== '' && !hasTerms(filters);
+  const activeFilters = filters.from || filters.in || filters.after || filters.before || filters.hasThread;
 
   return (
     <main className="page" id="main" aria-labelledby="search-title">
       <h1 id="search-title">Search messages</h1>
       <form role="search" onSubmit={submit} className="search-form">
         <label htmlFor="search-q" className="visually-hidden">
-          Search query
+          Search words
         </label>
         <input
           id="search-q"
           type="search"
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
-          placeholder='deploy from:alice@example.com in:engineering after:2024-01-01 has:thread'
+          placeholder='Words or "a phrase"'
           aria-describedby="search-help"
           data-testid="search-input"
           autoFocus
@@ -90,43 +106,90 @@ export function SearchPage() {
           Search
         </button>
       </form>
+      <fieldset className="filters search-filters" aria-label="Search filters">
+        <legend className="visually-hidden">Filters</legend>
+        <div className="field">
+          <label htmlFor="search-from">From</label>
+          <input
+            id="search-from"
+            defaultValue={filters.from}
+            key={`from-${filters.from}`}
+            placeholder="name or e-mail"
+            onBlur={(e) => e.target.value.trim() !== filters.from && setFilter('from', e.target.value.trim())}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                setFilter('from', e.currentTarget.value.trim());
+              }
+            }}
+            data-testid="search-from"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="search-in">In room</label>
+          <select id="search-in" value={filters.in} onChange={(e) => setFilter('in', e.target.value)} data-testid="search-in">
+            <option value="">Anywhere</option>
+            {roomOptions.map((r) => (
+              <option key={r.slug} value={r.slug}>
+                #{r.title}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="search-after">After</label>
+          <input id="search-after" type="date" value={filters.after} onChange={(e) => setFilter('after', e.target.value)} data-testid="search-after" />
+        </div>
+        <div className="field">
+          <label htmlFor="search-before">Before</label>
+          <input id="search-before" type="date" value={filters.before} onChange={(e) => setFilter('before', e.target.value)} data-testid="search-before" />
+        </div>
+        <label className="checkbox">
+          <input type="checkbox" checked={filters.hasThread} onChange={(e) => setFilter('hasThread', e.target.checked)} data-testid="search-has-thread" /> Has replies
+        </label>
+        {activeFilters && (
+          <button type="button" className="link-button" onClick={() => go({ ...filters, text: draft, from: '', in: '', after: '', before: '', hasThread: false })}>
+            Clear filters
+          </button>
+        )}
+      </fieldset>
       <p id="search-help" className="hint">
-        Filters: <code>from:</code>person, <code>in:</code>room, <code>before:</code>/<code>after:</code>date (YYYY-MM-DD),{' '}
-        <code>has:thread</code>.
+        You can also type filters: <code>from:</code>person, <code>in:</code>room, <code>before:</code>/<code>after:</code>YYYY-MM-DD,{' '}
+        <code>has:thread</code>, <code>"exact phrase"</code>.
       </p>
+      {needsTerms && <p className="notice">Add a word, a phrase, a person or a room to search for.</p>}
       {error && (
-        <p className="form-error" role="alert">
+        <p className="form-error" role="alert" data-testid="search-error">
           {error}
         </p>
       )}
-      <p className="visually-hidden" aria-live="polite">
-        {loading ? 'Searching' : q ? `${hits.length} results` : ''}
+      <p className="muted small" aria-live="polite" data-testid="search-count">
+        {loading ? 'Searching…' : q && !error && !needsTerms ? resultCount(hits.length, cursor !== null) : ''}
       </p>
-      {q && !loading && hits.length === 0 && !error && <p className="empty">No messages match “{q}”.</p>}
-      <ol className="search-results" aria-busy={loading}>
+      {roomHits.length > 0 && (
+        <section aria-labelledby="room-hits-title" className="room-hits">
+          <h2 id="room-hits-title" className="small-heading">
+            Rooms
+          </h2>
+          <ul className="chip-list">
+            {roomHits.map((r) => (
+              <li key={r.id}>
+                <Link to={`/rooms/${r.id}`} className="chip" data-testid="search-room">
+                  {roomLabel(r)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {q && !loading && hits.length === 0 && !error && !needsTerms && <p className="empty">No messages match “{q}”.</p>}
+      <ol className="search-results" aria-busy={loading} aria-label="Messages found">
         {hits.map((hit) => (
-          <li key={hit.message.id} className="card search-hit" data-testid="search-result">
-            <Link to={hitUrl(hit)} className="search-hit-link">
-              <span className="search-hit-meta">
-                <span className="room-name">
-                  {hit.room.kind === 'dm' ? '@' : hit.room.kind === 'ticket' ? 'Ticket: ' : '#'}
-                  {hit.room.title}
-                </span>
-                <span className="muted small">
-                  {hit.message.author.name} · {formatDateTime(hit.message.createdAt)}
-                </span>
-              </span>
-              <span className="snippet">
-                {hit.snippet.length > 0
-                  ? hit.snippet.map((seg, i) => (seg.match ? <mark key={i}>{seg.text}</mark> : <span key={i}>{seg.text}</span>))
-                  : hit.message.body}
-              </span>
-            </Link>
-          </li>
+          <HitCard key={hit.message.id} hit={hit} />
         ))}
       </ol>
       {cursor !== null && hits.length > 0 && (
-        <button type="button" className="button" onClick={() => void more()} disabled={loading}>
+        <button type="button" className="button" onClick={() => void more()} disabled={loading} data-testid="search-more">
           More results
         </button>
       )}

@@ -5,6 +5,25 @@ import { Link } from '../../ui/router';
 import { useSession } from '../auth/session';
 import { useToast } from '../../ui/toast';
 
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  if (typeof navigator === 'undefined' || !navigator.clipboard) return null;
+  return (
+    <button
+      type="button"
+      className="button small"
+      onClick={() =>
+        void navigator.clipboard.writeText(text).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        )
+      }
+    >
+      {copied ? 'Copied' : 'Copy link'}
+    </button>
+  );
+}
+
 /** The public support form: no account needed; answers with a link to follow the ticket. */
 export function SupportForm() {
   const { departments, user } = useSession();
@@ -23,10 +42,19 @@ export function SupportForm() {
     setBusy(true);
     setError(null);
     try {
-      setDone(await api.support.submit({ name: name.trim(), email: email.trim(), subject: subject.trim(), message: message.trim(), department }));
+      setDone(
+        await api.support.submit({
+          name: name.trim(),
+          email: email.trim(),
+          subject: subject.trim(),
+          message: message.trim(),
+          ...(department ? { department } : {}),
+        }),
+      );
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not send your request.' }));
-      toast.error(err, 'Could not send your request');
+      // Field problems and a team address are shown on the form itself.
+      if (!(err instanceof ApiError && (err.code === 'VALIDATION' || err.code === 'STAFF_EMAIL'))) toast.error(err, 'Could not send your request');
     } finally {
       setBusy(false);
     }
@@ -44,7 +72,10 @@ export function SupportForm() {
               Follow my ticket
             </Link>
           </p>
-          <p className="muted small break">{done.followUrl}</p>
+          <p className="muted small break" data-testid="support-follow-url">
+            {done.followUrl}
+          </p>
+          <CopyButton text={done.followUrl} />
         </div>
       </main>
     );
@@ -93,6 +124,7 @@ export function SupportForm() {
             'support-department',
             'Topic',
             <select id="support-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="support-department">
+              <option value="">Not sure</option>
               {departments.map((d) => (
                 <option key={d} value={d}>
                   {d}
@@ -115,7 +147,13 @@ export function SupportForm() {
           )}
           {error && (
             <p className="form-error" role="alert" data-testid="support-error">
-              {error.message}
+              {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}
+              {error.code === 'STAFF_EMAIL' && (
+                <>
+                  {' '}
+                  <Link to="/signin">Sign in</Link>
+                </>
+              )}
             </p>
           )}
           <button type="submit" className="button primary wide" disabled={busy} data-testid="support-submit">

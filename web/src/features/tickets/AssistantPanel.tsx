@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, errorMessage } from '../../api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, errorMessage } from '../../api';
 import { useRealtimeEvent } from '../../realtime';
 import type { AssistantState } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
+import { newerLabel, refreshError, sentimentLabel } from './assistant';
 
 interface Props {
   ticketId: string;
@@ -12,71 +13,119 @@ interface Props {
   onClose: () => void;
 }
 
-/** The AI assistant's read of a ticket; refetched when the server says insights changed. */
+/** After asking for a refresh, look again by ourselves if no `ticket:insights` came by then. */
+const FALLBACK_MS = 15_000;
+
+/**
+ * The AI assistant's read of a ticket (staff, admins and observers; never customers):
+ * refetched when the server announces new insights (`ticket:insights`).
+ */
 export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
   const toast = useToast();
   const [state, setState] = useState<AssistantState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [refreshing, setRefreshing] = useState(false);
+  /** Messages that arrived here since the last fetch (the server counts them too). */
+  const [arrived, setArrived] = useState(0);
+  const fallback = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const load = useCallback(() => {
     api.tickets
       .assistant(ticketId)
       .then((s) => {
         setState(s);
+        setArrived(0);
         setError(null);
       })
       .catch((err: unknown) => setError(errorMessage(err)));
   }, [ticketId]);
 
+  const stopWaiting = () => {
+    if (fallback.current) clearTimeout(fallback.current);
+    fallback.current = null;
+    setRefreshing(false);
+  };
+
   useEffect(() => {
     setState(null);
     load();
+    return () => {
+      if (fallback.current) clearTimeout(fallback.current);
+    };
   }, [load]);
 
   useRealtimeEvent('ticketInsights', ({ ticketId: id }) => {
-    if (id === ticketId) {
-      setRefreshing(false);
-      load();
-    }
+    if (id !== ticketId) return;
+    stopWaiting();
+    load();
+  });
+  useRealtimeEvent('message', (m) => {
+    if (m.roomId === ticketId && m.parentId === null) setArrived((n) => n + 1);
   });
 
   const refresh = async () => {
     setRefreshing(true);
     try {
       await api.tickets.refreshAssistant(ticketId);
-      toast.show('Asked the assistant for a fresh summary.', 'info');
-      // The result arrives as a `ticket:insights` event; poll once as a fallback.
-      setTimeout(() => {
+      if (fallback.current) clearTimeout(fallback.current);
+      fallback.current = setTimeout(() => {
+        fallback.current = null;
         setRefreshing(false);
         load();
-      }, 15_000);
+      }, FALLBACK_MS);
     } catch (err) {
       setRefreshing(false);
-      toast.error(err, 'Could not refresh the assistant');
+      if (err instanceof ApiError) toast.show(refreshError(err), 'error');
+      else toast.error(err, 'Could not refresh the assistant');
     }
   };
 
   const insights = state?.insights ?? null;
+  const newer = (state?.newerMessages ?? 0) + arrived;
 
   return (
     <aside className="side-panel assistant-panel" aria-labelledby="assistant-title" data-testid="assistant-panel">
       <header className="side-panel-header">
         <h2 id="assistant-title">Assistant</h2>
-        <button type="button" className="icon-button" aria-label="Close assistant" onClick={onClose}>
-          ×
-        </button>
+        <span className="side-panel-actions">
+          <WriteButton
+            className="button small"
+            onClick={() => void refresh()}
+            disabled={refreshing}
+            aria-label="Refresh the assistant's summary"
+            data-testid="assistant-refresh"
+          >
+            {refreshing ? 'Refreshing…' : 'Refresh'}
+          </WriteButton>
+          <button type="button" className="icon-button" aria-label="Close assistant" onClick={onClose}>
+            ×
+          </button>
+        </span>
       </header>
-      <div className="assistant-body" aria-live="polite" aria-busy={refreshing}>
+      <div className="assistant-body" aria-busy={refreshing || state === null} data-state={refreshing ? 'refreshing' : state ? 'ready' : 'loading'}>
         {error && (
           <p className="form-error" role="alert">
             {error}
           </p>
         )}
         {!state && !error && <p className="muted">Loading…</p>}
-        {state && !insights && <p className="muted">No summary yet. The assistant reads the ticket after new messages.</p>}
+        {state && !insights && (
+          <p className="muted" data-testid="assistant-empty">
+            No summary yet. The assistant reads the ticket after new messages; Refresh asks it now.
+          </p>
+        )}
+        {state?.lastError && (
+          <p className="notice small" role="status" data-testid="assistant-error">
+            The last refresh failed{state.failures && state.failures > 1 ? ` (${state.failures} times)` : ''}: {state.lastError}
+          </p>
+        )}
+        {newer > 0 && insights && (
+          <p className="notice small" data-testid="assistant-newer">
+            {newerLabel(newer)}
+          </p>
+        )}
         {insights && (
-          <>
+          <div aria-live="polite">
             {insights.escalation.escalate && (
               <div className={`escalation severity-${insights.escalation.severity}`} role="note" data-testid="assistant-escalation">
                 <strong>Escalate ({insights.escalation.severity})</strong>
@@ -91,9 +140,9 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
               <dt>Problem</dt>
               <dd>{insights.problem}</dd>
               <dt>Urgency</dt>
-              <dd>{insights.urgency}</dd>
+              <dd data-testid="assistant-urgency">{insights.urgency}</dd>
               <dt>Sentiment</dt>
-              <dd>{insights.sentiment}</dd>
+              <dd data-testid="assistant-sentiment">{sentimentLabel(insights.sentiment, insights.sentimentScore)}</dd>
               <dt>Topic</dt>
               <dd>{insights.topic}</dd>
             </dl>
@@ -102,9 +151,9 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
                 <h3>Suggested replies</h3>
                 <ul className="suggestions">
                   {insights.suggestions.map((s, i) => (
-                    <li key={i}>
+                    <li key={i} data-testid="assistant-suggestion">
                       <p>{s}</p>
-                      <WriteButton className="button small" onClick={() => onUseSuggestion(s)} aria-label={`Use suggestion ${i + 1}`}>
+                      <WriteButton className="button small" onClick={() => onUseSuggestion(s)} aria-label={`Use suggestion ${i + 1}`} data-testid="use-suggestion">
                         Use
                       </WriteButton>
                     </li>
@@ -112,19 +161,12 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
                 </ul>
               </section>
             )}
-            <p className="muted small">
-              {insights.provider} · covers up to message {insights.coveredSeq} · {formatDateTime(insights.updatedAt)}
+            {!insights.escalation.escalate && <p className="muted small">{insights.escalation.reason}</p>}
+            <p className="muted small" data-testid="assistant-meta">
+              {insights.provider} · up to message {insights.coveredSeq} · {formatDateTime(insights.updatedAt)}
             </p>
-          </>
+          </div>
         )}
-        {state && state.newerMessages > 0 && (
-          <p className="notice small" data-testid="assistant-newer">
-            {state.newerMessages} newer {state.newerMessages === 1 ? 'message is' : 'messages are'} not in this summary yet.
-          </p>
-        )}
-        <WriteButton className="button" onClick={() => void refresh()} disabled={refreshing} data-testid="assistant-refresh">
-          {refreshing ? 'Refreshing…' : 'Refresh'}
-        </WriteButton>
       </div>
     </aside>
   );

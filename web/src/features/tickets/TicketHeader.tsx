@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api';
 import type { TicketPatch } from '../../api';
-import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type User } from '../../types';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type TicketPerson } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { READ_ONLY_HINT, useReadOnly } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
@@ -18,15 +18,15 @@ export function TicketHeader({ ticket, onChange }: Props) {
   const { departments } = useSession();
   const readOnly = useReadOnly();
   const toast = useToast();
-  const [staff, setStaff] = useState<User[]>([]);
+  const [staff, setStaff] = useState<TicketPerson[]>([]);
   const [saving, setSaving] = useState(false);
   const isCustomer = me.role === 'customer';
 
   useEffect(() => {
     if (isCustomer) return;
     api.users
-      .search('')
-      .then((page) => setStaff(page.items.filter((u) => u.role === 'staff' || u.role === 'admin')))
+      .assignable()
+      .then(setStaff)
       .catch(() => setStaff([]));
   }, [isCustomer]);
 
@@ -42,6 +42,7 @@ export function TicketHeader({ ticket, onChange }: Props) {
   };
 
   const assignees = ticket.assignee && !staff.some((s) => s.id === ticket.assignee?.id) ? [ticket.assignee, ...staff] : staff;
+  const mine = ticket.assignee?.id === me.id;
   const disabled = readOnly || saving;
   const title = readOnly ? READ_ONLY_HINT : undefined;
 
@@ -112,6 +113,11 @@ export function TicketHeader({ ticket, onChange }: Props) {
               ))}
             </select>
           </div>
+          {!mine && !readOnly && (
+            <button type="button" className="button small take-button" disabled={saving} onClick={() => void patch({ assigneeId: me.id })} data-testid="ticket-take">
+              Assign to me
+            </button>
+          )}
           <div className="field compact">
             <label htmlFor="ticket-department">Department</label>
             <select

@@ -1,26 +1,19 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, isNotAvailable } from '../../api';
 import type { TicketFilters } from '../../api';
 import { useRealtimeEvent } from '../../realtime';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket } from '../../types';
 import { formatDateTime } from '../../ui/format';
+import { WriteButton } from '../../ui/readOnly';
 import { Link, navigate, useLocation } from '../../ui/router';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
+import { NewTicketDialog } from './NewTicketDialog';
+import { applyTicketUpdate, ASSIGNEE_ME, filtersFrom, isStale, UNASSIGNED } from './queue';
 
-/** Assignee filter value meaning "nobody". */
-export const UNASSIGNED = 'none';
+export { UNASSIGNED } from './queue';
 
-function filtersFrom(search: URLSearchParams): TicketFilters {
-  return {
-    status: (search.get('status') ?? 'open') as TicketFilters['status'],
-    department: search.get('department') ?? '',
-    assignee: search.get('assignee') ?? '',
-    priority: (search.get('priority') ?? '') as TicketFilters['priority'],
-  };
-}
-
-/** Staff queue with filters kept in the URL. */
+/** Staff queue with filters kept in the URL; new and changed tickets arrive live. */
 export function TicketQueue() {
   const me = useUser();
   const { departments } = useSession();
@@ -32,6 +25,8 @@ export function TicketQueue() {
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [loading, setLoading] = useState(true);
   const [unavailable, setUnavailable] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const generation = useRef(0);
 
   const setFilter = (name: keyof TicketFilters, value: string) => {
     const next = new URLSearchParams(search);
@@ -41,17 +36,20 @@ export function TicketQueue() {
 
   const load = useCallback(
     async (more: boolean, from: string | number | null) => {
+      const gen = ++generation.current;
       setLoading(true);
       try {
         const page = await api.tickets.list({ ...(JSON.parse(key) as TicketFilters), cursor: more ? from : null });
-        setItems((xs) => (more ? [...xs, ...page.items] : page.items));
+        if (gen !== generation.current) return;
+        setItems((xs) => (more ? [...xs, ...page.items.filter((t) => !xs.some((x) => x.id === t.id))] : page.items));
         setCursor(page.nextCursor);
         setUnavailable(false);
       } catch (err) {
+        if (gen !== generation.current) return;
         toast.error(err, 'Could not load tickets');
         setUnavailable(isNotAvailable(err));
       } finally {
-        setLoading(false);
+        if (gen === generation.current) setLoading(false);
       }
     },
     [key, toast],
@@ -61,15 +59,27 @@ export function TicketQueue() {
     void load(false, null);
   }, [load]);
 
-  useRealtimeEvent('ticketUpdated', (t) => setItems((xs) => xs.map((x) => (x.id === t.id ? { ...x, ...t } : x))));
+  useRealtimeEvent('ticketUpdated', (t) => setItems((xs) => applyTicketUpdate(xs, t, filters, me.id, cursor === null)));
+
+  const assigneeLabel = (t: Ticket) => {
+    if (!t.assignee) return <span className="muted">Unassigned</span>;
+    return t.assignee.id === me.id ? `${t.assignee.name} (me)` : t.assignee.name;
+  };
 
   return (
     <main className="page wide" id="main" aria-labelledby="queue-title">
       <header className="page-header">
         <h1 id="queue-title">Tickets</h1>
-        <button type="button" className="button" onClick={() => void load(false, null)} disabled={loading}>
-          Refresh
-        </button>
+        <div className="page-actions">
+          <button type="button" className="button" onClick={() => void load(false, null)} disabled={loading} data-testid="queue-refresh">
+            Refresh
+          </button>
+          {me.role !== 'customer' && (
+            <WriteButton className="button primary" onClick={() => setCreating(true)} data-testid="new-ticket">
+              New ticket
+            </WriteButton>
+          )}
+        </div>
       </header>
       <div className="filters" role="group" aria-label="Filter tickets">
         <div className="field">
@@ -85,7 +95,7 @@ export function TicketQueue() {
         </div>
         <div className="field">
           <label htmlFor="f-department">Department</label>
-          <select id="f-department" value={filters.department} onChange={(e) => setFilter('department', e.target.value)}>
+          <select id="f-department" value={filters.department} onChange={(e) => setFilter('department', e.target.value)} data-testid="filter-department">
             <option value="">Any</option>
             {departments.map((d) => (
               <option key={d} value={d}>
@@ -96,15 +106,18 @@ export function TicketQueue() {
         </div>
         <div className="field">
           <label htmlFor="f-assignee">Assignee</label>
-          <select id="f-assignee" value={filters.assignee} onChange={(e) => setFilter('assignee', e.target.value)}>
+          <select id="f-assignee" value={filters.assignee} onChange={(e) => setFilter('assignee', e.target.value)} data-testid="filter-assignee">
             <option value="">Anyone</option>
-            <option value={me.id}>Me</option>
+            <option value={ASSIGNEE_ME}>Me</option>
             <option value={UNASSIGNED}>Unassigned</option>
+            {filters.assignee && ![ASSIGNEE_ME, UNASSIGNED].includes(filters.assignee ?? '') && (
+              <option value={filters.assignee}>{items.find((t) => t.assignee?.id === filters.assignee)?.assignee?.name ?? 'Someone else'}</option>
+            )}
           </select>
         </div>
         <div className="field">
           <label htmlFor="f-priority">Priority</label>
-          <select id="f-priority" value={filters.priority} onChange={(e) => setFilter('priority', e.target.value)}>
+          <select id="f-priority" value={filters.priority} onChange={(e) => setFilter('priority', e.target.value)} data-testid="filter-priority">
             <option value="">Any</option>
             {TICKET_PRIORITIES.map((p) => (
               <option key={p} value={p}>
@@ -114,11 +127,16 @@ export function TicketQueue() {
           </select>
         </div>
       </div>
+      <p className="visually-hidden" aria-live="polite">
+        {loading ? 'Loading tickets' : `${items.length} ${items.length === 1 ? 'ticket' : 'tickets'}`}
+      </p>
       {!loading && items.length === 0 ? (
-        <p className="empty">{unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}</p>
+        <p className="empty" data-testid="queue-empty">
+          {unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}
+        </p>
       ) : (
         <div className="table-wrap">
-          <table className="data-table" aria-busy={loading}>
+          <table className="data-table ticket-table" aria-busy={loading} data-testid="ticket-table">
             <thead>
               <tr>
                 <th scope="col">Subject</th>
@@ -131,23 +149,33 @@ export function TicketQueue() {
               </tr>
             </thead>
             <tbody>
-              {items.map((t) => (
-                <tr key={t.id} data-testid="ticket-row">
-                  <td>
-                    <Link to={`/tickets/${t.id}`}>{t.subject}</Link>
-                  </td>
-                  <td>
-                    <span className={`status-badge status-${t.status}`}>{t.status}</span>
-                  </td>
-                  <td>
-                    <span className={`priority priority-${t.priority}`}>{t.priority}</span>
-                  </td>
-                  <td>{t.department ?? '—'}</td>
-                  <td>{t.requester.name}</td>
-                  <td>{t.assignee?.name ?? <span className="muted">Unassigned</span>}</td>
-                  <td>{formatDateTime(t.updatedAt)}</td>
-                </tr>
-              ))}
+              {items.map((t) => {
+                const stale = isStale(t, filters, me.id);
+                return (
+                  <tr
+                    key={t.id}
+                    className={stale ? 'stale' : undefined}
+                    title={stale ? 'No longer matches the filters; it leaves the list on refresh' : undefined}
+                    data-testid="ticket-row"
+                    data-ticket-id={t.id}
+                    data-status={t.status}
+                  >
+                    <td>
+                      <Link to={`/tickets/${t.id}`}>{t.subject}</Link>
+                    </td>
+                    <td>
+                      <span className={`status-badge status-${t.status}`}>{t.status}</span>
+                    </td>
+                    <td>
+                      <span className={`priority priority-${t.priority}`}>{t.priority}</span>
+                    </td>
+                    <td>{t.department ?? <span className="muted">—</span>}</td>
+                    <td>{t.requester.name}</td>
+                    <td>{assigneeLabel(t)}</td>
+                    <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
@@ -157,6 +185,15 @@ export function TicketQueue() {
           Load more
         </button>
       )}
+      <NewTicketDialog
+        open={creating}
+        onClose={() => setCreating(false)}
+        onCreated={(t) => {
+          setCreating(false);
+          toast.show(`Opened “${t.subject}”`, 'success');
+          navigate(`/tickets/${t.id}`);
+        }}
+      />
     </main>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, errorMessage } from '../../api';
+import { api, ApiError, errorMessage } from '../../api';
 import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Ticket } from '../../types';
 import { Link } from '../../ui/router';
@@ -7,16 +7,34 @@ import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { ChatRoom } from '../chat/ChatRoom';
 import type { DraftRequest } from '../chat/Composer';
+import { ExportMenu } from '../chat/ExportMenu';
 import { AssistantPanel } from './AssistantPanel';
 import { TicketHeader } from './TicketHeader';
 
+const ASSISTANT_KEY = 'sb:assistant-open';
+
+function assistantOpen(): boolean {
+  try {
+    return localStorage.getItem(ASSISTANT_KEY) !== '0';
+  } catch {
+    return true;
+  }
+}
+
+interface Props {
+  ticketId: string;
+  focusSeq: number | null;
+  /** A thread to open (a search hit that is a reply). */
+  threadId?: string | null;
+}
+
 /** A ticket: its header controls, its conversation (a ticket room) and, for staff, the assistant. */
-export function TicketView({ ticketId, focusSeq }: { ticketId: string; focusSeq: number | null }) {
+export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   const me = useUser();
   const client = useRealtime();
   const [ticket, setTicket] = useState<Ticket | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [showAssistant, setShowAssistant] = useState(true);
+  const [error, setError] = useState<{ message: string; notFound: boolean } | null>(null);
+  const [showAssistant, setShowAssistant] = useState(assistantOpen);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const nonce = useRef(0);
   const toast = useToast();
@@ -35,8 +53,9 @@ export function TicketView({ ticketId, focusSeq }: { ticketId: string; focusSeq:
       })
       .catch((err: unknown) => {
         if (cancelled) return;
-        setError(errorMessage(err));
-        toast.error(err, 'Could not load the ticket');
+        const notFound = err instanceof ApiError && err.status === 404;
+        setError({ message: notFound ? 'This ticket does not exist, or you cannot see it.' : errorMessage(err), notFound });
+        if (!notFound) toast.error(err, 'Could not load the ticket');
       });
     return () => {
       cancelled = true;
@@ -44,15 +63,24 @@ export function TicketView({ ticketId, focusSeq }: { ticketId: string; focusSeq:
   }, [ticketId, client, toast]);
 
   useRealtimeEvent('ticketUpdated', (t) => {
-    if (t.id === ticketId) setTicket((old) => ({ ...old, ...t }));
+    if (t.id === ticketId) setTicket((old) => (old ? { ...old, ...t } : t));
   });
+
+  const toggleAssistant = (open: boolean) => {
+    setShowAssistant(open);
+    try {
+      localStorage.setItem(ASSISTANT_KEY, open ? '1' : '0');
+    } catch {
+      // Private mode: the choice just is not remembered.
+    }
+  };
 
   if (error) {
     return (
-      <main className="page" id="main">
-        <h1>Ticket unavailable</h1>
-        <p role="alert">{error}</p>
-        <Link to={isCustomer ? '/' : '/tickets'}>Back to tickets</Link>
+      <main className="page" id="main" data-testid="ticket-unavailable">
+        <h1>{error.notFound ? 'Ticket not found' : 'Ticket unavailable'}</h1>
+        <p role="alert">{error.message}</p>
+        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'Back to my tickets' : 'Back to the queue'}</Link>
       </main>
     );
   }
@@ -68,27 +96,46 @@ export function TicketView({ ticketId, focusSeq }: { ticketId: string; focusSeq:
     <div className="ticket-header-wrap">
       <nav className="breadcrumbs" aria-label="Breadcrumb">
         <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'My tickets' : 'Ticket queue'}</Link>
-        {!isCustomer && !showAssistant && (
-          <button type="button" className="button small" onClick={() => setShowAssistant(true)} data-testid="show-assistant">
-            Assistant
-          </button>
-        )}
+        <span className="breadcrumb-actions">
+          <ExportMenu roomId={ticket.id} />
+          {!isCustomer && (
+            <button
+              type="button"
+              className="button small"
+              aria-pressed={showAssistant}
+              onClick={() => toggleAssistant(!showAssistant)}
+              data-testid="show-assistant"
+            >
+              Assistant
+            </button>
+          )}
+        </span>
       </nav>
       <TicketHeader ticket={ticket} onChange={setTicket} />
     </div>
   );
 
+  const closedForMe = isCustomer && ticket.status === 'closed';
+
   return (
     <ChatRoom
       roomId={ticket.id}
       focusSeq={focusSeq}
+      initialThreadId={threadId}
       header={header}
       draft={draft}
+      composerNotice={
+        closedForMe ? (
+          <span>
+            This ticket is closed. <Link to="/support">Open a new request</Link> if you need more help.
+          </span>
+        ) : undefined
+      }
       aside={
         !isCustomer && showAssistant ? (
           <AssistantPanel
             ticketId={ticket.id}
-            onClose={() => setShowAssistant(false)}
+            onClose={() => toggleAssistant(false)}
             onUseSuggestion={(text) => setDraft({ text, nonce: ++nonce.current })}
           />
         ) : null

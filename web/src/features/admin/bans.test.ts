@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { banState, localInputToIso } from './bans';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+
+describe('ban state of an admin row', () => {
+  it('is unknown when the server does not say, none when null', () => {
+    expect(banState({}, NOW)).toEqual({ kind: 'unknown' });
+    expect(banState({ ban: null }, NOW)).toEqual({ kind: 'none' });
+  });
+
+  it('is banned for a permanent or running ban, none once it has expired', () => {
+    const permanent = { reason: 'spam', expiresAt: null };
+    expect(banState({ ban: permanent }, NOW)).toEqual({ kind: 'banned', ban: permanent });
+    expect(banState({ ban: { reason: 'x', expiresAt: '2026-06-02T00:00:00Z' } }, NOW).kind).toBe('banned');
+    expect(banState({ ban: { reason: 'x', expiresAt: '2026-06-01T11:59:59Z' } }, NOW).kind).toBe('none');
+    expect(banState({ ban: { reason: 'x', expiresAt: 'not a date' } }, NOW).kind).toBe('banned');
+  });
+
+  it('turns the datetime-local input into UTC ISO-8601', () => {
+    expect(localInputToIso('')).toBeUndefined();
+    expect(localInputToIso('garbage')).toBeUndefined();
+    const iso = localInputToIso('2026-07-01T09:30');
+    expect(iso).toMatch(/^2026-07-01T\d{2}:30:00\.000Z$/);
+    expect(new Date(iso ?? '').getTime()).toBe(new Date('2026-07-01T09:30').getTime());
+  });
+});

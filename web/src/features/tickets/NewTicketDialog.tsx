@@ -1,0 +1,115 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../api';
+import { TICKET_PRIORITIES, type Ticket, type TicketPriority } from '../../types';
+import { Dialog } from '../../ui/Dialog';
+import { useSession, useUser } from '../auth/session';
+
+interface Props {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (t: Ticket) => void;
+}
+
+/** Staff open a ticket on a customer's behalf (`POST /tickets`); the account is made if new. */
+export function NewTicketDialog({ open, onClose, onCreated }: Props) {
+  const me = useUser();
+  const { departments } = useSession();
+  const [subject, setSubject] = useState('');
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [message, setMessage] = useState('');
+  const [department, setDepartment] = useState(me.department ?? '');
+  const [priority, setPriority] = useState<TicketPriority>('normal');
+  const [assignToMe, setAssignToMe] = useState(true);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const ticket = await api.tickets.create({
+        subject: subject.trim(),
+        requesterEmail: email.trim(),
+        ...(name.trim() ? { requesterName: name.trim() } : {}),
+        ...(message.trim() ? { message: message.trim() } : {}),
+        ...(department ? { department } : {}),
+        priority,
+        ...(assignToMe ? { assigneeId: me.id } : {}),
+      });
+      setSubject('');
+      setEmail('');
+      setName('');
+      setMessage('');
+      onCreated(ticket);
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not open the ticket' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const problem = (f: string) =>
+    error?.fieldProblem(f) ? (
+      <p className="field-error" role="alert">
+        {error.fieldProblem(f)}
+      </p>
+    ) : null;
+
+  return (
+    <Dialog open={open} title="New ticket" onClose={onClose} testId="new-ticket-dialog">
+      <form className="stack" onSubmit={submit}>
+        <label htmlFor="nt-subject">Subject</label>
+        <input id="nt-subject" required maxLength={200} value={subject} onChange={(e) => setSubject(e.target.value)} data-testid="new-ticket-subject" />
+        {problem('subject')}
+        <label htmlFor="nt-email">Customer e-mail</label>
+        <input id="nt-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="new-ticket-email" />
+        {problem('requesterEmail')}
+        <label htmlFor="nt-name">Customer name (for a new customer)</label>
+        <input id="nt-name" value={name} onChange={(e) => setName(e.target.value)} />
+        <label htmlFor="nt-message">First message (optional, from you)</label>
+        <textarea id="nt-message" rows={3} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} />
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor="nt-department">Department</label>
+            <select id="nt-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
+              <option value="">None (everyone)</option>
+              {departments.map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="nt-priority">Priority</label>
+            <select id="nt-priority" value={priority} onChange={(e) => setPriority(e.target.value as TicketPriority)}>
+              {TICKET_PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <label className="checkbox">
+          <input type="checkbox" checked={assignToMe} onChange={(e) => setAssignToMe(e.target.checked)} /> Assign to me
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error.message}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={busy || !subject.trim() || !email.trim()} data-testid="new-ticket-submit">
+            Open ticket
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

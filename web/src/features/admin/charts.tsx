@@ -1,5 +1,5 @@
 // Hand-drawn SVG charts: enough for an ops dashboard, no chart library in the bundle.
-import { latest, segments } from './telemetry';
+import { latest, segments, tickIndices } from './telemetry';
 
 export interface Series {
   label: string;
@@ -48,7 +48,7 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
       return `${s.label} ${v === null ? 'no data' : `${fmt(v)}${unit}`}`;
     })
     .join(', ');
-  const labelEvery = Math.max(1, Math.ceil(n / 5));
+  const ticksX = tickIndices(n);
 
   return (
     <figure className="chart" data-testid="chart">
@@ -73,13 +73,11 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
             </text>
           </g>
         ))}
-        {labels.map((l, i) =>
-          i % labelEvery === 0 ? (
-            <text key={l + i} x={x(i)} y={height - 6} textAnchor={n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle'} className="chart-axis">
-              {l}
-            </text>
-          ) : null,
-        )}
+        {ticksX.map((i) => (
+          <text key={i} x={x(i)} y={height - 6} textAnchor={n > 1 && i === 0 ? 'start' : n > 1 && i === n - 1 ? 'end' : 'middle'} className="chart-axis">
+            {labels[i]}
+          </text>
+        ))}
         {series.map((s) =>
           segments(s.values).map((run) =>
             run.length === 1 ? (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryPoint } from '../../types';
-import { fillSeries, latest, segments } from './telemetry';
+import { bucketLabel, fillSeries, latest, segments, tickIndices } from './telemetry';
 
 function point(minute: string, requests: number, p50Ms: number | null = 10): TelemetryPoint {
   return { minute, requests, errors5xx: 0, p50Ms, p95Ms: p50Ms, sockets: 1, messages: 0, deliveryFailures: 0, rttP50Ms: null, rttP95Ms: null };
@@ -41,5 +41,23 @@ describe('telemetry series', () => {
     expect(segments([null, null])).toEqual([]);
     expect(latest([1, 5, null])).toBe(5);
     expect(latest([null])).toBeNull();
+  });
+});
+
+describe('chart axis', () => {
+  it('labels both ends and evenly spaced points between', () => {
+    expect(tickIndices(0)).toEqual([]);
+    expect(tickIndices(1)).toEqual([0]);
+    expect(tickIndices(2)).toEqual([0, 1]);
+    expect(tickIndices(3)).toEqual([0, 1, 2]);
+    expect(tickIndices(10)).toEqual([0, 3, 6, 9]);
+    expect(tickIndices(61)).toEqual([0, 20, 40, 60]);
+  });
+
+  it('labels times on a 24-hour clock, with the weekday over a week', () => {
+    const iso = new Date(2026, 0, 2, 14, 5).toISOString();
+    expect(bucketLabel(iso, '1h')).toMatch(/14.05/);
+    expect(bucketLabel(iso, '7d')).toMatch(/^\S+ 14.05$/);
+    expect(bucketLabel('nonsense', '1h')).toBe('nonsense');
   });
 });

@@ -62,10 +62,20 @@ export function latest(values: (number | null)[]): number | null {
   return null;
 }
 
-/** Axis labels: times within a day, dates with times for longer windows. */
+/** Axis labels, short enough for four across a small chart: 14:05, or Fri 14:00 over a week. */
 export function bucketLabel(iso: string, window: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  if (window === '7d') return d.toLocaleString([], { weekday: 'short', hour: '2-digit' });
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return window === '7d' ? `${d.toLocaleDateString([], { weekday: 'short' })} ${time}` : time;
+}
+
+/** Which of `n` points get an x-axis label: both ends and evenly spaced ones between, at most `max`. */
+export function tickIndices(n: number, max = 4): number[] {
+  if (n <= 0) return [];
+  if (n === 1) return [0];
+  const count = Math.min(n, Math.max(2, max));
+  const out = new Set<number>();
+  for (let k = 0; k < count; k++) out.add(Math.round((k * (n - 1)) / (count - 1)));
+  return [...out];
 }

@@ -9,6 +9,9 @@ import { composeSearch, hasTerms, parseSearch, resultCount, roomLabel, type Sear
 
 export { hitUrl } from './query';
 
+/** A date input only takes YYYY-MM-DD; a typed `after:soon` stays in the query text. */
+const asDay = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? v : '');
+
 /** The server's words for a refused query (`details[].problem` of field `q`), else its message. */
 function searchError(err: unknown): string {
   if (err instanceof ApiError) return err.fieldProblem('q') ?? err.message;
@@ -138,11 +141,11 @@ export function SearchPage() {
         </div>
         <div className="field">
           <label htmlFor="search-after">After</label>
-          <input id="search-after" type="date" value={filters.after} onChange={(e) => setFilter('after', e.target.value)} data-testid="search-after" />
+          <input id="search-after" type="date" value={asDay(filters.after)} onChange={(e) => setFilter('after', e.target.value)} data-testid="search-after" />
         </div>
         <div className="field">
           <label htmlFor="search-before">Before</label>
-          <input id="search-before" type="date" value={filters.before} onChange={(e) => setFilter('before', e.target.value)} data-testid="search-before" />
+          <input id="search-before" type="date" value={asDay(filters.before)} onChange={(e) => setFilter('before', e.target.value)} data-testid="search-before" />
         </div>
         <label className="checkbox">
           <input type="checkbox" checked={filters.hasThread} onChange={(e) => setFilter('hasThread', e.target.checked)} data-testid="search-has-thread" /> Has replies

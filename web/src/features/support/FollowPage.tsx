@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api';
 import { Link, navigate, useLocation } from '../../ui/router';
-import { useToast } from '../../ui/toast';
 import { useSession } from '../auth/session';
 
 /** Exchanges a follow token for a customer session, then opens the ticket. */
@@ -11,7 +10,6 @@ export function FollowPage() {
   const token = search.get('token') ?? '';
   const [error, setError] = useState<string | null>(token ? null : 'This link is missing its token.');
   const started = useRef(false);
-  const toast = useToast();
 
   useEffect(() => {
     if (!token || started.current) return;
@@ -23,10 +21,10 @@ export function FollowPage() {
         navigate(`/tickets/${ticketId}`, { replace: true });
       })
       .catch((err: unknown) => {
-        setError(err instanceof ApiError ? err.message : 'Could not open your ticket.');
-        toast.error(err, 'Could not open your ticket');
+        // The page says what went wrong; no toast on top of it.
+        setError(err instanceof ApiError && err.status !== 0 ? err.message : 'Could not open your ticket. Check your connection and try again.');
       });
-  }, [token, signedIn, toast]);
+  }, [token, signedIn]);
 
   return (
     <main className="auth-page" id="main">

@@ -13,12 +13,19 @@ import { TicketHeader } from './TicketHeader';
 
 const ASSISTANT_KEY = 'sb:assistant-open';
 
+/** Where the panel fits beside the conversation (below this it covers it; see styles.css). */
+const SIDE_BY_SIDE_PX = 1100;
+
+/** The saved choice, else open where it fits beside the conversation. */
 function assistantOpen(): boolean {
+  let saved: string | null = null;
   try {
-    return localStorage.getItem(ASSISTANT_KEY) !== '0';
+    saved = localStorage.getItem(ASSISTANT_KEY);
   } catch {
-    return true;
+    // Private mode: no saved choice.
   }
+  if (saved === '1' || saved === '0') return saved === '1';
+  return typeof window === 'undefined' || window.innerWidth > SIDE_BY_SIDE_PX;
 }
 
 interface Props {

@@ -1,9 +1,10 @@
 // Who may do what, as a person in a browser sees it: a ban ends an open session, observers
-// read but cannot write, a role change applies without a reload, a deleted room closes.
+// read but cannot write, a role change applies without a reload, a deleted room closes, and a
+// customer from the support form sees their own ticket only.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createRoom, createUser, login, PASSWORD, startServer } from '../lib/harness.mjs';
-import { browserTest, connected, launchBrowser, openAs, openRoom, rows, send, stored } from './browser.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, api, createRoom, createUser, login, PASSWORD, startServer } from '../lib/harness.mjs';
+import { browserTest, connected, launchBrowser, newPage, openAs, openRoom, roomReady, rows, send, stored } from './browser.mjs';
 
 async function post(user, roomId, body) {
   const res = await user.api.post(`rooms/${roomId}/messages`, { clientId: randomUUID(), body });
@@ -150,13 +151,80 @@ browserTest('a deleted room closes on the open page with a notice and leaves the
   assert.deepEqual(page.errors, []);
 });
 
-// TODO(customer support-form test), once `POST /support/tickets` and `POST /auth/link` exist:
-// an anonymous visitor opens /support in a fresh context, fills name, e-mail, subject, message
-// and department, and sends; the page shows "We got your request" with a follow link. Opening
-// that link (/support/follow?token=...) signs the visitor in as a customer and lands on the
-// ticket (/tickets/{id}) with the first message; the customer sees no rooms, no sidebar and no
-// staff screens (/discover and /admin answer "Not found"). A staff member of the ticket's
-// department, in a second context, sees the ticket in /tickets, replies in its conversation,
-// and the customer's page shows the reply live; the customer's answer reaches the agent live,
-// each exactly once. Reloading the follow link after sign-out works again while the token is
-// valid, and a made-up token shows "This link did not work" without an uncaught error.
+browserTest('a customer goes from the support form to a reply from staff', { timeout: 180_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const agent = await createUser(server.url, { name: 'Sally Support', department: 'support' });
+  const email = `cathy-${randomUUID().slice(0, 8)}@customer.example`;
+  // An earlier ticket of the same customer: a follow link opens its own ticket only.
+  const earlier = await api(server.url).post('support/tickets', { name: 'Cathy Customer', email, subject: 'An older question', message: 'Hello?', department: 'support' });
+  assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
+
+  // The public support form, in a fresh context with no session.
+  const { context: customerContext, page: customer } = await newPage(browser);
+  await customer.goto(`${server.url}/support`);
+  await customer.getByTestId('support-name').fill('Cathy Customer');
+  await customer.getByTestId('support-email').fill(email);
+  await customer.getByTestId('support-department').selectOption('support');
+  await customer.getByTestId('support-subject').fill('My invoice shows the wrong address');
+  await customer.getByTestId('support-message').fill('The November invoice still has our old street address on it.');
+  await customer.getByTestId('support-submit').click();
+  await customer.getByTestId('support-done').waitFor();
+  const followUrl = await customer.getByTestId('support-follow-url').innerText();
+  assert.match(followUrl, new RegExp(`^${server.url}/support/follow\\?token=`));
+
+  // The link (as from the e-mail) signs the visitor in as a customer and opens the ticket.
+  await customer.goto(followUrl);
+  await customer.waitForURL((url) => url.pathname.startsWith('/tickets/'));
+  const ticketId = new URL(customer.url()).pathname.split('/')[2];
+  await roomReady(customer, ticketId);
+  await stored(customer, 'The November invoice still has our old street address on it.').waitFor();
+  assert.equal(await customer.getByTestId('ticket-status-badge').innerText(), 'open');
+  assert.equal(await customer.locator('#sidebar').count(), 0, 'customers have no sidebar');
+
+  // Staff of the department see it in their queue and answer in its conversation.
+  const staff = await openAs(browser, server.url, agent, PASSWORD);
+  await staff.page.goto(`${server.url}/tickets`);
+  await staff.page.getByRole('link', { name: 'My invoice shows the wrong address' }).click();
+  await roomReady(staff.page, ticketId);
+  const reply = 'Thanks Cathy, I have corrected the address; a new invoice is on its way.';
+  await send(staff.page, reply);
+  await stored(customer, reply).waitFor();
+
+  // The customer's answer reaches the agent live; each message exactly once on both pages.
+  await send(customer, 'Wonderful, thank you!');
+  await stored(staff.page, 'Wonderful, thank you!').waitFor();
+  await stored(customer, 'Wonderful, thank you!').waitFor();
+  for (const body of [reply, 'Wonderful, thank you!']) {
+    assert.equal(await rows(customer, body).count(), 1, `once on the customer's page: ${body}`);
+    assert.equal(await rows(staff.page, body).count(), 1, `once on the agent's page: ${body}`);
+  }
+  // The agent's first reply is the ticket's first response.
+  await customer.getByText(/first response/).waitFor();
+
+  // The customer sees this ticket only: not the earlier one, no rooms, no staff screens.
+  await customer.goto(`${server.url}/`);
+  await customer.getByTestId('customer-ticket').first().waitFor();
+  assert.deepEqual(await customer.getByTestId('customer-ticket').locator('strong').allInnerTexts(), ['My invoice shows the wrong address']);
+  await customer.goto(`${server.url}/tickets/${earlier.data.ticketId}`);
+  await customer.getByTestId('ticket-unavailable').waitFor();
+  await customer.getByRole('heading', { name: 'Ticket not found' }).waitFor();
+  for (const path of ['/discover', '/admin/users', `/rooms/${ticketId}`]) {
+    await customer.goto(`${server.url}${path}`);
+    await customer.getByRole('heading', { name: 'Not found' }).waitFor();
+  }
+
+  // After signing out, the link works again; a made-up token says so without an uncaught error.
+  await customer.goto(`${server.url}/tickets/${ticketId}`);
+  await customer.getByTestId('sign-out').click();
+  await customer.waitForURL((url) => url.pathname === '/signin');
+  await customer.goto(followUrl);
+  await customer.waitForURL((url) => url.pathname === `/tickets/${ticketId}`);
+  await stored(customer, reply).waitFor();
+  await customer.goto(`${server.url}/support/follow?token=made-up`);
+  await customer.getByRole('heading', { name: 'This link did not work' }).waitFor();
+  assert.deepEqual(customer.errors, []);
+  assert.deepEqual(staff.page.errors, []);
+  await customerContext.close();
+});

@@ -49,6 +49,7 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
     })
     .join(', ');
   const ticksX = tickIndices(n);
+  const hasData = series.some((s) => latest(s.values) !== null);
 
   return (
     <figure className="chart" data-testid="chart">
@@ -95,9 +96,9 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
             ),
           ),
         )}
-        {n === 0 && (
-          <text x={W / 2} y={height / 2} textAnchor="middle" className="chart-axis">
-            No data yet
+        {!hasData && (
+          <text x={(PAD.left + W - PAD.right) / 2} y={PAD.top + (height - PAD.top - PAD.bottom) / 2} textAnchor="middle" className="chart-axis">
+            {n === 0 ? 'No data yet' : 'No data in this window'}
           </text>
         )}
       </svg>

@@ -11,6 +11,9 @@ const GRACE = 'grace@demo.switchboard.chat';
 const LINUS = 'linus@demo.switchboard.chat';
 const MARGARET = 'margaret@demo.switchboard.chat';
 const ADA = 'ada@demo.switchboard.chat';
+const SAM = 'sam@demo.switchboard.chat';
+/** The demo ticket (support, pending, assigned to Sam) shown with its assistant panel. */
+const PASSWORD_TICKET = "I can't log in after resetting my password";
 const MAX_BYTES = 200 * 1024;
 
 const ROOT = 'Deploy 2026.11.4 is rolling out now, status in this thread.';
@@ -41,7 +44,24 @@ async function shoot(page, name) {
   assert.ok(bytes < MAX_BYTES, `${name}.png is ${bytes} bytes (limit ${MAX_BYTES})`);
 }
 
-browserTest('screenshots of the main screens (demo data)', { timeout: 240_000 }, async (t) => {
+/**
+ * Waits until the server's telemetry has at least `points` finished minutes (instances write
+ * each minute a few seconds after it ends), so the charts have lines to draw.
+ */
+async function telemetryPoints(admin, points, chatter) {
+  const deadline = Date.now() + 200_000;
+  for (let i = 1; ; i++) {
+    const res = await admin.api.get('admin/telemetry?window=1h');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    if (res.data.series.length >= points) return;
+    assert.ok(Date.now() < deadline, `telemetry has ${res.data.series.length} points, wanted ${points}`);
+    // Some traffic meanwhile, delivered to an open page, so messages and round trips show too.
+    if (i % 4 === 0) await chatter(i / 4);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+browserTest('screenshots of the main screens (demo data)', { timeout: 420_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true, demo: true });
@@ -110,7 +130,43 @@ browserTest('screenshots of the main screens (demo data)', { timeout: 240_000 },
   await admin.page.getByTestId('nav-admin').click();
   await admin.page.getByRole('cell', { name: 'Olivia Observer' }).first().waitFor();
   await shoot(admin.page, 'admin-users');
-  await admin.context.close();
+
+  // The ticket queue, every status, as the admin (all departments).
+  await admin.page.goto(`${server.url}/tickets?status=`);
+  await admin.page.getByRole('link', { name: PASSWORD_TICKET }).waitFor();
+  await admin.page.locator('[data-testid="ticket-row"][data-status="resolved"]').first().waitFor();
+  await shoot(admin.page, 'tickets');
+
+  // Search results with highlighted snippets and a matching room.
+  await admin.page.goto(`${server.url}/search?q=${encodeURIComponent('deploy')}`);
+  await admin.page.getByTestId('search-result').first().locator('mark').first().waitFor();
+  await admin.page.getByTestId('search-room').first().waitFor();
+  await shoot(admin.page, 'search');
+
+  // The public support form, filled in (no session).
+  const visitor = await newPage(browser, { viewport: DESKTOP });
+  await visitor.page.goto(`${server.url}/support`);
+  await visitor.page.getByTestId('support-name').fill('Dana Brooks');
+  await visitor.page.getByTestId('support-email').fill('dana@customer.example');
+  await visitor.page.getByTestId('support-department').selectOption('billing');
+  await visitor.page.getByTestId('support-subject').fill('Invoice shows the wrong VAT number');
+  await visitor.page.getByTestId('support-message').fill('Our November invoice still has our old VAT number on it. Could you send a corrected one?');
+  await shoot(visitor.page, 'support-form');
+  assert.deepEqual(visitor.page.errors, []);
+  await visitor.context.close();
+
+  // A ticket with its assistant panel, as the support agent working it.
+  const agent = await newPage(browser, { viewport: DESKTOP });
+  await signIn(agent.page, server.url, SAM, DEMO_PASSWORD);
+  await agent.page.goto(`${server.url}/tickets`);
+  await agent.page.getByTestId('filter-status').selectOption('pending');
+  await agent.page.getByRole('link', { name: PASSWORD_TICKET }).click();
+  await agent.page.getByTestId('assistant-summary').waitFor();
+  await agent.page.locator('[data-testid="chat-room"] [data-testid="message-list"][aria-busy="false"]').waitFor();
+  await agent.page.locator('[data-testid="message"]').nth(2).waitFor();
+  await shoot(agent.page, 'ticket-assistant');
+  assert.deepEqual(agent.page.errors, []);
+  await agent.context.close();
 
   // Phone-width chat.
   const phone = await newPage(browser, { viewport: PHONE });
@@ -119,6 +175,15 @@ browserTest('screenshots of the main screens (demo data)', { timeout: 240_000 },
   await roomReady(phone.page, engineering.id);
   await stored(phone.page, 'Nice work everyone, thanks for the quick turnaround.').waitFor();
   await shoot(phone.page, 'chat-phone');
-  assert.deepEqual([...page.errors, ...admin.page.errors, ...phone.page.errors], []);
   await phone.context.close();
+
+  // Telemetry last: the server has been up long enough for its charts to have lines.
+  const builds = (n) => post(linus, engineering.id, `CI build #${4100 + n} passed (${120 + ((n * 37) % 60)} s).`);
+  await telemetryPoints(await login(server.url, ADA, DEMO_PASSWORD), 3, builds);
+  await admin.page.goto(`${server.url}/admin/telemetry`);
+  await admin.page.getByTestId('telemetry-status').filter({ hasText: 'Updated' }).waitFor();
+  await admin.page.locator('[data-testid="chart"] polyline').first().waitFor({ state: 'attached' });
+  await shoot(admin.page, 'admin-telemetry');
+  assert.deepEqual([...page.errors, ...admin.page.errors, ...phone.page.errors], []);
+  await admin.context.close();
 });

@@ -17,7 +17,10 @@ want=200000
 hard="$(ulimit -Hn)"
 if [[ "$hard" != unlimited && "$hard" -lt "$want" ]]; then
   # Raising the hard limit needs root; otherwise take what is allowed.
-  ulimit -Hn "$want" 2>/dev/null || want="$hard"
+  if ! ulimit -Hn "$want" 2>/dev/null; then
+    echo "bench/run.sh: open files limited to $hard here (hard limit); each process holds fewer sockets" >&2
+    want="$hard"
+  fi
 fi
 ulimit -Sn "$want"
 exec "$bin" "$@"

@@ -26,7 +26,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run_scenario(cli))
+    runtime.block_on(async {
+        // On Ctrl-C or SIGTERM the scenario is dropped, and with it the servers it started
+        // (they are killed on drop), so no server outlives the tool.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = run_scenario(cli) => result,
+            _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted"),
+            _ = term.recv() => anyhow::bail!("terminated"),
+        }
+    })
 }
 
 async fn run_scenario(cli: Cli) -> anyhow::Result<()> {

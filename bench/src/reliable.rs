@@ -182,10 +182,19 @@ impl ReliableClient {
             .map(|(room, seq)| json!({"roomId": room, "seq": seq}))
             .collect();
         let payload = json!({"cursors": cursors, "limit": SYNC_LIMIT}).to_string();
+        let connected_at = *self.connected_at.lock().unwrap_or_else(|e| e.into_inner());
+        let right_after_connect =
+            connected_at.is_some_and(|at| now_us().saturating_sub(at) < 20_000);
         let answer = match conn.emit_ack("sync", payload, ACK_TIMEOUT).await {
             Ok(answer) => answer,
             Err(client::EmitError::Disconnected) => return SyncOutcome::Disconnected,
-            Err(client::EmitError::Timeout) => return SyncOutcome::Refused,
+            Err(client::EmitError::Timeout) => {
+                self.stats.sync_timeouts.inc();
+                if right_after_connect {
+                    self.stats.early_sync_timeouts.inc();
+                }
+                return SyncOutcome::Refused;
+            }
         };
         let Ok(answer) = serde_json::from_str::<SyncAnswer<'_>>(&answer) else {
             return SyncOutcome::Refused;

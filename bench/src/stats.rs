@@ -137,6 +137,10 @@ pub struct Stats {
     pub order_violations: Counter,
     /// `sync` calls.
     pub syncs: Counter,
+    /// `sync` calls that got no answer within the ack timeout.
+    pub sync_timeouts: Counter,
+    /// Of those, the ones sent within 20 ms of the connect ack.
+    pub early_sync_timeouts: Counter,
     /// Sends acked `ok`.
     pub sent_ok: Counter,
     /// Sends refused, timed out or lost to a disconnect.

@@ -62,6 +62,8 @@ struct State {
     cursors: HashMap<String, i64>,
     /// Highest seq received live per room on the current connection (order check).
     live_last: HashMap<String, i64>,
+    /// Live messages received on the current connection.
+    live_since_connect: u64,
 }
 
 /// One client's cursors; also its [`Handler`].
@@ -100,6 +102,7 @@ impl Tracker {
             state: Mutex::new(State {
                 cursors: rooms.into_iter().map(|r| (r, 0)).collect(),
                 live_last: HashMap::new(),
+                live_since_connect: 0,
             }),
             stats,
             sync_on_gap: true,
@@ -125,6 +128,13 @@ impl Tracker {
     pub fn on_connect(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.live_last.clear();
+        state.live_since_connect = 0;
+    }
+
+    /// Live messages received on the current connection.
+    pub fn live_since_connect(&self) -> u64 {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.live_since_connect
     }
 
     /// Applies a message if it is the next one of its room; `live` is false for sync answers.
@@ -133,6 +143,7 @@ impl Tracker {
         {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if live {
+                state.live_since_connect += 1;
                 let last = state.live_last.entry(room.to_owned()).or_insert(0);
                 if message.seq < *last {
                     self.stats.order_violations.inc();

@@ -208,7 +208,12 @@ pub async fn avalanche(target: &TargetArgs, args: &AvalancheArgs) -> anyhow::Res
         crowd.clients.len()
     );
     let down_at = crate::stats::now_us();
+    let stopping = Instant::now();
     server.stop(Duration::from_secs(30)).await;
+    progress!(
+        "old server exited after {:.1} s",
+        stopping.elapsed().as_secs_f64()
+    );
     tokio::time::sleep(Duration::from_secs_f64(args.down_secs)).await;
     let spec = target.switchboard_spec(&bin, &database.url, port, Vec::new());
     let server = target::start_switchboard(&spec).await?;

@@ -186,6 +186,7 @@ impl Crowd {
             .iter()
             .map(|(room, max)| max - distinct.get(room).map_or(0, |s| s.len() as i64))
             .sum();
+        self.report_stragglers(&last);
         let started = Instant::now();
         let mut nudged = Instant::now();
         loop {
@@ -223,12 +224,42 @@ impl Crowd {
             live: self.stats.delivered.get(),
             caught_up: self.stats.caught_up.get(),
             syncs: self.stats.syncs.get(),
+            sync_timeouts: self.stats.sync_timeouts.get(),
+            early_sync_timeouts: self.stats.early_sync_timeouts.get(),
             connects: self.conn_stats.connects.get(),
             connect_failures: self.conn_stats.failures.get(),
             live_latency: self.stats.latency.summary(),
             catchup_latency: self.stats.catchup.summary(),
             send_ack_latency: self.stats.send_ack.summary(),
             settle_secs: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Says who is behind when traffic ends, and whether they hear live messages at all.
+    fn report_stragglers(&self, last: &HashMap<&str, i64>) {
+        let now = crate::stats::now_us();
+        let (mut behind, mut offline, mut deaf) = (0, 0, 0);
+        for (client, room) in self.clients.iter().zip(&self.client_rooms) {
+            let want = last.get(room.as_str()).copied().unwrap_or(0);
+            if client.tracker.cursor(room) >= want {
+                continue;
+            }
+            behind += 1;
+            let connected_for = client
+                .connected_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .map_or(0, |at| now.saturating_sub(at));
+            if client.conn().is_none() {
+                offline += 1;
+            } else if connected_for > 3_000_000 && client.tracker.live_since_connect() == 0 {
+                deaf += 1;
+            }
+        }
+        if behind > 0 {
+            progress!(
+                "end of traffic: {behind} clients behind ({offline} offline, {deaf} connected > 3 s without one live message)"
+            );
         }
     }
 
@@ -281,6 +312,10 @@ pub struct Outcome {
     pub caught_up: u64,
     /// `sync` calls.
     pub syncs: u64,
+    /// `sync` calls that got no answer within 10 s (the client then asks again).
+    pub sync_timeouts: u64,
+    /// Of those, the ones sent within 20 ms of the connect ack.
+    pub early_sync_timeouts: u64,
     /// Connects (including reconnects).
     pub connects: u64,
     /// Failed connect attempts.
@@ -354,6 +389,10 @@ impl Outcome {
                     "{} / {} / {}",
                     self.syncs, self.connects, self.connect_failures
                 ),
+            ),
+            (
+                "syncs unanswered for 10 s (sent < 20 ms after connect)",
+                format!("{} ({})", self.sync_timeouts, self.early_sync_timeouts),
             ),
             (
                 "live latency p50 / p99",

@@ -72,11 +72,7 @@ pub async fn run(target: &TargetArgs, args: &IdleArgs) -> anyhow::Result<()> {
 }
 
 async fn run_kind(target: &TargetArgs, args: &IdleArgs, kind: Kind) -> anyhow::Result<Vec<Point>> {
-    let running = target.launch(kind, target.db).await?;
-    let pid = running
-        .target
-        .pid
-        .context("idle needs the server's pid (--server-bin, or --server-pid with --url)")?;
+    let mut running = target.launch(kind, target.db).await?;
     let members = args.users.div_ceil(args.rooms.max(1));
     progress!(
         "idle {}: setting up {} users",
@@ -89,6 +85,13 @@ async fn run_kind(target: &TargetArgs, args: &IdleArgs, kind: Kind) -> anyhow::R
         .iter()
         .flat_map(|r| r.members.iter().map(|m| m.token.clone()))
         .collect();
+    if kind == Kind::Switchboard {
+        restart_after_setup(target, &mut running, args.settle_secs).await?;
+    }
+    let pid = running
+        .target
+        .pid
+        .context("idle needs the server's pid (--server-bin, or --server-pid with --url)")?;
     super::settle(args.settle_secs).await;
     let baseline_kib = procfs::rss_kib(pid)?;
     let mut conns = Vec::new();
@@ -132,4 +135,37 @@ async fn run_kind(target: &TargetArgs, args: &IdleArgs, kind: Kind) -> anyhow::R
         conn.cut();
     }
     Ok(points)
+}
+
+/// Creating users hashes passwords (Argon2, 19 MiB each, on the blocking pool) and glibc keeps
+/// that memory in per-thread arenas: hundreds of MiB that would swamp the sockets' share. The
+/// sessions are in the database, so a fresh process on the same database measures sockets only.
+async fn restart_after_setup(
+    target: &TargetArgs,
+    running: &mut crate::cli::Running,
+    settle_secs: u64,
+) -> anyhow::Result<()> {
+    let (Some(server), Some(database), Some(bin)) = (
+        running.server.as_mut(),
+        running.database.as_ref(),
+        target.server_bin.as_ref(),
+    ) else {
+        return Ok(());
+    };
+    super::settle(settle_secs).await;
+    progress!(
+        "idle: RSS after creating and signing in the users: {} KiB; restarting the server",
+        procfs::rss_kib(server.pid)?
+    );
+    server.stop(std::time::Duration::from_secs(20)).await;
+    let fresh = crate::target::start_switchboard(&target.switchboard_spec(
+        bin,
+        &database.url,
+        0,
+        Vec::new(),
+    ))
+    .await?;
+    running.target = target.target_of(&fresh);
+    running.server = Some(fresh);
+    Ok(())
 }

@@ -143,6 +143,7 @@ async fn raw_client(
 ) -> anyhow::Result<()> {
     let mut ws = client::open_websocket(&endpoint, "/").await?;
     ws.send(Message::text(format!("join:{room}"))).await?;
+    let mut sends = true;
     loop {
         tokio::select! {
             frame = ws.next() => match frame {
@@ -164,9 +165,10 @@ async fn raw_client(
                 Some(Ok(_)) => {}
                 _ => return Ok(()),
             },
-            body = outgoing.recv() => match body {
+            body = outgoing.recv(), if sends => match body {
                 Some(body) => ws.send(Message::text(format!("m{body}"))).await?,
-                None => return Ok(()),
+                // Only one member per room sends; the others just receive.
+                None => sends = false,
             },
         }
     }

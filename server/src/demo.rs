@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use crate::{
     app::{AppState, DemoAccount},
-    domain::ticket::TicketStatus,
+    domain::ticket::{Priority, TicketStatus},
     domain::{
         Id,
         room::{RoomKind, RoomRole},
@@ -89,7 +89,7 @@ const PEOPLE: &[(&str, &str, Role, Option<&str>)] = &[
         "olivia@demo.switchboard.chat",
         "Olivia Observer",
         Role::Observer,
-        None,
+        Some("support"),
     ),
     (
         "carl@customer.example",
@@ -371,6 +371,7 @@ struct DemoTicket {
     subject: &'static str,
     message: &'static str,
     agent: Option<&'static str>,
+    priority: Priority,
     status: Option<TicketStatus>,
     replies: &'static [&'static str],
 }
@@ -385,6 +386,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
             subject: "I can't log in after resetting my password",
             message: "Hi, I reset my password this morning and now the login page just reloads. I have tried two browsers. This is urgent, I have a client demo at 3pm!",
             agent: Some("sam"),
+            priority: Priority::Urgent,
             status: Some(TicketStatus::Pending),
             replies: &[
                 "Hi Carl, sorry about that! Could you tell me which browser and version you use?",
@@ -397,6 +399,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
             subject: "Charged twice for November",
             message: "My card was charged twice for the November invoice (INV-4411). Please refund the duplicate.",
             agent: Some("barbara"),
+            priority: Priority::Normal,
             status: Some(TicketStatus::Resolved),
             replies: &[
                 "Hi Cora, I can see the duplicate charge. The refund is on its way and should arrive in 3-5 days.",
@@ -409,6 +412,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
             subject: "API returns 500 when exporting reports",
             message: "Since yesterday the export endpoint returns HTTP 500 for reports larger than 10k rows. Smaller ones work.",
             agent: None,
+            priority: Priority::High,
             status: None,
             replies: &[],
         },
@@ -418,6 +422,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
             subject: "Feature request: dark mode for the mobile app",
             message: "Would be nice to have a dark mode on mobile too. No rush, just a suggestion!",
             agent: Some("pat"),
+            priority: Priority::Low,
             status: None,
             replies: &["Thanks Erin, great idea. I've added it to our roadmap discussion."],
         },
@@ -427,6 +432,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
             subject: "How do I add a teammate?",
             message: "Where do I invite a colleague to our workspace?",
             agent: None,
+            priority: Priority::Normal,
             status: None,
             replies: &[],
         },
@@ -437,6 +443,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
         subject,
         message,
         agent,
+        priority,
         status,
         replies,
     } in tickets
@@ -457,22 +464,27 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
-        let Some(agent) = agent.and_then(person) else {
+        let agent = agent.and_then(person);
+        let triage = agent.or_else(|| person("ada"));
+        if let Some(triage) = triage.filter(|_| agent.is_some() || priority != Priority::Normal) {
+            tickets::update(
+                state,
+                &actor(triage),
+                opened.ticket.id,
+                tickets::TicketChange {
+                    assignee_id: agent.map(|a| Some(a.id)),
+                    priority: (priority != Priority::Normal).then_some(priority),
+                    ..tickets::TicketChange::default()
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
+        }
+        let Some(agent) = agent else {
             continue;
         };
         let agent_actor = actor(agent);
         let customer_actor = actor(customer);
-        tickets::update(
-            state,
-            &agent_actor,
-            opened.ticket.id,
-            tickets::TicketChange {
-                assignee_id: Some(Some(agent.id)),
-                ..tickets::TicketChange::default()
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("demo ticket: {e}"))?;
         for (i, body) in replies.iter().enumerate() {
             let author = if i % 2 == 0 {
                 &agent_actor

@@ -1,6 +1,6 @@
 //! User administration, bans and the audit trail.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use switchboard::{
     domain::{Id, user::Role},
     store::{AuditFilter, BanRow},
@@ -131,6 +131,16 @@ async fn bans_revoke_sessions_and_block_login(app: TestApp) {
     user.get("auth/me")
         .await
         .expect_error(401, "UNAUTHENTICATED");
+    let listed_ban = || async {
+        let listed = admin
+            .get(&format!("admin/users?q={}", user.email))
+            .await
+            .expect(200);
+        listed.data()["items"][0]["ban"].clone()
+    };
+    let ban = listed_ban().await;
+    assert_eq!(ban["reason"], "spam", "the admin list shows the ban: {ban}");
+    assert_eq!(ban["bannedBy"], json!(admin.id()));
     let login = json!({"email": user.email, "password": "correct horse battery"});
     app.anonymous()
         .post("auth/login", login.clone())
@@ -152,6 +162,7 @@ async fn bans_revoke_sessions_and_block_login(app: TestApp) {
         .delete(&format!("admin/users/{}/ban", user.id()))
         .await
         .expect_error(404, "NOT_FOUND");
+    assert_eq!(listed_ban().await, Value::Null, "no ban after unban");
     app.anonymous().post("auth/login", login).await.expect(200);
     let actions: Vec<String> = app
         .state
@@ -191,6 +202,16 @@ async fn expired_bans_lift_by_themselves(app: TestApp) {
         .await
         .unwrap();
     user.get("auth/me").await.expect(200);
+    let admin = app.admin().await;
+    let listed = admin
+        .get(&format!("admin/users?q={}", user.email))
+        .await
+        .expect(200);
+    assert_eq!(
+        listed.data()["items"][0]["ban"],
+        Value::Null,
+        "an expired ban is not shown"
+    );
     app.anonymous()
         .post(
             "auth/login",
@@ -247,13 +268,40 @@ async fn moderation_is_audited_without_message_text(app: TestApp) {
     for row in &audit {
         assert!(!row.metadata.0.to_string().contains(secret));
     }
-    let listed = app
-        .admin()
-        .await
+    let admin = app.admin().await;
+    let listed = admin
         .get("admin/audit?action=message.delete")
         .await
         .expect(200);
     assert_eq!(listed.data()["items"][0]["targetId"], json!(message_id));
+    // The actor filter takes an id or an e-mail address (any case).
+    let by = |actor: String| {
+        let admin = &admin;
+        async move {
+            let page = admin
+                .get(&format!("admin/audit?actor={actor}"))
+                .await
+                .expect(200);
+            let actions: Vec<String> = page.data()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["action"].as_str().unwrap().to_owned())
+                .collect();
+            actions
+        }
+    };
+    let by_id = by(owner.id().to_string()).await;
+    assert_eq!(by_id.len(), 4, "{by_id:?}");
+    assert_eq!(by(owner.email.to_uppercase()).await, by_id);
+    admin
+        .get("admin/audit?actor=nobody@nowhere.example")
+        .await
+        .expect_error(422, "VALIDATION");
+    admin
+        .get("admin/audit?actor=not-an-id")
+        .await
+        .expect_error(422, "VALIDATION");
 }
 
 async fn audit_rows_cannot_be_changed(app: TestApp) {

@@ -115,6 +115,12 @@ async fn customer_messages_refresh_insights_in_the_background() {
             .post(&format!("tickets/{ticket}/assistant/refresh"), json!({}))
             .await
             .expect_error(403, "READ_ONLY");
+        // An observer of another department learns nothing about the ticket.
+        app.user(Role::Observer, Some("billing"))
+            .await
+            .post(&format!("tickets/{ticket}/assistant/refresh"), json!({}))
+            .await
+            .expect_error(404, "NOT_FOUND");
         app.user(Role::Staff, Some("billing"))
             .await
             .get(&format!("tickets/{ticket}/assistant"))
@@ -198,7 +204,6 @@ fn ctx() -> TicketContext {
 }
 
 fn provider(url: &str, budget: u64, spent: u64, timeout_ms: u64) -> OpenAiProvider {
-    switchboard::ops::install_crypto_provider();
     let tokens_today: TokensToday = Arc::new(move || Box::pin(async move { spent }));
     OpenAiProvider::new(
         OpenAiConfig {
@@ -208,7 +213,7 @@ fn provider(url: &str, budget: u64, spent: u64, timeout_ms: u64) -> OpenAiProvid
             daily_token_budget: budget,
             timeout: Duration::from_millis(timeout_ms),
         },
-        reqwest::Client::new(),
+        crate::helpers::http_client(),
         LocalProvider {
             departments: vec!["support".into(), "engineering".into()],
         },

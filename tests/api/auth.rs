@@ -56,7 +56,7 @@ async fn login_sets_a_session_cookie_and_returns_a_token(app: TestApp) {
             .is_none()
     );
     // The cookie works as well as the bearer token.
-    let raw = reqwest::Client::new()
+    let raw = crate::helpers::http_client()
         .get(format!("{}/api/v1/auth/me", app.base))
         .header("cookie", format!("sb_session={token}"))
         .send()
@@ -196,7 +196,7 @@ async fn cookie_writes_from_other_origins_are_refused() {
     };
     let user = app.user(Role::Staff, Some("engineering")).await;
     let token = user.token.clone().unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::helpers::http_client();
     let post = |origin: Option<&'static str>| {
         let mut req = http
             .post(format!("{}/api/v1/rooms", app.base))

@@ -194,7 +194,7 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
         "demo accounts not printed:\n{printed}"
     );
     assert!(dir.path().join("data/switchboard.db").exists());
-    let http = reqwest::Client::new();
+    let http = crate::helpers::http_client();
     let login: serde_json::Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"email": "grace@demo.switchboard.chat", "password": "switchboard-demo"}))

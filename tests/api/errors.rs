@@ -84,6 +84,12 @@ async fn bad_requests_get_stable_codes(app: TestApp) {
         ),
         (user.get("admin/users?limit=lots").await, 400, "BAD_REQUEST"),
         (user.get("users?role=root").await, 400, "BAD_REQUEST"),
+        (user.get("tickets?status=Open").await, 400, "BAD_REQUEST"),
+        (
+            user.get("tickets?limit=5&limit=6").await,
+            400,
+            "BAD_REQUEST",
+        ),
         (app.anonymous().get("rooms").await, 401, "UNAUTHENTICATED"),
     ];
     for (i, (resp, status, code)) in cases.into_iter().enumerate() {
@@ -120,6 +126,10 @@ async fn bad_requests_get_stable_codes(app: TestApp) {
         .await
         .expect(200);
     user.get(&format!("rooms/{room}/messages"))
+        .await
+        .expect(200);
+    // Empty values, as forms send for "any", are no filter.
+    user.get("tickets?status=&priority=&assignee=&limit=")
         .await
         .expect(200);
 }

@@ -56,6 +56,12 @@ macro_rules! backend_tests {
 
 static TRACING: Once = Once::new();
 
+/// A plain HTTP client (the TLS crypto provider installed first, as the server does).
+pub fn http_client() -> reqwest::Client {
+    switchboard::ops::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 fn init_tracing() {
     TRACING.call_once(|| {
         switchboard::ops::install_crypto_provider();

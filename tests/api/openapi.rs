@@ -94,4 +94,15 @@ async fn every_route_is_documented() {
     assert!(send["requestBody"].is_object());
     assert!(doc["components"]["schemas"]["MessageView"].is_object());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // Enums publish the values on the wire, not the Rust variant names.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["TicketStatus"]["enum"],
+        serde_json::json!(["open", "pending", "resolved", "closed"])
+    );
+    assert_eq!(
+        schemas["Role"]["enum"],
+        serde_json::json!(["admin", "staff", "customer", "observer"])
+    );
+    assert_eq!(schemas["Priority"]["type"], "string");
 }

@@ -151,9 +151,20 @@ pub struct UsersQuery {
     limit: Option<i64>,
 }
 
-/// All users, newest first (admins).
+/// A user as admins see them: with their ban, if one is in force.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserView {
+    #[serde(flatten)]
+    user: UserView,
+    /// The ban in force (absent when not banned or when it has expired).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ban: Option<BanView>,
+}
+
+/// All users, newest first, with their bans (admins).
 #[utoipa::path(get, path = "/admin/users", tag = "admin", params(UsersQuery),
-    responses((status = 200, body = ApiOk<Page<UserView>>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ApiOk<Page<AdminUserView>>), (status = 403, body = ErrorBody)))]
 async fn list_users(
     State(state): State<AppState>,
     Auth(actor): Auth,
@@ -161,10 +172,16 @@ async fn list_users(
 ) -> AppResult<impl IntoResponse> {
     require_admin(&actor)?;
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
-    let rows = users::list_users(&state, &filter).await?;
-    let items: Vec<UserView> = rows.iter().map(UserView::full).collect();
+    let rows = users::list_users_with_bans(&state, &filter).await?;
+    let items: Vec<AdminUserView> = rows
+        .into_iter()
+        .map(|(u, ban)| AdminUserView {
+            user: UserView::full(&u),
+            ban: ban.map(BanView::from),
+        })
+        .collect();
     Ok(ok(Page::from_items(items, filter.limit, |u| {
-        time_cursor(u.created_at, u.id)
+        time_cursor(u.user.created_at, u.user.id)
     })))
 }
 
@@ -325,8 +342,8 @@ async fn unban_user(
 pub struct AuditQuery {
     /// Action, exact (`user.ban`) or a prefix ending in a dot (`user.`).
     action: Option<String>,
-    /// Actor's user id.
-    actor: Option<Id>,
+    /// Actor: a user id or an e-mail address.
+    actor: Option<String>,
     /// Target id.
     target: Option<String>,
     /// Cursor from the previous page.
@@ -402,9 +419,13 @@ async fn list_audit(
             ));
         }
     };
+    let actor_id = match query.actor.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(actor) => Some(audit::actor_id(&state, actor).await?),
+    };
     let mut filter = AuditFilter {
         action: query.action.filter(|a| !a.is_empty()),
-        actor_id: query.actor,
+        actor_id,
         target_id: query.target.filter(|t| !t.is_empty()),
         before: parse_time_cursor(query.before.as_deref())?,
         since: query.since,

@@ -5,10 +5,7 @@ use std::net::SocketAddr;
 
 use axum::{
     body::Bytes,
-    extract::{
-        ConnectInfo, FromRequest, FromRequestParts, Request,
-        rejection::{PathRejection, QueryRejection},
-    },
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::PathRejection},
     http::{HeaderMap, Method, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
@@ -109,14 +106,25 @@ impl From<PathRejection> for AppError {
     }
 }
 
-/// Query parameters; malformed ones are a 400 naming the problem.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
+/// Query parameters; malformed ones are a 400 naming the problem. Empty values (`?status=`,
+/// as forms send for "any") count as absent.
 pub struct Query<T>(pub T);
 
-impl From<QueryRejection> for AppError {
-    fn from(rejection: QueryRejection) -> Self {
-        AppError::new(Code::BadRequest, rejection.body_text())
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let bad = |e: &dyn std::fmt::Display| {
+            AppError::new(Code::BadRequest, format!("invalid query string: {e}"))
+        };
+        let raw = parts.uri.query().unwrap_or_default();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).map_err(|e| bad(&e))?;
+        let kept: Vec<(String, String)> =
+            pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let query = serde_urlencoded::to_string(&kept).map_err(|e| bad(&e))?;
+        serde_urlencoded::from_str(&query)
+            .map(Query)
+            .map_err(|e| bad(&e))
     }
 }
 

@@ -3,7 +3,24 @@
 use serde_json::Value;
 
 use super::Actor;
-use crate::{app::AppState, error::AppResult, store::AuditEntry};
+use crate::{
+    app::AppState,
+    domain::{Id, user::Email},
+    error::{AppError, AppResult},
+    store::AuditEntry,
+};
+
+/// The user an audit filter's `actor` names: a user id, or the e-mail address of an account.
+pub async fn actor_id(state: &AppState, actor: &str) -> AppResult<Id> {
+    if let Ok(id) = actor.parse::<Id>() {
+        return Ok(id);
+    }
+    let email = Email::parse(actor)
+        .map_err(|_| AppError::invalid("actor", "must be a user id or an e-mail address"))?;
+    let user = state.store.get_user_by_email(email.as_str()).await?;
+    user.map(|u| u.id)
+        .ok_or_else(|| AppError::invalid("actor", "no user has this e-mail address"))
+}
 
 /// Appends an audit row for `actor` doing `action` on a target. Metadata must never carry
 /// message text or secrets.

@@ -1,5 +1,7 @@
 //! User administration and bans (admins), and the team directory.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -47,6 +49,31 @@ pub fn require_writer(actor: &Actor) -> AppResult<()> {
 /// Lists users (the filter carries the page).
 pub async fn list_users(state: &AppState, filter: &UserFilter) -> AppResult<Vec<UserRow>> {
     Ok(state.store.list_users(filter).await?)
+}
+
+/// Users matching `filter`, each with the ban in force (expired bans are left out).
+pub async fn list_users_with_bans(
+    state: &AppState,
+    filter: &UserFilter,
+) -> AppResult<Vec<(UserRow, Option<BanRow>)>> {
+    let rows = state.store.list_users(filter).await?;
+    let ids: Vec<Id> = rows.iter().map(|u| u.id).collect();
+    let now = Utc::now();
+    let mut bans: HashMap<Id, BanRow> = state
+        .store
+        .bans_for(&ids)
+        .await?
+        .into_iter()
+        .filter(|ban| ban.expires_at.is_none_or(|at| at > now))
+        .map(|ban| (ban.user_id, ban))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|u| {
+            let ban = bans.remove(&u.id);
+            (u, ban)
+        })
+        .collect())
 }
 
 /// A user by id, or 404.

@@ -164,7 +164,15 @@ impl UserStore for PgStore {
     }
 
     async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
-        self.bans_of(user_ids).await
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _timer = self.timer("bans_for");
+        sqlx::query_as("SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id = ANY($1)")
+            .bind(user_ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)
     }
 
     async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>> {
@@ -176,21 +184,6 @@ impl UserStore for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)
-    }
-}
-
-impl PgStore {
-    /// Shared by the trait method below.
-    async fn bans_of(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
-        if user_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let _timer = self.timer("bans_for");
-        sqlx::query_as("SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id = ANY($1)")
-            .bind(user_ids)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)
     }
 }
 

@@ -164,7 +164,15 @@ impl UserStore for SqliteStore {
     }
 
     async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
-        self.bans_of(user_ids).await
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _timer = self.timer("bans_for");
+        sqlx::query_as("SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id IN (SELECT value FROM json_each($1))")
+            .bind(serde_json::to_string(user_ids).map_err(|e| err(sqlx::Error::Encode(e.into())))?)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(err)
     }
 
     async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>> {
@@ -176,21 +184,6 @@ impl UserStore for SqliteStore {
         .fetch_optional(&self.reader)
         .await
         .map_err(err)
-    }
-}
-
-impl SqliteStore {
-    /// Shared by the trait method below.
-    async fn bans_of(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
-        if user_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let _timer = self.timer("bans_for");
-        sqlx::query_as("SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id IN (SELECT value FROM json_each($1))")
-            .bind(serde_json::to_string(user_ids).map_err(|e| err(sqlx::Error::Encode(e.into())))?)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(err)
     }
 }
 

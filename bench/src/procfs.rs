@@ -37,9 +37,9 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .context("VmRSS")
 }
 
-/// Measures a process's CPU use over an interval.
+/// Measures the CPU use of some processes over an interval.
 pub struct CpuMeter {
-    pid: u32,
+    pids: Vec<u32>,
     started: Instant,
     cpu: f64,
 }
@@ -47,19 +47,38 @@ pub struct CpuMeter {
 impl CpuMeter {
     /// Starts measuring `pid` now.
     pub fn start(pid: u32) -> Self {
+        Self::start_all(&[pid])
+    }
+
+    /// Starts measuring the sum of `pids` now.
+    pub fn start_all(pids: &[u32]) -> Self {
+        let pids = pids.to_vec();
+        let cpu = total_cpu(&pids, 0.0);
         Self {
-            pid,
+            pids,
             started: Instant::now(),
-            cpu: cpu_seconds(pid).unwrap_or(0.0),
+            cpu,
         }
     }
 
     /// CPU use since the start in percent of one core (200 % = both cores of this machine).
     pub fn percent(&self) -> f64 {
         let wall = self.started.elapsed().as_secs_f64();
-        let cpu = cpu_seconds(self.pid).unwrap_or(self.cpu) - self.cpu;
+        let cpu = total_cpu(&self.pids, self.cpu) - self.cpu;
         if wall > 0.0 { cpu / wall * 100.0 } else { 0.0 }
     }
+}
+
+/// CPU seconds of `pids` together (`fallback` if one cannot be read any more).
+fn total_cpu(pids: &[u32], fallback: f64) -> f64 {
+    let mut sum = 0.0;
+    for pid in pids {
+        match cpu_seconds(*pid) {
+            Ok(cpu) => sum += cpu,
+            Err(_) => return fallback,
+        }
+    }
+    sum
 }
 
 /// Busy and total jiffies of the whole machine (first line of `/proc/stat`).

@@ -31,6 +31,9 @@ pub struct Traffic {
     /// Rooms.
     #[arg(long, default_value_t = 10)]
     pub rooms: usize,
+    /// Sockets per user (users = clients / this): fewer users to create for big crowds.
+    #[arg(long, default_value_t = 1)]
+    pub sockets_per_user: usize,
     /// Messages/s sent into each room.
     #[arg(long, default_value_t = 5.0)]
     pub rate: f64,
@@ -125,7 +128,8 @@ fn finish<A: std::fmt::Debug>(
 }
 
 async fn crowd_on(targets: &[&Target], traffic: &Traffic) -> anyhow::Result<Crowd> {
-    let members = traffic.clients.div_ceil(traffic.rooms.max(1));
+    let per_user = traffic.sockets_per_user.max(1);
+    let members = traffic.clients.div_ceil(traffic.rooms.max(1) * per_user);
     progress!("setting up {} rooms x {members} members", traffic.rooms);
     let fixture = targets[0].fixture(traffic.rooms, members).await?;
     let endpoints: Vec<Vec<crate::client::Endpoint>> = (0..targets.len())
@@ -135,7 +139,7 @@ async fn crowd_on(targets: &[&Target], traffic: &Traffic) -> anyhow::Result<Crow
                 .collect()
         })
         .collect();
-    let crowd = Crowd::new(&fixture, |i| {
+    let crowd = Crowd::new(&fixture, per_user, |i| {
         let mut list = endpoints[i % endpoints.len()].clone();
         // Spread the client side over source addresses like the other scenarios.
         for e in &mut list {
@@ -302,7 +306,7 @@ async fn time_until_back(crowd: &Crowd, down_at: u64, up: Instant, timeout: Dura
 }
 
 /// A private redis-server (never the shared one), killed when dropped.
-struct Redis {
+pub(crate) struct Redis {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
@@ -377,8 +381,8 @@ impl Drop for Redis {
     }
 }
 
-/// Two instances on one PostgreSQL database and a private Redis.
-async fn two_instances(
+/// Two instances on one PostgreSQL database and a private Redis (kept alive by the caller).
+pub(crate) async fn two_instances(
     target: &TargetArgs,
 ) -> anyhow::Result<(Redis, Database, target::Server, target::Server)> {
     let bin = target

@@ -32,8 +32,13 @@ pub struct Crowd {
 }
 
 impl Crowd {
-    /// One client per member of `fixture`; client `i` tries `endpoints(i)` in turn.
-    pub fn new(fixture: &Fixture, endpoints: impl Fn(usize) -> Vec<Endpoint>) -> Self {
+    /// `sockets_per_user` clients per member of `fixture` (a user's tabs and devices); client
+    /// `i` tries `endpoints(i)` in turn.
+    pub fn new(
+        fixture: &Fixture,
+        sockets_per_user: usize,
+        endpoints: impl Fn(usize) -> Vec<Endpoint>,
+    ) -> Self {
         let stats = Arc::new(Stats::default());
         let conn_stats = Arc::new(ConnStats::default());
         let registry = Arc::new(SeqRegistry::default());
@@ -42,7 +47,11 @@ impl Crowd {
         let mut rooms = Vec::new();
         for room in &fixture.rooms {
             rooms.push((room.id.clone(), clients.len()));
-            for member in &room.members {
+            let sockets = room
+                .members
+                .iter()
+                .flat_map(|m| std::iter::repeat_n(m, sockets_per_user.max(1)));
+            for member in sockets {
                 let tracker = Arc::new(Tracker::reliable(
                     Arc::clone(&stats),
                     [room.id.clone()],

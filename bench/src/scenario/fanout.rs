@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::stepper::{self, Driver, StepPlan, Stepped};
 use crate::{
-    cli::{Running, TargetArgs},
+    cli::TargetArgs,
     client::{Conn, Handler},
     progress,
     report::{Table, median, thousands, write_json},
@@ -59,6 +59,10 @@ pub struct FanoutArgs {
     /// Runs per server (the table shows medians).
     #[arg(long, default_value_t = 1)]
     pub repeats: usize,
+    /// Also run Switchboard as two instances on Redis (and PostgreSQL), sockets alternating
+    /// between them.
+    #[arg(long)]
+    pub redis: bool,
 }
 
 /// Senders of a Socket.IO run: one socket per room.
@@ -120,6 +124,8 @@ impl Driver for SioDriver {
 #[derive(Debug, Serialize)]
 struct Run {
     server: Kind,
+    /// `switchboard`, `switchboard-redis` or `node`.
+    label: String,
     repeat: usize,
     stepped: Stepped,
     sends_failed: u64,
@@ -149,7 +155,23 @@ pub async fn run(target: &TargetArgs, args: &FanoutArgs) -> anyhow::Result<()> {
                 args.repeats
             );
             let running = target.launch(kind, target.db).await?;
-            runs.push(run_once(&running, args, &plan, repeat).await?);
+            let pids: Vec<u32> = running.target.pid.into_iter().collect();
+            runs.push(
+                run_once(&[&running.target], &pids, kind.label(), args, &plan, repeat).await?,
+            );
+        }
+        if args.redis {
+            progress!(
+                "fanout: switchboard on redis, run {}/{}",
+                repeat + 1,
+                args.repeats
+            );
+            let (_redis, _database, a, b) = super::chaos::two_instances(target).await?;
+            let (ta, tb) = (target.target_of(&a), target.target_of(&b));
+            let pids = [a.pid, b.pid];
+            let targets = [&ta, &tb];
+            let run = run_once(&targets, &pids, "switchboard-redis", args, &plan, repeat).await?;
+            runs.push(run);
         }
     }
     print_table(&runs, args);
@@ -162,28 +184,46 @@ pub async fn run(target: &TargetArgs, args: &FanoutArgs) -> anyhow::Result<()> {
 }
 
 async fn run_once(
-    running: &Running,
+    targets: &[&crate::fixture::Target],
+    pids: &[u32],
+    label: &str,
     args: &FanoutArgs,
     plan: &StepPlan,
     repeat: usize,
 ) -> anyhow::Result<Run> {
-    let target = &running.target;
     progress!("setting up {} rooms x {} members", args.rooms, args.members);
-    let fixture = target.fixture(args.rooms, args.members).await?;
+    let fixture = targets[0].fixture(args.rooms, args.members).await?;
     let stats = Arc::new(Stats::default());
-    let clients: Vec<(String, Arc<dyn Handler>)> = fixture
+    // Socket i goes to instance i % n; connect each instance's share, then put them in order.
+    let n = targets.len().max(1);
+    let tokens: Vec<String> = fixture
         .rooms
         .iter()
-        .flat_map(|room| room.members.iter())
-        .map(|m| {
-            (
-                m.token.clone(),
-                Arc::new(Tracker::streaming(Arc::clone(&stats))) as Arc<dyn Handler>,
-            )
-        })
+        .flat_map(|room| room.members.iter().map(|m| m.token.clone()))
         .collect();
-    progress!("connecting {} sockets", clients.len());
-    let conns = super::connect_all(target, 0, clients).await?;
+    progress!("connecting {} sockets", tokens.len());
+    let mut shares = Vec::new();
+    for (k, target) in targets.iter().enumerate() {
+        let clients: Vec<(String, Arc<dyn Handler>)> = tokens
+            .iter()
+            .skip(k)
+            .step_by(n)
+            .map(|t| {
+                (
+                    t.clone(),
+                    Arc::new(Tracker::streaming(Arc::clone(&stats))) as Arc<dyn Handler>,
+                )
+            })
+            .collect();
+        shares.push(
+            super::connect_all(target, k * tokens.len(), clients)
+                .await?
+                .into_iter(),
+        );
+    }
+    let conns: Vec<Conn> = (0..tokens.len())
+        .filter_map(|i| shares[i % n].next())
+        .collect();
     let senders = fixture
         .rooms
         .iter()
@@ -191,12 +231,13 @@ async fn run_once(
         .map(|(i, room)| (conns[i * args.members].clone(), room.id.clone()))
         .collect();
     let driver = Arc::new(SioDriver::new(senders, Arc::clone(&stats), args.in_flight));
-    let stepped = stepper::run(driver, &stats, plan, target.pid).await;
+    let stepped = stepper::run(driver, &stats, plan, pids).await;
     for conn in &conns {
         conn.cut();
     }
     Ok(Run {
-        server: target.kind,
+        server: targets[0].kind,
+        label: label.to_owned(),
         repeat,
         stepped,
         sends_failed: stats.sent_failed.get(),
@@ -222,18 +263,18 @@ fn print_table(runs: &[Run], args: &FanoutArgs) {
             "ratio",
         ],
     );
-    let kinds = [Kind::Switchboard, Kind::Node];
-    let peak_of = |kind: Kind| {
+    let labels = ["switchboard", "switchboard-redis", "node"];
+    let peak_of = |label: &str| {
         let peaks: Vec<f64> = runs
             .iter()
-            .filter(|r| r.server == kind)
+            .filter(|r| r.label == label)
             .map(|r| r.stepped.peak)
             .collect();
         median(&peaks)
     };
-    let node_peak = peak_of(Kind::Node);
-    for kind in kinds {
-        let of_kind: Vec<&Run> = runs.iter().filter(|r| r.server == kind).collect();
+    let node_peak = peak_of(Kind::Node.label());
+    for label in labels {
+        let of_kind: Vec<&Run> = runs.iter().filter(|r| r.label == label).collect();
         if of_kind.is_empty() {
             continue;
         }
@@ -258,9 +299,9 @@ fn print_table(runs: &[Run], args: &FanoutArgs) {
                 .collect();
             median(&values)
         };
-        let peak = peak_of(kind);
+        let peak = peak_of(label);
         table.row(vec![
-            kind.label().into(),
+            label.into(),
             thousands(peak),
             format!("{:.1} ms", half(|s| s.latency.p50_ms)),
             format!("{:.1} ms", half(|s| s.latency.p99_ms)),

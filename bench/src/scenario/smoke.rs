@@ -31,7 +31,7 @@ pub async fn run(target: &TargetArgs, args: &SmokeArgs) -> anyhow::Result<()> {
     for kind in target.kinds() {
         let running = target.launch(kind, target.db).await?;
         let fixture = running.target.fixture(1, args.clients.max(2)).await?;
-        let crowd = Crowd::new(&fixture, |i| vec![super::endpoint(&running.target, i)]);
+        let crowd = Crowd::new(&fixture, 1, |i| vec![super::endpoint(&running.target, i)]);
         crowd.start().await?;
         let duration = Duration::from_secs_f64(args.secs);
         let traffic = crowd.traffic(args.rate, duration, 40);

@@ -84,13 +84,13 @@ pub async fn run(
     driver: Arc<dyn Driver>,
     stats: &Arc<Stats>,
     plan: &StepPlan,
-    pid: Option<u32>,
+    pids: &[u32],
 ) -> Stepped {
     let mut steps = Vec::new();
     let mut rate = plan.start_rate;
     let mut saturated_in_a_row = 0;
     for _ in 0..plan.max_steps {
-        let step = run_step(&driver, stats, plan, rate, pid).await;
+        let step = run_step(&driver, stats, plan, rate, pids).await;
         saturated_in_a_row = if step.saturated {
             saturated_in_a_row + 1
         } else {
@@ -106,7 +106,7 @@ pub async fn run(
     let half_rate = peak / 2.0 / plan.fanout.max(1) as f64;
     let half_peak = if half_rate > 0.0 {
         progress!("half-peak step");
-        Some(run_step(&driver, stats, plan, half_rate, pid).await)
+        Some(run_step(&driver, stats, plan, half_rate, pids).await)
     } else {
         None
     };
@@ -122,7 +122,7 @@ async fn run_step(
     stats: &Arc<Stats>,
     plan: &StepPlan,
     rate: f64,
-    pid: Option<u32>,
+    pids: &[u32],
 ) -> Step {
     let padding = super::padding(plan.body_bytes);
     let rooms = driver.rooms().max(1);
@@ -141,7 +141,7 @@ async fn run_step(
             skipped_before = stats.sends_skipped.get();
             window = Some((
                 stats.delivered.get(),
-                CpuMeter::start(pid.unwrap_or(0)),
+                CpuMeter::start_all(pids),
                 CpuMeter::start(std::process::id()),
                 MachineMeter::start(),
             ));
@@ -170,7 +170,7 @@ async fn run_step(
     let machine_cpu = machine_cpu.percent();
     let delivered = (stats.delivered.get() - delivered_before) as f64 / plan.step_secs;
     let latency = stats.latency.take();
-    let server_cpu = if pid.is_some() {
+    let server_cpu = if !pids.is_empty() {
         server_cpu.percent()
     } else {
         0.0

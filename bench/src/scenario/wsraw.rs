@@ -221,7 +221,7 @@ pub async fn run(target_args: &TargetArgs, args: &WsRawArgs) -> anyhow::Result<(
             Arc::new(RawDriver { senders }),
             &stats,
             &plan,
-            Some(server.pid),
+            &[server.pid],
         )
         .await;
         for task in &tasks {

@@ -161,6 +161,18 @@ async fn healthcheck_exits_zero_only_when_ready() {
     assert_eq!(down.status.code(), Some(1));
 }
 
+/// A server process that is killed if the test fails before stopping it.
+struct Reaped(Option<std::process::Child>);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 #[tokio::test]
 async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -172,6 +184,7 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
+    let mut server = Reaped(Some(child));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -227,6 +240,7 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(config["data"]["demo"], json!(true));
+    let mut child = server.0.take().unwrap();
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

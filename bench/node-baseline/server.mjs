@@ -21,6 +21,8 @@ const option = (name, fallback) => {
 };
 const port = Number(option('port', '0'));
 const pgUrl = option('pg', null);
+// --nagle leaves Nagle's algorithm on (Node turns it off by default), for latency experiments.
+const nagle = args.includes('--nagle');
 const LOG_KEEP = 10_000;
 
 const users = new Map(); // token -> { id, name, rooms: Set }
@@ -115,7 +117,7 @@ async function pgStore(url) {
   };
 }
 
-const http = createServer(async (req, res) => {
+const http = createServer({ noDelay: !nagle }, async (req, res) => {
   if (req.method === 'POST' && req.url === '/setup') {
     let raw = '';
     for await (const chunk of req) raw += chunk;
@@ -157,6 +159,8 @@ const fail = (ack, code) => typeof ack === 'function' && ack({ ok: false, code, 
 
 io.on('connection', (socket) => {
   const user = socket.data.user;
+  // ws turns Nagle off on every websocket; --nagle turns it back on (an experiment).
+  if (nagle) socket.conn.transport?.socket?._socket?.setNoDelay(false);
   socket.on('message:send', (payload, ack) => {
     const { roomId, clientId, body } = payload ?? {};
     if (typeof roomId !== 'string' || typeof clientId !== 'string' || typeof body !== 'string') return fail(ack, 'VALIDATION');

@@ -87,6 +87,9 @@ pub struct TargetArgs {
     /// The node executable.
     #[arg(long, global = true, default_value = "node")]
     pub node: String,
+    /// Extra arguments of the Node baseline (repeatable), e.g. `--node-arg=--nagle`.
+    #[arg(long = "node-arg", global = true, allow_hyphen_values = true)]
+    pub node_args: Vec<String>,
     /// The Node baseline script.
     #[arg(long, global = true, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/node-baseline/server.mjs"))]
     pub node_script: PathBuf,
@@ -133,7 +136,7 @@ impl TargetArgs {
                 let server = target::start_node(
                     &self.node,
                     &self.node_script,
-                    0,
+                    &self.node_args,
                     database.as_ref().map(|d| d.url.as_str()),
                 )
                 .await?;

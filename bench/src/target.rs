@@ -167,15 +167,15 @@ pub async fn start_switchboard(spec: &SwitchboardSpec) -> anyhow::Result<Server>
     Ok(server)
 }
 
-/// Starts the Node baseline (`node server.mjs --port P [--pg URL]`).
+/// Starts the Node baseline (`node server.mjs --port 0 [--pg URL] [extra args]`).
 pub async fn start_node(
     node: &str,
     script: &Path,
-    port: u16,
+    extra: &[String],
     pg_url: Option<&str>,
 ) -> anyhow::Result<Server> {
     let mut command = Command::new(node);
-    command.arg(script).arg("--port").arg(port.to_string());
+    command.arg(script).arg("--port").arg("0").args(extra);
     if let Some(url) = pg_url {
         command.arg("--pg").arg(url);
     }

@@ -31,7 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// Words, `"phrases"`, and filters: `from:name`, `in:room-slug`, `before:2026-01-31`,
-    /// `after:2026-01-01`, `has:thread`.
+    /// `after:2026-01-01`, `has:thread`. Missing or empty is a 422 (nothing to search for).
+    #[serde(default)]
     q: String,
     /// Cursor from the previous page.
     cursor: Option<String>,

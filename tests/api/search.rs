@@ -311,7 +311,16 @@ async fn audit_downloads_and_failed_sign_ins_are_aggregated(app: TestApp) {
         .await
         .expect(200);
     let rows = failures.data()["items"].as_array().unwrap();
-    assert_eq!(rows.len(), 1, "six failures, one audit row: {rows:?}");
+    // One row per account, address and 15-minute window: six failures give one row, or two
+    // when the test happens to straddle a window boundary.
+    let windows: std::collections::HashSet<String> = rows
+        .iter()
+        .map(|r| r["metadata"]["windowStart"].to_string())
+        .collect();
+    assert!(
+        rows.len() == windows.len() && (1..=2).contains(&rows.len()),
+        "six failures, one audit row per window: {rows:?}"
+    );
     assert_eq!(rows[0]["targetId"], json!(victim.id().to_string()));
     let csv = admin.get("admin/audit?format=csv").await.expect(200);
     assert!(

@@ -158,23 +158,34 @@ pub async fn authenticate<A: Adapter>(
     let mut rooms = audience_rooms(&user.user, user.session_id, socket.id, user.scope.is_some());
     rooms.extend(readable.into_iter().map(room_channel));
     socket.join(rooms);
+    let user_id = user.user.id;
     socket.extensions.insert(user);
+    // Everything the socket needs is in place before the connect packet goes out: socketioxide
+    // runs the connect handler in a task spawned after sending it, so a handler registered
+    // there would miss an event the client emits the moment it is connected (its `sync`).
+    handlers::register(&socket);
+    socket.on_disconnect(on_disconnect::<A>);
+    metrics::counter!("switchboard_socket_connects_total").increment(1);
+    metrics::gauge!("switchboard_sockets_connected").increment(1.0);
+    if state.realtime.presence().connected(user_id).await {
+        socket.extensions.insert(FirstSocket);
+    }
     Ok(())
 }
 
-/// After the connect packet: handlers, presence, metrics.
+/// Marks a socket that brought its user online on this instance (announced after connecting).
+#[derive(Clone, Copy, Debug)]
+struct FirstSocket;
+
+/// After the connect packet: the log line and the presence announcement.
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<AppState>) {
     let Some(user) = socket.extensions.get::<SocketUser>() else {
         tracing::error!(sid = %socket.id, "socket connected without a user");
         let _closed = socket.disconnect();
         return;
     };
-    handlers::register(&socket);
-    socket.on_disconnect(on_disconnect::<A>);
-    metrics::counter!("switchboard_socket_connects_total").increment(1);
-    metrics::gauge!("switchboard_sockets_connected").increment(1.0);
     tracing::info!(sid = %socket.id, user_id = %user.user.id, transport = ?socket.transport_type(), "socket connected");
-    if state.realtime.presence().connected(user.user.id).await {
+    if socket.extensions.get::<FirstSocket>().is_some() {
         state.realtime.presence_changed(user.user.id, true).await;
     }
 }

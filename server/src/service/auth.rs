@@ -1,15 +1,9 @@
-//! Sign-in, registration, sessions and password hashing.
+//! Sign-in, registration and sessions.
 //!
-//! Tokens are 256 random bits; only their SHA-256 is stored. Argon2id runs on the blocking pool.
-//! Unknown e-mail addresses cost the same hashing work as wrong passwords, and both answer
+//! Tokens are 256 random bits; only their SHA-256 is stored. Passwords are hashed by
+//! [`super::passwords`]. Unknown e-mail addresses cost the same hashing work as wrong passwords, and both answer
 //! `INVALID_CREDENTIALS`, so sign-in does not reveal who has an account.
 
-use std::sync::Arc;
-
-use argon2::{
-    Argon2,
-    password_hash::{PasswordHasher, PasswordVerifier},
-};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
@@ -26,55 +20,6 @@ use crate::{
     ratelimit::Action,
     store::{AuditEntry, NewSession, NewUser, SessionAuth, UserRow},
 };
-
-/// Hashes and verifies passwords off the async runtime.
-#[derive(Clone)]
-pub struct Passwords {
-    /// A real hash of a random password, verified against when the account does not exist so
-    /// that both paths cost the same.
-    dummy_hash: Arc<str>,
-}
-
-impl Passwords {
-    /// Prepares the hasher (computes the dummy hash once).
-    pub async fn new() -> anyhow::Result<Self> {
-        let random = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
-        let dummy_hash = hash_blocking(random).await?;
-        Ok(Self {
-            dummy_hash: dummy_hash.into(),
-        })
-    }
-
-    /// Hashes a password (Argon2id, random salt, PHC string).
-    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
-        hash_blocking(password.to_owned()).await
-    }
-
-    /// Verifies a password against a stored hash, or against the dummy when there is none.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        let exists = hash.is_some();
-        let hash = hash.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
-        let password = password.to_owned();
-        let verified = tokio::task::spawn_blocking(move || {
-            Argon2::default()
-                .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok()
-        })
-        .await
-        .unwrap_or(false);
-        exists && verified
-    }
-}
-
-async fn hash_blocking(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-    })
-    .await?
-}
 
 /// A new random session token and the hash that is stored.
 pub fn new_token() -> (String, String) {
@@ -393,17 +338,5 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(hash_token(&a), hash_a);
         assert_eq!(hash_a.len(), 64);
-    }
-
-    #[tokio::test]
-    async fn passwords_verify_only_against_their_hash() {
-        let passwords = Passwords::new().await.unwrap_or_else(|e| panic!("{e}"));
-        let hash = passwords
-            .hash("correct horse battery")
-            .await
-            .unwrap_or_default();
-        assert!(passwords.verify("correct horse battery", Some(&hash)).await);
-        assert!(!passwords.verify("wrong horse battery", Some(&hash)).await);
-        assert!(!passwords.verify("correct horse battery", None).await);
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod export;
 pub mod members;
 pub mod messages;
+pub mod passwords;
 pub mod rooms;
 pub mod search;
 pub mod tickets;

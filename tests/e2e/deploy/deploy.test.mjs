@@ -13,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  ADMIN_EMAIL, ADMIN_PASSWORD, api, call, connect, createPgDatabase, inCi, repoRoot, requireRedis, sleep, until,
+  ADMIN_EMAIL, ADMIN_PASSWORD, api, binary, call, connect, createPgDatabase, inCi, repoRoot, requireRedis, sleep, until,
 } from '../lib/harness.mjs';
 
-const binary = process.env.SWITCHBOARD_BIN
-  ?? [join(repoRoot, 'target/release/switchboard'), join(repoRoot, 'target/debug/switchboard')].find(existsSync);
+// The binary `scripts/test` built (debug: a release build would double CI's build time, and the
+// behaviour under test does not depend on the optimisation level); `SWITCHBOARD_BIN` points the
+// tests at a release build, e.g. `SWITCHBOARD_BIN=$PWD/target/release/switchboard`.
 const migrations = readdirSync(join(repoRoot, 'migrations/postgres')).filter((f) => f.endsWith('.sql')).length;
 
 async function freePort() {
@@ -86,6 +87,14 @@ test('the binary runs as an unprivileged user from an empty directory, with heal
   const page = await fetch(`${server.url}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-security-policy'), /default-src 'self'/);
+  // The client is inside the binary (nothing else is in this directory): its page, and the
+  // script it loads, with the hashed name the build gave it.
+  const html = await page.text();
+  const script = html.match(/src="(\/assets\/[^"]+\.js)"/);
+  assert.ok(script, `the embedded web client's index.html, not the placeholder page: ${html.slice(0, 200)}`);
+  const asset = await fetch(`${server.url}${script[1]}`);
+  assert.equal(asset.status, 200);
+  assert.match(asset.headers.get('content-type'), /javascript/);
   server.child.kill('SIGTERM');
   const [code] = await once(server.child, 'exit');
   assert.equal(code, 0, 'SIGTERM is a clean exit');

@@ -12,7 +12,7 @@ import { io } from 'socket.io-client';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../../..');
-export const binary = process.env.SWITCHBOARD_BIN ?? join(repoRoot, 'target/debug/switchboard');
+export const binary = resolve(process.env.SWITCHBOARD_BIN ?? join(repoRoot, 'target/debug/switchboard'));
 export const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
 export const ADMIN_EMAIL = 'admin@e2e.example';

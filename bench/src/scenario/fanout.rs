@@ -166,7 +166,7 @@ pub async fn run(target: &TargetArgs, args: &FanoutArgs) -> anyhow::Result<()> {
                 repeat + 1,
                 args.repeats
             );
-            let (_redis, _database, a, b) = super::chaos::two_instances(target).await?;
+            let (_redis, _database, a, b) = super::cluster::two_instances(target).await?;
             let (ta, tb) = (target.target_of(&a), target.target_of(&b));
             let pids = [a.pid, b.pid];
             let targets = [&ta, &tb];

@@ -12,10 +12,12 @@ use crate::{
 };
 
 pub mod chaos;
+pub mod cluster;
 pub mod crowd;
 pub mod durable;
 pub mod fanout;
 pub mod idle;
+pub mod outcome;
 pub mod rest;
 pub mod smoke;
 pub mod stepper;

@@ -261,12 +261,28 @@ impl From<StoreError> for AppError {
                 )
             }
             StoreError::Constraint(name) => constraint_error(&name),
+            StoreError::Check(name) => check_error(&name),
+            StoreError::ForeignKey(name) => {
+                tracing::info!(constraint = %name, "foreign key violated");
+                Self::new(
+                    Code::NotFound,
+                    "something this request refers to does not exist (any more)",
+                )
+            }
+            StoreError::InvalidData(sqlstate) => {
+                tracing::info!(sqlstate = %sqlstate, "the database refused a value");
+                Self::invalid(
+                    "request",
+                    "holds a value the database cannot store (such as a NUL character)",
+                )
+            }
             StoreError::Other(err) => Self::Internal(err.into()),
         }
     }
 }
 
-/// Maps a named constraint violation to the client error it means.
+/// Maps a named unique-constraint violation to the client error it means; unknown names are
+/// a plain `CONFLICT` (the name is logged, never sent).
 fn constraint_error(name: &str) -> AppError {
     match name {
         "users_email_key" => AppError::new(Code::EmailTaken, "that e-mail address is taken"),
@@ -276,11 +292,28 @@ fn constraint_error(name: &str) -> AppError {
             Code::ClientIdReused,
             "that clientId was used for another message",
         ),
-        other => AppError::new(
-            Code::Conflict,
-            format!("conflicts with existing data ({other})"),
-        ),
+        other => {
+            tracing::info!(constraint = %other, "unique constraint violated");
+            AppError::new(Code::Conflict, "conflicts with existing data")
+        }
     }
+}
+
+/// Maps a CHECK (or NOT NULL) violation to `422 VALIDATION` on the field it guards; the
+/// services validate first, so this is the last line of defence, not the usual path.
+fn check_error(name: &str) -> AppError {
+    let field = match name {
+        "users_role_check" | "room_members_role_check" => "role",
+        "rooms_kind_check" => "kind",
+        "messages_body_check" => "body",
+        "tickets_status_check" => "status",
+        "tickets_priority_check" => "priority",
+        other => {
+            tracing::info!(constraint = %other, "check constraint violated");
+            "request"
+        }
+    };
+    AppError::invalid(field, "is not an allowed value")
 }
 
 /// The JSON body of every error.

@@ -27,31 +27,67 @@ pub enum Backend {
     Postgres,
 }
 
-/// Generates one test per backend from `async fn name(app: TestApp)`.
+/// Generates one test per backend from `async fn name(app: TestApp)`; `name with setup` starts
+/// the app with a [`Setup`] (settings and rate limits) instead of the defaults.
 #[macro_export]
 macro_rules! backend_tests {
-    ($($name:ident),+ $(,)?) => {
+    ($($name:ident $(with $setup:expr)?),+ $(,)?) => {
         mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
+                    let setup = $crate::backend_tests!(@setup $($setup)?);
+                    if let Some(app) = setup.spawn($crate::helpers::Backend::Sqlite).await {
                         super::$name(app).await;
                     }
                 }
             )+
         }
         mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                    let setup = $crate::backend_tests!(@setup $($setup)?);
+                    if let Some(app) = setup.spawn($crate::helpers::Backend::Postgres).await {
                         super::$name(app).await;
                     }
                 }
             )+
         }
     };
+    (@setup) => { $crate::helpers::Setup::default() };
+    (@setup $setup:expr) => { $setup };
+}
+
+/// How a test's app starts: extra command-line settings and rate limits (every other quota
+/// is off).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Setup {
+    /// Settings, as on the command line (`["--edit-window-secs", "0"]`).
+    pub args: &'static [&'static str],
+    /// Quotas (`[(Action::LoginIp, "3/60s")]`).
+    pub limits: &'static [(Action, &'static str)],
+}
+
+impl Setup {
+    /// Starts with these settings.
+    pub const fn args(args: &'static [&'static str]) -> Self {
+        Self { args, limits: &[] }
+    }
+
+    /// Starts with these rate limits.
+    pub const fn limits(limits: &'static [(Action, &'static str)]) -> Self {
+        Self { args: &[], limits }
+    }
+
+    /// Starts the app on `backend`, or `None` when the backend is not available.
+    pub async fn spawn(self, backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_limited(backend, self.args, self.limits).await
+    }
 }
 
 static TRACING: Once = Once::new();

@@ -20,8 +20,8 @@ use crate::{
 pub const SESSION_COOKIE: &str = "sb_session";
 
 /// A JSON body: requires `application/json`, maps syntax errors to `INVALID_JSON` (400), type
-/// and shape errors to `VALIDATION` (422) with the offending field, and oversized bodies to
-/// `PAYLOAD_TOO_LARGE` (413).
+/// and shape errors (and NUL characters in strings) to `VALIDATION` (422) with the offending
+/// field, and oversized bodies to `PAYLOAD_TOO_LARGE` (413).
 pub struct Json<T>(pub T);
 
 impl<S, T> FromRequest<S> for Json<T>
@@ -49,7 +49,8 @@ where
     }
 }
 
-/// Parses JSON, sorting errors into syntax (400) and shape (422) problems.
+/// Parses JSON, sorting errors into syntax (400) and shape (422) problems. Strings may not
+/// contain NUL (`\u0000`): PostgreSQL cannot store it, and no field of this API needs it.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
@@ -69,7 +70,63 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     deserializer
         .end()
         .map_err(|_| AppError::new(Code::InvalidJson, "malformed JSON: trailing characters"))?;
+    if has_nul_escape(bytes) {
+        let field = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|value| nul_path(&value, String::new()))
+            .unwrap_or_default();
+        return Err(nul_problem(if field.is_empty() { "body" } else { &field }));
+    }
     Ok(value)
+}
+
+/// True when valid JSON text holds a `\u0000` escape (raw control characters are already a
+/// syntax error). Outside strings JSON has no backslashes, so escapes pair up from the start.
+fn has_nul_escape(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1..i + 6) == Some(b"u0000".as_slice()) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The dotted path of the first string (or key) holding a NUL, as serde_path_to_error names
+/// fields.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(path.clone())
+            } else {
+                nul_path(item, join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// `422 VALIDATION`: `field` holds a NUL character.
+fn nul_problem(field: &str) -> AppError {
+    AppError::invalid(field, "must not contain NUL characters")
 }
 
 /// serde_json appends " at line X column Y"; clients need the problem, not our parser state.
@@ -106,8 +163,9 @@ impl From<PathRejection> for AppError {
     }
 }
 
-/// Query parameters; malformed ones are a 400 naming the problem. Empty values (`?status=`,
-/// as forms send for "any") count as absent.
+/// Query parameters; malformed ones are a 400 naming the problem, NUL characters a 422
+/// `VALIDATION` naming the parameter. Empty values (`?status=`, as forms send for "any")
+/// count as absent.
 pub struct Query<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
@@ -119,6 +177,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         };
         let raw = parts.uri.query().unwrap_or_default();
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw).map_err(|e| bad(&e))?;
+        if let Some((key, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(nul_problem(key));
+        }
         let kept: Vec<(String, String)> =
             pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         let query = serde_urlencoded::to_string(&kept).map_err(|e| bad(&e))?;
@@ -276,5 +340,29 @@ mod tests {
             Some(AppError::Validation(problems)) => assert_eq!(problems[0].field, "name"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn nul_characters_are_refused_by_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            name: String,
+            tags: Vec<String>,
+        }
+        let field = |json: &str| match parse_json::<Body>(json.as_bytes()) {
+            Err(AppError::Validation(problems)) => Some(problems[0].field.clone()),
+            _ => None,
+        };
+        assert_eq!(
+            field(r#"{"name": "a\u0000b", "tags": []}"#).as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            field(r#"{"name": "a", "tags": ["x", "\u0000"]}"#).as_deref(),
+            Some("tags[1]")
+        );
+        // An escaped backslash followed by "u0000" is plain text.
+        assert!(parse_json::<Body>(br#"{"name": "a\\u0000", "tags": []}"#).is_ok());
     }
 }

@@ -64,9 +64,19 @@ pub trait Store:
 /// Errors from the stores, already sorted into what callers handle differently.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A named constraint was violated (unique, check, foreign key).
+    /// A named unique (or exclusion) constraint was violated.
     #[error("constraint violated: {0}")]
     Constraint(String),
+    /// A named CHECK (or NOT NULL) constraint was violated: a value out of the allowed range.
+    #[error("check constraint violated: {0}")]
+    Check(String),
+    /// A foreign key was violated: the row refers to one that does not exist (any more).
+    #[error("foreign key violated: {0}")]
+    ForeignKey(String),
+    /// The database cannot store or compare a value (PostgreSQL's class 22 "data exception",
+    /// such as a NUL character in text); the SQLSTATE is kept for the log.
+    #[error("data exception (SQLSTATE {0})")]
+    InvalidData(String),
     /// The database could not be reached in time; the caller may retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -84,11 +94,27 @@ impl StoreError {
         err: sqlx::Error,
         constraint_name: impl Fn(&dyn sqlx::error::DatabaseError) -> Option<String>,
     ) -> Self {
+        use sqlx::error::ErrorKind;
         match &err {
-            sqlx::Error::Database(db) => match constraint_name(db.as_ref()) {
-                Some(name) => Self::Constraint(name),
-                None => Self::Other(err),
-            },
+            sqlx::Error::Database(db) => {
+                let name = || constraint_name(db.as_ref()).unwrap_or_default();
+                match db.kind() {
+                    ErrorKind::UniqueViolation | ErrorKind::ExclusionViolation => {
+                        Self::Constraint(name())
+                    }
+                    ErrorKind::CheckViolation | ErrorKind::NotNullViolation => Self::Check(name()),
+                    ErrorKind::ForeignKeyViolation => Self::ForeignKey(name()),
+                    _ => match db.code() {
+                        Some(code) if code.starts_with("22") => {
+                            Self::InvalidData(code.into_owned())
+                        }
+                        _ => match constraint_name(db.as_ref()) {
+                            Some(name) => Self::Constraint(name),
+                            None => Self::Other(err),
+                        },
+                    },
+                }
+            }
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)

@@ -192,14 +192,17 @@ pub fn router(state: AppState) -> Router {
         .fallback(move |method, uri| http::web::serve(method, uri, csp.clone()))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
-        // Request details on Sentry events, and one Sentry hub (scope) per request.
+        // Request details on Sentry events.
         .layer(sentry::integrations::tower::SentryHttpLayer::new())
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        // Inside `track`, so the per-IP 429 gets a request id, a log line and metrics.
+        .layer(from_fn_with_state(state.clone(), ops::request::client_addr))
+        .layer(from_fn_with_state(state.clone(), ops::request::track))
+        // One Sentry hub per request, outside `track`, so the tags it sets stay with this
+        // request instead of leaking into the worker thread's shared scope.
         .layer(sentry::integrations::tower::NewSentryLayer::<
             axum::extract::Request,
         >::new_from_top())
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(from_fn_with_state(state.clone(), ops::request::track))
-        .layer(from_fn_with_state(state.clone(), ops::request::client_addr))
         .layer(CompressionLayer::new())
         .layer(cors(&state.config))
         .with_state(state.clone());

@@ -4,7 +4,28 @@
 use serde_json::json;
 use switchboard::{jobs, ops::alerts, ratelimit::Action, store::RollupRow};
 
-use crate::helpers::{Backend, Receiver, TestApp, redis_prefix, redis_url, slug};
+use crate::helpers::{Backend, Receiver, Setup, TestApp, redis_prefix, redis_url, slug};
+
+/// The per-IP quota is spent before routing: its 429 still has a request id (header and
+/// body), like every other answer, and is counted in the request metrics.
+async fn per_ip_limits_carry_a_request_id(app: TestApp) {
+    let anon = app.anonymous();
+    anon.get("config").await.expect(200);
+    anon.get("config").await.expect(200);
+    let limited = anon.get("config").await.expect_error(429, "RATE_LIMITED");
+    let header = limited.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert!(!header.is_empty());
+    assert_eq!(limited.body["requestId"], json!(header));
+    let proxied = anon
+        .send(
+            anon.request(reqwest::Method::GET, "config")
+                .header("x-request-id", "upstream-proxy-42"),
+        )
+        .await
+        .expect_error(429, "RATE_LIMITED");
+    assert_eq!(proxied.headers["x-request-id"], "upstream-proxy-42");
+    assert_eq!(proxied.body["requestId"], json!("upstream-proxy-42"));
+}
 
 fn metric(text: &str, series: &str) -> f64 {
     text.lines()
@@ -60,7 +81,10 @@ async fn metrics_need_the_token_and_move() {
     assert!(!after.contains(&room.to_string()), "no room ids as labels");
 }
 
-crate::backend_tests!(telemetry_rollups_feed_the_dashboard);
+crate::backend_tests!(
+    telemetry_rollups_feed_the_dashboard,
+    per_ip_limits_carry_a_request_id with Setup::limits(&[(Action::RestIp, "2/60s")]),
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_queue_on_sqlite() {

@@ -140,6 +140,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             },
             node_id,
             telemetry: telemetry.clone(),
+            departments: config.departments.clone(),
         },
         store.clone(),
         redis,

@@ -115,9 +115,6 @@ async fn send_message(
         },
     )
     .await?;
-    if sent.created {
-        state.realtime.message_new(&sent.message).await;
-    }
     let status = if sent.created {
         StatusCode::CREATED
     } else {

@@ -60,6 +60,14 @@ fn describe() {
         "switchboard_socket_disconnects_total",
         "Socket.IO disconnections by reason"
     );
+    describe_counter!(
+        "switchboard_socket_connect_rejections_total",
+        "Socket.IO connections refused, by error code"
+    );
+    describe_counter!(
+        "switchboard_bus_lagged_messages_total",
+        "Delivery bus messages a slow instance missed (its clients are told to sync)"
+    );
     describe_counter!("switchboard_messages_sent_total", "Messages stored");
     describe_histogram!(
         "switchboard_delivery_ack_seconds",
@@ -90,7 +98,10 @@ fn describe() {
         "switchboard_redis_errors_total",
         "Redis connection errors by connection"
     );
-    describe_counter!("switchboard_redis_reconnects_total", "Redis reconnections");
+    describe_counter!(
+        "switchboard_redis_reconnects_total",
+        "Redis reconnections by connection"
+    );
     describe_counter!(
         "switchboard_assistant_failures_total",
         "AI assistant refreshes that failed, by provider"

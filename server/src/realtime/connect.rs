@@ -5,7 +5,9 @@
 //! a room to join. They are made before the connect packet is sent, so a client that syncs
 //! right after `connect` cannot miss a message committed in between.
 
-use std::fmt;
+use std::{fmt, net::SocketAddr};
+
+use axum::{extract::ConnectInfo, http};
 
 use serde::Deserialize;
 use socketioxide::{
@@ -14,12 +16,13 @@ use socketioxide::{
     socket::DisconnectReason,
 };
 
-use super::{handlers, room_channel};
+use super::{handlers, subscriptions};
 use crate::{
     app::AppState,
     domain::{Id, policy::Viewer, user::Role},
     error::{AppError, Code},
     http::extract::{SESSION_COOKIE, client_ip, cookie},
+    ops::proxy::{self, IpNet},
     ratelimit::Action,
     service::{Actor, auth},
     store::UserRow,
@@ -58,6 +61,11 @@ impl SocketUser {
         }
     }
 }
+
+/// The id of a socket's user, stored beside [`SocketUser`] for hot paths (every delivery ack
+/// looks it up; copying it is cheaper than cloning the user).
+#[derive(Clone, Copy, Debug)]
+pub struct UserId(pub Id);
 
 /// The `auth` object of the handshake.
 #[derive(Debug, Default, Deserialize)]
@@ -121,49 +129,59 @@ pub fn audience_rooms(
     rooms
 }
 
-/// Connect middleware: authenticates and subscribes, or refuses with a code.
+/// Connect middleware: authenticates and subscribes, or refuses with a code (counted).
 pub async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(auth): TryData<ConnectAuth>,
     State(state): State<AppState>,
 ) -> Result<(), Refused> {
+    let result = admit(&socket, auth.ok(), &state).await;
+    if let Err(Refused(code)) = &result {
+        metrics::counter!("switchboard_socket_connect_rejections_total", "code" => code.as_str())
+            .increment(1);
+    }
+    result
+}
+
+async fn admit<A: Adapter>(
+    socket: &SocketRef<A>,
+    auth: Option<ConnectAuth>,
+    state: &AppState,
+) -> Result<(), Refused> {
     let parts = socket.req_parts();
-    let ip = client_ip(parts);
+    let ip = peer_ip(parts, &state.config.trusted_proxies);
     state
         .rate_limits
         .check(Action::SocketConnect, ip.as_deref().unwrap_or("unknown"))
         .await
         .map_err(|_| Refused(Code::RateLimited))?;
     let token = auth
-        .ok()
         .and_then(|a| a.token)
         .filter(|t| !t.is_empty())
         .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
         .ok_or(Refused(Code::Unauthenticated))?;
-    let session = auth::authenticate(&state, &token).await?;
+    let session = auth::authenticate(state, &token).await?;
     let user = SocketUser {
         user: session.user,
         session_id: session.session_id,
         ip,
         scope: session.ticket_scope,
     };
-    let mut readable = state
+    let readable = state
         .store
         .readable_room_ids(&user.viewer())
         .await
         .map_err(AppError::from)?;
-    if let Some(scope) = user.scope {
-        readable.retain(|room| *room == scope);
-    }
     let mut rooms = audience_rooms(&user.user, user.session_id, socket.id, user.scope.is_some());
-    rooms.extend(readable.into_iter().map(room_channel));
+    rooms.extend(subscriptions::rooms_for_socket(&user, readable));
     socket.join(rooms);
     let user_id = user.user.id;
     socket.extensions.insert(user);
+    socket.extensions.insert(UserId(user_id));
     // Everything the socket needs is in place before the connect packet goes out: socketioxide
     // runs the connect handler in a task spawned after sending it, so a handler registered
     // there would miss an event the client emits the moment it is connected (its `sync`).
-    handlers::register(&socket);
+    handlers::register(socket);
     socket.on_disconnect(on_disconnect::<A>);
     metrics::counter!("switchboard_socket_connects_total").increment(1);
     metrics::gauge!("switchboard_sockets_connected").increment(1.0);
@@ -176,6 +194,20 @@ pub async fn authenticate<A: Adapter>(
 /// Marks a socket that brought its user online on this instance (announced after connecting).
 #[derive(Clone, Copy, Debug)]
 struct FirstSocket;
+
+/// The client's address for a handshake. The Socket.IO layer sits outside the router's
+/// middleware, so the address a trusted proxy forwards is read here (otherwise every client
+/// behind the load balancer would share the proxy's connect quota).
+fn peer_ip(parts: &http::request::Parts, trusted: &[IpNet]) -> Option<String> {
+    let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+        return client_ip(parts);
+    };
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    Some(proxy::client_ip(peer.ip(), forwarded, trusted).to_string())
+}
 
 /// After the connect packet: the log line and the presence announcement.
 pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<AppState>) {

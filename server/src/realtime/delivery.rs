@@ -85,6 +85,9 @@ struct Inner {
     telemetry: Telemetry,
     /// Active dispatchers: (generation, sender) per room.
     rooms: Mutex<HashMap<Id, (u64, RoomSender)>>,
+    /// The next seq a room's dispatcher expects, kept when an idle dispatcher retires so its
+    /// successor orders the room's next messages too (instead of taking whichever comes first).
+    resume_at: Mutex<HashMap<Id, i64>>,
     /// Generation of the next dispatcher, so a retiring one removes only itself.
     generation: AtomicU64,
     /// Highest acked seq per (room, user) since the last flush.
@@ -109,6 +112,7 @@ impl Delivery {
                 store,
                 telemetry,
                 rooms: Mutex::new(HashMap::new()),
+                resume_at: Mutex::new(HashMap::new()),
                 generation: AtomicU64::new(0),
                 delivered: Mutex::new(HashMap::new()),
                 room_sizes: Mutex::new(HashMap::new()),
@@ -260,71 +264,117 @@ async fn run_room(
     generation: u64,
     mut rx: mpsc::UnboundedReceiver<Arc<Outgoing>>,
 ) {
-    let mut next: Option<i64> = None;
-    let mut held: BTreeMap<i64, Arc<Outgoing>> = BTreeMap::new();
-    let mut gap_deadline: Option<tokio::time::Instant> = None;
+    let next = inner
+        .resume_at
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&room_id);
+    let mut order = RoomOrder {
+        next,
+        held: BTreeMap::new(),
+        gap_deadline: None,
+    };
     loop {
-        let wake = gap_deadline.unwrap_or_else(|| tokio::time::Instant::now() + inner.config.idle);
+        let wake = order
+            .gap_deadline
+            .unwrap_or_else(|| tokio::time::Instant::now() + inner.config.idle);
         tokio::select! {
             received = rx.recv() => {
                 let Some(message) = received else { return };
-                match next {
-                    Some(expected) if message.seq > expected => {
-                        held.insert(message.seq, message);
-                        gap_deadline.get_or_insert_with(|| tokio::time::Instant::now() + inner.config.hold_back);
-                        continue;
-                    }
-                    // A late arrival after its gap was skipped, or a duplicate: clients dedupe.
-                    Some(expected) if message.seq < expected => emit(&inner, message).await,
-                    _ => {
-                        next = Some(message.seq + 1);
-                        emit(&inner, message).await;
-                    }
-                }
-                while let Some(entry) = next.and_then(|n| held.remove(&n)) {
-                    next = Some(entry.seq + 1);
-                    emit(&inner, entry).await;
-                }
-                if held.is_empty() {
-                    gap_deadline = None;
-                }
+                order.accept(&inner, message).await;
             }
             () = tokio::time::sleep_until(wake) => {
-                if gap_deadline.is_some() {
-                    // The missing seq never came (stored elsewhere while Redis was down, say):
-                    // send what we hold; clients see the gap and sync.
-                    for (seq, message) in std::mem::take(&mut held) {
-                        next = Some(seq + 1);
-                        emit(&inner, message).await;
-                    }
-                    gap_deadline = None;
-                } else {
-                    retire(&inner, room_id, generation, &mut rx).await;
-                    return;
+                if order.gap_deadline.is_some() {
+                    order.skip_gap(&inner).await;
+                    continue;
+                }
+                match try_retire(&inner, room_id, generation, order.next, &mut rx) {
+                    Some(message) => order.accept(&inner, message).await,
+                    None => return,
                 }
             }
         }
     }
 }
 
-/// Removes an idle dispatcher; anything that slipped in meanwhile is still emitted.
-async fn retire(
-    inner: &Arc<Inner>,
-    room_id: Id,
-    generation: u64,
-    rx: &mut mpsc::UnboundedReceiver<Arc<Outgoing>>,
-) {
-    {
-        let mut rooms = inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        if rooms.get(&room_id).is_some_and(|(g, _)| *g == generation) {
-            rooms.remove(&room_id);
+/// Where one room's dispatcher is in the room's seq order.
+struct RoomOrder {
+    /// The seq to emit next (`None` until the first message of a room new to this instance).
+    next: Option<i64>,
+    /// Messages that arrived ahead of `next`.
+    held: BTreeMap<i64, Arc<Outgoing>>,
+    /// When to stop waiting for `next` and send what is held.
+    gap_deadline: Option<tokio::time::Instant>,
+}
+
+impl RoomOrder {
+    /// Emits `message` if it is next (then whatever it unblocks), holds it if it is early.
+    async fn accept(&mut self, inner: &Arc<Inner>, message: Arc<Outgoing>) {
+        match self.next {
+            Some(expected) if message.seq > expected => {
+                self.held.insert(message.seq, message);
+                self.gap_deadline
+                    .get_or_insert_with(|| tokio::time::Instant::now() + inner.config.hold_back);
+                return;
+            }
+            // A late arrival after its gap was skipped, or a duplicate: clients dedupe.
+            Some(expected) if message.seq < expected => emit(inner, message).await,
+            _ => {
+                self.next = Some(message.seq + 1);
+                emit(inner, message).await;
+            }
+        }
+        while let Some(entry) = self.next.and_then(|n| self.held.remove(&n)) {
+            self.next = Some(entry.seq + 1);
+            emit(inner, entry).await;
+        }
+        if self.held.is_empty() {
+            self.gap_deadline = None;
         }
     }
-    rx.close();
-    while let Some(message) = rx.recv().await {
-        emit(inner, message).await;
+
+    /// The missing seq never came (stored elsewhere while Redis was down, say): sends what is
+    /// held; clients see the gap and sync.
+    async fn skip_gap(&mut self, inner: &Arc<Inner>) {
+        for (seq, message) in std::mem::take(&mut self.held) {
+            self.next = Some(seq + 1);
+            emit(inner, message).await;
+        }
+        self.gap_deadline = None;
     }
 }
+
+/// Retires an idle dispatcher, leaving where it got to for its successor, unless a message
+/// arrived meanwhile (returned, and the dispatcher goes on). Senders hand messages over under
+/// the `rooms` lock, so once the dispatcher is out of the map under that lock nothing else can
+/// reach it.
+fn try_retire(
+    inner: &Inner,
+    room_id: Id,
+    generation: u64,
+    next: Option<i64>,
+    rx: &mut mpsc::UnboundedReceiver<Arc<Outgoing>>,
+) -> Option<Arc<Outgoing>> {
+    let mut rooms = inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
+    if let Ok(message) = rx.try_recv() {
+        return Some(message);
+    }
+    if rooms.get(&room_id).is_some_and(|(g, _)| *g == generation) {
+        rooms.remove(&room_id);
+    }
+    if let Some(next) = next {
+        let mut resume_at = inner.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+        // A room's cursor costs a few bytes; the bound only guards against a runaway.
+        if resume_at.len() >= RESUME_LIMIT {
+            resume_at.clear();
+        }
+        resume_at.insert(room_id, next);
+    }
+    None
+}
+
+/// Rooms whose next seq is remembered after their dispatcher retired.
+const RESUME_LIMIT: usize = 1_000_000;
 
 /// Emits one message to the room's local sockets; acks are tracked in the background so the
 /// dispatcher can go on with the next seq.
@@ -369,12 +419,12 @@ fn record_ack(inner: &Inner, fanout: &dyn Fanout, sid: Sid, message: &Outgoing, 
     inner.stats.acked.fetch_add(1, Ordering::Relaxed);
     metrics::histogram!("switchboard_delivery_ack_seconds").record(latency.as_secs_f64());
     inner.telemetry.record_rtt(latency.as_secs_f64() * 1000.0);
-    let Some(user) = fanout.socket_user(sid) else {
+    let Some(user_id) = fanout.socket_user_id(sid) else {
         return;
     };
     let mut delivered = inner.delivered.lock().unwrap_or_else(|e| e.into_inner());
     let entry = delivered
-        .entry((message.room_id, user.user.id))
+        .entry((message.room_id, user_id))
         .or_insert(message.seq);
     *entry = (*entry).max(message.seq);
 }

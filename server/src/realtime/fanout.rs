@@ -12,7 +12,11 @@ use socketioxide::{SocketIo, adapter::Adapter, operators::BroadcastOperators};
 
 pub use socketioxide::socket::Sid;
 
-use super::{connect::SocketUser, redis::RedisHealth};
+use super::{
+    connect::{SocketUser, UserId},
+    redis::RedisHealth,
+};
+use crate::domain::Id;
 
 /// One socket's answer to an emit with ack.
 #[derive(Clone, Copy, Debug)]
@@ -47,11 +51,16 @@ pub trait Fanout: Send + Sync + 'static {
     /// Makes every socket in `selector` (on every instance) join `room`.
     async fn join(&self, selector: String, rooms: Vec<String>);
     /// Makes every socket in `selector` (on every instance) leave `room`.
-    async fn leave(&self, selector: String, rooms: Vec<String>);
+    async fn leave(&self, selector: String, rooms: Vec<String>) {
+        self.leave_except(selector, Vec::new(), rooms).await;
+    }
+    /// Makes every socket in `selector` but not in any of `except` (on every instance) leave
+    /// `rooms`.
+    async fn leave_except(&self, selector: String, except: Vec<String>, rooms: Vec<String>);
     /// Disconnects every socket in `selector` on every instance.
     async fn disconnect(&self, selector: String);
-    /// The signed-in user of a socket of this instance.
-    fn socket_user(&self, sid: Sid) -> Option<SocketUser>;
+    /// The id of the signed-in user of a socket of this instance.
+    fn socket_user_id(&self, sid: Sid) -> Option<Id>;
     /// Whether a socket of this instance is still connected.
     fn is_connected(&self, sid: Sid) -> bool;
     /// Sockets connected to this instance.
@@ -60,6 +69,10 @@ pub trait Fanout: Send + Sync + 'static {
     fn local_users(&self) -> Vec<(Sid, SocketUser)>;
     /// Makes one socket of this instance join rooms.
     fn join_local(&self, sid: Sid, rooms: Vec<String>);
+    /// Makes one socket of this instance leave rooms.
+    fn leave_local(&self, sid: Sid, rooms: Vec<String>);
+    /// The rooms one socket of this instance is in.
+    fn local_rooms(&self, sid: Sid) -> Vec<String>;
     /// Emits to every socket of this instance.
     async fn emit_local_all(&self, event: &'static str, data: &Value);
     /// Closes every socket of this instance (their clients reconnect elsewhere or later).
@@ -164,17 +177,23 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         }
     }
 
-    async fn leave(&self, selector: String, rooms: Vec<String>) {
+    async fn leave_except(&self, selector: String, except: Vec<String>, rooms: Vec<String>) {
         let Some(ops) = self.root() else { return };
         if self.cluster_up() {
-            match ops.clone().to(selector.clone()).leave(rooms.clone()).await {
+            match ops
+                .clone()
+                .to(selector.clone())
+                .except(except.clone())
+                .leave(rooms.clone())
+                .await
+            {
                 Ok(()) => return,
                 Err(err) => {
                     tracing::warn!(error = %err, "cluster leave failed; local sockets only")
                 }
             }
         }
-        if let Err(err) = ops.local().to(selector).leave(rooms).await {
+        if let Err(err) = ops.local().to(selector).except(except).leave(rooms).await {
             tracing::warn!(error = %err, "local leave failed");
         }
     }
@@ -194,8 +213,9 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         }
     }
 
-    fn socket_user(&self, sid: Sid) -> Option<SocketUser> {
-        self.root()?.get_socket(sid)?.extensions.get::<SocketUser>()
+    fn socket_user_id(&self, sid: Sid) -> Option<Id> {
+        let socket = self.root()?.get_socket(sid)?;
+        socket.extensions.get::<UserId>().map(|UserId(id)| id)
     }
 
     fn is_connected(&self, sid: Sid) -> bool {
@@ -222,6 +242,20 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         if let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) {
             socket.join(rooms);
         }
+    }
+
+    fn leave_local(&self, sid: Sid, rooms: Vec<String>) {
+        if let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) {
+            socket.leave(rooms);
+        }
+    }
+
+    fn local_rooms(&self, sid: Sid) -> Vec<String> {
+        self.root()
+            .and_then(|ops| ops.get_socket(sid))
+            .map_or_else(Vec::new, |socket| {
+                socket.rooms().into_iter().map(|r| r.to_string()).collect()
+            })
     }
 
     async fn emit_local_all(&self, event: &'static str, data: &Value) {

@@ -142,9 +142,6 @@ async fn on_send<A: Adapter>(
                 },
             )
             .await?;
-            if sent.created {
-                state.realtime.message_new(&sent.message).await;
-            }
             Ok(sent.message)
         },
     )

@@ -26,14 +26,11 @@ pub mod fanout;
 pub mod handlers;
 pub mod presence;
 pub mod redis;
+mod subscriptions;
 
 use crate::{
-    app::AppState,
-    domain::{Id, policy, room::RoomRole},
-    http::health::Check,
-    service::messages::Reacted,
-    store::{DynStore, RoomRow},
-    views::{MessageView, RoomView},
+    app::AppState, domain::Id, http::health::Check, service::messages::Reacted, store::DynStore,
+    views::MessageView,
 };
 use delivery::{Delivery, DeliveryConfig, Outgoing};
 use fanout::Fanout;
@@ -66,6 +63,8 @@ struct Inner {
     node_id: String,
     /// Numbers of this instance.
     telemetry: crate::ops::telemetry::Telemetry,
+    /// The configured departments (each has a socket audience `dept:{name}`).
+    departments: Vec<String>,
     /// Last broadcast `typing: true` per (user, room), for the throttle.
     typing: Mutex<HashMap<(Id, Id), Instant>>,
     /// The Redis adapter's initialisation (subscribing its channels), awaited before serving.
@@ -81,6 +80,8 @@ pub struct RealtimeConfig {
     pub node_id: String,
     /// Where the numbers of this instance go.
     pub telemetry: crate::ops::telemetry::Telemetry,
+    /// The configured departments.
+    pub departments: Vec<String>,
 }
 
 /// Background tasks of the realtime layer, stopped at shutdown.
@@ -115,6 +116,7 @@ impl Realtime {
                 redis,
                 store,
                 node_id: config.node_id,
+                departments: config.departments,
                 typing: Mutex::new(HashMap::new()),
                 adapter_init: Mutex::new(None),
             }),
@@ -163,60 +165,6 @@ impl Realtime {
             }));
         }
         Workers { tasks }
-    }
-
-    /// After Redis comes back: subscriptions, bans and sign-outs made while it was away reached
-    /// only the instance that made them, so every local socket is checked against the database
-    /// again; then clients are told to sync what crossed instances meanwhile.
-    async fn recover_after_outage(&self) {
-        let Some(fanout) = self.inner.fanout.get() else {
-            return;
-        };
-        let sockets = fanout.local_users();
-        let mut readable: HashMap<Id, Vec<String>> = HashMap::new();
-        for (sid, user) in sockets {
-            if !self.session_still_valid(&user).await {
-                fanout
-                    .emit(
-                        vec![delivery::sid_channel(sid)],
-                        Vec::new(),
-                        events::SESSION_REVOKED,
-                        &json!({"reason": "revoked"}),
-                    )
-                    .await;
-                fanout.disconnect(delivery::sid_channel(sid)).await;
-                continue;
-            }
-            let rooms = match readable.entry(user.user.id) {
-                std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    match self.inner.store.readable_room_ids(&user.viewer()).await {
-                        Ok(ids) => slot
-                            .insert(ids.into_iter().map(room_channel).collect())
-                            .clone(),
-                        Err(err) => {
-                            tracing::warn!(error = %err, "cannot re-check subscriptions after the redis outage");
-                            continue;
-                        }
-                    }
-                }
-            };
-            fanout.join_local(sid, rooms);
-        }
-        fanout.emit_local_all(events::SYNC_HINT, &json!({})).await;
-        tracing::info!("redis is back: local subscriptions re-checked, clients told to sync");
-    }
-
-    async fn session_still_valid(&self, user: &connect::SocketUser) -> bool {
-        let exists = self.inner.store.session_exists(user.session_id).await;
-        let ban = self.inner.store.get_ban(user.user.id).await;
-        match (exists, ban) {
-            (Ok(exists), Ok(ban)) => {
-                exists && !ban.is_some_and(|b| b.is_active(crate::store::now()))
-            }
-            // A database hiccup is not a reason to drop users.
-            _ => true,
-        }
     }
 
     /// Closes this instance's sockets (clients reconnect), saves delivery cursors and leaves
@@ -307,10 +255,13 @@ impl Realtime {
                 match messages.recv().await {
                     Ok(message) => realtime.on_bus_message(message.value.as_str().as_deref()),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(
-                            lagged = n,
-                            "delivery bus lagged; clients will sync the gap"
-                        );
+                        // The lost messages may be the last ones of quiet rooms, where no later
+                        // seq would reveal the gap: tell every local client to sync now.
+                        tracing::warn!(lagged = n, "delivery bus lagged; clients told to sync");
+                        metrics::counter!("switchboard_bus_lagged_messages_total").increment(n);
+                        if let Some(fanout) = realtime.inner.fanout.get() {
+                            fanout.emit_local_all(events::SYNC_HINT, &json!({})).await;
+                        }
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
@@ -436,266 +387,12 @@ impl Realtime {
         self.inner.presence.online_among(users).await
     }
 
-    /// A room was created: its creator's sockets, and for public rooms every reader's, join it.
-    pub async fn room_created(&self, room: &RoomRow, creator: Id) {
-        let Some(fanout) = self.inner.fanout.get() else {
-            return;
-        };
-        let channel = room_channel(room.id);
-        fanout
-            .join(user_channel(creator), vec![channel.clone()])
-            .await;
-        if room.kind == crate::domain::room::RoomKind::Public {
-            for audience in audiences(room.department.as_deref()) {
-                fanout.join(audience, vec![channel.clone()]).await;
-            }
-        }
-        self.emit(
-            vec![user_channel(creator)],
-            events::MEMBER_ADDED,
-            &json!({"roomId": room.id, "userId": creator, "role": RoomRole::Owner}),
-        )
-        .await;
-    }
-
-    /// A room's title, tags or department changed; a department change re-subscribes readers.
-    pub async fn room_updated(&self, room: &RoomRow) {
-        let data = serde_json::to_value(RoomView::plain(room)).unwrap_or_default();
-        self.emit(vec![room_channel(room.id)], events::ROOM_UPDATED, &data)
-            .await;
-        self.resubscribe_room(room).await;
-    }
-
-    /// Re-derives who is subscribed to a room: everyone leaves, then the policy's readers join.
-    async fn resubscribe_room(&self, room: &RoomRow) {
-        let Some(fanout) = self.inner.fanout.get() else {
-            return;
-        };
-        let channel = room_channel(room.id);
-        fanout.leave(channel.clone(), vec![channel.clone()]).await;
-        if room.kind == crate::domain::room::RoomKind::Public {
-            for audience in audiences(room.department.as_deref()) {
-                fanout.join(audience, vec![channel.clone()]).await;
-            }
-        }
-        let mut after = None;
-        loop {
-            let page = match self.inner.store.list_members(room.id, after, 500).await {
-                Ok(page) => page,
-                Err(err) => {
-                    tracing::error!(error = %err, room_id = %room.id, "cannot list members to re-subscribe");
-                    return;
-                }
-            };
-            for member in &page {
-                fanout
-                    .join(user_channel(member.user.id), vec![channel.clone()])
-                    .await;
-            }
-            match page.last() {
-                Some(last) if page.len() == 500 => after = Some((last.joined_at, last.user.id)),
-                _ => break,
-            }
-        }
-    }
-
-    /// A ticket was opened: its team audience, requester and assignee subscribe to it, and the
-    /// team hears of it.
-    pub async fn ticket_opened(&self, ticket: &crate::store::TicketRow) {
-        let Some(fanout) = self.inner.fanout.get() else {
-            return;
-        };
-        let channel = room_channel(ticket.id);
-        let mut selectors = audiences(ticket.department.as_deref());
-        selectors.push(user_channel(ticket.requester_id));
-        selectors.extend(ticket.assignee_id.map(user_channel));
-        for selector in &selectors {
-            fanout.join(selector.clone(), vec![channel.clone()]).await;
-        }
-        self.emit_ticket(ticket, &selectors).await;
-    }
-
-    /// A ticket changed: its readers and its department's team hear of it; a new department or
-    /// assignee moves subscriptions.
-    pub async fn ticket_changed(
-        &self,
-        before: Option<&crate::store::TicketRow>,
-        after: &crate::store::TicketRow,
-    ) {
-        let mut selectors = audiences(after.department.as_deref());
-        selectors.push(room_channel(after.id));
-        if let Some(before) = before {
-            if before.department != after.department
-                && let Ok(Some(room)) = self.inner.store.get_room(after.id).await
-            {
-                self.resubscribe_room(&room).await;
-                if let Some(fanout) = self.inner.fanout.get() {
-                    fanout
-                        .join(
-                            user_channel(after.requester_id),
-                            vec![room_channel(after.id)],
-                        )
-                        .await;
-                }
-            }
-            if before.assignee_id != after.assignee_id
-                && let Some(assignee) = after.assignee_id
-            {
-                self.member_added(after.id, assignee, RoomRole::Member)
-                    .await;
-            }
-            selectors.extend(audiences(before.department.as_deref()));
-        }
-        selectors.sort();
-        selectors.dedup();
-        self.emit_ticket(after, &selectors).await;
-    }
-
-    async fn emit_ticket(&self, ticket: &crate::store::TicketRow, selectors: &[String]) {
-        let data = serde_json::to_value(crate::views::TicketView::from(ticket)).unwrap_or_default();
-        let mut rooms = selectors.to_vec();
-        rooms.push(room_channel(ticket.id));
-        self.emit(rooms, events::TICKET_UPDATED, &data).await;
-    }
-
-    /// A ticket's assistant insights were refreshed: its staff readers are told (never the
-    /// customer's sockets).
-    pub async fn ticket_insights(&self, ticket_id: Id, requester: Id) {
-        if let Some(fanout) = self.inner.fanout.get() {
-            let except = vec![user_channel(requester), format!("user:{requester}:link")];
-            fanout
-                .emit(
-                    vec![room_channel(ticket_id)],
-                    except,
-                    events::TICKET_INSIGHTS,
-                    &json!({"ticketId": ticket_id}),
-                )
-                .await;
-        }
-    }
-
-    /// A room was deleted: readers are told, then unsubscribed.
-    pub async fn room_deleted(&self, room_id: Id) {
-        let channel = room_channel(room_id);
-        self.emit(
-            vec![channel.clone()],
-            events::ROOM_DELETED,
-            &json!({"roomId": room_id}),
-        )
-        .await;
-        if let Some(fanout) = self.inner.fanout.get() {
-            fanout.leave(channel.clone(), vec![channel]).await;
-        }
-    }
-
-    /// Someone joined or was added: their sockets subscribe, the room hears of it.
-    pub async fn member_added(&self, room_id: Id, user_id: Id, role: RoomRole) {
-        if let Some(fanout) = self.inner.fanout.get() {
-            fanout
-                .join(user_channel(user_id), vec![room_channel(room_id)])
-                .await;
-        }
-        let data = json!({"roomId": room_id, "userId": user_id, "role": role});
-        self.emit(
-            vec![room_channel(room_id), user_channel(user_id)],
-            events::MEMBER_ADDED,
-            &data,
-        )
-        .await;
-    }
-
-    /// Someone left or was removed: the room hears of it, and their sockets unsubscribe at once
-    /// unless the policy still lets them read the room (public rooms of their department).
-    pub async fn member_removed(&self, room_id: Id, user_id: Id) {
-        let data = json!({"roomId": room_id, "userId": user_id});
-        self.emit(
-            vec![room_channel(room_id), user_channel(user_id)],
-            events::MEMBER_REMOVED,
-            &data,
-        )
-        .await;
-        if !self.still_reads(room_id, user_id).await
-            && let Some(fanout) = self.inner.fanout.get()
-        {
-            fanout
-                .leave(user_channel(user_id), vec![room_channel(room_id)])
-                .await;
-        }
-    }
-
-    async fn still_reads(&self, room_id: Id, user_id: Id) -> bool {
-        let (room, user) = tokio::join!(
-            self.inner.store.room_for(room_id, user_id),
-            self.inner.store.get_user(user_id)
-        );
-        match (room, user) {
-            (Ok(Some(room)), Ok(Some(user))) => {
-                let viewer = policy::Viewer::new(user.id, user.role, user.department);
-                policy::can_read(&viewer, &room.facts())
-            }
-            // When in doubt, unsubscribe: the client can always resubscribe by reconnecting.
-            _ => false,
-        }
-    }
-
-    /// A user's role or department changed: their sockets are told and closed, and reconnect
-    /// with subscriptions that match their new access.
-    pub async fn access_changed(&self, user_id: Id) {
-        self.emit(
-            vec![user_channel(user_id)],
-            events::ACCESS_CHANGED,
-            &json!({"userId": user_id}),
-        )
-        .await;
-        self.disconnect_after_notice(user_channel(user_id)).await;
-    }
-
-    /// All of a user's sessions were revoked (ban): `session:revoked`, then disconnect.
-    pub async fn revoke_user(&self, user_id: Id, reason: &'static str) {
-        self.emit(
-            vec![user_channel(user_id)],
-            events::SESSION_REVOKED,
-            &json!({"reason": reason}),
-        )
-        .await;
-        self.disconnect_after_notice(user_channel(user_id)).await;
-    }
-
-    /// One session ended (sign-out): its sockets are told and closed.
-    pub async fn revoke_session(&self, session_id: Id, reason: &'static str) {
-        let channel = format!("session:{session_id}");
-        self.emit(
-            vec![channel.clone()],
-            events::SESSION_REVOKED,
-            &json!({"reason": reason}),
-        )
-        .await;
-        self.disconnect_after_notice(channel).await;
-    }
-
-    /// Gives the notice a moment to reach clients before their sockets close.
-    async fn disconnect_after_notice(&self, selector: String) {
-        let Some(fanout) = self.inner.fanout.get().cloned() else {
-            return;
-        };
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        fanout.disconnect(selector).await;
-    }
-
     /// Redis health, when Redis is configured.
     pub async fn redis_check(&self) -> Option<Check> {
         match &self.inner.redis {
             Some(redis) => Some(redis.check().await),
             None => None,
         }
-    }
-}
-
-/// Who may read a public room of `department` besides its members (socket audiences).
-fn audiences(department: Option<&str>) -> Vec<String> {
-    match department {
-        None => vec!["team".to_owned()],
-        Some(d) => vec![format!("dept:{d}"), "admins".to_owned()],
     }
 }
 

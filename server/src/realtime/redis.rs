@@ -46,11 +46,32 @@ pub struct RedisHub {
     pub health: Arc<RedisHealth>,
 }
 
+/// One of an instance's three Redis connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Connection {
+    Command = 0,
+    Adapter = 1,
+    Bus = 2,
+}
+
+impl Connection {
+    const ALL: [Self; 3] = [Self::Command, Self::Adapter, Self::Bus];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Command => "command",
+            Self::Adapter => "adapter",
+            Self::Bus => "bus",
+        }
+    }
+}
+
 /// What readiness and metrics report about Redis.
 #[derive(Debug, Default)]
 pub struct RedisHealth {
-    /// False between a connection error and the next reconnect.
-    connected: AtomicBool,
+    /// Per connection: true between a connection error and that connection's next reconnect
+    /// (or the next probe that finds it working).
+    down: [AtomicBool; 3],
     /// Reconnects since start.
     pub reconnects: AtomicU64,
     /// Errors since start.
@@ -58,11 +79,27 @@ pub struct RedisHealth {
 }
 
 impl RedisHealth {
-    /// True unless a connection error has been seen since the last reconnect.
+    /// True unless a connection error has been seen on any connection since it last came back.
     pub fn is_up(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
+        self.down.iter().all(|d| !d.load(Ordering::Acquire))
+    }
+
+    fn mark(&self, connection: Connection, up: bool) {
+        self.down[connection as usize].store(!up, Ordering::Release);
+    }
+
+    fn is_down(&self, connection: Connection) -> bool {
+        self.down[connection as usize].load(Ordering::Acquire)
     }
 }
+
+/// How often connections marked down are probed, in case no reconnect event clears them (an
+/// error that did not cost the connection).
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// Messages a subscriber buffers for a slow reader before the oldest are dropped (fred's
+/// default of 32 loses adapter messages under bursts).
+const SUBSCRIBER_BUFFER: usize = 4096;
 
 impl RedisHub {
     /// Connects the command client (retrying until the startup timeout), the bus subscriber and
@@ -72,8 +109,9 @@ impl RedisHub {
         prefix: &str,
         startup_timeout: Duration,
     ) -> anyhow::Result<Self> {
-        let builder = builder(url)?;
+        let mut builder = builder(url)?;
         let client = builder.build()?;
+        builder.with_performance_config(|p| p.broadcast_channel_capacity = SUBSCRIBER_BUFFER);
         let adapter_sub = builder.build_subscriber_client()?;
         let bus_sub = builder.build_subscriber_client()?;
         let deadline = Instant::now() + startup_timeout;
@@ -96,7 +134,6 @@ impl RedisHub {
         // Initialises the adapter's subscriber and starts routing its messages.
         let adapter_driver = FredDriver::new(adapter_sub.clone()).await?;
         let health = Arc::new(RedisHealth::default());
-        health.connected.store(true, Ordering::Release);
         Ok(Self {
             client,
             adapter_sub,
@@ -119,7 +156,7 @@ impl RedisHub {
 
     /// True while every connection is up.
     pub fn is_connected(&self) -> bool {
-        self.health.connected.load(Ordering::Acquire)
+        self.health.is_up()
             && self.client.is_connected()
             && self.bus_sub.is_connected()
             && self.adapter_sub.is_connected()
@@ -142,43 +179,84 @@ impl RedisHub {
 
     /// Watches reconnects and errors of all connections. After each reconnect the adapter's
     /// sharded channels and the bus are subscribed again, then `resynced` fires so that local
-    /// clients are told to sync.
+    /// clients are told to sync (while any connection was down, cluster operations went to
+    /// local sockets only).
     pub fn watch(&self, resynced: broadcast::Sender<()>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
-        for (name, conn) in [
-            ("command", self.client.clone()),
-            ("adapter", self.adapter_sub.to_client()),
-            ("bus", self.bus_sub.to_client()),
-        ] {
+        for connection in Connection::ALL {
             tasks.push(tokio::spawn(watch_errors(
-                name,
-                conn,
+                connection,
+                self.connection(connection),
                 Arc::clone(&self.health),
             )));
         }
         let hub = self.clone();
         tasks.push(tokio::spawn(async move {
+            let mut command = hub.client.reconnect_rx();
             let mut adapter = hub.adapter_sub.reconnect_rx();
             let mut bus = hub.bus_sub.reconnect_rx();
+            let mut probe = tokio::time::interval(PROBE_EVERY);
+            probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::select! {
-                    event = adapter.recv() => {
-                        if matches!(event, Err(broadcast::error::RecvError::Closed)) { return; }
-                        hub.resubscribe_adapter().await;
+                let (connection, event) = tokio::select! {
+                    event = command.recv() => (Connection::Command, event),
+                    event = adapter.recv() => (Connection::Adapter, event),
+                    event = bus.recv() => (Connection::Bus, event),
+                    _ = probe.tick() => {
+                        if hub.probe().await {
+                            let _receivers = resynced.send(());
+                        }
+                        continue;
                     }
-                    event = bus.recv() => {
-                        if matches!(event, Err(broadcast::error::RecvError::Closed)) { return; }
-                        hub.resubscribe_bus().await;
-                    }
+                };
+                match event {
+                    Err(broadcast::error::RecvError::Closed) => return,
+                    Err(broadcast::error::RecvError::Lagged(_)) | Ok(_) => {}
                 }
-                hub.health.connected.store(true, Ordering::Release);
+                match connection {
+                    Connection::Adapter => hub.resubscribe_adapter().await,
+                    Connection::Bus => hub.resubscribe_bus().await,
+                    Connection::Command => {}
+                }
+                hub.health.mark(connection, true);
                 hub.health.reconnects.fetch_add(1, Ordering::Relaxed);
-                metrics::counter!("switchboard_redis_reconnects_total").increment(1);
+                metrics::counter!("switchboard_redis_reconnects_total", "connection" => connection.name())
+                    .increment(1);
                 // Whatever crossed instances while Redis was away is caught up through sync.
                 let _receivers = resynced.send(());
             }
         }));
         tasks
+    }
+
+    fn connection(&self, connection: Connection) -> Client {
+        match connection {
+            Connection::Command => self.client.clone(),
+            Connection::Adapter => self.adapter_sub.to_client(),
+            Connection::Bus => self.bus_sub.to_client(),
+        }
+    }
+
+    /// Clears the down mark of connections that work again without having reconnected; true
+    /// when that brought Redis back as a whole.
+    async fn probe(&self) -> bool {
+        if self.health.is_up() {
+            return false;
+        }
+        for connection in Connection::ALL {
+            if !self.health.is_down(connection) {
+                continue;
+            }
+            let conn = self.connection(connection);
+            let works = conn.is_connected()
+                && tokio::time::timeout(Duration::from_secs(1), conn.ping::<String>(None))
+                    .await
+                    .is_ok_and(|pong| pong.is_ok());
+            if works {
+                self.health.mark(connection, true);
+            }
+        }
+        self.health.is_up()
     }
 
     async fn resubscribe_adapter(&self) {
@@ -235,19 +313,19 @@ fn builder(url: &str) -> anyhow::Result<Builder> {
     Ok(builder)
 }
 
-async fn watch_errors(name: &'static str, conn: Client, health: Arc<RedisHealth>) {
+async fn watch_errors(connection: Connection, conn: Client, health: Arc<RedisHealth>) {
     let mut errors = conn.error_rx();
     let mut last_log: Option<Instant> = None;
     loop {
         match errors.recv().await {
             Ok((err, _server)) => {
-                health.connected.store(false, Ordering::Release);
+                health.mark(connection, false);
                 health.errors.fetch_add(1, Ordering::Relaxed);
-                metrics::counter!("switchboard_redis_errors_total", "connection" => name)
+                metrics::counter!("switchboard_redis_errors_total", "connection" => connection.name())
                     .increment(1);
                 // One line per connection per 10 s is enough to see an outage.
                 if last_log.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
-                    tracing::warn!(connection = name, error = %err, "redis connection error");
+                    tracing::warn!(connection = connection.name(), error = %err, "redis connection error");
                     last_log = Some(Instant::now());
                 }
             }

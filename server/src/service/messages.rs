@@ -81,11 +81,22 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     } else {
         view_one(state, actor, &row).await?
     };
-    if created
-        && is_ticket
-        && let Some(changed) = super::tickets::after_message(state, actor, input.room_id).await?
-    {
-        state.realtime.ticket_changed(None, &changed).await;
+    // Fanned out right after the commit, before anything else can fail. A resend is answered
+    // with the stored message and not fanned out again (readers got it the first time, or
+    // catch up through sync).
+    if created {
+        state.realtime.message_new(&message).await;
+    }
+    if created && is_ticket {
+        // The message is stored and on its way: failing to update the ticket's timings must
+        // not fail the send (the client would resend and get the same message back).
+        match super::tickets::after_message(state, actor, input.room_id).await {
+            Ok(Some(changed)) => state.realtime.ticket_changed(None, &changed).await,
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(error = %err, room_id = %input.room_id, "ticket timings not updated after a message");
+            }
+        }
     }
     Ok(Sent {
         message,

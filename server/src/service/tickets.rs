@@ -209,7 +209,7 @@ async fn post_first_message(
     ticket: Id,
     body: String,
 ) -> AppResult<()> {
-    let sent = messages::send(
+    messages::send(
         state,
         author,
         SendMessage {
@@ -220,9 +220,6 @@ async fn post_first_message(
         },
     )
     .await?;
-    if sent.created {
-        state.realtime.message_new(&sent.message).await;
-    }
     Ok(())
 }
 

@@ -93,6 +93,17 @@ macro_rules! message_columns {
 }
 pub(crate) use message_columns;
 
+/// `RETURNING` of [`super::MessageRow`] for an `INSERT INTO messages`.
+macro_rules! message_returning {
+    () => {
+        " RETURNING id, room_id, seq, author_id, \
+           (SELECT u.name FROM users u WHERE u.id = author_id) AS author_name, \
+           (SELECT u.role FROM users u WHERE u.id = author_id) AS author_role, \
+           client_id, body, parent_id, reply_count, created_at, edited_at, deleted_at, deleted_by"
+    };
+}
+pub(crate) use message_returning;
+
 /// `SELECT` of [`super::MessageRow`] from `messages m JOIN users u`; add `WHERE ...`.
 macro_rules! message_select {
     () => {

@@ -297,20 +297,24 @@ impl RoomStore for PgStore {
 
     async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()> {
         let _timer = self.timer("mark_delivered");
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        for (room_id, user_id, seq) in cursors {
-            sqlx::query(
-                "UPDATE room_members SET last_delivered_seq = $3 \
-                 WHERE room_id = $1 AND user_id = $2 AND last_delivered_seq < $3",
-            )
-            .bind(room_id)
-            .bind(user_id)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
-        tx.commit().await.map_err(err)
+        // One statement for the whole batch; the caller sorts it, and a nested loop over the
+        // arrays locks rows in that order.
+        let rooms: Vec<Id> = cursors.iter().map(|c| c.0).collect();
+        let users: Vec<Id> = cursors.iter().map(|c| c.1).collect();
+        let seqs: Vec<i64> = cursors.iter().map(|c| c.2).collect();
+        sqlx::query(
+            "UPDATE room_members m SET last_delivered_seq = v.seq \
+             FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) AS v (room_id, user_id, seq) \
+             WHERE m.room_id = v.room_id AND m.user_id = v.user_id \
+             AND m.last_delivered_seq < v.seq",
+        )
+        .bind(rooms)
+        .bind(users)
+        .bind(seqs)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
     }
 }
 

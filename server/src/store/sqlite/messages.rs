@@ -5,85 +5,45 @@ use chrono::{DateTime, Utc};
 use super::{SqliteStore, err};
 use crate::domain::Id;
 use crate::store::{
-    InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount, StoreResult,
-    sql::message_select,
+    InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount, StoreError,
+    StoreResult,
+    sql::{message_returning, message_select},
 };
 
 #[async_trait::async_trait]
 impl MessageStore for SqliteStore {
     async fn insert_message(&self, message: &NewMessage) -> StoreResult<InsertOutcome> {
         let _timer = self.timer("insert_message");
-        // Fast path for resends: the original is already there.
-        if let Some(existing) = self.message_by_client_id(message).await? {
-            return Ok(InsertOutcome::Existing(existing));
-        }
-        // BEGIN IMMEDIATE takes the write lock first, so the seq bump and the insert are one
-        // atomic step; a lost client-id race rolls both back (no seq is consumed).
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(err)?;
-        let seq: i64 = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = $2 WHERE id = $1 \
-             RETURNING last_seq",
-        )
-        .bind(message.room_id)
-        .bind(message.created_at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(err)?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, created_at, \
-             search_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-             (SELECT COALESCE(MAX(search_id), 0) + 1 FROM messages)) \
+        // One statement on the one writer connection: the seq is the room's last + 1, read
+        // inside the insert, and the `messages_after_insert` trigger advances the room, the
+        // author's cursors and the thread's reply count in the same implicit transaction. A
+        // lost client-id race inserts nothing, so the trigger does not run: no seq is consumed.
+        let inserted: Option<MessageRow> = sqlx::query_as(concat!(
+            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
+             created_at, search_id) \
+             SELECT $1, r.id, r.last_seq + 1, $3, $4, $5, $6, $7, \
+             (SELECT COALESCE(MAX(search_id), 0) + 1 FROM messages) \
+             FROM rooms r WHERE r.id = $2 \
              ON CONFLICT (author_id, client_id) DO NOTHING",
-        )
+            message_returning!()
+        ))
         .bind(message.id)
         .bind(message.room_id)
-        .bind(seq)
         .bind(message.author_id)
         .bind(&message.client_id)
         .bind(&message.body)
         .bind(message.parent_id)
         .bind(message.created_at)
-        .execute(&mut *tx)
+        .fetch_optional(&self.writer)
         .await
         .map_err(err)?;
-        if inserted.rows_affected() == 0 {
-            tx.rollback().await.map_err(err)?;
-            return self
-                .message_by_client_id(message)
-                .await?
-                .map(InsertOutcome::Existing)
-                .ok_or_else(|| {
-                    crate::store::StoreError::Constraint("messages_author_client_key".into())
-                });
+        match inserted {
+            Some(row) => Ok(InsertOutcome::Created(row)),
+            None => match self.message_by_client_id(message).await? {
+                Some(existing) => Ok(InsertOutcome::Existing(existing)),
+                None => Err(StoreError::ForeignKey("messages_room_id_fkey".into())),
+            },
         }
-        if let Some(parent_id) = message.parent_id {
-            sqlx::query("UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1")
-                .bind(parent_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-        }
-        sqlx::query(
-            "UPDATE room_members SET last_read_seq = $3, last_delivered_seq = $3 \
-             WHERE room_id = $1 AND user_id = $2",
-        )
-        .bind(message.room_id)
-        .bind(message.author_id)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        let row: MessageRow = sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"))
-            .bind(message.id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(err)?;
-        tx.commit().await.map_err(err)?;
-        Ok(InsertOutcome::Created(row))
     }
 
     async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {

@@ -306,24 +306,23 @@ impl RoomStore for SqliteStore {
 
     async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()> {
         let _timer = self.timer("mark_delivered");
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(err)?;
-        for (room_id, user_id, seq) in cursors {
-            sqlx::query(
-                "UPDATE room_members SET last_delivered_seq = $3 \
-                 WHERE room_id = $1 AND user_id = $2 AND last_delivered_seq < $3",
-            )
-            .bind(room_id)
-            .bind(user_id)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
-        tx.commit().await.map_err(err)
+        // One statement for the whole batch (one turn of the single writer, not one per
+        // cursor): the cursors travel as one JSON array of [room, user, seq].
+        let batch = serde_json::to_string(cursors)
+            .map_err(|e| err(sqlx::Error::Encode(e.into())))?;
+        sqlx::query(
+            "UPDATE room_members SET last_delivered_seq = v.seq \
+             FROM (SELECT json_extract(value, '$[0]') AS room_id, \
+                          json_extract(value, '$[1]') AS user_id, \
+                          json_extract(value, '$[2]') AS seq FROM json_each($1)) AS v \
+             WHERE room_members.room_id = v.room_id AND room_members.user_id = v.user_id \
+             AND room_members.last_delivered_seq < v.seq",
+        )
+        .bind(batch)
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(())
     }
 }
 

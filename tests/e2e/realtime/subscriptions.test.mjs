@@ -1,0 +1,108 @@
+// Server-side subscriptions that must follow changes made while sockets are connected: a room
+// or ticket moving to another department, plain room edits, bans of customers who follow a
+// ticket by link, and connect limits per client behind a trusted proxy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { io } from 'socket.io-client';
+import {
+  ADMIN_EMAIL, ADMIN_PASSWORD, api, call, connect, createRoom, createUser, login, next, sleep, startServer, until,
+} from '../lib/harness.mjs';
+
+async function openTicket(url, email, department = 'support') {
+  const res = await api(url).post('support/tickets', { name: 'Fay Follower', email, subject: 'Cannot pay', message: 'Card declined', department });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const link = await api(url).post('auth/link', { token: res.data.token });
+  assert.equal(link.status, 200, JSON.stringify(link.body));
+  return { ticketId: res.data.ticketId, token: link.data.token, customerId: link.data.user.id };
+}
+
+/** Sends in `room` as `sender` and waits until `expected` got it; then checks `absent` did not. */
+async function deliveredTo(sender, room, expected, absent, what) {
+  const body = `${what} ${randomUUID().slice(0, 8)}`;
+  const sent = await call(sender, 'message:send', { roomId: room, clientId: randomUUID(), body });
+  assert.equal(sent.ok, true, JSON.stringify(sent));
+  for (const [name, socket] of Object.entries(expected)) {
+    await until(() => socket.received.some((m) => m.body === body), 5000, `${what}: ${name} receives`);
+  }
+  await sleep(300);
+  for (const [name, socket] of Object.entries(absent)) {
+    assert.ok(!socket.received.some((m) => m.body === body), `${what}: ${name} must not receive`);
+  }
+}
+
+test('a ticket moved to another department: the new team reads it live, the old one stops, the customer stays', async (t) => {
+  const server = await startServer(t);
+  const support = await createUser(server.url, { department: 'support' });
+  const billing = await createUser(server.url, { department: 'billing' });
+  const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const ticket = await openTicket(server.url, `fay-${randomUUID().slice(0, 6)}@example.com`);
+  const [supportSocket, billingSocket, customer, adminSocket] = await Promise.all([
+    connect(server.url, support.token), connect(server.url, billing.token), connect(server.url, ticket.token), connect(server.url, admin.token),
+  ]);
+  t.after(() => [supportSocket, billingSocket, customer, adminSocket].forEach((s) => s.close()));
+
+  await deliveredTo(adminSocket, ticket.ticketId, { support: supportSocket, customer }, { billing: billingSocket }, 'before the move');
+  const moved = await admin.api.patch(`tickets/${ticket.ticketId}`, { department: 'billing' });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await deliveredTo(adminSocket, ticket.ticketId, { billing: billingSocket, customer }, { support: supportSocket }, 'after the move');
+  // The customer answers through the link socket; the new team gets it.
+  await deliveredTo(customer, ticket.ticketId, { billing: billingSocket, admin: adminSocket }, { support: supportSocket }, 'customer reply');
+});
+
+test('room edits keep subscriptions; a department move re-subscribes readers, members stay', async (t) => {
+  const server = await startServer(t);
+  const owner = await createUser(server.url, { department: 'engineering' });
+  const member = await createUser(server.url, { department: 'product' });
+  const reader = await createUser(server.url, { department: 'engineering' });
+  const billing = await createUser(server.url, { department: 'billing' });
+  const room = await createRoom(owner, { kind: 'public', department: 'engineering', members: [member] });
+  const sockets = await Promise.all([owner, member, reader, billing].map((u) => connect(server.url, u.token)));
+  const [ownerSocket, memberSocket, readerSocket, billingSocket] = sockets;
+  t.after(() => sockets.forEach((s) => s.close()));
+
+  await deliveredTo(ownerSocket, room, { member: memberSocket, reader: readerSocket }, { billing: billingSocket }, 'first');
+  const updated = next(readerSocket, 'room:updated', (p) => p.id === room);
+  assert.equal((await owner.api.patch(`rooms/${room}`, { title: 'Renamed room' })).status, 200);
+  assert.equal((await updated).payload.title, 'Renamed room');
+  await deliveredTo(ownerSocket, room, { member: memberSocket, reader: readerSocket }, { billing: billingSocket }, 'after a rename');
+  assert.equal((await owner.api.patch(`rooms/${room}`, { department: 'billing' })).status, 200);
+  await deliveredTo(ownerSocket, room, { member: memberSocket, billing: billingSocket }, { reader: readerSocket }, 'after a move');
+});
+
+test('a ban closes the follow-link sockets of a customer', async (t) => {
+  const server = await startServer(t);
+  const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const ticket = await openTicket(server.url, `banned-${randomUUID().slice(0, 6)}@example.com`);
+  const customer = await connect(server.url, ticket.token);
+  t.after(() => customer.close());
+  const revoked = next(customer, 'session:revoked');
+  const closed = new Promise((resolveClosed) => customer.once('disconnect', resolveClosed));
+  const banned = await admin.api.post(`admin/users/${ticket.customerId}/ban`, { reason: 'abuse' });
+  assert.equal(banned.status, 200, JSON.stringify(banned.body));
+  assert.equal((await revoked).payload.reason, 'banned');
+  await closed;
+  // And it cannot come back.
+  await assert.rejects(connect(server.url, ticket.token), (err) => /UNAUTHENTICATED|BANNED/.test(err.message));
+});
+
+test('behind a trusted proxy, socket connects are limited per forwarded client, not per proxy', async (t) => {
+  const server = await startServer(t, {
+    env: { TRUSTED_PROXIES: '127.0.0.1/32', RATE_LIMIT_SOCKET_CONNECT: '2/60s', METRICS_TOKEN: 'e2e-metrics-token' },
+  });
+  const user = await createUser(server.url);
+  const from = (address) => new Promise((resolveOutcome) => {
+    const socket = io(server.url, {
+      auth: { token: user.token }, transports: ['websocket'], reconnection: false, forceNew: true,
+      extraHeaders: { 'x-forwarded-for': address },
+    });
+    socket.once('connect', () => { socket.close(); resolveOutcome('connected'); });
+    socket.once('connect_error', (err) => { socket.close(); resolveOutcome(err.message); });
+  });
+  assert.deepEqual([await from('203.0.113.7'), await from('203.0.113.7'), await from('203.0.113.7')], ['connected', 'connected', 'RATE_LIMITED']);
+  // Another client behind the same proxy has its own quota.
+  assert.equal(await from('198.51.100.4'), 'connected');
+  const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer e2e-metrics-token' } });
+  assert.equal(metrics.status, 200);
+  assert.match(await metrics.text(), /switchboard_socket_connect_rejections_total\{code="RATE_LIMITED"\} 1\b/);
+});

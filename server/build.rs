@@ -21,6 +21,9 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", web.join(path).display());
     }
+    // `sqlx::migrate!` embeds the migrations; a renamed or removed file must rebuild the crate.
+    let migrations = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    println!("cargo:rerun-if-changed={}", migrations.display());
     println!("cargo:rerun-if-env-changed=SWITCHBOARD_SKIP_WEB_BUILD");
     if std::env::var_os("SWITCHBOARD_SKIP_WEB_BUILD").is_some_and(|v| v == "1") {
         return;

@@ -9,7 +9,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -214,9 +214,11 @@ pub fn router(state: AppState) -> Router {
     realtime::mount(&state, http)
 }
 
-/// Serves until `shutdown` completes, then shuts down in order, within `SHUTDOWN_TIMEOUT_SECS`:
-/// readiness fails, sockets are closed (clients reconnect elsewhere), in-flight requests
-/// finish, the jobs worker finishes its job, delivery cursors and telemetry are saved.
+/// Serves until `shutdown` completes, then shuts down in order, all within one
+/// `SHUTDOWN_TIMEOUT_SECS` deadline: readiness fails, sockets are closed (clients reconnect
+/// elsewhere), new connections are refused while in-flight requests finish, the jobs worker
+/// finishes its job, and only then are delivery cursors and telemetry saved and Redis closed
+/// (the requests still running need it).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -226,16 +228,16 @@ pub async fn serve(
     state.realtime.ready().await;
     let realtime_workers = state.realtime.start();
     let background = ops::workers::start(&state);
-    let deadline = Duration::from_secs(state.config.shutdown_timeout_secs);
-    let (began_tx, mut began_rx) = tokio::sync::watch::channel(false);
+    let budget = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(None::<Instant>);
     let realtime = state.realtime.clone();
     let lifecycle = Arc::clone(&state.lifecycle);
     let stop = async move {
         shutdown.await;
         lifecycle.begin_shutdown();
-        let _began = began_tx.send(true);
+        let _began = deadline_tx.send(Some(Instant::now() + budget));
         // axum does not wait for upgraded websockets: close them explicitly.
-        realtime.shutdown().await;
+        realtime.close_sockets().await;
     };
     // Small frames (a `message:new`, an ack) must leave at once: with Nagle's algorithm on, a
     // frame written while the previous one is unacknowledged waits for the peer's delayed ACK
@@ -251,20 +253,26 @@ pub async fn serve(
     )
     .with_graceful_shutdown(stop)
     .into_future();
+    let mut began = deadline_rx.clone();
     let overdue = async move {
-        let _ = began_rx.wait_for(|began| *began).await;
-        tokio::time::sleep(deadline).await;
+        let Ok(deadline) = began.wait_for(Option::is_some).await.map(|d| *d) else {
+            return std::future::pending().await;
+        };
+        tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now).into()).await;
     };
     let result = tokio::select! {
         result = served => result,
         () = overdue => {
-            tracing::warn!(deadline_secs = deadline.as_secs(), "in-flight requests did not finish before the shutdown deadline");
+            tracing::warn!(deadline_secs = budget.as_secs(), "in-flight requests did not finish before the shutdown deadline");
             Ok(())
         }
     };
-    background.stop(&state, deadline).await;
+    let deadline = (*deadline_rx.borrow()).unwrap_or_else(|| Instant::now() + budget);
+    background
+        .stop(&state, deadline.saturating_duration_since(Instant::now()))
+        .await;
     realtime_workers.abort();
-    state.realtime.delivery().flush_delivered().await;
+    state.realtime.finish().await;
     result
 }
 

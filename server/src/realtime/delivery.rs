@@ -474,6 +474,92 @@ pub fn sid_channel(sid: Sid) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::realtime::{connect::SocketUser, fanout::AckOutcome};
+    use futures::stream::BoxStream;
+
+    /// Records the seqs of `message:new` in the order they leave; no sockets answer.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<i64>>);
+
+    #[async_trait::async_trait]
+    impl Fanout for Recorder {
+        async fn emit(&self, _: Vec<String>, _: Vec<String>, _: &'static str, _: &Value) {}
+        async fn emit_local_with_ack(
+            &self,
+            _room: String,
+            _event: &'static str,
+            data: &Value,
+            _timeout: Duration,
+        ) -> BoxStream<'static, AckOutcome> {
+            let seq = data["seq"].as_i64().unwrap_or(-1);
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seq);
+            futures::stream::empty().boxed()
+        }
+        async fn join(&self, _: String, _: Vec<String>) {}
+        async fn leave_except(&self, _: String, _: Vec<String>, _: Vec<String>) {}
+        async fn disconnect(&self, _: String) {}
+        fn socket_user_id(&self, _: Sid) -> Option<Id> {
+            None
+        }
+        fn is_connected(&self, _: Sid) -> bool {
+            false
+        }
+        fn local_socket_count(&self) -> usize {
+            0
+        }
+        fn local_users(&self) -> Vec<(Sid, SocketUser)> {
+            Vec::new()
+        }
+        fn join_local(&self, _: Sid, _: Vec<String>) {}
+        fn leave_local(&self, _: Sid, _: Vec<String>) {}
+        fn local_rooms(&self, _: Sid) -> Vec<String> {
+            Vec::new()
+        }
+        async fn emit_local_all(&self, _: &'static str, _: &Value) {}
+        async fn close(&self) {}
+    }
+
+    fn outgoing(room_id: Id, seq: i64) -> Outgoing {
+        Outgoing {
+            room_id,
+            seq,
+            payload: json!({"roomId": room_id, "seq": seq}),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_room_stays_in_order_after_its_dispatcher_retires() -> anyhow::Result<()> {
+        let path = std::env::temp_dir().join(format!("sb-delivery-{}.db", Id::new()));
+        let url = format!("sqlite://{}", path.display());
+        let store: DynStore = Arc::new(
+            crate::store::sqlite::SqliteStore::connect(&url, 2, Duration::from_secs(1))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        );
+        let recorder = Arc::new(Recorder::default());
+        let fanout: Arc<OnceLock<Arc<dyn Fanout>>> = Arc::new(OnceLock::new());
+        let _set = fanout.set(recorder.clone());
+        let config = DeliveryConfig {
+            ack_timeout: Duration::from_secs(1),
+            max_retries: 0,
+            hold_back: Duration::from_millis(300),
+            idle: Duration::from_millis(50),
+        };
+        let delivery = Delivery::new(config, fanout, store, Telemetry::new("test"));
+        let room = Id::new();
+        delivery.enqueue(outgoing(room, 1));
+        // Long enough for the dispatcher to go idle and retire.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Two concurrent senders: seq 3's fan-out overtakes seq 2's.
+        delivery.enqueue(outgoing(room, 3));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        delivery.enqueue(outgoing(room, 2));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let order = recorder.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let _removed = std::fs::remove_file(&path);
+        assert_eq!(order, vec![1, 2, 3]);
+        Ok(())
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -167,12 +167,17 @@ impl Realtime {
         Workers { tasks }
     }
 
-    /// Closes this instance's sockets (clients reconnect), saves delivery cursors and leaves
-    /// the cluster's presence.
-    pub async fn shutdown(&self) {
+    /// Closes this instance's sockets; their clients reconnect (to another instance, or to
+    /// this one once it is back) and sync.
+    pub async fn close_sockets(&self) {
         if let Some(fanout) = self.inner.fanout.get() {
             fanout.close().await;
         }
+    }
+
+    /// The last step of a shutdown, once requests and workers are done: saves delivery
+    /// cursors, leaves the cluster's presence and closes the Redis connections.
+    pub async fn finish(&self) {
         self.inner.delivery.flush_delivered().await;
         self.inner.presence.withdraw().await;
         if let Some(redis) = &self.inner.redis {

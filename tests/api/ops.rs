@@ -60,8 +60,16 @@ async fn metrics_need_the_token_and_move() {
     let before = scrape().await;
     assert!(before.contains("switchboard_build_info"));
     let user = app.staff().await;
-    let room = user.create_room(&slug("metrics"), "public", None).await;
+    let taken = slug("metrics");
+    let room = user.create_room(&taken, "public", None).await;
     user.send_message(room, "counted").await;
+    // A unique constraint of the database answers this one.
+    user.post(
+        "rooms",
+        json!({"slug": taken, "title": "again", "kind": "public"}),
+    )
+    .await
+    .expect_error(409, "SLUG_TAKEN");
     user.get("rooms/00000000-0000-0000-0000-000000000000")
         .await
         .expect(404);
@@ -78,6 +86,11 @@ async fn metrics_need_the_token_and_move() {
     );
     assert!(after.contains("switchboard_http_request_duration_seconds_bucket"));
     assert!(after.contains("switchboard_db_query_duration_seconds_bucket"));
+    let constraint = r#"switchboard_db_errors_total{kind="constraint"}"#;
+    assert!(
+        metric(&after, constraint) > metric(&before, constraint),
+        "{after}"
+    );
     assert!(!after.contains(&room.to_string()), "no room ids as labels");
 }
 

@@ -89,8 +89,30 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
-    /// Sorts a driver error; `constraint_name` extracts the violated constraint's name.
+    /// Sorts a driver error (and counts it in `switchboard_db_errors_total` by kind);
+    /// `constraint_name` extracts the violated constraint's name.
     pub(crate) fn classify(
+        err: sqlx::Error,
+        constraint_name: impl Fn(&dyn sqlx::error::DatabaseError) -> Option<String>,
+    ) -> Self {
+        let sorted = Self::sort(err, constraint_name);
+        metrics::counter!("switchboard_db_errors_total", "kind" => sorted.kind()).increment(1);
+        sorted
+    }
+
+    /// A low-cardinality label for metrics.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Constraint(_) => "constraint",
+            Self::Check(_) => "check",
+            Self::ForeignKey(_) => "foreign_key",
+            Self::InvalidData(_) => "invalid_data",
+            Self::Unavailable(_) => "unavailable",
+            Self::Other(_) => "other",
+        }
+    }
+
+    fn sort(
         err: sqlx::Error,
         constraint_name: impl Fn(&dyn sqlx::error::DatabaseError) -> Option<String>,
     ) -> Self {

@@ -8,7 +8,10 @@ use crate::helpers::{Client, Resp, TestApp, slug};
 
 crate::backend_tests!(
     search_ranks_stems_and_highlights,
+    the_corpus_decides_the_top_hit,
+    both_backends_read_queries_alike,
     search_filters_and_access,
+    customers_find_authors_by_name_only,
     rooms_export_as_json_and_safe_html,
     activity_pages_through_everything_once,
     audit_downloads_and_failed_sign_ins_are_aggregated,
@@ -69,14 +72,8 @@ async fn search_ranks_stems_and_highlights(app: TestApp) {
             .any(|p| p["match"] == json!(true)),
         "{snippet}"
     );
-    // The best match for both words has both words.
-    let both = q("connection pool").await.expect(200);
-    assert!(
-        bodies(&both)[0].contains("onnection pool"),
-        "{:?}",
-        bodies(&both)
-    );
-    assert_eq!(bodies(&both).len(), 2);
+    // Every word is required.
+    assert_eq!(bodies(&q("connection pool").await.expect(200)).len(), 2);
     // Rooms are found by title too.
     let rooms = q("search").await.expect(200);
     assert!(
@@ -93,6 +90,100 @@ async fn search_ranks_stems_and_highlights(app: TestApp) {
     q("\"unclosed phrase").await.expect(200);
     q("'; DROP TABLE messages; --").await.expect(200);
     q("NEAR( OR * AND -").await.expect(200);
+}
+
+/// A small fixed corpus where each query has exactly one best document (more and closer
+/// matches, in a text no longer than the rest): both rankings (SQLite's bm25, PostgreSQL's
+/// cover density) must put it first.
+async fn the_corpus_decides_the_top_hit(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("rank"), "public", None).await;
+    for body in [
+        "Connection pool exhausted: connection pool limits raised, connection pool healthy",
+        "Pool party on Friday",
+        "Lost the database connection overnight",
+        "Connection retries filled the worker pool queue",
+        "Deploy checklist: deploy staging, deploy canary, deploy production",
+        "Deploy went fine",
+        "Lunch menu: pizza",
+        "Rollback plan for the billing migration",
+        "Rollback rollback rollback: the billing migration rollback is scripted",
+    ] {
+        say(&user, room, body).await;
+    }
+    for (query, best, matches) in [
+        (
+            "connection pool",
+            "Connection pool exhausted: connection pool limits raised, connection pool healthy",
+            2,
+        ),
+        (
+            "deploy",
+            "Deploy checklist: deploy staging, deploy canary, deploy production",
+            2,
+        ),
+        (
+            "rollback migration",
+            "Rollback rollback rollback: the billing migration rollback is scripted",
+            2,
+        ),
+        (
+            "connection",
+            "Connection pool exhausted: connection pool limits raised, connection pool healthy",
+            3,
+        ),
+    ] {
+        let found = bodies(
+            &user
+                .get(&format!("search?q={}", urlencode(query)))
+                .await
+                .expect(200),
+        );
+        assert_eq!(found.len(), matches, "{query}: {found:?}");
+        assert_eq!(found[0], best, "{query}: {found:?}");
+    }
+}
+
+/// Both backends read a query the same way: every word and phrase is a plain required term
+/// (no `or` / `-word` operators) and common words are left out.
+async fn both_backends_read_queries_alike(app: TestApp) {
+    let user = app.staff().await;
+    let room = user.create_room(&slug("agree"), "public", None).await;
+    for body in [
+        "deploy the lunch menu",
+        "deploy the api",
+        "lunch at noon",
+        "deploy or rollback",
+        "rollback after the deploy",
+        "rollback only",
+    ] {
+        say(&user, room, body).await;
+    }
+    for (query, expected) in [
+        ("deploy -lunch", vec!["deploy the lunch menu"]),
+        (
+            "deploy or rollback",
+            vec!["deploy or rollback", "rollback after the deploy"],
+        ),
+        ("lunch OR api", vec![]),
+        ("\"deploy the api\"", vec!["deploy the api"]),
+        (
+            "-rollback deploy",
+            vec!["deploy or rollback", "rollback after the deploy"],
+        ),
+    ] {
+        let mut found = bodies(
+            &user
+                .get(&format!("search?q={}", urlencode(query)))
+                .await
+                .expect(200),
+        );
+        found.sort();
+        assert_eq!(found, expected, "{query}");
+    }
+    user.get("search?q=the%20or%20and")
+        .await
+        .expect_error(422, "VALIDATION");
 }
 
 async fn search_filters_and_access(app: TestApp) {
@@ -199,6 +290,91 @@ async fn search_filters_and_access(app: TestApp) {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 4);
+}
+
+/// `from:` matches author names for everyone, e-mail addresses only for the team: a customer
+/// cannot rebuild staff addresses by probing.
+async fn customers_find_authors_by_name_only(app: TestApp) {
+    let opened = app
+        .anonymous()
+        .post(
+            "support/tickets",
+            json!({"name": "Gina Customer", "email": "gina@example.com",
+                   "subject": "Scanner", "message": "scanner broken"}),
+        )
+        .await
+        .expect(201);
+    let ticket = opened.data()["ticketId"].as_str().unwrap().to_owned();
+    let linked = app
+        .anonymous()
+        .post("auth/link", json!({"token": opened.data()["token"]}))
+        .await
+        .expect(200);
+    let mut customer = app.anonymous();
+    customer.token = Some(linked.data()["token"].as_str().unwrap().to_owned());
+    let agent = app.admin().await;
+    agent
+        .post(
+            &format!("rooms/{ticket}/messages"),
+            json!({"clientId": "r1", "body": "scanner driver update"}),
+        )
+        .await
+        .expect(201);
+    // Test names are "<role> <4 hex>": one word of it is enough.
+    let me = agent.get("auth/me").await.expect(200);
+    let name = me.data()["name"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .next_back()
+        .unwrap()
+        .to_owned();
+    let local_part = agent.email.split('@').next().unwrap().to_owned();
+    let search = |client: &Client, q: String| {
+        let client = client.clone();
+        async move {
+            bodies(
+                &client
+                    .get(&format!("search?q={}", urlencode(&q)))
+                    .await
+                    .expect(200),
+            )
+        }
+    };
+    for probe in [
+        local_part.clone(),
+        agent.email.clone(),
+        "test.example".into(),
+    ] {
+        assert!(
+            search(&customer, format!("scanner from:{probe}"))
+                .await
+                .is_empty(),
+            "a customer matched staff e-mail {probe}"
+        );
+        assert!(
+            search(&customer, format!("from:{probe}")).await.is_empty(),
+            "a customer matched staff e-mail {probe} without words"
+        );
+    }
+    assert_eq!(
+        search(&customer, format!("scanner from:{name}")).await,
+        ["scanner driver update"]
+    );
+    assert_eq!(
+        search(&customer, "from:gina".into()).await,
+        ["scanner broken"]
+    );
+    // The team still matches on addresses.
+    assert_eq!(
+        search(&agent, format!("scanner from:{local_part}")).await,
+        ["scanner driver update"]
+    );
+    let observer = app.user(Role::Observer, None).await;
+    assert_eq!(
+        search(&observer, "scanner from:gina@example.com".into()).await,
+        ["scanner broken"]
+    );
 }
 
 async fn rooms_export_as_json_and_safe_html(app: TestApp) {

@@ -8,6 +8,7 @@ use crate::helpers::{Client, TestApp};
 crate::backend_tests!(
     the_support_form_opens_a_ticket_its_link_follows,
     follow_links_read_only_their_ticket,
+    follow_link_scope_pages_stay_full,
     staff_work_the_queue,
     responses_and_resolutions_are_timed,
     admins_see_staff_analytics,
@@ -181,6 +182,84 @@ async fn follow_links_read_only_their_ticket(app: TestApp) {
         .get(&format!("tickets/{other}"))
         .await
         .expect_error(404, "NOT_FOUND");
+}
+
+/// A follow link's scope is part of the queries: a customer with several tickets, signed in
+/// through the link of the oldest, gets full pages of that ticket only (never a short or empty
+/// page that ends the cursor early), in the queue, search and the activity feed.
+async fn follow_link_scope_pages_stay_full(app: TestApp) {
+    let email = "fiona@example.com";
+    let (oldest, token) = open_ticket(&app, email, "Printer jammed", "support").await;
+    let agent = app.user(Role::Staff, Some("support")).await;
+    let mut tickets = vec![oldest.clone()];
+    for i in 0..3 {
+        let (id, _) = open_ticket(&app, email, &format!("Printer offline {i}"), "support").await;
+        tickets.push(id);
+    }
+    for (i, ticket) in tickets.iter().enumerate() {
+        for n in 0..2 {
+            agent
+                .post(
+                    &format!("rooms/{ticket}/messages"),
+                    json!({"clientId": format!("a{i}-{n}"), "body": format!("printer reply {n}")}),
+                )
+                .await
+                .expect(201);
+        }
+    }
+    let scoped = follow(&app, &token).await;
+    // Without the scope this customer has four tickets; the newest come first.
+    let queue = scoped.get("tickets?limit=1").await.expect(200);
+    assert_eq!(ids(&queue), [oldest.clone()], "{}", queue.body);
+    let cursor = queue.data()["nextCursor"].as_str().unwrap().to_owned();
+    let rest = scoped
+        .get(&format!("tickets?limit=1&cursor={cursor}"))
+        .await
+        .expect(200);
+    assert!(ids(&rest).is_empty(), "{}", rest.body);
+    assert_eq!(rest.data()["nextCursor"], json!(null));
+    let rooms_of = |resp: &crate::helpers::Resp| -> Vec<String> {
+        resp.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["room"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Search: every match is in the scoped ticket, page after page.
+    let first = scoped.get("search?q=printer&limit=2").await.expect(200);
+    assert_eq!(
+        rooms_of(&first),
+        [oldest.clone(), oldest.clone()],
+        "{}",
+        first.body
+    );
+    let cursor = first.data()["nextCursor"].as_str().unwrap().to_owned();
+    let second = scoped
+        .get(&format!("search?q=printer&limit=2&cursor={cursor}"))
+        .await
+        .expect(200);
+    // The customer's first message and the two replies: three in all.
+    assert_eq!(rooms_of(&second), [oldest.clone()], "{}", second.body);
+    assert_eq!(second.data()["nextCursor"], json!(null));
+    assert!(
+        first.data()["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] == json!(oldest)),
+        "{}",
+        first.body
+    );
+    // Activity: the agent's replies in the scoped ticket, newest first.
+    let activity = scoped.get("activity?limit=1").await.expect(200);
+    assert_eq!(rooms_of(&activity), [oldest.clone()], "{}", activity.body);
+    let cursor = activity.data()["nextCursor"].as_str().unwrap().to_owned();
+    let older = scoped
+        .get(&format!("activity?limit=1&cursor={cursor}"))
+        .await
+        .expect(200);
+    assert_eq!(rooms_of(&older), [oldest.clone()], "{}", older.body);
 }
 
 async fn staff_work_the_queue(app: TestApp) {

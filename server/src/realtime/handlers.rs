@@ -28,6 +28,9 @@ const SYNC_MAX_ROOMS: usize = 100;
 /// Default and largest number of messages per room per `sync` call.
 const SYNC_DEFAULT_LIMIT: i64 = 100;
 const SYNC_MAX_LIMIT: i64 = 500;
+/// Most messages one `sync` call answers over all its rooms; rooms past the budget answer
+/// `complete: false` with what fitted (possibly nothing), and the client asks again.
+const SYNC_MAX_TOTAL: i64 = 2_000;
 /// A user's `typing: true` is broadcast at most this often per room.
 pub const TYPING_THROTTLE: Duration = Duration::from_secs(2);
 /// How long clients show a typing indicator without a refresh.
@@ -310,8 +313,11 @@ async fn on_sync<A: Adapter>(
                 .unwrap_or(SYNC_DEFAULT_LIMIT)
                 .clamp(1, SYNC_MAX_LIMIT);
             let mut rooms = Vec::with_capacity(p.cursors.len());
+            let mut budget = SYNC_MAX_TOTAL;
             for cursor in p.cursors {
-                rooms.push(sync_room(&state, &actor, cursor, limit).await?);
+                let room = sync_room(&state, &actor, cursor, limit.min(budget)).await?;
+                budget -= i64::try_from(room.messages.len()).unwrap_or(budget);
+                rooms.push(room);
             }
             Ok(json!({"rooms": rooms}))
         },
@@ -337,6 +343,15 @@ async fn sync_room(
             });
         }
         Err(err) => return Err(err),
+    }
+    if limit <= 0 {
+        // The call's budget is spent: this room waits for the next call.
+        return Ok(SyncedRoom {
+            room_id: cursor.room_id,
+            messages: Vec::new(),
+            complete: false,
+            error: None,
+        });
     }
     let mut rows = state
         .store

@@ -20,15 +20,155 @@ use crate::{
 /// Most words and phrases in one query.
 const MAX_TERMS: usize = 16;
 
+/// Words too common to search for: PostgreSQL's `english` stop list, which its full-text
+/// search leaves out of every document. They are dropped from queries on both backends, so
+/// SQLite (whose FTS5 index keeps them) finds the same messages.
+const STOP_WORDS: &[&str] = &[
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
 /// Parses `q`: words, `"quoted phrases"`, and the filters `from:`, `in:`, `before:`, `after:`
 /// (dates as `YYYY-MM-DD`) and `has:thread`.
 pub fn parse_query(q: &str) -> AppResult<SearchQuery> {
     let mut query = SearchQuery::default();
+    let mut common = false;
     for token in tokens(q) {
         match token {
             Token::Phrase(phrase) => query.phrases.push(phrase),
-            Token::Word(word) => apply_word(&mut query, &word)?,
+            Token::Word(word) => common |= !apply_word(&mut query, &word)?,
         }
+    }
+    if common && !query.has_terms() && query.from.is_none() && query.room_slug.is_none() {
+        return Err(AppError::invalid(
+            "q",
+            "has only words too common to search for",
+        ));
     }
     if query.words.len() + query.phrases.len() > MAX_TERMS {
         return Err(AppError::invalid(
@@ -39,7 +179,8 @@ pub fn parse_query(q: &str) -> AppResult<SearchQuery> {
     Ok(query)
 }
 
-fn apply_word(query: &mut SearchQuery, word: &str) -> AppResult<()> {
+/// Adds a word or filter to `query`; `false` when the word was dropped as a stop word.
+fn apply_word(query: &mut SearchQuery, word: &str) -> AppResult<bool> {
     let bad = |problem: &str| AppError::invalid("q", problem.to_owned());
     match word.split_once(':') {
         Some(("from", who)) if !who.is_empty() => {
@@ -62,12 +203,16 @@ fn apply_word(query: &mut SearchQuery, word: &str) -> AppResult<()> {
                 .chars()
                 .filter(|c| c.is_alphanumeric() || matches!(c, '\'' | '-' | '_'))
                 .collect();
+            let cleaned = cleaned.to_lowercase();
+            if STOP_WORDS.contains(&cleaned.as_str()) {
+                return Ok(false);
+            }
             if cleaned.chars().any(char::is_alphanumeric) {
-                query.words.push(cleaned.to_lowercase());
+                query.words.push(cleaned);
             }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn parse_date(date: &str) -> Option<chrono::DateTime<Utc>> {
@@ -162,7 +307,8 @@ pub struct SearchResult {
     pub snippet: Vec<SnippetPart>,
 }
 
-/// Runs a search; every result passes the access policy.
+/// Runs a search; every result passes the access policy (a follow-link session's scope
+/// included, in the query itself, so pages stay full).
 pub async fn search(
     state: &AppState,
     actor: &Actor,
@@ -183,7 +329,6 @@ pub async fn search(
                 .search_rooms(&viewer, query, 5)
                 .await?
                 .iter()
-                .filter(|r| viewer.scope.is_none_or(|s| s == r.id))
                 .map(RoomView::plain)
                 .collect()
         } else {
@@ -199,34 +344,16 @@ pub async fn activity(
     before: Option<(chrono::DateTime<Utc>, Id)>,
     limit: i64,
 ) -> AppResult<Vec<SearchResult>> {
-    let viewer = actor.viewer();
-    let mut cursor = before;
-    let mut results = Vec::new();
-    // A follow-link session reads one ticket; filtering may thin a page, so keep paging until
-    // the page is full or history ends (never an empty page while older events exist).
-    for _ in 0..20 {
-        let hits = state.store.activity(&viewer, cursor, limit).await?;
-        let exhausted = i64::try_from(hits.len()).unwrap_or(i64::MAX) < limit;
-        cursor = hits.last().map(|h| (h.message.created_at, h.message.id));
-        results.extend(results_from(state, actor, hits).await?);
-        if exhausted || i64::try_from(results.len()).unwrap_or(i64::MAX) >= limit {
-            break;
-        }
-    }
-    results.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    Ok(results)
+    let hits = state.store.activity(&actor.viewer(), before, limit).await?;
+    results_from(state, actor, hits).await
 }
 
-/// Turns store hits into results, re-checking each against the policy's scope.
+/// Turns store hits into results.
 async fn results_from(
     state: &AppState,
     actor: &Actor,
     hits: Vec<MessageHit>,
 ) -> AppResult<Vec<SearchResult>> {
-    let hits: Vec<MessageHit> = hits
-        .into_iter()
-        .filter(|hit| actor.scope.is_none_or(|scope| scope == hit.message.room_id))
-        .collect();
     let rows: Vec<_> = hits.iter().map(|h| h.message.clone()).collect();
     let views = view_many(state, actor, &rows).await?;
     Ok(hits
@@ -266,6 +393,10 @@ mod tests {
         assert!(q.after.is_some() && q.has_thread);
         assert!(parse_query("before:yesterday").is_err());
         assert!(parse_query("'; DROP TABLE--").is_ok_and(|q| q.words == ["drop", "table--"]));
+        // No operators: `or` is a (dropped) common word, `-lunch` a plain term.
+        let q = parse_query("deploy OR -lunch").unwrap_or_default();
+        assert_eq!(q.words, ["deploy", "-lunch"]);
+        assert!(parse_query("the or").is_err());
     }
 
     #[test]

@@ -56,16 +56,24 @@ macro_rules! room_with_me_select {
 pub(crate) use room_with_me_select;
 
 /// The policy's read rule (`domain::policy::can_read`) in SQL, for the query of
-/// [`room_with_me_select`] with `$1` = viewer id, `$2` = viewer role, `$3` = viewer department.
+/// [`room_with_me_select`] with `$1` = viewer id, `$2` = viewer role, `$3` = viewer department
+/// and `$scope` (the placeholder given) = the session's ticket scope, if any: a follow-link
+/// session reads its one ticket, decided here so that pages stay full.
 macro_rules! readable_by_viewer {
-    () => {
-        "(CASE WHEN $2 = 'customer' \
-            THEN r.kind = 'ticket' AND (rm.user_id IS NOT NULL OR t.requester_id = $1 \
-                 OR t.assignee_id = $1) \
-            ELSE rm.user_id IS NOT NULL OR t.requester_id = $1 OR t.assignee_id = $1 \
-                 OR (r.kind IN ('public', 'ticket') \
-                     AND ($2 = 'admin' OR r.department IS NULL OR r.department = $3)) \
-          END)"
+    ($scope:literal) => {
+        concat!(
+            "((CASE WHEN $2 = 'customer' \
+                THEN r.kind = 'ticket' AND (rm.user_id IS NOT NULL OR t.requester_id = $1 \
+                     OR t.assignee_id = $1) \
+                ELSE rm.user_id IS NOT NULL OR t.requester_id = $1 OR t.assignee_id = $1 \
+                     OR (r.kind IN ('public', 'ticket') \
+                         AND ($2 = 'admin' OR r.department IS NULL OR r.department = $3)) \
+              END) AND (",
+            $scope,
+            " IS NULL OR r.id = ",
+            $scope,
+            "))"
+        )
     };
 }
 pub(crate) use readable_by_viewer;
@@ -177,7 +185,8 @@ macro_rules! ticket_select {
 pub(crate) use ticket_select;
 
 /// Shared filters of the ticket queue: `$4` status, `$5` department, `$6` unassigned only,
-/// `$7` assignee, `$8` priority, `$9` requester, `$10`/`$11` cursor, `$12` limit.
+/// `$7` assignee, `$8` priority, `$9` requester, `$10`/`$11` cursor, `$12` limit; `$13` is the
+/// ticket scope of [`readable_by_viewer`].
 macro_rules! ticket_filters {
     () => {
         " AND ($4 IS NULL OR t.status = $4) AND ($5 IS NULL OR t.department = $5) \

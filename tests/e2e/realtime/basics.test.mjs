@@ -177,6 +177,42 @@ test('a client that was away gets exactly what it missed, in order, through sync
   b.close();
 });
 
+test('one sync call answers at most 2,000 messages over all its rooms; the next calls bring the rest', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const rooms = [];
+  for (let r = 0; r < 5; r += 1) rooms.push(await createRoom(alice));
+  const a = await connect(server.url, alice.token);
+  t.after(() => a.close());
+  // 5 rooms x 450 messages: 2,250, more than one call's budget.
+  await Promise.all(rooms.map(async (roomId) => {
+    for (let i = 0; i < 450; i += 1) {
+      const answer = await call(a, 'message:send', { roomId, clientId: randomUUID(), body: `m${i}` });
+      assert.equal(answer.ok, true);
+    }
+  }));
+  const cursors = new Map(rooms.map((roomId) => [roomId, 0]));
+  const got = new Map(rooms.map((roomId) => [roomId, []]));
+  let calls = 0;
+  for (;;) {
+    calls += 1;
+    const answer = await call(a, 'sync', { cursors: rooms.map((roomId) => ({ roomId, seq: cursors.get(roomId) })), limit: 500 });
+    assert.equal(answer.ok, true, JSON.stringify(answer));
+    const total = answer.data.rooms.reduce((n, room) => n + room.messages.length, 0);
+    assert.ok(total <= 2000, `one call answered ${total} messages`);
+    for (const room of answer.data.rooms) {
+      got.get(room.roomId).push(...room.messages.map((m) => m.seq));
+      if (room.messages.length) cursors.set(room.roomId, room.messages.at(-1).seq);
+    }
+    if (answer.data.rooms.every((room) => room.complete)) break;
+    assert.ok(calls < 10, 'sync makes progress');
+  }
+  assert.equal(calls, 2, 'the first call was cut at the budget');
+  for (const roomId of rooms) {
+    assert.deepEqual(got.get(roomId), Array.from({ length: 450 }, (_, i) => i + 1));
+  }
+});
+
 test('unacknowledged deliveries are retried, then given up and counted', async (t) => {
   const server = await startServer(t, { env: { DELIVERY_ACK_TIMEOUT_MS: '300', DELIVERY_MAX_RETRIES: '2' } });
   const alice = await createUser(server.url);

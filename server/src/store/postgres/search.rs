@@ -12,19 +12,29 @@ use crate::store::{
     },
 };
 
-/// A `websearch_to_tsquery` input: words, and phrases in double quotes (never a syntax error).
-fn web_query(query: &SearchQuery) -> String {
-    let phrases = query
-        .phrases
-        .iter()
-        .map(|p| format!("\"{}\"", p.replace('"', " ")));
-    query
-        .words
-        .iter()
-        .cloned()
-        .chain(phrases)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The terms of the tsquery: every word and phrase as parsed.
+fn terms(query: &SearchQuery) -> Vec<String> {
+    query.words.iter().chain(&query.phrases).cloned().collect()
+}
+
+/// The tsquery of the terms in `$4`, built term by term like the SQLite FTS5 query (every
+/// term quoted, all required, no operator syntax from users): each term a `phraseto_tsquery`,
+/// ANDed; a term of stop words only drops out. The parts are tsquery text that PostgreSQL
+/// wrote itself, so joining them cannot make a syntax error.
+macro_rules! terms_tsquery {
+    () => {
+        "(SELECT string_agg('(' || term::text || ')', ' & ')::tsquery \
+          FROM (SELECT phraseto_tsquery('english', t) AS term FROM unnest($4::text[]) AS t) terms \
+          WHERE numnode(term) > 0)"
+    };
+}
+
+/// The `from:` filter (`$5`): the author's name, and for team viewers (`$2`) the e-mail
+/// address too; customers may not see staff addresses, so they cannot match on them.
+macro_rules! author_filter {
+    () => {
+        " AND ($5 IS NULL OR u.name ILIKE $5 OR ($2 <> 'customer' AND u.email ILIKE $5)) "
+    };
 }
 
 #[async_trait::async_trait]
@@ -48,18 +58,20 @@ impl SearchStore for PgStore {
                'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || \
                ', MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') AS snippet, \
              ts_rank_cd(m.search, q.query)::float8 AS rank \
-             FROM (SELECT websearch_to_tsquery('english', $4) AS query) q CROSS JOIN messages m",
+             FROM (SELECT ",
+            terms_tsquery!(),
+            " AS query) q CROSS JOIN messages m",
             message_hit_joins!(),
             "WHERE m.search @@ q.query AND ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$12"),
             search_filters!(),
-            " AND ($5 IS NULL OR u.email ILIKE $5 OR u.name ILIKE $5) \
-             ORDER BY rank DESC, m.created_at DESC LIMIT $10 OFFSET $11"
+            author_filter!(),
+            "ORDER BY rank DESC, m.created_at DESC LIMIT $10 OFFSET $11"
         ))
         .bind(viewer.id)
         .bind(viewer.role)
         .bind(&viewer.department)
-        .bind(web_query(query))
+        .bind(terms(query))
         .bind(query.from.as_deref().map(like_pattern))
         .bind(&query.room_slug)
         .bind(query.before)
@@ -67,6 +79,7 @@ impl SearchStore for PgStore {
         .bind(query.has_thread)
         .bind(limit)
         .bind(offset)
+        .bind(viewer.scope)
         .fetch_all(&self.pool)
         .await
         .map_err(err)
@@ -82,18 +95,21 @@ impl SearchStore for PgStore {
         sqlx::query_as(concat!(
             "SELECT ",
             room_columns!(),
-            " FROM rooms r \
+            " FROM (SELECT ",
+            terms_tsquery!(),
+            " AS query) q CROSS JOIN rooms r \
              LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
              LEFT JOIN tickets t ON t.room_id = r.id \
-             WHERE r.search @@ websearch_to_tsquery('english', $4) AND r.kind <> 'dm' AND ",
-            readable_by_viewer!(),
-            " ORDER BY ts_rank_cd(r.search, websearch_to_tsquery('english', $4)) DESC, r.id LIMIT $5"
+             WHERE r.search @@ q.query AND r.kind <> 'dm' AND ",
+            readable_by_viewer!("$6"),
+            " ORDER BY ts_rank_cd(r.search, q.query) DESC, r.id LIMIT $5"
         ))
         .bind(viewer.id)
         .bind(viewer.role)
         .bind(&viewer.department)
-        .bind(web_query(query))
+        .bind(terms(query))
         .bind(limit)
+        .bind(viewer.scope)
         .fetch_all(&self.pool)
         .await
         .map_err(err)
@@ -114,7 +130,7 @@ impl SearchStore for PgStore {
              FROM messages m",
             message_hit_joins!(),
             "WHERE ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$7"),
             " AND m.author_id <> $1 AND m.deleted_at IS NULL \
               AND ($4 IS NULL OR m.created_at < $4 OR (m.created_at = $4 AND m.id < $5)) \
              ORDER BY m.created_at DESC, m.id DESC LIMIT $6"
@@ -125,6 +141,7 @@ impl SearchStore for PgStore {
         .bind(before_at)
         .bind(before_id)
         .bind(limit)
+        .bind(viewer.scope)
         .fetch_all(&self.pool)
         .await
         .map_err(err)
@@ -147,10 +164,10 @@ impl PgStore {
              substr(m.body, 1, 200) AS snippet, 0.0::float8 AS rank, $4::bigint AS unused FROM messages m",
             message_hit_joins!(),
             "WHERE ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$12"),
             search_filters!(),
-            " AND ($5 IS NULL OR u.email ILIKE $5 OR u.name ILIKE $5) \
-             ORDER BY m.created_at DESC, m.id DESC LIMIT $10 OFFSET $11"
+            author_filter!(),
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT $10 OFFSET $11"
         ))
         .bind(viewer.id)
         .bind(viewer.role)
@@ -163,6 +180,7 @@ impl PgStore {
         .bind(query.has_thread)
         .bind(limit)
         .bind(offset)
+        .bind(viewer.scope)
         .fetch_all(&self.pool)
         .await
         .map_err(err)

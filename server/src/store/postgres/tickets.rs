@@ -65,7 +65,7 @@ impl TicketStore for PgStore {
         sqlx::query_as(concat!(
             ticket_select!(),
             "WHERE ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$13"),
             ticket_filters!()
         ))
         .bind(viewer.id)
@@ -80,6 +80,7 @@ impl TicketStore for PgStore {
         .bind(before_at)
         .bind(before_id)
         .bind(filter.limit)
+        .bind(viewer.scope)
         .fetch_all(&self.pool)
         .await
         .map_err(err)

@@ -14,13 +14,13 @@ use crate::store::{
     },
 };
 
-/// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag.
+/// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope.
 macro_rules! discover_query {
     ($order:literal) => {
         concat!(
             room_with_me_select!(),
             "WHERE r.kind = 'public' AND ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$8"),
             " AND ($4 IS NULL OR r.title LIKE $4 ESCAPE '\\' OR r.slug LIKE $4 ESCAPE '\\' \
                   OR r.description LIKE $4 ESCAPE '\\') \
               AND ($5 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.tags) WHERE value = $5)) \
@@ -113,6 +113,7 @@ impl RoomStore for SqliteStore {
             .bind(&filter.tag)
             .bind(filter.limit)
             .bind(filter.offset)
+            .bind(viewer.scope)
             .fetch_all(&self.reader)
             .await
             .map_err(err)
@@ -124,11 +125,12 @@ impl RoomStore for SqliteStore {
             "SELECT r.id FROM rooms r \
              LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
              LEFT JOIN tickets t ON t.room_id = r.id WHERE ",
-            readable_by_viewer!()
+            readable_by_viewer!("$4")
         ))
         .bind(viewer.id)
         .bind(viewer.role)
         .bind(&viewer.department)
+        .bind(viewer.scope)
         .fetch_all(&self.reader)
         .await
         .map_err(err)

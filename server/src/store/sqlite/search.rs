@@ -13,6 +13,7 @@ use crate::store::{
 };
 
 /// An FTS5 query: every word and phrase quoted (no operator syntax from users), all required.
+/// The PostgreSQL backend builds the same query from the same terms.
 fn fts_query(query: &SearchQuery) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     query
@@ -22,6 +23,15 @@ fn fts_query(query: &SearchQuery) -> String {
         .map(|term| quote(term))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The `from:` filter (`$5`): the author's name, and for team viewers (`$2`) the e-mail
+/// address too; customers may not see staff addresses, so they cannot match on them.
+macro_rules! author_filter {
+    () => {
+        " AND ($5 IS NULL OR u.name LIKE $5 ESCAPE '\\' \
+              OR ($2 <> 'customer' AND u.email LIKE $5 ESCAPE '\\')) "
+    };
 }
 
 #[async_trait::async_trait]
@@ -46,10 +56,10 @@ impl SearchStore for SqliteStore {
              FROM messages_fts JOIN messages m ON m.search_id = messages_fts.rowid",
             message_hit_joins!(),
             "WHERE messages_fts MATCH $4 AND ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$12"),
             search_filters!(),
-            " AND ($5 IS NULL OR u.email LIKE $5 ESCAPE '\\' OR u.name LIKE $5 ESCAPE '\\') \
-             ORDER BY rank DESC, m.created_at DESC LIMIT $10 OFFSET $11"
+            author_filter!(),
+            "ORDER BY rank DESC, m.created_at DESC LIMIT $10 OFFSET $11"
         ))
         .bind(viewer.id)
         .bind(viewer.role)
@@ -62,6 +72,7 @@ impl SearchStore for SqliteStore {
         .bind(query.has_thread)
         .bind(limit)
         .bind(offset)
+        .bind(viewer.scope)
         .fetch_all(&self.reader)
         .await
         .map_err(err)
@@ -81,7 +92,7 @@ impl SearchStore for SqliteStore {
              LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
              LEFT JOIN tickets t ON t.room_id = r.id \
              WHERE rooms_fts MATCH $4 AND r.kind <> 'dm' AND ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$6"),
             " ORDER BY bm25(rooms_fts, 2.0, 1.0) LIMIT $5"
         ))
         .bind(viewer.id)
@@ -89,6 +100,7 @@ impl SearchStore for SqliteStore {
         .bind(&viewer.department)
         .bind(fts_query(query))
         .bind(limit)
+        .bind(viewer.scope)
         .fetch_all(&self.reader)
         .await
         .map_err(err)
@@ -109,7 +121,7 @@ impl SearchStore for SqliteStore {
              FROM messages m",
             message_hit_joins!(),
             "WHERE ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$7"),
             " AND m.author_id <> $1 AND m.deleted_at IS NULL \
               AND ($4 IS NULL OR m.created_at < $4 OR (m.created_at = $4 AND m.id < $5)) \
              ORDER BY m.created_at DESC, m.id DESC LIMIT $6"
@@ -120,6 +132,7 @@ impl SearchStore for SqliteStore {
         .bind(before_at)
         .bind(before_id)
         .bind(limit)
+        .bind(viewer.scope)
         .fetch_all(&self.reader)
         .await
         .map_err(err)
@@ -142,10 +155,10 @@ impl SqliteStore {
              substr(m.body, 1, 200) AS snippet, 0.0 AS rank, $4 AS unused FROM messages m",
             message_hit_joins!(),
             "WHERE ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$12"),
             search_filters!(),
-            " AND ($5 IS NULL OR u.email LIKE $5 ESCAPE '\\' OR u.name LIKE $5 ESCAPE '\\') \
-             ORDER BY m.created_at DESC, m.id DESC LIMIT $10 OFFSET $11"
+            author_filter!(),
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT $10 OFFSET $11"
         ))
         .bind(viewer.id)
         .bind(viewer.role)
@@ -158,6 +171,7 @@ impl SqliteStore {
         .bind(query.has_thread)
         .bind(limit)
         .bind(offset)
+        .bind(viewer.scope)
         .fetch_all(&self.reader)
         .await
         .map_err(err)

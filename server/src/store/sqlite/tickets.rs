@@ -69,7 +69,7 @@ impl TicketStore for SqliteStore {
         sqlx::query_as(concat!(
             ticket_select!(),
             "WHERE ",
-            readable_by_viewer!(),
+            readable_by_viewer!("$13"),
             ticket_filters!()
         ))
         .bind(viewer.id)
@@ -84,6 +84,7 @@ impl TicketStore for SqliteStore {
         .bind(before_at)
         .bind(before_id)
         .bind(filter.limit)
+        .bind(viewer.scope)
         .fetch_all(&self.reader)
         .await
         .map_err(err)

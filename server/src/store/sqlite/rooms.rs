@@ -310,8 +310,8 @@ impl RoomStore for SqliteStore {
         let _timer = self.timer("mark_delivered");
         // One statement for the whole batch (one turn of the single writer, not one per
         // cursor): the cursors travel as one JSON array of [room, user, seq].
-        let batch = serde_json::to_string(cursors)
-            .map_err(|e| err(sqlx::Error::Encode(e.into())))?;
+        let batch =
+            serde_json::to_string(cursors).map_err(|e| err(sqlx::Error::Encode(e.into())))?;
         sqlx::query(
             "UPDATE room_members SET last_delivered_seq = v.seq \
              FROM (SELECT json_extract(value, '$[0]') AS room_id, \

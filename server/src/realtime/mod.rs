@@ -152,7 +152,9 @@ impl Realtime {
     /// Starts the background work: delivery cursor flushes, presence heartbeats, the Redis bus.
     pub fn start(&self) -> Workers {
         let mut tasks = vec![self.inner.delivery.spawn_flusher()];
-        tasks.extend(self.inner.presence.spawn_heartbeat());
+        if self.inner.redis.is_some() {
+            tasks.push(self.spawn_presence_heartbeat());
+        }
         if let Some(redis) = &self.inner.redis {
             let (resynced, mut resync_rx) = broadcast::channel(4);
             tasks.extend(redis.watch(resynced));
@@ -246,6 +248,35 @@ impl Realtime {
             seq: message.seq,
             payload,
         });
+    }
+
+    /// Refreshes this instance's presence in Redis, and announces offline the users of dead
+    /// instances who have no socket left anywhere.
+    fn spawn_presence_heartbeat(&self) -> JoinHandle<()> {
+        let realtime = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(presence::HEARTBEAT);
+            loop {
+                tick.tick().await;
+                let orphans = match realtime.inner.presence.heartbeat().await {
+                    Ok(orphans) => orphans,
+                    Err(err) => {
+                        tracing::debug!(error = %err, "presence heartbeat failed");
+                        continue;
+                    }
+                };
+                if !orphans.is_empty() {
+                    tracing::info!(
+                        users = orphans.len(),
+                        "presence of a dead instance taken over"
+                    );
+                }
+                let online = realtime.inner.presence.online_among(orphans.clone()).await;
+                for user in orphans.into_iter().filter(|u| !online.contains(u)) {
+                    realtime.presence_changed(user, false).await;
+                }
+            }
+        })
     }
 
     fn spawn_bus_listener(&self, redis: RedisHub) -> JoinHandle<()> {

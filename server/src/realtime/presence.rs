@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use fred::interfaces::{HashesInterface, KeysInterface, SortedSetsInterface};
+use fred::interfaces::{HashesInterface, KeysInterface, SortedSetsInterface, TransactionInterface};
 
 use super::redis::RedisHub;
 use crate::domain::Id;
@@ -19,7 +19,7 @@ use crate::domain::Id;
 /// How long after the last socket closes a user is reported offline.
 pub const GRACE: Duration = Duration::from_secs(3);
 /// How often an instance refreshes its presence in Redis.
-const HEARTBEAT: Duration = Duration::from_secs(10);
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// After this long without a heartbeat an instance's users count as offline.
 const STALE_AFTER: Duration = Duration::from_secs(30);
 
@@ -128,22 +128,40 @@ impl Presence {
         });
     }
 
-    /// Refreshes this instance's presence in Redis until aborted.
-    pub fn spawn_heartbeat(&self) -> Option<tokio::task::JoinHandle<()>> {
-        let redis = self.redis.clone()?;
-        let presence = self.clone();
-        Some(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(HEARTBEAT);
-            loop {
-                tick.tick().await;
-                if let Err(err) = presence.heartbeat(&redis).await {
-                    tracing::debug!(error = %err, "presence heartbeat failed");
-                }
-            }
-        }))
+    /// Refreshes this instance's presence in Redis (call every [`HEARTBEAT`]), and takes over
+    /// the presence of instances that stopped refreshing theirs (crashed or cut off): returns
+    /// their users, whom the caller announces offline unless they are online elsewhere. Of
+    /// several live instances exactly one takes over each dead one.
+    pub async fn heartbeat(&self) -> Result<Vec<Id>, fred::error::Error> {
+        let Some(redis) = &self.redis else {
+            return Ok(Vec::new());
+        };
+        self.refresh(redis).await?;
+        self.take_over_dead(redis).await
     }
 
-    async fn heartbeat(&self, redis: &RedisHub) -> Result<(), fred::error::Error> {
+    async fn take_over_dead(&self, redis: &RedisHub) -> Result<Vec<Id>, fred::error::Error> {
+        let nodes = redis.key("presence:nodes");
+        let since = chrono::Utc::now().timestamp() - STALE_AFTER.as_secs() as i64;
+        let dead: Vec<String> = redis
+            .client
+            .zrangebyscore(&nodes, "-inf", (since - 1) as f64, false, None)
+            .await?;
+        let mut orphans = Vec::new();
+        for node in dead.iter().filter(|n| n.as_str() != &*self.node_id) {
+            let taken: i64 = redis.client.zrem(&nodes, node.as_str()).await?;
+            if taken != 1 {
+                continue;
+            }
+            let key = redis.key(&format!("presence:{node}"));
+            let users: Vec<String> = redis.client.hkeys(&key).await?;
+            redis.client.del::<(), _>(&key).await?;
+            orphans.extend(users.iter().filter_map(|u| u.parse::<Id>().ok()));
+        }
+        Ok(orphans)
+    }
+
+    async fn refresh(&self, redis: &RedisHub) -> Result<(), fred::error::Error> {
         let key = redis.key(&format!("presence:{}", self.node_id));
         let counts: Vec<(String, i64)> = {
             let local = self.local.lock().unwrap_or_else(|e| e.into_inner());
@@ -152,14 +170,18 @@ impl Presence {
                 .map(|(user, count)| (user.to_string(), *count as i64))
                 .collect()
         };
-        redis.client.del::<(), _>(&key).await?;
+        // Replaced in one transaction: between a separate DEL and HSET other instances would
+        // see every user of this one offline for a moment.
+        let replace = redis.client.multi();
+        replace.del::<(), _>(&key).await?;
         if !counts.is_empty() {
-            redis.client.hset::<(), _, _>(&key, counts).await?;
+            replace.hset::<(), _, _>(&key, counts).await?;
+            // Kept past staleness, so that a survivor can still read whom to announce offline.
+            replace
+                .expire::<(), _>(&key, 2 * STALE_AFTER.as_secs() as i64, None)
+                .await?;
         }
-        redis
-            .client
-            .expire::<(), _>(&key, STALE_AFTER.as_secs() as i64, None)
-            .await?;
+        replace.exec::<()>(true).await?;
         let now = chrono::Utc::now().timestamp();
         redis
             .client

@@ -131,6 +131,70 @@ test('two instances share rooms through Redis and survive a Redis restart', asyn
   bobClient.close();
 });
 
+/** Runs redis-cli against the test's own Redis; resolves with its output. */
+async function redisCli(port, ...args) {
+  const cli = spawn('redis-cli', ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  cli.stdout.on('data', (d) => { out += d; });
+  await once(cli, 'exit');
+  return out.trim();
+}
+
+test('only the command connections to Redis drop: readiness and cluster broadcasts come back by themselves', async (t) => {
+  if (!requireRedis(t)) return;
+  const port = await freePort();
+  await ownRedis(t, port);
+  const servers = await twoInstances(t, port);
+  if (!servers) return;
+  const { a, b } = servers;
+  const alice = await createUser(a.url);
+  const bob = await createUser(b.url);
+  const room = await createRoom(alice, { members: [bob] });
+  const onA = await connect(a.url, alice.token);
+  const onB = await connect(b.url, bob.token);
+  t.after(() => { onA.close(); onB.close(); });
+  // Subscribed connections are of type pubsub; this leaves them alone.
+  const killed = Number(await redisCli(port, 'CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+  assert.ok(killed >= 2, `killed ${killed} command connections`);
+  await until(async () => {
+    const ready = await Promise.all([a, b].map((s) => fetch(`${s.url}/readyz`).then((r) => r.json())));
+    return ready.every((r) => r.redis?.status === 'ok');
+  }, 10_000, 'readiness ok on both instances');
+  // Adapter broadcasts still cross (they go local-only while Redis is believed down).
+  await sleep(2100);
+  const typing = next(onB, 'typing', (p) => p.userId === alice.user.id);
+  await call(onA, 'typing', { roomId: room, typing: true });
+  await typing;
+  const added = next(onB, 'member:added', (p) => p.roomId === room);
+  const carol = await createUser(a.url);
+  assert.equal((await alice.api.post(`rooms/${room}/members`, { userId: carol.user.id })).status, 201);
+  await added;
+});
+
+test('users of an instance that died go offline for everyone else', async (t) => {
+  if (!requireRedis(t)) return;
+  const port = await freePort();
+  await ownRedis(t, port);
+  const servers = await twoInstances(t, port);
+  if (!servers) return;
+  const { a, b } = servers;
+  const alice = await createUser(a.url);
+  const bob = await createUser(b.url);
+  await createRoom(alice, { members: [bob] });
+  const onA = await connect(a.url, alice.token);
+  t.after(() => onA.close());
+  const online = next(onA, 'presence', (p) => p.userId === bob.user.id && p.online);
+  await connect(b.url, bob.token);
+  await online;
+  // kill -9: b cannot withdraw its presence; a notices it stopped refreshing (30 s) at its
+  // next heartbeat (10 s).
+  const offline = next(onA, 'presence', (p) => p.userId === bob.user.id && !p.online, 50_000);
+  await b.kill();
+  const since = Date.now();
+  await offline;
+  t.diagnostic(`offline announced ${Date.now() - since} ms after the kill`);
+});
+
 test('jitter: 100 clients in 10 rooms, connections cut at random, 2000 messages, none lost or doubled', async (t) => {
   if (!requireRedis(t)) return;
   const port = await freePort();

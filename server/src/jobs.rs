@@ -1,7 +1,10 @@
 //! The durable background queue (`jobs` table): alerts and assistant refreshes. One worker per
 //! instance claims due jobs (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances share the work),
-//! runs them, and retries failures with exponential backoff until a limit, after which the job
-//! fails for good and is reported. `run_once` runs one batch, for tests.
+//! runs them one at a time (renewing the claim while a job runs, so no other instance takes it
+//! over), and retries failures with exponential backoff until a limit, after which the job
+//! fails for good. Every failure is counted in `switchboard_jobs_total`; a job's first failure
+//! and its final one are errors, and so reach Sentry, tagged with the job's kind and attempt
+//! (never its payload). `run_once` runs one job, for tests.
 
 use std::time::Duration;
 
@@ -23,20 +26,39 @@ const LEASE: Duration = Duration::from_secs(300);
 /// How often an idle worker looks for due jobs.
 const POLL: Duration = Duration::from_millis(500);
 
-/// Claims and runs one batch of due jobs; returns how many ran.
+/// Claims and runs the next due job; returns how many ran (0 or 1).
 pub async fn run_once(state: &AppState) -> usize {
-    let jobs = match state.store.claim_jobs(KINDS, 8, LEASE).await {
-        Ok(jobs) => jobs,
+    run_once_with_lease(state, LEASE).await
+}
+
+/// [`run_once`] with a claim of `lease`, renewed every third of it while the job runs (tests
+/// use a short one). One job at a time: jobs claimed together would wait their turn while
+/// their claims ran out, and another instance would run them again.
+pub async fn run_once_with_lease(state: &AppState, lease: Duration) -> usize {
+    let job = match state.store.claim_jobs(KINDS, 1, lease).await {
+        Ok(mut jobs) => jobs.pop(),
         Err(err) => {
             tracing::warn!(error = %err, "claiming jobs failed");
             return 0;
         }
     };
-    let count = jobs.len();
-    for job in jobs {
-        run(state, job).await;
+    let Some(job) = job else { return 0 };
+    let id = job.id;
+    let work = run(state, job);
+    tokio::pin!(work);
+    let mut renew = tokio::time::interval(lease / 3);
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    renew.tick().await; // the first tick is immediate: the claim is fresh
+    loop {
+        tokio::select! {
+            () = &mut work => return 1,
+            _ = renew.tick() => {
+                if let Err(err) = state.store.extend_job_lease(id, lease).await {
+                    tracing::warn!(job = %id, error = %err, "could not renew a job's lease");
+                }
+            }
+        }
     }
-    count
 }
 
 async fn run(state: &AppState, job: JobRow) {
@@ -54,14 +76,19 @@ async fn run(state: &AppState, job: JobRow) {
             "done"
         }
         Err(error) if job.attempts >= MAX_ATTEMPTS => {
-            tracing::error!(tags.job_kind = %kind, job = %job.id, attempts = job.attempts, error = %error, "background job failed for good");
+            tracing::error!(tags.job_kind = %kind, tags.attempt = job.attempts, job = %job.id, error = %error, "background job failed for good");
             if let Err(err) = state.store.fail_job(job.id, &error, None).await {
                 tracing::warn!(job = %job.id, error = %err, "could not record a job failure");
             }
             "failed"
         }
         Err(error) => {
-            tracing::warn!(job_kind = %kind, job = %job.id, attempts = job.attempts, error = %error, "background job failed; will retry");
+            if job.attempts <= 1 {
+                // The first failure is reported; the retries after it only logged and counted.
+                tracing::error!(tags.job_kind = %kind, tags.attempt = job.attempts, job = %job.id, error = %error, "background job failed; will retry");
+            } else {
+                tracing::warn!(job_kind = %kind, attempt = job.attempts, job = %job.id, error = %error, "background job failed again; will retry");
+            }
             let retry_at = crate::store::now()
                 + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or_default();
             if let Err(err) = state.store.fail_job(job.id, &error, Some(retry_at)).await {

@@ -161,6 +161,112 @@ async fn alerts_on_both_backends(app: TestApp) {
     assert!(last.done_at.is_none());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_during_a_run_are_kept_on_sqlite() {
+    if let Some(app) = TestApp::spawn_with(Backend::Sqlite, &["--background-jobs", "false"]).await {
+        requests_during_a_run_are_kept(app).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_during_a_run_are_kept_on_postgres() {
+    if let Some(app) = TestApp::spawn_with(Backend::Postgres, &["--background-jobs", "false"]).await
+    {
+        requests_during_a_run_are_kept(app).await;
+    }
+}
+
+/// A request for a job that is running is not merged into it (and lost when it completes):
+/// it becomes the next job of its key. A flag either request set (`full`) stays set.
+async fn requests_during_a_run_are_kept(app: TestApp) {
+    use switchboard::store::NewJob;
+    let store = &app.state.store;
+    let lease = std::time::Duration::from_secs(60);
+    let job = |subject: &str, payload: serde_json::Value| NewJob {
+        kind: jobs::ALERT,
+        dedupe_key: Some(format!("key:{subject}")),
+        subject: Some(subject.into()),
+        payload,
+        run_at: switchboard::store::now(),
+    };
+    let claim = || async { store.claim_jobs(jobs::KINDS, 10, lease).await.unwrap() };
+
+    // Pending: merged, and a pending full request stays full.
+    assert!(
+        store
+            .enqueue_job(&job("a", json!({"full": true, "n": 1})))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .enqueue_job(&job("a", json!({"full": false, "n": 2})))
+            .await
+            .unwrap()
+    );
+    let running = claim().await;
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].payload.0, json!({"full": true, "n": 2}));
+
+    // Running: kept for a follow-up run that waits until this one is over.
+    assert!(
+        !store
+            .enqueue_job(&job("a", json!({"full": false, "n": 3})))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .enqueue_job(&job("a", json!({"full": true, "n": 4})))
+            .await
+            .unwrap()
+    );
+    assert!(claim().await.is_empty(), "one run per key at a time");
+    store.complete_job(running[0].id).await.unwrap();
+    let next = store.last_job(jobs::ALERT, "a").await.unwrap().unwrap();
+    assert_ne!(next.id, running[0].id);
+    assert!(next.done_at.is_none());
+    assert_eq!(next.attempts, 0);
+    let follow_up = claim().await;
+    assert_eq!(follow_up.len(), 1);
+    assert_eq!(follow_up[0].payload.0, json!({"full": true, "n": 4}));
+
+    // A retry serves the request that came during the failed attempt.
+    assert!(
+        !store
+            .enqueue_job(&job("a", json!({"full": false, "n": 5})))
+            .await
+            .unwrap()
+    );
+    store
+        .fail_job(follow_up[0].id, "boom", Some(switchboard::store::now()))
+        .await
+        .unwrap();
+    let retry = claim().await;
+    assert_eq!(retry.len(), 1);
+    assert_eq!(retry[0].id, follow_up[0].id);
+    assert_eq!(retry[0].payload.0, json!({"full": true, "n": 5}));
+
+    // Failing for good still hands the request on.
+    assert!(
+        !store
+            .enqueue_job(&job("a", json!({"full": false, "n": 6})))
+            .await
+            .unwrap()
+    );
+    store.fail_job(retry[0].id, "boom", None).await.unwrap();
+    let last = claim().await;
+    assert_eq!(last.len(), 1);
+    assert_ne!(last[0].id, retry[0].id);
+    assert_eq!(last[0].payload.0, json!({"full": false, "n": 6}));
+    store.complete_job(last[0].id).await.unwrap();
+    assert!(claim().await.is_empty());
+    assert!(
+        store.enqueue_job(&job("a", json!({"n": 7}))).await.unwrap(),
+        "the key is free again"
+    );
+}
+
 async fn telemetry_rollups_feed_the_dashboard(app: TestApp) {
     let admin = app.admin().await;
     let user = app.staff().await;

@@ -139,7 +139,8 @@ pub async fn deliver(state: &AppState, job: &crate::store::JobRow) -> Result<(),
         .json(&json!({"text": text}))
         .send()
         .await
-        .map_err(|e| format!("webhook unreachable: {e}"))?;
+        // Without the URL: the webhook's URL is its secret, and errors are stored and reported.
+        .map_err(|e| format!("webhook unreachable: {}", e.without_url()))?;
     if response.status().is_success() {
         Ok(())
     } else {

@@ -67,8 +67,11 @@ pub trait OpsStore: Send + Sync {
     async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>>;
     /// Deletes rollups older than `before`; returns how many.
     async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64>;
-    /// Enqueues a job; with a dedupe key, a pending job with that key absorbs it (its run time
-    /// moves to the new one: debounce). Returns false when absorbed.
+    /// Enqueues a job. With a dedupe key, an open job with that key absorbs it (returns false):
+    /// a pending one takes the new run time (debounce) and the payloads merge
+    /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
+    /// failed for good) the request becomes a new pending job, so nothing asked for while a job
+    /// runs is lost, and jobs of one key never run at the same time.
     async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool>;
     /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
     async fn claim_jobs(
@@ -77,9 +80,12 @@ pub trait OpsStore: Send + Sync {
         limit: i64,
         lease: std::time::Duration,
     ) -> StoreResult<Vec<JobRow>>;
-    /// Marks a job done.
+    /// Keeps a claimed job ours for `lease` from now (a worker renews while the job runs).
+    async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()>;
+    /// Marks a job done (a request queued while it ran becomes a new pending job).
     async fn complete_job(&self, id: Id) -> StoreResult<()>;
-    /// Records a failure: retried at `retry_at`, or failed for good when `None`.
+    /// Records a failure: retried at `retry_at` (a request queued while it ran folds into the
+    /// retry), or failed for good when `None` (the queued request becomes a new pending job).
     async fn fail_job(
         &self,
         id: Id,
@@ -88,4 +94,188 @@ pub trait OpsStore: Send + Sync {
     ) -> StoreResult<()>;
     /// The newest job of a kind about `subject` (pending, done or failed).
     async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>>;
+}
+
+/// The payload of a job that absorbed another request: the newer request's fields win, except
+/// that a flag either request set stays set (a pending full refresh stays full when an
+/// incremental one is asked for).
+pub fn merge_payloads(older: &serde_json::Value, newer: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let (Value::Object(older), Value::Object(newer)) = (older, newer) else {
+        return newer.clone();
+    };
+    let mut merged = older.clone();
+    for (key, value) in newer {
+        let kept = older.get(key) == Some(&Value::Bool(true));
+        let value = if kept && value.is_boolean() {
+            Value::Bool(true)
+        } else {
+            value.clone()
+        };
+        merged.insert(key.clone(), value);
+    }
+    Value::Object(merged)
+}
+
+/// The open (pending or running) job of a dedupe key, as the backends read it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OpenJob {
+    /// Its id.
+    pub id: Id,
+    /// Its input.
+    pub payload: Json<serde_json::Value>,
+    /// A request that came while it ran.
+    pub queued_payload: Option<Json<serde_json::Value>>,
+    /// Claimed by a worker (`locked_until` set, expired or not: a worker that died mid-run
+    /// still holds it until another claims and finishes it).
+    pub running: bool,
+}
+
+/// What an enqueue does with the open job of its key.
+pub(crate) enum Absorb {
+    /// There is none: insert a new job.
+    Insert,
+    /// It runs: queue this payload on it for a follow-up run.
+    Queue {
+        /// The running job.
+        id: Id,
+        /// The queued payload (merged with an earlier queued one).
+        payload: serde_json::Value,
+    },
+    /// It is pending: merge into it.
+    Merge {
+        /// The pending job.
+        id: Id,
+        /// The merged payload.
+        payload: serde_json::Value,
+    },
+}
+
+impl Absorb {
+    /// Decides what enqueueing `job` does given the open job of its key.
+    pub(crate) fn decide(open: Option<OpenJob>, job: &NewJob) -> Self {
+        match open {
+            None => Self::Insert,
+            Some(open) if open.running => Self::Queue {
+                id: open.id,
+                payload: open.queued_payload.map_or_else(
+                    || job.payload.clone(),
+                    |queued| merge_payloads(&queued.0, &job.payload),
+                ),
+            },
+            Some(open) => Self::Merge {
+                id: open.id,
+                payload: merge_payloads(&open.payload.0, &job.payload),
+            },
+        }
+    }
+}
+
+/// The payload of a retry: a request queued while the failed attempt ran is served by it.
+pub(crate) fn retry_payload(
+    payload: serde_json::Value,
+    queued: Option<serde_json::Value>,
+) -> serde_json::Value {
+    match queued {
+        Some(queued) => merge_payloads(&payload, &queued),
+        None => payload,
+    }
+}
+
+/// How a job ended.
+#[derive(Clone, Copy)]
+pub(crate) enum Outcome<'a> {
+    /// It succeeded.
+    Done,
+    /// It failed for good, with this error.
+    Failed(&'a str),
+}
+
+/// What an ending job hands on: its identity and the request queued while it ran.
+#[derive(sqlx::FromRow)]
+pub(crate) struct Ending {
+    /// Kind.
+    pub kind: String,
+    /// Debounce key.
+    pub dedupe_key: Option<String>,
+    /// What it is about.
+    pub subject: Option<String>,
+    /// The queued request, if any.
+    pub queued_payload: Option<Json<serde_json::Value>>,
+    /// When the queued request asked to run.
+    pub queued_run_at: Option<DateTime<Utc>>,
+}
+
+impl Ending {
+    /// The follow-up job serving `payload` (the queued request).
+    pub(crate) fn follow_up<'a>(
+        &'a self,
+        payload: &'a serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> JobFields<'a> {
+        JobFields {
+            kind: &self.kind,
+            dedupe_key: self.dedupe_key.as_deref(),
+            subject: self.subject.as_deref(),
+            payload,
+            run_at: self.queued_run_at.unwrap_or(now),
+        }
+    }
+}
+
+/// The columns of a new job row.
+pub(crate) struct JobFields<'a> {
+    /// Kind.
+    pub kind: &'a str,
+    /// Debounce key.
+    pub dedupe_key: Option<&'a str>,
+    /// What it is about.
+    pub subject: Option<&'a str>,
+    /// Input.
+    pub payload: &'a serde_json::Value,
+    /// Not before.
+    pub run_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a NewJob> for JobFields<'a> {
+    fn from(job: &'a NewJob) -> Self {
+        Self {
+            kind: job.kind,
+            dedupe_key: job.dedupe_key.as_deref(),
+            subject: job.subject.as_deref(),
+            payload: &job.payload,
+            run_at: job.run_at,
+        }
+    }
+}
+
+/// Until when a lease taken now lasts.
+pub(crate) fn lease_end(lease: std::time::Duration) -> DateTime<Utc> {
+    super::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn merged_payloads_keep_flags_either_side_set() {
+        let merge = super::merge_payloads;
+        assert_eq!(
+            merge(
+                &json!({"ticketId": "a", "full": true}),
+                &json!({"ticketId": "a", "full": false})
+            ),
+            json!({"ticketId": "a", "full": true})
+        );
+        assert_eq!(
+            merge(&json!({"full": false}), &json!({"full": true})),
+            json!({"full": true})
+        );
+        assert_eq!(
+            merge(&json!({"text": "old", "extra": 1}), &json!({"text": "new"})),
+            json!({"text": "new", "extra": 1})
+        );
+        assert_eq!(merge(&json!(null), &json!({"a": 1})), json!({"a": 1}));
+    }
 }

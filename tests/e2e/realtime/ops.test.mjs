@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import {
-  call, connect, createPgDatabase, createRoom, createUser, inCi, login, sleep, startServer, until, ADMIN_EMAIL, ADMIN_PASSWORD,
+  api, call, connect, createPgDatabase, createRoom, createUser, inCi, login, sleep, startServer, until, ADMIN_EMAIL, ADMIN_PASSWORD,
 } from '../lib/harness.mjs';
 
 /** Receives Sentry envelopes; returns { dsn, events() }. */
@@ -101,6 +101,55 @@ test('sentry receives server errors, panics and failing socket handlers, without
   assert.ok(socketError, 'the failing socket handler was reported');
   assert.equal(socketError.event.tags.user_id, user.user.id);
   socket.close();
+});
+
+test('a failing background job reaches sentry once, tagged with its kind and attempt, and moves the jobs metric', async (t) => {
+  const sentry = await sentryReceiver(t);
+  const model = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"error":"model down"}');
+    });
+  });
+  model.listen(0, '127.0.0.1');
+  await once(model, 'listening');
+  t.after(() => model.close());
+  const server = await startServer(t, {
+    env: {
+      SENTRY_DSN: sentry.dsn,
+      SENTRY_ENVIRONMENT: 'e2e',
+      AI_PROVIDER: 'openai',
+      AI_BASE_URL: `http://127.0.0.1:${model.address().port}/v1`,
+      AI_API_KEY: 'sk-e2e-model-key',
+      AI_TIMEOUT_SECS: '2',
+      METRICS_TOKEN: 'e2e-metrics-token',
+    },
+  });
+  const message = `My invoice is wrong ${randomUUID()}`;
+  const ticket = await api(server.url).post('support/tickets', {
+    name: 'Jo Customer', email: 'jo@e2e.example', subject: 'Invoice', message, department: 'billing',
+  });
+  assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
+  const jobEvents = () => sentry.events().filter(({ event }) => event.tags?.job_kind === 'assistant.refresh');
+  await until(() => jobEvents().length >= 1, 30_000, 'the failed job in sentry');
+  const [{ event, raw }] = jobEvents();
+  assert.equal(event.tags.attempt, '1');
+  assert.equal(event.environment, 'e2e');
+  assert.ok(!raw.includes('sk-e2e-model-key'), 'no API key in the event');
+  assert.ok(!raw.includes(message), 'no ticket content in the event');
+  assert.ok(!raw.includes(ticket.data.token), 'no follow link token in the event');
+  const scrape = async () => {
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer e2e-metrics-token' } });
+    assert.equal(res.status, 200);
+    return res.text();
+  };
+  const retries = (text) => Number(text.match(/^switchboard_jobs_total\{kind="assistant\.refresh",outcome="retry"\} (\d+)/m)?.[1] ?? 0);
+  assert.ok(retries(await scrape()) >= 1, 'the failure is counted');
+  // The retry two seconds later fails again: counted, but not sent again.
+  await until(async () => retries(await scrape()) >= 2, 30_000, 'the second failure counted');
+  await sleep(1000);
+  assert.equal(jobEvents().length, 1, 'retries after the first failure are not re-reported');
 });
 
 test('JSON logs carry the request id and the user of every request', async (t) => {

@@ -5,6 +5,7 @@
 //! - [`provider`]: the provider trait and the default [`provider::LocalProvider`] (offline,
 //!   deterministic, the rules in [`local`]).
 //! - [`openai`]: any OpenAI-compatible chat-completions server, with a daily token budget.
+//! - [`update`]: what an analysis of only the newest messages carries forward from the last one.
 //! - [`worker`]: background refreshes through the durable jobs queue.
 
 use std::{sync::Arc, time::Duration};
@@ -13,6 +14,7 @@ pub mod local;
 pub mod model;
 pub mod openai;
 pub mod provider;
+pub mod update;
 pub mod worker;
 
 use crate::{config::Config, ops::telemetry::Telemetry, store::DynStore};
@@ -31,20 +33,24 @@ pub fn provider_from_config(
     match config.ai_provider {
         crate::config::AiProvider::Local => Arc::new(local),
         crate::config::AiProvider::Openai => {
-            let tokens_today: openai::TokensToday = Arc::new(move || {
-                let (store, telemetry) = (store.clone(), telemetry.clone());
-                Box::pin(async move {
-                    let today = crate::store::now()
-                        .date_naive()
-                        .and_hms_opt(0, 0, 0)
-                        .map(|d| d.and_utc());
-                    let stored = match today {
-                        Some(today) => store.tokens_since(today).await.unwrap_or(0),
-                        None => 0,
-                    };
-                    u64::try_from(stored).unwrap_or(0) + telemetry.pending_ai_tokens()
-                })
-            });
+            let spent = telemetry.clone();
+            let meter = openai::TokenMeter {
+                today: Arc::new(move || {
+                    let (store, telemetry) = (store.clone(), telemetry.clone());
+                    Box::pin(async move {
+                        let today = crate::store::now()
+                            .date_naive()
+                            .and_hms_opt(0, 0, 0)
+                            .map(|d| d.and_utc());
+                        let stored = match today {
+                            Some(today) => store.tokens_since(today).await.unwrap_or(0),
+                            None => 0,
+                        };
+                        u64::try_from(stored).unwrap_or(0) + telemetry.pending_ai_tokens()
+                    })
+                }),
+                spend: Arc::new(move |tokens| spent.record_ai_tokens(tokens)),
+            };
             Arc::new(openai::OpenAiProvider::new(
                 openai::OpenAiConfig {
                     base_url: config.ai_base_url.clone(),
@@ -55,7 +61,7 @@ pub fn provider_from_config(
                 },
                 http,
                 local,
-                tokens_today,
+                meter,
             ))
         }
     }

@@ -29,11 +29,37 @@ pub struct TicketContext {
     /// The moment of analysis; waiting times are measured against it (not the wall clock),
     /// which keeps providers deterministic and testable.
     pub now: DateTime<Utc>,
-    /// The summary from the previous analysis, if any, to carry context forward.
+    /// The previous analysis, when this one is an update (never on a full refresh). Providers
+    /// that pay per input token send it with only the messages after its `covered_seq`; the
+    /// local provider judges the whole conversation and ignores it.
     #[serde(default)]
-    pub previous_summary: Option<String>,
-    /// The conversation, oldest first.
+    pub previous: Option<PreviousAnalysis>,
+    /// The whole conversation (its newest messages when it is very long), oldest first.
     pub messages: Vec<ConversationMessage>,
+}
+
+impl TicketContext {
+    /// The messages the previous analysis has not read (all of them without one).
+    pub fn unread_messages(&self) -> impl Iterator<Item = &ConversationMessage> {
+        let covered = self.previous.as_ref().map_or(0, |p| p.covered_seq);
+        self.messages.iter().filter(move |m| m.seq > covered)
+    }
+
+    /// Whether the ticket is resolved or closed.
+    pub fn is_closed(&self) -> bool {
+        let status = self.status.trim();
+        status.eq_ignore_ascii_case("resolved") || status.eq_ignore_ascii_case("closed")
+    }
+}
+
+/// What an earlier analysis of the same ticket concluded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousAnalysis {
+    /// The newest message it read.
+    pub covered_seq: i64,
+    /// Its insights.
+    pub insights: Insights,
 }
 
 /// One message of a ticket conversation.
@@ -352,7 +378,7 @@ mod tests {
             }]
         }))?;
         assert_eq!(ctx.department, None);
-        assert_eq!(ctx.previous_summary, None);
+        assert_eq!(ctx.previous, None);
         assert_eq!(ctx.messages[0].author, AuthorKind::Customer);
         Ok(())
     }

@@ -33,13 +33,25 @@ pub struct OpenAiConfig {
 
 /// Tokens spent today, as the budget sees them.
 pub type TokensToday = Arc<dyn Fn() -> futures::future::BoxFuture<'static, u64> + Send + Sync>;
+/// Records tokens the model server billed, as soon as an answer reports them (whether or not
+/// the answer turns out usable), so the budget sees every token spent.
+pub type TokensSpent = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// The budget's view of spending: what today cost so far, and where new spending goes.
+#[derive(Clone)]
+pub struct TokenMeter {
+    /// Tokens spent today across the cluster.
+    pub today: TokensToday,
+    /// Records new spending.
+    pub spend: TokensSpent,
+}
 
 /// The model-backed provider, falling back to `local` when the budget is spent.
 pub struct OpenAiProvider {
     config: OpenAiConfig,
     http: reqwest::Client,
     local: LocalProvider,
-    tokens_today: TokensToday,
+    meter: TokenMeter,
 }
 
 impl OpenAiProvider {
@@ -48,16 +60,23 @@ impl OpenAiProvider {
         config: OpenAiConfig,
         http: reqwest::Client,
         local: LocalProvider,
-        tokens_today: TokensToday,
+        meter: TokenMeter,
     ) -> Self {
         Self {
             config,
             http,
             local,
-            tokens_today,
+            meter,
         }
     }
 
+    /// Whether today's budget is spent (never with a budget of 0).
+    async fn budget_spent(&self) -> bool {
+        self.config.daily_token_budget > 0
+            && (self.meter.today)().await >= self.config.daily_token_budget
+    }
+
+    /// One request; returns the insights and the tokens they cost.
     async fn call(&self, ctx: &TicketContext) -> Result<(Insights, u64), ProviderError> {
         let url = format!(
             "{}/chat/completions",
@@ -102,13 +121,21 @@ impl OpenAiProvider {
             .json()
             .await
             .map_err(|e| ProviderError::Invalid(format!("not a chat completion: {e}")))?;
+        // Billed whether or not the answer is usable: count before judging it.
+        let tokens = completion.usage.map_or(0, |u| u.total_tokens);
+        if tokens > 0 {
+            (self.meter.spend)(tokens);
+        }
         let content = completion
             .choices
             .first()
             .and_then(|c| c.message.content.as_deref())
             .ok_or_else(|| ProviderError::Invalid("the completion has no content".into()))?;
-        let insights = parse_insights(content)?;
-        let tokens = completion.usage.map_or(0, |u| u.total_tokens);
+        let mut insights = parse_insights(content)?;
+        if ctx.previous.is_some() {
+            // The model read only the new messages: it may not lower the alarm on its own.
+            super::update::carry_forward(&mut insights, ctx);
+        }
         Ok((insights, tokens))
     }
 }
@@ -120,17 +147,16 @@ impl Provider for OpenAiProvider {
     }
 
     async fn analyze(&self, ctx: &TicketContext) -> Result<Analysis, ProviderError> {
-        if self.config.daily_token_budget > 0
-            && (self.tokens_today)().await >= self.config.daily_token_budget
-        {
-            let mut analysis = self.local.analyze(ctx).await?;
-            analysis.provider = "local (daily model budget spent)".into();
-            return Ok(analysis);
-        }
         let mut last = ProviderError::Temporary("no attempt made".into());
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
+            }
+            // Checked before every request: a failed attempt may have spent the rest.
+            if self.budget_spent().await {
+                let mut analysis = self.local.analyze(ctx).await?;
+                analysis.provider = "local (daily model budget spent)".into();
+                return Ok(analysis);
             }
             match self.call(ctx).await {
                 Ok((insights, tokens)) => {
@@ -182,14 +208,29 @@ fn prompt(ctx: &TicketContext) -> String {
         ctx.created_at.to_rfc3339(),
         ctx.now.to_rfc3339()
     );
-    if let Some(previous) = &ctx.previous_summary {
-        text.push_str(&format!(
-            "Summary of earlier messages: {previous}\nNew messages:\n"
-        ));
-    } else {
-        text.push_str("Messages:\n");
+    match &ctx.previous {
+        Some(previous) => {
+            let before = &previous.insights;
+            let escalation = if before.escalation.escalate {
+                format!(
+                    "escalated ({}): {}",
+                    label(&before.escalation.severity),
+                    before.escalation.reason
+                )
+            } else {
+                "not escalated".to_owned()
+            };
+            text.push_str(&format!(
+                "Summary of earlier messages: {}\nEarlier assessment: urgency {:?}, topic {}, {escalation}\n\
+                 Keep the earlier urgency and escalation unless the new messages resolve them.\nNew messages:\n",
+                before.summary,
+                label(&before.urgency),
+                before.topic
+            ));
+        }
+        None => text.push_str("Messages:\n"),
     }
-    for message in &ctx.messages {
+    for message in ctx.unread_messages() {
         let who = match message.author {
             AuthorKind::Customer => "customer",
             AuthorKind::Staff => "staff",
@@ -202,6 +243,14 @@ fn prompt(ctx: &TicketContext) -> String {
         ));
     }
     text
+}
+
+/// An enum's wire name (`critical`), as the answer must spell it.
+fn label(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]

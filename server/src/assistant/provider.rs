@@ -7,7 +7,8 @@ use super::model::{Insights, TicketContext};
 pub struct Analysis {
     /// The insights (validated by the caller).
     pub insights: Insights,
-    /// Model tokens spent (0 for the local provider).
+    /// Model tokens this answer cost (0 for the local provider), stored with the insights. The
+    /// provider has already counted them (and those of failed attempts) against the budget.
     pub tokens: u64,
     /// Who produced them, as stored and shown (`local`, `openai`, `local (budget)`).
     pub provider: String,

@@ -1,10 +1,11 @@
-//! Background refreshes of a ticket's insights (`assistant.refresh` jobs): incremental when
-//! insights exist (the previous summary plus only the new messages go to the provider), full on
-//! demand. Failures are recorded on the ticket, counted, and retried by the jobs queue.
+//! Background refreshes of a ticket's insights (`assistant.refresh` jobs): an update when
+//! insights exist (the provider gets the previous analysis with the conversation; a model reads
+//! only the new messages, the local provider judges them all), from scratch on demand. Failures
+//! are recorded on the ticket, counted, and retried by the jobs queue.
 
 use serde_json::json;
 
-use super::model::{AuthorKind, ConversationMessage, Insights, TicketContext};
+use super::model::{AuthorKind, ConversationMessage, Insights, PreviousAnalysis, TicketContext};
 use crate::{
     app::AppState,
     domain::{Id, user::Role},
@@ -61,35 +62,28 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), String> 
     let Some(ticket) = state.store.get_ticket(ticket_id).await.map_err(store_err)? else {
         return Ok(()); // deleted meanwhile
     };
-    let stored = state
-        .store
-        .get_insights(ticket_id)
-        .await
-        .map_err(store_err)?;
-    let previous: Option<Insights> = stored
-        .as_ref()
-        .and_then(|s| serde_json::from_value(s.details.0.clone()).ok());
-    let since = match (&previous, &stored) {
-        (Some(_), Some(stored)) if !full => stored.covered_seq,
-        _ => 0,
+    let previous = if full {
+        None
+    } else {
+        previous_analysis(state, ticket_id)
+            .await
+            .map_err(store_err)?
     };
-    let messages = conversation(state, ticket_id, since)
-        .await
-        .map_err(store_err)?;
+    let messages = conversation(state, ticket_id).await.map_err(store_err)?;
     let Some(newest) = messages.last().map(|m| m.seq) else {
-        return Ok(()); // nothing new since the last refresh
+        return Ok(()); // nothing to read yet
     };
+    if previous.as_ref().is_some_and(|p| newest <= p.covered_seq) {
+        return Ok(()); // nothing new since the last refresh
+    }
+    let covered_before = previous.as_ref().map_or(0, |p| p.covered_seq);
     let ctx = TicketContext {
         subject: ticket.subject.clone(),
         department: ticket.department.clone(),
         status: ticket.status.as_str().to_owned(),
         created_at: ticket.created_at,
         now: crate::store::now(),
-        previous_summary: if since > 0 {
-            previous.map(|p| p.summary)
-        } else {
-            None
-        },
+        previous,
         messages,
     };
     let analysis = state
@@ -107,13 +101,12 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), String> 
             suggestions: json!(analysis.insights.suggestions),
             escalation: details["escalation"].clone(),
             details,
-            covered_seq: newest.max(since),
+            covered_seq: newest.max(covered_before),
             provider: analysis.provider.clone(),
             tokens: i64::try_from(analysis.tokens).unwrap_or(i64::MAX),
         })
         .await
         .map_err(store_err)?;
-    state.telemetry.record_ai_tokens(analysis.tokens);
     state
         .realtime
         .ticket_insights(ticket_id, ticket.requester_id)
@@ -122,15 +115,29 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), String> 
     Ok(())
 }
 
-/// The ticket's live messages after `since`, the newest [`MAX_MESSAGES`], labelled by their
-/// authors' real roles.
+/// The stored insights of a ticket and the seq they cover, when they can be read back.
+async fn previous_analysis(
+    state: &AppState,
+    ticket: Id,
+) -> Result<Option<PreviousAnalysis>, crate::store::StoreError> {
+    let stored = state.store.get_insights(ticket).await?;
+    Ok(stored.and_then(|stored| {
+        let insights = serde_json::from_value::<Insights>(stored.details.0).ok()?;
+        Some(PreviousAnalysis {
+            covered_seq: stored.covered_seq,
+            insights,
+        })
+    }))
+}
+
+/// The ticket's live messages, the newest [`MAX_MESSAGES`], labelled by their authors' real
+/// roles.
 async fn conversation(
     state: &AppState,
     ticket: Id,
-    since: i64,
 ) -> Result<Vec<ConversationMessage>, crate::store::StoreError> {
     let mut out = Vec::new();
-    let mut after = since;
+    let mut after = 0;
     loop {
         let page = state
             .store

@@ -4,12 +4,16 @@
 //! and returns [`Insights`] in well under a millisecond for typical tickets. It is
 //! deterministic: the same context and departments always give the same insights.
 //!
+//! It always judges the whole conversation it is given (the previous analysis in the context is
+//! ignored): being cheap, it has no reason to look at only the newest messages, and a
+//! "we were hacked" followed by "any news?" must stay a security incident.
+//!
 //! How each field is found:
 //! - `summary` / `problem`: sentences are scored by TF-IDF over the whole ticket (stop
 //!   words and author names left out, words stemmed); the problem is the customer's best
 //!   sentence (problem cues, questions and their first message count more); the summary is
 //!   the problem plus up to two other top sentences (newer ones weigh more), in order, at
-//!   most 600 characters, prefixed by the previous summary when there is one.
+//!   most 600 characters.
 //! - `sentiment`, `urgency`: word lists with negation ("not working" is negative, "not
 //!   bad" is not), intensifiers ("very", "extremely"), `!!` and ALL-CAPS; only the
 //!   customer's words (subject included) count.
@@ -103,8 +107,7 @@ struct Facts<'a> {
 impl Facts<'_> {
     /// Whether the ticket is resolved or closed.
     fn is_closed(&self) -> bool {
-        let status = self.ctx.status.trim();
-        status.eq_ignore_ascii_case("resolved") || status.eq_ignore_ascii_case("closed")
+        self.ctx.is_closed()
     }
 
     /// Whether the customer has waited longer than the limit for a staff reply.

@@ -17,8 +17,6 @@ use super::thread::Thread;
 const MAX_SUMMARY_CHARS: usize = 600;
 /// Longest quoted sentence, in characters.
 const MAX_SENTENCE_CHARS: usize = 240;
-/// Longest carried-over previous summary, in characters.
-const MAX_PREVIOUS_CHARS: usize = 200;
 /// Most sentences in a summary.
 const MAX_SENTENCES: usize = 3;
 /// Term overlap (Jaccard) above which a sentence repeats one already chosen.
@@ -62,17 +60,15 @@ pub(super) fn summarize(ctx: &TicketContext, thread: &Thread<'_>) -> Digest {
         || fallback.clone(),
         |c| truncate(c.text, MAX_SENTENCE_CHARS),
     );
-    let previous = previous_prefix(ctx.previous_summary.as_deref());
-    let budget = MAX_SUMMARY_CHARS.saturating_sub(previous.chars().count());
     let recency = recency_scores(&candidates, &base, thread.messages.len());
-    let chosen = choose(&candidates, &recency, problem, budget);
-    let latest = if chosen.is_empty() {
+    let chosen = choose(&candidates, &recency, problem, MAX_SUMMARY_CHARS);
+    let summary = if chosen.is_empty() {
         end_sentence(fallback)
     } else {
         join(&candidates, &chosen)
     };
     Digest {
-        summary: truncate(&format!("{previous}{latest}"), MAX_SUMMARY_CHARS),
+        summary: truncate(&summary, MAX_SUMMARY_CHARS),
         problem: problem_text,
     }
 }
@@ -88,17 +84,6 @@ fn fallback_text(ctx: &TicketContext, candidates: &[Candidate<'_>]) -> String {
         || "No messages yet".to_owned(),
         |c| truncate(c.text, MAX_SENTENCE_CHARS),
     )
-}
-
-/// "Previously: … Latest: " when there is an earlier summary, else nothing.
-fn previous_prefix(previous: Option<&str>) -> String {
-    match previous.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(previous) => format!(
-            "Previously: {} Latest: ",
-            end_sentence(truncate(previous, MAX_PREVIOUS_CHARS))
-        ),
-        None => String::new(),
-    }
 }
 
 /// Every sentence of every message with its content-word ids, and the ids of the

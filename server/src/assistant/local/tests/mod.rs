@@ -29,7 +29,7 @@ fn ticket(
         status: "open".to_owned(),
         created_at: opened(),
         now: opened() + Duration::minutes(now_minutes),
-        previous_summary: None,
+        previous: None,
         messages: messages
             .iter()
             .enumerate()

@@ -63,7 +63,15 @@ async fn run<A, P, T, F, Fut>(
     Fut: Future<Output = AppResult<T>>,
 {
     let request_id = Id::new().to_string();
-    let span = tracing::info_span!("socket_event", event, sid = %socket.id, user_id = %user.user.id, request_id = %request_id);
+    let span = tracing::info_span!("socket_event", event, sid = %socket.id, user_id = %user.user.id, request_id = %request_id, room_id = tracing::field::Empty);
+    if let Some(room_id) = payload
+        .as_ref()
+        .ok()
+        .and_then(|p| p.get("roomId"))
+        .and_then(Value::as_str)
+    {
+        span.record("room_id", room_id);
+    }
     let actor = user.actor(request_id.clone());
     let result = REQUEST_ID
         .scope(request_id.clone(), async move {

@@ -291,16 +291,25 @@ async fn telemetry_rollups_feed_the_dashboard(app: TestApp) {
             other("requests", 40.0),
             other("errors_5xx", 2.0),
             other("latency_p95_ms", 80.0),
+            other("sockets", 50.0),
+            RollupRow {
+                instance_id: "third".into(),
+                ..other("sockets", 50.0)
+            },
         ])
         .await
         .unwrap();
     let view = admin.get("admin/telemetry?window=1h").await.expect(200);
     let data = view.data();
-    assert_eq!(data["instances"], json!(2));
+    assert_eq!(data["instances"], json!(3));
     let series = data["series"].as_array().unwrap();
     let requests: f64 = series.iter().map(|p| p["requests"].as_f64().unwrap()).sum();
     assert!(requests >= 44.0, "{series:?}");
     assert!(series.iter().any(|p| p["errors5xx"] == json!(2.0)));
+    assert!(
+        series.iter().any(|p| p["sockets"] == json!(100.0)),
+        "two instances with 50 sockets each are 100: {series:?}"
+    );
     let messages: f64 = series.iter().map(|p| p["messages"].as_f64().unwrap()).sum();
     assert!(messages >= 3.0);
     assert_eq!(data["topRooms"][0]["roomId"], json!(room.to_string()));

@@ -253,7 +253,8 @@ pub struct TelemetryPoint {
     pub p50_ms: Option<f64>,
     /// 95th percentile request latency (request-weighted mean of the instances').
     pub p95_ms: Option<f64>,
-    /// Peak sockets (summed over instances).
+    /// Connected sockets across the cluster: each minute's instance peaks added up, and the
+    /// busiest minute of the bucket.
     pub sockets: f64,
     /// Messages stored.
     pub messages: f64,
@@ -289,9 +290,17 @@ pub fn merge(
             .or_default()
             .insert(row.name.as_str(), row.value);
     }
+    // Instances are added up within a minute; a longer bucket keeps its busiest minute.
+    let mut sockets: std::collections::BTreeMap<DateTime<Utc>, f64> = Default::default();
     for ((minute, _), values) in per_instance {
         let start = minute.duration_trunc(bucket).unwrap_or(minute);
         buckets.entry(start).or_default().add(&values);
+        *sockets.entry(minute).or_insert(0.0) += values.get("sockets").copied().unwrap_or(0.0);
+    }
+    for (minute, total) in sockets {
+        let start = minute.duration_trunc(bucket).unwrap_or(minute);
+        let point = &mut buckets.entry(start).or_default().point;
+        point.sockets = point.sockets.max(total);
     }
     let points = buckets
         .into_iter()
@@ -318,7 +327,6 @@ impl Accumulator {
         let requests = get("requests");
         self.point.requests += requests;
         self.point.errors5xx += get("errors_5xx");
-        self.point.sockets = self.point.sockets.max(get("sockets"));
         self.point.messages += get("messages");
         self.point.delivery_failures += get("delivery_failures");
         if let (Some(p50), Some(p95)) = (v.get("latency_p50_ms"), v.get("latency_p95_ms")) {
@@ -384,5 +392,30 @@ mod tests {
         assert_eq!(points.len(), 1);
         assert_eq!(points[0].requests, 10.0);
         assert_eq!(rooms.get(&room), Some(&2.0));
+    }
+
+    #[test]
+    fn sockets_add_up_across_instances_and_peak_across_minutes() {
+        let t0 = DateTime::from_timestamp(1_714_986_000, 0).unwrap_or_default();
+        let row = |instance: &str, minutes: i64, value: f64| RollupRow {
+            instance_id: instance.into(),
+            minute: t0 + chrono::Duration::minutes(minutes),
+            name: "sockets".into(),
+            value,
+        };
+        let rows = [
+            row("a", 0, 50.0),
+            row("b", 0, 50.0),
+            row("a", 1, 70.0),
+            row("b", 1, 10.0),
+            row("a", 2, 20.0),
+        ];
+        let (minutes, _) = merge(&rows, chrono::Duration::minutes(1));
+        let sockets: Vec<f64> = minutes.iter().map(|p| p.sockets).collect();
+        assert_eq!(sockets, [100.0, 80.0, 20.0]);
+        // A five-minute bucket shows its busiest minute, not the sum of its minutes.
+        let (bucket, _) = merge(&rows, chrono::Duration::minutes(5));
+        assert_eq!(bucket.len(), 1);
+        assert_eq!(bucket[0].sockets, 100.0);
     }
 }

@@ -432,6 +432,9 @@ impl Realtime {
     }
 }
 
+/// Largest websocket message a client may send.
+const WS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
 /// Builds the Socket.IO layer for `state` (with the Redis adapter when configured) and wraps
 /// `router` in it.
 pub fn mount(state: &AppState, router: axum::Router) -> axum::Router {
@@ -440,7 +443,10 @@ pub fn mount(state: &AppState, router: axum::Router) -> axum::Router {
         .ack_timeout(state.realtime.inner.delivery_ack_timeout())
         // Packets queued per socket: a full queue drops packets (acks, sync answers), so leave
         // room for bursts; tokio allocates the queue lazily, idle sockets pay nothing.
-        .max_buffer_size(4096);
+        .max_buffer_size(4096)
+        // socketioxide accepts 64 MiB frames by default; nothing a client sends needs more
+        // than a sync request or a 5,000-character message.
+        .ws_max_message_size(WS_MAX_MESSAGE_BYTES);
     match state.realtime.redis() {
         Some(redis) => {
             let config = socketioxide_redis::RedisAdapterConfig::new()

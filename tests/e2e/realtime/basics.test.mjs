@@ -115,7 +115,15 @@ test('bad payloads and forbidden actions answer with codes', async (t) => {
   assert.equal(unknownRoom.code, 'NOT_FOUND');
   const notAnObject = await call(a, 'sync', 'please');
   assert.equal(notAnObject.code, 'VALIDATION');
-  a.close();
+  const tooLong = await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'x'.repeat(5001) });
+  assert.equal(tooLong.code, 'VALIDATION');
+  // A frame far beyond anything a client needs closes that connection, and only that one.
+  const closed = new Promise((resolveClosed) => a.once('disconnect', resolveClosed));
+  a.emit('message:send', { roomId: room, clientId: randomUUID(), body: 'x'.repeat(512 * 1024) });
+  await closed;
+  const again = await connect(server.url, alice.token);
+  assert.equal((await call(again, 'message:send', { roomId: room, clientId: randomUUID(), body: 'still here' })).ok, true);
+  again.close();
 });
 
 test('resending a clientId yields one message and one message:new per recipient', async (t) => {

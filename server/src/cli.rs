@@ -9,7 +9,7 @@ use crate::{
     config::{Config, ConfigError},
     demo,
     domain::user::Role,
-    service::auth::{NewAccount, bootstrap_admin, create_user},
+    service::auth::{NewAccount, audit_user_created, bootstrap_admin, create_user},
     shutdown,
 };
 
@@ -262,6 +262,9 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            audit_user_created(&state, None, &user, "cli", None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             eprintln!(
                 "created {} {} ({})",
                 user.role.as_str(),

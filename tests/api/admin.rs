@@ -3,10 +3,10 @@
 use serde_json::{Value, json};
 use switchboard::{
     domain::{Id, user::Role},
-    store::{AuditFilter, BanRow},
+    store::{AuditFilter, AuditRow, BanRow},
 };
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, Setup, TestApp, slug};
 
 crate::backend_tests!(
     admins_create_and_change_users,
@@ -15,7 +15,47 @@ crate::backend_tests!(
     expired_bans_lift_by_themselves,
     moderation_is_audited_without_message_text,
     audit_rows_cannot_be_changed,
+    room_member_and_session_actions_are_audited,
+    accounts_are_audited_however_they_are_made with Setup::args(&[
+        "--registration-mode",
+        "open",
+        "--admin-email",
+        "boss@corp.example",
+        "--admin-password",
+        "a very long password",
+    ]),
 );
+
+/// The audit rows `filter` selects (at most 50), newest first.
+async fn audit(app: &TestApp, filter: AuditFilter) -> Vec<AuditRow> {
+    let filter = AuditFilter {
+        limit: 50,
+        ..filter
+    };
+    app.state.store.list_audit(&filter).await.unwrap()
+}
+
+/// The audit rows about `target`, newest first.
+async fn audit_of(app: &TestApp, target: impl ToString) -> Vec<AuditRow> {
+    let filter = AuditFilter {
+        target_id: Some(target.to_string()),
+        ..Default::default()
+    };
+    audit(app, filter).await
+}
+
+/// The rows of one action, newest first.
+async fn audit_action(app: &TestApp, action: &str) -> Vec<AuditRow> {
+    let filter = AuditFilter {
+        action: Some(action.to_owned()),
+        ..Default::default()
+    };
+    audit(app, filter).await
+}
+
+fn actions(rows: &[AuditRow]) -> Vec<&str> {
+    rows.iter().map(|row| row.action.as_str()).collect()
+}
 
 async fn admins_create_and_change_users(app: TestApp) {
     let admin = app.admin().await;
@@ -78,11 +118,26 @@ async fn admins_create_and_change_users(app: TestApp) {
         })
         .await
         .unwrap();
-    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
-    assert_eq!(actions, ["user.role_change", "user.create"]);
-    assert_eq!(audit[0].metadata.0["role"]["to"], json!("observer"));
-    assert_eq!(audit[0].actor_id, Some(admin.id()));
-    assert!(audit[0].request_id.is_some());
+    // A department change is its own action, apart from the role change.
+    assert_eq!(
+        actions(&audit),
+        ["user.department_change", "user.role_change", "user.create"]
+    );
+    assert_eq!(audit[0].metadata.0["department"]["from"], json!("billing"));
+    assert_eq!(audit[0].metadata.0["department"]["to"], json!(null));
+    assert_eq!(audit[1].metadata.0["role"]["to"], json!("observer"));
+    assert!(audit[1].metadata.0.get("department").is_none());
+    assert_eq!(audit[1].actor_id, Some(admin.id()));
+    assert!(audit[1].request_id.is_some());
+    assert_eq!(audit[2].metadata.0["via"], json!("admin"));
+    admin
+        .patch(
+            &format!("admin/users/{id}"),
+            json!({"name": "Renamed Person"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(actions(&audit_of(&app, id).await)[0], "user.update");
     admin
         .patch(&format!("admin/users/{}", Id::new()), json!({"name": "x"}))
         .await
@@ -302,6 +357,169 @@ async fn moderation_is_audited_without_message_text(app: TestApp) {
         .get("admin/audit?actor=not-an-id")
         .await
         .expect_error(422, "VALIDATION");
+}
+
+/// Room changes, membership, ownership, deletion, DMs and sign-outs each leave their row.
+async fn room_member_and_session_actions_are_audited(app: TestApp) {
+    let owner = app.staff().await;
+    let member = app.staff().await;
+    let room = owner.create_room(&slug("audited"), "public", None).await;
+    owner
+        .patch(
+            &format!("rooms/{room}"),
+            json!({"title": "Renamed", "tags": ["x"]}),
+        )
+        .await
+        .expect(200);
+    owner
+        .post(
+            &format!("rooms/{room}/members"),
+            json!({"userId": member.id()}),
+        )
+        .await
+        .expect(201);
+    owner
+        .patch(
+            &format!("rooms/{room}/members/{}", member.id()),
+            json!({"role": "moderator"}),
+        )
+        .await
+        .expect(200);
+    owner
+        .post(
+            &format!("rooms/{room}/ownership"),
+            json!({"userId": member.id()}),
+        )
+        .await
+        .expect(200);
+    member.delete(&format!("rooms/{room}")).await.expect(200);
+    let rows = audit_of(&app, room).await;
+    assert_eq!(
+        actions(&rows),
+        [
+            "room.delete",
+            "room.ownership_transfer",
+            "member.role_change",
+            "member.add",
+            "room.update",
+            "room.create"
+        ]
+    );
+    assert_eq!(rows[0].actor_id, Some(member.id()));
+    assert_eq!(rows[1].metadata.0["to"], json!(member.id().to_string()));
+    assert_eq!(rows[2].metadata.0["to"], json!("moderator"));
+    assert_eq!(rows[4].metadata.0["fields"], json!(["title", "tags"]));
+    // A DM is a room too; opening it again creates nothing.
+    let dm = owner
+        .post("dms", json!({"userId": member.id()}))
+        .await
+        .expect(201);
+    owner
+        .post("dms", json!({"userId": member.id()}))
+        .await
+        .expect(200);
+    let dm_rows = audit_of(&app, dm.id()).await;
+    assert_eq!(actions(&dm_rows), ["room.create"]);
+    assert_eq!(dm_rows[0].metadata.0["kind"], json!("dm"));
+    assert_eq!(dm_rows[0].actor_id, Some(owner.id()));
+    // Signing out revokes the session.
+    owner.post("auth/logout", json!({})).await.expect(200);
+    let revoked = audit(
+        &app,
+        AuditFilter {
+            action: Some("session.revoke".into()),
+            actor_id: Some(owner.id()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(revoked[0].metadata.0["reason"], json!("signed_out"));
+}
+
+/// Every way an account comes to be leaves a `user.create` row saying how; the actor is the
+/// person who did it, or empty (the system) when nobody was signed in.
+async fn accounts_are_audited_however_they_are_made(app: TestApp) {
+    switchboard::service::auth::bootstrap_admin(&app.state)
+        .await
+        .unwrap();
+    let registered = app
+        .anonymous()
+        .post(
+            "auth/register",
+            json!({"email": "reg@x.example", "name": "Reg", "password": "long enough pw"}),
+        )
+        .await
+        .expect(200);
+    let registered_id = registered.data()["user"]["id"].as_str().unwrap().to_owned();
+    app.anonymous()
+        .post(
+            "support/tickets",
+            json!({"name": "Form", "email": "form@x.example", "subject": "Help", "message": "m"}),
+        )
+        .await
+        .expect(201);
+    let staff = app.staff().await;
+    staff
+        .post(
+            "tickets",
+            json!({"subject": "Phoned in", "requesterEmail": "phone@x.example"}),
+        )
+        .await
+        .expect(201);
+    let admin = app.admin().await;
+    admin
+        .post(
+            "admin/users",
+            json!({"email": "made@x.example", "name": "Made", "role": "staff"}),
+        )
+        .await
+        .expect(201);
+    let rows = audit_action(&app, "user.create").await;
+    let row = |email: &str| {
+        rows.iter()
+            .find(|r| r.metadata.0["email"] == json!(email))
+            .unwrap_or_else(|| panic!("no user.create for {email}: {rows:?}"))
+    };
+    let boss = row("boss@corp.example");
+    assert_eq!(
+        (
+            boss.metadata.0["via"].as_str(),
+            boss.actor_id,
+            boss.metadata.0["role"].as_str()
+        ),
+        (Some("bootstrap"), None, Some("admin"))
+    );
+    let reg = row("reg@x.example");
+    assert_eq!(reg.metadata.0["via"], json!("registration"));
+    assert_eq!(reg.actor_id.map(|id| id.to_string()), Some(registered_id));
+    assert_eq!(reg.target_id, reg.actor_id.map(|id| id.to_string()));
+    let form = row("form@x.example");
+    assert_eq!(
+        (
+            form.metadata.0["via"].as_str(),
+            form.actor_id,
+            form.ip.as_deref()
+        ),
+        (Some("support_form"), None, Some("127.0.0.1"))
+    );
+    assert_eq!(form.metadata.0["role"], json!("customer"));
+    let phoned = row("phone@x.example");
+    assert_eq!(
+        (phoned.metadata.0["via"].as_str(), phoned.actor_id),
+        (Some("ticket"), Some(staff.id()))
+    );
+    let made = row("made@x.example");
+    assert_eq!(
+        (made.metadata.0["via"].as_str(), made.actor_id),
+        (Some("admin"), Some(admin.id()))
+    );
+    // The bootstrap admin is made once; its row too.
+    switchboard::service::auth::bootstrap_admin(&app.state)
+        .await
+        .unwrap();
+    let again = audit_action(&app, "user.create").await;
+    assert_eq!(again.len(), rows.len());
 }
 
 async fn audit_rows_cannot_be_changed(app: TestApp) {

@@ -68,9 +68,20 @@ fn a_bad_setting_stops_startup_with_one_line_naming_it() {
 }
 
 #[tokio::test]
-async fn migrate_and_user_create_prepare_a_database() {
+async fn migrate_and_user_create_prepare_a_sqlite_database() {
+    migrate_and_user_create_prepare_a_database(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrate_and_user_create_prepare_a_postgres_database() {
+    migrate_and_user_create_prepare_a_database(Backend::Postgres).await;
+}
+
+async fn migrate_and_user_create_prepare_a_database(backend: Backend) {
+    let Some((db, url)) = crate::helpers::DbGuard::create(backend).await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
     let migrate = switchboard(&dir)
         .env("DATABASE_URL", &url)
         .arg("migrate")
@@ -115,8 +126,7 @@ async fn migrate_and_user_create_prepare_a_database() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&short.stderr).contains("password"));
-    let db = std::sync::Arc::new(crate::helpers::DbGuard::Sqlite(dir));
-    let app = TestApp::start(Backend::Sqlite, db, url, &[]).await;
+    let app = TestApp::start(backend, std::sync::Arc::new(db), url, &[]).await;
     let login = app
         .anonymous()
         .post(
@@ -126,6 +136,21 @@ async fn migrate_and_user_create_prepare_a_database() {
         .await
         .expect(200);
     assert_eq!(login.data()["user"]["role"], json!("admin"));
+    // The account made on the command line is audited as made by the system.
+    let created = app
+        .state
+        .store
+        .list_audit(&switchboard::store::AuditFilter {
+            action: Some("user.create".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0].actor_id, None);
+    assert_eq!(created[0].metadata.0["via"], json!("cli"));
+    assert_eq!(created[0].metadata.0["email"], json!("root@corp.example"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

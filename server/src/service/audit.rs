@@ -32,20 +32,53 @@ pub async fn record(
     target_id: impl ToString,
     metadata: Value,
 ) -> AppResult<()> {
-    let entry = AuditEntry {
-        actor_id: Some(actor.id()),
-        actor_email: Some(actor.user.email.clone()),
-        action,
-        target_type,
-        target_id: Some(target_id.to_string()),
-        metadata,
-        ip: actor.ip.clone(),
-        request_id: actor.request_id.clone(),
-    };
+    append(
+        state,
+        AuditEntry {
+            actor_id: Some(actor.id()),
+            actor_email: Some(actor.user.email.clone()),
+            action,
+            target_type,
+            target_id: Some(target_id.to_string()),
+            metadata,
+            ip: actor.ip.clone(),
+            request_id: actor.request_id.clone(),
+        },
+    )
+    .await
+}
+
+/// Appends an audit row for an action no signed-in user did (the CLI, the bootstrap admin, the
+/// public support form): the actor is empty, meaning the system, and `metadata` says how.
+pub async fn record_system(
+    state: &AppState,
+    action: &'static str,
+    target_type: &'static str,
+    target_id: impl ToString,
+    metadata: Value,
+    ip: Option<String>,
+) -> AppResult<()> {
+    append(
+        state,
+        AuditEntry {
+            actor_id: None,
+            actor_email: None,
+            action,
+            target_type,
+            target_id: Some(target_id.to_string()),
+            metadata,
+            ip,
+            request_id: crate::error::current_request_id(),
+        },
+    )
+    .await
+}
+
+async fn append(state: &AppState, entry: AuditEntry) -> AppResult<()> {
     state.store.append_audit(&entry).await?;
     tracing::info!(
-        action,
-        target_type,
+        action = entry.action,
+        target_type = entry.target_type,
         target_id = entry.target_id.as_deref(),
         "audit"
     );

@@ -185,7 +185,38 @@ pub async fn register(
         },
     )
     .await?;
+    let registrant = Actor {
+        user: user.clone(),
+        session_id: None,
+        ip: meta.ip.clone(),
+        request_id: crate::error::current_request_id(),
+        scope: None,
+    };
+    audit_user_created(state, Some(&registrant), &user, "registration", None).await?;
     open_session(state, user, meta).await
+}
+
+/// Audits a new account as `user.create`; `via` says how it came to be (`admin`, `cli`,
+/// `bootstrap`, `registration`, `support_form`). `actor` is who created it; `None` is the
+/// system, from `ip` when a request caused it.
+pub async fn audit_user_created(
+    state: &AppState,
+    actor: Option<&Actor>,
+    user: &UserRow,
+    via: &'static str,
+    ip: Option<String>,
+) -> AppResult<()> {
+    let metadata = serde_json::json!({
+        "email": user.email, "role": user.role, "department": user.department, "via": via,
+    });
+    match actor {
+        Some(actor) => {
+            super::audit::record(state, actor, "user.create", "user", user.id, metadata).await
+        }
+        None => {
+            super::audit::record_system(state, "user.create", "user", user.id, metadata, ip).await
+        }
+    }
 }
 
 /// The input of [`create_user`].
@@ -316,12 +347,15 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
         },
     )
     .await;
-    match created {
-        Ok(_) => {}
+    let user = match created {
+        Ok(user) => user,
         // Another instance starting at the same moment created it first.
         Err(err) if err.code() == Code::EmailTaken => return Ok(()),
         Err(err) => anyhow::bail!("cannot create the bootstrap admin: {err}"),
-    }
+    };
+    audit_user_created(state, None, &user, "bootstrap", None)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot audit the bootstrap admin: {err}"))?;
     tracing::info!(email = normalised.as_str(), "bootstrap admin created");
     Ok(())
 }

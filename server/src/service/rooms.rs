@@ -86,16 +86,22 @@ pub async fn create_room(
         members: vec![(actor.id(), RoomRole::Owner)],
     };
     let created = state.store.create_room(&room).await?;
-    audit::record(
-        state,
-        actor,
-        "room.create",
-        "room",
-        created.id,
-        json!({"slug": created.slug, "kind": created.kind, "department": created.department}),
-    )
-    .await?;
+    audit_room_created(state, actor, &created, None).await?;
     room_with_access(state, actor, created.id, Action::Read).await
+}
+
+/// Audits a new room; `with` is the other person of a DM.
+async fn audit_room_created(
+    state: &AppState,
+    actor: &Actor,
+    room: &RoomRow,
+    with: Option<Id>,
+) -> AppResult<()> {
+    let mut metadata = json!({"slug": room.slug, "kind": room.kind, "department": room.department});
+    if let Some(with) = with {
+        metadata["with"] = json!(with);
+    }
+    audit::record(state, actor, "room.create", "room", room.id, metadata).await
 }
 
 /// Input of [`update_room`]; absent fields stay.
@@ -226,7 +232,10 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
         members: vec![(actor.id(), RoomRole::Member), (other, RoomRole::Member)],
     };
     let created = match state.store.create_room(&room).await {
-        Ok(created) => (created.id, true),
+        Ok(created) => {
+            audit_room_created(state, actor, &created, Some(other)).await?;
+            (created.id, true)
+        }
         // Both sides opened the DM at once: the other request won; use its room.
         Err(StoreError::Constraint(name)) if name == "rooms_dm_key_key" => {
             let existing = state

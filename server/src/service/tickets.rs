@@ -86,7 +86,7 @@ pub async fn open_from_support_form(
     let subject = field("subject", parse_subject(&form.subject))?;
     let body = field("message", parse_body(&form.message))?;
     let department = check_department(state, form.department.as_deref())?;
-    let customer = find_or_create_customer(state, &email, &name).await?;
+    let customer = find_or_create_customer(state, &email, &name, None, ip.clone()).await?;
     let actor = Actor {
         user: customer,
         session_id: None,
@@ -127,10 +127,14 @@ pub async fn open_from_support_form(
     })
 }
 
+/// The customer with this address, created (and audited: by `creator`, or by the system from
+/// `ip` for the public form) when new.
 async fn find_or_create_customer(
     state: &AppState,
     email: &Email,
     name: &str,
+    creator: Option<&Actor>,
+    ip: Option<String>,
 ) -> AppResult<UserRow> {
     match state.store.get_user_by_email(email.as_str()).await? {
         Some(user) if user.role == Role::Customer => Ok(user),
@@ -150,7 +154,15 @@ async fn find_or_create_customer(
         )
         .await
         {
-            Ok(user) => Ok(user),
+            Ok(user) => {
+                let via = if creator.is_some() {
+                    "ticket"
+                } else {
+                    "support_form"
+                };
+                auth::audit_user_created(state, creator, &user, via, ip).await?;
+                Ok(user)
+            }
             // Two forms sent at once by the same person: the other created the account.
             Err(err) if err.code() == Code::EmailTaken => state
                 .store
@@ -308,7 +320,7 @@ pub async fn create_by_staff(
     if let Some(assignee) = input.assignee_id {
         check_assignee(state, assignee).await?;
     }
-    let customer = find_or_create_customer(state, &email, &name).await?;
+    let customer = find_or_create_customer(state, &email, &name, Some(actor), None).await?;
     let requester = Actor {
         user: customer,
         session_id: None,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{
     Actor, audit,
-    auth::{NewAccount, check_department, create_user},
+    auth::{NewAccount, audit_user_created, check_department, create_user},
 };
 use crate::{
     app::AppState,
@@ -117,15 +117,7 @@ pub async fn admin_create_user(
         },
     )
     .await?;
-    audit::record(
-        state,
-        actor,
-        "user.create",
-        "user",
-        user.id,
-        json!({"email": user.email, "role": user.role, "department": user.department}),
-    )
-    .await?;
+    audit_user_created(state, Some(actor), &user, "admin", None).await?;
     Ok(user)
 }
 
@@ -171,32 +163,28 @@ pub async fn admin_update_user(
         .update_user(id, &patch)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    let mut changes = serde_json::Map::new();
-    if before.role != after.role {
-        changes.insert(
-            "role".into(),
-            json!({"from": before.role, "to": after.role}),
-        );
-    }
-    if before.department != after.department {
-        changes.insert(
-            "department".into(),
-            json!({"from": before.department, "to": after.department}),
-        );
-    }
-    if before.name != after.name {
-        changes.insert(
-            "name".into(),
-            json!({"from": before.name, "to": after.name}),
-        );
-    }
-    if !changes.is_empty() {
-        let action = if changes.contains_key("role") {
-            "user.role_change"
-        } else {
-            "user.update"
-        };
-        audit::record(state, actor, action, "user", id, changes.into()).await?;
+    // Each kind of change is its own action, so the audit filter finds it.
+    let changes = [
+        (
+            "user.role_change",
+            before.role != after.role,
+            json!({"role": {"from": before.role, "to": after.role}}),
+        ),
+        (
+            "user.department_change",
+            before.department != after.department,
+            json!({"department": {"from": before.department, "to": after.department}}),
+        ),
+        (
+            "user.update",
+            before.name != after.name,
+            json!({"name": {"from": before.name, "to": after.name}}),
+        ),
+    ];
+    for (action, changed, metadata) in changes {
+        if changed {
+            audit::record(state, actor, action, "user", id, metadata).await?;
+        }
     }
     Ok(after)
 }

@@ -31,7 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// Words, `"phrases"`, and filters: `from:name`, `in:room-slug`, `before:2026-01-31`,
-    /// `after:2026-01-01`, `has:thread`. Missing or empty is a 422 (nothing to search for).
+    /// `after:2026-01-01`, `has:thread`. Every word and phrase is required (no operators:
+    /// `or` and `-word` are plain text) and very common words are ignored. `from:` matches
+    /// author names, and for team members e-mail addresses too. Missing or empty (or only
+    /// common words) is a 422 (nothing to search for).
     #[serde(default)]
     q: String,
     /// Cursor from the previous page.

@@ -3,7 +3,7 @@
 use serde_json::json;
 use switchboard::{domain::user::Role, service::auth::hash_token};
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Setup, TestApp};
 
 crate::backend_tests!(
     login_sets_a_session_cookie_and_returns_a_token,
@@ -11,6 +11,17 @@ crate::backend_tests!(
     logout_revokes_the_session,
     expired_sessions_are_refused,
     registration_is_closed_by_default,
+    open_registration_creates_staff_and_checks_passwords
+        with Setup::args(&["--registration-mode", "open"]),
+    domain_registration_accepts_only_that_domain
+        with Setup::args(&["--registration-mode", "domain:corp.example"]),
+    cookie_writes_from_other_origins_are_refused,
+    bootstrap_admin_is_created_from_the_environment with Setup::args(&[
+        "--admin-email",
+        "Boss@Corp.example",
+        "--admin-password",
+        "a very long password",
+    ]),
 );
 
 async fn login_sets_a_session_cookie_and_returns_a_token(app: TestApp) {
@@ -133,12 +144,7 @@ async fn registration_is_closed_by_default(app: TestApp) {
         .expect_error(403, "REGISTRATION_CLOSED");
 }
 
-#[tokio::test]
-async fn open_registration_creates_staff_and_checks_passwords() {
-    let Some(app) = TestApp::spawn_with(Backend::Sqlite, &["--registration-mode", "open"]).await
-    else {
-        return;
-    };
+async fn open_registration_creates_staff_and_checks_passwords(app: TestApp) {
     let anon = app.anonymous();
     let short = anon
         .post(
@@ -164,16 +170,7 @@ async fn open_registration_creates_staff_and_checks_passwords() {
     .expect_error(409, "EMAIL_TAKEN");
 }
 
-#[tokio::test]
-async fn domain_registration_accepts_only_that_domain() {
-    let Some(app) = TestApp::spawn_with(
-        Backend::Sqlite,
-        &["--registration-mode", "domain:corp.example"],
-    )
-    .await
-    else {
-        return;
-    };
+async fn domain_registration_accepts_only_that_domain(app: TestApp) {
     let anon = app.anonymous();
     anon.post(
         "auth/register",
@@ -189,11 +186,7 @@ async fn domain_registration_accepts_only_that_domain() {
     .expect(200);
 }
 
-#[tokio::test]
-async fn cookie_writes_from_other_origins_are_refused() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
-        return;
-    };
+async fn cookie_writes_from_other_origins_are_refused(app: TestApp) {
     let user = app.user(Role::Staff, Some("engineering")).await;
     let token = user.token.clone().unwrap();
     let http = crate::helpers::http_client();
@@ -225,21 +218,7 @@ async fn cookie_writes_from_other_origins_are_refused() {
     .expect(201);
 }
 
-#[tokio::test]
-async fn bootstrap_admin_is_created_from_the_environment() {
-    let Some(app) = TestApp::spawn_with(
-        Backend::Sqlite,
-        &[
-            "--admin-email",
-            "Boss@Corp.example",
-            "--admin-password",
-            "a very long password",
-        ],
-    )
-    .await
-    else {
-        return;
-    };
+async fn bootstrap_admin_is_created_from_the_environment(app: TestApp) {
     switchboard::service::auth::bootstrap_admin(&app.state)
         .await
         .unwrap();

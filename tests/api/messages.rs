@@ -6,7 +6,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use switchboard::domain::Id;
 
-use crate::helpers::{Backend, TestApp, slug};
+use crate::helpers::{Setup, TestApp, slug};
 
 crate::backend_tests!(
     concurrent_senders_get_gap_free_seqs,
@@ -16,6 +16,7 @@ crate::backend_tests!(
     authors_edit_and_moderators_delete,
     reactions_are_per_user_and_emoji,
     bodies_are_validated,
+    edits_close_after_the_window with Setup::args(&["--edit-window-secs", "0"]),
 );
 
 fn seqs(items: &Value) -> Vec<i64> {
@@ -126,11 +127,18 @@ async fn history_pages_in_both_directions(app: TestApp) {
         .await
         .expect(200);
     assert_eq!(tail.data()["items"], json!([]));
+    // Past the maximum page size (100), a bigger limit is clamped to it.
+    let more: Vec<String> = (8..=105).map(|i| format!("m{i}")).collect();
+    join_all(more.iter().map(|body| user.send_message(room, body))).await;
     let clamped = user
         .get(&format!("rooms/{room}/messages?limit=1000"))
         .await
         .expect(200);
-    assert_eq!(seqs(&clamped.data()["items"]).len(), 7);
+    assert_eq!(
+        seqs(&clamped.data()["items"]),
+        (6..=105).collect::<Vec<i64>>()
+    );
+    assert_eq!(clamped.data()["nextCursor"], json!("6"));
     user.get(&format!("rooms/{room}/messages?limit=0"))
         .await
         .expect_error(422, "VALIDATION");
@@ -231,11 +239,7 @@ async fn authors_edit_and_moderators_delete(app: TestApp) {
         .expect_error(404, "NOT_FOUND");
 }
 
-#[tokio::test]
-async fn edits_close_after_the_window() {
-    let Some(app) = TestApp::spawn_with(Backend::Sqlite, &["--edit-window-secs", "0"]).await else {
-        return;
-    };
+async fn edits_close_after_the_window(app: TestApp) {
     let user = app.staff().await;
     let room = user.create_room(&slug("window"), "public", None).await;
     let message = user.send_message(room, "late").await;

@@ -1,9 +1,12 @@
 //! The helpdesk: the public support form, follow links, the queue, ticket changes and timings.
 
 use serde_json::{Value, json};
-use switchboard::domain::user::Role;
+use switchboard::{
+    domain::{Id, user::Role},
+    ratelimit::Action,
+};
 
-use crate::helpers::{Client, TestApp};
+use crate::helpers::{Backend, Client, Setup, TestApp};
 
 crate::backend_tests!(
     the_support_form_opens_a_ticket_its_link_follows,
@@ -12,7 +15,79 @@ crate::backend_tests!(
     staff_work_the_queue,
     responses_and_resolutions_are_timed,
     admins_see_staff_analytics,
+    the_support_form_is_rate_limited_per_ip with Setup {
+        args: &["--trusted-proxies", "127.0.0.1"],
+        limits: &[(Action::SupportForm, "2/60s")],
+    },
 );
+
+/// The public form is open to anyone, so each address gets a small quota.
+async fn the_support_form_is_rate_limited_per_ip(app: TestApp) {
+    let anon = app.anonymous();
+    let submit = |ip: &'static str, n: u32| {
+        anon.send(
+            anon.request(reqwest::Method::POST, "support/tickets")
+                .header("x-forwarded-for", ip)
+                .json(
+                    &json!({"name": "Rita", "email": format!("rita{n}@example.com"),
+                              "subject": "Spam?", "message": "m"}),
+                ),
+        )
+    };
+    submit("203.0.113.7", 1).await.expect(201);
+    submit("203.0.113.7", 2).await.expect(201);
+    let limited = submit("203.0.113.7", 3)
+        .await
+        .expect_error(429, "RATE_LIMITED");
+    assert_eq!(limited.headers["x-ratelimit-limit"], "2");
+    assert!(limited.headers.contains_key("retry-after"));
+    assert!(limited.body["requestId"].is_string());
+    // Another address has its own quota; nothing was stored for the refused one.
+    submit("203.0.113.8", 4).await.expect(201);
+    assert!(
+        app.state
+            .store
+            .get_user_by_email("rita3@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Moves a ticket's timestamps to `now + seconds`, so durations are known exactly.
+async fn set_ticket_times(
+    app: &TestApp,
+    ticket: &str,
+    created: i64,
+    first_response: i64,
+    resolved: Option<i64>,
+) {
+    use chrono::SubsecRound;
+    let now = chrono::Utc::now().trunc_subsecs(0);
+    let at = |secs: i64| now + chrono::Duration::seconds(secs);
+    let id: Id = ticket.parse().unwrap();
+    let sql = "UPDATE tickets SET created_at = $1, first_response_at = $2, resolved_at = $3 \
+               WHERE room_id = $4";
+    // The same statement on either pool (their query types differ).
+    macro_rules! update {
+        ($pool:expr) => {
+            sqlx::query(sql)
+                .bind(at(created))
+                .bind(at(first_response))
+                .bind(resolved.map(at))
+                .bind(id)
+                .execute(&$pool)
+                .await
+                .unwrap()
+                .rows_affected()
+        };
+    }
+    let done = match app.backend {
+        Backend::Sqlite => update!(sqlx::SqlitePool::connect(&app.database_url).await.unwrap()),
+        Backend::Postgres => update!(sqlx::PgPool::connect(&app.database_url).await.unwrap()),
+    };
+    assert_eq!(done, 1);
+}
 
 /// Opens a ticket through the public form; returns (ticket id, follow token).
 async fn open_ticket(
@@ -491,6 +566,7 @@ async fn responses_and_resolutions_are_timed(app: TestApp) {
 
 async fn admins_see_staff_analytics(app: TestApp) {
     let agent = app.user(Role::Staff, Some("support")).await;
+    let mut tickets = Vec::new();
     for i in 0..3 {
         let (ticket, _) = open_ticket(
             &app,
@@ -519,6 +595,16 @@ async fn admins_see_staff_analytics(app: TestApp) {
                 .await
                 .expect(200);
         }
+        tickets.push(ticket);
+    }
+    // Known durations: first responses after 600 s, 60 s and 1800 s (median 600); the two
+    // resolved tickets took 3600 s and 7200 s (median: the lower middle, 3600).
+    for (ticket, (created, first, resolved)) in tickets.iter().zip([
+        (-36_000, -35_400, Some(-32_400)),
+        (-32_000, -31_940, Some(-24_800)),
+        (-28_000, -26_200, None),
+    ]) {
+        set_ticket_times(&app, ticket, created, first, resolved).await;
     }
     agent
         .get("admin/staff-analytics")
@@ -541,12 +627,8 @@ async fn admins_see_staff_analytics(app: TestApp) {
         (me["open"].as_i64(), me["resolved30d"].as_i64()),
         (Some(1), Some(2))
     );
-    assert!(
-        me["medianFirstResponseSecs"]
-            .as_i64()
-            .is_some_and(|s| s >= 0)
-    );
-    assert!(me["medianResolutionSecs"].as_i64().is_some_and(|s| s >= 0));
+    assert_eq!(me["medianFirstResponseSecs"], json!(600), "{me}");
+    assert_eq!(me["medianResolutionSecs"], json!(3600), "{me}");
     let support = report.data()["departments"]
         .as_array()
         .unwrap()

@@ -327,16 +327,23 @@ fn parse_origin(value: &str) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
+/// Every setting, for the startup log line: secrets show only whether they are set (`***`),
+/// passwords in URLs are masked, and rate limits are the effective quota of every action.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
+            .field(
+                "database_startup_timeout_secs",
+                &self.database_startup_timeout_secs,
+            )
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("redis_prefix", &self.redis_prefix)
             .field("instance_id", &self.instance_id)
             .field("delivery_ack_timeout_ms", &self.delivery_ack_timeout_ms)
             .field("delivery_max_retries", &self.delivery_max_retries)
+            .field("rate_limits", &EffectiveQuotas(&self.rate_limits))
             .field("bind_addr", &self.bind_addr)
             .field("public_url", &self.public_url)
             .field("cors_origins", &self.cors_origins)
@@ -350,24 +357,59 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("rust_log", &self.rust_log)
             .field("log_dir", &self.log_dir)
+            .field("log_retention_days", &self.log_retention_days)
             .field("slow_request_ms", &self.slow_request_ms)
             .field("slow_query_ms", &self.slow_query_ms)
             .field("sentry_dsn", &self.sentry_dsn)
+            .field("sentry_browser_dsn", &self.sentry_browser_dsn)
             .field("sentry_environment", &self.sentry_environment)
-            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("sentry_traces_sample_rate", &self.sentry_traces_sample_rate)
             .field("metrics_addr", &self.metrics_addr)
             .field("metrics_token", &self.metrics_token)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("alert_webhook_url", &self.alert_webhook_url)
+            .field("alert_5xx_threshold", &self.alert_5xx_threshold)
             .field(
-                "alert_webhook_url",
-                &self.alert_webhook_url.as_ref().map(|_| "***"),
+                "alert_delivery_failure_threshold",
+                &self.alert_delivery_failure_threshold,
             )
             .field("alert_window_secs", &self.alert_window_secs)
+            .field("alert_cooldown_secs", &self.alert_cooldown_secs)
             .field("ai_provider", &self.ai_provider)
-            .field("ai_base_url", &self.ai_base_url)
+            .field("ai_base_url", &redact_url(&self.ai_base_url))
             .field("ai_model", &self.ai_model)
             .field("ai_api_key", &self.ai_api_key)
-            .finish_non_exhaustive()
+            .field("ai_daily_token_budget", &self.ai_daily_token_budget)
+            .field("ai_timeout_secs", &self.ai_timeout_secs)
+            .field("background_jobs", &self.background_jobs)
+            .field("test_hooks", &self.test_hooks)
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .finish()
+    }
+}
+
+/// The quota in force for every action: the configured one, else the default.
+struct EffectiveQuotas<'a>(
+    &'a std::collections::HashMap<crate::ratelimit::Action, crate::ratelimit::Quota>,
+);
+
+impl fmt::Debug for EffectiveQuotas<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for action in crate::ratelimit::Action::ALL {
+            let quota = self
+                .0
+                .get(&action)
+                .copied()
+                .unwrap_or_else(|| action.default_quota());
+            let shown = if quota.count == u32::MAX {
+                "off".to_owned()
+            } else {
+                quota.to_string()
+            };
+            map.entry(&action.name(), &shown);
+        }
+        map.finish()
     }
 }
 
@@ -507,6 +549,60 @@ mod tests {
         );
         assert!("domain:".parse::<RegistrationMode>().is_err());
         assert!("maybe".parse::<RegistrationMode>().is_err());
+    }
+
+    #[derive(clap::Parser)]
+    struct Settings {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    #[test]
+    fn the_startup_line_shows_every_setting_but_no_secret() -> Result<(), clap::Error> {
+        use clap::{CommandFactory, Parser};
+        let secrets = [
+            ("--admin-password", "hunter2-hunter2"),
+            ("--sentry-dsn", "https://sentry-key@o0.ingest.example/1"),
+            (
+                "--sentry-browser-dsn",
+                "https://browser-key@o0.ingest.example/2",
+            ),
+            ("--metrics-token", "metrics-secret"),
+            (
+                "--alert-webhook-url",
+                "https://hooks.example/T0/webhook-secret",
+            ),
+            ("--ai-api-key", "sk-model-secret"),
+        ];
+        let mut argv = vec![
+            "switchboard",
+            "--database-url",
+            "postgres://app:db-secret@db:5432/x",
+            "--admin-email",
+            "admin@example.com",
+        ];
+        argv.extend(secrets.iter().flat_map(|(flag, value)| [*flag, *value]));
+        let settings = Settings::try_parse_from(argv)?;
+        let mut config = settings.config;
+        config.rate_limits.insert(
+            crate::ratelimit::Action::Search,
+            "off".parse().unwrap_or_else(|e: String| panic!("{e}")),
+        );
+        let line = format!("{config:?}");
+        for arg in Settings::command().get_arguments() {
+            let id = arg.get_id().as_str();
+            assert!(
+                line.contains(&format!("{id}: ")),
+                "{id} is missing from {line}"
+            );
+        }
+        for value in secrets.iter().map(|(_, v)| *v).chain(["db-secret"]) {
+            assert!(!line.contains(value), "{value} leaked: {line}");
+        }
+        assert!(line.contains("\"search\": \"off\""), "{line}");
+        assert!(line.contains("\"login_ip\": \"20/60s\""), "{line}");
+        assert!(line.contains("ai_daily_token_budget: 200000"), "{line}");
+        Ok(())
     }
 
     #[test]

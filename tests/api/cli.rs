@@ -277,3 +277,46 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
         .unwrap();
     assert!(exit.success(), "exit status {exit:?}");
 }
+
+/// Every environment variable the binary reads (any subcommand's too) is in .env.example, and
+/// every variable there is one it reads (or one docker-compose.yml reads).
+#[test]
+fn the_example_env_file_lists_every_variable() {
+    use clap::CommandFactory;
+    fn collect(command: &clap::Command, names: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                names.push(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in command.get_subcommands() {
+            collect(sub, names);
+        }
+    }
+    let mut read = Vec::new();
+    collect(&switchboard::cli::Cli::command(), &mut read);
+    let example =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.env.example"))
+            .unwrap();
+    let listed: Vec<String> = example
+        .lines()
+        .map(|l| l.trim_start_matches('#').trim())
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name.to_owned()))
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .collect();
+    for name in &read {
+        assert!(listed.contains(name), "{name} is not in .env.example");
+    }
+    let compose_only = ["POSTGRES_PASSWORD"];
+    for name in &listed {
+        let known = read.contains(name)
+            || name.starts_with("RATE_LIMIT_")
+            || compose_only.contains(&name.as_str());
+        assert!(known, "{name} in .env.example is read by nothing");
+    }
+}

@@ -1,6 +1,10 @@
 # syntax=docker/dockerfile:1
-# Switchboard: one image, one binary (the web client is embedded). Build:
-#   docker build -t switchboard .
+# Switchboard: one image, one binary (the web client is embedded). Build (the build args only
+# label the image; without them the labels say "unknown"):
+#   docker build -t switchboard \
+#     --build-arg VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)" \
+#     --build-arg GIT_SHA="$(git rev-parse --short=12 HEAD)" \
+#     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 # Run on SQLite with a volume:
 #   docker run -p 3000:3000 -v switchboard-data:/data -e ADMIN_EMAIL=... -e ADMIN_PASSWORD=... switchboard
 
@@ -31,9 +35,13 @@ RUN cargo build --release --locked -p switchboard \
 # --- 3. Runtime: the binary, CA certificates, a non-root user -----------------------------
 FROM debian:bookworm-slim
 ARG GIT_SHA=unknown
+ARG VERSION=unknown
+ARG CREATED=unknown
 LABEL org.opencontainers.image.title="Switchboard" \
       org.opencontainers.image.description="Self-hosted team chat and helpdesk server" \
       org.opencontainers.image.licenses="AGPL-3.0-only" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.revision="${GIT_SHA}" \
       org.opencontainers.image.source="https://github.com/switchboard-chat/switchboard"
 RUN apt-get update \
@@ -42,6 +50,7 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin switchboard \
  && mkdir -p /data && chown switchboard /data
 COPY --from=server /src/target/release/switchboard /usr/local/bin/switchboard
+COPY LICENSE /usr/share/doc/switchboard/LICENSE
 USER switchboard
 WORKDIR /data
 ENV BIND_ADDR=0.0.0.0:3000 \

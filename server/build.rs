@@ -58,10 +58,24 @@ fn git_sha() {
 }
 
 fn build_web(web: &Path) -> Result<(), String> {
-    if !web.join("node_modules").exists() {
+    if needs_install(web) {
         run(web, &["ci", "--no-audit", "--no-fund", "--loglevel=error"])?;
     }
     run(web, &["run", "build"])
+}
+
+/// Whether `node_modules` is missing or older than the lock file (npm writes
+/// `node_modules/.package-lock.json` on every install), as `scripts/test` decides too.
+fn needs_install(web: &Path) -> bool {
+    let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (
+        modified(web.join("package-lock.json")),
+        modified(web.join("node_modules/.package-lock.json")),
+    ) {
+        (Some(lock), Some(installed)) => lock > installed,
+        (_, None) => true,
+        (None, Some(_)) => false,
+    }
 }
 
 fn run(dir: &Path, args: &[&str]) -> Result<(), String> {

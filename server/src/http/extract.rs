@@ -124,6 +124,19 @@ fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
     }
 }
 
+/// Refuses a parsed JSON value holding a NUL character in any string or key (socket event
+/// payloads arrive parsed).
+pub fn reject_nul(value: &serde_json::Value) -> Result<(), AppError> {
+    match nul_path(value, String::new()) {
+        Some(field) => Err(nul_problem(if field.is_empty() {
+            "payload"
+        } else {
+            &field
+        })),
+        None => Ok(()),
+    }
+}
+
 /// `422 VALIDATION`: `field` holds a NUL character.
 fn nul_problem(field: &str) -> AppError {
     AppError::invalid(field, "must not contain NUL characters")

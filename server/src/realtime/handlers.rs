@@ -111,6 +111,7 @@ async fn run<A, P, T, F, Fut>(
 
 fn parse<P: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -> AppResult<P> {
     let value = payload.map_err(|e| AppError::invalid("payload", e.to_string()))?;
+    crate::http::extract::reject_nul(&value)?;
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         AppError::Validation(vec![FieldProblem::new(

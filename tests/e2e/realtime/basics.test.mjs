@@ -115,6 +115,8 @@ test('bad payloads and forbidden actions answer with codes', async (t) => {
   assert.equal(unknownRoom.code, 'NOT_FOUND');
   const notAnObject = await call(a, 'sync', 'please');
   assert.equal(notAnObject.code, 'VALIDATION');
+  const nul = await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'a\u0000b' });
+  assert.deepEqual([nul.code, nul.details?.[0]?.field], ['VALIDATION', 'body']);
   const tooLong = await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'x'.repeat(5001) });
   assert.equal(tooLong.code, 'VALIDATION');
   // A frame far beyond anything a client needs closes that connection, and only that one.

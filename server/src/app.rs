@@ -215,7 +215,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes, then shuts down in order, all within one
-/// `SHUTDOWN_TIMEOUT_SECS` deadline: readiness fails, sockets are closed (clients reconnect
+/// `SHUTDOWN_TIMEOUT_SECS` deadline: readiness fails (and for `SHUTDOWN_DRAIN_SECS` nothing
+/// else changes), sockets are closed (clients reconnect
 /// elsewhere), new connections are refused while in-flight requests finish, the jobs worker
 /// finishes its job, and only then are delivery cursors and telemetry saved and Redis closed
 /// (the requests still running need it).
@@ -229,6 +230,7 @@ pub async fn serve(
     let realtime_workers = state.realtime.start();
     let background = ops::workers::start(&state);
     let budget = Duration::from_secs(state.config.shutdown_timeout_secs);
+    let drain = Duration::from_secs(state.config.shutdown_drain_secs).min(budget / 2);
     let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(None::<Instant>);
     let realtime = state.realtime.clone();
     let lifecycle = Arc::clone(&state.lifecycle);
@@ -236,6 +238,12 @@ pub async fn serve(
         shutdown.await;
         lifecycle.begin_shutdown();
         let _began = deadline_tx.send(Some(Instant::now() + budget));
+        // Readiness fails from here on; until the drain time is over everything else is still
+        // served, so the load balancer can move new work elsewhere first.
+        if !drain.is_zero() {
+            tracing::info!(drain_secs = drain.as_secs(), "shutting down: draining");
+            tokio::time::sleep(drain).await;
+        }
         // axum does not wait for upgraded websockets: close them explicitly.
         realtime.close_sockets().await;
     };

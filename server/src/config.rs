@@ -211,6 +211,12 @@ pub struct Config {
     /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
     pub shutdown_timeout_secs: u64,
+
+    /// On SIGTERM/SIGINT, how long readiness fails while the server still serves everything,
+    /// so a load balancer stops sending new work before connections are closed, in seconds
+    /// (part of `SHUTDOWN_TIMEOUT_SECS`; at most half of it is used).
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
+    pub shutdown_drain_secs: u64,
 }
 
 impl Config {
@@ -384,6 +390,7 @@ impl fmt::Debug for Config {
             .field("background_jobs", &self.background_jobs)
             .field("test_hooks", &self.test_hooks)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .field("shutdown_drain_secs", &self.shutdown_drain_secs)
             .finish()
     }
 }

@@ -266,3 +266,24 @@ test('SIGTERM under traffic loses no acknowledged message and exits 0 in time', 
   assert.deepEqual(lost, [], `${lost.length} acknowledged messages missing`);
   t.diagnostic(`${acked.length} acknowledged messages, all stored; shutdown took ${Date.now() - stopping} ms`);
 });
+
+test('with SHUTDOWN_DRAIN_SECS, readiness fails first while requests and sockets are still served', async (t) => {
+  const server = await startServer(t, { env: { SHUTDOWN_TIMEOUT_SECS: '10', SHUTDOWN_DRAIN_SECS: '2' } });
+  const user = await createUser(server.url);
+  const room = await createRoom(user);
+  const socket = await connect(server.url, user.token);
+  t.after(() => socket.close());
+  assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+  const stopping = Date.now();
+  const exit = server.stop();
+  await until(async () => (await fetch(`${server.url}/readyz`)).status === 503, 1500, 'readiness failing');
+  // Draining: the API and the socket still work.
+  assert.equal((await fetch(`${server.url}/livez`)).status, 200);
+  assert.equal((await user.api.get('rooms')).status, 200);
+  assert.equal((await call(socket, 'message:send', { roomId: room, clientId: randomUUID(), body: 'while draining' })).ok, true);
+  const closed = new Promise((resolveClosed) => socket.once('disconnect', resolveClosed));
+  await closed;
+  const drained = Date.now() - stopping;
+  assert.ok(drained >= 1800, `sockets were closed after the drain (${drained} ms)`);
+  assert.equal((await exit).code, 0);
+});

@@ -38,7 +38,10 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let span = tracing::info_span!(
+    // At ERROR level so the span exists whenever anything is logged: with `RUST_LOG=warn` an
+    // info span is filtered out, and the request's warnings and errors (a slow request, a 5xx)
+    // would lose their request id, method, route and user.
+    let span = tracing::error_span!(
         "request",
         request_id = %request_id,
         method = %method,

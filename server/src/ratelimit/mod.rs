@@ -243,7 +243,7 @@ impl RateLimits {
             },
             None => {
                 if self.redis.is_some() {
-                    metrics::counter!("switchboard_rate_limit_fallbacks_total").increment(1);
+                    self.note_fallback(&"a redis connection is down");
                 }
                 self.memory.check(action, key)
             }
@@ -255,7 +255,9 @@ impl RateLimits {
         result
     }
 
-    fn note_fallback(&self, err: &fred::error::Error) {
+    /// Counts a check answered locally, and logs it at most once a minute, whether Redis failed
+    /// this check or was already known to be down (then it is not even asked).
+    fn note_fallback(&self, err: &dyn fmt::Display) {
         use std::sync::atomic::Ordering;
         metrics::counter!("switchboard_rate_limit_fallbacks_total").increment(1);
         let now = chrono::Utc::now().timestamp();

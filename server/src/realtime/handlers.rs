@@ -63,7 +63,9 @@ async fn run<A, P, T, F, Fut>(
     Fut: Future<Output = AppResult<T>>,
 {
     let request_id = Id::new().to_string();
-    let span = tracing::info_span!("socket_event", event, sid = %socket.id, user_id = %user.user.id, request_id = %request_id, room_id = tracing::field::Empty);
+    // At ERROR level, like the request span: its ids stay on warnings and errors whatever
+    // `RUST_LOG` lets through.
+    let span = tracing::error_span!("socket_event", event, sid = %socket.id, user_id = %user.user.id, request_id = %request_id, room_id = tracing::field::Empty);
     if let Some(room_id) = payload
         .as_ref()
         .ok()

@@ -47,6 +47,40 @@ export function requireRedis(t, port = 6379) {
   return false;
 }
 
+/**
+ * Starts a private redis-server on `port` (never the shared one), for tests that stop or restart
+ * Redis; returns { stop(), start() }.
+ */
+export async function ownRedis(t, port) {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
+  let child = null;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i += 1) {
+      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      probe.stdout.on('data', (d) => { out += d; });
+      await once(probe, 'exit');
+      if (out.trim() === 'PONG') return;
+      await sleep(50);
+    }
+    throw new Error('redis-server did not start');
+  };
+  const stop = async () => {
+    if (!child) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    child = null;
+  };
+  t.after(async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await start();
+  return { start, stop };
+}
+
 /** A TCP port that was free a moment ago (for a server that must know its origin up front). */
 export async function freePort() {
   const probe = createServer();

@@ -5,55 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  call, connect, createPgDatabase, createRoom, createUser, next, requireRedis, sleep, startServer, until,
+  call, connect, createPgDatabase, createRoom, createUser, freePort, next, ownRedis, requireRedis, sleep, startServer, until,
 } from '../lib/harness.mjs';
 import { ReliableClient } from '../lib/reliable.mjs';
-
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  return port;
-}
-
-/** Starts a private redis-server on `port`; returns { stop(), start() }. */
-async function ownRedis(t, port) {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
-  let child = null;
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i += 1) {
-      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      probe.stdout.on('data', (d) => { out += d; });
-      await once(probe, 'exit');
-      if (out.trim() === 'PONG') return;
-      await sleep(50);
-    }
-    throw new Error('redis-server did not start');
-  };
-  const stop = async () => {
-    if (!child) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-    child = null;
-  };
-  t.after(async () => {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await start();
-  return { start, stop };
-}
 
 async function twoInstances(t, redisPort, extraEnv = {}) {
   const databaseUrl = createPgDatabase(t);

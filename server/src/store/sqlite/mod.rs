@@ -20,6 +20,9 @@ mod search;
 mod tickets;
 mod users;
 
+/// How often the WAL is checkpointed into the database file (off the writer's path).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
 /// SQLite-backed [`Store`].
 pub struct SqliteStore {
     /// Read-only connections for queries.
@@ -28,6 +31,14 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Queries slower than this are logged.
     slow_query: Duration,
+    /// Checkpoints the WAL in the background; stopped when the store is dropped.
+    checkpointer: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.checkpointer.abort();
+    }
 }
 
 impl SqliteStore {
@@ -54,16 +65,25 @@ impl SqliteStore {
                 )
             })?;
         }
+        // The writer never checkpoints: SQLite would do it inside a commit every 1,000 pages,
+        // and that commit (and every send queued behind it) would wait for the copy and its
+        // fsync. A connection of its own checkpoints every second instead, beside the writer.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(ConnectError::from_sqlx)?;
         sqlx::migrate!("../migrations/sqlite")
             .run(&writer)
             .await
             .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("migration failed")))?;
+        let checkpoints = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await
+            .map_err(ConnectError::from_sqlx)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -74,6 +94,7 @@ impl SqliteStore {
             reader,
             writer,
             slow_query,
+            checkpointer: tokio::spawn(checkpoint_forever(checkpoints)),
         })
     }
 
@@ -84,6 +105,22 @@ impl SqliteStore {
 
     fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
+    }
+}
+
+/// Copies the WAL into the database file every [`CHECKPOINT_EVERY`]. `PASSIVE` never waits
+/// for the writer or for readers; whatever a long reader still needs is copied next time.
+async fn checkpoint_forever(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying in a second");
+        }
     }
 }
 
@@ -134,6 +171,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.checkpointer.abort();
         self.reader.close().await;
         self.writer.close().await;
     }

@@ -9,6 +9,7 @@
 use std::{sync::Arc, time::Duration};
 
 pub mod audit;
+pub mod group_commit;
 pub mod insights;
 pub mod messages;
 pub mod ops;

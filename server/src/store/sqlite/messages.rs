@@ -5,45 +5,16 @@ use chrono::{DateTime, Utc};
 use super::{SqliteStore, err};
 use crate::domain::Id;
 use crate::store::{
-    InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount, StoreError,
-    StoreResult,
-    sql::{message_returning, message_select},
+    InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount, StoreResult,
+    sql::message_select,
 };
 
 #[async_trait::async_trait]
 impl MessageStore for SqliteStore {
     async fn insert_message(&self, message: &NewMessage) -> StoreResult<InsertOutcome> {
         let _timer = self.timer("insert_message");
-        // One statement on the one writer connection: the seq is the room's last + 1, read
-        // inside the insert, and the `messages_after_insert` trigger advances the room, the
-        // author's cursors and the thread's reply count in the same implicit transaction. A
-        // lost client-id race inserts nothing, so the trigger does not run: no seq is consumed.
-        let inserted: Option<MessageRow> = sqlx::query_as(concat!(
-            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
-             created_at, search_id) \
-             SELECT $1, r.id, r.last_seq + 1, $3, $4, $5, $6, $7, \
-             (SELECT COALESCE(MAX(search_id), 0) + 1 FROM messages) \
-             FROM rooms r WHERE r.id = $2 \
-             ON CONFLICT (author_id, client_id) DO NOTHING",
-            message_returning!()
-        ))
-        .bind(message.id)
-        .bind(message.room_id)
-        .bind(message.author_id)
-        .bind(&message.client_id)
-        .bind(&message.body)
-        .bind(message.parent_id)
-        .bind(message.created_at)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(err)?;
-        match inserted {
-            Some(row) => Ok(InsertOutcome::Created(row)),
-            None => match self.message_by_client_id(message).await? {
-                Some(existing) => Ok(InsertOutcome::Existing(existing)),
-                None => Err(StoreError::ForeignKey("messages_room_id_fkey".into())),
-            },
-        }
+        // Group commit with the sends queued meanwhile: see `sends.rs`.
+        self.sends.insert(message.clone()).await
     }
 
     async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {
@@ -207,20 +178,5 @@ impl MessageStore for SqliteStore {
             .fetch_one(&self.writer)
             .await
             .map_err(err)
-    }
-}
-
-impl SqliteStore {
-    /// The message an author already sent with this client id, if any.
-    async fn message_by_client_id(&self, message: &NewMessage) -> StoreResult<Option<MessageRow>> {
-        sqlx::query_as(concat!(
-            message_select!(),
-            "WHERE m.author_id = $1 AND m.client_id = $2"
-        ))
-        .bind(message.author_id)
-        .bind(&message.client_id)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(err)
     }
 }

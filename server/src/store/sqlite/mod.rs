@@ -9,7 +9,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
+use super::{
+    ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult,
+    group_commit::GroupCommit,
+};
 
 mod audit;
 mod insights;
@@ -17,6 +20,7 @@ mod messages;
 mod ops;
 mod rooms;
 mod search;
+mod sends;
 mod tickets;
 mod users;
 
@@ -33,6 +37,8 @@ pub struct SqliteStore {
     slow_query: Duration,
     /// Checkpoints the WAL in the background; stopped when the store is dropped.
     checkpointer: tokio::task::JoinHandle<()>,
+    /// Stores sends in group commits on the writer.
+    sends: GroupCommit,
 }
 
 impl Drop for SqliteStore {
@@ -92,9 +98,10 @@ impl SqliteStore {
             .map_err(ConnectError::from_sqlx)?;
         Ok(Self {
             reader,
-            writer,
             slow_query,
             checkpointer: tokio::spawn(checkpoint_forever(checkpoints)),
+            sends: sends::group_commit(writer.clone()),
+            writer,
         })
     }
 
@@ -172,6 +179,7 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.checkpointer.abort();
+        self.sends.stop();
         self.reader.close().await;
         self.writer.close().await;
     }

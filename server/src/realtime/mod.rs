@@ -434,6 +434,8 @@ impl Realtime {
 
 /// Largest websocket message a client may send.
 const WS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// Websocket read buffer per socket.
+const WS_READ_BUFFER_BYTES: usize = 1024;
 
 /// Builds the Socket.IO layer for `state` (with the Redis adapter when configured) and wraps
 /// `router` in it.
@@ -446,7 +448,10 @@ pub fn mount(state: &AppState, router: axum::Router) -> axum::Router {
         .max_buffer_size(4096)
         // socketioxide accepts 64 MiB frames by default; nothing a client sends needs more
         // than a sync request or a 5,000-character message.
-        .ws_max_message_size(WS_MAX_MESSAGE_BYTES);
+        .ws_max_message_size(WS_MAX_MESSAGE_BYTES)
+        // Every open socket keeps its read buffer (4 KiB by default); what clients send is
+        // acks and small events, and a longer message simply takes more reads.
+        .ws_read_buffer_size(WS_READ_BUFFER_BYTES);
     match state.realtime.redis() {
         Some(redis) => {
             let config = socketioxide_redis::RedisAdapterConfig::new()

@@ -566,7 +566,7 @@ async fn seed_messages(
         let id = Id::new();
         let outcome = state
             .store
-            .insert_message(&NewMessage {
+            .insert_message(NewMessage {
                 id,
                 room_id,
                 author_id: author.id,

@@ -56,7 +56,7 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     }
     let outcome = state
         .store
-        .insert_message(&NewMessage {
+        .insert_message(NewMessage {
             id: Id::new(),
             room_id: input.room_id,
             author_id: actor.id(),

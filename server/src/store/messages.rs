@@ -95,7 +95,7 @@ pub trait MessageStore: Send + Sync {
     /// Stores a message with the room's next seq, or returns the one the author already sent
     /// with this client id. A lost race rolls back entirely (no seq is consumed). Also moves
     /// the author's read and delivery cursors to the new seq.
-    async fn insert_message(&self, message: &NewMessage) -> StoreResult<InsertOutcome>;
+    async fn insert_message(&self, message: NewMessage) -> StoreResult<InsertOutcome>;
     /// One message.
     async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>>;
     /// A slice of a room's history, in ascending seq order.

@@ -12,7 +12,7 @@ use crate::store::{
 
 #[async_trait::async_trait]
 impl MessageStore for PgStore {
-    async fn insert_message(&self, message: &NewMessage) -> StoreResult<InsertOutcome> {
+    async fn insert_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
         let _timer = self.timer("insert_message");
         // One statement, one round trip: `FOR UPDATE` locks the room row, so senders to one
         // room take turns and each reads the last seq its predecessor committed; the
@@ -39,7 +39,7 @@ impl MessageStore for PgStore {
         .map_err(err)?;
         match inserted {
             Some(row) => Ok(InsertOutcome::Created(row)),
-            None => match self.message_by_client_id(message).await? {
+            None => match self.message_by_client_id(&message).await? {
                 Some(existing) => Ok(InsertOutcome::Existing(existing)),
                 None => Err(StoreError::ForeignKey("messages_room_id_fkey".into())),
             },

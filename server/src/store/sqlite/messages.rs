@@ -11,10 +11,10 @@ use crate::store::{
 
 #[async_trait::async_trait]
 impl MessageStore for SqliteStore {
-    async fn insert_message(&self, message: &NewMessage) -> StoreResult<InsertOutcome> {
+    async fn insert_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
         let _timer = self.timer("insert_message");
         // Group commit with the sends queued meanwhile: see `sends.rs`.
-        self.sends.insert(message.clone()).await
+        self.sends.insert(message).await
     }
 
     async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {

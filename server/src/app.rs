@@ -67,6 +67,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The ticket assistant's provider.
     pub assistant: Arc<dyn crate::assistant::provider::Provider>,
+    /// Outgoing mail (SMTP, or the log in development).
+    pub mailer: crate::mail::Mailer,
     /// Readiness and shutdown flags.
     pub lifecycle: Arc<Lifecycle>,
     /// Demo sign-ins shown on the sign-in page (empty unless started with `--demo`).
@@ -156,7 +158,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         store.clone(),
         telemetry.clone(),
     );
+    let mailer = crate::mail::Mailer::new(
+        config.smtp_url.as_ref().map(crate::config::Secret::expose),
+        &config.mail_from,
+    )
+    .map_err(|problem| anyhow::anyhow!(problem))?;
+    if mailer.is_log_only() {
+        tracing::warn!("SMTP_URL is unset: e-mails (verification, password resets, invitations, ticket links) are written to the log, not sent");
+    }
     Ok(AppState {
+        mailer,
         assistant,
         rate_limits: RateLimits::new(&config.rate_limits, realtime.redis().cloned()),
         telemetry,

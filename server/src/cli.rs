@@ -258,6 +258,7 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
                     role,
                     department: department.as_deref(),
                     password: password.as_deref(),
+                    verified: true,
                 },
             )
             .await

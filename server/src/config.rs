@@ -76,6 +76,20 @@ pub struct Config {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
 
+    /// SMTP server for outgoing mail: `smtps://user:pass@host:465`, or
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS). Unset = messages are written to
+    /// the log instead (development only).
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// Sender of outgoing mail, e.g. `Switchboard <support@example.com>`.
+    #[arg(long, env = "MAIL_FROM", default_value = "Switchboard <switchboard@localhost>")]
+    pub mail_from: String,
+
+    /// How long a ticket's follow link works, in days.
+    #[arg(long, env = "FOLLOW_LINK_TTL_DAYS", default_value_t = 7)]
+    pub follow_link_ttl_days: u32,
+
     /// Session lifetime in days (sliding: use extends it).
     #[arg(long, env = "SESSION_TTL_DAYS", default_value_t = 30)]
     pub session_ttl_days: u32,
@@ -274,6 +288,23 @@ impl Config {
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("REDIS_PREFIX", "must be a non-empty word"));
         }
+        if let Err(problem) = crate::mail::Mailer::new(
+            self.smtp_url.as_ref().map(Secret::expose),
+            &self.mail_from,
+        ) {
+            let var = if problem.starts_with("MAIL_FROM") {
+                "MAIL_FROM"
+            } else {
+                "SMTP_URL"
+            };
+            return Err(ConfigError::new(var, problem));
+        }
+        if self.follow_link_ttl_days == 0 || self.follow_link_ttl_days > 90 {
+            return Err(ConfigError::new(
+                "FOLLOW_LINK_TTL_DAYS",
+                "must be between 1 and 90",
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",
@@ -286,6 +317,17 @@ impl Config {
     /// True when the session cookie must carry `Secure`.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The session cookie's name: with HTTPS it carries the `__Host-` prefix, so the browser
+    /// only accepts it from this origin, `Secure`, for `/`, with no `Domain` (a sibling
+    /// subdomain cannot plant or overwrite it).
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-sb_session"
+        } else {
+            "sb_session"
+        }
     }
 
     /// Origins a browser may send cookie-authenticated writes from.
@@ -356,6 +398,9 @@ impl fmt::Debug for Config {
             .field("registration_mode", &self.registration_mode)
             .field("admin_email", &self.admin_email)
             .field("admin_password", &self.admin_password)
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_from", &self.mail_from)
+            .field("follow_link_ttl_days", &self.follow_link_ttl_days)
             .field("session_ttl_days", &self.session_ttl_days)
             .field("edit_window_secs", &self.edit_window_secs)
             .field("departments", &self.departments)
@@ -580,6 +625,7 @@ mod tests {
                 "https://hooks.example/T0/webhook-secret",
             ),
             ("--ai-api-key", "sk-model-secret"),
+            ("--smtp-url", "smtps://mailer:smtp-secret@mail.example:465"),
         ];
         let mut argv = vec![
             "switchboard",

@@ -216,6 +216,7 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
                 role: *role,
                 department: *department,
                 password: Some(DEMO_PASSWORD),
+                verified: true,
             },
         )
         .await

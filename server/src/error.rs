@@ -37,6 +37,9 @@ pub enum Code {
     Unauthenticated,
     InvalidCredentials,
     Banned,
+    Deactivated,
+    EmailUnverified,
+    TokenInvalid,
     Forbidden,
     ReadOnly,
     Csrf,
@@ -52,6 +55,7 @@ pub enum Code {
     LastOwner,
     EditWindowPassed,
     StaffEmail,
+    ReactionLimit,
     RateLimited,
     DbUnavailable,
     ShuttingDown,
@@ -63,18 +67,17 @@ impl Code {
     pub fn status(self) -> StatusCode {
         use Code::*;
         match self {
-            BadRequest => StatusCode::BAD_REQUEST,
-            InvalidJson => StatusCode::BAD_REQUEST,
+            BadRequest | InvalidJson | TokenInvalid => StatusCode::BAD_REQUEST,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Validation => StatusCode::UNPROCESSABLE_ENTITY,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Banned | Forbidden | ReadOnly | Csrf | RegistrationClosed | NotMember
-            | EditWindowPassed => StatusCode::FORBIDDEN,
+            Banned | Deactivated | EmailUnverified | Forbidden | ReadOnly | Csrf
+            | RegistrationClosed | NotMember | EditWindowPassed => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Conflict | EmailTaken | SlugTaken | ClientIdReused | AlreadyMember | LastOwner
-            | StaffEmail => StatusCode::CONFLICT,
+            | StaffEmail | ReactionLimit => StatusCode::CONFLICT,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             DbUnavailable | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -93,6 +96,9 @@ impl Code {
             Unauthenticated => "UNAUTHENTICATED",
             InvalidCredentials => "INVALID_CREDENTIALS",
             Banned => "BANNED",
+            Deactivated => "DEACTIVATED",
+            EmailUnverified => "EMAIL_UNVERIFIED",
+            TokenInvalid => "TOKEN_INVALID",
             Forbidden => "FORBIDDEN",
             ReadOnly => "READ_ONLY",
             Csrf => "CSRF",
@@ -108,6 +114,7 @@ impl Code {
             LastOwner => "LAST_OWNER",
             EditWindowPassed => "EDIT_WINDOW_PASSED",
             StaffEmail => "STAFF_EMAIL",
+            ReactionLimit => "REACTION_LIMIT",
             RateLimited => "RATE_LIMITED",
             DbUnavailable => "DB_UNAVAILABLE",
             ShuttingDown => "SHUTTING_DOWN",

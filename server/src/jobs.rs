@@ -17,7 +17,7 @@ pub const ALERT: &str = "alert";
 /// Refreshes a ticket's assistant insights.
 pub const ASSISTANT_REFRESH: &str = "assistant.refresh";
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH];
+pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, crate::mail::outbox::KIND];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -66,6 +66,7 @@ async fn run(state: &AppState, job: JobRow) {
     let result = match kind.as_str() {
         ALERT => crate::ops::alerts::deliver(state, &job).await,
         ASSISTANT_REFRESH => crate::assistant::worker::refresh(state, &job).await,
+        crate::mail::outbox::KIND => crate::mail::outbox::deliver(state, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {

@@ -70,6 +70,34 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
 }
 
+/// The signed-in user's own view: their account, whether the address is verified, and the
+/// ticket a follow-link session is limited to.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeView {
+    /// The account.
+    #[serde(flatten)]
+    pub user: UserView,
+    /// True once the address is proven.
+    pub email_verified: bool,
+    /// True when the account has a password (invited and form accounts may not).
+    pub has_password: bool,
+    /// For a follow-link session: the one ticket it may use; `null` otherwise.
+    pub ticket_scope: Option<Id>,
+}
+
+impl MeView {
+    /// The view of `row` for a session limited to `scope`.
+    pub fn new(row: &UserRow, scope: Option<Id>) -> Self {
+        Self {
+            user: UserView::full(row),
+            email_verified: row.email_verified_at.is_some(),
+            has_password: row.password_hash.is_some(),
+            ticket_scope: scope,
+        }
+    }
+}
+
 impl UserView {
     /// The full view (the user themself, or the team).
     pub fn full(row: &UserRow) -> Self {
@@ -323,6 +351,10 @@ pub struct TicketView {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Newest message seq of the ticket's conversation.
     pub last_seq: i64,
+    /// False while the requester has not proven they own the address: the ticket came from
+    /// the public form, and nobody has opened the link mailed to the address yet. Treat the
+    /// sender as unknown (share nothing about the account) until it turns true.
+    pub requester_verified: bool,
 }
 
 impl From<&TicketRow> for TicketView {
@@ -333,9 +365,13 @@ impl From<&TicketRow> for TicketView {
             status: t.status,
             priority: t.priority,
             department: t.department.clone(),
+            // An unverified sender is shown by the name they typed, not the account's.
             requester: TicketPerson {
                 id: t.requester_id,
-                name: t.requester_name.clone(),
+                name: match (&t.submitted_name, t.requester_verified) {
+                    (Some(typed), false) => typed.clone(),
+                    _ => t.requester_name.clone(),
+                },
                 email: Some(t.requester_email.clone()),
             },
             assignee: t
@@ -351,6 +387,7 @@ impl From<&TicketRow> for TicketView {
             first_response_at: t.first_response_at,
             resolved_at: t.resolved_at,
             last_seq: t.last_seq,
+            requester_verified: t.requester_verified,
         }
     }
 }

@@ -348,6 +348,7 @@ impl TestApp {
                 role,
                 department,
                 password: Some("correct horse battery"),
+                verified: true,
             },
         )
         .await

@@ -210,9 +210,75 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
     }
 }
 
+/// The routes a follow-link session may call, as `(method, route template)`; `{id}` in a
+/// `/rooms` or `/tickets` template must be the session's ticket. Message routes are not tied
+/// to an id here: the message's room is checked by [`can_read`], which holds the session to
+/// its ticket.
+const LINK_SESSION_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/auth/me"),
+    ("POST", "/auth/logout"),
+    ("GET", "/tickets"),
+    ("GET", "/tickets/{id}"),
+    ("GET", "/rooms/{id}"),
+    ("GET", "/rooms/{id}/messages"),
+    ("POST", "/rooms/{id}/messages"),
+    ("POST", "/rooms/{id}/read"),
+    ("GET", "/rooms/{id}/members"),
+    ("PATCH", "/messages/{id}"),
+    ("DELETE", "/messages/{id}"),
+    ("GET", "/messages/{id}/thread"),
+    ("GET", "/messages/{id}/history"),
+    ("PUT", "/messages/{id}/reactions/{emoji}"),
+    ("DELETE", "/messages/{id}/reactions/{emoji}"),
+];
+
+/// Whether a session opened by a follow link for ticket `scope` may call `method` on the API
+/// route `route` (its template, relative to `/api/v1`) with the concrete `path`. Everything
+/// else answers 403 for such a session, whatever the handler would do.
+pub fn link_session_allows(method: &str, route: &str, path: &str, scope: Id) -> bool {
+    if !LINK_SESSION_ROUTES
+        .iter()
+        .any(|(m, r)| *m == method && *r == route)
+    {
+        return false;
+    }
+    if !(route.starts_with("/rooms/") || route.starts_with("/tickets/")) {
+        return true;
+    }
+    // The id is the second segment of the template and of the path.
+    path.trim_start_matches('/')
+        .split('/')
+        .nth(1)
+        .and_then(|id| id.parse::<Id>().ok())
+        == Some(scope)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_sessions_call_only_their_ticket() {
+        let ticket = Id::new();
+        let other = Id::new();
+        let path = |p: &str| p.replace("T", &ticket.to_string()).replace("O", &other.to_string());
+        assert!(link_session_allows("GET", "/tickets/{id}", &path("/tickets/T"), ticket));
+        assert!(link_session_allows("POST", "/rooms/{id}/messages", &path("/rooms/T/messages"), ticket));
+        assert!(!link_session_allows("GET", "/rooms/{id}/messages", &path("/rooms/O/messages"), ticket));
+        assert!(!link_session_allows("PATCH", "/tickets/{id}", &path("/tickets/T"), ticket));
+        for (method, route) in [
+            ("GET", "/rooms"),
+            ("GET", "/search"),
+            ("GET", "/admin/users"),
+            ("POST", "/dms"),
+            ("GET", "/activity"),
+            ("GET", "/users"),
+            ("POST", "/rooms/{id}/export"),
+            ("GET", "/me/sessions"),
+        ] {
+            assert!(!link_session_allows(method, route, &path("/rooms/T/export"), ticket), "{method} {route}");
+        }
+    }
 
     fn viewer(role: Role, department: Option<&str>) -> Viewer {
         Viewer::new(Id::new(), role, department.map(Into::into))

@@ -251,7 +251,6 @@ async fn update_user(
     Path(id): Path<Id>,
     Json(body): Json<UpdateUserBody>,
 ) -> AppResult<impl IntoResponse> {
-    let before = users::get_user(&state, id).await?;
     let user = users::admin_update_user(
         &state,
         &actor,
@@ -263,10 +262,6 @@ async fn update_user(
         },
     )
     .await?;
-    // A new role or department changes which rooms the user may read.
-    if user.role != before.role || user.department != before.department {
-        state.realtime.access_changed(id).await;
-    }
     Ok(ok(UserView::full(&user)))
 }
 
@@ -319,9 +314,7 @@ async fn ban_user(
     Path(id): Path<Id>,
     Json(body): Json<BanBody>,
 ) -> AppResult<impl IntoResponse> {
-    let (ban, _revoked) =
-        users::ban_user(&state, &actor, id, &body.reason, body.expires_at).await?;
-    state.realtime.revoke_user(id, "banned").await;
+    let ban = users::ban_user(&state, &actor, id, &body.reason, body.expires_at).await?;
     Ok(ok(BanView::from(ban)))
 }
 

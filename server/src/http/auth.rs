@@ -2,7 +2,7 @@
 
 use axum::{
     extract::State,
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -10,14 +10,17 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{Auth, ClientIp, Json, SESSION_COOKIE},
+    extract::{Auth, ClientIp, Json},
     ok,
 };
 use crate::{
     app::{AppState, DemoAccount},
     error::{AppResult, ErrorBody},
-    service::auth::{self, ClientMeta, SignedIn},
-    views::{ApiOk, UserView},
+    service::{
+        accounts,
+        auth::{self, ClientMeta, SignedIn},
+    },
+    views::{ApiOk, MeView, UserView},
 };
 
 /// Routes of this module.
@@ -25,6 +28,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(login))
         .routes(routes!(register))
+        .routes(routes!(verify_email))
+        .routes(routes!(resend_verification))
+        .routes(routes!(forgot_password))
+        .routes(routes!(reset_password))
+        .routes(routes!(invitation))
+        .routes(routes!(accept_invite))
         .routes(routes!(logout))
         .routes(routes!(me))
         .routes(routes!(public_config))
@@ -53,7 +62,8 @@ pub struct SessionView {
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = ApiOk<SessionView>),
               (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
-              (status = 403, description = "BANNED", body = ErrorBody)))]
+              (status = 403, description = "BANNED, DEACTIVATED or EMAIL_UNVERIFIED", body = ErrorBody),
+              (status = 429, description = "RATE_LIMITED", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -76,22 +86,190 @@ pub struct RegisterBody {
     pub password: String,
 }
 
-/// Creates an account, as `REGISTRATION_MODE` allows, and signs it in.
+/// The answer to a registration: the account waits for its address to be confirmed.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredView {
+    /// Always true: a link was mailed to `email`.
+    pub verification_sent: bool,
+    /// The address it went to.
+    pub email: String,
+}
+
+/// Creates an account, as `REGISTRATION_MODE` allows. It cannot sign in until its owner opens
+/// the link mailed to the address (`POST /auth/verify`).
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
-    responses((status = 200, body = ApiOk<SessionView>),
+    responses((status = 202, body = ApiOk<RegisteredView>),
               (status = 403, description = "REGISTRATION_CLOSED", body = ErrorBody),
               (status = 409, description = "EMAIL_TAKEN", body = ErrorBody),
-              (status = 422, description = "VALIDATION", body = ErrorBody)))]
+              (status = 422, description = "VALIDATION", body = ErrorBody),
+              (status = 429, description = "RATE_LIMITED", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(body): Json<RegisterBody>,
-) -> AppResult<Response> {
-    let signed_in = auth::register(
+) -> AppResult<impl IntoResponse> {
+    let user = auth::register(
         &state,
         &body.email,
         &body.name,
+        &body.password,
+        meta(ip, &headers),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        ok(RegisteredView {
+            verification_sent: true,
+            email: user.email,
+        }),
+    ))
+}
+
+/// A body with a single-use token from an e-mailed link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// The `token` parameter of the link.
+    pub token: String,
+}
+
+/// A body naming an address.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBody {
+    /// E-mail address.
+    pub email: String,
+}
+
+/// Confirms an address with the e-mailed link and signs the account in.
+#[utoipa::path(post, path = "/auth/verify", tag = "auth", request_body = TokenBody,
+    responses((status = 200, body = ApiOk<SessionView>),
+              (status = 400, description = "TOKEN_INVALID", body = ErrorBody),
+              (status = 403, description = "BANNED or DEACTIVATED", body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+async fn verify_email(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<TokenBody>,
+) -> AppResult<Response> {
+    let signed_in = accounts::verify_email(&state, &body.token, meta(ip, &headers)).await?;
+    Ok(session_response(&state, signed_in))
+}
+
+/// Sends the confirmation link again. Answers the same whether or not the address has an
+/// account waiting for confirmation.
+#[utoipa::path(post, path = "/auth/verify/resend", tag = "auth", request_body = EmailBody,
+    responses((status = 202, body = ApiOk<Option<bool>>), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+async fn resend_verification(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<EmailBody>,
+) -> AppResult<impl IntoResponse> {
+    accounts::resend_verification(&state, &body.email, ip).await?;
+    Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
+}
+
+/// Mails a password reset link (single use, 30 minutes). Answers the same whether or not the
+/// address has an account.
+#[utoipa::path(post, path = "/auth/password/forgot", tag = "auth", request_body = EmailBody,
+    responses((status = 202, body = ApiOk<Option<bool>>), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+async fn forgot_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<EmailBody>,
+) -> AppResult<impl IntoResponse> {
+    accounts::forgot_password(&state, &body.email, ip).await?;
+    Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
+}
+
+/// `POST /auth/password/reset` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetBody {
+    /// The `token` parameter of the e-mailed link.
+    pub token: String,
+    /// The new password (10 characters or more).
+    pub password: String,
+}
+
+/// Sets a new password with a reset link, ends every other session of the account and signs
+/// in.
+#[utoipa::path(post, path = "/auth/password/reset", tag = "auth", request_body = ResetBody,
+    responses((status = 200, body = ApiOk<SessionView>),
+              (status = 400, description = "TOKEN_INVALID", body = ErrorBody),
+              (status = 403, description = "BANNED or DEACTIVATED", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<ResetBody>,
+) -> AppResult<Response> {
+    let signed_in =
+        accounts::reset_password(&state, &body.token, &body.password, meta(ip, &headers)).await?;
+    Ok(session_response(&state, signed_in))
+}
+
+/// Who an invitation is for.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationView {
+    /// The invited address.
+    pub email: String,
+    /// The name the admin gave.
+    pub name: String,
+}
+
+/// Reads an invitation (for the page that accepts it).
+#[utoipa::path(post, path = "/auth/invite/details", tag = "auth", request_body = TokenBody,
+    responses((status = 200, body = ApiOk<InvitationView>),
+              (status = 400, description = "TOKEN_INVALID", body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+async fn invitation(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(body): Json<TokenBody>,
+) -> AppResult<impl IntoResponse> {
+    let user = accounts::invitation(&state, &body.token, ip).await?;
+    Ok(ok(InvitationView {
+        email: user.email,
+        name: user.name,
+    }))
+}
+
+/// `POST /auth/invite/accept` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInviteBody {
+    /// The `token` parameter of the e-mailed link.
+    pub token: String,
+    /// The invitee's name, if they want another than the admin typed.
+    pub name: Option<String>,
+    /// Their password (10 characters or more).
+    pub password: String,
+}
+
+/// Accepts an invitation: sets the password and signs in.
+#[utoipa::path(post, path = "/auth/invite/accept", tag = "auth", request_body = AcceptInviteBody,
+    responses((status = 200, body = ApiOk<SessionView>),
+              (status = 400, description = "TOKEN_INVALID", body = ErrorBody),
+              (status = 403, description = "BANNED or DEACTIVATED", body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn accept_invite(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<AcceptInviteBody>,
+) -> AppResult<Response> {
+    let signed_in = accounts::accept_invite(
+        &state,
+        &body.token,
+        body.name.as_deref(),
         &body.password,
         meta(ip, &headers),
     )
@@ -115,11 +293,11 @@ async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> AppResult<R
     Ok(response)
 }
 
-/// The signed-in user.
+/// The signed-in user; `ticketScope` is set for a session opened by a ticket's link.
 #[utoipa::path(get, path = "/auth/me", tag = "auth",
-    responses((status = 200, body = ApiOk<UserView>), (status = 401, body = ErrorBody)))]
-async fn me(Auth(actor): Auth) -> axum::Json<ApiOk<UserView>> {
-    ok(UserView::full(&actor.user))
+    responses((status = 200, body = ApiOk<MeView>), (status = 401, body = ErrorBody)))]
+async fn me(Auth(actor): Auth) -> axum::Json<ApiOk<MeView>> {
+    ok(MeView::new(&actor.user, actor.scope))
 }
 
 /// What the web client needs before signing in.
@@ -194,7 +372,8 @@ fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
     } else {
         ""
     };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    let name = state.config.session_cookie_name();
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 fn set_cookie(response: &mut Response, cookie: &str) {

@@ -5,19 +5,20 @@ use std::net::SocketAddr;
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, rejection::PathRejection},
+    extract::{
+        ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request,
+        rejection::PathRejection,
+    },
     http::{HeaderMap, Method, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
 
 use crate::{
     app::AppState,
+    domain::policy,
     error::{AppError, Code, FieldProblem, current_request_id},
     service::{Actor, auth},
 };
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "sb_session";
 
 /// A JSON body: requires `application/json`, maps syntax errors to `INVALID_JSON` (400), type
 /// and shape errors (and NUL characters in strings) to `VALIDATION` (422) with the offending
@@ -242,15 +243,18 @@ impl FromRequestParts<AppState> for Auth {
         let (token, via_cookie) = match bearer_token(&parts.headers) {
             Some(token) => (token, false),
             None => (
-                cookie(&parts.headers, SESSION_COOKIE)
+                cookie(&parts.headers, state.config.session_cookie_name())
                     .ok_or_else(|| AppError::new(Code::Unauthenticated, "sign in first"))?,
                 true,
             ),
         };
         if via_cookie && !is_safe(&parts.method) {
-            check_origin(state, &parts.headers)?;
+            check_origin(&state.config, &parts.headers)?;
         }
         let session = auth::authenticate(state, &token).await?;
+        if let Some(scope) = session.ticket_scope {
+            check_link_scope(parts, scope)?;
+        }
         tracing::Span::current().record("user_id", tracing::field::display(session.user.id));
         let user_id = session.user.id.to_string();
         sentry::configure_scope(|scope| {
@@ -274,14 +278,32 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Refuses cookie-authenticated writes from other sites: the `Origin`, when sent, must be an
-/// allowed origin; without it, `Sec-Fetch-Site` must not say `cross-site`.
-fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+/// Holds a follow-link session to the routes of its ticket (the one place this is decided
+/// for REST: [`policy::link_session_allows`]).
+fn check_link_scope(parts: &Parts, scope: crate::domain::Id) -> Result<(), AppError> {
+    let route = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().trim_start_matches("/api/v1").to_owned())
+        .unwrap_or_default();
+    let path = parts.uri.path().trim_start_matches("/api/v1");
+    if policy::link_session_allows(parts.method.as_str(), &route, path, scope) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "a ticket's link opens that ticket only; sign in for the rest",
+        ))
+    }
+}
+
+/// Refuses cookie-authenticated writes (and socket handshakes) from other sites: the `Origin`,
+/// when sent, must be an allowed origin; without it, `Sec-Fetch-Site` must not say
+/// `cross-site`.
+pub fn check_origin(config: &crate::config::Config, headers: &HeaderMap) -> Result<(), AppError> {
     let csrf = || AppError::new(Code::Csrf, "cross-site request refused");
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().map_err(|_| csrf())?.trim_end_matches('/');
-        return if state
-            .config
+        return if config
             .allowed_origins()
             .any(|allowed| allowed == origin)
         {
@@ -331,7 +353,7 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; sb_session=tok; b=2"),
         );
-        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("tok"));
+        assert_eq!(cookie(&headers, "sb_session").as_deref(), Some("tok"));
         headers.insert(
             header::AUTHORIZATION,
             HeaderValue::from_static("Bearer abc"),

@@ -91,21 +91,28 @@ pub struct SupportBody {
     department: Option<String>,
 }
 
-/// The opened ticket and the link to follow it.
+/// The opened ticket, and how its sender follows it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SupportOpened {
     /// The ticket's id.
     ticket_id: Id,
-    /// The page that signs the customer in to this ticket.
-    follow_url: String,
-    /// The follow token (for `POST /auth/link`).
-    token: String,
+    /// Always true: a link to follow the ticket was mailed to the address.
+    emailed: bool,
+    /// For an address that had no account: the page that opens this one ticket (shown once,
+    /// after the form). `null` when the address belongs to an account: only its mailbox gets
+    /// a link.
+    follow_url: Option<String>,
+    /// The token of `followUrl` (for `POST /auth/link`), or `null`.
+    token: Option<String>,
 }
 
-/// Opens a ticket from the public support form (no account needed; rate limited per IP).
+/// Opens a ticket from the public support form (no account needed; rate limited per client
+/// network). The sender is unverified until they open the link mailed to the address.
 #[utoipa::path(post, path = "/support/tickets", tag = "tickets", request_body = SupportBody,
+    security(()),
     responses((status = 201, body = ApiOk<SupportOpened>),
+              (status = 403, description = "BANNED or DEACTIVATED (the address's account)", body = ErrorBody),
               (status = 409, description = "STAFF_EMAIL", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn submit_support_form(
@@ -113,10 +120,6 @@ async fn submit_support_form(
     ClientIp(ip): ClientIp,
     Json(body): Json<SupportBody>,
 ) -> AppResult<impl IntoResponse> {
-    state
-        .rate_limits
-        .check(Limit::SupportForm, ip.as_deref().unwrap_or("unknown"))
-        .await?;
     let opened = tickets::open_from_support_form(
         &state,
         SupportForm {
@@ -129,10 +132,12 @@ async fn submit_support_form(
         ip,
     )
     .await?;
+    let (token, follow_url) = opened.screen_link.unzip();
     Ok(created(SupportOpened {
         ticket_id: opened.ticket.id,
-        follow_url: opened.follow_url,
-        token: opened.token,
+        emailed: true,
+        follow_url,
+        token,
     }))
 }
 
@@ -167,7 +172,10 @@ async fn follow_link(
 ) -> AppResult<Response> {
     state
         .rate_limits
-        .check(Limit::LoginIp, ip.as_deref().unwrap_or("unknown"))
+        .check(
+            Limit::LoginIp,
+            &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
+        )
         .await?;
     let user_agent = headers
         .get(header::USER_AGENT)

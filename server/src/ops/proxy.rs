@@ -70,7 +70,26 @@ impl fmt::Debug for IpNet {
     }
 }
 
-/// The client address for a request from `peer` carrying `forwarded_for`.
+/// Every `X-Forwarded-For` line of a request as one comma-separated list (a proxy may append
+/// a line of its own instead of extending the previous one; reading only the first line would
+/// let a client choose the address by sending its own header).
+pub fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<String> {
+    let lines: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(","))
+}
+
+/// Whether `peer` is one of the trusted proxies.
+pub fn is_trusted(peer: IpAddr, trusted: &[IpNet]) -> bool {
+    trusted.iter().any(|net| net.contains(peer))
+}
+
+/// The client address for a request from `peer` carrying `forwarded_for` (all its lines, see
+/// [`forwarded_for`]). An entry that is not an address stops the walk: nothing left of it can
+/// be trusted.
 pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(peer) {
@@ -79,14 +98,17 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpNet]) -
     let Some(chain) = forwarded_for else {
         return peer;
     };
-    let hops: Vec<IpAddr> = chain
-        .split(',')
-        .filter_map(|h| h.trim().parse().ok())
-        .collect();
-    hops.into_iter()
-        .rev()
-        .find(|ip| !is_trusted(*ip))
-        .unwrap_or(peer)
+    let mut client = peer;
+    for hop in chain.rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            return client;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            return ip;
+        }
+    }
+    client
 }
 
 #[cfg(test)]
@@ -122,6 +144,20 @@ mod tests {
             ip("198.51.100.7")
         );
         assert_eq!(client_ip(ip("10.0.0.1"), None, &trusted), ip("10.0.0.1"));
+        // Two header lines read as one list: the right-most untrusted address wins.
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
+        headers.append("x-forwarded-for", "198.51.100.9, 10.0.0.7".parse().unwrap());
+        let joined = forwarded_for(&headers);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), joined.as_deref(), &trusted),
+            ip("198.51.100.9")
+        );
+        // Garbage stops the walk at the last good hop.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), Some("1.2.3.4, junk, 10.0.0.9"), &trusted),
+            ip("10.0.0.9")
+        );
         assert!("10.0.0.0/33".parse::<IpNet>().is_err());
         assert!("::1".parse::<IpNet>().is_ok_and(|n| n.contains(ip("::1"))));
     }

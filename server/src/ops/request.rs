@@ -24,9 +24,17 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Assigns the request id, opens the request span and writes the request log.
 pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Only a trusted proxy may name the request: anyone else could plant ids in our logs.
+    let from_proxy = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(peer)| {
+            super::proxy::is_trusted(peer.ip(), &state.config.trusted_proxies)
+        });
     let request_id = req
         .headers()
         .get(&X_REQUEST_ID)
+        .filter(|_| from_proxy)
         .and_then(|v| v.to_str().ok())
         .filter(|id| is_sane_request_id(id))
         .map_or_else(|| Id::new().to_string(), str::to_owned);
@@ -125,16 +133,20 @@ fn is_sane_request_id(id: &str) -> bool {
 /// limits and audit rows, and spends the per-IP REST quota.
 pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let ip = super::proxy::client_ip(addr.ip(), forwarded, &state.config.trusted_proxies);
+        let forwarded = super::proxy::forwarded_for(req.headers());
+        let ip = super::proxy::client_ip(
+            addr.ip(),
+            forwarded.as_deref(),
+            &state.config.trusted_proxies,
+        );
         req.extensions_mut().insert(ClientAddr(ip));
         if req.uri().path().starts_with("/api/") {
             match state
                 .rate_limits
-                .check(crate::ratelimit::Action::RestIp, &ip.to_string())
+                .check(
+                    crate::ratelimit::Action::RestIp,
+                    &crate::ratelimit::ip_key(&ip.to_string()),
+                )
                 .await
             {
                 Ok(allowed) => {

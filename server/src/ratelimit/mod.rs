@@ -26,6 +26,23 @@ pub enum Action {
     MessageSend,
     /// Reaction changes per user.
     Reaction,
+    /// Message edits per user.
+    MessageEdit,
+    /// Message deletions per user.
+    MessageDelete,
+    /// Read-cursor updates per user.
+    Read,
+    /// Typing notices per user.
+    Typing,
+    /// `sync` calls per user.
+    Sync,
+    /// E-mails about an account asked for anonymously (password reset, verification), per
+    /// address.
+    AccountEmail,
+    /// Anonymous account requests (password reset, verification, token use) per client IP.
+    AccountIp,
+    /// Password changes per user.
+    PasswordChange,
     /// Searches per user.
     Search,
     /// AI assistant refreshes per user.
@@ -38,13 +55,21 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 18] = [
         Action::LoginIp,
         Action::LoginEmail,
         Action::Register,
         Action::SupportForm,
         Action::MessageSend,
         Action::Reaction,
+        Action::MessageEdit,
+        Action::MessageDelete,
+        Action::Read,
+        Action::Typing,
+        Action::Sync,
+        Action::AccountEmail,
+        Action::AccountIp,
+        Action::PasswordChange,
         Action::Search,
         Action::AiRefresh,
         Action::SocketConnect,
@@ -60,6 +85,14 @@ impl Action {
             Action::SupportForm => "support_form",
             Action::MessageSend => "message_send",
             Action::Reaction => "reaction",
+            Action::MessageEdit => "message_edit",
+            Action::MessageDelete => "message_delete",
+            Action::Read => "read",
+            Action::Typing => "typing",
+            Action::Sync => "sync",
+            Action::AccountEmail => "account_email",
+            Action::AccountIp => "account_ip",
+            Action::PasswordChange => "password_change",
             Action::Search => "search",
             Action::AiRefresh => "ai_refresh",
             Action::SocketConnect => "socket_connect",
@@ -76,6 +109,14 @@ impl Action {
             Action::SupportForm => (5, 600),
             Action::MessageSend => (30, 10),
             Action::Reaction => (60, 60),
+            Action::MessageEdit => (30, 60),
+            Action::MessageDelete => (30, 60),
+            Action::Read => (240, 60),
+            Action::Typing => (60, 60),
+            Action::Sync => (60, 60),
+            Action::AccountEmail => (3, 900),
+            Action::AccountIp => (20, 900),
+            Action::PasswordChange => (5, 900),
             Action::Search => (30, 60),
             Action::AiRefresh => (10, 60),
             Action::SocketConnect => (30, 60),
@@ -278,6 +319,23 @@ impl RateLimits {
     }
 }
 
+/// The rate-limit key of a client address: the address itself for IPv4, its /64 network for
+/// IPv6 (one subscriber usually holds a whole /64 and can pick any address in it). Anything
+/// that is not an address is used as it is.
+pub fn ip_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
 /// Reads `RATE_LIMIT_<ACTION>` overrides from the environment.
 pub fn overrides_from_env() -> Result<HashMap<Action, Quota>, crate::config::ConfigError> {
     let mut overrides = HashMap::new();
@@ -315,6 +373,16 @@ pub fn set_headers(headers: &mut axum::http::HeaderMap, allowed: &Allowed) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        assert_eq!(ip_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(ip_key("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
+        assert_ne!(ip_key("2001:db8:1:3::1"), ip_key("2001:db8:1:2::1"));
+        assert_eq!(ip_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(ip_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(ip_key("unknown"), "unknown");
+    }
 
     #[test]
     fn quotas_parse() {

@@ -21,7 +21,7 @@ use crate::{
     app::AppState,
     domain::{Id, policy::Viewer, user::Role},
     error::{AppError, Code},
-    http::extract::{SESSION_COOKIE, client_ip, cookie},
+    http::extract::{check_origin, client_ip, cookie},
     ops::proxy::{self, IpNet},
     ratelimit::Action,
     service::{Actor, auth},
@@ -39,6 +39,8 @@ pub struct SocketUser {
     pub ip: Option<String>,
     /// The one ticket a follow-link session may read.
     pub scope: Option<Id>,
+    /// When the session expires, as of connecting: the socket is checked again then.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl SocketUser {
@@ -152,20 +154,31 @@ async fn admit<A: Adapter>(
     let ip = peer_ip(parts, &state.config.trusted_proxies);
     state
         .rate_limits
-        .check(Action::SocketConnect, ip.as_deref().unwrap_or("unknown"))
+        .check(
+            Action::SocketConnect,
+            &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
+        )
         .await
         .map_err(|_| Refused(Code::RateLimited))?;
-    let token = auth
-        .and_then(|a| a.token)
-        .filter(|t| !t.is_empty())
-        .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
-        .ok_or(Refused(Code::Unauthenticated))?;
+    let bearer = auth.and_then(|a| a.token).filter(|t| !t.is_empty());
+    let token = match bearer {
+        Some(token) => token,
+        None => {
+            let token = cookie(&parts.headers, state.config.session_cookie_name())
+                .ok_or(Refused(Code::Unauthenticated))?;
+            // A browser sends the cookie with a handshake from any site: like a cookie write
+            // over REST, it must come from an allowed origin (cross-site WebSocket hijacking).
+            check_origin(&state.config, &parts.headers)?;
+            token
+        }
+    };
     let session = auth::authenticate(state, &token).await?;
     let user = SocketUser {
         user: session.user,
         session_id: session.session_id,
         ip,
         scope: session.ticket_scope,
+        expires_at: session.expires_at,
     };
     let readable = state
         .store
@@ -202,11 +215,8 @@ fn peer_ip(parts: &http::request::Parts, trusted: &[IpNet]) -> Option<String> {
     let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
         return client_ip(parts);
     };
-    let forwarded = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    Some(proxy::client_ip(peer.ip(), forwarded, trusted).to_string())
+    let forwarded = proxy::forwarded_for(&parts.headers);
+    Some(proxy::client_ip(peer.ip(), forwarded.as_deref(), trusted).to_string())
 }
 
 /// After the connect packet: the log line and the presence announcement.

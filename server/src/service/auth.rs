@@ -53,7 +53,15 @@ pub struct SignedIn {
     pub token: String,
 }
 
+/// How long a successful sign-in keeps its address exempt from the per-account limit.
+const KNOWN_ADDRESS_DAYS: i64 = 30;
+
 /// Checks credentials and opens a session.
+///
+/// Two quotas guard it: per client address, and per account. An attacker who knows a victim's
+/// address could spend the per-account quota to lock the victim out, so the per-account quota
+/// does not apply from an address the account signed in from successfully in the last 30
+/// days (the per-address quota still does).
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -63,28 +71,65 @@ pub async fn login(
     let invalid = || AppError::new(Code::InvalidCredentials, "wrong e-mail or password");
     let normalised = email.trim().to_lowercase();
     let ip = meta.ip.clone().unwrap_or_else(|| "unknown".to_owned());
-    state.rate_limits.check(Action::LoginIp, &ip).await?;
-    state
-        .rate_limits
-        .check(Action::LoginEmail, &normalised)
-        .await?;
+    let ip_key = crate::ratelimit::ip_key(&ip);
+    state.rate_limits.check(Action::LoginIp, &ip_key).await?;
     let Ok(email) = Email::parse(email) else {
+        state
+            .rate_limits
+            .check(Action::LoginEmail, &normalised)
+            .await?;
         record_failure(state, &normalised, &ip, None).await?;
         return Err(invalid());
     };
     let user = state.store.get_user_by_email(email.as_str()).await?;
+    let known_address = match &user {
+        Some(user) => {
+            let since = crate::store::now() - Duration::days(KNOWN_ADDRESS_DAYS);
+            state.store.login_ip_known(user.id, &ip_key, since).await?
+        }
+        None => false,
+    };
+    if !known_address {
+        state
+            .rate_limits
+            .check(Action::LoginEmail, email.as_str())
+            .await?;
+    }
     let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
     if !state.passwords.verify(password, hash).await {
         record_failure(state, email.as_str(), &ip, user.as_ref().map(|u| u.id)).await?;
         return Err(invalid());
     }
     let user = user.ok_or_else(invalid)?;
+    // Only the password's owner learns why a correct password does not sign in.
+    check_may_sign_in(state, &user).await?;
+    state
+        .store
+        .note_login_ip(user.id, &ip_key, crate::store::now())
+        .await?;
+    open_session(state, user, meta).await
+}
+
+/// Refuses accounts that cannot sign in: deactivated, not yet verified, banned.
+pub async fn check_may_sign_in(state: &AppState, user: &UserRow) -> AppResult<()> {
+    if user.deactivated_at.is_some() {
+        return Err(AppError::new(
+            Code::Deactivated,
+            "this account has been deactivated",
+        ));
+    }
+    if user.email_verified_at.is_none() {
+        return Err(AppError::new(
+            Code::EmailUnverified,
+            "confirm your e-mail address first: open the link we sent you",
+        ));
+    }
     if let Some(ban) = state.store.get_ban(user.id).await?
         && ban.is_active(crate::store::now())
     {
         return Err(AppError::new(Code::Banned, "this account is banned"));
     }
-    open_session(state, user, meta).await
+    Ok(())
 }
 
 /// Counts a failed sign-in; the first failure per (e-mail, IP) in a 15-minute window is
@@ -146,18 +191,18 @@ pub async fn open_session(
     Ok(SignedIn { user, token })
 }
 
-/// Self-service registration, as `REGISTRATION_MODE` allows.
+/// Self-service registration, as `REGISTRATION_MODE` allows. The account cannot sign in
+/// until its owner opens the verification link e-mailed to the address, so nobody can make a
+/// team account for an address they do not own.
 pub async fn register(
     state: &AppState,
     email: &str,
     name: &str,
     password: &str,
     meta: ClientMeta,
-) -> AppResult<SignedIn> {
-    state
-        .rate_limits
-        .check(Action::Register, meta.ip.as_deref().unwrap_or("unknown"))
-        .await?;
+) -> AppResult<UserRow> {
+    let ip = crate::ratelimit::ip_key(meta.ip.as_deref().unwrap_or("unknown"));
+    state.rate_limits.check(Action::Register, &ip).await?;
     let email = field("email", Email::parse(email))?;
     match &state.config.registration_mode {
         RegistrationMode::Closed => {
@@ -182,6 +227,7 @@ pub async fn register(
             role: Role::Staff,
             department: None,
             password: Some(password),
+            verified: false,
         },
     )
     .await?;
@@ -193,7 +239,12 @@ pub async fn register(
         scope: None,
     };
     audit_user_created(state, Some(&registrant), &user, "registration", None).await?;
-    open_session(state, user, meta).await
+    crate::mail::outbox::queue(
+        state,
+        crate::mail::Template::VerifyEmail { user_id: user.id },
+    )
+    .await?;
+    Ok(user)
 }
 
 /// Audits a new account as `user.create`; `via` says how it came to be (`admin`, `cli`,
@@ -231,6 +282,9 @@ pub struct NewAccount<'a> {
     pub department: Option<&'a str>,
     /// Password, if the account signs in with one.
     pub password: Option<&'a str>,
+    /// Whether the address is known to belong to the account's owner (created by an admin,
+    /// the CLI or the bootstrap); self-registered and support-form accounts are not.
+    pub verified: bool,
 }
 
 /// Validates and creates an account (admin API, CLI, bootstrap, registration, demo).
@@ -253,6 +307,7 @@ pub async fn create_user(state: &AppState, account: NewAccount<'_>) -> AppResult
             password_hash,
             role: account.role,
             department,
+            email_verified_at: account.verified.then(crate::store::now),
         })
         .await?)
 }
@@ -292,6 +347,17 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<SessionAut
     }
     if auth.ban.as_ref().is_some_and(|ban| ban.is_active(now)) {
         return Err(AppError::new(Code::Banned, "this account is banned"));
+    }
+    if auth.user.deactivated_at.is_some() {
+        return Err(AppError::new(
+            Code::Deactivated,
+            "this account has been deactivated",
+        ));
+    }
+    // Follow links are for customers: a link session of an account that became a team
+    // account must not carry that account's new access.
+    if auth.ticket_scope.is_some() && auth.user.role != Role::Customer {
+        return Err(unauthenticated());
     }
     if now - auth.last_used_at > Duration::minutes(5) {
         let ttl = Duration::days(i64::from(state.config.session_ttl_days));
@@ -344,6 +410,7 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
             role: Role::Admin,
             department: None,
             password: Some(password.expose()),
+            verified: true,
         },
     )
     .await;

@@ -2,6 +2,7 @@
 //! state, the acting user and validated input, asks the access policy, touches the store and
 //! returns views. HTTP and Socket.IO are only transports around these.
 
+pub mod accounts;
 pub mod analytics;
 pub mod assistant;
 pub mod audit;

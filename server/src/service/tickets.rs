@@ -28,12 +28,10 @@ use crate::{
     error::{AppError, AppResult, Code},
     store::{
         NewRoom, TicketFilter, TicketPatch, TicketRow, UserRow,
-        tickets::{NewTicket, TicketLink},
+        accounts::{LinkPurpose, TicketLink},
+        tickets::NewTicket,
     },
 };
-
-/// How long a follow link signs its customer in.
-const LINK_TTL_DAYS: i64 = 30;
 
 /// Validates a ticket subject: 1..=200 characters, no control characters.
 pub fn parse_subject(raw: &str) -> Result<String, &'static str> {
@@ -64,18 +62,25 @@ pub struct SupportForm {
     pub department: Option<String>,
 }
 
-/// A ticket opened through the form, with the link that lets its customer follow it.
+/// A ticket opened through the form.
 pub struct Opened {
     /// The ticket.
     pub ticket: TicketRow,
-    /// The raw follow token (sent once, only its hash is stored).
-    pub token: String,
-    /// `{PUBLIC_URL}/support/follow?token=...`.
-    pub follow_url: String,
+    /// For an address that had no account: the raw token and URL of a link to this one
+    /// ticket, shown on screen. `None` when the address belongs to an account: only its
+    /// mailbox gets a link.
+    pub screen_link: Option<(String, String)>,
 }
 
-/// Opens a ticket for an anonymous visitor: finds or creates their customer account (never a
-/// staff account), opens the ticket with their message, and issues a follow link.
+/// Opens a ticket for an anonymous visitor.
+///
+/// A visitor proves nothing about the address they type, so the ticket is marked as from an
+/// unverified requester (staff see it so in the queue and the ticket) until a link mailed to
+/// the address is opened. The link is always mailed. Only an address that had no account
+/// gets a link on screen as well, bound to this ticket: the visitor then reads the ticket they
+/// just wrote and nothing else. An address of an existing customer gets no link on screen
+/// (that would hand the customer's identity to whoever typed the address), a team member's
+/// address is refused, and so is a banned or deactivated customer's.
 pub async fn open_from_support_form(
     state: &AppState,
     form: SupportForm,
@@ -86,7 +91,18 @@ pub async fn open_from_support_form(
     let subject = field("subject", parse_subject(&form.subject))?;
     let body = field("message", parse_body(&form.message))?;
     let department = check_department(state, form.department.as_deref())?;
-    let customer = find_or_create_customer(state, &email, &name, None, ip.clone()).await?;
+    state
+        .rate_limits
+        .check(
+            crate::ratelimit::Action::SupportForm,
+            &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
+        )
+        .await?;
+    let (customer, is_new) =
+        find_or_create_customer(state, &email, &name, None, ip.clone()).await?;
+    if !is_new {
+        refuse_barred(state, &customer).await?;
+    }
     let actor = Actor {
         user: customer,
         session_id: None,
@@ -94,7 +110,11 @@ pub async fn open_from_support_form(
         request_id: crate::error::current_request_id(),
         scope: None,
     };
-    let ticket = open(state, &actor, &subject, department, Priority::Normal, None).await?;
+    let requester = Requester {
+        verified: false,
+        submitted_name: Some(name),
+    };
+    let ticket = open(state, &actor, &subject, department, Priority::Normal, None, requester).await?;
     post_first_message(state, &actor, ticket.id, body).await?;
     audit::record(
         state,
@@ -102,42 +122,72 @@ pub async fn open_from_support_form(
         "ticket.create",
         "ticket",
         ticket.id,
-        json!({"via": "support_form", "department": ticket.department}),
+        json!({"via": "support_form", "department": ticket.department, "newAccount": is_new}),
     )
     .await?;
-    let (token, token_hash) = new_token();
-    state
-        .store
-        .create_ticket_link(
-            Id::new(),
-            &token_hash,
-            &TicketLink {
-                ticket_id: ticket.id,
-                user_id: actor.id(),
-                expires_at: crate::store::now() + Duration::days(LINK_TTL_DAYS),
-            },
-        )
-        .await?;
-    let follow_url = format!("{}/support/follow?token={token}", state.config.public_url);
+    crate::mail::outbox::queue(
+        state,
+        crate::mail::Template::TicketFollow {
+            user_id: actor.id(),
+            ticket_id: ticket.id,
+        },
+    )
+    .await?;
+    let screen_link = if is_new {
+        let (token, token_hash) = new_token();
+        state
+            .store
+            .create_ticket_link(
+                Id::new(),
+                &token_hash,
+                &TicketLink {
+                    ticket_id: ticket.id,
+                    user_id: actor.id(),
+                    expires_at: crate::store::now()
+                        + Duration::days(i64::from(state.config.follow_link_ttl_days)),
+                    purpose: LinkPurpose::Screen,
+                },
+            )
+            .await?;
+        let url = format!("{}/support/follow?token={token}", state.config.public_url);
+        Some((token, url))
+    } else {
+        None
+    };
     let ticket = get(state, ticket.id).await?;
     Ok(Opened {
         ticket,
-        token,
-        follow_url,
+        screen_link,
     })
 }
 
+/// Refuses a banned or deactivated customer (the support form, follow links).
+async fn refuse_barred(state: &AppState, user: &UserRow) -> AppResult<()> {
+    if user.deactivated_at.is_some() {
+        return Err(AppError::new(
+            Code::Deactivated,
+            "this account has been deactivated",
+        ));
+    }
+    if let Some(ban) = state.store.get_ban(user.id).await?
+        && ban.is_active(crate::store::now())
+    {
+        return Err(AppError::new(Code::Banned, "this account is banned"));
+    }
+    Ok(())
+}
+
 /// The customer with this address, created (and audited: by `creator`, or by the system from
-/// `ip` for the public form) when new.
+/// `ip` for the public form) when new; true when it was created now.
 async fn find_or_create_customer(
     state: &AppState,
     email: &Email,
     name: &str,
     creator: Option<&Actor>,
     ip: Option<String>,
-) -> AppResult<UserRow> {
+) -> AppResult<(UserRow, bool)> {
     match state.store.get_user_by_email(email.as_str()).await? {
-        Some(user) if user.role == Role::Customer => Ok(user),
+        Some(user) if user.role == Role::Customer => Ok((user, false)),
         Some(_) => Err(AppError::new(
             Code::StaffEmail,
             "this address belongs to a team account; sign in to open a ticket",
@@ -150,6 +200,7 @@ async fn find_or_create_customer(
                 role: Role::Customer,
                 department: None,
                 password: None,
+                verified: false,
             },
         )
         .await
@@ -161,18 +212,28 @@ async fn find_or_create_customer(
                     "support_form"
                 };
                 auth::audit_user_created(state, creator, &user, via, ip).await?;
-                Ok(user)
+                Ok((user, true))
             }
-            // Two forms sent at once by the same person: the other created the account.
+            // Two forms sent at once with the same address: the other created the account,
+            // so this one is a submission for an existing account (no link on screen).
             Err(err) if err.code() == Code::EmailTaken => state
                 .store
                 .get_user_by_email(email.as_str())
                 .await?
                 .filter(|u| u.role == Role::Customer)
+                .map(|u| (u, false))
                 .ok_or(err),
             Err(err) => Err(err),
         },
     }
+}
+
+/// What a new ticket records about its requester.
+struct Requester {
+    /// Proven to own the address.
+    verified: bool,
+    /// The name typed on the support form.
+    submitted_name: Option<String>,
 }
 
 /// Creates the ticket room (the requester as member) and its ticket row.
@@ -183,6 +244,7 @@ async fn open(
     department: Option<String>,
     priority: Priority,
     assignee: Option<Id>,
+    facts: Requester,
 ) -> AppResult<TicketRow> {
     let id = Id::new();
     let mut members = vec![(requester.id(), RoomRole::Member)];
@@ -209,6 +271,8 @@ async fn open(
             requester_id: requester.id(),
             assignee_id: assignee,
             priority,
+            requester_verified: facts.verified,
+            submitted_name: facts.submitted_name,
         })
         .await?;
     state.realtime.ticket_opened(&ticket).await;
@@ -235,7 +299,9 @@ async fn post_first_message(
     Ok(())
 }
 
-/// Signs a customer in with a follow link: a session limited to that one ticket.
+/// Signs a customer in with a follow link: a session limited to that one ticket. Links are
+/// for customers only, and a link that came by mail proves the address: the ticket's
+/// requester (and the account's address) become verified.
 pub async fn follow(state: &AppState, token: &str, meta: ClientMeta) -> AppResult<(SignedIn, Id)> {
     let invalid = || AppError::new(Code::Unauthenticated, "this link is invalid or has expired");
     if token.is_empty() || token.len() > 128 {
@@ -246,18 +312,33 @@ pub async fn follow(state: &AppState, token: &str, meta: ClientMeta) -> AppResul
         .ticket_link(&hash_token(token))
         .await?
         .ok_or_else(invalid)?;
-    if link.expires_at <= crate::store::now() {
+    let now = crate::store::now();
+    if link.expires_at <= now {
         return Err(invalid());
     }
     let user = state
         .store
         .get_user(link.user_id)
         .await?
+        .filter(|u| u.role == Role::Customer)
         .ok_or_else(invalid)?;
-    if let Some(ban) = state.store.get_ban(user.id).await?
-        && ban.is_active(crate::store::now())
-    {
-        return Err(AppError::new(Code::Banned, "this account is banned"));
+    refuse_barred(state, &user).await?;
+    let ticket = state
+        .store
+        .get_ticket(link.ticket_id)
+        .await?
+        .filter(|t| t.requester_id == user.id)
+        .ok_or_else(invalid)?;
+    if link.purpose == LinkPurpose::Email {
+        state.store.set_email_verified(user.id, now).await?;
+        if state
+            .store
+            .verify_ticket_requester(ticket.id, user.id)
+            .await?
+            && let Some(after) = state.store.get_ticket(ticket.id).await?
+        {
+            state.realtime.ticket_changed(Some(&ticket), &after).await;
+        }
     }
     let signed_in = auth::open_session(
         state,
@@ -320,7 +401,7 @@ pub async fn create_by_staff(
     if let Some(assignee) = input.assignee_id {
         check_assignee(state, assignee).await?;
     }
-    let customer = find_or_create_customer(state, &email, &name, Some(actor), None).await?;
+    let (customer, _) = find_or_create_customer(state, &email, &name, Some(actor), None).await?;
     let requester = Actor {
         user: customer,
         session_id: None,
@@ -335,6 +416,11 @@ pub async fn create_by_staff(
         department,
         input.priority.unwrap_or(Priority::Normal),
         input.assignee_id,
+        // Staff vouch for the address they type, as they would answer it by mail.
+        Requester {
+            verified: true,
+            submitted_name: None,
+        },
     )
     .await?;
     if let Some(body) = body {
@@ -347,6 +433,14 @@ pub async fn create_by_staff(
         "ticket",
         ticket.id,
         json!({"via": "staff", "requesterId": requester.id()}),
+    )
+    .await?;
+    crate::mail::outbox::queue(
+        state,
+        crate::mail::Template::TicketFollow {
+            user_id: requester.id(),
+            ticket_id: ticket.id,
+        },
     )
     .await?;
     get(state, ticket.id).await

@@ -114,6 +114,7 @@ pub async fn admin_create_user(
             role: input.role,
             department: input.department.as_deref(),
             password: input.password.as_deref(),
+            verified: true,
         },
     )
     .await?;
@@ -186,18 +187,28 @@ pub async fn admin_update_user(
             audit::record(state, actor, action, "user", id, metadata).await?;
         }
     }
+    // New access is granted at the next sign-in, never carried by a session (or a follow link)
+    // opened under the old role: a customer's link must not become an admin's session.
+    if before.role != after.role || before.department != after.department {
+        let reason = if before.role == after.role {
+            "department_changed"
+        } else {
+            "role_changed"
+        };
+        super::accounts::end_all_sessions(state, id, reason).await?;
+    }
     Ok(after)
 }
 
-/// Bans a user (admin): stores the ban and revokes every session. Returns the ban and the
-/// revoked session ids (their live sockets are disconnected by the caller).
+/// Bans a user (admin): stores the ban, ends every session and follow link, and closes their
+/// sockets on every instance.
 pub async fn ban_user(
     state: &AppState,
     actor: &Actor,
     id: Id,
     reason: &str,
     expires_at: Option<DateTime<Utc>>,
-) -> AppResult<(BanRow, Vec<Id>)> {
+) -> AppResult<BanRow> {
     require_admin(actor)?;
     if id == actor.id() {
         return Err(AppError::forbidden("admins cannot ban themselves"));
@@ -219,17 +230,17 @@ pub async fn ban_user(
         expires_at,
     };
     state.store.put_ban(&ban).await?;
-    let revoked = state.store.delete_user_sessions(id).await?;
+    let revoked = super::accounts::end_all_sessions(state, id, "banned").await?;
     audit::record(
         state,
         actor,
         "user.ban",
         "user",
         id,
-        json!({"reason": ban.reason, "expiresAt": expires_at, "revokedSessions": revoked.len()}),
+        json!({"reason": ban.reason, "expiresAt": expires_at, "revokedSessions": revoked}),
     )
     .await?;
-    Ok((ban, revoked))
+    Ok(ban)
 }
 
 /// Lifts a ban (admin).

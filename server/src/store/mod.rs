@@ -8,7 +8,9 @@
 
 use std::{sync::Arc, time::Duration};
 
+pub mod accounts;
 pub mod audit;
+pub(crate) mod both;
 pub mod group_commit;
 pub mod insights;
 pub mod messages;
@@ -21,6 +23,7 @@ pub mod sqlite;
 pub mod tickets;
 pub mod users;
 
+pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
@@ -47,6 +50,7 @@ pub trait Store:
     + SearchStore
     + OpsStore
     + insights::InsightsStore
+    + AccountStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -5,7 +5,7 @@
 macro_rules! user_columns {
     () => {
         "u.id, u.email, u.name, u.password_hash, u.role, u.department, u.created_at, \
-         u.updated_at, u.last_seen_at"
+         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at"
     };
 }
 pub(crate) use user_columns;
@@ -13,7 +13,8 @@ pub(crate) use user_columns;
 /// Columns of [`super::UserRow`], unqualified, for `RETURNING`.
 macro_rules! user_returning {
     () => {
-        "id, email, name, password_hash, role, department, created_at, updated_at, last_seen_at"
+        "id, email, name, password_hash, role, department, created_at, updated_at, last_seen_at, \
+         email_verified_at, deactivated_at"
     };
 }
 pub(crate) use user_returning;
@@ -176,7 +177,7 @@ macro_rules! ticket_select {
         "SELECT t.room_id AS id, t.subject, t.status, t.priority, t.department, t.requester_id, \
          rq.name AS requester_name, rq.email AS requester_email, t.assignee_id, \
          asg.name AS assignee_name, t.created_at, t.updated_at, t.first_response_at, \
-         t.resolved_at, r.last_seq \
+         t.resolved_at, r.last_seq, t.requester_verified, t.submitted_name \
          FROM tickets t JOIN rooms r ON r.id = t.room_id JOIN users rq ON rq.id = t.requester_id \
          LEFT JOIN users asg ON asg.id = t.assignee_id \
          LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 "

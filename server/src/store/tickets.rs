@@ -42,6 +42,11 @@ pub struct TicketRow {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The ticket room's newest seq.
     pub last_seq: i64,
+    /// False while the requester has not proven they own the address (a support form sent
+    /// with the address of an existing account).
+    pub requester_verified: bool,
+    /// The name typed on the support form, when it opened the ticket.
+    pub submitted_name: Option<String>,
 }
 
 /// A ticket to open: its room (kind `ticket`, requester as member) and its fields.
@@ -57,6 +62,10 @@ pub struct NewTicket {
     pub assignee_id: Option<Id>,
     /// Priority.
     pub priority: Priority,
+    /// Whether the requester is proven to own their address.
+    pub requester_verified: bool,
+    /// The name typed on the support form.
+    pub submitted_name: Option<String>,
 }
 
 /// Changes to a ticket; `None` leaves a field alone.
@@ -100,17 +109,6 @@ pub struct TicketFilter {
     pub before: Option<(DateTime<Utc>, Id)>,
     /// Page size.
     pub limit: i64,
-}
-
-/// A follow link's target.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct TicketLink {
-    /// The ticket.
-    pub ticket_id: Id,
-    /// The customer it signs in.
-    pub user_id: Id,
-    /// Expiry.
-    pub expires_at: DateTime<Utc>,
 }
 
 /// Per-assignee counts for staff analytics.
@@ -169,15 +167,6 @@ pub trait TicketStore: Send + Sync {
     async fn update_ticket(&self, id: Id, patch: &TicketPatch) -> StoreResult<Option<TicketRow>>;
     /// Records the first staff response, once; true when it was recorded now.
     async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Stores a follow link.
-    async fn create_ticket_link(
-        &self,
-        id: Id,
-        token_hash: &str,
-        link: &TicketLink,
-    ) -> StoreResult<()>;
-    /// A follow link by token hash.
-    async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>>;
     /// Open, pending and recently resolved tickets per assignee.
     async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>>;
     /// The same per department.

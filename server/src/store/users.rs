@@ -28,6 +28,11 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
     /// Last authenticated request or socket.
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// When the user proved they own the address (`None`: not yet; such an account cannot
+    /// sign in with a password).
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// When an admin deactivated the account (`None`: active).
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 /// A user to create.
@@ -43,6 +48,8 @@ pub struct NewUser {
     pub role: Role,
     /// Department.
     pub department: Option<String>,
+    /// When the address was proven (`None`: not yet).
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// Changes to a user; `None` leaves a field alone.

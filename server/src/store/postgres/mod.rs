@@ -56,7 +56,22 @@ impl PgStore {
         &self.pool
     }
 
-    fn timer(&self, name: &'static str) -> QueryTimer {
+    /// The pool reads go to (the one pool), for the shared queries.
+    pub(crate) fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pool writes go to (the one pool), for the shared queries.
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Sorts a driver error (for the shared queries).
+    pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+        err(e)
+    }
+
+    pub(crate) fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
     }
 }

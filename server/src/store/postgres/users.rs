@@ -15,8 +15,8 @@ impl UserStore for PgStore {
         let _timer = self.timer("create_user");
         let now = crate::store::now();
         sqlx::query_as(concat!(
-            "INSERT INTO users (id, email, name, password_hash, role, department, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ",
+            "INSERT INTO users (id, email, name, password_hash, role, department, created_at, \
+             updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ",
             user_returning!()
         ))
         .bind(Id::new())
@@ -26,6 +26,7 @@ impl UserStore for PgStore {
         .bind(user.role)
         .bind(&user.department)
         .bind(now)
+        .bind(user.email_verified_at)
         .fetch_one(&self.pool)
         .await
         .map_err(err)

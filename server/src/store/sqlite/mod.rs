@@ -105,12 +105,22 @@ impl SqliteStore {
         })
     }
 
-    /// The writer pool, for maintenance commands (backup).
+    /// The writer pool, for maintenance commands (backup) and the shared queries.
     pub fn writer(&self) -> &SqlitePool {
         &self.writer
     }
 
-    fn timer(&self, name: &'static str) -> QueryTimer {
+    /// The read-only pool, for the shared queries.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// Sorts a driver error (for the shared queries).
+    pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+        err(e)
+    }
+
+    pub(crate) fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
     }
 }

@@ -8,7 +8,7 @@ use crate::store::{
     StoreResult,
     sql::{readable_by_viewer, ticket_counts, ticket_filters, ticket_select},
     tickets::{
-        AssigneeCounts, AssigneeFilter, DepartmentCounts, NewTicket, TicketFilter, TicketLink,
+        AssigneeCounts, AssigneeFilter, DepartmentCounts, NewTicket, TicketFilter,
         TicketPatch, TicketRow, TicketStore, TicketTimes,
     },
 };
@@ -26,7 +26,8 @@ impl TicketStore for SqliteStore {
         insert_room(&mut tx, &ticket.room).await.map_err(err)?;
         sqlx::query(
             "INSERT INTO tickets (room_id, subject, requester_id, assignee_id, status, department, priority, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7)",
+             created_at, updated_at, requester_verified, submitted_name) \
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7, $8, $9)",
         )
         .bind(ticket.room.id)
         .bind(&ticket.subject)
@@ -35,6 +36,8 @@ impl TicketStore for SqliteStore {
         .bind(&ticket.room.department)
         .bind(ticket.priority)
         .bind(now)
+        .bind(ticket.requester_verified)
+        .bind(&ticket.submitted_name)
         .execute(&mut *tx)
         .await
         .map_err(err)?;
@@ -170,39 +173,7 @@ impl TicketStore for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn create_ticket_link(
-        &self,
-        id: Id,
-        token_hash: &str,
-        link: &TicketLink,
-    ) -> StoreResult<()> {
-        let _timer = self.timer("create_ticket_link");
-        sqlx::query(
-            "INSERT INTO ticket_links (id, token_hash, ticket_id, user_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(token_hash)
-        .bind(link.ticket_id)
-        .bind(link.user_id)
-        .bind(crate::store::now())
-        .bind(link.expires_at)
-        .execute(&self.writer)
-        .await
-        .map_err(err)?;
-        Ok(())
-    }
 
-    async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>> {
-        let _timer = self.timer("ticket_link");
-        sqlx::query_as(
-            "SELECT ticket_id, user_id, expires_at FROM ticket_links WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(err)
-    }
 
     async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>> {
         let _timer = self.timer("assignee_counts");

@@ -1,0 +1,446 @@
+//! Account self-service and its admin side: e-mail verification, forgotten and changed
+//! passwords, sessions, invitations, deactivation.
+//!
+//! Anonymous requests that send mail (forgot password, resend verification) answer the same
+//! whether or not the address has an account, so they reveal nothing; they are rate limited
+//! per address and per client network. Every change is audited.
+
+use serde_json::json;
+
+use super::{
+    Actor, audit,
+    auth::{self, ClientMeta, NewAccount, SignedIn, audit_user_created, create_user, hash_token},
+    field,
+    users::{get_user, require_admin},
+};
+use crate::{
+    app::AppState,
+    domain::{
+        Id,
+        user::{Email, Role, check_password_strength},
+    },
+    error::{AppError, AppResult, Code},
+    mail::{Template, outbox},
+    ratelimit::{Action, ip_key},
+    store::{AccountToken, SessionRow, TokenPurpose, UserRow},
+};
+
+fn token_invalid() -> AppError {
+    AppError::new(
+        Code::TokenInvalid,
+        "this link is invalid, was used already or has expired",
+    )
+}
+
+/// Spends the anonymous quotas: per client network, and per address when one is given.
+async fn anonymous_quota(state: &AppState, ip: Option<&str>, email: Option<&str>) -> AppResult<()> {
+    let ip = ip_key(ip.unwrap_or("unknown"));
+    state.rate_limits.check(Action::AccountIp, &ip).await?;
+    if let Some(email) = email {
+        state.rate_limits.check(Action::AccountEmail, email).await?;
+    }
+    Ok(())
+}
+
+/// The unused, unexpired token of `purpose`, and its account.
+async fn find_token(
+    state: &AppState,
+    token: &str,
+    purpose: TokenPurpose,
+) -> AppResult<(AccountToken, UserRow)> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(token_invalid());
+    }
+    let found = state
+        .store
+        .account_token(&hash_token(token), purpose, crate::store::now())
+        .await?
+        .ok_or_else(token_invalid)?;
+    let user = state
+        .store
+        .get_user(found.user_id)
+        .await?
+        .ok_or_else(token_invalid)?;
+    Ok((found, user))
+}
+
+/// Uses a token once: of two racing uses, one fails.
+async fn spend(state: &AppState, token: &AccountToken) -> AppResult<()> {
+    if state
+        .store
+        .use_account_token(token.id, crate::store::now())
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(token_invalid())
+    }
+}
+
+fn system_actor(user: &UserRow, ip: Option<String>) -> Actor {
+    Actor {
+        user: user.clone(),
+        session_id: None,
+        ip,
+        request_id: crate::error::current_request_id(),
+        scope: None,
+    }
+}
+
+/// Sends the verification link again to a registered, unverified address (no answer says
+/// whether there is one).
+pub async fn resend_verification(state: &AppState, email: &str, ip: Option<String>) -> AppResult<()> {
+    let email = field("email", Email::parse(email))?;
+    anonymous_quota(state, ip.as_deref(), Some(email.as_str())).await?;
+    if let Some(user) = state.store.get_user_by_email(email.as_str()).await?
+        && user.email_verified_at.is_none()
+        && user.password_hash.is_some()
+    {
+        outbox::queue(state, Template::VerifyEmail { user_id: user.id }).await?;
+    }
+    Ok(())
+}
+
+/// Verifies an address with the e-mailed link and signs its account in.
+pub async fn verify_email(state: &AppState, token: &str, meta: ClientMeta) -> AppResult<SignedIn> {
+    anonymous_quota(state, meta.ip.as_deref(), None).await?;
+    let (found, user) = find_token(state, token, TokenPurpose::VerifyEmail).await?;
+    spend(state, &found).await?;
+    let now = crate::store::now();
+    state.store.set_email_verified(user.id, now).await?;
+    let user = get_user(state, user.id).await?;
+    auth::check_may_sign_in(state, &user).await?;
+    let actor = system_actor(&user, meta.ip.clone());
+    audit::record(state, &actor, "user.verify_email", "user", user.id, json!({})).await?;
+    auth::open_session(state, user, meta).await
+}
+
+/// "Forgot password": mails a single-use reset link (30 minutes) when the address has an
+/// account that may sign in; answers the same either way.
+pub async fn forgot_password(state: &AppState, email: &str, ip: Option<String>) -> AppResult<()> {
+    let email = field("email", Email::parse(email))?;
+    anonymous_quota(state, ip.as_deref(), Some(email.as_str())).await?;
+    if let Some(user) = state.store.get_user_by_email(email.as_str()).await?
+        && user.deactivated_at.is_none()
+    {
+        outbox::queue(
+            state,
+            Template::PasswordReset {
+                user_id: user.id,
+                by_admin: false,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets a new password with a reset link: every session of the account ends (a reset is what
+/// someone does who fears another has their password), the address counts as verified (the
+/// link came by mail), and the caller is signed in.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    password: &str,
+    meta: ClientMeta,
+) -> AppResult<SignedIn> {
+    anonymous_quota(state, meta.ip.as_deref(), None).await?;
+    let (found, user) = find_token(state, token, TokenPurpose::PasswordReset).await?;
+    field("password", check_password_strength(password))?;
+    let hash = state.passwords.hash(password).await?;
+    spend(state, &found).await?;
+    state.store.set_password_hash(user.id, &hash).await?;
+    state
+        .store
+        .set_email_verified(user.id, crate::store::now())
+        .await?;
+    let revoked = end_all_sessions(state, user.id, "password_reset").await?;
+    let user = get_user(state, user.id).await?;
+    auth::check_may_sign_in(state, &user).await?;
+    let actor = system_actor(&user, meta.ip.clone());
+    audit::record(
+        state,
+        &actor,
+        "user.password_reset",
+        "user",
+        user.id,
+        json!({"revokedSessions": revoked}),
+    )
+    .await?;
+    auth::open_session(state, user, meta).await
+}
+
+/// Who an invitation is for, so the page can greet them before they choose a password.
+pub async fn invitation(state: &AppState, token: &str, ip: Option<String>) -> AppResult<UserRow> {
+    anonymous_quota(state, ip.as_deref(), None).await?;
+    let (_, user) = find_token(state, token, TokenPurpose::Invite).await?;
+    Ok(user)
+}
+
+/// Accepts an invitation: the invitee chooses their password (and may correct their name),
+/// the address is verified, and they are signed in.
+pub async fn accept_invite(
+    state: &AppState,
+    token: &str,
+    name: Option<&str>,
+    password: &str,
+    meta: ClientMeta,
+) -> AppResult<SignedIn> {
+    anonymous_quota(state, meta.ip.as_deref(), None).await?;
+    let (found, user) = find_token(state, token, TokenPurpose::Invite).await?;
+    field("password", check_password_strength(password))?;
+    let name = name
+        .map(|n| field("name", crate::domain::user::parse_name(n)))
+        .transpose()?;
+    let hash = state.passwords.hash(password).await?;
+    spend(state, &found).await?;
+    state.store.set_password_hash(user.id, &hash).await?;
+    state
+        .store
+        .set_email_verified(user.id, crate::store::now())
+        .await?;
+    if let Some(name) = name {
+        state
+            .store
+            .update_user(
+                user.id,
+                &crate::store::UserPatch {
+                    name: Some(name),
+                    ..Default::default()
+                },
+            )
+            .await?;
+    }
+    let user = get_user(state, user.id).await?;
+    auth::check_may_sign_in(state, &user).await?;
+    let actor = system_actor(&user, meta.ip.clone());
+    audit::record(state, &actor, "user.invite_accept", "user", user.id, json!({})).await?;
+    auth::open_session(state, user, meta).await
+}
+
+/// Changes the signed-in user's password (the current one is required); every other session
+/// of theirs ends. Returns how many ended.
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> AppResult<usize> {
+    state
+        .rate_limits
+        .check(Action::PasswordChange, &actor.id().to_string())
+        .await?;
+    if !state
+        .passwords
+        .verify(current, actor.user.password_hash.as_deref())
+        .await
+    {
+        return Err(AppError::invalid("currentPassword", "is not your password"));
+    }
+    field("newPassword", check_password_strength(new))?;
+    let hash = state.passwords.hash(new).await?;
+    state.store.set_password_hash(actor.id(), &hash).await?;
+    let revoked = match actor.session_id {
+        Some(keep) => state.store.delete_other_sessions(actor.id(), keep).await?,
+        None => state.store.delete_user_sessions(actor.id()).await?,
+    };
+    state.store.delete_user_ticket_links(actor.id()).await?;
+    for session in &revoked {
+        state.realtime.revoke_session(*session, "password_changed").await;
+    }
+    audit::record(
+        state,
+        actor,
+        "user.password_change",
+        "user",
+        actor.id(),
+        json!({"revokedSessions": revoked.len()}),
+    )
+    .await?;
+    Ok(revoked.len())
+}
+
+/// The signed-in user's sessions.
+pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<SessionRow>> {
+    Ok(state
+        .store
+        .user_sessions(actor.id(), crate::store::now())
+        .await?)
+}
+
+/// Ends one of the signed-in user's sessions (its sockets close).
+pub async fn revoke_session(state: &AppState, actor: &Actor, session: Id) -> AppResult<()> {
+    if !state.store.delete_session_of(actor.id(), session).await? {
+        return Err(AppError::not_found("session"));
+    }
+    state.realtime.revoke_session(session, "signed_out").await;
+    audit::record(
+        state,
+        actor,
+        "session.revoke",
+        "session",
+        session,
+        json!({"reason": "revoked_by_owner"}),
+    )
+    .await
+}
+
+/// "Sign out everywhere else": ends every session of the user but the current one.
+pub async fn revoke_other_sessions(state: &AppState, actor: &Actor) -> AppResult<usize> {
+    let keep = actor
+        .session_id
+        .ok_or_else(|| AppError::forbidden("no current session"))?;
+    let revoked = state.store.delete_other_sessions(actor.id(), keep).await?;
+    for session in &revoked {
+        state.realtime.revoke_session(*session, "signed_out").await;
+    }
+    audit::record(
+        state,
+        actor,
+        "session.revoke_others",
+        "user",
+        actor.id(),
+        json!({"revokedSessions": revoked.len()}),
+    )
+    .await?;
+    Ok(revoked.len())
+}
+
+/// Ends every session and follow link of a user and closes their sockets; returns how many
+/// sessions ended. Used by bans, deactivation, role and department changes and resets.
+pub async fn end_all_sessions(
+    state: &AppState,
+    user_id: Id,
+    reason: &'static str,
+) -> AppResult<usize> {
+    let revoked = state.store.delete_user_sessions(user_id).await?;
+    state.store.delete_user_ticket_links(user_id).await?;
+    state.realtime.revoke_user(user_id, reason).await;
+    Ok(revoked.len())
+}
+
+/// An admin's invitation.
+pub struct Invite {
+    /// Address.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Department.
+    pub department: Option<String>,
+}
+
+/// Invites someone (admins): an account without a password whose owner chooses one through
+/// the e-mailed link (7 days).
+pub async fn invite(state: &AppState, actor: &Actor, input: Invite) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let user = create_user(
+        state,
+        NewAccount {
+            email: &input.email,
+            name: &input.name,
+            role: input.role,
+            department: input.department.as_deref(),
+            password: None,
+            verified: false,
+        },
+    )
+    .await?;
+    audit_user_created(state, Some(actor), &user, "invite", None).await?;
+    outbox::queue(
+        state,
+        Template::Invite {
+            user_id: user.id,
+            inviter: actor.user.name.clone(),
+        },
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Sends a user a password reset link (admins); an invitee who never chose a password gets
+/// the invitation again instead.
+pub async fn send_password_reset(state: &AppState, actor: &Actor, id: Id) -> AppResult<()> {
+    require_admin(actor)?;
+    let user = get_user(state, id).await?;
+    if user.deactivated_at.is_some() {
+        return Err(AppError::new(
+            Code::Deactivated,
+            "reactivate the account first",
+        ));
+    }
+    let (template, kind) = if user.password_hash.is_none() && user.role != Role::Customer {
+        (
+            Template::Invite {
+                user_id: id,
+                inviter: actor.user.name.clone(),
+            },
+            "invite",
+        )
+    } else {
+        (
+            Template::PasswordReset {
+                user_id: id,
+                by_admin: true,
+            },
+            "password_reset",
+        )
+    };
+    outbox::queue(state, template).await?;
+    audit::record(
+        state,
+        actor,
+        "user.password_reset_sent",
+        "user",
+        id,
+        json!({"mail": kind}),
+    )
+    .await
+}
+
+/// Deactivates an account (admins): it cannot sign in, its sessions and links end, its
+/// messages stay, and its address stays taken (nobody else can become that identity).
+pub async fn deactivate(state: &AppState, actor: &Actor, id: Id) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    if id == actor.id() {
+        return Err(AppError::forbidden("admins cannot deactivate themselves"));
+    }
+    let before = get_user(state, id).await?;
+    if before.deactivated_at.is_some() {
+        return Ok(before);
+    }
+    let user = state
+        .store
+        .set_deactivated(id, Some(crate::store::now()))
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    state.store.drop_account_tokens(id, None).await?;
+    let revoked = end_all_sessions(state, id, "deactivated").await?;
+    audit::record(
+        state,
+        actor,
+        "user.deactivate",
+        "user",
+        id,
+        json!({"revokedSessions": revoked}),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Reactivates an account (admins); it signs in again with its password.
+pub async fn reactivate(state: &AppState, actor: &Actor, id: Id) -> AppResult<UserRow> {
+    require_admin(actor)?;
+    let before = get_user(state, id).await?;
+    if before.deactivated_at.is_none() {
+        return Ok(before);
+    }
+    let user = state
+        .store
+        .set_deactivated(id, None)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    audit::record(state, actor, "user.reactivate", "user", id, json!({})).await?;
+    Ok(user)
+}

@@ -1,0 +1,394 @@
+//! Account security: single-use tokens sent by e-mail, verified and deactivated accounts, a
+//! user's sessions, addresses that signed in successfully, and tickets' follow links. One query
+//! set for both databases.
+
+use chrono::{DateTime, Utc};
+
+use super::{StoreResult, UserRow, both::impl_both, sql::user_returning};
+use crate::domain::{Id, id::text_enum};
+
+text_enum! {
+    /// What an account token proves when it is used.
+    pub enum TokenPurpose {
+        /// The owner of the address registered: using it verifies the address.
+        VerifyEmail => "verify_email",
+        /// A password reset asked for by the user or an admin.
+        PasswordReset => "password_reset",
+        /// An admin invited the address: using it sets the first password.
+        Invite => "invite",
+    }
+}
+
+/// A token to store; only its hash is kept.
+#[derive(Clone, Debug)]
+pub struct NewAccountToken {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Whose account.
+    pub user_id: Id,
+    /// What it is for.
+    pub purpose: TokenPurpose,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored, unused token.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountToken {
+    /// Id.
+    pub id: Id,
+    /// Whose account.
+    pub user_id: Id,
+    /// What it is for.
+    pub purpose: TokenPurpose,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session as its owner sees it in their session list.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    /// Id.
+    pub id: Id,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last request.
+    pub last_used_at: DateTime<Utc>,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Address it was opened from.
+    pub ip: Option<String>,
+    /// Browser or client.
+    pub user_agent: Option<String>,
+    /// The one ticket of a follow-link session.
+    pub ticket_scope: Option<Id>,
+}
+
+text_enum! {
+    /// How a follow link reached its holder.
+    pub enum LinkPurpose {
+        /// Sent to the address: opening it proves the mailbox.
+        Email => "email",
+        /// Shown after the support form, for an address that had no account; proves nothing.
+        Screen => "screen",
+    }
+}
+
+/// A follow link's target.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TicketLink {
+    /// The ticket.
+    pub ticket_id: Id,
+    /// The customer it signs in.
+    pub user_id: Id,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// How it was handed out.
+    pub purpose: LinkPurpose,
+}
+
+/// Account security records.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Stores a token.
+    async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id>;
+    /// An unused, unexpired token of this purpose.
+    async fn account_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountToken>>;
+    /// Marks a token used; false when it was used (or had expired) already, so only one of
+    /// two racing uses wins.
+    async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Drops a user's unused tokens (of one purpose, or all); returns how many.
+    async fn drop_account_tokens(
+        &self,
+        user_id: Id,
+        purpose: Option<TokenPurpose>,
+    ) -> StoreResult<u64>;
+    /// Records that the user proved they own their address.
+    async fn set_email_verified(&self, user_id: Id, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Deactivates (`Some`) or reactivates (`None`) an account.
+    async fn set_deactivated(
+        &self,
+        user_id: Id,
+        at: Option<DateTime<Utc>>,
+    ) -> StoreResult<Option<UserRow>>;
+    /// The user's unexpired sessions, newest use first.
+    async fn user_sessions(&self, user_id: Id, now: DateTime<Utc>)
+    -> StoreResult<Vec<SessionRow>>;
+    /// Deletes one of the user's sessions; false when it is not theirs or gone.
+    async fn delete_session_of(&self, user_id: Id, session_id: Id) -> StoreResult<bool>;
+    /// Deletes every session of the user but `keep`, returning their ids.
+    async fn delete_other_sessions(&self, user_id: Id, keep: Id) -> StoreResult<Vec<Id>>;
+    /// Remembers that the user signed in successfully from this address.
+    async fn note_login_ip(&self, user_id: Id, ip_key: &str, at: DateTime<Utc>)
+    -> StoreResult<()>;
+    /// Whether the user signed in successfully from this address since `since`.
+    async fn login_ip_known(
+        &self,
+        user_id: Id,
+        ip_key: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Stores a follow link.
+    async fn create_ticket_link(
+        &self,
+        id: Id,
+        token_hash: &str,
+        link: &TicketLink,
+    ) -> StoreResult<()>;
+    /// A follow link by token hash.
+    async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>>;
+    /// Deletes every follow link of a user; returns how many.
+    async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64>;
+    /// Marks a ticket's requester as proven (they opened a link sent to their address).
+    async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool>;
+}
+
+impl_both! {
+    impl AccountStore {
+        async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id> {
+            let _timer = self.timer("create_account_token");
+            let id = Id::new();
+            sqlx::query(
+                "INSERT INTO account_tokens (id, token_hash, user_id, purpose, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&token.token_hash)
+            .bind(token.user_id)
+            .bind(token.purpose)
+            .bind(crate::store::now())
+            .bind(token.expires_at)
+            .execute(self.reader())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(id)
+        }
+
+        async fn account_token(
+            &self,
+            token_hash: &str,
+            purpose: TokenPurpose,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<AccountToken>> {
+            let _timer = self.timer("account_token");
+            sqlx::query_as(
+                "SELECT id, user_id, purpose, expires_at FROM account_tokens \
+                 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+            )
+            .bind(token_hash)
+            .bind(purpose)
+            .bind(now)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
+            let _timer = self.timer("use_account_token");
+            let done = sqlx::query(
+                "UPDATE account_tokens SET used_at = $2 \
+                 WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(self.reader())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn drop_account_tokens(
+            &self,
+            user_id: Id,
+            purpose: Option<TokenPurpose>,
+        ) -> StoreResult<u64> {
+            let _timer = self.timer("drop_account_tokens");
+            let done = sqlx::query(
+                "DELETE FROM account_tokens WHERE user_id = $1 AND used_at IS NULL \
+                 AND ($2 IS NULL OR purpose = $2)",
+            )
+            .bind(user_id)
+            .bind(purpose)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn set_email_verified(&self, user_id: Id, at: DateTime<Utc>) -> StoreResult<()> {
+            let _timer = self.timer("set_email_verified");
+            sqlx::query(
+                "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), \
+                 updated_at = $2 WHERE id = $1",
+            )
+            .bind(user_id)
+            .bind(at)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn set_deactivated(
+            &self,
+            user_id: Id,
+            at: Option<DateTime<Utc>>,
+        ) -> StoreResult<Option<UserRow>> {
+            let _timer = self.timer("set_deactivated");
+            sqlx::query_as(concat!(
+                "UPDATE users SET deactivated_at = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+                user_returning!()
+            ))
+            .bind(user_id)
+            .bind(at)
+            .bind(crate::store::now())
+            .fetch_optional(self.writer())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn user_sessions(
+            &self,
+            user_id: Id,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Vec<SessionRow>> {
+            let _timer = self.timer("user_sessions");
+            sqlx::query_as(
+                "SELECT id, created_at, last_used_at, expires_at, ip, user_agent, ticket_scope \
+                 FROM sessions WHERE user_id = $1 AND expires_at > $2 \
+                 ORDER BY last_used_at DESC, id DESC LIMIT 200",
+            )
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(self.writer())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn delete_session_of(&self, user_id: Id, session_id: Id) -> StoreResult<bool> {
+            let _timer = self.timer("delete_session_of");
+            let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .bind(session_id)
+                .bind(user_id)
+                .execute(self.writer())
+                .await
+                .map_err(Self::db_err)?;
+            Ok(done.rows_affected() == 1)
+        }
+
+        async fn delete_other_sessions(&self, user_id: Id, keep: Id) -> StoreResult<Vec<Id>> {
+            let _timer = self.timer("delete_other_sessions");
+            sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id")
+                .bind(user_id)
+                .bind(keep)
+                .fetch_all(self.writer())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn note_login_ip(
+            &self,
+            user_id: Id,
+            ip_key: &str,
+            at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            let _timer = self.timer("note_login_ip");
+            sqlx::query(
+                "INSERT INTO login_known_ips (user_id, ip_key, last_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id, ip_key) DO UPDATE SET last_at = excluded.last_at",
+            )
+            .bind(user_id)
+            .bind(ip_key)
+            .bind(at)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn login_ip_known(
+            &self,
+            user_id: Id,
+            ip_key: &str,
+            since: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let _timer = self.timer("login_ip_known");
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM login_known_ips WHERE user_id = $1 AND ip_key = $2 AND last_at >= $3",
+            )
+            .bind(user_id)
+            .bind(ip_key)
+            .bind(since)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(found.is_some())
+        }
+
+        async fn create_ticket_link(
+            &self,
+            id: Id,
+            token_hash: &str,
+            link: &TicketLink,
+        ) -> StoreResult<()> {
+            let _timer = self.timer("create_ticket_link");
+            sqlx::query(
+                "INSERT INTO ticket_links (id, token_hash, ticket_id, user_id, created_at, \
+                 expires_at, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(token_hash)
+            .bind(link.ticket_id)
+            .bind(link.user_id)
+            .bind(crate::store::now())
+            .bind(link.expires_at)
+            .bind(link.purpose)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>> {
+            let _timer = self.timer("ticket_link");
+            sqlx::query_as(
+                "SELECT ticket_id, user_id, expires_at, purpose FROM ticket_links \
+                 WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(self.writer())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64> {
+            let _timer = self.timer("delete_user_ticket_links");
+            let done = sqlx::query("DELETE FROM ticket_links WHERE user_id = $1")
+                .bind(user_id)
+                .execute(self.writer())
+                .await
+                .map_err(Self::db_err)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool> {
+            let _timer = self.timer("verify_ticket_requester");
+            let done = sqlx::query(
+                "UPDATE tickets SET requester_verified = TRUE, updated_at = $3 \
+                 WHERE room_id = $1 AND requester_id = $2 AND requester_verified = FALSE",
+            )
+            .bind(ticket_id)
+            .bind(user_id)
+            .bind(crate::store::now())
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(done.rows_affected() == 1)
+        }
+    }
+}

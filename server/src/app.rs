@@ -164,7 +164,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     )
     .map_err(|problem| anyhow::anyhow!(problem))?;
     if mailer.is_log_only() {
-        tracing::warn!("SMTP_URL is unset: e-mails (verification, password resets, invitations, ticket links) are written to the log, not sent");
+        tracing::warn!(
+            "SMTP_URL is unset: e-mails (verification, password resets, invitations, ticket links) are written to the log, not sent"
+        );
     }
     Ok(AppState {
         mailer,
@@ -220,6 +222,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
     for (name, value) in http::web::security_headers() {
         http = http.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    // Behind HTTPS, browsers are told to never use plain HTTP for this host again (a year).
+    if state.config.secure_cookies() {
+        http = http.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
     }
     // Outermost, so body-wrapping layers stay inside it (socketioxide needs a `Debug` body).
     realtime::mount(&state, http)

@@ -83,7 +83,11 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
 
     /// Sender of outgoing mail, e.g. `Switchboard <support@example.com>`.
-    #[arg(long, env = "MAIL_FROM", default_value = "Switchboard <switchboard@localhost>")]
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Switchboard <switchboard@localhost>"
+    )]
     pub mail_from: String,
 
     /// How long a ticket's follow link works, in days.
@@ -288,10 +292,9 @@ impl Config {
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("REDIS_PREFIX", "must be a non-empty word"));
         }
-        if let Err(problem) = crate::mail::Mailer::new(
-            self.smtp_url.as_ref().map(Secret::expose),
-            &self.mail_from,
-        ) {
+        if let Err(problem) =
+            crate::mail::Mailer::new(self.smtp_url.as_ref().map(Secret::expose), &self.mail_from)
+        {
             let var = if problem.starts_with("MAIL_FROM") {
                 "MAIL_FROM"
             } else {

@@ -35,7 +35,16 @@ pub async fn run_once(state: &AppState) -> usize {
 /// use a short one). One job at a time: jobs claimed together would wait their turn while
 /// their claims ran out, and another instance would run them again.
 pub async fn run_once_with_lease(state: &AppState, lease: Duration) -> usize {
-    let job = match state.store.claim_jobs(KINDS, 1, lease).await {
+    run_one(state, KINDS, lease).await
+}
+
+/// [`run_once`] for jobs of these kinds only (tests that count one kind of job).
+pub async fn run_once_of(state: &AppState, kinds: &[&str]) -> usize {
+    run_one(state, kinds, LEASE).await
+}
+
+async fn run_one(state: &AppState, kinds: &[&str], lease: Duration) -> usize {
+    let job = match state.store.claim_jobs(kinds, 1, lease).await {
         Ok(mut jobs) => jobs.pop(),
         Err(err) => {
             tracing::warn!(error = %err, "claiming jobs failed");

@@ -450,8 +450,17 @@ async fn accounts_are_audited_however_they_are_made(app: TestApp) {
             json!({"email": "reg@x.example", "name": "Reg", "password": "long enough pw"}),
         )
         .await
-        .expect(200);
-    let registered_id = registered.data()["user"]["id"].as_str().unwrap().to_owned();
+        .expect(202);
+    assert_eq!(registered.data()["email"], json!("reg@x.example"));
+    let registered_id = app
+        .state
+        .store
+        .get_user_by_email("reg@x.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
     app.anonymous()
         .post(
             "support/tickets",

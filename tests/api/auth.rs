@@ -154,14 +154,39 @@ async fn open_registration_creates_staff_and_checks_passwords(app: TestApp) {
         .await
         .expect_error(422, "VALIDATION");
     assert_eq!(short.body["details"][0]["field"], json!("password"));
-    let ok = anon
+    // The account waits for its owner: no session, and the password alone does not sign in.
+    let pending = anon
         .post(
             "auth/register",
             json!({"email": "a@x.example", "name": "A", "password": "long enough pw"}),
         )
         .await
+        .expect(202);
+    assert_eq!(pending.data()["verificationSent"], json!(true));
+    assert!(pending.headers.get("set-cookie").is_none());
+    anon.post(
+        "auth/login",
+        json!({"email": "a@x.example", "password": "long enough pw"}),
+    )
+    .await
+    .expect_error(403, "EMAIL_UNVERIFIED");
+    // The link mailed to the address verifies it and signs in, once.
+    let mail = app.mail_to("a@x.example", 1).await;
+    let token = mail.token("/verify-email").unwrap();
+    let ok = anon
+        .post("auth/verify", json!({"token": token}))
+        .await
         .expect(200);
     assert_eq!(ok.data()["user"]["role"], json!("staff"));
+    anon.post("auth/verify", json!({"token": token}))
+        .await
+        .expect_error(400, "TOKEN_INVALID");
+    anon.post(
+        "auth/login",
+        json!({"email": "a@x.example", "password": "long enough pw"}),
+    )
+    .await
+    .expect(200);
     anon.post(
         "auth/register",
         json!({"email": "A@x.example", "name": "A", "password": "long enough pw"}),
@@ -183,7 +208,22 @@ async fn domain_registration_accepts_only_that_domain(app: TestApp) {
         json!({"email": "a@corp.example", "name": "A", "password": "long enough pw"}),
     )
     .await
-    .expect(200);
+    .expect(202);
+    // Nothing is readable before the address is verified: there is no session at all.
+    anon.post(
+        "auth/login",
+        json!({"email": "a@corp.example", "password": "long enough pw"}),
+    )
+    .await
+    .expect_error(403, "EMAIL_UNVERIFIED");
+    let token = app
+        .mail_to("a@corp.example", 1)
+        .await
+        .token("/verify-email")
+        .unwrap();
+    anon.post("auth/verify", json!({"token": token}))
+        .await
+        .expect(200);
 }
 
 async fn cookie_writes_from_other_origins_are_refused(app: TestApp) {

@@ -269,7 +269,22 @@ async fn database_refusals_are_client_errors(app: TestApp) {
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_generated() {
+    // From a client that is not a trusted proxy, a request id is never taken over: anyone
+    // could plant ids in the logs and audit rows.
     let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let anon = app.anonymous();
+    let direct = anon
+        .send(
+            anon.request(reqwest::Method::GET, "/livez")
+                .header("x-request-id", "forged-id-123"),
+        )
+        .await
+        .expect(200);
+    assert_ne!(direct.headers["x-request-id"], "forged-id-123");
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, &["--trusted-proxies", "127.0.0.1"]).await
+    else {
         return;
     };
     let anon = app.anonymous();

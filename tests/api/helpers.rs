@@ -231,6 +231,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Keeps the database alive.
     pub db: Arc<DbGuard>,
+    /// The SMTP server the app sends its mail to.
+    pub mail: crate::smtp::SmtpSink,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -270,6 +272,7 @@ impl TestApp {
         args: &[&str],
         limits: &[(Action, &str)],
     ) -> Self {
+        let mail = crate::smtp::SmtpSink::start().await;
         let mut argv = vec![
             "switchboard",
             "--database-url",
@@ -277,6 +280,9 @@ impl TestApp {
             "--bind-addr",
             "127.0.0.1:0",
         ];
+        if !args.contains(&"--smtp-url") {
+            argv.extend_from_slice(&["--smtp-url", mail.url.as_str()]);
+        }
         argv.extend_from_slice(args);
         let mut cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
         // Tests make many requests from one address: quotas are off unless a test sets them.
@@ -320,8 +326,16 @@ impl TestApp {
             backend,
             database_url: url,
             db,
+            mail,
             shutdown: Some(tx),
         }
+    }
+
+    /// Sends every queued mail now (the jobs worker would within half a second) and returns
+    /// the newest of at least `count` messages to `address`.
+    pub async fn mail_to(&self, address: &str, count: usize) -> crate::smtp::Received {
+        while switchboard::jobs::run_once(&self.state).await > 0 {}
+        self.mail.wait_for(address, count).await
     }
 
     /// Stops the server (in-flight requests finish).

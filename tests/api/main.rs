@@ -7,6 +7,7 @@
 )]
 
 mod helpers;
+mod smtp;
 
 mod admin;
 mod assistant;
@@ -19,4 +20,5 @@ mod ops;
 mod policy;
 mod rooms;
 mod search;
+mod security;
 mod tickets;

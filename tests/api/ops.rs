@@ -96,7 +96,11 @@ async fn metrics_need_the_token_and_move() {
 
 crate::backend_tests!(
     telemetry_rollups_feed_the_dashboard,
-    per_ip_limits_carry_a_request_id with Setup::limits(&[(Action::RestIp, "2/60s")]),
+    per_ip_limits_carry_a_request_id with Setup {
+        // The id of a trusted proxy is kept (logs join across hops).
+        args: &["--trusted-proxies", "127.0.0.1"],
+        limits: &[(Action::RestIp, "2/60s")],
+    },
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -480,7 +484,7 @@ async fn alerts_fire_once_per_cooldown_and_recover() {
     app.state.store.write_rollups(&rows(3.0)).await.unwrap();
     alerts::evaluate(&app.state).await.unwrap();
     assert_eq!(
-        jobs::run_once(&app.state).await,
+        jobs::run_once_of(&app.state, &[jobs::ALERT]).await,
         1,
         "6 errors across two instances pass 5"
     );
@@ -488,12 +492,12 @@ async fn alerts_fire_once_per_cooldown_and_recover() {
     assert_eq!(receiver.texts().len(), 1);
     alerts::evaluate(&app.state).await.unwrap();
     assert_eq!(
-        jobs::run_once(&app.state).await,
+        jobs::run_once_of(&app.state, &[jobs::ALERT]).await,
         0,
         "one pending alert, no duplicate"
     );
     tokio::time::sleep(jobs::backoff(1) + std::time::Duration::from_millis(200)).await;
-    assert_eq!(jobs::run_once(&app.state).await, 1);
+    assert_eq!(jobs::run_once_of(&app.state, &[jobs::ALERT]).await, 1);
     let texts = receiver.texts();
     assert_eq!(texts.len(), 2);
     assert!(
@@ -502,7 +506,7 @@ async fn alerts_fire_once_per_cooldown_and_recover() {
     );
     // Still failing, within the cooldown: no new alert.
     alerts::evaluate(&app.state).await.unwrap();
-    assert_eq!(jobs::run_once(&app.state).await, 0);
+    assert_eq!(jobs::run_once_of(&app.state, &[jobs::ALERT]).await, 0);
     // Errors stop: a recovery message.
     app.state
         .store
@@ -510,10 +514,14 @@ async fn alerts_fire_once_per_cooldown_and_recover() {
         .await
         .unwrap();
     alerts::evaluate(&app.state).await.unwrap();
-    assert_eq!(jobs::run_once(&app.state).await, 1);
+    assert_eq!(jobs::run_once_of(&app.state, &[jobs::ALERT]).await, 1);
     assert!(receiver.texts().last().unwrap().contains("recovered"));
     alerts::evaluate(&app.state).await.unwrap();
-    assert_eq!(jobs::run_once(&app.state).await, 0, "one recovery message");
+    assert_eq!(
+        jobs::run_once_of(&app.state, &[jobs::ALERT]).await,
+        0,
+        "one recovery message"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -310,8 +310,18 @@ async fn customers_find_authors_by_name_only(app: TestApp) {
         .post("auth/link", json!({"token": opened.data()["token"]}))
         .await
         .expect(200);
+    // A customer signed in with a password (search is not for a link's session).
+    let user_id: switchboard::domain::Id = linked.data()["user"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let user = app.state.store.get_user(user_id).await.unwrap().unwrap();
+    let session = switchboard::service::auth::open_session(&app.state, user, Default::default())
+        .await
+        .unwrap();
     let mut customer = app.anonymous();
-    customer.token = Some(linked.data()["token"].as_str().unwrap().to_owned());
+    customer.token = Some(session.token);
     let agent = app.admin().await;
     agent
         .post(
@@ -395,8 +405,13 @@ async fn rooms_export_as_json_and_safe_html(app: TestApp) {
         ))
         .await
         .expect(200);
-    let json_export = owner
+    // Exports are POSTs: a page on another site cannot make a signed-in browser run one.
+    owner
         .get(&format!("rooms/{room}/export?format=json"))
+        .await
+        .expect_error(405, "METHOD_NOT_ALLOWED");
+    let json_export = owner
+        .post(&format!("rooms/{room}/export"), json!({"format": "json"}))
         .await
         .expect(200);
     assert!(
@@ -410,7 +425,7 @@ async fn rooms_export_as_json_and_safe_html(app: TestApp) {
     assert_eq!(messages[1]["parentId"], root["id"]);
     assert_eq!(messages[0]["reactions"][0]["emoji"], json!("👍"));
     let html = owner
-        .get(&format!("rooms/{room}/export?format=html"))
+        .post(&format!("rooms/{room}/export"), json!({"format": "html"}))
         .await
         .expect(200);
     let page = html.body.as_str().unwrap();
@@ -418,12 +433,12 @@ async fn rooms_export_as_json_and_safe_html(app: TestApp) {
     assert!(!page.contains("<script>"));
     assert!(page.contains("class=\"replies\""));
     owner
-        .get(&format!("rooms/{room}/export?format=pdf"))
+        .post(&format!("rooms/{room}/export"), json!({"format": "pdf"}))
         .await
         .expect_error(422, "VALIDATION");
     app.user(Role::Customer, None)
         .await
-        .get(&format!("rooms/{room}/export"))
+        .post(&format!("rooms/{room}/export"), json!({}))
         .await
         .expect_error(404, "NOT_FOUND");
     let audit = app
@@ -498,7 +513,14 @@ async fn audit_downloads_and_failed_sign_ins_are_aggregated(app: TestApp) {
         "six failures, one audit row per window: {rows:?}"
     );
     assert_eq!(rows[0]["targetId"], json!(victim.id().to_string()));
-    let csv = admin.get("admin/audit?format=csv").await.expect(200);
+    admin
+        .get("admin/audit?format=csv")
+        .await
+        .expect_error(422, "VALIDATION");
+    let csv = admin
+        .post("admin/audit/export", json!({}))
+        .await
+        .expect(200);
     assert!(
         csv.headers["content-type"]
             .to_str()
@@ -514,7 +536,7 @@ async fn audit_downloads_and_failed_sign_ins_are_aggregated(app: TestApp) {
         .expect(200);
     assert_eq!(exported.data()["items"].as_array().unwrap().len(), 1);
     victim
-        .get("admin/audit?format=csv")
+        .post("admin/audit/export", json!({}))
         .await
         .expect_error(403, "FORBIDDEN");
 }

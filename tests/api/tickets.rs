@@ -89,8 +89,9 @@ async fn set_ticket_times(
     assert_eq!(done, 1);
 }
 
-/// Opens a ticket through the public form; returns (ticket id, follow token).
-async fn open_ticket(
+/// Opens a ticket through the public form; returns (ticket id, follow token): the one shown
+/// on screen for a new address, else the one mailed to the address.
+pub(crate) async fn open_ticket(
     app: &TestApp,
     email: &str,
     subject: &str,
@@ -106,14 +107,26 @@ async fn open_ticket(
         .await
         .expect(201);
     let data = resp.data();
-    (
-        data["ticketId"].as_str().unwrap().to_owned(),
-        data["token"].as_str().unwrap().to_owned(),
-    )
+    let ticket = data["ticketId"].as_str().unwrap().to_owned();
+    let token = match data["token"].as_str() {
+        Some(token) => token.to_owned(),
+        None => mailed_follow_token(app, email, subject).await,
+    };
+    (ticket, token)
+}
+
+/// The follow token mailed to `email` for the ticket about `subject`.
+pub(crate) async fn mailed_follow_token(app: &TestApp, email: &str, subject: &str) -> String {
+    while switchboard::jobs::run_once(&app.state).await > 0 {}
+    app.mail
+        .wait_for_subject(email, subject)
+        .await
+        .token("/support/follow")
+        .unwrap()
 }
 
 /// Signs in with a follow token.
-async fn follow(app: &TestApp, token: &str) -> Client {
+pub(crate) async fn follow(app: &TestApp, token: &str) -> Client {
     let resp = app
         .anonymous()
         .post("auth/link", json!({"token": token}))
@@ -147,12 +160,14 @@ async fn the_support_form_opens_a_ticket_its_link_follows(app: TestApp) {
         .await
         .expect(201);
     let ticket = opened.data()["ticketId"].as_str().unwrap().to_owned();
+    // A new address gets a link on screen (to this ticket only) and one by mail.
     assert!(
         opened.data()["followUrl"]
             .as_str()
             .unwrap()
             .starts_with("http://localhost:3000/support/follow?token=")
     );
+    assert_eq!(opened.data()["emailed"], json!(true));
     let link = app
         .anonymous()
         .post("auth/link", json!({"token": opened.data()["token"]}))
@@ -195,13 +210,29 @@ async fn the_support_form_opens_a_ticket_its_link_follows(app: TestApp) {
         .await
         .expect_error(403, "FORBIDDEN");
     let support = app.user(Role::Staff, Some("support")).await;
-    assert!(ids(&support.get("tickets").await.expect(200)).contains(&ticket));
+    let queue = support.get("tickets").await.expect(200);
+    assert!(ids(&queue).contains(&ticket));
+    // Staff see that nobody has proven the address yet, in the queue and the ticket.
+    let listed = queue.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == json!(ticket))
+        .unwrap()
+        .clone();
+    assert_eq!(listed["requesterVerified"], json!(false));
     let view = support.get(&format!("tickets/{ticket}")).await.expect(200);
     assert_eq!(view.data()["status"], json!("open"));
+    assert_eq!(view.data()["requesterVerified"], json!(false));
     assert_eq!(
         view.data()["requester"]["email"],
         json!("carla@example.com")
     );
+    // The on-screen link proves nothing; the mailed one proves the mailbox.
+    let mailed = mailed_follow_token(&app, "carla@example.com", "Cannot log in").await;
+    follow(&app, &mailed).await;
+    let view = support.get(&format!("tickets/{ticket}")).await.expect(200);
+    assert_eq!(view.data()["requesterVerified"], json!(true));
     // Bad links, staff addresses and bad input are refused.
     app.anonymous()
         .post("auth/link", json!({"token": "nope"}))
@@ -237,14 +268,15 @@ async fn follow_links_read_only_their_ticket(app: TestApp) {
     let (second, second_token) = open_ticket(&app, "dora@example.com", "Refund", "billing").await;
     let via_first = follow(&app, &first_token).await;
     via_first.get(&format!("tickets/{first}")).await.expect(200);
+    // The other ticket's routes are closed to this session, whoever owns that ticket.
     via_first
         .get(&format!("tickets/{second}"))
         .await
-        .expect_error(404, "NOT_FOUND");
+        .expect_error(403, "FORBIDDEN");
     via_first
         .get(&format!("rooms/{second}/messages"))
         .await
-        .expect_error(404, "NOT_FOUND");
+        .expect_error(403, "FORBIDDEN");
     assert_eq!(
         ids(&via_first.get("tickets").await.expect(200)),
         [first.clone()]
@@ -256,7 +288,7 @@ async fn follow_links_read_only_their_ticket(app: TestApp) {
     via_first
         .get(&format!("tickets/{other}"))
         .await
-        .expect_error(404, "NOT_FOUND");
+        .expect_error(403, "FORBIDDEN");
 }
 
 /// A follow link's scope is part of the queries: a customer with several tickets, signed in
@@ -283,7 +315,8 @@ async fn follow_link_scope_pages_stay_full(app: TestApp) {
         }
     }
     let scoped = follow(&app, &token).await;
-    // Without the scope this customer has four tickets; the newest come first.
+    // Without the scope this customer has four tickets; the newest come first. (Search and
+    // the activity feed are not for link sessions at all: see security.rs.)
     let queue = scoped.get("tickets?limit=1").await.expect(200);
     assert_eq!(ids(&queue), [oldest.clone()], "{}", queue.body);
     let cursor = queue.data()["nextCursor"].as_str().unwrap().to_owned();
@@ -293,48 +326,11 @@ async fn follow_link_scope_pages_stay_full(app: TestApp) {
         .expect(200);
     assert!(ids(&rest).is_empty(), "{}", rest.body);
     assert_eq!(rest.data()["nextCursor"], json!(null));
-    let rooms_of = |resp: &crate::helpers::Resp| -> Vec<String> {
-        resp.data()["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["room"]["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    // Search: every match is in the scoped ticket, page after page.
-    let first = scoped.get("search?q=printer&limit=2").await.expect(200);
-    assert_eq!(
-        rooms_of(&first),
-        [oldest.clone(), oldest.clone()],
-        "{}",
-        first.body
-    );
-    let cursor = first.data()["nextCursor"].as_str().unwrap().to_owned();
-    let second = scoped
-        .get(&format!("search?q=printer&limit=2&cursor={cursor}"))
+    scoped
+        .get("search?q=printer")
         .await
-        .expect(200);
-    // The customer's first message and the two replies: three in all.
-    assert_eq!(rooms_of(&second), [oldest.clone()], "{}", second.body);
-    assert_eq!(second.data()["nextCursor"], json!(null));
-    assert!(
-        first.data()["rooms"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["id"] == json!(oldest)),
-        "{}",
-        first.body
-    );
-    // Activity: the agent's replies in the scoped ticket, newest first.
-    let activity = scoped.get("activity?limit=1").await.expect(200);
-    assert_eq!(rooms_of(&activity), [oldest.clone()], "{}", activity.body);
-    let cursor = activity.data()["nextCursor"].as_str().unwrap().to_owned();
-    let older = scoped
-        .get(&format!("activity?limit=1&cursor={cursor}"))
-        .await
-        .expect(200);
-    assert_eq!(rooms_of(&older), [oldest.clone()], "{}", older.body);
+        .expect_error(403, "FORBIDDEN");
+    scoped.get("activity").await.expect_error(403, "FORBIDDEN");
 }
 
 async fn staff_work_the_queue(app: TestApp) {

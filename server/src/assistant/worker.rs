@@ -5,7 +5,10 @@
 
 use serde_json::json;
 
-use super::model::{AuthorKind, ConversationMessage, Insights, PreviousAnalysis, TicketContext};
+use super::{
+    model::{AuthorKind, ConversationMessage, Insights, PreviousAnalysis, TicketContext},
+    provider::ProviderError,
+};
 use crate::{
     app::AppState,
     domain::{Id, user::Role},
@@ -47,18 +50,68 @@ pub async fn refresh(state: &AppState, job: &JobRow) -> Result<(), String> {
     let full = job.payload.0["full"].as_bool().unwrap_or(false);
     match run(state, ticket_id, full).await {
         Ok(()) => Ok(()),
-        Err(error) => {
+        Err(failure) => {
             metrics::counter!("switchboard_assistant_failures_total", "provider" => state.assistant.name()).increment(1);
-            if let Err(err) = state.store.record_insights_failure(ticket_id, &error).await {
+            // Staff see a short, stable sentence; the provider's own words (which may name
+            // its URL or echo the request) stay in the job's error and the log.
+            if let Err(err) = state
+                .store
+                .record_insights_failure(ticket_id, failure.public_message())
+                .await
+            {
                 tracing::warn!(error = %err, "could not record an assistant failure");
             }
-            Err(error)
+            Err(failure.detail)
         }
     }
 }
 
-async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), String> {
-    let store_err = |e: crate::store::StoreError| e.to_string();
+/// Why a refresh failed: what staff are shown, and the detail for operators.
+struct Failure {
+    kind: FailureKind,
+    detail: String,
+}
+
+#[derive(Clone, Copy)]
+enum FailureKind {
+    /// The provider did not answer (network, timeout, 429, 5xx).
+    Unavailable,
+    /// The provider answered with something unusable, or refused the request.
+    Unusable,
+    /// Our own storage failed.
+    Storage,
+}
+
+impl Failure {
+    fn public_message(&self) -> &'static str {
+        match self.kind {
+            FailureKind::Unavailable => {
+                "The assistant's model did not answer; the refresh will be tried again."
+            }
+            FailureKind::Unusable => "The assistant's model gave an answer that could not be used.",
+            FailureKind::Storage => "The analysis could not be saved; it will be tried again.",
+        }
+    }
+}
+
+impl From<ProviderError> for Failure {
+    fn from(err: ProviderError) -> Self {
+        let kind = match err {
+            ProviderError::Temporary(_) => FailureKind::Unavailable,
+            ProviderError::Invalid(_) => FailureKind::Unusable,
+        };
+        Self {
+            kind,
+            detail: err.to_string(),
+        }
+    }
+}
+
+async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), Failure> {
+    let store_err = |e: crate::store::StoreError| Failure {
+        kind: FailureKind::Storage,
+        detail: e.to_string(),
+    };
     let Some(ticket) = state.store.get_ticket(ticket_id).await.map_err(store_err)? else {
         return Ok(()); // deleted meanwhile
     };
@@ -86,13 +139,13 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), String> 
         previous,
         messages,
     };
-    let analysis = state
-        .assistant
-        .analyze(&ctx)
-        .await
-        .map_err(|e| e.to_string())?;
-    analysis.insights.validate()?;
-    let details = serde_json::to_value(&analysis.insights).map_err(|e| e.to_string())?;
+    let analysis = state.assistant.analyze(&ctx).await?;
+    let unusable = |detail: String| Failure {
+        kind: FailureKind::Unusable,
+        detail,
+    };
+    analysis.insights.validate().map_err(unusable)?;
+    let details = serde_json::to_value(&analysis.insights).map_err(|e| unusable(e.to_string()))?;
     state
         .store
         .save_insights(&NewInsights {

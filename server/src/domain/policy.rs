@@ -121,6 +121,39 @@ pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<()
     }
 }
 
+/// Whether `inviter` (allowed to invite in `room`) may make `newcomer` a member with `role`.
+/// The newcomer must be able to read the room once a member (customers join tickets only).
+/// A department's room is that department's: a plain member may add people of the
+/// department only; pulling in someone from elsewhere takes a moderator, owner or admin.
+pub fn may_add_member(
+    inviter: &Viewer,
+    room: &RoomFacts,
+    newcomer: &Viewer,
+    role: RoomRole,
+) -> Result<(), Denial> {
+    let as_member = RoomFacts {
+        my_role: Some(role),
+        ..room.clone()
+    };
+    if !can_read(newcomer, &as_member)
+        || (newcomer.role == Role::Customer && room.kind != RoomKind::Ticket)
+    {
+        return Err(Denial::Forbidden(
+            "this user cannot be a member of this room",
+        ));
+    }
+    let outsider = room.department.is_some()
+        && matches!(room.kind, RoomKind::Public | RoomKind::Private)
+        && !in_department(newcomer, room.department.as_deref());
+    let moderates = inviter.role == Role::Admin || room.my_role.is_some_and(RoomRole::moderates);
+    if outsider && !moderates {
+        return Err(Denial::Forbidden(
+            "only moderators add people from outside the room's department",
+        ));
+    }
+    Ok(())
+}
+
 /// The read rule on its own.
 pub fn can_read(viewer: &Viewer, room: &RoomFacts) -> bool {
     if viewer.scope.is_some_and(|scope| scope != room.id) {
@@ -261,11 +294,34 @@ mod tests {
     fn link_sessions_call_only_their_ticket() {
         let ticket = Id::new();
         let other = Id::new();
-        let path = |p: &str| p.replace("T", &ticket.to_string()).replace("O", &other.to_string());
-        assert!(link_session_allows("GET", "/tickets/{id}", &path("/tickets/T"), ticket));
-        assert!(link_session_allows("POST", "/rooms/{id}/messages", &path("/rooms/T/messages"), ticket));
-        assert!(!link_session_allows("GET", "/rooms/{id}/messages", &path("/rooms/O/messages"), ticket));
-        assert!(!link_session_allows("PATCH", "/tickets/{id}", &path("/tickets/T"), ticket));
+        let path = |p: &str| {
+            p.replace("T", &ticket.to_string())
+                .replace("O", &other.to_string())
+        };
+        assert!(link_session_allows(
+            "GET",
+            "/tickets/{id}",
+            &path("/tickets/T"),
+            ticket
+        ));
+        assert!(link_session_allows(
+            "POST",
+            "/rooms/{id}/messages",
+            &path("/rooms/T/messages"),
+            ticket
+        ));
+        assert!(!link_session_allows(
+            "GET",
+            "/rooms/{id}/messages",
+            &path("/rooms/O/messages"),
+            ticket
+        ));
+        assert!(!link_session_allows(
+            "PATCH",
+            "/tickets/{id}",
+            &path("/tickets/T"),
+            ticket
+        ));
         for (method, route) in [
             ("GET", "/rooms"),
             ("GET", "/search"),
@@ -276,7 +332,10 @@ mod tests {
             ("POST", "/rooms/{id}/export"),
             ("GET", "/me/sessions"),
         ] {
-            assert!(!link_session_allows(method, route, &path("/rooms/T/export"), ticket), "{method} {route}");
+            assert!(
+                !link_session_allows(method, route, &path("/rooms/T/export"), ticket),
+                "{method} {route}"
+            );
         }
     }
 

@@ -17,6 +17,7 @@ use crate::{
     domain::{Id, user::Role},
     error::{AppResult, ErrorBody},
     service::{
+        accounts,
         analytics::{self, StaffAnalytics},
         audit, page_limit,
         users::{self, CreateUser, UpdateUser, require_admin},
@@ -31,7 +32,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
         .routes(routes!(ban_user, unban_user))
+        .routes(routes!(invite_user))
+        .routes(routes!(deactivate_user))
+        .routes(routes!(reactivate_user))
+        .routes(routes!(send_password_reset))
         .routes(routes!(list_audit))
+        .routes(routes!(export_audit))
         .routes(routes!(staff_analytics))
         .routes(routes!(telemetry))
 }
@@ -106,11 +112,18 @@ async fn telemetry(
     top.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut top_rooms = Vec::new();
     for (room_id, messages) in top.into_iter().take(5) {
+        // A DM's title names its two people: admins do not read DMs, here either.
         let title = state
             .store
             .get_room(room_id)
             .await?
-            .map(|r| r.title)
+            .map(|r| {
+                if r.kind == crate::domain::room::RoomKind::Dm {
+                    "Direct message".to_owned()
+                } else {
+                    r.title
+                }
+            })
             .unwrap_or_default();
         top_rooms.push(TopRoom {
             room_id,
@@ -151,15 +164,32 @@ pub struct UsersQuery {
     limit: Option<i64>,
 }
 
-/// A user as admins see them: with their ban, if one is in force.
+/// A user as admins see them: with their ban, if one is in force, and their account state.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminUserView {
     #[serde(flatten)]
     user: UserView,
-    /// The ban in force (absent when not banned or when it has expired).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The ban in force; `null` when not banned or when it has expired.
     ban: Option<BanView>,
+    /// When the account was deactivated; `null` while active.
+    deactivated_at: Option<DateTime<Utc>>,
+    /// True once the owner proved the address.
+    email_verified: bool,
+    /// False for an invitation not yet accepted (and for customers without a password).
+    has_password: bool,
+}
+
+impl AdminUserView {
+    fn new(user: &crate::store::UserRow, ban: Option<BanRow>) -> Self {
+        Self {
+            user: UserView::full(user),
+            ban: ban.map(BanView::from),
+            deactivated_at: user.deactivated_at,
+            email_verified: user.email_verified_at.is_some(),
+            has_password: user.password_hash.is_some(),
+        }
+    }
 }
 
 /// All users, newest first, with their bans (admins).
@@ -175,10 +205,7 @@ async fn list_users(
     let rows = users::list_users_with_bans(&state, &filter).await?;
     let items: Vec<AdminUserView> = rows
         .into_iter()
-        .map(|(u, ban)| AdminUserView {
-            user: UserView::full(&u),
-            ban: ban.map(BanView::from),
-        })
+        .map(|(u, ban)| AdminUserView::new(&u, ban))
         .collect();
     Ok(ok(Page::from_items(items, filter.limit, |u| {
         time_cursor(u.user.created_at, u.user.id)
@@ -345,7 +372,7 @@ pub struct AuditQuery {
     since: Option<DateTime<Utc>>,
     /// Page size (default 50, max 200).
     limit: Option<i64>,
-    /// `json` (default) or `csv` (a download of every matching row).
+    /// `json` only; the CSV download is `POST /admin/audit/export`.
     format: Option<String>,
 }
 
@@ -392,46 +419,99 @@ impl From<AuditRow> for AuditView {
     }
 }
 
-/// The audit log, newest first (admins); `format=csv` downloads it (audited).
+/// The filter both audit routes take.
+async fn audit_filter(
+    state: &AppState,
+    action: Option<String>,
+    actor: Option<&str>,
+    target: Option<String>,
+    since: Option<DateTime<Utc>>,
+) -> AppResult<AuditFilter> {
+    let actor_id = match actor.map(str::trim) {
+        None | Some("") => None,
+        Some(actor) => Some(audit::actor_id(state, actor).await?),
+    };
+    Ok(AuditFilter {
+        action: action.filter(|a| !a.is_empty()),
+        actor_id,
+        target_id: target.filter(|t| !t.is_empty()),
+        before: None,
+        since,
+        limit: 50,
+    })
+}
+
+/// The audit log, newest first (admins).
 #[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = ApiOk<Page<AuditView>>, description = "JSON, or text/csv with format=csv"),
-              (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ApiOk<Page<AuditView>>), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Query(query): Query<AuditQuery>,
 ) -> AppResult<axum::response::Response> {
     require_admin(&actor)?;
-    let csv = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
+    match query.format.as_deref() {
+        None | Some("json") => {}
+        Some("csv") => {
             return Err(crate::error::AppError::invalid(
                 "format",
-                "must be json or csv",
+                "download CSV with POST /admin/audit/export",
             ));
         }
-    };
-    let actor_id = match query.actor.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(actor) => Some(audit::actor_id(&state, actor).await?),
-    };
-    let mut filter = AuditFilter {
-        action: query.action.filter(|a| !a.is_empty()),
-        actor_id,
-        target_id: query.target.filter(|t| !t.is_empty()),
-        before: parse_time_cursor(query.before.as_deref())?,
-        since: query.since,
-        limit: page_limit(query.limit, 50, 200)?,
-    };
-    if !csv {
-        let rows = state.store.list_audit(&filter).await?;
-        let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
-        return Ok(ok(Page::from_items(items, filter.limit, |a| {
-            time_cursor(a.at, a.id)
-        }))
-        .into_response());
+        Some(_) => return Err(crate::error::AppError::invalid("format", "must be json")),
     }
+    let mut filter = audit_filter(
+        &state,
+        query.action,
+        query.actor.as_deref(),
+        query.target,
+        query.since,
+    )
+    .await?;
+    filter.before = parse_time_cursor(query.before.as_deref())?;
+    filter.limit = page_limit(query.limit, 50, 200)?;
+    let rows = state.store.list_audit(&filter).await?;
+    let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
+    Ok(ok(Page::from_items(items, filter.limit, |a| {
+        time_cursor(a.at, a.id)
+    }))
+    .into_response())
+}
+
+/// `POST /admin/audit/export` body: the filters of `GET /admin/audit`.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AuditExportBody {
+    /// Action, exact or a prefix ending in a dot.
+    action: Option<String>,
+    /// A user id or an e-mail address.
+    actor: Option<String>,
+    /// Target id.
+    target: Option<String>,
+    /// Only rows at or after this time.
+    since: Option<DateTime<Utc>>,
+}
+
+/// Downloads every matching audit row as CSV (admins; audited). A POST, so another site
+/// cannot make an admin's browser run it.
+#[utoipa::path(post, path = "/admin/audit/export", tag = "admin", request_body = AuditExportBody,
+    responses((status = 200, description = "text/csv", content_type = "text/csv", body = String),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn export_audit(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Json(body): Json<AuditExportBody>,
+) -> AppResult<axum::response::Response> {
+    require_admin(&actor)?;
+    let mut filter = audit_filter(
+        &state,
+        body.action,
+        body.actor.as_deref(),
+        body.target,
+        body.since,
+    )
+    .await?;
     let mut rows = Vec::new();
     filter.limit = 500;
     while rows.len() < MAX_CSV_ROWS {
@@ -468,6 +548,86 @@ async fn list_audit(
         body,
     )
         .into_response())
+}
+
+/// `POST /admin/invites` body.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteBody {
+    /// E-mail address.
+    email: String,
+    /// Name.
+    name: String,
+    /// Global role.
+    role: Role,
+    /// Department.
+    department: Option<String>,
+}
+
+/// Invites someone by e-mail (admins): their account has no password until they choose one
+/// through the link (7 days).
+#[utoipa::path(post, path = "/admin/invites", tag = "admin", request_body = InviteBody,
+    responses((status = 201, body = ApiOk<AdminUserView>), (status = 403, body = ErrorBody),
+              (status = 409, description = "EMAIL_TAKEN", body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn invite_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Json(body): Json<InviteBody>,
+) -> AppResult<impl IntoResponse> {
+    let user = accounts::invite(
+        &state,
+        &actor,
+        accounts::Invite {
+            email: body.email,
+            name: body.name,
+            role: body.role,
+            department: body.department,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, ok(AdminUserView::new(&user, None))))
+}
+
+/// Deactivates an account (admins): it can no longer sign in, its sessions end, its messages
+/// stay and its address stays reserved.
+#[utoipa::path(post, path = "/admin/users/{id}/deactivate", tag = "admin", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<AdminUserView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn deactivate_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    let user = accounts::deactivate(&state, &actor, id).await?;
+    Ok(ok(AdminUserView::new(&user, None)))
+}
+
+/// Reactivates an account (admins).
+#[utoipa::path(post, path = "/admin/users/{id}/reactivate", tag = "admin", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<AdminUserView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn reactivate_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    let user = accounts::reactivate(&state, &actor, id).await?;
+    Ok(ok(AdminUserView::new(&user, None)))
+}
+
+/// Mails the user a password reset link (or their invitation again, if they never chose a
+/// password) (admins).
+#[utoipa::path(post, path = "/admin/users/{id}/password-reset", tag = "admin", params(("id" = Id, Path)),
+    responses((status = 202, body = ApiOk<Option<bool>>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn send_password_reset(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    accounts::send_password_reset(&state, &actor, id).await?;
+    Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
 }
 
 /// Most rows in one CSV download.

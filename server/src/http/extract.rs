@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use axum::{
     body::Bytes,
     extract::{
-        ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request,
-        rejection::PathRejection,
+        ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request, rejection::PathRejection,
     },
     http::{HeaderMap, Method, header, request::Parts},
 };
@@ -303,10 +302,7 @@ pub fn check_origin(config: &crate::config::Config, headers: &HeaderMap) -> Resu
     let csrf = || AppError::new(Code::Csrf, "cross-site request refused");
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().map_err(|_| csrf())?.trim_end_matches('/');
-        return if config
-            .allowed_origins()
-            .any(|allowed| allowed == origin)
-        {
+        return if config.allowed_origins().any(|allowed| allowed == origin) {
             Ok(())
         } else {
             Err(csrf())

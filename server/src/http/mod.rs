@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{app::AppState, views::ApiOk};
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod extract;
@@ -35,6 +36,7 @@ pub fn created<T: Serialize>(data: T) -> (StatusCode, axum::Json<ApiOk<T>>) {
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(auth::router())
+        .merge(account::router())
         .merge(rooms::router())
         .merge(messages::router())
         .merge(tickets::router())

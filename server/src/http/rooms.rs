@@ -42,24 +42,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_room))
 }
 
-/// Query of `GET /rooms/{id}/export`.
-#[derive(Deserialize, IntoParams)]
-pub struct ExportQuery {
+/// `POST /rooms/{id}/export` body.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExportBody {
     /// `json` (default) or `html` (one self-contained page).
     format: Option<String>,
 }
 
-/// Exports a room with its threads, reactions and edits (readers of the room; audited).
-#[utoipa::path(get, path = "/rooms/{id}/export", tag = "rooms", params(("id" = Id, Path), ExportQuery),
+/// Exports a room with its threads, reactions and edits (readers of the room; audited). A
+/// POST, so another site cannot make a signed-in browser run it.
+#[utoipa::path(post, path = "/rooms/{id}/export", tag = "rooms", params(("id" = Id, Path)),
+    request_body = ExportBody,
     responses((status = 200, description = "JSON or HTML attachment", body = RoomExport),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn export_room(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<Id>,
-    Query(query): Query<ExportQuery>,
+    Json(body): Json<ExportBody>,
 ) -> AppResult<axum::response::Response> {
-    let format = query.format.as_deref().unwrap_or("json");
+    let format = body.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "html") {
         return Err(AppError::invalid("format", "must be json or html"));
     }

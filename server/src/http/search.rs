@@ -12,7 +12,6 @@ use super::{
 use crate::{
     app::AppState,
     error::{AppError, AppResult, ErrorBody},
-    ratelimit::Action as Limit,
     service::{
         page_limit,
         search::{self, SearchResult},
@@ -64,10 +63,6 @@ async fn search_messages(
     Auth(actor): Auth,
     Query(params): Query<SearchParams>,
 ) -> AppResult<impl IntoResponse> {
-    state
-        .rate_limits
-        .check(Limit::Search, &actor.id().to_string())
-        .await?;
     let query = search::parse_query(&params.q)?;
     if !query.has_terms() && query.from.is_none() && query.room_slug.is_none() {
         return Err(AppError::invalid("q", "type something to search for"));

@@ -67,10 +67,6 @@ async fn refresh_assistant(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    state
-        .rate_limits
-        .check(Limit::AiRefresh, &actor.id().to_string())
-        .await?;
     assistant::refresh(&state, &actor, id).await?;
     Ok((axum::http::StatusCode::ACCEPTED, ok(None::<bool>)))
 }

@@ -103,8 +103,7 @@ pub async fn queue(state: &AppState, template: Template) -> StoreResult<()> {
             run_at: crate::store::now(),
         })
         .await?;
-    metrics::counter!("switchboard_mail_queued_total", "template" => template.name())
-        .increment(1);
+    metrics::counter!("switchboard_mail_queued_total", "template" => template.name()).increment(1);
     Ok(())
 }
 

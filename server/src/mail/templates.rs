@@ -118,7 +118,9 @@ fn render(
         text.push_str("\n\n");
         html.push_str(&format!("<p>{}</p>", escape(paragraph)));
     }
-    text.push_str(&format!("{action}:\n{link}\n\n{footer}\n\n-- \nSwitchboard\n"));
+    text.push_str(&format!(
+        "{action}:\n{link}\n\n{footer}\n\n-- \nSwitchboard\n"
+    ));
     html.push_str(&format!(
         "<p><a href=\"{href}\" style=\"display:inline-block;padding:8px 16px;background:#2457d6;\
          color:#fff;border-radius:6px;text-decoration:none\">{action}</a></p>\
@@ -173,6 +175,9 @@ mod tests {
         assert!(!mail.html.contains("<script>"));
         assert!(mail.html.contains("&lt;script&gt;"));
         assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'));
-        assert!(mail.text.contains("https://chat.example.com/support/follow?token=abc"));
+        assert!(
+            mail.text
+                .contains("https://chat.example.com/support/follow?token=abc")
+        );
     }
 }

@@ -146,8 +146,14 @@ mod tests {
         assert_eq!(client_ip(ip("10.0.0.1"), None, &trusted), ip("10.0.0.1"));
         // Two header lines read as one list: the right-most untrusted address wins.
         let mut headers = axum::http::HeaderMap::new();
-        headers.append("x-forwarded-for", "6.6.6.6".parse().unwrap());
-        headers.append("x-forwarded-for", "198.51.100.9, 10.0.0.7".parse().unwrap());
+        headers.append(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_static("6.6.6.6"),
+        );
+        headers.append(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_static("198.51.100.9, 10.0.0.7"),
+        );
         let joined = forwarded_for(&headers);
         assert_eq!(
             client_ip(ip("10.0.0.1"), joined.as_deref(), &trusted),

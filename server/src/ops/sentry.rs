@@ -77,6 +77,14 @@ pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
         }
         request.data = None;
     }
+    if let Some(message) = event.message.as_mut() {
+        *message = scrub_text(message);
+    }
+    for exception in &mut event.exception.values {
+        if let Some(value) = exception.value.as_mut() {
+            *value = scrub_text(value);
+        }
+    }
     scrub_map(&mut event.extra);
     for context in event.contexts.values_mut() {
         if let sentry::protocol::Context::Other(map) = context {
@@ -87,8 +95,32 @@ pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
 }
 
 fn scrub_breadcrumb(mut crumb: Breadcrumb) -> Breadcrumb {
+    if let Some(message) = crumb.message.as_mut() {
+        *message = scrub_text(message);
+    }
     scrub_map(&mut crumb.data);
     crumb
+}
+
+/// Blanks the value of every `token=` in free text (links in log lines and errors: follow
+/// links, password resets, invitations), up to the next `&`, quote or white space.
+pub fn scrub_text(text: &str) -> String {
+    const KEY: &str = "token=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(KEY) {
+        out.push_str(&rest[..at + KEY.len()]);
+        rest = &rest[at + KEY.len()..];
+        let end = rest
+            .find(|c: char| c == '&' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        if end > 0 {
+            out.push_str("[scrubbed]");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn scrub_map(map: &mut Map<String, Value>) {
@@ -144,6 +176,29 @@ mod tests {
         assert_eq!(
             event.extra.get("password"),
             Some(&Value::String("[scrubbed]".into()))
+        );
+    }
+
+    #[test]
+    fn links_in_text_lose_their_tokens() {
+        assert_eq!(
+            scrub_text("open https://x.example/support/follow?token=abc123&x=1 now"),
+            "open https://x.example/support/follow?token=[scrubbed]&x=1 now"
+        );
+        assert_eq!(
+            scrub_text("reset?token=zzz\nand token=yyy"),
+            "reset?token=[scrubbed]\nand token=[scrubbed]"
+        );
+        assert_eq!(scrub_text("no secrets here"), "no secrets here");
+        let crumb = Breadcrumb {
+            message: Some("mail body: /reset-password?token=secret-value".into()),
+            ..Breadcrumb::default()
+        };
+        assert!(
+            !scrub_breadcrumb(crumb)
+                .message
+                .unwrap_or_default()
+                .contains("secret-value")
         );
     }
 }

@@ -191,6 +191,7 @@ async fn admit<A: Adapter>(
     let user_id = user.user.id;
     socket.extensions.insert(user);
     socket.extensions.insert(UserId(user_id));
+    socket.extensions.insert(handlers::SyncInFlight::default());
     // Everything the socket needs is in place before the connect packet goes out: socketioxide
     // runs the connect handler in a task spawned after sending it, so a handler registered
     // there would miss an event the client emits the moment it is connected (its `sync`).

@@ -395,7 +395,9 @@ async fn emit(inner: &Arc<Inner>, message: Arc<Outgoing>) {
     tokio::spawn(async move {
         let mut outcomes = outcomes;
         while let Some(outcome) = outcomes.next().await {
-            if outcome.acked {
+            if outcome.overflow {
+                fanout.shed(outcome.sid);
+            } else if outcome.acked {
                 record_ack(
                     &inner,
                     fanout.as_ref(),
@@ -448,11 +450,16 @@ async fn retry(inner: Arc<Inner>, fanout: Arc<dyn Fanout>, sid: Sid, message: Ar
                 inner.config.ack_timeout,
             )
             .await;
-        if let Some(result) = outcome.next().await
-            && result.acked
-        {
-            record_ack(&inner, fanout.as_ref(), sid, &message, result.at - started);
-            return;
+        if let Some(result) = outcome.next().await {
+            if result.acked {
+                record_ack(&inner, fanout.as_ref(), sid, &message, result.at - started);
+                return;
+            }
+            if result.overflow {
+                fanout.shed(sid);
+                inner.stats.disconnected.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
         }
     }
     inner.stats.gave_up.fetch_add(1, Ordering::Relaxed);
@@ -515,6 +522,8 @@ mod tests {
         fn local_rooms(&self, _: Sid) -> Vec<String> {
             Vec::new()
         }
+        fn update_user(&self, _: Sid, _: SocketUser) {}
+        fn shed(&self, _: Sid) {}
         async fn emit_local_all(&self, _: &'static str, _: &Value) {}
         async fn close(&self) {}
     }

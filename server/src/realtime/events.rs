@@ -112,22 +112,12 @@ pub struct ReadPayload {
     pub seq: i64,
 }
 
-/// One cursor of a `sync` request.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SyncCursor {
-    /// Room.
-    pub room_id: Id,
-    /// Newest seq the client has.
-    pub seq: i64,
-}
-
 /// `sync` payload.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SyncPayload {
-    /// Per-room cursors (at most 100).
-    pub cursors: Vec<SyncCursor>,
+    /// Per-room cursors (at most 100 rooms).
+    pub cursors: Vec<crate::service::sync::Cursor>,
     /// Messages per room per call (default 100, at most 500).
     pub limit: Option<i64>,
 }

@@ -25,6 +25,8 @@ pub struct AckOutcome {
     pub sid: Sid,
     /// True when the client acknowledged in time.
     pub acked: bool,
+    /// True when the socket's outgoing queue was full (the client does not read).
+    pub overflow: bool,
     /// When the answer (or the timeout) came.
     pub at: Instant,
 }
@@ -73,6 +75,13 @@ pub trait Fanout: Send + Sync + 'static {
     fn leave_local(&self, sid: Sid, rooms: Vec<String>);
     /// The rooms one socket of this instance is in.
     fn local_rooms(&self, sid: Sid) -> Vec<String>;
+    /// Replaces the signed-in user stored on a socket of this instance (a renewed expiry).
+    fn update_user(&self, sid: Sid, user: SocketUser);
+    /// Gives up on a socket of this instance whose outgoing queue is full: it leaves every
+    /// room (nothing more is queued for it) and is disconnected. Socket.IO cannot queue the
+    /// disconnect packet while the queue is full; then the engine.io heartbeat, which needs a
+    /// free slot for its ping, closes the connection at its next beat.
+    fn shed(&self, sid: Sid);
     /// Emits to every socket of this instance.
     async fn emit_local_all(&self, event: &'static str, data: &Value);
     /// Closes every socket of this instance (their clients reconnect elsewhere or later).
@@ -154,6 +163,12 @@ impl<A: Adapter> Fanout for IoFanout<A> {
                 .map(|(sid, result)| AckOutcome {
                     sid,
                     acked: result.is_ok(),
+                    overflow: matches!(
+                        result,
+                        Err(socketioxide::AckError::Socket(
+                            socketioxide::SocketError::InternalChannelFull
+                        ))
+                    ),
                     at: Instant::now(),
                 })
                 .boxed(),
@@ -256,6 +271,25 @@ impl<A: Adapter> Fanout for IoFanout<A> {
             .map_or_else(Vec::new, |socket| {
                 socket.rooms().into_iter().map(|r| r.to_string()).collect()
             })
+    }
+
+    fn update_user(&self, sid: Sid, user: SocketUser) {
+        if let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) {
+            socket.extensions.insert(user);
+        }
+    }
+
+    fn shed(&self, sid: Sid) {
+        let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) else {
+            return;
+        };
+        metrics::counter!("switchboard_socket_overflows_total").increment(1);
+        let user = socket.extensions.get::<UserId>().map(|UserId(id)| id);
+        tracing::warn!(%sid, user_id = ?user, "socket's outgoing queue is full: disconnecting it");
+        socket.leave_all();
+        if socket.disconnect().is_err() {
+            tracing::debug!(%sid, "disconnect deferred to the heartbeat (queue full)");
+        }
     }
 
     async fn emit_local_all(&self, event: &'static str, data: &Value) {

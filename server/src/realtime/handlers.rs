@@ -2,7 +2,14 @@
 //! with a fresh request id, and answers through its ack: `{ok: true, data}` or
 //! `{ok: false, code, message, requestId, retryAfterMs?}`.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
@@ -15,22 +22,11 @@ use tracing::Instrument;
 use super::{connect::SocketUser, events};
 use crate::{
     app::AppState,
-    domain::{Id, policy::Action},
+    domain::Id,
     error::{AppError, AppResult, FieldProblem, REQUEST_ID},
-    ratelimit::Action as Limit,
-    service::{Actor, members, messages, messages::SendMessage, room_with_access},
-    store::Page,
-    views::MessageView,
+    service::{Actor, members, messages, messages::SendMessage, sync},
 };
 
-/// Most rooms one `sync` call answers.
-const SYNC_MAX_ROOMS: usize = 100;
-/// Default and largest number of messages per room per `sync` call.
-const SYNC_DEFAULT_LIMIT: i64 = 100;
-const SYNC_MAX_LIMIT: i64 = 500;
-/// Most messages one `sync` call answers over all its rooms; rooms past the budget answer
-/// `complete: false` with what fitted (possibly nothing), and the client asks again.
-const SYNC_MAX_TOTAL: i64 = 2_000;
 /// A user's `typing: true` is broadcast at most this often per room.
 pub const TYPING_THROTTLE: Duration = Duration::from_secs(2);
 /// How long clients show a typing indicator without a refresh.
@@ -141,10 +137,6 @@ async fn on_send<A: Adapter>(
         payload,
         ack,
         |actor, p: events::SendPayload| async move {
-            state
-                .rate_limits
-                .check(Limit::MessageSend, &actor.id().to_string())
-                .await?;
             let sent = messages::send(
                 &state,
                 &actor,
@@ -220,10 +212,6 @@ async fn on_reaction<A: Adapter>(
         payload,
         ack,
         |actor, p: events::ReactionPayload| async move {
-            state
-                .rate_limits
-                .check(Limit::Reaction, &actor.id().to_string())
-                .await?;
             let reacted = messages::react(&state, &actor, p.message_id, &p.emoji, None).await?;
             state.realtime.reaction_updated(&reacted, actor.id()).await;
             Ok(reacted.message)
@@ -246,7 +234,7 @@ async fn on_typing<A: Adapter>(
         payload,
         ack,
         |actor, p: events::TypingPayload| async move {
-            room_with_access(&state, &actor, p.room_id, Action::Post).await?;
+            messages::typing(&state, &actor, p.room_id).await?;
             if state
                 .realtime
                 .typing_allowed(actor.id(), p.room_id, p.typing)
@@ -288,20 +276,24 @@ async fn on_read<A: Adapter>(
     .await;
 }
 
-/// One room's answer to `sync`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SyncedRoom {
-    room_id: Id,
-    messages: Vec<MessageView>,
-    complete: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'static str>,
+/// Marks a socket's `sync` in flight: a second one waits for the first (a client that sent
+/// many at once would multiply the work and the answers queued for it).
+#[derive(Clone, Debug, Default)]
+pub struct SyncInFlight(Arc<AtomicBool>);
+
+/// Clears the in-flight mark when the call ends, however it ends.
+struct SyncGuard(Arc<AtomicBool>);
+
+impl Drop for SyncGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 async fn on_sync<A: Adapter>(
     socket: SocketRef<A>,
     Extension(user): Extension<SocketUser>,
+    Extension(in_flight): Extension<SyncInFlight>,
     TryData(payload): TryData<Value>,
     ack: AckSender<A>,
     State(state): State<AppState>,
@@ -313,68 +305,16 @@ async fn on_sync<A: Adapter>(
         payload,
         ack,
         |actor, p: events::SyncPayload| async move {
-            if p.cursors.len() > SYNC_MAX_ROOMS {
-                return Err(AppError::invalid(
-                    "cursors",
-                    format!("at most {SYNC_MAX_ROOMS} rooms per call"),
-                ));
+            if in_flight.0.swap(true, Ordering::AcqRel) {
+                return Err(AppError::RateLimited {
+                    retry_after: Duration::from_millis(250),
+                    limit: 1,
+                });
             }
-            let limit = p
-                .limit
-                .unwrap_or(SYNC_DEFAULT_LIMIT)
-                .clamp(1, SYNC_MAX_LIMIT);
-            let mut rooms = Vec::with_capacity(p.cursors.len());
-            let mut budget = SYNC_MAX_TOTAL;
-            for cursor in p.cursors {
-                let room = sync_room(&state, &actor, cursor, limit.min(budget)).await?;
-                budget -= i64::try_from(room.messages.len()).unwrap_or(budget);
-                rooms.push(room);
-            }
+            let _guard = SyncGuard(in_flight.0);
+            let rooms = sync::sync(&state, &actor, p.cursors, p.limit).await?;
             Ok(json!({"rooms": rooms}))
         },
     )
     .await;
-}
-
-/// Everything after one cursor the actor may read, bounded by `limit`.
-async fn sync_room(
-    state: &AppState,
-    actor: &Actor,
-    cursor: events::SyncCursor,
-    limit: i64,
-) -> AppResult<SyncedRoom> {
-    match room_with_access(state, actor, cursor.room_id, Action::Read).await {
-        Ok(_) => {}
-        Err(err) if err.code() == crate::error::Code::NotFound => {
-            return Ok(SyncedRoom {
-                room_id: cursor.room_id,
-                messages: Vec::new(),
-                complete: true,
-                error: Some("NOT_FOUND"),
-            });
-        }
-        Err(err) => return Err(err),
-    }
-    if limit <= 0 {
-        // The call's budget is spent: this room waits for the next call.
-        return Ok(SyncedRoom {
-            room_id: cursor.room_id,
-            messages: Vec::new(),
-            complete: false,
-            error: None,
-        });
-    }
-    let mut rows = state
-        .store
-        .list_messages(cursor.room_id, Page::After(cursor.seq.max(0)), limit + 1)
-        .await?;
-    let complete = i64::try_from(rows.len()).unwrap_or(i64::MAX) <= limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let messages = messages::view_many(state, actor, &rows).await?;
-    Ok(SyncedRoom {
-        room_id: cursor.room_id,
-        messages,
-        complete,
-        error: None,
-    })
 }

@@ -37,6 +37,9 @@ use fanout::Fanout;
 use presence::Presence;
 use redis::RedisHub;
 
+/// How often sockets whose session expired are checked again.
+pub const SESSION_SWEEP: Duration = Duration::from_secs(30);
+
 /// The Socket.IO room of a chat room's readers.
 pub fn room_channel(room_id: Id) -> String {
     format!("room:{room_id}")
@@ -151,7 +154,10 @@ impl Realtime {
 
     /// Starts the background work: delivery cursor flushes, presence heartbeats, the Redis bus.
     pub fn start(&self) -> Workers {
-        let mut tasks = vec![self.inner.delivery.spawn_flusher()];
+        let mut tasks = vec![
+            self.inner.delivery.spawn_flusher(),
+            self.spawn_session_sweeper(),
+        ];
         if self.inner.redis.is_some() {
             tasks.push(self.spawn_presence_heartbeat());
         }
@@ -275,6 +281,21 @@ impl Realtime {
                 for user in orphans.into_iter().filter(|u| !online.contains(u)) {
                     realtime.presence_changed(user, false).await;
                 }
+            }
+        })
+    }
+
+    /// Every [`SESSION_SWEEP`], checks again the sockets whose session has expired as of when
+    /// they connected: a session extended meanwhile keeps its socket, any other (expired,
+    /// revoked, banned, deactivated) closes it.
+    fn spawn_session_sweeper(&self) -> JoinHandle<()> {
+        let realtime = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SESSION_SWEEP);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                realtime.revalidate_expired().await;
             }
         })
     }
@@ -432,6 +453,9 @@ impl Realtime {
     }
 }
 
+/// Packets queued for one socket before it is shed as a client that does not read.
+pub const SOCKET_QUEUE_PACKETS: usize = 256;
+
 /// Largest websocket message a client may send.
 const WS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Websocket read buffer per socket.
@@ -443,9 +467,11 @@ pub fn mount(state: &AppState, router: axum::Router) -> axum::Router {
     let builder = socketioxide::SocketIo::builder()
         .with_state(state.clone())
         .ack_timeout(state.realtime.inner.delivery_ack_timeout())
-        // Packets queued per socket: a full queue drops packets (acks, sync answers), so leave
-        // room for bursts; tokio allocates the queue lazily, idle sockets pay nothing.
-        .max_buffer_size(4096)
+        // Packets queued per socket. A client that stops reading fills it; the socket is then
+        // shed (see `Fanout::shed`) rather than buffered for without bound. A packet is at most
+        // about 21 KiB (a 5,000-character message) and a sync answer at most 512 KiB, so one
+        // socket holds at most about 5.8 MiB; typical packets are a few hundred bytes.
+        .max_buffer_size(SOCKET_QUEUE_PACKETS)
         // socketioxide accepts 64 MiB frames by default; nothing a client sends needs more
         // than a sync request or a 5,000-character message.
         .ws_max_message_size(WS_MAX_MESSAGE_BYTES)

@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Realtime, connect::SocketUser, delivery, events, room_channel, user_channel};
@@ -20,6 +21,7 @@ use crate::{
         Id,
         policy::{self, Viewer},
         room::{RoomKind, RoomRole},
+        user::Role,
     },
     store::{RoomRow, TicketRow},
     views::{RoomView, TicketView},
@@ -339,17 +341,8 @@ impl Realtime {
         // Per user and follow-link scope: what the policy lets them read.
         let mut readable: HashMap<(Id, Option<Id>), HashSet<String>> = HashMap::new();
         for (sid, user) in fanout.local_users() {
-            if !self.session_still_valid(&user).await {
-                let channel = delivery::sid_channel(sid);
-                fanout
-                    .emit(
-                        vec![channel.clone()],
-                        Vec::new(),
-                        events::SESSION_REVOKED,
-                        &json!({"reason": "revoked"}),
-                    )
-                    .await;
-                fanout.disconnect(channel).await;
+            if self.session_still_valid(&user).await.is_none() {
+                self.close_revoked(sid).await;
                 continue;
             }
             let key = (user.user.id, user.scope);
@@ -381,15 +374,67 @@ impl Realtime {
         tracing::info!("redis is back: local subscriptions re-checked, clients told to sync");
     }
 
-    async fn session_still_valid(&self, user: &SocketUser) -> bool {
-        let exists = self.inner.store.session_exists(user.session_id).await;
-        let ban = self.inner.store.get_ban(user.user.id).await;
-        match (exists, ban) {
-            (Ok(exists), Ok(ban)) => {
-                exists && !ban.is_some_and(|b| b.is_active(crate::store::now()))
+    /// The socket's session's expiry when it still admits the socket (it exists and has not
+    /// expired, the user is not banned or deactivated, a follow link still belongs to a
+    /// customer); `None` when the socket must close.
+    async fn session_still_valid(&self, user: &SocketUser) -> Option<DateTime<Utc>> {
+        let now = crate::store::now();
+        match self.inner.store.session_by_id(user.session_id).await {
+            Ok(Some(auth)) => {
+                let valid = auth.expires_at > now
+                    && !auth.ban.as_ref().is_some_and(|b| b.is_active(now))
+                    && auth.user.deactivated_at.is_none()
+                    && (auth.ticket_scope.is_none() || auth.user.role == Role::Customer);
+                valid.then_some(auth.expires_at)
             }
-            // A database hiccup is not a reason to drop users.
-            _ => true,
+            Ok(None) => None,
+            // A database hiccup is not a reason to drop users: try again at the next sweep.
+            Err(err) => {
+                tracing::debug!(error = %err, "cannot re-check a socket's session");
+                Some(user.expires_at)
+            }
+        }
+    }
+
+    /// Tells one socket of this instance its session ended, and closes it.
+    async fn close_revoked(&self, sid: super::fanout::Sid) {
+        let Some(fanout) = self.inner.fanout.get() else {
+            return;
+        };
+        let channel = delivery::sid_channel(sid);
+        fanout
+            .emit(
+                vec![channel.clone()],
+                Vec::new(),
+                events::SESSION_REVOKED,
+                &json!({"reason": "revoked"}),
+            )
+            .await;
+        fanout.disconnect(channel).await;
+    }
+
+    /// Checks again the sockets of this instance whose session has expired as of connecting
+    /// (or of their last check): renewed sessions keep their socket, the others close.
+    pub(super) async fn revalidate_expired(&self) {
+        let Some(fanout) = self.inner.fanout.get().cloned() else {
+            return;
+        };
+        let now = crate::store::now();
+        for (sid, mut user) in fanout.local_users() {
+            if user.expires_at > now {
+                continue;
+            }
+            match self.session_still_valid(&user).await {
+                Some(expires_at) if expires_at > now => {
+                    user.expires_at = expires_at;
+                    fanout.update_user(sid, user);
+                }
+                Some(_) => {}
+                None => {
+                    metrics::counter!("switchboard_socket_sessions_expired_total").increment(1);
+                    self.close_revoked(sid).await;
+                }
+            }
         }
     }
 }

@@ -89,7 +89,11 @@ fn system_actor(user: &UserRow, ip: Option<String>) -> Actor {
 
 /// Sends the verification link again to a registered, unverified address (no answer says
 /// whether there is one).
-pub async fn resend_verification(state: &AppState, email: &str, ip: Option<String>) -> AppResult<()> {
+pub async fn resend_verification(
+    state: &AppState,
+    email: &str,
+    ip: Option<String>,
+) -> AppResult<()> {
     let email = field("email", Email::parse(email))?;
     anonymous_quota(state, ip.as_deref(), Some(email.as_str())).await?;
     if let Some(user) = state.store.get_user_by_email(email.as_str()).await?
@@ -111,7 +115,15 @@ pub async fn verify_email(state: &AppState, token: &str, meta: ClientMeta) -> Ap
     let user = get_user(state, user.id).await?;
     auth::check_may_sign_in(state, &user).await?;
     let actor = system_actor(&user, meta.ip.clone());
-    audit::record(state, &actor, "user.verify_email", "user", user.id, json!({})).await?;
+    audit::record(
+        state,
+        &actor,
+        "user.verify_email",
+        "user",
+        user.id,
+        json!({}),
+    )
+    .await?;
     auth::open_session(state, user, meta).await
 }
 
@@ -214,7 +226,15 @@ pub async fn accept_invite(
     let user = get_user(state, user.id).await?;
     auth::check_may_sign_in(state, &user).await?;
     let actor = system_actor(&user, meta.ip.clone());
-    audit::record(state, &actor, "user.invite_accept", "user", user.id, json!({})).await?;
+    audit::record(
+        state,
+        &actor,
+        "user.invite_accept",
+        "user",
+        user.id,
+        json!({}),
+    )
+    .await?;
     auth::open_session(state, user, meta).await
 }
 
@@ -246,7 +266,10 @@ pub async fn change_password(
     };
     state.store.delete_user_ticket_links(actor.id()).await?;
     for session in &revoked {
-        state.realtime.revoke_session(*session, "password_changed").await;
+        state
+            .realtime
+            .revoke_session(*session, "password_changed")
+            .await;
     }
     audit::record(
         state,

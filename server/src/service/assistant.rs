@@ -83,6 +83,7 @@ pub async fn view(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<Assi
 pub async fn refresh(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<()> {
     // The policy answers 404 for tickets the actor cannot read before READ_ONLY for observers.
     check(state, actor, ticket, Action::ManageTicket).await?;
+    super::spend(state, crate::ratelimit::Action::AiRefresh, actor).await?;
     crate::assistant::worker::enqueue(state, ticket, true).await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::{
     app::AppState,
     domain::{
         Id,
-        policy::{Action, Viewer, authorize, can_read},
+        policy::{Action, Viewer, authorize, may_add_member},
         room::{RoomKind, RoomRole},
         user::Role,
     },
@@ -93,20 +93,9 @@ pub async fn add(
         .get_user(user_id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    // Whoever is added must be able to read the room once a member.
-    let as_member = {
-        let mut facts = room.facts();
-        facts.my_role = Some(role);
-        facts
-    };
     let newcomer = Viewer::new(user.id, user.role, user.department.clone());
-    if !can_read(&newcomer, &as_member)
-        || (user.role == Role::Customer && room.room.kind != RoomKind::Ticket)
-    {
-        return Err(AppError::forbidden(
-            "this user cannot be a member of this room",
-        ));
-    }
+    may_add_member(&actor.viewer(), &room.facts(), &newcomer, role)
+        .map_err(|d| super::denial_error(d, "room"))?;
     state.store.add_member(room_id, user_id, role).await?;
     audit::record(
         state,
@@ -265,6 +254,7 @@ pub async fn mark_read(state: &AppState, actor: &Actor, room_id: Id, seq: i64) -
         return Err(AppError::invalid("seq", "must not be negative"));
     }
     room_with_access(state, actor, room_id, Action::Read).await?;
+    super::spend(state, crate::ratelimit::Action::Read, actor).await?;
     state
         .store
         .mark_read(room_id, actor.id(), seq)

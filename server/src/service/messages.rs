@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::{Actor, audit, field, room_with_access, rooms::check};
+use super::{Actor, audit, field, room_with_access, rooms::check, spend};
 use crate::{
     app::AppState,
     domain::{
@@ -14,6 +14,7 @@ use crate::{
         room::RoomKind,
     },
     error::{AppError, AppResult, Code},
+    ratelimit::Action as Limit,
     store::{InsertOutcome, MessageRow, NewMessage, Page, RoomWithMe},
     views::MessageView,
 };
@@ -54,6 +55,7 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     if let Some(parent_id) = input.parent_id {
         check_thread_root(state, input.room_id, parent_id).await?;
     }
+    spend(state, Limit::MessageSend, actor).await?;
     let outcome = state
         .store
         .insert_message(NewMessage {
@@ -220,6 +222,7 @@ pub async fn edit(
             "this message can no longer be edited",
         ));
     }
+    spend(state, Limit::MessageEdit, actor).await?;
     let row = state
         .store
         .edit_message(message_id, &body, crate::store::now())
@@ -245,6 +248,7 @@ pub async fn delete(state: &AppState, actor: &Actor, message_id: Id) -> AppResul
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
+    spend(state, Limit::MessageDelete, actor).await?;
     let row = state
         .store
         .delete_message(message_id, actor.id(), crate::store::now())
@@ -262,6 +266,16 @@ pub async fn delete(state: &AppState, actor: &Actor, message_id: Id) -> AppResul
         .await?;
     }
     view_one(state, actor, &row).await
+}
+
+/// Different emoji one user may put on one message (Slack allows 23).
+pub const MAX_REACTIONS_PER_USER: i64 = 20;
+
+/// Whether the actor may type in a room (typing notices are for those who may post); spends
+/// the typing quota.
+pub async fn typing(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<()> {
+    room_with_access(state, actor, room_id, Action::Post).await?;
+    spend(state, Limit::Typing, actor).await
 }
 
 /// What a reaction change did, for the `reaction:updated` event.
@@ -288,6 +302,28 @@ pub async fn react(
     let (message, _) = message_with_access(state, actor, message_id, Action::React).await?;
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
+    }
+    spend(state, Limit::Reaction, actor).await?;
+    let adding = match add {
+        Some(adding) => adding,
+        None => {
+            !state
+                .store
+                .has_reaction(message_id, actor.id(), &emoji)
+                .await?
+        }
+    };
+    if adding
+        && state
+            .store
+            .user_reaction_count(message_id, actor.id())
+            .await?
+            >= MAX_REACTIONS_PER_USER
+    {
+        return Err(AppError::new(
+            Code::ReactionLimit,
+            format!("at most {MAX_REACTIONS_PER_USER} different reactions per message"),
+        ));
     }
     let added = match add {
         Some(true) => {

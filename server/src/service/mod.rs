@@ -13,6 +13,7 @@ pub mod messages;
 pub mod passwords;
 pub mod rooms;
 pub mod search;
+pub mod sync;
 pub mod tickets;
 pub mod users;
 
@@ -80,6 +81,20 @@ pub async fn room_with_access(
     policy::authorize(&actor.viewer(), &room.facts(), action)
         .map_err(|d| denial_error(d, "room"))?;
     Ok(room)
+}
+
+/// Spends one request of the actor's quota for `action`. Services call it after the access
+/// check, so a refused action spends nothing and a forbidden one is never hidden behind a 429.
+pub async fn spend(
+    state: &crate::app::AppState,
+    action: crate::ratelimit::Action,
+    actor: &Actor,
+) -> AppResult<()> {
+    state
+        .rate_limits
+        .check(action, &actor.id().to_string())
+        .await?;
+    Ok(())
 }
 
 /// Maps a domain validation message to a 422 for `field`.

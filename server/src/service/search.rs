@@ -196,6 +196,7 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<SearchResult>, Vec<RoomView>)> {
+    super::spend(state, crate::ratelimit::Action::Search, actor).await?;
     let viewer = actor.viewer();
     let hits = state
         .store

@@ -114,7 +114,16 @@ pub async fn open_from_support_form(
         verified: false,
         submitted_name: Some(name),
     };
-    let ticket = open(state, &actor, &subject, department, Priority::Normal, None, requester).await?;
+    let ticket = open(
+        state,
+        &actor,
+        &subject,
+        department,
+        Priority::Normal,
+        None,
+        requester,
+    )
+    .await?;
     post_first_message(state, &actor, ticket.id, body).await?;
     audit::record(
         state,
@@ -557,6 +566,16 @@ pub async fn update(
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))?;
     audit_changes(state, actor, &before, &after).await?;
+    // Assignment made the previous assignee a member; a new assignee ends that. They keep
+    // reading the ticket only if the policy lets them anyway (staff of its department,
+    // admins).
+    if let Some(previous) = before.assignee_id
+        && after.assignee_id != Some(previous)
+        && previous != after.requester_id
+        && state.store.remove_member(id, previous).await?
+    {
+        state.realtime.member_removed(id, previous).await;
+    }
     Ok((before, after))
 }
 

@@ -4,7 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{StoreResult, UserRow, both::impl_both, sql::user_returning};
+use super::{
+    SessionAuth, StoreResult, UserRow,
+    both::impl_both,
+    sql::{user_columns, user_returning},
+};
 use crate::domain::{Id, id::text_enum};
 
 text_enum! {
@@ -117,15 +121,15 @@ pub trait AccountStore: Send + Sync {
         at: Option<DateTime<Utc>>,
     ) -> StoreResult<Option<UserRow>>;
     /// The user's unexpired sessions, newest use first.
-    async fn user_sessions(&self, user_id: Id, now: DateTime<Utc>)
-    -> StoreResult<Vec<SessionRow>>;
+    async fn user_sessions(&self, user_id: Id, now: DateTime<Utc>) -> StoreResult<Vec<SessionRow>>;
+    /// A session by id, with its user and ban (to re-check a live socket's session).
+    async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>>;
     /// Deletes one of the user's sessions; false when it is not theirs or gone.
     async fn delete_session_of(&self, user_id: Id, session_id: Id) -> StoreResult<bool>;
     /// Deletes every session of the user but `keep`, returning their ids.
     async fn delete_other_sessions(&self, user_id: Id, keep: Id) -> StoreResult<Vec<Id>>;
     /// Remembers that the user signed in successfully from this address.
-    async fn note_login_ip(&self, user_id: Id, ip_key: &str, at: DateTime<Utc>)
-    -> StoreResult<()>;
+    async fn note_login_ip(&self, user_id: Id, ip_key: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Whether the user signed in successfully from this address since `since`.
     async fn login_ip_known(
         &self,
@@ -163,7 +167,7 @@ impl_both! {
             .bind(token.purpose)
             .bind(crate::store::now())
             .bind(token.expires_at)
-            .execute(self.reader())
+            .execute(self.writer())
             .await
             .map_err(Self::db_err)?;
             Ok(id)
@@ -196,7 +200,7 @@ impl_both! {
             )
             .bind(id)
             .bind(now)
-            .execute(self.reader())
+            .execute(self.writer())
             .await
             .map_err(Self::db_err)?;
             Ok(done.rows_affected() == 1)
@@ -265,9 +269,28 @@ impl_both! {
             )
             .bind(user_id)
             .bind(now)
-            .fetch_all(self.writer())
+            .fetch_all(self.reader())
             .await
             .map_err(Self::db_err)
+        }
+
+        async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>> {
+            let _timer = self.timer("session_by_id");
+            let row = sqlx::query(concat!(
+                "SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.last_used_at, \
+                 s.ticket_scope, ",
+                user_columns!(),
+                ", b.reason AS ban_reason, b.banned_by, b.banned_at, b.expires_at AS ban_expires_at \
+                 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 LEFT JOIN bans b ON b.user_id = s.user_id WHERE s.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)?;
+            row.map(|row| super::users::session_auth_from_row(&row))
+                .transpose()
+                .map_err(Self::db_err)
         }
 
         async fn delete_session_of(&self, user_id: Id, session_id: Id) -> StoreResult<bool> {
@@ -318,16 +341,18 @@ impl_both! {
             since: DateTime<Utc>,
         ) -> StoreResult<bool> {
             let _timer = self.timer("login_ip_known");
-            let found: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM login_known_ips WHERE user_id = $1 AND ip_key = $2 AND last_at >= $3",
+            // COUNT(*) is a 64-bit integer on both databases (a bare `1` is 32-bit on PostgreSQL).
+            let found: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM login_known_ips \
+                 WHERE user_id = $1 AND ip_key = $2 AND last_at >= $3",
             )
             .bind(user_id)
             .bind(ip_key)
             .bind(since)
-            .fetch_optional(self.reader())
+            .fetch_one(self.reader())
             .await
             .map_err(Self::db_err)?;
-            Ok(found.is_some())
+            Ok(found > 0)
         }
 
         async fn create_ticket_link(
@@ -361,7 +386,7 @@ impl_both! {
                  WHERE token_hash = $1",
             )
             .bind(token_hash)
-            .fetch_optional(self.writer())
+            .fetch_optional(self.reader())
             .await
             .map_err(Self::db_err)
         }

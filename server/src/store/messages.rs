@@ -127,10 +127,4 @@ pub trait MessageStore: Send + Sync {
         message_ids: &[Id],
         viewer: Id,
     ) -> StoreResult<Vec<ReactionCount>>;
-    /// Adds a reaction; false when it was already there.
-    async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Removes a reaction; false when it was not there.
-    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// How many users reacted with `emoji` on a message.
-    async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64>;
 }

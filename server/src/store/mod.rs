@@ -16,6 +16,7 @@ pub mod insights;
 pub mod messages;
 pub mod ops;
 pub mod postgres;
+pub mod reactions;
 pub mod rooms;
 pub mod search;
 pub(crate) mod sql;
@@ -27,6 +28,7 @@ pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, Toke
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
+pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
@@ -51,6 +53,7 @@ pub trait Store:
     + OpsStore
     + insights::InsightsStore
     + AccountStore
+    + ReactionStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

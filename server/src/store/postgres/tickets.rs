@@ -8,8 +8,8 @@ use crate::store::{
     StoreResult,
     sql::{readable_by_viewer, ticket_counts, ticket_filters, ticket_select},
     tickets::{
-        AssigneeCounts, AssigneeFilter, DepartmentCounts, NewTicket, TicketFilter,
-        TicketPatch, TicketRow, TicketStore, TicketTimes,
+        AssigneeCounts, AssigneeFilter, DepartmentCounts, NewTicket, TicketFilter, TicketPatch,
+        TicketRow, TicketStore, TicketTimes,
     },
 };
 
@@ -164,8 +164,6 @@ impl TicketStore for PgStore {
         .map_err(err)?;
         Ok(done.rows_affected() > 0)
     }
-
-
 
     async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>> {
         let _timer = self.timer("assignee_counts");

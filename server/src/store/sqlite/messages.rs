@@ -139,44 +139,4 @@ impl MessageStore for SqliteStore {
         .await
         .map_err(err)
     }
-
-    async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-        let _timer = self.timer("add_reaction");
-        let done = sqlx::query(
-            "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(message_id)
-        .bind(user_id)
-        .bind(emoji)
-        .bind(crate::store::now())
-        .execute(&self.writer)
-        .await
-        .map_err(err)?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-        let _timer = self.timer("remove_reaction");
-        let done = sqlx::query(
-            "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
-        )
-        .bind(message_id)
-        .bind(user_id)
-        .bind(emoji)
-        .execute(&self.writer)
-        .await
-        .map_err(err)?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
-        let _timer = self.timer("count_reaction");
-        sqlx::query_scalar("SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2")
-            .bind(message_id)
-            .bind(emoji)
-            .fetch_one(&self.writer)
-            .await
-            .map_err(err)
-    }
 }

@@ -1,0 +1,95 @@
+//! Reactions: one row per (message, user, emoji). One query set for both databases.
+
+use super::{StoreResult, both::impl_both};
+use crate::domain::Id;
+
+/// Adding, removing and counting reactions.
+#[async_trait::async_trait]
+pub trait ReactionStore: Send + Sync {
+    /// Adds a reaction; false when the user had it already.
+    async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
+    /// Removes a reaction; false when the user did not have it.
+    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
+    /// Whether the user has this reaction on the message.
+    async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
+    /// Users with this emoji on the message.
+    async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64>;
+    /// Different emoji this user put on the message.
+    async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64>;
+}
+
+impl_both! {
+    impl ReactionStore {
+        async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
+            let _timer = self.timer("add_reaction");
+            let done = sqlx::query(
+                "INSERT INTO reactions (message_id, user_id, emoji, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .bind(emoji)
+            .bind(crate::store::now())
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(done.rows_affected() > 0)
+        }
+
+        async fn remove_reaction(
+            &self,
+            message_id: Id,
+            user_id: Id,
+            emoji: &str,
+        ) -> StoreResult<bool> {
+            let _timer = self.timer("remove_reaction");
+            let done = sqlx::query(
+                "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .bind(emoji)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(done.rows_affected() > 0)
+        }
+
+        async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
+            let _timer = self.timer("has_reaction");
+            let found: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reactions \
+                 WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .bind(emoji)
+            .fetch_one(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(found > 0)
+        }
+
+        async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
+            let _timer = self.timer("count_reaction");
+            sqlx::query_scalar("SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2")
+                .bind(message_id)
+                .bind(emoji)
+                .fetch_one(self.writer())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64> {
+            let _timer = self.timer("user_reaction_count");
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2",
+            )
+            .bind(message_id)
+            .bind(user_id)
+            .fetch_one(self.writer())
+            .await
+            .map_err(Self::db_err)
+        }
+    }
+}

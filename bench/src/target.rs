@@ -23,13 +23,21 @@ pub const ADMIN_EMAIL: &str = "admin@bench.example";
 pub const ADMIN_PASSWORD: &str = "bench admin password";
 
 /// Rate limits that would throttle a benchmark: all switched off on servers the tool starts.
-const RATE_LIMITS: [&str; 10] = [
+const RATE_LIMITS: [&str; 18] = [
     "RATE_LIMIT_LOGIN_IP",
     "RATE_LIMIT_LOGIN_EMAIL",
     "RATE_LIMIT_REGISTER",
     "RATE_LIMIT_SUPPORT_FORM",
     "RATE_LIMIT_MESSAGE_SEND",
     "RATE_LIMIT_REACTION",
+    "RATE_LIMIT_MESSAGE_EDIT",
+    "RATE_LIMIT_MESSAGE_DELETE",
+    "RATE_LIMIT_READ",
+    "RATE_LIMIT_TYPING",
+    "RATE_LIMIT_SYNC",
+    "RATE_LIMIT_ACCOUNT_EMAIL",
+    "RATE_LIMIT_ACCOUNT_IP",
+    "RATE_LIMIT_PASSWORD_CHANGE",
     "RATE_LIMIT_SEARCH",
     "RATE_LIMIT_AI_REFRESH",
     "RATE_LIMIT_SOCKET_CONNECT",

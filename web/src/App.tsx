@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { useRealtimeEvent } from './realtime';
-import { useSession, useUser } from './features/auth/session';
+import { isLinkSession, useSession, useUser } from './features/auth/session';
 import { SignIn } from './features/auth/SignIn';
 import { ChatRoom } from './features/chat/ChatRoom';
 import { RoomsProvider, useRooms } from './features/rooms/RoomsContext';
@@ -15,6 +15,11 @@ import { useToast } from './ui/toast';
 // screens in particular never reach most users.
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
 const Register = lazy(() => import('./features/auth/Register').then((m) => ({ default: m.Register })));
+const ForgotPassword = lazy(() => import('./features/auth/ForgotPassword').then((m) => ({ default: m.ForgotPassword })));
+const ResetPassword = lazy(() => import('./features/auth/ResetPassword').then((m) => ({ default: m.ResetPassword })));
+const VerifyEmail = lazy(() => import('./features/auth/VerifyEmail').then((m) => ({ default: m.VerifyEmail })));
+const AcceptInvite = lazy(() => import('./features/auth/AcceptInvite').then((m) => ({ default: m.AcceptInvite })));
+const AccountPage = lazy(() => import('./features/account/AccountPage').then((m) => ({ default: m.AccountPage })));
 const TicketView = lazy(() => import('./features/tickets/TicketView').then((m) => ({ default: m.TicketView })));
 const TicketQueue = lazy(() => import('./features/tickets/TicketQueue').then((m) => ({ default: m.TicketQueue })));
 const CustomerHome = lazy(() => import('./features/tickets/CustomerHome').then((m) => ({ default: m.CustomerHome })));
@@ -131,6 +136,7 @@ function StaffRoutes() {
   if (pathname === '/discover') return <Screen name="discover"><Discover /></Screen>;
   if (pathname === '/dms/new') return <Screen name="direct messages"><DmPicker /></Screen>;
   if (pathname === '/search') return <Screen name="search"><SearchPage /></Screen>;
+  if (pathname === '/account') return <Screen name="account"><AccountPage /></Screen>;
   if (pathname === '/tickets') return <Screen name="tickets"><TicketQueue /></Screen>;
   if ((m = matchPath('/tickets/:id', pathname))) {
     const id = m.id ?? '';
@@ -192,12 +198,25 @@ function StaffShell() {
   );
 }
 
+/** What a ticket link's session finds on any other ticket: no request to the server (it answers 403). */
+function OtherTicket() {
+  return (
+    <main className="page" id="main" data-testid="ticket-unavailable">
+      <h1>Ticket not found</h1>
+      <p role="alert">The link you opened shows one ticket only. Sign in to see your other tickets.</p>
+      <Link to="/">Back to my ticket</Link>
+    </main>
+  );
+}
+
 function CustomerShell() {
   const me = useUser();
   const { signOut } = useSession();
   const { pathname, search } = useLocation();
   const m = matchPath('/tickets/:id', pathname);
   const home = pathname === '/' || pathname === '/tickets';
+  // A follow link's session may read its ticket only: no account page, no other tickets.
+  const linkOnly = isLinkSession(me);
   return (
     <div className="customer-shell">
       <a href="#main" className="skip-link">
@@ -209,19 +228,30 @@ function CustomerShell() {
         </Link>
         <span className="topbar-spacer" />
         <span className="muted small">{me.name}</span>
+        {!linkOnly && (
+          <Link to="/account" className="button small" data-testid="nav-account">
+            Account
+          </Link>
+        )}
         <ThemeToggle />
         <button type="button" className="button small" onClick={() => void signOut()} data-testid="sign-out">
           Sign out
         </button>
       </header>
       <OfflineBanner />
-      {m ? (
+      {m && linkOnly && m.id !== me.ticketScope ? (
+        <OtherTicket />
+      ) : m ? (
         <Screen name="ticket">
           <TicketView key={m.id} ticketId={m.id ?? ''} focusSeq={seqParam(search)} threadId={threadParam(search)} />
         </Screen>
       ) : home ? (
         <Screen name="my tickets">
           <CustomerHome />
+        </Screen>
+      ) : pathname === '/account' && !linkOnly ? (
+        <Screen name="account">
+          <AccountPage />
         </Screen>
       ) : (
         <NotFound />
@@ -235,8 +265,13 @@ export function App() {
   const { user } = useSession();
   const { pathname, href } = useLocation();
 
+  // Pages reached from a link or an e-mail, with or without a session.
   if (pathname === '/support') return <Screen name="support"><SupportForm /></Screen>;
   if (pathname === '/support/follow') return <Screen name="follow"><FollowPage /></Screen>;
+  if (pathname === '/forgot-password') return <Screen name="forgot password"><ForgotPassword /></Screen>;
+  if (pathname === '/reset-password') return <Screen name="reset password"><ResetPassword /></Screen>;
+  if (pathname === '/verify-email') return <Screen name="verify e-mail"><VerifyEmail /></Screen>;
+  if (pathname === '/invite') return <Screen name="invitation"><AcceptInvite /></Screen>;
   if (!user) {
     if (pathname === '/register') return <Screen name="register"><Register /></Screen>;
     if (pathname !== '/signin') return <Redirect to={pathname === '/' ? '/signin' : `/signin?next=${encodeURIComponent(href)}`} />;

@@ -3,15 +3,15 @@ import { createRoot } from 'react-dom/client';
 import { api, errorMessage, isApiError } from './api';
 import { App } from './App';
 import { SessionProvider } from './features/auth/session';
-import type { PublicConfig, User } from './types';
+import type { Me, PublicConfig } from './types';
 import { initMonitoring, setMonitoringUser } from './ui/monitoring';
 import { applySavedTheme } from './ui/theme';
 import { ToastProvider } from './ui/toast';
 import './styles.css';
 
-type BootState = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'ready'; config: PublicConfig; user: User | null };
+type BootState = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'ready'; config: PublicConfig; user: Me | null };
 
-async function loadUser(): Promise<User | null> {
+async function loadUser(): Promise<Me | null> {
   try {
     return await api.auth.me();
   } catch (err) {

@@ -21,6 +21,18 @@ export interface User {
   createdAt: string;
 }
 
+/**
+ * `GET /auth/me`: the user plus the state of the account and the session. Sign-in answers
+ * carry the plain user, so the extra fields are optional (a follow link's answer sets
+ * `ticketScope` from its `ticketId`).
+ */
+export interface Me extends User {
+  emailVerified?: boolean;
+  hasPassword?: boolean;
+  /** The one ticket a follow-link session may use; null (or absent) for a full session. */
+  ticketScope?: string | null;
+}
+
 export interface Room {
   id: string;
   slug: string;
@@ -96,6 +108,8 @@ export interface Ticket {
   firstResponseAt: string | null;
   resolvedAt: string | null;
   lastSeq: number;
+  /** False until someone opened a link mailed to the requester's address. */
+  requesterVerified: boolean;
 }
 
 export interface Page<T> {
@@ -134,10 +148,46 @@ export interface LinkResult {
   ticketId: string;
 }
 
+/**
+ * `POST /support/tickets`: a follow link is always mailed; `followUrl`/`token` are shown on
+ * screen only for an address without an account (null otherwise).
+ */
 export interface SupportTicketResult {
   ticketId: string;
-  followUrl: string;
-  token: string;
+  emailed?: boolean;
+  followUrl: string | null;
+  token: string | null;
+}
+
+/** `POST /auth/register` (202): no session until the mailed link is opened. */
+export interface RegisterResult {
+  verificationSent: boolean;
+  email: string;
+}
+
+/** `POST /auth/invite/details`: who an invitation is for. */
+export interface Invitation {
+  email: string;
+  name: string;
+}
+
+/** How many other sessions a password change or "sign out everywhere else" ended. */
+export interface RevokedSessions {
+  revokedSessions: number;
+}
+
+/** One of my sessions (`GET /me/sessions`). */
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** The ticket of a follow-link session. */
+  ticketId: string | null;
+  /** The session making the request (this browser). */
+  current: boolean;
 }
 
 export interface ThreadResult {
@@ -200,9 +250,14 @@ export interface BanInfo {
   expiresAt: string | null;
 }
 
-/** Admin user rows; `ban` is optional: when the server omits it the UI offers both ban and unban. */
+/** Admin user rows: the user plus their ban (null when none) and account state. */
 export interface AdminUser extends User {
-  ban?: BanInfo | null;
+  ban: BanInfo | null;
+  /** When the account was deactivated; null while active. */
+  deactivatedAt: string | null;
+  emailVerified: boolean;
+  /** False for an invitation not accepted yet (and customers who never set a password). */
+  hasPassword: boolean;
   lastSeenAt?: string | null;
 }
 

@@ -67,3 +67,16 @@ describe('REST client', () => {
     expect((notFound as ApiError).code).toBe('NOT_FOUND');
   });
 });
+
+describe('attachment names', () => {
+  it('reads filename*, quoted and bare names, and drops path separators', async () => {
+    const { filenameFromDisposition } = await import('./client');
+    expect(filenameFromDisposition('attachment; filename="general-20261204.json"')).toBe('general-20261204.json');
+    expect(filenameFromDisposition('attachment; filename=audit.csv')).toBe('audit.csv');
+    expect(filenameFromDisposition(`attachment; filename="x.html"; filename*=UTF-8''caf%C3%A9.html`)).toBe('café.html');
+    expect(filenameFromDisposition('attachment; filename="a \\"b\\".txt"')).toBe('a "b".txt');
+    expect(filenameFromDisposition('attachment; filename="../../etc/passwd"')).toBe('.._.._etc_passwd');
+    expect(filenameFromDisposition('attachment')).toBeNull();
+    expect(filenameFromDisposition(null)).toBeNull();
+  });
+});

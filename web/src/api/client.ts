@@ -20,6 +20,11 @@ export interface RequestOptions {
   query?: Query;
   body?: unknown;
   signal?: AbortSignal;
+  /**
+   * False for calls that do not stand on the session (sign-in, the public account-link pages,
+   * `/auth/me` at boot): a 401 there is an answer for the caller, not "your session ended".
+   */
+  session?: boolean;
 }
 
 type UnauthorizedListener = (err: ApiError) => void;
@@ -62,27 +67,67 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
   }
-  const requestId = res.headers.get('x-request-id');
   const body = await readJson(res);
   if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
-    const error = notAvailableIfNoRoute(errorFromBody(res.status, body, requestId));
-    if (res.status === 401 && !['/auth/login', '/auth/me', '/auth/logout', '/auth/link'].includes(path)) {
-      unauthorizedListeners.forEach((l) => l(error));
-    }
-    throw error;
+    throw failed(res, body, opts.session !== false);
   }
   // The envelope is checked above; the payload's shape is the contract in docs/api.md.
   return (body as { data?: unknown }).data as T;
 }
 
-/** Fetches a non-JSON resource (CSV export) as a Blob, with the same error handling. */
-export async function requestBlob(path: string, query?: Query): Promise<Blob> {
+/** The ApiError for a failed response; a 401 of a session call tells the listeners. */
+function failed(res: Response, body: unknown, usesSession: boolean): ApiError {
+  const error = notAvailableIfNoRoute(errorFromBody(res.status, body, res.headers.get('x-request-id')));
+  if (res.status === 401 && usesSession) unauthorizedListeners.forEach((l) => l(error));
+  return error;
+}
+
+/** A file the server sent as an attachment. */
+export interface Download {
+  blob: Blob;
+  /** From `Content-Disposition`, when the server named it. */
+  filename: string | null;
+}
+
+/**
+ * The file name of a `Content-Disposition` header: `filename*=UTF-8''…` (RFC 5987) first, then
+ * `filename="…"` or a bare token. Path separators are dropped; null when there is none.
+ */
+export function filenameFromDisposition(header: string | null): string | null {
+  if (!header) return null;
+  let name: string | null = null;
+  const extended = /filename\*\s*=\s*utf-8''([^;]+)/i.exec(header);
+  if (extended?.[1]) {
+    try {
+      name = decodeURIComponent(extended[1].trim());
+    } catch {
+      name = null;
+    }
+  }
+  if (name === null) {
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/.exec(header);
+    name = plain ? (plain[1]?.replace(/\\(.)/g, '$1') ?? plain[2] ?? null) : null;
+  }
+  const safe = name?.replace(/[/\\]/g, '_').trim();
+  return safe ? safe : null;
+}
+
+/**
+ * A download that must be a POST (the server refuses GETs, so another site cannot start one in
+ * a signed-in browser): JSON body, session cookie, the attachment as a Blob with its name.
+ */
+export async function requestDownload(path: string, body: unknown): Promise<Download> {
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}${buildQuery(query)}`, { credentials: 'include' });
+    res = await fetch(`${API_BASE}${path}`, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { accept: '*/*', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch {
     throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
   }
-  if (!res.ok) throw notAvailableIfNoRoute(errorFromBody(res.status, await readJson(res), res.headers.get('x-request-id')));
-  return res.blob();
+  if (!res.ok) throw failed(res, await readJson(res), true);
+  return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('content-disposition')) };
 }

@@ -1,16 +1,65 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api } from './index';
+import { onUnauthorized } from './client';
+import { api, auditExportBody } from './index';
 
 afterEach(() => vi.unstubAllGlobals());
 
-function page(items: unknown[]) {
-  return new Response(JSON.stringify({ ok: true, data: { items, nextCursor: null } }), { status: 200, headers: { 'content-type': 'application/json' } });
+function json(data: unknown, status = 200) {
+  return new Response(JSON.stringify({ ok: true, data }), { status, headers: { 'content-type': 'application/json' } });
 }
 
+function page(items: unknown[]) {
+  return json({ items, nextCursor: null });
+}
+
+function failure(status: number, code: string) {
+  return new Response(JSON.stringify({ ok: false, code, message: code, requestId: 'r' }), { status, headers: { 'content-type': 'application/json' } });
+}
+
+type FetchArgs = [string, RequestInit?];
+
 describe('API routes the helpdesk screens use', () => {
-  it('links room exports as downloads on the same origin', () => {
-    expect(api.rooms.exportUrl('r 1', 'html')).toBe('/api/v1/rooms/r%201/export?format=html');
-    expect(api.rooms.exportUrl('r1', 'json')).toBe('/api/v1/rooms/r1/export?format=json');
+  it('exports a room with a POST and keeps the server’s file name', async () => {
+    const fetchMock = vi.fn(
+      async (..._args: FetchArgs) =>
+        new Response('<html>room</html>', {
+          status: 200,
+          headers: { 'content-type': 'text/html', 'content-disposition': 'attachment; filename="general-20261204.html"' },
+        }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const file = await api.rooms.export('r 1', 'html');
+    expect(file.filename).toBe('general-20261204.html');
+    expect(await file.blob.text()).toBe('<html>room</html>');
+    const [url, init] = fetchMock.mock.calls[0] ?? [];
+    expect(url).toBe('/api/v1/rooms/r%201/export');
+    expect(init?.method).toBe('POST');
+    expect(init?.credentials).toBe('include');
+    expect((init?.headers as Record<string, string>)['content-type']).toBe('application/json');
+    expect(init?.body).toBe('{"format":"html"}');
+  });
+
+  it('downloads the audit CSV with a POST of the filters that are set', async () => {
+    const fetchMock = vi.fn(
+      async (..._args: FetchArgs) => new Response('at,actor_id\r\n', { status: 200, headers: { 'content-disposition': 'attachment; filename="audit-20261204-101500.csv"' } }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const file = await api.admin.auditCsv({ action: 'user.', actor: '', target: undefined, since: '2026-12-01T00:00:00.000Z', before: 5 });
+    expect(file.filename).toBe('audit-20261204-101500.csv');
+    const [url, init] = fetchMock.mock.calls[0] ?? [];
+    expect(url).toBe('/api/v1/admin/audit/export');
+    expect(init?.method).toBe('POST');
+    expect(JSON.parse(String(init?.body))).toEqual({ action: 'user.', since: '2026-12-01T00:00:00.000Z' });
+    expect(auditExportBody({})).toEqual({});
+  });
+
+  it('turns a refused download into an ApiError and reports a 401 as a lost session', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => failure(401, 'UNAUTHENTICATED')));
+    const seen: string[] = [];
+    const off = onUnauthorized((e) => seen.push(e.code));
+    await expect(api.rooms.export('r1', 'json')).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    off();
+    expect(seen).toEqual(['UNAUTHENTICATED']);
   });
 
   it('lists assignable people: staff and admins, by name', async () => {
@@ -29,5 +78,67 @@ describe('API routes the helpdesk screens use', () => {
     vi.stubGlobal('fetch', fetchMock);
     await api.tickets.list({ status: '', department: '', assignee: 'me', priority: '', cursor: null });
     expect(fetchMock.mock.calls[0]?.[0]).toBe('/api/v1/tickets?assignee=me');
+  });
+});
+
+describe('account routes', () => {
+  it('sends the public account-link calls to their routes', async () => {
+    const fetchMock = vi.fn(async (..._args: FetchArgs) => json(null, 202));
+    vi.stubGlobal('fetch', fetchMock);
+    await api.auth.register('a@x.io', 'Ada', 'long password');
+    await api.auth.verify('t1');
+    await api.auth.resendVerification('a@x.io');
+    await api.auth.forgotPassword('a@x.io');
+    await api.auth.resetPassword('t2', 'new password!');
+    await api.auth.invitation('t3');
+    await api.auth.acceptInvite('t4', 'new password!');
+    await api.auth.acceptInvite('t5', 'new password!', 'Ada L.');
+    const calls = fetchMock.mock.calls.map(([url, init]) => [url, init?.method, JSON.parse(String(init?.body))]);
+    expect(calls).toEqual([
+      ['/api/v1/auth/register', 'POST', { email: 'a@x.io', name: 'Ada', password: 'long password' }],
+      ['/api/v1/auth/verify', 'POST', { token: 't1' }],
+      ['/api/v1/auth/verify/resend', 'POST', { email: 'a@x.io' }],
+      ['/api/v1/auth/password/forgot', 'POST', { email: 'a@x.io' }],
+      ['/api/v1/auth/password/reset', 'POST', { token: 't2', password: 'new password!' }],
+      ['/api/v1/auth/invite/details', 'POST', { token: 't3' }],
+      ['/api/v1/auth/invite/accept', 'POST', { token: 't4', password: 'new password!' }],
+      ['/api/v1/auth/invite/accept', 'POST', { token: 't5', password: 'new password!', name: 'Ada L.' }],
+    ]);
+  });
+
+  it('does not take a 401 of a public page for an ended session', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => failure(401, 'UNAUTHENTICATED')));
+    const seen: string[] = [];
+    const off = onUnauthorized((e) => seen.push(e.code));
+    for (const call of [() => api.auth.verify('t'), () => api.auth.resetPassword('t', 'p'), () => api.auth.invitation('t'), () => api.auth.login('a', 'b')]) {
+      await expect(call()).rejects.toMatchObject({ status: 401 });
+    }
+    expect(seen).toEqual([]);
+    // A signed-in call still reports it.
+    await expect(api.account.sessions()).rejects.toMatchObject({ status: 401 });
+    off();
+    expect(seen).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('changes the password and lists and ends sessions', async () => {
+    const fetchMock = vi.fn(async (..._args: FetchArgs) => json({ revokedSessions: 2 }));
+    vi.stubGlobal('fetch', fetchMock);
+    expect(await api.account.changePassword('old password', 'new password')).toEqual({ revokedSessions: 2 });
+    await api.account.revokeSession('s/1');
+    await api.account.revokeOthers();
+    await api.admin.invite({ email: 'b@x.io', name: 'Bo', role: 'staff', department: 'support' });
+    await api.admin.deactivate('u1');
+    await api.admin.reactivate('u1');
+    await api.admin.sendPasswordReset('u1');
+    const calls = fetchMock.mock.calls.map(([url, init]) => [init?.method, url, init?.body ?? null]);
+    expect(calls).toEqual([
+      ['POST', '/api/v1/me/password', '{"currentPassword":"old password","newPassword":"new password"}'],
+      ['DELETE', '/api/v1/me/sessions/s%2F1', null],
+      ['POST', '/api/v1/me/sessions/revoke-others', null],
+      ['POST', '/api/v1/admin/invites', '{"email":"b@x.io","name":"Bo","role":"staff","department":"support"}'],
+      ['POST', '/api/v1/admin/users/u1/deactivate', null],
+      ['POST', '/api/v1/admin/users/u1/reactivate', null],
+      ['POST', '/api/v1/admin/users/u1/password-reset', null],
+    ]);
   });
 });

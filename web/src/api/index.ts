@@ -1,21 +1,26 @@
 // The typed REST client: one function per route the web client uses.
-import { API_BASE, buildQuery, request, requestBlob } from './client';
+import { request, requestDownload, type Download } from './client';
 import type {
   AdminUser,
   AssistantState,
   AuditEntry,
   AuthResult,
   BanInfo,
+  Invitation,
   LinkResult,
+  Me,
   Member,
   Message,
   Page,
   PublicConfig,
+  RegisterResult,
+  RevokedSessions,
   Role,
   Room,
   RoomKind,
   SearchHit,
   SearchPage,
+  SessionInfo,
   StaffAnalytics,
   SupportTicketResult,
   Telemetry,
@@ -27,7 +32,7 @@ import type {
 } from '../types';
 
 export { ApiError, isApiError, isNotAvailable, errorMessage } from './errors';
-export { onUnauthorized } from './client';
+export { onUnauthorized, type Download } from './client';
 
 const enc = encodeURIComponent;
 const MEMBERS_PAGE = 500;
@@ -88,16 +93,54 @@ export interface NewTicketInput {
 
 export type ExportFormat = 'json' | 'html';
 
+export interface InviteInput {
+  email: string;
+  name: string;
+  role: Role;
+  department?: string;
+}
+
+/** The audit filters as `POST /admin/audit/export` takes them: empty ones left out. */
+export function auditExportBody(filters: AuditFilters): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const key of ['action', 'actor', 'target', 'since'] as const) {
+    const value = filters[key];
+    if (value) body[key] = value;
+  }
+  return body;
+}
+
+// Calls of the signed-out pages: a 401 there is no expired session.
+const PUBLIC = { session: false } as const;
+
 export const api = {
   config: () => request<PublicConfig>('GET', '/config'),
 
   auth: {
-    me: () => request<User>('GET', '/auth/me'),
-    login: (email: string, password: string) => request<AuthResult>('POST', '/auth/login', { body: { email, password } }),
+    me: () => request<Me>('GET', '/auth/me', PUBLIC),
+    login: (email: string, password: string) => request<AuthResult>('POST', '/auth/login', { body: { email, password }, ...PUBLIC }),
+    /** 202: a verification link was mailed; no session until it is opened. */
     register: (email: string, name: string, password: string) =>
-      request<AuthResult>('POST', '/auth/register', { body: { email, name, password } }),
-    logout: () => request<null>('POST', '/auth/logout'),
-    link: (token: string) => request<LinkResult>('POST', '/auth/link', { body: { token } }),
+      request<RegisterResult>('POST', '/auth/register', { body: { email, name, password }, ...PUBLIC }),
+    verify: (token: string) => request<AuthResult>('POST', '/auth/verify', { body: { token }, ...PUBLIC }),
+    resendVerification: (email: string) => request<null>('POST', '/auth/verify/resend', { body: { email }, ...PUBLIC }),
+    forgotPassword: (email: string) => request<null>('POST', '/auth/password/forgot', { body: { email }, ...PUBLIC }),
+    resetPassword: (token: string, password: string) =>
+      request<AuthResult>('POST', '/auth/password/reset', { body: { token, password }, ...PUBLIC }),
+    invitation: (token: string) => request<Invitation>('POST', '/auth/invite/details', { body: { token }, ...PUBLIC }),
+    acceptInvite: (token: string, password: string, name?: string) =>
+      request<AuthResult>('POST', '/auth/invite/accept', { body: name ? { token, password, name } : { token, password }, ...PUBLIC }),
+    logout: () => request<null>('POST', '/auth/logout', PUBLIC),
+    link: (token: string) => request<LinkResult>('POST', '/auth/link', { body: { token }, ...PUBLIC }),
+  },
+
+  /** My own account (full sessions only; a follow link's session gets 403). */
+  account: {
+    changePassword: (currentPassword: string, newPassword: string) =>
+      request<RevokedSessions>('POST', '/me/password', { body: { currentPassword, newPassword } }),
+    sessions: () => request<Page<SessionInfo>>('GET', '/me/sessions'),
+    revokeSession: (id: string) => request<null>('DELETE', `/me/sessions/${enc(id)}`),
+    revokeOthers: () => request<RevokedSessions>('POST', '/me/sessions/revoke-others'),
   },
 
   rooms: {
@@ -122,8 +165,8 @@ export const api = {
       }
       return all;
     },
-    /** A download link (attachment); the session cookie authenticates it. */
-    exportUrl: (id: string, format: ExportFormat) => `${API_BASE}/rooms/${enc(id)}/export${buildQuery({ format })}`,
+    /** The room as a file (a POST: the server refuses exports started by a plain link). */
+    export: (id: string, format: ExportFormat): Promise<Download> => requestDownload(`/rooms/${enc(id)}/export`, { format }),
     markRead: (id: string, seq: number) => request<null>('POST', `/rooms/${enc(id)}/read`, { body: { seq } }),
     messagesBefore: (id: string, before: number | null, limit = 50) =>
       request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { before, limit } }),
@@ -174,16 +217,23 @@ export const api = {
   admin: {
     users: (q?: string, cursor?: string | number | null) =>
       request<Page<AdminUser>>('GET', '/admin/users', { query: { q, cursor } }),
+    /** Answers the plain user (no ban or account state). */
     createUser: (input: { email: string; name: string; role: Role; department?: string; password?: string }) =>
-      request<AdminUser>('POST', '/admin/users', { body: input }),
+      request<User>('POST', '/admin/users', { body: input }),
+    /** Answers the plain user (no ban or account state). */
     updateUser: (id: string, patch: { role?: Role; department?: string | null; name?: string }) =>
-      request<AdminUser>('PATCH', `/admin/users/${enc(id)}`, { body: patch }),
+      request<User>('PATCH', `/admin/users/${enc(id)}`, { body: patch }),
+    invite: (input: InviteInput) => request<AdminUser>('POST', '/admin/invites', { body: input }),
+    deactivate: (id: string) => request<AdminUser>('POST', `/admin/users/${enc(id)}/deactivate`),
+    reactivate: (id: string) => request<AdminUser>('POST', `/admin/users/${enc(id)}/reactivate`),
+    /** 202: mails a reset link (or the invitation again to someone who never set a password). */
+    sendPasswordReset: (id: string) => request<null>('POST', `/admin/users/${enc(id)}/password-reset`),
     ban: (id: string, reason: string, expiresAt?: string) =>
       request<BanInfo>('POST', `/admin/users/${enc(id)}/ban`, { body: expiresAt ? { reason, expiresAt } : { reason } }),
     unban: (id: string) => request<unknown>('DELETE', `/admin/users/${enc(id)}/ban`),
-    audit: (filters: AuditFilters) =>
-      request<Page<AuditEntry>>('GET', '/admin/audit', { query: { ...filters, format: 'json' } }),
-    auditCsv: (filters: AuditFilters) => requestBlob('/admin/audit', { ...filters, format: 'csv' }),
+    audit: (filters: AuditFilters) => request<Page<AuditEntry>>('GET', '/admin/audit', { query: { ...filters } }),
+    /** Every matching row as CSV (a POST, like room exports). */
+    auditCsv: (filters: AuditFilters): Promise<Download> => requestDownload('/admin/audit/export', auditExportBody(filters)),
     telemetry: (window: string) => request<Telemetry>('GET', '/admin/telemetry', { query: { window } }),
     staffAnalytics: () => request<StaffAnalytics>('GET', '/admin/staff-analytics'),
   },

@@ -90,6 +90,10 @@ export function sessionEndedMessage(code: SessionEnded['code'], reason = ''): st
   if (code === 'BANNED' || reason === 'banned') return 'Your account has been banned.';
   if (code === 'UNAUTHENTICATED') return 'Your session has expired. Please sign in again.';
   if (reason === 'signed_out') return 'You were signed out (this session was closed).';
+  if (reason === 'password_changed') return 'Your password was changed, so this session was signed out. Sign in with the new password.';
+  if (reason === 'password_reset') return 'Your password was reset, so this session was signed out. Sign in with the new password.';
+  if (reason === 'deactivated') return 'Your account has been deactivated.';
+  if (reason === 'role_changed') return 'Your access changed. Please sign in again.';
   if (reason === 'revoked') return 'Your session was ended. Please sign in again.';
   return reason ? `You were signed out: ${reason}` : 'Your session was ended. Please sign in again.';
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import type { AuditFilters } from '../../api';
 import type { AuditEntry } from '../../types';
+import { saveDownload } from '../../ui/download';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { dayToIso, isUuid, pickActor } from './audit';
@@ -83,15 +84,8 @@ export function AuditLog() {
   const download = async () => {
     setDownloading(true);
     try {
-      const blob = await api.admin.auditCsv(filters);
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      // The server names the file (audit-YYYYMMDD-HHMMSS.csv); this is only a fallback.
+      saveDownload(await api.admin.auditCsv(filters), `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`);
     } catch (err) {
       toast.error(err, 'Could not download the CSV');
     } finally {

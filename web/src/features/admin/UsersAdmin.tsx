@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { ROLES, type AdminUser, type Role } from '../../types';
-import { Dialog } from '../../ui/Dialog';
+import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { useDebounced } from '../../ui/useDebounced';
 import { useSession, useUser } from '../auth/session';
+import { accountBadges, createdRow, isInvited, mergeAdminUser } from './accounts';
 import { banState, localInputToIso } from './bans';
 
 function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
@@ -30,7 +31,7 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
         ...(department ? { department } : {}),
         ...(password ? { password } : {}),
       });
-      onCreated(user);
+      onCreated(createdRow(user, password.length > 0));
       setEmail('');
       setName('');
       setPassword('');
@@ -79,6 +80,76 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
           </button>
           <button type="submit" className="button primary" disabled={busy} data-testid="create-user-submit">
             Create
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: () => void; onInvited: (u: AdminUser) => void }) {
+  const { departments } = useSession();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('staff');
+  const [department, setDepartment] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const user = await api.admin.invite({ email: email.trim(), name: name.trim(), role, ...(department ? { department } : {}) });
+      onInvited(user);
+      setEmail('');
+      setName('');
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not send the invitation' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog open={open} title="Invite someone" onClose={onClose} testId="invite-dialog">
+      <form className="stack" onSubmit={submit} noValidate>
+        <p className="muted">They get an e-mail with a link to choose their password (it works for 7 days).</p>
+        <label htmlFor="inv-email">Email</label>
+        <input id="inv-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="invite-email" />
+        {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
+        <label htmlFor="inv-name">Name</label>
+        <input id="inv-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
+        {error?.fieldProblem('name') && <p className="field-error">{error.fieldProblem('name')}</p>}
+        <label htmlFor="inv-role">Role</label>
+        <select id="inv-role" value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="invite-role">
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="inv-department">Department</label>
+        <select id="inv-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="invite-department">
+          <option value="">None</option>
+          {departments.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+        {error && (
+          <p className="form-error" role="alert" data-testid="invite-error">
+            {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button primary" disabled={busy || !email.trim() || !name.trim()} data-testid="invite-submit">
+            {busy ? 'Sending…' : 'Send invitation'}
           </button>
         </div>
       </form>
@@ -141,7 +212,11 @@ export function UsersAdmin() {
   const [cursor, setCursor] = useState<string | number | null>(null);
   const [loading, setLoading] = useState(true);
   const [creating, setCreating] = useState(false);
+  const [inviting, setInviting] = useState(false);
   const [banning, setBanning] = useState<AdminUser | null>(null);
+  /** The account waiting for "Deactivate"/"Reactivate" to be confirmed. */
+  const [toggling, setToggling] = useState<AdminUser | null>(null);
+  const [busyId, setBusyId] = useState<string | null>(null);
 
   const load = useCallback(
     async (from: string | number | null) => {
@@ -163,11 +238,11 @@ export function UsersAdmin() {
     void load(null);
   }, [load]);
 
-  const replace = (u: AdminUser) => setUsers((us) => us.map((x) => (x.id === u.id ? { ...x, ...u } : x)));
+  const replace = (u: AdminUser) => setUsers((us) => us.map((x) => (x.id === u.id ? u : x)));
 
   const update = async (u: AdminUser, patch: { role?: Role; department?: string | null }) => {
     try {
-      replace(await api.admin.updateUser(u.id, patch));
+      replace(mergeAdminUser(u, await api.admin.updateUser(u.id, patch)));
       toast.show(`Updated ${u.name}`, 'success');
     } catch (err) {
       toast.error(err, 'Could not update the user');
@@ -184,13 +259,46 @@ export function UsersAdmin() {
     }
   };
 
+  const setActive = async (u: AdminUser) => {
+    setToggling(null);
+    setBusyId(u.id);
+    const deactivating = !u.deactivatedAt;
+    try {
+      const answer = deactivating ? await api.admin.deactivate(u.id) : await api.admin.reactivate(u.id);
+      // The answer's `ban` is null whatever the ban is: keep the row's.
+      replace(mergeAdminUser(u, answer, { keepBan: true }));
+      toast.show(deactivating ? `${u.name} is deactivated; their sessions were ended.` : `${u.name} can sign in again.`, 'success');
+    } catch (err) {
+      toast.error(err, deactivating ? 'Could not deactivate the account' : 'Could not reactivate the account');
+    } finally {
+      setBusyId(null);
+    }
+  };
+
+  const sendReset = async (u: AdminUser) => {
+    setBusyId(u.id);
+    try {
+      await api.admin.sendPasswordReset(u.id);
+      toast.show(isInvited(u) ? `The invitation was sent again to ${u.email ?? u.name}.` : `A password reset link was sent to ${u.email ?? u.name}.`, 'success');
+    } catch (err) {
+      toast.error(err, 'Could not send the e-mail');
+    } finally {
+      setBusyId(null);
+    }
+  };
+
   return (
     <section aria-labelledby="users-title">
       <header className="page-header">
         <h2 id="users-title">Users</h2>
-        <button type="button" className="button primary" onClick={() => setCreating(true)} data-testid="create-user">
-          Create user
-        </button>
+        <span className="button-row">
+          <button type="button" className="button" onClick={() => setCreating(true)} data-testid="create-user">
+            Create user
+          </button>
+          <button type="button" className="button primary" onClick={() => setInviting(true)} data-testid="invite-user">
+            Invite someone
+          </button>
+        </span>
       </header>
       <div className="field">
         <label htmlFor="users-q">Search</label>
@@ -206,6 +314,7 @@ export function UsersAdmin() {
               <th scope="col">Department</th>
               <th scope="col">Created</th>
               <th scope="col">Ban</th>
+              <th scope="col">Account</th>
             </tr>
           </thead>
           <tbody>
@@ -213,8 +322,15 @@ export function UsersAdmin() {
               const self = u.id === me.id;
               const ban = banState(u);
               return (
-                <tr key={u.id} data-testid={`user-row-${u.email ?? u.id}`}>
-                  <td>{u.name}</td>
+                <tr key={u.id} data-testid={`user-row-${u.email ?? u.id}`} data-deactivated={Boolean(u.deactivatedAt)}>
+                  <td>
+                    {u.name}
+                    {accountBadges(u).map((b) => (
+                      <span key={b.kind} className={`status-badge status-${b.kind} account-badge`} title={b.title} data-testid={`badge-${b.kind}`}>
+                        {b.label}
+                      </span>
+                    ))}
+                  </td>
                   <td>{u.email}</td>
                   <td>
                     <label className="visually-hidden" htmlFor={`role-${u.id}`}>
@@ -253,11 +369,36 @@ export function UsersAdmin() {
                         Ban…
                       </button>
                     )}
-                    {ban.kind !== 'none' && (
+                    {ban.kind === 'banned' && (
                       <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
                         Unban
                       </button>
                     )}
+                  </td>
+                  <td className="nowrap">
+                    <span className="button-row">
+                      <button
+                        type="button"
+                        className={`button small ${u.deactivatedAt ? '' : 'danger'}`}
+                        disabled={self || busyId === u.id}
+                        onClick={() => setToggling(u)}
+                        data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}
+                        aria-label={`${u.deactivatedAt ? 'Reactivate' : 'Deactivate'} ${u.name}`}
+                      >
+                        {u.deactivatedAt ? 'Reactivate…' : 'Deactivate…'}
+                      </button>
+                      <button
+                        type="button"
+                        className="button small"
+                        disabled={busyId === u.id || Boolean(u.deactivatedAt)}
+                        title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
+                        onClick={() => void sendReset(u)}
+                        data-testid="send-reset-button"
+                        aria-label={`${isInvited(u) ? 'Send the invitation again to' : 'Send a password reset to'} ${u.name}`}
+                      >
+                        {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
+                      </button>
+                    </span>
                   </td>
                 </tr>
               );
@@ -278,6 +419,30 @@ export function UsersAdmin() {
           setUsers((us) => [u, ...us]);
           toast.show(`Created ${u.email ?? u.name}`, 'success');
         }}
+      />
+      <InviteDialog
+        open={inviting}
+        onClose={() => setInviting(false)}
+        onInvited={(u) => {
+          setInviting(false);
+          setUsers((us) => [u, ...us.filter((x) => x.id !== u.id)]);
+          toast.show(`Invitation sent to ${u.email ?? u.name}`, 'success');
+        }}
+      />
+      <ConfirmDialog
+        open={toggling !== null}
+        title={toggling?.deactivatedAt ? `Reactivate ${toggling.name}?` : `Deactivate ${toggling?.name ?? ''}?`}
+        message={
+          toggling?.deactivatedAt ? (
+            <p>They can sign in again with their password.</p>
+          ) : (
+            <p>They are signed out everywhere and cannot sign in until reactivated. Their messages stay, and their address stays reserved.</p>
+          )
+        }
+        confirmLabel={toggling?.deactivatedAt ? 'Reactivate' : 'Deactivate'}
+        danger={!toggling?.deactivatedAt}
+        onConfirm={() => toggling && void setActive(toggling)}
+        onCancel={() => setToggling(null)}
       />
       <BanDialog
         user={banning}

@@ -4,8 +4,7 @@ import { banState, localInputToIso } from './bans';
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
 describe('ban state of an admin row', () => {
-  it('is unknown when the server does not say, none when null', () => {
-    expect(banState({}, NOW)).toEqual({ kind: 'unknown' });
+  it('is none when null: a row offers Ban only, never Ban and Unban together', () => {
     expect(banState({ ban: null }, NOW)).toEqual({ kind: 'none' });
   });
 

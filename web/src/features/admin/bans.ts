@@ -1,16 +1,14 @@
 // What the users table shows about a ban (unit-tested in bans.test.ts).
 import type { AdminUser, BanInfo } from '../../types';
 
-export type BanState =
-  /** The server did not say (an older server without `ban` on admin rows): offer both actions. */
-  | { kind: 'unknown' }
-  | { kind: 'none' }
-  | { kind: 'banned'; ban: BanInfo };
+export type BanState = { kind: 'none' } | { kind: 'banned'; ban: BanInfo };
 
-/** A ban whose `expiresAt` has passed no longer counts (the server lets them sign in again). */
+/**
+ * `ban` is always on admin rows (null when none). A ban whose `expiresAt` has passed no longer
+ * counts (the server lets them sign in again).
+ */
 export function banState(user: Pick<AdminUser, 'ban'>, now: number = Date.now()): BanState {
-  if (user.ban === undefined) return { kind: 'unknown' };
-  if (user.ban === null) return { kind: 'none' };
+  if (!user.ban) return { kind: 'none' };
   if (user.ban.expiresAt) {
     const ends = Date.parse(user.ban.expiresAt);
     if (Number.isFinite(ends) && ends <= now) return { kind: 'none' };

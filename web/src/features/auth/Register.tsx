@@ -1,15 +1,37 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import { Link, navigate } from '../../ui/router';
+import { Link } from '../../ui/router';
+import { MIN_PASSWORD, passwordProblem } from './messages';
+import { ResendVerification } from './ResendVerification';
 import { useSession } from './session';
 
+/** After registering: no session until the address is confirmed through the mailed link. */
+function CheckYourEmail({ email }: { email: string }) {
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card" data-testid="register-done">
+        <h1>Check your e-mail</h1>
+        <p role="status">
+          We sent a link to <strong>{email}</strong>. Open it to confirm your address; it signs you in.
+        </p>
+        <p className="muted small">No e-mail after a few minutes? Look in the spam folder, or:</p>
+        <ResendVerification email={email} />
+        <p className="auth-links">
+          <Link to="/signin">Back to sign in</Link>
+        </p>
+      </div>
+    </main>
+  );
+}
+
 export function Register() {
-  const { config, signedIn } = useSession();
+  const { config } = useSession();
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
   const domain = config.registrationMode.startsWith('domain:') ? config.registrationMode.slice('domain:'.length) : null;
 
   if (config.registrationMode === 'closed') {
@@ -24,14 +46,20 @@ export function Register() {
     );
   }
 
+  if (sentTo) return <CheckYourEmail email={sentTo} />;
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    const weak = passwordProblem(password);
+    if (weak) {
+      setError(new ApiError({ status: 422, code: 'VALIDATION', message: 'Please check the fields marked above.', details: [{ field: 'password', problem: weak }] }));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      const { user, token } = await api.auth.register(email.trim(), name.trim(), password);
-      signedIn(user, token);
-      navigate('/', { replace: true });
+      const result = await api.auth.register(email.trim(), name.trim(), password);
+      setSentTo(result.email || email.trim());
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not register.' }));
     } finally {
@@ -59,11 +87,15 @@ export function Register() {
             type="password"
             autoComplete="new-password"
             required
-            minLength={8}
+            minLength={MIN_PASSWORD}
+            aria-describedby="reg-password-hint"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             data-testid="register-password"
           />
+          <p className="muted small" id="reg-password-hint">
+            At least {MIN_PASSWORD} characters.
+          </p>
           {problem('password') && <p className="field-error">{problem('password')}</p>}
           {error && (
             <p className="form-error" role="alert">

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../api';
+import { api } from '../../api';
 import { Link, navigate, useLocation } from '../../ui/router';
+import { signInFailure, type SignInFailure } from './messages';
+import { ResendVerification } from './ResendVerification';
 import { useSession } from './session';
 
 export function SignIn() {
@@ -9,7 +11,7 @@ export function SignIn() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<SignInFailure | null>(null);
   const canRegister = config.registrationMode !== 'closed';
 
   const submit = async (e: FormEvent) => {
@@ -22,7 +24,7 @@ export function SignIn() {
       const next = search.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not sign in. Check your connection.');
+      setError(signInFailure(err));
     } finally {
       setBusy(false);
     }
@@ -67,14 +69,20 @@ export function SignIn() {
             data-testid="signin-password"
           />
           {error && (
-            <p className="form-error" role="alert" data-testid="signin-error">
-              {error}
+            <p className="form-error" role="alert" data-testid="signin-error" data-kind={error.kind}>
+              {error.message}
             </p>
           )}
           <button id="signin-submit" type="submit" className="button primary wide" disabled={busy} data-testid="signin-submit">
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
+        {error?.kind === 'unverified' && <ResendVerification email={email} label="Send the confirmation link again" />}
+        <p className="auth-links">
+          <Link to="/forgot-password" data-testid="forgot-password-link">
+            Forgot your password?
+          </Link>
+        </p>
         {config.demoAccounts.length > 0 && (
           <section className="demo-accounts" aria-labelledby="demo-heading">
             <h2 id="demo-heading">Demo accounts</h2>

@@ -1,22 +1,22 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, onUnauthorized } from '../../api';
 import { browserStore, createSocket, RealtimeClient, RealtimeProvider } from '../../realtime';
-import { DEFAULT_DEPARTMENTS, type PublicConfig, type User } from '../../types';
+import { DEFAULT_DEPARTMENTS, type Me, type PublicConfig } from '../../types';
 import { setMonitoringUser } from '../../ui/monitoring';
 import { ReadOnlyProvider } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 
 export interface Session {
   config: PublicConfig;
-  user: User | null;
+  user: Me | null;
   /** Department names for pickers (server list when it sends one). */
   departments: string[];
   readOnly: boolean;
   /** A message for the sign-in page (why the user was signed out). */
   notice: string | null;
-  signedIn(user: User, token: string | null): void;
+  signedIn(user: Me, token: string | null): void;
   signOut(notice?: string): Promise<void>;
-  updateUser(user: User): void;
+  updateUser(user: Me): void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -28,15 +28,23 @@ export function useSession(): Session {
 }
 
 /** The signed-in user, for screens that only render when someone is signed in. */
-export function useUser(): User {
+export function useUser(): Me {
   const { user } = useSession();
   if (!user) throw new Error('useUser without a signed-in user');
   return user;
 }
 
+/**
+ * True for a session opened by a ticket's follow link: it may use that ticket only (the server
+ * answers 403 everywhere else), so no account screens and no other tickets.
+ */
+export function isLinkSession(user: Me | null): boolean {
+  return Boolean(user?.ticketScope);
+}
+
 interface Props {
   config: PublicConfig;
-  initialUser: User | null;
+  initialUser: Me | null;
   children: ReactNode;
 }
 
@@ -45,7 +53,7 @@ interface Props {
  * user, created on sign-in and signed out (outbox and cursors cleared) on sign-out.
  */
 export function SessionProvider({ config, initialUser, children }: Props) {
-  const [user, setUser] = useState<User | null>(initialUser);
+  const [user, setUser] = useState<Me | null>(initialUser);
   const [notice, setNotice] = useState<string | null>(null);
   const [client, setClient] = useState<RealtimeClient | null>(null);
   const token = useRef<string | null>(null);

@@ -1,5 +1,7 @@
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { api, type ExportFormat } from '../../api';
+import { saveDownload } from '../../ui/download';
+import { useToast } from '../../ui/toast';
 
 const FORMATS: { format: ExportFormat; label: string }[] = [
   { format: 'html', label: 'Web page (HTML)' },
@@ -7,16 +9,32 @@ const FORMATS: { format: ExportFormat; label: string }[] = [
 ];
 
 /**
- * "Export" in a room's menu: plain links to `GET /rooms/{id}/export` (an attachment; the
- * session cookie authenticates it, so the browser downloads it itself).
+ * "Export" in a room's menu: `POST /rooms/{id}/export` (the server takes no GET, so a link on
+ * another site cannot start one), saved under the name the server gives it.
  */
 export function ExportMenu({ roomId, label = 'Export' }: { roomId: string; label?: string }) {
   const ref = useRef<HTMLDetailsElement>(null);
+  const toast = useToast();
+  const [busy, setBusy] = useState<ExportFormat | null>(null);
+
+  const download = async (format: ExportFormat) => {
+    if (ref.current) ref.current.open = false;
+    setBusy(format);
+    try {
+      saveDownload(await api.rooms.export(roomId, format), `export.${format}`);
+    } catch (err) {
+      toast.error(err, 'Could not export this conversation');
+    } finally {
+      setBusy(null);
+    }
+  };
+
   return (
     <details
       className="menu"
       ref={ref}
       data-testid="export-menu"
+      aria-busy={busy !== null}
       onKeyDown={(e) => {
         if (e.key === 'Escape' && ref.current?.open) {
           ref.current.open = false;
@@ -25,21 +43,14 @@ export function ExportMenu({ roomId, label = 'Export' }: { roomId: string; label
       }}
     >
       <summary className="button small" aria-label={`${label} this conversation`}>
-        {label}
+        {busy ? 'Exporting…' : label}
       </summary>
       <ul className="menu-popover">
         {FORMATS.map((f) => (
           <li key={f.format}>
-            <a
-              href={api.rooms.exportUrl(roomId, f.format)}
-              download
-              onClick={() => {
-                if (ref.current) ref.current.open = false;
-              }}
-              data-testid={`export-${f.format}`}
-            >
+            <button type="button" className="menu-item" disabled={busy !== null} onClick={() => void download(f.format)} data-testid={`export-${f.format}`}>
               {f.label}
-            </a>
+            </button>
           </li>
         ))}
       </ul>

@@ -118,6 +118,9 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
           <span className={`role-badge role-${me.role}`}>{me.role}</span>
         </div>
         <div className="me-actions">
+          <Link to="/account" className="button small" aria-current={pathname === '/account' ? 'page' : undefined} data-testid="nav-account">
+            Account
+          </Link>
           <ThemeToggle />
           <button type="button" className="button small" onClick={() => void signOut()} data-testid="sign-out">
             Sign out

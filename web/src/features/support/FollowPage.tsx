@@ -17,7 +17,8 @@ export function FollowPage() {
     api.auth
       .link(token)
       .then(({ user, token: session, ticketId }) => {
-        signedIn(user, session);
+        // The session may use this ticket only (as `/auth/me` says in `ticketScope`).
+        signedIn({ ...user, ticketScope: ticketId }, session);
         navigate(`/tickets/${ticketId}`, { replace: true });
       })
       .catch((err: unknown) => {

@@ -24,7 +24,43 @@ function CopyButton({ text }: { text: string }) {
   );
 }
 
-/** The public support form: no account needed; answers with a link to follow the ticket. */
+/**
+ * After sending: a link to follow the ticket is always e-mailed. It is also shown here only
+ * when the address had no account (otherwise whoever typed the address must prove they own it).
+ */
+function SupportDone({ result, email }: { result: SupportTicketResult; email: string }) {
+  const { followUrl, token } = result;
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card" role="status" data-testid="support-done">
+        <h1>We got your request</h1>
+        {followUrl && token ? (
+          <>
+            <p>Our team will answer soon. Keep this link to follow the conversation and reply:</p>
+            <p>
+              <Link to={`/support/follow?token=${encodeURIComponent(token)}`} className="button primary" data-testid="support-follow-link">
+                Follow my ticket
+              </Link>
+            </p>
+            <p className="muted small break" data-testid="support-follow-url">
+              {followUrl}
+            </p>
+            <CopyButton text={followUrl} />
+            <p className="muted small" data-testid="support-emailed">
+              We also sent this link to {email}.
+            </p>
+          </>
+        ) : (
+          <p data-testid="support-emailed">
+            We&apos;ve sent a link to <strong>{email}</strong> to follow your request. Open it to read our answers and reply.
+          </p>
+        )}
+      </div>
+    </main>
+  );
+}
+
+/** The public support form: no account needed; a link to follow the ticket is e-mailed. */
 export function SupportForm() {
   const { departments, user } = useSession();
   const [name, setName] = useState(user?.name ?? '');
@@ -60,26 +96,7 @@ export function SupportForm() {
     }
   };
 
-  if (done) {
-    const follow = `/support/follow?token=${encodeURIComponent(done.token)}`;
-    return (
-      <main className="auth-page" id="main">
-        <div className="auth-card" role="status" data-testid="support-done">
-          <h1>We got your request</h1>
-          <p>Our team will answer soon. Keep this link to follow the conversation and reply:</p>
-          <p>
-            <Link to={follow} className="button primary" data-testid="support-follow-link">
-              Follow my ticket
-            </Link>
-          </p>
-          <p className="muted small break" data-testid="support-follow-url">
-            {done.followUrl}
-          </p>
-          <CopyButton text={done.followUrl} />
-        </div>
-      </main>
-    );
-  }
+  if (done) return <SupportDone result={done} email={email.trim()} />;
 
   const problem = (f: string) => error?.fieldProblem(f);
   const field = (id: string, label: string, input: ReactNode, f: string) => (
@@ -98,7 +115,7 @@ export function SupportForm() {
     <main className="auth-page" id="main">
       <div className="auth-card wide">
         <h1>Contact support</h1>
-        <p className="muted">Tell us what is going on. You will get a link to follow your ticket.</p>
+        <p className="muted">Tell us what is going on. We will e-mail you a link to follow your ticket.</p>
         <form onSubmit={submit} noValidate>
           {field(
             'support-name',

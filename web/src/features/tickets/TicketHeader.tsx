@@ -137,6 +137,12 @@ export function TicketHeader({ ticket, onChange }: Props) {
           </div>
         </div>
       )}
+      {!isCustomer && ticket.requesterVerified === false && (
+        <p className="notice ticket-unverified" role="note" data-testid="requester-unverified">
+          <strong>Unverified sender.</strong> Nobody has proven they own {ticket.requester.email ?? 'the requester’s address'} yet, and
+          the name is as typed on the form. Do not share account details until they reply from the link we e-mailed to that address.
+        </p>
+      )}
     </header>
   );
 }

@@ -170,7 +170,21 @@ export function TicketQueue() {
                       <span className={`priority priority-${t.priority}`}>{t.priority}</span>
                     </td>
                     <td>{t.department ?? <span className="muted">—</span>}</td>
-                    <td>{t.requester.name}</td>
+                    <td>
+                      {t.requester.name}
+                      {t.requesterVerified === false && (
+                        <>
+                          {' '}
+                          <span
+                            className="status-badge status-unverified"
+                            title="The sender has not proven they own this address yet: the name is as typed"
+                            data-testid="unverified-badge"
+                          >
+                            Unverified
+                          </span>
+                        </>
+                      )}
+                    </td>
                     <td>{assigneeLabel(t)}</td>
                     <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
                   </tr>

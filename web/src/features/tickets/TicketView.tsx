@@ -4,7 +4,7 @@ import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Ticket } from '../../types';
 import { Link } from '../../ui/router';
 import { useToast } from '../../ui/toast';
-import { useUser } from '../auth/session';
+import { isLinkSession, useUser } from '../auth/session';
 import { ChatRoom } from '../chat/ChatRoom';
 import type { DraftRequest } from '../chat/Composer';
 import { ExportMenu } from '../chat/ExportMenu';
@@ -104,7 +104,8 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
       <nav className="breadcrumbs" aria-label="Breadcrumb">
         <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'My tickets' : 'Ticket queue'}</Link>
         <span className="breadcrumb-actions">
-          <ExportMenu roomId={ticket.id} />
+          {/* A ticket link's session may not export (the server answers 403). */}
+          {!isLinkSession(me) && <ExportMenu roomId={ticket.id} />}
           {!isCustomer && (
             <button
               type="button"

@@ -18,6 +18,7 @@ function ticket(id: string, createdAt: string, patch: Partial<Ticket> = {}): Tic
     firstResponseAt: null,
     resolvedAt: null,
     lastSeq: 1,
+    requesterVerified: true,
     ...patch,
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient, SYNC_RETRY_BACKOFF, type SessionEnded } from '../RealtimeClient';
+import { RealtimeClient, sessionEndedMessage, SYNC_RETRY_BACKOFF, type SessionEnded } from '../RealtimeClient';
 import { memoryStore, type KeyValueStore } from '../storage';
 import type { Message } from '../../types';
 import { FakeSocket, msg } from './fakeSocket';
@@ -362,6 +362,13 @@ describe('session', () => {
     socket.serverDrop('io server disconnect');
     expect(ended).toEqual([{ code: 'BANNED', message: 'Your account has been banned.' }]);
     expect(socket.connectCalls).toBe(1);
+  });
+
+  it('says why the session ended for the account reasons the server sends', () => {
+    expect(sessionEndedMessage('SESSION_REVOKED', 'password_changed')).toMatch(/password was changed/);
+    expect(sessionEndedMessage('SESSION_REVOKED', 'password_reset')).toMatch(/password was reset/);
+    expect(sessionEndedMessage('SESSION_REVOKED', 'deactivated')).toBe('Your account has been deactivated.');
+    expect(sessionEndedMessage('SESSION_REVOKED', 'something_new')).toBe('You were signed out: something_new');
   });
 
   it('on access:changed reports it and reconnects at once when the server closes the socket', async () => {

@@ -1,0 +1,236 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../api';
+import type { SessionInfo } from '../../types';
+import { ConfirmDialog } from '../../ui/Dialog';
+import { formatDateTime } from '../../ui/format';
+import { Link } from '../../ui/router';
+import { useToast } from '../../ui/toast';
+import { passwordProblem } from '../auth/messages';
+import { NewPasswordFields } from '../auth/NewPasswordFields';
+import { useUser } from '../auth/session';
+import { deviceLabel, revokedText, sortSessions } from './sessions';
+
+/** Current password, then the new one twice. Ends every other session of the account. */
+function ChangePassword({ onChanged }: { onChanged: () => void }) {
+  const [current, setCurrent] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [currentProblem, setCurrentProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setResult(null);
+    setError(null);
+    const weak = passwordProblem(password, confirm);
+    setProblem(weak);
+    setCurrentProblem(current ? null : 'Type your current password.');
+    if (weak || !current) return;
+    setBusy(true);
+    try {
+      const { revokedSessions } = await api.account.changePassword(current, password);
+      setCurrent('');
+      setPassword('');
+      setConfirm('');
+      setResult(`Your password was changed. ${revokedText(revokedSessions)}`);
+      onChanged();
+    } catch (err) {
+      if (err instanceof ApiError && err.fieldProblem('currentPassword')) setCurrentProblem('That is not your current password.');
+      else if (err instanceof ApiError && err.fieldProblem('newPassword')) setProblem(`The new password ${err.fieldProblem('newPassword')}.`);
+      else setError(err instanceof ApiError ? err.message : 'Could not change the password. Check your connection.');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="account-section" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <form className="stack narrow-form" onSubmit={submit} noValidate>
+        <label htmlFor="account-current">Current password</label>
+        <input
+          id="account-current"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+          data-testid="account-current-password"
+        />
+        {currentProblem && (
+          <p className="field-error" role="alert" data-testid="account-current-problem">
+            {currentProblem}
+          </p>
+        )}
+        <NewPasswordFields idPrefix="account" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} problem={problem} />
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="button-row">
+          <button type="submit" className="button primary" disabled={busy} data-testid="account-change-password">
+            {busy ? 'Changing…' : 'Change password'}
+          </button>
+        </div>
+        {result && (
+          <p className="success-text" role="status" data-testid="account-password-result">
+            {result}
+          </p>
+        )}
+        <p className="muted small">Changing it signs out every other browser and app where you are signed in.</p>
+      </form>
+    </section>
+  );
+}
+
+/** Where I am signed in, with a way to end any other session. */
+function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading: boolean; onReload: () => void }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [confirmAll, setConfirmAll] = useState(false);
+  const others = items.filter((s) => !s.current).length;
+
+  const revoke = async (s: SessionInfo) => {
+    setBusy(s.id);
+    try {
+      await api.account.revokeSession(s.id);
+      toast.show(`Signed out ${deviceLabel(s.userAgent)}.`, 'success');
+    } catch (err) {
+      toast.error(err, 'Could not sign that session out');
+    } finally {
+      setBusy(null);
+      onReload();
+    }
+  };
+
+  const revokeOthers = async () => {
+    setConfirmAll(false);
+    setBusy('others');
+    try {
+      const { revokedSessions } = await api.account.revokeOthers();
+      toast.show(revokedText(revokedSessions), 'success');
+    } catch (err) {
+      toast.error(err, 'Could not sign the other sessions out');
+    } finally {
+      setBusy(null);
+      onReload();
+    }
+  };
+
+  return (
+    <section className="account-section" aria-labelledby="sessions-title">
+      <header className="page-header">
+        <h2 id="sessions-title">Where you are signed in</h2>
+        <button type="button" className="button" disabled={others === 0 || busy !== null} onClick={() => setConfirmAll(true)} data-testid="sessions-revoke-others">
+          Sign out everywhere else
+        </button>
+      </header>
+      <div className="table-wrap">
+        <table className="data-table" aria-busy={loading} data-testid="sessions-table">
+          <thead>
+            <tr>
+              <th scope="col">Device</th>
+              <th scope="col">IP address</th>
+              <th scope="col">Signed in</th>
+              <th scope="col">Last used</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((s) => (
+              <tr key={s.id} data-testid="session-row" data-current={s.current}>
+                <td>
+                  <span title={s.userAgent ?? undefined}>{deviceLabel(s.userAgent)}</span>
+                  {s.current && (
+                    <span className="status-badge status-open" data-testid="session-this-device">
+                      this device
+                    </span>
+                  )}
+                  {s.ticketId && <span className="muted small"> (a ticket's link)</span>}
+                </td>
+                <td>{s.ip ?? '—'}</td>
+                <td className="nowrap">{formatDateTime(s.createdAt)}</td>
+                <td className="nowrap">{formatDateTime(s.lastUsedAt)}</td>
+                <td>
+                  {!s.current && (
+                    <button
+                      type="button"
+                      className="button small"
+                      disabled={busy !== null}
+                      onClick={() => void revoke(s)}
+                      aria-label={`Sign out ${deviceLabel(s.userAgent)}, last used ${formatDateTime(s.lastUsedAt)}`}
+                      data-testid="session-revoke"
+                    >
+                      Sign out
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {!loading && items.length === 0 && (
+              <tr>
+                <td colSpan={5} className="empty">
+                  No sessions.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <ConfirmDialog
+        open={confirmAll}
+        title="Sign out everywhere else?"
+        message={<p>Every other browser and app signed in to your account will be signed out. This one stays signed in.</p>}
+        confirmLabel="Sign them out"
+        danger
+        onConfirm={() => void revokeOthers()}
+        onCancel={() => setConfirmAll(false)}
+      />
+    </section>
+  );
+}
+
+/** `/account`: my password and my sessions (not for a ticket link's session). */
+export function AccountPage() {
+  const me = useUser();
+  const toast = useToast();
+  const [sessions, setSessions] = useState<SessionInfo[]>([]);
+  const [loading, setLoading] = useState(true);
+
+  const load = useCallback(() => {
+    setLoading(true);
+    api.account
+      .sessions()
+      .then((page) => setSessions(sortSessions(page.items)))
+      .catch((err: unknown) => toast.error(err, 'Could not load your sessions'))
+      .finally(() => setLoading(false));
+  }, [toast]);
+
+  useEffect(load, [load]);
+
+  return (
+    <main className="page" id="main" aria-labelledby="account-title">
+      <h1 id="account-title">Your account</h1>
+      <p className="muted" data-testid="account-who">
+        {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{me.role}</span>
+      </p>
+      {me.hasPassword === false ? (
+        <section className="account-section" aria-labelledby="password-title">
+          <h2 id="password-title">Password</h2>
+          <p>
+            Your account has no password yet. <Link to="/forgot-password">Get a link to set one</Link>.
+          </p>
+        </section>
+      ) : (
+        <ChangePassword onChanged={load} />
+      )}
+      <Sessions items={sessions} loading={loading} onReload={load} />
+    </main>
+  );
+}

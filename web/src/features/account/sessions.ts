@@ -1,0 +1,47 @@
+// How the account page describes sessions (unit-tested in sessions.test.ts).
+import type { SessionInfo } from '../../types';
+
+const BROWSERS: [RegExp, string][] = [
+  [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
+  [/\bOPR\/|\bOpera\b/, 'Opera'],
+  [/\bFirefox\/|\bFxiOS\//, 'Firefox'],
+  [/\bHeadlessChrome\//, 'Headless Chrome'],
+  [/\bChrom(?:e|ium)\/|\bCriOS\//, 'Chrome'],
+  [/\bVersion\/[\d.]+.*\bSafari\//, 'Safari'],
+  [/\bcurl\//, 'curl'],
+  [/^node\b|\bundici\b|\bnode-fetch\b|\baxios\//i, 'Script or API client'],
+];
+
+const SYSTEMS: [RegExp, string][] = [
+  [/\bWindows NT\b/, 'Windows'],
+  [/\bAndroid\b/, 'Android'],
+  [/\biPhone\b|\biPad\b|\biPod\b/, 'iOS'],
+  [/\bCrOS\b/, 'ChromeOS'],
+  [/\bMac OS X\b|\bMacintosh\b/, 'macOS'],
+  [/\bLinux\b/, 'Linux'],
+];
+
+const MAX_RAW = 48;
+
+/** "Firefox on Windows" from a User-Agent header; the raw text, shortened, when it is not a known browser. */
+export function deviceLabel(userAgent: string | null | undefined): string {
+  const ua = userAgent?.trim() ?? '';
+  if (!ua) return 'Unknown device';
+  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
+  const system = SYSTEMS.find(([re]) => re.test(ua))?.[1];
+  if (browser && system) return `${browser} on ${system}`;
+  if (browser) return browser;
+  if (system) return `A browser on ${system}`;
+  return ua.length > MAX_RAW ? `${ua.slice(0, MAX_RAW - 1)}…` : ua;
+}
+
+/** The result of a password change or "sign out everywhere else", in words. */
+export function revokedText(count: number): string {
+  if (count === 0) return 'No other session was signed in.';
+  return count === 1 ? '1 other session was signed out.' : `${count} other sessions were signed out.`;
+}
+
+/** This device first, then the most recently used. */
+export function sortSessions(sessions: SessionInfo[]): SessionInfo[] {
+  return [...sessions].sort((a, b) => Number(b.current) - Number(a.current) || Date.parse(b.lastUsedAt) - Date.parse(a.lastUsedAt));
+}

@@ -1,0 +1,69 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../api';
+import { Link, navigate, useLocation } from '../../ui/router';
+import { linkFailure, passwordProblem } from './messages';
+import { NewPasswordFields } from './NewPasswordFields';
+import { useSession } from './session';
+
+/** `/reset-password?token=`: choose a new password from the mailed link; signs in (and out everywhere else). */
+export function ResetPassword() {
+  const { search } = useLocation();
+  const { signedIn } = useSession();
+  const token = search.get('token') ?? '';
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [linkError, setLinkError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const weak = passwordProblem(password, confirm);
+    setProblem(weak);
+    if (weak) return;
+    setBusy(true);
+    try {
+      const { user, token: session } = await api.auth.resetPassword(token, password);
+      signedIn(user, session);
+      navigate('/', { replace: true });
+    } catch (err) {
+      const field = err instanceof ApiError ? err.fieldProblem('password') : undefined;
+      if (field) setProblem(`The password ${field}.`);
+      else setLinkError(linkFailure(err, 'reset link'));
+      setBusy(false);
+    }
+  };
+
+  if (linkError) {
+    return (
+      <main className="auth-page" id="main">
+        <div className="auth-card">
+          <h1>This link did not work</h1>
+          <p role="alert" data-testid="link-error">
+            {linkError}
+          </p>
+          <p>
+            <Link to="/forgot-password" className="button primary">
+              Send me a new link
+            </Link>
+          </p>
+        </div>
+      </main>
+    );
+  }
+
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card">
+        <h1>Choose a new password</h1>
+        <p className="muted">Every other session of your account will be signed out.</p>
+        <form onSubmit={submit} noValidate>
+          <NewPasswordFields idPrefix="reset" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} problem={problem} />
+          <button type="submit" className="button primary wide" disabled={busy} data-testid="reset-submit">
+            {busy ? 'Saving…' : 'Save and sign in'}
+          </button>
+        </form>
+      </div>
+    </main>
+  );
+}

@@ -143,6 +143,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             node_id,
             telemetry: telemetry.clone(),
             departments: config.departments.clone(),
+            session_check: Duration::from_secs(config.socket_session_check_secs),
         },
         store.clone(),
         redis,
@@ -270,9 +271,18 @@ pub async fn serve(
     // Small frames (a `message:new`, an ack) must leave at once: with Nagle's algorithm on, a
     // frame written while the previous one is unacknowledged waits for the peer's delayed ACK
     // (40 ms on Linux), which was the whole p99 of a delivery.
-    let listener = listener.tap_io(|tcp| {
+    let user_timeout = Duration::from_secs(state.config.tcp_user_timeout_secs);
+    let listener = listener.tap_io(move |tcp| {
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(error = %err, "could not set TCP_NODELAY");
+        }
+        // A client that stops reading keeps its receive window shut; without this the writer
+        // of its socket waits for it forever (and holds the socket), however long ago it was
+        // given up on.
+        if !user_timeout.is_zero()
+            && let Err(err) = socket2::SockRef::from(&*tcp).set_tcp_user_timeout(Some(user_timeout))
+        {
+            tracing::debug!(error = %err, "could not set TCP_USER_TIMEOUT");
         }
     });
     let served = axum::serve(

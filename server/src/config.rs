@@ -98,6 +98,11 @@ pub struct Config {
     #[arg(long, env = "SESSION_TTL_DAYS", default_value_t = 30)]
     pub session_ttl_days: u32,
 
+    /// How often live sockets whose session has expired (as of their last check) are checked
+    /// again, in seconds: extended sessions keep their socket, ended ones are disconnected.
+    #[arg(long, env = "SOCKET_SESSION_CHECK_SECS", default_value_t = 30)]
+    pub socket_session_check_secs: u64,
+
     /// How long after posting an author may still edit a message, in seconds.
     #[arg(long, env = "EDIT_WINDOW_SECS", default_value_t = 900)]
     pub edit_window_secs: u64,
@@ -110,6 +115,12 @@ pub struct Config {
         default_value = "engineering,billing,product,support,general"
     )]
     pub departments: Vec<String>,
+
+    /// Connections whose peer acknowledges nothing we send (or keeps its receive window shut,
+    /// like a client that stopped reading) for this long are aborted by the kernel
+    /// (`TCP_USER_TIMEOUT`), in seconds; 0 leaves the system default.
+    #[arg(long, env = "TCP_USER_TIMEOUT_SECS", default_value_t = 60)]
+    pub tcp_user_timeout_secs: u64,
 
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
@@ -308,6 +319,12 @@ impl Config {
                 "must be between 1 and 90",
             ));
         }
+        if self.socket_session_check_secs == 0 {
+            return Err(ConfigError::new(
+                "SOCKET_SESSION_CHECK_SECS",
+                "must be at least 1",
+            ));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",
@@ -405,8 +422,10 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("follow_link_ttl_days", &self.follow_link_ttl_days)
             .field("session_ttl_days", &self.session_ttl_days)
+            .field("socket_session_check_secs", &self.socket_session_check_secs)
             .field("edit_window_secs", &self.edit_window_secs)
             .field("departments", &self.departments)
+            .field("tcp_user_timeout_secs", &self.tcp_user_timeout_secs)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_format", &self.log_format)
             .field("rust_log", &self.rust_log)

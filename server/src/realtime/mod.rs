@@ -37,9 +37,6 @@ use fanout::Fanout;
 use presence::Presence;
 use redis::RedisHub;
 
-/// How often sockets whose session expired are checked again.
-pub const SESSION_SWEEP: Duration = Duration::from_secs(30);
-
 /// The Socket.IO room of a chat room's readers.
 pub fn room_channel(room_id: Id) -> String {
     format!("room:{room_id}")
@@ -68,6 +65,8 @@ struct Inner {
     telemetry: crate::ops::telemetry::Telemetry,
     /// The configured departments (each has a socket audience `dept:{name}`).
     departments: Vec<String>,
+    /// How often sockets whose session expired are checked again.
+    session_check: Duration,
     /// Last broadcast `typing: true` per (user, room), for the throttle.
     typing: Mutex<HashMap<(Id, Id), Instant>>,
     /// The Redis adapter's initialisation (subscribing its channels), awaited before serving.
@@ -85,6 +84,8 @@ pub struct RealtimeConfig {
     pub telemetry: crate::ops::telemetry::Telemetry,
     /// The configured departments.
     pub departments: Vec<String>,
+    /// How often sockets whose session expired are checked again.
+    pub session_check: Duration,
 }
 
 /// Background tasks of the realtime layer, stopped at shutdown.
@@ -120,6 +121,7 @@ impl Realtime {
                 store,
                 node_id: config.node_id,
                 departments: config.departments,
+                session_check: config.session_check,
                 typing: Mutex::new(HashMap::new()),
                 adapter_init: Mutex::new(None),
             }),
@@ -285,13 +287,14 @@ impl Realtime {
         })
     }
 
-    /// Every [`SESSION_SWEEP`], checks again the sockets whose session has expired as of when
-    /// they connected: a session extended meanwhile keeps its socket, any other (expired,
-    /// revoked, banned, deactivated) closes it.
+    /// Every `SOCKET_SESSION_CHECK_SECS`, checks again the sockets whose session has expired as
+    /// of when they connected: a session extended meanwhile keeps its socket, any other
+    /// (expired, revoked, banned, deactivated) closes it.
     fn spawn_session_sweeper(&self) -> JoinHandle<()> {
         let realtime = self.clone();
+        let period = self.inner.session_check;
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(SESSION_SWEEP);
+            let mut tick = tokio::time::interval(period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;

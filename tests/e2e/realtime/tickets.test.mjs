@@ -8,6 +8,8 @@ import { api, call, connect, createUser, next, sleep, startServer, until } from 
 async function openTicket(url, email, subject, department = 'support') {
   const res = await api(url).post('support/tickets', { name: 'Cleo Customer', email, subject, message: `About: ${subject}`, department });
   assert.equal(res.status, 201, JSON.stringify(res.body));
+  // An address that has an account gets its link by mail only.
+  if (res.data.token === null) return { ticketId: res.data.ticketId, token: null };
   const link = await api(url).post('auth/link', { token: res.data.token });
   assert.equal(link.status, 200);
   return { ticketId: res.data.ticketId, token: link.data.token };

@@ -15,6 +15,7 @@ use std::{
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    extract::FromRef,
     http::{HeaderValue, Method, header},
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
@@ -41,38 +42,42 @@ use crate::{
     http, ops,
     ops::telemetry::Telemetry,
     ratelimit::RateLimits,
-    realtime::{self, Realtime, RealtimeConfig, delivery::DeliveryConfig, redis::RedisHub},
-    service::passwords::Passwords,
-    store::{self, DynStore},
+    realtime::{
+        Realtime, RealtimeConfig, SocketSettings, delivery::DeliveryConfig, presence::Presence,
+    },
+    redis::RedisHub,
+    service::{Ctx, Settings, events::EventBus, passwords::Passwords},
+    store,
+    workers::{self, Jobs, Upkeep},
 };
 
 /// Everything handlers share; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases' context (store, quotas, passwords, settings, events, presence).
+    pub ctx: Ctx,
     /// Validated settings.
     pub config: Arc<Config>,
-    /// Persistence.
-    pub store: DynStore,
-    /// Password hashing (off the async runtime).
-    pub passwords: Passwords,
-    /// Fan-out to connected clients.
+    /// Socket.IO and delivery.
     pub realtime: Realtime,
-    /// Quotas per action and key.
-    pub rate_limits: RateLimits,
+    /// Redis, when configured (scale-out, shared rate limits).
+    pub redis: Option<RedisHub>,
     /// This instance's numbers for the telemetry rollups.
     pub telemetry: Telemetry,
     /// Renders `GET /metrics`.
     pub metrics: PrometheusHandle,
-    /// Outbound HTTP (alert webhooks, AI providers), with timeouts.
-    pub http: reqwest::Client,
-    /// The ticket assistant's provider.
-    pub assistant: Arc<dyn crate::assistant::provider::Provider>,
-    /// Outgoing mail (SMTP, or the log in development).
-    pub mailer: crate::mail::Mailer,
+    /// What background jobs need (mail, the assistant's provider, webhooks).
+    pub jobs: Jobs,
     /// Readiness and shutdown flags.
     pub lifecycle: Arc<Lifecycle>,
     /// Demo sign-ins shown on the sign-in page (empty unless started with `--demo`).
     pub demo_accounts: Arc<Vec<DemoAccount>>,
+}
+
+impl FromRef<AppState> for Ctx {
+    fn from_ref(state: &AppState) -> Self {
+        state.ctx.clone()
+    }
 }
 
 /// A demo account, listed for one-click sign-in in demo mode.
@@ -107,61 +112,73 @@ impl Lifecycle {
     }
 }
 
-/// Connects to the database (with retries), runs migrations and prepares shared state.
+/// Connects to the database (with retries) and Redis, runs migrations, builds the realtime
+/// layer and wires the event subscribers: everything `serve` needs, with its I/O done.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let database = &config.database;
     let store = store::connect(
-        &config.database_url,
-        config.database_max_connections,
-        Duration::from_secs(config.database_startup_timeout_secs),
-        Duration::from_millis(config.slow_query_ms),
+        database.database_url.expose(),
+        database.database_max_connections,
+        Duration::from_secs(database.database_startup_timeout_secs),
+        Duration::from_millis(database.slow_query_ms),
     )
     .await?;
-    let redis = match &config.redis_url {
+    let redis = match &config.redis.redis_url {
         Some(url) => Some(
             RedisHub::connect(
-                url,
-                &config.redis_prefix,
-                Duration::from_secs(config.database_startup_timeout_secs),
+                url.expose(),
+                &config.redis.redis_prefix,
+                Duration::from_secs(database.database_startup_timeout_secs),
             )
             .await?,
         ),
         None => None,
     };
     let node_id = config
+        .redis
         .instance_id
         .clone()
         .unwrap_or_else(|| format!("sb-{}", &Id::new().as_uuid().simple().to_string()[20..]));
     let telemetry = Telemetry::new(&node_id);
-    let realtime = Realtime::new(
-        RealtimeConfig {
-            delivery: DeliveryConfig {
-                ack_timeout: Duration::from_millis(config.delivery_ack_timeout_ms),
-                max_retries: config.delivery_max_retries,
-                hold_back: Duration::from_millis(250),
-                idle: Duration::from_secs(60),
-            },
-            node_id,
-            telemetry: telemetry.clone(),
-            departments: config.departments.clone(),
-            session_check: Duration::from_secs(config.socket_session_check_secs),
-        },
-        store.clone(),
-        redis,
-    );
+    let presence = Presence::new(redis.clone(), &node_id);
+    let bus = Arc::new(EventBus::new());
+    let ctx = Ctx {
+        store: store.clone(),
+        limits: RateLimits::new(&config.limits.rate_limits, redis.clone()),
+        passwords: Passwords::new().await?,
+        settings: Arc::new(Settings::from_config(&config)),
+        events: bus.clone(),
+        presence: Arc::new(presence.clone()),
+    };
+    let realtime = Realtime::build(
+        realtime_config(&config, node_id, telemetry.clone()),
+        ctx.clone(),
+        presence,
+        redis.clone(),
+    )
+    .await?;
+    // Clients first: delivery latency is the one that users feel.
+    bus.subscribe(Arc::new(realtime.clone()));
+    bus.subscribe(Arc::new(telemetry.clone()));
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
         .build()?;
     let assistant = crate::assistant::provider_from_config(
-        &config,
+        &config.assistant,
+        &config.accounts.departments,
         http.clone(),
         store.clone(),
         telemetry.clone(),
     );
     let mailer = crate::mail::Mailer::new(
-        config.smtp_url.as_ref().map(crate::config::Secret::expose),
-        &config.mail_from,
+        config
+            .mail
+            .smtp_url
+            .as_ref()
+            .map(crate::config::Secret::expose),
+        &config.mail.mail_from,
     )
     .map_err(|problem| anyhow::anyhow!(problem))?;
     if mailer.is_log_only() {
@@ -169,20 +186,45 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             "SMTP_URL is unset: e-mails (verification, password resets, invitations, ticket links) are written to the log, not sent"
         );
     }
+    let config = Arc::new(config);
     Ok(AppState {
-        mailer,
-        assistant,
-        rate_limits: RateLimits::new(&config.rate_limits, realtime.redis().cloned()),
+        jobs: Jobs {
+            ctx: ctx.clone(),
+            mailer,
+            assistant,
+            http,
+            config: Arc::clone(&config),
+        },
+        ctx,
+        config,
+        realtime,
+        redis,
         telemetry,
         metrics: ops::metrics::install(),
-        http,
-        config: Arc::new(config),
-        store,
-        passwords: Passwords::new().await?,
-        realtime,
         lifecycle: Arc::new(Lifecycle::default()),
         demo_accounts: Arc::new(Vec::new()),
     })
+}
+
+fn realtime_config(config: &Config, node_id: String, telemetry: Telemetry) -> RealtimeConfig {
+    let delivery = &config.delivery;
+    RealtimeConfig {
+        delivery: DeliveryConfig {
+            ack_timeout: Duration::from_millis(delivery.delivery_ack_timeout_ms),
+            max_retries: delivery.delivery_max_retries,
+            hold_back: Duration::from_millis(250),
+            idle: Duration::from_secs(60),
+        },
+        node_id,
+        telemetry,
+        departments: config.accounts.departments.clone(),
+        session_check: Duration::from_secs(delivery.socket_session_check_secs),
+        sockets: SocketSettings {
+            cookie_name: config.session_cookie_name(),
+            allowed_origins: config.allowed_origins().map(str::to_owned).collect(),
+            trusted_proxies: config.http.trusted_proxies.clone(),
+        },
+    }
 }
 
 /// The HTTP application: the API under `/api/v1`, health at the root, the OpenAPI document,
@@ -209,7 +251,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         // Request details on Sentry events.
         .layer(sentry::integrations::tower::SentryHttpLayer::new())
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(DefaultBodyLimit::max(state.config.http.max_body_bytes))
         // Inside `track`, so the per-IP 429 gets a request id, a log line and metrics.
         .layer(from_fn_with_state(state.clone(), ops::request::client_addr))
         .layer(from_fn_with_state(state.clone(), ops::request::track))
@@ -232,7 +274,7 @@ pub fn router(state: AppState) -> Router {
         ));
     }
     // Outermost, so body-wrapping layers stay inside it (socketioxide needs a `Debug` body).
-    realtime::mount(&state, http)
+    state.realtime.mount(http)
 }
 
 /// Serves until `shutdown` completes, then shuts down in order, all within one
@@ -247,11 +289,19 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
-    state.realtime.ready().await;
     let realtime_workers = state.realtime.start();
-    let background = ops::workers::start(&state);
-    let budget = Duration::from_secs(state.config.shutdown_timeout_secs);
-    let drain = Duration::from_secs(state.config.shutdown_drain_secs).min(budget / 2);
+    let sockets = state.realtime.clone();
+    let background = workers::start(
+        &state.jobs,
+        Upkeep {
+            telemetry: state.telemetry.clone(),
+            local_sockets: Box::new(move || sockets.local_sockets()),
+            metrics: state.metrics.clone(),
+        },
+    );
+    let http = &state.config.http;
+    let budget = Duration::from_secs(http.shutdown_timeout_secs);
+    let drain = Duration::from_secs(http.shutdown_drain_secs).min(budget / 2);
     let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(None::<Instant>);
     let realtime = state.realtime.clone();
     let lifecycle = Arc::clone(&state.lifecycle);
@@ -271,7 +321,7 @@ pub async fn serve(
     // Small frames (a `message:new`, an ack) must leave at once: with Nagle's algorithm on, a
     // frame written while the previous one is unacknowledged waits for the peer's delayed ACK
     // (40 ms on Linux), which was the whole p99 of a delivery.
-    let user_timeout = Duration::from_secs(state.config.tcp_user_timeout_secs);
+    let user_timeout = Duration::from_secs(http.tcp_user_timeout_secs);
     let listener = listener.tap_io(move |tcp| {
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(error = %err, "could not set TCP_NODELAY");
@@ -307,7 +357,7 @@ pub async fn serve(
     };
     let deadline = (*deadline_rx.borrow()).unwrap_or_else(|| Instant::now() + budget);
     background
-        .stop(&state, deadline.saturating_duration_since(Instant::now()))
+        .stop(deadline.saturating_duration_since(Instant::now()))
         .await;
     realtime_workers.abort();
     state.realtime.finish().await;

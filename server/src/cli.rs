@@ -105,7 +105,8 @@ impl Cli {
             one_line(&err)
         })?;
         let mut cli = cli;
-        cli.config.rate_limits = crate::ratelimit::overrides_from_env()?;
+        cli.config.limits.rate_limits = crate::ratelimit::overrides_from_env()
+            .map_err(|(var, problem)| ConfigError::new(var, problem))?;
         cli.config.validate()?;
         Ok(cli)
     }
@@ -161,25 +162,25 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
-    let bind_addr = config.bind_addr;
+    let bind_addr = config.http.bind_addr;
     tracing::info!(config = ?config, "starting");
     let mut state = app::build_state(config).await?;
     if demo_mode {
-        let accounts = demo::seed_if_empty(&state).await?;
+        let accounts = demo::seed_if_empty(&state.ctx).await?;
         print_demo_accounts(&accounts);
         state.demo_accounts = std::sync::Arc::new(accounts);
     }
-    bootstrap_admin(&state).await?;
+    bootstrap_admin(&state.ctx, state.config.bootstrap_admin()).await?;
     let listener = tokio::net::TcpListener::bind(bind_addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind_addr}: {e}"))?;
     let local = listener.local_addr()?;
-    tracing::info!(addr = %local, backend = state.store.backend(), "listening");
+    tracing::info!(addr = %local, backend = state.ctx.store.backend(), "listening");
     eprintln!(
         "Switchboard is listening on http://{local} (open http://localhost:{})",
         local.port()
     );
-    if let Some(addr) = state.config.metrics_addr {
+    if let Some(addr) = state.config.ops.metrics_addr {
         let metrics = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on METRICS_ADDR {addr}: {e}"))?;
@@ -215,9 +216,9 @@ fn print_demo_accounts(accounts: &[app::DemoAccount]) {
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let state = app::build_state(config).await?;
-    tracing::info!(backend = state.store.backend(), "migrations applied");
-    eprintln!("migrations applied ({})", state.store.backend());
-    state.store.close().await;
+    tracing::info!(backend = state.ctx.store.backend(), "migrations applied");
+    eprintln!("migrations applied ({})", state.ctx.store.backend());
+    state.ctx.store.close().await;
     Ok(())
 }
 
@@ -226,8 +227,8 @@ async fn backup(config: Config, to: &std::path::Path) -> anyhow::Result<()> {
         anyhow::bail!("{} exists already; choose a new file", to.display());
     }
     let state = app::build_state(config).await?;
-    let result = state.store.backup_to(to).await;
-    state.store.close().await;
+    let result = state.ctx.store.backup_to(to).await;
+    state.ctx.store.close().await;
     match result {
         Some(Ok(())) => {
             eprintln!("backup written to {}", to.display());
@@ -251,7 +252,7 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
             password,
         } => {
             let user = create_user(
-                &state,
+                &state.ctx,
                 NewAccount {
                     email: &email,
                     name: &name,
@@ -263,7 +264,7 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
-            audit_user_created(&state, None, &user, "cli", None)
+            audit_user_created(&state.ctx, None, &user, "cli", None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             eprintln!(
@@ -274,7 +275,7 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
             );
         }
     }
-    state.store.close().await;
+    state.ctx.store.close().await;
     Ok(())
 }
 
@@ -291,11 +292,11 @@ fn describe(err: &crate::error::AppError) -> String {
 
 async fn healthcheck(config: &Config, url: Option<String>) -> ExitCode {
     let base = url.unwrap_or_else(|| {
-        let port = config.bind_addr.port();
-        let host = if config.bind_addr.ip().is_unspecified() {
+        let port = config.http.bind_addr.port();
+        let host = if config.http.bind_addr.ip().is_unspecified() {
             "127.0.0.1".to_owned()
         } else {
-            config.bind_addr.ip().to_string()
+            config.http.bind_addr.ip().to_string()
         };
         format!("http://{host}:{port}")
     });

@@ -8,16 +8,56 @@ use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
 
 use clap::Args;
 
-/// Everything the server reads from its environment.
-#[derive(Clone, Args)]
+/// Everything the server reads from its environment, by concern.
+#[derive(Clone, Debug, Args)]
 pub struct Config {
+    /// The database: where it is, how many connections, how patient.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+
+    /// Scale-out: Redis, and this instance's name in it.
+    #[command(flatten)]
+    pub redis: RedisConfig,
+
+    /// The listener: address, public origin, browsers allowed, proxies believed, limits and shutdown.
+    #[command(flatten)]
+    pub http: HttpConfig,
+
+    /// Realtime delivery: acknowledgements, retries, and how live sockets are re-checked.
+    #[command(flatten)]
+    pub delivery: DeliveryConfig,
+
+    /// Rate limits per action.
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+
+    /// Accounts, sessions, departments and messages: who may register, how long things last.
+    #[command(flatten)]
+    pub accounts: AccountsConfig,
+
+    /// Outgoing mail.
+    #[command(flatten)]
+    pub mail: MailConfig,
+
+    /// The ticket assistant's model provider.
+    #[command(flatten)]
+    pub assistant: AssistantConfig,
+
+    /// Operations: logs, Sentry, metrics, alerts and background work.
+    #[command(flatten)]
+    pub ops: OpsConfig,
+}
+
+/// The database: where it is, how many connections, how patient.
+#[derive(Clone, Debug, Args)]
+pub struct DatabaseConfig {
     /// Database URL: `sqlite://path/to/file.db` (created when missing) or `postgres://...`.
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://data/switchboard.db"
     )]
-    pub database_url: String,
+    pub database_url: Url,
 
     /// Maximum connections in the database pool.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
@@ -27,9 +67,17 @@ pub struct Config {
     #[arg(long, env = "DATABASE_STARTUP_TIMEOUT_SECS", default_value_t = 30)]
     pub database_startup_timeout_secs: u64,
 
+    /// Database queries slower than this are logged at warn, in milliseconds.
+    #[arg(long, env = "SLOW_QUERY_MS", default_value_t = 100)]
+    pub slow_query_ms: u64,
+}
+
+/// Scale-out: Redis, and this instance's name in it.
+#[derive(Clone, Debug, Args)]
+pub struct RedisConfig {
     /// Redis URL for multi-instance fan-out and shared rate limits; unset = single instance.
     #[arg(long, env = "REDIS_URL")]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Url>,
 
     /// Prefix of every Redis key and channel (several deployments can share one Redis).
     #[arg(long, env = "REDIS_PREFIX", default_value = "switchboard")]
@@ -38,19 +86,11 @@ pub struct Config {
     /// This instance's id in logs, metrics and Redis (default: random per start).
     #[arg(long, env = "INSTANCE_ID")]
     pub instance_id: Option<String>,
+}
 
-    /// How long a client has to acknowledge `message:new` before it is re-sent, in milliseconds.
-    #[arg(long, env = "DELIVERY_ACK_TIMEOUT_MS", default_value_t = 5000)]
-    pub delivery_ack_timeout_ms: u64,
-
-    /// Re-sends of an unacknowledged `message:new` to one socket before giving up.
-    #[arg(long, env = "DELIVERY_MAX_RETRIES", default_value_t = 3)]
-    pub delivery_max_retries: u32,
-
-    /// Per-action rate limits from `RATE_LIMIT_<ACTION>=<count>/<period>` (read at load).
-    #[arg(skip)]
-    pub rate_limits: std::collections::HashMap<crate::ratelimit::Action, crate::ratelimit::Quota>,
-
+/// The listener: address, public origin, browsers allowed, proxies believed, limits and shutdown.
+#[derive(Clone, Debug, Args)]
+pub struct HttpConfig {
     /// Address the HTTP/Socket.IO server listens on.
     #[arg(long, env = "BIND_ADDR", default_value = "0.0.0.0:3000")]
     pub bind_addr: SocketAddr,
@@ -64,6 +104,64 @@ pub struct Config {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated IPs or CIDRs
+    /// (e.g. `10.0.0.0/8,127.0.0.1`); otherwise the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::wire::proxy::IpNet>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Connections whose peer acknowledges nothing we send (or keeps its receive window shut,
+    /// like a client that stopped reading) for this long are aborted by the kernel
+    /// (`TCP_USER_TIMEOUT`), in seconds; 0 leaves the system default.
+    #[arg(long, env = "TCP_USER_TIMEOUT_SECS", default_value_t = 60)]
+    pub tcp_user_timeout_secs: u64,
+
+    /// Requests slower than this are logged at warn, in milliseconds.
+    #[arg(long, env = "SLOW_REQUEST_MS", default_value_t = 1000)]
+    pub slow_request_ms: u64,
+
+    /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+
+    /// On SIGTERM/SIGINT, how long readiness fails while the server still serves everything,
+    /// so a load balancer stops sending new work before connections are closed, in seconds
+    /// (part of `SHUTDOWN_TIMEOUT_SECS`; at most half of it is used).
+    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
+    pub shutdown_drain_secs: u64,
+}
+
+/// Realtime delivery: acknowledgements, retries, and how live sockets are re-checked.
+#[derive(Clone, Debug, Args)]
+pub struct DeliveryConfig {
+    /// How long a client has to acknowledge `message:new` before it is re-sent, in milliseconds.
+    #[arg(long, env = "DELIVERY_ACK_TIMEOUT_MS", default_value_t = 5000)]
+    pub delivery_ack_timeout_ms: u64,
+
+    /// Re-sends of an unacknowledged `message:new` to one socket before giving up.
+    #[arg(long, env = "DELIVERY_MAX_RETRIES", default_value_t = 3)]
+    pub delivery_max_retries: u32,
+
+    /// How often live sockets whose session has expired (as of their last check) are checked
+    /// again, in seconds: extended sessions keep their socket, ended ones are disconnected.
+    #[arg(long, env = "SOCKET_SESSION_CHECK_SECS", default_value_t = 30)]
+    pub socket_session_check_secs: u64,
+}
+
+/// Rate limits per action.
+#[derive(Clone, Debug, Args)]
+pub struct LimitsConfig {
+    /// Per-action rate limits from `RATE_LIMIT_<ACTION>=<count>/<period>` (read at load).
+    #[arg(skip)]
+    pub rate_limits: crate::ratelimit::Quotas,
+}
+
+/// Accounts, sessions, departments and messages: who may register, how long things last.
+#[derive(Clone, Debug, Args)]
+pub struct AccountsConfig {
     /// Who may create an account: `closed`, `open` or `domain:example.com`.
     #[arg(long, env = "REGISTRATION_MODE", default_value = "closed")]
     pub registration_mode: RegistrationMode,
@@ -76,32 +174,13 @@ pub struct Config {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
 
-    /// SMTP server for outgoing mail: `smtps://user:pass@host:465`, or
-    /// `smtp://user:pass@host:587?tls=required` (STARTTLS). Unset = messages are written to
-    /// the log instead (development only).
-    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<Secret>,
-
-    /// Sender of outgoing mail, e.g. `Switchboard <support@example.com>`.
-    #[arg(
-        long,
-        env = "MAIL_FROM",
-        default_value = "Switchboard <switchboard@localhost>"
-    )]
-    pub mail_from: String,
-
-    /// How long a ticket's follow link works, in days.
-    #[arg(long, env = "FOLLOW_LINK_TTL_DAYS", default_value_t = 7)]
-    pub follow_link_ttl_days: u32,
-
     /// Session lifetime in days (sliding: use extends it).
     #[arg(long, env = "SESSION_TTL_DAYS", default_value_t = 30)]
     pub session_ttl_days: u32,
 
-    /// How often live sockets whose session has expired (as of their last check) are checked
-    /// again, in seconds: extended sessions keep their socket, ended ones are disconnected.
-    #[arg(long, env = "SOCKET_SESSION_CHECK_SECS", default_value_t = 30)]
-    pub socket_session_check_secs: u64,
+    /// How long a ticket's follow link works, in days.
+    #[arg(long, env = "FOLLOW_LINK_TTL_DAYS", default_value_t = 7)]
+    pub follow_link_ttl_days: u32,
 
     /// How long after posting an author may still edit a message, in seconds.
     #[arg(long, env = "EDIT_WINDOW_SECS", default_value_t = 900)]
@@ -115,17 +194,59 @@ pub struct Config {
         default_value = "engineering,billing,product,support,general"
     )]
     pub departments: Vec<String>,
+}
 
-    /// Connections whose peer acknowledges nothing we send (or keeps its receive window shut,
-    /// like a client that stopped reading) for this long are aborted by the kernel
-    /// (`TCP_USER_TIMEOUT`), in seconds; 0 leaves the system default.
-    #[arg(long, env = "TCP_USER_TIMEOUT_SECS", default_value_t = 60)]
-    pub tcp_user_timeout_secs: u64,
+/// Outgoing mail.
+#[derive(Clone, Debug, Args)]
+pub struct MailConfig {
+    /// SMTP server for outgoing mail: `smtps://user:pass@host:465`, or
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS). Unset = messages are written to
+    /// the log instead (development only).
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
 
-    /// Largest accepted request body, in bytes.
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
-    pub max_body_bytes: usize,
+    /// Sender of outgoing mail, e.g. `Switchboard <support@example.com>`.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Switchboard <switchboard@localhost>"
+    )]
+    pub mail_from: String,
+}
 
+/// The ticket assistant's model provider.
+#[derive(Clone, Debug, Args)]
+pub struct AssistantConfig {
+    /// The ticket assistant's provider: `local` (offline, default) or `openai` (any
+    /// OpenAI-compatible chat-completions server).
+    #[arg(long, env = "AI_PROVIDER", default_value = "local")]
+    pub ai_provider: AiProvider,
+
+    /// Base URL of the OpenAI-compatible API (e.g. `https://api.openai.com/v1`,
+    /// `http://localhost:11434/v1` for Ollama).
+    #[arg(long, env = "AI_BASE_URL", default_value = "https://api.openai.com/v1")]
+    pub ai_base_url: Url,
+
+    /// Model name for the OpenAI-compatible API.
+    #[arg(long, env = "AI_MODEL", default_value = "gpt-4o-mini")]
+    pub ai_model: String,
+
+    /// API key for the OpenAI-compatible API (optional for local servers).
+    #[arg(long, env = "AI_API_KEY", hide_env_values = true)]
+    pub ai_api_key: Option<Secret>,
+
+    /// Model tokens per UTC day across the cluster; then the local provider answers. 0 = no limit.
+    #[arg(long, env = "AI_DAILY_TOKEN_BUDGET", default_value_t = 200_000)]
+    pub ai_daily_token_budget: u64,
+
+    /// How long one model request may take, in seconds.
+    #[arg(long, env = "AI_TIMEOUT_SECS", default_value_t = 30)]
+    pub ai_timeout_secs: u64,
+}
+
+/// Operations: logs, Sentry, metrics, alerts and background work.
+#[derive(Clone, Debug, Args)]
+pub struct OpsConfig {
     /// Log line format: `json` (one object per line) or `pretty`.
     #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
@@ -141,14 +262,6 @@ pub struct Config {
     /// How many daily log files to keep in `LOG_DIR`.
     #[arg(long, env = "LOG_RETENTION_DAYS", default_value_t = 14)]
     pub log_retention_days: usize,
-
-    /// Requests slower than this are logged at warn, in milliseconds.
-    #[arg(long, env = "SLOW_REQUEST_MS", default_value_t = 1000)]
-    pub slow_request_ms: u64,
-
-    /// Database queries slower than this are logged at warn, in milliseconds.
-    #[arg(long, env = "SLOW_QUERY_MS", default_value_t = 100)]
-    pub slow_query_ms: u64,
 
     /// Sentry DSN for server errors; unset = Sentry off.
     #[arg(long, env = "SENTRY_DSN", hide_env_values = true)]
@@ -175,11 +288,6 @@ pub struct Config {
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
 
-    /// Proxies whose `X-Forwarded-For` is believed, comma-separated IPs or CIDRs
-    /// (e.g. `10.0.0.0/8,127.0.0.1`); otherwise the TCP peer is the client.
-    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<crate::ops::proxy::IpNet>,
-
     /// Slack-compatible webhook for alerts; unset = no alerts.
     #[arg(long, env = "ALERT_WEBHOOK_URL", hide_env_values = true)]
     pub alert_webhook_url: Option<Secret>,
@@ -200,32 +308,6 @@ pub struct Config {
     #[arg(long, env = "ALERT_COOLDOWN_SECS", default_value_t = 900)]
     pub alert_cooldown_secs: u64,
 
-    /// The ticket assistant's provider: `local` (offline, default) or `openai` (any
-    /// OpenAI-compatible chat-completions server).
-    #[arg(long, env = "AI_PROVIDER", default_value = "local")]
-    pub ai_provider: AiProvider,
-
-    /// Base URL of the OpenAI-compatible API (e.g. `https://api.openai.com/v1`,
-    /// `http://localhost:11434/v1` for Ollama).
-    #[arg(long, env = "AI_BASE_URL", default_value = "https://api.openai.com/v1")]
-    pub ai_base_url: String,
-
-    /// Model name for the OpenAI-compatible API.
-    #[arg(long, env = "AI_MODEL", default_value = "gpt-4o-mini")]
-    pub ai_model: String,
-
-    /// API key for the OpenAI-compatible API (optional for local servers).
-    #[arg(long, env = "AI_API_KEY", hide_env_values = true)]
-    pub ai_api_key: Option<Secret>,
-
-    /// Model tokens per UTC day across the cluster; then the local provider answers. 0 = no limit.
-    #[arg(long, env = "AI_DAILY_TOKEN_BUDGET", default_value_t = 200_000)]
-    pub ai_daily_token_budget: u64,
-
-    /// How long one model request may take, in seconds.
-    #[arg(long, env = "AI_TIMEOUT_SECS", default_value_t = 30)]
-    pub ai_timeout_secs: u64,
-
     /// Run the background jobs worker (alerts, assistant refreshes) on this instance.
     #[arg(long, env = "BACKGROUND_JOBS", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new())]
@@ -236,96 +318,103 @@ pub struct Config {
     #[arg(long, env = "SWITCHBOARD_TEST_HOOKS", hide = true, default_value_t = false,
           action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub test_hooks: bool,
-
-    /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
-    pub shutdown_timeout_secs: u64,
-
-    /// On SIGTERM/SIGINT, how long readiness fails while the server still serves everything,
-    /// so a load balancer stops sending new work before connections are closed, in seconds
-    /// (part of `SHUTDOWN_TIMEOUT_SECS`; at most half of it is used).
-    #[arg(long, env = "SHUTDOWN_DRAIN_SECS", default_value_t = 0)]
-    pub shutdown_drain_secs: u64,
 }
 
 impl Config {
     /// Checks the rules that span several fields; the error names the variable at fault.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.admin_email.is_some() != self.admin_password.is_some() {
+        if self.accounts.admin_email.is_some() != self.accounts.admin_password.is_some() {
             return Err(ConfigError::new(
                 "ADMIN_PASSWORD",
                 "ADMIN_EMAIL and ADMIN_PASSWORD must be set together",
             ));
         }
-        if let Some(email) = &self.admin_email {
+        if let Some(email) = &self.accounts.admin_email {
             crate::domain::user::Email::parse(email)
                 .map_err(|_| ConfigError::new("ADMIN_EMAIL", "is not a valid e-mail address"))?;
         }
-        if let Some(password) = &self.admin_password {
+        if let Some(password) = &self.accounts.admin_password {
             crate::domain::user::check_password_strength(password.expose())
                 .map_err(|problem| ConfigError::new("ADMIN_PASSWORD", problem))?;
         }
-        if !(self.database_url.starts_with("sqlite:")
-            || self.database_url.starts_with("postgres://")
-            || self.database_url.starts_with("postgresql://"))
+        let database_url = self.database.database_url.expose();
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
         {
             return Err(ConfigError::new(
                 "DATABASE_URL",
                 "must start with sqlite:, postgres:// or postgresql://",
             ));
         }
-        if let Some(url) = &self.redis_url
-            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        if let Some(url) = &self.redis.redis_url
+            && !(url.expose().starts_with("redis://") || url.expose().starts_with("rediss://"))
         {
             return Err(ConfigError::new(
                 "REDIS_URL",
                 "must start with redis:// or rediss://",
             ));
         }
-        if self.departments.iter().any(|d| !is_department_name(d)) {
+        if self
+            .accounts
+            .departments
+            .iter()
+            .any(|d| !is_department_name(d))
+        {
             return Err(ConfigError::new(
                 "DEPARTMENTS",
                 "names must be 1-32 lower-case letters, digits or dashes",
             ));
         }
-        if !(0.0..=1.0).contains(&self.sentry_traces_sample_rate) {
+        if !(0.0..=1.0).contains(&self.ops.sentry_traces_sample_rate) {
             return Err(ConfigError::new(
                 "SENTRY_TRACES_SAMPLE_RATE",
                 "must be between 0.0 and 1.0",
             ));
         }
-        if self.delivery_ack_timeout_ms < 50 {
+        if self.delivery.delivery_ack_timeout_ms < 50 {
             return Err(ConfigError::new(
                 "DELIVERY_ACK_TIMEOUT_MS",
                 "must be at least 50",
             ));
         }
-        if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
+        if self.redis.redis_prefix.is_empty()
+            || self.redis.redis_prefix.contains(char::is_whitespace)
+        {
             return Err(ConfigError::new("REDIS_PREFIX", "must be a non-empty word"));
         }
-        if let Err(problem) =
-            crate::mail::Mailer::new(self.smtp_url.as_ref().map(Secret::expose), &self.mail_from)
+        if self
+            .mail
+            .mail_from
+            .parse::<lettre::message::Mailbox>()
+            .is_err()
         {
-            let var = if problem.starts_with("MAIL_FROM") {
-                "MAIL_FROM"
-            } else {
-                "SMTP_URL"
-            };
-            return Err(ConfigError::new(var, problem));
+            return Err(ConfigError::new(
+                "MAIL_FROM",
+                "must be an address like Switchboard <support@example.com>",
+            ));
         }
-        if self.follow_link_ttl_days == 0 || self.follow_link_ttl_days > 90 {
+        if let Some(url) = &self.mail.smtp_url
+            && !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://"))
+        {
+            return Err(ConfigError::new(
+                "SMTP_URL",
+                "must start with smtp:// or smtps://",
+            ));
+        }
+        if self.accounts.follow_link_ttl_days == 0 || self.accounts.follow_link_ttl_days > 90 {
             return Err(ConfigError::new(
                 "FOLLOW_LINK_TTL_DAYS",
                 "must be between 1 and 90",
             ));
         }
-        if self.socket_session_check_secs == 0 {
+        if self.delivery.socket_session_check_secs == 0 {
             return Err(ConfigError::new(
                 "SOCKET_SESSION_CHECK_SECS",
                 "must be at least 1",
             ));
         }
-        if self.database_max_connections == 0 {
+        if self.database.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",
                 "must be at least 1",
@@ -336,7 +425,7 @@ impl Config {
 
     /// True when the session cookie must carry `Secure`.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
+        self.http.public_url.starts_with("https://")
     }
 
     /// The session cookie's name: with HTTPS it carries the `__Host-` prefix, so the browser
@@ -352,26 +441,36 @@ impl Config {
 
     /// Origins a browser may send cookie-authenticated writes from.
     pub fn allowed_origins(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.public_url.as_str())
-            .chain(self.cors_origins.iter().map(String::as_str))
+        std::iter::once(self.http.public_url.as_str())
+            .chain(self.http.cors_origins.iter().map(String::as_str))
     }
 
     /// The environment name used in error reports and the client config.
     pub fn environment(&self) -> &str {
-        &self.sentry_environment
+        &self.ops.sentry_environment
     }
 
     /// The DSN the browser reports to, if any.
     pub fn browser_sentry_dsn(&self) -> Option<String> {
-        self.sentry_browser_dsn
+        self.ops
+            .sentry_browser_dsn
             .as_ref()
-            .or(self.sentry_dsn.as_ref())
+            .or(self.ops.sentry_dsn.as_ref())
             .map(|dsn| dsn.expose().to_owned())
+    }
+
+    /// The bootstrap admin's address and password, when both are set.
+    pub fn bootstrap_admin(&self) -> Option<(&str, &str)> {
+        let accounts = &self.accounts;
+        accounts
+            .admin_email
+            .as_deref()
+            .zip(accounts.admin_password.as_ref().map(Secret::expose))
     }
 
     /// True when the database URL points at PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        self.database_url.starts_with("postgres")
+        self.database.database_url.expose().starts_with("postgres")
     }
 }
 
@@ -393,98 +492,6 @@ fn parse_origin(value: &str) -> Result<String, String> {
         return Err("must be an origin like https://chat.example.com (no path)".into());
     }
     Ok(trimmed.to_owned())
-}
-
-/// Every setting, for the startup log line: secrets show only whether they are set (`***`),
-/// passwords in URLs are masked, and rate limits are the effective quota of every action.
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("database_url", &redact_url(&self.database_url))
-            .field("database_max_connections", &self.database_max_connections)
-            .field(
-                "database_startup_timeout_secs",
-                &self.database_startup_timeout_secs,
-            )
-            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
-            .field("redis_prefix", &self.redis_prefix)
-            .field("instance_id", &self.instance_id)
-            .field("delivery_ack_timeout_ms", &self.delivery_ack_timeout_ms)
-            .field("delivery_max_retries", &self.delivery_max_retries)
-            .field("rate_limits", &EffectiveQuotas(&self.rate_limits))
-            .field("bind_addr", &self.bind_addr)
-            .field("public_url", &self.public_url)
-            .field("cors_origins", &self.cors_origins)
-            .field("registration_mode", &self.registration_mode)
-            .field("admin_email", &self.admin_email)
-            .field("admin_password", &self.admin_password)
-            .field("smtp_url", &self.smtp_url)
-            .field("mail_from", &self.mail_from)
-            .field("follow_link_ttl_days", &self.follow_link_ttl_days)
-            .field("session_ttl_days", &self.session_ttl_days)
-            .field("socket_session_check_secs", &self.socket_session_check_secs)
-            .field("edit_window_secs", &self.edit_window_secs)
-            .field("departments", &self.departments)
-            .field("tcp_user_timeout_secs", &self.tcp_user_timeout_secs)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("log_format", &self.log_format)
-            .field("rust_log", &self.rust_log)
-            .field("log_dir", &self.log_dir)
-            .field("log_retention_days", &self.log_retention_days)
-            .field("slow_request_ms", &self.slow_request_ms)
-            .field("slow_query_ms", &self.slow_query_ms)
-            .field("sentry_dsn", &self.sentry_dsn)
-            .field("sentry_browser_dsn", &self.sentry_browser_dsn)
-            .field("sentry_environment", &self.sentry_environment)
-            .field("sentry_traces_sample_rate", &self.sentry_traces_sample_rate)
-            .field("metrics_addr", &self.metrics_addr)
-            .field("metrics_token", &self.metrics_token)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("alert_webhook_url", &self.alert_webhook_url)
-            .field("alert_5xx_threshold", &self.alert_5xx_threshold)
-            .field(
-                "alert_delivery_failure_threshold",
-                &self.alert_delivery_failure_threshold,
-            )
-            .field("alert_window_secs", &self.alert_window_secs)
-            .field("alert_cooldown_secs", &self.alert_cooldown_secs)
-            .field("ai_provider", &self.ai_provider)
-            .field("ai_base_url", &redact_url(&self.ai_base_url))
-            .field("ai_model", &self.ai_model)
-            .field("ai_api_key", &self.ai_api_key)
-            .field("ai_daily_token_budget", &self.ai_daily_token_budget)
-            .field("ai_timeout_secs", &self.ai_timeout_secs)
-            .field("background_jobs", &self.background_jobs)
-            .field("test_hooks", &self.test_hooks)
-            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
-            .field("shutdown_drain_secs", &self.shutdown_drain_secs)
-            .finish()
-    }
-}
-
-/// The quota in force for every action: the configured one, else the default.
-struct EffectiveQuotas<'a>(
-    &'a std::collections::HashMap<crate::ratelimit::Action, crate::ratelimit::Quota>,
-);
-
-impl fmt::Debug for EffectiveQuotas<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut map = f.debug_map();
-        for action in crate::ratelimit::Action::ALL {
-            let quota = self
-                .0
-                .get(&action)
-                .copied()
-                .unwrap_or_else(|| action.default_quota());
-            let shown = if quota.count == u32::MAX {
-                "off".to_owned()
-            } else {
-                quota.to_string()
-            };
-            map.entry(&action.name(), &shown);
-        }
-        map.finish()
-    }
 }
 
 /// Replaces the password of `scheme://user:password@host/...` with `***`.
@@ -519,6 +526,31 @@ impl fmt::Debug for Secret {
 }
 
 impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// A URL that may carry a password (`scheme://user:password@host/...`): `Debug` masks the
+/// password, so the startup line can show where the server connects.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Url(String);
+
+impl Url {
+    /// The URL itself, password included, for the one place that connects.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", redact_url(&self.0))
+    }
+}
+
+impl FromStr for Url {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(Self(s.to_owned()))
@@ -659,7 +691,7 @@ mod tests {
         argv.extend(secrets.iter().flat_map(|(flag, value)| [*flag, *value]));
         let settings = Settings::try_parse_from(argv)?;
         let mut config = settings.config;
-        config.rate_limits.insert(
+        config.limits.rate_limits.insert(
             crate::ratelimit::Action::Search,
             "off".parse().unwrap_or_else(|e: String| panic!("{e}")),
         );

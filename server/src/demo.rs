@@ -5,13 +5,14 @@
 use chrono::Duration;
 
 use crate::{
-    app::{AppState, DemoAccount},
+    app::DemoAccount,
     domain::ticket::{Priority, TicketStatus},
     domain::{
         Id,
         room::{RoomKind, RoomRole},
         user::Role,
     },
+    service::Ctx,
     service::{
         Actor,
         auth::{NewAccount, create_user},
@@ -185,13 +186,13 @@ const LINES: &[(&str, &[&str])] = &[
 
 /// Seeds the demo data when the database has no users. Returns the demo accounts when the
 /// database holds them (seeded now or on an earlier start).
-pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<Vec<DemoAccount>> {
-    if state.store.count_users().await? == 0 {
-        seed(state).await?;
+pub async fn seed_if_empty(ctx: &Ctx) -> anyhow::Result<Vec<DemoAccount>> {
+    if ctx.store.count_users().await? == 0 {
+        seed(ctx).await?;
         tracing::info!("demo data seeded");
     }
     let first = PEOPLE[0].0;
-    if state.store.get_user_by_email(first).await?.is_none() {
+    if ctx.store.get_user_by_email(first).await?.is_none() {
         return Ok(Vec::new());
     }
     Ok(PEOPLE
@@ -205,11 +206,11 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<Vec<DemoAccount>>
         .collect())
 }
 
-async fn seed(state: &AppState) -> anyhow::Result<()> {
+async fn seed(ctx: &Ctx) -> anyhow::Result<()> {
     let mut users = Vec::with_capacity(PEOPLE.len());
     for (email, name, role, department) in PEOPLE {
         let user = create_user(
-            state,
+            ctx,
             NewAccount {
                 email,
                 name,
@@ -324,13 +325,13 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
                 })
                 .collect(),
         };
-        state.store.create_room(&room).await?;
+        ctx.store.create_room(&room).await?;
         let lines = LINES
             .iter()
             .find(|(s, _)| *s == slug)
             .map_or(&[][..], |(_, l)| *l);
         let count = if kind == RoomKind::Private { 25 } else { 70 };
-        seed_messages(state, room.id, &members, lines, count, &mut rng).await?;
+        seed_messages(ctx, room.id, &members, lines, count, &mut rng).await?;
     }
     for (a, b) in [("grace", "linus"), ("ada", "sam")] {
         let (a, b) = (by_email(a)[0], by_email(b)[0]);
@@ -351,7 +352,7 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
             dm_key: Some(key),
             members: vec![(a.id, RoomRole::Member), (b.id, RoomRole::Member)],
         };
-        state.store.create_room(&room).await?;
+        ctx.store.create_room(&room).await?;
         let lines: &[&str] = &[
             "Hey, got a minute?",
             "Sure, what's up?",
@@ -360,9 +361,9 @@ async fn seed(state: &AppState) -> anyhow::Result<()> {
             "Thanks!",
             "Lunch tomorrow?",
         ];
-        seed_messages(state, room.id, &[a, b], lines, 12, &mut rng).await?;
+        seed_messages(ctx, room.id, &[a, b], lines, 12, &mut rng).await?;
     }
-    seed_tickets(state, &users).await
+    seed_tickets(ctx, &users).await
 }
 
 /// One demo ticket: who asks, where, what, who answers, and how far it got.
@@ -378,7 +379,7 @@ struct DemoTicket {
 }
 
 /// A small helpdesk queue: open, pending and resolved tickets in several departments.
-async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()> {
+async fn seed_tickets(ctx: &Ctx, users: &[UserRow]) -> anyhow::Result<()> {
     let person = |prefix: &str| users.iter().find(|u| u.email.starts_with(prefix));
     let tickets = [
         DemoTicket {
@@ -453,7 +454,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
             continue;
         };
         let opened = tickets::open_from_support_form(
-            state,
+            ctx,
             tickets::SupportForm {
                 name: customer.name.clone(),
                 email: customer.email.clone(),
@@ -469,7 +470,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
         let triage = agent.or_else(|| person("ada"));
         if let Some(triage) = triage.filter(|_| agent.is_some() || priority != Priority::Normal) {
             tickets::update(
-                state,
+                ctx,
                 &actor(triage),
                 opened.ticket.id,
                 tickets::TicketChange {
@@ -493,7 +494,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
                 &customer_actor
             };
             messages::send(
-                state,
+                ctx,
                 author,
                 messages::SendMessage {
                     room_id: opened.ticket.id,
@@ -507,7 +508,7 @@ async fn seed_tickets(state: &AppState, users: &[UserRow]) -> anyhow::Result<()>
         }
         if let Some(status) = status {
             tickets::update(
-                state,
+                ctx,
                 &agent_actor,
                 opened.ticket.id,
                 tickets::TicketChange {
@@ -545,7 +546,7 @@ fn demo_tags(slug: &str) -> Vec<String> {
 
 /// Posts `count` messages over the last two weeks, with a few threads and reactions.
 async fn seed_messages(
-    state: &AppState,
+    ctx: &Ctx,
     room_id: Id,
     members: &[&UserRow],
     lines: &[&str],
@@ -565,7 +566,7 @@ async fn seed_messages(
             step * i64::try_from(i).unwrap_or(0) + i64::try_from(rng.next(600)).unwrap_or(0);
         let reply = i % 9 == 4 && last_root.is_some();
         let id = Id::new();
-        let outcome = state
+        let outcome = ctx
             .store
             .insert_message(NewMessage {
                 id,
@@ -585,8 +586,7 @@ async fn seed_messages(
             if i % 5 == 0 {
                 let reactor = members[rng.next(members.len())];
                 let emoji = ["👍", "🎉", "❤️", "👀", "😂"][rng.next(5)];
-                state
-                    .store
+                ctx.store
                     .add_reaction(message.id, reactor.id, emoji)
                     .await?;
             }
@@ -595,8 +595,7 @@ async fn seed_messages(
     // Most people have read most of it: leave a few unread messages each.
     for member in members {
         let unread = i64::try_from(rng.next(6)).unwrap_or(0);
-        state
-            .store
+        ctx.store
             .mark_read(room_id, member.id, last_seq - unread)
             .await?;
     }

@@ -39,6 +39,6 @@ async fn wait_for_signal() {
 
 /// Closes what outlives the HTTP server: the database pools.
 pub async fn finish(state: &AppState) {
-    state.store.close().await;
+    state.ctx.store.close().await;
     tracing::info!("shutdown complete");
 }

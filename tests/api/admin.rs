@@ -32,7 +32,7 @@ async fn audit(app: &TestApp, filter: AuditFilter) -> Vec<AuditRow> {
         limit: 50,
         ..filter
     };
-    app.state.store.list_audit(&filter).await.unwrap()
+    app.state.ctx.store.list_audit(&filter).await.unwrap()
 }
 
 /// The audit rows about `target`, newest first.
@@ -110,6 +110,7 @@ async fn admins_create_and_change_users(app: TestApp) {
     assert_eq!(listed.data()["items"].as_array().unwrap().len(), 1);
     let audit = app
         .state
+        .ctx
         .store
         .list_audit(&AuditFilter {
             target_id: Some(id.to_string()),
@@ -221,6 +222,7 @@ async fn bans_revoke_sessions_and_block_login(app: TestApp) {
     app.anonymous().post("auth/login", login).await.expect(200);
     let actions: Vec<String> = app
         .state
+        .ctx
         .store
         .list_audit(&AuditFilter {
             action: Some("user.".into()),
@@ -246,12 +248,14 @@ async fn expired_bans_lift_by_themselves(app: TestApp) {
         expires_at: Some(expires_at),
     };
     app.state
+        .ctx
         .store
         .put_ban(&ban(now + chrono::Duration::hours(1)))
         .await
         .unwrap();
     user.get("auth/me").await.expect_error(403, "BANNED");
     app.state
+        .ctx
         .store
         .put_ban(&ban(now - chrono::Duration::seconds(1)))
         .await
@@ -302,6 +306,7 @@ async fn moderation_is_audited_without_message_text(app: TestApp) {
         .expect(200);
     let audit = app
         .state
+        .ctx
         .store
         .list_audit(&AuditFilter {
             actor_id: Some(owner.id()),
@@ -440,7 +445,7 @@ async fn room_member_and_session_actions_are_audited(app: TestApp) {
 /// Every way an account comes to be leaves a `user.create` row saying how; the actor is the
 /// person who did it, or empty (the system) when nobody was signed in.
 async fn accounts_are_audited_however_they_are_made(app: TestApp) {
-    switchboard::service::auth::bootstrap_admin(&app.state)
+    switchboard::service::auth::bootstrap_admin(&app.state.ctx, app.state.config.bootstrap_admin())
         .await
         .unwrap();
     let registered = app
@@ -454,6 +459,7 @@ async fn accounts_are_audited_however_they_are_made(app: TestApp) {
     assert_eq!(registered.data()["email"], json!("reg@x.example"));
     let registered_id = app
         .state
+        .ctx
         .store
         .get_user_by_email("reg@x.example")
         .await
@@ -524,7 +530,7 @@ async fn accounts_are_audited_however_they_are_made(app: TestApp) {
         (Some("admin"), Some(admin.id()))
     );
     // The bootstrap admin is made once; its row too.
-    switchboard::service::auth::bootstrap_admin(&app.state)
+    switchboard::service::auth::bootstrap_admin(&app.state.ctx, app.state.config.bootstrap_admin())
         .await
         .unwrap();
     let again = audit_action(&app, "user.create").await;
@@ -563,6 +569,7 @@ async fn audit_rows_cannot_be_changed(app: TestApp) {
     assert!(delete.unwrap_err().to_string().contains("append-only"));
     let rows = app
         .state
+        .ctx
         .store
         .list_audit(&AuditFilter {
             limit: 10,

@@ -17,7 +17,7 @@ use switchboard::{
         provider::{LocalProvider, Provider, ProviderError},
     },
     domain::user::Role,
-    jobs,
+    workers::jobs,
 };
 
 use crate::helpers::{Backend, Client, TestApp};
@@ -82,7 +82,7 @@ async fn customer_messages_refresh_insights_in_the_background() {
         assert_eq!(empty.data()["insights"], json!(null));
         tokio::time::sleep(Duration::from_millis(2100)).await; // the refresh is debounced by 2 s
         assert_eq!(
-            jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+            jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
             1,
             "{backend:?}"
         );
@@ -118,7 +118,7 @@ async fn customer_messages_refresh_insights_in_the_background() {
         );
         tokio::time::sleep(Duration::from_millis(2100)).await;
         assert_eq!(
-            jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+            jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
             1
         );
         let refreshed = agent
@@ -157,7 +157,7 @@ async fn customer_messages_refresh_insights_in_the_background() {
             .await
             .expect(202);
         assert_eq!(
-            jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+            jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
             1,
             "a full refresh runs at once"
         );
@@ -365,7 +365,7 @@ async fn a_failing_model_is_retried_recorded_and_counted() {
     let before = app.state.metrics.render();
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
-        jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+        jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
         1
     );
     assert_eq!(
@@ -400,7 +400,7 @@ async fn a_failing_model_is_retried_recorded_and_counted() {
     assert!(count(&app.state.metrics.render()) > count(&before));
     // The job waits for its retry instead of running again at once.
     assert_eq!(
-        jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+        jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
         0
     );
 }
@@ -488,7 +488,7 @@ async fn a_follow_up_keeps_a_security_ticket_escalated() {
         let agent = app.user(Role::Staff, Some("support")).await;
         tokio::time::sleep(Duration::from_millis(2100)).await;
         assert_eq!(
-            jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+            jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
             1
         );
         let first = agent
@@ -500,7 +500,7 @@ async fn a_follow_up_keeps_a_security_ticket_escalated() {
         customer_says(&app, &ticket, &token, "Thanks! Any news?").await;
         tokio::time::sleep(Duration::from_millis(2100)).await;
         assert_eq!(
-            jobs::run_once_of(&app.state, &[jobs::ASSISTANT_REFRESH]).await,
+            jobs::run_once_of(&app.state.jobs, &[jobs::ASSISTANT_REFRESH]).await,
             1
         );
         let panel = agent
@@ -540,16 +540,17 @@ async fn a_worker_runs_one_job_at_a_time_and_keeps_its_claim() {
     let (first, _) = open_ticket(&app, "The first ticket.").await;
     let (second, _) = open_ticket(&app, "The second ticket.").await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let state = app.state.clone();
+    let jobs = app.state.jobs.clone();
     let worker =
         tokio::spawn(
-            async move { jobs::run_once_with_lease(&state, Duration::from_millis(600)).await },
+            async move { jobs::run_once_with_lease(&jobs, Duration::from_millis(600)).await },
         );
     // Past the first claim's end, while the slow model still answers the first job: the claim
     // was renewed, and the second job was never claimed by this worker.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let other_instance = app
         .state
+        .ctx
         .store
         .claim_jobs(jobs::KINDS, 10, Duration::from_secs(60))
         .await
@@ -566,6 +567,7 @@ async fn a_worker_runs_one_job_at_a_time_and_keeps_its_claim() {
     assert_eq!(*calls.lock().unwrap(), 1, "the first job ran once");
     let done = app
         .state
+        .ctx
         .store
         .last_job(jobs::ASSISTANT_REFRESH, &first)
         .await

@@ -53,6 +53,7 @@ async fn login_sets_a_session_cookie_and_returns_a_token(app: TestApp) {
     // Only the hash of the token is stored.
     let stored = app
         .state
+        .ctx
         .store
         .session_by_token_hash(&hash_token(&token))
         .await
@@ -60,6 +61,7 @@ async fn login_sets_a_session_cookie_and_returns_a_token(app: TestApp) {
     assert!(stored.is_some());
     assert!(
         app.state
+            .ctx
             .store
             .session_by_token_hash(&token)
             .await
@@ -118,6 +120,7 @@ async fn expired_sessions_are_refused(app: TestApp) {
     let user = app.user(Role::Staff, None).await;
     let auth = app
         .state
+        .ctx
         .store
         .session_by_token_hash(&hash_token(user.token.as_deref().unwrap()))
         .await
@@ -125,6 +128,7 @@ async fn expired_sessions_are_refused(app: TestApp) {
         .unwrap();
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
     app.state
+        .ctx
         .store
         .touch_session(auth.session_id, past, past)
         .await
@@ -259,10 +263,10 @@ async fn cookie_writes_from_other_origins_are_refused(app: TestApp) {
 }
 
 async fn bootstrap_admin_is_created_from_the_environment(app: TestApp) {
-    switchboard::service::auth::bootstrap_admin(&app.state)
+    switchboard::service::auth::bootstrap_admin(&app.state.ctx, app.state.config.bootstrap_admin())
         .await
         .unwrap();
-    switchboard::service::auth::bootstrap_admin(&app.state)
+    switchboard::service::auth::bootstrap_admin(&app.state.ctx, app.state.config.bootstrap_admin())
         .await
         .unwrap();
     let resp = app

@@ -139,6 +139,7 @@ async fn migrate_and_user_create_prepare_a_database(backend: Backend) {
     // The account made on the command line is audited as made by the system.
     let created = app
         .state
+        .ctx
         .store
         .list_audit(&switchboard::store::AuditFilter {
             action: Some("user.create".into()),

@@ -220,7 +220,7 @@ async fn nul_characters_are_refused_at_the_edge(app: TestApp) {
 /// Behind the extractors, whatever the database refuses (data it cannot store, CHECK and
 /// foreign-key violations) is a 4xx with a stable code that names no constraint.
 async fn database_refusals_are_client_errors(app: TestApp) {
-    let store = &app.state.store;
+    let store = &app.state.ctx.store;
     let staff = app.staff().await;
     let lookup = store.get_user_by_email("nul\u{0}@x.example").await;
     match app.backend {

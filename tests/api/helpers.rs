@@ -286,16 +286,12 @@ impl TestApp {
         argv.extend_from_slice(args);
         let mut cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
         // Tests make many requests from one address: quotas are off unless a test sets them.
+        let quotas = &mut cli.config.limits.rate_limits;
         for (action, quota) in limits {
-            cli.config
-                .rate_limits
-                .insert(*action, quota.parse().unwrap_or_else(|e| panic!("{e}")));
+            quotas.insert(*action, quota.parse().unwrap_or_else(|e| panic!("{e}")));
         }
         for action in switchboard::ratelimit::Action::ALL {
-            cli.config
-                .rate_limits
-                .entry(action)
-                .or_insert_with(|| "off".parse().unwrap_or_else(|e| panic!("{e}")));
+            quotas.or_insert(action, "off".parse().unwrap_or_else(|e| panic!("{e}")));
         }
         cli.config
             .validate()
@@ -334,7 +330,7 @@ impl TestApp {
     /// Sends every queued mail now (the jobs worker would within half a second) and returns
     /// the newest of at least `count` messages to `address`.
     pub async fn mail_to(&self, address: &str, count: usize) -> crate::smtp::Received {
-        while switchboard::jobs::run_once(&self.state).await > 0 {}
+        while switchboard::workers::jobs::run_once(&self.state.jobs).await > 0 {}
         self.mail.wait_for(address, count).await
     }
 
@@ -355,7 +351,7 @@ impl TestApp {
         let id = Id::new().as_uuid().simple().to_string();
         let email = format!("{}-{}@test.example", role.as_str(), &id[id.len() - 12..]);
         let user = create_user(
-            &self.state,
+            &self.state.ctx,
             NewAccount {
                 email: &email,
                 name: &format!("{} {}", role.as_str(), &id[id.len() - 4..]),
@@ -367,7 +363,7 @@ impl TestApp {
         )
         .await
         .unwrap_or_else(|e| panic!("create user: {e:?}"));
-        let signed_in = open_session(&self.state, user, ClientMeta::default())
+        let signed_in = open_session(&self.state.ctx, user, ClientMeta::default())
             .await
             .unwrap_or_else(|e| panic!("open session: {e:?}"));
         let mut client = Client::new(&self.base, Some(signed_in.token));

@@ -2,7 +2,11 @@
 //! trusted proxies, alerts through the jobs queue, readiness.
 
 use serde_json::json;
-use switchboard::{jobs, ops::alerts, ratelimit::Action, store::RollupRow};
+use switchboard::{
+    ratelimit::Action,
+    store::RollupRow,
+    workers::{alerts, jobs},
+};
 
 use crate::helpers::{Backend, Receiver, Setup, TestApp, redis_prefix, redis_url, slug};
 
@@ -128,13 +132,14 @@ async fn alerts_on_both_backends(app: TestApp) {
         payload: json!({"text": "t"}),
         run_at: switchboard::store::now(),
     };
-    assert!(app.state.store.enqueue_job(&job("k")).await.unwrap());
+    assert!(app.state.ctx.store.enqueue_job(&job("k")).await.unwrap());
     assert!(
-        !app.state.store.enqueue_job(&job("k")).await.unwrap(),
+        !app.state.ctx.store.enqueue_job(&job("k")).await.unwrap(),
         "absorbed by the pending one"
     );
     let claimed = app
         .state
+        .ctx
         .store
         .claim_jobs(jobs::KINDS, 10, std::time::Duration::from_secs(60))
         .await
@@ -143,6 +148,7 @@ async fn alerts_on_both_backends(app: TestApp) {
     assert_eq!(claimed[0].attempts, 1);
     assert!(
         app.state
+            .ctx
             .store
             .claim_jobs(jobs::KINDS, 10, std::time::Duration::from_secs(60))
             .await
@@ -150,13 +156,19 @@ async fn alerts_on_both_backends(app: TestApp) {
             .is_empty(),
         "leased"
     );
-    app.state.store.complete_job(claimed[0].id).await.unwrap();
+    app.state
+        .ctx
+        .store
+        .complete_job(claimed[0].id)
+        .await
+        .unwrap();
     assert!(
-        app.state.store.enqueue_job(&job("k")).await.unwrap(),
+        app.state.ctx.store.enqueue_job(&job("k")).await.unwrap(),
         "the key is free again"
     );
     let last = app
         .state
+        .ctx
         .store
         .last_job(jobs::ALERT, "x")
         .await
@@ -184,7 +196,7 @@ async fn requests_during_a_run_are_kept_on_postgres() {
 /// it becomes the next job of its key. A flag either request set (`full`) stays set.
 async fn requests_during_a_run_are_kept(app: TestApp) {
     use switchboard::store::NewJob;
-    let store = &app.state.store;
+    let store = &app.state.ctx.store;
     let lease = std::time::Duration::from_secs(60);
     let job = |subject: &str, payload: serde_json::Value| NewJob {
         kind: jobs::ALERT,
@@ -278,7 +290,7 @@ async fn telemetry_rollups_feed_the_dashboard(app: TestApp) {
     for i in 0..3 {
         user.send_message(room, &format!("m{i}")).await;
     }
-    app.state.telemetry.flush(&app.state.store).await;
+    app.state.telemetry.flush(&app.state.ctx.store).await;
     // Another instance's minute, merged in.
     let minute = chrono::Utc::now() - chrono::Duration::minutes(2);
     let minute =
@@ -290,6 +302,7 @@ async fn telemetry_rollups_feed_the_dashboard(app: TestApp) {
         value,
     };
     app.state
+        .ctx
         .store
         .write_rollups(&[
             other("requests", 40.0),
@@ -481,23 +494,23 @@ async fn alerts_fire_once_per_cooldown_and_recover() {
             },
         ]
     };
-    app.state.store.write_rollups(&rows(3.0)).await.unwrap();
-    alerts::evaluate(&app.state).await.unwrap();
+    app.state.ctx.store.write_rollups(&rows(3.0)).await.unwrap();
+    alerts::evaluate(&app.state.jobs).await.unwrap();
     assert_eq!(
-        jobs::run_once_of(&app.state, &[jobs::ALERT]).await,
+        jobs::run_once_of(&app.state.jobs, &[jobs::ALERT]).await,
         1,
         "6 errors across two instances pass 5"
     );
     // The webhook answered 500: the job is retried later, not lost.
     assert_eq!(receiver.texts().len(), 1);
-    alerts::evaluate(&app.state).await.unwrap();
+    alerts::evaluate(&app.state.jobs).await.unwrap();
     assert_eq!(
-        jobs::run_once_of(&app.state, &[jobs::ALERT]).await,
+        jobs::run_once_of(&app.state.jobs, &[jobs::ALERT]).await,
         0,
         "one pending alert, no duplicate"
     );
     tokio::time::sleep(jobs::backoff(1) + std::time::Duration::from_millis(200)).await;
-    assert_eq!(jobs::run_once_of(&app.state, &[jobs::ALERT]).await, 1);
+    assert_eq!(jobs::run_once_of(&app.state.jobs, &[jobs::ALERT]).await, 1);
     let texts = receiver.texts();
     assert_eq!(texts.len(), 2);
     assert!(
@@ -505,20 +518,21 @@ async fn alerts_fire_once_per_cooldown_and_recover() {
         "{texts:?}"
     );
     // Still failing, within the cooldown: no new alert.
-    alerts::evaluate(&app.state).await.unwrap();
-    assert_eq!(jobs::run_once_of(&app.state, &[jobs::ALERT]).await, 0);
+    alerts::evaluate(&app.state.jobs).await.unwrap();
+    assert_eq!(jobs::run_once_of(&app.state.jobs, &[jobs::ALERT]).await, 0);
     // Errors stop: a recovery message.
     app.state
+        .ctx
         .store
         .prune_rollups(now + chrono::Duration::minutes(1))
         .await
         .unwrap();
-    alerts::evaluate(&app.state).await.unwrap();
-    assert_eq!(jobs::run_once_of(&app.state, &[jobs::ALERT]).await, 1);
+    alerts::evaluate(&app.state.jobs).await.unwrap();
+    assert_eq!(jobs::run_once_of(&app.state.jobs, &[jobs::ALERT]).await, 1);
     assert!(receiver.texts().last().unwrap().contains("recovered"));
-    alerts::evaluate(&app.state).await.unwrap();
+    alerts::evaluate(&app.state.jobs).await.unwrap();
     assert_eq!(
-        jobs::run_once_of(&app.state, &[jobs::ALERT]).await,
+        jobs::run_once_of(&app.state.jobs, &[jobs::ALERT]).await,
         0,
         "one recovery message"
     );

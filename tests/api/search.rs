@@ -316,10 +316,18 @@ async fn customers_find_authors_by_name_only(app: TestApp) {
         .unwrap()
         .parse()
         .unwrap();
-    let user = app.state.store.get_user(user_id).await.unwrap().unwrap();
-    let session = switchboard::service::auth::open_session(&app.state, user, Default::default())
+    let user = app
+        .state
+        .ctx
+        .store
+        .get_user(user_id)
         .await
+        .unwrap()
         .unwrap();
+    let session =
+        switchboard::service::auth::open_session(&app.state.ctx, user, Default::default())
+            .await
+            .unwrap();
     let mut customer = app.anonymous();
     customer.token = Some(session.token);
     let agent = app.admin().await;

@@ -73,7 +73,7 @@ async fn the_support_form_never_hands_out_an_existing_account(app: TestApp) {
     assert_eq!(view.data()["requesterVerified"], json!(false));
     assert_eq!(view.data()["requester"]["name"], json!("Mallory <b>"));
     // The link went to Carl's mailbox only; what Mallory typed is escaped in it.
-    while switchboard::jobs::run_once(&app.state).await > 0 {}
+    while switchboard::workers::jobs::run_once(&app.state.jobs).await > 0 {}
     let mail = app.mail.wait_for_subject("carl@example.com", "Hello").await;
     assert!(mail.text.contains("was sent with your e-mail address"));
     assert!(mail.html.contains("Hello &lt;i&gt;there"), "{}", mail.html);
@@ -299,6 +299,7 @@ async fn follow_links_expire(app: TestApp) {
     let (ticket, _) = open_ticket(&app, "old@example.com", "Stale", "support").await;
     let user = app
         .state
+        .ctx
         .store
         .get_user_by_email("old@example.com")
         .await
@@ -306,6 +307,7 @@ async fn follow_links_expire(app: TestApp) {
         .unwrap();
     let token = "an-expired-follow-token-for-this-test";
     app.state
+        .ctx
         .store
         .create_ticket_link(
             Id::new(),
@@ -324,7 +326,7 @@ async fn follow_links_expire(app: TestApp) {
         .await
         .expect_error(401, "UNAUTHENTICATED");
     // Links last FOLLOW_LINK_TTL_DAYS (7 by default).
-    assert_eq!(app.state.config.follow_link_ttl_days, 7);
+    assert_eq!(app.state.config.accounts.follow_link_ttl_days, 7);
 }
 
 async fn password_change_ends_other_sessions(app: TestApp) {
@@ -384,6 +386,7 @@ async fn forgotten_passwords_reset_once_without_revealing_accounts(app: TestApp)
     // Thirty minutes, single use.
     let stored = app
         .state
+        .ctx
         .store
         .account_token(
             &hash_token(&token),
@@ -789,7 +792,7 @@ async fn telemetry_never_shows_dm_titles(app: TestApp) {
     for i in 0..3 {
         a.send_message(room, &format!("private {i}")).await;
     }
-    app.state.telemetry.flush(&app.state.store).await;
+    app.state.telemetry.flush(&app.state.ctx.store).await;
     let admin = app.admin().await;
     let view = admin.get("admin/telemetry?window=1h").await.expect(200);
     let top = view.data()["topRooms"].as_array().unwrap();

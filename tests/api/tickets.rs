@@ -46,6 +46,7 @@ async fn the_support_form_is_rate_limited_per_ip(app: TestApp) {
     submit("203.0.113.8", 4).await.expect(201);
     assert!(
         app.state
+            .ctx
             .store
             .get_user_by_email("rita3@example.com")
             .await
@@ -117,7 +118,7 @@ pub(crate) async fn open_ticket(
 
 /// The follow token mailed to `email` for the ticket about `subject`.
 pub(crate) async fn mailed_follow_token(app: &TestApp, email: &str, subject: &str) -> String {
-    while switchboard::jobs::run_once(&app.state).await > 0 {}
+    while switchboard::workers::jobs::run_once(&app.state.jobs).await > 0 {}
     app.mail
         .wait_for_subject(email, subject)
         .await

@@ -15,20 +15,20 @@ pub mod model;
 pub mod openai;
 pub mod provider;
 pub mod update;
-pub mod worker;
 
-use crate::{config::Config, ops::telemetry::Telemetry, store::DynStore};
+use crate::{config::AssistantConfig, ops::telemetry::Telemetry, store::DynStore};
 use provider::{LocalProvider, Provider};
 
 /// The provider `AI_PROVIDER` selects.
 pub fn provider_from_config(
-    config: &Config,
+    config: &AssistantConfig,
+    departments: &[String],
     http: reqwest::Client,
     store: DynStore,
     telemetry: Telemetry,
 ) -> Arc<dyn Provider> {
     let local = LocalProvider {
-        departments: config.departments.clone(),
+        departments: departments.to_vec(),
     };
     match config.ai_provider {
         crate::config::AiProvider::Local => Arc::new(local),
@@ -53,7 +53,7 @@ pub fn provider_from_config(
             };
             Arc::new(openai::OpenAiProvider::new(
                 openai::OpenAiConfig {
-                    base_url: config.ai_base_url.clone(),
+                    base_url: config.ai_base_url.expose().to_owned(),
                     model: config.ai_model.clone(),
                     api_key: config.ai_api_key.as_ref().map(|k| k.expose().to_owned()),
                     daily_token_budget: config.ai_daily_token_budget,

@@ -56,9 +56,13 @@ async fn change_password(
     Auth(actor): Auth,
     Json(body): Json<PasswordBody>,
 ) -> AppResult<impl IntoResponse> {
-    let revoked =
-        accounts::change_password(&state, &actor, &body.current_password, &body.new_password)
-            .await?;
+    let revoked = accounts::change_password(
+        &state.ctx,
+        &actor,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(ok(RevokedView {
         revoked_sessions: revoked,
     }))
@@ -106,7 +110,7 @@ async fn list_sessions(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> AppResult<impl IntoResponse> {
-    let rows = accounts::sessions(&state, &actor).await?;
+    let rows = accounts::sessions(&state.ctx, &actor).await?;
     let items: Vec<SessionView> = rows
         .into_iter()
         .map(|row| session_view(row, actor.session_id))
@@ -126,7 +130,7 @@ async fn revoke_session(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    accounts::revoke_session(&state, &actor, id).await?;
+    accounts::revoke_session(&state.ctx, &actor, id).await?;
     Ok(ok(None::<bool>))
 }
 
@@ -137,7 +141,7 @@ async fn revoke_other_sessions(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> AppResult<impl IntoResponse> {
-    let revoked = accounts::revoke_other_sessions(&state, &actor).await?;
+    let revoked = accounts::revoke_other_sessions(&state.ctx, &actor).await?;
     Ok(ok(RevokedView {
         revoked_sessions: revoked,
     }))

@@ -101,7 +101,11 @@ async fn telemetry(
             ));
         }
     };
-    let rows = state.store.read_rollups(crate::store::now() - span).await?;
+    let rows = state
+        .ctx
+        .store
+        .read_rollups(crate::store::now() - span)
+        .await?;
     let instances = rows
         .iter()
         .map(|r| r.instance_id.as_str())
@@ -114,6 +118,7 @@ async fn telemetry(
     for (room_id, messages) in top.into_iter().take(5) {
         // A DM's title names its two people: admins do not read DMs, here either.
         let title = state
+            .ctx
             .store
             .get_room(room_id)
             .await?
@@ -148,7 +153,7 @@ async fn staff_analytics(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> AppResult<impl IntoResponse> {
-    Ok(ok(analytics::staff_analytics(&state, &actor).await?))
+    Ok(ok(analytics::staff_analytics(&state.ctx, &actor).await?))
 }
 
 /// Query of `GET /admin/users`.
@@ -202,7 +207,7 @@ async fn list_users(
 ) -> AppResult<impl IntoResponse> {
     require_admin(&actor)?;
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
-    let rows = users::list_users_with_bans(&state, &filter).await?;
+    let rows = users::list_users_with_bans(&state.ctx, &filter).await?;
     let items: Vec<AdminUserView> = rows
         .into_iter()
         .map(|(u, ban)| AdminUserView::new(&u, ban))
@@ -239,7 +244,7 @@ async fn create_user(
     Json(body): Json<CreateUserBody>,
 ) -> AppResult<impl IntoResponse> {
     let user = users::admin_create_user(
-        &state,
+        &state.ctx,
         &actor,
         CreateUser {
             email: body.email,
@@ -279,7 +284,7 @@ async fn update_user(
     Json(body): Json<UpdateUserBody>,
 ) -> AppResult<impl IntoResponse> {
     let user = users::admin_update_user(
-        &state,
+        &state.ctx,
         &actor,
         id,
         UpdateUser {
@@ -341,7 +346,7 @@ async fn ban_user(
     Path(id): Path<Id>,
     Json(body): Json<BanBody>,
 ) -> AppResult<impl IntoResponse> {
-    let ban = users::ban_user(&state, &actor, id, &body.reason, body.expires_at).await?;
+    let ban = users::ban_user(&state.ctx, &actor, id, &body.reason, body.expires_at).await?;
     Ok(ok(BanView::from(ban)))
 }
 
@@ -353,7 +358,7 @@ async fn unban_user(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    users::unban_user(&state, &actor, id).await?;
+    users::unban_user(&state.ctx, &actor, id).await?;
     Ok(ok(None::<bool>))
 }
 
@@ -421,7 +426,7 @@ impl From<AuditRow> for AuditView {
 
 /// The filter both audit routes take.
 async fn audit_filter(
-    state: &AppState,
+    ctx: &crate::service::Ctx,
     action: Option<String>,
     actor: Option<&str>,
     target: Option<String>,
@@ -429,7 +434,7 @@ async fn audit_filter(
 ) -> AppResult<AuditFilter> {
     let actor_id = match actor.map(str::trim) {
         None | Some("") => None,
-        Some(actor) => Some(audit::actor_id(state, actor).await?),
+        Some(actor) => Some(audit::actor_id(ctx, actor).await?),
     };
     Ok(AuditFilter {
         action: action.filter(|a| !a.is_empty()),
@@ -462,7 +467,7 @@ async fn list_audit(
         Some(_) => return Err(crate::error::AppError::invalid("format", "must be json")),
     }
     let mut filter = audit_filter(
-        &state,
+        &state.ctx,
         query.action,
         query.actor.as_deref(),
         query.target,
@@ -471,7 +476,7 @@ async fn list_audit(
     .await?;
     filter.before = parse_time_cursor(query.before.as_deref())?;
     filter.limit = page_limit(query.limit, 50, 200)?;
-    let rows = state.store.list_audit(&filter).await?;
+    let rows = state.ctx.store.list_audit(&filter).await?;
     let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
     Ok(ok(Page::from_items(items, filter.limit, |a| {
         time_cursor(a.at, a.id)
@@ -505,7 +510,7 @@ async fn export_audit(
 ) -> AppResult<axum::response::Response> {
     require_admin(&actor)?;
     let mut filter = audit_filter(
-        &state,
+        &state.ctx,
         body.action,
         body.actor.as_deref(),
         body.target,
@@ -515,7 +520,7 @@ async fn export_audit(
     let mut rows = Vec::new();
     filter.limit = 500;
     while rows.len() < MAX_CSV_ROWS {
-        let page = state.store.list_audit(&filter).await?;
+        let page = state.ctx.store.list_audit(&filter).await?;
         let done = page.len() < 500;
         filter.before = page.last().map(|a| (a.at, a.id));
         rows.extend(page);
@@ -524,7 +529,7 @@ async fn export_audit(
         }
     }
     audit::record(
-        &state,
+        &state.ctx,
         &actor,
         "audit.export",
         "audit",
@@ -576,7 +581,7 @@ async fn invite_user(
     Json(body): Json<InviteBody>,
 ) -> AppResult<impl IntoResponse> {
     let user = accounts::invite(
-        &state,
+        &state.ctx,
         &actor,
         accounts::Invite {
             email: body.email,
@@ -599,7 +604,7 @@ async fn deactivate_user(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let user = accounts::deactivate(&state, &actor, id).await?;
+    let user = accounts::deactivate(&state.ctx, &actor, id).await?;
     Ok(ok(AdminUserView::new(&user, None)))
 }
 
@@ -612,7 +617,7 @@ async fn reactivate_user(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let user = accounts::reactivate(&state, &actor, id).await?;
+    let user = accounts::reactivate(&state.ctx, &actor, id).await?;
     Ok(ok(AdminUserView::new(&user, None)))
 }
 
@@ -626,7 +631,7 @@ async fn send_password_reset(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    accounts::send_password_reset(&state, &actor, id).await?;
+    accounts::send_password_reset(&state.ctx, &actor, id).await?;
     Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
 }
 

@@ -70,7 +70,8 @@ async fn login(
     headers: HeaderMap,
     Json(body): Json<LoginBody>,
 ) -> AppResult<Response> {
-    let signed_in = auth::login(&state, &body.email, &body.password, meta(ip, &headers)).await?;
+    let signed_in =
+        auth::login(&state.ctx, &body.email, &body.password, meta(ip, &headers)).await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -111,7 +112,7 @@ async fn register(
     Json(body): Json<RegisterBody>,
 ) -> AppResult<impl IntoResponse> {
     let user = auth::register(
-        &state,
+        &state.ctx,
         &body.email,
         &body.name,
         &body.password,
@@ -155,7 +156,7 @@ async fn verify_email(
     headers: HeaderMap,
     Json(body): Json<TokenBody>,
 ) -> AppResult<Response> {
-    let signed_in = accounts::verify_email(&state, &body.token, meta(ip, &headers)).await?;
+    let signed_in = accounts::verify_email(&state.ctx, &body.token, meta(ip, &headers)).await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -169,7 +170,7 @@ async fn resend_verification(
     ClientIp(ip): ClientIp,
     Json(body): Json<EmailBody>,
 ) -> AppResult<impl IntoResponse> {
-    accounts::resend_verification(&state, &body.email, ip).await?;
+    accounts::resend_verification(&state.ctx, &body.email, ip).await?;
     Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
 }
 
@@ -183,7 +184,7 @@ async fn forgot_password(
     ClientIp(ip): ClientIp,
     Json(body): Json<EmailBody>,
 ) -> AppResult<impl IntoResponse> {
-    accounts::forgot_password(&state, &body.email, ip).await?;
+    accounts::forgot_password(&state.ctx, &body.email, ip).await?;
     Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
 }
 
@@ -211,7 +212,8 @@ async fn reset_password(
     Json(body): Json<ResetBody>,
 ) -> AppResult<Response> {
     let signed_in =
-        accounts::reset_password(&state, &body.token, &body.password, meta(ip, &headers)).await?;
+        accounts::reset_password(&state.ctx, &body.token, &body.password, meta(ip, &headers))
+            .await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -235,7 +237,7 @@ async fn invitation(
     ClientIp(ip): ClientIp,
     Json(body): Json<TokenBody>,
 ) -> AppResult<impl IntoResponse> {
-    let user = accounts::invitation(&state, &body.token, ip).await?;
+    let user = accounts::invitation(&state.ctx, &body.token, ip).await?;
     Ok(ok(InvitationView {
         email: user.email,
         name: user.name,
@@ -267,7 +269,7 @@ async fn accept_invite(
     Json(body): Json<AcceptInviteBody>,
 ) -> AppResult<Response> {
     let signed_in = accounts::accept_invite(
-        &state,
+        &state.ctx,
         &body.token,
         body.name.as_deref(),
         &body.password,
@@ -281,13 +283,7 @@ async fn accept_invite(
 #[utoipa::path(post, path = "/auth/logout", tag = "auth",
     responses((status = 200, body = ApiOk<Option<bool>>), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> AppResult<Response> {
-    auth::logout(&state, &actor).await?;
-    if let Some(session_id) = actor.session_id {
-        state
-            .realtime
-            .revoke_session(session_id, "signed_out")
-            .await;
-    }
+    auth::logout(&state.ctx, &actor).await?;
     let mut response = ok(None::<bool>).into_response();
     set_cookie(&mut response, &session_cookie(&state, "", 0));
     Ok(response)
@@ -329,12 +325,12 @@ async fn public_config(State(state): State<AppState>) -> axum::Json<ApiOk<Public
     ok(PublicConfig {
         version: env!("CARGO_PKG_VERSION"),
         environment: state.config.environment().to_owned(),
-        registration_mode: state.config.registration_mode.as_string(),
+        registration_mode: state.config.accounts.registration_mode.as_string(),
         demo: !state.demo_accounts.is_empty(),
         demo_accounts: state.demo_accounts.as_ref().clone(),
         sentry_dsn: state.config.browser_sentry_dsn(),
-        edit_window_secs: state.config.edit_window_secs,
-        departments: state.config.departments.clone(),
+        edit_window_secs: state.config.accounts.edit_window_secs,
+        departments: state.config.accounts.departments.clone(),
     })
 }
 
@@ -362,7 +358,7 @@ pub(crate) fn session_response(state: &AppState, signed_in: SignedIn) -> Respons
 
 /// Sets the session cookie for `token` on a response.
 pub(crate) fn set_session_cookie(state: &AppState, response: &mut Response, token: &str) {
-    let max_age = i64::from(state.config.session_ttl_days) * 86_400;
+    let max_age = i64::from(state.config.accounts.session_ttl_days) * 86_400;
     set_cookie(response, &session_cookie(state, token, max_age));
 }
 

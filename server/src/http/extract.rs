@@ -1,13 +1,9 @@
 //! Extractors whose rejections are [`AppError`]s with stable codes, and the authenticated
 //! [`Auth`] extractor with its cross-site write check.
 
-use std::net::SocketAddr;
-
 use axum::{
     body::Bytes,
-    extract::{
-        ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Request, rejection::PathRejection,
-    },
+    extract::{FromRequest, FromRequestParts, MatchedPath, Request, rejection::PathRejection},
     http::{HeaderMap, Method, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
@@ -17,6 +13,7 @@ use crate::{
     domain::policy,
     error::{AppError, Code, FieldProblem, current_request_id},
     service::{Actor, auth},
+    wire::{bearer_token, check_origin, client_ip, cookie, has_nul_escape, nul_path, nul_problem},
 };
 
 /// A JSON body: requires `application/json`, maps syntax errors to `INVALID_JSON` (400), type
@@ -78,68 +75,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         return Err(nul_problem(if field.is_empty() { "body" } else { &field }));
     }
     Ok(value)
-}
-
-/// True when valid JSON text holds a `\u0000` escape (raw control characters are already a
-/// syntax error). Outside strings JSON has no backslashes, so escapes pair up from the start.
-fn has_nul_escape(json: &[u8]) -> bool {
-    let mut i = 0;
-    while i < json.len() {
-        if json[i] == b'\\' {
-            if json.get(i + 1..i + 6) == Some(b"u0000".as_slice()) {
-                return true;
-            }
-            i += 2;
-        } else {
-            i += 1;
-        }
-    }
-    false
-}
-
-/// The dotted path of the first string (or key) holding a NUL, as serde_path_to_error names
-/// fields.
-fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
-    let join = |key: &str| {
-        if path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{path}.{key}")
-        }
-    };
-    match value {
-        serde_json::Value::String(s) if s.contains('\0') => Some(path),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, item)| nul_path(item, format!("{path}[{i}]"))),
-        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            if key.contains('\0') {
-                Some(path.clone())
-            } else {
-                nul_path(item, join(key))
-            }
-        }),
-        _ => None,
-    }
-}
-
-/// Refuses a parsed JSON value holding a NUL character in any string or key (socket event
-/// payloads arrive parsed).
-pub fn reject_nul(value: &serde_json::Value) -> Result<(), AppError> {
-    match nul_path(value, String::new()) {
-        Some(field) => Err(nul_problem(if field.is_empty() {
-            "payload"
-        } else {
-            &field
-        })),
-        None => Ok(()),
-    }
-}
-
-/// `422 VALIDATION`: `field` holds a NUL character.
-fn nul_problem(field: &str) -> AppError {
-    AppError::invalid(field, "must not contain NUL characters")
 }
 
 /// serde_json appends " at line X column Y"; clients need the problem, not our parser state.
@@ -217,20 +152,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// The address a request came from.
-pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<crate::ops::ClientAddr>()
-        .map(|addr| addr.0.to_string())
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string())
-        })
-}
-
 /// The signed-in user (session cookie or `Authorization: Bearer`), not banned, with the
 /// request's address and id. Cookie-authenticated writes must come from an allowed origin.
 pub struct Auth(pub Actor);
@@ -248,9 +169,9 @@ impl FromRequestParts<AppState> for Auth {
             ),
         };
         if via_cookie && !is_safe(&parts.method) {
-            check_origin(&state.config, &parts.headers)?;
+            check_origin(state.config.allowed_origins(), &parts.headers)?;
         }
-        let session = auth::authenticate(state, &token).await?;
+        let session = auth::authenticate(&state.ctx, &token).await?;
         if let Some(scope) = session.ticket_scope {
             check_link_scope(parts, scope)?;
         }
@@ -295,67 +216,9 @@ fn check_link_scope(parts: &Parts, scope: crate::domain::Id) -> Result<(), AppEr
     }
 }
 
-/// Refuses cookie-authenticated writes (and socket handshakes) from other sites: the `Origin`,
-/// when sent, must be an allowed origin; without it, `Sec-Fetch-Site` must not say
-/// `cross-site`.
-pub fn check_origin(config: &crate::config::Config, headers: &HeaderMap) -> Result<(), AppError> {
-    let csrf = || AppError::new(Code::Csrf, "cross-site request refused");
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin = origin.to_str().map_err(|_| csrf())?.trim_end_matches('/');
-        return if config.allowed_origins().any(|allowed| allowed == origin) {
-            Ok(())
-        } else {
-            Err(csrf())
-        };
-    }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some("cross-site") => Err(csrf()),
-        _ => Ok(()),
-    }
-}
-
-/// The token of `Authorization: Bearer <token>`.
-pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-        .filter(|t| !t.is_empty())
-}
-
-/// A cookie's value from the `Cookie` headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim_matches('"').to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    #[test]
-    fn finds_tokens() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; sb_session=tok; b=2"),
-        );
-        assert_eq!(cookie(&headers, "sb_session").as_deref(), Some("tok"));
-        headers.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer abc"),
-        );
-        assert_eq!(bearer_token(&headers).as_deref(), Some("abc"));
-    }
 
     #[test]
     fn json_errors_are_classified() {

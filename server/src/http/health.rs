@@ -2,17 +2,15 @@
 //! kept for the original's monitors) pings each dependency with a short timeout, in parallel,
 //! and answers 503 when the server cannot serve (database down, or shutting down).
 
-use std::time::{Duration, Instant};
-
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::app::AppState;
-
-/// How long one dependency check may take.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+use crate::{
+    app::AppState,
+    ops::health::{self, Ready},
+};
 
 /// Routes of this module (mounted at the root, not under `/api/v1`).
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,40 +33,6 @@ async fn livez() -> Json<Live> {
     Json(Live { status: "ok" })
 }
 
-/// One dependency's state.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Check {
-    /// `ok`, `degraded` (working around it) or `down`.
-    pub status: CheckStatus,
-    /// How long the check took.
-    pub latency_ms: u64,
-}
-
-/// States of a dependency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckStatus {
-    /// Working.
-    Ok,
-    /// Not working, but the server works around it.
-    Degraded,
-    /// Not working; the server cannot serve.
-    Down,
-}
-
-/// Readiness with each check.
-#[derive(Serialize, ToSchema)]
-pub struct Ready {
-    /// `ok`, `degraded`, `down` or `shutting_down`.
-    status: &'static str,
-    /// The database.
-    database: Check,
-    /// Redis, when configured.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    redis: Option<Check>,
-}
-
 /// Ready to serve: 200, or 503 when the database is down or the server is shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = Ready), (status = 503, body = Ready)))]
@@ -84,48 +48,20 @@ async fn api_health(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn readiness(state: &AppState) -> (StatusCode, Json<Ready>) {
-    let (database, redis) = tokio::join!(check_database(state), state.realtime.redis_check());
-    let shutting_down = state.lifecycle.is_shutting_down();
-    let status = if shutting_down {
-        "shutting_down"
-    } else if database.status == CheckStatus::Down {
-        "down"
-    } else if redis.as_ref().is_some_and(|r| r.status != CheckStatus::Ok) {
-        "degraded"
-    } else {
-        "ok"
+    let redis = match &state.redis {
+        Some(redis) => Some(redis.check().await),
+        None => None,
     };
-    let code = if shutting_down || database.status == CheckStatus::Down {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
-    };
-    (
-        code,
-        Json(Ready {
-            status,
-            database,
-            redis,
-        }),
+    let ready = health::readiness(
+        state.ctx.store.as_ref(),
+        redis,
+        state.lifecycle.is_shutting_down(),
     )
-}
-
-async fn check_database(state: &AppState) -> Check {
-    let started = Instant::now();
-    let result = tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()).await;
-    let status = match result {
-        Ok(Ok(())) => CheckStatus::Ok,
-        Ok(Err(err)) => {
-            tracing::warn!(error = %err, "readiness: database check failed");
-            CheckStatus::Down
-        }
-        Err(_) => {
-            tracing::warn!("readiness: database check timed out");
-            CheckStatus::Down
-        }
+    .await;
+    let code = if ready.is_ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
-    Check {
-        status,
-        latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    }
+    (code, Json(ready))
 }

@@ -63,7 +63,7 @@ async fn list_messages(
         (before, None) => HistoryPage::Before(before),
         (None, Some(after)) => HistoryPage::After(after),
     };
-    let items = messages::history(&state, &actor, room_id, page, limit).await?;
+    let items = messages::history(&state.ctx, &actor, room_id, page, limit).await?;
     let full = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
     let next_cursor = match page {
         HistoryPage::Before(_) => items.first().filter(|m| full && m.seq > 1).map(|m| m.seq),
@@ -100,7 +100,7 @@ async fn send_message(
     Json(body): Json<SendBody>,
 ) -> AppResult<impl IntoResponse> {
     let sent = messages::send(
-        &state,
+        &state.ctx,
         &actor,
         SendMessage {
             room_id,
@@ -138,8 +138,7 @@ async fn edit_message(
     Path(id): Path<Id>,
     Json(body): Json<EditBody>,
 ) -> AppResult<impl IntoResponse> {
-    let message = messages::edit(&state, &actor, id, &body.body).await?;
-    state.realtime.message_updated(&message).await;
+    let message = messages::edit(&state.ctx, &actor, id, &body.body).await?;
     Ok(ok(message))
 }
 
@@ -152,8 +151,7 @@ async fn delete_message(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let message = messages::delete(&state, &actor, id).await?;
-    state.realtime.message_deleted(&message).await;
+    let message = messages::delete(&state.ctx, &actor, id).await?;
     Ok(ok(message))
 }
 
@@ -174,7 +172,7 @@ async fn get_thread(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let (root, replies) = messages::thread(&state, &actor, id).await?;
+    let (root, replies) = messages::thread(&state.ctx, &actor, id).await?;
     Ok(ok(ThreadView { root, replies }))
 }
 
@@ -209,7 +207,6 @@ async fn react(
     emoji: String,
     add: bool,
 ) -> AppResult<impl IntoResponse> {
-    let reacted = messages::react(&state, &actor, id, &emoji, Some(add)).await?;
-    state.realtime.reaction_updated(&reacted, actor.id()).await;
+    let reacted = messages::react(&state.ctx, &actor, id, &emoji, Some(add)).await?;
     Ok(ok(reacted.message))
 }

@@ -9,7 +9,7 @@ use axum::{
     routing::get,
 };
 
-use super::extract::bearer_token;
+use crate::wire::bearer_token;
 use crate::{
     app::AppState,
     config::Config,
@@ -19,7 +19,7 @@ use crate::{
 /// The ops routes outside the API document.
 pub fn router(config: &Config) -> Router<AppState> {
     let router = Router::new().route("/metrics", get(metrics_on_main_port));
-    if config.test_hooks {
+    if config.ops.test_hooks {
         router.route("/api/v1/_test/panic", get(test_panic))
     } else {
         router
@@ -29,7 +29,10 @@ pub fn router(config: &Config) -> Router<AppState> {
 /// Prometheus metrics. Here only with `METRICS_TOKEN` as a bearer token, and never when a
 /// separate `METRICS_ADDR` listener serves them.
 async fn metrics_on_main_port(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let expected = match (&state.config.metrics_addr, &state.config.metrics_token) {
+    let expected = match (
+        &state.config.ops.metrics_addr,
+        &state.config.ops.metrics_token,
+    ) {
         (None, Some(token)) => token.expose(),
         _ => {
             return AppError::new(

@@ -66,7 +66,7 @@ async fn export_room(
     if !matches!(format, "json" | "html") {
         return Err(AppError::invalid("format", "must be json or html"));
     }
-    let export = export::export(&state, &actor, id, format).await?;
+    let export = export::export(&state.ctx, &actor, id, format).await?;
     let filename = format!(
         "{}-{}.{format}",
         export.room.slug,
@@ -103,7 +103,7 @@ async fn list_rooms(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> AppResult<impl IntoResponse> {
-    let rooms = rooms::my_rooms(&state, &actor).await?;
+    let rooms = rooms::my_rooms(&state.ctx, &actor).await?;
     Ok(ok(Page {
         items: rooms.iter().map(RoomView::from_row).collect(),
         next_cursor: None,
@@ -161,7 +161,7 @@ async fn discover_rooms(
         offset,
         limit,
     };
-    let rooms = rooms::discover(&state, &actor, &filter).await?;
+    let rooms = rooms::discover(&state.ctx, &actor, &filter).await?;
     let items: Vec<RoomView> = rooms.iter().map(RoomView::from_row).collect();
     Ok(ok(Page::from_items(items, limit, |_| {
         (offset + limit).to_string()
@@ -198,7 +198,7 @@ async fn create_room(
     Json(body): Json<CreateRoomBody>,
 ) -> AppResult<impl IntoResponse> {
     let room = rooms::create_room(
-        &state,
+        &state.ctx,
         &actor,
         CreateRoom {
             slug: body.slug,
@@ -210,7 +210,6 @@ async fn create_room(
         },
     )
     .await?;
-    state.realtime.room_created(&room.room, actor.id()).await;
     Ok(created(RoomView::from_row(&room)))
 }
 
@@ -222,7 +221,7 @@ async fn get_room(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let room = rooms::get_room(&state, &actor, id).await?;
+    let room = rooms::get_room(&state.ctx, &actor, id).await?;
     Ok(ok(RoomView::from_row(&room)))
 }
 
@@ -254,7 +253,7 @@ async fn update_room(
     Json(body): Json<UpdateRoomBody>,
 ) -> AppResult<impl IntoResponse> {
     let room = rooms::update_room(
-        &state,
+        &state.ctx,
         &actor,
         id,
         UpdateRoom {
@@ -265,7 +264,6 @@ async fn update_room(
         },
     )
     .await?;
-    state.realtime.room_updated(&room.room).await;
     Ok(ok(RoomView::from_row(&room)))
 }
 
@@ -278,8 +276,7 @@ async fn delete_room(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let room = rooms::delete_room(&state, &actor, id).await?;
-    state.realtime.room_deleted(room.id).await;
+    rooms::delete_room(&state.ctx, &actor, id).await?;
     Ok(ok(None::<bool>))
 }
 
@@ -291,11 +288,7 @@ async fn join_room(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let room = members::join(&state, &actor, id).await?;
-    state
-        .realtime
-        .member_added(id, actor.id(), RoomRole::Member)
-        .await;
+    let room = members::join(&state.ctx, &actor, id).await?;
     Ok(ok(RoomView::from_row(&room)))
 }
 
@@ -307,8 +300,7 @@ async fn leave_room(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    members::leave(&state, &actor, id).await?;
-    state.realtime.member_removed(id, actor.id()).await;
+    members::leave(&state.ctx, &actor, id).await?;
     Ok(ok(None::<bool>))
 }
 
@@ -332,14 +324,10 @@ async fn list_members(
 ) -> AppResult<impl IntoResponse> {
     let limit = page_limit(query.limit, 100, 500)?;
     let after = parse_time_cursor(query.cursor.as_deref())?;
-    let rows = members::list(&state, &actor, id, after, limit).await?;
-    let online = state
-        .realtime
-        .online_among(rows.iter().map(|m| m.user.id))
-        .await;
+    let rows = members::list(&state.ctx, &actor, id, after, limit).await?;
     let items: Vec<MemberView> = rows
         .iter()
-        .map(|m| MemberView::new(m, actor.user.role, actor.id(), online.contains(&m.user.id)))
+        .map(|(m, online)| MemberView::new(m, actor.user.role, actor.id(), *online))
         .collect();
     Ok(ok(Page::from_items(items, limit, |m| {
         time_cursor(m.joined_at, m.user.id)
@@ -368,14 +356,13 @@ async fn add_member(
     Json(body): Json<AddMemberBody>,
 ) -> AppResult<impl IntoResponse> {
     let role = body.role.unwrap_or(RoomRole::Member);
-    let member = members::add(&state, &actor, id, body.user_id, role).await?;
-    state.realtime.member_added(id, body.user_id, role).await;
-    let online = state.realtime.online_among([body.user_id]).await;
+    let member = members::add(&state.ctx, &actor, id, body.user_id, role).await?;
+    let (member, online) = members::with_presence(&state.ctx, member).await;
     Ok(created(MemberView::new(
         &member,
         actor.user.role,
         actor.id(),
-        !online.is_empty(),
+        online,
     )))
 }
 
@@ -397,13 +384,13 @@ async fn update_member(
     Path((id, user_id)): Path<(Id, Id)>,
     Json(body): Json<UpdateMemberBody>,
 ) -> AppResult<impl IntoResponse> {
-    let member = members::set_role(&state, &actor, id, user_id, body.role).await?;
-    let online = state.realtime.online_among([user_id]).await;
+    let member = members::set_role(&state.ctx, &actor, id, user_id, body.role).await?;
+    let (member, online) = members::with_presence(&state.ctx, member).await;
     Ok(ok(MemberView::new(
         &member,
         actor.user.role,
         actor.id(),
-        !online.is_empty(),
+        online,
     )))
 }
 
@@ -416,8 +403,7 @@ async fn remove_member(
     Auth(actor): Auth,
     Path((id, user_id)): Path<(Id, Id)>,
 ) -> AppResult<impl IntoResponse> {
-    members::remove(&state, &actor, id, user_id).await?;
-    state.realtime.member_removed(id, user_id).await;
+    members::remove(&state.ctx, &actor, id, user_id).await?;
     Ok(ok(None::<bool>))
 }
 
@@ -439,13 +425,13 @@ async fn transfer_ownership(
     Path(id): Path<Id>,
     Json(body): Json<OwnershipBody>,
 ) -> AppResult<impl IntoResponse> {
-    let member = members::transfer_ownership(&state, &actor, id, body.user_id).await?;
-    let online = state.realtime.online_among([body.user_id]).await;
+    let member = members::transfer_ownership(&state.ctx, &actor, id, body.user_id).await?;
+    let (member, online) = members::with_presence(&state.ctx, member).await;
     Ok(ok(MemberView::new(
         &member,
         actor.user.role,
         actor.id(),
-        !online.is_empty(),
+        online,
     )))
 }
 
@@ -475,8 +461,7 @@ async fn mark_read(
     Path(id): Path<Id>,
     Json(body): Json<ReadBody>,
 ) -> AppResult<impl IntoResponse> {
-    let seq = members::mark_read(&state, &actor, id, body.seq).await?;
-    state.realtime.receipt(id, actor.id(), seq).await;
+    let seq = members::mark_read(&state.ctx, &actor, id, body.seq).await?;
     Ok(ok(ReadCursor { last_read_seq: seq }))
 }
 
@@ -497,14 +482,7 @@ async fn open_dm(
     Auth(actor): Auth,
     Json(body): Json<OpenDmBody>,
 ) -> AppResult<impl IntoResponse> {
-    let (room, was_created) = rooms::open_dm(&state, &actor, body.user_id).await?;
-    if was_created {
-        state.realtime.room_created(&room.room, actor.id()).await;
-        state
-            .realtime
-            .member_added(room.room.id, body.user_id, RoomRole::Member)
-            .await;
-    }
+    let (room, was_created) = rooms::open_dm(&state.ctx, &actor, body.user_id).await?;
     let status = if was_created {
         StatusCode::CREATED
     } else {

@@ -76,7 +76,7 @@ async fn search_messages(
             .filter(|n| (0..10_000).contains(n))
             .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))?,
     };
-    let (items, rooms) = search::search(&state, &actor, &query, offset, limit).await?;
+    let (items, rooms) = search::search(&state.ctx, &actor, &query, offset, limit).await?;
     let full = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
     Ok(ok(SearchPage {
         next_cursor: full.then(|| (offset + limit).to_string()),
@@ -104,7 +104,7 @@ async fn list_activity(
 ) -> AppResult<impl IntoResponse> {
     let limit = page_limit(params.limit, 30, 100)?;
     let before = parse_time_cursor(params.cursor.as_deref())?;
-    let items = search::activity(&state, &actor, before, limit).await?;
+    let items = search::activity(&state.ctx, &actor, before, limit).await?;
     Ok(ok(Page::from_items(items, limit, |r| {
         time_cursor(r.message.created_at, r.message.id)
     })))

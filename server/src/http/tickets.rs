@@ -54,7 +54,7 @@ async fn get_assistant(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    Ok(ok(assistant::view(&state, &actor, id).await?))
+    Ok(ok(assistant::view(&state.ctx, &actor, id).await?))
 }
 
 /// Queues a full refresh of the insights (rate limited per user); `ticket:insights` announces
@@ -67,7 +67,7 @@ async fn refresh_assistant(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    assistant::refresh(&state, &actor, id).await?;
+    assistant::refresh(&state.ctx, &actor, id).await?;
     Ok((axum::http::StatusCode::ACCEPTED, ok(None::<bool>)))
 }
 
@@ -117,7 +117,7 @@ async fn submit_support_form(
     Json(body): Json<SupportBody>,
 ) -> AppResult<impl IntoResponse> {
     let opened = tickets::open_from_support_form(
-        &state,
+        &state.ctx,
         SupportForm {
             name: body.name,
             email: body.email,
@@ -167,7 +167,8 @@ async fn follow_link(
     Json(body): Json<LinkBody>,
 ) -> AppResult<Response> {
     state
-        .rate_limits
+        .ctx
+        .limits
         .check(
             Limit::LoginIp,
             &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
@@ -178,7 +179,7 @@ async fn follow_link(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let (signed_in, ticket_id) = tickets::follow(
-        &state,
+        &state.ctx,
         &body.token,
         ClientMeta {
             ip,
@@ -239,7 +240,7 @@ async fn list_tickets(
         before: parse_time_cursor(query.cursor.as_deref())?,
         limit: page_limit(query.limit, 50, 100)?,
     };
-    let rows = tickets::list(&state, &actor, filter.clone()).await?;
+    let rows = tickets::list(&state.ctx, &actor, filter.clone()).await?;
     let items: Vec<TicketView> = rows.iter().map(TicketView::from).collect();
     Ok(ok(Page::from_items(items, filter.limit, |t| {
         time_cursor(t.created_at, t.id)
@@ -276,7 +277,7 @@ async fn create_ticket(
     Json(body): Json<CreateTicketBody>,
 ) -> AppResult<impl IntoResponse> {
     let ticket = tickets::create_by_staff(
-        &state,
+        &state.ctx,
         &actor,
         StaffTicket {
             subject: body.subject,
@@ -300,7 +301,7 @@ async fn get_ticket(
     Auth(actor): Auth,
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
-    let ticket = tickets::read(&state, &actor, id).await?;
+    let ticket = tickets::read(&state.ctx, &actor, id).await?;
     Ok(ok(TicketView::from(&ticket)))
 }
 
@@ -333,8 +334,8 @@ async fn update_ticket(
     Path(id): Path<Id>,
     Json(body): Json<UpdateTicketBody>,
 ) -> AppResult<impl IntoResponse> {
-    let (before, after) = tickets::update(
-        &state,
+    let (_, after) = tickets::update(
+        &state.ctx,
         &actor,
         id,
         TicketChange {
@@ -345,6 +346,5 @@ async fn update_ticket(
         },
     )
     .await?;
-    state.realtime.ticket_changed(Some(&before), &after).await;
     Ok(ok(TicketView::from(&after)))
 }

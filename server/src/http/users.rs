@@ -46,7 +46,7 @@ async fn list_directory(
 ) -> AppResult<impl IntoResponse> {
     users::require_team(&actor)?;
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
-    let rows = users::list_users(&state, &filter).await?;
+    let rows = users::list_users(&state.ctx, &filter).await?;
     let items: Vec<UserView> = rows.iter().map(UserView::full).collect();
     Ok(ok(Page::from_items(items, filter.limit, |u| {
         time_cursor(u.created_at, u.id)

@@ -17,8 +17,8 @@ pub struct LogGuards {
 /// Installs the global subscriber. Call once, before the runtime starts.
 pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
     let filter =
-        EnvFilter::try_new(&config.rust_log).map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
-    let stdout = match config.log_format {
+        EnvFilter::try_new(&config.ops.rust_log).map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
+    let stdout = match config.ops.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(true)
@@ -26,13 +26,13 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
-    let (file_layer, file_guard) = match &config.log_dir {
+    let (file_layer, file_guard) = match &config.ops.log_dir {
         Some(dir) => {
             let appender = tracing_appender::rolling::Builder::new()
                 .rotation(tracing_appender::rolling::Rotation::DAILY)
                 .filename_prefix("switchboard")
                 .filename_suffix("log")
-                .max_log_files(config.log_retention_days.max(1))
+                .max_log_files(config.ops.log_retention_days.max(1))
                 .build(dir)
                 .map_err(|e| anyhow::anyhow!("LOG_DIR: {e}"))?;
             let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
@@ -50,7 +50,7 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
     };
     // Errors become Sentry events (except the request log's summary of a 5xx, whose cause was
     // already reported where it happened); info and warnings ride along as breadcrumbs.
-    let sentry_layers = config.sentry_dsn.as_ref().map(|_| {
+    let sentry_layers = config.ops.sentry_dsn.as_ref().map(|_| {
         use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
         use tracing_subscriber::filter::{LevelFilter, filter_fn};
         let errors = ErrorLayer::new().with_filter(filter_fn(|meta| {

@@ -1,20 +1,11 @@
-//! Operations: logging, the request log and request ids, client addresses.
+//! Operations: logging, the request log and request ids, metrics, Sentry, telemetry, alerts.
 
-use std::net::IpAddr;
-
-pub mod alerts;
+pub mod health;
 pub mod logging;
 pub mod metrics;
-pub mod proxy;
 pub mod request;
 pub mod sentry;
 pub mod telemetry;
-pub mod workers;
-
-/// The client's address as the server trusts it (the TCP peer, or the address a trusted proxy
-/// reported), put in request extensions by [`request::client_addr`].
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub IpAddr);
 
 /// Installs `ring` as the process-wide TLS crypto provider (used by the HTTP clients for
 /// Sentry, webhooks and AI providers). Idempotent.

@@ -12,7 +12,7 @@ use axum::{
 };
 use tracing::{Instrument, field::Empty};
 
-use super::ClientAddr;
+use crate::wire::{ClientAddr, proxy};
 use crate::{
     app::AppState,
     domain::Id,
@@ -29,7 +29,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .is_some_and(|ConnectInfo(peer)| {
-            super::proxy::is_trusted(peer.ip(), &state.config.trusted_proxies)
+            proxy::is_trusted(peer.ip(), &state.config.http.trusted_proxies)
         });
     let request_id = req
         .headers()
@@ -82,7 +82,7 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
             .get::<InternalErrorCause>()
             .map(|c| c.0.as_str());
         tracing::error!(status, duration_ms = ms, cause, "request failed");
-    } else if ms >= state.config.slow_request_ms {
+    } else if ms >= state.config.http.slow_request_ms {
         tracing::warn!(status, duration_ms = ms, "slow request");
     } else if status >= 400 {
         tracing::info!(status, duration_ms = ms, "request refused");
@@ -133,16 +133,17 @@ fn is_sane_request_id(id: &str) -> bool {
 /// limits and audit rows, and spends the per-IP REST quota.
 pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if let Some(ConnectInfo(addr)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let forwarded = super::proxy::forwarded_for(req.headers());
-        let ip = super::proxy::client_ip(
+        let forwarded = proxy::forwarded_for(req.headers());
+        let ip = proxy::client_ip(
             addr.ip(),
             forwarded.as_deref(),
-            &state.config.trusted_proxies,
+            &state.config.http.trusted_proxies,
         );
         req.extensions_mut().insert(ClientAddr(ip));
         if req.uri().path().starts_with("/api/") {
             match state
-                .rate_limits
+                .ctx
+                .limits
                 .check(
                     crate::ratelimit::Action::RestIp,
                     &crate::ratelimit::ip_key(&ip.to_string()),

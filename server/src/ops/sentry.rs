@@ -36,7 +36,7 @@ pub fn release() -> String {
 
 /// Starts Sentry when `SENTRY_DSN` is set; keep the guard alive until exit (it flushes).
 pub fn init(config: &Config) -> Result<Option<ClientInitGuard>, String> {
-    let Some(dsn) = &config.sentry_dsn else {
+    let Some(dsn) = &config.ops.sentry_dsn else {
         return Ok(None);
     };
     let dsn: sentry::types::Dsn = dsn
@@ -44,10 +44,10 @@ pub fn init(config: &Config) -> Result<Option<ClientInitGuard>, String> {
         .parse()
         .map_err(|e| format!("SENTRY_DSN: {e}"))?;
     let mut options =
-        sentry::ClientOptions::new().traces_sample_rate(config.sentry_traces_sample_rate);
+        sentry::ClientOptions::new().traces_sample_rate(config.ops.sentry_traces_sample_rate);
     options.dsn = Some(dsn);
     options.release = Some(Cow::Owned(release()));
-    options.environment = Some(Cow::Owned(config.sentry_environment.clone()));
+    options.environment = Some(Cow::Owned(config.ops.sentry_environment.clone()));
     options.send_default_pii = false;
     options.attach_stacktrace = true;
     options.shutdown_timeout = std::time::Duration::from_secs(3);

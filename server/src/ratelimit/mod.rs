@@ -232,21 +232,10 @@ pub struct RateLimits {
 impl RateLimits {
     /// Limits with the given quotas (missing actions use their defaults), shared through Redis
     /// when given.
-    pub fn new(
-        overrides: &HashMap<Action, Quota>,
-        redis: Option<crate::realtime::redis::RedisHub>,
-    ) -> Self {
+    pub fn new(overrides: &Quotas, redis: Option<crate::redis::RedisHub>) -> Self {
         let quotas: HashMap<Action, Quota> = Action::ALL
             .iter()
-            .map(|a| {
-                (
-                    *a,
-                    overrides
-                        .get(a)
-                        .copied()
-                        .unwrap_or_else(|| a.default_quota()),
-                )
-            })
+            .map(|a| (*a, overrides.get(*a)))
             .collect();
         Self {
             memory: Arc::new(memory::MemoryTier::new(&quotas)),
@@ -337,18 +326,58 @@ pub fn ip_key(ip: &str) -> String {
 }
 
 /// Reads `RATE_LIMIT_<ACTION>` overrides from the environment.
-pub fn overrides_from_env() -> Result<HashMap<Action, Quota>, crate::config::ConfigError> {
-    let mut overrides = HashMap::new();
+/// On a bad value, the error is `(variable, problem)`.
+pub fn overrides_from_env() -> Result<Quotas, (String, String)> {
+    let mut overrides = Quotas::default();
     for action in Action::ALL {
         let var = format!("RATE_LIMIT_{}", action.name().to_uppercase());
         if let Ok(value) = std::env::var(&var) {
-            let quota = value
-                .parse()
-                .map_err(|e: String| crate::config::ConfigError::new(&var, e))?;
+            let quota = value.parse().map_err(|e: String| (var.clone(), e))?;
             overrides.insert(action, quota);
         }
     }
     Ok(overrides)
+}
+
+/// The quotas configured per action; the others keep their defaults. `Debug` shows the quota
+/// in force for every action (configured or default), as the startup line wants it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Quotas(HashMap<Action, Quota>);
+
+impl Quotas {
+    /// Sets the quota of `action`.
+    pub fn insert(&mut self, action: Action, quota: Quota) {
+        self.0.insert(action, quota);
+    }
+
+    /// Sets the quota of `action` unless one is configured already.
+    pub fn or_insert(&mut self, action: Action, quota: Quota) {
+        self.0.entry(action).or_insert(quota);
+    }
+
+    /// The quota in force for `action`.
+    pub fn get(&self, action: Action) -> Quota {
+        self.0
+            .get(&action)
+            .copied()
+            .unwrap_or_else(|| action.default_quota())
+    }
+}
+
+impl fmt::Debug for Quotas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for action in Action::ALL {
+            let quota = self.get(action);
+            let shown = if quota.count == u32::MAX {
+                "off".to_owned()
+            } else {
+                quota.to_string()
+            };
+            map.entry(&action.name(), &shown);
+        }
+        map.finish()
+    }
 }
 
 /// Sets `x-ratelimit-limit`, `-remaining` and `-reset` (seconds) on a response.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use fred::types::scripts::Script;
 
 use super::{Action, Allowed, Limited, Quota};
-use crate::realtime::redis::RedisHub;
+use crate::redis::RedisHub;
 
 /// GCRA: the theoretical arrival time (TAT) moves one emission interval per request; a request
 /// is allowed while TAT stays within `burst` intervals of now. Returns

@@ -5,7 +5,7 @@
 //! a room to join. They are made before the connect packet is sent, so a client that syncs
 //! right after `connect` cannot miss a message committed in between.
 
-use std::{fmt, net::SocketAddr};
+use std::{collections::HashSet, fmt, net::SocketAddr};
 
 use axum::{extract::ConnectInfo, http};
 
@@ -16,16 +16,22 @@ use socketioxide::{
     socket::DisconnectReason,
 };
 
-use super::{handlers, subscriptions};
+use super::{
+    SocketState,
+    channel::{Channel, names},
+    fanout::Sid,
+    inbound,
+};
 use crate::{
-    app::AppState,
     domain::{Id, policy::Viewer, user::Role},
     error::{AppError, Code},
-    http::extract::{check_origin, client_ip, cookie},
-    ops::proxy::{self, IpNet},
     ratelimit::Action,
-    service::{Actor, auth},
+    service::{Actor, Event, auth},
     store::UserRow,
+    wire::{
+        check_origin, client_ip, cookie,
+        proxy::{self, IpNet},
+    },
 };
 
 /// The signed-in user of a socket, stored in its extensions at connect.
@@ -94,48 +100,52 @@ impl From<AppError> for Refused {
     }
 }
 
-/// Rooms a user's sockets join besides their rooms: per user, per session, per socket, and the
-/// audiences that decide who learns of new public rooms and tickets.
+/// Channels a user's sockets join besides their rooms: per user, per session, per socket, and
+/// the audiences that decide who learns of new public rooms and tickets.
 ///
 /// Sockets of a follow-link session (scoped to one ticket) join `user:{id}:link` instead of
 /// `user:{id}`: rooms are joined per user, and such a socket must not follow its customer into
 /// their other tickets. User-wide notices (bans) go to both.
-pub fn audience_rooms(
-    user: &UserRow,
-    session_id: Id,
-    sid: impl fmt::Display,
-    scoped: bool,
-) -> Vec<String> {
-    let user_room = if scoped {
-        format!("user:{}:link", user.id)
-    } else {
-        format!("user:{}", user.id)
-    };
-    let mut rooms = vec![
-        user_room,
-        format!("session:{session_id}"),
-        format!("sid:{sid}"),
+pub fn audience_channels(user: &UserRow, session_id: Id, sid: Sid, scoped: bool) -> Vec<Channel> {
+    let mut channels = vec![
+        if scoped {
+            Channel::UserLink(user.id)
+        } else {
+            Channel::User(user.id)
+        },
+        Channel::Session(session_id),
+        Channel::Socket(sid),
     ];
     if scoped {
-        return rooms;
+        return channels;
     }
     if user.role.is_team() {
-        rooms.push("team".to_owned());
+        channels.push(Channel::Team);
         if let Some(department) = &user.department {
-            rooms.push(format!("dept:{department}"));
+            channels.push(Channel::Department(department.clone()));
         }
     }
     if user.role == Role::Admin {
-        rooms.push("admins".to_owned());
+        channels.push(Channel::Admins);
     }
-    rooms
+    channels
+}
+
+/// The room channels one socket may be in: its user's readable rooms, or only the ticket of a
+/// follow-link session.
+pub fn rooms_for_socket(user: &SocketUser, readable: Vec<Id>) -> HashSet<Channel> {
+    readable
+        .into_iter()
+        .filter(|room| user.scope.is_none_or(|scope| scope == *room))
+        .map(Channel::Room)
+        .collect()
 }
 
 /// Connect middleware: authenticates and subscribes, or refuses with a code (counted).
 pub async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     TryData(auth): TryData<ConnectAuth>,
-    State(state): State<AppState>,
+    State(state): State<SocketState>,
 ) -> Result<(), Refused> {
     let result = admit(&socket, auth.ok(), &state).await;
     if let Err(Refused(code)) = &result {
@@ -148,12 +158,14 @@ pub async fn authenticate<A: Adapter>(
 async fn admit<A: Adapter>(
     socket: &SocketRef<A>,
     auth: Option<ConnectAuth>,
-    state: &AppState,
+    state: &SocketState,
 ) -> Result<(), Refused> {
     let parts = socket.req_parts();
-    let ip = peer_ip(parts, &state.config.trusted_proxies);
+    let settings = &state.settings;
+    let ip = peer_ip(parts, &settings.trusted_proxies);
     state
-        .rate_limits
+        .ctx
+        .limits
         .check(
             Action::SocketConnect,
             &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
@@ -164,15 +176,18 @@ async fn admit<A: Adapter>(
     let token = match bearer {
         Some(token) => token,
         None => {
-            let token = cookie(&parts.headers, state.config.session_cookie_name())
+            let token = cookie(&parts.headers, settings.cookie_name)
                 .ok_or(Refused(Code::Unauthenticated))?;
             // A browser sends the cookie with a handshake from any site: like a cookie write
             // over REST, it must come from an allowed origin (cross-site WebSocket hijacking).
-            check_origin(&state.config, &parts.headers)?;
+            check_origin(
+                settings.allowed_origins.iter().map(String::as_str),
+                &parts.headers,
+            )?;
             token
         }
     };
-    let session = auth::authenticate(state, &token).await?;
+    let session = auth::authenticate(&state.ctx, &token).await?;
     let user = SocketUser {
         user: session.user,
         session_id: session.session_id,
@@ -181,25 +196,26 @@ async fn admit<A: Adapter>(
         expires_at: session.expires_at,
     };
     let readable = state
+        .ctx
         .store
         .readable_room_ids(&user.viewer())
         .await
         .map_err(AppError::from)?;
-    let mut rooms = audience_rooms(&user.user, user.session_id, socket.id, user.scope.is_some());
-    rooms.extend(subscriptions::rooms_for_socket(&user, readable));
-    socket.join(rooms);
+    let mut channels =
+        audience_channels(&user.user, user.session_id, socket.id, user.scope.is_some());
+    channels.extend(rooms_for_socket(&user, readable));
+    socket.join(names(channels));
     let user_id = user.user.id;
     socket.extensions.insert(user);
     socket.extensions.insert(UserId(user_id));
-    socket.extensions.insert(handlers::SyncInFlight::default());
     // Everything the socket needs is in place before the connect packet goes out: socketioxide
     // runs the connect handler in a task spawned after sending it, so a handler registered
     // there would miss an event the client emits the moment it is connected (its `sync`).
-    handlers::register(socket);
+    inbound::register(socket);
     socket.on_disconnect(on_disconnect::<A>);
     metrics::counter!("switchboard_socket_connects_total").increment(1);
     metrics::gauge!("switchboard_sockets_connected").increment(1.0);
-    if state.realtime.presence().connected(user_id).await {
+    if state.presence.connected(user_id).await {
         socket.extensions.insert(FirstSocket);
     }
     Ok(())
@@ -221,7 +237,7 @@ fn peer_ip(parts: &http::request::Parts, trusted: &[IpNet]) -> Option<String> {
 }
 
 /// After the connect packet: the log line and the presence announcement.
-pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<AppState>) {
+pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<SocketState>) {
     let Some(user) = socket.extensions.get::<SocketUser>() else {
         tracing::error!(sid = %socket.id, "socket connected without a user");
         let _closed = socket.disconnect();
@@ -229,14 +245,21 @@ pub async fn on_connect<A: Adapter>(socket: SocketRef<A>, State(state): State<Ap
     };
     tracing::info!(sid = %socket.id, user_id = %user.user.id, transport = ?socket.transport_type(), "socket connected");
     if socket.extensions.get::<FirstSocket>().is_some() {
-        state.realtime.presence_changed(user.user.id, true).await;
+        state
+            .ctx
+            .events
+            .publish(Event::PresenceChanged {
+                user_id: user.user.id,
+                online: true,
+            })
+            .await;
     }
 }
 
 async fn on_disconnect<A: Adapter>(
     socket: SocketRef<A>,
     reason: DisconnectReason,
-    State(state): State<AppState>,
+    State(state): State<SocketState>,
 ) {
     metrics::gauge!("switchboard_sockets_connected").decrement(1.0);
     metrics::counter!("switchboard_socket_disconnects_total", "reason" => reason_label(reason))
@@ -245,13 +268,19 @@ async fn on_disconnect<A: Adapter>(
         return;
     };
     tracing::info!(sid = %socket.id, user_id = %user.user.id, reason = reason_label(reason), "socket disconnected");
-    if state.realtime.presence().disconnected(user.user.id).await {
-        let realtime = state.realtime.clone();
+    if state.presence.disconnected(user.user.id).await {
         tokio::spawn(async move {
             tokio::time::sleep(super::presence::GRACE).await;
-            let presence = realtime.presence();
+            let presence = &state.presence;
             if presence.local_count(user.user.id) == 0 && !presence.is_online(user.user.id).await {
-                realtime.presence_changed(user.user.id, false).await;
+                state
+                    .ctx
+                    .events
+                    .publish(Event::PresenceChanged {
+                        user_id: user.user.id,
+                        online: false,
+                    })
+                    .await;
             }
         });
     }

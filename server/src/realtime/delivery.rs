@@ -10,7 +10,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{
-        Arc, Mutex, OnceLock,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::{
+    channel::Channel,
     events,
     fanout::{Fanout, Sid},
-    room_channel,
 };
 use crate::{domain::Id, ops::telemetry::Telemetry, store::DynStore};
 
@@ -80,7 +80,7 @@ pub struct Delivery {
 
 struct Inner {
     config: DeliveryConfig,
-    fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
+    fanout: Arc<dyn Fanout>,
     store: DynStore,
     telemetry: Telemetry,
     /// Active dispatchers: (generation, sender) per room.
@@ -101,7 +101,7 @@ impl Delivery {
     /// A delivery engine emitting through `fanout` (set once the Socket.IO layer exists).
     pub fn new(
         config: DeliveryConfig,
-        fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
+        fanout: Arc<dyn Fanout>,
         store: DynStore,
         telemetry: Telemetry,
     ) -> Self {
@@ -191,9 +191,7 @@ impl Delivery {
             }
             return;
         }
-        let Some(fanout) = self.inner.fanout.get() else {
-            return;
-        };
+        let fanout = &self.inner.fanout;
         for (room, user, seq) in batch {
             if !self.is_small_room(room).await {
                 continue;
@@ -201,7 +199,7 @@ impl Delivery {
             let receipt = json!({"roomId": room, "userId": user, "seq": seq, "kind": "delivered"});
             fanout
                 .emit(
-                    vec![room_channel(room)],
+                    vec![Channel::Room(room)],
                     Vec::new(),
                     events::RECEIPT,
                     &receipt,
@@ -379,13 +377,11 @@ const RESUME_LIMIT: usize = 1_000_000;
 /// Emits one message to the room's local sockets; acks are tracked in the background so the
 /// dispatcher can go on with the next seq.
 async fn emit(inner: &Arc<Inner>, message: Arc<Outgoing>) {
-    let Some(fanout) = inner.fanout.get().cloned() else {
-        return;
-    };
+    let fanout = Arc::clone(&inner.fanout);
     let started = Instant::now();
     let outcomes = fanout
         .emit_local_with_ack(
-            room_channel(message.room_id),
+            Channel::Room(message.room_id),
             events::MESSAGE_NEW,
             &message.payload,
             inner.config.ack_timeout,
@@ -444,7 +440,7 @@ async fn retry(inner: Arc<Inner>, fanout: Arc<dyn Fanout>, sid: Sid, message: Ar
         let started = Instant::now();
         let mut outcome = fanout
             .emit_local_with_ack(
-                sid_channel(sid),
+                Channel::Socket(sid),
                 events::MESSAGE_NEW,
                 &message.payload,
                 inner.config.ack_timeout,
@@ -473,11 +469,6 @@ fn backoff(ack_timeout: Duration, attempt: u32) -> Duration {
     (ack_timeout / 4 * 2u32.saturating_pow(attempt)).min(Duration::from_secs(10))
 }
 
-/// The room a single socket is in, to address it on its own.
-pub fn sid_channel(sid: Sid) -> String {
-    format!("sid:{sid}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,10 +481,10 @@ mod tests {
 
     #[async_trait::async_trait]
     impl Fanout for Recorder {
-        async fn emit(&self, _: Vec<String>, _: Vec<String>, _: &'static str, _: &Value) {}
+        async fn emit(&self, _: Vec<Channel>, _: Vec<Channel>, _: &'static str, _: &Value) {}
         async fn emit_local_with_ack(
             &self,
-            _room: String,
+            _room: Channel,
             _event: &'static str,
             data: &Value,
             _timeout: Duration,
@@ -502,9 +493,9 @@ mod tests {
             self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seq);
             futures::stream::empty().boxed()
         }
-        async fn join(&self, _: String, _: Vec<String>) {}
-        async fn leave_except(&self, _: String, _: Vec<String>, _: Vec<String>) {}
-        async fn disconnect(&self, _: String) {}
+        async fn join(&self, _: Channel, _: Vec<Channel>) {}
+        async fn leave_except(&self, _: Channel, _: Vec<Channel>, _: Vec<Channel>) {}
+        async fn disconnect(&self, _: Channel) {}
         fn socket_user_id(&self, _: Sid) -> Option<Id> {
             None
         }
@@ -517,8 +508,8 @@ mod tests {
         fn local_users(&self) -> Vec<(Sid, SocketUser)> {
             Vec::new()
         }
-        fn join_local(&self, _: Sid, _: Vec<String>) {}
-        fn leave_local(&self, _: Sid, _: Vec<String>) {}
+        fn join_local(&self, _: Sid, _: Vec<Channel>) {}
+        fn leave_local(&self, _: Sid, _: Vec<Channel>) {}
         fn local_rooms(&self, _: Sid) -> Vec<String> {
             Vec::new()
         }
@@ -546,8 +537,7 @@ mod tests {
                 .map_err(|e| anyhow::anyhow!("{e:?}"))?,
         );
         let recorder = Arc::new(Recorder::default());
-        let fanout: Arc<OnceLock<Arc<dyn Fanout>>> = Arc::new(OnceLock::new());
-        let _set = fanout.set(recorder.clone());
+        let fanout: Arc<dyn Fanout> = recorder.clone();
         let config = DeliveryConfig {
             ack_timeout: Duration::from_secs(1),
             max_retries: 0,

@@ -2,7 +2,10 @@
 //! server is written once for the in-process adapter and the Redis adapter.
 
 use std::{
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -13,10 +16,10 @@ use socketioxide::{SocketIo, adapter::Adapter, operators::BroadcastOperators};
 pub use socketioxide::socket::Sid;
 
 use super::{
+    channel::{Channel, names},
     connect::{SocketUser, UserId},
-    redis::RedisHealth,
 };
-use crate::domain::Id;
+use crate::{domain::Id, redis::RedisHealth};
 
 /// One socket's answer to an emit with ack.
 #[derive(Clone, Copy, Debug)]
@@ -37,30 +40,30 @@ pub trait Fanout: Send + Sync + 'static {
     /// Emits to every socket in `rooms` on every instance, except sockets in `except`.
     async fn emit(
         &self,
-        rooms: Vec<String>,
-        except: Vec<String>,
+        rooms: Vec<Channel>,
+        except: Vec<Channel>,
         event: &'static str,
         data: &Value,
     );
     /// Emits with an ack to this instance's sockets in `room`; yields each socket's outcome.
     async fn emit_local_with_ack(
         &self,
-        room: String,
+        room: Channel,
         event: &'static str,
         data: &Value,
         timeout: Duration,
     ) -> BoxStream<'static, AckOutcome>;
     /// Makes every socket in `selector` (on every instance) join `room`.
-    async fn join(&self, selector: String, rooms: Vec<String>);
+    async fn join(&self, selector: Channel, rooms: Vec<Channel>);
     /// Makes every socket in `selector` (on every instance) leave `room`.
-    async fn leave(&self, selector: String, rooms: Vec<String>) {
+    async fn leave(&self, selector: Channel, rooms: Vec<Channel>) {
         self.leave_except(selector, Vec::new(), rooms).await;
     }
     /// Makes every socket in `selector` but not in any of `except` (on every instance) leave
     /// `rooms`.
-    async fn leave_except(&self, selector: String, except: Vec<String>, rooms: Vec<String>);
+    async fn leave_except(&self, selector: Channel, except: Vec<Channel>, rooms: Vec<Channel>);
     /// Disconnects every socket in `selector` on every instance.
-    async fn disconnect(&self, selector: String);
+    async fn disconnect(&self, selector: Channel);
     /// The id of the signed-in user of a socket of this instance.
     fn socket_user_id(&self, sid: Sid) -> Option<Id>;
     /// Whether a socket of this instance is still connected.
@@ -70,9 +73,9 @@ pub trait Fanout: Send + Sync + 'static {
     /// This instance's sockets and their users.
     fn local_users(&self) -> Vec<(Sid, SocketUser)>;
     /// Makes one socket of this instance join rooms.
-    fn join_local(&self, sid: Sid, rooms: Vec<String>);
+    fn join_local(&self, sid: Sid, rooms: Vec<Channel>);
     /// Makes one socket of this instance leave rooms.
-    fn leave_local(&self, sid: Sid, rooms: Vec<String>);
+    fn leave_local(&self, sid: Sid, rooms: Vec<Channel>);
     /// The rooms one socket of this instance is in.
     fn local_rooms(&self, sid: Sid) -> Vec<String>;
     /// Replaces the signed-in user stored on a socket of this instance (a renewed expiry).
@@ -94,13 +97,29 @@ pub struct IoFanout<A: Adapter> {
     pub io: SocketIo<A>,
     /// Redis health, when running with the Redis adapter.
     pub redis: Option<Arc<RedisHealth>>,
+    /// Set once Socket.IO is closed (shutdown): the namespace is gone then, as it should be.
+    pub closed: AtomicBool,
 }
 
 impl<A: Adapter> IoFanout<A> {
+    /// The Socket.IO handle over `io`, with Redis's health when clustered.
+    pub fn new(io: SocketIo<A>, redis: Option<Arc<RedisHealth>>) -> Self {
+        Self {
+            io,
+            redis,
+            closed: AtomicBool::new(false),
+        }
+    }
+
     fn root(&self) -> Option<BroadcastOperators<A>> {
         let ops = self.io.of("/");
         if ops.is_none() {
-            tracing::error!("the socket.io namespace / is not registered");
+            if self.closed.load(Ordering::Acquire) {
+                // Work that outlived the shutdown (a retry, a late event): nobody to tell.
+                tracing::debug!("socket.io is closed: nothing emitted");
+            } else {
+                tracing::error!("the socket.io namespace / is not registered");
+            }
         }
         ops
     }
@@ -116,12 +135,13 @@ impl<A: Adapter> IoFanout<A> {
 impl<A: Adapter> Fanout for IoFanout<A> {
     async fn emit(
         &self,
-        rooms: Vec<String>,
-        except: Vec<String>,
+        rooms: Vec<Channel>,
+        except: Vec<Channel>,
         event: &'static str,
         data: &Value,
     ) {
         let Some(ops) = self.root() else { return };
+        let (rooms, except) = (names(rooms), names(except));
         if self.cluster_up() {
             match ops
                 .clone()
@@ -144,11 +164,12 @@ impl<A: Adapter> Fanout for IoFanout<A> {
 
     async fn emit_local_with_ack(
         &self,
-        room: String,
+        room: Channel,
         event: &'static str,
         data: &Value,
         timeout: Duration,
     ) -> BoxStream<'static, AckOutcome> {
+        let room = room.name();
         let Some(ops) = self.root() else {
             return futures::stream::empty().boxed();
         };
@@ -179,8 +200,9 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         }
     }
 
-    async fn join(&self, selector: String, rooms: Vec<String>) {
+    async fn join(&self, selector: Channel, rooms: Vec<Channel>) {
         let Some(ops) = self.root() else { return };
+        let (selector, rooms) = (selector.name(), names(rooms));
         if self.cluster_up() {
             match ops.clone().to(selector.clone()).join(rooms.clone()).await {
                 Ok(()) => return,
@@ -192,8 +214,9 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         }
     }
 
-    async fn leave_except(&self, selector: String, except: Vec<String>, rooms: Vec<String>) {
+    async fn leave_except(&self, selector: Channel, except: Vec<Channel>, rooms: Vec<Channel>) {
         let Some(ops) = self.root() else { return };
+        let (selector, except, rooms) = (selector.name(), names(except), names(rooms));
         if self.cluster_up() {
             match ops
                 .clone()
@@ -213,8 +236,9 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         }
     }
 
-    async fn disconnect(&self, selector: String) {
+    async fn disconnect(&self, selector: Channel) {
         let Some(ops) = self.root() else { return };
+        let selector = selector.name();
         if self.cluster_up() {
             match ops.clone().to(selector.clone()).disconnect().await {
                 Ok(()) => return,
@@ -253,15 +277,15 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         })
     }
 
-    fn join_local(&self, sid: Sid, rooms: Vec<String>) {
+    fn join_local(&self, sid: Sid, rooms: Vec<Channel>) {
         if let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) {
-            socket.join(rooms);
+            socket.join(names(rooms));
         }
     }
 
-    fn leave_local(&self, sid: Sid, rooms: Vec<String>) {
+    fn leave_local(&self, sid: Sid, rooms: Vec<Channel>) {
         if let Some(socket) = self.root().and_then(|ops| ops.get_socket(sid)) {
-            socket.leave(rooms);
+            socket.leave(names(rooms));
         }
     }
 
@@ -300,6 +324,7 @@ impl<A: Adapter> Fanout for IoFanout<A> {
     }
 
     async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
         self.io.close().await;
     }
 }

@@ -1,76 +1,64 @@
-//! Realtime over Socket.IO (namespace `/`, path `/socket.io`): authenticated connections,
-//! server-side subscriptions, events, and lossless delivery of new messages.
+//! Realtime over Socket.IO (namespace `/`, path `/socket.io`), as one component: it is built
+//! with the rest of the state ([`Realtime::build`]), mounted on the router, and subscribes to
+//! the domain events.
 //!
-//! - [`connect`]: authentication and subscriptions; [`handlers`]: client -> server events.
+//! - [`connect`]: authentication and server-side subscriptions; [`inbound`]: client -> server
+//!   events, each calling a use case.
+//! - `outbound`: server -> client, one file per family of domain events.
 //! - [`delivery`]: ordered `message:new` with acks, retries and delivery cursors.
-//! - [`presence`], [`redis`]: cluster-wide presence and the Redis connections.
-//! - [`Realtime`]: the handle the REST layer and the services use to tell clients about changes.
-//!
-//! Rooms: `room:{id}` (readers of a room), `user:{id}`, `session:{id}`, `sid:{socket}`, `team`,
-//! `dept:{name}` and `admins` (who hears of new public rooms and tickets).
+//! - [`presence`]: who is online, cluster-wide; [`channel`]: the Socket.IO rooms, typed.
 
 use std::{
-    collections::{HashMap, HashSet},
-    sync::{Arc, Mutex, OnceLock},
+    collections::HashMap,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use serde_json::{Value, json};
-use socketioxide::{SocketIo, adapter::Adapter, handler::ConnectHandler};
+use socketioxide::{SocketIo, handler::ConnectHandler};
 use tokio::{sync::broadcast, task::JoinHandle};
 
+pub mod channel;
 pub mod connect;
 pub mod delivery;
 pub mod events;
 pub mod fanout;
-pub mod handlers;
+pub mod inbound;
+mod outbound;
 pub mod presence;
-pub mod redis;
-mod subscriptions;
 
 use crate::{
-    app::AppState, domain::Id, http::health::Check, service::messages::Reacted, store::DynStore,
-    views::MessageView,
+    domain::Id,
+    ops::telemetry::Telemetry,
+    redis::RedisHub,
+    service::{Ctx, context::OnlineUsers},
+    store::DynStore,
+    wire::proxy::IpNet,
 };
 use delivery::{Delivery, DeliveryConfig, Outgoing};
-use fanout::Fanout;
+use fanout::{Fanout, IoFanout};
 use presence::Presence;
-use redis::RedisHub;
 
-/// The Socket.IO room of a chat room's readers.
-pub fn room_channel(room_id: Id) -> String {
-    format!("room:{room_id}")
-}
-
-fn user_channel(user_id: Id) -> String {
-    format!("user:{user_id}")
-}
-
-/// Tells connected clients about changes; cheap to clone.
+/// What socket handlers share: the use cases' context, presence, and how to read a handshake.
 #[derive(Clone)]
-pub struct Realtime {
-    inner: Arc<Inner>,
+pub struct SocketState {
+    /// Store, quotas, events.
+    pub ctx: Ctx,
+    /// Who is online (connects and disconnects update it).
+    pub presence: Presence,
+    /// Cookie name, allowed origins, trusted proxies.
+    pub settings: Arc<SocketSettings>,
 }
 
-struct Inner {
-    /// Set once the Socket.IO layer is built.
-    fanout: Arc<OnceLock<Arc<dyn Fanout>>>,
-    delivery: Delivery,
-    presence: Presence,
-    redis: Option<RedisHub>,
-    store: DynStore,
-    /// This instance, to skip its own bus messages.
-    node_id: String,
-    /// Numbers of this instance.
-    telemetry: crate::ops::telemetry::Telemetry,
-    /// The configured departments (each has a socket audience `dept:{name}`).
-    departments: Vec<String>,
-    /// How often sockets whose session expired are checked again.
-    session_check: Duration,
-    /// Last broadcast `typing: true` per (user, room), for the throttle.
-    typing: Mutex<HashMap<(Id, Id), Instant>>,
-    /// The Redis adapter's initialisation (subscribing its channels), awaited before serving.
-    adapter_init: Mutex<Option<JoinHandle<()>>>,
+/// How a handshake is read.
+#[derive(Clone, Debug)]
+pub struct SocketSettings {
+    /// The session cookie's name.
+    pub cookie_name: &'static str,
+    /// Origins a cookie-authenticated handshake may come from.
+    pub allowed_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Settings of the realtime layer.
@@ -81,12 +69,42 @@ pub struct RealtimeConfig {
     /// This instance's id.
     pub node_id: String,
     /// Where the numbers of this instance go.
-    pub telemetry: crate::ops::telemetry::Telemetry,
+    pub telemetry: Telemetry,
     /// The configured departments.
     pub departments: Vec<String>,
     /// How often sockets whose session expired are checked again.
     pub session_check: Duration,
+    /// How a handshake is read.
+    pub sockets: SocketSettings,
 }
+
+/// The realtime component of this instance; cheap to clone.
+#[derive(Clone)]
+pub struct Realtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Room-addressed Socket.IO operations.
+    fanout: Arc<dyn Fanout>,
+    /// Wraps a router in the Socket.IO layer.
+    layer: Mount,
+    delivery: Delivery,
+    presence: Presence,
+    redis: Option<RedisHub>,
+    store: DynStore,
+    /// This instance, to skip its own bus messages.
+    node_id: String,
+    /// The configured departments (each has a socket audience `dept:{name}`).
+    departments: Vec<String>,
+    /// How often sockets whose session expired are checked again.
+    session_check: Duration,
+    /// Last broadcast `typing: true` per (user, room), for the throttle (swept past 10,000).
+    typing: Mutex<HashMap<(Id, Id), Instant>>,
+}
+
+/// Wraps a router in the Socket.IO layer (its type depends on the adapter).
+type Mount = Box<dyn Fn(axum::Router) -> axum::Router + Send + Sync>;
 
 /// Background tasks of the realtime layer, stopped at shutdown.
 pub struct Workers {
@@ -102,68 +120,109 @@ impl Workers {
     }
 }
 
+/// Packets queued for one socket before it is shed as a client that does not read.
+pub const SOCKET_QUEUE_PACKETS: usize = 256;
+/// Largest websocket message a client may send.
+const WS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// Websocket read buffer per socket.
+const WS_READ_BUFFER_BYTES: usize = 1024;
+
 impl Realtime {
-    /// The realtime layer of this instance (sockets attach when the router is built).
-    pub fn new(config: RealtimeConfig, store: DynStore, redis: Option<RedisHub>) -> Self {
-        let fanout = Arc::new(OnceLock::new());
-        Self {
+    /// Builds the Socket.IO layer (with the Redis adapter when `redis` is given, waiting until
+    /// it subscribed its channels) and the delivery engine. Socket handlers run the use cases
+    /// of `ctx`; the component still has to be subscribed to `ctx`'s events.
+    pub async fn build(
+        config: RealtimeConfig,
+        ctx: Ctx,
+        presence: Presence,
+        redis: Option<RedisHub>,
+    ) -> anyhow::Result<Self> {
+        let state = SocketState {
+            ctx: ctx.clone(),
+            presence: presence.clone(),
+            settings: Arc::new(config.sockets.clone()),
+        };
+        let builder = SocketIo::builder()
+            .with_state(state)
+            .ack_timeout(config.delivery.ack_timeout)
+            // Packets queued per socket. A client that stops reading fills it; the socket is
+            // then shed (see `Fanout::shed`) rather than buffered for without bound. A packet is
+            // at most about 21 KiB (a 5,000-character message) and a sync answer at most
+            // 512 KiB, so one socket holds at most about 5.8 MiB; typical packets are a few
+            // hundred bytes.
+            .max_buffer_size(SOCKET_QUEUE_PACKETS)
+            // socketioxide accepts 64 MiB frames by default; nothing a client sends needs more
+            // than a sync request or a 5,000-character message.
+            .ws_max_message_size(WS_MAX_MESSAGE_BYTES)
+            // Every open socket keeps its read buffer (4 KiB by default); what clients send is
+            // acks and small events, and a longer message simply takes more reads.
+            .ws_read_buffer_size(WS_READ_BUFFER_BYTES);
+        let (fanout, layer): (Arc<dyn Fanout>, Mount) = match &redis {
+            Some(hub) => {
+                let adapter = socketioxide_redis::RedisAdapterConfig::new()
+                    .with_prefix(format!("{}:sio", hub.prefix))
+                    .with_stream_buffer(16_384);
+                let ctr = socketioxide_redis::RedisAdapterCtr::new_with_driver(
+                    hub.adapter_driver.clone(),
+                    adapter,
+                );
+                let (layer, io) = builder
+                    .with_adapter::<socketioxide_redis::FredAdapter<_>>(ctr)
+                    .build_layer();
+                io.ns("/", connect::on_connect.with(connect::authenticate))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("the redis adapter could not subscribe: {e}"))?;
+                (
+                    Arc::new(IoFanout::new(io, Some(Arc::clone(&hub.health)))),
+                    Box::new(move |router: axum::Router| router.layer(layer.clone())),
+                )
+            }
+            None => {
+                let (layer, io) = builder.build_layer();
+                io.ns("/", connect::on_connect.with(connect::authenticate));
+                (
+                    Arc::new(IoFanout::new(io, None)),
+                    Box::new(move |router: axum::Router| router.layer(layer.clone())),
+                )
+            }
+        };
+        let delivery = Delivery::new(
+            config.delivery,
+            Arc::clone(&fanout),
+            ctx.store.clone(),
+            config.telemetry,
+        );
+        Ok(Self {
             inner: Arc::new(Inner {
-                delivery: Delivery::new(
-                    config.delivery,
-                    Arc::clone(&fanout),
-                    store.clone(),
-                    config.telemetry.clone(),
-                ),
-                telemetry: config.telemetry,
-                presence: Presence::new(redis.clone(), &config.node_id),
                 fanout,
+                layer,
+                delivery,
+                presence,
                 redis,
-                store,
+                store: ctx.store.clone(),
                 node_id: config.node_id,
                 departments: config.departments,
                 session_check: config.session_check,
                 typing: Mutex::new(HashMap::new()),
-                adapter_init: Mutex::new(None),
             }),
-        }
+        })
     }
 
-    /// Makes `io` (with its namespace registered) this layer's fan-out.
-    pub fn attach<A: Adapter>(&self, io: &SocketIo<A>) {
-        let fanout = fanout::IoFanout {
-            io: io.clone(),
-            redis: self.inner.redis.as_ref().map(|r| Arc::clone(&r.health)),
-        };
-        if self.inner.fanout.set(Arc::new(fanout)).is_err() {
-            tracing::error!("realtime layer attached twice; keeping the first");
-        }
+    /// Wraps `router` in the Socket.IO layer (outermost, so body-wrapping layers stay inside
+    /// it: socketioxide needs a `Debug` body).
+    pub fn mount(&self, router: axum::Router) -> axum::Router {
+        (self.inner.layer)(router)
     }
 
-    /// Waits until the adapter is subscribed to its channels (immediate without Redis).
-    pub async fn ready(&self) {
-        let init = self
-            .inner
-            .adapter_init
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(init) = init
-            && let Err(err) = init.await
-        {
-            tracing::error!(error = %err, "adapter initialisation task failed");
-        }
-    }
-
-    /// Starts the background work: delivery cursor flushes, presence heartbeats, the Redis bus.
+    /// Starts the background work: delivery cursor flushes, session re-checks, presence
+    /// heartbeats and the Redis bus.
     pub fn start(&self) -> Workers {
         let mut tasks = vec![
             self.inner.delivery.spawn_flusher(),
             self.spawn_session_sweeper(),
         ];
-        if self.inner.redis.is_some() {
-            tasks.push(self.spawn_presence_heartbeat());
-        }
         if let Some(redis) = &self.inner.redis {
+            tasks.push(self.spawn_presence_heartbeat());
             let (resynced, mut resync_rx) = broadcast::channel(4);
             tasks.extend(redis.watch(resynced));
             tasks.push(self.spawn_bus_listener(redis.clone()));
@@ -180,9 +239,7 @@ impl Realtime {
     /// Closes this instance's sockets; their clients reconnect (to another instance, or to
     /// this one once it is back) and sync.
     pub async fn close_sockets(&self) {
-        if let Some(fanout) = self.inner.fanout.get() {
-            fanout.close().await;
-        }
+        self.inner.fanout.close().await;
     }
 
     /// The last step of a shutdown, once requests and workers are done: saves delivery
@@ -195,67 +252,14 @@ impl Realtime {
         }
     }
 
-    /// Presence of users.
-    pub fn presence(&self) -> &Presence {
-        &self.inner.presence
-    }
-
     /// The delivery engine (its counters, for metrics and tests).
     pub fn delivery(&self) -> &Delivery {
         &self.inner.delivery
     }
 
-    /// Redis, when configured.
-    pub fn redis(&self) -> Option<&RedisHub> {
-        self.inner.redis.as_ref()
-    }
-
     /// Sockets connected to this instance.
     pub fn local_sockets(&self) -> usize {
-        self.inner
-            .fanout
-            .get()
-            .map_or(0, |f| f.local_socket_count())
-    }
-
-    async fn emit(&self, rooms: Vec<String>, event: &'static str, data: &Value) {
-        if let Some(fanout) = self.inner.fanout.get() {
-            fanout.emit(rooms, Vec::new(), event, data).await;
-        }
-    }
-
-    /// A new message: delivered here at once, and to other instances over the bus.
-    pub async fn message_new(&self, message: &MessageView) {
-        let payload = match serde_json::to_value(message) {
-            Ok(payload) => payload,
-            Err(err) => {
-                tracing::error!(error = %err, "cannot serialise a message");
-                return;
-            }
-        };
-        metrics::counter!("switchboard_messages_sent_total").increment(1);
-        self.inner.telemetry.record_message(message.room_id);
-        if let Some(redis) = &self.inner.redis {
-            let envelope = json!({"node": self.inner.node_id, "roomId": message.room_id, "seq": message.seq, "payload": payload});
-            let (redis, channel) = (redis.clone(), redis.bus_channel());
-            // Never hold up the sender on Redis; other instances' clients sync if this is lost.
-            tokio::spawn(async move {
-                use fred::interfaces::PubsubInterface;
-                if let Err(err) = redis
-                    .client
-                    .publish::<(), _, _>(channel, envelope.to_string())
-                    .await
-                {
-                    metrics::counter!("switchboard_bus_publish_failures_total").increment(1);
-                    tracing::warn!(error = %err, "delivery bus publish failed");
-                }
-            });
-        }
-        self.inner.delivery.enqueue(Outgoing {
-            room_id: message.room_id,
-            seq: message.seq,
-            payload,
-        });
+        self.inner.fanout.local_socket_count()
     }
 
     /// Refreshes this instance's presence in Redis, and announces offline the users of dead
@@ -303,6 +307,7 @@ impl Realtime {
         })
     }
 
+    /// Listens to the delivery bus: new messages stored by other instances, delivered here.
     fn spawn_bus_listener(&self, redis: RedisHub) -> JoinHandle<()> {
         let realtime = self.clone();
         tokio::spawn(async move {
@@ -319,9 +324,11 @@ impl Realtime {
                         // seq would reveal the gap: tell every local client to sync now.
                         tracing::warn!(lagged = n, "delivery bus lagged; clients told to sync");
                         metrics::counter!("switchboard_bus_lagged_messages_total").increment(n);
-                        if let Some(fanout) = realtime.inner.fanout.get() {
-                            fanout.emit_local_all(events::SYNC_HINT, &json!({})).await;
-                        }
+                        realtime
+                            .inner
+                            .fanout
+                            .emit_local_all(events::SYNC_HINT, &json!({}))
+                            .await;
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
@@ -349,176 +356,11 @@ impl Realtime {
             payload: envelope["payload"].clone(),
         });
     }
-
-    /// A message was edited.
-    pub async fn message_updated(&self, message: &MessageView) {
-        let data = serde_json::to_value(message).unwrap_or_default();
-        self.emit(
-            vec![room_channel(message.room_id)],
-            events::MESSAGE_UPDATED,
-            &data,
-        )
-        .await;
-    }
-
-    /// A message was deleted.
-    pub async fn message_deleted(&self, message: &MessageView) {
-        let data = serde_json::to_value(message).unwrap_or_default();
-        self.emit(
-            vec![room_channel(message.room_id)],
-            events::MESSAGE_DELETED,
-            &data,
-        )
-        .await;
-    }
-
-    /// Someone's reaction changed.
-    pub async fn reaction_updated(&self, reacted: &Reacted, user_id: Id) {
-        let data = json!({
-            "roomId": reacted.message.room_id,
-            "messageId": reacted.message.id,
-            "emoji": reacted.emoji,
-            "userId": user_id,
-            "added": reacted.added,
-            "count": reacted.count,
-        });
-        self.emit(
-            vec![room_channel(reacted.message.room_id)],
-            events::REACTION_UPDATED,
-            &data,
-        )
-        .await;
-    }
-
-    /// A read cursor moved.
-    pub async fn receipt(&self, room_id: Id, user_id: Id, seq: i64) {
-        let data = json!({"roomId": room_id, "userId": user_id, "seq": seq, "kind": "read"});
-        self.emit(vec![room_channel(room_id)], events::RECEIPT, &data)
-            .await;
-    }
-
-    /// Whether a typing event should go out now (`typing: true` at most every 2 s).
-    pub fn typing_allowed(&self, user_id: Id, room_id: Id, typing: bool) -> bool {
-        let mut last = self.inner.typing.lock().unwrap_or_else(|e| e.into_inner());
-        if !typing {
-            last.remove(&(user_id, room_id));
-            return true;
-        }
-        let now = Instant::now();
-        if last
-            .get(&(user_id, room_id))
-            .is_some_and(|at| now - *at < handlers::TYPING_THROTTLE)
-        {
-            return false;
-        }
-        if last.len() > 10_000 {
-            last.retain(|_, at| now - *at < Duration::from_secs(10));
-        }
-        last.insert((user_id, room_id), now);
-        true
-    }
-
-    /// Tells a room's readers (but not the typist's own sockets) that someone types.
-    pub async fn typing(&self, room_id: Id, user_id: Id, event: &Value) {
-        if let Some(fanout) = self.inner.fanout.get() {
-            fanout
-                .emit(
-                    vec![room_channel(room_id)],
-                    vec![user_channel(user_id)],
-                    events::TYPING,
-                    event,
-                )
-                .await;
-        }
-    }
-
-    /// A user came online or went offline.
-    pub async fn presence_changed(&self, user_id: Id, online: bool) {
-        self.emit(
-            vec!["team".to_owned(), user_channel(user_id)],
-            events::PRESENCE,
-            &json!({"userId": user_id, "online": online}),
-        )
-        .await;
-    }
-
-    /// Which of these users are online anywhere.
-    pub async fn online_among(&self, users: impl IntoIterator<Item = Id>) -> HashSet<Id> {
-        self.inner.presence.online_among(users).await
-    }
-
-    /// Redis health, when Redis is configured.
-    pub async fn redis_check(&self) -> Option<Check> {
-        match &self.inner.redis {
-            Some(redis) => Some(redis.check().await),
-            None => None,
-        }
-    }
 }
 
-/// Packets queued for one socket before it is shed as a client that does not read.
-pub const SOCKET_QUEUE_PACKETS: usize = 256;
-
-/// Largest websocket message a client may send.
-const WS_MAX_MESSAGE_BYTES: usize = 256 * 1024;
-/// Websocket read buffer per socket.
-const WS_READ_BUFFER_BYTES: usize = 1024;
-
-/// Builds the Socket.IO layer for `state` (with the Redis adapter when configured) and wraps
-/// `router` in it.
-pub fn mount(state: &AppState, router: axum::Router) -> axum::Router {
-    let builder = socketioxide::SocketIo::builder()
-        .with_state(state.clone())
-        .ack_timeout(state.realtime.inner.delivery_ack_timeout())
-        // Packets queued per socket. A client that stops reading fills it; the socket is then
-        // shed (see `Fanout::shed`) rather than buffered for without bound. A packet is at most
-        // about 21 KiB (a 5,000-character message) and a sync answer at most 512 KiB, so one
-        // socket holds at most about 5.8 MiB; typical packets are a few hundred bytes.
-        .max_buffer_size(SOCKET_QUEUE_PACKETS)
-        // socketioxide accepts 64 MiB frames by default; nothing a client sends needs more
-        // than a sync request or a 5,000-character message.
-        .ws_max_message_size(WS_MAX_MESSAGE_BYTES)
-        // Every open socket keeps its read buffer (4 KiB by default); what clients send is
-        // acks and small events, and a longer message simply takes more reads.
-        .ws_read_buffer_size(WS_READ_BUFFER_BYTES);
-    match state.realtime.redis() {
-        Some(redis) => {
-            let config = socketioxide_redis::RedisAdapterConfig::new()
-                .with_prefix(format!("{}:sio", redis.prefix))
-                .with_stream_buffer(16_384);
-            let ctr = socketioxide_redis::RedisAdapterCtr::new_with_driver(
-                redis.adapter_driver.clone(),
-                config,
-            );
-            let (layer, io) = builder
-                .with_adapter::<socketioxide_redis::FredAdapter<_>>(ctr)
-                .build_layer();
-            let init = io.ns("/", connect::on_connect.with(connect::authenticate));
-            let init = tokio::spawn(async move {
-                if let Err(err) = init.await {
-                    tracing::error!(error = %err, "the redis adapter could not subscribe its channels");
-                }
-            });
-            *state
-                .realtime
-                .inner
-                .adapter_init
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(init);
-            state.realtime.attach(&io);
-            router.layer(layer)
-        }
-        None => {
-            let (layer, io) = builder.build_layer();
-            io.ns("/", connect::on_connect.with(connect::authenticate));
-            state.realtime.attach(&io);
-            router.layer(layer)
-        }
-    }
-}
-
-impl Inner {
-    fn delivery_ack_timeout(&self) -> Duration {
-        self.delivery.config().ack_timeout
+#[async_trait::async_trait]
+impl OnlineUsers for Presence {
+    async fn online_among(&self, users: Vec<Id>) -> std::collections::HashSet<Id> {
+        Presence::online_among(self, users).await
     }
 }

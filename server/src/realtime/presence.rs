@@ -13,8 +13,8 @@ use std::{
 
 use fred::interfaces::{HashesInterface, KeysInterface, SortedSetsInterface, TransactionInterface};
 
-use super::redis::RedisHub;
 use crate::domain::Id;
+use crate::redis::RedisHub;
 
 /// How long after the last socket closes a user is reported offline.
 pub const GRACE: Duration = Duration::from_secs(3);

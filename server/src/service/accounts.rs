@@ -13,8 +13,11 @@ use super::{
     field,
     users::{get_user, require_admin},
 };
+use super::{
+    Ctx,
+    events::{Event, SessionsEnded},
+};
 use crate::{
-    app::AppState,
     domain::{
         Id,
         user::{Email, Role, check_password_strength},
@@ -33,30 +36,30 @@ fn token_invalid() -> AppError {
 }
 
 /// Spends the anonymous quotas: per client network, and per address when one is given.
-async fn anonymous_quota(state: &AppState, ip: Option<&str>, email: Option<&str>) -> AppResult<()> {
+async fn anonymous_quota(ctx: &Ctx, ip: Option<&str>, email: Option<&str>) -> AppResult<()> {
     let ip = ip_key(ip.unwrap_or("unknown"));
-    state.rate_limits.check(Action::AccountIp, &ip).await?;
+    ctx.limits.check(Action::AccountIp, &ip).await?;
     if let Some(email) = email {
-        state.rate_limits.check(Action::AccountEmail, email).await?;
+        ctx.limits.check(Action::AccountEmail, email).await?;
     }
     Ok(())
 }
 
 /// The unused, unexpired token of `purpose`, and its account.
 async fn find_token(
-    state: &AppState,
+    ctx: &Ctx,
     token: &str,
     purpose: TokenPurpose,
 ) -> AppResult<(AccountToken, UserRow)> {
     if token.is_empty() || token.len() > 128 {
         return Err(token_invalid());
     }
-    let found = state
+    let found = ctx
         .store
         .account_token(&hash_token(token), purpose, crate::store::now())
         .await?
         .ok_or_else(token_invalid)?;
-    let user = state
+    let user = ctx
         .store
         .get_user(found.user_id)
         .await?
@@ -65,8 +68,8 @@ async fn find_token(
 }
 
 /// Uses a token once: of two racing uses, one fails.
-async fn spend(state: &AppState, token: &AccountToken) -> AppResult<()> {
-    if state
+async fn spend(ctx: &Ctx, token: &AccountToken) -> AppResult<()> {
+    if ctx
         .store
         .use_account_token(token.id, crate::store::now())
         .await?
@@ -89,54 +92,46 @@ fn system_actor(user: &UserRow, ip: Option<String>) -> Actor {
 
 /// Sends the verification link again to a registered, unverified address (no answer says
 /// whether there is one).
-pub async fn resend_verification(
-    state: &AppState,
-    email: &str,
-    ip: Option<String>,
-) -> AppResult<()> {
+pub async fn resend_verification(ctx: &Ctx, email: &str, ip: Option<String>) -> AppResult<()> {
     let email = field("email", Email::parse(email))?;
-    anonymous_quota(state, ip.as_deref(), Some(email.as_str())).await?;
-    if let Some(user) = state.store.get_user_by_email(email.as_str()).await?
+    anonymous_quota(ctx, ip.as_deref(), Some(email.as_str())).await?;
+    if let Some(user) = ctx.store.get_user_by_email(email.as_str()).await?
         && user.email_verified_at.is_none()
         && user.password_hash.is_some()
     {
-        outbox::queue(state, Template::VerifyEmail { user_id: user.id }).await?;
+        outbox::queue(
+            ctx.store.as_ref(),
+            Template::VerifyEmail { user_id: user.id },
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Verifies an address with the e-mailed link and signs its account in.
-pub async fn verify_email(state: &AppState, token: &str, meta: ClientMeta) -> AppResult<SignedIn> {
-    anonymous_quota(state, meta.ip.as_deref(), None).await?;
-    let (found, user) = find_token(state, token, TokenPurpose::VerifyEmail).await?;
-    spend(state, &found).await?;
+pub async fn verify_email(ctx: &Ctx, token: &str, meta: ClientMeta) -> AppResult<SignedIn> {
+    anonymous_quota(ctx, meta.ip.as_deref(), None).await?;
+    let (found, user) = find_token(ctx, token, TokenPurpose::VerifyEmail).await?;
+    spend(ctx, &found).await?;
     let now = crate::store::now();
-    state.store.set_email_verified(user.id, now).await?;
-    let user = get_user(state, user.id).await?;
-    auth::check_may_sign_in(state, &user).await?;
+    ctx.store.set_email_verified(user.id, now).await?;
+    let user = get_user(ctx, user.id).await?;
+    auth::check_may_sign_in(ctx, &user).await?;
     let actor = system_actor(&user, meta.ip.clone());
-    audit::record(
-        state,
-        &actor,
-        "user.verify_email",
-        "user",
-        user.id,
-        json!({}),
-    )
-    .await?;
-    auth::open_session(state, user, meta).await
+    audit::record(ctx, &actor, "user.verify_email", "user", user.id, json!({})).await?;
+    auth::open_session(ctx, user, meta).await
 }
 
 /// "Forgot password": mails a single-use reset link (30 minutes) when the address has an
 /// account that may sign in; answers the same either way.
-pub async fn forgot_password(state: &AppState, email: &str, ip: Option<String>) -> AppResult<()> {
+pub async fn forgot_password(ctx: &Ctx, email: &str, ip: Option<String>) -> AppResult<()> {
     let email = field("email", Email::parse(email))?;
-    anonymous_quota(state, ip.as_deref(), Some(email.as_str())).await?;
-    if let Some(user) = state.store.get_user_by_email(email.as_str()).await?
+    anonymous_quota(ctx, ip.as_deref(), Some(email.as_str())).await?;
+    if let Some(user) = ctx.store.get_user_by_email(email.as_str()).await?
         && user.deactivated_at.is_none()
     {
         outbox::queue(
-            state,
+            ctx.store.as_ref(),
             Template::PasswordReset {
                 user_id: user.id,
                 by_admin: false,
@@ -151,27 +146,26 @@ pub async fn forgot_password(state: &AppState, email: &str, ip: Option<String>) 
 /// someone does who fears another has their password), the address counts as verified (the
 /// link came by mail), and the caller is signed in.
 pub async fn reset_password(
-    state: &AppState,
+    ctx: &Ctx,
     token: &str,
     password: &str,
     meta: ClientMeta,
 ) -> AppResult<SignedIn> {
-    anonymous_quota(state, meta.ip.as_deref(), None).await?;
-    let (found, user) = find_token(state, token, TokenPurpose::PasswordReset).await?;
+    anonymous_quota(ctx, meta.ip.as_deref(), None).await?;
+    let (found, user) = find_token(ctx, token, TokenPurpose::PasswordReset).await?;
     field("password", check_password_strength(password))?;
-    let hash = state.passwords.hash(password).await?;
-    spend(state, &found).await?;
-    state.store.set_password_hash(user.id, &hash).await?;
-    state
-        .store
+    let hash = ctx.passwords.hash(password).await?;
+    spend(ctx, &found).await?;
+    ctx.store.set_password_hash(user.id, &hash).await?;
+    ctx.store
         .set_email_verified(user.id, crate::store::now())
         .await?;
-    let revoked = end_all_sessions(state, user.id, "password_reset").await?;
-    let user = get_user(state, user.id).await?;
-    auth::check_may_sign_in(state, &user).await?;
+    let revoked = end_all_sessions(ctx, user.id, SessionsEnded::PasswordReset).await?;
+    let user = get_user(ctx, user.id).await?;
+    auth::check_may_sign_in(ctx, &user).await?;
     let actor = system_actor(&user, meta.ip.clone());
     audit::record(
-        state,
+        ctx,
         &actor,
         "user.password_reset",
         "user",
@@ -179,41 +173,39 @@ pub async fn reset_password(
         json!({"revokedSessions": revoked}),
     )
     .await?;
-    auth::open_session(state, user, meta).await
+    auth::open_session(ctx, user, meta).await
 }
 
 /// Who an invitation is for, so the page can greet them before they choose a password.
-pub async fn invitation(state: &AppState, token: &str, ip: Option<String>) -> AppResult<UserRow> {
-    anonymous_quota(state, ip.as_deref(), None).await?;
-    let (_, user) = find_token(state, token, TokenPurpose::Invite).await?;
+pub async fn invitation(ctx: &Ctx, token: &str, ip: Option<String>) -> AppResult<UserRow> {
+    anonymous_quota(ctx, ip.as_deref(), None).await?;
+    let (_, user) = find_token(ctx, token, TokenPurpose::Invite).await?;
     Ok(user)
 }
 
 /// Accepts an invitation: the invitee chooses their password (and may correct their name),
 /// the address is verified, and they are signed in.
 pub async fn accept_invite(
-    state: &AppState,
+    ctx: &Ctx,
     token: &str,
     name: Option<&str>,
     password: &str,
     meta: ClientMeta,
 ) -> AppResult<SignedIn> {
-    anonymous_quota(state, meta.ip.as_deref(), None).await?;
-    let (found, user) = find_token(state, token, TokenPurpose::Invite).await?;
+    anonymous_quota(ctx, meta.ip.as_deref(), None).await?;
+    let (found, user) = find_token(ctx, token, TokenPurpose::Invite).await?;
     field("password", check_password_strength(password))?;
     let name = name
         .map(|n| field("name", crate::domain::user::parse_name(n)))
         .transpose()?;
-    let hash = state.passwords.hash(password).await?;
-    spend(state, &found).await?;
-    state.store.set_password_hash(user.id, &hash).await?;
-    state
-        .store
+    let hash = ctx.passwords.hash(password).await?;
+    spend(ctx, &found).await?;
+    ctx.store.set_password_hash(user.id, &hash).await?;
+    ctx.store
         .set_email_verified(user.id, crate::store::now())
         .await?;
     if let Some(name) = name {
-        state
-            .store
+        ctx.store
             .update_user(
                 user.id,
                 &crate::store::UserPatch {
@@ -223,11 +215,11 @@ pub async fn accept_invite(
             )
             .await?;
     }
-    let user = get_user(state, user.id).await?;
-    auth::check_may_sign_in(state, &user).await?;
+    let user = get_user(ctx, user.id).await?;
+    auth::check_may_sign_in(ctx, &user).await?;
     let actor = system_actor(&user, meta.ip.clone());
     audit::record(
-        state,
+        ctx,
         &actor,
         "user.invite_accept",
         "user",
@@ -235,22 +227,21 @@ pub async fn accept_invite(
         json!({}),
     )
     .await?;
-    auth::open_session(state, user, meta).await
+    auth::open_session(ctx, user, meta).await
 }
 
 /// Changes the signed-in user's password (the current one is required); every other session
 /// of theirs ends. Returns how many ended.
 pub async fn change_password(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     current: &str,
     new: &str,
 ) -> AppResult<usize> {
-    state
-        .rate_limits
+    ctx.limits
         .check(Action::PasswordChange, &actor.id().to_string())
         .await?;
-    if !state
+    if !ctx
         .passwords
         .verify(current, actor.user.password_hash.as_deref())
         .await
@@ -258,21 +249,23 @@ pub async fn change_password(
         return Err(AppError::invalid("currentPassword", "is not your password"));
     }
     field("newPassword", check_password_strength(new))?;
-    let hash = state.passwords.hash(new).await?;
-    state.store.set_password_hash(actor.id(), &hash).await?;
+    let hash = ctx.passwords.hash(new).await?;
+    ctx.store.set_password_hash(actor.id(), &hash).await?;
     let revoked = match actor.session_id {
-        Some(keep) => state.store.delete_other_sessions(actor.id(), keep).await?,
-        None => state.store.delete_user_sessions(actor.id()).await?,
+        Some(keep) => ctx.store.delete_other_sessions(actor.id(), keep).await?,
+        None => ctx.store.delete_user_sessions(actor.id()).await?,
     };
-    state.store.delete_user_ticket_links(actor.id()).await?;
+    ctx.store.delete_user_ticket_links(actor.id()).await?;
     for session in &revoked {
-        state
-            .realtime
-            .revoke_session(*session, "password_changed")
+        ctx.events
+            .publish(Event::SessionEnded {
+                session_id: *session,
+                reason: "password_changed",
+            })
             .await;
     }
     audit::record(
-        state,
+        ctx,
         actor,
         "user.password_change",
         "user",
@@ -284,21 +277,26 @@ pub async fn change_password(
 }
 
 /// The signed-in user's sessions.
-pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<SessionRow>> {
-    Ok(state
+pub async fn sessions(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<SessionRow>> {
+    Ok(ctx
         .store
         .user_sessions(actor.id(), crate::store::now())
         .await?)
 }
 
 /// Ends one of the signed-in user's sessions (its sockets close).
-pub async fn revoke_session(state: &AppState, actor: &Actor, session: Id) -> AppResult<()> {
-    if !state.store.delete_session_of(actor.id(), session).await? {
+pub async fn revoke_session(ctx: &Ctx, actor: &Actor, session: Id) -> AppResult<()> {
+    if !ctx.store.delete_session_of(actor.id(), session).await? {
         return Err(AppError::not_found("session"));
     }
-    state.realtime.revoke_session(session, "signed_out").await;
+    ctx.events
+        .publish(Event::SessionEnded {
+            session_id: session,
+            reason: "signed_out",
+        })
+        .await;
     audit::record(
-        state,
+        ctx,
         actor,
         "session.revoke",
         "session",
@@ -309,16 +307,21 @@ pub async fn revoke_session(state: &AppState, actor: &Actor, session: Id) -> App
 }
 
 /// "Sign out everywhere else": ends every session of the user but the current one.
-pub async fn revoke_other_sessions(state: &AppState, actor: &Actor) -> AppResult<usize> {
+pub async fn revoke_other_sessions(ctx: &Ctx, actor: &Actor) -> AppResult<usize> {
     let keep = actor
         .session_id
         .ok_or_else(|| AppError::forbidden("no current session"))?;
-    let revoked = state.store.delete_other_sessions(actor.id(), keep).await?;
+    let revoked = ctx.store.delete_other_sessions(actor.id(), keep).await?;
     for session in &revoked {
-        state.realtime.revoke_session(*session, "signed_out").await;
+        ctx.events
+            .publish(Event::SessionEnded {
+                session_id: *session,
+                reason: "signed_out",
+            })
+            .await;
     }
     audit::record(
-        state,
+        ctx,
         actor,
         "session.revoke_others",
         "user",
@@ -331,14 +334,12 @@ pub async fn revoke_other_sessions(state: &AppState, actor: &Actor) -> AppResult
 
 /// Ends every session and follow link of a user and closes their sockets; returns how many
 /// sessions ended. Used by bans, deactivation, role and department changes and resets.
-pub async fn end_all_sessions(
-    state: &AppState,
-    user_id: Id,
-    reason: &'static str,
-) -> AppResult<usize> {
-    let revoked = state.store.delete_user_sessions(user_id).await?;
-    state.store.delete_user_ticket_links(user_id).await?;
-    state.realtime.revoke_user(user_id, reason).await;
+pub async fn end_all_sessions(ctx: &Ctx, user_id: Id, reason: SessionsEnded) -> AppResult<usize> {
+    let revoked = ctx.store.delete_user_sessions(user_id).await?;
+    ctx.store.delete_user_ticket_links(user_id).await?;
+    ctx.events
+        .publish(Event::SessionsEnded { user_id, reason })
+        .await;
     Ok(revoked.len())
 }
 
@@ -356,10 +357,10 @@ pub struct Invite {
 
 /// Invites someone (admins): an account without a password whose owner chooses one through
 /// the e-mailed link (7 days).
-pub async fn invite(state: &AppState, actor: &Actor, input: Invite) -> AppResult<UserRow> {
+pub async fn invite(ctx: &Ctx, actor: &Actor, input: Invite) -> AppResult<UserRow> {
     require_admin(actor)?;
     let user = create_user(
-        state,
+        ctx,
         NewAccount {
             email: &input.email,
             name: &input.name,
@@ -370,9 +371,9 @@ pub async fn invite(state: &AppState, actor: &Actor, input: Invite) -> AppResult
         },
     )
     .await?;
-    audit_user_created(state, Some(actor), &user, "invite", None).await?;
+    audit_user_created(ctx, Some(actor), &user, "invite", None).await?;
     outbox::queue(
-        state,
+        ctx.store.as_ref(),
         Template::Invite {
             user_id: user.id,
             inviter: actor.user.name.clone(),
@@ -384,9 +385,9 @@ pub async fn invite(state: &AppState, actor: &Actor, input: Invite) -> AppResult
 
 /// Sends a user a password reset link (admins); an invitee who never chose a password gets
 /// the invitation again instead.
-pub async fn send_password_reset(state: &AppState, actor: &Actor, id: Id) -> AppResult<()> {
+pub async fn send_password_reset(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<()> {
     require_admin(actor)?;
-    let user = get_user(state, id).await?;
+    let user = get_user(ctx, id).await?;
     if user.deactivated_at.is_some() {
         return Err(AppError::new(
             Code::Deactivated,
@@ -410,9 +411,9 @@ pub async fn send_password_reset(state: &AppState, actor: &Actor, id: Id) -> App
             "password_reset",
         )
     };
-    outbox::queue(state, template).await?;
+    outbox::queue(ctx.store.as_ref(), template).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "user.password_reset_sent",
         "user",
@@ -424,24 +425,24 @@ pub async fn send_password_reset(state: &AppState, actor: &Actor, id: Id) -> App
 
 /// Deactivates an account (admins): it cannot sign in, its sessions and links end, its
 /// messages stay, and its address stays taken (nobody else can become that identity).
-pub async fn deactivate(state: &AppState, actor: &Actor, id: Id) -> AppResult<UserRow> {
+pub async fn deactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> {
     require_admin(actor)?;
     if id == actor.id() {
         return Err(AppError::forbidden("admins cannot deactivate themselves"));
     }
-    let before = get_user(state, id).await?;
+    let before = get_user(ctx, id).await?;
     if before.deactivated_at.is_some() {
         return Ok(before);
     }
-    let user = state
+    let user = ctx
         .store
         .set_deactivated(id, Some(crate::store::now()))
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    state.store.drop_account_tokens(id, None).await?;
-    let revoked = end_all_sessions(state, id, "deactivated").await?;
+    ctx.store.drop_account_tokens(id, None).await?;
+    let revoked = end_all_sessions(ctx, id, SessionsEnded::Deactivated).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "user.deactivate",
         "user",
@@ -453,17 +454,17 @@ pub async fn deactivate(state: &AppState, actor: &Actor, id: Id) -> AppResult<Us
 }
 
 /// Reactivates an account (admins); it signs in again with its password.
-pub async fn reactivate(state: &AppState, actor: &Actor, id: Id) -> AppResult<UserRow> {
+pub async fn reactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> {
     require_admin(actor)?;
-    let before = get_user(state, id).await?;
+    let before = get_user(ctx, id).await?;
     if before.deactivated_at.is_none() {
         return Ok(before);
     }
-    let user = state
+    let user = ctx
         .store
         .set_deactivated(id, None)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    audit::record(state, actor, "user.reactivate", "user", id, json!({})).await?;
+    audit::record(ctx, actor, "user.reactivate", "user", id, json!({})).await?;
     Ok(user)
 }

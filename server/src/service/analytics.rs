@@ -8,9 +8,9 @@ use chrono::Duration;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Ctx;
 use super::{Actor, users::require_admin};
 use crate::{
-    app::AppState,
     domain::{Id, user::Role},
     error::AppResult,
     store::UserFilter,
@@ -65,13 +65,13 @@ pub struct StaffAnalytics {
 }
 
 /// Builds the report (admins only).
-pub async fn staff_analytics(state: &AppState, actor: &Actor) -> AppResult<StaffAnalytics> {
+pub async fn staff_analytics(ctx: &Ctx, actor: &Actor) -> AppResult<StaffAnalytics> {
     require_admin(actor)?;
     let since = crate::store::now() - Duration::days(WINDOW_DAYS);
     let (counts, departments, times) = tokio::try_join!(
-        state.store.assignee_counts(since),
-        state.store.department_counts(since),
-        state.store.ticket_times(since),
+        ctx.store.assignee_counts(since),
+        ctx.store.department_counts(since),
+        ctx.store.ticket_times(since),
     )?;
     let mut first_response: HashMap<Id, Vec<i64>> = HashMap::new();
     let mut resolution: HashMap<Id, Vec<i64>> = HashMap::new();
@@ -98,7 +98,7 @@ pub async fn staff_analytics(state: &AppState, actor: &Actor) -> AppResult<Staff
     let counts: HashMap<Id, _> = counts.into_iter().map(|c| (c.assignee_id, c)).collect();
     let mut staff = Vec::new();
     for role in [Role::Staff, Role::Admin] {
-        let users = state
+        let users = ctx
             .store
             .list_users(&UserFilter {
                 role: Some(role),

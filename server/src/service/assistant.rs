@@ -4,9 +4,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Ctx;
 use super::{Actor, room_with_access, users::require_team};
 use crate::{
-    app::AppState,
     assistant::model::Insights,
     domain::{Id, policy::Action, room::RoomKind},
     error::{AppError, AppResult},
@@ -41,9 +41,9 @@ pub struct InsightsView {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-async fn check(state: &AppState, actor: &Actor, ticket: Id, action: Action) -> AppResult<i64> {
+async fn check(ctx: &Ctx, actor: &Actor, ticket: Id, action: Action) -> AppResult<i64> {
     require_team(actor)?;
-    let room = room_with_access(state, actor, ticket, action).await?;
+    let room = room_with_access(ctx, actor, ticket, action).await?;
     if room.room.kind != RoomKind::Ticket {
         return Err(AppError::not_found("ticket"));
     }
@@ -51,9 +51,9 @@ async fn check(state: &AppState, actor: &Actor, ticket: Id, action: Action) -> A
 }
 
 /// The stored insights of a ticket.
-pub async fn view(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<AssistantView> {
-    let last_seq = check(state, actor, ticket, Action::Read).await?;
-    let stored = state.store.get_insights(ticket).await?;
+pub async fn view(ctx: &Ctx, actor: &Actor, ticket: Id) -> AppResult<AssistantView> {
+    let last_seq = check(ctx, actor, ticket, Action::Read).await?;
+    let stored = ctx.store.get_insights(ticket).await?;
     let Some(stored) = stored else {
         return Ok(AssistantView {
             insights: None,
@@ -80,10 +80,34 @@ pub async fn view(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<Assi
 }
 
 /// Queues a full refresh (staff of the ticket and admins; observers are read-only).
-pub async fn refresh(state: &AppState, actor: &Actor, ticket: Id) -> AppResult<()> {
+pub async fn refresh(ctx: &Ctx, actor: &Actor, ticket: Id) -> AppResult<()> {
     // The policy answers 404 for tickets the actor cannot read before READ_ONLY for observers.
-    check(state, actor, ticket, Action::ManageTicket).await?;
-    super::spend(state, crate::ratelimit::Action::AiRefresh, actor).await?;
-    crate::assistant::worker::enqueue(state, ticket, true).await?;
+    check(ctx, actor, ticket, Action::ManageTicket).await?;
+    super::spend(ctx, crate::ratelimit::Action::AiRefresh, actor).await?;
+    queue_refresh(ctx, ticket, true).await?;
+    Ok(())
+}
+
+/// The jobs kind of an assistant refresh.
+pub const REFRESH_JOB: &str = "assistant.refresh";
+/// How long a new customer message waits for more before the refresh runs.
+const DEBOUNCE: chrono::Duration = chrono::Duration::seconds(2);
+
+/// Asks for a refresh of `ticket` (debounced: a burst of messages yields one refresh).
+pub async fn queue_refresh(ctx: &Ctx, ticket: Id, full: bool) -> AppResult<()> {
+    let delay = if full {
+        chrono::Duration::zero()
+    } else {
+        DEBOUNCE
+    };
+    ctx.store
+        .enqueue_job(&crate::store::NewJob {
+            kind: REFRESH_JOB,
+            dedupe_key: Some(format!("assistant:{ticket}")),
+            subject: Some(ticket.to_string()),
+            payload: serde_json::json!({"ticketId": ticket, "full": full}),
+            run_at: crate::store::now() + delay,
+        })
+        .await?;
     Ok(())
 }

@@ -3,21 +3,21 @@
 use serde_json::Value;
 
 use super::Actor;
+use super::Ctx;
 use crate::{
-    app::AppState,
     domain::{Id, user::Email},
     error::{AppError, AppResult},
     store::AuditEntry,
 };
 
 /// The user an audit filter's `actor` names: a user id, or the e-mail address of an account.
-pub async fn actor_id(state: &AppState, actor: &str) -> AppResult<Id> {
+pub async fn actor_id(ctx: &Ctx, actor: &str) -> AppResult<Id> {
     if let Ok(id) = actor.parse::<Id>() {
         return Ok(id);
     }
     let email = Email::parse(actor)
         .map_err(|_| AppError::invalid("actor", "must be a user id or an e-mail address"))?;
-    let user = state.store.get_user_by_email(email.as_str()).await?;
+    let user = ctx.store.get_user_by_email(email.as_str()).await?;
     user.map(|u| u.id)
         .ok_or_else(|| AppError::invalid("actor", "no user has this e-mail address"))
 }
@@ -25,7 +25,7 @@ pub async fn actor_id(state: &AppState, actor: &str) -> AppResult<Id> {
 /// Appends an audit row for `actor` doing `action` on a target. Metadata must never carry
 /// message text or secrets.
 pub async fn record(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     action: &'static str,
     target_type: &'static str,
@@ -33,7 +33,7 @@ pub async fn record(
     metadata: Value,
 ) -> AppResult<()> {
     append(
-        state,
+        ctx,
         AuditEntry {
             actor_id: Some(actor.id()),
             actor_email: Some(actor.user.email.clone()),
@@ -51,7 +51,7 @@ pub async fn record(
 /// Appends an audit row for an action no signed-in user did (the CLI, the bootstrap admin, the
 /// public support form): the actor is empty, meaning the system, and `metadata` says how.
 pub async fn record_system(
-    state: &AppState,
+    ctx: &Ctx,
     action: &'static str,
     target_type: &'static str,
     target_id: impl ToString,
@@ -59,7 +59,7 @@ pub async fn record_system(
     ip: Option<String>,
 ) -> AppResult<()> {
     append(
-        state,
+        ctx,
         AuditEntry {
             actor_id: None,
             actor_email: None,
@@ -74,8 +74,8 @@ pub async fn record_system(
     .await
 }
 
-async fn append(state: &AppState, entry: AuditEntry) -> AppResult<()> {
-    state.store.append_audit(&entry).await?;
+async fn append(ctx: &Ctx, entry: AuditEntry) -> AppResult<()> {
+    ctx.store.append_audit(&entry).await?;
     tracing::info!(
         action = entry.action,
         target_type = entry.target_type,

@@ -8,9 +8,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 
+use super::Ctx;
 use super::{Actor, field};
 use crate::{
-    app::AppState,
     config::RegistrationMode,
     domain::{
         Id,
@@ -63,7 +63,7 @@ const KNOWN_ADDRESS_DAYS: i64 = 30;
 /// does not apply from an address the account signed in from successfully in the last 30
 /// days (the per-address quota still does).
 pub async fn login(
-    state: &AppState,
+    ctx: &Ctx,
     email: &str,
     password: &str,
     meta: ClientMeta,
@@ -72,46 +72,39 @@ pub async fn login(
     let normalised = email.trim().to_lowercase();
     let ip = meta.ip.clone().unwrap_or_else(|| "unknown".to_owned());
     let ip_key = crate::ratelimit::ip_key(&ip);
-    state.rate_limits.check(Action::LoginIp, &ip_key).await?;
+    ctx.limits.check(Action::LoginIp, &ip_key).await?;
     let Ok(email) = Email::parse(email) else {
-        state
-            .rate_limits
-            .check(Action::LoginEmail, &normalised)
-            .await?;
-        record_failure(state, &normalised, &ip, None).await?;
+        ctx.limits.check(Action::LoginEmail, &normalised).await?;
+        record_failure(ctx, &normalised, &ip, None).await?;
         return Err(invalid());
     };
-    let user = state.store.get_user_by_email(email.as_str()).await?;
+    let user = ctx.store.get_user_by_email(email.as_str()).await?;
     let known_address = match &user {
         Some(user) => {
             let since = crate::store::now() - Duration::days(KNOWN_ADDRESS_DAYS);
-            state.store.login_ip_known(user.id, &ip_key, since).await?
+            ctx.store.login_ip_known(user.id, &ip_key, since).await?
         }
         None => false,
     };
     if !known_address {
-        state
-            .rate_limits
-            .check(Action::LoginEmail, email.as_str())
-            .await?;
+        ctx.limits.check(Action::LoginEmail, email.as_str()).await?;
     }
     let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    if !state.passwords.verify(password, hash).await {
-        record_failure(state, email.as_str(), &ip, user.as_ref().map(|u| u.id)).await?;
+    if !ctx.passwords.verify(password, hash).await {
+        record_failure(ctx, email.as_str(), &ip, user.as_ref().map(|u| u.id)).await?;
         return Err(invalid());
     }
     let user = user.ok_or_else(invalid)?;
     // Only the password's owner learns why a correct password does not sign in.
-    check_may_sign_in(state, &user).await?;
-    state
-        .store
+    check_may_sign_in(ctx, &user).await?;
+    ctx.store
         .note_login_ip(user.id, &ip_key, crate::store::now())
         .await?;
-    open_session(state, user, meta).await
+    open_session(ctx, user, meta).await
 }
 
 /// Refuses accounts that cannot sign in: deactivated, not yet verified, banned.
-pub async fn check_may_sign_in(state: &AppState, user: &UserRow) -> AppResult<()> {
+pub async fn check_may_sign_in(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     if user.deactivated_at.is_some() {
         return Err(AppError::new(
             Code::Deactivated,
@@ -124,7 +117,7 @@ pub async fn check_may_sign_in(state: &AppState, user: &UserRow) -> AppResult<()
             "confirm your e-mail address first: open the link we sent you",
         ));
     }
-    if let Some(ban) = state.store.get_ban(user.id).await?
+    if let Some(ban) = ctx.store.get_ban(user.id).await?
         && ban.is_active(crate::store::now())
     {
         return Err(AppError::new(Code::Banned, "this account is banned"));
@@ -134,22 +127,17 @@ pub async fn check_may_sign_in(state: &AppState, user: &UserRow) -> AppResult<()
 
 /// Counts a failed sign-in; the first failure per (e-mail, IP) in a 15-minute window is
 /// audited, so an attack cannot flood the audit log.
-async fn record_failure(
-    state: &AppState,
-    email: &str,
-    ip: &str,
-    user: Option<Id>,
-) -> AppResult<()> {
+async fn record_failure(ctx: &Ctx, email: &str, ip: &str, user: Option<Id>) -> AppResult<()> {
     let email: String = email.chars().take(254).collect();
     let now = crate::store::now();
     let window = now.timestamp() - now.timestamp().rem_euclid(15 * 60);
     let window_start = chrono::DateTime::from_timestamp(window, 0).unwrap_or(now);
-    if state
+    if ctx
         .store
         .record_login_failure(&email, ip, window_start)
         .await?
     {
-        state
+        ctx
             .store
             .append_audit(&AuditEntry {
                 actor_id: None,
@@ -167,15 +155,10 @@ async fn record_failure(
 }
 
 /// Creates a session for a user whose identity is already proven.
-pub async fn open_session(
-    state: &AppState,
-    user: UserRow,
-    meta: ClientMeta,
-) -> AppResult<SignedIn> {
+pub async fn open_session(ctx: &Ctx, user: UserRow, meta: ClientMeta) -> AppResult<SignedIn> {
     let (token, token_hash) = new_token();
-    let ttl = Duration::days(i64::from(state.config.session_ttl_days));
-    state
-        .store
+    let ttl = ctx.settings.session_ttl;
+    ctx.store
         .create_session(&NewSession {
             id: Id::new(),
             token_hash,
@@ -195,16 +178,16 @@ pub async fn open_session(
 /// until its owner opens the verification link e-mailed to the address, so nobody can make a
 /// team account for an address they do not own.
 pub async fn register(
-    state: &AppState,
+    ctx: &Ctx,
     email: &str,
     name: &str,
     password: &str,
     meta: ClientMeta,
 ) -> AppResult<UserRow> {
     let ip = crate::ratelimit::ip_key(meta.ip.as_deref().unwrap_or("unknown"));
-    state.rate_limits.check(Action::Register, &ip).await?;
+    ctx.limits.check(Action::Register, &ip).await?;
     let email = field("email", Email::parse(email))?;
-    match &state.config.registration_mode {
+    match &ctx.settings.registration_mode {
         RegistrationMode::Closed => {
             return Err(AppError::new(
                 Code::RegistrationClosed,
@@ -220,7 +203,7 @@ pub async fn register(
         RegistrationMode::Open | RegistrationMode::Domain(_) => {}
     }
     let user = create_user(
-        state,
+        ctx,
         NewAccount {
             email: email.as_str(),
             name,
@@ -238,9 +221,9 @@ pub async fn register(
         request_id: crate::error::current_request_id(),
         scope: None,
     };
-    audit_user_created(state, Some(&registrant), &user, "registration", None).await?;
+    audit_user_created(ctx, Some(&registrant), &user, "registration", None).await?;
     crate::mail::outbox::queue(
-        state,
+        ctx.store.as_ref(),
         crate::mail::Template::VerifyEmail { user_id: user.id },
     )
     .await?;
@@ -251,7 +234,7 @@ pub async fn register(
 /// `bootstrap`, `registration`, `support_form`). `actor` is who created it; `None` is the
 /// system, from `ip` when a request caused it.
 pub async fn audit_user_created(
-    state: &AppState,
+    ctx: &Ctx,
     actor: Option<&Actor>,
     user: &UserRow,
     via: &'static str,
@@ -262,10 +245,10 @@ pub async fn audit_user_created(
     });
     match actor {
         Some(actor) => {
-            super::audit::record(state, actor, "user.create", "user", user.id, metadata).await
+            super::audit::record(ctx, actor, "user.create", "user", user.id, metadata).await
         }
         None => {
-            super::audit::record_system(state, "user.create", "user", user.id, metadata, ip).await
+            super::audit::record_system(ctx, "user.create", "user", user.id, metadata, ip).await
         }
     }
 }
@@ -288,18 +271,18 @@ pub struct NewAccount<'a> {
 }
 
 /// Validates and creates an account (admin API, CLI, bootstrap, registration, demo).
-pub async fn create_user(state: &AppState, account: NewAccount<'_>) -> AppResult<UserRow> {
+pub async fn create_user(ctx: &Ctx, account: NewAccount<'_>) -> AppResult<UserRow> {
     let email = field("email", Email::parse(account.email))?;
     let name = field("name", parse_name(account.name))?;
-    let department = check_department(state, account.department)?;
+    let department = check_department(ctx, account.department)?;
     let password_hash = match account.password {
         Some(password) => {
             field("password", check_password_strength(password))?;
-            Some(state.passwords.hash(password).await?)
+            Some(ctx.passwords.hash(password).await?)
         }
         None => None,
     };
-    Ok(state
+    Ok(ctx
         .store
         .create_user(NewUser {
             email: email.as_str().to_owned(),
@@ -313,27 +296,27 @@ pub async fn create_user(state: &AppState, account: NewAccount<'_>) -> AppResult
 }
 
 /// Checks a department name against `DEPARTMENTS`.
-pub fn check_department(state: &AppState, department: Option<&str>) -> AppResult<Option<String>> {
+pub fn check_department(ctx: &Ctx, department: Option<&str>) -> AppResult<Option<String>> {
     match department.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(d) if state.config.departments.iter().any(|known| known == d) => {
+        Some(d) if ctx.settings.departments.iter().any(|known| known == d) => {
             Ok(Some(d.to_owned()))
         }
         Some(_) => Err(AppError::invalid(
             "department",
-            format!("must be one of: {}", state.config.departments.join(", ")),
+            format!("must be one of: {}", ctx.settings.departments.join(", ")),
         )),
     }
 }
 
 /// Resolves a session token to the signed-in user, refusing expired sessions and banned users.
 /// Extends the session (sliding expiry) at most every few minutes.
-pub async fn authenticate(state: &AppState, token: &str) -> AppResult<SessionAuth> {
+pub async fn authenticate(ctx: &Ctx, token: &str) -> AppResult<SessionAuth> {
     let unauthenticated = || AppError::new(Code::Unauthenticated, "sign in first");
     if token.is_empty() || token.len() > 128 {
         return Err(unauthenticated());
     }
-    let auth = state
+    let auth = ctx
         .store
         .session_by_token_hash(&hash_token(token))
         .await?
@@ -360,22 +343,27 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<SessionAut
         return Err(unauthenticated());
     }
     if now - auth.last_used_at > Duration::minutes(5) {
-        let ttl = Duration::days(i64::from(state.config.session_ttl_days));
-        state
-            .store
+        let ttl = ctx.settings.session_ttl;
+        ctx.store
             .touch_session(auth.session_id, now, now + ttl)
             .await?;
-        state.store.touch_user(auth.user.id, now).await?;
+        ctx.store.touch_user(auth.user.id, now).await?;
     }
     Ok(auth)
 }
 
 /// Ends the actor's session (audited as a session revocation).
-pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
+pub async fn logout(ctx: &Ctx, actor: &Actor) -> AppResult<()> {
     if let Some(session_id) = actor.session_id {
-        state.store.delete_session(session_id).await?;
+        ctx.store.delete_session(session_id).await?;
+        ctx.events
+            .publish(super::Event::SessionEnded {
+                session_id,
+                reason: "signed_out",
+            })
+            .await;
         super::audit::record(
-            state,
+            ctx,
             actor,
             "session.revoke",
             "session",
@@ -387,14 +375,14 @@ pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
     Ok(())
 }
 
-/// Creates the bootstrap admin from `ADMIN_EMAIL`/`ADMIN_PASSWORD` when that address is unused.
-pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
-    let (Some(email), Some(password)) = (&state.config.admin_email, &state.config.admin_password)
-    else {
+/// Creates the bootstrap admin from `ADMIN_EMAIL`/`ADMIN_PASSWORD` (`admin`, when set) when
+/// that address is unused.
+pub async fn bootstrap_admin(ctx: &Ctx, admin: Option<(&str, &str)>) -> anyhow::Result<()> {
+    let Some((email, password)) = admin else {
         return Ok(());
     };
     let normalised = Email::parse(email).map_err(|e| anyhow::anyhow!("ADMIN_EMAIL {e}"))?;
-    if state
+    if ctx
         .store
         .get_user_by_email(normalised.as_str())
         .await?
@@ -403,13 +391,13 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     let created = create_user(
-        state,
+        ctx,
         NewAccount {
             email,
             name: "Administrator",
             role: Role::Admin,
             department: None,
-            password: Some(password.expose()),
+            password: Some(password),
             verified: true,
         },
     )
@@ -420,7 +408,7 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<()> {
         Err(err) if err.code() == Code::EmailTaken => return Ok(()),
         Err(err) => anyhow::bail!("cannot create the bootstrap admin: {err}"),
     };
-    audit_user_created(state, None, &user, "bootstrap", None)
+    audit_user_created(ctx, None, &user, "bootstrap", None)
         .await
         .map_err(|err| anyhow::anyhow!("cannot audit the bootstrap admin: {err}"))?;
     tracing::info!(email = normalised.as_str(), "bootstrap admin created");

@@ -8,9 +8,9 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::Ctx;
 use super::{Actor, audit, messages::view_many, room_with_access};
 use crate::{
-    app::AppState,
     domain::{Id, policy::Action},
     error::AppResult,
     store::Page,
@@ -37,24 +37,19 @@ pub struct RoomExport {
 }
 
 /// Exports a room the actor may read.
-pub async fn export(
-    state: &AppState,
-    actor: &Actor,
-    room_id: Id,
-    format: &str,
-) -> AppResult<RoomExport> {
-    let room = room_with_access(state, actor, room_id, Action::Read).await?;
+pub async fn export(ctx: &Ctx, actor: &Actor, room_id: Id, format: &str) -> AppResult<RoomExport> {
+    let room = room_with_access(ctx, actor, room_id, Action::Read).await?;
     let mut messages = Vec::new();
     let mut after = 0;
     loop {
-        let rows = state
+        let rows = ctx
             .store
             .list_messages(room_id, Page::After(after), BATCH)
             .await?;
         let Some(last) = rows.last() else { break };
         after = last.seq;
         let full = i64::try_from(rows.len()).unwrap_or(0) == BATCH;
-        messages.extend(view_many(state, actor, &rows).await?);
+        messages.extend(view_many(ctx, actor, &rows).await?);
         if !full {
             break;
         }
@@ -62,7 +57,7 @@ pub async fn export(
     let mut members = Vec::new();
     let mut cursor = None;
     loop {
-        let page = state.store.list_members(room_id, cursor, BATCH).await?;
+        let page = ctx.store.list_members(room_id, cursor, BATCH).await?;
         cursor = page.last().map(|m| (m.joined_at, m.user.id));
         let full = i64::try_from(page.len()).unwrap_or(0) == BATCH;
         members.extend(
@@ -74,7 +69,7 @@ pub async fn export(
         }
     }
     audit::record(
-        state,
+        ctx,
         actor,
         "room.export",
         "room",

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{Actor, audit, room_with_access, rooms::check};
+use super::{Ctx, events::Event};
 use crate::{
-    app::AppState,
     domain::{
         Id,
         policy::{Action, Viewer, authorize, may_add_member},
@@ -17,38 +17,50 @@ use crate::{
 };
 
 /// Joins a public room the actor may read.
-pub async fn join(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
-    let room = room_with_access(state, actor, room_id, Action::Join).await?;
+pub async fn join(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
+    let room = room_with_access(ctx, actor, room_id, Action::Join).await?;
     if room.my_role.is_some() {
         return Err(AppError::new(Code::AlreadyMember, "already a member"));
     }
-    state
-        .store
+    ctx.store
         .add_member(room_id, actor.id(), RoomRole::Member)
         .await?;
-    room_with_access(state, actor, room_id, Action::Read).await
+    ctx.events
+        .publish(Event::MemberAdded {
+            room_id,
+            user_id: actor.id(),
+            role: RoomRole::Member,
+        })
+        .await;
+    room_with_access(ctx, actor, room_id, Action::Read).await
 }
 
 /// Leaves a room. The last owner cannot leave while others remain (transfer ownership first).
-pub async fn leave(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<()> {
-    let room = room_with_access(state, actor, room_id, Action::Read).await?;
+pub async fn leave(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<()> {
+    let room = room_with_access(ctx, actor, room_id, Action::Read).await?;
     let Some(role) = room.my_role else {
         return Err(AppError::new(Code::NotMember, "not a member of this room"));
     };
     if room.room.kind == RoomKind::Dm {
         return Err(AppError::forbidden("direct messages cannot be left"));
     }
-    ensure_not_last_owner(state, room_id, role).await?;
-    state.store.remove_member(room_id, actor.id()).await?;
+    ensure_not_last_owner(ctx, room_id, role).await?;
+    ctx.store.remove_member(room_id, actor.id()).await?;
+    ctx.events
+        .publish(Event::MemberRemoved {
+            room_id,
+            user_id: actor.id(),
+        })
+        .await;
     Ok(())
 }
 
 /// Refuses to remove the only owner of a room that still has other members.
-async fn ensure_not_last_owner(state: &AppState, room_id: Id, role: RoomRole) -> AppResult<()> {
+async fn ensure_not_last_owner(ctx: &Ctx, room_id: Id, role: RoomRole) -> AppResult<()> {
     if role != RoomRole::Owner {
         return Ok(());
     }
-    let (members, owners) = state.store.count_members(room_id).await?;
+    let (members, owners) = ctx.store.count_members(room_id).await?;
     if owners <= 1 && members > 1 {
         return Err(AppError::new(
             Code::LastOwner,
@@ -60,25 +72,36 @@ async fn ensure_not_last_owner(state: &AppState, room_id: Id, role: RoomRole) ->
 
 /// A page of members (readers of the room only).
 pub async fn list(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     after: Option<(DateTime<Utc>, Id)>,
     limit: i64,
-) -> AppResult<Vec<MemberRow>> {
-    room_with_access(state, actor, room_id, Action::Read).await?;
-    Ok(state.store.list_members(room_id, after, limit).await?)
+) -> AppResult<Vec<(MemberRow, bool)>> {
+    room_with_access(ctx, actor, room_id, Action::Read).await?;
+    let rows = ctx.store.list_members(room_id, after, limit).await?;
+    let online = ctx
+        .presence
+        .online_among(rows.iter().map(|m| m.user.id).collect())
+        .await;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let is_online = online.contains(&m.user.id);
+            (m, is_online)
+        })
+        .collect())
 }
 
 /// Adds a user to a room (invite). Only `member` and `moderator` can be granted here.
 pub async fn add(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     user_id: Id,
     role: RoomRole,
 ) -> AppResult<MemberRow> {
-    let room = room_with_access(state, actor, room_id, Action::Invite).await?;
+    let room = room_with_access(ctx, actor, room_id, Action::Invite).await?;
     if role == RoomRole::Owner {
         return Err(AppError::invalid(
             "role",
@@ -88,7 +111,7 @@ pub async fn add(
     if role != RoomRole::Member {
         check(actor, &room, Action::ManageMembers)?;
     }
-    let user = state
+    let user = ctx
         .store
         .get_user(user_id)
         .await?
@@ -96,9 +119,9 @@ pub async fn add(
     let newcomer = Viewer::new(user.id, user.role, user.department.clone());
     may_add_member(&actor.viewer(), &room.facts(), &newcomer, role)
         .map_err(|d| super::denial_error(d, "room"))?;
-    state.store.add_member(room_id, user_id, role).await?;
+    ctx.store.add_member(room_id, user_id, role).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "member.add",
         "room",
@@ -106,12 +129,18 @@ pub async fn add(
         json!({"userId": user_id, "role": role}),
     )
     .await?;
-    member(state, room_id, user_id).await
+    ctx.events
+        .publish(Event::MemberAdded {
+            room_id,
+            user_id,
+            role,
+        })
+        .await;
+    member(ctx, room_id, user_id).await
 }
 
-async fn member(state: &AppState, room_id: Id, user_id: Id) -> AppResult<MemberRow> {
-    state
-        .store
+async fn member(ctx: &Ctx, room_id: Id, user_id: Id) -> AppResult<MemberRow> {
+    ctx.store
         .get_member(room_id, user_id)
         .await?
         .ok_or_else(|| AppError::new(Code::NotMember, "not a member of this room"))
@@ -119,13 +148,13 @@ async fn member(state: &AppState, room_id: Id, user_id: Id) -> AppResult<MemberR
 
 /// Changes a member's role between `member` and `moderator` (owners and admins).
 pub async fn set_role(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     user_id: Id,
     role: RoomRole,
 ) -> AppResult<MemberRow> {
-    let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
+    let room = room_with_access(ctx, actor, room_id, Action::ManageMembers).await?;
     if role == RoomRole::Owner {
         return Err(AppError::invalid(
             "role",
@@ -136,15 +165,15 @@ pub async fn set_role(
     if !is_owner_or_admin && room.room.kind != RoomKind::Ticket {
         return Err(AppError::forbidden("only owners change room roles"));
     }
-    let target = member(state, room_id, user_id).await?;
+    let target = member(ctx, room_id, user_id).await?;
     if target.room_role == RoomRole::Owner {
         return Err(AppError::forbidden(
             "transfer ownership to change the owner's role",
         ));
     }
-    state.store.set_member_role(room_id, user_id, role).await?;
+    ctx.store.set_member_role(room_id, user_id, role).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "member.role_change",
         "room",
@@ -152,17 +181,24 @@ pub async fn set_role(
         json!({"userId": user_id, "from": target.room_role, "to": role}),
     )
     .await?;
-    member(state, room_id, user_id).await
+    ctx.events
+        .publish(Event::MemberRoleChanged {
+            room_id,
+            user_id,
+            role,
+        })
+        .await;
+    member(ctx, room_id, user_id).await
 }
 
 /// Removes someone from a room (moderators remove members, owners moderators, admins anyone);
 /// removing oneself is leaving.
-pub async fn remove(state: &AppState, actor: &Actor, room_id: Id, user_id: Id) -> AppResult<()> {
+pub async fn remove(ctx: &Ctx, actor: &Actor, room_id: Id, user_id: Id) -> AppResult<()> {
     if user_id == actor.id() {
-        return leave(state, actor, room_id).await;
+        return leave(ctx, actor, room_id).await;
     }
-    let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
-    let target = member(state, room_id, user_id).await?;
+    let room = room_with_access(ctx, actor, room_id, Action::ManageMembers).await?;
+    let target = member(ctx, room_id, user_id).await?;
     let actor_rank = if actor.user.role == Role::Admin || room.room.kind == RoomKind::Ticket {
         u8::MAX
     } else {
@@ -173,38 +209,42 @@ pub async fn remove(state: &AppState, actor: &Actor, room_id: Id, user_id: Id) -
             "cannot remove a member of equal or higher room role",
         ));
     }
-    ensure_not_last_owner(state, room_id, target.room_role).await?;
-    state.store.remove_member(room_id, user_id).await?;
+    ensure_not_last_owner(ctx, room_id, target.room_role).await?;
+    ctx.store.remove_member(room_id, user_id).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "member.remove",
         "room",
         room_id,
         json!({"userId": user_id, "role": target.room_role}),
     )
-    .await
+    .await?;
+    ctx.events
+        .publish(Event::MemberRemoved { room_id, user_id })
+        .await;
+    Ok(())
 }
 
 /// Makes another member the owner; the previous owner becomes a moderator.
 pub async fn transfer_ownership(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     to: Id,
 ) -> AppResult<MemberRow> {
-    let room = room_with_access(state, actor, room_id, Action::ManageMembers).await?;
+    let room = room_with_access(ctx, actor, room_id, Action::ManageMembers).await?;
     if room.room.kind != RoomKind::Public && room.room.kind != RoomKind::Private {
         return Err(AppError::forbidden("only rooms have owners"));
     }
     let from = if room.my_role == Some(RoomRole::Owner) {
         actor.id()
     } else if actor.user.role == Role::Admin {
-        current_owner(state, room_id).await?
+        current_owner(ctx, room_id).await?
     } else {
         return Err(AppError::forbidden("only the owner transfers ownership"));
     };
-    let target = member(state, room_id, to).await?;
+    let target = member(ctx, room_id, to).await?;
     if target.room_role == RoomRole::Owner {
         return Err(AppError::invalid("userId", "already the owner"));
     }
@@ -221,9 +261,9 @@ pub async fn transfer_ownership(
     if target.user.role == Role::Observer {
         return Err(AppError::forbidden("read-only accounts cannot own rooms"));
     }
-    state.store.transfer_ownership(room_id, from, to).await?;
+    ctx.store.transfer_ownership(room_id, from, to).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "room.ownership_transfer",
         "room",
@@ -231,13 +271,22 @@ pub async fn transfer_ownership(
         json!({"from": from, "to": to}),
     )
     .await?;
-    member(state, room_id, to).await
+    for (user_id, role) in [(from, RoomRole::Moderator), (to, RoomRole::Owner)] {
+        ctx.events
+            .publish(Event::MemberRoleChanged {
+                room_id,
+                user_id,
+                role,
+            })
+            .await;
+    }
+    member(ctx, room_id, to).await
 }
 
-async fn current_owner(state: &AppState, room_id: Id) -> AppResult<Id> {
+async fn current_owner(ctx: &Ctx, room_id: Id) -> AppResult<Id> {
     let mut after = None;
     loop {
-        let page = state.store.list_members(room_id, after, 200).await?;
+        let page = ctx.store.list_members(room_id, after, 200).await?;
         if let Some(owner) = page.iter().find(|m| m.room_role == RoomRole::Owner) {
             return Ok(owner.user.id);
         }
@@ -249,15 +298,33 @@ async fn current_owner(state: &AppState, room_id: Id) -> AppResult<Id> {
 }
 
 /// Moves the actor's read cursor forward; returns the stored cursor.
-pub async fn mark_read(state: &AppState, actor: &Actor, room_id: Id, seq: i64) -> AppResult<i64> {
+pub async fn mark_read(ctx: &Ctx, actor: &Actor, room_id: Id, seq: i64) -> AppResult<i64> {
     if seq < 0 {
         return Err(AppError::invalid("seq", "must not be negative"));
     }
-    room_with_access(state, actor, room_id, Action::Read).await?;
-    super::spend(state, crate::ratelimit::Action::Read, actor).await?;
-    state
+    room_with_access(ctx, actor, room_id, Action::Read).await?;
+    super::spend(ctx, crate::ratelimit::Action::Read, actor).await?;
+    let seq = ctx
         .store
         .mark_read(room_id, actor.id(), seq)
         .await?
-        .ok_or_else(|| AppError::new(Code::NotMember, "only members keep a read cursor"))
+        .ok_or_else(|| AppError::new(Code::NotMember, "only members keep a read cursor"))?;
+    ctx.events
+        .publish(Event::ReadMoved {
+            room_id,
+            user_id: actor.id(),
+            seq,
+        })
+        .await;
+    Ok(seq)
+}
+
+/// Whether a member is online anywhere, for the views that show it.
+pub async fn with_presence(ctx: &Ctx, row: MemberRow) -> (MemberRow, bool) {
+    let online = !ctx
+        .presence
+        .online_among(vec![row.user.id])
+        .await
+        .is_empty();
+    (row, online)
 }

@@ -1,12 +1,11 @@
 //! Messages: the one idempotent send path (REST and sockets), history, threads, edits,
 //! deletions and reactions.
 
-use chrono::Duration;
 use serde_json::json;
 
 use super::{Actor, audit, field, room_with_access, rooms::check, spend};
+use super::{Ctx, events::Event};
 use crate::{
-    app::AppState,
     domain::{
         Id,
         message::{parse_body, parse_client_id, parse_emoji},
@@ -44,19 +43,19 @@ pub struct Sent {
 
 /// Stores a message durably (with the room's next seq) or returns the one already stored for
 /// this client id. Only then is it acknowledged and fanned out.
-pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppResult<Sent> {
+pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sent> {
     let client_id = field("clientId", parse_client_id(&input.client_id))?;
     let body = field("body", parse_body(&input.body))?;
-    let room = room_with_access(state, actor, input.room_id, Action::Post).await?;
+    let room = room_with_access(ctx, actor, input.room_id, Action::Post).await?;
     let is_ticket = room.room.kind == RoomKind::Ticket;
     if is_ticket {
-        super::tickets::check_open_for(state, actor, input.room_id).await?;
+        super::tickets::check_open_for(ctx, actor, input.room_id).await?;
     }
     if let Some(parent_id) = input.parent_id {
-        check_thread_root(state, input.room_id, parent_id).await?;
+        check_thread_root(ctx, input.room_id, parent_id).await?;
     }
-    spend(state, Limit::MessageSend, actor).await?;
-    let outcome = state
+    spend(ctx, Limit::MessageSend, actor).await?;
+    let outcome = ctx
         .store
         .insert_message(NewMessage {
             id: Id::new(),
@@ -81,19 +80,28 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
     let message = if created {
         MessageView::new(&row, Vec::new())
     } else {
-        view_one(state, actor, &row).await?
+        view_one(ctx, actor, &row).await?
     };
     // Fanned out right after the commit, before anything else can fail. A resend is answered
     // with the stored message and not fanned out again (readers got it the first time, or
     // catch up through sync).
     if created {
-        state.realtime.message_new(&message).await;
+        ctx.events
+            .publish(Event::MessageCreated(message.clone()))
+            .await;
     }
     if created && is_ticket {
         // The message is stored and on its way: failing to update the ticket's timings must
         // not fail the send (the client would resend and get the same message back).
-        match super::tickets::after_message(state, actor, input.room_id).await {
-            Ok(Some(changed)) => state.realtime.ticket_changed(None, &changed).await,
+        match super::tickets::after_message(ctx, actor, input.room_id).await {
+            Ok(Some(changed)) => {
+                ctx.events
+                    .publish(Event::TicketChanged {
+                        before: None,
+                        after: changed,
+                    })
+                    .await;
+            }
             Ok(None) => {}
             Err(err) => {
                 tracing::error!(error = %err, room_id = %input.room_id, "ticket timings not updated after a message");
@@ -108,8 +116,8 @@ pub async fn send(state: &AppState, actor: &Actor, input: SendMessage) -> AppRes
 }
 
 /// A reply's parent must be a live root message of the same room.
-async fn check_thread_root(state: &AppState, room_id: Id, parent_id: Id) -> AppResult<()> {
-    let parent = state.store.get_message(parent_id).await?;
+async fn check_thread_root(ctx: &Ctx, room_id: Id, parent_id: Id) -> AppResult<()> {
+    let parent = ctx.store.get_message(parent_id).await?;
     match parent {
         Some(p) if p.room_id == room_id && p.parent_id.is_none() && p.deleted_at.is_none() => {
             Ok(())
@@ -127,46 +135,46 @@ async fn check_thread_root(state: &AppState, room_id: Id, parent_id: Id) -> AppR
 
 /// Views for messages, with reactions as seen by the actor.
 pub async fn view_many(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     rows: &[MessageRow],
 ) -> AppResult<Vec<MessageView>> {
     let ids: Vec<Id> = rows.iter().map(|m| m.id).collect();
-    let reactions = state.store.reactions_for(&ids, actor.id()).await?;
+    let reactions = ctx.store.reactions_for(&ids, actor.id()).await?;
     Ok(MessageView::with_reactions(rows, reactions))
 }
 
-async fn view_one(state: &AppState, actor: &Actor, row: &MessageRow) -> AppResult<MessageView> {
-    let mut views = view_many(state, actor, std::slice::from_ref(row)).await?;
+async fn view_one(ctx: &Ctx, actor: &Actor, row: &MessageRow) -> AppResult<MessageView> {
+    let mut views = view_many(ctx, actor, std::slice::from_ref(row)).await?;
     views.pop().ok_or_else(|| AppError::not_found("message"))
 }
 
 /// A slice of a room's history, ascending by seq.
 pub async fn history(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     page: Page,
     limit: i64,
 ) -> AppResult<Vec<MessageView>> {
-    room_with_access(state, actor, room_id, Action::Read).await?;
-    let rows = state.store.list_messages(room_id, page, limit).await?;
-    view_many(state, actor, &rows).await
+    room_with_access(ctx, actor, room_id, Action::Read).await?;
+    let rows = ctx.store.list_messages(room_id, page, limit).await?;
+    view_many(ctx, actor, &rows).await
 }
 
 /// Loads a message and its room, checking `action` in that room.
 async fn message_with_access(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     message_id: Id,
     action: Action,
 ) -> AppResult<(MessageRow, RoomWithMe)> {
-    let message = state
+    let message = ctx
         .store
         .get_message(message_id)
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
-    let room = room_with_access(state, actor, message.room_id, Action::Read)
+    let room = room_with_access(ctx, actor, message.room_id, Action::Read)
         .await
         .map_err(|e| match e.code() {
             Code::NotFound => AppError::not_found("message"),
@@ -178,63 +186,59 @@ async fn message_with_access(
 
 /// A thread: its root and replies (asking with a reply returns its root's thread).
 pub async fn thread(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     message_id: Id,
 ) -> AppResult<(MessageView, Vec<MessageView>)> {
-    let (mut root, _) = message_with_access(state, actor, message_id, Action::Read).await?;
+    let (mut root, _) = message_with_access(ctx, actor, message_id, Action::Read).await?;
     if let Some(parent_id) = root.parent_id {
-        root = state
+        root = ctx
             .store
             .get_message(parent_id)
             .await?
             .ok_or_else(|| AppError::not_found("message"))?;
     }
-    let replies = state.store.thread_replies(root.id, 1000).await?;
+    let replies = ctx.store.thread_replies(root.id, 1000).await?;
     let mut all = Vec::with_capacity(replies.len() + 1);
     all.push(root);
     all.extend(replies);
-    let mut views = view_many(state, actor, &all).await?.into_iter();
+    let mut views = view_many(ctx, actor, &all).await?.into_iter();
     let root = views.next().ok_or_else(|| AppError::not_found("message"))?;
     Ok((root, views.collect()))
 }
 
 /// Edits the actor's own message within the edit window.
-pub async fn edit(
-    state: &AppState,
-    actor: &Actor,
-    message_id: Id,
-    body: &str,
-) -> AppResult<MessageView> {
+pub async fn edit(ctx: &Ctx, actor: &Actor, message_id: Id, body: &str) -> AppResult<MessageView> {
     let body = field("body", parse_body(body))?;
-    let (message, _) = message_with_access(state, actor, message_id, Action::Post).await?;
+    let (message, _) = message_with_access(ctx, actor, message_id, Action::Post).await?;
     if message.author_id != actor.id() {
         return Err(AppError::forbidden("only the author edits a message"));
     }
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
-    let window =
-        Duration::seconds(i64::try_from(state.config.edit_window_secs).unwrap_or(i64::MAX));
+    let window = ctx.settings.edit_window;
     if crate::store::now() - message.created_at > window {
         return Err(AppError::new(
             Code::EditWindowPassed,
             "this message can no longer be edited",
         ));
     }
-    spend(state, Limit::MessageEdit, actor).await?;
-    let row = state
+    spend(ctx, Limit::MessageEdit, actor).await?;
+    let row = ctx
         .store
         .edit_message(message_id, &body, crate::store::now())
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
-    view_one(state, actor, &row).await
+    let view = view_one(ctx, actor, &row).await?;
+    ctx.events.publish(Event::MessageEdited(view.clone())).await;
+    Ok(view)
 }
 
 /// Deletes a message: the author's own, or anyone's for moderators, owners and admins
 /// (audited, without the text).
-pub async fn delete(state: &AppState, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
-    let (message, room) = message_with_access(state, actor, message_id, Action::Read).await?;
+pub async fn delete(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
+    let (message, room) = message_with_access(ctx, actor, message_id, Action::Read).await?;
     let own = message.author_id == actor.id();
     check(
         actor,
@@ -248,15 +252,15 @@ pub async fn delete(state: &AppState, actor: &Actor, message_id: Id) -> AppResul
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
-    spend(state, Limit::MessageDelete, actor).await?;
-    let row = state
+    spend(ctx, Limit::MessageDelete, actor).await?;
+    let row = ctx
         .store
         .delete_message(message_id, actor.id(), crate::store::now())
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
     if !own {
         audit::record(
-            state,
+            ctx,
             actor,
             "message.delete",
             "message",
@@ -265,17 +269,29 @@ pub async fn delete(state: &AppState, actor: &Actor, message_id: Id) -> AppResul
         )
         .await?;
     }
-    view_one(state, actor, &row).await
+    let view = view_one(ctx, actor, &row).await?;
+    ctx.events
+        .publish(Event::MessageDeleted(view.clone()))
+        .await;
+    Ok(view)
 }
 
 /// Different emoji one user may put on one message (Slack allows 23).
 pub const MAX_REACTIONS_PER_USER: i64 = 20;
 
-/// Whether the actor may type in a room (typing notices are for those who may post); spends
-/// the typing quota.
-pub async fn typing(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<()> {
-    room_with_access(state, actor, room_id, Action::Post).await?;
-    spend(state, Limit::Typing, actor).await
+/// Tells a room's readers that the actor types (or stopped); only for those who may post.
+pub async fn typing(ctx: &Ctx, actor: &Actor, room_id: Id, typing: bool) -> AppResult<()> {
+    room_with_access(ctx, actor, room_id, Action::Post).await?;
+    spend(ctx, Limit::Typing, actor).await?;
+    ctx.events
+        .publish(Event::Typing {
+            room_id,
+            user_id: actor.id(),
+            name: actor.user.name.clone(),
+            typing,
+        })
+        .await;
+    Ok(())
 }
 
 /// What a reaction change did, for the `reaction:updated` event.
@@ -292,29 +308,28 @@ pub struct Reacted {
 
 /// Adds (`Some(true)`), removes (`Some(false)`) or toggles (`None`) the actor's reaction.
 pub async fn react(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     message_id: Id,
     emoji: &str,
     add: Option<bool>,
 ) -> AppResult<Reacted> {
     let emoji = field("emoji", parse_emoji(emoji))?;
-    let (message, _) = message_with_access(state, actor, message_id, Action::React).await?;
+    let (message, _) = message_with_access(ctx, actor, message_id, Action::React).await?;
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
-    spend(state, Limit::Reaction, actor).await?;
+    spend(ctx, Limit::Reaction, actor).await?;
     let adding = match add {
         Some(adding) => adding,
         None => {
-            !state
-                .store
+            !ctx.store
                 .has_reaction(message_id, actor.id(), &emoji)
                 .await?
         }
     };
     if adding
-        && state
+        && ctx
             .store
             .user_reaction_count(message_id, actor.id())
             .await?
@@ -327,32 +342,39 @@ pub async fn react(
     }
     let added = match add {
         Some(true) => {
-            state
-                .store
+            ctx.store
                 .add_reaction(message_id, actor.id(), &emoji)
                 .await?;
             true
         }
         Some(false) => {
-            state
-                .store
+            ctx.store
                 .remove_reaction(message_id, actor.id(), &emoji)
                 .await?;
             false
         }
         None => {
-            state
-                .store
+            ctx.store
                 .add_reaction(message_id, actor.id(), &emoji)
                 .await?
-                || !state
+                || !ctx
                     .store
                     .remove_reaction(message_id, actor.id(), &emoji)
                     .await?
         }
     };
-    let count = state.store.count_reaction(message_id, &emoji).await?;
-    let message = view_one(state, actor, &message).await?;
+    let count = ctx.store.count_reaction(message_id, &emoji).await?;
+    let message = view_one(ctx, actor, &message).await?;
+    ctx.events
+        .publish(Event::ReactionChanged {
+            room_id: message.room_id,
+            message_id,
+            emoji: emoji.clone(),
+            user_id: actor.id(),
+            added,
+            count,
+        })
+        .await;
     Ok(Reacted {
         message,
         emoji,

@@ -1,5 +1,5 @@
 //! Use cases shared by the REST handlers and the socket handlers: each function takes the
-//! state, the acting user and validated input, asks the access policy, touches the store and
+//! ctx, the acting user and validated input, asks the access policy, touches the store and
 //! returns views. HTTP and Socket.IO are only transports around these.
 
 pub mod accounts;
@@ -7,6 +7,8 @@ pub mod analytics;
 pub mod assistant;
 pub mod audit;
 pub mod auth;
+pub mod context;
+pub mod events;
 pub mod export;
 pub mod members;
 pub mod messages;
@@ -16,6 +18,9 @@ pub mod search;
 pub mod sync;
 pub mod tickets;
 pub mod users;
+
+pub use context::{Ctx, Settings};
+pub use events::{Event, Events};
 
 use crate::{
     domain::{
@@ -68,12 +73,12 @@ pub fn denial_error(denial: Denial, what: &'static str) -> AppError {
 
 /// Loads a room for the actor and checks `action` on it; unreadable rooms are "not found".
 pub async fn room_with_access(
-    state: &crate::app::AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     action: Action,
 ) -> AppResult<RoomWithMe> {
-    let room = state
+    let room = ctx
         .store
         .room_for(room_id, actor.id())
         .await?
@@ -85,15 +90,8 @@ pub async fn room_with_access(
 
 /// Spends one request of the actor's quota for `action`. Services call it after the access
 /// check, so a refused action spends nothing and a forbidden one is never hidden behind a 429.
-pub async fn spend(
-    state: &crate::app::AppState,
-    action: crate::ratelimit::Action,
-    actor: &Actor,
-) -> AppResult<()> {
-    state
-        .rate_limits
-        .check(action, &actor.id().to_string())
-        .await?;
+pub async fn spend(ctx: &Ctx, action: crate::ratelimit::Action, actor: &Actor) -> AppResult<()> {
+    ctx.limits.check(action, &actor.id().to_string()).await?;
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use super::{
     denial_error, field, room_with_access,
     users::{require_team, require_writer},
 };
+use super::{Ctx, events::Event};
 use crate::{
-    app::AppState,
     domain::{
         Id,
         policy::{self, Action},
@@ -21,9 +21,9 @@ use crate::{
 };
 
 /// The rooms the actor is a member of (and may still read), most recently active first.
-pub async fn my_rooms(state: &AppState, actor: &Actor) -> AppResult<Vec<RoomWithMe>> {
+pub async fn my_rooms(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<RoomWithMe>> {
     let viewer = actor.viewer();
-    let rooms = state.store.member_rooms(actor.id()).await?;
+    let rooms = ctx.store.member_rooms(actor.id()).await?;
     Ok(rooms
         .into_iter()
         .filter(|room| policy::can_read(&viewer, &room.facts()))
@@ -32,12 +32,12 @@ pub async fn my_rooms(state: &AppState, actor: &Actor) -> AppResult<Vec<RoomWith
 
 /// Public rooms the actor may read and join.
 pub async fn discover(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     filter: &DiscoverFilter,
 ) -> AppResult<Vec<RoomWithMe>> {
     require_team(actor)?;
-    Ok(state.store.discover_rooms(&actor.viewer(), filter).await?)
+    Ok(ctx.store.discover_rooms(&actor.viewer(), filter).await?)
 }
 
 /// Input of [`create_room`].
@@ -57,11 +57,7 @@ pub struct CreateRoom {
 }
 
 /// Creates a public or private room owned by the actor.
-pub async fn create_room(
-    state: &AppState,
-    actor: &Actor,
-    input: CreateRoom,
-) -> AppResult<RoomWithMe> {
+pub async fn create_room(ctx: &Ctx, actor: &Actor, input: CreateRoom) -> AppResult<RoomWithMe> {
     require_writer(actor)?;
     require_team(actor)?;
     if !matches!(input.kind, RoomKind::Public | RoomKind::Private) {
@@ -79,20 +75,27 @@ pub async fn create_room(
             parse_description(input.description.as_deref().unwrap_or("")),
         )?,
         kind: input.kind,
-        department: check_department(state, input.department.as_deref())?,
+        department: check_department(ctx, input.department.as_deref())?,
         tags: field("tags", parse_tags(&input.tags))?,
         created_by: Some(actor.id()),
         dm_key: None,
         members: vec![(actor.id(), RoomRole::Owner)],
     };
-    let created = state.store.create_room(&room).await?;
-    audit_room_created(state, actor, &created, None).await?;
-    room_with_access(state, actor, created.id, Action::Read).await
+    let created = ctx.store.create_room(&room).await?;
+    audit_room_created(ctx, actor, &created, None).await?;
+    let id = created.id;
+    ctx.events
+        .publish(Event::RoomCreated {
+            room: created,
+            creator: actor.id(),
+        })
+        .await;
+    room_with_access(ctx, actor, id, Action::Read).await
 }
 
 /// Audits a new room; `with` is the other person of a DM.
 async fn audit_room_created(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room: &RoomRow,
     with: Option<Id>,
@@ -101,7 +104,7 @@ async fn audit_room_created(
     if let Some(with) = with {
         metadata["with"] = json!(with);
     }
-    audit::record(state, actor, "room.create", "room", room.id, metadata).await
+    audit::record(ctx, actor, "room.create", "room", room.id, metadata).await
 }
 
 /// Input of [`update_room`]; absent fields stay.
@@ -119,12 +122,12 @@ pub struct UpdateRoom {
 
 /// Changes a room's title, description, tags or department (moderators, owners, admins).
 pub async fn update_room(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     input: UpdateRoom,
 ) -> AppResult<RoomWithMe> {
-    room_with_access(state, actor, room_id, Action::UpdateRoom).await?;
+    room_with_access(ctx, actor, room_id, Action::UpdateRoom).await?;
     let patch = RoomPatch {
         title: input
             .title
@@ -145,11 +148,11 @@ pub async fn update_room(
             .transpose()
             .map_err(|p| AppError::invalid("tags", p))?,
         department: match input.department {
-            Some(d) => Some(check_department(state, d.as_deref())?),
+            Some(d) => Some(check_department(ctx, d.as_deref())?),
             None => None,
         },
     };
-    state
+    let updated = ctx
         .store
         .update_room(room_id, &patch)
         .await?
@@ -164,7 +167,7 @@ pub async fn update_room(
     .flatten()
     .collect();
     audit::record(
-        state,
+        ctx,
         actor,
         "room.update",
         "room",
@@ -172,15 +175,16 @@ pub async fn update_room(
         json!({"fields": changed}),
     )
     .await?;
-    room_with_access(state, actor, room_id, Action::Read).await
+    ctx.events.publish(Event::RoomUpdated(updated)).await;
+    room_with_access(ctx, actor, room_id, Action::Read).await
 }
 
 /// Deletes a room with its history (owners; admins, except DMs).
-pub async fn delete_room(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<RoomRow> {
-    let room = room_with_access(state, actor, room_id, Action::DeleteRoom).await?;
-    state.store.delete_room(room_id).await?;
+pub async fn delete_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomRow> {
+    let room = room_with_access(ctx, actor, room_id, Action::DeleteRoom).await?;
+    ctx.store.delete_room(room_id).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "room.delete",
         "room",
@@ -188,12 +192,13 @@ pub async fn delete_room(state: &AppState, actor: &Actor, room_id: Id) -> AppRes
         json!({"slug": room.room.slug, "kind": room.room.kind, "lastSeq": room.room.last_seq}),
     )
     .await?;
+    ctx.events.publish(Event::RoomDeleted { room_id }).await;
     Ok(room.room)
 }
 
 /// Returns the DM between the actor and `other`, creating it when missing. The flag says
 /// whether it was created.
-pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(RoomWithMe, bool)> {
+pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWithMe, bool)> {
     require_writer(actor)?;
     require_team(actor)?;
     if other == actor.id() {
@@ -202,7 +207,7 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
             "cannot open a DM with yourself",
         ));
     }
-    let peer = state
+    let peer = ctx
         .store
         .get_user(other)
         .await?
@@ -213,9 +218,9 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
         ));
     }
     let key = dm_key(actor.id(), other);
-    if let Some(existing) = state.store.find_dm(&key).await? {
+    if let Some(existing) = ctx.store.find_dm(&key).await? {
         return Ok((
-            room_with_access(state, actor, existing.id, Action::Read).await?,
+            room_with_access(ctx, actor, existing.id, Action::Read).await?,
             false,
         ));
     }
@@ -231,14 +236,28 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
         dm_key: Some(key.clone()),
         members: vec![(actor.id(), RoomRole::Member), (other, RoomRole::Member)],
     };
-    let created = match state.store.create_room(&room).await {
+    let created = match ctx.store.create_room(&room).await {
         Ok(created) => {
-            audit_room_created(state, actor, &created, Some(other)).await?;
-            (created.id, true)
+            audit_room_created(ctx, actor, &created, Some(other)).await?;
+            let id = created.id;
+            ctx.events
+                .publish(Event::RoomCreated {
+                    room: created,
+                    creator: actor.id(),
+                })
+                .await;
+            ctx.events
+                .publish(Event::MemberAdded {
+                    room_id: id,
+                    user_id: other,
+                    role: RoomRole::Member,
+                })
+                .await;
+            (id, true)
         }
         // Both sides opened the DM at once: the other request won; use its room.
         Err(StoreError::Constraint(name)) if name == "rooms_dm_key_key" => {
-            let existing = state
+            let existing = ctx
                 .store
                 .find_dm(&key)
                 .await?
@@ -248,7 +267,7 @@ pub async fn open_dm(state: &AppState, actor: &Actor, other: Id) -> AppResult<(R
         Err(e) => return Err(e.into()),
     };
     Ok((
-        room_with_access(state, actor, created.0, Action::Read).await?,
+        room_with_access(ctx, actor, created.0, Action::Read).await?,
         created.1,
     ))
 }
@@ -260,8 +279,8 @@ fn dm_key(a: Id, b: Id) -> String {
 }
 
 /// Loads a room for reading, or 404.
-pub async fn get_room(state: &AppState, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
-    room_with_access(state, actor, room_id, Action::Read).await
+pub async fn get_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
+    room_with_access(ctx, actor, room_id, Action::Read).await
 }
 
 /// Checks an action without loading twice: returns the room when allowed.

@@ -5,9 +5,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Ctx;
 use super::{Actor, messages::view_many};
 use crate::{
-    app::AppState,
     domain::{Id, room::RoomKind},
     error::{AppError, AppResult},
     store::{
@@ -190,23 +190,22 @@ pub struct SearchResult {
 /// Runs a search; every result passes the access policy (a follow-link session's scope
 /// included, in the query itself, so pages stay full).
 pub async fn search(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     query: &SearchQuery,
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<SearchResult>, Vec<RoomView>)> {
-    super::spend(state, crate::ratelimit::Action::Search, actor).await?;
+    super::spend(ctx, crate::ratelimit::Action::Search, actor).await?;
     let viewer = actor.viewer();
-    let hits = state
+    let hits = ctx
         .store
         .search_messages(&viewer, query, offset, limit)
         .await?;
-    let results = results_from(state, actor, hits).await?;
+    let results = results_from(ctx, actor, hits).await?;
     let rooms =
         if offset == 0 && query.has_terms() && query.room_slug.is_none() && query.from.is_none() {
-            state
-                .store
+            ctx.store
                 .search_rooms(&viewer, query, 5)
                 .await?
                 .iter()
@@ -220,23 +219,23 @@ pub async fn search(
 
 /// The activity feed: recent messages by others in rooms the actor may read.
 pub async fn activity(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     before: Option<(chrono::DateTime<Utc>, Id)>,
     limit: i64,
 ) -> AppResult<Vec<SearchResult>> {
-    let hits = state.store.activity(&actor.viewer(), before, limit).await?;
-    results_from(state, actor, hits).await
+    let hits = ctx.store.activity(&actor.viewer(), before, limit).await?;
+    results_from(ctx, actor, hits).await
 }
 
 /// Turns store hits into results.
 async fn results_from(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     hits: Vec<MessageHit>,
 ) -> AppResult<Vec<SearchResult>> {
     let rows: Vec<_> = hits.iter().map(|h| h.message.clone()).collect();
-    let views = view_many(state, actor, &rows).await?;
+    let views = view_many(ctx, actor, &rows).await?;
     Ok(hits
         .into_iter()
         .zip(views)

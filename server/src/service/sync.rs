@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Ctx;
 use super::{Actor, messages, room_with_access, spend};
 use crate::{
-    app::AppState,
     domain::{Id, policy::Action},
     error::{AppError, AppResult, Code},
     ratelimit::Action as Limit,
@@ -58,7 +58,7 @@ pub struct SyncedRoom {
 
 /// Answers one `sync` call.
 pub async fn sync(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     cursors: Vec<Cursor>,
     limit: Option<i64>,
@@ -70,7 +70,7 @@ pub async fn sync(
             format!("at most {MAX_ROOMS} rooms per call"),
         ));
     }
-    spend(state, Limit::Sync, actor).await?;
+    spend(ctx, Limit::Sync, actor).await?;
     let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let mut budget = Budget {
         messages: MAX_TOTAL,
@@ -78,7 +78,7 @@ pub async fn sync(
     };
     let mut rooms = Vec::with_capacity(cursors.len());
     for cursor in cursors {
-        rooms.push(sync_room(state, actor, cursor, limit, &mut budget).await?);
+        rooms.push(sync_room(ctx, actor, cursor, limit, &mut budget).await?);
     }
     Ok(rooms)
 }
@@ -107,7 +107,7 @@ struct Budget {
 
 /// Everything after one cursor the actor may read, within the budget.
 async fn sync_room(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     cursor: Cursor,
     limit: i64,
@@ -119,7 +119,7 @@ async fn sync_room(
         complete,
         error,
     };
-    match room_with_access(state, actor, cursor.room_id, Action::Read).await {
+    match room_with_access(ctx, actor, cursor.room_id, Action::Read).await {
         Ok(_) => {}
         Err(err) if err.code() == Code::NotFound => {
             return Ok(answer(Vec::new(), true, Some("NOT_FOUND")));
@@ -131,13 +131,13 @@ async fn sync_room(
         // The call's budget is spent: this room waits for the next call.
         return Ok(answer(Vec::new(), false, None));
     }
-    let mut rows = state
+    let mut rows = ctx
         .store
         .list_messages(cursor.room_id, Page::After(cursor.seq.max(0)), limit + 1)
         .await?;
     let mut complete = i64::try_from(rows.len()).unwrap_or(i64::MAX) <= limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let mut views = messages::view_many(state, actor, &rows).await?;
+    let mut views = messages::view_many(ctx, actor, &rows).await?;
     let mut bytes = 0;
     let fits = views
         .iter()

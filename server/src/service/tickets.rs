@@ -2,7 +2,6 @@
 //! queue, changes of status, assignee, priority and department, follow links, and the timings
 //! (first response, resolution).
 
-use chrono::Duration;
 use serde_json::json;
 
 use super::{
@@ -15,8 +14,8 @@ use super::{
     messages::{self, SendMessage},
     room_with_access,
 };
+use super::{Ctx, events::Event};
 use crate::{
-    app::AppState,
     domain::{
         Id,
         message::parse_body,
@@ -82,7 +81,7 @@ pub struct Opened {
 /// (that would hand the customer's identity to whoever typed the address), a team member's
 /// address is refused, and so is a banned or deactivated customer's.
 pub async fn open_from_support_form(
-    state: &AppState,
+    ctx: &Ctx,
     form: SupportForm,
     ip: Option<String>,
 ) -> AppResult<Opened> {
@@ -90,18 +89,16 @@ pub async fn open_from_support_form(
     let email = field("email", Email::parse(&form.email))?;
     let subject = field("subject", parse_subject(&form.subject))?;
     let body = field("message", parse_body(&form.message))?;
-    let department = check_department(state, form.department.as_deref())?;
-    state
-        .rate_limits
+    let department = check_department(ctx, form.department.as_deref())?;
+    ctx.limits
         .check(
             crate::ratelimit::Action::SupportForm,
             &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
         )
         .await?;
-    let (customer, is_new) =
-        find_or_create_customer(state, &email, &name, None, ip.clone()).await?;
+    let (customer, is_new) = find_or_create_customer(ctx, &email, &name, None, ip.clone()).await?;
     if !is_new {
-        refuse_barred(state, &customer).await?;
+        refuse_barred(ctx, &customer).await?;
     }
     let actor = Actor {
         user: customer,
@@ -115,7 +112,7 @@ pub async fn open_from_support_form(
         submitted_name: Some(name),
     };
     let ticket = open(
-        state,
+        ctx,
         &actor,
         &subject,
         department,
@@ -124,9 +121,9 @@ pub async fn open_from_support_form(
         requester,
     )
     .await?;
-    post_first_message(state, &actor, ticket.id, body).await?;
+    post_first_message(ctx, &actor, ticket.id, body).await?;
     audit::record(
-        state,
+        ctx,
         &actor,
         "ticket.create",
         "ticket",
@@ -135,7 +132,7 @@ pub async fn open_from_support_form(
     )
     .await?;
     crate::mail::outbox::queue(
-        state,
+        ctx.store.as_ref(),
         crate::mail::Template::TicketFollow {
             user_id: actor.id(),
             ticket_id: ticket.id,
@@ -144,26 +141,24 @@ pub async fn open_from_support_form(
     .await?;
     let screen_link = if is_new {
         let (token, token_hash) = new_token();
-        state
-            .store
+        ctx.store
             .create_ticket_link(
                 Id::new(),
                 &token_hash,
                 &TicketLink {
                     ticket_id: ticket.id,
                     user_id: actor.id(),
-                    expires_at: crate::store::now()
-                        + Duration::days(i64::from(state.config.follow_link_ttl_days)),
+                    expires_at: crate::store::now() + ctx.settings.follow_link_ttl,
                     purpose: LinkPurpose::Screen,
                 },
             )
             .await?;
-        let url = format!("{}/support/follow?token={token}", state.config.public_url);
+        let url = format!("{}/support/follow?token={token}", ctx.settings.public_url);
         Some((token, url))
     } else {
         None
     };
-    let ticket = get(state, ticket.id).await?;
+    let ticket = get(ctx, ticket.id).await?;
     Ok(Opened {
         ticket,
         screen_link,
@@ -171,14 +166,14 @@ pub async fn open_from_support_form(
 }
 
 /// Refuses a banned or deactivated customer (the support form, follow links).
-async fn refuse_barred(state: &AppState, user: &UserRow) -> AppResult<()> {
+async fn refuse_barred(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     if user.deactivated_at.is_some() {
         return Err(AppError::new(
             Code::Deactivated,
             "this account has been deactivated",
         ));
     }
-    if let Some(ban) = state.store.get_ban(user.id).await?
+    if let Some(ban) = ctx.store.get_ban(user.id).await?
         && ban.is_active(crate::store::now())
     {
         return Err(AppError::new(Code::Banned, "this account is banned"));
@@ -189,20 +184,20 @@ async fn refuse_barred(state: &AppState, user: &UserRow) -> AppResult<()> {
 /// The customer with this address, created (and audited: by `creator`, or by the system from
 /// `ip` for the public form) when new; true when it was created now.
 async fn find_or_create_customer(
-    state: &AppState,
+    ctx: &Ctx,
     email: &Email,
     name: &str,
     creator: Option<&Actor>,
     ip: Option<String>,
 ) -> AppResult<(UserRow, bool)> {
-    match state.store.get_user_by_email(email.as_str()).await? {
+    match ctx.store.get_user_by_email(email.as_str()).await? {
         Some(user) if user.role == Role::Customer => Ok((user, false)),
         Some(_) => Err(AppError::new(
             Code::StaffEmail,
             "this address belongs to a team account; sign in to open a ticket",
         )),
         None => match create_user(
-            state,
+            ctx,
             NewAccount {
                 email: email.as_str(),
                 name,
@@ -220,12 +215,12 @@ async fn find_or_create_customer(
                 } else {
                     "support_form"
                 };
-                auth::audit_user_created(state, creator, &user, via, ip).await?;
+                auth::audit_user_created(ctx, creator, &user, via, ip).await?;
                 Ok((user, true))
             }
             // Two forms sent at once with the same address: the other created the account,
             // so this one is a submission for an existing account (no link on screen).
-            Err(err) if err.code() == Code::EmailTaken => state
+            Err(err) if err.code() == Code::EmailTaken => ctx
                 .store
                 .get_user_by_email(email.as_str())
                 .await?
@@ -247,7 +242,7 @@ struct Requester {
 
 /// Creates the ticket room (the requester as member) and its ticket row.
 async fn open(
-    state: &AppState,
+    ctx: &Ctx,
     requester: &Actor,
     subject: &str,
     department: Option<String>,
@@ -272,7 +267,7 @@ async fn open(
         dm_key: None,
         members,
     };
-    let ticket = state
+    let ticket = ctx
         .store
         .create_ticket(&NewTicket {
             room,
@@ -284,18 +279,15 @@ async fn open(
             submitted_name: facts.submitted_name,
         })
         .await?;
-    state.realtime.ticket_opened(&ticket).await;
+    ctx.events
+        .publish(Event::TicketOpened(ticket.clone()))
+        .await;
     Ok(ticket)
 }
 
-async fn post_first_message(
-    state: &AppState,
-    author: &Actor,
-    ticket: Id,
-    body: String,
-) -> AppResult<()> {
+async fn post_first_message(ctx: &Ctx, author: &Actor, ticket: Id, body: String) -> AppResult<()> {
     messages::send(
-        state,
+        ctx,
         author,
         SendMessage {
             room_id: ticket,
@@ -311,12 +303,12 @@ async fn post_first_message(
 /// Signs a customer in with a follow link: a session limited to that one ticket. Links are
 /// for customers only, and a link that came by mail proves the address: the ticket's
 /// requester (and the account's address) become verified.
-pub async fn follow(state: &AppState, token: &str, meta: ClientMeta) -> AppResult<(SignedIn, Id)> {
+pub async fn follow(ctx: &Ctx, token: &str, meta: ClientMeta) -> AppResult<(SignedIn, Id)> {
     let invalid = || AppError::new(Code::Unauthenticated, "this link is invalid or has expired");
     if token.is_empty() || token.len() > 128 {
         return Err(invalid());
     }
-    let link = state
+    let link = ctx
         .store
         .ticket_link(&hash_token(token))
         .await?
@@ -325,32 +317,37 @@ pub async fn follow(state: &AppState, token: &str, meta: ClientMeta) -> AppResul
     if link.expires_at <= now {
         return Err(invalid());
     }
-    let user = state
+    let user = ctx
         .store
         .get_user(link.user_id)
         .await?
         .filter(|u| u.role == Role::Customer)
         .ok_or_else(invalid)?;
-    refuse_barred(state, &user).await?;
-    let ticket = state
+    refuse_barred(ctx, &user).await?;
+    let ticket = ctx
         .store
         .get_ticket(link.ticket_id)
         .await?
         .filter(|t| t.requester_id == user.id)
         .ok_or_else(invalid)?;
     if link.purpose == LinkPurpose::Email {
-        state.store.set_email_verified(user.id, now).await?;
-        if state
+        ctx.store.set_email_verified(user.id, now).await?;
+        if ctx
             .store
             .verify_ticket_requester(ticket.id, user.id)
             .await?
-            && let Some(after) = state.store.get_ticket(ticket.id).await?
+            && let Some(after) = ctx.store.get_ticket(ticket.id).await?
         {
-            state.realtime.ticket_changed(Some(&ticket), &after).await;
+            ctx.events
+                .publish(Event::TicketChanged {
+                    before: Some(ticket.clone()),
+                    after,
+                })
+                .await;
         }
     }
     let signed_in = auth::open_session(
-        state,
+        ctx,
         user,
         ClientMeta {
             ticket_scope: Some(link.ticket_id),
@@ -380,11 +377,7 @@ pub struct StaffTicket {
 }
 
 /// Opens a ticket for a customer (staff and admins).
-pub async fn create_by_staff(
-    state: &AppState,
-    actor: &Actor,
-    input: StaffTicket,
-) -> AppResult<TicketRow> {
+pub async fn create_by_staff(ctx: &Ctx, actor: &Actor, input: StaffTicket) -> AppResult<TicketRow> {
     super::users::require_writer(actor)?;
     if !matches!(actor.user.role, Role::Staff | Role::Admin) {
         return Err(AppError::forbidden("only staff open tickets for customers"));
@@ -406,11 +399,11 @@ pub async fn create_by_staff(
         .map(parse_body)
         .transpose()
         .map_err(|p| AppError::invalid("message", p))?;
-    let department = check_department(state, input.department.as_deref())?;
+    let department = check_department(ctx, input.department.as_deref())?;
     if let Some(assignee) = input.assignee_id {
-        check_assignee(state, assignee).await?;
+        check_assignee(ctx, assignee).await?;
     }
-    let (customer, _) = find_or_create_customer(state, &email, &name, Some(actor), None).await?;
+    let (customer, _) = find_or_create_customer(ctx, &email, &name, Some(actor), None).await?;
     let requester = Actor {
         user: customer,
         session_id: None,
@@ -419,7 +412,7 @@ pub async fn create_by_staff(
         scope: None,
     };
     let ticket = open(
-        state,
+        ctx,
         &requester,
         &subject,
         department,
@@ -433,10 +426,10 @@ pub async fn create_by_staff(
     )
     .await?;
     if let Some(body) = body {
-        post_first_message(state, actor, ticket.id, body).await?;
+        post_first_message(ctx, actor, ticket.id, body).await?;
     }
     audit::record(
-        state,
+        ctx,
         actor,
         "ticket.create",
         "ticket",
@@ -445,18 +438,18 @@ pub async fn create_by_staff(
     )
     .await?;
     crate::mail::outbox::queue(
-        state,
+        ctx.store.as_ref(),
         crate::mail::Template::TicketFollow {
             user_id: requester.id(),
             ticket_id: ticket.id,
         },
     )
     .await?;
-    get(state, ticket.id).await
+    get(ctx, ticket.id).await
 }
 
-async fn check_assignee(state: &AppState, assignee: Id) -> AppResult<UserRow> {
-    let user = state
+async fn check_assignee(ctx: &Ctx, assignee: Id) -> AppResult<UserRow> {
+    let user = ctx
         .store
         .get_user(assignee)
         .await?
@@ -471,23 +464,22 @@ async fn check_assignee(state: &AppState, assignee: Id) -> AppResult<UserRow> {
     }
 }
 
-async fn get(state: &AppState, id: Id) -> AppResult<TicketRow> {
-    state
-        .store
+async fn get(ctx: &Ctx, id: Id) -> AppResult<TicketRow> {
+    ctx.store
         .get_ticket(id)
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))
 }
 
 /// A ticket the actor may read.
-pub async fn read(state: &AppState, actor: &Actor, id: Id) -> AppResult<TicketRow> {
-    let room = room_with_access(state, actor, id, Action::Read)
+pub async fn read(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<TicketRow> {
+    let room = room_with_access(ctx, actor, id, Action::Read)
         .await
         .map_err(not_found_as_ticket)?;
     if room.room.kind != RoomKind::Ticket {
         return Err(AppError::not_found("ticket"));
     }
-    get(state, id).await
+    get(ctx, id).await
 }
 
 fn not_found_as_ticket(err: AppError) -> AppError {
@@ -499,16 +491,12 @@ fn not_found_as_ticket(err: AppError) -> AppError {
 }
 
 /// The queue (customers: their own tickets; a follow-link session: its ticket).
-pub async fn list(
-    state: &AppState,
-    actor: &Actor,
-    mut filter: TicketFilter,
-) -> AppResult<Vec<TicketRow>> {
+pub async fn list(ctx: &Ctx, actor: &Actor, mut filter: TicketFilter) -> AppResult<Vec<TicketRow>> {
     if actor.user.role == Role::Customer {
         filter.requester = Some(actor.id());
     }
     // The viewer carries a follow link's scope into the query, so pages stay full.
-    Ok(state.store.list_tickets(&actor.viewer(), &filter).await?)
+    Ok(ctx.store.list_tickets(&actor.viewer(), &filter).await?)
 }
 
 /// Changes to a ticket from the API; absent fields stay.
@@ -527,23 +515,23 @@ pub struct TicketChange {
 /// Changes status, assignee, department or priority (staff of the ticket and admins); every
 /// change is audited. Returns the ticket before and after.
 pub async fn update(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     id: Id,
     change: TicketChange,
 ) -> AppResult<(TicketRow, TicketRow)> {
-    let room = room_with_access(state, actor, id, Action::ManageTicket)
+    let room = room_with_access(ctx, actor, id, Action::ManageTicket)
         .await
         .map_err(not_found_as_ticket)?;
     if room.room.kind != RoomKind::Ticket {
         return Err(AppError::not_found("ticket"));
     }
-    let before = get(state, id).await?;
+    let before = get(ctx, id).await?;
     if let Some(Some(assignee)) = change.assignee_id {
-        check_assignee(state, assignee).await?;
+        check_assignee(ctx, assignee).await?;
     }
     let department = match change.department {
-        Some(d) => Some(check_department(state, d.as_deref())?),
+        Some(d) => Some(check_department(ctx, d.as_deref())?),
         None => None,
     };
     let now = crate::store::now();
@@ -560,27 +548,38 @@ pub async fn update(
         priority: change.priority,
         resolved_at,
     };
-    let after = state
+    let after = ctx
         .store
         .update_ticket(id, &patch)
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))?;
-    audit_changes(state, actor, &before, &after).await?;
+    audit_changes(ctx, actor, &before, &after).await?;
     // Assignment made the previous assignee a member; a new assignee ends that. They keep
     // reading the ticket only if the policy lets them anyway (staff of its department,
     // admins).
     if let Some(previous) = before.assignee_id
         && after.assignee_id != Some(previous)
         && previous != after.requester_id
-        && state.store.remove_member(id, previous).await?
+        && ctx.store.remove_member(id, previous).await?
     {
-        state.realtime.member_removed(id, previous).await;
+        ctx.events
+            .publish(Event::MemberRemoved {
+                room_id: id,
+                user_id: previous,
+            })
+            .await;
     }
+    ctx.events
+        .publish(Event::TicketChanged {
+            before: Some(before.clone()),
+            after: after.clone(),
+        })
+        .await;
     Ok((before, after))
 }
 
 async fn audit_changes(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     before: &TicketRow,
     after: &TicketRow,
@@ -593,7 +592,7 @@ async fn audit_changes(
             "ticket.status"
         };
         audit::record(
-            state,
+            ctx,
             actor,
             action,
             "ticket",
@@ -604,7 +603,7 @@ async fn audit_changes(
     }
     if before.assignee_id != after.assignee_id {
         audit::record(
-            state,
+            ctx,
             actor,
             "ticket.assign",
             "ticket",
@@ -615,7 +614,7 @@ async fn audit_changes(
     }
     if before.priority != after.priority {
         audit::record(
-            state,
+            ctx,
             actor,
             "ticket.priority",
             "ticket",
@@ -626,7 +625,7 @@ async fn audit_changes(
     }
     if before.department != after.department {
         audit::record(
-            state,
+            ctx,
             actor,
             "ticket.department",
             "ticket",
@@ -641,15 +640,15 @@ async fn audit_changes(
 /// Ticket bookkeeping after a message: the first staff reply after the customer is the first
 /// response; a customer's reply reopens a resolved ticket. Returns the ticket when it changed.
 pub async fn after_message(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     ticket_id: Id,
 ) -> AppResult<Option<TicketRow>> {
-    let Some(ticket) = state.store.get_ticket(ticket_id).await? else {
+    let Some(ticket) = ctx.store.get_ticket(ticket_id).await? else {
         return Ok(None);
     };
     if actor.id() == ticket.requester_id {
-        if let Err(err) = crate::assistant::worker::enqueue(state, ticket_id, false).await {
+        if let Err(err) = super::assistant::queue_refresh(ctx, ticket_id, false).await {
             tracing::warn!(error = %err, "could not queue an assistant refresh");
         }
         if ticket.status == TicketStatus::Resolved {
@@ -658,13 +657,13 @@ pub async fn after_message(
                 resolved_at: Some(None),
                 ..TicketPatch::default()
             };
-            let after = state
+            let after = ctx
                 .store
                 .update_ticket(ticket_id, &patch)
                 .await?
                 .ok_or_else(|| AppError::not_found("ticket"))?;
             audit::record(
-                state,
+                ctx,
                 actor,
                 "ticket.reopen",
                 "ticket",
@@ -678,22 +677,22 @@ pub async fn after_message(
     }
     if matches!(actor.user.role, Role::Staff | Role::Admin)
         && ticket.first_response_at.is_none()
-        && state
+        && ctx
             .store
             .mark_first_response(ticket_id, crate::store::now())
             .await?
     {
-        return Ok(state.store.get_ticket(ticket_id).await?);
+        return Ok(ctx.store.get_ticket(ticket_id).await?);
     }
     Ok(None)
 }
 
 /// Refuses customer messages on closed tickets (they open a new one instead).
-pub async fn check_open_for(state: &AppState, actor: &Actor, ticket_id: Id) -> AppResult<()> {
+pub async fn check_open_for(ctx: &Ctx, actor: &Actor, ticket_id: Id) -> AppResult<()> {
     if actor.user.role != Role::Customer {
         return Ok(());
     }
-    match state.store.get_ticket(ticket_id).await? {
+    match ctx.store.get_ticket(ticket_id).await? {
         Some(ticket) if ticket.status == TicketStatus::Closed => Err(AppError::forbidden(
             "this ticket is closed; please open a new one",
         )),

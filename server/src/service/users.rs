@@ -9,8 +9,8 @@ use super::{
     Actor, audit,
     auth::{NewAccount, audit_user_created, check_department, create_user},
 };
+use super::{Ctx, events::SessionsEnded};
 use crate::{
-    app::AppState,
     domain::{
         Id,
         user::{Role, parse_name},
@@ -47,19 +47,19 @@ pub fn require_writer(actor: &Actor) -> AppResult<()> {
 }
 
 /// Lists users (the filter carries the page).
-pub async fn list_users(state: &AppState, filter: &UserFilter) -> AppResult<Vec<UserRow>> {
-    Ok(state.store.list_users(filter).await?)
+pub async fn list_users(ctx: &Ctx, filter: &UserFilter) -> AppResult<Vec<UserRow>> {
+    Ok(ctx.store.list_users(filter).await?)
 }
 
 /// Users matching `filter`, each with the ban in force (expired bans are left out).
 pub async fn list_users_with_bans(
-    state: &AppState,
+    ctx: &Ctx,
     filter: &UserFilter,
 ) -> AppResult<Vec<(UserRow, Option<BanRow>)>> {
-    let rows = state.store.list_users(filter).await?;
+    let rows = ctx.store.list_users(filter).await?;
     let ids: Vec<Id> = rows.iter().map(|u| u.id).collect();
     let now = Utc::now();
-    let mut bans: HashMap<Id, BanRow> = state
+    let mut bans: HashMap<Id, BanRow> = ctx
         .store
         .bans_for(&ids)
         .await?
@@ -77,9 +77,8 @@ pub async fn list_users_with_bans(
 }
 
 /// A user by id, or 404.
-pub async fn get_user(state: &AppState, id: Id) -> AppResult<UserRow> {
-    state
-        .store
+pub async fn get_user(ctx: &Ctx, id: Id) -> AppResult<UserRow> {
+    ctx.store
         .get_user(id)
         .await?
         .ok_or_else(|| AppError::not_found("user"))
@@ -100,14 +99,10 @@ pub struct CreateUser {
 }
 
 /// Creates an account (admin).
-pub async fn admin_create_user(
-    state: &AppState,
-    actor: &Actor,
-    input: CreateUser,
-) -> AppResult<UserRow> {
+pub async fn admin_create_user(ctx: &Ctx, actor: &Actor, input: CreateUser) -> AppResult<UserRow> {
     require_admin(actor)?;
     let user = create_user(
-        state,
+        ctx,
         NewAccount {
             email: &input.email,
             name: &input.name,
@@ -118,7 +113,7 @@ pub async fn admin_create_user(
         },
     )
     .await?;
-    audit_user_created(state, Some(actor), &user, "admin", None).await?;
+    audit_user_created(ctx, Some(actor), &user, "admin", None).await?;
     Ok(user)
 }
 
@@ -136,13 +131,13 @@ pub struct UpdateUser {
 /// Changes a user's name, role or department (admin). Admins cannot change their own role,
 /// so the last admin cannot lock everyone out by accident.
 pub async fn admin_update_user(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     id: Id,
     input: UpdateUser,
 ) -> AppResult<UserRow> {
     require_admin(actor)?;
-    let before = get_user(state, id).await?;
+    let before = get_user(ctx, id).await?;
     if id == actor.id() && input.role.is_some_and(|role| role != before.role) {
         return Err(AppError::forbidden("admins cannot change their own role"));
     }
@@ -155,11 +150,11 @@ pub async fn admin_update_user(
             .map_err(|p| AppError::invalid("name", p))?,
         role: input.role,
         department: match input.department {
-            Some(d) => Some(check_department(state, d.as_deref())?),
+            Some(d) => Some(check_department(ctx, d.as_deref())?),
             None => None,
         },
     };
-    let after = state
+    let after = ctx
         .store
         .update_user(id, &patch)
         .await?
@@ -184,18 +179,18 @@ pub async fn admin_update_user(
     ];
     for (action, changed, metadata) in changes {
         if changed {
-            audit::record(state, actor, action, "user", id, metadata).await?;
+            audit::record(ctx, actor, action, "user", id, metadata).await?;
         }
     }
     // New access is granted at the next sign-in, never carried by a session (or a follow link)
     // opened under the old role: a customer's link must not become an admin's session.
     if before.role != after.role || before.department != after.department {
         let reason = if before.role == after.role {
-            "department_changed"
+            SessionsEnded::DepartmentChanged
         } else {
-            "role_changed"
+            SessionsEnded::RoleChanged
         };
-        super::accounts::end_all_sessions(state, id, reason).await?;
+        super::accounts::end_all_sessions(ctx, id, reason).await?;
     }
     Ok(after)
 }
@@ -203,7 +198,7 @@ pub async fn admin_update_user(
 /// Bans a user (admin): stores the ban, ends every session and follow link, and closes their
 /// sockets on every instance.
 pub async fn ban_user(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
     id: Id,
     reason: &str,
@@ -221,7 +216,7 @@ pub async fn ban_user(
     if expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::invalid("expiresAt", "must be in the future"));
     }
-    get_user(state, id).await?;
+    get_user(ctx, id).await?;
     let ban = BanRow {
         user_id: id,
         reason: reason.to_owned(),
@@ -229,10 +224,10 @@ pub async fn ban_user(
         banned_at: now,
         expires_at,
     };
-    state.store.put_ban(&ban).await?;
-    let revoked = super::accounts::end_all_sessions(state, id, "banned").await?;
+    ctx.store.put_ban(&ban).await?;
+    let revoked = super::accounts::end_all_sessions(ctx, id, SessionsEnded::Banned).await?;
     audit::record(
-        state,
+        ctx,
         actor,
         "user.ban",
         "user",
@@ -244,10 +239,10 @@ pub async fn ban_user(
 }
 
 /// Lifts a ban (admin).
-pub async fn unban_user(state: &AppState, actor: &Actor, id: Id) -> AppResult<()> {
+pub async fn unban_user(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<()> {
     require_admin(actor)?;
-    if !state.store.delete_ban(id).await? {
+    if !ctx.store.delete_ban(id).await? {
         return Err(AppError::new(Code::NotFound, "this user is not banned"));
     }
-    audit::record(state, actor, "user.unban", "user", id, json!({})).await
+    audit::record(ctx, actor, "user.unban", "user", id, json!({})).await
 }

@@ -10,14 +10,17 @@ use std::time::Duration;
 
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::{app::AppState, store::JobRow};
+use super::Jobs;
+use crate::store::JobRow;
 
 /// Sends an alert to the webhook.
-pub const ALERT: &str = "alert";
+pub const ALERT: &str = super::alerts::KIND;
 /// Refreshes a ticket's assistant insights.
-pub const ASSISTANT_REFRESH: &str = "assistant.refresh";
+pub const ASSISTANT_REFRESH: &str = crate::service::assistant::REFRESH_JOB;
+/// Sends a mail.
+pub const MAIL: &str = crate::mail::outbox::KIND;
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, crate::mail::outbox::KIND];
+pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -27,24 +30,24 @@ const LEASE: Duration = Duration::from_secs(300);
 const POLL: Duration = Duration::from_millis(500);
 
 /// Claims and runs the next due job; returns how many ran (0 or 1).
-pub async fn run_once(state: &AppState) -> usize {
-    run_once_with_lease(state, LEASE).await
+pub async fn run_once(jobs: &Jobs) -> usize {
+    run_once_with_lease(jobs, LEASE).await
 }
 
 /// [`run_once`] with a claim of `lease`, renewed every third of it while the job runs (tests
 /// use a short one). One job at a time: jobs claimed together would wait their turn while
 /// their claims ran out, and another instance would run them again.
-pub async fn run_once_with_lease(state: &AppState, lease: Duration) -> usize {
-    run_one(state, KINDS, lease).await
+pub async fn run_once_with_lease(jobs: &Jobs, lease: Duration) -> usize {
+    run_one(jobs, KINDS, lease).await
 }
 
 /// [`run_once`] for jobs of these kinds only (tests that count one kind of job).
-pub async fn run_once_of(state: &AppState, kinds: &[&str]) -> usize {
-    run_one(state, kinds, LEASE).await
+pub async fn run_once_of(jobs: &Jobs, kinds: &[&str]) -> usize {
+    run_one(jobs, kinds, LEASE).await
 }
 
-async fn run_one(state: &AppState, kinds: &[&str], lease: Duration) -> usize {
-    let job = match state.store.claim_jobs(kinds, 1, lease).await {
+async fn run_one(jobs: &Jobs, kinds: &[&str], lease: Duration) -> usize {
+    let job = match jobs.ctx.store.claim_jobs(kinds, 1, lease).await {
         Ok(mut jobs) => jobs.pop(),
         Err(err) => {
             tracing::warn!(error = %err, "claiming jobs failed");
@@ -53,7 +56,7 @@ async fn run_one(state: &AppState, kinds: &[&str], lease: Duration) -> usize {
     };
     let Some(job) = job else { return 0 };
     let id = job.id;
-    let work = run(state, job);
+    let work = run(jobs, job);
     tokio::pin!(work);
     let mut renew = tokio::time::interval(lease / 3);
     renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -62,7 +65,7 @@ async fn run_one(state: &AppState, kinds: &[&str], lease: Duration) -> usize {
         tokio::select! {
             () = &mut work => return 1,
             _ = renew.tick() => {
-                if let Err(err) = state.store.extend_job_lease(id, lease).await {
+                if let Err(err) = jobs.ctx.store.extend_job_lease(id, lease).await {
                     tracing::warn!(job = %id, error = %err, "could not renew a job's lease");
                 }
             }
@@ -70,24 +73,24 @@ async fn run_one(state: &AppState, kinds: &[&str], lease: Duration) -> usize {
     }
 }
 
-async fn run(state: &AppState, job: JobRow) {
+async fn run(jobs: &Jobs, job: JobRow) {
     let kind = job.kind.clone();
     let result = match kind.as_str() {
-        ALERT => crate::ops::alerts::deliver(state, &job).await,
-        ASSISTANT_REFRESH => crate::assistant::worker::refresh(state, &job).await,
-        crate::mail::outbox::KIND => crate::mail::outbox::deliver(state, &job).await,
+        ALERT => super::alerts::deliver(jobs, &job).await,
+        ASSISTANT_REFRESH => super::assistant::refresh(jobs, &job).await,
+        MAIL => super::mail::deliver(jobs, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {
         Ok(()) => {
-            if let Err(err) = state.store.complete_job(job.id).await {
+            if let Err(err) = jobs.ctx.store.complete_job(job.id).await {
                 tracing::warn!(job = %job.id, error = %err, "could not mark a job done");
             }
             "done"
         }
         Err(error) if job.attempts >= MAX_ATTEMPTS => {
             tracing::error!(tags.job_kind = %kind, tags.attempt = job.attempts, job = %job.id, error = %error, "background job failed for good");
-            if let Err(err) = state.store.fail_job(job.id, &error, None).await {
+            if let Err(err) = jobs.ctx.store.fail_job(job.id, &error, None).await {
                 tracing::warn!(job = %job.id, error = %err, "could not record a job failure");
             }
             "failed"
@@ -101,7 +104,12 @@ async fn run(state: &AppState, job: JobRow) {
             }
             let retry_at = crate::store::now()
                 + chrono::Duration::from_std(backoff(job.attempts)).unwrap_or_default();
-            if let Err(err) = state.store.fail_job(job.id, &error, Some(retry_at)).await {
+            if let Err(err) = jobs
+                .ctx
+                .store
+                .fail_job(job.id, &error, Some(retry_at))
+                .await
+            {
                 tracing::warn!(job = %job.id, error = %err, "could not record a job failure");
             }
             "retry"
@@ -117,13 +125,13 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 /// The worker of this instance: polls until `stop` turns true, finishing the job at hand first.
-pub fn spawn(state: AppState, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+pub fn spawn(jobs: Jobs, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if *stop.borrow() {
                 return;
             }
-            if run_once(&state).await == 0 {
+            if run_once(&jobs).await == 0 {
                 tokio::select! {
                     _ = stop.changed() => {}
                     () = tokio::time::sleep(POLL) => {}

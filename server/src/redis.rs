@@ -24,7 +24,7 @@ use fred::{
 use socketioxide_redis::drivers::fred::FredDriver;
 use tokio::sync::broadcast;
 
-use crate::http::health::{Check, CheckStatus};
+use crate::ops::health::{Check, CheckStatus};
 
 /// How long a Redis command may take before it fails (the server keeps working without Redis).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);

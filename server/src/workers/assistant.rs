@@ -5,56 +5,35 @@
 
 use serde_json::json;
 
-use super::{
-    model::{AuthorKind, ConversationMessage, Insights, PreviousAnalysis, TicketContext},
-    provider::ProviderError,
-};
+use super::Jobs;
 use crate::{
-    app::AppState,
+    assistant::{
+        model::{AuthorKind, ConversationMessage, Insights, PreviousAnalysis, TicketContext},
+        provider::ProviderError,
+    },
     domain::{Id, user::Role},
-    jobs,
-    store::{JobRow, NewJob, Page, insights::NewInsights},
+    service::Event,
+    store::{JobRow, Page, insights::NewInsights},
 };
 
 /// Messages sent to a provider at most (the newest ones).
 const MAX_MESSAGES: usize = 200;
-/// How long a new customer message waits for more before the refresh runs.
-const DEBOUNCE: chrono::Duration = chrono::Duration::seconds(2);
-
-/// Asks for a refresh of `ticket` (debounced: a burst of messages yields one refresh).
-pub async fn enqueue(state: &AppState, ticket: Id, full: bool) -> anyhow::Result<()> {
-    let delay = if full {
-        chrono::Duration::zero()
-    } else {
-        DEBOUNCE
-    };
-    state
-        .store
-        .enqueue_job(&NewJob {
-            kind: jobs::ASSISTANT_REFRESH,
-            dedupe_key: Some(format!("assistant:{ticket}")),
-            subject: Some(ticket.to_string()),
-            payload: json!({"ticketId": ticket, "full": full}),
-            run_at: crate::store::now() + delay,
-        })
-        .await?;
-    Ok(())
-}
 
 /// Runs one refresh job.
-pub async fn refresh(state: &AppState, job: &JobRow) -> Result<(), String> {
+pub async fn refresh(jobs: &Jobs, job: &JobRow) -> Result<(), String> {
     let ticket_id: Id = job.payload.0["ticketId"]
         .as_str()
         .and_then(|s| s.parse().ok())
         .ok_or("the job has no ticket id")?;
     let full = job.payload.0["full"].as_bool().unwrap_or(false);
-    match run(state, ticket_id, full).await {
+    match run(jobs, ticket_id, full).await {
         Ok(()) => Ok(()),
         Err(failure) => {
-            metrics::counter!("switchboard_assistant_failures_total", "provider" => state.assistant.name()).increment(1);
+            metrics::counter!("switchboard_assistant_failures_total", "provider" => jobs.assistant.name()).increment(1);
             // Staff see a short, stable sentence; the provider's own words (which may name
             // its URL or echo the request) stay in the job's error and the log.
-            if let Err(err) = state
+            if let Err(err) = jobs
+                .ctx
                 .store
                 .record_insights_failure(ticket_id, failure.public_message())
                 .await
@@ -107,22 +86,28 @@ impl From<ProviderError> for Failure {
     }
 }
 
-async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), Failure> {
+async fn run(jobs: &Jobs, ticket_id: Id, full: bool) -> Result<(), Failure> {
     let store_err = |e: crate::store::StoreError| Failure {
         kind: FailureKind::Storage,
         detail: e.to_string(),
     };
-    let Some(ticket) = state.store.get_ticket(ticket_id).await.map_err(store_err)? else {
+    let Some(ticket) = jobs
+        .ctx
+        .store
+        .get_ticket(ticket_id)
+        .await
+        .map_err(store_err)?
+    else {
         return Ok(()); // deleted meanwhile
     };
     let previous = if full {
         None
     } else {
-        previous_analysis(state, ticket_id)
+        previous_analysis(jobs, ticket_id)
             .await
             .map_err(store_err)?
     };
-    let messages = conversation(state, ticket_id).await.map_err(store_err)?;
+    let messages = conversation(jobs, ticket_id).await.map_err(store_err)?;
     let Some(newest) = messages.last().map(|m| m.seq) else {
         return Ok(()); // nothing to read yet
     };
@@ -139,14 +124,14 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), Failure>
         previous,
         messages,
     };
-    let analysis = state.assistant.analyze(&ctx).await?;
+    let analysis = jobs.assistant.analyze(&ctx).await?;
     let unusable = |detail: String| Failure {
         kind: FailureKind::Unusable,
         detail,
     };
     analysis.insights.validate().map_err(unusable)?;
     let details = serde_json::to_value(&analysis.insights).map_err(|e| unusable(e.to_string()))?;
-    state
+    jobs.ctx
         .store
         .save_insights(&NewInsights {
             ticket_id,
@@ -160,9 +145,12 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), Failure>
         })
         .await
         .map_err(store_err)?;
-    state
-        .realtime
-        .ticket_insights(ticket_id, ticket.requester_id)
+    jobs.ctx
+        .events
+        .publish(Event::TicketInsights {
+            ticket_id,
+            requester: ticket.requester_id,
+        })
         .await;
     tracing::info!(ticket = %ticket_id, provider = %analysis.provider, covered_seq = newest, "assistant insights refreshed");
     Ok(())
@@ -170,10 +158,10 @@ async fn run(state: &AppState, ticket_id: Id, full: bool) -> Result<(), Failure>
 
 /// The stored insights of a ticket and the seq they cover, when they can be read back.
 async fn previous_analysis(
-    state: &AppState,
+    jobs: &Jobs,
     ticket: Id,
 ) -> Result<Option<PreviousAnalysis>, crate::store::StoreError> {
-    let stored = state.store.get_insights(ticket).await?;
+    let stored = jobs.ctx.store.get_insights(ticket).await?;
     Ok(stored.and_then(|stored| {
         let insights = serde_json::from_value::<Insights>(stored.details.0).ok()?;
         Some(PreviousAnalysis {
@@ -186,13 +174,14 @@ async fn previous_analysis(
 /// The ticket's live messages, the newest [`MAX_MESSAGES`], labelled by their authors' real
 /// roles.
 async fn conversation(
-    state: &AppState,
+    jobs: &Jobs,
     ticket: Id,
 ) -> Result<Vec<ConversationMessage>, crate::store::StoreError> {
     let mut out = Vec::new();
     let mut after = 0;
     loop {
-        let page = state
+        let page = jobs
+            .ctx
             .store
             .list_messages(ticket, Page::After(after), 500)
             .await?;

@@ -7,7 +7,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::{app::AppState, jobs, store::NewJob};
+use super::Jobs;
+use crate::store::NewJob;
+
+/// The jobs kind of an alert to send.
+pub const KIND: &str = "alert";
 
 /// How often the numbers are checked.
 const EVERY: Duration = Duration::from_secs(30);
@@ -21,13 +25,13 @@ struct Rule {
 }
 
 /// Checks the rules every 30 s until aborted (only when a webhook is configured).
-pub fn spawn_evaluator(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
-    state.config.alert_webhook_url.as_ref()?;
+pub fn spawn_evaluator(jobs: Jobs) -> Option<tokio::task::JoinHandle<()>> {
+    jobs.config.ops.alert_webhook_url.as_ref()?;
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
-            if let Err(err) = evaluate(&state).await {
+            if let Err(err) = evaluate(&jobs).await {
                 tracing::warn!(error = %err, "alert evaluation failed");
             }
         }
@@ -35,11 +39,11 @@ pub fn spawn_evaluator(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
 }
 
 /// Compares the window's totals with the thresholds and enqueues alerts or recoveries.
-pub async fn evaluate(state: &AppState) -> anyhow::Result<()> {
-    let config = &state.config;
+pub async fn evaluate(jobs: &Jobs) -> anyhow::Result<()> {
+    let config = &jobs.config.ops;
     let window = chrono::Duration::seconds(i64::try_from(config.alert_window_secs).unwrap_or(300));
     let now = crate::store::now();
-    let rows = state.store.read_rollups(now - window).await?;
+    let rows = jobs.ctx.store.read_rollups(now - window).await?;
     let rules = [
         Rule {
             name: "errors_5xx",
@@ -60,7 +64,7 @@ pub async fn evaluate(state: &AppState) -> anyhow::Result<()> {
             .filter(|r| r.name == rule.rollup)
             .map(|r| r.value)
             .sum();
-        let last = state.store.last_job(jobs::ALERT, rule.name).await?;
+        let last = jobs.ctx.store.last_job(KIND, rule.name).await?;
         let last_state = last
             .as_ref()
             .and_then(|j| j.payload.0["state"].as_str().map(str::to_owned));
@@ -80,11 +84,11 @@ pub async fn evaluate(state: &AppState) -> anyhow::Result<()> {
         let Some(next_state) = next_state else {
             continue;
         };
-        let text = message(state, &rule, value, next_state);
-        state
+        let text = message(config, &rule, value, next_state);
+        jobs.ctx
             .store
             .enqueue_job(&NewJob {
-                kind: jobs::ALERT,
+                kind: KIND,
                 dedupe_key: Some(format!("alert:{}", rule.name)),
                 subject: Some(rule.name.to_owned()),
                 payload: json!({"state": next_state, "rule": rule.name, "value": value, "threshold": rule.threshold, "text": text}),
@@ -102,9 +106,9 @@ pub async fn evaluate(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn message(state: &AppState, rule: &Rule, value: f64, next_state: &str) -> String {
-    let minutes = state.config.alert_window_secs / 60;
-    let environment = &state.config.sentry_environment;
+fn message(config: &crate::config::OpsConfig, rule: &Rule, value: f64, next_state: &str) -> String {
+    let minutes = config.alert_window_secs / 60;
+    let environment = &config.sentry_environment;
     if next_state == "firing" {
         format!(
             ":rotating_light: *Switchboard ({environment})*: {value:.0} {} in the last {minutes} min \
@@ -120,9 +124,10 @@ fn message(state: &AppState, rule: &Rule, value: f64, next_state: &str) -> Strin
 }
 
 /// Posts an alert job's message to the webhook.
-pub async fn deliver(state: &AppState, job: &crate::store::JobRow) -> Result<(), String> {
-    let url = state
+pub async fn deliver(jobs: &Jobs, job: &crate::store::JobRow) -> Result<(), String> {
+    let url = jobs
         .config
+        .ops
         .alert_webhook_url
         .as_ref()
         .ok_or("ALERT_WEBHOOK_URL is not set")?;
@@ -132,7 +137,7 @@ pub async fn deliver(state: &AppState, job: &crate::store::JobRow) -> Result<(),
         .get("text")
         .and_then(Value::as_str)
         .unwrap_or("Switchboard alert");
-    let response = state
+    let response = jobs
         .http
         .post(url.expose())
         .timeout(Duration::from_secs(10))

@@ -1,0 +1,82 @@
+//! Server -> client: realtime is a subscriber of the domain events. Each event becomes the
+//! Socket.IO events its readers get and, where access changed, joins and leaves of the
+//! sockets concerned. One file per family of events.
+
+mod messages;
+mod rooms;
+mod sessions;
+mod tickets;
+
+use serde_json::Value;
+
+use super::{Realtime, channel::Channel};
+use crate::service::events::{Event, Subscriber};
+
+#[async_trait::async_trait]
+impl Subscriber for Realtime {
+    async fn on_event(&self, event: &Event) {
+        match event {
+            Event::MessageCreated(message) => self.message_new(message),
+            Event::MessageEdited(message) => self.message_updated(message).await,
+            Event::MessageDeleted(message) => self.message_deleted(message).await,
+            Event::ReactionChanged {
+                room_id,
+                message_id,
+                emoji,
+                user_id,
+                added,
+                count,
+            } => {
+                self.reaction_updated(*room_id, *message_id, emoji, *user_id, *added, *count)
+                    .await;
+            }
+            Event::ReadMoved {
+                room_id,
+                user_id,
+                seq,
+            } => self.receipt(*room_id, *user_id, *seq).await,
+            Event::Typing {
+                room_id,
+                user_id,
+                name,
+                typing,
+            } => self.typing(*room_id, *user_id, name, *typing).await,
+            Event::RoomCreated { room, creator } => self.room_created(room, *creator).await,
+            Event::RoomUpdated(room) => self.room_updated(room).await,
+            Event::RoomDeleted { room_id } => self.room_deleted(*room_id).await,
+            Event::MemberAdded {
+                room_id,
+                user_id,
+                role,
+            } => self.member_added(*room_id, *user_id, *role).await,
+            Event::MemberRoleChanged { .. } => {}
+            Event::MemberRemoved { room_id, user_id } => {
+                self.member_removed(*room_id, *user_id).await;
+            }
+            Event::TicketOpened(ticket) => self.ticket_opened(ticket).await,
+            Event::TicketChanged { before, after } => {
+                self.ticket_changed(before.as_ref(), after).await;
+            }
+            Event::TicketInsights {
+                ticket_id,
+                requester,
+            } => self.ticket_insights(*ticket_id, *requester).await,
+            Event::SessionsEnded { user_id, reason } => {
+                self.revoke_user(*user_id, reason.as_str()).await;
+            }
+            Event::SessionEnded { session_id, reason } => {
+                self.revoke_session(*session_id, reason).await;
+            }
+            Event::PresenceChanged { user_id, online } => {
+                self.presence_changed(*user_id, *online).await;
+            }
+        }
+    }
+}
+
+impl Realtime {
+    /// Emits to `rooms` on every instance.
+    async fn emit(&self, rooms: Vec<Channel>, event: &'static str, data: &Value) {
+        self.inner.fanout.emit(rooms, Vec::new(), event, data).await;
+    }
+}

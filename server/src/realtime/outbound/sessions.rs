@@ -1,0 +1,164 @@
+//! Sessions and presence: revoked sessions close their sockets on every instance, sockets are
+//! checked again when their session expires and after a Redis outage (bans and sign-outs made
+//! meanwhile reached one instance only), and presence changes reach the team.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::super::{
+    Realtime,
+    channel::Channel,
+    connect::{SocketUser, rooms_for_socket},
+    events as wire,
+    fanout::Sid,
+};
+use crate::domain::{Id, user::Role};
+
+impl Realtime {
+    /// All of a user's sessions were revoked: every socket of theirs, follow links included,
+    /// gets `session:revoked` and is disconnected.
+    pub(super) async fn revoke_user(&self, user_id: Id, reason: &str) {
+        let channels = vec![Channel::User(user_id), Channel::UserLink(user_id)];
+        self.emit(
+            channels.clone(),
+            wire::SESSION_REVOKED,
+            &json!({"reason": reason}),
+        )
+        .await;
+        self.disconnect_after_notice(channels).await;
+    }
+
+    /// One session ended (sign-out): its sockets are told and closed.
+    pub(super) async fn revoke_session(&self, session_id: Id, reason: &str) {
+        let channel = Channel::Session(session_id);
+        self.emit(
+            vec![channel.clone()],
+            wire::SESSION_REVOKED,
+            &json!({"reason": reason}),
+        )
+        .await;
+        self.disconnect_after_notice(vec![channel]).await;
+    }
+
+    /// Gives the notice a moment to reach clients before their sockets close.
+    async fn disconnect_after_notice(&self, selectors: Vec<Channel>) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        for selector in selectors {
+            self.inner.fanout.disconnect(selector).await;
+        }
+    }
+
+    /// A user came online or went offline.
+    pub(crate) async fn presence_changed(&self, user_id: Id, online: bool) {
+        self.emit(
+            vec![Channel::Team, Channel::User(user_id)],
+            wire::PRESENCE,
+            &json!({"userId": user_id, "online": online}),
+        )
+        .await;
+    }
+
+    /// After Redis comes back: subscriptions, bans and sign-outs made while it was away reached
+    /// only the instance that made them, so every local socket is checked against the database
+    /// again (revoked sessions closed, each socket's rooms set to exactly what it may read);
+    /// then clients are told to sync what crossed instances meanwhile.
+    pub(crate) async fn recover_after_outage(&self) {
+        let fanout = &self.inner.fanout;
+        // Per user and follow-link scope: what the policy lets them read.
+        let mut readable: HashMap<(Id, Option<Id>), HashSet<Channel>> = HashMap::new();
+        for (sid, user) in fanout.local_users() {
+            if self.session_still_valid(&user).await.is_none() {
+                self.close_revoked(sid).await;
+                continue;
+            }
+            let key = (user.user.id, user.scope);
+            let rooms = match readable.get(&key) {
+                Some(rooms) => rooms.clone(),
+                None => match self.inner.store.readable_room_ids(&user.viewer()).await {
+                    Ok(ids) => {
+                        let rooms = rooms_for_socket(&user, ids);
+                        readable.insert(key, rooms.clone());
+                        rooms
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot re-check subscriptions after the redis outage");
+                        continue;
+                    }
+                },
+            };
+            let current: HashSet<Channel> = fanout
+                .local_rooms(sid)
+                .iter()
+                .filter_map(|name| name.strip_prefix("room:")?.parse().ok())
+                .map(Channel::Room)
+                .collect();
+            let stale: Vec<Channel> = current.difference(&rooms).cloned().collect();
+            let missing: Vec<Channel> = rooms.difference(&current).cloned().collect();
+            fanout.join_local(sid, missing);
+            fanout.leave_local(sid, stale);
+        }
+        fanout.emit_local_all(wire::SYNC_HINT, &json!({})).await;
+        tracing::info!("redis is back: local subscriptions re-checked, clients told to sync");
+    }
+
+    /// The socket's session's expiry when it still admits the socket (it exists and has not
+    /// expired, the user is not banned or deactivated, a follow link still belongs to a
+    /// customer); `None` when the socket must close.
+    async fn session_still_valid(&self, user: &SocketUser) -> Option<DateTime<Utc>> {
+        let now = crate::store::now();
+        match self.inner.store.session_by_id(user.session_id).await {
+            Ok(Some(auth)) => {
+                let valid = auth.expires_at > now
+                    && !auth.ban.as_ref().is_some_and(|b| b.is_active(now))
+                    && auth.user.deactivated_at.is_none()
+                    && (auth.ticket_scope.is_none() || auth.user.role == Role::Customer);
+                valid.then_some(auth.expires_at)
+            }
+            Ok(None) => None,
+            // A database hiccup is not a reason to drop users: try again at the next sweep.
+            Err(err) => {
+                tracing::debug!(error = %err, "cannot re-check a socket's session");
+                Some(user.expires_at)
+            }
+        }
+    }
+
+    /// Tells one socket of this instance its session ended, and closes it.
+    async fn close_revoked(&self, sid: Sid) {
+        let channel = Channel::Socket(sid);
+        self.inner
+            .fanout
+            .emit(
+                vec![channel.clone()],
+                Vec::new(),
+                wire::SESSION_REVOKED,
+                &json!({"reason": "revoked"}),
+            )
+            .await;
+        self.inner.fanout.disconnect(channel).await;
+    }
+
+    /// Checks again the sockets of this instance whose session has expired as of connecting
+    /// (or of their last check): renewed sessions keep their socket, the others close.
+    pub(crate) async fn revalidate_expired(&self) {
+        let now = crate::store::now();
+        for (sid, mut user) in self.inner.fanout.local_users() {
+            if user.expires_at > now {
+                continue;
+            }
+            match self.session_still_valid(&user).await {
+                Some(expires_at) if expires_at > now => {
+                    user.expires_at = expires_at;
+                    self.inner.fanout.update_user(sid, user);
+                }
+                Some(_) => {}
+                None => {
+                    metrics::counter!("switchboard_socket_sessions_expired_total").increment(1);
+                    self.close_revoked(sid).await;
+                }
+            }
+        }
+    }
+}

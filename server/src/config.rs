@@ -303,15 +303,21 @@ impl Config {
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
             return Err(ConfigError::new("REDIS_PREFIX", "must be a non-empty word"));
         }
-        if let Err(problem) =
-            crate::mail::Mailer::new(self.smtp_url.as_ref().map(Secret::expose), &self.mail_from)
+        // Checked by parsing only: building the transport starts its connection pool, which
+        // needs the runtime, and this runs before the runtime exists.
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "MAIL_FROM",
+                "must be an address like Switchboard <support@example.com>",
+            ));
+        }
+        if let Some(url) = &self.smtp_url
+            && !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://"))
         {
-            let var = if problem.starts_with("MAIL_FROM") {
-                "MAIL_FROM"
-            } else {
-                "SMTP_URL"
-            };
-            return Err(ConfigError::new(var, problem));
+            return Err(ConfigError::new(
+                "SMTP_URL",
+                "must start with smtp:// or smtps://",
+            ));
         }
         if self.follow_link_ttl_days == 0 || self.follow_link_ttl_days > 90 {
             return Err(ConfigError::new(

@@ -600,7 +600,8 @@ async fn deactivate_user(
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
     let user = accounts::deactivate(&state, &actor, id).await?;
-    Ok(ok(AdminUserView::new(&user, None)))
+    let ban = users::active_ban(&state, id).await?;
+    Ok(ok(AdminUserView::new(&user, ban)))
 }
 
 /// Reactivates an account (admins).
@@ -613,7 +614,8 @@ async fn reactivate_user(
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
     let user = accounts::reactivate(&state, &actor, id).await?;
-    Ok(ok(AdminUserView::new(&user, None)))
+    let ban = users::active_ban(&state, id).await?;
+    Ok(ok(AdminUserView::new(&user, ban)))
 }
 
 /// Mails the user a password reset link (or their invitation again, if they never chose a

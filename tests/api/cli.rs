@@ -204,6 +204,8 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = switchboard(&dir)
         .env("BIND_ADDR", "127.0.0.1:0")
+        // An SMTP transport is built at startup: that must happen inside the runtime.
+        .env("SMTP_URL", "smtp://127.0.0.1:9")
         .args(["serve", "--demo"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())

@@ -535,6 +535,23 @@ async fn admins_invite_deactivate_and_send_resets(app: TestApp) {
         .expect_error(409, "EMAIL_TAKEN");
     let listed = admin.get("admin/users?q=newbie").await.expect(200);
     assert!(listed.data()["items"][0]["deactivatedAt"].is_string());
+    // The admin view of a deactivated user still carries their ban, when they have one.
+    admin
+        .post(
+            &format!("admin/users/{invitee}/ban"),
+            json!({"reason": "while away"}),
+        )
+        .await
+        .expect(200);
+    let view = admin
+        .post(&format!("admin/users/{invitee}/deactivate"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(view.data()["ban"]["reason"], json!("while away"));
+    admin
+        .delete(&format!("admin/users/{invitee}/ban"))
+        .await
+        .expect(200);
     admin
         .post(&format!("admin/users/{invitee}/reactivate"), json!({}))
         .await

@@ -605,7 +605,8 @@ async fn deactivate_user(
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
     let user = accounts::deactivate(&state.ctx, &actor, id).await?;
-    Ok(ok(AdminUserView::new(&user, None)))
+    let ban = users::active_ban(&state.ctx, id).await?;
+    Ok(ok(AdminUserView::new(&user, ban)))
 }
 
 /// Reactivates an account (admins).
@@ -618,7 +619,8 @@ async fn reactivate_user(
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
     let user = accounts::reactivate(&state.ctx, &actor, id).await?;
-    Ok(ok(AdminUserView::new(&user, None)))
+    let ban = users::active_ban(&state.ctx, id).await?;
+    Ok(ok(AdminUserView::new(&user, ban)))
 }
 
 /// Mails the user a password reset link (or their invitation again, if they never chose a

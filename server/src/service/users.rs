@@ -76,6 +76,16 @@ pub async fn list_users_with_bans(
         .collect())
 }
 
+/// The ban in force on a user, if any (an expired one is no ban).
+pub async fn active_ban(ctx: &Ctx, id: Id) -> AppResult<Option<BanRow>> {
+    let now = crate::store::now();
+    Ok(ctx
+        .store
+        .get_ban(id)
+        .await?
+        .filter(|ban| ban.is_active(now)))
+}
+
 /// A user by id, or 404.
 pub async fn get_user(ctx: &Ctx, id: Id) -> AppResult<UserRow> {
     ctx.store

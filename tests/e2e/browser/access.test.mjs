@@ -1,10 +1,12 @@
 // Who may do what, as a person in a browser sees it: a ban ends an open session, observers
-// read but cannot write, a role change applies without a reload, a deleted room closes, and a
-// customer from the support form sees their own ticket only.
+// read but cannot write, a role change ends the session (the new role comes with the next
+// sign-in), a deleted room closes, and a customer from the support form (following the link
+// mailed to them) sees their own ticket only.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, api, createRoom, createUser, login, PASSWORD, startServer } from '../lib/harness.mjs';
-import { browserTest, connected, launchBrowser, newPage, openAs, openRoom, roomReady, rows, send, stored } from './browser.mjs';
+import { linkIn, startSmtp } from '../lib/smtp.mjs';
+import { browserTest, launchBrowser, newPage, openAs, openRoom, roomReady, rows, send, signIn, stored } from './browser.mjs';
 
 async function post(user, roomId, body) {
   const res = await user.api.post(`rooms/${roomId}/messages`, { clientId: randomUUID(), body });
@@ -98,7 +100,7 @@ browserTest('an observer sees messages live but every write control is disabled'
   assert.deepEqual(page.errors, []);
 });
 
-browserTest('a role change applies to the open page without a reload (access:changed)', { timeout: 120_000 }, async (t) => {
+browserTest('a role change ends the open session; signing in again applies the new role', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true });
@@ -114,14 +116,15 @@ browserTest('a role change applies to the open page without a reload (access:cha
   const changed = await admin.api.patch(`admin/users/${dave.user.id}`, { role: 'observer' });
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
 
-  // The app reloads who I am: the role badge and the read-only composer follow, and the
-  // socket the server closed comes back by itself.
+  // New access comes with a new session only: the open page lands on sign-in and says why.
+  await page.waitForURL((url) => url.pathname === '/signin');
+  assert.match(await page.getByTestId('signin-notice').innerText(), /changed your role/);
+  await signIn(page, server.url, dave.user.email, PASSWORD);
   await page.locator('.sidebar-footer .role-badge', { hasText: 'observer' }).waitFor();
+  await openRoom(page, server.url, roomId);
   await page.locator('[data-testid="composer"]:disabled').waitFor();
-  await connected(page);
-  assert.equal(new URL(page.url()).pathname, `/rooms/${roomId}`);
 
-  // Still subscribed after the reconnect: a message from someone else arrives live.
+  // Subscribed on the new session: a message from someone else arrives live, mine is there once.
   const other = await createUser(server.url, { name: 'Erin Other' });
   assert.equal((await other.api.post(`rooms/${roomId}/join`)).status, 200);
   await post(other, roomId, 'hello observer');
@@ -154,7 +157,8 @@ browserTest('a deleted room closes on the open page with a notice and leaves the
 browserTest('a customer goes from the support form to a reply from staff', { timeout: 180_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
-  const server = await startServer(t, { ownOrigin: true });
+  const smtp = await startSmtp(t);
+  const server = await startServer(t, { ownOrigin: true, env: { SMTP_URL: smtp.url } });
   const agent = await createUser(server.url, { name: 'Sally Support', department: 'support' });
   const email = `cathy-${randomUUID().slice(0, 8)}@customer.example`;
   // An earlier ticket of the same customer: a follow link opens its own ticket only.
@@ -171,7 +175,11 @@ browserTest('a customer goes from the support form to a reply from staff', { tim
   await customer.getByTestId('support-message').fill('The November invoice still has our old street address on it.');
   await customer.getByTestId('support-submit').click();
   await customer.getByTestId('support-done').waitFor();
-  const followUrl = await customer.getByTestId('support-follow-url').innerText();
+  // The address has an account now (the earlier ticket): no link on screen, only by e-mail.
+  assert.match(await customer.getByTestId('support-emailed').innerText(), new RegExp(`sent a link to ${email.replace('.', '\\.')}`));
+  assert.equal(await customer.getByTestId('support-follow-url').count(), 0);
+  const mail = await smtp.waitFor(email, (m) => m.subject === 'Your support request: My invoice shows the wrong address');
+  const followUrl = linkIn(mail, '/support/follow');
   assert.match(followUrl, new RegExp(`^${server.url}/support/follow\\?token=`));
 
   // The link (as from the e-mail) signs the visitor in as a customer and opens the ticket.
@@ -182,12 +190,18 @@ browserTest('a customer goes from the support form to a reply from staff', { tim
   await stored(customer, 'The November invoice still has our old street address on it.').waitFor();
   assert.equal(await customer.getByTestId('ticket-status-badge').innerText(), 'open');
   assert.equal(await customer.locator('#sidebar').count(), 0, 'customers have no sidebar');
+  // A link's session is held to its ticket: no account page, no export (the server refuses both).
+  assert.equal(await customer.getByTestId('nav-account').count(), 0, 'no account link for a link session');
+  assert.equal(await customer.getByTestId('export-menu').count(), 0, 'no export for a link session');
 
   // Staff of the department see it in their queue and answer in its conversation.
   const staff = await openAs(browser, server.url, agent, PASSWORD);
   await staff.page.goto(`${server.url}/tickets`);
   await staff.page.getByRole('link', { name: 'My invoice shows the wrong address' }).click();
   await roomReady(staff.page, ticketId);
+  // The requester opened a link mailed to the address: no "unverified sender" warning.
+  await staff.page.getByTestId('ticket-header').waitFor();
+  assert.equal(await staff.page.getByTestId('requester-unverified').count(), 0);
   const reply = 'Thanks Cathy, I have corrected the address; a new invoice is on its way.';
   await send(staff.page, reply);
   await stored(customer, reply).waitFor();
@@ -210,7 +224,7 @@ browserTest('a customer goes from the support form to a reply from staff', { tim
   await customer.goto(`${server.url}/tickets/${earlier.data.ticketId}`);
   await customer.getByTestId('ticket-unavailable').waitFor();
   await customer.getByRole('heading', { name: 'Ticket not found' }).waitFor();
-  for (const path of ['/discover', '/admin/users', `/rooms/${ticketId}`]) {
+  for (const path of ['/discover', '/admin/users', `/rooms/${ticketId}`, '/account']) {
     await customer.goto(`${server.url}${path}`);
     await customer.getByRole('heading', { name: 'Not found' }).waitFor();
   }

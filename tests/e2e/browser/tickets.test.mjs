@@ -45,6 +45,8 @@ browserTest('staff work a ticket: queue filters, status controls and the assista
   await b.page.goto(`${server.url}/tickets`);
   await b.page.locator(`[data-testid="ticket-row"][data-ticket-id="${outage.ticketId}"]`).waitFor();
   await b.page.locator(`[data-testid="ticket-row"][data-ticket-id="${other.ticketId}"]`).waitFor();
+  // Nobody opened a link mailed to these requesters (the on-screen link does not count).
+  await b.page.locator(`[data-testid="ticket-row"][data-ticket-id="${other.ticketId}"] [data-testid="unverified-badge"]`).waitFor();
 
   // Sam: the queue, then the outage ticket with its assistant panel.
   const s = await openAs(browser, server.url, sam, PASSWORD);
@@ -53,6 +55,7 @@ browserTest('staff work a ticket: queue filters, status controls and the assista
   await s.page.locator(`[data-testid="ticket-row"][data-ticket-id="${other.ticketId}"]`).waitFor();
   await s.page.getByRole('link', { name: 'Checkout is down' }).click();
   await roomReady(s.page, outage.ticketId);
+  await s.page.getByTestId('requester-unverified').waitFor();
   const panel = s.page.getByTestId('assistant-panel');
   await panel.waitFor();
   // The insights are written a moment after the message (the worker debounces); the panel
@@ -66,7 +69,11 @@ browserTest('staff work a ticket: queue filters, status controls and the assista
   // does not cover it yet (only customer messages refresh it by themselves).
   const suggestion = (await panel.getByTestId('assistant-suggestion').first().locator('p').innerText()).trim();
   await panel.getByTestId('use-suggestion').first().click();
-  assert.equal(await s.page.getByTestId('composer').inputValue(), suggestion);
+  // The composer takes the text on its next render: wait for it rather than read it at once.
+  await s.page.waitForFunction(
+    (text) => document.querySelector('[data-testid="composer"]')?.value === text,
+    suggestion,
+  );
   await s.page.getByTestId('composer').press('Enter');
   await stored(s.page, suggestion).waitFor();
   await panel.getByTestId('assistant-newer').waitFor();

@@ -93,7 +93,8 @@ export function sessionEndedMessage(code: SessionEnded['code'], reason = ''): st
   if (reason === 'password_changed') return 'Your password was changed, so this session was signed out. Sign in with the new password.';
   if (reason === 'password_reset') return 'Your password was reset, so this session was signed out. Sign in with the new password.';
   if (reason === 'deactivated') return 'Your account has been deactivated.';
-  if (reason === 'role_changed') return 'Your access changed. Please sign in again.';
+  if (reason === 'role_changed') return 'An administrator changed your role. Sign in again to continue.';
+  if (reason === 'department_changed') return 'An administrator changed your department. Sign in again to continue.';
   if (reason === 'revoked') return 'Your session was ended. Please sign in again.';
   return reason ? `You were signed out: ${reason}` : 'Your session was ended. Please sign in again.';
 }

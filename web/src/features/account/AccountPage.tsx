@@ -148,7 +148,7 @@ function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading:
                 <td>
                   <span title={s.userAgent ?? undefined}>{deviceLabel(s.userAgent)}</span>
                   {s.current && (
-                    <span className="status-badge status-open" data-testid="session-this-device">
+                    <span className="status-badge status-open account-badge" data-testid="session-this-device">
                       this device
                     </span>
                   )}

@@ -313,8 +313,7 @@ export function UsersAdmin() {
               <th scope="col">Role</th>
               <th scope="col">Department</th>
               <th scope="col">Created</th>
-              <th scope="col">Ban</th>
-              <th scope="col">Account</th>
+              <th scope="col">Access</th>
             </tr>
           </thead>
           <tbody>
@@ -358,28 +357,25 @@ export function UsersAdmin() {
                     </select>
                   </td>
                   <td>{formatDateTime(u.createdAt)}</td>
-                  <td className="nowrap" data-testid="ban-cell" data-ban={ban.kind}>
-                    {ban.kind === 'banned' && (
-                      <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
-                        banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
-                      </span>
-                    )}
-                    {ban.kind !== 'banned' && (
-                      <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
-                        Ban…
-                      </button>
-                    )}
-                    {ban.kind === 'banned' && (
-                      <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
-                        Unban
-                      </button>
-                    )}
-                  </td>
-                  <td className="nowrap">
-                    <span className="button-row">
+                  <td data-testid="ban-cell" data-ban={ban.kind}>
+                    <span className="account-actions">
+                      {ban.kind === 'banned' && (
+                        <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
+                          banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
+                        </span>
+                      )}
+                      {ban.kind === 'banned' ? (
+                        <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
+                          Unban
+                        </button>
+                      ) : (
+                        <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
+                          Ban…
+                        </button>
+                      )}
                       <button
                         type="button"
-                        className={`button small ${u.deactivatedAt ? '' : 'danger'}`}
+                        className="button small"
                         disabled={self || busyId === u.id}
                         onClick={() => setToggling(u)}
                         data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}

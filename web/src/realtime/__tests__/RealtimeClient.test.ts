@@ -368,6 +368,8 @@ describe('session', () => {
     expect(sessionEndedMessage('SESSION_REVOKED', 'password_changed')).toMatch(/password was changed/);
     expect(sessionEndedMessage('SESSION_REVOKED', 'password_reset')).toMatch(/password was reset/);
     expect(sessionEndedMessage('SESSION_REVOKED', 'deactivated')).toBe('Your account has been deactivated.');
+    expect(sessionEndedMessage('SESSION_REVOKED', 'role_changed')).toMatch(/changed your role/);
+    expect(sessionEndedMessage('SESSION_REVOKED', 'department_changed')).toMatch(/changed your department/);
     expect(sessionEndedMessage('SESSION_REVOKED', 'something_new')).toBe('You were signed out: something_new');
   });
 

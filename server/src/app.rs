@@ -46,7 +46,11 @@ use crate::{
         Realtime, RealtimeConfig, SocketSettings, delivery::DeliveryConfig, presence::Presence,
     },
     redis::RedisHub,
-    service::{Ctx, Settings, events::EventBus, passwords::Passwords},
+    service::{
+        Ctx, Event, Settings,
+        events::{EventBus, Subscriber},
+        passwords::Passwords,
+    },
     store,
     workers::{self, Jobs, Upkeep},
 };
@@ -159,7 +163,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     .await?;
     // Clients first: delivery latency is the one that users feel.
     bus.subscribe(Arc::new(realtime.clone()));
-    bus.subscribe(Arc::new(telemetry.clone()));
+    bus.subscribe(Arc::new(TelemetryEvents(telemetry.clone())));
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
@@ -204,6 +208,19 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         lifecycle: Arc::new(Lifecycle::default()),
         demo_accounts: Arc::new(Vec::new()),
     })
+}
+
+/// Telemetry's part of the domain events: messages per room and minute.
+struct TelemetryEvents(Telemetry);
+
+#[async_trait::async_trait]
+impl Subscriber for TelemetryEvents {
+    async fn on_event(&self, event: &Event) {
+        if let Event::MessageCreated(message) = event {
+            metrics::counter!("switchboard_messages_sent_total").increment(1);
+            self.0.record_message(message.room_id);
+        }
+    }
 }
 
 fn realtime_config(config: &Config, node_id: String, telemetry: Telemetry) -> RealtimeConfig {
@@ -253,8 +270,11 @@ pub fn router(state: AppState) -> Router {
         .layer(sentry::integrations::tower::SentryHttpLayer::new())
         .layer(DefaultBodyLimit::max(state.config.http.max_body_bytes))
         // Inside `track`, so the per-IP 429 gets a request id, a log line and metrics.
-        .layer(from_fn_with_state(state.clone(), ops::request::client_addr))
-        .layer(from_fn_with_state(state.clone(), ops::request::track))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::middleware::client_addr,
+        ))
+        .layer(from_fn_with_state(state.clone(), http::middleware::track))
         // One Sentry hub per request, outside `track`, so the tags it sets stay with this
         // request instead of leaking into the worker thread's shared scope.
         .layer(sentry::integrations::tower::NewSentryLayer::<
@@ -380,7 +400,7 @@ fn cors(config: &Config) -> CorsLayer {
             Method::DELETE,
         ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
-        .expose_headers([ops::request::X_REQUEST_ID.clone(), header::RETRY_AFTER])
+        .expose_headers([http::middleware::X_REQUEST_ID.clone(), header::RETRY_AFTER])
         .max_age(Duration::from_secs(600))
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::policy::{self, Capability};
 use crate::{
     domain::ticket::{Priority, TicketStatus},
     domain::{
@@ -114,7 +115,7 @@ impl UserView {
     /// The view for `viewer`: customers see no one else's e-mail address.
     pub fn for_viewer(row: &UserRow, viewer_role: Role, viewer_id: Id) -> Self {
         let mut view = Self::full(row);
-        if viewer_role == Role::Customer && viewer_id != row.id {
+        if !policy::allows(viewer_role, Capability::SeeEmails) && viewer_id != row.id {
             view.email = None;
         }
         view

@@ -243,6 +243,109 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
     }
 }
 
+/// What a user may do outside any one room, by global role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+    /// Create, change, ban, invite and deactivate accounts (admins).
+    ManageUsers,
+    /// Read the audit log and download it (admins).
+    ReadAudit,
+    /// Read telemetry and staff analytics (admins).
+    ReadOperations,
+    /// See the team: the directory, Discover, DMs' people, the ticket assistant (the team).
+    SeeTeam,
+    /// Write anything at all (everyone but observers).
+    Write,
+    /// Work the helpdesk: open tickets for customers, answer as staff, be assigned (staff and
+    /// admins).
+    WorkTickets,
+    /// Start a DM or create a room (writing team members).
+    StartConversations,
+    /// Own a room (writing team members).
+    OwnRooms,
+    /// Read other people's e-mail addresses (the team; customers see names only).
+    SeeEmails,
+    /// Open tickets as their requester, and follow them by link (customers).
+    RequestTickets,
+}
+
+/// Whether `role` has `capability`.
+pub fn allows(role: Role, capability: Capability) -> bool {
+    use Capability::*;
+    match capability {
+        ManageUsers | ReadAudit | ReadOperations => role == Role::Admin,
+        SeeTeam | SeeEmails => role.is_team(),
+        Write => role.can_write(),
+        WorkTickets => matches!(role, Role::Admin | Role::Staff),
+        StartConversations | OwnRooms => role.is_team() && role.can_write(),
+        RequestTickets => role == Role::Customer,
+    }
+}
+
+/// Refuses `capability` to `viewer`: observers are `ReadOnly` for writes, everyone else
+/// `Forbidden`.
+pub fn require(viewer: &Viewer, capability: Capability) -> Result<(), Denial> {
+    if allows(viewer.role, capability) {
+        return Ok(());
+    }
+    let writes = matches!(
+        capability,
+        Capability::Write | Capability::StartConversations | Capability::WorkTickets
+    );
+    if writes && !viewer.role.can_write() && viewer.role.is_team() {
+        return Err(Denial::ReadOnly);
+    }
+    Err(Denial::Forbidden(match capability {
+        Capability::ManageUsers | Capability::ReadAudit | Capability::ReadOperations => {
+            "admins only"
+        }
+        Capability::SeeTeam | Capability::SeeEmails => "not available to customers",
+        Capability::WorkTickets => "only staff work tickets",
+        Capability::StartConversations | Capability::OwnRooms | Capability::Write => {
+            "not allowed for this account"
+        }
+        Capability::RequestTickets => "only customers request tickets",
+    }))
+}
+
+/// Whether a room's member with role `actor` (or an admin) may change members' room roles.
+pub fn may_change_roles(viewer: &Viewer, room: &RoomFacts) -> bool {
+    viewer.role == Role::Admin
+        || room.my_role == Some(RoomRole::Owner)
+        || room.kind == RoomKind::Ticket
+}
+
+/// The room rank below which `viewer` may remove members (admins and ticket staff any; others
+/// only members below their own room role).
+pub fn removal_rank(viewer: &Viewer, room: &RoomFacts) -> u8 {
+    if viewer.role == Role::Admin || room.kind == RoomKind::Ticket {
+        u8::MAX
+    } else {
+        room.my_role.map_or(0, RoomRole::rank)
+    }
+}
+
+/// Whether `viewer` may hand ownership of `room` over: its owner, or an admin for them.
+pub fn may_transfer_ownership(viewer: &Viewer, room: &RoomFacts) -> bool {
+    room.my_role == Some(RoomRole::Owner) || viewer.role == Role::Admin
+}
+
+/// Whether a follow-link session of `role` still stands (links are for customers only).
+pub fn link_session_valid(role: Role) -> bool {
+    allows(role, Capability::RequestTickets)
+}
+
+/// The socket audiences of a full session: everyone of the team hears of rooms without a
+/// department, department members of theirs, admins of every department's.
+pub fn audiences(role: Role, department: Option<&str>) -> (bool, Option<String>, bool) {
+    let team = role.is_team();
+    (
+        team,
+        department.filter(|_| team).map(str::to_owned),
+        role == Role::Admin,
+    )
+}
+
 /// The routes a follow-link session may call, as `(method, route template)`; `{id}` in a
 /// `/rooms` or `/tickets` template must be the session's ticket. Message routes are not tied
 /// to an id here: the message's room is checked by [`can_read`], which holds the session to

@@ -15,14 +15,15 @@ use super::{
 use crate::{
     app::AppState,
     domain::{Id, user::Role},
-    error::{AppResult, ErrorBody},
+    error::{AppError, AppResult, ErrorBody},
     service::{
-        accounts,
+        Ctx, accounts,
+        admin::{self, TelemetryView},
         analytics::{self, StaffAnalytics},
-        audit, page_limit,
-        users::{self, CreateUser, UpdateUser, require_admin},
+        page_limit,
+        users::{self, CreateUser, UpdateUser},
     },
-    store::{AuditFilter, AuditRow, BanRow},
+    store::{AuditRow, BanRow},
     views::{ApiOk, Page, UserView},
 };
 
@@ -49,100 +50,18 @@ pub struct TelemetryQuery {
     window: Option<String>,
 }
 
-/// The dashboard's data: every instance's rollups merged.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TelemetryView {
-    /// The window asked for.
-    window: String,
-    /// Minutes per point.
-    bucket_minutes: i64,
-    /// Instances that reported in the window.
-    instances: usize,
-    /// The points, oldest first.
-    series: Vec<crate::ops::telemetry::TelemetryPoint>,
-    /// The busiest rooms of the window.
-    top_rooms: Vec<TopRoom>,
-}
-
-/// A busy room.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TopRoom {
-    /// Room.
-    room_id: Id,
-    /// Its title (empty when deleted since).
-    title: String,
-    /// Messages in the window.
-    messages: f64,
-}
-
 /// Requests, errors, latency, sockets, messages, delivery failures and socket round trips
 /// over time, across all instances (admins).
 #[utoipa::path(get, path = "/admin/telemetry", tag = "admin", params(TelemetryQuery),
     responses((status = 200, body = ApiOk<TelemetryView>), (status = 403, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn telemetry(
-    State(state): State<AppState>,
+    State(ctx): State<Ctx>,
     Auth(actor): Auth,
     Query(query): Query<TelemetryQuery>,
 ) -> AppResult<impl IntoResponse> {
-    require_admin(&actor)?;
     let window = query.window.unwrap_or_else(|| "1h".to_owned());
-    let (span, bucket) = match window.as_str() {
-        "1h" => (chrono::Duration::hours(1), 1),
-        "6h" => (chrono::Duration::hours(6), 1),
-        "24h" => (chrono::Duration::hours(24), 4),
-        "7d" => (chrono::Duration::days(7), 30),
-        _ => {
-            return Err(crate::error::AppError::invalid(
-                "window",
-                "must be 1h, 6h, 24h or 7d",
-            ));
-        }
-    };
-    let rows = state
-        .ctx
-        .store
-        .read_rollups(crate::store::now() - span)
-        .await?;
-    let instances = rows
-        .iter()
-        .map(|r| r.instance_id.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
-    let (series, rooms) = crate::ops::telemetry::merge(&rows, chrono::Duration::minutes(bucket));
-    let mut top: Vec<(Id, f64)> = rooms.into_iter().collect();
-    top.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut top_rooms = Vec::new();
-    for (room_id, messages) in top.into_iter().take(5) {
-        // A DM's title names its two people: admins do not read DMs, here either.
-        let title = state
-            .ctx
-            .store
-            .get_room(room_id)
-            .await?
-            .map(|r| {
-                if r.kind == crate::domain::room::RoomKind::Dm {
-                    "Direct message".to_owned()
-                } else {
-                    r.title
-                }
-            })
-            .unwrap_or_default();
-        top_rooms.push(TopRoom {
-            room_id,
-            title,
-            messages,
-        });
-    }
-    Ok(ok(TelemetryView {
-        window,
-        bucket_minutes: bucket,
-        instances,
-        series,
-        top_rooms,
-    }))
+    Ok(ok(admin::telemetry(&ctx, &actor, &window).await?))
 }
 
 /// Per staff member and department: open, pending and recently resolved tickets, and median
@@ -205,9 +124,8 @@ async fn list_users(
     Auth(actor): Auth,
     Query(query): Query<UsersQuery>,
 ) -> AppResult<impl IntoResponse> {
-    require_admin(&actor)?;
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
-    let rows = users::list_users_with_bans(&state.ctx, &filter).await?;
+    let rows = users::list_users_with_bans(&state.ctx, &actor, &filter).await?;
     let items: Vec<AdminUserView> = rows
         .into_iter()
         .map(|(u, ban)| AdminUserView::new(&u, ban))
@@ -424,64 +342,43 @@ impl From<AuditRow> for AuditView {
     }
 }
 
-/// The filter both audit routes take.
-async fn audit_filter(
-    ctx: &crate::service::Ctx,
-    action: Option<String>,
-    actor: Option<&str>,
-    target: Option<String>,
-    since: Option<DateTime<Utc>>,
-) -> AppResult<AuditFilter> {
-    let actor_id = match actor.map(str::trim) {
-        None | Some("") => None,
-        Some(actor) => Some(audit::actor_id(ctx, actor).await?),
-    };
-    Ok(AuditFilter {
-        action: action.filter(|a| !a.is_empty()),
-        actor_id,
-        target_id: target.filter(|t| !t.is_empty()),
-        before: None,
-        since,
-        limit: 50,
-    })
-}
-
 /// The audit log, newest first (admins).
 #[utoipa::path(get, path = "/admin/audit", tag = "admin", params(AuditQuery),
     responses((status = 200, body = ApiOk<Page<AuditView>>), (status = 403, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn list_audit(
-    State(state): State<AppState>,
+    State(ctx): State<Ctx>,
     Auth(actor): Auth,
     Query(query): Query<AuditQuery>,
-) -> AppResult<axum::response::Response> {
-    require_admin(&actor)?;
+) -> AppResult<impl IntoResponse> {
     match query.format.as_deref() {
         None | Some("json") => {}
         Some("csv") => {
-            return Err(crate::error::AppError::invalid(
+            return Err(AppError::invalid(
                 "format",
                 "download CSV with POST /admin/audit/export",
             ));
         }
-        Some(_) => return Err(crate::error::AppError::invalid("format", "must be json")),
+        Some(_) => return Err(AppError::invalid("format", "must be json")),
     }
-    let mut filter = audit_filter(
-        &state.ctx,
-        query.action,
-        query.actor.as_deref(),
-        query.target,
-        query.since,
+    let limit = page_limit(query.limit, 50, 200)?;
+    let rows = admin::audit_page(
+        &ctx,
+        &actor,
+        admin::AuditQuery {
+            action: query.action,
+            actor: query.actor,
+            target: query.target,
+            since: query.since,
+            before: parse_time_cursor(query.before.as_deref())?,
+            limit,
+        },
     )
     .await?;
-    filter.before = parse_time_cursor(query.before.as_deref())?;
-    filter.limit = page_limit(query.limit, 50, 200)?;
-    let rows = state.ctx.store.list_audit(&filter).await?;
     let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
-    Ok(ok(Page::from_items(items, filter.limit, |a| {
+    Ok(ok(Page::from_items(items, limit, |a| {
         time_cursor(a.at, a.id)
-    }))
-    .into_response())
+    })))
 }
 
 /// `POST /admin/audit/export` body: the filters of `GET /admin/audit`.
@@ -504,41 +401,22 @@ pub struct AuditExportBody {
     responses((status = 200, description = "text/csv", content_type = "text/csv", body = String),
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn export_audit(
-    State(state): State<AppState>,
+    State(ctx): State<Ctx>,
     Auth(actor): Auth,
     Json(body): Json<AuditExportBody>,
 ) -> AppResult<axum::response::Response> {
-    require_admin(&actor)?;
-    let mut filter = audit_filter(
-        &state.ctx,
-        body.action,
-        body.actor.as_deref(),
-        body.target,
-        body.since,
-    )
-    .await?;
-    let mut rows = Vec::new();
-    filter.limit = 500;
-    while rows.len() < MAX_CSV_ROWS {
-        let page = state.ctx.store.list_audit(&filter).await?;
-        let done = page.len() < 500;
-        filter.before = page.last().map(|a| (a.at, a.id));
-        rows.extend(page);
-        if done {
-            break;
-        }
-    }
-    audit::record(
-        &state.ctx,
+    let csv = admin::audit_csv(
+        &ctx,
         &actor,
-        "audit.export",
-        "audit",
-        "csv",
-        serde_json::json!({"rows": rows.len()}),
+        admin::AuditQuery {
+            action: body.action,
+            actor: body.actor,
+            target: body.target,
+            since: body.since,
+            ..Default::default()
+        },
     )
     .await?;
-    let body = audit_csv(&rows);
-    let filename = format!("audit-{}.csv", crate::store::now().format("%Y%m%d-%H%M%S"));
     Ok((
         [
             (
@@ -547,10 +425,10 @@ async fn export_audit(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
+                format!("attachment; filename=\"{}\"", csv.filename),
             ),
         ],
-        body,
+        csv.body,
     )
         .into_response())
 }
@@ -635,56 +513,4 @@ async fn send_password_reset(
 ) -> AppResult<impl IntoResponse> {
     accounts::send_password_reset(&state.ctx, &actor, id).await?;
     Ok((StatusCode::ACCEPTED, ok(None::<bool>)))
-}
-
-/// Most rows in one CSV download.
-const MAX_CSV_ROWS: usize = 100_000;
-
-/// The audit rows as CSV (RFC 4180 quoting; cells that a spreadsheet would run as a formula
-/// are prefixed with `'`).
-fn audit_csv(rows: &[AuditRow]) -> String {
-    let mut out = String::from(
-        "at,actor_id,actor_email,action,target_type,target_id,ip,request_id,metadata\r\n",
-    );
-    for row in rows {
-        let cells = [
-            row.at.to_rfc3339(),
-            row.actor_id.map(|a| a.to_string()).unwrap_or_default(),
-            row.actor_email.clone().unwrap_or_default(),
-            row.action.clone(),
-            row.target_type.clone(),
-            row.target_id.clone().unwrap_or_default(),
-            row.ip.clone().unwrap_or_default(),
-            row.request_id.clone().unwrap_or_default(),
-            row.metadata.0.to_string(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(super::csv_cell("plain"), "plain");
-        assert_eq!(super::csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(super::csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(super::csv_cell("=cmd()"), "'=cmd()");
-    }
 }

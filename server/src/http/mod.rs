@@ -14,6 +14,7 @@ pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod messages;
+pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod rooms;

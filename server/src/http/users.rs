@@ -9,6 +9,7 @@ use super::{
     extract::{Auth, Query},
     ok, parse_time_cursor, time_cursor,
 };
+use crate::domain::policy::Capability;
 use crate::{
     app::AppState,
     domain::user::Role,
@@ -44,7 +45,7 @@ async fn list_directory(
     Auth(actor): Auth,
     Query(query): Query<DirectoryQuery>,
 ) -> AppResult<impl IntoResponse> {
-    users::require_team(&actor)?;
+    crate::service::require(&actor, Capability::SeeTeam)?;
     let filter = user_filter(query.q, query.role, query.cursor.as_deref(), query.limit)?;
     let rows = users::list_users(&state.ctx, &filter).await?;
     let items: Vec<UserView> = rows.iter().map(UserView::full).collect();

@@ -54,7 +54,8 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
         use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
         use tracing_subscriber::filter::{LevelFilter, filter_fn};
         let errors = ErrorLayer::new().with_filter(filter_fn(|meta| {
-            *meta.level() == tracing::Level::ERROR && meta.target() != "switchboard::ops::request"
+            *meta.level() == tracing::Level::ERROR
+                && meta.target() != "switchboard::http::middleware"
         }));
         let crumbs = BreadcrumbLayer::new().with_filter(LevelFilter::INFO);
         errors.and_then(crumbs)

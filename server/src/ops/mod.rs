@@ -3,7 +3,6 @@
 pub mod health;
 pub mod logging;
 pub mod metrics;
-pub mod request;
 pub mod sentry;
 pub mod telemetry;
 

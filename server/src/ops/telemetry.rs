@@ -356,17 +356,6 @@ impl Accumulator {
     }
 }
 
-/// Telemetry is a subscriber of the domain events: it counts messages per room and minute.
-#[async_trait::async_trait]
-impl crate::service::events::Subscriber for Telemetry {
-    async fn on_event(&self, event: &crate::service::Event) {
-        if let crate::service::Event::MessageCreated(message) = event {
-            metrics::counter!("switchboard_messages_sent_total").increment(1);
-            self.record_message(message.room_id);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

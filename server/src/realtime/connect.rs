@@ -23,7 +23,10 @@ use super::{
     inbound,
 };
 use crate::{
-    domain::{Id, policy::Viewer, user::Role},
+    domain::{
+        Id,
+        policy::{self, Viewer},
+    },
     error::{AppError, Code},
     ratelimit::Action,
     service::{Actor, Event, auth},
@@ -119,13 +122,12 @@ pub fn audience_channels(user: &UserRow, session_id: Id, sid: Sid, scoped: bool)
     if scoped {
         return channels;
     }
-    if user.role.is_team() {
+    let (team, department, admins) = policy::audiences(user.role, user.department.as_deref());
+    if team {
         channels.push(Channel::Team);
-        if let Some(department) = &user.department {
-            channels.push(Channel::Department(department.clone()));
-        }
     }
-    if user.role == Role::Admin {
+    channels.extend(department.map(Channel::Department));
+    if admins {
         channels.push(Channel::Admins);
     }
     channels

@@ -10,13 +10,14 @@ use serde_json::json;
 use super::{
     Actor, audit,
     auth::{self, ClientMeta, NewAccount, SignedIn, audit_user_created, create_user, hash_token},
-    field,
-    users::{get_user, require_admin},
+    field, require,
+    users::get_user,
 };
 use super::{
     Ctx,
     events::{Event, SessionsEnded},
 };
+use crate::domain::policy::Capability;
 use crate::{
     domain::{
         Id,
@@ -358,7 +359,7 @@ pub struct Invite {
 /// Invites someone (admins): an account without a password whose owner chooses one through
 /// the e-mailed link (7 days).
 pub async fn invite(ctx: &Ctx, actor: &Actor, input: Invite) -> AppResult<UserRow> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     let user = create_user(
         ctx,
         NewAccount {
@@ -386,7 +387,7 @@ pub async fn invite(ctx: &Ctx, actor: &Actor, input: Invite) -> AppResult<UserRo
 /// Sends a user a password reset link (admins); an invitee who never chose a password gets
 /// the invitation again instead.
 pub async fn send_password_reset(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<()> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     let user = get_user(ctx, id).await?;
     if user.deactivated_at.is_some() {
         return Err(AppError::new(
@@ -394,7 +395,9 @@ pub async fn send_password_reset(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<
             "reactivate the account first",
         ));
     }
-    let (template, kind) = if user.password_hash.is_none() && user.role != Role::Customer {
+    let (template, kind) = if user.password_hash.is_none()
+        && !crate::domain::policy::allows(user.role, Capability::RequestTickets)
+    {
         (
             Template::Invite {
                 user_id: id,
@@ -426,7 +429,7 @@ pub async fn send_password_reset(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<
 /// Deactivates an account (admins): it cannot sign in, its sessions and links end, its
 /// messages stay, and its address stays taken (nobody else can become that identity).
 pub async fn deactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     if id == actor.id() {
         return Err(AppError::forbidden("admins cannot deactivate themselves"));
     }
@@ -455,7 +458,7 @@ pub async fn deactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> 
 
 /// Reactivates an account (admins); it signs in again with its password.
 pub async fn reactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     let before = get_user(ctx, id).await?;
     if before.deactivated_at.is_none() {
         return Ok(before);

@@ -9,7 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Ctx;
-use super::{Actor, users::require_admin};
+use super::{Actor, require};
+use crate::domain::policy::Capability;
 use crate::{
     domain::{Id, user::Role},
     error::AppResult,
@@ -66,7 +67,7 @@ pub struct StaffAnalytics {
 
 /// Builds the report (admins only).
 pub async fn staff_analytics(ctx: &Ctx, actor: &Actor) -> AppResult<StaffAnalytics> {
-    require_admin(actor)?;
+    require(actor, Capability::ReadOperations)?;
     let since = crate::store::now() - Duration::days(WINDOW_DAYS);
     let (counts, departments, times) = tokio::try_join!(
         ctx.store.assignee_counts(since),
@@ -97,7 +98,10 @@ pub async fn staff_analytics(ctx: &Ctx, actor: &Actor) -> AppResult<StaffAnalyti
     }
     let counts: HashMap<Id, _> = counts.into_iter().map(|c| (c.assignee_id, c)).collect();
     let mut staff = Vec::new();
-    for role in [Role::Staff, Role::Admin] {
+    let workers = Role::ALL
+        .iter()
+        .filter(|r| crate::domain::policy::allows(**r, Capability::WorkTickets));
+    for role in workers.copied() {
         let users = ctx
             .store
             .list_users(&UserFilter {

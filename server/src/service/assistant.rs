@@ -5,7 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Ctx;
-use super::{Actor, room_with_access, users::require_team};
+use super::{Actor, require, room_with_access};
+use crate::domain::policy::Capability;
 use crate::{
     assistant::model::Insights,
     domain::{Id, policy::Action, room::RoomKind},
@@ -42,7 +43,7 @@ pub struct InsightsView {
 }
 
 async fn check(ctx: &Ctx, actor: &Actor, ticket: Id, action: Action) -> AppResult<i64> {
-    require_team(actor)?;
+    require(actor, Capability::SeeTeam)?;
     let room = room_with_access(ctx, actor, ticket, action).await?;
     if room.room.kind != RoomKind::Ticket {
         return Err(AppError::not_found("ticket"));

@@ -339,7 +339,7 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> AppResult<SessionAuth> {
     }
     // Follow links are for customers: a link session of an account that became a team
     // account must not carry that account's new access.
-    if auth.ticket_scope.is_some() && auth.user.role != Role::Customer {
+    if auth.ticket_scope.is_some() && !crate::domain::policy::link_session_valid(auth.user.role) {
         return Err(unauthenticated());
     }
     if now - auth.last_used_at > Duration::minutes(5) {

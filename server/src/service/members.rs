@@ -8,9 +8,8 @@ use super::{Ctx, events::Event};
 use crate::{
     domain::{
         Id,
-        policy::{Action, Viewer, authorize, may_add_member},
+        policy::{self, Action, Capability, Viewer, authorize, may_add_member},
         room::{RoomKind, RoomRole},
-        user::Role,
     },
     error::{AppError, AppResult, Code},
     store::{MemberRow, RoomWithMe},
@@ -161,8 +160,7 @@ pub async fn set_role(
             "use the ownership transfer to make an owner",
         ));
     }
-    let is_owner_or_admin = actor.user.role == Role::Admin || room.my_role == Some(RoomRole::Owner);
-    if !is_owner_or_admin && room.room.kind != RoomKind::Ticket {
+    if !policy::may_change_roles(&actor.viewer(), &room.facts()) {
         return Err(AppError::forbidden("only owners change room roles"));
     }
     let target = member(ctx, room_id, user_id).await?;
@@ -199,11 +197,7 @@ pub async fn remove(ctx: &Ctx, actor: &Actor, room_id: Id, user_id: Id) -> AppRe
     }
     let room = room_with_access(ctx, actor, room_id, Action::ManageMembers).await?;
     let target = member(ctx, room_id, user_id).await?;
-    let actor_rank = if actor.user.role == Role::Admin || room.room.kind == RoomKind::Ticket {
-        u8::MAX
-    } else {
-        room.my_role.map_or(0, RoomRole::rank)
-    };
+    let actor_rank = policy::removal_rank(&actor.viewer(), &room.facts());
     if target.room_role.rank() >= actor_rank {
         return Err(AppError::forbidden(
             "cannot remove a member of equal or higher room role",
@@ -237,12 +231,13 @@ pub async fn transfer_ownership(
     if room.room.kind != RoomKind::Public && room.room.kind != RoomKind::Private {
         return Err(AppError::forbidden("only rooms have owners"));
     }
+    if !policy::may_transfer_ownership(&actor.viewer(), &room.facts()) {
+        return Err(AppError::forbidden("only the owner transfers ownership"));
+    }
     let from = if room.my_role == Some(RoomRole::Owner) {
         actor.id()
-    } else if actor.user.role == Role::Admin {
-        current_owner(ctx, room_id).await?
     } else {
-        return Err(AppError::forbidden("only the owner transfers ownership"));
+        current_owner(ctx, room_id).await?
     };
     let target = member(ctx, room_id, to).await?;
     if target.room_role == RoomRole::Owner {
@@ -258,7 +253,7 @@ pub async fn transfer_ownership(
         Action::Read,
     )
     .map_err(|_| AppError::forbidden("this user cannot own this room"))?;
-    if target.user.role == Role::Observer {
+    if !policy::allows(target.user.role, Capability::OwnRooms) {
         return Err(AppError::forbidden("read-only accounts cannot own rooms"));
     }
     ctx.store.transfer_ownership(room_id, from, to).await?;

@@ -3,6 +3,7 @@
 //! returns views. HTTP and Socket.IO are only transports around these.
 
 pub mod accounts;
+pub mod admin;
 pub mod analytics;
 pub mod assistant;
 pub mod audit;
@@ -25,7 +26,7 @@ pub use events::{Event, Events};
 use crate::{
     domain::{
         Id,
-        policy::{self, Action, Denial, Viewer},
+        policy::{self, Action, Capability, Denial, Viewer},
     },
     error::{AppError, AppResult, Code},
     store::{RoomWithMe, UserRow},
@@ -69,6 +70,11 @@ pub fn denial_error(denial: Denial, what: &'static str) -> AppError {
         Denial::NotMember => AppError::new(Code::NotMember, "join the room first"),
         Denial::Forbidden(why) => AppError::forbidden(why),
     }
+}
+
+/// Refuses the actor a capability the policy does not give their role.
+pub fn require(actor: &Actor, capability: Capability) -> AppResult<()> {
+    policy::require(&actor.viewer(), capability).map_err(|d| denial_error(d, "resource"))
 }
 
 /// Loads a room for the actor and checks `action` on it; unreadable rooms are "not found".

@@ -2,19 +2,14 @@
 
 use serde_json::json;
 
-use super::{
-    Actor, audit,
-    auth::check_department,
-    denial_error, field, room_with_access,
-    users::{require_team, require_writer},
-};
+use super::{Actor, audit, auth::check_department, denial_error, field, require, room_with_access};
 use super::{Ctx, events::Event};
+use crate::domain::policy::Capability;
 use crate::{
     domain::{
         Id,
         policy::{self, Action},
         room::{RoomKind, RoomRole, parse_description, parse_slug, parse_tags, parse_title},
-        user::Role,
     },
     error::{AppError, AppResult},
     store::{DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
@@ -36,7 +31,7 @@ pub async fn discover(
     actor: &Actor,
     filter: &DiscoverFilter,
 ) -> AppResult<Vec<RoomWithMe>> {
-    require_team(actor)?;
+    require(actor, Capability::SeeTeam)?;
     Ok(ctx.store.discover_rooms(&actor.viewer(), filter).await?)
 }
 
@@ -58,8 +53,7 @@ pub struct CreateRoom {
 
 /// Creates a public or private room owned by the actor.
 pub async fn create_room(ctx: &Ctx, actor: &Actor, input: CreateRoom) -> AppResult<RoomWithMe> {
-    require_writer(actor)?;
-    require_team(actor)?;
+    require(actor, Capability::StartConversations)?;
     if !matches!(input.kind, RoomKind::Public | RoomKind::Private) {
         return Err(AppError::invalid(
             "kind",
@@ -199,8 +193,7 @@ pub async fn delete_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<Roo
 /// Returns the DM between the actor and `other`, creating it when missing. The flag says
 /// whether it was created.
 pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWithMe, bool)> {
-    require_writer(actor)?;
-    require_team(actor)?;
+    require(actor, Capability::StartConversations)?;
     if other == actor.id() {
         return Err(AppError::invalid(
             "userId",
@@ -212,7 +205,7 @@ pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWith
         .get_user(other)
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    if peer.role == Role::Customer {
+    if !policy::allows(peer.role, Capability::SeeTeam) {
         return Err(AppError::forbidden(
             "customers are reached through their tickets",
         ));

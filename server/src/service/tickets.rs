@@ -15,6 +15,7 @@ use super::{
     room_with_access,
 };
 use super::{Ctx, events::Event};
+use crate::domain::policy::{self, Capability};
 use crate::{
     domain::{
         Id,
@@ -191,7 +192,7 @@ async fn find_or_create_customer(
     ip: Option<String>,
 ) -> AppResult<(UserRow, bool)> {
     match ctx.store.get_user_by_email(email.as_str()).await? {
-        Some(user) if user.role == Role::Customer => Ok((user, false)),
+        Some(user) if policy::allows(user.role, Capability::RequestTickets) => Ok((user, false)),
         Some(_) => Err(AppError::new(
             Code::StaffEmail,
             "this address belongs to a team account; sign in to open a ticket",
@@ -224,7 +225,7 @@ async fn find_or_create_customer(
                 .store
                 .get_user_by_email(email.as_str())
                 .await?
-                .filter(|u| u.role == Role::Customer)
+                .filter(|u| policy::allows(u.role, Capability::RequestTickets))
                 .map(|u| (u, false))
                 .ok_or(err),
             Err(err) => Err(err),
@@ -321,7 +322,7 @@ pub async fn follow(ctx: &Ctx, token: &str, meta: ClientMeta) -> AppResult<(Sign
         .store
         .get_user(link.user_id)
         .await?
-        .filter(|u| u.role == Role::Customer)
+        .filter(|u| policy::link_session_valid(u.role))
         .ok_or_else(invalid)?;
     refuse_barred(ctx, &user).await?;
     let ticket = ctx
@@ -378,10 +379,7 @@ pub struct StaffTicket {
 
 /// Opens a ticket for a customer (staff and admins).
 pub async fn create_by_staff(ctx: &Ctx, actor: &Actor, input: StaffTicket) -> AppResult<TicketRow> {
-    super::users::require_writer(actor)?;
-    if !matches!(actor.user.role, Role::Staff | Role::Admin) {
-        return Err(AppError::forbidden("only staff open tickets for customers"));
-    }
+    super::require(actor, Capability::WorkTickets)?;
     let subject = field("subject", parse_subject(&input.subject))?;
     let email = field("requesterEmail", Email::parse(&input.requester_email))?;
     let name = match input.requester_name.as_deref() {
@@ -454,7 +452,7 @@ async fn check_assignee(ctx: &Ctx, assignee: Id) -> AppResult<UserRow> {
         .get_user(assignee)
         .await?
         .ok_or_else(|| AppError::invalid("assigneeId", "no such user"))?;
-    if matches!(user.role, Role::Staff | Role::Admin) {
+    if policy::allows(user.role, Capability::WorkTickets) {
         Ok(user)
     } else {
         Err(AppError::invalid(
@@ -492,7 +490,7 @@ fn not_found_as_ticket(err: AppError) -> AppError {
 
 /// The queue (customers: their own tickets; a follow-link session: its ticket).
 pub async fn list(ctx: &Ctx, actor: &Actor, mut filter: TicketFilter) -> AppResult<Vec<TicketRow>> {
-    if actor.user.role == Role::Customer {
+    if policy::allows(actor.user.role, Capability::RequestTickets) {
         filter.requester = Some(actor.id());
     }
     // The viewer carries a follow link's scope into the query, so pages stay full.
@@ -675,7 +673,7 @@ pub async fn after_message(
         }
         return Ok(None);
     }
-    if matches!(actor.user.role, Role::Staff | Role::Admin)
+    if policy::allows(actor.user.role, Capability::WorkTickets)
         && ticket.first_response_at.is_none()
         && ctx
             .store
@@ -689,7 +687,7 @@ pub async fn after_message(
 
 /// Refuses customer messages on closed tickets (they open a new one instead).
 pub async fn check_open_for(ctx: &Ctx, actor: &Actor, ticket_id: Id) -> AppResult<()> {
-    if actor.user.role != Role::Customer {
+    if !policy::allows(actor.user.role, Capability::RequestTickets) {
         return Ok(());
     }
     match ctx.store.get_ticket(ticket_id).await? {

@@ -8,8 +8,10 @@ use serde_json::json;
 use super::{
     Actor, audit,
     auth::{NewAccount, audit_user_created, check_department, create_user},
+    require,
 };
 use super::{Ctx, events::SessionsEnded};
+use crate::domain::policy::Capability;
 use crate::{
     domain::{
         Id,
@@ -19,33 +21,6 @@ use crate::{
     store::{BanRow, UserFilter, UserPatch, UserRow},
 };
 
-/// Refuses anyone but admins.
-pub fn require_admin(actor: &Actor) -> AppResult<()> {
-    if actor.user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("admins only"))
-    }
-}
-
-/// Refuses customers (the team directory and team-only lists).
-pub fn require_team(actor: &Actor) -> AppResult<()> {
-    if actor.user.role.is_team() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("not available to customers"))
-    }
-}
-
-/// Refuses observers, who never write.
-pub fn require_writer(actor: &Actor) -> AppResult<()> {
-    if actor.user.role.can_write() {
-        Ok(())
-    } else {
-        Err(AppError::read_only())
-    }
-}
-
 /// Lists users (the filter carries the page).
 pub async fn list_users(ctx: &Ctx, filter: &UserFilter) -> AppResult<Vec<UserRow>> {
     Ok(ctx.store.list_users(filter).await?)
@@ -54,8 +29,10 @@ pub async fn list_users(ctx: &Ctx, filter: &UserFilter) -> AppResult<Vec<UserRow
 /// Users matching `filter`, each with the ban in force (expired bans are left out).
 pub async fn list_users_with_bans(
     ctx: &Ctx,
+    actor: &Actor,
     filter: &UserFilter,
 ) -> AppResult<Vec<(UserRow, Option<BanRow>)>> {
+    require(actor, Capability::ManageUsers)?;
     let rows = ctx.store.list_users(filter).await?;
     let ids: Vec<Id> = rows.iter().map(|u| u.id).collect();
     let now = Utc::now();
@@ -110,7 +87,7 @@ pub struct CreateUser {
 
 /// Creates an account (admin).
 pub async fn admin_create_user(ctx: &Ctx, actor: &Actor, input: CreateUser) -> AppResult<UserRow> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     let user = create_user(
         ctx,
         NewAccount {
@@ -146,7 +123,7 @@ pub async fn admin_update_user(
     id: Id,
     input: UpdateUser,
 ) -> AppResult<UserRow> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     let before = get_user(ctx, id).await?;
     if id == actor.id() && input.role.is_some_and(|role| role != before.role) {
         return Err(AppError::forbidden("admins cannot change their own role"));
@@ -214,7 +191,7 @@ pub async fn ban_user(
     reason: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<BanRow> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     if id == actor.id() {
         return Err(AppError::forbidden("admins cannot ban themselves"));
     }
@@ -250,7 +227,7 @@ pub async fn ban_user(
 
 /// Lifts a ban (admin).
 pub async fn unban_user(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<()> {
-    require_admin(actor)?;
+    require(actor, Capability::ManageUsers)?;
     if !ctx.store.delete_ban(id).await? {
         return Err(AppError::new(Code::NotFound, "this user is not banned"));
     }

@@ -11,7 +11,10 @@ use crate::{
         model::{AuthorKind, ConversationMessage, Insights, PreviousAnalysis, TicketContext},
         provider::ProviderError,
     },
-    domain::{Id, user::Role},
+    domain::{
+        Id,
+        policy::{self, Capability},
+    },
     service::Event,
     store::{JobRow, Page, insights::NewInsights},
 };
@@ -193,7 +196,7 @@ async fn conversation(
                 .filter(|m| m.deleted_at.is_none())
                 .map(|m| ConversationMessage {
                     seq: m.seq,
-                    author: if m.author_role == Role::Customer {
+                    author: if policy::allows(m.author_role, Capability::RequestTickets) {
                         AuthorKind::Customer
                     } else {
                         AuthorKind::Staff

@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::Jobs;
 use crate::{
-    domain::{Id, user::Role},
+    domain::{Id, policy},
     mail::{
         Mail,
         outbox::{INVITE_TTL_DAYS, RESET_TTL_MINUTES, Template, VERIFY_TTL_HOURS},
@@ -100,7 +100,7 @@ async fn render(jobs: &Jobs, template: &Template) -> StoreResult<Option<Mail>> {
             let Some(ticket) = jobs.ctx.store.get_ticket(*ticket_id).await? else {
                 return Ok(None);
             };
-            if user.role != Role::Customer || ticket.requester_id != user.id {
+            if !policy::link_session_valid(user.role) || ticket.requester_id != user.id {
                 return Ok(None);
             }
             let ttl = jobs.ctx.settings.follow_link_ttl;

@@ -14,7 +14,7 @@ use super::super::{
     events as wire,
     fanout::Sid,
 };
-use crate::domain::{Id, user::Role};
+use crate::domain::{Id, policy};
 
 impl Realtime {
     /// All of a user's sessions were revoked: every socket of theirs, follow links included,
@@ -113,7 +113,7 @@ impl Realtime {
                 let valid = auth.expires_at > now
                     && !auth.ban.as_ref().is_some_and(|b| b.is_active(now))
                     && auth.user.deactivated_at.is_none()
-                    && (auth.ticket_scope.is_none() || auth.user.role == Role::Customer);
+                    && (auth.ticket_scope.is_none() || policy::link_session_valid(auth.user.role));
                 valid.then_some(auth.expires_at)
             }
             Ok(None) => None,

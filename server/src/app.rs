@@ -48,7 +48,7 @@ use crate::{
     redis::RedisHub,
     service::{
         Ctx, Event, Settings,
-        events::{EventBus, Subscriber},
+        events::{EventBus, Subscriber, WeakEvents},
         passwords::Passwords,
     },
     store,
@@ -164,6 +164,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     // Clients first: delivery latency is the one that users feel.
     bus.subscribe(Arc::new(realtime.clone()));
     bus.subscribe(Arc::new(TelemetryEvents(telemetry.clone())));
+    // The helpdesk publishes ticket changes of its own: it holds the bus weakly.
+    bus.subscribe(Arc::new(crate::service::tickets::Helpdesk::new(Ctx {
+        events: Arc::new(WeakEvents(Arc::downgrade(&bus))),
+        ..ctx.clone()
+    })));
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
@@ -216,7 +221,7 @@ struct TelemetryEvents(Telemetry);
 #[async_trait::async_trait]
 impl Subscriber for TelemetryEvents {
     async fn on_event(&self, event: &Event) {
-        if let Event::MessageCreated(message) = event {
+        if let Event::MessageCreated { message, .. } = event {
             metrics::counter!("switchboard_messages_sent_total").increment(1);
             self.0.record_message(message.room_id);
         }

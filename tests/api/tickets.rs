@@ -534,6 +534,40 @@ async fn responses_and_resolutions_are_timed(app: TestApp) {
         first,
         "only the first reply counts"
     );
+    // Waiting on the customer: their answer puts the ticket back in the open queue.
+    staff
+        .patch(&format!("tickets/{ticket}"), json!({"status": "pending"}))
+        .await
+        .expect(200);
+    customer
+        .post(
+            &format!("rooms/{ticket}/messages"),
+            json!({"clientId": "c1", "body": "Here are the logs you asked for"}),
+        )
+        .await
+        .expect(201);
+    let answered = staff.get(&format!("tickets/{ticket}")).await.expect(200);
+    assert_eq!(
+        answered.data()["status"],
+        json!("open"),
+        "a customer's answer reopens a pending ticket"
+    );
+    let audit = app
+        .admin()
+        .await
+        .get("admin/audit?action=ticket.reopen")
+        .await
+        .expect(200);
+    assert!(
+        audit.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["targetId"] == json!(ticket.to_string())
+                && e["metadata"]["from"] == json!("pending")),
+        "the reopening is audited: {:?}",
+        audit.data()
+    );
     staff
         .patch(&format!("tickets/{ticket}"), json!({"status": "resolved"}))
         .await

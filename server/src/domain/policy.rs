@@ -57,6 +57,8 @@ pub struct TicketParties {
     pub requester: Id,
     /// The staff member working it.
     pub assignee: Option<Id>,
+    /// True once closed: customers open a new ticket instead of writing in it.
+    pub closed: bool,
 }
 
 /// Things a viewer may try to do in a room.
@@ -115,7 +117,7 @@ pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<()
         return Err(Denial::ReadOnly);
     }
     match room.kind {
-        RoomKind::Ticket => authorize_ticket_write(viewer, action),
+        RoomKind::Ticket => authorize_ticket_write(viewer, room, action),
         RoomKind::Dm => authorize_dm_write(room, action),
         RoomKind::Public | RoomKind::Private => authorize_room_write(viewer, room, action),
     }
@@ -182,9 +184,13 @@ fn in_department(viewer: &Viewer, department: Option<&str>) -> bool {
             || viewer.department.as_deref() == department)
 }
 
-fn authorize_ticket_write(viewer: &Viewer, action: Action) -> Result<(), Denial> {
-    let staff_side = matches!(viewer.role, Role::Admin | Role::Staff);
+fn authorize_ticket_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<(), Denial> {
+    let staff_side = allows(viewer.role, Capability::WorkTickets);
+    let closed = room.ticket.is_some_and(|t| t.closed);
     match action {
+        Action::Post if closed && !staff_side => Err(Denial::Forbidden(
+            "this ticket is closed; please open a new one",
+        )),
         Action::Read | Action::Post | Action::React => Ok(()),
         Action::DeleteOthers | Action::Invite | Action::ManageMembers | Action::ManageTicket
             if staff_side =>
@@ -529,6 +535,7 @@ mod tests {
         ticket.ticket = Some(TicketParties {
             requester: customer.id,
             assignee: None,
+            closed: false,
         });
         assert_eq!(authorize(&customer, &ticket, Action::Post), Ok(()));
         assert!(authorize(&customer, &ticket, Action::ManageMembers).is_err());

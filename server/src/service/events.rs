@@ -7,10 +7,13 @@
 //! `app::build_state`, and, when the feature needs a fact no event carries yet, a new variant
 //! published where that fact becomes true.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use crate::{
-    domain::{Id, room::RoomRole},
+    domain::{
+        Id,
+        room::{RoomKind, RoomRole},
+    },
     store::{RoomRow, TicketRow},
     views::MessageView,
 };
@@ -52,7 +55,12 @@ impl SessionsEnded {
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A message was stored with its seq (never for an idempotent resend).
-    MessageCreated(MessageView),
+    MessageCreated {
+        /// The message.
+        message: MessageView,
+        /// The kind of its room (tickets have bookkeeping of their own).
+        room_kind: RoomKind,
+    },
     /// A message's text changed.
     MessageEdited(MessageView),
     /// A message was deleted (its body is gone).
@@ -218,6 +226,19 @@ impl Events for EventBus {
             .clone();
         for subscriber in subscribers {
             subscriber.on_event(&event).await;
+        }
+    }
+}
+
+/// Publishes to a bus that may be gone: a subscriber that publishes events of its own holds
+/// its bus this way, so the bus and its subscribers do not keep each other alive.
+pub struct WeakEvents(pub Weak<EventBus>);
+
+#[async_trait::async_trait]
+impl Events for WeakEvents {
+    async fn publish(&self, event: Event) {
+        if let Some(bus) = self.0.upgrade() {
+            bus.publish(event).await;
         }
     }
 }

@@ -10,7 +10,6 @@ use crate::{
         Id,
         message::{parse_body, parse_client_id, parse_emoji},
         policy::Action,
-        room::RoomKind,
     },
     error::{AppError, AppResult, Code},
     ratelimit::Action as Limit,
@@ -47,10 +46,6 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
     let client_id = field("clientId", parse_client_id(&input.client_id))?;
     let body = field("body", parse_body(&input.body))?;
     let room = room_with_access(ctx, actor, input.room_id, Action::Post).await?;
-    let is_ticket = room.room.kind == RoomKind::Ticket;
-    if is_ticket {
-        super::tickets::check_open_for(ctx, actor, input.room_id).await?;
-    }
     if let Some(parent_id) = input.parent_id {
         check_thread_root(ctx, input.room_id, parent_id).await?;
     }
@@ -87,26 +82,11 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
     // catch up through sync).
     if created {
         ctx.events
-            .publish(Event::MessageCreated(message.clone()))
+            .publish(Event::MessageCreated {
+                message: message.clone(),
+                room_kind: room.room.kind,
+            })
             .await;
-    }
-    if created && is_ticket {
-        // The message is stored and on its way: failing to update the ticket's timings must
-        // not fail the send (the client would resend and get the same message back).
-        match super::tickets::after_message(ctx, actor, input.room_id).await {
-            Ok(Some(changed)) => {
-                ctx.events
-                    .publish(Event::TicketChanged {
-                        before: None,
-                        after: changed,
-                    })
-                    .await;
-            }
-            Ok(None) => {}
-            Err(err) => {
-                tracing::error!(error = %err, room_id = %input.room_id, "ticket timings not updated after a message");
-            }
-        }
     }
     Ok(Sent {
         message,

@@ -635,67 +635,114 @@ async fn audit_changes(
     Ok(())
 }
 
-/// Ticket bookkeeping after a message: the first staff reply after the customer is the first
-/// response; a customer's reply reopens a resolved ticket. Returns the ticket when it changed.
-pub async fn after_message(
-    ctx: &Ctx,
-    actor: &Actor,
-    ticket_id: Id,
-) -> AppResult<Option<TicketRow>> {
+/// The helpdesk's reaction to messages in tickets: the first staff reply after the customer
+/// is the first response; a customer's reply reopens a pending or resolved ticket and asks the
+/// assistant to look again. A subscriber of the domain events, so the send path knows nothing
+/// of tickets.
+pub struct Helpdesk {
+    ctx: Ctx,
+}
+
+impl Helpdesk {
+    /// The bookkeeping over `ctx` (whose events should be [`super::events::WeakEvents`] of the
+    /// bus this subscribes to).
+    pub fn new(ctx: Ctx) -> Self {
+        Self { ctx }
+    }
+}
+
+#[async_trait::async_trait]
+impl super::events::Subscriber for Helpdesk {
+    async fn on_event(&self, event: &Event) {
+        let Event::MessageCreated {
+            message,
+            room_kind: RoomKind::Ticket,
+        } = event
+        else {
+            return;
+        };
+        // The message is stored and on its way: failing to update the ticket's timings must not
+        // fail the send (the client would resend and get the same message back).
+        if let Err(err) = after_message(&self.ctx, message.author.id, message.room_id).await {
+            tracing::error!(error = %err, room_id = %message.room_id, "ticket bookkeeping failed after a message");
+        }
+    }
+}
+
+async fn after_message(ctx: &Ctx, author: Id, ticket_id: Id) -> AppResult<()> {
     let Some(ticket) = ctx.store.get_ticket(ticket_id).await? else {
-        return Ok(None);
+        return Ok(());
     };
-    if actor.id() == ticket.requester_id {
+    let Some(user) = ctx.store.get_user(author).await? else {
+        return Ok(());
+    };
+    let actor = Actor {
+        user,
+        session_id: None,
+        ip: None,
+        request_id: crate::error::current_request_id(),
+        scope: None,
+    };
+    let changed = if author == ticket.requester_id {
         if let Err(err) = super::assistant::queue_refresh(ctx, ticket_id, false).await {
             tracing::warn!(error = %err, "could not queue an assistant refresh");
         }
-        if ticket.status == TicketStatus::Resolved {
-            let patch = TicketPatch {
-                status: Some(TicketStatus::Open),
-                resolved_at: Some(None),
-                ..TicketPatch::default()
-            };
-            let after = ctx
-                .store
-                .update_ticket(ticket_id, &patch)
-                .await?
-                .ok_or_else(|| AppError::not_found("ticket"))?;
-            audit::record(
-                ctx,
-                actor,
-                "ticket.reopen",
-                "ticket",
-                ticket_id,
-                json!({"from": "resolved", "to": "open", "by": "customer_reply"}),
-            )
-            .await?;
-            return Ok(Some(after));
-        }
-        return Ok(None);
-    }
-    if policy::allows(actor.user.role, Capability::WorkTickets)
+        reopen_on_reply(ctx, &actor, &ticket).await?
+    } else if policy::allows(actor.user.role, Capability::WorkTickets)
         && ticket.first_response_at.is_none()
         && ctx
             .store
             .mark_first_response(ticket_id, crate::store::now())
             .await?
     {
-        return Ok(ctx.store.get_ticket(ticket_id).await?);
+        ctx.store.get_ticket(ticket_id).await?
+    } else {
+        None
+    };
+    if let Some(after) = changed {
+        ctx.events
+            .publish(Event::TicketChanged {
+                before: Some(ticket),
+                after,
+            })
+            .await;
     }
-    Ok(None)
+    Ok(())
 }
 
-/// Refuses customer messages on closed tickets (they open a new one instead).
-pub async fn check_open_for(ctx: &Ctx, actor: &Actor, ticket_id: Id) -> AppResult<()> {
-    if !policy::allows(actor.user.role, Capability::RequestTickets) {
-        return Ok(());
+/// A requester's reply puts a pending or resolved ticket back in the open queue (audited);
+/// the changed ticket, when it changed.
+async fn reopen_on_reply(
+    ctx: &Ctx,
+    actor: &Actor,
+    ticket: &TicketRow,
+) -> AppResult<Option<TicketRow>> {
+    if !matches!(
+        ticket.status,
+        TicketStatus::Pending | TicketStatus::Resolved
+    ) {
+        return Ok(None);
     }
-    match ctx.store.get_ticket(ticket_id).await? {
-        Some(ticket) if ticket.status == TicketStatus::Closed => Err(AppError::forbidden(
-            "this ticket is closed; please open a new one",
-        )),
-        _ => Ok(()),
-    }
+    let patch = TicketPatch {
+        status: Some(TicketStatus::Open),
+        resolved_at: ticket.resolved_at.map(|_| None),
+        ..TicketPatch::default()
+    };
+    let after = ctx
+        .store
+        .update_ticket(ticket.id, &patch)
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket"))?;
+    audit::record(
+        ctx,
+        actor,
+        "ticket.reopen",
+        "ticket",
+        ticket.id,
+        json!({"from": ticket.status, "to": "open", "by": "customer_reply"}),
+    )
+    .await?;
+    Ok(Some(after))
 }
 
 #[cfg(test)]

@@ -55,6 +55,8 @@ pub struct RoomWithMe {
     pub requester_id: Option<Id>,
     /// Ticket assignee, for ticket rooms.
     pub assignee_id: Option<Id>,
+    /// Ticket status, for ticket rooms.
+    pub ticket_status: Option<crate::domain::ticket::TicketStatus>,
 }
 
 impl RoomWithMe {
@@ -68,6 +70,7 @@ impl RoomWithMe {
             ticket: self.requester_id.map(|requester| TicketParties {
                 requester,
                 assignee: self.assignee_id,
+                closed: self.ticket_status == Some(crate::domain::ticket::TicketStatus::Closed),
             }),
         }
     }

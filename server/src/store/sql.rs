@@ -47,7 +47,7 @@ macro_rules! room_with_me_select {
              CASE WHEN rm.user_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages m \
                WHERE m.room_id = r.id AND m.seq > rm.last_read_seq \
                AND m.author_id <> rm.user_id AND m.deleted_at IS NULL) END AS unread, \
-             t.requester_id, t.assignee_id \
+             t.requester_id, t.assignee_id, t.status AS ticket_status \
              FROM rooms r \
              LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
              LEFT JOIN tickets t ON t.room_id = r.id "

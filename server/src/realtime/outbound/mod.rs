@@ -16,7 +16,7 @@ use crate::service::events::{Event, Subscriber};
 impl Subscriber for Realtime {
     async fn on_event(&self, event: &Event) {
         match event {
-            Event::MessageCreated(message) => self.message_new(message),
+            Event::MessageCreated { message, .. } => self.message_new(message),
             Event::MessageEdited(message) => self.message_updated(message).await,
             Event::MessageDeleted(message) => self.message_deleted(message).await,
             Event::ReactionChanged {

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod client;
 pub mod fixture;
+pub mod launch;
 pub mod procfs;
 pub mod protocol;
 pub mod reliable;

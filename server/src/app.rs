@@ -1,28 +1,24 @@
-//! The application: shared state, the router (built without I/O) and `serve`, which takes a
-//! bound listener and a shutdown future so tests can bind port 0.
+//! The composition root: `build_state` connects and wires everything (the event subscribers
+//! included), `router` assembles the HTTP application without I/O, and `serve` takes a bound
+//! listener and a shutdown future so tests can bind port 0.
 
 use std::{
     any::Any,
     future::{Future, IntoFuture},
     net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    extract::FromRef,
     http::{HeaderValue, Method, header},
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
     routing::get,
     serve::ListenerExt,
 };
-use serde::Serialize;
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -33,8 +29,7 @@ use tower_http::{
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use metrics_exporter_prometheus::PrometheusHandle;
-
+pub use crate::state::{AppState, DemoAccount, Lifecycle};
 use crate::{
     config::Config,
     domain::Id,
@@ -54,67 +49,6 @@ use crate::{
     store,
     workers::{self, Jobs, Upkeep},
 };
-
-/// Everything handlers share; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// The use cases' context (store, quotas, passwords, settings, events, presence).
-    pub ctx: Ctx,
-    /// Validated settings.
-    pub config: Arc<Config>,
-    /// Socket.IO and delivery.
-    pub realtime: Realtime,
-    /// Redis, when configured (scale-out, shared rate limits).
-    pub redis: Option<RedisHub>,
-    /// This instance's numbers for the telemetry rollups.
-    pub telemetry: Telemetry,
-    /// Renders `GET /metrics`.
-    pub metrics: PrometheusHandle,
-    /// What background jobs need (mail, the assistant's provider, webhooks).
-    pub jobs: Jobs,
-    /// Readiness and shutdown flags.
-    pub lifecycle: Arc<Lifecycle>,
-    /// Demo sign-ins shown on the sign-in page (empty unless started with `--demo`).
-    pub demo_accounts: Arc<Vec<DemoAccount>>,
-}
-
-impl FromRef<AppState> for Ctx {
-    fn from_ref(state: &AppState) -> Self {
-        state.ctx.clone()
-    }
-}
-
-/// A demo account, listed for one-click sign-in in demo mode.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct DemoAccount {
-    /// E-mail.
-    pub email: String,
-    /// Password.
-    pub password: String,
-    /// Name.
-    pub name: String,
-    /// Role.
-    pub role: crate::domain::user::Role,
-}
-
-/// Process lifecycle, read by readiness checks.
-#[derive(Debug, Default)]
-pub struct Lifecycle {
-    /// Set when shutdown begins: readiness fails so load balancers drain first.
-    shutting_down: AtomicBool,
-}
-
-impl Lifecycle {
-    /// True once shutdown has begun.
-    pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::Acquire)
-    }
-
-    /// Marks the start of shutdown.
-    pub fn begin_shutdown(&self) {
-        self.shutting_down.store(true, Ordering::Release);
-    }
-}
 
 /// Connects to the database (with retries) and Redis, runs migrations, builds the realtime
 /// layer and wires the event subscribers: everything `serve` needs, with its I/O done.

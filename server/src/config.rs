@@ -156,7 +156,7 @@ pub struct DeliveryConfig {
 pub struct LimitsConfig {
     /// Per-action rate limits from `RATE_LIMIT_<ACTION>=<count>/<period>` (read at load).
     #[arg(skip)]
-    pub rate_limits: crate::ratelimit::Quotas,
+    pub rate_limits: crate::domain::quota::Quotas,
 }
 
 /// Accounts, sessions, departments and messages: who may register, how long things last.
@@ -692,7 +692,7 @@ mod tests {
         let settings = Settings::try_parse_from(argv)?;
         let mut config = settings.config;
         config.limits.rate_limits.insert(
-            crate::ratelimit::Action::Search,
+            crate::domain::quota::Action::Search,
             "off".parse().unwrap_or_else(|e: String| panic!("{e}")),
         );
         let line = format!("{config:?}");

@@ -5,7 +5,6 @@
 use chrono::Duration;
 
 use crate::{
-    app::DemoAccount,
     domain::ticket::{Priority, TicketStatus},
     domain::{
         Id,
@@ -18,6 +17,7 @@ use crate::{
         auth::{NewAccount, create_user},
         messages, tickets,
     },
+    state::DemoAccount,
     store::{InsertOutcome, NewMessage, NewRoom, UserRow},
 };
 

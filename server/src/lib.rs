@@ -24,6 +24,7 @@ pub mod realtime;
 pub mod redis;
 pub mod service;
 pub mod shutdown;
+pub mod state;
 pub mod store;
 pub mod views;
 pub mod wire;

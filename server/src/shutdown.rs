@@ -1,7 +1,7 @@
 //! Ordered shutdown on SIGTERM/SIGINT: readiness fails first so load balancers drain, then the
 //! server stops accepting and finishes in-flight requests, then resources close.
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Resolves when SIGTERM or SIGINT arrives, after marking the server as shutting down.
 pub async fn on_signal(state: AppState) {

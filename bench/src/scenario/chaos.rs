@@ -14,8 +14,8 @@ use super::{
     crowd::{Crowd, Outcome},
 };
 use crate::{
-    cli::{Running, TargetArgs},
     fixture::Target,
+    launch::{Running, TargetArgs},
     progress,
     report::{Table, write_json},
     target::{self, Kind},

@@ -11,7 +11,7 @@ use tokio::{
 };
 
 use crate::{
-    cli::TargetArgs,
+    launch::TargetArgs,
     progress,
     target::{self, Backend, Database},
 };

@@ -10,8 +10,8 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::{
-    cli::TargetArgs,
     client::Handler,
+    launch::TargetArgs,
     procfs::CpuMeter,
     progress,
     reliable::acked_seq,

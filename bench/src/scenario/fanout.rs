@@ -17,8 +17,8 @@ use serde_json::json;
 
 use super::stepper::{self, Driver, StepPlan, Stepped};
 use crate::{
-    cli::TargetArgs,
     client::{Conn, Handler},
+    launch::TargetArgs,
     progress,
     report::{Table, median, thousands, write_json},
     stats::{Stats, now_us},

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::{
-    cli::TargetArgs,
     client::{Handler, Ignore},
+    launch::TargetArgs,
     procfs, progress,
     report::{Table, thousands, write_json},
     target::Kind,
@@ -142,7 +142,7 @@ async fn run_kind(target: &TargetArgs, args: &IdleArgs, kind: Kind) -> anyhow::R
 /// sessions are in the database, so a fresh process on the same database measures sockets only.
 async fn restart_after_setup(
     target: &TargetArgs,
-    running: &mut crate::cli::Running,
+    running: &mut crate::launch::Running,
     settle_secs: u64,
 ) -> anyhow::Result<()> {
     let (Some(server), Some(database), Some(bin)) = (

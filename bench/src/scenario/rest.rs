@@ -13,9 +13,9 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::{
-    cli::TargetArgs,
     client::{Handler, Ignore},
     fixture::Api,
+    launch::TargetArgs,
     procfs::CpuMeter,
     progress,
     reliable::acked_seq,

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::crowd::Crowd;
-use crate::{cli::TargetArgs, progress, report::write_json};
+use crate::{launch::TargetArgs, progress, report::write_json};
 
 /// Options of `smoke`.
 #[derive(Clone, Debug, Args)]

@@ -22,9 +22,9 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use super::stepper::{self, Driver, StepPlan};
 use crate::{
-    cli::TargetArgs,
     client::{self, Endpoint},
     fixture::Target,
+    launch::TargetArgs,
     progress,
     report::{Table, median, thousands, write_json},
     stats::{Stats, body_stamp, now_us},

@@ -6,6 +6,7 @@
 pub mod id;
 pub mod message;
 pub mod policy;
+pub mod quota;
 pub mod room;
 pub mod ticket;
 pub mod user;

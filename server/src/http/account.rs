@@ -11,10 +11,10 @@ use super::{
     ok,
 };
 use crate::{
-    app::AppState,
     domain::Id,
     error::{AppResult, ErrorBody},
     service::accounts,
+    state::AppState,
     store::SessionRow,
     views::{ApiOk, Page},
 };

@@ -13,7 +13,6 @@ use super::{
     users::user_filter,
 };
 use crate::{
-    app::AppState,
     domain::{Id, user::Role},
     error::{AppError, AppResult, ErrorBody},
     service::{
@@ -23,6 +22,7 @@ use crate::{
         page_limit,
         users::{self, CreateUser, UpdateUser},
     },
+    state::AppState,
     store::{AuditRow, BanRow},
     views::{ApiOk, Page, UserView},
 };

@@ -14,12 +14,12 @@ use super::{
     ok,
 };
 use crate::{
-    app::{AppState, DemoAccount},
     error::{AppResult, ErrorBody},
     service::{
         accounts,
         auth::{self, ClientMeta, SignedIn},
     },
+    state::{AppState, DemoAccount},
     views::{ApiOk, MeView, UserView},
 };
 

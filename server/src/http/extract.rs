@@ -9,10 +9,10 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use crate::{
-    app::AppState,
     domain::policy,
     error::{AppError, Code, FieldProblem, current_request_id},
     service::{Actor, auth},
+    state::AppState,
     wire::{bearer_token, check_origin, client_ip, cookie, has_nul_escape, nul_path, nul_problem},
 };
 

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    app::AppState,
     ops::health::{self, Ready},
+    state::AppState,
 };
 
 /// Routes of this module (mounted at the root, not under `/api/v1`).

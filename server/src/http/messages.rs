@@ -10,13 +10,13 @@ use super::{
     ok,
 };
 use crate::{
-    app::AppState,
     domain::Id,
     error::{AppError, AppResult, ErrorBody},
     service::{
         messages::{self, SendMessage},
         page_limit,
     },
+    state::AppState,
     store::Page as HistoryPage,
     views::{ApiOk, MessageView, Page},
 };

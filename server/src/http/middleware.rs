@@ -14,9 +14,9 @@ use tracing::{Instrument, field::Empty};
 
 use crate::wire::{ClientAddr, proxy};
 use crate::{
-    app::AppState,
     domain::Id,
     error::{InternalErrorCause, REQUEST_ID},
+    state::AppState,
 };
 
 /// The request id header, set on every response.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{app::AppState, views::ApiOk};
+use crate::{state::AppState, views::ApiOk};
 
 pub mod account;
 pub mod admin;

@@ -11,9 +11,9 @@ use axum::{
 
 use crate::wire::bearer_token;
 use crate::{
-    app::AppState,
     config::Config,
     error::{AppError, Code},
+    state::AppState,
 };
 
 /// The ops routes outside the API document.

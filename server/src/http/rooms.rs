@@ -11,7 +11,6 @@ use super::{
     ok, parse_time_cursor, time_cursor,
 };
 use crate::{
-    app::AppState,
     domain::{
         Id,
         room::{RoomKind, RoomRole},
@@ -22,6 +21,7 @@ use crate::{
         members, page_limit,
         rooms::{self, CreateRoom, UpdateRoom},
     },
+    state::AppState,
     store::{DiscoverFilter, rooms::DiscoverSort},
     views::{ApiOk, MemberView, Page, RoomView},
 };

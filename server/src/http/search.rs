@@ -10,12 +10,12 @@ use super::{
     ok, parse_time_cursor, time_cursor,
 };
 use crate::{
-    app::AppState,
     error::{AppError, AppResult, ErrorBody},
     service::{
         page_limit,
         search::{self, SearchResult},
     },
+    state::AppState,
     views::{ApiOk, Page, RoomView},
 };
 

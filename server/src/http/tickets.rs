@@ -16,7 +16,6 @@ use super::{
     ok, parse_time_cursor, time_cursor,
 };
 use crate::{
-    app::AppState,
     domain::{
         Id,
         ticket::{Priority, TicketStatus},
@@ -29,6 +28,7 @@ use crate::{
         page_limit,
         tickets::{self, StaffTicket, SupportForm, TicketChange},
     },
+    state::AppState,
     store::{TicketFilter, tickets::AssigneeFilter},
     views::{ApiOk, Page, TicketView, UserView},
 };

@@ -11,10 +11,10 @@ use super::{
 };
 use crate::domain::policy::Capability;
 use crate::{
-    app::AppState,
     domain::user::Role,
     error::{AppResult, ErrorBody},
     service::{page_limit, users},
+    state::AppState,
     store::UserFilter,
     views::{ApiOk, Page, UserView},
 };

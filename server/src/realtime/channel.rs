@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use super::fanout::Sid;
 use crate::domain::Id;
+use socketioxide::socket::Sid;
 
 /// A Socket.IO room.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

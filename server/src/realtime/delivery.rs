@@ -472,7 +472,7 @@ fn backoff(ack_timeout: Duration, attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realtime::{connect::SocketUser, fanout::AckOutcome};
+    use crate::realtime::{fanout::AckOutcome, session::SocketUser};
     use futures::stream::BoxStream;
 
     /// Records the seqs of `message:new` in the order they leave; no sockets answer.

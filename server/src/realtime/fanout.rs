@@ -17,7 +17,7 @@ pub use socketioxide::socket::Sid;
 
 use super::{
     channel::{Channel, names},
-    connect::{SocketUser, UserId},
+    session::{SocketUser, UserId},
 };
 use crate::{domain::Id, redis::RedisHealth};
 

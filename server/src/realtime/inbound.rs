@@ -20,7 +20,7 @@ use socketioxide::{
 };
 use tracing::Instrument;
 
-use super::{SocketState, connect::SocketUser, events};
+use super::{SocketState, events, session::SocketUser};
 use crate::{
     domain::Id,
     error::{AppError, AppResult, FieldProblem, REQUEST_ID},

@@ -26,6 +26,7 @@ pub mod fanout;
 pub mod inbound;
 mod outbound;
 pub mod presence;
+pub mod session;
 
 use crate::{
     domain::Id,

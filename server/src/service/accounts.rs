@@ -11,6 +11,7 @@ use super::{
     Actor, audit,
     auth::{self, ClientMeta, NewAccount, SignedIn, audit_user_created, create_user, hash_token},
     field, require,
+    sessions::end_all_sessions,
     users::get_user,
 };
 use super::{
@@ -330,17 +331,6 @@ pub async fn revoke_other_sessions(ctx: &Ctx, actor: &Actor) -> AppResult<usize>
         json!({"revokedSessions": revoked.len()}),
     )
     .await?;
-    Ok(revoked.len())
-}
-
-/// Ends every session and follow link of a user and closes their sockets; returns how many
-/// sessions ended. Used by bans, deactivation, role and department changes and resets.
-pub async fn end_all_sessions(ctx: &Ctx, user_id: Id, reason: SessionsEnded) -> AppResult<usize> {
-    let revoked = ctx.store.delete_user_sessions(user_id).await?;
-    ctx.store.delete_user_ticket_links(user_id).await?;
-    ctx.events
-        .publish(Event::SessionsEnded { user_id, reason })
-        .await;
     Ok(revoked.len())
 }
 

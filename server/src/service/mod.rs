@@ -16,6 +16,7 @@ pub mod messages;
 pub mod passwords;
 pub mod rooms;
 pub mod search;
+pub mod sessions;
 pub mod sync;
 pub mod tickets;
 pub mod users;

@@ -177,7 +177,7 @@ pub async fn admin_update_user(
         } else {
             SessionsEnded::RoleChanged
         };
-        super::accounts::end_all_sessions(ctx, id, reason).await?;
+        super::sessions::end_all_sessions(ctx, id, reason).await?;
     }
     Ok(after)
 }
@@ -212,7 +212,7 @@ pub async fn ban_user(
         expires_at,
     };
     ctx.store.put_ban(&ban).await?;
-    let revoked = super::accounts::end_all_sessions(ctx, id, SessionsEnded::Banned).await?;
+    let revoked = super::sessions::end_all_sessions(ctx, id, SessionsEnded::Banned).await?;
     audit::record(
         ctx,
         actor,

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use super::topic::Department;
+use super::categories::Department;
 use super::{Escalation, Facts, Severity, Urgency};
 
 /// A customer waiting longer than this many hours for a staff reply is escalated.

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::categories::Topic;
 use super::terms;
 use super::text::{Word, words};
-use super::topic::Topic;
 
 /// How far back (in words) a negator reaches.
 const NEGATION_WINDOW: usize = 3;

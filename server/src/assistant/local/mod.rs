@@ -24,6 +24,7 @@
 //! - `escalation`: security or outage reports, a wait over four hours, three unanswered
 //!   messages in a row, a very upset customer with an urgent problem, or critical urgency.
 
+mod categories;
 mod escalation;
 mod lexicon;
 mod replies;
@@ -42,9 +43,10 @@ use super::model::{
     AuthorKind, ConversationMessage, Escalation, Insights, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS,
     MIN_SUGGESTIONS, Sentiment, Severity, TicketContext, Urgency,
 };
+use categories::Topic;
 use thread::Thread;
 use tone::Tone;
-use topic::{Topic, TopicReport};
+use topic::TopicReport;
 
 /// Every topic label [`analyze`] may return, most serious first.
 pub const TOPICS: [&str; 7] = [

@@ -1,8 +1,8 @@
 //! Suggested replies: templates per topic and conversation state, personalised with the
 //! customer's first name and the subject, with an apology first when it is due.
 
+use super::categories::Topic;
 use super::text::truncate;
-use super::topic::Topic;
 use super::{Escalation, Facts, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS, MIN_SUGGESTIONS};
 
 /// Longest subject quoted in a reply, in characters.

@@ -6,7 +6,9 @@
 //! Rows are `(phrase, plain weight, weight when negated)` for sentiment and urgency, and
 //! `(phrase, topic, weight)` for topics (negation is ignored for topics).
 
-use super::topic::Topic::{self, Account, Billing, FeatureRequest, Outage, Security, Technical};
+use super::categories::Topic::{
+    self, Account, Billing, FeatureRequest, Outage, Security, Technical,
+};
 
 /// Mood words. Negated negatives turn mildly positive ("not bad", "no problem"); negated
 /// positives and negated "it works" verbs turn negative ("not happy", "not working").

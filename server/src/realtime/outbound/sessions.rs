@@ -8,11 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::super::{
-    Realtime,
-    channel::Channel,
-    connect::{SocketUser, rooms_for_socket},
-    events as wire,
-    fanout::Sid,
+    Realtime, channel::Channel, connect::rooms_for_socket, events as wire, fanout::Sid,
+    session::SocketUser,
 };
 use crate::domain::{Id, policy};
 

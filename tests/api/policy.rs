@@ -1,6 +1,7 @@
 //! The access matrix: global role × room kind × action, with the exact status and code of
 //! each answer. The policy module is the only place these rules live; this proves every route
-//! asks it.
+//! asks it, and that the rule's SQL form (search, the ticket queue) finds exactly what the
+//! policy lets each actor read.
 
 use serde_json::json;
 use switchboard::domain::{Id, user::Role};
@@ -250,6 +251,8 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
 struct Fixture {
     room: Id,
     owners_message: String,
+    /// A word only the owner's message contains, for search.
+    word: String,
     bystander: Id,
 }
 
@@ -280,12 +283,43 @@ async fn fixture(app: &TestApp, kind: &str, owner: &Client, member: &Client) -> 
             room
         }
     };
-    let message = owner.send_message(room, "owner's message").await;
+    let word = unique_word();
+    let message = owner
+        .send_message(room, &format!("owner's message {word}"))
+        .await;
     Fixture {
         room,
         owners_message: message["id"].as_str().unwrap().to_owned(),
+        word,
         bystander: bystander.id(),
     }
+}
+
+/// A word no other message contains (letters only, so every search tokenizer keeps it whole).
+fn unique_word() -> String {
+    let letters: String = Id::new()
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .rev()
+        .take(10)
+        .map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char)
+        .collect();
+    format!("matrix{letters}")
+}
+
+/// Whether the actor's message search finds the fixture's message: the SQL form of the read
+/// rule must agree with the policy.
+async fn search_finds(actor: &Client, fixture: &Fixture) -> bool {
+    let found = actor
+        .get(&format!("search?q={}", fixture.word))
+        .await
+        .expect(200);
+    found.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|hit| hit["message"]["id"] == json!(fixture.owners_message))
 }
 
 async fn attempt(app: &TestApp, actor: &Client, fixture: &Fixture, action: &str) -> (u16, String) {
@@ -362,6 +396,18 @@ async fn access_matrix(app: TestApp) {
             "member" => &member,
             name => &actors.iter().find(|(n, _)| *n == name).unwrap().1,
         };
+        let may_read = expected[0] == "200";
+        if search_finds(actor, &fixture).await != may_read {
+            failures.push(format!(
+                "{kind} × {actor_name}: search {} the message the policy {} read",
+                if may_read { "misses" } else { "finds" },
+                if may_read {
+                    "lets them"
+                } else {
+                    "does not let them"
+                },
+            ));
+        }
         for (action, want) in ACTIONS.iter().zip(expected) {
             if *want == "-" {
                 continue;
@@ -463,10 +509,14 @@ async fn ticket_access_matrix(app: TestApp) {
         let mut requester = app.anonymous();
         requester.token = Some(link.data()["token"].as_str().unwrap().to_owned());
         let agent = app.user(Role::Staff, Some("engineering")).await;
-        let staff_message = agent.send_message(ticket, "How can we help?").await;
+        let word = unique_word();
+        let staff_message = agent
+            .send_message(ticket, &format!("How can we help? {word}"))
+            .await;
         let fixture = Fixture {
             room: ticket,
             owners_message: staff_message["id"].as_str().unwrap().to_owned(),
+            word,
             bystander: agent.id(),
         };
         let actor = match *actor_name {
@@ -477,6 +527,27 @@ async fn ticket_access_matrix(app: TestApp) {
             "other_customer" => app.user(Role::Customer, None).await,
             _ => app.user(Role::Observer, Some("engineering")).await,
         };
+        let may_read = expected[0] == "200";
+        let queued = actor.get("tickets").await.expect(200).data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == json!(ticket));
+        // A follow-link session may not search at all; its ticket list is its way in.
+        let searched = if *actor_name == "requester" {
+            actor
+                .get(&format!("search?q={}", fixture.word))
+                .await
+                .expect_error(403, "FORBIDDEN");
+            may_read
+        } else {
+            search_finds(&actor, &fixture).await
+        };
+        if queued != may_read || searched != may_read {
+            failures.push(format!(
+                "ticket × {actor_name}: may read {may_read}, but listed {queued}, found by search {searched}"
+            ));
+        }
         for (action, want) in ACTIONS.iter().zip(expected) {
             if *want == "-" {
                 continue;

@@ -17,6 +17,10 @@ pub mod passwords;
 pub mod rooms;
 pub mod search;
 pub mod sync;
+#[cfg(test)]
+pub mod testing;
+#[cfg(test)]
+mod tests;
 pub mod tickets;
 pub mod users;
 

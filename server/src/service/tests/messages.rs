@@ -345,3 +345,48 @@ async fn a_new_reaction_past_the_limit_is_refused() -> anyhow::Result<()> {
     assert!(t.take_events().is_empty());
     Ok(())
 }
+
+#[tokio::test]
+async fn adding_a_reaction_one_already_has_is_not_refused_at_the_limit() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "react to me")).await?;
+    for i in 0..messages::MAX_REACTIONS_PER_USER {
+        messages::react(
+            &t.ctx,
+            &owner,
+            sent.message.id,
+            &format!(":r{i}:"),
+            Some(true),
+        )
+        .await?;
+    }
+    t.take_events();
+
+    // A client retrying a PUT whose answer it lost: the reaction is there already.
+    let reacted = messages::react(&t.ctx, &owner, sent.message.id, ":r0:", Some(true)).await?;
+
+    assert_eq!((reacted.added, reacted.count), (true, 1));
+    assert_eq!(
+        t.ctx
+            .store
+            .user_reaction_count(sent.message.id, owner.id())
+            .await?,
+        messages::MAX_REACTIONS_PER_USER
+    );
+    let events = t.take_events();
+    let [
+        Event::ReactionChanged {
+            emoji,
+            added,
+            count,
+            ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("expected one ReactionChanged, got {events:?}");
+    };
+    assert_eq!((emoji.as_str(), *added, *count), (":r0:", true, 1));
+    Ok(())
+}

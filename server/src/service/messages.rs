@@ -300,9 +300,11 @@ pub async fn react(
         return Err(AppError::not_found("message"));
     }
     spend(ctx, Limit::Reaction, actor).await?;
+    // Only a reaction the actor does not have yet counts against the limit: adding one they
+    // have (a retried PUT) changes nothing and must not be refused.
     let adding = match add {
-        Some(adding) => adding,
-        None => {
+        Some(false) => false,
+        Some(true) | None => {
             !ctx.store
                 .has_reaction(message_id, actor.id(), &emoji)
                 .await?

@@ -18,6 +18,10 @@ pub mod rooms;
 pub mod search;
 pub mod sessions;
 pub mod sync;
+#[cfg(test)]
+pub mod testing;
+#[cfg(test)]
+mod tests;
 pub mod tickets;
 pub mod users;
 

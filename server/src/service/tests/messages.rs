@@ -1,0 +1,392 @@
+//! Sending, resending, editing, deleting and reacting.
+
+use crate::{
+    domain::{Id, room::RoomKind, user::Role},
+    error::Code,
+    service::{
+        Event, members,
+        messages::{self, SendMessage},
+        testing::{TestCtx, refusal},
+    },
+    store::Page,
+};
+
+fn text(room_id: Id, client_id: &str, body: &str) -> SendMessage {
+    SendMessage {
+        room_id,
+        client_id: client_id.to_owned(),
+        body: body.to_owned(),
+        parent_id: None,
+    }
+}
+
+#[tokio::test]
+async fn a_sent_message_is_stored_and_published_with_its_room_kind_and_seq() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "hello")).await?;
+
+    assert!(sent.created);
+    let stored = t.ctx.store.get_message(sent.message.id).await?;
+    assert_eq!(
+        stored.map(|m| (m.room_id, m.seq, m.author_id, m.body)),
+        Some((room, 1, owner.id(), "hello".to_owned()))
+    );
+    let events = t.take_events();
+    let [Event::MessageCreated { message, room_kind }] = events.as_slice() else {
+        panic!("expected one MessageCreated, got {events:?}");
+    };
+    assert_eq!(
+        (message.id, message.seq, *room_kind),
+        (sent.message.id, 1, RoomKind::Public)
+    );
+    assert_eq!(message.body.as_deref(), Some("hello"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_resend_with_the_same_client_id_returns_the_stored_message_and_publishes_nothing()
+-> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let first = messages::send(&t.ctx, &owner, text(room, "c-1", "hello")).await?;
+    t.take_events();
+
+    let again = messages::send(&t.ctx, &owner, text(room, "c-1", "hello again")).await?;
+
+    assert!(!again.created);
+    assert_eq!(again.message.id, first.message.id);
+    assert_eq!(again.message.seq, first.message.seq);
+    assert_eq!(again.message.body.as_deref(), Some("hello"));
+    let history = t.ctx.store.list_messages(room, Page::After(0), 10).await?;
+    assert_eq!(history.len(), 1);
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn seqs_increase_per_room() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let first_room = t.room(&owner, RoomKind::Public).await?;
+    let second_room = t.room(&owner, RoomKind::Private).await?;
+
+    let mut seqs = Vec::new();
+    for (room, client_id) in [(first_room, "a"), (first_room, "b"), (second_room, "c")] {
+        let sent = messages::send(&t.ctx, &owner, text(room, client_id, "hi")).await?;
+        seqs.push((room, sent.message.seq));
+    }
+
+    assert_eq!(
+        seqs,
+        vec![(first_room, 1), (first_room, 2), (second_room, 1)]
+    );
+    let published: Vec<(Id, i64, RoomKind)> = t
+        .take_events()
+        .iter()
+        .map(|event| match event {
+            Event::MessageCreated { message, room_kind } => {
+                (message.room_id, message.seq, *room_kind)
+            }
+            other => panic!("expected only MessageCreated, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        published,
+        vec![
+            (first_room, 1, RoomKind::Public),
+            (first_room, 2, RoomKind::Public),
+            (second_room, 1, RoomKind::Private),
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_post_in_a_private_room_and_nothing_is_published() -> anyhow::Result<()>
+{
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let outsider = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Private).await?;
+
+    let result = messages::send(&t.ctx, &outsider, text(room, "c-1", "let me in")).await;
+
+    // A private room is invisible to non-members: refused as missing, so it does not leak.
+    assert_eq!(refusal(result), Some(Code::NotFound));
+    let history = t.ctx.store.list_messages(room, Page::After(0), 10).await?;
+    assert!(history.is_empty());
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_post_in_a_public_room_and_nothing_is_published() -> anyhow::Result<()>
+{
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let reader = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+
+    let result = messages::send(&t.ctx, &reader, text(room, "c-1", "hi")).await;
+
+    assert_eq!(refusal(result), Some(Code::NotMember));
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_edit_is_stored_and_published() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "helo")).await?;
+    t.take_events();
+
+    let edited = messages::edit(&t.ctx, &owner, sent.message.id, "hello").await?;
+
+    assert!(edited.edited_at.is_some());
+    let stored = t.ctx.store.get_message(sent.message.id).await?;
+    assert_eq!(stored.map(|m| m.body), Some("hello".to_owned()));
+    let events = t.take_events();
+    let [Event::MessageEdited(message)] = events.as_slice() else {
+        panic!("expected one MessageEdited, got {events:?}");
+    };
+    assert_eq!(
+        (message.id, message.seq, message.body.as_deref()),
+        (sent.message.id, sent.message.seq, Some("hello"))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_the_author_edits_a_message() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let member = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    members::join(&t.ctx, &member, room).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "mine")).await?;
+    t.take_events();
+
+    let result = messages::edit(&t.ctx, &member, sent.message.id, "theirs").await;
+
+    assert_eq!(refusal(result), Some(Code::Forbidden));
+    let stored = t.ctx.store.get_message(sent.message.id).await?;
+    assert_eq!(stored.map(|m| m.body), Some("mine".to_owned()));
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_deletion_is_stored_and_published_without_the_text() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "oops")).await?;
+    t.take_events();
+
+    messages::delete(&t.ctx, &owner, sent.message.id).await?;
+
+    let stored = t.ctx.store.get_message(sent.message.id).await?;
+    assert_eq!(
+        stored.map(|m| (m.deleted_at.is_some(), m.deleted_by)),
+        Some((true, Some(owner.id())))
+    );
+    let events = t.take_events();
+    let [Event::MessageDeleted(message)] = events.as_slice() else {
+        panic!("expected one MessageDeleted, got {events:?}");
+    };
+    assert_eq!(message.id, sent.message.id);
+    assert!(message.deleted_at.is_some());
+    assert_eq!(message.body, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_plain_member_cannot_delete_someone_elses_message() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let member = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    members::join(&t.ctx, &member, room).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "keep me")).await?;
+    t.take_events();
+
+    let result = messages::delete(&t.ctx, &member, sent.message.id).await;
+
+    assert_eq!(refusal(result), Some(Code::Forbidden));
+    let stored = t.ctx.store.get_message(sent.message.id).await?;
+    assert_eq!(stored.map(|m| m.deleted_at), Some(None));
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_reaction_is_stored_and_published_with_the_count() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "ship it?")).await?;
+    t.take_events();
+
+    let reacted = messages::react(&t.ctx, &owner, sent.message.id, "👍", Some(true)).await?;
+
+    assert!(reacted.added);
+    assert_eq!(reacted.count, 1);
+    assert!(
+        t.ctx
+            .store
+            .has_reaction(sent.message.id, owner.id(), "👍")
+            .await?
+    );
+    let events = t.take_events();
+    let [
+        Event::ReactionChanged {
+            room_id,
+            message_id,
+            emoji,
+            user_id,
+            added,
+            count,
+        },
+    ] = events.as_slice()
+    else {
+        panic!("expected one ReactionChanged, got {events:?}");
+    };
+    assert_eq!(
+        (
+            *room_id,
+            *message_id,
+            emoji.as_str(),
+            *user_id,
+            *added,
+            *count
+        ),
+        (room, sent.message.id, "👍", owner.id(), true, 1)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn toggling_a_reaction_again_removes_it() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "ship it?")).await?;
+    messages::react(&t.ctx, &owner, sent.message.id, "👍", None).await?;
+    t.take_events();
+
+    let reacted = messages::react(&t.ctx, &owner, sent.message.id, "👍", None).await?;
+
+    assert_eq!((reacted.added, reacted.count), (false, 0));
+    assert_eq!(t.ctx.store.count_reaction(sent.message.id, "👍").await?, 0);
+    let events = t.take_events();
+    let [Event::ReactionChanged { added, count, .. }] = events.as_slice() else {
+        panic!("expected one ReactionChanged, got {events:?}");
+    };
+    assert_eq!((*added, *count), (false, 0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_client_id_cannot_be_reused_in_another_room() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let first_room = t.room(&owner, RoomKind::Public).await?;
+    let second_room = t.room(&owner, RoomKind::Public).await?;
+    messages::send(&t.ctx, &owner, text(first_room, "c-1", "hello")).await?;
+    t.take_events();
+
+    let result = messages::send(&t.ctx, &owner, text(second_room, "c-1", "hello")).await;
+
+    assert_eq!(refusal(result), Some(Code::ClientIdReused));
+    let history = t
+        .ctx
+        .store
+        .list_messages(second_room, Page::After(0), 10)
+        .await?;
+    assert!(history.is_empty());
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_reaction_past_the_limit_is_refused() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "react to me")).await?;
+    for i in 0..messages::MAX_REACTIONS_PER_USER {
+        messages::react(
+            &t.ctx,
+            &owner,
+            sent.message.id,
+            &format!(":r{i}:"),
+            Some(true),
+        )
+        .await?;
+    }
+    t.take_events();
+
+    let result = messages::react(&t.ctx, &owner, sent.message.id, ":one-more:", Some(true)).await;
+
+    assert_eq!(refusal(result), Some(Code::ReactionLimit));
+    assert_eq!(
+        t.ctx
+            .store
+            .user_reaction_count(sent.message.id, owner.id())
+            .await?,
+        messages::MAX_REACTIONS_PER_USER
+    );
+    assert!(t.take_events().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn adding_a_reaction_one_already_has_is_not_refused_at_the_limit() -> anyhow::Result<()> {
+    let t = TestCtx::new().await?;
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "react to me")).await?;
+    for i in 0..messages::MAX_REACTIONS_PER_USER {
+        messages::react(
+            &t.ctx,
+            &owner,
+            sent.message.id,
+            &format!(":r{i}:"),
+            Some(true),
+        )
+        .await?;
+    }
+    t.take_events();
+
+    // A client retrying a PUT whose answer it lost: the reaction is there already.
+    let reacted = messages::react(&t.ctx, &owner, sent.message.id, ":r0:", Some(true)).await?;
+
+    assert_eq!((reacted.added, reacted.count), (true, 1));
+    assert_eq!(
+        t.ctx
+            .store
+            .user_reaction_count(sent.message.id, owner.id())
+            .await?,
+        messages::MAX_REACTIONS_PER_USER
+    );
+    let events = t.take_events();
+    let [
+        Event::ReactionChanged {
+            emoji,
+            added,
+            count,
+            ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("expected one ReactionChanged, got {events:?}");
+    };
+    assert_eq!((emoji.as_str(), *added, *count), (":r0:", true, 1));
+    Ok(())
+}

@@ -12,6 +12,7 @@
 //! - [`workers`]: the job queue and background work (mail, alerts, the assistant).
 //! - [`store`]: the `Store` trait, one query set for SQLite and PostgreSQL.
 //! - [`ops`]: logging, metrics, Sentry, health; [`error`]: the one error type and its codes.
+
 pub mod app;
 pub mod assistant;
 pub mod cli;

@@ -173,7 +173,6 @@ fn realtime_config(config: &Config, node_id: String, telemetry: Telemetry) -> Re
         },
         node_id,
         telemetry,
-        departments: config.accounts.departments.clone(),
         session_check: Duration::from_secs(delivery.socket_session_check_secs),
         sockets: SocketSettings {
             cookie_name: config.session_cookie_name(),

@@ -29,6 +29,8 @@ pub enum Action {
     Typing,
     /// `sync` calls per user.
     Sync,
+    /// `room:watch` calls per user.
+    RoomWatch,
     /// E-mails about an account asked for anonymously (password reset, verification), per
     /// address.
     AccountEmail,
@@ -48,7 +50,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::LoginIp,
         Action::LoginEmail,
         Action::Register,
@@ -60,6 +62,7 @@ impl Action {
         Action::Read,
         Action::Typing,
         Action::Sync,
+        Action::RoomWatch,
         Action::AccountEmail,
         Action::AccountIp,
         Action::PasswordChange,
@@ -83,6 +86,7 @@ impl Action {
             Action::Read => "read",
             Action::Typing => "typing",
             Action::Sync => "sync",
+            Action::RoomWatch => "room_watch",
             Action::AccountEmail => "account_email",
             Action::AccountIp => "account_ip",
             Action::PasswordChange => "password_change",
@@ -107,6 +111,7 @@ impl Action {
             Action::Read => (240, 60),
             Action::Typing => (60, 60),
             Action::Sync => (60, 60),
+            Action::RoomWatch => (120, 60),
             Action::AccountEmail => (3, 900),
             Action::AccountIp => (20, 900),
             Action::PasswordChange => (5, 900),

@@ -114,12 +114,12 @@ impl Telemetry {
         });
     }
 
-    /// A delivery was given up.
-    pub fn record_delivery_failure(&self) {
-        self.with_minute(|m| m.delivery_failures += 1);
+    /// Deliveries of `messages` messages were given up.
+    pub fn record_delivery_failures(&self, messages: u64) {
+        self.with_minute(|m| m.delivery_failures += messages);
     }
 
-    /// A server -> client round trip (an emit answered by the client's ack).
+    /// A server -> client round trip (an emission answered by the client's ack).
     pub fn record_rtt(&self, rtt_ms: f64) {
         self.with_minute(|m| m.rtt_ms.push(rtt_ms));
     }

@@ -1,5 +1,7 @@
 //! The Socket.IO rooms the server puts sockets in, typed. A socket never names a room itself:
-//! the server joins it to the channels below from the access policy and keeps them current.
+//! the server joins it to the channels below from memberships and the access policy, and keeps
+//! them current. A room's messages reach its members (`room:{id}`) and the sockets watching it
+//! while they show it (`watch:{id}`), never everyone who merely may read it.
 
 use std::fmt;
 
@@ -9,8 +11,10 @@ use socketioxide::socket::Sid;
 /// A Socket.IO room.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {
-    /// Readers of a chat room, DM or ticket: `room:{id}`.
+    /// Members of a chat room, DM or ticket (requester and assignee included): `room:{id}`.
     Room(Id),
+    /// Sockets showing a room they may read without being members: `watch:{id}`.
+    Watch(Id),
     /// Every full-access socket of a user: `user:{id}`.
     User(Id),
     /// The follow-link sockets of a customer: `user:{id}:link` (kept apart from `User`, so
@@ -34,6 +38,11 @@ impl Channel {
         self.to_string()
     }
 
+    /// Everyone following a room now: its members and its watchers.
+    pub fn followers(room: Id) -> Vec<Channel> {
+        vec![Channel::Room(room), Channel::Watch(room)]
+    }
+
     /// Who may read a public room or a ticket of `department` besides its members and parties.
     pub fn audiences(department: Option<&str>) -> Vec<Channel> {
         match department {
@@ -47,6 +56,7 @@ impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Channel::Room(id) => write!(f, "room:{id}"),
+            Channel::Watch(id) => write!(f, "watch:{id}"),
             Channel::User(id) => write!(f, "user:{id}"),
             Channel::UserLink(id) => write!(f, "user:{id}:link"),
             Channel::Session(id) => write!(f, "session:{id}"),

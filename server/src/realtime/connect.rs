@@ -1,11 +1,13 @@
 //! Connecting: authentication in the connect middleware (session cookie or `auth: {token}`),
 //! server-side room subscriptions, presence, and the disconnect bookkeeping.
 //!
-//! Subscriptions are decided here and only here, from the access policy: the client never names
-//! a room to join. They are made before the connect packet is sent, so a client that syncs
-//! right after `connect` cannot miss a message committed in between.
+//! A socket is subscribed to the rooms its user is a member of (rooms, DMs, and the tickets they
+//! requested or are assigned to) and to its audiences; the client never names a room to join
+//! (it may only ask to watch one it may read, see `room:watch`). Subscriptions are made before
+//! the connect packet is sent, so a client that syncs right after `connect` cannot miss a
+//! message committed in between.
 
-use std::{collections::HashSet, fmt, net::SocketAddr};
+use std::{collections::HashSet, fmt, net::SocketAddr, sync::Arc};
 
 use axum::{extract::ConnectInfo, http};
 
@@ -18,6 +20,7 @@ use socketioxide::{
 
 use super::{
     SocketState,
+    acks::SocketAcks,
     channel::{Channel, names},
     fanout::Sid,
     inbound,
@@ -90,10 +93,10 @@ pub fn audience_channels(user: &UserRow, session_id: Id, sid: Sid, scoped: bool)
     channels
 }
 
-/// The room channels one socket may be in: its user's readable rooms, or only the ticket of a
+/// The room channels one socket is in: its user's memberships, or only the ticket of a
 /// follow-link session.
-pub fn rooms_for_socket(user: &SocketUser, readable: Vec<Id>) -> HashSet<Channel> {
-    readable
+pub fn rooms_for_socket(user: &SocketUser, member_of: Vec<Id>) -> HashSet<Channel> {
+    member_of
         .into_iter()
         .filter(|room| user.scope.is_none_or(|scope| scope == *room))
         .map(Channel::Room)
@@ -154,19 +157,20 @@ async fn admit<A: Adapter>(
         scope: session.ticket_scope,
         expires_at: session.expires_at,
     };
-    let readable = state
+    let member_of = state
         .ctx
         .store
-        .readable_room_ids(&user.viewer())
+        .member_room_ids(user.user.id)
         .await
         .map_err(AppError::from)?;
     let mut channels =
         audience_channels(&user.user, user.session_id, socket.id, user.scope.is_some());
-    channels.extend(rooms_for_socket(&user, readable));
+    channels.extend(rooms_for_socket(&user, member_of));
     socket.join(names(channels));
     let user_id = user.user.id;
     socket.extensions.insert(user);
     socket.extensions.insert(UserId(user_id));
+    socket.extensions.insert(Arc::new(SocketAcks::new()));
     // Everything the socket needs is in place before the connect packet goes out: socketioxide
     // runs the connect handler in a task spawned after sending it, so a handler registered
     // there would miss an event the client emits the moment it is connected (its `sync`).

@@ -1,11 +1,13 @@
-//! Delivery of `message:new` to this instance's sockets, with acks tracked and retried.
+//! Delivery of `message:new` to this instance's sockets, in order, acknowledged and retried.
 //!
 //! Every instance delivers to its own sockets: messages stored here are handed over directly,
 //! messages stored elsewhere arrive over the Redis bus. One ordered dispatcher per active room
 //! emits in seq order (holding a message back briefly when an earlier one is still on its way),
-//! so clients do not see false gaps. Each socket's ack is awaited with a timeout; a missing ack
-//! is retried to that socket with backoff up to a limit, then given up and counted (the client
-//! still catches up through `sync`). Acks advance `last_delivered_seq` in batches.
+//! so clients do not see false gaps. A message is encoded once, when it is stored (or read off
+//! the bus), and broadcast as one packet to the room's members and watchers. Clients
+//! acknowledge cumulatively (see [`super::acks`]); a sweep finds the sockets that are overdue
+//! and sends them everything after their acknowledged seq again, then gives up with a
+//! `sync:hint`. Acks advance `last_delivered_seq` in batches.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -16,19 +18,24 @@ use std::{
     time::{Duration, Instant},
 };
 
-use futures::StreamExt;
-use serde_json::{Value, json};
+use serde_json::{json, value::RawValue};
 use tokio::sync::mpsc;
 
 use super::{
+    acks::{Ledger, Overdue, RetryPolicy},
     channel::Channel,
     events,
     fanout::{Fanout, Sid},
 };
-use crate::{domain::Id, ops::telemetry::Telemetry, store::DynStore};
+use crate::{
+    domain::Id,
+    service::{Ctx, sync},
+};
 
 /// Rooms with more members than this get no delivery receipts (read receipts still flow).
 pub const RECEIPT_ROOM_LIMIT: i64 = 50;
+/// Messages one re-send carries at most; a socket further behind is told to sync.
+pub const RESEND_LIMIT: i64 = 100;
 
 /// A message on its way to sockets.
 #[derive(Debug)]
@@ -37,16 +44,16 @@ pub struct Outgoing {
     pub room_id: Id,
     /// Its seq in the room.
     pub seq: i64,
-    /// The `message:new` payload (the message view).
-    pub payload: Value,
+    /// The `message:new` payload (the message view), encoded once.
+    pub payload: Box<RawValue>,
 }
 
 /// Delivery settings.
 #[derive(Clone, Copy, Debug)]
 pub struct DeliveryConfig {
-    /// How long a socket has to ack.
+    /// How long a socket has to acknowledge.
     pub ack_timeout: Duration,
-    /// Retries per socket before giving up.
+    /// Re-sends per socket and room before giving up.
     pub max_retries: u32,
     /// How long a dispatcher holds a message back while an earlier seq is missing.
     pub hold_back: Duration,
@@ -54,19 +61,19 @@ pub struct DeliveryConfig {
     pub idle: Duration,
 }
 
-/// Counters of the delivery pipeline (also exported as metrics).
-#[derive(Debug, Default)]
-pub struct DeliveryStats {
-    /// Messages handed to a room dispatcher.
-    pub dispatched: AtomicU64,
-    /// Socket acks received.
-    pub acked: AtomicU64,
-    /// Re-sends to sockets that did not ack in time.
-    pub retries: AtomicU64,
-    /// Deliveries abandoned after the last retry.
-    pub gave_up: AtomicU64,
-    /// Deliveries dropped because the socket disconnected (the client syncs on reconnect).
-    pub disconnected: AtomicU64,
+impl DeliveryConfig {
+    fn retry(&self) -> RetryPolicy {
+        RetryPolicy {
+            ack_timeout: self.ack_timeout,
+            max_retries: self.max_retries,
+        }
+    }
+
+    /// How often overdue sockets are looked for: a quarter of the ack timeout, within
+    /// 50 ms..1 s.
+    fn sweep_every(&self) -> Duration {
+        (self.ack_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1))
+    }
 }
 
 /// The input of one room's dispatcher.
@@ -81,8 +88,8 @@ pub struct Delivery {
 struct Inner {
     config: DeliveryConfig,
     fanout: Arc<dyn Fanout>,
-    store: DynStore,
-    telemetry: Telemetry,
+    ctx: Ctx,
+    ledger: Arc<Ledger>,
     /// Active dispatchers: (generation, sender) per room.
     rooms: Mutex<HashMap<Id, (u64, RoomSender)>>,
     /// The next seq a room's dispatcher expects, kept when an idle dispatcher retires so its
@@ -90,33 +97,29 @@ struct Inner {
     resume_at: Mutex<HashMap<Id, i64>>,
     /// Generation of the next dispatcher, so a retiring one removes only itself.
     generation: AtomicU64,
-    /// Highest acked seq per (room, user) since the last flush.
-    delivered: Mutex<HashMap<(Id, Id), i64>>,
     /// Member counts of rooms, cached briefly, to decide whether to announce deliveries.
     room_sizes: Mutex<HashMap<Id, (i64, Instant)>>,
-    stats: DeliveryStats,
 }
 
 impl Delivery {
-    /// A delivery engine emitting through `fanout` (set once the Socket.IO layer exists).
+    /// A delivery engine emitting through `fanout`, recording in `ledger` (which the socket
+    /// handlers feed with acks), re-sending with the use cases of `ctx`.
     pub fn new(
         config: DeliveryConfig,
         fanout: Arc<dyn Fanout>,
-        store: DynStore,
-        telemetry: Telemetry,
+        ctx: Ctx,
+        ledger: Arc<Ledger>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 config,
                 fanout,
-                store,
-                telemetry,
+                ctx,
+                ledger,
                 rooms: Mutex::new(HashMap::new()),
                 resume_at: Mutex::new(HashMap::new()),
                 generation: AtomicU64::new(0),
-                delivered: Mutex::new(HashMap::new()),
                 room_sizes: Mutex::new(HashMap::new()),
-                stats: DeliveryStats::default(),
             }),
         }
     }
@@ -127,13 +130,17 @@ impl Delivery {
     }
 
     /// The counters.
-    pub fn stats(&self) -> &DeliveryStats {
-        &self.inner.stats
+    pub fn stats(&self) -> &super::acks::DeliveryStats {
+        self.inner.ledger.stats()
     }
 
     /// Hands a message to its room's dispatcher (started on demand).
     pub fn enqueue(&self, message: Outgoing) {
-        self.inner.stats.dispatched.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .ledger
+            .stats()
+            .dispatched
+            .fetch_add(1, Ordering::Relaxed);
         let message = Arc::new(message);
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
         // Sending under the lock: a dispatcher that retires removes itself under the same lock,
@@ -162,33 +169,15 @@ impl Delivery {
     /// in rooms of up to [`RECEIPT_ROOM_LIMIT`] members (DMs and small groups, where ticks
     /// matter); the cursors are stored for every room.
     pub async fn flush_delivered(&self) {
-        let mut batch: Vec<(Id, Id, i64)> = {
-            let mut delivered = self
-                .inner
-                .delivered
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            delivered
-                .drain()
-                .map(|((room, user), seq)| (room, user, seq))
-                .collect()
-        };
+        let mut batch = self.inner.ledger.take_delivered();
         if batch.is_empty() {
             return;
         }
         // One lock order for every writer, so concurrent batches cannot deadlock.
         batch.sort_unstable_by_key(|(room, user, _)| (*room, *user));
-        if let Err(err) = self.inner.store.mark_delivered(&batch).await {
+        if let Err(err) = self.inner.ctx.store.mark_delivered(&batch).await {
             tracing::warn!(error = %err, cursors = batch.len(), "saving delivery cursors failed; retrying later");
-            let mut delivered = self
-                .inner
-                .delivered
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            for (room, user, seq) in batch {
-                let entry = delivered.entry((room, user)).or_insert(seq);
-                *entry = (*entry).max(seq);
-            }
+            self.inner.ledger.restore_delivered(batch);
             return;
         }
         let fanout = &self.inner.fanout;
@@ -199,7 +188,7 @@ impl Delivery {
             let receipt = json!({"roomId": room, "userId": user, "seq": seq, "kind": "delivered"});
             fanout
                 .emit(
-                    vec![Channel::Room(room)],
+                    Channel::followers(room),
                     Vec::new(),
                     events::RECEIPT,
                     &receipt,
@@ -223,7 +212,7 @@ impl Delivery {
         let members = match cached {
             Some(members) => members,
             None => {
-                let Ok((members, _)) = self.inner.store.count_members(room).await else {
+                let Ok((members, _)) = self.inner.ctx.store.count_members(room).await else {
                     return false;
                 };
                 let mut sizes = self
@@ -252,6 +241,96 @@ impl Delivery {
                 delivery.flush_delivered().await;
             }
         })
+    }
+
+    /// Looks for overdue sockets a few times per ack timeout until the task is aborted.
+    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+        let delivery = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(delivery.inner.config.sweep_every());
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                delivery.sweep();
+            }
+        })
+    }
+
+    /// One pass over the sockets of the rooms that emitted lately: each overdue one gets its
+    /// missing messages again, or is told to sync once its retries are spent.
+    fn sweep(&self) {
+        let inner = &self.inner;
+        let policy = inner.config.retry();
+        let now = Instant::now();
+        for room in inner.ledger.active_rooms(policy.horizon()) {
+            for (sid, acks) in inner.fanout.local_sockets_in(Channel::followers(room)) {
+                match inner.ledger.check(&acks, room, policy, now) {
+                    None => {}
+                    Some(Overdue::Resend { after, attempt }) => {
+                        metrics::counter!("switchboard_delivery_retries_total").increment(1);
+                        tokio::spawn(resend(Arc::clone(inner), sid, room, after, attempt));
+                    }
+                    Some(Overdue::GiveUp { messages }) => {
+                        metrics::counter!("switchboard_delivery_failures_total")
+                            .increment(messages);
+                        // The client is told to sync the room.
+                        tracing::warn!(%sid, room_id = %room, messages, "delivery given up after retries");
+                        let hint = json!({"roomId": room});
+                        if inner
+                            .fanout
+                            .emit_to_socket(sid, events::SYNC_HINT, &hint)
+                            .is_err()
+                        {
+                            inner.fanout.shed(sid);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Sends one socket everything after `after` in `room` again (as its user may read it now), at
+/// most [`RESEND_LIMIT`] messages; past that, or if the room is no longer readable, a
+/// `sync:hint` for the room.
+async fn resend(inner: Arc<Inner>, sid: Sid, room: Id, after: i64, attempt: u32) {
+    let Some(user) = inner.fanout.socket_user(sid) else {
+        return;
+    };
+    let actor = user.actor(Id::new().to_string());
+    let cursor = sync::Cursor {
+        room_id: room,
+        seq: after,
+    };
+    let caught_up = match sync::catch_up(&inner.ctx, &actor, cursor, RESEND_LIMIT).await {
+        Ok(answer) => answer,
+        Err(err) => {
+            tracing::warn!(error = %err, %sid, room_id = %room, "re-send failed; trying again later");
+            return;
+        }
+    };
+    tracing::debug!(%sid, room_id = %room, after, attempt, messages = caught_up.messages.len(), "re-sending unacknowledged messages");
+    for message in &caught_up.messages {
+        let payload = serde_json::to_value(message).unwrap_or_default();
+        if inner
+            .fanout
+            .emit_to_socket(sid, events::MESSAGE_NEW, &payload)
+            .is_err()
+        {
+            // The client does not read: waiting for it would hold its queue full.
+            inner.fanout.shed(sid);
+            return;
+        }
+    }
+    if !caught_up.complete || caught_up.error.is_some() {
+        let hint = json!({"roomId": room});
+        if inner
+            .fanout
+            .emit_to_socket(sid, events::SYNC_HINT, &hint)
+            .is_err()
+        {
+            inner.fanout.shed(sid);
+        }
     }
 }
 
@@ -374,134 +453,57 @@ fn try_retire(
 /// Rooms whose next seq is remembered after their dispatcher retired.
 const RESUME_LIMIT: usize = 1_000_000;
 
-/// Emits one message to the room's local sockets; acks are tracked in the background so the
-/// dispatcher can go on with the next seq.
+/// Emits one message to the room's members and watchers on this instance: one packet, encoded
+/// once, for every socket. Acks come back cumulatively through the ledger.
 async fn emit(inner: &Arc<Inner>, message: Arc<Outgoing>) {
-    let fanout = Arc::clone(&inner.fanout);
-    let started = Instant::now();
-    let outcomes = fanout
-        .emit_local_with_ack(
-            Channel::Room(message.room_id),
+    inner.ledger.emitted(message.room_id, message.seq);
+    inner
+        .fanout
+        .emit_local_raw(
+            Channel::followers(message.room_id),
             events::MESSAGE_NEW,
             &message.payload,
-            inner.config.ack_timeout,
         )
         .await;
-    let inner = Arc::clone(inner);
-    tokio::spawn(async move {
-        let mut outcomes = outcomes;
-        while let Some(outcome) = outcomes.next().await {
-            if outcome.overflow {
-                fanout.shed(outcome.sid);
-            } else if outcome.acked {
-                record_ack(
-                    &inner,
-                    fanout.as_ref(),
-                    outcome.sid,
-                    &message,
-                    outcome.at - started,
-                );
-            } else {
-                tokio::spawn(retry(
-                    Arc::clone(&inner),
-                    Arc::clone(&fanout),
-                    outcome.sid,
-                    Arc::clone(&message),
-                ));
-            }
-        }
-    });
-}
-
-fn record_ack(inner: &Inner, fanout: &dyn Fanout, sid: Sid, message: &Outgoing, latency: Duration) {
-    inner.stats.acked.fetch_add(1, Ordering::Relaxed);
-    metrics::histogram!("switchboard_delivery_ack_seconds").record(latency.as_secs_f64());
-    inner.telemetry.record_rtt(latency.as_secs_f64() * 1000.0);
-    let Some(user_id) = fanout.socket_user_id(sid) else {
-        return;
-    };
-    let mut delivered = inner.delivered.lock().unwrap_or_else(|e| e.into_inner());
-    let entry = delivered
-        .entry((message.room_id, user_id))
-        .or_insert(message.seq);
-    *entry = (*entry).max(message.seq);
-}
-
-/// Re-sends to one socket with exponential backoff until it acks, leaves, or we give up.
-async fn retry(inner: Arc<Inner>, fanout: Arc<dyn Fanout>, sid: Sid, message: Arc<Outgoing>) {
-    for attempt in 0..inner.config.max_retries {
-        tokio::time::sleep(backoff(inner.config.ack_timeout, attempt)).await;
-        if !fanout.is_connected(sid) {
-            inner.stats.disconnected.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        inner.stats.retries.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("switchboard_delivery_retries_total").increment(1);
-        let started = Instant::now();
-        let mut outcome = fanout
-            .emit_local_with_ack(
-                Channel::Socket(sid),
-                events::MESSAGE_NEW,
-                &message.payload,
-                inner.config.ack_timeout,
-            )
-            .await;
-        if let Some(result) = outcome.next().await {
-            if result.acked {
-                record_ack(&inner, fanout.as_ref(), sid, &message, result.at - started);
-                return;
-            }
-            if result.overflow {
-                fanout.shed(sid);
-                inner.stats.disconnected.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-        }
-    }
-    inner.stats.gave_up.fetch_add(1, Ordering::Relaxed);
-    inner.telemetry.record_delivery_failure();
-    metrics::counter!("switchboard_delivery_failures_total").increment(1);
-    tracing::warn!(%sid, room_id = %message.room_id, seq = message.seq, "delivery given up after retries");
-}
-
-/// 1/4 of the ack timeout, doubling per attempt, at most 10 s.
-fn backoff(ack_timeout: Duration, attempt: u32) -> Duration {
-    (ack_timeout / 4 * 2u32.saturating_pow(attempt)).min(Duration::from_secs(10))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realtime::{fanout::AckOutcome, session::SocketUser};
-    use futures::stream::BoxStream;
+    use crate::{
+        ops::telemetry::Telemetry,
+        realtime::{acks::SocketAcks, fanout::NotQueued, session::SocketUser},
+        service::testing::TestCtx,
+    };
+    use serde_json::Value;
 
-    /// Records the seqs of `message:new` in the order they leave; no sockets answer.
+    /// Records the seqs of `message:new` in the order they leave; there are no sockets.
     #[derive(Default)]
     struct Recorder(Mutex<Vec<i64>>);
 
     #[async_trait::async_trait]
     impl Fanout for Recorder {
         async fn emit(&self, _: Vec<Channel>, _: Vec<Channel>, _: &'static str, _: &Value) {}
-        async fn emit_local_with_ack(
-            &self,
-            _room: Channel,
-            _event: &'static str,
-            data: &Value,
-            _timeout: Duration,
-        ) -> BoxStream<'static, AckOutcome> {
+        async fn emit_local_raw(&self, _: Vec<Channel>, _: &'static str, data: &RawValue) {
+            let data: Value = serde_json::from_str(data.get()).unwrap_or_default();
             let seq = data["seq"].as_i64().unwrap_or(-1);
             self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seq);
-            futures::stream::empty().boxed()
+        }
+        fn emit_to_socket(&self, _: Sid, _: &'static str, _: &Value) -> Result<(), NotQueued> {
+            Err(NotQueued)
+        }
+        fn local_sockets_in(&self, _: Vec<Channel>) -> Vec<(Sid, Arc<SocketAcks>)> {
+            Vec::new()
+        }
+        fn socket_user(&self, _: Sid) -> Option<SocketUser> {
+            None
+        }
+        fn socket_acks(&self, _: Sid) -> Option<Arc<SocketAcks>> {
+            None
         }
         async fn join(&self, _: Channel, _: Vec<Channel>) {}
         async fn leave_except(&self, _: Channel, _: Vec<Channel>, _: Vec<Channel>) {}
         async fn disconnect(&self, _: Channel) {}
-        fn socket_user_id(&self, _: Sid) -> Option<Id> {
-            None
-        }
-        fn is_connected(&self, _: Sid) -> bool {
-            false
-        }
         fn local_socket_count(&self) -> usize {
             0
         }
@@ -523,19 +525,14 @@ mod tests {
         Outgoing {
             room_id,
             seq,
-            payload: json!({"roomId": room_id, "seq": seq}),
+            payload: serde_json::value::to_raw_value(&json!({"roomId": room_id, "seq": seq}))
+                .unwrap_or_default(),
         }
     }
 
     #[tokio::test]
     async fn a_room_stays_in_order_after_its_dispatcher_retires() -> anyhow::Result<()> {
-        let path = std::env::temp_dir().join(format!("sb-delivery-{}.db", Id::new()));
-        let url = format!("sqlite://{}", path.display());
-        let store: DynStore = Arc::new(
-            crate::store::sqlite::SqliteStore::connect(&url, 2, Duration::from_secs(1))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-        );
+        let test = TestCtx::new().await?;
         let recorder = Arc::new(Recorder::default());
         let fanout: Arc<dyn Fanout> = recorder.clone();
         let config = DeliveryConfig {
@@ -544,7 +541,8 @@ mod tests {
             hold_back: Duration::from_millis(300),
             idle: Duration::from_millis(50),
         };
-        let delivery = Delivery::new(config, fanout, store, Telemetry::new("test"));
+        let ledger = Arc::new(Ledger::new(Telemetry::new("test")));
+        let delivery = Delivery::new(config, fanout, test.ctx.clone(), ledger);
         let room = Id::new();
         delivery.enqueue(outgoing(room, 1));
         // Long enough for the dispatcher to go idle and retire.
@@ -555,16 +553,7 @@ mod tests {
         delivery.enqueue(outgoing(room, 2));
         tokio::time::sleep(Duration::from_millis(100)).await;
         let order = recorder.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let _removed = std::fs::remove_file(&path);
         assert_eq!(order, vec![1, 2, 3]);
         Ok(())
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let t = Duration::from_secs(2);
-        assert_eq!(backoff(t, 0), Duration::from_millis(500));
-        assert_eq!(backoff(t, 1), Duration::from_secs(1));
-        assert_eq!(backoff(t, 10), Duration::from_secs(10));
     }
 }

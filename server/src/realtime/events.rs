@@ -18,8 +18,14 @@ pub const TYPING: &str = "typing";
 pub const READ: &str = "read";
 /// Client -> server: fetch everything after per-room cursors.
 pub const SYNC: &str = "sync";
+/// Client -> server: the highest contiguous seq held in a room (cumulative, batched).
+pub const ACK: &str = "ack";
+/// Client -> server: follow a readable room one is not a member of while it is shown.
+pub const ROOM_WATCH: &str = "room:watch";
+/// Client -> server: stop following a watched room.
+pub const ROOM_UNWATCH: &str = "room:unwatch";
 
-/// Server -> client: a new message (emitted with an ack).
+/// Server -> client: a new message (acknowledged cumulatively with [`ACK`]).
 pub const MESSAGE_NEW: &str = "message:new";
 /// Server -> client: a message was edited.
 pub const MESSAGE_UPDATED: &str = "message:updated";
@@ -47,7 +53,8 @@ pub const TICKET_INSIGHTS: &str = "ticket:insights";
 pub const SESSION_REVOKED: &str = "session:revoked";
 /// Server -> client: the user's access changed; the socket is closed next and should reconnect.
 pub const ACCESS_CHANGED: &str = "access:changed";
-/// Server -> client: messages may have been missed (after a Redis outage): sync now.
+/// Server -> client: messages may have been missed (after a Redis outage: `{}`; after the
+/// retries of one room ran out: `{roomId}`): sync now.
 pub const SYNC_HINT: &str = "sync:hint";
 
 /// `message:send` payload.
@@ -110,6 +117,24 @@ pub struct ReadPayload {
     pub room_id: Id,
     /// Newest seq seen.
     pub seq: i64,
+}
+
+/// `ack` payload.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AckPayload {
+    /// Room.
+    pub room_id: Id,
+    /// The highest seq the client holds with nothing missing before it.
+    pub seq: i64,
+}
+
+/// `room:watch` and `room:unwatch` payload.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WatchPayload {
+    /// Room.
+    pub room_id: Id,
 }
 
 /// `sync` payload.

@@ -1,38 +1,26 @@
 //! The Socket.IO operations the rest of the server needs, behind one object-safe trait so the
 //! server is written once for the in-process adapter and the Redis adapter.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
 };
 
-use futures::{StreamExt, stream::BoxStream};
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 use socketioxide::{SocketIo, adapter::Adapter, operators::BroadcastOperators};
 
 pub use socketioxide::socket::Sid;
 
 use super::{
+    acks::SocketAcks,
     channel::{Channel, names},
     session::{SocketUser, UserId},
 };
-use crate::{domain::Id, redis::RedisHealth};
+use crate::redis::RedisHealth;
 
-/// One socket's answer to an emit with ack.
+/// A socket's outgoing queue is full, or the socket is gone: nothing was queued.
 #[derive(Clone, Copy, Debug)]
-pub struct AckOutcome {
-    /// The socket.
-    pub sid: Sid,
-    /// True when the client acknowledged in time.
-    pub acked: bool,
-    /// True when the socket's outgoing queue was full (the client does not read).
-    pub overflow: bool,
-    /// When the answer (or the timeout) came.
-    pub at: Instant,
-}
+pub struct NotQueued;
 
 /// Room-addressed operations; `cluster` ones reach every instance through the adapter.
 #[async_trait::async_trait]
@@ -45,14 +33,17 @@ pub trait Fanout: Send + Sync + 'static {
         event: &'static str,
         data: &Value,
     );
-    /// Emits with an ack to this instance's sockets in `room`; yields each socket's outcome.
-    async fn emit_local_with_ack(
-        &self,
-        room: Channel,
-        event: &'static str,
-        data: &Value,
-        timeout: Duration,
-    ) -> BoxStream<'static, AckOutcome>;
+    /// Emits to this instance's sockets in any of `rooms` (each once): one packet, encoded once,
+    /// from data already encoded.
+    async fn emit_local_raw(&self, rooms: Vec<Channel>, event: &'static str, data: &RawValue);
+    /// Emits to one socket of this instance.
+    fn emit_to_socket(&self, sid: Sid, event: &'static str, data: &Value) -> Result<(), NotQueued>;
+    /// This instance's sockets in any of `rooms`, with their acknowledgements.
+    fn local_sockets_in(&self, rooms: Vec<Channel>) -> Vec<(Sid, Arc<SocketAcks>)>;
+    /// The signed-in user of a socket of this instance.
+    fn socket_user(&self, sid: Sid) -> Option<SocketUser>;
+    /// The acknowledgements and watches of a socket of this instance.
+    fn socket_acks(&self, sid: Sid) -> Option<Arc<SocketAcks>>;
     /// Makes every socket in `selector` (on every instance) join `room`.
     async fn join(&self, selector: Channel, rooms: Vec<Channel>);
     /// Makes every socket in `selector` (on every instance) leave `room`.
@@ -64,10 +55,6 @@ pub trait Fanout: Send + Sync + 'static {
     async fn leave_except(&self, selector: Channel, except: Vec<Channel>, rooms: Vec<Channel>);
     /// Disconnects every socket in `selector` on every instance.
     async fn disconnect(&self, selector: Channel);
-    /// The id of the signed-in user of a socket of this instance.
-    fn socket_user_id(&self, sid: Sid) -> Option<Id>;
-    /// Whether a socket of this instance is still connected.
-    fn is_connected(&self, sid: Sid) -> bool;
     /// Sockets connected to this instance.
     fn local_socket_count(&self) -> usize;
     /// This instance's sockets and their users.
@@ -162,42 +149,43 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         }
     }
 
-    async fn emit_local_with_ack(
-        &self,
-        room: Channel,
-        event: &'static str,
-        data: &Value,
-        timeout: Duration,
-    ) -> BoxStream<'static, AckOutcome> {
-        let room = room.name();
-        let Some(ops) = self.root() else {
-            return futures::stream::empty().boxed();
-        };
-        match ops
-            .local()
-            .to(room)
-            .timeout(timeout)
-            .emit_with_ack::<_, Value>(event, data)
-            .await
-        {
-            Ok(stream) => stream
-                .map(|(sid, result)| AckOutcome {
-                    sid,
-                    acked: result.is_ok(),
-                    overflow: matches!(
-                        result,
-                        Err(socketioxide::AckError::Socket(
-                            socketioxide::SocketError::InternalChannelFull
-                        ))
-                    ),
-                    at: Instant::now(),
-                })
-                .boxed(),
-            Err(err) => {
-                tracing::warn!(event, error = %err, "emit with ack failed");
-                futures::stream::empty().boxed()
-            }
+    async fn emit_local_raw(&self, rooms: Vec<Channel>, event: &'static str, data: &RawValue) {
+        let Some(ops) = self.root() else { return };
+        // A socket whose queue is full misses this one: it stops acknowledging, and the sweep's
+        // re-send finds the queue full and sheds it.
+        if let Err(err) = ops.local().to(names(rooms)).emit(event, data).await {
+            tracing::debug!(event, error = %err, "broadcast not queued for every socket");
         }
+    }
+
+    fn emit_to_socket(&self, sid: Sid, event: &'static str, data: &Value) -> Result<(), NotQueued> {
+        let socket = self
+            .root()
+            .and_then(|ops| ops.get_socket(sid))
+            .ok_or(NotQueued)?;
+        socket.emit(event, data).map_err(|_| NotQueued)
+    }
+
+    fn local_sockets_in(&self, rooms: Vec<Channel>) -> Vec<(Sid, Arc<SocketAcks>)> {
+        self.root().map_or_else(Vec::new, |ops| {
+            ops.local()
+                .to(names(rooms))
+                .sockets()
+                .into_iter()
+                .filter_map(|s| s.extensions.get::<Arc<SocketAcks>>().map(|a| (s.id, a)))
+                .collect()
+        })
+    }
+
+    fn socket_user(&self, sid: Sid) -> Option<SocketUser> {
+        self.root()?.get_socket(sid)?.extensions.get::<SocketUser>()
+    }
+
+    fn socket_acks(&self, sid: Sid) -> Option<Arc<SocketAcks>> {
+        self.root()?
+            .get_socket(sid)?
+            .extensions
+            .get::<Arc<SocketAcks>>()
     }
 
     async fn join(&self, selector: Channel, rooms: Vec<Channel>) {
@@ -250,17 +238,6 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         if let Err(err) = ops.local().to(selector).disconnect().await {
             tracing::warn!(error = %err, "local disconnect failed");
         }
-    }
-
-    fn socket_user_id(&self, sid: Sid) -> Option<Id> {
-        let socket = self.root()?.get_socket(sid)?;
-        socket.extensions.get::<UserId>().map(|UserId(id)| id)
-    }
-
-    fn is_connected(&self, sid: Sid) -> bool {
-        self.root()
-            .and_then(|ops| ops.get_socket(sid))
-            .is_some_and(|s| s.connected())
     }
 
     fn local_socket_count(&self) -> usize {

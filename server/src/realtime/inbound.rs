@@ -20,11 +20,17 @@ use socketioxide::{
 };
 use tracing::Instrument;
 
-use super::{SocketState, events, session::SocketUser};
+use super::{
+    SocketState,
+    acks::SocketAcks,
+    channel::Channel,
+    events,
+    session::{SocketUser, UserId},
+};
 use crate::{
     domain::Id,
     error::{AppError, AppResult, FieldProblem, REQUEST_ID},
-    service::{Actor, Ctx, members, messages, messages::SendMessage, sync},
+    service::{Actor, Ctx, members, messages, messages::SendMessage, rooms, sync},
 };
 
 /// A user's `typing: true` is broadcast at most this often per room.
@@ -104,6 +110,78 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>) {
             }
         },
     );
+    on_socket(
+        socket,
+        events::ROOM_WATCH,
+        |socket, ctx, actor, p: events::WatchPayload| async move {
+            watch(&socket, &ctx, &actor, p.room_id).await
+        },
+    );
+    on_socket(
+        socket,
+        events::ROOM_UNWATCH,
+        |socket, _ctx, _actor, p: events::WatchPayload| async move {
+            if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>() {
+                acks.unwatch(p.room_id);
+            }
+            socket.leave(Channel::Watch(p.room_id).name());
+            Ok(Value::Null)
+        },
+    );
+    // Cumulative acknowledgements: the client's highest contiguous seq per room. Bookkeeping
+    // of a few comparisons under the socket's own lock, answered with nothing (a callback, if
+    // the client sent one, goes unanswered): no quota is spent on it.
+    socket.on(
+        events::ACK,
+        |socket: SocketRef<A>,
+         Extension(UserId(user_id)): Extension<UserId>,
+         TryData(payload): TryData<events::AckPayload>,
+         State(state): State<SocketState>| async move {
+            let Ok(ack) = payload else {
+                tracing::debug!(sid = %socket.id, "unreadable ack");
+                return;
+            };
+            if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>() {
+                state.ledger.ack(&acks, user_id, ack.room_id, ack.seq);
+            }
+        },
+    );
+}
+
+/// `room:watch`: a room the user may read follows this socket while it is shown. Members
+/// need no watch (their sockets are subscribed already). The access is checked again once the
+/// socket is subscribed, so a change that took it away meanwhile cannot be missed.
+async fn watch<A: Adapter>(
+    socket: &SocketRef<A>,
+    ctx: &Ctx,
+    actor: &Actor,
+    room_id: Id,
+) -> AppResult<Value> {
+    let room = rooms::watch(ctx, actor, room_id).await?;
+    let member = room.my_role.is_some();
+    let mut unwatched = Vec::new();
+    if !member {
+        if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>()
+            && let Some(oldest) = acks.watch(room_id)
+        {
+            socket.leave(Channel::Watch(oldest).name());
+            unwatched.push(oldest);
+        }
+        socket.join(Channel::Watch(room_id).name());
+        if let Err(err) = rooms::get_room(ctx, actor, room_id).await {
+            socket.leave(Channel::Watch(room_id).name());
+            if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>() {
+                acks.unwatch(room_id);
+            }
+            return Err(err);
+        }
+    }
+    Ok(json!({
+        "roomId": room_id,
+        "lastSeq": room.room.last_seq,
+        "member": member,
+        "unwatched": unwatched,
+    }))
 }
 
 /// Registers one event: its payload is parsed as `P`, the use case runs as the socket's user
@@ -116,6 +194,21 @@ where
     H: Fn(Ctx, Actor, P) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = AppResult<T>> + Send + 'static,
 {
+    on_socket(socket, event, move |_socket, ctx, actor, payload| {
+        handler(ctx, actor, payload)
+    });
+}
+
+/// [`on`] for handlers that also act on the socket itself (its subscriptions). The socket is
+/// handed to each call, never captured, so the handler does not keep its socket alive.
+fn on_socket<A, P, T, H, Fut>(socket: &SocketRef<A>, event: &'static str, handler: H)
+where
+    A: Adapter,
+    P: DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    H: Fn(SocketRef<A>, Ctx, Actor, P) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = AppResult<T>> + Send + 'static,
+{
     socket.on(
         event,
         move |socket: SocketRef<A>,
@@ -126,8 +219,9 @@ where
             let handler = handler.clone();
             async move {
                 let ctx = state.ctx.clone();
+                let this = socket.clone();
                 run(event, &socket, &user, payload, ack, move |actor, p| {
-                    handler(ctx, actor, p)
+                    handler(this, ctx, actor, p)
                 })
                 .await;
             }

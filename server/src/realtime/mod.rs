@@ -14,10 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde_json::{Value, json};
+use serde_json::json;
 use socketioxide::{SocketIo, handler::ConnectHandler};
 use tokio::{sync::broadcast, task::JoinHandle};
 
+pub mod acks;
 pub mod channel;
 pub mod connect;
 pub mod delivery;
@@ -36,6 +37,7 @@ use crate::{
     store::DynStore,
     wire::proxy::IpNet,
 };
+use acks::Ledger;
 use delivery::{Delivery, DeliveryConfig, Outgoing};
 use fanout::{Fanout, IoFanout};
 use presence::Presence;
@@ -49,6 +51,8 @@ pub struct SocketState {
     pub presence: Presence,
     /// Cookie name, allowed origins, trusted proxies.
     pub settings: Arc<SocketSettings>,
+    /// Where acknowledgements are recorded.
+    pub ledger: Arc<Ledger>,
 }
 
 /// How a handshake is read.
@@ -71,8 +75,6 @@ pub struct RealtimeConfig {
     pub node_id: String,
     /// Where the numbers of this instance go.
     pub telemetry: Telemetry,
-    /// The configured departments.
-    pub departments: Vec<String>,
     /// How often sockets whose session expired are checked again.
     pub session_check: Duration,
     /// How a handshake is read.
@@ -96,8 +98,6 @@ struct Inner {
     store: DynStore,
     /// This instance, to skip its own bus messages.
     node_id: String,
-    /// The configured departments (each has a socket audience `dept:{name}`).
-    departments: Vec<String>,
     /// How often sockets whose session expired are checked again.
     session_check: Duration,
     /// Last broadcast `typing: true` per (user, room), for the throttle (swept past 10,000).
@@ -138,14 +138,15 @@ impl Realtime {
         presence: Presence,
         redis: Option<RedisHub>,
     ) -> anyhow::Result<Self> {
+        let ledger = Arc::new(Ledger::new(config.telemetry.clone()));
         let state = SocketState {
             ctx: ctx.clone(),
             presence: presence.clone(),
             settings: Arc::new(config.sockets.clone()),
+            ledger: Arc::clone(&ledger),
         };
         let builder = SocketIo::builder()
             .with_state(state)
-            .ack_timeout(config.delivery.ack_timeout)
             // Packets queued per socket. A client that stops reading fills it; the socket is
             // then shed (see `Fanout::shed`) rather than buffered for without bound. A packet is
             // at most about 21 KiB (a 5,000-character message) and a sync answer at most
@@ -187,12 +188,7 @@ impl Realtime {
                 )
             }
         };
-        let delivery = Delivery::new(
-            config.delivery,
-            Arc::clone(&fanout),
-            ctx.store.clone(),
-            config.telemetry,
-        );
+        let delivery = Delivery::new(config.delivery, Arc::clone(&fanout), ctx.clone(), ledger);
         Ok(Self {
             inner: Arc::new(Inner {
                 fanout,
@@ -202,7 +198,6 @@ impl Realtime {
                 redis,
                 store: ctx.store.clone(),
                 node_id: config.node_id,
-                departments: config.departments,
                 session_check: config.session_check,
                 typing: Mutex::new(HashMap::new()),
             }),
@@ -215,11 +210,12 @@ impl Realtime {
         (self.inner.layer)(router)
     }
 
-    /// Starts the background work: delivery cursor flushes, session re-checks, presence
-    /// heartbeats and the Redis bus.
+    /// Starts the background work: delivery cursor flushes and re-sends, session re-checks,
+    /// presence heartbeats and the Redis bus.
     pub fn start(&self) -> Workers {
         let mut tasks = vec![
             self.inner.delivery.spawn_flusher(),
+            self.inner.delivery.spawn_sweeper(),
             self.spawn_session_sweeper(),
         ];
         if let Some(redis) = &self.inner.redis {
@@ -338,25 +334,30 @@ impl Realtime {
     }
 
     fn on_bus_message(&self, raw: Option<&str>) {
-        let Some(envelope) = raw.and_then(|r| serde_json::from_str::<Value>(r).ok()) else {
+        let Some(envelope) = raw.and_then(|r| serde_json::from_str::<BusEnvelope>(r).ok()) else {
             tracing::warn!("unreadable delivery bus message");
             return;
         };
-        if envelope["node"].as_str() == Some(self.inner.node_id.as_str()) {
+        if envelope.node == self.inner.node_id {
             return;
         }
-        let (Some(room_id), Some(seq)) = (
-            envelope["roomId"].as_str().and_then(|r| r.parse().ok()),
-            envelope["seq"].as_i64(),
-        ) else {
-            return;
-        };
         self.inner.delivery.enqueue(Outgoing {
-            room_id,
-            seq,
-            payload: envelope["payload"].clone(),
+            room_id: envelope.room_id,
+            seq: envelope.seq,
+            payload: envelope.payload,
         });
     }
+}
+
+/// A new message on the delivery bus: who stored it, where, and its `message:new` payload as
+/// encoded there (passed on to sockets as is).
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BusEnvelope {
+    node: String,
+    room_id: Id,
+    seq: i64,
+    payload: Box<serde_json::value::RawValue>,
 }
 
 #[async_trait::async_trait]

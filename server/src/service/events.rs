@@ -108,7 +108,12 @@ pub enum Event {
         creator: Id,
     },
     /// A room's title, description, tags or department changed.
-    RoomUpdated(RoomRow),
+    RoomUpdated {
+        /// As it was.
+        before: RoomRow,
+        /// As it is now.
+        after: RoomRow,
+    },
     /// A room was deleted with everything in it.
     RoomDeleted {
         /// The room.

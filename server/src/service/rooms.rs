@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use super::{Actor, audit, auth::check_department, denial_error, field, require, room_with_access};
+use super::{
+    Actor, audit, auth::check_department, denial_error, field, require, room_with_access, spend,
+};
 use super::{Ctx, events::Event};
 use crate::domain::policy::Capability;
 use crate::{
@@ -12,6 +14,7 @@ use crate::{
         room::{RoomKind, RoomRole, parse_description, parse_slug, parse_tags, parse_title},
     },
     error::{AppError, AppResult},
+    ratelimit::Action as Limit,
     store::{DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
 };
 
@@ -121,7 +124,9 @@ pub async fn update_room(
     room_id: Id,
     input: UpdateRoom,
 ) -> AppResult<RoomWithMe> {
-    room_with_access(ctx, actor, room_id, Action::UpdateRoom).await?;
+    let before = room_with_access(ctx, actor, room_id, Action::UpdateRoom)
+        .await?
+        .room;
     let patch = RoomPatch {
         title: input
             .title
@@ -169,7 +174,12 @@ pub async fn update_room(
         json!({"fields": changed}),
     )
     .await?;
-    ctx.events.publish(Event::RoomUpdated(updated)).await;
+    ctx.events
+        .publish(Event::RoomUpdated {
+            before,
+            after: updated,
+        })
+        .await;
     room_with_access(ctx, actor, room_id, Action::Read).await
 }
 
@@ -274,6 +284,15 @@ fn dm_key(a: Id, b: Id) -> String {
 /// Loads a room for reading, or 404.
 pub async fn get_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
     room_with_access(ctx, actor, room_id, Action::Read).await
+}
+
+/// Whether the actor may follow a room live without being a member (a public room shown in
+/// Discover, a department ticket opened from the queue): the room when they may read it.
+/// Members need no watch; the transport subscribes the socket either way.
+pub async fn watch(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
+    let room = room_with_access(ctx, actor, room_id, Action::Read).await?;
+    spend(ctx, Limit::RoomWatch, actor).await?;
+    Ok(room)
 }
 
 /// Checks an action without loading twice: returns the room when allowed.

@@ -83,6 +83,22 @@ pub async fn sync(
     Ok(rooms)
 }
 
+/// Everything after one cursor the actor may read now, at most `limit` messages: the re-send
+/// to a socket that did not acknowledge in time. Spends no quota (the server decided to send,
+/// not the client).
+pub async fn catch_up(
+    ctx: &Ctx,
+    actor: &Actor,
+    cursor: Cursor,
+    limit: i64,
+) -> AppResult<SyncedRoom> {
+    let mut budget = Budget {
+        messages: limit,
+        bytes: MAX_BYTES,
+    };
+    sync_room(ctx, actor, cursor, limit, &mut budget).await
+}
+
 /// One cursor per room, the lowest seq asked for, in the order rooms first appear.
 fn dedupe(cursors: Vec<Cursor>) -> Vec<Cursor> {
     let mut index: HashMap<Id, usize> = HashMap::with_capacity(cursors.len());

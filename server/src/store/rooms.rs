@@ -175,8 +175,8 @@ pub trait RoomStore: Send + Sync {
         viewer: &Viewer,
         filter: &DiscoverFilter,
     ) -> StoreResult<Vec<RoomWithMe>>;
-    /// Ids of every room the viewer may read (socket subscriptions).
-    async fn readable_room_ids(&self, viewer: &Viewer) -> StoreResult<Vec<Id>>;
+    /// Ids of the rooms a user is a member of (socket subscriptions).
+    async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>>;
     /// The DM with this key, if it exists.
     async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>>;
     /// Applies a patch.

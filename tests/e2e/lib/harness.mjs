@@ -239,7 +239,8 @@ export async function createUser(baseUrl, { role = 'staff', department = 'engine
 
 /**
  * Connects a socket.io-client as a signed-in user and resolves once connected.
- * Options go to `io()`; `autoAck` (default true) acks every message:new with {roomId, seq}.
+ * Options go to `io()`; `autoAck` (default true) acknowledges cumulatively, like the web client:
+ * `ack {roomId, seq}` with the highest seq received per room, at most every 50 ms.
  */
 export function connect(baseUrl, token, { autoAck = true, ...options } = {}) {
   const socket = io(baseUrl, {
@@ -250,9 +251,10 @@ export function connect(baseUrl, token, { autoAck = true, ...options } = {}) {
     ...options,
   });
   socket.received = [];
-  socket.on('message:new', (message, ack) => {
+  const acker = cumulativeAcker(socket);
+  socket.on('message:new', (message) => {
     socket.received.push(message);
-    if (autoAck && typeof ack === 'function') ack({ roomId: message.roomId, seq: message.seq });
+    if (autoAck) acker.hold(message.roomId, message.seq);
   });
   return new Promise((resolveSocket, reject) => {
     socket.once('connect', () => resolveSocket(socket));
@@ -261,6 +263,26 @@ export function connect(baseUrl, token, { autoAck = true, ...options } = {}) {
       reject(err);
     });
   });
+}
+
+/**
+ * Acknowledges deliveries the way the protocol asks: per room, the highest seq held, sent at
+ * most every `everyMs` (one `ack` event may cover many messages).
+ */
+export function cumulativeAcker(socket, everyMs = 50) {
+  const pending = new Map();
+  let timer = null;
+  const flush = () => {
+    timer = null;
+    for (const [roomId, seq] of pending) socket.emit('ack', { roomId, seq });
+    pending.clear();
+  };
+  return {
+    hold(roomId, seq) {
+      if ((pending.get(roomId) ?? 0) < seq) pending.set(roomId, seq);
+      timer ??= setTimeout(flush, everyMs);
+    },
+  };
 }
 
 /** Emits with an ack and resolves with the server's answer. */

@@ -1,7 +1,9 @@
 // A client that keeps the delivery guarantee the way the web client does: per-room cursors,
-// dedupe by seq, a sync on every (re)connect, on a seq gap and on `sync:hint`, and acks for
-// every `message:new`. It records what it applied, so tests can check "exactly once, in order".
+// dedupe by seq, a sync on every (re)connect, on a seq gap and on `sync:hint`, and cumulative
+// acks (`ack {roomId, seq}` with its cursor, batched). It records what it applied, so tests can
+// check "exactly once, in order".
 import { io } from 'socket.io-client';
+import { cumulativeAcker } from './harness.mjs';
 
 export class ReliableClient {
   /**
@@ -34,9 +36,12 @@ export class ReliableClient {
       reconnectionDelayMax: 1000,
       randomizationFactor: 0.5,
     });
-    this.socket.on('message:new', (message, ack) => {
-      if (typeof ack === 'function') ack({ roomId: message.roomId, seq: message.seq });
+    this.acker = cumulativeAcker(this.socket);
+    this.socket.on('message:new', (message) => {
       this.receive(message);
+      // Acknowledge what is held without a gap (a duplicate is acknowledged again: the server
+      // may be re-sending because an ack was lost).
+      this.acknowledge(message.roomId);
     });
     this.socket.on('sync:hint', () => this.requestSync());
     this.socket.on('connect', () => {
@@ -74,6 +79,11 @@ export class ReliableClient {
       // A gap: something is missing; fetch it rather than apply out of order.
       this.requestSync();
     }
+  }
+
+  acknowledge(roomId) {
+    const cursor = this.cursors.get(roomId);
+    if (cursor) this.acker.hold(roomId, cursor);
   }
 
   apply(message) {
@@ -117,6 +127,7 @@ export class ReliableClient {
       let complete = true;
       for (const room of answer.data.rooms) {
         for (const message of room.messages) this.receive(message);
+        this.acknowledge(room.roomId);
         complete &&= room.complete;
       }
       if (complete) return;

@@ -223,30 +223,39 @@ test('one sync call answers at most 2,000 messages over all its rooms; the next 
   }
 });
 
-test('unacknowledged deliveries are retried, then given up and counted', async (t) => {
+test('unacknowledged deliveries are retried, then given up and the client told to sync', async (t) => {
   const server = await startServer(t, { env: { DELIVERY_ACK_TIMEOUT_MS: '300', DELIVERY_MAX_RETRIES: '2' } });
   const alice = await createUser(server.url);
   const bob = await createUser(server.url);
   const room = await createRoom(alice, { members: [bob] });
   const a = await connect(server.url, alice.token);
   const silent = await connect(server.url, bob.token, { autoAck: false });
+  const hints = [];
+  silent.on('sync:hint', (hint) => hints.push(hint));
   await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'ack me' });
-  // The first emit plus two retries reach the silent client.
+  // The first emit plus two re-sends reach the silent client, then a hint to sync the room.
   await until(() => silent.received.length >= 3, 10_000, 'retries');
   assert.ok(silent.received.every((m) => m.seq === 1));
+  await until(() => hints.some((h) => h.roomId === room), 10_000, 'the sync hint');
   await until(() => server.logs.join('').includes('delivery given up after retries'), 10_000, 'give-up log');
-  // A client that acks a retry is not given up on.
+  // A client that acknowledges a re-send is not given up on, and one ack covers every
+  // message up to its seq.
   const late = await connect(server.url, bob.token, { autoAck: false });
+  const lateHints = [];
+  late.on('sync:hint', (hint) => lateHints.push(hint));
   let answered = 0;
-  late.on('message:new', (m, ack) => {
+  late.on('message:new', (m) => {
     answered += 1;
-    if (answered === 2) ack({ roomId: m.roomId, seq: m.seq });
+    if (answered === 3) late.emit('ack', { roomId: m.roomId, seq: 3 });
   });
   silent.close();
   await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'second' });
-  await until(() => answered >= 2, 10_000, 'the acked retry');
+  await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'third' });
+  // Two live messages, then one re-send of both (answered 3 and 4), acknowledged at the first.
+  await until(() => answered >= 4, 10_000, 'the re-send');
   await sleep(1500);
-  assert.equal(answered, 2, 'no retries after an ack');
+  assert.equal(answered, 4, 'no re-sends after the ack');
+  assert.deepEqual(lateHints, [], 'an acknowledging client is not told to sync');
   a.close();
   late.close();
 });
@@ -272,22 +281,38 @@ test('nobody receives or writes in rooms they may not read, whatever they emit',
       assert.equal(sync.data.rooms[0].messages.length, 0);
       assert.equal((await call(s, 'typing', { roomId, typing: true })).code, 'NOT_FOUND');
       assert.equal((await call(s, 'read', { roomId, seq: 1 })).code, 'NOT_FOUND');
+      assert.equal((await call(s, 'room:watch', { roomId })).code, 'NOT_FOUND');
     }
     // Unknown events and attempts to join rooms by name do nothing.
     s.emit('join', `room:${priv}`);
     s.emit('subscribe', { roomId: priv });
   }
-  const observerSend = await call(sockets[2], 'message:send', { roomId: pub, clientId: randomUUID(), body: 'x' });
+  const [out, cust, obs] = sockets;
+  // A public room reaches a non-member only while they watch it, and only if they may read it.
+  for (const s of [out, obs]) {
+    const watched = await call(s, 'room:watch', { roomId: pub });
+    assert.equal(watched.ok, true, JSON.stringify(watched));
+    assert.equal(watched.data.member, false);
+  }
+  assert.equal((await call(cust, 'room:watch', { roomId: pub })).code, 'NOT_FOUND');
+  const bystander = await connect(server.url, (await createUser(server.url)).token);
+  const observerSend = await call(obs, 'message:send', { roomId: pub, clientId: randomUUID(), body: 'x' });
   assert.equal(observerSend.code, 'READ_ONLY');
   for (const roomId of [priv, dm, pub]) {
     await call(a, 'message:send', { roomId, clientId: randomUUID(), body: `secret in ${roomId}` });
   }
-  await sleep(500);
-  const [out, cust, obs] = sockets;
-  assert.deepEqual(out.received.map((m) => m.roomId), [pub], 'outsider sees only the public room');
+  await until(() => out.received.length > 0 && obs.received.length > 0, 5000, 'the watchers\' delivery');
+  await sleep(300);
+  assert.deepEqual(out.received.map((m) => m.roomId), [pub], 'outsider sees only the public room they watch');
   assert.deepEqual(cust.received, [], 'customers see no team rooms');
   assert.deepEqual(obs.received.map((m) => m.roomId), [pub], 'observers read what staff read');
-  for (const s of [...sockets, a]) s.close();
+  assert.deepEqual(bystander.received, [], 'staff who may read a public room get it only while watching');
+  // After unwatching, nothing more arrives.
+  await call(out, 'room:unwatch', { roomId: pub });
+  await call(a, 'message:send', { roomId: pub, clientId: randomUUID(), body: 'after unwatch' });
+  await until(() => obs.received.length === 2, 5000, 'the remaining watcher\'s delivery');
+  assert.equal(out.received.length, 1, 'an unwatched room stays quiet');
+  for (const s of [...sockets, a, bystander]) s.close();
 });
 
 test('membership changes move subscriptions at once', async (t) => {

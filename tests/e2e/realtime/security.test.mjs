@@ -117,7 +117,12 @@ test('sync is bounded: rooms named twice count once, answers are capped in bytes
 });
 
 test('a client that stops reading is shed instead of buffered for', async (t) => {
-  const server = await startServer(t, { env: { METRICS_TOKEN, RUST_LOG: 'warn', TCP_USER_TIMEOUT_SECS: '3' } });
+  // Broadcasts skip a socket whose queue is full; the re-send to it after the ack timeout
+  // finds the queue still full and sheds it. The timeout is shorter here than the TCP user
+  // timeout, which would otherwise close the connection first.
+  const server = await startServer(t, {
+    env: { METRICS_TOKEN, RUST_LOG: 'warn', TCP_USER_TIMEOUT_SECS: '3', DELIVERY_ACK_TIMEOUT_MS: '1000' },
+  });
   const owner = await createUser(server.url);
   const room = await createRoom(owner, { kind: 'private' });
   const reader = await connect(server.url, owner.token, { autoAck: false });

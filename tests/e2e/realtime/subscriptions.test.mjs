@@ -1,6 +1,8 @@
-// Server-side subscriptions that must follow changes made while sockets are connected: a room
-// or ticket moving to another department, plain room edits, bans of customers who follow a
-// ticket by link, and connect limits per client behind a trusted proxy.
+// Server-side subscriptions that must follow changes made while sockets are connected: members
+// are subscribed, others follow a room only while they watch it (`room:watch`, policy-checked);
+// a room or ticket moving to another department ends the watches it may no longer allow, plain
+// room edits do not; bans close the sockets of customers who follow a ticket by link; connect
+// limits apply per client behind a trusted proxy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -34,23 +36,38 @@ async function deliveredTo(sender, room, expected, absent, what) {
 test('a ticket moved to another department: the new team reads it live, the old one stops, the customer stays', async (t) => {
   const server = await startServer(t);
   const support = await createUser(server.url, { department: 'support' });
+  const queueWatcher = await createUser(server.url, { department: 'support' });
   const billing = await createUser(server.url, { department: 'billing' });
   const admin = await login(server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   const ticket = await openTicket(server.url, `fay-${randomUUID().slice(0, 6)}@example.com`);
-  const [supportSocket, billingSocket, customer, adminSocket] = await Promise.all([
-    connect(server.url, support.token), connect(server.url, billing.token), connect(server.url, ticket.token), connect(server.url, admin.token),
+  const [supportSocket, queueSocket, billingSocket, customer, adminSocket] = await Promise.all([
+    connect(server.url, support.token), connect(server.url, queueWatcher.token), connect(server.url, billing.token),
+    connect(server.url, ticket.token), connect(server.url, admin.token),
   ]);
-  t.after(() => [supportSocket, billingSocket, customer, adminSocket].forEach((s) => s.close()));
+  t.after(() => [supportSocket, queueSocket, billingSocket, customer, adminSocket].forEach((s) => s.close()));
+  const watch = (socket) => call(socket, 'room:watch', { roomId: ticket.ticketId });
 
-  await deliveredTo(adminSocket, ticket.ticketId, { support: supportSocket, customer }, { billing: billingSocket }, 'before the move');
+  // Support staff follow the ticket's messages while they show it; billing may not.
+  assert.equal((await watch(supportSocket)).ok, true);
+  assert.equal((await watch(billingSocket)).code, 'NOT_FOUND');
+  // The queue hears of every message in compact form, without the message.
+  const queued = next(queueSocket, 'ticket:updated', (p) => p.id === ticket.ticketId && p.lastSeq >= 2);
+  await deliveredTo(adminSocket, ticket.ticketId, { support: supportSocket, customer }, { billing: billingSocket, queue: queueSocket }, 'before the move');
+  await queued;
+
+  const dropped = next(supportSocket, 'ticket:updated', (p) => p.id === ticket.ticketId && p.department === 'billing');
   const moved = await admin.api.patch(`tickets/${ticket.ticketId}`, { department: 'billing' });
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await dropped;
+  // The old team's watch ended with the move, and cannot start again; the new team's can.
+  assert.equal((await watch(supportSocket)).code, 'NOT_FOUND');
+  assert.equal((await watch(billingSocket)).ok, true);
   await deliveredTo(adminSocket, ticket.ticketId, { billing: billingSocket, customer }, { support: supportSocket }, 'after the move');
   // The customer answers through the link socket; the new team gets it.
-  await deliveredTo(customer, ticket.ticketId, { billing: billingSocket, admin: adminSocket }, { support: supportSocket }, 'customer reply');
+  await deliveredTo(customer, ticket.ticketId, { billing: billingSocket }, { support: supportSocket }, 'customer reply');
 });
 
-test('room edits keep subscriptions; a department move re-subscribes readers, members stay', async (t) => {
+test('room edits keep watches; a department move ends them, members stay', async (t) => {
   const server = await startServer(t);
   const owner = await createUser(server.url, { department: 'engineering' });
   const member = await createUser(server.url, { department: 'product' });
@@ -60,13 +77,20 @@ test('room edits keep subscriptions; a department move re-subscribes readers, me
   const sockets = await Promise.all([owner, member, reader, billing].map((u) => connect(server.url, u.token)));
   const [ownerSocket, memberSocket, readerSocket, billingSocket] = sockets;
   t.after(() => sockets.forEach((s) => s.close()));
+  const watch = (socket) => call(socket, 'room:watch', { roomId: room });
 
+  assert.equal((await watch(readerSocket)).ok, true);
+  assert.equal((await watch(billingSocket)).code, 'NOT_FOUND');
   await deliveredTo(ownerSocket, room, { member: memberSocket, reader: readerSocket }, { billing: billingSocket }, 'first');
   const updated = next(readerSocket, 'room:updated', (p) => p.id === room);
   assert.equal((await owner.api.patch(`rooms/${room}`, { title: 'Renamed room' })).status, 200);
   assert.equal((await updated).payload.title, 'Renamed room');
   await deliveredTo(ownerSocket, room, { member: memberSocket, reader: readerSocket }, { billing: billingSocket }, 'after a rename');
+  const moved = next(readerSocket, 'room:updated', (p) => p.id === room && p.department === 'billing');
   assert.equal((await owner.api.patch(`rooms/${room}`, { department: 'billing' })).status, 200);
+  await moved;
+  assert.equal((await watch(readerSocket)).code, 'NOT_FOUND');
+  assert.equal((await watch(billingSocket)).ok, true);
   await deliveredTo(ownerSocket, room, { member: memberSocket, billing: billingSocket }, { reader: readerSocket }, 'after a move');
 });
 

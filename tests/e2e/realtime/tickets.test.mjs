@@ -22,12 +22,18 @@ test('tickets: department staff hear of new tickets and changes; customers see o
   const agentSocket = await connect(server.url, agent.token);
   const billingSocket = await connect(server.url, billing.token);
   const announced = next(agentSocket, 'ticket:updated');
+  const active = next(agentSocket, 'ticket:updated', (p) => p.lastSeq >= 1);
   const first = await openTicket(server.url, 'cleo@example.com', 'Login loop');
   const { payload: ticket } = await announced;
   assert.equal(ticket.id, first.ticketId);
   assert.equal(ticket.status, 'open');
-  // The first customer message reached the department's staff live.
-  await until(() => agentSocket.received.some((m) => m.roomId === first.ticketId), 5000, 'first message to staff');
+  assert.equal((await active).payload.id, first.ticketId, 'the queue sees the first message in the compact form');
+  // Staff follow the messages of a ticket they are not assigned to while they show it.
+  assert.deepEqual(agentSocket.received, [], 'the queue gets no messages');
+  const watched = await call(agentSocket, 'room:watch', { roomId: first.ticketId });
+  assert.equal(watched.ok, true, JSON.stringify(watched));
+  assert.equal(watched.data.lastSeq, 1);
+  assert.equal((await call(billingSocket, 'room:watch', { roomId: first.ticketId })).code, 'NOT_FOUND');
 
   const second = await openTicket(server.url, 'other@example.com', 'Another customer');
   const customer = await connect(server.url, first.token);

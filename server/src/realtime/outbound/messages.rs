@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::super::{
-    Realtime, channel::Channel, delivery::Outgoing, events as wire, inbound::TYPING_THROTTLE,
+    BusEnvelope, Realtime, channel::Channel, delivery::Outgoing, events as wire,
+    inbound::TYPING_THROTTLE,
 };
 use crate::{domain::Id, views::MessageView};
 
@@ -16,9 +17,10 @@ const TYPING_EXPIRES_MS: u64 = 5000;
 const TYPING_MARKS: usize = 10_000;
 
 impl Realtime {
-    /// A new message: delivered here at once, and to other instances over the bus.
+    /// A new message: encoded once, delivered here at once, and to other instances over the
+    /// bus with the same bytes.
     pub(super) fn message_new(&self, message: &MessageView) {
-        let payload = match serde_json::to_value(message) {
+        let payload = match serde_json::value::to_raw_value(message) {
             Ok(payload) => payload,
             Err(err) => {
                 tracing::error!(error = %err, "cannot serialise a message");
@@ -26,16 +28,18 @@ impl Realtime {
             }
         };
         if let Some(redis) = &self.inner.redis {
-            let envelope = json!({"node": self.inner.node_id, "roomId": message.room_id, "seq": message.seq, "payload": payload});
+            let envelope = BusEnvelope {
+                node: self.inner.node_id.clone(),
+                room_id: message.room_id,
+                seq: message.seq,
+                payload: payload.clone(),
+            };
+            let envelope = serde_json::to_string(&envelope).unwrap_or_default();
             let (redis, channel) = (redis.clone(), redis.bus_channel());
             // Never hold up the sender on Redis; other instances' clients sync if this is lost.
             tokio::spawn(async move {
                 use fred::interfaces::PubsubInterface;
-                if let Err(err) = redis
-                    .client
-                    .publish::<(), _, _>(channel, envelope.to_string())
-                    .await
-                {
+                if let Err(err) = redis.client.publish::<(), _, _>(channel, envelope).await {
                     metrics::counter!("switchboard_bus_publish_failures_total").increment(1);
                     tracing::warn!(error = %err, "delivery bus publish failed");
                 }
@@ -52,7 +56,7 @@ impl Realtime {
     pub(super) async fn message_updated(&self, message: &MessageView) {
         let data = serde_json::to_value(message).unwrap_or_default();
         self.emit(
-            vec![Channel::Room(message.room_id)],
+            Channel::followers(message.room_id),
             wire::MESSAGE_UPDATED,
             &data,
         )
@@ -63,7 +67,7 @@ impl Realtime {
     pub(super) async fn message_deleted(&self, message: &MessageView) {
         let data = serde_json::to_value(message).unwrap_or_default();
         self.emit(
-            vec![Channel::Room(message.room_id)],
+            Channel::followers(message.room_id),
             wire::MESSAGE_DELETED,
             &data,
         )
@@ -88,14 +92,14 @@ impl Realtime {
             "added": added,
             "count": count,
         });
-        self.emit(vec![Channel::Room(room_id)], wire::REACTION_UPDATED, &data)
+        self.emit(Channel::followers(room_id), wire::REACTION_UPDATED, &data)
             .await;
     }
 
     /// A read cursor moved.
     pub(super) async fn receipt(&self, room_id: Id, user_id: Id, seq: i64) {
         let data = json!({"roomId": room_id, "userId": user_id, "seq": seq, "kind": "read"});
-        self.emit(vec![Channel::Room(room_id)], wire::RECEIPT, &data)
+        self.emit(Channel::followers(room_id), wire::RECEIPT, &data)
             .await;
     }
 
@@ -115,7 +119,7 @@ impl Realtime {
         self.inner
             .fanout
             .emit(
-                vec![Channel::Room(room_id)],
+                Channel::followers(room_id),
                 vec![Channel::User(user_id)],
                 wire::TYPING,
                 &event,

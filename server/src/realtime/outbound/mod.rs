@@ -10,13 +10,23 @@ mod tickets;
 use serde_json::Value;
 
 use super::{Realtime, channel::Channel};
-use crate::service::events::{Event, Subscriber};
+use crate::{
+    domain::room::RoomKind,
+    service::events::{Event, Subscriber},
+};
 
 #[async_trait::async_trait]
 impl Subscriber for Realtime {
     async fn on_event(&self, event: &Event) {
         match event {
-            Event::MessageCreated { message, .. } => self.message_new(message),
+            Event::MessageCreated { message, room_kind } => {
+                self.message_new(message);
+                if *room_kind == RoomKind::Ticket {
+                    // Off the send path: the sender's ack does not wait for the queue.
+                    let (realtime, ticket_id) = (self.clone(), message.room_id);
+                    tokio::spawn(async move { realtime.ticket_activity(ticket_id).await });
+                }
+            }
             Event::MessageEdited(message) => self.message_updated(message).await,
             Event::MessageDeleted(message) => self.message_deleted(message).await,
             Event::ReactionChanged {
@@ -42,7 +52,7 @@ impl Subscriber for Realtime {
                 typing,
             } => self.typing(*room_id, *user_id, name, *typing).await,
             Event::RoomCreated { room, creator } => self.room_created(room, *creator).await,
-            Event::RoomUpdated(room) => self.room_updated(room).await,
+            Event::RoomUpdated { before, after } => self.room_updated(before, after).await,
             Event::RoomDeleted { room_id } => self.room_deleted(*room_id).await,
             Event::MemberAdded {
                 room_id,

@@ -57,26 +57,27 @@ impl Realtime {
         .await;
     }
 
-    /// After Redis comes back: subscriptions, bans and sign-outs made while it was away reached
+    /// After Redis comes back: memberships, bans and sign-outs made while it was away reached
     /// only the instance that made them, so every local socket is checked against the database
-    /// again (revoked sessions closed, each socket's rooms set to exactly what it may read);
-    /// then clients are told to sync what crossed instances meanwhile.
+    /// again (revoked sessions closed, each socket's rooms set to exactly its memberships, watches
+    /// the policy no longer allows ended); then clients are told to sync what crossed instances
+    /// meanwhile.
     pub(crate) async fn recover_after_outage(&self) {
         let fanout = &self.inner.fanout;
-        // Per user and follow-link scope: what the policy lets them read.
-        let mut readable: HashMap<(Id, Option<Id>), HashSet<Channel>> = HashMap::new();
+        // Per user and follow-link scope: the rooms they are members of.
+        let mut memberships: HashMap<(Id, Option<Id>), HashSet<Channel>> = HashMap::new();
         for (sid, user) in fanout.local_users() {
             if self.session_still_valid(&user).await.is_none() {
                 self.close_revoked(sid).await;
                 continue;
             }
             let key = (user.user.id, user.scope);
-            let rooms = match readable.get(&key) {
+            let rooms = match memberships.get(&key) {
                 Some(rooms) => rooms.clone(),
-                None => match self.inner.store.readable_room_ids(&user.viewer()).await {
+                None => match self.inner.store.member_room_ids(user.user.id).await {
                     Ok(ids) => {
                         let rooms = rooms_for_socket(&user, ids);
-                        readable.insert(key, rooms.clone());
+                        memberships.insert(key, rooms.clone());
                         rooms
                     }
                     Err(err) => {
@@ -95,9 +96,25 @@ impl Realtime {
             let missing: Vec<Channel> = rooms.difference(&current).cloned().collect();
             fanout.join_local(sid, missing);
             fanout.leave_local(sid, stale);
+            if let Some(acks) = fanout.socket_acks(sid) {
+                for room in acks.watched() {
+                    if !self.may_read(&user, room).await {
+                        acks.unwatch(room);
+                        fanout.leave_local(sid, vec![Channel::Watch(room)]);
+                    }
+                }
+            }
         }
         fanout.emit_local_all(wire::SYNC_HINT, &json!({})).await;
         tracing::info!("redis is back: local subscriptions re-checked, clients told to sync");
+    }
+
+    /// Whether a socket's user may read a room now (false when it cannot be told).
+    async fn may_read(&self, user: &SocketUser, room_id: Id) -> bool {
+        match self.inner.store.room_for(room_id, user.user.id).await {
+            Ok(Some(room)) => policy::can_read(&user.viewer(), &room.facts()),
+            _ => false,
+        }
     }
 
     /// The socket's session's expiry when it still admits the socket (it exists and has not

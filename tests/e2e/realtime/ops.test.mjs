@@ -223,11 +223,17 @@ test('a PostgreSQL outage fails requests fast with DB_UNAVAILABLE, keeps sockets
   socket.close();
 });
 
-test('SIGTERM under traffic loses no acknowledged message and exits 0 in time', async (t) => {
-  const server = await startServer(t, { env: { SHUTDOWN_TIMEOUT_SECS: '10' } });
+test('SIGTERM under traffic loses no acknowledged message, exits 0 in time, and logs no error', async (t) => {
+  const sentry = await sentryReceiver(t);
+  const server = await startServer(t, {
+    env: { SHUTDOWN_TIMEOUT_SECS: '10', SENTRY_DSN: sentry.dsn, SENTRY_ENVIRONMENT: 'e2e', DELIVERY_ACK_TIMEOUT_MS: '300' },
+  });
   const user = await createUser(server.url);
-  const room = await createRoom(user);
+  const quiet = await createUser(server.url);
+  const room = await createRoom(user, { members: [quiet] });
   const sockets = await Promise.all([1, 2, 3].map(() => connect(server.url, user.token)));
+  // Readers that do not acknowledge keep re-sends and their timers busy through the shutdown.
+  const silent = await Promise.all([1, 2].map(() => connect(server.url, quiet.token, { autoAck: false })));
   const acked = [];
   let running = true;
   const senders = sockets.map(async (socket, n) => {
@@ -248,9 +254,17 @@ test('SIGTERM under traffic loses no acknowledged message and exits 0 in time', 
   const { code } = await exit;
   running = false;
   await Promise.all(senders);
+  for (const socket of silent) socket.close();
   assert.equal(code, 0);
   assert.ok(Date.now() - stopping < 12_000, 'within the deadline');
   assert.ok(acked.length > 10, `traffic flowed (${acked.length} acked)`);
+  // An orderly shutdown is quiet: no error-level line, no Sentry event.
+  const errors = server.logs.join('').split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.level === 'ERROR');
+  assert.deepEqual(errors.map((e) => e.fields?.message), [], 'error lines during the shutdown');
+  assert.deepEqual(sentry.events().map((e) => e.event.message ?? e.event.exception?.values?.[0]?.value), [], 'sentry events');
   // Everything acknowledged is in the database.
   const again = await startServer(t, { databaseUrl: server.databaseUrl });
   const reader = await login(again.url, user.user.email);

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{
     SessionAuth, StoreResult, UserRow,
     both::impl_both,
-    sql::{user_columns, user_returning},
+    sql::{session_auth_select, user_returning},
 };
 use crate::domain::{Id, id::text_enum};
 
@@ -276,18 +276,11 @@ impl_both! {
 
         async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>> {
             let _timer = self.timer("session_by_id");
-            let row = sqlx::query(concat!(
-                "SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.last_used_at, \
-                 s.ticket_scope, ",
-                user_columns!(),
-                ", b.reason AS ban_reason, b.banned_by, b.banned_at, b.expires_at AS ban_expires_at \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
-                 LEFT JOIN bans b ON b.user_id = s.user_id WHERE s.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)?;
+            let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.id = $1"))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(Self::db_err)?;
             row.map(|row| super::users::session_auth_from_row(&row))
                 .transpose()
                 .map_err(Self::db_err)

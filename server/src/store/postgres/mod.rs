@@ -9,14 +9,12 @@ use sqlx::{
 
 use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
 
-mod audit;
-mod insights;
+pub(crate) mod dialect;
 mod messages;
 mod ops;
 mod rooms;
 mod search;
 mod tickets;
-mod users;
 
 /// PostgreSQL-backed [`Store`].
 pub struct PgStore {
@@ -66,11 +64,17 @@ impl PgStore {
         &self.pool
     }
 
+    /// A list to bind for `in_list!`: an array as it is.
+    pub(crate) fn list<T>(items: &[T]) -> StoreResult<&[T]> {
+        Ok(items)
+    }
+
     /// Sorts a driver error (for the shared queries).
     pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
         err(e)
     }
 
+    /// Times a query (see [`QueryTimer`]).
     pub(crate) fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
     }

@@ -14,15 +14,13 @@ use super::{
     group_commit::GroupCommit,
 };
 
-mod audit;
-mod insights;
+pub(crate) mod dialect;
 mod messages;
 mod ops;
 mod rooms;
 mod search;
 mod sends;
 mod tickets;
-mod users;
 
 /// How often the WAL is checkpointed into the database file (off the writer's path).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -115,11 +113,17 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// A list to bind for `in_list!`: SQLite has no arrays, so it travels as one JSON array.
+    pub(crate) fn list<T: serde::Serialize>(items: &[T]) -> StoreResult<String> {
+        serde_json::to_string(items).map_err(|e| err(sqlx::Error::Encode(e.into())))
+    }
+
     /// Sorts a driver error (for the shared queries).
     pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
         err(e)
     }
 
+    /// Times a query (see [`QueryTimer`]).
     pub(crate) fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
     }

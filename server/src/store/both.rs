@@ -2,16 +2,19 @@
 //! once, in an `impl_both!` block, and compiled for each backend.
 //!
 //! Inside the block, `self.reader()` and `self.writer()` are the backend's pools (SQLite keeps
-//! a read-only pool and one writer; PostgreSQL has one pool for both), `Self::db_err` sorts a
-//! driver error into a [`super::StoreError`], `self.timer(name)` times the query for the
-//! slow-query log and the latency histogram, `Self::list(items)` binds a list for `in_list!`
-//! and `Conn` is the backend's connection type.
+//! a read-only pool and one writer; PostgreSQL has one pool for both), `self.begin()` opens a
+//! write transaction (`BEGIN IMMEDIATE` on SQLite, so it never has to upgrade a read lock),
+//! `Self::db_err` sorts a driver error into a [`super::StoreError`], `self.timer(name)` times
+//! the query for the slow-query log and the latency histogram, `Self::list(items)` binds a list
+//! for `in_list!` and `Conn` is the backend's connection type.
 //!
-//! Where the dialects spell one thing differently (lists of values), the query names a
-//! fragment macro that each backend's `dialect` module defines under the same name; the block
-//! imports the right one. Name the fragment directly in the query's `concat!`: one nested in
-//! another macro that is itself in a `concat!` cannot be resolved there. What differs beyond a
-//! fragment stays in `sqlite/` and `postgres/`.
+//! Where the dialects spell one thing differently (lists of values, `GREATEST`, a JSON
+//! array's members), the query names a fragment macro that each backend's `dialect`
+//! module defines under the same name; the block imports the right one. Name the fragment
+//! directly in the query's `concat!`: one nested in another macro that is itself in a
+//! `concat!` cannot be resolved there. What differs beyond a fragment (the send insert,
+//! full-text search, the delivery-cursor batch) stays in `sqlite/` and `postgres/` as
+//! inherent items with the same names, which the shared bodies use.
 
 /// Implements a store trait (`impl Trait { .. }`) or adds inherent helpers (`impl { .. }`)
 /// for both backends from one body.
@@ -19,7 +22,9 @@ macro_rules! impl_both {
     (@one $module:ident $store:ident $conn:ident [$($head:tt)*] { $($body:tt)* }) => {
         const _: () = {
             #[allow(unused_imports)]
-            use $crate::store::$module::dialect::in_list;
+            use $crate::store::$module::dialect::{
+                greatest, has_tag, in_list, insert_searchable, least,
+            };
             #[allow(dead_code)]
             type Conn = sqlx::$conn;
             $($head)* $crate::store::$module::$store {

@@ -8,3 +8,44 @@ macro_rules! in_list {
     };
 }
 pub(crate) use in_list;
+
+/// The JSON array of strings `$col` holds the string `$value`.
+macro_rules! has_tag {
+    ($col:literal, $value:literal) => {
+        concat!($col, " ? ", $value)
+    };
+}
+pub(crate) use has_tag;
+
+/// The larger of two values.
+macro_rules! greatest {
+    () => {
+        "GREATEST"
+    };
+}
+pub(crate) use greatest;
+
+/// The smaller of two values.
+macro_rules! least {
+    () => {
+        "LEAST"
+    };
+}
+pub(crate) use least;
+
+/// An `INSERT INTO $table ($cols) VALUES ($values)` of a row the full-text index follows
+/// (a generated `tsvector` column on PostgreSQL: nothing to add).
+macro_rules! insert_searchable {
+    ($table:literal, $cols:literal, $values:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " (",
+            $cols,
+            ") VALUES (",
+            $values,
+            ") "
+        )
+    };
+}
+pub(crate) use insert_searchable;

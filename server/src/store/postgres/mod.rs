@@ -14,7 +14,6 @@ mod messages;
 mod ops;
 mod rooms;
 mod search;
-mod tickets;
 
 /// PostgreSQL-backed [`Store`].
 pub struct PgStore {
@@ -62,6 +61,11 @@ impl PgStore {
     /// The pool writes go to (the one pool), for the shared queries.
     pub(crate) fn writer(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Opens a transaction on the pool.
+    pub(crate) async fn begin(&self) -> StoreResult<sqlx::Transaction<'_, sqlx::Postgres>> {
+        self.pool.begin().await.map_err(err)
     }
 
     /// A list to bind for `in_list!`: an array as it is.

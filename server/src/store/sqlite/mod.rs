@@ -20,7 +20,6 @@ mod ops;
 mod rooms;
 mod search;
 mod sends;
-mod tickets;
 
 /// How often the WAL is checkpointed into the database file (off the writer's path).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -111,6 +110,12 @@ impl SqliteStore {
     /// The read-only pool, for the shared queries.
     pub(crate) fn reader(&self) -> &SqlitePool {
         &self.reader
+    }
+
+    /// Opens a write transaction on the writer. `BEGIN IMMEDIATE` takes the write lock at once:
+    /// a deferred transaction that read first could not upgrade while another writer waits.
+    pub(crate) async fn begin(&self) -> StoreResult<sqlx::Transaction<'_, sqlx::Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
     }
 
     /// A list to bind for `in_list!`: SQLite has no arrays, so it travels as one JSON array.

@@ -8,8 +8,8 @@
 //! the query for the slow-query log and the latency histogram, `Self::list(items)` binds a list
 //! for `in_list!` and `Conn` is the backend's connection type.
 //!
-//! Where the dialects spell one thing differently (lists of values, `GREATEST`, a JSON
-//! array's members), the query names a fragment macro that each backend's `dialect`
+//! Where the dialects spell one thing differently (lists of values, row locks, `GREATEST`, a
+//! JSON array's members), the query names a fragment macro that each backend's `dialect`
 //! module defines under the same name; the block imports the right one. Name the fragment
 //! directly in the query's `concat!`: one nested in another macro that is itself in a
 //! `concat!` cannot be resolved there. What differs beyond a fragment (the send insert,
@@ -23,7 +23,7 @@ macro_rules! impl_both {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::store::$module::dialect::{
-                greatest, has_tag, in_list, insert_searchable, least,
+                for_update, greatest, has_tag, in_list, insert_searchable, least, skip_locked,
             };
             #[allow(dead_code)]
             type Conn = sqlx::$conn;

@@ -33,6 +33,22 @@ macro_rules! least {
 }
 pub(crate) use least;
 
+/// Locks the rows read in a write transaction until it ends.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+}
+pub(crate) use for_update;
+
+/// Locks the rows a claim reads, skipping those another instance's claim holds.
+macro_rules! skip_locked {
+    () => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+}
+pub(crate) use skip_locked;
+
 /// An `INSERT INTO $table ($cols) VALUES ($values)` of a row the full-text index follows
 /// (a generated `tsvector` column on PostgreSQL: nothing to add).
 macro_rules! insert_searchable {

@@ -11,7 +11,6 @@ use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreR
 
 pub(crate) mod dialect;
 mod messages;
-mod ops;
 mod rooms;
 mod search;
 

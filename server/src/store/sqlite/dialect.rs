@@ -39,6 +39,24 @@ macro_rules! least {
 }
 pub(crate) use least;
 
+/// Locks the rows read in a write transaction: nothing to add on SQLite, whose
+/// `BEGIN IMMEDIATE` already holds the one write lock.
+macro_rules! for_update {
+    () => {
+        ""
+    };
+}
+pub(crate) use for_update;
+
+/// Locks the rows a claim reads, skipping those another claim holds: nothing to add on SQLite,
+/// where claims take turns on the one writer and cannot race.
+macro_rules! skip_locked {
+    () => {
+        ""
+    };
+}
+pub(crate) use skip_locked;
+
 /// An `INSERT INTO $table ($cols) VALUES ($values)` of a row the full-text index follows: on
 /// SQLite it also takes the next `search_id`, the stable rowid of the FTS5 index.
 macro_rules! insert_searchable {

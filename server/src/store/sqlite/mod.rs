@@ -16,7 +16,6 @@ use super::{
 
 pub(crate) mod dialect;
 mod messages;
-mod ops;
 mod rooms;
 mod search;
 mod sends;

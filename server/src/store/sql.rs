@@ -182,6 +182,21 @@ macro_rules! like_nocase {
 }
 pub(crate) use like_nocase;
 
+/// The `from:` filter of a search (`$5`): the author's name, and for team viewers (`$2`) the
+/// e-mail address too; customers may not see staff addresses, so they cannot match on them.
+macro_rules! author_filter {
+    () => {
+        concat!(
+            " AND ($5 IS NULL OR ",
+            $crate::store::sql::like_nocase!("u.name", "$5"),
+            " OR ($2 <> 'customer' AND ",
+            $crate::store::sql::like_nocase!("u.email", "$5"),
+            ")) "
+        )
+    };
+}
+pub(crate) use author_filter;
+
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wraps it in `%`.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut pattern = String::with_capacity(q.len() + 2);

@@ -15,7 +15,6 @@ use super::{
 };
 
 pub(crate) mod dialect;
-mod messages;
 mod rooms;
 mod search;
 mod sends;

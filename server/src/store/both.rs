@@ -6,7 +6,7 @@
 //! write transaction (`BEGIN IMMEDIATE` on SQLite, so it never has to upgrade a read lock),
 //! `Self::db_err` sorts a driver error into a [`super::StoreError`], `self.timer(name)` times
 //! the query for the slow-query log and the latency histogram, `Self::list(items)` binds a list
-//! for `in_list!` and `Conn` is the backend's connection type.
+//! for `in_list!`, and `Db` and `Conn` are the backend's database and connection types.
 //!
 //! Where the dialects spell one thing differently (lists of values, row locks, `GREATEST`, a
 //! JSON array's members), the query names a fragment macro that each backend's `dialect`
@@ -19,12 +19,14 @@
 /// Implements a store trait (`impl Trait { .. }`) or adds inherent helpers (`impl { .. }`)
 /// for both backends from one body.
 macro_rules! impl_both {
-    (@one $module:ident $store:ident $conn:ident [$($head:tt)*] { $($body:tt)* }) => {
+    (@one $module:ident $store:ident $db:ident $conn:ident [$($head:tt)*] { $($body:tt)* }) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::store::$module::dialect::{
                 for_update, greatest, has_tag, in_list, insert_searchable, least, skip_locked,
             };
+            #[allow(dead_code)]
+            type Db = sqlx::$db;
             #[allow(dead_code)]
             type Conn = sqlx::$conn;
             $($head)* $crate::store::$module::$store {
@@ -33,8 +35,12 @@ macro_rules! impl_both {
         };
     };
     (@each [$($head:tt)*] $body:tt) => {
-        $crate::store::both::impl_both!(@one sqlite SqliteStore SqliteConnection [$($head)*] $body);
-        $crate::store::both::impl_both!(@one postgres PgStore PgConnection [$($head)*] $body);
+        $crate::store::both::impl_both!(
+            @one sqlite SqliteStore Sqlite SqliteConnection [$($head)*] $body
+        );
+        $crate::store::both::impl_both!(
+            @one postgres PgStore Postgres PgConnection [$($head)*] $body
+        );
     };
     (impl { $($body:tt)* }) => {
         $crate::store::both::impl_both!(@each [impl] { $($body)* });

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{StoreResult, both::impl_both, sql::message_select};
+use super::{AuditEntry, StoreResult, both::impl_both, sql::message_select};
 use crate::domain::{Id, user::Role};
 
 /// A stored message with its author.
@@ -115,12 +115,13 @@ pub trait MessageStore: Send + Sync {
         body: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<MessageRow>>;
-    /// Soft-deletes a message (the body is erased).
+    /// Soft-deletes a message (the body is erased), with the audit rows.
     async fn delete_message(
         &self,
         id: Id,
         by: Id,
         at: DateTime<Utc>,
+        audit: &[AuditEntry],
     ) -> StoreResult<Option<MessageRow>>;
     /// Reaction counts for these messages, as seen by `viewer`.
     async fn reactions_for(
@@ -211,10 +212,11 @@ impl_both! {
             id: Id,
             by: Id,
             at: DateTime<Utc>,
+            audit: &[AuditEntry],
         ) -> StoreResult<Option<MessageRow>> {
             let _timer = self.timer("delete_message");
             let mut tx = self.begin().await?;
-            sqlx::query(
+            let done = sqlx::query(
                 "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
                  WHERE id = $1 AND deleted_at IS NULL",
             )
@@ -229,7 +231,7 @@ impl_both! {
                 .execute(&mut *tx)
                 .await
                 .map_err(Self::db_err)?;
-            tx.commit().await.map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await?;
             self.get_message(id).await
         }
 

@@ -35,8 +35,8 @@ pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStor
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
 pub use users::{
-    BanRow, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch, UserRow,
-    UserStore,
+    BanRow, EndSessions, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch,
+    UserRow, UserStore,
 };
 
 /// A shared handle to the configured backend.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-use super::{StoreResult, both::impl_both};
+use super::{AuditEntry, StoreResult, both::impl_both};
 use crate::domain::Id;
 
 /// One rollup value.
@@ -73,8 +73,9 @@ pub trait OpsStore: Send + Sync {
     /// a pending one takes the new run time (debounce) and the payloads merge
     /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
     /// failed for good) the request becomes a new pending job, so nothing asked for while a job
-    /// runs is lost, and jobs of one key never run at the same time.
-    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool>;
+    /// runs is lost, and jobs of one key never run at the same time. The audit rows are
+    /// appended with the request, absorbed or not.
+    async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool>;
     /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
     async fn claim_jobs(
         &self,
@@ -306,11 +307,11 @@ impl_both! {
             Ok(done.rows_affected())
         }
 
-        async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool> {
+        async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool> {
             let _timer = self.timer("enqueue_job");
             // Two enqueues of a new key may race to insert it: the loser absorbs into the winner's.
             for _ in 0..3 {
-                if let Some(inserted) = self.try_enqueue(job).await? {
+                if let Some(inserted) = self.try_enqueue(job, audit).await? {
                     return Ok(inserted);
                 }
             }
@@ -423,7 +424,11 @@ impl_both! {
 impl_both! {
     impl {
         /// One enqueue attempt; `None` when a concurrent enqueue inserted the key first.
-        async fn try_enqueue(&self, job: &NewJob) -> StoreResult<Option<bool>> {
+        async fn try_enqueue(
+            &self,
+            job: &NewJob,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<bool>> {
             let mut tx = self.begin().await?;
             let open: Option<OpenJob> = match &job.dedupe_key {
                 Some(key) => sqlx::query_as(
@@ -470,6 +475,7 @@ impl_both! {
                     false
                 }
             };
+            Self::append_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(Self::db_err)?;
             Ok(Some(inserted))
         }

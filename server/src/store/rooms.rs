@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::{
-    StoreResult, UserRow,
+    AuditEntry, StoreResult, UserRow,
     both::impl_both,
     sql::{
         like_nocase, like_pattern, member_select, readable_by_viewer, room_columns, room_returning,
@@ -166,8 +166,8 @@ pub struct MemberRow {
 /// Rooms and memberships.
 #[async_trait::async_trait]
 pub trait RoomStore: Send + Sync {
-    /// Creates a room and its first members in one transaction.
-    async fn create_room(&self, room: &NewRoom) -> StoreResult<RoomRow>;
+    /// Creates a room and its first members, with the audit rows, in one transaction.
+    async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow>;
     /// A room by id.
     async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>>;
     /// A room by slug.
@@ -186,12 +186,24 @@ pub trait RoomStore: Send + Sync {
     async fn readable_room_ids(&self, viewer: &Viewer) -> StoreResult<Vec<Id>>;
     /// The DM with this key, if it exists.
     async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>>;
-    /// Applies a patch.
-    async fn update_room(&self, id: Id, patch: &RoomPatch) -> StoreResult<Option<RoomRow>>;
-    /// Deletes a room with its messages and memberships; false when missing.
-    async fn delete_room(&self, id: Id) -> StoreResult<bool>;
-    /// Adds a member (`room_members_pkey` conflict when already one).
-    async fn add_member(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<()>;
+    /// Applies a patch, with its audit rows.
+    async fn update_room(
+        &self,
+        id: Id,
+        patch: &RoomPatch,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Option<RoomRow>>;
+    /// Deletes a room with its messages and memberships, with the audit rows; false when
+    /// missing.
+    async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
+    /// Adds a member, with the audit rows (`room_members_pkey` conflict when already one).
+    async fn add_member(
+        &self,
+        room_id: Id,
+        user_id: Id,
+        role: RoomRole,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
     /// One member.
     async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>>;
     /// Members by join time, after an optional (joined_at, user id) cursor.
@@ -201,14 +213,31 @@ pub trait RoomStore: Send + Sync {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StoreResult<Vec<MemberRow>>;
-    /// Changes a member's role; false when not a member.
-    async fn set_member_role(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<bool>;
-    /// Removes a member; false when not a member.
-    async fn remove_member(&self, room_id: Id, user_id: Id) -> StoreResult<bool>;
+    /// Changes a member's role, with the audit rows; false when not a member.
+    async fn set_member_role(
+        &self,
+        room_id: Id,
+        user_id: Id,
+        role: RoomRole,
+        audit: &[AuditEntry],
+    ) -> StoreResult<bool>;
+    /// Removes a member, with the audit rows; false when not a member.
+    async fn remove_member(
+        &self,
+        room_id: Id,
+        user_id: Id,
+        audit: &[AuditEntry],
+    ) -> StoreResult<bool>;
     /// How many members, and how many owners.
     async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)>;
-    /// Makes `to` the owner and `from` a moderator, atomically.
-    async fn transfer_ownership(&self, room_id: Id, from: Id, to: Id) -> StoreResult<()>;
+    /// Makes `to` the owner and `from` a moderator, with the audit rows, atomically.
+    async fn transfer_ownership(
+        &self,
+        room_id: Id,
+        from: Id,
+        to: Id,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
     /// Moves the read cursor forward (never back, never past the room's last seq); returns
     /// the cursor now stored, or `None` when not a member.
     async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>>;
@@ -241,10 +270,11 @@ macro_rules! discover_query {
 
 impl_both! {
     impl RoomStore {
-        async fn create_room(&self, room: &NewRoom) -> StoreResult<RoomRow> {
+        async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow> {
             let _timer = self.timer("create_room");
             let mut tx = self.begin().await?;
             let row = Self::insert_room(&mut tx, room).await.map_err(Self::db_err)?;
+            Self::append_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(Self::db_err)?;
             Ok(row)
         }
@@ -353,17 +383,23 @@ impl_both! {
             .map_err(Self::db_err)
         }
 
-        async fn update_room(&self, id: Id, patch: &RoomPatch) -> StoreResult<Option<RoomRow>> {
+        async fn update_room(
+            &self,
+            id: Id,
+            patch: &RoomPatch,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<RoomRow>> {
             let _timer = self.timer("update_room");
             let (set_department, department) = match &patch.department {
                 Some(d) => (true, d.clone()),
                 None => (false, None),
             };
-            sqlx::query_as(concat!(
-                "UPDATE rooms SET title = COALESCE($2, title), description = COALESCE($3, description), \
-                 tags = COALESCE($4, tags), department = CASE WHEN $5 THEN $6 ELSE department END, \
-                 updated_at = $7 WHERE id = $1 \
-                 RETURNING ",
+            let mut tx = self.begin().await?;
+            let row: Option<RoomRow> = sqlx::query_as(concat!(
+                "UPDATE rooms SET title = COALESCE($2, title), \
+                 description = COALESCE($3, description), tags = COALESCE($4, tags), \
+                 department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7 \
+                 WHERE id = $1 RETURNING ",
                 room_returning!()
             ))
             .bind(id)
@@ -373,33 +409,45 @@ impl_both! {
             .bind(set_department)
             .bind(department)
             .bind(crate::store::now())
-            .fetch_optional(self.writer())
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(Self::db_err)
+            .map_err(Self::db_err)?;
+            Self::commit_audited(tx, row.is_some(), audit).await?;
+            Ok(row)
         }
 
-        async fn delete_room(&self, id: Id) -> StoreResult<bool> {
+        async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
             let _timer = self.timer("delete_room");
+            let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM rooms WHERE id = $1")
                 .bind(id)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
         }
 
-        async fn add_member(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<()> {
+        async fn add_member(
+            &self,
+            room_id: Id,
+            user_id: Id,
+            role: RoomRole,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
             let _timer = self.timer("add_member");
+            let mut tx = self.begin().await?;
             sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO room_members (room_id, user_id, role, joined_at) \
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(room_id)
             .bind(user_id)
             .bind(role)
             .bind(crate::store::now())
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await
             .map_err(Self::db_err)?;
+            Self::commit_audited(tx, true, audit).await?;
             Ok(())
         }
 
@@ -444,28 +492,36 @@ impl_both! {
             room_id: Id,
             user_id: Id,
             role: RoomRole,
+            audit: &[AuditEntry],
         ) -> StoreResult<bool> {
             let _timer = self.timer("set_member_role");
+            let mut tx = self.begin().await?;
             let done =
                 sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
                     .bind(room_id)
                     .bind(user_id)
                     .bind(role)
-                    .execute(self.writer())
+                    .execute(&mut *tx)
                     .await
                     .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
         }
 
-        async fn remove_member(&self, room_id: Id, user_id: Id) -> StoreResult<bool> {
+        async fn remove_member(
+            &self,
+            room_id: Id,
+            user_id: Id,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
             let _timer = self.timer("remove_member");
+            let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room_id)
                 .bind(user_id)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
         }
 
         async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)> {
@@ -480,7 +536,13 @@ impl_both! {
             .map_err(Self::db_err)
         }
 
-        async fn transfer_ownership(&self, room_id: Id, from: Id, to: Id) -> StoreResult<()> {
+        async fn transfer_ownership(
+            &self,
+            room_id: Id,
+            from: Id,
+            to: Id,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
             let _timer = self.timer("transfer_ownership");
             let mut tx = self.begin().await?;
             for (user_id, role) in [(to, RoomRole::Owner), (from, RoomRole::Moderator)] {
@@ -492,6 +554,7 @@ impl_both! {
                     .await
                     .map_err(Self::db_err)?;
             }
+            Self::append_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(Self::db_err)
         }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    NewRoom, StoreResult,
+    AuditEntry, NewRoom, StoreResult,
     both::impl_both,
     sql::{readable_by_viewer, ticket_counts, ticket_filters, ticket_select},
 };
@@ -160,7 +160,11 @@ pub struct TicketTimes {
 #[async_trait::async_trait]
 pub trait TicketStore: Send + Sync {
     /// Opens a ticket: its room, memberships and ticket row in one transaction.
-    async fn create_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRow>;
+    async fn create_ticket(
+        &self,
+        ticket: &NewTicket,
+        audit: &[AuditEntry],
+    ) -> StoreResult<TicketRow>;
     /// A ticket.
     async fn get_ticket(&self, id: Id) -> StoreResult<Option<TicketRow>>;
     /// The queue, newest first, limited to tickets `viewer` may read.
@@ -170,7 +174,12 @@ pub trait TicketStore: Send + Sync {
         filter: &TicketFilter,
     ) -> StoreResult<Vec<TicketRow>>;
     /// Applies a patch (the room's department follows the ticket's).
-    async fn update_ticket(&self, id: Id, patch: &TicketPatch) -> StoreResult<Option<TicketRow>>;
+    async fn update_ticket(
+        &self,
+        id: Id,
+        patch: &TicketPatch,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Option<TicketRow>>;
     /// Records the first staff response, once; true when it was recorded now.
     async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Open, pending and recently resolved tickets per assignee.
@@ -183,7 +192,11 @@ pub trait TicketStore: Send + Sync {
 
 impl_both! {
     impl TicketStore {
-        async fn create_ticket(&self, ticket: &NewTicket) -> StoreResult<TicketRow> {
+        async fn create_ticket(
+            &self,
+            ticket: &NewTicket,
+            audit: &[AuditEntry],
+        ) -> StoreResult<TicketRow> {
             let _timer = self.timer("create_ticket");
             let now = crate::store::now();
             let mut tx = self.begin().await?;
@@ -205,6 +218,7 @@ impl_both! {
             .execute(&mut *tx)
             .await
             .map_err(Self::db_err)?;
+            Self::append_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(Self::db_err)?;
             self.get_ticket(ticket.room.id)
                 .await?
@@ -261,6 +275,7 @@ impl_both! {
             &self,
             id: Id,
             patch: &TicketPatch,
+            audit: &[AuditEntry],
         ) -> StoreResult<Option<TicketRow>> {
             let _timer = self.timer("update_ticket");
             let now = crate::store::now();
@@ -319,6 +334,7 @@ impl_both! {
                 .await
                 .map_err(Self::db_err)?;
             }
+            Self::append_audit_in(&mut tx, audit).await?;
             tx.commit().await.map_err(Self::db_err)?;
             self.get_ticket(id).await
         }

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, Row};
 
 use super::{
-    StoreResult,
+    AuditEntry, StoreResult,
+    audit::revoking,
     both::impl_both,
     sql::{like_nocase, like_pattern, session_auth_select, user_columns, user_returning},
 };
@@ -42,6 +43,8 @@ pub struct UserRow {
 /// A user to create.
 #[derive(Clone, Debug)]
 pub struct NewUser {
+    /// Id (chosen by the caller, so that its audit row can name it).
+    pub id: Id,
     /// Normalised e-mail address.
     pub email: String,
     /// Display name.
@@ -102,6 +105,17 @@ impl BanRow {
     }
 }
 
+/// The sessions a change ends in its own transaction, so that no session outlives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndSessions {
+    /// None.
+    None,
+    /// Every session and follow link of the user.
+    All,
+    /// Every session of the user but this one (the caller's own), and every follow link.
+    AllBut(Id),
+}
+
 /// A session to create; only the hash of its token is stored.
 #[derive(Clone, Debug)]
 pub struct NewSession {
@@ -141,26 +155,44 @@ pub struct SessionAuth {
 /// User accounts and bans.
 #[async_trait::async_trait]
 pub trait UserStore: Send + Sync {
-    /// Creates a user.
-    async fn create_user(&self, user: NewUser) -> StoreResult<UserRow>;
+    /// Creates a user, with its audit rows.
+    async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow>;
     /// A user by id.
     async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>>;
     /// A user by (normalised) e-mail.
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
     /// Users, newest first.
     async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>>;
-    /// Applies a patch; `None` when the user does not exist.
-    async fn update_user(&self, id: Id, patch: &UserPatch) -> StoreResult<Option<UserRow>>;
-    /// Replaces the password hash.
-    async fn set_password_hash(&self, id: Id, hash: &str) -> StoreResult<()>;
+    /// Applies a patch, with its audit rows; `None` when the user does not exist.
+    async fn update_user(
+        &self,
+        id: Id,
+        patch: &UserPatch,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Option<UserRow>>;
+    /// Replaces the password hash and ends sessions as `end` says, with the audit rows (which
+    /// get `revokedSessions` when sessions end); returns the ids of the sessions ended.
+    async fn set_password_hash(
+        &self,
+        id: Id,
+        hash: &str,
+        end: EndSessions,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Vec<Id>>;
     /// Number of users.
     async fn count_users(&self) -> StoreResult<i64>;
     /// Records activity.
     async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Creates or replaces a ban.
-    async fn put_ban(&self, ban: &BanRow) -> StoreResult<()>;
-    /// Lifts a ban; false when there was none.
-    async fn delete_ban(&self, user_id: Id) -> StoreResult<bool>;
+    /// Creates or replaces a ban and ends sessions as `end` says, with the audit rows (which
+    /// get `revokedSessions` when sessions end).
+    async fn put_ban(
+        &self,
+        ban: &BanRow,
+        end: EndSessions,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
+    /// Lifts a ban, with its audit rows; false when there was none.
+    async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
     /// The user's ban, if any.
     async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>>;
     /// The bans of these users (for admin lists).
@@ -183,17 +215,18 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Whether a session exists (and has not expired).
     async fn session_exists(&self, id: Id) -> StoreResult<bool>;
-    /// Deletes one session; false when it did not exist.
-    async fn delete_session(&self, id: Id) -> StoreResult<bool>;
+    /// Deletes one session, with its audit rows; false when it did not exist.
+    async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
     /// Deletes every session of a user, returning their ids.
     async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>>;
     /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
-    /// true for the window's first failure (the one that is audited).
+    /// true for the window's first failure, the one whose audit rows are appended.
     async fn record_login_failure(
         &self,
         email: &str,
         ip: &str,
         window_start: DateTime<Utc>,
+        audit: &[AuditEntry],
     ) -> StoreResult<bool>;
     /// Deletes expired sessions, returning how many.
     async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
@@ -232,15 +265,16 @@ where
 
 impl_both! {
     impl UserStore {
-        async fn create_user(&self, user: NewUser) -> StoreResult<UserRow> {
+        async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow> {
             let _timer = self.timer("create_user");
             let now = crate::store::now();
-            sqlx::query_as(concat!(
+            let mut tx = self.begin().await?;
+            let row = sqlx::query_as(concat!(
                 "INSERT INTO users (id, email, name, password_hash, role, department, created_at, \
                  updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ",
                 user_returning!()
             ))
-            .bind(Id::new())
+            .bind(user.id)
             .bind(&user.email)
             .bind(&user.name)
             .bind(&user.password_hash)
@@ -248,9 +282,12 @@ impl_both! {
             .bind(&user.department)
             .bind(now)
             .bind(user.email_verified_at)
-            .fetch_one(self.writer())
+            .fetch_one(&mut *tx)
             .await
-            .map_err(Self::db_err)
+            .map_err(Self::db_err)?;
+            Self::append_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(row)
         }
 
         async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>> {
@@ -305,13 +342,19 @@ impl_both! {
             .map_err(Self::db_err)
         }
 
-        async fn update_user(&self, id: Id, patch: &UserPatch) -> StoreResult<Option<UserRow>> {
+        async fn update_user(
+            &self,
+            id: Id,
+            patch: &UserPatch,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<UserRow>> {
             let _timer = self.timer("update_user");
             let (set_department, department) = match &patch.department {
                 Some(d) => (true, d.clone()),
                 None => (false, None),
             };
-            sqlx::query_as(concat!(
+            let mut tx = self.begin().await?;
+            let row: Option<UserRow> = sqlx::query_as(concat!(
                 "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), \
                  department = CASE WHEN $4 THEN $5 ELSE department END, updated_at = $6 \
                  WHERE id = $1 RETURNING ",
@@ -323,21 +366,40 @@ impl_both! {
             .bind(set_department)
             .bind(department)
             .bind(crate::store::now())
-            .fetch_optional(self.writer())
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(Self::db_err)
+            .map_err(Self::db_err)?;
+            if row.is_some() {
+                Self::append_audit_in(&mut tx, audit).await?;
+            }
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(row)
         }
 
-        async fn set_password_hash(&self, id: Id, hash: &str) -> StoreResult<()> {
+        async fn set_password_hash(
+            &self,
+            id: Id,
+            hash: &str,
+            end: EndSessions,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Vec<Id>> {
             let _timer = self.timer("set_password_hash");
-            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                .bind(id)
-                .bind(hash)
-                .bind(crate::store::now())
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
-            Ok(())
+            let mut tx = self.begin().await?;
+            let done =
+                sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(hash)
+                    .bind(crate::store::now())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(Vec::new());
+            }
+            let ended = Self::end_sessions_in(&mut tx, id, end).await?;
+            Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(ended)
         }
 
         async fn count_users(&self) -> StoreResult<i64> {
@@ -359,8 +421,14 @@ impl_both! {
             Ok(())
         }
 
-        async fn put_ban(&self, ban: &BanRow) -> StoreResult<()> {
+        async fn put_ban(
+            &self,
+            ban: &BanRow,
+            end: EndSessions,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
             let _timer = self.timer("put_ban");
+            let mut tx = self.begin().await?;
             sqlx::query(
                 "INSERT INTO bans (user_id, reason, banned_by, banned_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5) \
@@ -373,20 +441,23 @@ impl_both! {
             .bind(ban.banned_by)
             .bind(ban.banned_at)
             .bind(ban.expires_at)
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await
             .map_err(Self::db_err)?;
-            Ok(())
+            let ended = Self::end_sessions_in(&mut tx, ban.user_id, end).await?;
+            Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
+            tx.commit().await.map_err(Self::db_err)
         }
 
-        async fn delete_ban(&self, user_id: Id) -> StoreResult<bool> {
+        async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
             let _timer = self.timer("delete_ban");
+            let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM bans WHERE user_id = $1")
                 .bind(user_id)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
         }
 
         async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
@@ -484,14 +555,15 @@ impl_both! {
             Ok(found.is_some())
         }
 
-        async fn delete_session(&self, id: Id) -> StoreResult<bool> {
+        async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
             let _timer = self.timer("delete_session");
+            let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
                 .bind(id)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
         }
 
         async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>> {
@@ -508,8 +580,10 @@ impl_both! {
             email: &str,
             ip: &str,
             window_start: DateTime<Utc>,
+            audit: &[AuditEntry],
         ) -> StoreResult<bool> {
             let _timer = self.timer("record_login_failure");
+            let mut tx = self.begin().await?;
             let attempts: i64 = sqlx::query_scalar(
                 "INSERT INTO login_failures (email, ip, window_start, attempts, last_at) VALUES ($1, $2, $3, 1, $4) \
                  ON CONFLICT (email, ip, window_start) DO UPDATE SET attempts = login_failures.attempts + 1, \
@@ -519,10 +593,10 @@ impl_both! {
             .bind(ip)
             .bind(window_start)
             .bind(crate::store::now())
-            .fetch_one(self.writer())
+            .fetch_one(&mut *tx)
             .await
             .map_err(Self::db_err)?;
-            Ok(attempts == 1)
+            Self::commit_audited(tx, attempts == 1, audit).await
         }
 
         async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
@@ -533,6 +607,38 @@ impl_both! {
                 .await
                 .map_err(Self::db_err)?;
             Ok(done.rows_affected())
+        }
+    }
+}
+
+impl_both! {
+    impl {
+        /// Ends the user's sessions (and follow links) as `end` says, inside the caller's
+        /// transaction; the ids of the sessions ended.
+        pub(crate) async fn end_sessions_in(
+            conn: &mut Conn,
+            user_id: Id,
+            end: EndSessions,
+        ) -> StoreResult<Vec<Id>> {
+            let keep = match end {
+                EndSessions::None => return Ok(Vec::new()),
+                EndSessions::All => None,
+                EndSessions::AllBut(keep) => Some(keep),
+            };
+            let ended = sqlx::query_scalar(
+                "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2) RETURNING id",
+            )
+            .bind(user_id)
+            .bind(keep)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(Self::db_err)?;
+            sqlx::query("DELETE FROM ticket_links WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(Self::db_err)?;
+            Ok(ended)
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     config::{Config, ConfigError},
     demo,
     domain::user::Role,
-    service::auth::{NewAccount, audit_user_created, bootstrap_admin, create_user},
+    service::auth::{CreatedBy, NewAccount, bootstrap_admin, create_user},
     shutdown,
 };
 
@@ -260,13 +260,11 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
                     department: department.as_deref(),
                     password: password.as_deref(),
                     verified: true,
+                    created_by: Some(("cli", CreatedBy::System(None))),
                 },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
-            audit_user_created(&state.ctx, None, &user, "cli", None)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             eprintln!(
                 "created {} {} ({})",
                 user.role.as_str(),

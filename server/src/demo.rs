@@ -218,6 +218,7 @@ async fn seed(ctx: &Ctx) -> anyhow::Result<()> {
                 department: *department,
                 password: Some(DEMO_PASSWORD),
                 verified: true,
+                created_by: None,
             },
         )
         .await
@@ -325,7 +326,7 @@ async fn seed(ctx: &Ctx) -> anyhow::Result<()> {
                 })
                 .collect(),
         };
-        ctx.store.create_room(&room).await?;
+        ctx.store.create_room(&room, &[]).await?;
         let lines = LINES
             .iter()
             .find(|(s, _)| *s == slug)
@@ -352,7 +353,7 @@ async fn seed(ctx: &Ctx) -> anyhow::Result<()> {
             dm_key: Some(key),
             members: vec![(a.id, RoomRole::Member), (b.id, RoomRole::Member)],
         };
-        ctx.store.create_room(&room).await?;
+        ctx.store.create_room(&room, &[]).await?;
         let lines: &[&str] = &[
             "Hey, got a minute?",
             "Sure, what's up?",

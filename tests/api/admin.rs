@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use switchboard::{
     domain::{Id, user::Role},
-    store::{AuditFilter, AuditRow, BanRow},
+    store::{AuditFilter, AuditRow, BanRow, EndSessions},
 };
 
 use crate::helpers::{Backend, Setup, TestApp, slug};
@@ -15,6 +15,7 @@ crate::backend_tests!(
     expired_bans_lift_by_themselves,
     moderation_is_audited_without_message_text,
     audit_rows_cannot_be_changed,
+    changes_and_their_audit_rows_commit_together,
     room_member_and_session_actions_are_audited,
     accounts_are_audited_however_they_are_made with Setup::args(&[
         "--registration-mode",
@@ -220,7 +221,7 @@ async fn bans_revoke_sessions_and_block_login(app: TestApp) {
         .expect_error(404, "NOT_FOUND");
     assert_eq!(listed_ban().await, Value::Null, "no ban after unban");
     app.anonymous().post("auth/login", login).await.expect(200);
-    let actions: Vec<String> = app
+    let rows = app
         .state
         .ctx
         .store
@@ -230,11 +231,14 @@ async fn bans_revoke_sessions_and_block_login(app: TestApp) {
             ..Default::default()
         })
         .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.action)
-        .collect();
-    assert_eq!(actions, ["user.unban", "user.ban"]);
+        .unwrap();
+    assert_eq!(actions(&rows), ["user.unban", "user.ban"]);
+    let ban = &rows[1].metadata.0;
+    assert_eq!(ban["reason"], "spam");
+    assert_eq!(
+        ban["revokedSessions"], 1,
+        "the row counts the sessions the ban ended"
+    );
 }
 
 async fn expired_bans_lift_by_themselves(app: TestApp) {
@@ -250,14 +254,22 @@ async fn expired_bans_lift_by_themselves(app: TestApp) {
     app.state
         .ctx
         .store
-        .put_ban(&ban(now + chrono::Duration::hours(1)))
+        .put_ban(
+            &ban(now + chrono::Duration::hours(1)),
+            EndSessions::None,
+            &[],
+        )
         .await
         .unwrap();
     user.get("auth/me").await.expect_error(403, "BANNED");
     app.state
         .ctx
         .store
-        .put_ban(&ban(now - chrono::Duration::seconds(1)))
+        .put_ban(
+            &ban(now - chrono::Duration::seconds(1)),
+            EndSessions::None,
+            &[],
+        )
         .await
         .unwrap();
     user.get("auth/me").await.expect(200);
@@ -365,6 +377,80 @@ async fn moderation_is_audited_without_message_text(app: TestApp) {
 }
 
 /// Room changes, membership, ownership, deletion, DMs and sign-outs each leave their row.
+/// Makes the database refuse every new audit row, as a full disk or a broken trigger would.
+async fn refuse_audit_rows(app: &TestApp) {
+    let url = &app.database_url;
+    match app.backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::raw_sql(
+                "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::raw_sql(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN RAISE EXCEPTION 'audit refused'; END $$; \
+                 CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// An audited change whose audit row cannot be written does not happen.
+async fn changes_and_their_audit_rows_commit_together(app: TestApp) {
+    let admin = app.admin().await;
+    let user = app.user(Role::Staff, None).await;
+    let room = admin.create_room(&slug("atomic"), "public", None).await;
+    refuse_audit_rows(&app).await;
+    admin
+        .post(
+            &format!("admin/users/{}/ban", user.id()),
+            json!({"reason": "spam"}),
+        )
+        .await
+        .expect_error(500, "INTERNAL");
+    user.get("auth/me").await.expect(200);
+    let store = &app.state.ctx.store;
+    assert!(store.get_ban(user.id()).await.unwrap().is_none());
+    admin
+        .patch(
+            &format!("admin/users/{}", user.id()),
+            json!({"name": "Renamed"}),
+        )
+        .await
+        .expect_error(500, "INTERNAL");
+    assert_ne!(
+        store.get_user(user.id()).await.unwrap().unwrap().name,
+        "Renamed"
+    );
+    admin
+        .patch(&format!("rooms/{room}"), json!({"title": "Renamed"}))
+        .await
+        .expect_error(500, "INTERNAL");
+    admin
+        .delete(&format!("rooms/{room}"))
+        .await
+        .expect_error(500, "INTERNAL");
+    let kept = store
+        .get_room(room)
+        .await
+        .unwrap()
+        .expect("the room is kept");
+    assert_ne!(kept.title, "Renamed");
+    // Changes that are not audited go on.
+    admin.send_message(room, "still here").await;
+}
+
 async fn room_member_and_session_actions_are_audited(app: TestApp) {
     let owner = app.staff().await;
     let member = app.staff().await;

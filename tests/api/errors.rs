@@ -234,18 +234,21 @@ async fn database_refusals_are_client_errors(app: TestApp) {
     }
     let id = Id::new();
     let orphan = store
-        .create_room(&NewRoom {
-            id,
-            slug: slug("orphan"),
-            title: "Orphan".into(),
-            description: String::new(),
-            kind: RoomKind::Public,
-            department: None,
-            tags: Vec::new(),
-            created_by: None,
-            dm_key: None,
-            members: vec![(Id::new(), RoomRole::Owner)],
-        })
+        .create_room(
+            &NewRoom {
+                id,
+                slug: slug("orphan"),
+                title: "Orphan".into(),
+                description: String::new(),
+                kind: RoomKind::Public,
+                department: None,
+                tags: Vec::new(),
+                created_by: None,
+                dm_key: None,
+                members: vec![(Id::new(), RoomRole::Owner)],
+            },
+            &[],
+        )
         .await
         .map(|_| ())
         .map_err(AppError::from)

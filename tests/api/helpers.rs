@@ -359,6 +359,7 @@ impl TestApp {
                 department,
                 password: Some("correct horse battery"),
                 verified: true,
+                created_by: None,
             },
         )
         .await

@@ -132,9 +132,21 @@ async fn alerts_on_both_backends(app: TestApp) {
         payload: json!({"text": "t"}),
         run_at: switchboard::store::now(),
     };
-    assert!(app.state.ctx.store.enqueue_job(&job("k")).await.unwrap());
     assert!(
-        !app.state.ctx.store.enqueue_job(&job("k")).await.unwrap(),
+        app.state
+            .ctx
+            .store
+            .enqueue_job(&job("k"), &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.state
+            .ctx
+            .store
+            .enqueue_job(&job("k"), &[])
+            .await
+            .unwrap(),
         "absorbed by the pending one"
     );
     let claimed = app
@@ -163,7 +175,12 @@ async fn alerts_on_both_backends(app: TestApp) {
         .await
         .unwrap();
     assert!(
-        app.state.ctx.store.enqueue_job(&job("k")).await.unwrap(),
+        app.state
+            .ctx
+            .store
+            .enqueue_job(&job("k"), &[])
+            .await
+            .unwrap(),
         "the key is free again"
     );
     let last = app
@@ -210,13 +227,13 @@ async fn requests_during_a_run_are_kept(app: TestApp) {
     // Pending: merged, and a pending full request stays full.
     assert!(
         store
-            .enqueue_job(&job("a", json!({"full": true, "n": 1})))
+            .enqueue_job(&job("a", json!({"full": true, "n": 1})), &[])
             .await
             .unwrap()
     );
     assert!(
         !store
-            .enqueue_job(&job("a", json!({"full": false, "n": 2})))
+            .enqueue_job(&job("a", json!({"full": false, "n": 2})), &[])
             .await
             .unwrap()
     );
@@ -227,13 +244,13 @@ async fn requests_during_a_run_are_kept(app: TestApp) {
     // Running: kept for a follow-up run that waits until this one is over.
     assert!(
         !store
-            .enqueue_job(&job("a", json!({"full": false, "n": 3})))
+            .enqueue_job(&job("a", json!({"full": false, "n": 3})), &[])
             .await
             .unwrap()
     );
     assert!(
         !store
-            .enqueue_job(&job("a", json!({"full": true, "n": 4})))
+            .enqueue_job(&job("a", json!({"full": true, "n": 4})), &[])
             .await
             .unwrap()
     );
@@ -250,7 +267,7 @@ async fn requests_during_a_run_are_kept(app: TestApp) {
     // A retry serves the request that came during the failed attempt.
     assert!(
         !store
-            .enqueue_job(&job("a", json!({"full": false, "n": 5})))
+            .enqueue_job(&job("a", json!({"full": false, "n": 5})), &[])
             .await
             .unwrap()
     );
@@ -266,7 +283,7 @@ async fn requests_during_a_run_are_kept(app: TestApp) {
     // Failing for good still hands the request on.
     assert!(
         !store
-            .enqueue_job(&job("a", json!({"full": false, "n": 6})))
+            .enqueue_job(&job("a", json!({"full": false, "n": 6})), &[])
             .await
             .unwrap()
     );
@@ -278,7 +295,10 @@ async fn requests_during_a_run_are_kept(app: TestApp) {
     store.complete_job(last[0].id).await.unwrap();
     assert!(claim().await.is_empty());
     assert!(
-        store.enqueue_job(&job("a", json!({"n": 7}))).await.unwrap(),
+        store
+            .enqueue_job(&job("a", json!({"n": 7})), &[])
+            .await
+            .unwrap(),
         "the key is free again"
     );
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     domain::Id,
-    store::{NewJob, Store, StoreResult},
+    store::{AuditEntry, NewJob, Store, StoreResult},
 };
 
 /// The jobs kind of outgoing mail.
@@ -87,16 +87,24 @@ impl Template {
 
 /// Queues a message; the jobs worker sends it.
 pub async fn queue(store: &dyn Store, template: Template) -> StoreResult<()> {
+    queue_audited(store, template, &[]).await
+}
+
+/// Queues a message with the audit rows that record asking for it, in one transaction.
+pub async fn queue_audited(
+    store: &dyn Store,
+    template: Template,
+    audit: &[AuditEntry],
+) -> StoreResult<()> {
     let payload = serde_json::to_value(&template).unwrap_or_default();
-    store
-        .enqueue_job(&NewJob {
-            kind: KIND,
-            dedupe_key: Some(template.dedupe_key()),
-            subject: Some(template.user_id().to_string()),
-            payload,
-            run_at: crate::store::now(),
-        })
-        .await?;
+    let job = NewJob {
+        kind: KIND,
+        dedupe_key: Some(template.dedupe_key()),
+        subject: Some(template.user_id().to_string()),
+        payload,
+        run_at: crate::store::now(),
+    };
+    store.enqueue_job(&job, audit).await?;
     metrics::counter!("switchboard_mail_queued_total", "template" => template.name()).increment(1);
     Ok(())
 }

@@ -8,10 +8,10 @@
 use serde_json::json;
 
 use super::{
-    Actor, audit,
-    auth::{self, ClientMeta, NewAccount, SignedIn, audit_user_created, create_user, hash_token},
+    Actor,
+    audit::Audit,
+    auth::{self, ClientMeta, CreatedBy, NewAccount, SignedIn, create_user, hash_token},
     field, require,
-    sessions::end_all_sessions,
     users::get_user,
 };
 use super::{
@@ -27,7 +27,7 @@ use crate::{
     error::{AppError, AppResult, Code},
     mail::{Template, outbox},
     ratelimit::{Action, ip_key},
-    store::{AccountToken, SessionRow, TokenPurpose, UserRow},
+    store::{AccountToken, EndSessions, SessionRow, TokenPurpose, UserRow},
 };
 
 fn token_invalid() -> AppError {
@@ -116,11 +116,14 @@ pub async fn verify_email(ctx: &Ctx, token: &str, meta: ClientMeta) -> AppResult
     let (found, user) = find_token(ctx, token, TokenPurpose::VerifyEmail).await?;
     spend(ctx, &found).await?;
     let now = crate::store::now();
-    ctx.store.set_email_verified(user.id, now).await?;
+    let actor = system_actor(&user, meta.ip.clone());
+    let audit = Audit::by(&actor, "user.verify_email", "user", user.id, json!({}));
+    ctx.store
+        .set_email_verified(user.id, now, audit.rows())
+        .await?;
+    audit.committed();
     let user = get_user(ctx, user.id).await?;
     auth::check_may_sign_in(ctx, &user).await?;
-    let actor = system_actor(&user, meta.ip.clone());
-    audit::record(ctx, &actor, "user.verify_email", "user", user.id, json!({})).await?;
     auth::open_session(ctx, user, meta).await
 }
 
@@ -158,23 +161,25 @@ pub async fn reset_password(
     field("password", check_password_strength(password))?;
     let hash = ctx.passwords.hash(password).await?;
     spend(ctx, &found).await?;
-    ctx.store.set_password_hash(user.id, &hash).await?;
+    // The store ends every session and follow link with the change, and adds how many sessions
+    // ended to the row (`revokedSessions`).
+    let actor = system_actor(&user, meta.ip.clone());
+    let audit = Audit::by(&actor, "user.password_reset", "user", user.id, json!({}));
     ctx.store
-        .set_email_verified(user.id, crate::store::now())
+        .set_password_hash(user.id, &hash, EndSessions::All, audit.rows())
         .await?;
-    let revoked = end_all_sessions(ctx, user.id, SessionsEnded::PasswordReset).await?;
+    audit.committed();
+    ctx.events
+        .publish(Event::SessionsEnded {
+            user_id: user.id,
+            reason: SessionsEnded::PasswordReset,
+        })
+        .await;
+    ctx.store
+        .set_email_verified(user.id, crate::store::now(), &[])
+        .await?;
     let user = get_user(ctx, user.id).await?;
     auth::check_may_sign_in(ctx, &user).await?;
-    let actor = system_actor(&user, meta.ip.clone());
-    audit::record(
-        ctx,
-        &actor,
-        "user.password_reset",
-        "user",
-        user.id,
-        json!({"revokedSessions": revoked}),
-    )
-    .await?;
     auth::open_session(ctx, user, meta).await
 }
 
@@ -202,33 +207,24 @@ pub async fn accept_invite(
         .transpose()?;
     let hash = ctx.passwords.hash(password).await?;
     spend(ctx, &found).await?;
-    ctx.store.set_password_hash(user.id, &hash).await?;
+    let actor = system_actor(&user, meta.ip.clone());
+    let audit = Audit::by(&actor, "user.invite_accept", "user", user.id, json!({}));
     ctx.store
-        .set_email_verified(user.id, crate::store::now())
+        .set_password_hash(user.id, &hash, EndSessions::None, audit.rows())
+        .await?;
+    audit.committed();
+    ctx.store
+        .set_email_verified(user.id, crate::store::now(), &[])
         .await?;
     if let Some(name) = name {
-        ctx.store
-            .update_user(
-                user.id,
-                &crate::store::UserPatch {
-                    name: Some(name),
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let patch = crate::store::UserPatch {
+            name: Some(name),
+            ..Default::default()
+        };
+        ctx.store.update_user(user.id, &patch, &[]).await?;
     }
     let user = get_user(ctx, user.id).await?;
     auth::check_may_sign_in(ctx, &user).await?;
-    let actor = system_actor(&user, meta.ip.clone());
-    audit::record(
-        ctx,
-        &actor,
-        "user.invite_accept",
-        "user",
-        user.id,
-        json!({}),
-    )
-    .await?;
     auth::open_session(ctx, user, meta).await
 }
 
@@ -252,12 +248,17 @@ pub async fn change_password(
     }
     field("newPassword", check_password_strength(new))?;
     let hash = ctx.passwords.hash(new).await?;
-    ctx.store.set_password_hash(actor.id(), &hash).await?;
-    let revoked = match actor.session_id {
-        Some(keep) => ctx.store.delete_other_sessions(actor.id(), keep).await?,
-        None => ctx.store.delete_user_sessions(actor.id()).await?,
+    let end = match actor.session_id {
+        Some(keep) => EndSessions::AllBut(keep),
+        None => EndSessions::All,
     };
-    ctx.store.delete_user_ticket_links(actor.id()).await?;
+    // The row gets `revokedSessions` from the store, which ends the sessions with the change.
+    let audit = Audit::by(actor, "user.password_change", "user", actor.id(), json!({}));
+    let revoked = ctx
+        .store
+        .set_password_hash(actor.id(), &hash, end, audit.rows())
+        .await?;
+    audit.committed();
     for session in &revoked {
         ctx.events
             .publish(Event::SessionEnded {
@@ -266,15 +267,6 @@ pub async fn change_password(
             })
             .await;
     }
-    audit::record(
-        ctx,
-        actor,
-        "user.password_change",
-        "user",
-        actor.id(),
-        json!({"revokedSessions": revoked.len()}),
-    )
-    .await?;
     Ok(revoked.len())
 }
 
@@ -288,24 +280,28 @@ pub async fn sessions(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<SessionRow>> {
 
 /// Ends one of the signed-in user's sessions (its sockets close).
 pub async fn revoke_session(ctx: &Ctx, actor: &Actor, session: Id) -> AppResult<()> {
-    if !ctx.store.delete_session_of(actor.id(), session).await? {
+    let audit = Audit::by(
+        actor,
+        "session.revoke",
+        "session",
+        session,
+        json!({"reason": "revoked_by_owner"}),
+    );
+    if !ctx
+        .store
+        .delete_session_of(actor.id(), session, audit.rows())
+        .await?
+    {
         return Err(AppError::not_found("session"));
     }
+    audit.committed();
     ctx.events
         .publish(Event::SessionEnded {
             session_id: session,
             reason: "signed_out",
         })
         .await;
-    audit::record(
-        ctx,
-        actor,
-        "session.revoke",
-        "session",
-        session,
-        json!({"reason": "revoked_by_owner"}),
-    )
-    .await
+    Ok(())
 }
 
 /// "Sign out everywhere else": ends every session of the user but the current one.
@@ -313,7 +309,19 @@ pub async fn revoke_other_sessions(ctx: &Ctx, actor: &Actor) -> AppResult<usize>
     let keep = actor
         .session_id
         .ok_or_else(|| AppError::forbidden("no current session"))?;
-    let revoked = ctx.store.delete_other_sessions(actor.id(), keep).await?;
+    // The row gets `revokedSessions` from the store.
+    let audit = Audit::by(
+        actor,
+        "session.revoke_others",
+        "user",
+        actor.id(),
+        json!({}),
+    );
+    let revoked = ctx
+        .store
+        .delete_other_sessions(actor.id(), keep, audit.rows())
+        .await?;
+    audit.committed();
     for session in &revoked {
         ctx.events
             .publish(Event::SessionEnded {
@@ -322,15 +330,6 @@ pub async fn revoke_other_sessions(ctx: &Ctx, actor: &Actor) -> AppResult<usize>
             })
             .await;
     }
-    audit::record(
-        ctx,
-        actor,
-        "session.revoke_others",
-        "user",
-        actor.id(),
-        json!({"revokedSessions": revoked.len()}),
-    )
-    .await?;
     Ok(revoked.len())
 }
 
@@ -359,10 +358,10 @@ pub async fn invite(ctx: &Ctx, actor: &Actor, input: Invite) -> AppResult<UserRo
             department: input.department.as_deref(),
             password: None,
             verified: false,
+            created_by: Some(("invite", CreatedBy::User(actor))),
         },
     )
     .await?;
-    audit_user_created(ctx, Some(actor), &user, "invite", None).await?;
     outbox::queue(
         ctx.store.as_ref(),
         Template::Invite {
@@ -404,16 +403,16 @@ pub async fn send_password_reset(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<
             "password_reset",
         )
     };
-    outbox::queue(ctx.store.as_ref(), template).await?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "user.password_reset_sent",
         "user",
         id,
         json!({"mail": kind}),
-    )
-    .await
+    );
+    outbox::queue_audited(ctx.store.as_ref(), template, audit.rows()).await?;
+    audit.committed();
+    Ok(())
 }
 
 /// Deactivates an account (admins): it cannot sign in, its sessions and links end, its
@@ -427,22 +426,27 @@ pub async fn deactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> 
     if before.deactivated_at.is_some() {
         return Ok(before);
     }
+    // The store ends every session and follow link with the change, and adds how many sessions
+    // ended to the row (`revokedSessions`).
+    let audit = Audit::by(actor, "user.deactivate", "user", id, json!({}));
     let user = ctx
         .store
-        .set_deactivated(id, Some(crate::store::now()))
+        .set_deactivated(
+            id,
+            Some(crate::store::now()),
+            EndSessions::All,
+            audit.rows(),
+        )
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
+    audit.committed();
+    ctx.events
+        .publish(Event::SessionsEnded {
+            user_id: id,
+            reason: SessionsEnded::Deactivated,
+        })
+        .await;
     ctx.store.drop_account_tokens(id, None).await?;
-    let revoked = end_all_sessions(ctx, id, SessionsEnded::Deactivated).await?;
-    audit::record(
-        ctx,
-        actor,
-        "user.deactivate",
-        "user",
-        id,
-        json!({"revokedSessions": revoked}),
-    )
-    .await?;
     Ok(user)
 }
 
@@ -453,11 +457,12 @@ pub async fn reactivate(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UserRow> 
     if before.deactivated_at.is_none() {
         return Ok(before);
     }
+    let audit = Audit::by(actor, "user.reactivate", "user", id, json!({}));
     let user = ctx
         .store
-        .set_deactivated(id, None)
+        .set_deactivated(id, None, EndSessions::None, audit.rows())
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    audit::record(ctx, actor, "user.reactivate", "user", id, json!({})).await?;
+    audit.committed();
     Ok(user)
 }

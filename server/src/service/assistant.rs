@@ -102,13 +102,16 @@ pub async fn queue_refresh(ctx: &Ctx, ticket: Id, full: bool) -> AppResult<()> {
         DEBOUNCE
     };
     ctx.store
-        .enqueue_job(&crate::store::NewJob {
-            kind: REFRESH_JOB,
-            dedupe_key: Some(format!("assistant:{ticket}")),
-            subject: Some(ticket.to_string()),
-            payload: serde_json::json!({"ticketId": ticket, "full": full}),
-            run_at: crate::store::now() + delay,
-        })
+        .enqueue_job(
+            &crate::store::NewJob {
+                kind: REFRESH_JOB,
+                dedupe_key: Some(format!("assistant:{ticket}")),
+                subject: Some(ticket.to_string()),
+                payload: serde_json::json!({"ticketId": ticket, "full": full}),
+                run_at: crate::store::now() + delay,
+            },
+            &[],
+        )
         .await?;
     Ok(())
 }

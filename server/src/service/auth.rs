@@ -9,7 +9,7 @@ use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 use super::Ctx;
-use super::{Actor, field};
+use super::{Actor, audit::Audit, field};
 use crate::{
     config::RegistrationMode,
     domain::{
@@ -132,25 +132,19 @@ async fn record_failure(ctx: &Ctx, email: &str, ip: &str, user: Option<Id>) -> A
     let now = crate::store::now();
     let window = now.timestamp() - now.timestamp().rem_euclid(15 * 60);
     let window_start = chrono::DateTime::from_timestamp(window, 0).unwrap_or(now);
-    if ctx
-        .store
-        .record_login_failure(&email, ip, window_start)
-        .await?
-    {
-        ctx
-            .store
-            .append_audit(&AuditEntry {
-                actor_id: None,
-                actor_email: Some(email.clone()),
-                action: "auth.login_failed",
-                target_type: "user",
-                target_id: user.map(|u| u.to_string()),
-                metadata: serde_json::json!({"email": email, "windowStart": window_start, "windowMinutes": 15}),
-                ip: Some(ip.to_owned()),
-                request_id: crate::error::current_request_id(),
-            })
-            .await?;
-    }
+    let audit = AuditEntry {
+        actor_id: None,
+        actor_email: Some(email.clone()),
+        action: "auth.login_failed",
+        target_type: "user",
+        target_id: user.map(|u| u.to_string()),
+        metadata: serde_json::json!({"email": email, "windowStart": window_start, "windowMinutes": 15}),
+        ip: Some(ip.to_owned()),
+        request_id: crate::error::current_request_id(),
+    };
+    ctx.store
+        .record_login_failure(&email, ip, window_start, &[audit])
+        .await?;
     Ok(())
 }
 
@@ -211,17 +205,10 @@ pub async fn register(
             department: None,
             password: Some(password),
             verified: false,
+            created_by: Some(("registration", CreatedBy::Itself(meta.ip.clone()))),
         },
     )
     .await?;
-    let registrant = Actor {
-        user: user.clone(),
-        session_id: None,
-        ip: meta.ip.clone(),
-        request_id: crate::error::current_request_id(),
-        scope: None,
-    };
-    audit_user_created(ctx, Some(&registrant), &user, "registration", None).await?;
     crate::mail::outbox::queue(
         ctx.store.as_ref(),
         crate::mail::Template::VerifyEmail { user_id: user.id },
@@ -230,26 +217,36 @@ pub async fn register(
     Ok(user)
 }
 
-/// Audits a new account as `user.create`; `via` says how it came to be (`admin`, `cli`,
-/// `bootstrap`, `registration`, `support_form`). `actor` is who created it; `None` is the
-/// system, from `ip` when a request caused it.
-pub async fn audit_user_created(
-    ctx: &Ctx,
-    actor: Option<&Actor>,
-    user: &UserRow,
-    via: &'static str,
-    ip: Option<String>,
-) -> AppResult<()> {
+/// Who created an account, for its `user.create` audit row.
+pub enum CreatedBy<'a> {
+    /// A signed-in user (an admin, staff opening a ticket for a customer).
+    User(&'a Actor),
+    /// The account itself, registering from this address.
+    Itself(Option<String>),
+    /// The system (the CLI, the bootstrap admin, the public support form), from this address
+    /// when a request caused it.
+    System(Option<String>),
+}
+
+/// The `user.create` row of `user`; `via` says how it came to be (`admin`, `cli`,
+/// `bootstrap`, `registration`, `invite`, `ticket`, `support_form`).
+fn user_created(user: &NewUser, via: &'static str, by: CreatedBy<'_>) -> Audit {
     let metadata = serde_json::json!({
         "email": user.email, "role": user.role, "department": user.department, "via": via,
     });
-    match actor {
-        Some(actor) => {
-            super::audit::record(ctx, actor, "user.create", "user", user.id, metadata).await
-        }
-        None => {
-            super::audit::record_system(ctx, "user.create", "user", user.id, metadata, ip).await
-        }
+    match by {
+        CreatedBy::User(actor) => Audit::by(actor, "user.create", "user", user.id, metadata),
+        CreatedBy::Itself(ip) => Audit::from(AuditEntry {
+            actor_id: Some(user.id),
+            actor_email: Some(user.email.clone()),
+            action: "user.create",
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            metadata,
+            ip,
+            request_id: crate::error::current_request_id(),
+        }),
+        CreatedBy::System(ip) => Audit::system("user.create", "user", user.id, metadata, ip),
     }
 }
 
@@ -268,6 +265,9 @@ pub struct NewAccount<'a> {
     /// Whether the address is known to belong to the account's owner (created by an admin,
     /// the CLI or the bootstrap); self-registered and support-form accounts are not.
     pub verified: bool,
+    /// How the account came to be and who made it, for its `user.create` audit row (see
+    /// [`CreatedBy`]); `None` is not audited (demo data).
+    pub created_by: Option<(&'static str, CreatedBy<'a>)>,
 }
 
 /// Validates and creates an account (admin API, CLI, bootstrap, registration, demo).
@@ -282,17 +282,22 @@ pub async fn create_user(ctx: &Ctx, account: NewAccount<'_>) -> AppResult<UserRo
         }
         None => None,
     };
-    Ok(ctx
-        .store
-        .create_user(NewUser {
-            email: email.as_str().to_owned(),
-            name,
-            password_hash,
-            role: account.role,
-            department,
-            email_verified_at: account.verified.then(crate::store::now),
-        })
-        .await?)
+    let user = NewUser {
+        id: Id::new(),
+        email: email.as_str().to_owned(),
+        name,
+        password_hash,
+        role: account.role,
+        department,
+        email_verified_at: account.verified.then(crate::store::now),
+    };
+    let audit = match account.created_by {
+        Some((via, by)) => user_created(&user, via, by),
+        None => Audit::none(),
+    };
+    let created = ctx.store.create_user(user, audit.rows()).await?;
+    audit.committed();
+    Ok(created)
 }
 
 /// Checks a department name against `DEPARTMENTS`.
@@ -355,22 +360,22 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> AppResult<SessionAuth> {
 /// Ends the actor's session (audited as a session revocation).
 pub async fn logout(ctx: &Ctx, actor: &Actor) -> AppResult<()> {
     if let Some(session_id) = actor.session_id {
-        ctx.store.delete_session(session_id).await?;
+        let audit = Audit::by(
+            actor,
+            "session.revoke",
+            "session",
+            session_id,
+            serde_json::json!({"reason": "signed_out"}),
+        );
+        if ctx.store.delete_session(session_id, audit.rows()).await? {
+            audit.committed();
+        }
         ctx.events
             .publish(super::Event::SessionEnded {
                 session_id,
                 reason: "signed_out",
             })
             .await;
-        super::audit::record(
-            ctx,
-            actor,
-            "session.revoke",
-            "session",
-            session_id,
-            serde_json::json!({"reason": "signed_out"}),
-        )
-        .await?;
     }
     Ok(())
 }
@@ -399,18 +404,16 @@ pub async fn bootstrap_admin(ctx: &Ctx, admin: Option<(&str, &str)>) -> anyhow::
             department: None,
             password: Some(password),
             verified: true,
+            created_by: Some(("bootstrap", CreatedBy::System(None))),
         },
     )
     .await;
-    let user = match created {
-        Ok(user) => user,
+    match created {
+        Ok(_) => {}
         // Another instance starting at the same moment created it first.
         Err(err) if err.code() == Code::EmailTaken => return Ok(()),
         Err(err) => anyhow::bail!("cannot create the bootstrap admin: {err}"),
-    };
-    audit_user_created(ctx, None, &user, "bootstrap", None)
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot audit the bootstrap admin: {err}"))?;
+    }
     tracing::info!(email = normalised.as_str(), "bootstrap admin created");
     Ok(())
 }

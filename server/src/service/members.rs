@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Actor, audit, room_with_access, rooms::check};
+use super::{Actor, audit::Audit, room_with_access, rooms::check};
 use super::{Ctx, events::Event};
 use crate::{
     domain::{
@@ -22,7 +22,7 @@ pub async fn join(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe
         return Err(AppError::new(Code::AlreadyMember, "already a member"));
     }
     ctx.store
-        .add_member(room_id, actor.id(), RoomRole::Member)
+        .add_member(room_id, actor.id(), RoomRole::Member, &[])
         .await?;
     ctx.events
         .publish(Event::MemberAdded {
@@ -44,7 +44,7 @@ pub async fn leave(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<()> {
         return Err(AppError::forbidden("direct messages cannot be left"));
     }
     ensure_not_last_owner(ctx, room_id, role).await?;
-    ctx.store.remove_member(room_id, actor.id()).await?;
+    ctx.store.remove_member(room_id, actor.id(), &[]).await?;
     ctx.events
         .publish(Event::MemberRemoved {
             room_id,
@@ -118,16 +118,17 @@ pub async fn add(
     let newcomer = Viewer::new(user.id, user.role, user.department.clone());
     may_add_member(&actor.viewer(), &room.facts(), &newcomer, role)
         .map_err(|d| super::denial_error(d, "room"))?;
-    ctx.store.add_member(room_id, user_id, role).await?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "member.add",
         "room",
         room_id,
         json!({"userId": user_id, "role": role}),
-    )
-    .await?;
+    );
+    ctx.store
+        .add_member(room_id, user_id, role, audit.rows())
+        .await?;
+    audit.committed();
     ctx.events
         .publish(Event::MemberAdded {
             room_id,
@@ -169,16 +170,20 @@ pub async fn set_role(
             "transfer ownership to change the owner's role",
         ));
     }
-    ctx.store.set_member_role(room_id, user_id, role).await?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "member.role_change",
         "room",
         room_id,
         json!({"userId": user_id, "from": target.room_role, "to": role}),
-    )
-    .await?;
+    );
+    if ctx
+        .store
+        .set_member_role(room_id, user_id, role, audit.rows())
+        .await?
+    {
+        audit.committed();
+    }
     ctx.events
         .publish(Event::MemberRoleChanged {
             room_id,
@@ -204,16 +209,20 @@ pub async fn remove(ctx: &Ctx, actor: &Actor, room_id: Id, user_id: Id) -> AppRe
         ));
     }
     ensure_not_last_owner(ctx, room_id, target.room_role).await?;
-    ctx.store.remove_member(room_id, user_id).await?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "member.remove",
         "room",
         room_id,
         json!({"userId": user_id, "role": target.room_role}),
-    )
-    .await?;
+    );
+    if ctx
+        .store
+        .remove_member(room_id, user_id, audit.rows())
+        .await?
+    {
+        audit.committed();
+    }
     ctx.events
         .publish(Event::MemberRemoved { room_id, user_id })
         .await;
@@ -256,16 +265,17 @@ pub async fn transfer_ownership(
     if !policy::allows(target.user.role, Capability::OwnRooms) {
         return Err(AppError::forbidden("read-only accounts cannot own rooms"));
     }
-    ctx.store.transfer_ownership(room_id, from, to).await?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "room.ownership_transfer",
         "room",
         room_id,
         json!({"from": from, "to": to}),
-    )
-    .await?;
+    );
+    ctx.store
+        .transfer_ownership(room_id, from, to, audit.rows())
+        .await?;
+    audit.committed();
     for (user_id, role) in [(from, RoomRole::Moderator), (to, RoomRole::Owner)] {
         ctx.events
             .publish(Event::MemberRoleChanged {

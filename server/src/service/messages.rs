@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Actor, audit, field, room_with_access, rooms::check, spend};
+use super::{Actor, audit::Audit, field, room_with_access, rooms::check, spend};
 use super::{Ctx, events::Event};
 use crate::{
     domain::{
@@ -233,22 +233,24 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<Messa
         return Err(AppError::not_found("message"));
     }
     spend(ctx, Limit::MessageDelete, actor).await?;
-    let row = ctx
-        .store
-        .delete_message(message_id, actor.id(), crate::store::now())
-        .await?
-        .ok_or_else(|| AppError::not_found("message"))?;
-    if !own {
-        audit::record(
-            ctx,
+    // Deleting one's own message is not a moderation action: it is not audited.
+    let audit = if own {
+        Audit::none()
+    } else {
+        Audit::by(
             actor,
             "message.delete",
             "message",
             message_id,
             json!({"roomId": message.room_id, "authorId": message.author_id, "seq": message.seq}),
         )
-        .await?;
-    }
+    };
+    let row = ctx
+        .store
+        .delete_message(message_id, actor.id(), crate::store::now(), audit.rows())
+        .await?
+        .ok_or_else(|| AppError::not_found("message"))?;
+    audit.committed();
     let view = view_one(ctx, actor, &row).await?;
     ctx.events
         .publish(Event::MessageDeleted(view.clone()))

@@ -3,7 +3,8 @@
 use serde_json::json;
 
 use super::{
-    Actor, audit, auth::check_department, denial_error, field, require, room_with_access, spend,
+    Actor, audit::Audit, auth::check_department, denial_error, field, require, room_with_access,
+    spend,
 };
 use super::{Ctx, events::Event};
 use crate::domain::policy::Capability;
@@ -78,8 +79,9 @@ pub async fn create_room(ctx: &Ctx, actor: &Actor, input: CreateRoom) -> AppResu
         dm_key: None,
         members: vec![(actor.id(), RoomRole::Owner)],
     };
-    let created = ctx.store.create_room(&room).await?;
-    audit_room_created(ctx, actor, &created, None).await?;
+    let audit = room_created(actor, &room, None);
+    let created = ctx.store.create_room(&room, audit.rows()).await?;
+    audit.committed();
     let id = created.id;
     ctx.events
         .publish(Event::RoomCreated {
@@ -90,18 +92,13 @@ pub async fn create_room(ctx: &Ctx, actor: &Actor, input: CreateRoom) -> AppResu
     room_with_access(ctx, actor, id, Action::Read).await
 }
 
-/// Audits a new room; `with` is the other person of a DM.
-async fn audit_room_created(
-    ctx: &Ctx,
-    actor: &Actor,
-    room: &RoomRow,
-    with: Option<Id>,
-) -> AppResult<()> {
+/// The audit row of a new room; `with` is the other person of a DM.
+fn room_created(actor: &Actor, room: &NewRoom, with: Option<Id>) -> Audit {
     let mut metadata = json!({"slug": room.slug, "kind": room.kind, "department": room.department});
     if let Some(with) = with {
         metadata["with"] = json!(with);
     }
-    audit::record(ctx, actor, "room.create", "room", room.id, metadata).await
+    Audit::by(actor, "room.create", "room", room.id, metadata)
 }
 
 /// Input of [`update_room`]; absent fields stay.
@@ -151,11 +148,6 @@ pub async fn update_room(
             None => None,
         },
     };
-    let updated = ctx
-        .store
-        .update_room(room_id, &patch)
-        .await?
-        .ok_or_else(|| AppError::not_found("room"))?;
     let changed: Vec<&str> = [
         patch.title.as_ref().map(|_| "title"),
         patch.description.as_ref().map(|_| "description"),
@@ -165,15 +157,19 @@ pub async fn update_room(
     .into_iter()
     .flatten()
     .collect();
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "room.update",
         "room",
         room_id,
         json!({"fields": changed}),
-    )
-    .await?;
+    );
+    let updated = ctx
+        .store
+        .update_room(room_id, &patch, audit.rows())
+        .await?
+        .ok_or_else(|| AppError::not_found("room"))?;
+    audit.committed();
     ctx.events
         .publish(Event::RoomUpdated {
             before,
@@ -186,16 +182,16 @@ pub async fn update_room(
 /// Deletes a room with its history (owners; admins, except DMs).
 pub async fn delete_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomRow> {
     let room = room_with_access(ctx, actor, room_id, Action::DeleteRoom).await?;
-    ctx.store.delete_room(room_id).await?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "room.delete",
         "room",
         room_id,
         json!({"slug": room.room.slug, "kind": room.room.kind, "lastSeq": room.room.last_seq}),
-    )
-    .await?;
+    );
+    if ctx.store.delete_room(room_id, audit.rows()).await? {
+        audit.committed();
+    }
     ctx.events.publish(Event::RoomDeleted { room_id }).await;
     Ok(room.room)
 }
@@ -239,9 +235,10 @@ pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWith
         dm_key: Some(key.clone()),
         members: vec![(actor.id(), RoomRole::Member), (other, RoomRole::Member)],
     };
-    let created = match ctx.store.create_room(&room).await {
+    let audit = room_created(actor, &room, Some(other));
+    let created = match ctx.store.create_room(&room, audit.rows()).await {
         Ok(created) => {
-            audit_room_created(ctx, actor, &created, Some(other)).await?;
+            audit.committed();
             let id = created.id;
             ctx.events
                 .publish(Event::RoomCreated {

@@ -7,13 +7,14 @@ use super::{
 };
 use crate::{domain::Id, error::AppResult};
 
-/// Ends every session and follow link of a user and closes their sockets; returns how many
-/// sessions ended. Used by bans, deactivation, role and department changes and resets.
-pub async fn end_all_sessions(ctx: &Ctx, user_id: Id, reason: SessionsEnded) -> AppResult<usize> {
-    let revoked = ctx.store.delete_user_sessions(user_id).await?;
+/// Ends every session and follow link of a user and closes their sockets (after a role or
+/// department change; bans, deactivations and password resets end them in their own
+/// transaction).
+pub async fn end_all_sessions(ctx: &Ctx, user_id: Id, reason: SessionsEnded) -> AppResult<()> {
+    ctx.store.delete_user_sessions(user_id).await?;
     ctx.store.delete_user_ticket_links(user_id).await?;
     ctx.events
         .publish(Event::SessionsEnded { user_id, reason })
         .await;
-    Ok(revoked.len())
+    Ok(())
 }

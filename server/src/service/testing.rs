@@ -81,6 +81,7 @@ impl TestCtx {
                 department,
                 password: None,
                 verified: true,
+                created_by: None,
             },
         )
         .await?;

@@ -5,10 +5,11 @@
 use serde_json::json;
 
 use super::{
-    Actor, audit,
+    Actor,
+    audit::Audit,
     auth::{
-        self, ClientMeta, NewAccount, SignedIn, check_department, create_user, hash_token,
-        new_token,
+        self, ClientMeta, CreatedBy, NewAccount, SignedIn, check_department, create_user,
+        hash_token, new_token,
     },
     field,
     messages::{self, SendMessage},
@@ -108,30 +109,20 @@ pub async fn open_from_support_form(
         request_id: crate::error::current_request_id(),
         scope: None,
     };
-    let requester = Requester {
+    let metadata = json!({"via": "support_form", "department": department, "newAccount": is_new});
+    let opening = Opening {
+        subject: &subject,
+        department,
+        priority: Priority::Normal,
+        assignee: None,
         verified: false,
         submitted_name: Some(name),
     };
-    let ticket = open(
-        ctx,
-        &actor,
-        &subject,
-        department,
-        Priority::Normal,
-        None,
-        requester,
-    )
+    let ticket = open(ctx, &actor, opening, |id| {
+        Audit::by(&actor, "ticket.create", "ticket", id, metadata)
+    })
     .await?;
     post_first_message(ctx, &actor, ticket.id, body).await?;
-    audit::record(
-        ctx,
-        &actor,
-        "ticket.create",
-        "ticket",
-        ticket.id,
-        json!({"via": "support_form", "department": ticket.department, "newAccount": is_new}),
-    )
-    .await?;
     crate::mail::outbox::queue(
         ctx.store.as_ref(),
         crate::mail::Template::TicketFollow {
@@ -206,19 +197,15 @@ async fn find_or_create_customer(
                 department: None,
                 password: None,
                 verified: false,
+                created_by: Some(match creator {
+                    Some(actor) => ("ticket", CreatedBy::User(actor)),
+                    None => ("support_form", CreatedBy::System(ip)),
+                }),
             },
         )
         .await
         {
-            Ok(user) => {
-                let via = if creator.is_some() {
-                    "ticket"
-                } else {
-                    "support_form"
-                };
-                auth::audit_user_created(ctx, creator, &user, via, ip).await?;
-                Ok((user, true))
-            }
+            Ok(user) => Ok((user, true)),
             // Two forms sent at once with the same address: the other created the account,
             // so this one is a submission for an existing account (no link on screen).
             Err(err) if err.code() == Code::EmailTaken => ctx
@@ -233,24 +220,38 @@ async fn find_or_create_customer(
     }
 }
 
-/// What a new ticket records about its requester.
-struct Requester {
-    /// Proven to own the address.
+/// A ticket to open.
+struct Opening<'a> {
+    /// Subject.
+    subject: &'a str,
+    /// Department.
+    department: Option<String>,
+    /// Priority.
+    priority: Priority,
+    /// Initial assignee.
+    assignee: Option<Id>,
+    /// The requester is proven to own the address.
     verified: bool,
     /// The name typed on the support form.
     submitted_name: Option<String>,
 }
 
-/// Creates the ticket room (the requester as member) and its ticket row.
+/// Creates the ticket room (the requester as member) and its ticket row, with the audit rows
+/// `audit` makes for the new ticket's id.
 async fn open(
     ctx: &Ctx,
     requester: &Actor,
-    subject: &str,
-    department: Option<String>,
-    priority: Priority,
-    assignee: Option<Id>,
-    facts: Requester,
+    opening: Opening<'_>,
+    audit: impl FnOnce(Id) -> Audit,
 ) -> AppResult<TicketRow> {
+    let Opening {
+        subject,
+        department,
+        priority,
+        assignee,
+        verified,
+        submitted_name,
+    } = opening;
     let id = Id::new();
     let mut members = vec![(requester.id(), RoomRole::Member)];
     if let Some(assignee) = assignee.filter(|a| *a != requester.id()) {
@@ -268,18 +269,18 @@ async fn open(
         dm_key: None,
         members,
     };
-    let ticket = ctx
-        .store
-        .create_ticket(&NewTicket {
-            room,
-            subject: subject.to_owned(),
-            requester_id: requester.id(),
-            assignee_id: assignee,
-            priority,
-            requester_verified: facts.verified,
-            submitted_name: facts.submitted_name,
-        })
-        .await?;
+    let new = NewTicket {
+        room,
+        subject: subject.to_owned(),
+        requester_id: requester.id(),
+        assignee_id: assignee,
+        priority,
+        requester_verified: verified,
+        submitted_name,
+    };
+    let audit = audit(id);
+    let ticket = ctx.store.create_ticket(&new, audit.rows()).await?;
+    audit.committed();
     ctx.events
         .publish(Event::TicketOpened(ticket.clone()))
         .await;
@@ -332,7 +333,7 @@ pub async fn follow(ctx: &Ctx, token: &str, meta: ClientMeta) -> AppResult<(Sign
         .filter(|t| t.requester_id == user.id)
         .ok_or_else(invalid)?;
     if link.purpose == LinkPurpose::Email {
-        ctx.store.set_email_verified(user.id, now).await?;
+        ctx.store.set_email_verified(user.id, now, &[]).await?;
         if ctx
             .store
             .verify_ticket_requester(ticket.id, user.id)
@@ -409,32 +410,23 @@ pub async fn create_by_staff(ctx: &Ctx, actor: &Actor, input: StaffTicket) -> Ap
         request_id: actor.request_id.clone(),
         scope: None,
     };
-    let ticket = open(
-        ctx,
-        &requester,
-        &subject,
+    let opening = Opening {
+        subject: &subject,
         department,
-        input.priority.unwrap_or(Priority::Normal),
-        input.assignee_id,
+        priority: input.priority.unwrap_or(Priority::Normal),
+        assignee: input.assignee_id,
         // Staff vouch for the address they type, as they would answer it by mail.
-        Requester {
-            verified: true,
-            submitted_name: None,
-        },
-    )
+        verified: true,
+        submitted_name: None,
+    };
+    let metadata = json!({"via": "staff", "requesterId": requester.id()});
+    let ticket = open(ctx, &requester, opening, |id| {
+        Audit::by(actor, "ticket.create", "ticket", id, metadata)
+    })
     .await?;
     if let Some(body) = body {
         post_first_message(ctx, actor, ticket.id, body).await?;
     }
-    audit::record(
-        ctx,
-        actor,
-        "ticket.create",
-        "ticket",
-        ticket.id,
-        json!({"via": "staff", "requesterId": requester.id()}),
-    )
-    .await?;
     crate::mail::outbox::queue(
         ctx.store.as_ref(),
         crate::mail::Template::TicketFollow {
@@ -546,19 +538,20 @@ pub async fn update(
         priority: change.priority,
         resolved_at,
     };
+    let audit = ticket_changes(actor, &before, &patch);
     let after = ctx
         .store
-        .update_ticket(id, &patch)
+        .update_ticket(id, &patch, audit.rows())
         .await?
         .ok_or_else(|| AppError::not_found("ticket"))?;
-    audit_changes(ctx, actor, &before, &after).await?;
+    audit.committed();
     // Assignment made the previous assignee a member; a new assignee ends that. They keep
     // reading the ticket only if the policy lets them anyway (staff of its department,
     // admins).
     if let Some(previous) = before.assignee_id
         && after.assignee_id != Some(previous)
         && previous != after.requester_id
-        && ctx.store.remove_member(id, previous).await?
+        && ctx.store.remove_member(id, previous, &[]).await?
     {
         ctx.events
             .publish(Event::MemberRemoved {
@@ -576,63 +569,45 @@ pub async fn update(
     Ok((before, after))
 }
 
-async fn audit_changes(
-    ctx: &Ctx,
-    actor: &Actor,
-    before: &TicketRow,
-    after: &TicketRow,
-) -> AppResult<()> {
-    if before.status != after.status {
-        let reopened = !before.status.is_active() && after.status.is_active();
-        let action = if reopened {
-            "ticket.reopen"
-        } else {
-            "ticket.status"
-        };
-        audit::record(
-            ctx,
-            actor,
-            action,
-            "ticket",
-            after.id,
-            json!({"from": before.status, "to": after.status}),
-        )
-        .await?;
-    }
-    if before.assignee_id != after.assignee_id {
-        audit::record(
-            ctx,
-            actor,
+/// The audit rows of `patch` applied to `before`, one per kind of change.
+fn ticket_changes(actor: &Actor, before: &TicketRow, patch: &TicketPatch) -> Audit {
+    let status = patch.status.unwrap_or(before.status);
+    let assignee = patch.assignee_id.unwrap_or(before.assignee_id);
+    let priority = patch.priority.unwrap_or(before.priority);
+    let department = patch.department.as_ref().unwrap_or(&before.department);
+    let reopened = !before.status.is_active() && status.is_active();
+    let changes = [
+        (
+            if reopened {
+                "ticket.reopen"
+            } else {
+                "ticket.status"
+            },
+            before.status != status,
+            json!({"from": before.status, "to": status}),
+        ),
+        (
             "ticket.assign",
-            "ticket",
-            after.id,
-            json!({"from": before.assignee_id, "to": after.assignee_id}),
-        )
-        .await?;
-    }
-    if before.priority != after.priority {
-        audit::record(
-            ctx,
-            actor,
+            before.assignee_id != assignee,
+            json!({"from": before.assignee_id, "to": assignee}),
+        ),
+        (
             "ticket.priority",
-            "ticket",
-            after.id,
-            json!({"from": before.priority, "to": after.priority}),
-        )
-        .await?;
-    }
-    if before.department != after.department {
-        audit::record(
-            ctx,
-            actor,
+            before.priority != priority,
+            json!({"from": before.priority, "to": priority}),
+        ),
+        (
             "ticket.department",
-            "ticket",
-            after.id,
-            json!({"from": before.department, "to": after.department}),
-        )
-        .await?;
-    }
-    Ok(())
+            &before.department != department,
+            json!({"from": before.department, "to": department}),
+        ),
+    ];
+    changes
+        .into_iter()
+        .filter(|(_, changed, _)| *changed)
+        .fold(Audit::none(), |audit, (action, _, metadata)| {
+            audit.and(actor, action, "ticket", before.id, metadata)
+        })
 }
 
 /// The helpdesk's reaction to messages in tickets: the first staff reply after the customer
@@ -728,20 +703,19 @@ async fn reopen_on_reply(
         resolved_at: ticket.resolved_at.map(|_| None),
         ..TicketPatch::default()
     };
-    let after = ctx
-        .store
-        .update_ticket(ticket.id, &patch)
-        .await?
-        .ok_or_else(|| AppError::not_found("ticket"))?;
-    audit::record(
-        ctx,
+    let audit = Audit::by(
         actor,
         "ticket.reopen",
         "ticket",
         ticket.id,
         json!({"from": ticket.status, "to": "open", "by": "customer_reply"}),
-    )
-    .await?;
+    );
+    let after = ctx
+        .store
+        .update_ticket(ticket.id, &patch, audit.rows())
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket"))?;
+    audit.committed();
     Ok(Some(after))
 }
 

@@ -6,11 +6,15 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{
-    Actor, audit,
-    auth::{NewAccount, audit_user_created, check_department, create_user},
+    Actor,
+    audit::Audit,
+    auth::{CreatedBy, NewAccount, check_department, create_user},
     require,
 };
-use super::{Ctx, events::SessionsEnded};
+use super::{
+    Ctx,
+    events::{Event, SessionsEnded},
+};
 use crate::domain::policy::Capability;
 use crate::{
     domain::{
@@ -18,7 +22,7 @@ use crate::{
         user::{Role, parse_name},
     },
     error::{AppError, AppResult, Code},
-    store::{BanRow, UserFilter, UserPatch, UserRow},
+    store::{BanRow, EndSessions, UserFilter, UserPatch, UserRow},
 };
 
 /// Lists users (the filter carries the page).
@@ -97,10 +101,10 @@ pub async fn admin_create_user(ctx: &Ctx, actor: &Actor, input: CreateUser) -> A
             department: input.department.as_deref(),
             password: input.password.as_deref(),
             verified: true,
+            created_by: Some(("admin", CreatedBy::User(actor))),
         },
     )
     .await?;
-    audit_user_created(ctx, Some(actor), &user, "admin", None).await?;
     Ok(user)
 }
 
@@ -141,34 +145,13 @@ pub async fn admin_update_user(
             None => None,
         },
     };
+    let audit = user_changes(actor, &before, &patch);
     let after = ctx
         .store
-        .update_user(id, &patch)
+        .update_user(id, &patch, audit.rows())
         .await?
         .ok_or_else(|| AppError::not_found("user"))?;
-    // Each kind of change is its own action, so the audit filter finds it.
-    let changes = [
-        (
-            "user.role_change",
-            before.role != after.role,
-            json!({"role": {"from": before.role, "to": after.role}}),
-        ),
-        (
-            "user.department_change",
-            before.department != after.department,
-            json!({"department": {"from": before.department, "to": after.department}}),
-        ),
-        (
-            "user.update",
-            before.name != after.name,
-            json!({"name": {"from": before.name, "to": after.name}}),
-        ),
-    ];
-    for (action, changed, metadata) in changes {
-        if changed {
-            audit::record(ctx, actor, action, "user", id, metadata).await?;
-        }
-    }
+    audit.committed();
     // New access is granted at the next sign-in, never carried by a session (or a follow link)
     // opened under the old role: a customer's link must not become an admin's session.
     if before.role != after.role || before.department != after.department {
@@ -180,6 +163,37 @@ pub async fn admin_update_user(
         super::sessions::end_all_sessions(ctx, id, reason).await?;
     }
     Ok(after)
+}
+
+/// The audit rows of `patch` applied to `before`: each kind of change is its own action, so
+/// the audit filter finds it.
+fn user_changes(actor: &Actor, before: &UserRow, patch: &UserPatch) -> Audit {
+    let role = patch.role.unwrap_or(before.role);
+    let department = patch.department.as_ref().unwrap_or(&before.department);
+    let name = patch.name.as_ref().unwrap_or(&before.name);
+    let changes = [
+        (
+            "user.role_change",
+            before.role != role,
+            json!({"role": {"from": before.role, "to": role}}),
+        ),
+        (
+            "user.department_change",
+            &before.department != department,
+            json!({"department": {"from": before.department, "to": department}}),
+        ),
+        (
+            "user.update",
+            &before.name != name,
+            json!({"name": {"from": before.name, "to": name}}),
+        ),
+    ];
+    changes
+        .into_iter()
+        .filter(|(_, changed, _)| *changed)
+        .fold(Audit::none(), |audit, (action, _, metadata)| {
+            audit.and(actor, action, "user", before.id, metadata)
+        })
 }
 
 /// Bans a user (admin): stores the ban, ends every session and follow link, and closes their
@@ -211,25 +225,35 @@ pub async fn ban_user(
         banned_at: now,
         expires_at,
     };
-    ctx.store.put_ban(&ban).await?;
-    let revoked = super::sessions::end_all_sessions(ctx, id, SessionsEnded::Banned).await?;
-    audit::record(
-        ctx,
+    // The store ends every session and follow link with the ban, and adds how many sessions
+    // ended to the row (`revokedSessions`).
+    let audit = Audit::by(
         actor,
         "user.ban",
         "user",
         id,
-        json!({"reason": ban.reason, "expiresAt": expires_at, "revokedSessions": revoked}),
-    )
-    .await?;
+        json!({"reason": ban.reason, "expiresAt": expires_at}),
+    );
+    ctx.store
+        .put_ban(&ban, EndSessions::All, audit.rows())
+        .await?;
+    audit.committed();
+    ctx.events
+        .publish(Event::SessionsEnded {
+            user_id: id,
+            reason: SessionsEnded::Banned,
+        })
+        .await;
     Ok(ban)
 }
 
 /// Lifts a ban (admin).
 pub async fn unban_user(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<()> {
     require(actor, Capability::ManageUsers)?;
-    if !ctx.store.delete_ban(id).await? {
+    let audit = Audit::by(actor, "user.unban", "user", id, json!({}));
+    if !ctx.store.delete_ban(id, audit.rows()).await? {
         return Err(AppError::new(Code::NotFound, "this user is not banned"));
     }
-    audit::record(ctx, actor, "user.unban", "user", id, json!({})).await
+    audit.committed();
+    Ok(())
 }

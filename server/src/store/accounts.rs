@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    SessionAuth, StoreResult, UserRow,
+    AuditEntry, EndSessions, SessionAuth, StoreResult, UserRow,
+    audit::revoking,
     both::impl_both,
-    sql::{user_columns, user_returning},
+    sql::{session_auth_select, user_returning},
 };
 use crate::domain::{Id, id::text_enum};
 
@@ -113,21 +114,41 @@ pub trait AccountStore: Send + Sync {
         purpose: Option<TokenPurpose>,
     ) -> StoreResult<u64>;
     /// Records that the user proved they own their address.
-    async fn set_email_verified(&self, user_id: Id, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Deactivates (`Some`) or reactivates (`None`) an account.
+    async fn set_email_verified(
+        &self,
+        user_id: Id,
+        at: DateTime<Utc>,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
+    /// Deactivates (`Some`) or reactivates (`None`) an account and ends sessions as `end`
+    /// says, with the audit rows (which get `revokedSessions` when sessions end).
     async fn set_deactivated(
         &self,
         user_id: Id,
         at: Option<DateTime<Utc>>,
+        end: EndSessions,
+        audit: &[AuditEntry],
     ) -> StoreResult<Option<UserRow>>;
     /// The user's unexpired sessions, newest use first.
     async fn user_sessions(&self, user_id: Id, now: DateTime<Utc>) -> StoreResult<Vec<SessionRow>>;
     /// A session by id, with its user and ban (to re-check a live socket's session).
     async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>>;
-    /// Deletes one of the user's sessions; false when it is not theirs or gone.
-    async fn delete_session_of(&self, user_id: Id, session_id: Id) -> StoreResult<bool>;
-    /// Deletes every session of the user but `keep`, returning their ids.
-    async fn delete_other_sessions(&self, user_id: Id, keep: Id) -> StoreResult<Vec<Id>>;
+    /// Deletes one of the user's sessions, with its audit rows; false when it is not theirs or
+    /// gone.
+    async fn delete_session_of(
+        &self,
+        user_id: Id,
+        session_id: Id,
+        audit: &[AuditEntry],
+    ) -> StoreResult<bool>;
+    /// Deletes every session of the user but `keep` (follow links stay), returning their ids,
+    /// with the audit rows (which get `revokedSessions`).
+    async fn delete_other_sessions(
+        &self,
+        user_id: Id,
+        keep: Id,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Vec<Id>>;
     /// Remembers that the user signed in successfully from this address.
     async fn note_login_ip(&self, user_id: Id, ip_key: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Whether the user signed in successfully from this address since `since`.
@@ -224,17 +245,24 @@ impl_both! {
             Ok(done.rows_affected())
         }
 
-        async fn set_email_verified(&self, user_id: Id, at: DateTime<Utc>) -> StoreResult<()> {
+        async fn set_email_verified(
+            &self,
+            user_id: Id,
+            at: DateTime<Utc>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
             let _timer = self.timer("set_email_verified");
-            sqlx::query(
+            let mut tx = self.begin().await?;
+            let done = sqlx::query(
                 "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), \
                  updated_at = $2 WHERE id = $1",
             )
             .bind(user_id)
             .bind(at)
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await
             .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await?;
             Ok(())
         }
 
@@ -242,18 +270,27 @@ impl_both! {
             &self,
             user_id: Id,
             at: Option<DateTime<Utc>>,
+            end: EndSessions,
+            audit: &[AuditEntry],
         ) -> StoreResult<Option<UserRow>> {
             let _timer = self.timer("set_deactivated");
-            sqlx::query_as(concat!(
+            let mut tx = self.begin().await?;
+            let row: Option<UserRow> = sqlx::query_as(concat!(
                 "UPDATE users SET deactivated_at = $2, updated_at = $3 WHERE id = $1 RETURNING ",
                 user_returning!()
             ))
             .bind(user_id)
             .bind(at)
             .bind(crate::store::now())
-            .fetch_optional(self.writer())
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(Self::db_err)
+            .map_err(Self::db_err)?;
+            if row.is_some() {
+                let ended = Self::end_sessions_in(&mut tx, user_id, end).await?;
+                Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
+            }
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(row)
         }
 
         async fn user_sessions(
@@ -276,42 +313,53 @@ impl_both! {
 
         async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>> {
             let _timer = self.timer("session_by_id");
-            let row = sqlx::query(concat!(
-                "SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.last_used_at, \
-                 s.ticket_scope, ",
-                user_columns!(),
-                ", b.reason AS ban_reason, b.banned_by, b.banned_at, b.expires_at AS ban_expires_at \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
-                 LEFT JOIN bans b ON b.user_id = s.user_id WHERE s.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)?;
+            let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.id = $1"))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(Self::db_err)?;
             row.map(|row| super::users::session_auth_from_row(&row))
                 .transpose()
                 .map_err(Self::db_err)
         }
 
-        async fn delete_session_of(&self, user_id: Id, session_id: Id) -> StoreResult<bool> {
+        async fn delete_session_of(
+            &self,
+            user_id: Id,
+            session_id: Id,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
             let _timer = self.timer("delete_session_of");
+            let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
                 .bind(session_id)
                 .bind(user_id)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(Self::db_err)?;
-            Ok(done.rows_affected() == 1)
+            Self::commit_audited(tx, done.rows_affected() == 1, audit).await
         }
 
-        async fn delete_other_sessions(&self, user_id: Id, keep: Id) -> StoreResult<Vec<Id>> {
+        async fn delete_other_sessions(
+            &self,
+            user_id: Id,
+            keep: Id,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Vec<Id>> {
             let _timer = self.timer("delete_other_sessions");
-            sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id")
-                .bind(user_id)
-                .bind(keep)
-                .fetch_all(self.writer())
-                .await
-                .map_err(Self::db_err)
+            let mut tx = self.begin().await?;
+            let ended: Vec<Id> = sqlx::query_scalar(
+                "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
+            )
+            .bind(user_id)
+            .bind(keep)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            let audit = revoking(audit, EndSessions::AllBut(keep), &ended);
+            Self::append_audit_in(&mut tx, &audit).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(ended)
         }
 
         async fn note_login_ip(

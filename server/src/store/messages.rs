@@ -1,9 +1,10 @@
 //! Messages and reactions. Sends are idempotent on (author, client id) and get gap-free
-//! per-room sequence numbers.
+//! per-room sequence numbers. One query set for both databases, but for the send itself
+//! (`sqlite/sends.rs`, `postgres/messages.rs`).
 
 use chrono::{DateTime, Utc};
 
-use super::StoreResult;
+use super::{AuditEntry, StoreResult, both::impl_both, sql::message_select};
 use crate::domain::{Id, user::Role};
 
 /// A stored message with its author.
@@ -114,12 +115,13 @@ pub trait MessageStore: Send + Sync {
         body: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<MessageRow>>;
-    /// Soft-deletes a message (the body is erased).
+    /// Soft-deletes a message (the body is erased), with the audit rows.
     async fn delete_message(
         &self,
         id: Id,
         by: Id,
         at: DateTime<Utc>,
+        audit: &[AuditEntry],
     ) -> StoreResult<Option<MessageRow>>;
     /// Reaction counts for these messages, as seen by `viewer`.
     async fn reactions_for(
@@ -127,4 +129,133 @@ pub trait MessageStore: Send + Sync {
         message_ids: &[Id],
         viewer: Id,
     ) -> StoreResult<Vec<ReactionCount>>;
+}
+
+impl_both! {
+    impl MessageStore {
+        async fn insert_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
+            let _timer = self.timer("insert_message");
+            self.store_message(message).await
+        }
+
+        async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {
+            let _timer = self.timer("get_message");
+            sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn list_messages(
+            &self,
+            room_id: Id,
+            page: Page,
+            limit: i64,
+        ) -> StoreResult<Vec<MessageRow>> {
+            let _timer = self.timer("list_messages");
+            let query = match page {
+                Page::Before(before) => sqlx::query_as(concat!(
+                    "SELECT * FROM (",
+                    message_select!(),
+                    "WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3) AS page ORDER BY seq"
+                ))
+                .bind(room_id)
+                .bind(before.unwrap_or(i64::MAX)),
+                Page::After(after) => sqlx::query_as(concat!(
+                    message_select!(),
+                    "WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
+                ))
+                .bind(room_id)
+                .bind(after),
+            };
+            query.bind(limit).fetch_all(self.reader()).await.map_err(Self::db_err)
+        }
+
+        async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>> {
+            let _timer = self.timer("thread_replies");
+            sqlx::query_as(concat!(
+                message_select!(),
+                "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"
+            ))
+            .bind(root_id)
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn edit_message(
+            &self,
+            id: Id,
+            body: &str,
+            at: DateTime<Utc>,
+        ) -> StoreResult<Option<MessageRow>> {
+            let _timer = self.timer("edit_message");
+            let done = sqlx::query(
+                "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(body)
+            .bind(at)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            self.get_message(id).await
+        }
+
+        async fn delete_message(
+            &self,
+            id: Id,
+            by: Id,
+            at: DateTime<Utc>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<MessageRow>> {
+            let _timer = self.timer("delete_message");
+            let mut tx = self.begin().await?;
+            let done = sqlx::query(
+                "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
+                 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .bind(by)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            sqlx::query("DELETE FROM reactions WHERE message_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await?;
+            self.get_message(id).await
+        }
+
+        async fn reactions_for(
+            &self,
+            message_ids: &[Id],
+            viewer: Id,
+        ) -> StoreResult<Vec<ReactionCount>> {
+            if message_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let _timer = self.timer("reactions_for");
+            sqlx::query_as(concat!(
+                "SELECT message_id, emoji, COUNT(*) AS count, \
+                 MAX(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) = 1 AS me \
+                 FROM reactions WHERE message_id ",
+                in_list!("$1"),
+                " GROUP BY message_id, emoji ORDER BY message_id, MIN(created_at), emoji"
+            ))
+            .bind(Self::list(message_ids)?)
+            .bind(viewer)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+    }
 }

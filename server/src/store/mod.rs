@@ -2,8 +2,10 @@
 //! and file names.
 //!
 //! The traits are split by resource (users, sessions, rooms, messages, ...) and gathered in
-//! [`Store`]. Row types are shared by both backends; SQL lives with each backend. Queries are
-//! short, one function each, and never decide access: callers ask
+//! [`Store`]. Row types and SQL are shared by both backends: each resource's file implements
+//! its trait once for both (`both.rs`), and `sqlite/` and `postgres/` keep only what differs
+//! (connecting, the send, full-text search, the fragments their dialects spell differently).
+//! Queries are short, one function each, and never decide access: callers ask
 //! [`crate::domain::policy`] first.
 
 use std::{sync::Arc, time::Duration};
@@ -33,8 +35,8 @@ pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStor
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
 pub use users::{
-    BanRow, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch, UserRow,
-    UserStore,
+    BanRow, EndSessions, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch,
+    UserRow, UserStore,
 };
 
 /// A shared handle to the configured backend.

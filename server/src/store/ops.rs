@@ -1,10 +1,12 @@
 //! Operations data: per-minute telemetry rollups of every instance, and the durable jobs
-//! queue (alerts, assistant refreshes).
+//! queue (alerts, assistant refreshes). One query set for both databases: claims lock the rows
+//! they take (`skip_locked!`), and on SQLite, where every write takes turns on one connection,
+//! they cannot race anyway.
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-use super::StoreResult;
+use super::{AuditEntry, StoreResult, both::impl_both};
 use crate::domain::Id;
 
 /// One rollup value.
@@ -71,8 +73,9 @@ pub trait OpsStore: Send + Sync {
     /// a pending one takes the new run time (debounce) and the payloads merge
     /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
     /// failed for good) the request becomes a new pending job, so nothing asked for while a job
-    /// runs is lost, and jobs of one key never run at the same time.
-    async fn enqueue_job(&self, job: &NewJob) -> StoreResult<bool>;
+    /// runs is lost, and jobs of one key never run at the same time. The audit rows are
+    /// appended with the request, absorbed or not.
+    async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool>;
     /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
     async fn claim_jobs(
         &self,
@@ -117,7 +120,7 @@ pub fn merge_payloads(older: &serde_json::Value, newer: &serde_json::Value) -> s
     Value::Object(merged)
 }
 
-/// The open (pending or running) job of a dedupe key, as the backends read it.
+/// The open (pending or running) job of a dedupe key.
 #[derive(sqlx::FromRow)]
 pub(crate) struct OpenJob {
     /// Its id.
@@ -252,6 +255,290 @@ impl<'a> From<&'a NewJob> for JobFields<'a> {
 /// Until when a lease taken now lasts.
 pub(crate) fn lease_end(lease: std::time::Duration) -> DateTime<Utc> {
     super::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5))
+}
+
+/// Columns of [`JobRow`].
+macro_rules! job_columns {
+    () => {
+        "id, kind, dedupe_key, subject, payload, attempts, last_error, created_at, done_at"
+    };
+}
+
+impl_both! {
+    impl OpsStore {
+        async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()> {
+            let _timer = self.timer("write_rollups");
+            let mut tx = self.begin().await?;
+            for row in rows {
+                sqlx::query(
+                    "INSERT INTO telemetry_rollups (instance_id, minute, name, value) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (instance_id, minute, name) DO UPDATE SET value = excluded.value",
+                )
+                .bind(&row.instance_id)
+                .bind(row.minute)
+                .bind(&row.name)
+                .bind(row.value)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::db_err)?;
+            }
+            tx.commit().await.map_err(Self::db_err)
+        }
+
+        async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>> {
+            let _timer = self.timer("read_rollups");
+            sqlx::query_as(
+                "SELECT instance_id, minute, name, value FROM telemetry_rollups WHERE minute >= $1 \
+                 ORDER BY minute, instance_id, name",
+            )
+            .bind(since)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+            let _timer = self.timer("prune_rollups");
+            let done = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1")
+                .bind(before)
+                .execute(self.writer())
+                .await
+                .map_err(Self::db_err)?;
+            Ok(done.rows_affected())
+        }
+
+        async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool> {
+            let _timer = self.timer("enqueue_job");
+            // Two enqueues of a new key may race to insert it: the loser absorbs into the winner's.
+            for _ in 0..3 {
+                if let Some(inserted) = self.try_enqueue(job, audit).await? {
+                    return Ok(inserted);
+                }
+            }
+            Err(Self::db_err(sqlx::Error::Protocol(
+                "enqueue_job: the job of this key kept changing".into(),
+            )))
+        }
+
+        async fn claim_jobs(
+            &self,
+            kinds: &[&str],
+            limit: i64,
+            lease: std::time::Duration,
+        ) -> StoreResult<Vec<JobRow>> {
+            let _timer = self.timer("claim_jobs");
+            let now = crate::store::now();
+            let until = lease_end(lease);
+            sqlx::query_as(concat!(
+                "UPDATE jobs SET locked_until = $3, attempts = attempts + 1 WHERE id IN ( \
+                   SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
+                     AND kind ",
+                in_list!("$1"),
+                " AND run_at <= $4 \
+                     AND (locked_until IS NULL OR locked_until < $4) ORDER BY run_at LIMIT $2",
+                skip_locked!(),
+                ") RETURNING ",
+                job_columns!()
+            ))
+            .bind(Self::list(kinds)?)
+            .bind(limit)
+            .bind(until)
+            .bind(now)
+            .fetch_all(self.writer())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()> {
+            let _timer = self.timer("extend_job_lease");
+            sqlx::query(
+                "UPDATE jobs SET locked_until = $2 WHERE id = $1 AND locked_until IS NOT NULL \
+                 AND done_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(id)
+            .bind(lease_end(lease))
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn complete_job(&self, id: Id) -> StoreResult<()> {
+            let _timer = self.timer("complete_job");
+            self.close_job(id, Outcome::Done).await
+        }
+
+        async fn fail_job(
+            &self,
+            id: Id,
+            error: &str,
+            retry_at: Option<DateTime<Utc>>,
+        ) -> StoreResult<()> {
+            let _timer = self.timer("fail_job");
+            let error: String = error.chars().take(1000).collect();
+            let Some(at) = retry_at else {
+                return self.close_job(id, Outcome::Failed(&error)).await;
+            };
+            let mut tx = self.begin().await?;
+            let row: Option<(Json<serde_json::Value>, Option<Json<serde_json::Value>>)> =
+                sqlx::query_as(concat!(
+                    "SELECT payload, queued_payload FROM jobs WHERE id = $1",
+                    for_update!()
+                ))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(Self::db_err)?;
+            let payload =
+                row.map(|(payload, queued)| retry_payload(payload.0, queued.map(|q| q.0)));
+            sqlx::query(
+                "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $2, \
+                   payload = COALESCE($4, payload), queued_payload = NULL, queued_run_at = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(at)
+            .bind(payload.map(Json))
+            .execute(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            tx.commit().await.map_err(Self::db_err)
+        }
+
+        async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>> {
+            let _timer = self.timer("last_job");
+            sqlx::query_as(concat!(
+                "SELECT ",
+                job_columns!(),
+                " FROM jobs WHERE kind = $1 AND subject = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
+            ))
+            .bind(kind)
+            .bind(subject)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+    }
+}
+
+impl_both! {
+    impl {
+        /// One enqueue attempt; `None` when a concurrent enqueue inserted the key first.
+        async fn try_enqueue(
+            &self,
+            job: &NewJob,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<bool>> {
+            let mut tx = self.begin().await?;
+            let open: Option<OpenJob> = match &job.dedupe_key {
+                Some(key) => sqlx::query_as(
+                    concat!(
+                        "SELECT id, payload, queued_payload, locked_until IS NOT NULL AS running \
+                         FROM jobs WHERE dedupe_key = $1 AND done_at IS NULL AND failed_at IS NULL",
+                        for_update!()
+                    ),
+                )
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Self::db_err)?,
+                None => None,
+            };
+            let inserted = match Absorb::decide(open, job) {
+                Absorb::Insert => {
+                    if !Self::insert_job(&mut tx, &job.into()).await? {
+                        return Ok(None);
+                    }
+                    true
+                }
+                Absorb::Queue { id, payload } => {
+                    // Merging into the running job would be lost when it completes: queue it.
+                    sqlx::query(
+                        "UPDATE jobs SET queued_payload = $2, queued_run_at = $3 WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(Json(payload))
+                    .bind(job.run_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::db_err)?;
+                    false
+                }
+                Absorb::Merge { id, payload } => {
+                    sqlx::query("UPDATE jobs SET run_at = $2, payload = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(job.run_at)
+                        .bind(Json(payload))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(Self::db_err)?;
+                    false
+                }
+            };
+            Self::append_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(Some(inserted))
+        }
+
+        /// Ends a job and turns a request queued while it ran into a new pending job, atomically.
+        async fn close_job(&self, id: Id, outcome: Outcome<'_>) -> StoreResult<()> {
+            let mut tx = self.begin().await?;
+            let ending: Option<Ending> = sqlx::query_as(
+                concat!(
+                    "SELECT kind, dedupe_key, subject, queued_payload, queued_run_at FROM jobs \
+                     WHERE id = $1",
+                    for_update!()
+                ),
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            let now = crate::store::now();
+            let close = match outcome {
+                Outcome::Done => sqlx::query(
+                    "UPDATE jobs SET done_at = $2, locked_until = NULL, dedupe_key = NULL, \
+                     queued_payload = NULL, queued_run_at = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now),
+                Outcome::Failed(error) => sqlx::query(
+                    "UPDATE jobs SET failed_at = $2, last_error = $3, locked_until = NULL, \
+                     dedupe_key = NULL, queued_payload = NULL, queued_run_at = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .bind(error),
+            };
+            close.execute(&mut *tx).await.map_err(Self::db_err)?;
+            if let Some(ending) = ending
+                && let Some(payload) = &ending.queued_payload
+            {
+                Self::insert_job(&mut tx, &ending.follow_up(&payload.0, now)).await?;
+            }
+            tx.commit().await.map_err(Self::db_err)
+        }
+
+        /// Inserts a job; false when an open job with its dedupe key exists (inserted
+        /// concurrently).
+        async fn insert_job(tx: &mut Conn, job: &JobFields<'_>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (id, kind, dedupe_key, subject, payload, run_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(Id::new())
+        .bind(job.kind)
+        .bind(job.dedupe_key)
+        .bind(job.subject)
+        .bind(Json(job.payload))
+        .bind(job.run_at)
+        .bind(crate::store::now())
+        .execute(tx)
+        .await
+        .map_err(Self::db_err)?;
+        Ok(done.rows_affected() == 1)
+        }
+    }
 }
 
 #[cfg(test)]

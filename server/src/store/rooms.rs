@@ -1,9 +1,16 @@
-//! Rooms, DMs and memberships.
+//! Rooms, DMs and memberships. One query set for both databases.
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-use super::{StoreResult, UserRow};
+use super::{
+    AuditEntry, StoreResult, UserRow,
+    both::impl_both,
+    sql::{
+        like_nocase, like_pattern, member_select, readable_by_viewer, room_columns, room_returning,
+        room_with_me_select,
+    },
+};
 use crate::domain::{
     Id,
     policy::{RoomFacts, TicketParties, Viewer},
@@ -159,8 +166,8 @@ pub struct MemberRow {
 /// Rooms and memberships.
 #[async_trait::async_trait]
 pub trait RoomStore: Send + Sync {
-    /// Creates a room and its first members in one transaction.
-    async fn create_room(&self, room: &NewRoom) -> StoreResult<RoomRow>;
+    /// Creates a room and its first members, with the audit rows, in one transaction.
+    async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow>;
     /// A room by id.
     async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>>;
     /// A room by slug.
@@ -179,12 +186,24 @@ pub trait RoomStore: Send + Sync {
     async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>>;
     /// The DM with this key, if it exists.
     async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>>;
-    /// Applies a patch.
-    async fn update_room(&self, id: Id, patch: &RoomPatch) -> StoreResult<Option<RoomRow>>;
-    /// Deletes a room with its messages and memberships; false when missing.
-    async fn delete_room(&self, id: Id) -> StoreResult<bool>;
-    /// Adds a member (`room_members_pkey` conflict when already one).
-    async fn add_member(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<()>;
+    /// Applies a patch, with its audit rows.
+    async fn update_room(
+        &self,
+        id: Id,
+        patch: &RoomPatch,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Option<RoomRow>>;
+    /// Deletes a room with its messages and memberships, with the audit rows; false when
+    /// missing.
+    async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
+    /// Adds a member, with the audit rows (`room_members_pkey` conflict when already one).
+    async fn add_member(
+        &self,
+        room_id: Id,
+        user_id: Id,
+        role: RoomRole,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
     /// One member.
     async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>>;
     /// Members by join time, after an optional (joined_at, user id) cursor.
@@ -194,17 +213,414 @@ pub trait RoomStore: Send + Sync {
         after: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StoreResult<Vec<MemberRow>>;
-    /// Changes a member's role; false when not a member.
-    async fn set_member_role(&self, room_id: Id, user_id: Id, role: RoomRole) -> StoreResult<bool>;
-    /// Removes a member; false when not a member.
-    async fn remove_member(&self, room_id: Id, user_id: Id) -> StoreResult<bool>;
+    /// Changes a member's role, with the audit rows; false when not a member.
+    async fn set_member_role(
+        &self,
+        room_id: Id,
+        user_id: Id,
+        role: RoomRole,
+        audit: &[AuditEntry],
+    ) -> StoreResult<bool>;
+    /// Removes a member, with the audit rows; false when not a member.
+    async fn remove_member(
+        &self,
+        room_id: Id,
+        user_id: Id,
+        audit: &[AuditEntry],
+    ) -> StoreResult<bool>;
     /// How many members, and how many owners.
     async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)>;
-    /// Makes `to` the owner and `from` a moderator, atomically.
-    async fn transfer_ownership(&self, room_id: Id, from: Id, to: Id) -> StoreResult<()>;
+    /// Makes `to` the owner and `from` a moderator, with the audit rows, atomically.
+    async fn transfer_ownership(
+        &self,
+        room_id: Id,
+        from: Id,
+        to: Id,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
     /// Moves the read cursor forward (never back, never past the room's last seq); returns
     /// the cursor now stored, or `None` when not a member.
     async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>>;
     /// Moves delivery cursors forward in one batch.
     async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()>;
+}
+
+/// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope;
+/// the order is given as pieces of SQL.
+macro_rules! discover_query {
+    ($($order:tt)+) => {
+        concat!(
+            room_with_me_select!(),
+            "WHERE r.kind = 'public' AND ",
+            readable_by_viewer!("$8"),
+            " AND ($4 IS NULL OR ",
+            like_nocase!("r.title", "$4"),
+            " OR ",
+            like_nocase!("r.slug", "$4"),
+            " OR ",
+            like_nocase!("r.description", "$4"),
+            ") AND ($5 IS NULL OR ",
+            has_tag!("r.tags", "$5"),
+            ") ORDER BY ",
+            $($order)+,
+            " LIMIT $6 OFFSET $7"
+        )
+    };
+}
+
+impl_both! {
+    impl RoomStore {
+        async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow> {
+            let _timer = self.timer("create_room");
+            let mut tx = self.begin().await?;
+            let row = Self::insert_room(&mut tx, room).await.map_err(Self::db_err)?;
+            Self::append_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(row)
+        }
+
+        async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>> {
+            let _timer = self.timer("get_room");
+            sqlx::query_as(concat!(
+                "SELECT ",
+                room_columns!(),
+                " FROM rooms r WHERE r.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>> {
+            let _timer = self.timer("get_room_by_slug");
+            sqlx::query_as(concat!(
+                "SELECT ",
+                room_columns!(),
+                " FROM rooms r WHERE r.slug = $1"
+            ))
+            .bind(slug)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
+            let _timer = self.timer("room_for");
+            sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"))
+                .bind(user_id)
+                .bind(room_id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn member_rooms(&self, user_id: Id) -> StoreResult<Vec<RoomWithMe>> {
+            let _timer = self.timer("member_rooms");
+            sqlx::query_as(concat!(
+                room_with_me_select!(),
+                "WHERE rm.user_id IS NOT NULL \
+                 ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id"
+            ))
+            .bind(user_id)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn discover_rooms(
+            &self,
+            viewer: &Viewer,
+            filter: &DiscoverFilter,
+        ) -> StoreResult<Vec<RoomWithMe>> {
+            let _timer = self.timer("discover_rooms");
+            let sql = match filter.sort {
+                DiscoverSort::Active => discover_query!("r.last_message_at DESC NULLS LAST, r.id"),
+                DiscoverSort::Name => discover_query!("lower(r.title), r.id"),
+                DiscoverSort::New => discover_query!("r.created_at DESC, r.id DESC"),
+            };
+            sqlx::query_as(sql)
+                .bind(viewer.id)
+                .bind(viewer.role)
+                .bind(&viewer.department)
+                .bind(filter.q.as_deref().map(like_pattern))
+                .bind(&filter.tag)
+                .bind(filter.limit)
+                .bind(filter.offset)
+                .bind(viewer.scope)
+                .fetch_all(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>> {
+            let _timer = self.timer("member_room_ids");
+            sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>> {
+            let _timer = self.timer("find_dm");
+            sqlx::query_as(concat!(
+                "SELECT ",
+                room_columns!(),
+                " FROM rooms r WHERE r.dm_key = $1"
+            ))
+            .bind(dm_key)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn update_room(
+            &self,
+            id: Id,
+            patch: &RoomPatch,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<RoomRow>> {
+            let _timer = self.timer("update_room");
+            let (set_department, department) = match &patch.department {
+                Some(d) => (true, d.clone()),
+                None => (false, None),
+            };
+            let mut tx = self.begin().await?;
+            let row: Option<RoomRow> = sqlx::query_as(concat!(
+                "UPDATE rooms SET title = COALESCE($2, title), \
+                 description = COALESCE($3, description), tags = COALESCE($4, tags), \
+                 department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7 \
+                 WHERE id = $1 RETURNING ",
+                room_returning!()
+            ))
+            .bind(id)
+            .bind(&patch.title)
+            .bind(&patch.description)
+            .bind(patch.tags.as_ref().map(Json))
+            .bind(set_department)
+            .bind(department)
+            .bind(crate::store::now())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            Self::commit_audited(tx, row.is_some(), audit).await?;
+            Ok(row)
+        }
+
+        async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
+            let _timer = self.timer("delete_room");
+            let mut tx = self.begin().await?;
+            let done = sqlx::query("DELETE FROM rooms WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+        }
+
+        async fn add_member(
+            &self,
+            room_id: Id,
+            user_id: Id,
+            role: RoomRole,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
+            let _timer = self.timer("add_member");
+            let mut tx = self.begin().await?;
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, role, joined_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(room_id)
+            .bind(user_id)
+            .bind(role)
+            .bind(crate::store::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            Self::commit_audited(tx, true, audit).await?;
+            Ok(())
+        }
+
+        async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>> {
+            let _timer = self.timer("get_member");
+            sqlx::query_as(concat!(
+                member_select!(),
+                "WHERE rm.room_id = $1 AND rm.user_id = $2"
+            ))
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn list_members(
+            &self,
+            room_id: Id,
+            after: Option<(DateTime<Utc>, Id)>,
+            limit: i64,
+        ) -> StoreResult<Vec<MemberRow>> {
+            let _timer = self.timer("list_members");
+            let (after_at, after_id) = after.unzip();
+            sqlx::query_as(concat!(
+                member_select!(),
+                "WHERE rm.room_id = $1 \
+                   AND ($2 IS NULL OR rm.joined_at > $2 OR (rm.joined_at = $2 AND rm.user_id > $3)) \
+                 ORDER BY rm.joined_at, rm.user_id LIMIT $4"
+            ))
+            .bind(room_id)
+            .bind(after_at)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn set_member_role(
+            &self,
+            room_id: Id,
+            user_id: Id,
+            role: RoomRole,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
+            let _timer = self.timer("set_member_role");
+            let mut tx = self.begin().await?;
+            let done =
+                sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
+                    .bind(room_id)
+                    .bind(user_id)
+                    .bind(role)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+        }
+
+        async fn remove_member(
+            &self,
+            room_id: Id,
+            user_id: Id,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
+            let _timer = self.timer("remove_member");
+            let mut tx = self.begin().await?;
+            let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
+                .bind(room_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+        }
+
+        async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)> {
+            let _timer = self.timer("count_members");
+            sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'owner' THEN 1 ELSE 0 END), 0) \
+                 FROM room_members WHERE room_id = $1",
+            )
+            .bind(room_id)
+            .fetch_one(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn transfer_ownership(
+            &self,
+            room_id: Id,
+            from: Id,
+            to: Id,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
+            let _timer = self.timer("transfer_ownership");
+            let mut tx = self.begin().await?;
+            for (user_id, role) in [(to, RoomRole::Owner), (from, RoomRole::Moderator)] {
+                sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
+                    .bind(room_id)
+                    .bind(user_id)
+                    .bind(role)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::db_err)?;
+            }
+            Self::append_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(Self::db_err)
+        }
+
+        async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>> {
+            let _timer = self.timer("mark_read");
+            sqlx::query_scalar(concat!(
+                "UPDATE room_members SET last_read_seq = ",
+                greatest!(),
+                "(last_read_seq, ",
+                least!(),
+                "($3, (SELECT last_seq FROM rooms WHERE id = $1))), last_delivered_seq = ",
+                greatest!(),
+                "(last_delivered_seq, ",
+                least!(),
+                "($3, (SELECT last_seq FROM rooms WHERE id = $1))) \
+                 WHERE room_id = $1 AND user_id = $2 RETURNING last_read_seq"
+            ))
+            .bind(room_id)
+            .bind(user_id)
+            .bind(seq)
+            .fetch_optional(self.writer())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()> {
+            let _timer = self.timer("mark_delivered");
+            self.write_delivery_cursors(cursors).await
+        }
+    }
+}
+
+impl_both! {
+    impl {
+        /// Inserts a room and its first members inside the caller's transaction.
+        pub(super) async fn insert_room(
+        conn: &mut Conn,
+        room: &NewRoom,
+        ) -> Result<RoomRow, sqlx::Error> {
+        let now = crate::store::now();
+        let row: RoomRow = sqlx::query_as(concat!(
+            insert_searchable!(
+                "rooms",
+                "id, slug, title, description, kind, department, tags, dm_key, created_by, \
+                 created_at, updated_at",
+                "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10"
+            ),
+            "RETURNING ",
+            room_returning!()
+        ))
+        .bind(room.id)
+        .bind(&room.slug)
+        .bind(&room.title)
+        .bind(&room.description)
+        .bind(room.kind)
+        .bind(&room.department)
+        .bind(Json(&room.tags))
+        .bind(&room.dm_key)
+        .bind(room.created_by)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        for (user_id, role) in &room.members {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(room.id)
+            .bind(user_id)
+            .bind(role)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(row)
+        }
+    }
 }

@@ -1,8 +1,17 @@
-//! Full-text search over messages and rooms, limited to what the viewer may read.
+//! Full-text search over messages and rooms, limited to what the viewer may read. The
+//! matching itself is each backend's (`sqlite/search.rs`, `postgres/search.rs`); the rest is
+//! one query set for both databases.
 
 use chrono::{DateTime, Utc};
 
-use super::{MessageRow, RoomRow, StoreResult};
+use super::{
+    MessageRow, RoomRow, StoreResult,
+    both::impl_both,
+    sql::{
+        author_filter, like_pattern, message_columns, message_hit_joins, readable_by_viewer,
+        search_filters,
+    },
+};
 use crate::domain::{Id, policy::Viewer, room::RoomKind};
 
 /// A parsed search: words and phrases plus filters.
@@ -81,4 +90,108 @@ pub trait SearchStore: Send + Sync {
         before: Option<(DateTime<Utc>, Id)>,
         limit: i64,
     ) -> StoreResult<Vec<MessageHit>>;
+}
+
+/// A search with filters but no words: matching messages, newest first. It takes the
+/// parameters of the backends' `MATCH_MESSAGES`: `$1..$3` the viewer, `$4` the terms (none
+/// here, but bound so that the rest keep their numbers), `$5..$9` the filters, `$10` limit,
+/// `$11` offset, `$12` the viewer's ticket scope.
+const BROWSE_MESSAGES: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    ", r.slug AS room_slug, r.title AS room_title, r.kind AS room_kind, \
+     substr(m.body, 1, 200) AS snippet, CAST(0 AS DOUBLE PRECISION) AS rank, \
+     $4 IS NULL AS unused FROM messages m",
+    message_hit_joins!(),
+    "WHERE ",
+    readable_by_viewer!("$12"),
+    search_filters!(),
+    author_filter!(),
+    "ORDER BY m.created_at DESC, m.id DESC LIMIT $10 OFFSET $11"
+);
+
+impl_both! {
+    impl SearchStore {
+        async fn search_messages(
+            &self,
+            viewer: &Viewer,
+            query: &SearchQuery,
+            offset: i64,
+            limit: i64,
+        ) -> StoreResult<Vec<MessageHit>> {
+            let _timer = self.timer("search_messages");
+            let (sql, terms) = if query.has_terms() {
+                (Self::MATCH_MESSAGES, Some(Self::search_terms(query)))
+            } else {
+                (BROWSE_MESSAGES, None)
+            };
+            sqlx::query_as(sql)
+                .bind(viewer.id)
+                .bind(viewer.role)
+                .bind(&viewer.department)
+                .bind(terms)
+                .bind(query.from.as_deref().map(like_pattern))
+                .bind(&query.room_slug)
+                .bind(query.before)
+                .bind(query.after)
+                .bind(query.has_thread)
+                .bind(limit)
+                .bind(offset)
+                .bind(viewer.scope)
+                .fetch_all(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn search_rooms(
+            &self,
+            viewer: &Viewer,
+            query: &SearchQuery,
+            limit: i64,
+        ) -> StoreResult<Vec<RoomRow>> {
+            let _timer = self.timer("search_rooms");
+            sqlx::query_as(Self::MATCH_ROOMS)
+                .bind(viewer.id)
+                .bind(viewer.role)
+                .bind(&viewer.department)
+                .bind(Self::search_terms(query))
+                .bind(limit)
+                .bind(viewer.scope)
+                .fetch_all(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn activity(
+            &self,
+            viewer: &Viewer,
+            before: Option<(DateTime<Utc>, Id)>,
+            limit: i64,
+        ) -> StoreResult<Vec<MessageHit>> {
+            let _timer = self.timer("activity");
+            let (before_at, before_id) = before.unzip();
+            sqlx::query_as(concat!(
+                "SELECT ",
+                message_columns!(),
+                ", r.slug AS room_slug, r.title AS room_title, r.kind AS room_kind, \
+                 '' AS snippet, CAST(0 AS DOUBLE PRECISION) AS rank FROM messages m",
+                message_hit_joins!(),
+                "WHERE ",
+                readable_by_viewer!("$7"),
+                " AND m.author_id <> $1 AND m.deleted_at IS NULL \
+                  AND ($4 IS NULL OR m.created_at < $4 OR (m.created_at = $4 AND m.id < $5)) \
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT $6"
+            ))
+            .bind(viewer.id)
+            .bind(viewer.role)
+            .bind(&viewer.department)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(limit)
+            .bind(viewer.scope)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+    }
 }

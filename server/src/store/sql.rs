@@ -19,6 +19,22 @@ macro_rules! user_returning {
 }
 pub(crate) use user_returning;
 
+/// `SELECT` of a [`super::SessionAuth`]: a session `s`, its user `u` and any ban `b`; add
+/// `WHERE ...`.
+macro_rules! session_auth_select {
+    () => {
+        concat!(
+            "SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.last_used_at, \
+             s.ticket_scope, ",
+            $crate::store::sql::user_columns!(),
+            ", b.reason AS ban_reason, b.banned_by, b.banned_at, b.expires_at AS ban_expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN bans b ON b.user_id = s.user_id "
+        )
+    };
+}
+pub(crate) use session_auth_select;
+
 /// Columns of [`super::RoomRow`] from `rooms r`.
 macro_rules! room_columns {
     () => {
@@ -155,6 +171,31 @@ macro_rules! audit_columns {
     };
 }
 pub(crate) use audit_columns;
+
+/// `$col` matches the pattern `$pattern` (from [`like_pattern`]), ignoring case: the same on
+/// both databases (PostgreSQL's `ILIKE` lower-cases both sides the same way; SQLite's `lower`
+/// and `LIKE` both fold ASCII only).
+macro_rules! like_nocase {
+    ($col:literal, $pattern:literal) => {
+        concat!("lower(", $col, ") LIKE lower(", $pattern, ") ESCAPE '\\'")
+    };
+}
+pub(crate) use like_nocase;
+
+/// The `from:` filter of a search (`$5`): the author's name, and for team viewers (`$2`) the
+/// e-mail address too; customers may not see staff addresses, so they cannot match on them.
+macro_rules! author_filter {
+    () => {
+        concat!(
+            " AND ($5 IS NULL OR ",
+            $crate::store::sql::like_nocase!("u.name", "$5"),
+            " OR ($2 <> 'customer' AND ",
+            $crate::store::sql::like_nocase!("u.email", "$5"),
+            ")) "
+        )
+    };
+}
+pub(crate) use author_filter;
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wraps it in `%`.
 pub(crate) fn like_pattern(q: &str) -> String {

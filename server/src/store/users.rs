@@ -1,10 +1,15 @@
-//! Users, sessions and bans.
+//! Users, sessions and bans. One query set for both databases.
 
 use chrono::{DateTime, Utc};
 
 use sqlx::{FromRow, Row};
 
-use super::StoreResult;
+use super::{
+    AuditEntry, StoreResult,
+    audit::revoking,
+    both::impl_both,
+    sql::{like_nocase, like_pattern, session_auth_select, user_columns, user_returning},
+};
 use crate::domain::{Id, user::Role};
 
 /// A stored user.
@@ -38,6 +43,8 @@ pub struct UserRow {
 /// A user to create.
 #[derive(Clone, Debug)]
 pub struct NewUser {
+    /// Id (chosen by the caller, so that its audit row can name it).
+    pub id: Id,
     /// Normalised e-mail address.
     pub email: String,
     /// Display name.
@@ -98,6 +105,17 @@ impl BanRow {
     }
 }
 
+/// The sessions a change ends in its own transaction, so that no session outlives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndSessions {
+    /// None.
+    None,
+    /// Every session and follow link of the user.
+    All,
+    /// Every session of the user but this one (the caller's own), and every follow link.
+    AllBut(Id),
+}
+
 /// A session to create; only the hash of its token is stored.
 #[derive(Clone, Debug)]
 pub struct NewSession {
@@ -137,26 +155,44 @@ pub struct SessionAuth {
 /// User accounts and bans.
 #[async_trait::async_trait]
 pub trait UserStore: Send + Sync {
-    /// Creates a user.
-    async fn create_user(&self, user: NewUser) -> StoreResult<UserRow>;
+    /// Creates a user, with its audit rows.
+    async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow>;
     /// A user by id.
     async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>>;
     /// A user by (normalised) e-mail.
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
     /// Users, newest first.
     async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>>;
-    /// Applies a patch; `None` when the user does not exist.
-    async fn update_user(&self, id: Id, patch: &UserPatch) -> StoreResult<Option<UserRow>>;
-    /// Replaces the password hash.
-    async fn set_password_hash(&self, id: Id, hash: &str) -> StoreResult<()>;
+    /// Applies a patch, with its audit rows; `None` when the user does not exist.
+    async fn update_user(
+        &self,
+        id: Id,
+        patch: &UserPatch,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Option<UserRow>>;
+    /// Replaces the password hash and ends sessions as `end` says, with the audit rows (which
+    /// get `revokedSessions` when sessions end); returns the ids of the sessions ended.
+    async fn set_password_hash(
+        &self,
+        id: Id,
+        hash: &str,
+        end: EndSessions,
+        audit: &[AuditEntry],
+    ) -> StoreResult<Vec<Id>>;
     /// Number of users.
     async fn count_users(&self) -> StoreResult<i64>;
     /// Records activity.
     async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Creates or replaces a ban.
-    async fn put_ban(&self, ban: &BanRow) -> StoreResult<()>;
-    /// Lifts a ban; false when there was none.
-    async fn delete_ban(&self, user_id: Id) -> StoreResult<bool>;
+    /// Creates or replaces a ban and ends sessions as `end` says, with the audit rows (which
+    /// get `revokedSessions` when sessions end).
+    async fn put_ban(
+        &self,
+        ban: &BanRow,
+        end: EndSessions,
+        audit: &[AuditEntry],
+    ) -> StoreResult<()>;
+    /// Lifts a ban, with its audit rows; false when there was none.
+    async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
     /// The user's ban, if any.
     async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>>;
     /// The bans of these users (for admin lists).
@@ -179,17 +215,18 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Whether a session exists (and has not expired).
     async fn session_exists(&self, id: Id) -> StoreResult<bool>;
-    /// Deletes one session; false when it did not exist.
-    async fn delete_session(&self, id: Id) -> StoreResult<bool>;
+    /// Deletes one session, with its audit rows; false when it did not exist.
+    async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
     /// Deletes every session of a user, returning their ids.
     async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>>;
     /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
-    /// true for the window's first failure (the one that is audited).
+    /// true for the window's first failure, the one whose audit rows are appended.
     async fn record_login_failure(
         &self,
         email: &str,
         ip: &str,
         window_start: DateTime<Utc>,
+        audit: &[AuditEntry],
     ) -> StoreResult<bool>;
     /// Deletes expired sessions, returning how many.
     async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
@@ -224,4 +261,384 @@ where
         user,
         ban,
     })
+}
+
+impl_both! {
+    impl UserStore {
+        async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow> {
+            let _timer = self.timer("create_user");
+            let now = crate::store::now();
+            let mut tx = self.begin().await?;
+            let row = sqlx::query_as(concat!(
+                "INSERT INTO users (id, email, name, password_hash, role, department, created_at, \
+                 updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ",
+                user_returning!()
+            ))
+            .bind(user.id)
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(&user.password_hash)
+            .bind(user.role)
+            .bind(&user.department)
+            .bind(now)
+            .bind(user.email_verified_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            Self::append_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(row)
+        }
+
+        async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>> {
+            let _timer = self.timer("get_user");
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users u WHERE u.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
+            let _timer = self.timer("get_user_by_email");
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users u WHERE u.email = $1"
+            ))
+            .bind(email)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>> {
+            let _timer = self.timer("list_users");
+            let (before_at, before_id) = filter.before.unzip();
+            sqlx::query_as(concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users u \
+                 WHERE ($1 IS NULL OR ",
+                like_nocase!("u.name", "$1"),
+                " OR ",
+                like_nocase!("u.email", "$1"),
+                ") \
+                   AND ($2 IS NULL OR u.role = $2) \
+                   AND ($3 IS NULL OR u.created_at < $3 OR (u.created_at = $3 AND u.id < $4)) \
+                 ORDER BY u.created_at DESC, u.id DESC LIMIT $5"
+            ))
+            .bind(filter.q.as_deref().map(like_pattern))
+            .bind(filter.role)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(filter.limit)
+            .fetch_all(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+
+        async fn update_user(
+            &self,
+            id: Id,
+            patch: &UserPatch,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<UserRow>> {
+            let _timer = self.timer("update_user");
+            let (set_department, department) = match &patch.department {
+                Some(d) => (true, d.clone()),
+                None => (false, None),
+            };
+            let mut tx = self.begin().await?;
+            let row: Option<UserRow> = sqlx::query_as(concat!(
+                "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), \
+                 department = CASE WHEN $4 THEN $5 ELSE department END, updated_at = $6 \
+                 WHERE id = $1 RETURNING ",
+                user_returning!()
+            ))
+            .bind(id)
+            .bind(&patch.name)
+            .bind(patch.role)
+            .bind(set_department)
+            .bind(department)
+            .bind(crate::store::now())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            if row.is_some() {
+                Self::append_audit_in(&mut tx, audit).await?;
+            }
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(row)
+        }
+
+        async fn set_password_hash(
+            &self,
+            id: Id,
+            hash: &str,
+            end: EndSessions,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Vec<Id>> {
+            let _timer = self.timer("set_password_hash");
+            let mut tx = self.begin().await?;
+            let done =
+                sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(hash)
+                    .bind(crate::store::now())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Self::db_err)?;
+            if done.rows_affected() == 0 {
+                return Ok(Vec::new());
+            }
+            let ended = Self::end_sessions_in(&mut tx, id, end).await?;
+            Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
+            tx.commit().await.map_err(Self::db_err)?;
+            Ok(ended)
+        }
+
+        async fn count_users(&self) -> StoreResult<i64> {
+            let _timer = self.timer("count_users");
+            sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()> {
+            let _timer = self.timer("touch_user");
+            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(at)
+                .execute(self.writer())
+                .await
+                .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn put_ban(
+            &self,
+            ban: &BanRow,
+            end: EndSessions,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
+            let _timer = self.timer("put_ban");
+            let mut tx = self.begin().await?;
+            sqlx::query(
+                "INSERT INTO bans (user_id, reason, banned_by, banned_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, \
+                   banned_by = excluded.banned_by, banned_at = excluded.banned_at, \
+                   expires_at = excluded.expires_at",
+            )
+            .bind(ban.user_id)
+            .bind(&ban.reason)
+            .bind(ban.banned_by)
+            .bind(ban.banned_at)
+            .bind(ban.expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            let ended = Self::end_sessions_in(&mut tx, ban.user_id, end).await?;
+            Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
+            tx.commit().await.map_err(Self::db_err)
+        }
+
+        async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
+            let _timer = self.timer("delete_ban");
+            let mut tx = self.begin().await?;
+            let done = sqlx::query("DELETE FROM bans WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+        }
+
+        async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
+            if user_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let _timer = self.timer("bans_for");
+            sqlx::query_as(concat!(
+                "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id ",
+                in_list!("$1")
+            ))
+                .bind(Self::list(user_ids)?)
+                .fetch_all(self.reader())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>> {
+            let _timer = self.timer("get_ban");
+            sqlx::query_as(
+                "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(Self::db_err)
+        }
+    }
+}
+
+impl_both! {
+    impl SessionStore {
+        async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+            let _timer = self.timer("create_session");
+            let now = crate::store::now();
+            sqlx::query(
+                "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, last_used_at, ip, \
+                 user_agent, ticket_scope) VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $8)",
+            )
+            .bind(session.id)
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(now)
+            .bind(session.expires_at)
+            .bind(&session.ip)
+            .bind(&session.user_agent)
+            .bind(session.ticket_scope)
+            .execute(self.writer())
+            .await
+            .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn session_by_token_hash(
+            &self,
+            token_hash: &str,
+        ) -> StoreResult<Option<SessionAuth>> {
+            let _timer = self.timer("session_by_token_hash");
+            let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(Self::db_err)?;
+            row.map(|row| session_auth_from_row(&row))
+                .transpose()
+                .map_err(Self::db_err)
+        }
+
+        async fn touch_session(
+            &self,
+            id: Id,
+            used_at: DateTime<Utc>,
+            expires_at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            let _timer = self.timer("touch_session");
+            sqlx::query("UPDATE sessions SET last_used_at = $2, expires_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(used_at)
+                .bind(expires_at)
+                .execute(self.writer())
+                .await
+                .map_err(Self::db_err)?;
+            Ok(())
+        }
+
+        async fn session_exists(&self, id: Id) -> StoreResult<bool> {
+            let _timer = self.timer("session_exists");
+            let found: Option<Id> =
+                sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND expires_at > $2")
+                    .bind(id)
+                    .bind(crate::store::now())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(Self::db_err)?;
+            Ok(found.is_some())
+        }
+
+        async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
+            let _timer = self.timer("delete_session");
+            let mut tx = self.begin().await?;
+            let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Self::db_err)?;
+            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+        }
+
+        async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>> {
+            let _timer = self.timer("delete_user_sessions");
+            sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING id")
+                .bind(user_id)
+                .fetch_all(self.writer())
+                .await
+                .map_err(Self::db_err)
+        }
+
+        async fn record_login_failure(
+            &self,
+            email: &str,
+            ip: &str,
+            window_start: DateTime<Utc>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
+            let _timer = self.timer("record_login_failure");
+            let mut tx = self.begin().await?;
+            let attempts: i64 = sqlx::query_scalar(
+                "INSERT INTO login_failures (email, ip, window_start, attempts, last_at) VALUES ($1, $2, $3, 1, $4) \
+                 ON CONFLICT (email, ip, window_start) DO UPDATE SET attempts = login_failures.attempts + 1, \
+                 last_at = excluded.last_at RETURNING CAST(attempts AS BIGINT)",
+            )
+            .bind(email)
+            .bind(ip)
+            .bind(window_start)
+            .bind(crate::store::now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Self::db_err)?;
+            Self::commit_audited(tx, attempts == 1, audit).await
+        }
+
+        async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+            let _timer = self.timer("prune_sessions");
+            let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now)
+                .execute(self.writer())
+                .await
+                .map_err(Self::db_err)?;
+            Ok(done.rows_affected())
+        }
+    }
+}
+
+impl_both! {
+    impl {
+        /// Ends the user's sessions (and follow links) as `end` says, inside the caller's
+        /// transaction; the ids of the sessions ended.
+        pub(crate) async fn end_sessions_in(
+            conn: &mut Conn,
+            user_id: Id,
+            end: EndSessions,
+        ) -> StoreResult<Vec<Id>> {
+            let keep = match end {
+                EndSessions::None => return Ok(Vec::new()),
+                EndSessions::All => None,
+                EndSessions::AllBut(keep) => Some(keep),
+            };
+            let ended = sqlx::query_scalar(
+                "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2) RETURNING id",
+            )
+            .bind(user_id)
+            .bind(keep)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(Self::db_err)?;
+            sqlx::query("DELETE FROM ticket_links WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(Self::db_err)?;
+            Ok(ended)
+        }
+    }
 }

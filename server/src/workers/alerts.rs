@@ -93,7 +93,7 @@ pub async fn evaluate(jobs: &Jobs) -> anyhow::Result<()> {
                 subject: Some(rule.name.to_owned()),
                 payload: json!({"state": next_state, "rule": rule.name, "value": value, "threshold": rule.threshold, "text": text}),
                 run_at: now,
-            })
+            }, &[])
             .await?;
         tracing::warn!(
             rule = rule.name,

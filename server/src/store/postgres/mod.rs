@@ -9,14 +9,10 @@ use sqlx::{
 
 use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
 
-mod audit;
-mod insights;
+pub(crate) mod dialect;
 mod messages;
-mod ops;
 mod rooms;
 mod search;
-mod tickets;
-mod users;
 
 /// PostgreSQL-backed [`Store`].
 pub struct PgStore {
@@ -66,11 +62,22 @@ impl PgStore {
         &self.pool
     }
 
+    /// Opens a transaction on the pool.
+    pub(crate) async fn begin(&self) -> StoreResult<sqlx::Transaction<'_, sqlx::Postgres>> {
+        self.pool.begin().await.map_err(err)
+    }
+
+    /// A list to bind for `in_list!`: an array as it is.
+    pub(crate) fn list<T>(items: &[T]) -> StoreResult<&[T]> {
+        Ok(items)
+    }
+
     /// Sorts a driver error (for the shared queries).
     pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
         err(e)
     }
 
+    /// Times a query (see [`QueryTimer`]).
     pub(crate) fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
     }

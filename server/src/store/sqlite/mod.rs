@@ -14,15 +14,10 @@ use super::{
     group_commit::GroupCommit,
 };
 
-mod audit;
-mod insights;
-mod messages;
-mod ops;
+pub(crate) mod dialect;
 mod rooms;
 mod search;
 mod sends;
-mod tickets;
-mod users;
 
 /// How often the WAL is checkpointed into the database file (off the writer's path).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
@@ -115,11 +110,23 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// Opens a write transaction on the writer. `BEGIN IMMEDIATE` takes the write lock at once:
+    /// a deferred transaction that read first could not upgrade while another writer waits.
+    pub(crate) async fn begin(&self) -> StoreResult<sqlx::Transaction<'_, sqlx::Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    }
+
+    /// A list to bind for `in_list!`: SQLite has no arrays, so it travels as one JSON array.
+    pub(crate) fn list<T: serde::Serialize>(items: &[T]) -> StoreResult<String> {
+        serde_json::to_string(items).map_err(|e| err(sqlx::Error::Encode(e.into())))
+    }
+
     /// Sorts a driver error (for the shared queries).
     pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
         err(e)
     }
 
+    /// Times a query (see [`QueryTimer`]).
     pub(crate) fn timer(&self, name: &'static str) -> QueryTimer {
         QueryTimer::start(name, self.slow_query)
     }

@@ -8,12 +8,19 @@ use std::sync::Arc;
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-use super::err;
+use super::{SqliteStore, err};
 use crate::store::{
     InsertOutcome, MessageRow, NewMessage, StoreError, StoreResult,
     group_commit::GroupCommit,
     sql::{message_returning, message_select},
 };
+
+impl SqliteStore {
+    /// Stores a send in a group commit with the sends queued meanwhile.
+    pub(crate) async fn store_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
+        self.sends.insert(message).await
+    }
+}
 
 /// The batch function of [`GroupCommit`] on the one-connection write pool.
 pub(super) fn group_commit(writer: SqlitePool) -> GroupCommit {

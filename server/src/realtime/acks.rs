@@ -171,13 +171,15 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// How long a room's emissions must be remembered for every retry to find them.
-    pub fn horizon(&self) -> Duration {
-        let mut total = self.ack_timeout;
+    /// How long a room's emissions must be remembered for every retry, and the give-up, to
+    /// find them: the timeout and each wait, plus a sweep period for each step (checks happen
+    /// on sweeps), doubled for slack, and never under 10 s.
+    pub fn horizon(&self, sweep: Duration) -> Duration {
+        let mut total = self.ack_timeout + sweep;
         for attempt in 1..=self.max_retries {
-            total += self.wait_after(attempt);
+            total += self.wait_after(attempt) + sweep;
         }
-        total + self.ack_timeout
+        (total * 2).max(Duration::from_secs(10))
     }
 
     /// The wait after re-send `attempt` before the next: at least the ack timeout, doubling
@@ -429,6 +431,17 @@ mod tests {
             None,
             "after giving up, only new emissions are owed"
         );
+    }
+
+    #[test]
+    fn a_room_is_remembered_until_its_last_retry_could_give_up() {
+        let policy = policy();
+        let sweep = Duration::from_millis(50);
+        let last_give_up = policy.ack_timeout
+            + policy.wait_after(1)
+            + policy.wait_after(2)
+            + sweep * 3;
+        assert!(policy.horizon(sweep) > last_give_up);
     }
 
     #[test]

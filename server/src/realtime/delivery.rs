@@ -262,7 +262,10 @@ impl Delivery {
         let inner = &self.inner;
         let policy = inner.config.retry();
         let now = Instant::now();
-        for room in inner.ledger.active_rooms(policy.horizon()) {
+        for room in inner
+            .ledger
+            .active_rooms(policy.horizon(inner.config.sweep_every()))
+        {
             for (sid, acks) in inner.fanout.local_sockets_in(Channel::followers(room)) {
                 match inner.ledger.check(&acks, room, policy, now) {
                     None => {}

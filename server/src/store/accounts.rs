@@ -176,7 +176,6 @@ pub trait AccountStore: Send + Sync {
 impl_both! {
     impl AccountStore {
         async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id> {
-            let _timer = self.timer("create_account_token");
             let id = Id::new();
             sqlx::query(
                 "INSERT INTO account_tokens (id, token_hash, user_id, purpose, created_at, expires_at) \
@@ -200,7 +199,6 @@ impl_both! {
             purpose: TokenPurpose,
             now: DateTime<Utc>,
         ) -> StoreResult<Option<AccountToken>> {
-            let _timer = self.timer("account_token");
             sqlx::query_as(
                 "SELECT id, user_id, purpose, expires_at FROM account_tokens \
                  WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
@@ -214,7 +212,6 @@ impl_both! {
         }
 
         async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
-            let _timer = self.timer("use_account_token");
             let done = sqlx::query(
                 "UPDATE account_tokens SET used_at = $2 \
                  WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
@@ -232,7 +229,6 @@ impl_both! {
             user_id: Id,
             purpose: Option<TokenPurpose>,
         ) -> StoreResult<u64> {
-            let _timer = self.timer("drop_account_tokens");
             let done = sqlx::query(
                 "DELETE FROM account_tokens WHERE user_id = $1 AND used_at IS NULL \
                  AND ($2 IS NULL OR purpose = $2)",
@@ -251,7 +247,6 @@ impl_both! {
             at: DateTime<Utc>,
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
-            let _timer = self.timer("set_email_verified");
             let mut tx = self.begin().await?;
             let done = sqlx::query(
                 "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), \
@@ -273,7 +268,6 @@ impl_both! {
             end: EndSessions,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<UserRow>> {
-            let _timer = self.timer("set_deactivated");
             let mut tx = self.begin().await?;
             let row: Option<UserRow> = sqlx::query_as(concat!(
                 "UPDATE users SET deactivated_at = $2, updated_at = $3 WHERE id = $1 RETURNING ",
@@ -298,7 +292,6 @@ impl_both! {
             user_id: Id,
             now: DateTime<Utc>,
         ) -> StoreResult<Vec<SessionRow>> {
-            let _timer = self.timer("user_sessions");
             sqlx::query_as(
                 "SELECT id, created_at, last_used_at, expires_at, ip, user_agent, ticket_scope \
                  FROM sessions WHERE user_id = $1 AND expires_at > $2 \
@@ -312,7 +305,6 @@ impl_both! {
         }
 
         async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>> {
-            let _timer = self.timer("session_by_id");
             let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.id = $1"))
                 .bind(id)
                 .fetch_optional(self.reader())
@@ -329,7 +321,6 @@ impl_both! {
             session_id: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let _timer = self.timer("delete_session_of");
             let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
                 .bind(session_id)
@@ -346,7 +337,6 @@ impl_both! {
             keep: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<Vec<Id>> {
-            let _timer = self.timer("delete_other_sessions");
             let mut tx = self.begin().await?;
             let ended: Vec<Id> = sqlx::query_scalar(
                 "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
@@ -368,7 +358,6 @@ impl_both! {
             ip_key: &str,
             at: DateTime<Utc>,
         ) -> StoreResult<()> {
-            let _timer = self.timer("note_login_ip");
             sqlx::query(
                 "INSERT INTO login_known_ips (user_id, ip_key, last_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (user_id, ip_key) DO UPDATE SET last_at = excluded.last_at",
@@ -388,7 +377,6 @@ impl_both! {
             ip_key: &str,
             since: DateTime<Utc>,
         ) -> StoreResult<bool> {
-            let _timer = self.timer("login_ip_known");
             // COUNT(*) is a 64-bit integer on both databases (a bare `1` is 32-bit on PostgreSQL).
             let found: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_known_ips \
@@ -409,7 +397,6 @@ impl_both! {
             token_hash: &str,
             link: &TicketLink,
         ) -> StoreResult<()> {
-            let _timer = self.timer("create_ticket_link");
             sqlx::query(
                 "INSERT INTO ticket_links (id, token_hash, ticket_id, user_id, created_at, \
                  expires_at, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -428,7 +415,6 @@ impl_both! {
         }
 
         async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>> {
-            let _timer = self.timer("ticket_link");
             sqlx::query_as(
                 "SELECT ticket_id, user_id, expires_at, purpose FROM ticket_links \
                  WHERE token_hash = $1",
@@ -440,7 +426,6 @@ impl_both! {
         }
 
         async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64> {
-            let _timer = self.timer("delete_user_ticket_links");
             let done = sqlx::query("DELETE FROM ticket_links WHERE user_id = $1")
                 .bind(user_id)
                 .execute(self.writer())
@@ -450,7 +435,6 @@ impl_both! {
         }
 
         async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool> {
-            let _timer = self.timer("verify_ticket_requester");
             let done = sqlx::query(
                 "UPDATE tickets SET requester_verified = TRUE, updated_at = $3 \
                  WHERE room_id = $1 AND requester_id = $2 AND requester_verified = FALSE",

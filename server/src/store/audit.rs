@@ -150,13 +150,11 @@ impl_both! {
 impl_both! {
     impl AuditStore {
         async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-            let _timer = self.timer("append_audit");
             let mut conn = self.writer().acquire().await.map_err(Self::db_err)?;
             Self::append_audit_in(&mut conn, std::slice::from_ref(entry)).await
         }
 
         async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
-            let _timer = self.timer("list_audit");
             let (before_at, before_id) = filter.before.unzip();
             let (action_exact, action_prefix) = action_filter(filter.action.as_deref());
             sqlx::query_as(concat!(

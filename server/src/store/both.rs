@@ -4,8 +4,7 @@
 //! Inside the block, `self.reader()` and `self.writer()` are the backend's pools (SQLite keeps
 //! a read-only pool and one writer; PostgreSQL has one pool for both), `self.begin()` opens a
 //! write transaction (`BEGIN IMMEDIATE` on SQLite, so it never has to upgrade a read lock),
-//! `Self::db_err` sorts a driver error into a [`super::StoreError`], `self.timer(name)` times
-//! the query for the slow-query log and the latency histogram, `Self::list(items)` binds a list
+//! `Self::db_err` sorts a driver error into a [`super::StoreError`], `Self::list(items)` binds a list
 //! for `in_list!`, and `Db` and `Conn` are the backend's database and connection types.
 //!
 //! Where the dialects spell one thing differently (lists of values, row locks, `GREATEST`, a
@@ -17,7 +16,8 @@
 //! inherent items with the same names, which the shared bodies use.
 
 /// Implements a store trait (`impl Trait { .. }`) or adds inherent helpers (`impl { .. }`)
-/// for both backends from one body.
+/// for both backends from one body. Every method of a trait block is timed under its own name
+/// (the slow-query log and `switchboard_db_query_duration_seconds{query}`).
 macro_rules! impl_both {
     (@one $module:ident $store:ident $db:ident $conn:ident [$($head:tt)*] { $($body:tt)* }) => {
         const _: () = {
@@ -45,9 +45,22 @@ macro_rules! impl_both {
     (impl { $($body:tt)* }) => {
         $crate::store::both::impl_both!(@each [impl] { $($body)* });
     };
-    (impl $trait:path { $($body:tt)* }) => {
+    (impl $trait:path {
+        $(
+            $(#[$meta:meta])*
+            async fn $name:ident(&$this:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+        )*
+    }) => {
         $crate::store::both::impl_both!(
-            @each [#[async_trait::async_trait] impl $trait for] { $($body)* }
+            @each [#[async_trait::async_trait] impl $trait for] {
+                $(
+                    $(#[$meta])*
+                    async fn $name(&$this $(, $arg: $ty)*) -> $ret {
+                        let _timer = $this.timer(stringify!($name));
+                        $body
+                    }
+                )*
+            }
         );
     };
 }

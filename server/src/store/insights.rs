@@ -64,7 +64,6 @@ pub trait InsightsStore: Send + Sync {
 impl_both! {
     impl InsightsStore {
         async fn get_insights(&self, ticket_id: Id) -> StoreResult<Option<InsightsRow>> {
-            let _timer = self.timer("get_insights");
             sqlx::query_as(
                 "SELECT ticket_id, details, covered_seq, provider, updated_at, last_error, failures, tokens_used \
                  FROM ticket_insights WHERE ticket_id = $1",
@@ -76,7 +75,6 @@ impl_both! {
         }
 
         async fn save_insights(&self, insights: &NewInsights) -> StoreResult<()> {
-            let _timer = self.timer("save_insights");
             sqlx::query(
                 "INSERT INTO ticket_insights (ticket_id, summary, suggestions, escalation, details, covered_seq, \
                    provider, updated_at, last_error, failures, tokens_used) \
@@ -102,7 +100,6 @@ impl_both! {
         }
 
         async fn record_insights_failure(&self, ticket_id: Id, error: &str) -> StoreResult<()> {
-            let _timer = self.timer("record_insights_failure");
             let error: String = error.chars().take(1000).collect();
             sqlx::query(
                 "INSERT INTO ticket_insights (ticket_id, provider, updated_at, last_error, failures) \
@@ -120,7 +117,6 @@ impl_both! {
         }
 
         async fn tokens_since(&self, since: DateTime<Utc>) -> StoreResult<i64> {
-            let _timer = self.timer("tokens_since");
             sqlx::query_scalar(
                 "SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM telemetry_rollups \
                  WHERE name = 'ai_tokens' AND minute >= $1",

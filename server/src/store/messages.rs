@@ -134,12 +134,10 @@ pub trait MessageStore: Send + Sync {
 impl_both! {
     impl MessageStore {
         async fn insert_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
-            let _timer = self.timer("insert_message");
             self.store_message(message).await
         }
 
         async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {
-            let _timer = self.timer("get_message");
             sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"))
                 .bind(id)
                 .fetch_optional(self.reader())
@@ -153,7 +151,6 @@ impl_both! {
             page: Page,
             limit: i64,
         ) -> StoreResult<Vec<MessageRow>> {
-            let _timer = self.timer("list_messages");
             let query = match page {
                 Page::Before(before) => sqlx::query_as(concat!(
                     "SELECT * FROM (",
@@ -173,7 +170,6 @@ impl_both! {
         }
 
         async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>> {
-            let _timer = self.timer("thread_replies");
             sqlx::query_as(concat!(
                 message_select!(),
                 "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"
@@ -191,7 +187,6 @@ impl_both! {
             body: &str,
             at: DateTime<Utc>,
         ) -> StoreResult<Option<MessageRow>> {
-            let _timer = self.timer("edit_message");
             let done = sqlx::query(
                 "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
             )
@@ -214,7 +209,6 @@ impl_both! {
             at: DateTime<Utc>,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<MessageRow>> {
-            let _timer = self.timer("delete_message");
             let mut tx = self.begin().await?;
             let done = sqlx::query(
                 "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
@@ -243,7 +237,6 @@ impl_both! {
             if message_ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let _timer = self.timer("reactions_for");
             sqlx::query_as(concat!(
                 "SELECT message_id, emoji, COUNT(*) AS count, \
                  MAX(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) = 1 AS me \

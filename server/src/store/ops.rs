@@ -267,7 +267,6 @@ macro_rules! job_columns {
 impl_both! {
     impl OpsStore {
         async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()> {
-            let _timer = self.timer("write_rollups");
             let mut tx = self.begin().await?;
             for row in rows {
                 sqlx::query(
@@ -286,7 +285,6 @@ impl_both! {
         }
 
         async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>> {
-            let _timer = self.timer("read_rollups");
             sqlx::query_as(
                 "SELECT instance_id, minute, name, value FROM telemetry_rollups WHERE minute >= $1 \
                  ORDER BY minute, instance_id, name",
@@ -298,7 +296,6 @@ impl_both! {
         }
 
         async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-            let _timer = self.timer("prune_rollups");
             let done = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1")
                 .bind(before)
                 .execute(self.writer())
@@ -308,7 +305,6 @@ impl_both! {
         }
 
         async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let _timer = self.timer("enqueue_job");
             // Two enqueues of a new key may race to insert it: the loser absorbs into the winner's.
             for _ in 0..3 {
                 if let Some(inserted) = self.try_enqueue(job, audit).await? {
@@ -326,7 +322,6 @@ impl_both! {
             limit: i64,
             lease: std::time::Duration,
         ) -> StoreResult<Vec<JobRow>> {
-            let _timer = self.timer("claim_jobs");
             let now = crate::store::now();
             let until = lease_end(lease);
             sqlx::query_as(concat!(
@@ -350,7 +345,6 @@ impl_both! {
         }
 
         async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()> {
-            let _timer = self.timer("extend_job_lease");
             sqlx::query(
                 "UPDATE jobs SET locked_until = $2 WHERE id = $1 AND locked_until IS NOT NULL \
                  AND done_at IS NULL AND failed_at IS NULL",
@@ -364,7 +358,6 @@ impl_both! {
         }
 
         async fn complete_job(&self, id: Id) -> StoreResult<()> {
-            let _timer = self.timer("complete_job");
             self.close_job(id, Outcome::Done).await
         }
 
@@ -374,7 +367,6 @@ impl_both! {
             error: &str,
             retry_at: Option<DateTime<Utc>>,
         ) -> StoreResult<()> {
-            let _timer = self.timer("fail_job");
             let error: String = error.chars().take(1000).collect();
             let Some(at) = retry_at else {
                 return self.close_job(id, Outcome::Failed(&error)).await;
@@ -406,7 +398,6 @@ impl_both! {
         }
 
         async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>> {
-            let _timer = self.timer("last_job");
             sqlx::query_as(concat!(
                 "SELECT ",
                 job_columns!(),

@@ -21,7 +21,6 @@ pub trait ReactionStore: Send + Sync {
 impl_both! {
     impl ReactionStore {
         async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-            let _timer = self.timer("add_reaction");
             let done = sqlx::query(
                 "INSERT INTO reactions (message_id, user_id, emoji, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -42,7 +41,6 @@ impl_both! {
             user_id: Id,
             emoji: &str,
         ) -> StoreResult<bool> {
-            let _timer = self.timer("remove_reaction");
             let done = sqlx::query(
                 "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
             )
@@ -56,7 +54,6 @@ impl_both! {
         }
 
         async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-            let _timer = self.timer("has_reaction");
             let found: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions \
                  WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
@@ -71,7 +68,6 @@ impl_both! {
         }
 
         async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
-            let _timer = self.timer("count_reaction");
             sqlx::query_scalar("SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2")
                 .bind(message_id)
                 .bind(emoji)
@@ -81,7 +77,6 @@ impl_both! {
         }
 
         async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64> {
-            let _timer = self.timer("user_reaction_count");
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2",
             )

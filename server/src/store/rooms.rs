@@ -271,7 +271,6 @@ macro_rules! discover_query {
 impl_both! {
     impl RoomStore {
         async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow> {
-            let _timer = self.timer("create_room");
             let mut tx = self.begin().await?;
             let row = Self::insert_room(&mut tx, room).await.map_err(Self::db_err)?;
             Self::append_audit_in(&mut tx, audit).await?;
@@ -280,7 +279,6 @@ impl_both! {
         }
 
         async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>> {
-            let _timer = self.timer("get_room");
             sqlx::query_as(concat!(
                 "SELECT ",
                 room_columns!(),
@@ -293,7 +291,6 @@ impl_both! {
         }
 
         async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>> {
-            let _timer = self.timer("get_room_by_slug");
             sqlx::query_as(concat!(
                 "SELECT ",
                 room_columns!(),
@@ -306,7 +303,6 @@ impl_both! {
         }
 
         async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
-            let _timer = self.timer("room_for");
             sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"))
                 .bind(user_id)
                 .bind(room_id)
@@ -316,7 +312,6 @@ impl_both! {
         }
 
         async fn member_rooms(&self, user_id: Id) -> StoreResult<Vec<RoomWithMe>> {
-            let _timer = self.timer("member_rooms");
             sqlx::query_as(concat!(
                 room_with_me_select!(),
                 "WHERE rm.user_id IS NOT NULL \
@@ -333,7 +328,6 @@ impl_both! {
             viewer: &Viewer,
             filter: &DiscoverFilter,
         ) -> StoreResult<Vec<RoomWithMe>> {
-            let _timer = self.timer("discover_rooms");
             let sql = match filter.sort {
                 DiscoverSort::Active => discover_query!("r.last_message_at DESC NULLS LAST, r.id"),
                 DiscoverSort::Name => discover_query!("lower(r.title), r.id"),
@@ -354,7 +348,6 @@ impl_both! {
         }
 
         async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>> {
-            let _timer = self.timer("member_room_ids");
             sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_all(self.reader())
@@ -363,7 +356,6 @@ impl_both! {
         }
 
         async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>> {
-            let _timer = self.timer("find_dm");
             sqlx::query_as(concat!(
                 "SELECT ",
                 room_columns!(),
@@ -381,7 +373,6 @@ impl_both! {
             patch: &RoomPatch,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<RoomRow>> {
-            let _timer = self.timer("update_room");
             let (set_department, department) = match &patch.department {
                 Some(d) => (true, d.clone()),
                 None => (false, None),
@@ -409,7 +400,6 @@ impl_both! {
         }
 
         async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let _timer = self.timer("delete_room");
             let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM rooms WHERE id = $1")
                 .bind(id)
@@ -426,7 +416,6 @@ impl_both! {
             role: RoomRole,
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
-            let _timer = self.timer("add_member");
             let mut tx = self.begin().await?;
             sqlx::query(
                 "INSERT INTO room_members (room_id, user_id, role, joined_at) \
@@ -444,7 +433,6 @@ impl_both! {
         }
 
         async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>> {
-            let _timer = self.timer("get_member");
             sqlx::query_as(concat!(
                 member_select!(),
                 "WHERE rm.room_id = $1 AND rm.user_id = $2"
@@ -462,7 +450,6 @@ impl_both! {
             after: Option<(DateTime<Utc>, Id)>,
             limit: i64,
         ) -> StoreResult<Vec<MemberRow>> {
-            let _timer = self.timer("list_members");
             let (after_at, after_id) = after.unzip();
             sqlx::query_as(concat!(
                 member_select!(),
@@ -486,7 +473,6 @@ impl_both! {
             role: RoomRole,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let _timer = self.timer("set_member_role");
             let mut tx = self.begin().await?;
             let done =
                 sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
@@ -505,7 +491,6 @@ impl_both! {
             user_id: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let _timer = self.timer("remove_member");
             let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room_id)
@@ -517,7 +502,6 @@ impl_both! {
         }
 
         async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)> {
-            let _timer = self.timer("count_members");
             sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'owner' THEN 1 ELSE 0 END), 0) \
                  FROM room_members WHERE room_id = $1",
@@ -535,7 +519,6 @@ impl_both! {
             to: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
-            let _timer = self.timer("transfer_ownership");
             let mut tx = self.begin().await?;
             for (user_id, role) in [(to, RoomRole::Owner), (from, RoomRole::Moderator)] {
                 sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
@@ -551,7 +534,6 @@ impl_both! {
         }
 
         async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>> {
-            let _timer = self.timer("mark_read");
             sqlx::query_scalar(concat!(
                 "UPDATE room_members SET last_read_seq = ",
                 greatest!(),
@@ -573,7 +555,6 @@ impl_both! {
         }
 
         async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()> {
-            let _timer = self.timer("mark_delivered");
             self.write_delivery_cursors(cursors).await
         }
     }

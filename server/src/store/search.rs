@@ -119,7 +119,6 @@ impl_both! {
             offset: i64,
             limit: i64,
         ) -> StoreResult<Vec<MessageHit>> {
-            let _timer = self.timer("search_messages");
             let (sql, terms) = if query.has_terms() {
                 (Self::MATCH_MESSAGES, Some(Self::search_terms(query)))
             } else {
@@ -149,7 +148,6 @@ impl_both! {
             query: &SearchQuery,
             limit: i64,
         ) -> StoreResult<Vec<RoomRow>> {
-            let _timer = self.timer("search_rooms");
             sqlx::query_as(Self::MATCH_ROOMS)
                 .bind(viewer.id)
                 .bind(viewer.role)
@@ -168,7 +166,6 @@ impl_both! {
             before: Option<(DateTime<Utc>, Id)>,
             limit: i64,
         ) -> StoreResult<Vec<MessageHit>> {
-            let _timer = self.timer("activity");
             let (before_at, before_id) = before.unzip();
             sqlx::query_as(concat!(
                 "SELECT ",

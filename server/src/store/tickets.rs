@@ -197,7 +197,6 @@ impl_both! {
             ticket: &NewTicket,
             audit: &[AuditEntry],
         ) -> StoreResult<TicketRow> {
-            let _timer = self.timer("create_ticket");
             let now = crate::store::now();
             let mut tx = self.begin().await?;
             Self::insert_room(&mut tx, &ticket.room).await.map_err(Self::db_err)?;
@@ -226,7 +225,6 @@ impl_both! {
         }
 
         async fn get_ticket(&self, id: Id) -> StoreResult<Option<TicketRow>> {
-            let _timer = self.timer("get_ticket");
             // `$1` is the (unused here) viewer of the shared select: no user has a room's id.
             sqlx::query_as(concat!(ticket_select!(), "WHERE t.room_id = $1"))
                 .bind(id)
@@ -240,7 +238,6 @@ impl_both! {
             viewer: &Viewer,
             filter: &TicketFilter,
         ) -> StoreResult<Vec<TicketRow>> {
-            let _timer = self.timer("list_tickets");
             let (before_at, before_id) = filter.before.unzip();
             let (unassigned, assignee) = match filter.assignee {
                 Some(AssigneeFilter::Unassigned) => (true, None),
@@ -277,7 +274,6 @@ impl_both! {
             patch: &TicketPatch,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<TicketRow>> {
-            let _timer = self.timer("update_ticket");
             let now = crate::store::now();
             let mut tx = self.begin().await?;
             let (set_assignee, assignee) = patch.assignee_id.map_or((false, None), |a| (true, a));
@@ -340,7 +336,6 @@ impl_both! {
         }
 
         async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool> {
-            let _timer = self.timer("mark_first_response");
             let done = sqlx::query(
                 "UPDATE tickets SET first_response_at = $2, updated_at = $2 \
                  WHERE room_id = $1 AND first_response_at IS NULL \
@@ -355,7 +350,6 @@ impl_both! {
         }
 
         async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>> {
-            let _timer = self.timer("assignee_counts");
             sqlx::query_as(concat!(
                 ticket_counts!("assignee_id"),
                 " WHERE assignee_id IS NOT NULL GROUP BY assignee_id"
@@ -370,7 +364,6 @@ impl_both! {
             &self,
             since: DateTime<Utc>,
         ) -> StoreResult<Vec<DepartmentCounts>> {
-            let _timer = self.timer("department_counts");
             sqlx::query_as(concat!(
                 ticket_counts!("department"),
                 " GROUP BY department ORDER BY department"
@@ -382,7 +375,6 @@ impl_both! {
         }
 
         async fn ticket_times(&self, since: DateTime<Utc>) -> StoreResult<Vec<TicketTimes>> {
-            let _timer = self.timer("ticket_times");
             sqlx::query_as(
                 "SELECT assignee_id, created_at, first_response_at, resolved_at FROM tickets \
                  WHERE created_at >= $1 OR resolved_at >= $1",

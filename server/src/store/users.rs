@@ -266,7 +266,6 @@ where
 impl_both! {
     impl UserStore {
         async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow> {
-            let _timer = self.timer("create_user");
             let now = crate::store::now();
             let mut tx = self.begin().await?;
             let row = sqlx::query_as(concat!(
@@ -291,7 +290,6 @@ impl_both! {
         }
 
         async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>> {
-            let _timer = self.timer("get_user");
             sqlx::query_as(concat!(
                 "SELECT ",
                 user_columns!(),
@@ -304,7 +302,6 @@ impl_both! {
         }
 
         async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
-            let _timer = self.timer("get_user_by_email");
             sqlx::query_as(concat!(
                 "SELECT ",
                 user_columns!(),
@@ -317,7 +314,6 @@ impl_both! {
         }
 
         async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>> {
-            let _timer = self.timer("list_users");
             let (before_at, before_id) = filter.before.unzip();
             sqlx::query_as(concat!(
                 "SELECT ",
@@ -348,7 +344,6 @@ impl_both! {
             patch: &UserPatch,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<UserRow>> {
-            let _timer = self.timer("update_user");
             let (set_department, department) = match &patch.department {
                 Some(d) => (true, d.clone()),
                 None => (false, None),
@@ -383,7 +378,6 @@ impl_both! {
             end: EndSessions,
             audit: &[AuditEntry],
         ) -> StoreResult<Vec<Id>> {
-            let _timer = self.timer("set_password_hash");
             let mut tx = self.begin().await?;
             let done =
                 sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
@@ -403,7 +397,6 @@ impl_both! {
         }
 
         async fn count_users(&self) -> StoreResult<i64> {
-            let _timer = self.timer("count_users");
             sqlx::query_scalar("SELECT COUNT(*) FROM users")
                 .fetch_one(self.reader())
                 .await
@@ -411,7 +404,6 @@ impl_both! {
         }
 
         async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()> {
-            let _timer = self.timer("touch_user");
             sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
                 .bind(id)
                 .bind(at)
@@ -427,7 +419,6 @@ impl_both! {
             end: EndSessions,
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
-            let _timer = self.timer("put_ban");
             let mut tx = self.begin().await?;
             sqlx::query(
                 "INSERT INTO bans (user_id, reason, banned_by, banned_at, expires_at) \
@@ -450,7 +441,6 @@ impl_both! {
         }
 
         async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let _timer = self.timer("delete_ban");
             let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM bans WHERE user_id = $1")
                 .bind(user_id)
@@ -464,7 +454,6 @@ impl_both! {
             if user_ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let _timer = self.timer("bans_for");
             sqlx::query_as(concat!(
                 "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id ",
                 in_list!("$1")
@@ -476,7 +465,6 @@ impl_both! {
         }
 
         async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>> {
-            let _timer = self.timer("get_ban");
             sqlx::query_as(
                 "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id = $1",
             )
@@ -491,7 +479,6 @@ impl_both! {
 impl_both! {
     impl SessionStore {
         async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
-            let _timer = self.timer("create_session");
             let now = crate::store::now();
             sqlx::query(
                 "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, last_used_at, ip, \
@@ -515,7 +502,6 @@ impl_both! {
             &self,
             token_hash: &str,
         ) -> StoreResult<Option<SessionAuth>> {
-            let _timer = self.timer("session_by_token_hash");
             let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.token_hash = $1"))
                 .bind(token_hash)
                 .fetch_optional(self.reader())
@@ -532,7 +518,6 @@ impl_both! {
             used_at: DateTime<Utc>,
             expires_at: DateTime<Utc>,
         ) -> StoreResult<()> {
-            let _timer = self.timer("touch_session");
             sqlx::query("UPDATE sessions SET last_used_at = $2, expires_at = $3 WHERE id = $1")
                 .bind(id)
                 .bind(used_at)
@@ -544,7 +529,6 @@ impl_both! {
         }
 
         async fn session_exists(&self, id: Id) -> StoreResult<bool> {
-            let _timer = self.timer("session_exists");
             let found: Option<Id> =
                 sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND expires_at > $2")
                     .bind(id)
@@ -556,7 +540,6 @@ impl_both! {
         }
 
         async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let _timer = self.timer("delete_session");
             let mut tx = self.begin().await?;
             let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
                 .bind(id)
@@ -567,7 +550,6 @@ impl_both! {
         }
 
         async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>> {
-            let _timer = self.timer("delete_user_sessions");
             sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING id")
                 .bind(user_id)
                 .fetch_all(self.writer())
@@ -582,7 +564,6 @@ impl_both! {
             window_start: DateTime<Utc>,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let _timer = self.timer("record_login_failure");
             let mut tx = self.begin().await?;
             let attempts: i64 = sqlx::query_scalar(
                 "INSERT INTO login_failures (email, ip, window_start, attempts, last_at) VALUES ($1, $2, $3, 1, $4) \
@@ -600,7 +581,6 @@ impl_both! {
         }
 
         async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-            let _timer = self.timer("prune_sessions");
             let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
                 .bind(now)
                 .execute(self.writer())

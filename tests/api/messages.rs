@@ -4,12 +4,16 @@ use std::collections::HashSet;
 
 use futures::future::join_all;
 use serde_json::{Value, json};
-use switchboard::domain::Id;
+use switchboard::{
+    domain::Id,
+    store::{InsertOutcome, NewMessage},
+};
 
 use crate::helpers::{Setup, TestApp, slug};
 
 crate::backend_tests!(
     concurrent_senders_get_gap_free_seqs,
+    sends_stored_together_keep_their_own_outcomes,
     racing_resends_store_one_message,
     history_pages_in_both_directions,
     threads_hang_off_root_messages,
@@ -49,6 +53,82 @@ async fn concurrent_senders_get_gap_free_seqs(app: TestApp) {
     assert_eq!(got, (1..=50).collect::<Vec<_>>());
     let room_view = owner.get(&format!("rooms/{room}")).await.expect(200);
     assert_eq!(room_view.data()["lastSeq"], json!(50));
+}
+
+/// Sends queued together are stored by one group commit (one statement on PostgreSQL): each
+/// still gets its own outcome, and every room's seqs stay gap-free.
+async fn sends_stored_together_keep_their_own_outcomes(app: TestApp) {
+    let user = app.staff().await;
+    let a = user.create_room(&slug("batch-a"), "public", None).await;
+    let b = user.create_room(&slug("batch-b"), "public", None).await;
+    let store = app.state.ctx.store.clone();
+    let send = |room: Id, client_id: &str| NewMessage {
+        id: Id::new(),
+        room_id: room,
+        author_id: user.id(),
+        client_id: client_id.to_owned(),
+        body: format!("body of {client_id}"),
+        parent_id: None,
+        created_at: switchboard::store::now(),
+    };
+    let stored_before = store.insert_message(send(a, "old")).await.unwrap();
+    let in_b = store.insert_message(send(b, "moved")).await.unwrap();
+    let mut sends: Vec<NewMessage> = (0..40)
+        .map(|i| send(if i % 2 == 0 { a } else { b }, &format!("c{i}")))
+        .collect();
+    sends.extend((0..5).map(|_| send(a, "twice")));
+    sends.push(send(a, "old"));
+    sends.push(send(a, "moved"));
+    sends.push(send(Id::new(), "nowhere"));
+    let outcomes = join_all(sends.iter().cloned().map(|m| store.insert_message(m))).await;
+    let mut seqs_of: std::collections::HashMap<Id, Vec<i64>> = Default::default();
+    let mut twice = HashSet::new();
+    for (sent, outcome) in sends.iter().zip(&outcomes) {
+        match (sent.client_id.as_str(), outcome) {
+            ("old", Ok(InsertOutcome::Existing(row))) => {
+                assert_eq!(Some(row.id), created_id(&stored_before));
+            }
+            ("moved", Ok(InsertOutcome::Existing(row))) => {
+                assert_eq!(
+                    row.room_id, b,
+                    "the stored message, in the room it was sent to"
+                );
+                assert_eq!(Some(row.id), created_id(&in_b));
+            }
+            ("nowhere", Err(_)) => {}
+            ("twice", Ok(InsertOutcome::Created(row) | InsertOutcome::Existing(row))) => {
+                twice.insert(row.id);
+                if matches!(outcome, Ok(InsertOutcome::Created(_))) {
+                    seqs_of.entry(row.room_id).or_default().push(row.seq);
+                }
+            }
+            (_, Ok(InsertOutcome::Created(row))) => {
+                assert_eq!(row.client_id, sent.client_id);
+                assert_eq!(row.room_id, sent.room_id);
+                seqs_of.entry(row.room_id).or_default().push(row.seq);
+            }
+            (client_id, other) => panic!("{client_id}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        twice.len(),
+        1,
+        "one message for a client id sent five times at once"
+    );
+    for (room, first, count) in [(a, 2, 21), (b, 2, 20)] {
+        let mut seqs = seqs_of.remove(&room).unwrap_or_default();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (first..first + count).collect::<Vec<_>>(), "gap-free");
+        let view = user.get(&format!("rooms/{room}")).await.expect(200);
+        assert_eq!(view.data()["lastSeq"], json!(first + count - 1));
+    }
+}
+
+fn created_id(outcome: &InsertOutcome) -> Option<Id> {
+    match outcome {
+        InsertOutcome::Created(row) => Some(row.id),
+        InsertOutcome::Existing(_) => None,
+    }
 }
 
 async fn racing_resends_store_one_message(app: TestApp) {

@@ -1,22 +1,22 @@
-//! Group commit for sends on SQLite.
+//! Group commit for sends.
 //!
-//! Committed one by one, every send pays for a commit of its own: a fresh copy in the WAL of
-//! every page it touched (the room's row, index leaves, a full-text segment) and a wait on the
-//! one writer connection. Sends that queue up while earlier ones are being stored are therefore
-//! stored together, one transaction for the lot, and each sender is answered only after that
-//! commit. A lone send waits for nobody (a batch is what is queued when the writer gets to it),
-//! so a quiet server answers as fast as before.
+//! Committed one by one, every send pays for a commit of its own: on SQLite a fresh copy in the
+//! WAL of every page it touched and a wait on the one writer connection; on PostgreSQL a WAL
+//! flush and, while it lasts, the room row's lock that the room's next sender waits for. Sends
+//! that queue up while earlier ones are being stored are therefore stored together, one
+//! transaction for the lot, and each sender is answered only after that commit. A lone send
+//! waits for nobody (a batch is what is queued when a writer gets to it), so a quiet server
+//! answers as fast as before.
 //!
-//! PostgreSQL needs none of this: its backends already share WAL flushes between concurrent
-//! commits, and batching sends there measured no faster (`docs/benchmarks.md`).
-//!
-//! The batch function (`sqlite/sends.rs`) gives each send its own outcome: one bad send must
-//! not fail the others.
+//! SQLite has one writer (it has one writer connection); PostgreSQL runs a few, each on its
+//! own connection, so one batch's commit overlaps the next batch's statement. The batch
+//! function (`sqlite/sends.rs`, `postgres/messages.rs`) gives each send its own outcome: one
+//! bad send must not fail the others.
 
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{InsertOutcome, NewMessage, StoreError, StoreResult};
 
@@ -36,18 +36,27 @@ struct Pending {
     done: oneshot::Sender<StoreResult<InsertOutcome>>,
 }
 
-/// The queue of sends and the writer task that stores them.
+/// The queue of sends and the writer tasks that store them.
 pub struct GroupCommit {
     queue: mpsc::Sender<Pending>,
-    writer: tokio::task::JoinHandle<()>,
+    writers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl GroupCommit {
-    /// Starts the writer task; sends are stored in the order they are queued.
+    /// Starts one writer task; sends are stored in the order they are queued.
     pub fn start(store_batch: StoreBatch) -> Self {
+        Self::start_many(store_batch, 1)
+    }
+
+    /// Starts `writers` tasks taking batches from one queue in turn: batches are formed in
+    /// queue order, and may commit out of order (the store orders each room's sends).
+    pub fn start_many(store_batch: StoreBatch, writers: usize) -> Self {
         let (queue, pending) = mpsc::channel(QUEUE);
-        let writer = tokio::spawn(write_forever(pending, store_batch));
-        Self { queue, writer }
+        let pending = Arc::new(Mutex::new(pending));
+        let writers = (0..writers.max(1))
+            .map(|_| tokio::spawn(write_forever(Arc::clone(&pending), store_batch.clone())))
+            .collect();
+        Self { queue, writers }
     }
 
     /// Stores `message` with whatever is queued with it, and waits for the commit.
@@ -61,9 +70,11 @@ impl GroupCommit {
         outcome.await.map_err(|_| stopped())?
     }
 
-    /// Stops the writer; sends still queued are answered with an error.
+    /// Stops the writers; sends still queued are answered with an error.
     pub fn stop(&self) {
-        self.writer.abort();
+        for writer in &self.writers {
+            writer.abort();
+        }
     }
 }
 
@@ -73,9 +84,13 @@ impl Drop for GroupCommit {
     }
 }
 
-async fn write_forever(mut pending: mpsc::Receiver<Pending>, store_batch: StoreBatch) {
+async fn write_forever(pending: Arc<Mutex<mpsc::Receiver<Pending>>>, store_batch: StoreBatch) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        // The queue is held only while a batch is taken, not while it is stored.
+        if pending.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
         let (messages, senders): (Vec<NewMessage>, Vec<_>) =
             batch.drain(..).map(|p| (p.message, p.done)).unzip();
         let outcomes = store_batch(messages).await;

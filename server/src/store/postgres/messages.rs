@@ -1,56 +1,228 @@
-//! The send on PostgreSQL: one statement, serialised per room by the room row's lock.
+//! Sends on PostgreSQL, stored in group commits (see [`crate::store::group_commit`]): sends
+//! queued together are inserted by one statement in one transaction, serialised per room by the
+//! room rows' locks.
+
+use std::{collections::HashMap, sync::Arc};
+
+use sqlx::{FromRow, PgPool, Row, postgres::PgRow};
 
 use super::{PgStore, err};
-use crate::store::{
-    InsertOutcome, MessageRow, NewMessage, StoreError, StoreResult,
-    sql::{message_returning, message_select},
+use crate::{
+    domain::Id,
+    store::{
+        InsertOutcome, MessageRow, NewMessage, StoreError, StoreResult,
+        group_commit::GroupCommit,
+        sql::{message_returning, message_select},
+    },
 };
 
+/// Batches stored at once, each on its own connection: one commits while the next inserts.
+pub(super) const WRITERS: usize = 3;
+
 impl PgStore {
-    /// Stores a send with the room's next seq (see [`crate::store::MessageStore::insert_message`]).
+    /// Stores a send in a group commit with the sends queued meanwhile.
     pub(crate) async fn store_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
-        // One statement, one round trip: `FOR UPDATE` locks the room row, so senders to one
-        // room take turns and each reads the last seq its predecessor committed; the
-        // `messages_after_insert` trigger advances the room, the author's cursors and the
-        // thread's reply count in the same transaction. A lost client-id race inserts nothing,
-        // so the trigger does not run and no seq is consumed.
-        let inserted: Option<MessageRow> = sqlx::query_as(concat!(
-            "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
-             created_at) \
-             SELECT $1, r.id, r.last_seq + 1, $3, $4, $5, $6, $7 \
-             FROM rooms r WHERE r.id = $2 FOR UPDATE \
-             ON CONFLICT (author_id, client_id) DO NOTHING",
-            message_returning!()
-        ))
-        .bind(message.id)
-        .bind(message.room_id)
-        .bind(message.author_id)
-        .bind(&message.client_id)
-        .bind(&message.body)
-        .bind(message.parent_id)
-        .bind(message.created_at)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
-        match inserted {
-            Some(row) => Ok(InsertOutcome::Created(row)),
-            None => match self.message_by_client_id(&message).await? {
-                Some(existing) => Ok(InsertOutcome::Existing(existing)),
-                None => Err(StoreError::ForeignKey("messages_room_id_fkey".into())),
-            },
+        self.sends.insert(message).await
+    }
+}
+
+/// The batch function of [`GroupCommit`] on the pool.
+pub(super) fn group_commit(pool: PgPool) -> GroupCommit {
+    GroupCommit::start_many(
+        Arc::new(move |messages| {
+            let pool = pool.clone();
+            Box::pin(async move { store_batch(&pool, &messages).await })
+        }),
+        WRITERS,
+    )
+}
+
+/// The outcome of each send, in order. A batch is one statement in one transaction; if that
+/// fails as a whole, every send gets the error (their clients resend).
+async fn store_batch(pool: &PgPool, messages: &[NewMessage]) -> Vec<StoreResult<InsertOutcome>> {
+    if let [message] = messages {
+        return vec![insert_one(pool, message).await];
+    }
+    match insert_batch(pool, messages).await {
+        Ok(Some(outcomes)) => outcomes,
+        Ok(None) => {
+            // A send raced one with the same client id elsewhere: stored one by one, a lost
+            // race consumes no seq.
+            let mut outcomes = Vec::with_capacity(messages.len());
+            for message in messages {
+                outcomes.push(insert_one(pool, message).await);
+            }
+            outcomes
+        }
+        Err(e) => {
+            let cause = e.to_string();
+            tracing::warn!(error = %cause, sends = messages.len(), "a batch of sends failed");
+            messages
+                .iter()
+                .map(|_| Err(StoreError::Unavailable(cause.clone())))
+                .collect()
         }
     }
+}
 
-    /// The message an author already sent with this client id, if any.
-    async fn message_by_client_id(&self, message: &NewMessage) -> StoreResult<Option<MessageRow>> {
-        sqlx::query_as(concat!(
-            message_select!(),
-            "WHERE m.author_id = $1 AND m.client_id = $2"
-        ))
-        .bind(message.author_id)
-        .bind(&message.client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)
+/// Inserts a batch with one statement: the rooms' rows are locked (in id order, so batches
+/// cannot deadlock), client ids already stored (or repeated in the batch) are left out, and each
+/// room's new sends take the seqs after its last, in queue order. The
+/// `messages_after_insert` trigger advances the rooms, the authors' cursors and the threads'
+/// reply counts. Every returned row also says how many rows the statement meant to insert:
+/// fewer means a conflict the statement could not see (a send with the same client id
+/// committed meanwhile), which would leave a hole in the room's seqs, so the transaction is
+/// rolled back and `None` returned.
+async fn insert_batch(
+    pool: &PgPool,
+    messages: &[NewMessage],
+) -> Result<Option<Vec<StoreResult<InsertOutcome>>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let rows: Vec<PgRow> = sqlx::query(concat!(
+        "WITH input AS ( \
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], \
+                                $6::uuid[], $7::timestamptz[]) \
+             WITH ORDINALITY AS i(id, room_id, author_id, client_id, body, parent_id, \
+                                  created_at, ord)), \
+         locked AS ( \
+           SELECT r.id, r.last_seq FROM rooms r \
+           WHERE r.id IN (SELECT room_id FROM input) ORDER BY r.id FOR UPDATE), \
+         fresh AS ( \
+           SELECT DISTINCT ON (i.author_id, i.client_id) i.* FROM input i \
+           WHERE NOT EXISTS (SELECT 1 FROM messages m \
+                             WHERE m.author_id = i.author_id AND m.client_id = i.client_id) \
+           ORDER BY i.author_id, i.client_id, i.ord), \
+         numbered AS ( \
+           SELECT f.*, l.last_seq + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) \
+                  AS seq \
+           FROM fresh f JOIN locked l ON l.id = f.room_id) \
+         INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
+                               created_at) \
+         SELECT id, room_id, seq, author_id, client_id, body, parent_id, created_at \
+         FROM numbered ORDER BY room_id, seq \
+         ON CONFLICT (author_id, client_id) DO NOTHING",
+        message_returning!(),
+        ", (SELECT count(*) FROM numbered) AS batch_expected"
+    ))
+    .bind(messages.iter().map(|m| m.id).collect::<Vec<Id>>())
+    .bind(messages.iter().map(|m| m.room_id).collect::<Vec<Id>>())
+    .bind(messages.iter().map(|m| m.author_id).collect::<Vec<Id>>())
+    .bind(
+        messages
+            .iter()
+            .map(|m| m.client_id.as_str())
+            .collect::<Vec<&str>>(),
+    )
+    .bind(
+        messages
+            .iter()
+            .map(|m| m.body.as_str())
+            .collect::<Vec<&str>>(),
+    )
+    .bind(
+        messages
+            .iter()
+            .map(|m| m.parent_id)
+            .collect::<Vec<Option<Id>>>(),
+    )
+    .bind(messages.iter().map(|m| m.created_at).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await?;
+    if let Some(first) = rows.first() {
+        let expected: i64 = first.try_get("batch_expected")?;
+        if usize::try_from(expected).unwrap_or(usize::MAX) != rows.len() {
+            tx.rollback().await?;
+            return Ok(None);
+        }
     }
+    let mut created: HashMap<Id, MessageRow> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let message = MessageRow::from_row(row)?;
+        created.insert(message.id, message);
+    }
+    // The sends not inserted: already stored (now or before), or for a room that is gone.
+    let others: Vec<&NewMessage> = messages
+        .iter()
+        .filter(|m| !created.contains_key(&m.id))
+        .collect();
+    let existing = if others.is_empty() {
+        Vec::new()
+    } else {
+        existing_rows(&mut tx, &others).await?
+    };
+    tx.commit().await?;
+    Ok(Some(
+        messages
+            .iter()
+            .map(|m| match created.get(&m.id) {
+                Some(row) => Ok(InsertOutcome::Created(row.clone())),
+                None => existing
+                    .iter()
+                    .find(|row| row.author_id == m.author_id && row.client_id == m.client_id)
+                    .cloned()
+                    .map(InsertOutcome::Existing)
+                    .ok_or_else(|| StoreError::ForeignKey("messages_room_id_fkey".into())),
+            })
+            .collect(),
+    ))
+}
+
+/// The stored messages of these sends' (author, client id) pairs.
+async fn existing_rows(
+    conn: &mut sqlx::PgConnection,
+    sends: &[&NewMessage],
+) -> Result<Vec<MessageRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        message_select!(),
+        "WHERE (m.author_id, m.client_id) IN \
+           (SELECT * FROM unnest($1::uuid[], $2::text[]))"
+    ))
+    .bind(sends.iter().map(|m| m.author_id).collect::<Vec<Id>>())
+    .bind(
+        sends
+            .iter()
+            .map(|m| m.client_id.as_str())
+            .collect::<Vec<&str>>(),
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Stores one send with one statement, its own transaction: `FOR UPDATE` locks the room row,
+/// so senders to one room take turns and each reads the last seq its predecessor committed. A
+/// lost client-id race inserts nothing, so the trigger does not run and no seq is consumed.
+async fn insert_one(pool: &PgPool, message: &NewMessage) -> StoreResult<InsertOutcome> {
+    let inserted: Option<MessageRow> = sqlx::query_as(concat!(
+        "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
+         created_at) \
+         SELECT $1, r.id, r.last_seq + 1, $3, $4, $5, $6, $7 \
+         FROM rooms r WHERE r.id = $2 FOR UPDATE \
+         ON CONFLICT (author_id, client_id) DO NOTHING",
+        message_returning!()
+    ))
+    .bind(message.id)
+    .bind(message.room_id)
+    .bind(message.author_id)
+    .bind(&message.client_id)
+    .bind(&message.body)
+    .bind(message.parent_id)
+    .bind(message.created_at)
+    .fetch_optional(pool)
+    .await
+    .map_err(err)?;
+    if let Some(row) = inserted {
+        return Ok(InsertOutcome::Created(row));
+    }
+    let existing: Option<MessageRow> = sqlx::query_as(concat!(
+        message_select!(),
+        "WHERE m.author_id = $1 AND m.client_id = $2"
+    ))
+    .bind(message.author_id)
+    .bind(&message.client_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(err)?;
+    existing
+        .map(InsertOutcome::Existing)
+        .ok_or_else(|| StoreError::ForeignKey("messages_room_id_fkey".into()))
 }

@@ -1,4 +1,5 @@
-//! The PostgreSQL backend: one pool; per-room seqs are serialised by the room row's lock.
+//! The PostgreSQL backend: one pool; per-room seqs are serialised by the room row's lock, and
+//! sends are stored in group commits.
 
 use std::{str::FromStr, time::Duration};
 
@@ -7,7 +8,10 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use super::{ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult};
+use super::{
+    ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult,
+    group_commit::GroupCommit,
+};
 
 pub(crate) mod dialect;
 mod messages;
@@ -20,6 +24,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Queries slower than this are logged.
     slow_query: Duration,
+    /// The writers of sends.
+    sends: GroupCommit,
 }
 
 impl PgStore {
@@ -44,7 +50,12 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("migration failed")))?;
-        Ok(Self { pool, slow_query })
+        let sends = messages::group_commit(pool.clone());
+        Ok(Self {
+            pool,
+            slow_query,
+            sends,
+        })
     }
 
     /// The pool, for maintenance commands.
@@ -104,6 +115,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.sends.stop();
         self.pool.close().await;
     }
 

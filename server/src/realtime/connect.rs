@@ -7,7 +7,7 @@
 //! the connect packet is sent, so a client that syncs right after `connect` cannot miss a
 //! message committed in between.
 
-use std::{collections::HashSet, fmt, net::SocketAddr, sync::Arc};
+use std::{collections::HashSet, fmt, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{extract::ConnectInfo, http};
 
@@ -45,21 +45,70 @@ pub struct ConnectAuth {
     pub token: Option<String>,
 }
 
-/// Why a connection was refused: its `Display` is the stable code the client sees as
-/// `connect_error`'s `message`.
+/// Why a handshake was refused. Its `connect_error` `message` is a JSON object, because
+/// Socket.IO carries nothing else there: `{"code", "message", "retryable", "retryAfterMs"?}`.
+/// `retryable` is true for refusals that go away by themselves (the database is briefly
+/// unavailable, the instance is shutting down, too many connects): a client should connect
+/// again after `retryAfterMs`, with backoff. The others need the user (sign in again).
 #[derive(Debug)]
-pub struct Refused(pub Code);
+pub struct Refused {
+    /// The stable code.
+    pub code: Code,
+    /// When to try again, for retryable refusals.
+    pub retry_after: Option<Duration>,
+}
+
+/// How long a client waits before reconnecting after a refusal that clears by itself, unless
+/// the refusal says more precisely (a rate limit).
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+impl Refused {
+    /// A refusal with `code`.
+    pub fn new(code: Code) -> Self {
+        Self {
+            code,
+            retry_after: code.is_retryable().then_some(RETRY_AFTER),
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self.code {
+            Code::Unauthenticated => "sign in to connect",
+            Code::Banned => "this account is banned",
+            Code::Csrf => "cross-site connection refused",
+            Code::RateLimited => "too many connections: try again shortly",
+            Code::DbUnavailable => "the database is briefly unavailable: try again shortly",
+            Code::ShuttingDown => "this server is restarting: connect again",
+            _ => "connection refused",
+        }
+    }
+}
 
 impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_str())
+        let mut body = serde_json::json!({
+            "code": self.code.as_str(),
+            "message": self.describe(),
+            "retryable": self.code.is_retryable(),
+        });
+        if let Some(retry_after) = self.retry_after.filter(|_| self.code.is_retryable()) {
+            body["retryAfterMs"] = serde_json::json!(retry_after.as_millis());
+        }
+        f.write_str(&body.to_string())
     }
 }
 
 impl From<AppError> for Refused {
     fn from(err: AppError) -> Self {
         err.log();
-        Self(err.code())
+        let retry_after = match &err {
+            AppError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        Self {
+            retry_after: retry_after.or_else(|| err.code().is_retryable().then_some(RETRY_AFTER)),
+            code: err.code(),
+        }
     }
 }
 
@@ -110,8 +159,8 @@ pub async fn authenticate<A: Adapter>(
     State(state): State<SocketState>,
 ) -> Result<(), Refused> {
     let result = admit(&socket, auth.ok(), &state).await;
-    if let Err(Refused(code)) = &result {
-        metrics::counter!("switchboard_socket_connect_rejections_total", "code" => code.as_str())
+    if let Err(refused) = &result {
+        metrics::counter!("switchboard_socket_connect_rejections_total", "code" => refused.code.as_str())
             .increment(1);
     }
     result
@@ -122,6 +171,9 @@ async fn admit<A: Adapter>(
     auth: Option<ConnectAuth>,
     state: &SocketState,
 ) -> Result<(), Refused> {
+    if state.closing.load(std::sync::atomic::Ordering::Acquire) {
+        return Err(Refused::new(Code::ShuttingDown));
+    }
     let parts = socket.req_parts();
     let settings = &state.settings;
     let ip = peer_ip(parts, &settings.trusted_proxies);
@@ -133,13 +185,16 @@ async fn admit<A: Adapter>(
             &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
         )
         .await
-        .map_err(|_| Refused(Code::RateLimited))?;
+        .map_err(|limited| Refused {
+            code: Code::RateLimited,
+            retry_after: Some(limited.retry_after),
+        })?;
     let bearer = auth.and_then(|a| a.token).filter(|t| !t.is_empty());
     let token = match bearer {
         Some(token) => token,
         None => {
             let token = cookie(&parts.headers, settings.cookie_name)
-                .ok_or(Refused(Code::Unauthenticated))?;
+                .ok_or(Refused::new(Code::Unauthenticated))?;
             // A browser sends the cookie with a handshake from any site: like a cookie write
             // over REST, it must come from an allowed origin (cross-site WebSocket hijacking).
             check_origin(

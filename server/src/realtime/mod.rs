@@ -53,6 +53,8 @@ pub struct SocketState {
     pub settings: Arc<SocketSettings>,
     /// Where acknowledgements are recorded.
     pub ledger: Arc<Ledger>,
+    /// Set when this instance closes its sockets: handshakes are refused from then on.
+    pub closing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How a handshake is read.
@@ -102,6 +104,8 @@ struct Inner {
     session_check: Duration,
     /// Last broadcast `typing: true` per (user, room), for the throttle (swept past 10,000).
     typing: Mutex<HashMap<(Id, Id), Instant>>,
+    /// Set once sockets are being closed (shared with the handshake).
+    closing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Wraps a router in the Socket.IO layer (its type depends on the adapter).
@@ -139,11 +143,13 @@ impl Realtime {
         redis: Option<RedisHub>,
     ) -> anyhow::Result<Self> {
         let ledger = Arc::new(Ledger::new(config.telemetry.clone()));
+        let closing = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let state = SocketState {
             ctx: ctx.clone(),
             presence: presence.clone(),
             settings: Arc::new(config.sockets.clone()),
             ledger: Arc::clone(&ledger),
+            closing: Arc::clone(&closing),
         };
         let builder = SocketIo::builder()
             .with_state(state)
@@ -200,6 +206,7 @@ impl Realtime {
                 node_id: config.node_id,
                 session_check: config.session_check,
                 typing: Mutex::new(HashMap::new()),
+                closing,
             }),
         })
     }
@@ -236,6 +243,9 @@ impl Realtime {
     /// Closes this instance's sockets; their clients reconnect (to another instance, or to
     /// this one once it is back) and sync.
     pub async fn close_sockets(&self) {
+        self.inner
+            .closing
+            .store(true, std::sync::atomic::Ordering::Release);
         self.inner.fanout.close().await;
     }
 

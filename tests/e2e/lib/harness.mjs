@@ -260,9 +260,23 @@ export function connect(baseUrl, token, { autoAck = true, ...options } = {}) {
     socket.once('connect', () => resolveSocket(socket));
     socket.once('connect_error', (err) => {
       socket.close();
-      reject(err);
+      reject(Object.assign(err, refusal(err)));
     });
   });
+}
+
+/**
+ * What a refused handshake says: its `connect_error` message is a JSON object
+ * `{code, message, retryable, retryAfterMs?}` (Socket.IO carries nothing else there).
+ */
+export function refusal(err) {
+  try {
+    const parsed = JSON.parse(err.message);
+    if (parsed && typeof parsed.code === 'string') return parsed;
+  } catch {
+    // not one of ours (a transport error)
+  }
+  return { code: 'TRANSPORT', message: err.message, retryable: true };
 }
 
 /**

@@ -48,6 +48,15 @@ export class ReliableClient {
       this.reconnects += 1;
       this.requestSync();
     });
+    // Refused handshakes, handled as docs/api.md tells integrators to: socket.io retries
+    // transport errors by itself, not refusals, so the retryable ones are retried here.
+    this.refusals = [];
+    this.socket.on('connect_error', (err) => {
+      let refusal;
+      try { refusal = JSON.parse(err.message); } catch { return; }
+      this.refusals.push(refusal.code);
+      if (refusal.retryable) setTimeout(() => this.socket.connect(), refusal.retryAfterMs);
+    });
     return new Promise((resolve, reject) => {
       this.socket.once('connect', resolve);
       this.socket.once('connect_error', reject);

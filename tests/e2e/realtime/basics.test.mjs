@@ -9,8 +9,8 @@ import {
 
 test('connections without a valid session are refused with a code', async (t) => {
   const server = await startServer(t);
-  await assert.rejects(connect(server.url), (err) => err.message === 'UNAUTHENTICATED');
-  await assert.rejects(connect(server.url, 'not-a-token'), (err) => err.message === 'UNAUTHENTICATED');
+  await assert.rejects(connect(server.url), (err) => err.code === 'UNAUTHENTICATED');
+  await assert.rejects(connect(server.url, 'not-a-token'), (err) => err.code === 'UNAUTHENTICATED');
 
   const user = await createUser(server.url);
   const socket = await connect(server.url, user.token);
@@ -19,7 +19,7 @@ test('connections without a valid session are refused with a code', async (t) =>
   assert.equal((await user.api.post('auth/logout')).status, 200);
   assert.equal((await revoked).payload.reason, 'signed_out');
   await closed;
-  await assert.rejects(connect(server.url, user.token), (err) => err.message === 'UNAUTHENTICATED');
+  await assert.rejects(connect(server.url, user.token), (err) => err.code === 'UNAUTHENTICATED');
 
   // A cookie works as well as auth.token.
   const other = await createUser(server.url);
@@ -40,7 +40,7 @@ test('a ban disconnects live sockets and refuses new ones', async (t) => {
   assert.equal(ban.status, 200);
   for (const notice of await Promise.all(notices)) assert.equal(notice.payload.reason, 'banned');
   await Promise.all(closed);
-  await assert.rejects(connect(server.url, user.token), (err) => ['UNAUTHENTICATED', 'BANNED'].includes(err.message));
+  await assert.rejects(connect(server.url, user.token), (err) => ['UNAUTHENTICATED', 'BANNED'].includes(err.code));
 });
 
 test('two people: send, edit, react, type, read, delete and see presence', async (t) => {

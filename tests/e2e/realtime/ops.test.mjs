@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import {
   api, call, connect, createPgDatabase, createRoom, createUser, inCi, login, sleep, startServer, until, ADMIN_EMAIL, ADMIN_PASSWORD,
 } from '../lib/harness.mjs';
+import { ReliableClient } from '../lib/reliable.mjs';
 
 /** Receives Sentry envelopes; returns { dsn, events() }. */
 async function sentryReceiver(t) {
@@ -221,6 +222,45 @@ test('a PostgreSQL outage fails requests fast with DB_UNAVAILABLE, keeps sockets
   assert.equal(retried.ok, true, JSON.stringify(retried));
   assert.equal(retried.data.seq, 2);
   socket.close();
+});
+
+test('a socket.io-client that retries refusals as documented rides out a PostgreSQL restart and misses nothing', async (t) => {
+  const pg = await ownPostgres(t);
+  if (!pg) return;
+  const server = await startServer(t, { databaseUrl: pg.url });
+  const sender = await createUser(server.url);
+  const reader = await createUser(server.url);
+  const room = await createRoom(sender, { members: [reader] });
+  const out = await connect(server.url, sender.token);
+  const client = new ReliableClient([server.url], reader.token, [room]);
+  await client.start();
+  t.after(() => client.close());
+  // Sends are retried with the same clientId until stored, as the web client's outbox does.
+  let sent = 0;
+  const send = async () => {
+    const clientId = randomUUID();
+    for (;;) {
+      const answer = await call(out, 'message:send', { roomId: room, clientId, body: `m${sent}` }).catch(() => null);
+      if (answer?.ok) break;
+      await sleep(200);
+    }
+    sent += 1;
+  };
+  for (let i = 0; i < 5; i += 1) await send();
+  assert.equal(pg.stop().status, 0);
+  // The reader's connection drops while the database is down: its reconnect is refused with a
+  // retryable DB_UNAVAILABLE until the database is back.
+  client.cut();
+  await until(() => client.refusals.includes('DB_UNAVAILABLE'), 10_000, 'a retryable refusal');
+  const during = send();
+  await sleep(2500);
+  assert.equal(pg.start().status, 0);
+  await during;
+  for (let i = 0; i < 5; i += 1) await send();
+  await until(() => client.total() === sent, 20_000, `all ${sent} messages at the reader`);
+  assert.deepEqual(client.check(new Map([[room, sent]])), []);
+  assert.ok(client.socket.connected, 'the reader is connected again');
+  out.close();
 });
 
 test('SIGTERM under traffic loses no acknowledged message, exits 0 in time, and logs no error', async (t) => {

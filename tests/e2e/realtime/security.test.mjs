@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { io } from 'socket.io-client';
 import {
   ADMIN_EMAIL, ADMIN_PASSWORD, api, call, connect, createPgDatabase, createRoom, createUser, freePort, login, next, ownRedis,
-  requireRedis, startServer, until,
+  refusal, requireRedis, startServer, until,
 } from '../lib/harness.mjs';
 
 const METRICS_TOKEN = 'e2e-metrics-token';
@@ -155,7 +155,7 @@ test('a cookie handshake from another origin is refused; tokens need no origin',
     });
     socket.once('connect_error', (err) => {
       socket.close();
-      resolve(err.message);
+      resolve(refusal(err).code);
     });
   });
   const cookie = `sb_session=${user.token}`;

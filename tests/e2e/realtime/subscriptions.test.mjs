@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import {
-  ADMIN_EMAIL, ADMIN_PASSWORD, api, call, connect, createRoom, createUser, login, next, sleep, startServer, until,
+  ADMIN_EMAIL, ADMIN_PASSWORD, api, call, connect, createRoom, createUser, login, next, refusal, sleep, startServer, until,
 } from '../lib/harness.mjs';
 
 async function openTicket(url, email, department = 'support') {
@@ -107,7 +107,7 @@ test('a ban closes the follow-link sockets of a customer', async (t) => {
   assert.equal((await revoked).payload.reason, 'banned');
   await closed;
   // And it cannot come back.
-  await assert.rejects(connect(server.url, ticket.token), (err) => /UNAUTHENTICATED|BANNED/.test(err.message));
+  await assert.rejects(connect(server.url, ticket.token), (err) => ['UNAUTHENTICATED', 'BANNED'].includes(err.code));
 });
 
 test('behind a trusted proxy, socket connects are limited per forwarded client, not per proxy', async (t) => {
@@ -121,12 +121,22 @@ test('behind a trusted proxy, socket connects are limited per forwarded client, 
       extraHeaders: { 'x-forwarded-for': address },
     });
     socket.once('connect', () => { socket.close(); resolveOutcome('connected'); });
-    socket.once('connect_error', (err) => { socket.close(); resolveOutcome(err.message); });
+    socket.once('connect_error', (err) => { socket.close(); resolveOutcome(refusal(err).code); });
   });
   assert.deepEqual([await from('203.0.113.7'), await from('203.0.113.7'), await from('203.0.113.7')], ['connected', 'connected', 'RATE_LIMITED']);
+  // A refused connect says whether and when to try again.
+  const limited = await new Promise((resolveRefusal) => {
+    const socket = io(server.url, {
+      auth: { token: user.token }, transports: ['websocket'], reconnection: false, forceNew: true,
+      extraHeaders: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    socket.once('connect_error', (err) => { socket.close(); resolveRefusal(refusal(err)); });
+  });
+  assert.equal(limited.retryable, true);
+  assert.ok(limited.retryAfterMs > 0 && limited.retryAfterMs <= 60_000, JSON.stringify(limited));
   // Another client behind the same proxy has its own quota.
   assert.equal(await from('198.51.100.4'), 'connected');
   const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer e2e-metrics-token' } });
   assert.equal(metrics.status, 200);
-  assert.match(await metrics.text(), /switchboard_socket_connect_rejections_total\{code="RATE_LIMITED"\} 1\b/);
+  assert.match(await metrics.text(), /switchboard_socket_connect_rejections_total\{code="RATE_LIMITED"\} 2\b/);
 });

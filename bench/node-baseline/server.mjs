@@ -3,10 +3,18 @@
 //
 //   node server.mjs [--port 0] [--pg postgres://...]
 //
-// - POST /setup {rooms: [{id, members: [userId]}]}: users (token = user id) and rooms.
-// - connect with auth {token}; the socket joins `room:<id>` of each of its rooms.
-// - message:send {roomId, clientId, body} -> ack {ok, data: message}; the same clientId returns
-//   the same message; then message:new is broadcast to the room with an ack (5 s timeout).
+// - POST /setup {rooms: [{id, public, members: [userId]}]}: users (token = user id) and rooms;
+//   every user may read a public room, members only a private one.
+// - connect with auth {token}; the socket joins `room:<id>` of the rooms its user is a member
+//   of, and no other (like Switchboard: messages go to members and watchers only).
+// - message:send {roomId, clientId, body} (members) -> ack {ok, data: message}; the same
+//   clientId returns the same message; then message:new is broadcast, without an ack id, to
+//   `room:<id>` and `watch:<id>`.
+// - ack {roomId, seq} (no ack id): the socket's highest contiguous seq in the room, kept per
+//   socket and room (capped at the last seq emitted), as Switchboard's ledger does; nothing is
+//   re-sent here, but the bookkeeping is paid.
+// - room:watch {roomId} -> {ok, data: {roomId, lastSeq, member, unwatched}}: a non-member who
+//   may read the room joins `watch:<id>` (at most 4 at a time, the oldest ends); room:unwatch.
 // - sync {cursors: [{roomId, seq}], limit} -> {ok, data: {rooms: [{roomId, messages, complete}]}}.
 // Without --pg messages live in memory (the last LOG_KEEP per room); with --pg they are stored
 // in PostgreSQL, the per-room seq taken in the same transaction, sends of one room serialized.
@@ -24,18 +32,22 @@ const pgUrl = option('pg', null);
 // --nagle leaves Nagle's algorithm on (Node turns it off by default), for latency experiments.
 const nagle = args.includes('--nagle');
 const LOG_KEEP = 10_000;
+const WATCH_LIMIT = 4;
 
 const users = new Map(); // token -> { id, name, rooms: Set }
-const rooms = new Map(); // roomId -> { seq, log: [], byClientId: Map, chain: Promise }
+// roomId -> { seq, last (emitted), public, log: [], byClientId: Map, chain: Promise }
+const rooms = new Map();
 
 function room(id) {
   let r = rooms.get(id);
   if (!r) {
-    r = { seq: 0, log: [], byClientId: new Map(), chain: Promise.resolve() };
+    r = { seq: 0, last: 0, public: false, log: [], byClientId: new Map(), chain: Promise.resolve() };
     rooms.set(id, r);
   }
   return r;
 }
+
+const readable = (user, roomId) => user.rooms.has(roomId) || rooms.get(roomId)?.public === true;
 
 let store = memoryStore();
 if (pgUrl) store = await pgStore(pgUrl);
@@ -123,7 +135,7 @@ const http = createServer({ noDelay: !nagle }, async (req, res) => {
     for await (const chunk of req) raw += chunk;
     const { rooms: wanted = [] } = JSON.parse(raw || '{}');
     for (const r of wanted) {
-      room(r.id);
+      room(r.id).public = r.public === true;
       await store.setupRoom(r.id);
       for (const member of r.members) {
         let user = users.get(member);
@@ -171,12 +183,49 @@ io.on('connection', (socket) => {
       try {
         const { message, created } = await store.send(roomId, clientId, user, body);
         if (typeof ack === 'function') ack({ ok: true, data: message });
-        if (created) io.to(`room:${roomId}`).timeout(5000).emit('message:new', message, () => {});
+        if (created) {
+          r.last = Math.max(r.last, message.seq);
+          io.to([`room:${roomId}`, `watch:${roomId}`]).emit('message:new', message);
+        }
       } catch (err) {
         console.error(err);
         fail(ack, 'INTERNAL');
       }
     });
+  });
+  const acked = new Map(); // roomId -> highest seq acknowledged by this socket
+  socket.on('ack', (payload) => {
+    const { roomId, seq } = payload ?? {};
+    const r = rooms.get(roomId);
+    if (!r || !Number.isInteger(seq)) return;
+    const held = Math.min(seq, r.last);
+    if ((acked.get(roomId) ?? 0) < held) acked.set(roomId, held);
+  });
+  const watching = []; // watched roomIds, oldest first
+  socket.on('room:watch', (payload, ack) => {
+    const roomId = payload?.roomId;
+    const r = typeof roomId === 'string' ? rooms.get(roomId) : undefined;
+    if (!r) return fail(ack, 'NOT_FOUND');
+    if (!readable(user, roomId)) return fail(ack, 'FORBIDDEN');
+    const member = user.rooms.has(roomId);
+    const unwatched = [];
+    if (!member && !watching.includes(roomId)) {
+      watching.push(roomId);
+      socket.join(`watch:${roomId}`);
+      if (watching.length > WATCH_LIMIT) {
+        const oldest = watching.shift();
+        socket.leave(`watch:${oldest}`);
+        unwatched.push(oldest);
+      }
+    }
+    if (typeof ack === 'function') {
+      ack({ ok: true, data: { roomId, lastSeq: Math.max(r.seq, r.last), member, unwatched } });
+    }
+  });
+  socket.on('room:unwatch', (payload, ack) => {
+    const i = watching.indexOf(payload?.roomId);
+    if (i >= 0) socket.leave(`watch:${watching.splice(i, 1)[0]}`);
+    if (typeof ack === 'function') ack({ ok: true, data: null });
   });
   socket.on('sync', async (payload, ack) => {
     if (typeof ack !== 'function') return;
@@ -185,7 +234,7 @@ io.on('connection', (socket) => {
     try {
       const answer = [];
       for (const { roomId, seq } of cursors) {
-        if (!user.rooms.has(roomId)) continue;
+        if (!readable(user, roomId)) continue;
         answer.push({ roomId, ...(await store.after(roomId, Number(seq) || 0, limit)) });
       }
       ack({ ok: true, data: { rooms: answer } });

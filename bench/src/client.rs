@@ -1,11 +1,14 @@
 //! A minimal Socket.IO v4 client over tokio-tungstenite: one task per connection owns the
-//! websocket, answers pings, hands server events to a [`Handler`] (answering their acks in the
-//! same task, so an ack costs no extra hop), and matches our emits' acks.
+//! websocket, answers pings, hands server events to a [`Handler`], acknowledges deliveries
+//! cumulatively in the same task (see [`acks`]: per room the highest seq held, every 50 ms or
+//! 50 holds), and matches our emits' acks.
 //!
 //! Writes are batched: everything that is ready is handled first, then the socket is flushed
-//! once, so a burst of `message:new` costs one write of acks, not one per message.
+//! once, so a burst of `message:new` costs one write, not one per message.
 
-use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
+pub mod acks;
+
+use std::{borrow::Cow, collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::{Context, anyhow, bail};
 use futures::{FutureExt, SinkExt, StreamExt};
@@ -15,20 +18,31 @@ use tokio::{
 };
 use tokio_tungstenite::{WebSocketStream, client_async, tungstenite::Message};
 
+use self::acks::AckBatch;
 use crate::protocol::{self, Incoming};
+
+/// A room position to acknowledge: the highest seq the client holds there with nothing
+/// missing before it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Held<'a> {
+    /// Room id.
+    pub room: Cow<'a, str>,
+    /// Seq.
+    pub seq: i64,
+}
 
 /// What a connection does with server events.
 pub trait Handler: Send + Sync + 'static {
-    /// A server event with its raw JSON payload; returns the JSON to ack it with, when the
-    /// server asked for an ack (`None` acks with `null`).
-    fn on_event(&self, name: &str, payload: &str, wants_ack: bool) -> Option<String>;
+    /// A server event with its raw JSON payload; returns the room position to acknowledge
+    /// (batched by the connection), when the event moved or repeated one.
+    fn on_event<'a>(&self, name: &str, payload: &'a str) -> Option<Held<'a>>;
 }
 
 /// A handler that ignores everything (idle sockets, senders that don't track).
 pub struct Ignore;
 
 impl Handler for Ignore {
-    fn on_event(&self, _name: &str, _payload: &str, _wants_ack: bool) -> Option<String> {
+    fn on_event<'a>(&self, _name: &str, _payload: &'a str) -> Option<Held<'a>> {
         None
     }
 }
@@ -68,6 +82,8 @@ enum Command {
         payload: String,
         reply: Option<oneshot::Sender<String>>,
     },
+    /// Acknowledge a room position (with the next batch).
+    Ack { room: String, seq: i64 },
     /// Drop the TCP connection without a goodbye, like a network cut.
     Cut,
 }
@@ -131,6 +147,16 @@ impl Conn {
                 reply: None,
             })
             .is_ok()
+    }
+
+    /// Acknowledges `room` up to `seq` with the connection's next batch (a position reached
+    /// some other way than a `message:new`, such as a `sync` answer).
+    pub fn ack(&self, room: &str, seq: i64) {
+        // A closed connection has nothing to acknowledge for.
+        let _gone = self.commands.send(Command::Ack {
+            room: room.to_owned(),
+            seq,
+        });
     }
 
     /// Cuts the connection (no close frame, no Socket.IO disconnect).
@@ -235,32 +261,45 @@ fn refusal(json: &str) -> String {
 }
 
 /// The connection task: reads, answers, writes, until the socket or the handle goes away.
-async fn run(
-    mut ws: Ws,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    handler: Arc<dyn Handler>,
-) {
-    let mut pending: HashMap<u64, oneshot::Sender<String>> = HashMap::new();
-    let mut next_id: u64 = 0;
+async fn run(ws: Ws, mut commands: mpsc::UnboundedReceiver<Command>, handler: Arc<dyn Handler>) {
+    let mut conn = Connection {
+        ws,
+        handler,
+        pending: HashMap::new(),
+        next_id: 0,
+        acks: AckBatch::default(),
+    };
+    // One timer for the life of the connection, re-armed for each batch of acks.
+    let timer = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(timer);
+    let mut armed_for = None;
     loop {
         let step = tokio::select! {
-            frame = ws.next() => Step::Frame(frame),
+            frame = conn.ws.next() => Step::Frame(frame),
             command = commands.recv() => Step::Command(command),
+            () = &mut timer, if armed_for.is_some() => Step::AcksDue,
         };
-        let mut outcome = apply(&mut ws, &handler, &mut pending, &mut next_id, step).await;
+        let mut outcome = conn.apply(step).await;
         // Handle whatever else is ready before flushing once.
         while outcome.is_ok() {
-            let step = if let Some(frame) = ws.next().now_or_never() {
+            let step = if let Some(frame) = conn.ws.next().now_or_never() {
                 Step::Frame(frame)
             } else if let Ok(command) = commands.try_recv() {
                 Step::Command(Some(command))
             } else {
                 break;
             };
-            outcome = apply(&mut ws, &handler, &mut pending, &mut next_id, step).await;
+            outcome = conn.apply(step).await;
         }
-        if outcome.is_err() || ws.flush().await.is_err() {
+        if outcome.is_err() || conn.ws.flush().await.is_err() {
             return;
+        }
+        let due = conn.acks.due();
+        if due != armed_for {
+            if let Some(at) = due {
+                timer.as_mut().reset(at);
+            }
+            armed_for = due;
         }
     }
 }
@@ -268,63 +307,86 @@ async fn run(
 enum Step {
     Frame(Option<Result<Message, tokio_tungstenite::tungstenite::Error>>),
     Command(Option<Command>),
+    AcksDue,
 }
 
-async fn apply(
-    ws: &mut Ws,
-    handler: &Arc<dyn Handler>,
-    pending: &mut HashMap<u64, oneshot::Sender<String>>,
-    next_id: &mut u64,
-    step: Step,
-) -> anyhow::Result<()> {
-    match step {
-        Step::Frame(Some(Ok(Message::Text(text)))) => {
-            on_frame(ws, handler, pending, text.as_str()).await
-        }
-        Step::Frame(Some(Ok(Message::Close(_)))) | Step::Frame(None) => bail!("closed"),
-        Step::Frame(Some(Ok(_))) => Ok(()),
-        Step::Frame(Some(Err(err))) => Err(err.into()),
-        Step::Command(Some(Command::Emit {
-            event,
-            payload,
-            reply,
-        })) => {
-            let id = reply.map(|reply| {
-                *next_id += 1;
-                pending.insert(*next_id, reply);
-                *next_id
-            });
-            ws.feed(Message::text(protocol::event(event, &payload, id)))
-                .await
-                .context("write")
-        }
-        Step::Command(Some(Command::Cut)) | Step::Command(None) => bail!("cut"),
-    }
+/// What the connection task owns.
+struct Connection {
+    ws: Ws,
+    handler: Arc<dyn Handler>,
+    /// Our emits waiting for their ack, by ack id.
+    pending: HashMap<u64, oneshot::Sender<String>>,
+    /// The last ack id used.
+    next_id: u64,
+    /// Deliveries held, not acknowledged yet.
+    acks: AckBatch,
 }
 
-async fn on_frame(
-    ws: &mut Ws,
-    handler: &Arc<dyn Handler>,
-    pending: &mut HashMap<u64, oneshot::Sender<String>>,
-    text: &str,
-) -> anyhow::Result<()> {
-    match protocol::decode(text) {
-        Incoming::Ping => ws.feed(Message::text(protocol::PONG)).await?,
-        Incoming::Event { name, payload, ack } => {
-            let answer = handler.on_event(name, payload, ack.is_some());
-            if let Some(id) = ack {
-                let json = answer.as_deref().unwrap_or("null");
-                ws.feed(Message::text(protocol::ack(id, json))).await?;
+impl Connection {
+    async fn apply(&mut self, step: Step) -> anyhow::Result<()> {
+        match step {
+            Step::Frame(Some(Ok(Message::Text(text)))) => self.on_frame(text.as_str()).await,
+            Step::Frame(Some(Ok(Message::Close(_)))) | Step::Frame(None) => bail!("closed"),
+            Step::Frame(Some(Ok(_))) => Ok(()),
+            Step::Frame(Some(Err(err))) => Err(err.into()),
+            Step::Command(Some(Command::Emit {
+                event,
+                payload,
+                reply,
+            })) => {
+                let id = reply.map(|reply| {
+                    self.next_id += 1;
+                    self.pending.insert(self.next_id, reply);
+                    self.next_id
+                });
+                self.ws
+                    .feed(Message::text(protocol::event(event, &payload, id)))
+                    .await
+                    .context("write")
             }
+            Step::Command(Some(Command::Ack { room, seq })) => self.hold(&room, seq).await,
+            Step::Command(Some(Command::Cut)) | Step::Command(None) => bail!("cut"),
+            Step::AcksDue => self.send_acks().await,
         }
-        Incoming::Ack { id, payload } => {
-            if let Some(reply) = pending.remove(&id) {
-                // The waiter may have timed out; nothing to do then.
-                let _late = reply.send(payload.to_owned());
-            }
-        }
-        Incoming::Close | Incoming::Disconnect => bail!("closed by the server"),
-        _ => {}
     }
-    Ok(())
+
+    async fn on_frame(&mut self, text: &str) -> anyhow::Result<()> {
+        match protocol::decode(text) {
+            Incoming::Ping => self.ws.feed(Message::text(protocol::PONG)).await?,
+            Incoming::Event { name, payload, ack } => {
+                if let Some(held) = self.handler.on_event(name, payload) {
+                    self.hold(&held.room, held.seq).await?;
+                }
+                if let Some(id) = ack {
+                    // The server waits for an answer (none of the benchmarked events does).
+                    let answer = protocol::ack(id, "null");
+                    self.ws.feed(Message::text(answer)).await?;
+                }
+            }
+            Incoming::Ack { id, payload } => {
+                if let Some(reply) = self.pending.remove(&id) {
+                    // The waiter may have timed out; nothing to do then.
+                    let _late = reply.send(payload.to_owned());
+                }
+            }
+            Incoming::Close | Incoming::Disconnect => bail!("closed by the server"),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Holds a room position; a full batch goes out at once.
+    async fn hold(&mut self, room: &str, seq: i64) -> anyhow::Result<()> {
+        if self.acks.hold(room, seq) {
+            self.send_acks().await?;
+        }
+        Ok(())
+    }
+
+    async fn send_acks(&mut self) -> anyhow::Result<()> {
+        for packet in self.acks.flush() {
+            self.ws.feed(Message::text(packet)).await.context("write")?;
+        }
+        Ok(())
+    }
 }

@@ -22,7 +22,28 @@ pub struct Member {
     pub token: String,
 }
 
-/// A private room and its members.
+/// Who may read a run's rooms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Private rooms: members only.
+    Private,
+    /// Public rooms without a department: every staff user may read (and watch) them; their
+    /// messages still go to members and watchers only.
+    Public,
+}
+
+impl Access {
+    /// The room kind in the API.
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Private => "private",
+            Self::Public => "public",
+        }
+    }
+}
+
+/// A room and its members.
 #[derive(Clone, Debug)]
 pub struct Room {
     /// Room id.
@@ -59,14 +80,30 @@ impl Target {
 
     /// Creates `rooms` private rooms of `members` users each (every user in one room).
     pub async fn fixture(&self, rooms: usize, members: usize) -> anyhow::Result<Fixture> {
+        self.fixture_of(rooms, members, Access::Private).await
+    }
+
+    /// Creates `rooms` rooms of `access` with `members` staff users each (every user a member
+    /// of one room).
+    pub async fn fixture_of(
+        &self,
+        rooms: usize,
+        members: usize,
+        access: Access,
+    ) -> anyhow::Result<Fixture> {
         match self.kind {
-            Kind::Switchboard => self.switchboard_fixture(rooms, members).await,
-            Kind::Node => self.node_fixture(rooms, members).await,
+            Kind::Switchboard => self.switchboard_fixture(rooms, members, access).await,
+            Kind::Node => self.node_fixture(rooms, members, access).await,
             Kind::WsRaw => bail!("the raw websocket server has no users"),
         }
     }
 
-    async fn node_fixture(&self, rooms: usize, members: usize) -> anyhow::Result<Fixture> {
+    async fn node_fixture(
+        &self,
+        rooms: usize,
+        members: usize,
+        access: Access,
+    ) -> anyhow::Result<Fixture> {
         let fixture = Fixture {
             rooms: (0..rooms)
                 .map(|_| Room {
@@ -85,6 +122,7 @@ impl Target {
         };
         let body = json!({"rooms": fixture.rooms.iter().map(|r| json!({
             "id": r.id,
+            "public": access == Access::Public,
             "members": r.members.iter().map(|m| &m.user_id).collect::<Vec<_>>(),
         })).collect::<Vec<_>>()});
         Api::new(self.base_url())?
@@ -93,7 +131,12 @@ impl Target {
         Ok(fixture)
     }
 
-    async fn switchboard_fixture(&self, rooms: usize, members: usize) -> anyhow::Result<Fixture> {
+    async fn switchboard_fixture(
+        &self,
+        rooms: usize,
+        members: usize,
+        access: Access,
+    ) -> anyhow::Result<Fixture> {
         let api = Api::new(self.base_url())?;
         let admin = api.login(&self.admin.0, &self.admin.1).await?;
         let run_id = uuid::Uuid::new_v4().simple().to_string();
@@ -133,7 +176,7 @@ impl Target {
                     Some(&owner.token),
                     Some(
                         json!({"slug": format!("bench-{run}-{n}"), "title": format!("Bench {n}"),
-                        "kind": "private"}),
+                        "kind": access.kind()}),
                     ),
                 )
                 .await?;
@@ -157,6 +200,42 @@ impl Target {
             });
         }
         Ok(fixture)
+    }
+}
+
+/// Switchboard's delivery counters (`GET /metrics`), summed over the process's life.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct DeliveryCounters {
+    /// Re-sends to sockets that did not acknowledge in time.
+    pub retries: u64,
+    /// Deliveries given up after the last re-send (the client was told to sync).
+    pub failures: u64,
+    /// Acknowledgements that moved a socket's position (the ack-latency histogram's count).
+    pub acks: u64,
+}
+
+impl Target {
+    /// The delivery counters of a Switchboard started by the tool (it knows the metrics
+    /// token); `None` for other servers or when `/metrics` does not answer.
+    pub async fn delivery_counters(&self) -> Option<DeliveryCounters> {
+        if self.kind != Kind::Switchboard {
+            return None;
+        }
+        let text = Api::new(self.base_url())
+            .ok()?
+            .get_text("/metrics", crate::target::METRICS_TOKEN)
+            .await
+            .ok()?;
+        let counter = |name: &str| {
+            text.lines()
+                .filter_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+                .sum::<f64>() as u64
+        };
+        Some(DeliveryCounters {
+            retries: counter("switchboard_delivery_retries_total"),
+            failures: counter("switchboard_delivery_failures_total"),
+            acks: counter("switchboard_delivery_ack_seconds_count"),
+        })
     }
 }
 
@@ -225,6 +304,18 @@ impl Api {
         let json: Value =
             serde_json::from_str(&text).with_context(|| format!("{method} {path}: {text}"))?;
         Ok(json.get("data").cloned().unwrap_or(json))
+    }
+
+    /// A GET answered with text (fails on anything but a 2xx answer).
+    pub async fn get_text(&self, path: &str, token: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(response.text().await?)
     }
 
     /// A GET whose body is not parsed (throughput runs): true on a 2xx answer.

@@ -37,6 +37,16 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .context("VmRSS")
 }
 
+/// This process's soft limit of open files (`Max open files` in `/proc/self/limits`);
+/// `None` when unlimited or unreadable.
+pub fn open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find_map(|line| line.strip_prefix("Max open files"))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
 /// Measures the CPU use of some processes over an interval.
 pub struct CpuMeter {
     pids: Vec<u32>,

@@ -1,7 +1,8 @@
 //! A client that keeps the delivery guarantee the way the web client does (and the e2e
 //! harness's `ReliableClient`): it reconnects by itself, syncs on every connect, on a gap and
-//! on `sync:hint`, and its sends go through an outbox that resends with the same clientId until
-//! acked.
+//! on `sync:hint`, acknowledges cumulatively (its cursor, after every `message:new`, duplicates
+//! included, and after a sync that moved it), and its sends go through an outbox that resends
+//! with the same clientId until acked.
 
 use std::{
     sync::{Arc, Mutex},
@@ -204,8 +205,15 @@ impl ReliableClient {
         };
         let mut complete = true;
         for room in &data.rooms {
+            let before = self.tracker.cursor(&room.room_id);
+            let mut cursor = before;
             for message in &room.messages {
-                self.tracker.receive(message, false);
+                cursor = self.tracker.receive(message, false).unwrap_or(cursor);
+            }
+            // What the sync brought is held now: acknowledge it (the server may owe the socket
+            // those messages and would otherwise send them again).
+            if cursor > before {
+                conn.ack(&room.room_id, cursor);
             }
             complete &= room.complete;
         }
@@ -238,7 +246,10 @@ struct SyncData<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct SyncRoom<'a> {
+    #[serde(borrow)]
+    room_id: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     messages: Vec<WireMessage<'a>>,
     complete: bool,

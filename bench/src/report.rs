@@ -30,10 +30,12 @@ impl Table {
     /// Renders the table as Markdown-compatible text.
     pub fn render(&self) -> String {
         let columns = self.headers.len();
-        let mut widths: Vec<usize> = self.headers.iter().map(String::len).collect();
+        // Widths in characters, as `format!` pads (`µs` is one character, two bytes).
+        let width = |cell: &String| cell.chars().count();
+        let mut widths: Vec<usize> = self.headers.iter().map(width).collect();
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(cell.len());
+                widths[i] = widths[i].max(width(cell));
             }
         }
         let line = |cells: &[String]| {

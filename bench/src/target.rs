@@ -21,9 +21,11 @@ use tokio::{
 pub const ADMIN_EMAIL: &str = "admin@bench.example";
 /// Its password.
 pub const ADMIN_PASSWORD: &str = "bench admin password";
+/// The `METRICS_TOKEN` of servers the tool starts (their delivery counters end each run).
+pub const METRICS_TOKEN: &str = "bench-metrics-token";
 
 /// Rate limits that would throttle a benchmark: all switched off on servers the tool starts.
-const RATE_LIMITS: [&str; 18] = [
+const RATE_LIMITS: [&str; 19] = [
     "RATE_LIMIT_LOGIN_IP",
     "RATE_LIMIT_LOGIN_EMAIL",
     "RATE_LIMIT_REGISTER",
@@ -35,6 +37,7 @@ const RATE_LIMITS: [&str; 18] = [
     "RATE_LIMIT_READ",
     "RATE_LIMIT_TYPING",
     "RATE_LIMIT_SYNC",
+    "RATE_LIMIT_ROOM_WATCH",
     "RATE_LIMIT_ACCOUNT_EMAIL",
     "RATE_LIMIT_ACCOUNT_IP",
     "RATE_LIMIT_PASSWORD_CHANGE",
@@ -161,6 +164,7 @@ pub async fn start_switchboard(spec: &SwitchboardSpec) -> anyhow::Result<Server>
         .env("BIND_ADDR", format!("127.0.0.1:{}", spec.port))
         .env("ADMIN_EMAIL", ADMIN_EMAIL)
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("METRICS_TOKEN", METRICS_TOKEN)
         .env("LOG_FORMAT", "json")
         .env(
             "RUST_LOG",

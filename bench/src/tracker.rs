@@ -1,6 +1,7 @@
-//! What one simulated client knows: its last applied seq per room. It acks every
-//! `message:new`, drops duplicates, notices gaps (and asks its sync loop to fill them, when it
-//! has one), and records send -> deliver latency.
+//! What one simulated client knows: its last applied seq per room. It drops duplicates,
+//! notices gaps (and asks its sync loop to fill them, when it has one), records send -> deliver
+//! latency, and answers every `message:new` with its room's cursor for the connection to
+//! acknowledge (cumulatively, batched).
 
 use std::{
     borrow::Cow,
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use tokio::sync::Notify;
 
 use crate::{
-    client::Handler,
+    client::{Handler, Held},
     stats::{Counter, Stats, body_stamp, now_us},
 };
 
@@ -138,9 +139,12 @@ impl Tracker {
     }
 
     /// Applies a message if it is the next one of its room; `live` is false for sync answers.
-    pub fn receive(&self, message: &WireMessage<'_>, live: bool) {
+    /// Returns the room's cursor (the highest seq held with nothing missing before it) after
+    /// the message, duplicates and gaps included, for the acknowledgement; `None` for a room
+    /// not tracked or nothing held yet.
+    pub fn receive(&self, message: &WireMessage<'_>, live: bool) -> Option<i64> {
         let room = message.room_id.as_ref();
-        {
+        let cursor = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if live {
                 state.live_since_connect += 1;
@@ -156,21 +160,24 @@ impl Tracker {
                 None if self.adopt_rooms => {
                     cursors.entry(room.to_owned()).or_insert(message.seq - 1)
                 }
-                None => return,
+                None => return None,
             };
             if message.seq <= *cursor {
                 self.stats.wire_duplicates.inc();
-                return;
+                return held(*cursor);
             }
             if message.seq > *cursor + 1 {
                 self.stats.wire_gaps.inc();
                 if self.sync_on_gap {
                     self.sync_wanted.notify_one();
-                    return;
+                    return held(*cursor);
                 }
+                // A throughput client jumps over the gap (counted): it never syncs, and the
+                // run reports gaps as an error of the server.
             }
             *cursor = message.seq;
-        }
+            *cursor
+        };
         let sent = message.body.as_deref().and_then(body_stamp);
         let elapsed = sent.map(|sent| now_us().saturating_sub(sent));
         if live {
@@ -187,22 +194,25 @@ impl Tracker {
         if let (Some(registry), Some(client_id)) = (&self.registry, &message.client_id) {
             registry.check(room, message.seq, client_id);
         }
+        held(cursor)
     }
 }
 
+/// A cursor worth acknowledging (0: nothing held).
+fn held(cursor: i64) -> Option<i64> {
+    (cursor > 0).then_some(cursor)
+}
+
 impl Handler for Tracker {
-    fn on_event(&self, name: &str, payload: &str, _wants_ack: bool) -> Option<String> {
+    fn on_event<'a>(&self, name: &str, payload: &'a str) -> Option<Held<'a>> {
         match name {
             "message:new" => {
-                let message: WireMessage<'_> = serde_json::from_str(payload).ok()?;
-                // Ack first, as a real client does before rendering.
-                let ack = format!(
-                    "{{\"roomId\":{},\"seq\":{}}}",
-                    serde_json::Value::from(message.room_id.as_ref()),
-                    message.seq
-                );
-                self.receive(&message, true);
-                Some(ack)
+                let message: WireMessage<'a> = serde_json::from_str(payload).ok()?;
+                let seq = self.receive(&message, true)?;
+                Some(Held {
+                    room: message.room_id,
+                    seq,
+                })
             }
             "sync:hint" => {
                 self.sync_wanted.notify_one();
@@ -210,5 +220,51 @@ impl Handler for Tracker {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(seq: i64) -> String {
+        format!("{{\"roomId\":\"r\",\"seq\":{seq},\"body\":\"b1 x\"}}")
+    }
+
+    fn held(tracker: &Tracker, seq: i64) -> Option<i64> {
+        tracker
+            .on_event("message:new", &message(seq))
+            .map(|held| held.seq)
+    }
+
+    #[test]
+    fn acknowledges_the_contiguous_cursor_on_every_delivery() {
+        let stats = Arc::new(Stats::default());
+        let tracker = Tracker::reliable(
+            Arc::clone(&stats),
+            ["r".to_owned()],
+            Arc::new(SeqRegistry::default()),
+        );
+        assert_eq!(held(&tracker, 1), Some(1));
+        assert_eq!(held(&tracker, 2), Some(2));
+        assert_eq!(
+            held(&tracker, 2),
+            Some(2),
+            "a duplicate is acknowledged again"
+        );
+        assert_eq!(held(&tracker, 4), Some(2), "a gap holds the cursor");
+        assert_eq!(stats.wire_duplicates.get(), 1);
+        assert_eq!(stats.wire_gaps.get(), 1);
+        assert_eq!(stats.delivered.get(), 2);
+    }
+
+    #[test]
+    fn a_streaming_tracker_adopts_rooms_and_jumps_gaps() {
+        let stats = Arc::new(Stats::default());
+        let tracker = Tracker::streaming(Arc::clone(&stats));
+        assert_eq!(held(&tracker, 40), Some(40));
+        assert_eq!(held(&tracker, 42), Some(42));
+        assert_eq!(stats.wire_gaps.get(), 1);
+        assert_eq!(stats.delivered.get(), 2);
     }
 }

@@ -1,6 +1,7 @@
 //! Durable sends: concurrent senders, each sending its next message as soon as the previous one
 //! is acked (the ack means "committed with its seq"). Every room's members are the senders of
-//! that room, so each message is also fanned out to a few sockets that ack it.
+//! that room, so each message is also fanned out to a few sockets that acknowledge it
+//! (cumulatively, like every client here).
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,6 +12,7 @@ use tokio::time::Instant;
 
 use crate::{
     client::Handler,
+    fixture::DeliveryCounters,
     launch::TargetArgs,
     procfs::CpuMeter,
     progress,
@@ -58,6 +60,8 @@ struct Run {
     failed: u64,
     ack_latency: Summary,
     server_cpu: f64,
+    /// Switchboard's re-sends and give-ups over the run (all receivers acknowledge).
+    server_delivery: Option<DeliveryCounters>,
 }
 
 /// Runs `durable`.
@@ -185,6 +189,7 @@ async fn run_once(
     } else {
         0.0
     };
+    let server_delivery = running.target.delivery_counters().await;
     for conn in &conns {
         conn.cut();
     }
@@ -196,14 +201,19 @@ async fn run_once(
         failed: stats.sent_failed.get(),
         ack_latency: stats.send_ack.summary(),
         server_cpu,
+        server_delivery,
     };
     progress!(
-        "{} on {db:?}: {} acked sends/s, p99 {:.1} ms, {} failed, server CPU {:.0} %",
+        "{} on {db:?}: {} acked sends/s, p99 {:.1} ms, {} failed, server CPU {:.0} %{}",
         kind.label(),
         thousands(run.acked_per_sec),
         run.ack_latency.p99_ms,
         run.failed,
-        run.server_cpu
+        run.server_cpu,
+        server_delivery.map_or(String::new(), |d| format!(
+            ", {} re-sends, {} deliveries given up",
+            d.retries, d.failures
+        ))
     );
     Ok(run)
 }

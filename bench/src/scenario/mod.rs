@@ -96,6 +96,21 @@ async fn connect_retrying(
     }
 }
 
+/// Descriptors the generator needs besides its sockets (HTTP clients, pipes, files).
+const SPARE_DESCRIPTORS: u64 = 256;
+
+/// Fails early when `sockets` connections cannot all be open at once: the generator holds one
+/// descriptor per socket, and so does the server it starts (which inherits this limit).
+pub fn check_descriptors(sockets: usize) -> anyhow::Result<()> {
+    let need = sockets as u64 + SPARE_DESCRIPTORS;
+    match crate::procfs::open_files_limit() {
+        Some(limit) if limit < need => bail!(
+            "{sockets} sockets need about {need} open files here and in the server, but the limit is {limit} (bench/run.sh raises the soft limit to the hard one; more needs a higher hard limit)"
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Waits until a server has settled (background work after connects, allocator).
 pub async fn settle(secs: u64) {
     if secs > 0 {

@@ -13,15 +13,16 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::{
-    client::{Handler, Ignore},
+    client::Handler,
     fixture::Api,
     launch::TargetArgs,
     procfs::CpuMeter,
     progress,
     reliable::acked_seq,
     report::{Table, median, thousands, write_json},
-    stats::{Latency, Summary, now_us},
+    stats::{Latency, Stats, Summary, now_us},
     target::Kind,
+    tracker::Tracker,
 };
 
 /// Words of seeded messages, and search terms.
@@ -169,9 +170,14 @@ async fn seed(
     messages: usize,
 ) -> anyhow::Result<()> {
     progress!("seeding {messages} messages");
+    // The seeders acknowledge what they receive, so no re-sends run into the measurement.
+    let stats = Arc::new(Stats::default());
     let clients: Vec<(String, Arc<dyn Handler>)> = rooms
         .iter()
-        .map(|(_, token)| (token.clone(), Arc::new(Ignore) as Arc<dyn Handler>))
+        .map(|(_, token)| {
+            let tracker = Tracker::streaming(Arc::clone(&stats));
+            (token.clone(), Arc::new(tracker) as Arc<dyn Handler>)
+        })
         .collect();
     let conns = super::connect_all(target, 0, clients).await?;
     let per_room = messages / rooms.len().max(1);

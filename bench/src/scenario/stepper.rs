@@ -1,7 +1,8 @@
 //! Open-loop load in steps: each step sends at a fixed total rate spread over the rooms, and
 //! measures what the receivers got in a window after a warm-up. The rate grows by a factor
 //! per step until the server saturates (it delivers less than it is given, or the senders'
-//! in-flight limit is hit) twice in a row; then one step runs at half the peak.
+//! in-flight limit is hit) twice in a row; then one step runs at half the peak. Or a single
+//! step at a fixed rate ([`run_fixed`]).
 
 use std::{sync::Arc, time::Duration};
 
@@ -58,6 +59,8 @@ pub struct Step {
     pub latency: Summary,
     /// Server CPU in % of one core (200 % = the whole machine).
     pub server_cpu: f64,
+    /// Server CPU time per delivered message, in µs (0 when nothing was delivered).
+    pub server_us_per_delivery: f64,
     /// The generator's own CPU.
     pub generator_cpu: f64,
     /// The whole machine's CPU (200 % = both cores); minus the two above = other processes.
@@ -77,6 +80,21 @@ pub struct Stepped {
     pub peak: f64,
     /// The step at half the peak.
     pub half_peak: Option<Step>,
+}
+
+/// One step at the plan's start rate, nothing more (a shape measured at a fixed rate).
+pub async fn run_fixed(
+    driver: Arc<dyn Driver>,
+    stats: &Arc<Stats>,
+    plan: &StepPlan,
+    pids: &[u32],
+) -> Stepped {
+    let step = run_step(&driver, stats, plan, plan.start_rate, pids).await;
+    Stepped {
+        peak: step.delivered,
+        steps: vec![step],
+        half_peak: None,
+    }
 }
 
 /// Runs the steps, then the half-peak step.
@@ -175,6 +193,7 @@ async fn run_step(
     } else {
         0.0
     };
+    let server_us_per_delivery = us_per_delivery(server_cpu, delivered);
     let generator_cpu = generator_cpu.percent();
     let skipped = stats.sends_skipped.get() - skipped_before;
     let offered = rate * plan.fanout as f64;
@@ -182,13 +201,14 @@ async fn run_step(
         || skipped as f64 > 0.01 * rate * plan.step_secs
         || latency.p99_ms > 5_000.0;
     progress!(
-        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms server cpu {:>4.0}% gen cpu {:>4.0}% machine {:>4.0}%{}",
+        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms server cpu {:>4.0}% ({:>6.1} µs/delivery) gen cpu {:>4.0}% machine {:>4.0}%{}",
         thousands(rate),
         thousands(offered),
         thousands(delivered),
         latency.p50_ms,
         latency.p99_ms,
         server_cpu,
+        server_us_per_delivery,
         generator_cpu,
         machine_cpu,
         if saturated { " SATURATED" } else { "" }
@@ -200,10 +220,20 @@ async fn run_step(
         delivered,
         latency,
         server_cpu,
+        server_us_per_delivery,
         generator_cpu,
         machine_cpu,
         skipped,
         saturated,
+    }
+}
+
+/// µs of CPU per delivery from a CPU share (% of one core) and deliveries/s.
+fn us_per_delivery(cpu_percent: f64, delivered_per_sec: f64) -> f64 {
+    if delivered_per_sec > 0.0 {
+        cpu_percent / 100.0 * 1e6 / delivered_per_sec
+    } else {
+        0.0
     }
 }
 
@@ -218,5 +248,17 @@ async fn drain(stats: &Stats) {
             return;
         }
         last = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::us_per_delivery;
+
+    #[test]
+    fn cpu_per_delivery() {
+        // One core busy for 100,000 deliveries/s: 10 µs each.
+        assert_eq!(us_per_delivery(100.0, 100_000.0), 10.0);
+        assert_eq!(us_per_delivery(50.0, 0.0), 0.0);
     }
 }

@@ -1,32 +1,40 @@
-//! The machine's limit: the same fan-out (rooms x members, every delivery answered with a small
-//! ack frame) on a bare tokio-tungstenite broadcast server that does nothing else: no
-//! Socket.IO, no JSON, no storage, no ack tracking.
+//! The machine's limit: the same fan-out layouts (rooms of sockets, watchers, deliveries
+//! acknowledged by a small frame batched like the Socket.IO clients' acks) on a bare
+//! tokio-tungstenite broadcast server that does nothing else: no Socket.IO, no JSON, no
+//! storage, no ack tracking.
 //!
-//! Wire: the client's first frame is `join:<room>`; `m<body>` broadcasts `<body>` to the room
-//! (sender included); anything else (the clients' acks) is read and dropped.
+//! Wire: the client's first frame is `join:<room>[,<watched room>]`; `m<body>` broadcasts
+//! `<body>` to the first room (sender included); anything else (the clients' acks) is read and
+//! dropped.
 
 use std::{
     collections::HashMap,
     net::SocketAddr,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use clap::Args;
-use futures::{FutureExt, SinkExt, StreamExt};
-use serde_json::json;
+use futures::{FutureExt, SinkExt, StreamExt, TryStreamExt, stream};
 use tokio::{
     net::TcpListener,
     sync::{broadcast, mpsc},
 };
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use super::stepper::{self, Driver, StepPlan};
+use super::{
+    CONNECT_CONCURRENCY,
+    fanout::{Contender, FanoutArgs, Layout, Measured},
+    stepper::{self, Driver, StepPlan},
+};
 use crate::{
-    client::{self, Endpoint},
+    client::{
+        self, Endpoint,
+        acks::{ACK_BATCH, ACK_EVERY},
+    },
     fixture::Target,
     launch::TargetArgs,
     progress,
-    report::{Table, median, thousands, write_json},
     stats::{Stats, body_stamp, now_us},
     target,
 };
@@ -51,7 +59,7 @@ pub fn serve(args: &ServerArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
         eprintln!("ws-raw listening on http://{}", listener.local_addr()?);
-        let rooms: Arc<Mutex<HashMap<String, broadcast::Sender<Utf8Bytes>>>> = Arc::default();
+        let rooms = Rooms::default();
         loop {
             let (stream, _) = listener.accept().await?;
             let rooms = Arc::clone(&rooms);
@@ -63,24 +71,27 @@ pub fn serve(args: &ServerArgs) -> anyhow::Result<()> {
     })
 }
 
-async fn serve_socket(
-    stream: tokio::net::TcpStream,
-    rooms: Arc<Mutex<HashMap<String, broadcast::Sender<Utf8Bytes>>>>,
-) -> anyhow::Result<()> {
+type Rooms = Arc<Mutex<HashMap<String, broadcast::Sender<Utf8Bytes>>>>;
+
+/// The broadcast channel of `room`.
+fn channel(rooms: &Rooms, room: &str) -> broadcast::Sender<Utf8Bytes> {
+    let mut rooms = rooms.lock().unwrap_or_else(|e| e.into_inner());
+    rooms
+        .entry(room.to_owned())
+        .or_insert_with(|| broadcast::channel(4096).0)
+        .clone()
+}
+
+async fn serve_socket(stream: tokio::net::TcpStream, rooms: Rooms) -> anyhow::Result<()> {
     stream.set_nodelay(true)?;
     let mut ws = tokio_tungstenite::accept_async(stream).await?;
     let Some(Ok(Message::Text(join))) = ws.next().await else {
         return Ok(());
     };
-    let room = join.as_str().trim_start_matches("join:").to_owned();
-    let tx = {
-        let mut rooms = rooms.lock().unwrap_or_else(|e| e.into_inner());
-        rooms
-            .entry(room)
-            .or_insert_with(|| broadcast::channel(4096).0)
-            .clone()
-    };
+    let mut joined = join.as_str().trim_start_matches("join:").split(',');
+    let tx = channel(&rooms, joined.next().unwrap_or_default());
     let mut rx = tx.subscribe();
+    let mut watched = joined.next().map(|room| channel(&rooms, room).subscribe());
     loop {
         tokio::select! {
             frame = ws.next() => match frame {
@@ -92,30 +103,64 @@ async fn serve_socket(
                 Some(Ok(_)) => {}
                 _ => return Ok(()),
             },
-            message = rx.recv() => match message {
-                Ok(body) => {
-                    ws.feed(Message::Text(body)).await?;
-                    while let Some(Ok(body)) = rx.recv().now_or_never() {
-                        ws.feed(Message::Text(body)).await?;
-                    }
-                    ws.flush().await?;
+            message = rx.recv() => {
+                if !forward(&mut ws, message, &mut rx).await? {
+                    return Ok(());
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => return Ok(()),
-            },
+            }
+            message = recv_watched(&mut watched) => {
+                if let Some(watched) = watched.as_mut()
+                    && !forward(&mut ws, message, watched).await?
+                {
+                    return Ok(());
+                }
+            }
         }
     }
 }
 
-/// Options of `ws-raw`.
+/// The next message of the watched room (never, without one).
+async fn recv_watched(
+    watched: &mut Option<broadcast::Receiver<Utf8Bytes>>,
+) -> Result<Utf8Bytes, broadcast::error::RecvError> {
+    match watched {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes `message` and whatever else `rx` has ready, then flushes; false when the room is
+/// gone.
+async fn forward(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    message: Result<Utf8Bytes, broadcast::error::RecvError>,
+    rx: &mut broadcast::Receiver<Utf8Bytes>,
+) -> anyhow::Result<bool> {
+    match message {
+        Ok(body) => {
+            ws.feed(Message::Text(body)).await?;
+            while let Some(Ok(body)) = rx.recv().now_or_never() {
+                ws.feed(Message::Text(body)).await?;
+            }
+            ws.flush().await?;
+            Ok(true)
+        }
+        Err(broadcast::error::RecvError::Lagged(_)) => Ok(true),
+        Err(broadcast::error::RecvError::Closed) => Ok(false),
+    }
+}
+
+/// Options of `ws-raw`: the fan-out layouts and steps, on the raw server only.
 #[derive(Clone, Debug, Args)]
 pub struct WsRawArgs {
-    /// The fan-out shape and steps (same flags as `fanout`).
+    /// The shape and steps (the same flags as `fanout`).
     #[command(flatten)]
-    pub fanout: super::fanout::FanoutArgs,
-    /// Worker threads of the raw server.
-    #[arg(long, default_value_t = 2)]
-    pub threads: usize,
+    pub fanout: FanoutArgs,
+}
+
+/// Runs `ws-raw`.
+pub async fn run(target: &TargetArgs, args: &WsRawArgs) -> anyhow::Result<()> {
+    super::fanout::run_contenders(target, &args.fanout, &[Contender::WsRaw], "ws-raw").await
 }
 
 struct RawDriver {
@@ -134,37 +179,128 @@ impl Driver for RawDriver {
     }
 }
 
-/// One raw client: joins, records each delivery, acks it; sends what `outgoing` yields.
+/// One fan-out run of `layout` on a fresh raw server.
+pub async fn run_once(
+    layout: &Layout,
+    plan: &StepPlan,
+    threads: usize,
+) -> anyhow::Result<Measured> {
+    let server = target::start_ws_raw(threads).await?;
+    let target = Target {
+        kind: target::Kind::WsRaw,
+        addr: server.addr,
+        pid: Some(server.pid),
+        admin: (String::new(), String::new()),
+    };
+    let joins: Vec<(usize, String)> = (0..layout.rooms)
+        .flat_map(|room| (0..layout.members).map(move |member| (room, member)))
+        .map(|(room, member)| {
+            let join = match layout.watched_by(room, member) {
+                Some(watched) => format!("join:r{room},r{watched}"),
+                None => format!("join:r{room}"),
+            };
+            (room * layout.members + member, join)
+        })
+        .collect();
+    progress!(
+        "connecting {} raw sockets ({})",
+        joins.len(),
+        layout.describe()
+    );
+    let sockets: Vec<RawWs> = stream::iter(joins)
+        .map(|(i, join)| {
+            let endpoint = super::endpoint(&target, i);
+            async move { connect_raw(&endpoint, join).await }
+        })
+        .buffered(CONNECT_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let stats = Arc::new(Stats::default());
+    let mut senders = Vec::new();
+    let mut tasks = Vec::new();
+    for (i, ws) in sockets.into_iter().enumerate() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        if i % layout.members == 0 {
+            senders.push(tx);
+        }
+        tasks.push(tokio::spawn(raw_client(ws, Arc::clone(&stats), rx)));
+    }
+    // Let the server read every join before the first step.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let driver = Arc::new(RawDriver { senders });
+    let pids = [server.pid];
+    let stepped = if layout.stepped() {
+        stepper::run(driver, &stats, plan, &pids).await
+    } else {
+        stepper::run_fixed(driver, &stats, plan, &pids).await
+    };
+    for task in &tasks {
+        task.abort();
+    }
+    Ok(Measured {
+        stepped,
+        stats,
+        delivery: None,
+    })
+}
+
+type RawWs = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// Connects and joins, retrying transport errors a few times (a listen backlog overflows when
+/// thousands connect at once).
+async fn connect_raw(endpoint: &Endpoint, join: String) -> anyhow::Result<RawWs> {
+    let mut attempt = 0u64;
+    loop {
+        match client::open_websocket(endpoint, "/").await {
+            Ok(mut ws) => {
+                ws.send(Message::text(join)).await?;
+                return Ok(ws);
+            }
+            Err(err) if attempt >= 4 => return Err(err.into()),
+            Err(_) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            }
+        }
+    }
+}
+
+/// One raw client: records each delivery and acknowledges in batches (one small frame per
+/// [`ACK_BATCH`] deliveries or [`ACK_EVERY`]); sends what `outgoing` yields.
 async fn raw_client(
-    endpoint: Endpoint,
-    room: String,
+    mut ws: RawWs,
     stats: Arc<Stats>,
     mut outgoing: mpsc::UnboundedReceiver<String>,
 ) -> anyhow::Result<()> {
-    let mut ws = client::open_websocket(&endpoint, "/").await?;
-    ws.send(Message::text(format!("join:{room}"))).await?;
     let mut sends = true;
+    let (mut held, mut due) = (0usize, false);
+    let timer = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(timer);
     loop {
         tokio::select! {
             frame = ws.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
-                    stats.delivered.inc();
-                    if let Some(sent) = body_stamp(text.as_str()) {
-                        stats.latency.record(now_us().saturating_sub(sent));
-                    }
-                    ws.feed(Message::text("a")).await?;
+                    receive(&stats, text.as_str());
+                    held += 1;
                     while let Some(Some(Ok(Message::Text(text)))) = ws.next().now_or_never() {
-                        stats.delivered.inc();
-                        if let Some(sent) = body_stamp(text.as_str()) {
-                            stats.latency.record(now_us().saturating_sub(sent));
-                        }
-                        ws.feed(Message::text("a")).await?;
+                        receive(&stats, text.as_str());
+                        held += 1;
                     }
-                    ws.flush().await?;
+                    if held >= ACK_BATCH {
+                        ws.send(Message::text("a")).await?;
+                        (held, due) = (0, false);
+                    } else if !due {
+                        timer.as_mut().reset(tokio::time::Instant::now() + ACK_EVERY);
+                        due = true;
+                    }
                 }
                 Some(Ok(_)) => {}
                 _ => return Ok(()),
             },
+            () = &mut timer, if due => {
+                ws.send(Message::text("a")).await?;
+                (held, due) = (0, false);
+            }
             body = outgoing.recv(), if sends => match body {
                 Some(body) => ws.send(Message::text(format!("m{body}"))).await?,
                 // Only one member per room sends; the others just receive.
@@ -174,92 +310,10 @@ async fn raw_client(
     }
 }
 
-/// Runs `ws-raw`.
-pub async fn run(target_args: &TargetArgs, args: &WsRawArgs) -> anyhow::Result<()> {
-    let f = &args.fanout;
-    let plan = StepPlan {
-        start_rate: f.start_rate,
-        factor: f.factor,
-        max_steps: f.max_steps,
-        step_secs: f.step_secs,
-        warmup_secs: f.warmup_secs,
-        fanout: f.members,
-        saturation: 0.9,
-        body_bytes: f.body_bytes,
-    };
-    let mut runs = Vec::new();
-    for repeat in 0..f.repeats {
-        progress!("ws-raw run {}/{}", repeat + 1, f.repeats);
-        let server = target::start_ws_raw(args.threads).await?;
-        let target = Target {
-            kind: target::Kind::WsRaw,
-            addr: server.addr,
-            pid: Some(server.pid),
-            admin: (String::new(), String::new()),
-        };
-        let stats = Arc::new(Stats::default());
-        let mut senders = Vec::new();
-        let mut tasks = Vec::new();
-        for room in 0..f.rooms {
-            for member in 0..f.members {
-                let (tx, rx) = mpsc::unbounded_channel();
-                if member == 0 {
-                    senders.push(tx);
-                }
-                let endpoint = super::endpoint(&target, room * f.members + member);
-                tasks.push(tokio::spawn(raw_client(
-                    endpoint,
-                    format!("r{room}"),
-                    Arc::clone(&stats),
-                    rx,
-                )));
-            }
-        }
-        // Let every client join before the first step.
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        let stepped = stepper::run(
-            Arc::new(RawDriver { senders }),
-            &stats,
-            &plan,
-            &[server.pid],
-        )
-        .await;
-        for task in &tasks {
-            task.abort();
-        }
-        runs.push(stepped);
+/// Counts one delivery and its latency.
+fn receive(stats: &Stats, text: &str) {
+    stats.delivered.inc();
+    if let Some(sent) = body_stamp(text) {
+        stats.latency.record(now_us().saturating_sub(sent));
     }
-    let mut table = Table::new(
-        format!(
-            "ws-raw: {} rooms x {} members, medians of {} run(s)",
-            f.rooms, f.members, f.repeats
-        ),
-        &[
-            "server",
-            "peak delivered/s",
-            "p50 @ half peak",
-            "p99 @ half peak",
-        ],
-    );
-    let half = |g: fn(&stepper::Step) -> f64| {
-        median(
-            &runs
-                .iter()
-                .filter_map(|r| r.half_peak.as_ref().map(g))
-                .collect::<Vec<_>>(),
-        )
-    };
-    table.row(vec![
-        "ws-raw".into(),
-        thousands(median(&runs.iter().map(|r| r.peak).collect::<Vec<_>>())),
-        format!("{:.1} ms", half(|s| s.latency.p50_ms)),
-        format!("{:.1} ms", half(|s| s.latency.p99_ms)),
-    ]);
-    table.print();
-    write_json(
-        &target_args.results_dir,
-        "ws-raw",
-        &json!({"args": format!("{args:?}"), "plan": plan, "runs": runs}),
-    )?;
-    Ok(())
 }

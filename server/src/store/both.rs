@@ -5,7 +5,9 @@
 //! a read-only pool and one writer; PostgreSQL has one pool for both), `self.begin()` opens a
 //! write transaction (`BEGIN IMMEDIATE` on SQLite, so it never has to upgrade a read lock),
 //! `Self::db_err` sorts a driver error into a [`super::StoreError`], `Self::list(items)` binds a list
-//! for `in_list!`, and `Db` and `Conn` are the backend's database and connection types.
+//! for `in_list!`, and `Db` and `Conn` are the backend's database and connection types. A bound
+//! query runs on a pool or a transaction through the helpers below (`Self::fetch_one_row`,
+//! `Self::fetch_all_values`, `Self::execute`, ...), which sort its error.
 //!
 //! Where the dialects spell one thing differently (lists of values, row locks, `GREATEST`, a
 //! JSON array's members), the query names a fragment macro that each backend's `dialect`
@@ -65,3 +67,85 @@ macro_rules! impl_both {
     };
 }
 pub(crate) use impl_both;
+
+impl_both! {
+    impl {
+        /// The one row `query` returns, run on `conn` (a pool or a transaction).
+        pub(crate) async fn fetch_one_row<'c, O>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::QueryAs<'_, Db, O, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<O>
+        where
+            O: Send + Unpin + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            query.fetch_one(conn).await.map_err(Self::db_err)
+        }
+
+        /// The row `query` returns, if any, run on `conn`.
+        pub(crate) async fn fetch_optional_row<'c, O>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::QueryAs<'_, Db, O, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<Option<O>>
+        where
+            O: Send + Unpin + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            query.fetch_optional(conn).await.map_err(Self::db_err)
+        }
+
+        /// Every row `query` returns, run on `conn`.
+        pub(crate) async fn fetch_all_rows<'c, O>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::QueryAs<'_, Db, O, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<Vec<O>>
+        where
+            O: Send + Unpin + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            query.fetch_all(conn).await.map_err(Self::db_err)
+        }
+
+        /// The one value `query` returns, run on `conn`.
+        pub(crate) async fn fetch_one_value<'c, O>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::QueryScalar<'_, Db, O, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<O>
+        where
+            O: Send + Unpin,
+            (O,): for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            query.fetch_one(conn).await.map_err(Self::db_err)
+        }
+
+        /// The value `query` returns, if any, run on `conn`.
+        pub(crate) async fn fetch_optional_value<'c, O>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::QueryScalar<'_, Db, O, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<Option<O>>
+        where
+            O: Send + Unpin,
+            (O,): for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            query.fetch_optional(conn).await.map_err(Self::db_err)
+        }
+
+        /// Every value `query` returns, run on `conn`.
+        pub(crate) async fn fetch_all_values<'c, O>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::QueryScalar<'_, Db, O, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<Vec<O>>
+        where
+            O: Send + Unpin,
+            (O,): for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            query.fetch_all(conn).await.map_err(Self::db_err)
+        }
+
+        /// Runs the statement `query` on `conn`; how many rows it changed.
+        pub(crate) async fn execute<'c>(
+            conn: impl sqlx::Executor<'c, Database = Db>,
+            query: sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
+        ) -> super::StoreResult<u64> {
+            let done = query.execute(conn).await.map_err(Self::db_err)?;
+            Ok(done.rows_affected())
+        }
+    }
+}

@@ -269,39 +269,27 @@ impl_both! {
         async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()> {
             let mut tx = self.begin().await?;
             for row in rows {
-                sqlx::query(
+                let query = sqlx::query(
                     "INSERT INTO telemetry_rollups (instance_id, minute, name, value) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (instance_id, minute, name) DO UPDATE SET value = excluded.value",
-                )
-                .bind(&row.instance_id)
-                .bind(row.minute)
-                .bind(&row.name)
-                .bind(row.value)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
+                );
+                let query = query.bind(&row.instance_id).bind(row.minute).bind(&row.name);
+                Self::execute(&mut *tx, query.bind(row.value)).await?;
             }
             tx.commit().await.map_err(Self::db_err)
         }
 
         async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT instance_id, minute, name, value FROM telemetry_rollups WHERE minute >= $1 \
                  ORDER BY minute, instance_id, name",
-            )
-            .bind(since)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
         async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-            let done = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1")
-                .bind(before)
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
-            Ok(done.rows_affected())
+            let query = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1");
+            Self::execute(self.writer(), query.bind(before)).await
         }
 
         async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool> {
@@ -324,7 +312,7 @@ impl_both! {
         ) -> StoreResult<Vec<JobRow>> {
             let now = crate::store::now();
             let until = lease_end(lease);
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "UPDATE jobs SET locked_until = $3, attempts = attempts + 1 WHERE id IN ( \
                    SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
                      AND kind ",
@@ -334,26 +322,17 @@ impl_both! {
                 skip_locked!(),
                 ") RETURNING ",
                 job_columns!()
-            ))
-            .bind(Self::list(kinds)?)
-            .bind(limit)
-            .bind(until)
-            .bind(now)
-            .fetch_all(self.writer())
-            .await
-            .map_err(Self::db_err)
+            ));
+            let query = query.bind(Self::list(kinds)?).bind(limit).bind(until).bind(now);
+            Self::fetch_all_rows(self.writer(), query).await
         }
 
         async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()> {
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE jobs SET locked_until = $2 WHERE id = $1 AND locked_until IS NOT NULL \
                  AND done_at IS NULL AND failed_at IS NULL",
-            )
-            .bind(id)
-            .bind(lease_end(lease))
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            Self::execute(self.writer(), query.bind(id).bind(lease_end(lease))).await?;
             Ok(())
         }
 
@@ -372,42 +351,30 @@ impl_both! {
                 return self.close_job(id, Outcome::Failed(&error)).await;
             };
             let mut tx = self.begin().await?;
+            let query = sqlx::query_as(concat!(
+                "SELECT payload, queued_payload FROM jobs WHERE id = $1",
+                for_update!()
+            ));
             let row: Option<(Json<serde_json::Value>, Option<Json<serde_json::Value>>)> =
-                sqlx::query_as(concat!(
-                    "SELECT payload, queued_payload FROM jobs WHERE id = $1",
-                    for_update!()
-                ))
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
+                Self::fetch_optional_row(&mut *tx, query.bind(id)).await?;
             let payload =
                 row.map(|(payload, queued)| retry_payload(payload.0, queued.map(|q| q.0)));
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $2, \
                    payload = COALESCE($4, payload), queued_payload = NULL, queued_run_at = NULL WHERE id = $1",
-            )
-            .bind(id)
-            .bind(error)
-            .bind(at)
-            .bind(payload.map(Json))
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            );
+            let query = query.bind(id).bind(error).bind(at).bind(payload.map(Json));
+            Self::execute(&mut *tx, query).await?;
             tx.commit().await.map_err(Self::db_err)
         }
 
         async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "SELECT ",
                 job_columns!(),
                 " FROM jobs WHERE kind = $1 AND subject = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
-            ))
-            .bind(kind)
-            .bind(subject)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_optional_row(self.reader(), query.bind(kind).bind(subject)).await
         }
     }
 }
@@ -422,17 +389,14 @@ impl_both! {
         ) -> StoreResult<Option<bool>> {
             let mut tx = self.begin().await?;
             let open: Option<OpenJob> = match &job.dedupe_key {
-                Some(key) => sqlx::query_as(
-                    concat!(
+                Some(key) => {
+                    let query = sqlx::query_as(concat!(
                         "SELECT id, payload, queued_payload, locked_until IS NOT NULL AS running \
                          FROM jobs WHERE dedupe_key = $1 AND done_at IS NULL AND failed_at IS NULL",
                         for_update!()
-                    ),
-                )
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(Self::db_err)?,
+                    ));
+                    Self::fetch_optional_row(&mut *tx, query.bind(key)).await?
+                }
                 None => None,
             };
             let inserted = match Absorb::decide(open, job) {
@@ -444,47 +408,34 @@ impl_both! {
                 }
                 Absorb::Queue { id, payload } => {
                     // Merging into the running job would be lost when it completes: queue it.
-                    sqlx::query(
+                    let query = sqlx::query(
                         "UPDATE jobs SET queued_payload = $2, queued_run_at = $3 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(Json(payload))
-                    .bind(job.run_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
+                    );
+                    let query = query.bind(id).bind(Json(payload)).bind(job.run_at);
+                    Self::execute(&mut *tx, query).await?;
                     false
                 }
                 Absorb::Merge { id, payload } => {
-                    sqlx::query("UPDATE jobs SET run_at = $2, payload = $3 WHERE id = $1")
-                        .bind(id)
-                        .bind(job.run_at)
-                        .bind(Json(payload))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(Self::db_err)?;
+                    let query =
+                        sqlx::query("UPDATE jobs SET run_at = $2, payload = $3 WHERE id = $1");
+                    let query = query.bind(id).bind(job.run_at).bind(Json(payload));
+                    Self::execute(&mut *tx, query).await?;
                     false
                 }
             };
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            Self::commit_with_audit(tx, audit).await?;
             Ok(Some(inserted))
         }
 
         /// Ends a job and turns a request queued while it ran into a new pending job, atomically.
         async fn close_job(&self, id: Id, outcome: Outcome<'_>) -> StoreResult<()> {
             let mut tx = self.begin().await?;
-            let ending: Option<Ending> = sqlx::query_as(
-                concat!(
-                    "SELECT kind, dedupe_key, subject, queued_payload, queued_run_at FROM jobs \
-                     WHERE id = $1",
-                    for_update!()
-                ),
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            let query = sqlx::query_as(concat!(
+                "SELECT kind, dedupe_key, subject, queued_payload, queued_run_at FROM jobs \
+                 WHERE id = $1",
+                for_update!()
+            ));
+            let ending: Option<Ending> = Self::fetch_optional_row(&mut *tx, query.bind(id)).await?;
             let now = crate::store::now();
             let close = match outcome {
                 Outcome::Done => sqlx::query(
@@ -501,7 +452,7 @@ impl_both! {
                 .bind(now)
                 .bind(error),
             };
-            close.execute(&mut *tx).await.map_err(Self::db_err)?;
+            Self::execute(&mut *tx, close).await?;
             if let Some(ending) = ending
                 && let Some(payload) = &ending.queued_payload
             {
@@ -513,21 +464,18 @@ impl_both! {
         /// Inserts a job; false when an open job with its dedupe key exists (inserted
         /// concurrently).
         async fn insert_job(tx: &mut Conn, job: &JobFields<'_>) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO jobs (id, kind, dedupe_key, subject, payload, run_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(Id::new())
-        .bind(job.kind)
-        .bind(job.dedupe_key)
-        .bind(job.subject)
-        .bind(Json(job.payload))
-        .bind(job.run_at)
-        .bind(crate::store::now())
-        .execute(tx)
-        .await
-        .map_err(Self::db_err)?;
-        Ok(done.rows_affected() == 1)
+            let query = sqlx::query(
+                "INSERT INTO jobs (id, kind, dedupe_key, subject, payload, run_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(Id::new())
+            .bind(job.kind)
+            .bind(job.dedupe_key)
+            .bind(job.subject)
+            .bind(Json(job.payload))
+            .bind(job.run_at)
+            .bind(crate::store::now());
+            Ok(Self::execute(tx, query).await? == 1)
         }
     }
 }

@@ -21,18 +21,12 @@ pub trait ReactionStore: Send + Sync {
 impl_both! {
     impl ReactionStore {
         async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO reactions (message_id, user_id, emoji, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .bind(emoji)
-            .bind(crate::store::now())
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            );
+            let query = query.bind(message_id).bind(user_id).bind(emoji).bind(crate::store::now());
+            Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
         async fn remove_reaction(
@@ -41,50 +35,35 @@ impl_both! {
             user_id: Id,
             emoji: &str,
         ) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .bind(emoji)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            );
+            let query = query.bind(message_id).bind(user_id).bind(emoji);
+            Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
         async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-            let found: i64 = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions \
                  WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .bind(emoji)
-            .fetch_one(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            let query = query.bind(message_id).bind(user_id).bind(emoji);
+            let found: i64 = Self::fetch_one_value(self.writer(), query).await?;
             Ok(found > 0)
         }
 
         async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
-            sqlx::query_scalar("SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2")
-                .bind(message_id)
-                .bind(emoji)
-                .fetch_one(self.writer())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2",
+            );
+            Self::fetch_one_value(self.writer(), query.bind(message_id).bind(emoji)).await
         }
 
         async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64> {
-            sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .fetch_one(self.writer())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_one_value(self.writer(), query.bind(message_id).bind(user_id)).await
         }
     }
 }

@@ -124,7 +124,7 @@ impl_both! {
             } else {
                 (BROWSE_MESSAGES, None)
             };
-            sqlx::query_as(sql)
+            let select = sqlx::query_as(sql)
                 .bind(viewer.id)
                 .bind(viewer.role)
                 .bind(&viewer.department)
@@ -136,10 +136,8 @@ impl_both! {
                 .bind(query.has_thread)
                 .bind(limit)
                 .bind(offset)
-                .bind(viewer.scope)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), select).await
         }
 
         async fn search_rooms(
@@ -148,16 +146,14 @@ impl_both! {
             query: &SearchQuery,
             limit: i64,
         ) -> StoreResult<Vec<RoomRow>> {
-            sqlx::query_as(Self::MATCH_ROOMS)
+            let select = sqlx::query_as(Self::MATCH_ROOMS)
                 .bind(viewer.id)
                 .bind(viewer.role)
                 .bind(&viewer.department)
                 .bind(Self::search_terms(query))
                 .bind(limit)
-                .bind(viewer.scope)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), select).await
         }
 
         async fn activity(
@@ -167,7 +163,7 @@ impl_both! {
             limit: i64,
         ) -> StoreResult<Vec<MessageHit>> {
             let (before_at, before_id) = before.unzip();
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "SELECT ",
                 message_columns!(),
                 ", r.slug AS room_slug, r.title AS room_title, r.kind AS room_kind, \
@@ -185,10 +181,8 @@ impl_both! {
             .bind(before_at)
             .bind(before_id)
             .bind(limit)
-            .bind(viewer.scope)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), query).await
         }
     }
 }

@@ -36,17 +36,7 @@ use crate::{
 
 /// Validates a ticket subject: 1..=200 characters, no control characters.
 pub fn parse_subject(raw: &str) -> Result<String, &'static str> {
-    let subject = raw.trim();
-    if subject.is_empty() {
-        return Err("is required");
-    }
-    if subject.chars().count() > 200 {
-        return Err("must be at most 200 characters");
-    }
-    if subject.chars().any(char::is_control) {
-        return Err("must not contain control characters");
-    }
-    Ok(subject.to_owned())
+    crate::domain::parse_line(raw, 200, "must be at most 200 characters")
 }
 
 /// The public support form.

@@ -92,89 +92,10 @@ pub struct TicketLink {
     pub purpose: LinkPurpose,
 }
 
-/// Account security records.
-#[async_trait::async_trait]
-pub trait AccountStore: Send + Sync {
-    /// Stores a token.
-    async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id>;
-    /// An unused, unexpired token of this purpose.
-    async fn account_token(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountToken>>;
-    /// Marks a token used; false when it was used (or had expired) already, so only one of
-    /// two racing uses wins.
-    async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool>;
-    /// Drops a user's unused tokens (of one purpose, or all); returns how many.
-    async fn drop_account_tokens(
-        &self,
-        user_id: Id,
-        purpose: Option<TokenPurpose>,
-    ) -> StoreResult<u64>;
-    /// Records that the user proved they own their address.
-    async fn set_email_verified(
-        &self,
-        user_id: Id,
-        at: DateTime<Utc>,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// Deactivates (`Some`) or reactivates (`None`) an account and ends sessions as `end`
-    /// says, with the audit rows (which get `revokedSessions` when sessions end).
-    async fn set_deactivated(
-        &self,
-        user_id: Id,
-        at: Option<DateTime<Utc>>,
-        end: EndSessions,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<UserRow>>;
-    /// The user's unexpired sessions, newest use first.
-    async fn user_sessions(&self, user_id: Id, now: DateTime<Utc>) -> StoreResult<Vec<SessionRow>>;
-    /// A session by id, with its user and ban (to re-check a live socket's session).
-    async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>>;
-    /// Deletes one of the user's sessions, with its audit rows; false when it is not theirs or
-    /// gone.
-    async fn delete_session_of(
-        &self,
-        user_id: Id,
-        session_id: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// Deletes every session of the user but `keep` (follow links stay), returning their ids,
-    /// with the audit rows (which get `revokedSessions`).
-    async fn delete_other_sessions(
-        &self,
-        user_id: Id,
-        keep: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Vec<Id>>;
-    /// Remembers that the user signed in successfully from this address.
-    async fn note_login_ip(&self, user_id: Id, ip_key: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Whether the user signed in successfully from this address since `since`.
-    async fn login_ip_known(
-        &self,
-        user_id: Id,
-        ip_key: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Stores a follow link.
-    async fn create_ticket_link(
-        &self,
-        id: Id,
-        token_hash: &str,
-        link: &TicketLink,
-    ) -> StoreResult<()>;
-    /// A follow link by token hash.
-    async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>>;
-    /// Deletes every follow link of a user; returns how many.
-    async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64>;
-    /// Marks a ticket's requester as proven (they opened a link sent to their address).
-    async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool>;
-}
-
 impl_both! {
-    impl AccountStore {
+    /// Account security records.
+    pub trait AccountStore {
+        /// Stores a token.
         async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id> {
             let id = Id::new();
             let query = sqlx::query(
@@ -191,6 +112,7 @@ impl_both! {
             Ok(id)
         }
 
+        /// An unused, unexpired token of this purpose.
         async fn account_token(
             &self,
             token_hash: &str,
@@ -205,6 +127,8 @@ impl_both! {
             Self::fetch_optional_row(self.reader(), query).await
         }
 
+        /// Marks a token used; false when it was used (or had expired) already, so only one of
+        /// two racing uses wins.
         async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
             let query = sqlx::query(
                 "UPDATE account_tokens SET used_at = $2 \
@@ -213,6 +137,7 @@ impl_both! {
             Ok(Self::execute(self.writer(), query.bind(id).bind(now)).await? == 1)
         }
 
+        /// Drops a user's unused tokens (of one purpose, or all); returns how many.
         async fn drop_account_tokens(
             &self,
             user_id: Id,
@@ -225,22 +150,23 @@ impl_both! {
             Self::execute(self.writer(), query.bind(user_id).bind(purpose)).await
         }
 
+        /// Records that the user proved they own their address.
         async fn set_email_verified(
             &self,
             user_id: Id,
             at: DateTime<Utc>,
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
-            let mut tx = self.begin().await?;
             let query = sqlx::query(
                 "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), \
                  updated_at = $2 WHERE id = $1",
             );
-            let updated = Self::execute(&mut *tx, query.bind(user_id).bind(at)).await? > 0;
-            Self::commit_audited(tx, updated, audit).await?;
+            self.execute_audited(query.bind(user_id).bind(at), audit).await?;
             Ok(())
         }
 
+        /// Deactivates (`Some`) or reactivates (`None`) an account and ends sessions as `end`
+        /// says, with the audit rows (which get `revokedSessions` when sessions end).
         async fn set_deactivated(
             &self,
             user_id: Id,
@@ -263,6 +189,7 @@ impl_both! {
             Ok(row)
         }
 
+        /// The user's unexpired sessions, newest use first.
         async fn user_sessions(
             &self,
             user_id: Id,
@@ -276,23 +203,26 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query.bind(user_id).bind(now)).await
         }
 
+        /// A session by id, with its user and ban (to re-check a live socket's session).
         async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>> {
             let query = sqlx::query(concat!(session_auth_select!(), "WHERE s.id = $1"));
             self.session_auth(query.bind(id)).await
         }
 
+        /// Deletes one of the user's sessions, with its audit rows; false when it is not theirs or
+        /// gone.
         async fn delete_session_of(
             &self,
             user_id: Id,
             session_id: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
             let query = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2");
-            let deleted = Self::execute(&mut *tx, query.bind(session_id).bind(user_id)).await? == 1;
-            Self::commit_audited(tx, deleted, audit).await
+            self.execute_audited(query.bind(session_id).bind(user_id), audit).await
         }
 
+        /// Deletes every session of the user but `keep` (follow links stay), returning their ids,
+        /// with the audit rows (which get `revokedSessions`).
         async fn delete_other_sessions(
             &self,
             user_id: Id,
@@ -308,6 +238,7 @@ impl_both! {
             Ok(ended)
         }
 
+        /// Remembers that the user signed in successfully from this address.
         async fn note_login_ip(
             &self,
             user_id: Id,
@@ -322,6 +253,7 @@ impl_both! {
             Ok(())
         }
 
+        /// Whether the user signed in successfully from this address since `since`.
         async fn login_ip_known(
             &self,
             user_id: Id,
@@ -338,6 +270,7 @@ impl_both! {
             Ok(found > 0)
         }
 
+        /// Stores a follow link.
         async fn create_ticket_link(
             &self,
             id: Id,
@@ -359,6 +292,7 @@ impl_both! {
             Ok(())
         }
 
+        /// A follow link by token hash.
         async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>> {
             let query = sqlx::query_as(
                 "SELECT ticket_id, user_id, expires_at, purpose FROM ticket_links \
@@ -367,11 +301,13 @@ impl_both! {
             Self::fetch_optional_row(self.reader(), query.bind(token_hash)).await
         }
 
+        /// Deletes every follow link of a user; returns how many.
         async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64> {
             let query = sqlx::query("DELETE FROM ticket_links WHERE user_id = $1");
             Self::execute(self.writer(), query.bind(user_id)).await
         }
 
+        /// Marks a ticket's requester as proven (they opened a link sent to their address).
         async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool> {
             let query = sqlx::query(
                 "UPDATE tickets SET requester_verified = TRUE, updated_at = $3 \

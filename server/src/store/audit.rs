@@ -76,16 +76,6 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-/// Writes and reads the audit log.
-#[async_trait::async_trait]
-pub trait AuditStore: Send + Sync {
-    /// Appends a row on its own, for an action that changes nothing (a read, a failed
-    /// sign-in); changes carry their rows instead.
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
-    /// Lists rows, newest first.
-    async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>>;
-}
-
 /// `entries`, with `revokedSessions` (how many sessions the change ended) in their metadata
 /// when the change was to end sessions.
 pub(crate) fn revoking(entries: &[AuditEntry], end: EndSessions, ended: &[Id]) -> Vec<AuditEntry> {
@@ -138,6 +128,18 @@ impl_both! {
             tx.commit().await.map_err(Self::db_err)
         }
 
+        /// Runs `query`, the one statement of a change, in a transaction with `audit`, appended
+        /// when it changed a row; whether it did.
+        pub(crate) async fn execute_audited(
+            &self,
+            query: sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
+            let mut tx = self.begin().await?;
+            let changed = Self::execute(&mut *tx, query).await? > 0;
+            Self::commit_audited(tx, changed, audit).await
+        }
+
         /// Appends `audit` when the transaction's change `changed` something, commits, and
         /// answers `changed`.
         pub(crate) async fn commit_audited(
@@ -152,12 +154,16 @@ impl_both! {
 }
 
 impl_both! {
-    impl AuditStore {
+    /// Writes and reads the audit log.
+    pub trait AuditStore {
+        /// Appends a row on its own, for an action that changes nothing (a read, a failed
+        /// sign-in); changes carry their rows instead.
         async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
             let mut conn = self.writer().acquire().await.map_err(Self::db_err)?;
             Self::append_audit_in(&mut conn, std::slice::from_ref(entry)).await
         }
 
+        /// Lists rows, newest first.
         async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
             let (before_at, before_id) = filter.before.unzip();
             let (action_exact, action_prefix) = action_filter(filter.action.as_deref());

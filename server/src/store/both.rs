@@ -1,5 +1,6 @@
 //! One query set for both databases: SQL that SQLite and PostgreSQL read alike is written
-//! once, in an `impl_both!` block, and compiled for each backend.
+//! once, in an `impl_both!` block, and compiled for each backend. A resource's store trait is
+//! declared by the same block: each method's documentation, signature and body stand together.
 //!
 //! Inside the block, `self.reader()` and `self.writer()` are the backend's pools (SQLite keeps
 //! a read-only pool and one writer; PostgreSQL has one pool for both), `self.begin()` opens a
@@ -17,9 +18,11 @@
 //! full-text search, the delivery-cursor batch) stays in `sqlite/` and `postgres/` as
 //! inherent items with the same names, which the shared bodies use.
 
-/// Implements a store trait (`impl Trait { .. }`) or adds inherent helpers (`impl { .. }`)
-/// for both backends from one body. Every method of a trait block is timed under its own name
-/// (the slow-query log and `switchboard_db_query_duration_seconds{query}`).
+/// Declares a store trait and implements it for both backends from one body
+/// (`pub trait Trait { .. }`: each method's documentation, signature and body in one place),
+/// implements a trait declared elsewhere (`impl Trait { .. }`), or adds inherent helpers
+/// (`impl { .. }`). Every method of a trait is timed under its own name (the slow-query log and
+/// `switchboard_db_query_duration_seconds{query}`).
 macro_rules! impl_both {
     (@one $module:ident $store:ident $db:ident $conn:ident [$($head:tt)*] { $($body:tt)* }) => {
         const _: () = {
@@ -64,6 +67,29 @@ macro_rules! impl_both {
                 )*
             }
         );
+    };
+    (
+        $(#[$trait_meta:meta])*
+        pub trait $trait:ident {
+            $(
+                $(#[$meta:meta])*
+                async fn $name:ident(&$this:ident $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty $body:block
+            )*
+        }
+    ) => {
+        $(#[$trait_meta])*
+        #[async_trait::async_trait]
+        pub trait $trait: Send + Sync {
+            $(
+                $(#[$meta])*
+                async fn $name(&$this $(, $arg: $ty)*) -> $ret;
+            )*
+        }
+        $crate::store::both::impl_both!(impl $trait {
+            $(
+                async fn $name(&$this $(, $arg: $ty)*) -> $ret $body
+            )*
+        });
     };
 }
 pub(crate) use impl_both;
@@ -137,6 +163,18 @@ impl_both! {
             (O,): for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
         {
             query.fetch_all(conn).await.map_err(Self::db_err)
+        }
+
+        /// A query limited to what `viewer` may read (`readable_by_viewer!`), with the viewer
+        /// bound as `$1..$3`; the caller binds the rest, the viewer's scope where the SQL says.
+        pub(crate) fn query_as_viewer<'q, O>(
+            sql: &'static str,
+            viewer: &'q crate::domain::policy::Viewer,
+        ) -> sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>
+        where
+            O: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            sqlx::query_as(sql).bind(viewer.id).bind(viewer.role).bind(&viewer.department)
         }
 
         /// Runs the statement `query` on `conn`; how many rows it changed.

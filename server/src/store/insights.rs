@@ -48,21 +48,10 @@ pub struct NewInsights {
     pub tokens: i64,
 }
 
-/// Assistant insights.
-#[async_trait::async_trait]
-pub trait InsightsStore: Send + Sync {
-    /// A ticket's insights.
-    async fn get_insights(&self, ticket_id: Id) -> StoreResult<Option<InsightsRow>>;
-    /// Stores a success (clears the failure state).
-    async fn save_insights(&self, insights: &NewInsights) -> StoreResult<()>;
-    /// Records a failed refresh.
-    async fn record_insights_failure(&self, ticket_id: Id, error: &str) -> StoreResult<()>;
-    /// Model tokens spent on every ticket since `since` (the daily budget).
-    async fn tokens_since(&self, since: DateTime<Utc>) -> StoreResult<i64>;
-}
-
 impl_both! {
-    impl InsightsStore {
+    /// Assistant insights.
+    pub trait InsightsStore {
+        /// A ticket's insights.
         async fn get_insights(&self, ticket_id: Id) -> StoreResult<Option<InsightsRow>> {
             let query = sqlx::query_as(
                 "SELECT ticket_id, details, covered_seq, provider, updated_at, last_error, failures, tokens_used \
@@ -71,6 +60,7 @@ impl_both! {
             Self::fetch_optional_row(self.reader(), query.bind(ticket_id)).await
         }
 
+        /// Stores a success (clears the failure state).
         async fn save_insights(&self, insights: &NewInsights) -> StoreResult<()> {
             let query = sqlx::query(
                 "INSERT INTO ticket_insights (ticket_id, summary, suggestions, escalation, details, covered_seq, \
@@ -94,6 +84,7 @@ impl_both! {
             Ok(())
         }
 
+        /// Records a failed refresh.
         async fn record_insights_failure(&self, ticket_id: Id, error: &str) -> StoreResult<()> {
             let error: String = error.chars().take(1000).collect();
             let query = sqlx::query(
@@ -107,6 +98,7 @@ impl_both! {
             Ok(())
         }
 
+        /// Model tokens spent on every ticket since `since` (the daily budget).
         async fn tokens_since(&self, since: DateTime<Utc>) -> StoreResult<i64> {
             let query = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM telemetry_rollups \

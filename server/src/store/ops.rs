@@ -60,45 +60,6 @@ pub struct JobRow {
     pub done_at: Option<DateTime<Utc>>,
 }
 
-/// Rollups and jobs.
-#[async_trait::async_trait]
-pub trait OpsStore: Send + Sync {
-    /// Writes (or overwrites) rollup values.
-    async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()>;
-    /// Rollups of every instance since `since`, oldest first.
-    async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>>;
-    /// Deletes rollups older than `before`; returns how many.
-    async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64>;
-    /// Enqueues a job. With a dedupe key, an open job with that key absorbs it (returns false):
-    /// a pending one takes the new run time (debounce) and the payloads merge
-    /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
-    /// failed for good) the request becomes a new pending job, so nothing asked for while a job
-    /// runs is lost, and jobs of one key never run at the same time. The audit rows are
-    /// appended with the request, absorbed or not.
-    async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
-    async fn claim_jobs(
-        &self,
-        kinds: &[&str],
-        limit: i64,
-        lease: std::time::Duration,
-    ) -> StoreResult<Vec<JobRow>>;
-    /// Keeps a claimed job ours for `lease` from now (a worker renews while the job runs).
-    async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()>;
-    /// Marks a job done (a request queued while it ran becomes a new pending job).
-    async fn complete_job(&self, id: Id) -> StoreResult<()>;
-    /// Records a failure: retried at `retry_at` (a request queued while it ran folds into the
-    /// retry), or failed for good when `None` (the queued request becomes a new pending job).
-    async fn fail_job(
-        &self,
-        id: Id,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()>;
-    /// The newest job of a kind about `subject` (pending, done or failed).
-    async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>>;
-}
-
 /// The payload of a job that absorbed another request: the newer request's fields win, except
 /// that a flag either request set stays set (a pending full refresh stays full when an
 /// incremental one is asked for).
@@ -265,7 +226,9 @@ macro_rules! job_columns {
 }
 
 impl_both! {
-    impl OpsStore {
+    /// Rollups and jobs.
+    pub trait OpsStore {
+        /// Writes (or overwrites) rollup values.
         async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()> {
             let mut tx = self.begin().await?;
             for row in rows {
@@ -279,6 +242,7 @@ impl_both! {
             tx.commit().await.map_err(Self::db_err)
         }
 
+        /// Rollups of every instance since `since`, oldest first.
         async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>> {
             let query = sqlx::query_as(
                 "SELECT instance_id, minute, name, value FROM telemetry_rollups WHERE minute >= $1 \
@@ -287,11 +251,18 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
+        /// Deletes rollups older than `before`; returns how many.
         async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64> {
             let query = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1");
             Self::execute(self.writer(), query.bind(before)).await
         }
 
+        /// Enqueues a job. With a dedupe key, an open job with that key absorbs it (returns false):
+        /// a pending one takes the new run time (debounce) and the payloads merge
+        /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
+        /// failed for good) the request becomes a new pending job, so nothing asked for while a job
+        /// runs is lost, and jobs of one key never run at the same time. The audit rows are
+        /// appended with the request, absorbed or not.
         async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool> {
             // Two enqueues of a new key may race to insert it: the loser absorbs into the winner's.
             for _ in 0..3 {
@@ -304,6 +275,7 @@ impl_both! {
             )))
         }
 
+        /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
         async fn claim_jobs(
             &self,
             kinds: &[&str],
@@ -327,6 +299,7 @@ impl_both! {
             Self::fetch_all_rows(self.writer(), query).await
         }
 
+        /// Keeps a claimed job ours for `lease` from now (a worker renews while the job runs).
         async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()> {
             let query = sqlx::query(
                 "UPDATE jobs SET locked_until = $2 WHERE id = $1 AND locked_until IS NOT NULL \
@@ -336,10 +309,13 @@ impl_both! {
             Ok(())
         }
 
+        /// Marks a job done (a request queued while it ran becomes a new pending job).
         async fn complete_job(&self, id: Id) -> StoreResult<()> {
             self.close_job(id, Outcome::Done).await
         }
 
+        /// Records a failure: retried at `retry_at` (a request queued while it ran folds into the
+        /// retry), or failed for good when `None` (the queued request becomes a new pending job).
         async fn fail_job(
             &self,
             id: Id,
@@ -368,6 +344,7 @@ impl_both! {
             tx.commit().await.map_err(Self::db_err)
         }
 
+        /// The newest job of a kind about `subject` (pending, done or failed).
         async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>> {
             let query = sqlx::query_as(concat!(
                 "SELECT ",

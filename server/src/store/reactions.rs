@@ -3,23 +3,10 @@
 use super::{StoreResult, both::impl_both};
 use crate::domain::Id;
 
-/// Adding, removing and counting reactions.
-#[async_trait::async_trait]
-pub trait ReactionStore: Send + Sync {
-    /// Adds a reaction; false when the user had it already.
-    async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Removes a reaction; false when the user did not have it.
-    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Whether the user has this reaction on the message.
-    async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Users with this emoji on the message.
-    async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64>;
-    /// Different emoji this user put on the message.
-    async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64>;
-}
-
 impl_both! {
-    impl ReactionStore {
+    /// Adding, removing and counting reactions.
+    pub trait ReactionStore {
+        /// Adds a reaction; false when the user had it already.
         async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
             let query = sqlx::query(
                 "INSERT INTO reactions (message_id, user_id, emoji, created_at) \
@@ -29,6 +16,7 @@ impl_both! {
             Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
+        /// Removes a reaction; false when the user did not have it.
         async fn remove_reaction(
             &self,
             message_id: Id,
@@ -42,6 +30,7 @@ impl_both! {
             Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
+        /// Whether the user has this reaction on the message.
         async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
             let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions \
@@ -52,6 +41,7 @@ impl_both! {
             Ok(found > 0)
         }
 
+        /// Users with this emoji on the message.
         async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
             let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2",
@@ -59,6 +49,7 @@ impl_both! {
             Self::fetch_one_value(self.writer(), query.bind(message_id).bind(emoji)).await
         }
 
+        /// Different emoji this user put on the message.
         async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64> {
             let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2",

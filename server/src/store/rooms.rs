@@ -163,88 +163,6 @@ pub struct MemberRow {
     pub last_delivered_seq: i64,
 }
 
-/// Rooms and memberships.
-#[async_trait::async_trait]
-pub trait RoomStore: Send + Sync {
-    /// Creates a room and its first members, with the audit rows, in one transaction.
-    async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow>;
-    /// A room by id.
-    async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>>;
-    /// A room by slug.
-    async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>>;
-    /// A room with the viewer's membership and ticket parties.
-    async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>>;
-    /// The rooms a user is a member of, most recently active first.
-    async fn member_rooms(&self, user_id: Id) -> StoreResult<Vec<RoomWithMe>>;
-    /// Public rooms the viewer may read (the policy's read rule in SQL).
-    async fn discover_rooms(
-        &self,
-        viewer: &Viewer,
-        filter: &DiscoverFilter,
-    ) -> StoreResult<Vec<RoomWithMe>>;
-    /// Ids of the rooms a user is a member of (socket subscriptions).
-    async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>>;
-    /// The DM with this key, if it exists.
-    async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>>;
-    /// Applies a patch, with its audit rows.
-    async fn update_room(
-        &self,
-        id: Id,
-        patch: &RoomPatch,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<RoomRow>>;
-    /// Deletes a room with its messages and memberships, with the audit rows; false when
-    /// missing.
-    async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// Adds a member, with the audit rows (`room_members_pkey` conflict when already one).
-    async fn add_member(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        role: RoomRole,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// One member.
-    async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>>;
-    /// Members by join time, after an optional (joined_at, user id) cursor.
-    async fn list_members(
-        &self,
-        room_id: Id,
-        after: Option<(DateTime<Utc>, Id)>,
-        limit: i64,
-    ) -> StoreResult<Vec<MemberRow>>;
-    /// Changes a member's role, with the audit rows; false when not a member.
-    async fn set_member_role(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        role: RoomRole,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// Removes a member, with the audit rows; false when not a member.
-    async fn remove_member(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// How many members, and how many owners.
-    async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)>;
-    /// Makes `to` the owner and `from` a moderator, with the audit rows, atomically.
-    async fn transfer_ownership(
-        &self,
-        room_id: Id,
-        from: Id,
-        to: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// Moves the read cursor forward (never back, never past the room's last seq); returns
-    /// the cursor now stored, or `None` when not a member.
-    async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>>;
-    /// Moves delivery cursors forward in one batch.
-    async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()>;
-}
-
 /// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope;
 /// the order is given as pieces of SQL.
 macro_rules! discover_query {
@@ -269,7 +187,9 @@ macro_rules! discover_query {
 }
 
 impl_both! {
-    impl RoomStore {
+    /// Rooms and memberships.
+    pub trait RoomStore {
+        /// Creates a room and its first members, with the audit rows, in one transaction.
         async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow> {
             let mut tx = self.begin().await?;
             let row = Self::insert_room(&mut tx, room).await?;
@@ -277,21 +197,25 @@ impl_both! {
             Ok(row)
         }
 
+        /// A room by id.
         async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>> {
             let query = sqlx::query_as(concat!(room_select!(), "WHERE r.id = $1"));
             Self::fetch_optional_row(self.reader(), query.bind(id)).await
         }
 
+        /// A room by slug.
         async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>> {
             let query = sqlx::query_as(concat!(room_select!(), "WHERE r.slug = $1"));
             Self::fetch_optional_row(self.reader(), query.bind(slug)).await
         }
 
+        /// A room with the viewer's membership and ticket parties.
         async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
             let query = sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"));
             Self::fetch_optional_row(self.reader(), query.bind(user_id).bind(room_id)).await
         }
 
+        /// The rooms a user is a member of, most recently active first.
         async fn member_rooms(&self, user_id: Id) -> StoreResult<Vec<RoomWithMe>> {
             let query = sqlx::query_as(concat!(
                 room_with_me_select!(),
@@ -301,6 +225,7 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query.bind(user_id)).await
         }
 
+        /// Public rooms the viewer may read (the policy's read rule in SQL).
         async fn discover_rooms(
             &self,
             viewer: &Viewer,
@@ -311,10 +236,7 @@ impl_both! {
                 DiscoverSort::Name => discover_query!("lower(r.title), r.id"),
                 DiscoverSort::New => discover_query!("r.created_at DESC, r.id DESC"),
             };
-            let query = sqlx::query_as(sql)
-                .bind(viewer.id)
-                .bind(viewer.role)
-                .bind(&viewer.department)
+            let query = Self::query_as_viewer(sql, viewer)
                 .bind(filter.q.as_deref().map(like_pattern))
                 .bind(&filter.tag)
                 .bind(filter.limit)
@@ -323,16 +245,19 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Ids of the rooms a user is a member of (socket subscriptions).
         async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>> {
             let query = sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1");
             Self::fetch_all_values(self.reader(), query.bind(user_id)).await
         }
 
+        /// The DM with this key, if it exists.
         async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>> {
             let query = sqlx::query_as(concat!(room_select!(), "WHERE r.dm_key = $1"));
             Self::fetch_optional_row(self.reader(), query.bind(dm_key)).await
         }
 
+        /// Applies a patch, with its audit rows.
         async fn update_room(
             &self,
             id: Id,
@@ -360,13 +285,14 @@ impl_both! {
             Ok(row)
         }
 
+        /// Deletes a room with its messages and memberships, with the audit rows; false when
+        /// missing.
         async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
             let query = sqlx::query("DELETE FROM rooms WHERE id = $1");
-            let deleted = Self::execute(&mut *tx, query.bind(id)).await? > 0;
-            Self::commit_audited(tx, deleted, audit).await
+            self.execute_audited(query.bind(id), audit).await
         }
 
+        /// Adds a member, with the audit rows (`room_members_pkey` conflict when already one).
         async fn add_member(
             &self,
             room_id: Id,
@@ -379,6 +305,7 @@ impl_both! {
             Self::commit_with_audit(tx, audit).await
         }
 
+        /// One member.
         async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>> {
             let query = sqlx::query_as(concat!(
                 member_select!(),
@@ -387,6 +314,7 @@ impl_both! {
             Self::fetch_optional_row(self.reader(), query.bind(room_id).bind(user_id)).await
         }
 
+        /// Members by join time, after an optional (joined_at, user id) cursor.
         async fn list_members(
             &self,
             room_id: Id,
@@ -407,6 +335,7 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Changes a member's role, with the audit rows; false when not a member.
         async fn set_member_role(
             &self,
             room_id: Id,
@@ -419,18 +348,18 @@ impl_both! {
             Self::commit_audited(tx, changed, audit).await
         }
 
+        /// Removes a member, with the audit rows; false when not a member.
         async fn remove_member(
             &self,
             room_id: Id,
             user_id: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
             let query = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2");
-            let removed = Self::execute(&mut *tx, query.bind(room_id).bind(user_id)).await? > 0;
-            Self::commit_audited(tx, removed, audit).await
+            self.execute_audited(query.bind(room_id).bind(user_id), audit).await
         }
 
+        /// How many members, and how many owners.
         async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)> {
             let query = sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'owner' THEN 1 ELSE 0 END), 0) \
@@ -439,6 +368,7 @@ impl_both! {
             Self::fetch_one_row(self.reader(), query.bind(room_id)).await
         }
 
+        /// Makes `to` the owner and `from` a moderator, with the audit rows, atomically.
         async fn transfer_ownership(
             &self,
             room_id: Id,
@@ -452,6 +382,8 @@ impl_both! {
             Self::commit_with_audit(tx, audit).await
         }
 
+        /// Moves the read cursor forward (never back, never past the room's last seq); returns
+        /// the cursor now stored, or `None` when not a member.
         async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>> {
             let query = sqlx::query_scalar(concat!(
                 "UPDATE room_members SET last_read_seq = ",
@@ -469,6 +401,7 @@ impl_both! {
             Self::fetch_optional_value(self.writer(), query).await
         }
 
+        /// Moves delivery cursors forward in one batch.
         async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()> {
             self.write_delivery_cursors(cursors).await
         }

@@ -156,42 +156,10 @@ pub struct TicketTimes {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-/// Tickets.
-#[async_trait::async_trait]
-pub trait TicketStore: Send + Sync {
-    /// Opens a ticket: its room, memberships and ticket row in one transaction.
-    async fn create_ticket(
-        &self,
-        ticket: &NewTicket,
-        audit: &[AuditEntry],
-    ) -> StoreResult<TicketRow>;
-    /// A ticket.
-    async fn get_ticket(&self, id: Id) -> StoreResult<Option<TicketRow>>;
-    /// The queue, newest first, limited to tickets `viewer` may read.
-    async fn list_tickets(
-        &self,
-        viewer: &Viewer,
-        filter: &TicketFilter,
-    ) -> StoreResult<Vec<TicketRow>>;
-    /// Applies a patch (the room's department follows the ticket's).
-    async fn update_ticket(
-        &self,
-        id: Id,
-        patch: &TicketPatch,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<TicketRow>>;
-    /// Records the first staff response, once; true when it was recorded now.
-    async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Open, pending and recently resolved tickets per assignee.
-    async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>>;
-    /// The same per department.
-    async fn department_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<DepartmentCounts>>;
-    /// Timings of tickets opened since `since`.
-    async fn ticket_times(&self, since: DateTime<Utc>) -> StoreResult<Vec<TicketTimes>>;
-}
-
 impl_both! {
-    impl TicketStore {
+    /// Tickets.
+    pub trait TicketStore {
+        /// Opens a ticket: its room, memberships and ticket row in one transaction.
         async fn create_ticket(
             &self,
             ticket: &NewTicket,
@@ -221,12 +189,14 @@ impl_both! {
                 .ok_or_else(|| Self::db_err(sqlx::Error::RowNotFound))
         }
 
+        /// A ticket.
         async fn get_ticket(&self, id: Id) -> StoreResult<Option<TicketRow>> {
             // `$1` is the (unused here) viewer of the shared select: no user has a room's id.
             let query = sqlx::query_as(concat!(ticket_select!(), "WHERE t.room_id = $1"));
             Self::fetch_optional_row(self.reader(), query.bind(id)).await
         }
 
+        /// The queue, newest first, limited to tickets `viewer` may read.
         async fn list_tickets(
             &self,
             viewer: &Viewer,
@@ -238,28 +208,23 @@ impl_both! {
                 Some(AssigneeFilter::User(id)) => (false, Some(id)),
                 None => (false, None),
             };
-            let query = sqlx::query_as(concat!(
-                ticket_select!(),
-                "WHERE ",
-                readable_by_viewer!("$13"),
-                ticket_filters!()
-            ))
-            .bind(viewer.id)
-            .bind(viewer.role)
-            .bind(&viewer.department)
-            .bind(filter.status)
-            .bind(&filter.department)
-            .bind(unassigned)
-            .bind(assignee)
-            .bind(filter.priority)
-            .bind(filter.requester)
-            .bind(before_at)
-            .bind(before_id)
-            .bind(filter.limit)
-            .bind(viewer.scope);
+            let sql =
+                concat!(ticket_select!(), "WHERE ", readable_by_viewer!("$13"), ticket_filters!());
+            let query = Self::query_as_viewer(sql, viewer)
+                .bind(filter.status)
+                .bind(&filter.department)
+                .bind(unassigned)
+                .bind(assignee)
+                .bind(filter.priority)
+                .bind(filter.requester)
+                .bind(before_at)
+                .bind(before_id)
+                .bind(filter.limit)
+                .bind(viewer.scope);
             Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Applies a patch (the room's department follows the ticket's).
         async fn update_ticket(
             &self,
             id: Id,
@@ -311,6 +276,7 @@ impl_both! {
             self.get_ticket(id).await
         }
 
+        /// Records the first staff response, once; true when it was recorded now.
         async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool> {
             let query = sqlx::query(
                 "UPDATE tickets SET first_response_at = $2, updated_at = $2 \
@@ -320,6 +286,7 @@ impl_both! {
             Ok(Self::execute(self.writer(), query.bind(id).bind(at)).await? > 0)
         }
 
+        /// Open, pending and recently resolved tickets per assignee.
         async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>> {
             let query = sqlx::query_as(concat!(
                 ticket_counts!("assignee_id"),
@@ -328,6 +295,7 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
+        /// The same per department.
         async fn department_counts(
             &self,
             since: DateTime<Utc>,
@@ -339,6 +307,7 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
+        /// Timings of tickets opened since `since`.
         async fn ticket_times(&self, since: DateTime<Utc>) -> StoreResult<Vec<TicketTimes>> {
             let query = sqlx::query_as(
                 "SELECT assignee_id, created_at, first_response_at, resolved_at FROM tickets \

@@ -154,117 +154,6 @@ pub struct SessionAuth {
     pub ticket_scope: Option<Id>,
 }
 
-/// User accounts and bans.
-#[async_trait::async_trait]
-pub trait UserStore: Send + Sync {
-    /// Creates a user, with its audit rows.
-    async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow>;
-    /// A user by id.
-    async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>>;
-    /// A user by (normalised) e-mail.
-    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
-    /// Users, newest first.
-    async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>>;
-    /// Applies a patch, with its audit rows; `None` when the user does not exist.
-    async fn update_user(
-        &self,
-        id: Id,
-        patch: &UserPatch,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<UserRow>>;
-    /// Replaces the password hash and ends sessions as `end` says, with the audit rows (which
-    /// get `revokedSessions` when sessions end); returns the ids of the sessions ended.
-    async fn set_password_hash(
-        &self,
-        id: Id,
-        hash: &str,
-        end: EndSessions,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Vec<Id>>;
-    /// Number of users.
-    async fn count_users(&self) -> StoreResult<i64>;
-    /// Records activity.
-    async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Creates or replaces a ban and ends sessions as `end` says, with the audit rows (which
-    /// get `revokedSessions` when sessions end).
-    async fn put_ban(
-        &self,
-        ban: &BanRow,
-        end: EndSessions,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// Lifts a ban, with its audit rows; false when there was none.
-    async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// The user's ban, if any.
-    async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>>;
-    /// The bans of these users (for admin lists).
-    async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>>;
-}
-
-/// Login sessions.
-#[async_trait::async_trait]
-pub trait SessionStore: Send + Sync {
-    /// Stores a new session.
-    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// Looks a session up by token hash, with its user and ban.
-    async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<SessionAuth>>;
-    /// Extends a session.
-    async fn touch_session(
-        &self,
-        id: Id,
-        used_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Whether a session exists (and has not expired).
-    async fn session_exists(&self, id: Id) -> StoreResult<bool>;
-    /// Deletes one session, with its audit rows; false when it did not exist.
-    async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// Deletes every session of a user, returning their ids.
-    async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>>;
-    /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
-    /// true for the window's first failure, the one whose audit rows are appended.
-    async fn record_login_failure(
-        &self,
-        email: &str,
-        ip: &str,
-        window_start: DateTime<Utc>,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// Deletes expired sessions, returning how many.
-    async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
-}
-
-/// Builds a [`SessionAuth`] from the session/user/ban join (both backends name columns alike).
-pub(crate) fn session_auth_from_row<R>(row: &R) -> Result<SessionAuth, sqlx::Error>
-where
-    R: Row,
-    UserRow: for<'r> sqlx::FromRow<'r, R>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-    Id: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    DateTime<Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let user = UserRow::from_row(row)?;
-    let ban = match row.try_get::<Option<String>, _>("ban_reason")? {
-        Some(reason) => Some(BanRow {
-            user_id: user.id,
-            reason,
-            banned_by: row.try_get("banned_by")?,
-            banned_at: row.try_get("banned_at")?,
-            expires_at: row.try_get("ban_expires_at")?,
-        }),
-        None => None,
-    };
-    Ok(SessionAuth {
-        session_id: row.try_get("session_id")?,
-        expires_at: row.try_get("session_expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        ticket_scope: row.try_get("ticket_scope")?,
-        user,
-        ban,
-    })
-}
-
 /// `SELECT` of [`BanRow`]; add `WHERE ...`.
 macro_rules! ban_select {
     () => {
@@ -273,7 +162,9 @@ macro_rules! ban_select {
 }
 
 impl_both! {
-    impl UserStore {
+    /// User accounts and bans.
+    pub trait UserStore {
+        /// Creates a user, with its audit rows.
         async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow> {
             let mut tx = self.begin().await?;
             let query = sqlx::query_as(concat!(
@@ -294,16 +185,19 @@ impl_both! {
             Ok(row)
         }
 
+        /// A user by id.
         async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>> {
             let query = sqlx::query_as(concat!(user_select!(), "WHERE u.id = $1")).bind(id);
             Self::fetch_optional_row(self.reader(), query).await
         }
 
+        /// A user by (normalised) e-mail.
         async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
             let query = sqlx::query_as(concat!(user_select!(), "WHERE u.email = $1")).bind(email);
             Self::fetch_optional_row(self.reader(), query).await
         }
 
+        /// Users, newest first.
         async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>> {
             let (before_at, before_id) = filter.before.unzip();
             let query = sqlx::query_as(concat!(
@@ -325,6 +219,7 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Applies a patch, with its audit rows; `None` when the user does not exist.
         async fn update_user(
             &self,
             id: Id,
@@ -350,6 +245,8 @@ impl_both! {
             Ok(row)
         }
 
+        /// Replaces the password hash and ends sessions as `end` says, with the audit rows (which
+        /// get `revokedSessions` when sessions end); returns the ids of the sessions ended.
         async fn set_password_hash(
             &self,
             id: Id,
@@ -367,17 +264,21 @@ impl_both! {
             Self::end_sessions_and_commit(tx, id, end, audit).await
         }
 
+        /// Number of users.
         async fn count_users(&self) -> StoreResult<i64> {
             let query = sqlx::query_scalar("SELECT COUNT(*) FROM users");
             Self::fetch_one_value(self.reader(), query).await
         }
 
+        /// Records activity.
         async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()> {
             let query = sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1");
             Self::execute(self.writer(), query.bind(id).bind(at)).await?;
             Ok(())
         }
 
+        /// Creates or replaces a ban and ends sessions as `end` says, with the audit rows (which
+        /// get `revokedSessions` when sessions end).
         async fn put_ban(
             &self,
             ban: &BanRow,
@@ -402,13 +303,13 @@ impl_both! {
             Ok(())
         }
 
+        /// Lifts a ban, with its audit rows; false when there was none.
         async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let query = sqlx::query("DELETE FROM bans WHERE user_id = $1").bind(user_id);
-            let deleted = Self::execute(&mut *tx, query).await? > 0;
-            Self::commit_audited(tx, deleted, audit).await
+            let query = sqlx::query("DELETE FROM bans WHERE user_id = $1");
+            self.execute_audited(query.bind(user_id), audit).await
         }
 
+        /// The bans of these users (for admin lists).
         async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
             if user_ids.is_empty() {
                 return Ok(Vec::new());
@@ -418,6 +319,7 @@ impl_both! {
             Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// The user's ban, if any.
         async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>> {
             let query = sqlx::query_as(concat!(ban_select!(), "WHERE user_id = $1")).bind(user_id);
             Self::fetch_optional_row(self.reader(), query).await
@@ -426,7 +328,9 @@ impl_both! {
 }
 
 impl_both! {
-    impl SessionStore {
+    /// Login sessions.
+    pub trait SessionStore {
+        /// Stores a new session.
         async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
             let query = sqlx::query(
                 "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, last_used_at, ip, \
@@ -444,6 +348,7 @@ impl_both! {
             Ok(())
         }
 
+        /// Looks a session up by token hash, with its user and ban.
         async fn session_by_token_hash(
             &self,
             token_hash: &str,
@@ -452,6 +357,7 @@ impl_both! {
             self.session_auth(query.bind(token_hash)).await
         }
 
+        /// Extends a session.
         async fn touch_session(
             &self,
             id: Id,
@@ -464,6 +370,7 @@ impl_both! {
             Ok(())
         }
 
+        /// Whether a session exists (and has not expired).
         async fn session_exists(&self, id: Id) -> StoreResult<bool> {
             let query =
                 sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND expires_at > $2");
@@ -472,18 +379,20 @@ impl_both! {
             Ok(found.is_some())
         }
 
+        /// Deletes one session, with its audit rows; false when it did not exist.
         async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let query = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id);
-            let deleted = Self::execute(&mut *tx, query).await? > 0;
-            Self::commit_audited(tx, deleted, audit).await
+            let query = sqlx::query("DELETE FROM sessions WHERE id = $1");
+            self.execute_audited(query.bind(id), audit).await
         }
 
+        /// Deletes every session of a user, returning their ids.
         async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>> {
             let query = sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING id");
             Self::fetch_all_values(self.writer(), query.bind(user_id)).await
         }
 
+        /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
+        /// true for the window's first failure, the one whose audit rows are appended.
         async fn record_login_failure(
             &self,
             email: &str,
@@ -505,6 +414,7 @@ impl_both! {
             Self::commit_audited(tx, attempts == 1, audit).await
         }
 
+        /// Deletes expired sessions, returning how many.
         async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
             let query = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now);
             Self::execute(self.writer(), query).await
@@ -555,7 +465,32 @@ impl_both! {
             query: sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
         ) -> StoreResult<Option<SessionAuth>> {
             let row = query.fetch_optional(self.reader()).await.map_err(Self::db_err)?;
-            row.map(|row| session_auth_from_row(&row)).transpose().map_err(Self::db_err)
+            row.map(|row| Self::session_auth_from_row(&row)).transpose().map_err(Self::db_err)
+        }
+
+        /// Builds a [`SessionAuth`] from a row of [`session_auth_select`].
+        fn session_auth_from_row(
+            row: &<Db as sqlx::Database>::Row,
+        ) -> Result<SessionAuth, sqlx::Error> {
+            let user = UserRow::from_row(row)?;
+            let ban = match row.try_get::<Option<String>, _>("ban_reason")? {
+                Some(reason) => Some(BanRow {
+                    user_id: user.id,
+                    reason,
+                    banned_by: row.try_get("banned_by")?,
+                    banned_at: row.try_get("banned_at")?,
+                    expires_at: row.try_get("ban_expires_at")?,
+                }),
+                None => None,
+            };
+            Ok(SessionAuth {
+                session_id: row.try_get("session_id")?,
+                expires_at: row.try_get("session_expires_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                ticket_scope: row.try_get("ticket_scope")?,
+                user,
+                ban,
+            })
         }
     }
 }

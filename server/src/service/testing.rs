@@ -128,12 +128,11 @@ impl TestCtx {
     }
 }
 
-/// Takes the events a [`TestCtx`] published since the last look and matches them against
-/// `$pattern`, a slice pattern whose bindings stay in scope; panics naming them when they do
-/// not match.
+/// Matches published events (`$events`, such as `t.take_events()`) against `$pattern`, a
+/// slice pattern whose bindings stay in scope; panics naming the events when they do not match.
 macro_rules! let_events {
-    ($t:expr, $pattern:pat) => {
-        let events = $t.take_events();
+    ($events:expr, $pattern:pat) => {
+        let events: Vec<$crate::service::Event> = $events;
         let $pattern = events.as_slice() else {
             panic!("expected {}, got {events:?}", stringify!($pattern));
         };

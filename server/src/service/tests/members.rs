@@ -38,7 +38,7 @@ async fn adding_a_member_stores_and_publishes_their_role() -> anyhow::Result<()>
         Some(RoomRole::Moderator)
     );
     let_events!(
-        t,
+        t.take_events(),
         [Event::MemberAdded {
             room_id,
             user_id,
@@ -75,7 +75,7 @@ async fn removing_a_member_stores_and_publishes_it() -> anyhow::Result<()> {
     members::remove(&t.ctx, &owner, room, member.id()).await?;
 
     assert_eq!(t.room_role(room, member.id()).await?, None);
-    let_events!(t, [Event::MemberRemoved { room_id, user_id }]);
+    let_events!(t.take_events(), [Event::MemberRemoved { room_id, user_id }]);
     assert_eq!((*room_id, *user_id), (room, member.id()));
     Ok(())
 }
@@ -93,7 +93,7 @@ async fn changing_a_members_role_stores_and_publishes_it() -> anyhow::Result<()>
         Some(RoomRole::Moderator)
     );
     let_events!(
-        t,
+        t.take_events(),
         [Event::MemberRoleChanged {
             room_id,
             user_id,
@@ -161,7 +161,7 @@ async fn handing_over_ownership_publishes_both_role_changes() -> anyhow::Result<
     );
     assert_eq!(t.room_role(room, member.id()).await?, Some(RoomRole::Owner));
     let_events!(
-        t,
+        t.take_events(),
         [
             Event::MemberRoleChanged {
                 user_id: demoted,

@@ -10,9 +10,9 @@ use serde_json::json;
 use super::{
     Actor,
     audit::Audit,
-    auth::{self, ClientMeta, CreatedBy, NewAccount, SignedIn, create_user, hash_token},
+    auth::{self, ClientMeta, SignedIn, hash_token},
     field, require,
-    users::get_user,
+    users::{self, CreateUser, get_user},
 };
 use super::{
     Ctx,
@@ -351,20 +351,20 @@ pub struct Invite {
 /// Invites someone (admins): an account without a password whose owner chooses one through
 /// the e-mailed link (7 days).
 pub async fn invite(ctx: &Ctx, actor: &Actor, input: Invite) -> AppResult<UserRow> {
-    require(actor, Capability::ManageUsers)?;
-    let user = create_user(
-        ctx,
-        NewAccount {
-            email: &input.email,
-            name: &input.name,
-            role: input.role,
-            department: input.department.as_deref(),
-            password: None,
-            verified: false,
-            created_by: Some(("invite", CreatedBy::User(actor))),
-        },
-    )
-    .await?;
+    let Invite {
+        email,
+        name,
+        role,
+        department,
+    } = input;
+    let account = CreateUser {
+        email,
+        name,
+        role,
+        department,
+        password: None,
+    };
+    let user = users::create_by_admin(ctx, actor, account, false, "invite").await?;
     outbox::queue(
         ctx.store.as_ref(),
         Template::Invite {

@@ -66,17 +66,7 @@ pub fn parse_slug(raw: &str) -> Result<String, &'static str> {
 
 /// Validates a room title: 1..=100 characters, no control characters.
 pub fn parse_title(raw: &str) -> Result<String, &'static str> {
-    let title = raw.trim();
-    if title.is_empty() {
-        return Err("is required");
-    }
-    if title.chars().count() > 100 {
-        return Err("must be at most 100 characters");
-    }
-    if title.chars().any(char::is_control) {
-        return Err("must not contain control characters");
-    }
-    Ok(title.to_owned())
+    super::parse_line(raw, 100, "must be at most 100 characters")
 }
 
 /// Validates a description: at most 1000 characters.

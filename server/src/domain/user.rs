@@ -75,17 +75,7 @@ impl Email {
 
 /// Validates a display name: 1..=80 characters after trimming, no control characters.
 pub fn parse_name(raw: &str) -> Result<String, &'static str> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err("is required");
-    }
-    if name.chars().count() > 80 {
-        return Err("must be at most 80 characters");
-    }
-    if name.chars().any(char::is_control) {
-        return Err("must not contain control characters");
-    }
-    Ok(name.to_owned())
+    super::parse_line(raw, 80, "must be at most 80 characters")
 }
 
 /// Password rules: 10..=200 characters.

@@ -2,7 +2,7 @@
 
 use axum::{
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -10,14 +10,14 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{Auth, ClientIp, Json},
+    extract::{Auth, Client, ClientIp, Json},
     ok,
 };
 use crate::{
     error::{AppResult, ErrorBody},
     service::{
         accounts,
-        auth::{self, ClientMeta, SignedIn},
+        auth::{self, SignedIn},
     },
     state::{AppState, DemoAccount},
     views::{ApiOk, MeView, UserView},
@@ -66,12 +66,10 @@ pub struct SessionView {
               (status = 429, description = "RATE_LIMITED", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    Client(meta): Client,
     Json(body): Json<LoginBody>,
 ) -> AppResult<Response> {
-    let signed_in =
-        auth::login(&state.ctx, &body.email, &body.password, meta(ip, &headers)).await?;
+    let signed_in = auth::login(&state.ctx, &body.email, &body.password, meta).await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -107,18 +105,10 @@ pub struct RegisteredView {
               (status = 429, description = "RATE_LIMITED", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    Client(meta): Client,
     Json(body): Json<RegisterBody>,
 ) -> AppResult<impl IntoResponse> {
-    let user = auth::register(
-        &state.ctx,
-        &body.email,
-        &body.name,
-        &body.password,
-        meta(ip, &headers),
-    )
-    .await?;
+    let user = auth::register(&state.ctx, &body.email, &body.name, &body.password, meta).await?;
     Ok((
         StatusCode::ACCEPTED,
         ok(RegisteredView {
@@ -152,11 +142,10 @@ pub struct EmailBody {
               (status = 429, body = ErrorBody)))]
 async fn verify_email(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    Client(meta): Client,
     Json(body): Json<TokenBody>,
 ) -> AppResult<Response> {
-    let signed_in = accounts::verify_email(&state.ctx, &body.token, meta(ip, &headers)).await?;
+    let signed_in = accounts::verify_email(&state.ctx, &body.token, meta).await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -207,13 +196,10 @@ pub struct ResetBody {
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn reset_password(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    Client(meta): Client,
     Json(body): Json<ResetBody>,
 ) -> AppResult<Response> {
-    let signed_in =
-        accounts::reset_password(&state.ctx, &body.token, &body.password, meta(ip, &headers))
-            .await?;
+    let signed_in = accounts::reset_password(&state.ctx, &body.token, &body.password, meta).await?;
     Ok(session_response(&state, signed_in))
 }
 
@@ -264,8 +250,7 @@ pub struct AcceptInviteBody {
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn accept_invite(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    Client(meta): Client,
     Json(body): Json<AcceptInviteBody>,
 ) -> AppResult<Response> {
     let signed_in = accounts::accept_invite(
@@ -273,7 +258,7 @@ async fn accept_invite(
         &body.token,
         body.name.as_deref(),
         &body.password,
-        meta(ip, &headers),
+        meta,
     )
     .await?;
     Ok(session_response(&state, signed_in))
@@ -332,17 +317,6 @@ async fn public_config(State(state): State<AppState>) -> axum::Json<ApiOk<Public
         edit_window_secs: state.config.accounts.edit_window_secs,
         departments: state.config.accounts.departments.clone(),
     })
-}
-
-fn meta(ip: Option<String>, headers: &HeaderMap) -> ClientMeta {
-    ClientMeta {
-        ip,
-        ticket_scope: None,
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    }
 }
 
 /// The `{user, token}` answer with the session cookie set.

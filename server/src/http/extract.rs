@@ -11,7 +11,10 @@ use serde::de::DeserializeOwned;
 use crate::{
     domain::policy,
     error::{AppError, Code, FieldProblem, current_request_id},
-    service::{Actor, auth},
+    service::{
+        Actor,
+        auth::{self, ClientMeta},
+    },
     state::AppState,
     wire::{bearer_token, check_origin, client_ip, cookie, has_nul_escape, nul_path, nul_problem},
 };
@@ -149,6 +152,23 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(client_ip(parts)))
+    }
+}
+
+/// Where a sign-in comes from: the client's address (as [`ClientIp`]) and user agent, for
+/// the session it opens.
+pub struct Client(pub ClientMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let user_agent = parts.headers.get(header::USER_AGENT);
+        Ok(Self(ClientMeta {
+            ip: client_ip(parts),
+            user_agent: user_agent.and_then(|v| v.to_str().ok()).map(str::to_owned),
+            ticket_scope: None,
+        }))
     }
 }
 

@@ -17,12 +17,13 @@ use crate::{
     },
     error::{AppError, AppResult, ErrorBody},
     service::{
+        Actor,
         export::{self, RoomExport},
         members, page_limit,
         rooms::{self, CreateRoom, UpdateRoom},
     },
     state::AppState,
-    store::{DiscoverFilter, rooms::DiscoverSort},
+    store::{DiscoverFilter, MemberRow, rooms::DiscoverSort},
     views::{ApiOk, MemberView, Page, RoomView},
 };
 
@@ -357,13 +358,7 @@ async fn add_member(
 ) -> AppResult<impl IntoResponse> {
     let role = body.role.unwrap_or(RoomRole::Member);
     let member = members::add(&state.ctx, &actor, id, body.user_id, role).await?;
-    let (member, online) = members::with_presence(&state.ctx, member).await;
-    Ok(created(MemberView::new(
-        &member,
-        actor.user.role,
-        actor.id(),
-        online,
-    )))
+    Ok(created(member_view(&state, &actor, member).await))
 }
 
 /// `PATCH /rooms/{id}/members/{userId}` body.
@@ -385,13 +380,7 @@ async fn update_member(
     Json(body): Json<UpdateMemberBody>,
 ) -> AppResult<impl IntoResponse> {
     let member = members::set_role(&state.ctx, &actor, id, user_id, body.role).await?;
-    let (member, online) = members::with_presence(&state.ctx, member).await;
-    Ok(ok(MemberView::new(
-        &member,
-        actor.user.role,
-        actor.id(),
-        online,
-    )))
+    Ok(ok(member_view(&state, &actor, member).await))
 }
 
 /// Removes a member (or leaves, for oneself).
@@ -426,13 +415,13 @@ async fn transfer_ownership(
     Json(body): Json<OwnershipBody>,
 ) -> AppResult<impl IntoResponse> {
     let member = members::transfer_ownership(&state.ctx, &actor, id, body.user_id).await?;
+    Ok(ok(member_view(&state, &actor, member).await))
+}
+
+/// A member as `actor` sees them, with whether they are online.
+async fn member_view(state: &AppState, actor: &Actor, member: MemberRow) -> MemberView {
     let (member, online) = members::with_presence(&state.ctx, member).await;
-    Ok(ok(MemberView::new(
-        &member,
-        actor.user.role,
-        actor.id(),
-        online,
-    )))
+    MemberView::new(&member, actor.user.role, actor.id(), online)
 }
 
 /// `POST /rooms/{id}/read` body.

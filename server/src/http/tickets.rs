@@ -2,7 +2,6 @@
 
 use axum::{
     extract::State,
-    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     auth::set_session_cookie,
     created, double_option,
-    extract::{Auth, ClientIp, Json, Path, Query},
+    extract::{Auth, Client, ClientIp, Json, Path, Query},
     ok, parse_time_cursor, time_cursor,
 };
 use crate::{
@@ -24,7 +23,6 @@ use crate::{
     ratelimit::Action as Limit,
     service::{
         assistant::{self, AssistantView},
-        auth::ClientMeta,
         page_limit,
         tickets::{self, StaffTicket, SupportForm, TicketChange},
     },
@@ -162,32 +160,12 @@ pub struct LinkSession {
     responses((status = 200, body = ApiOk<LinkSession>), (status = 401, body = ErrorBody)))]
 async fn follow_link(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    Client(meta): Client,
     Json(body): Json<LinkBody>,
 ) -> AppResult<Response> {
-    state
-        .ctx
-        .limits
-        .check(
-            Limit::LoginIp,
-            &crate::ratelimit::ip_key(ip.as_deref().unwrap_or("unknown")),
-        )
-        .await?;
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let (signed_in, ticket_id) = tickets::follow(
-        &state.ctx,
-        &body.token,
-        ClientMeta {
-            ip,
-            user_agent,
-            ticket_scope: None,
-        },
-    )
-    .await?;
+    let ip_key = crate::ratelimit::ip_key(meta.ip.as_deref().unwrap_or("unknown"));
+    state.ctx.limits.check(Limit::LoginIp, &ip_key).await?;
+    let (signed_in, ticket_id) = tickets::follow(&state.ctx, &body.token, meta).await?;
     let mut response = ok(LinkSession {
         user: UserView::full(&signed_in.user),
         token: signed_in.token.clone(),

@@ -10,9 +10,9 @@ use serde_json::json;
 use super::{
     Actor,
     audit::Audit,
-    auth::{self, ClientMeta, CreatedBy, NewAccount, SignedIn, create_user, hash_token},
+    auth::{self, ClientMeta, SignedIn, hash_token},
     field, require,
-    users::get_user,
+    users::{self, CreateUser, get_user},
 };
 use super::{
     Ctx,
@@ -82,13 +82,52 @@ async fn spend(ctx: &Ctx, token: &AccountToken) -> AppResult<()> {
     }
 }
 
-fn system_actor(user: &UserRow, ip: Option<String>) -> Actor {
-    Actor {
+/// The audit row of a link's owner doing `action` to their account, from `ip`.
+fn by_owner(user: &UserRow, ip: Option<String>, action: &'static str) -> Audit {
+    let actor = Actor {
         user: user.clone(),
         session_id: None,
         ip,
         request_id: crate::error::current_request_id(),
         scope: None,
+    };
+    Audit::by(&actor, action, "user", user.id, json!({}))
+}
+
+/// Spends the link's token and sets the new password of its owner (already checked), with
+/// the audit row of `action`; sessions end as `end` says.
+async fn set_password_by_link(
+    ctx: &Ctx,
+    found: &AccountToken,
+    user: &UserRow,
+    password: &str,
+    action: &'static str,
+    end: EndSessions,
+    ip: Option<String>,
+) -> AppResult<()> {
+    let hash = ctx.passwords.hash(password).await?;
+    spend(ctx, found).await?;
+    let audit = by_owner(user, ip, action);
+    ctx.store
+        .set_password_hash(user.id, &hash, end, audit.rows())
+        .await?;
+    audit.committed();
+    Ok(())
+}
+
+/// Reads the user again after a change made through a mailed link and signs them in, if
+/// they may.
+async fn sign_in_again(ctx: &Ctx, id: Id, meta: ClientMeta) -> AppResult<SignedIn> {
+    let user = get_user(ctx, id).await?;
+    auth::check_may_sign_in(ctx, &user).await?;
+    auth::open_session(ctx, user, meta).await
+}
+
+/// Tells the sockets of the ended `sessions` why they end.
+async fn publish_ended(ctx: &Ctx, sessions: &[Id], reason: &'static str) {
+    for &session_id in sessions {
+        let ended = Event::SessionEnded { session_id, reason };
+        ctx.events.publish(ended).await;
     }
 }
 
@@ -116,15 +155,12 @@ pub async fn verify_email(ctx: &Ctx, token: &str, meta: ClientMeta) -> AppResult
     let (found, user) = find_token(ctx, token, TokenPurpose::VerifyEmail).await?;
     spend(ctx, &found).await?;
     let now = crate::store::now();
-    let actor = system_actor(&user, meta.ip.clone());
-    let audit = Audit::by(&actor, "user.verify_email", "user", user.id, json!({}));
+    let audit = by_owner(&user, meta.ip.clone(), "user.verify_email");
     ctx.store
         .set_email_verified(user.id, now, audit.rows())
         .await?;
     audit.committed();
-    let user = get_user(ctx, user.id).await?;
-    auth::check_may_sign_in(ctx, &user).await?;
-    auth::open_session(ctx, user, meta).await
+    sign_in_again(ctx, user.id, meta).await
 }
 
 /// "Forgot password": mails a single-use reset link (30 minutes) when the address has an
@@ -159,16 +195,11 @@ pub async fn reset_password(
     anonymous_quota(ctx, meta.ip.as_deref(), None).await?;
     let (found, user) = find_token(ctx, token, TokenPurpose::PasswordReset).await?;
     field("password", check_password_strength(password))?;
-    let hash = ctx.passwords.hash(password).await?;
-    spend(ctx, &found).await?;
     // The store ends every session and follow link with the change, and adds how many sessions
     // ended to the row (`revokedSessions`).
-    let actor = system_actor(&user, meta.ip.clone());
-    let audit = Audit::by(&actor, "user.password_reset", "user", user.id, json!({}));
-    ctx.store
-        .set_password_hash(user.id, &hash, EndSessions::All, audit.rows())
-        .await?;
-    audit.committed();
+    let action = "user.password_reset";
+    let ip = meta.ip.clone();
+    set_password_by_link(ctx, &found, &user, password, action, EndSessions::All, ip).await?;
     ctx.events
         .publish(Event::SessionsEnded {
             user_id: user.id,
@@ -178,9 +209,7 @@ pub async fn reset_password(
     ctx.store
         .set_email_verified(user.id, crate::store::now(), &[])
         .await?;
-    let user = get_user(ctx, user.id).await?;
-    auth::check_may_sign_in(ctx, &user).await?;
-    auth::open_session(ctx, user, meta).await
+    sign_in_again(ctx, user.id, meta).await
 }
 
 /// Who an invitation is for, so the page can greet them before they choose a password.
@@ -205,14 +234,9 @@ pub async fn accept_invite(
     let name = name
         .map(|n| field("name", crate::domain::user::parse_name(n)))
         .transpose()?;
-    let hash = ctx.passwords.hash(password).await?;
-    spend(ctx, &found).await?;
-    let actor = system_actor(&user, meta.ip.clone());
-    let audit = Audit::by(&actor, "user.invite_accept", "user", user.id, json!({}));
-    ctx.store
-        .set_password_hash(user.id, &hash, EndSessions::None, audit.rows())
-        .await?;
-    audit.committed();
+    let action = "user.invite_accept";
+    let ip = meta.ip.clone();
+    set_password_by_link(ctx, &found, &user, password, action, EndSessions::None, ip).await?;
     ctx.store
         .set_email_verified(user.id, crate::store::now(), &[])
         .await?;
@@ -223,9 +247,7 @@ pub async fn accept_invite(
         };
         ctx.store.update_user(user.id, &patch, &[]).await?;
     }
-    let user = get_user(ctx, user.id).await?;
-    auth::check_may_sign_in(ctx, &user).await?;
-    auth::open_session(ctx, user, meta).await
+    sign_in_again(ctx, user.id, meta).await
 }
 
 /// Changes the signed-in user's password (the current one is required); every other session
@@ -259,14 +281,7 @@ pub async fn change_password(
         .set_password_hash(actor.id(), &hash, end, audit.rows())
         .await?;
     audit.committed();
-    for session in &revoked {
-        ctx.events
-            .publish(Event::SessionEnded {
-                session_id: *session,
-                reason: "password_changed",
-            })
-            .await;
-    }
+    publish_ended(ctx, &revoked, "password_changed").await;
     Ok(revoked.len())
 }
 
@@ -295,12 +310,7 @@ pub async fn revoke_session(ctx: &Ctx, actor: &Actor, session: Id) -> AppResult<
         return Err(AppError::not_found("session"));
     }
     audit.committed();
-    ctx.events
-        .publish(Event::SessionEnded {
-            session_id: session,
-            reason: "signed_out",
-        })
-        .await;
+    publish_ended(ctx, &[session], "signed_out").await;
     Ok(())
 }
 
@@ -322,14 +332,7 @@ pub async fn revoke_other_sessions(ctx: &Ctx, actor: &Actor) -> AppResult<usize>
         .delete_other_sessions(actor.id(), keep, audit.rows())
         .await?;
     audit.committed();
-    for session in &revoked {
-        ctx.events
-            .publish(Event::SessionEnded {
-                session_id: *session,
-                reason: "signed_out",
-            })
-            .await;
-    }
+    publish_ended(ctx, &revoked, "signed_out").await;
     Ok(revoked.len())
 }
 
@@ -348,20 +351,20 @@ pub struct Invite {
 /// Invites someone (admins): an account without a password whose owner chooses one through
 /// the e-mailed link (7 days).
 pub async fn invite(ctx: &Ctx, actor: &Actor, input: Invite) -> AppResult<UserRow> {
-    require(actor, Capability::ManageUsers)?;
-    let user = create_user(
-        ctx,
-        NewAccount {
-            email: &input.email,
-            name: &input.name,
-            role: input.role,
-            department: input.department.as_deref(),
-            password: None,
-            verified: false,
-            created_by: Some(("invite", CreatedBy::User(actor))),
-        },
-    )
-    .await?;
+    let Invite {
+        email,
+        name,
+        role,
+        department,
+    } = input;
+    let account = CreateUser {
+        email,
+        name,
+        role,
+        department,
+        password: None,
+    };
+    let user = users::create_by_admin(ctx, actor, account, false, "invite").await?;
     outbox::queue(
         ctx.store.as_ref(),
         Template::Invite {

@@ -58,14 +58,9 @@ impl Audit {
         ip: Option<String>,
     ) -> Self {
         Self(vec![AuditEntry {
-            actor_id: None,
-            actor_email: None,
-            action,
-            target_type,
-            target_id: Some(target_id.to_string()),
-            metadata,
             ip,
             request_id: crate::error::current_request_id(),
+            ..entry(action, target_type, target_id, metadata)
         }])
     }
 
@@ -81,12 +76,9 @@ impl Audit {
         self.0.push(AuditEntry {
             actor_id: Some(actor.id()),
             actor_email: Some(actor.user.email.clone()),
-            action,
-            target_type,
-            target_id: Some(target_id.to_string()),
-            metadata,
             ip: actor.ip.clone(),
             request_id: actor.request_id.clone(),
+            ..entry(action, target_type, target_id, metadata)
         });
         self
     }
@@ -106,6 +98,25 @@ impl Audit {
                 "audit"
             );
         }
+    }
+}
+
+/// A row about a target, with nobody acting yet (no actor, address or request).
+fn entry(
+    action: &'static str,
+    target_type: &'static str,
+    target_id: impl ToString,
+    metadata: Value,
+) -> AuditEntry {
+    AuditEntry {
+        actor_id: None,
+        actor_email: None,
+        action,
+        target_type,
+        target_id: Some(target_id.to_string()),
+        metadata,
+        ip: None,
+        request_id: None,
     }
 }
 

@@ -105,18 +105,29 @@ pub async fn login(
 
 /// Refuses accounts that cannot sign in: deactivated, not yet verified, banned.
 pub async fn check_may_sign_in(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
-    if user.deactivated_at.is_some() {
-        return Err(AppError::new(
-            Code::Deactivated,
-            "this account has been deactivated",
-        ));
-    }
+    refuse_deactivated(user)?;
     if user.email_verified_at.is_none() {
         return Err(AppError::new(
             Code::EmailUnverified,
             "confirm your e-mail address first: open the link we sent you",
         ));
     }
+    refuse_banned(ctx, user).await
+}
+
+/// Refuses a deactivated account.
+pub(super) fn refuse_deactivated(user: &UserRow) -> AppResult<()> {
+    if user.deactivated_at.is_some() {
+        return Err(AppError::new(
+            Code::Deactivated,
+            "this account has been deactivated",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses an account under a ban in force.
+pub(super) async fn refuse_banned(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
     if let Some(ban) = ctx.store.get_ban(user.id).await?
         && ban.is_active(crate::store::now())
     {

@@ -13,6 +13,7 @@ use super::{Actor, audit, messages::view_many, room_with_access};
 use crate::{
     domain::{Id, policy::Action},
     error::AppResult,
+    mail::templates::escape,
     store::Page,
     views::{MemberView, MessageView, RoomView},
 };
@@ -86,22 +87,6 @@ pub async fn export(ctx: &Ctx, actor: &Actor, room_id: Id, format: &str) -> AppR
     })
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// One self-contained page: inline styles, no scripts, every user string escaped; replies
 /// nested under their thread roots.
 pub fn to_html(export: &RoomExport) -> String {
@@ -111,7 +96,7 @@ pub fn to_html(export: &RoomExport) -> String {
             replies.entry(parent).or_default().push(message);
         }
     }
-    let title = escape_html(&export.room.title);
+    let title = escape(&export.room.title);
     let mut html = String::new();
     let _ = write!(
         html,
@@ -122,13 +107,13 @@ pub fn to_html(export: &RoomExport) -> String {
          .replies{{margin-left:2rem;border-left:3px solid #d1d1d6;padding-left:1rem}}.deleted{{color:#8e8e93;font-style:italic}}\
          .body{{white-space:pre-wrap;overflow-wrap:anywhere}}</style></head><body>\
          <h1>{title}</h1><p class=\"meta\">#{slug} · {kind} · exported {at} · {count} messages</p>",
-        slug = escape_html(&export.room.slug),
+        slug = escape(&export.room.slug),
         kind = export.room.kind.as_str(),
         at = export.exported_at.to_rfc3339(),
         count = export.messages.len(),
     );
     if !export.room.description.is_empty() {
-        let _ = write!(html, "<p>{}</p>", escape_html(&export.room.description));
+        let _ = write!(html, "<p>{}</p>", escape(&export.room.description));
     }
     for message in export.messages.iter().filter(|m| m.parent_id.is_none()) {
         write_message(&mut html, message);
@@ -146,7 +131,7 @@ pub fn to_html(export: &RoomExport) -> String {
 
 fn write_message(html: &mut String, message: &MessageView) {
     let body = match &message.body {
-        Some(body) => format!("<div class=\"body\">{}</div>", escape_html(body)),
+        Some(body) => format!("<div class=\"body\">{}</div>", escape(body)),
         None => "<div class=\"body deleted\">(message deleted)</div>".to_owned(),
     };
     let edited = if message.edited_at.is_some() {
@@ -157,14 +142,14 @@ fn write_message(html: &mut String, message: &MessageView) {
     let reactions: String = message
         .reactions
         .iter()
-        .map(|r| format!("{} {}", escape_html(&r.emoji), r.count))
+        .map(|r| format!("{} {}", escape(&r.emoji), r.count))
         .collect::<Vec<_>>()
         .join(" · ");
     let _ = write!(
         html,
         "<div class=\"m\" id=\"seq-{seq}\"><div class=\"meta\"><strong>{author}</strong> · {at}{edited} · #{seq}</div>{body}{reactions}</div>",
         seq = message.seq,
-        author = escape_html(&message.author.name),
+        author = escape(&message.author.name),
         at = message.created_at.to_rfc3339(),
         reactions = if reactions.is_empty() {
             String::new()
@@ -179,7 +164,7 @@ mod tests {
     #[test]
     fn escapes_everything_that_matters() {
         assert_eq!(
-            super::escape_html("<script>\"x\" & 'y'</script>"),
+            super::escape("<script>\"x\" & 'y'</script>"),
             "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
         );
     }

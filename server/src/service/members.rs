@@ -101,12 +101,7 @@ pub async fn add(
     role: RoomRole,
 ) -> AppResult<MemberRow> {
     let room = room_with_access(ctx, actor, room_id, Action::Invite).await?;
-    if role == RoomRole::Owner {
-        return Err(AppError::invalid(
-            "role",
-            "use the ownership transfer to make an owner",
-        ));
-    }
+    refuse_owner(role)?;
     if role != RoomRole::Member {
         check(actor, &room, Action::ManageMembers)?;
     }
@@ -139,6 +134,17 @@ pub async fn add(
     member(ctx, room_id, user_id).await
 }
 
+/// Owners are made by the ownership transfer only.
+fn refuse_owner(role: RoomRole) -> AppResult<()> {
+    if role == RoomRole::Owner {
+        return Err(AppError::invalid(
+            "role",
+            "use the ownership transfer to make an owner",
+        ));
+    }
+    Ok(())
+}
+
 async fn member(ctx: &Ctx, room_id: Id, user_id: Id) -> AppResult<MemberRow> {
     ctx.store
         .get_member(room_id, user_id)
@@ -155,12 +161,7 @@ pub async fn set_role(
     role: RoomRole,
 ) -> AppResult<MemberRow> {
     let room = room_with_access(ctx, actor, room_id, Action::ManageMembers).await?;
-    if role == RoomRole::Owner {
-        return Err(AppError::invalid(
-            "role",
-            "use the ownership transfer to make an owner",
-        ));
-    }
+    refuse_owner(role)?;
     if !policy::may_change_roles(&actor.viewer(), &room.facts()) {
         return Err(AppError::forbidden("only owners change room roles"));
     }
@@ -184,14 +185,17 @@ pub async fn set_role(
     {
         audit.committed();
     }
-    ctx.events
-        .publish(Event::MemberRoleChanged {
-            room_id,
-            user_id,
-            role,
-        })
-        .await;
+    publish_role(ctx, room_id, user_id, role).await;
     member(ctx, room_id, user_id).await
+}
+
+async fn publish_role(ctx: &Ctx, room_id: Id, user_id: Id, role: RoomRole) {
+    let changed = Event::MemberRoleChanged {
+        room_id,
+        user_id,
+        role,
+    };
+    ctx.events.publish(changed).await;
 }
 
 /// Removes someone from a room (moderators remove members, owners moderators, admins anyone);
@@ -276,15 +280,8 @@ pub async fn transfer_ownership(
         .transfer_ownership(room_id, from, to, audit.rows())
         .await?;
     audit.committed();
-    for (user_id, role) in [(from, RoomRole::Moderator), (to, RoomRole::Owner)] {
-        ctx.events
-            .publish(Event::MemberRoleChanged {
-                room_id,
-                user_id,
-                role,
-            })
-            .await;
-    }
+    publish_role(ctx, room_id, from, RoomRole::Moderator).await;
+    publish_role(ctx, room_id, to, RoomRole::Owner).await;
     member(ctx, room_id, to).await
 }
 

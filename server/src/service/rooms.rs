@@ -82,14 +82,18 @@ pub async fn create_room(ctx: &Ctx, actor: &Actor, input: CreateRoom) -> AppResu
     let audit = room_created(actor, &room, None);
     let created = ctx.store.create_room(&room, audit.rows()).await?;
     audit.committed();
-    let id = created.id;
-    ctx.events
-        .publish(Event::RoomCreated {
-            room: created,
-            creator: actor.id(),
-        })
-        .await;
+    let id = publish_created(ctx, actor, created).await;
     room_with_access(ctx, actor, id, Action::Read).await
+}
+
+/// Publishes that `actor` created `room`; its id.
+async fn publish_created(ctx: &Ctx, actor: &Actor, room: RoomRow) -> Id {
+    let id = room.id;
+    let creator = actor.id();
+    ctx.events
+        .publish(Event::RoomCreated { room, creator })
+        .await;
+    id
 }
 
 /// The audit row of a new room; `with` is the other person of a DM.
@@ -239,13 +243,7 @@ pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWith
     let created = match ctx.store.create_room(&room, audit.rows()).await {
         Ok(created) => {
             audit.committed();
-            let id = created.id;
-            ctx.events
-                .publish(Event::RoomCreated {
-                    room: created,
-                    creator: actor.id(),
-                })
-                .await;
+            let id = publish_created(ctx, actor, created).await;
             ctx.events
                 .publish(Event::MemberAdded {
                     room_id: id,

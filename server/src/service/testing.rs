@@ -15,10 +15,14 @@ use super::{
 };
 use crate::{
     config::RegistrationMode,
-    domain::{Id, room::RoomKind, user::Role},
+    domain::{
+        Id,
+        room::{RoomKind, RoomRole},
+        user::Role,
+    },
     error::{AppResult, Code},
     ratelimit::{Quotas, RateLimits},
-    store::{self, UserRow},
+    store::{self, MessageRow, Page, UserRow},
 };
 
 /// The departments the test settings know.
@@ -107,7 +111,34 @@ impl TestCtx {
         self.recorder.clear();
         Ok(room.room.id)
     }
+
+    /// The first messages of a room (up to 10), oldest first.
+    pub async fn history(&self, room: Id) -> anyhow::Result<Vec<MessageRow>> {
+        Ok(self
+            .ctx
+            .store
+            .list_messages(room, Page::After(0), 10)
+            .await?)
+    }
+
+    /// `user`'s role in `room`, if a member.
+    pub async fn room_role(&self, room: Id, user: Id) -> anyhow::Result<Option<RoomRole>> {
+        let member = self.ctx.store.get_member(room, user).await?;
+        Ok(member.map(|m| m.room_role))
+    }
 }
+
+/// Matches published events (`$events`, such as `t.take_events()`) against `$pattern`, a
+/// slice pattern whose bindings stay in scope; panics naming the events when they do not match.
+macro_rules! let_events {
+    ($events:expr, $pattern:pat) => {
+        let events: Vec<$crate::service::Event> = $events;
+        let $pattern = events.as_slice() else {
+            panic!("expected {}, got {events:?}", stringify!($pattern));
+        };
+    };
+}
+pub(crate) use let_events;
 
 /// `user` acting without a session, address or request id (as the CLI does).
 pub fn actor(user: UserRow) -> Actor {

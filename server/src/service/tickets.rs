@@ -36,17 +36,7 @@ use crate::{
 
 /// Validates a ticket subject: 1..=200 characters, no control characters.
 pub fn parse_subject(raw: &str) -> Result<String, &'static str> {
-    let subject = raw.trim();
-    if subject.is_empty() {
-        return Err("is required");
-    }
-    if subject.chars().count() > 200 {
-        return Err("must be at most 200 characters");
-    }
-    if subject.chars().any(char::is_control) {
-        return Err("must not contain control characters");
-    }
-    Ok(subject.to_owned())
+    crate::domain::parse_line(raw, 200, "must be at most 200 characters")
 }
 
 /// The public support form.
@@ -123,14 +113,7 @@ pub async fn open_from_support_form(
     })
     .await?;
     post_first_message(ctx, &actor, ticket.id, body).await?;
-    crate::mail::outbox::queue(
-        ctx.store.as_ref(),
-        crate::mail::Template::TicketFollow {
-            user_id: actor.id(),
-            ticket_id: ticket.id,
-        },
-    )
-    .await?;
+    mail_follow_link(ctx, actor.id(), ticket.id).await?;
     let screen_link = if is_new {
         let (token, token_hash) = new_token();
         ctx.store
@@ -157,20 +140,17 @@ pub async fn open_from_support_form(
     })
 }
 
+/// Queues the mail that gives the requester their ticket's follow link.
+async fn mail_follow_link(ctx: &Ctx, user_id: Id, ticket_id: Id) -> AppResult<()> {
+    let follow = crate::mail::Template::TicketFollow { user_id, ticket_id };
+    crate::mail::outbox::queue(ctx.store.as_ref(), follow).await?;
+    Ok(())
+}
+
 /// Refuses a banned or deactivated customer (the support form, follow links).
 async fn refuse_barred(ctx: &Ctx, user: &UserRow) -> AppResult<()> {
-    if user.deactivated_at.is_some() {
-        return Err(AppError::new(
-            Code::Deactivated,
-            "this account has been deactivated",
-        ));
-    }
-    if let Some(ban) = ctx.store.get_ban(user.id).await?
-        && ban.is_active(crate::store::now())
-    {
-        return Err(AppError::new(Code::Banned, "this account is banned"));
-    }
-    Ok(())
+    auth::refuse_deactivated(user)?;
+    auth::refuse_banned(ctx, user).await
 }
 
 /// The customer with this address, created (and audited: by `creator`, or by the system from
@@ -427,14 +407,7 @@ pub async fn create_by_staff(ctx: &Ctx, actor: &Actor, input: StaffTicket) -> Ap
     if let Some(body) = body {
         post_first_message(ctx, actor, ticket.id, body).await?;
     }
-    crate::mail::outbox::queue(
-        ctx.store.as_ref(),
-        crate::mail::Template::TicketFollow {
-            user_id: requester.id(),
-            ticket_id: ticket.id,
-        },
-    )
-    .await?;
+    mail_follow_link(ctx, requester.id(), ticket.id).await?;
     get(ctx, ticket.id).await
 }
 

@@ -91,8 +91,20 @@ pub struct CreateUser {
 
 /// Creates an account (admin).
 pub async fn admin_create_user(ctx: &Ctx, actor: &Actor, input: CreateUser) -> AppResult<UserRow> {
+    create_by_admin(ctx, actor, input, true, "admin").await
+}
+
+/// Creates an account on an admin's behalf, verified or not; `how` (`admin`, `invite`) is
+/// recorded in its audit row.
+pub(super) async fn create_by_admin(
+    ctx: &Ctx,
+    actor: &Actor,
+    input: CreateUser,
+    verified: bool,
+    how: &'static str,
+) -> AppResult<UserRow> {
     require(actor, Capability::ManageUsers)?;
-    let user = create_user(
+    create_user(
         ctx,
         NewAccount {
             email: &input.email,
@@ -100,12 +112,11 @@ pub async fn admin_create_user(ctx: &Ctx, actor: &Actor, input: CreateUser) -> A
             role: input.role,
             department: input.department.as_deref(),
             password: input.password.as_deref(),
-            verified: true,
-            created_by: Some(("admin", CreatedBy::User(actor))),
+            verified,
+            created_by: Some((how, CreatedBy::User(actor))),
         },
     )
-    .await?;
-    Ok(user)
+    .await
 }
 
 /// Input of [`admin_update_user`]; absent fields stay as they are.

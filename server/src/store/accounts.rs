@@ -92,92 +92,13 @@ pub struct TicketLink {
     pub purpose: LinkPurpose,
 }
 
-/// Account security records.
-#[async_trait::async_trait]
-pub trait AccountStore: Send + Sync {
-    /// Stores a token.
-    async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id>;
-    /// An unused, unexpired token of this purpose.
-    async fn account_token(
-        &self,
-        token_hash: &str,
-        purpose: TokenPurpose,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountToken>>;
-    /// Marks a token used; false when it was used (or had expired) already, so only one of
-    /// two racing uses wins.
-    async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool>;
-    /// Drops a user's unused tokens (of one purpose, or all); returns how many.
-    async fn drop_account_tokens(
-        &self,
-        user_id: Id,
-        purpose: Option<TokenPurpose>,
-    ) -> StoreResult<u64>;
-    /// Records that the user proved they own their address.
-    async fn set_email_verified(
-        &self,
-        user_id: Id,
-        at: DateTime<Utc>,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// Deactivates (`Some`) or reactivates (`None`) an account and ends sessions as `end`
-    /// says, with the audit rows (which get `revokedSessions` when sessions end).
-    async fn set_deactivated(
-        &self,
-        user_id: Id,
-        at: Option<DateTime<Utc>>,
-        end: EndSessions,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<UserRow>>;
-    /// The user's unexpired sessions, newest use first.
-    async fn user_sessions(&self, user_id: Id, now: DateTime<Utc>) -> StoreResult<Vec<SessionRow>>;
-    /// A session by id, with its user and ban (to re-check a live socket's session).
-    async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>>;
-    /// Deletes one of the user's sessions, with its audit rows; false when it is not theirs or
-    /// gone.
-    async fn delete_session_of(
-        &self,
-        user_id: Id,
-        session_id: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// Deletes every session of the user but `keep` (follow links stay), returning their ids,
-    /// with the audit rows (which get `revokedSessions`).
-    async fn delete_other_sessions(
-        &self,
-        user_id: Id,
-        keep: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Vec<Id>>;
-    /// Remembers that the user signed in successfully from this address.
-    async fn note_login_ip(&self, user_id: Id, ip_key: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Whether the user signed in successfully from this address since `since`.
-    async fn login_ip_known(
-        &self,
-        user_id: Id,
-        ip_key: &str,
-        since: DateTime<Utc>,
-    ) -> StoreResult<bool>;
-    /// Stores a follow link.
-    async fn create_ticket_link(
-        &self,
-        id: Id,
-        token_hash: &str,
-        link: &TicketLink,
-    ) -> StoreResult<()>;
-    /// A follow link by token hash.
-    async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>>;
-    /// Deletes every follow link of a user; returns how many.
-    async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64>;
-    /// Marks a ticket's requester as proven (they opened a link sent to their address).
-    async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool>;
-}
-
 impl_both! {
-    impl AccountStore {
+    /// Account security records.
+    pub trait AccountStore {
+        /// Stores a token.
         async fn create_account_token(&self, token: &NewAccountToken) -> StoreResult<Id> {
             let id = Id::new();
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO account_tokens (id, token_hash, user_id, purpose, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -186,81 +107,66 @@ impl_both! {
             .bind(token.user_id)
             .bind(token.purpose)
             .bind(crate::store::now())
-            .bind(token.expires_at)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            .bind(token.expires_at);
+            Self::execute(self.writer(), query).await?;
             Ok(id)
         }
 
+        /// An unused, unexpired token of this purpose.
         async fn account_token(
             &self,
             token_hash: &str,
             purpose: TokenPurpose,
             now: DateTime<Utc>,
         ) -> StoreResult<Option<AccountToken>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT id, user_id, purpose, expires_at FROM account_tokens \
                  WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
-            )
-            .bind(token_hash)
-            .bind(purpose)
-            .bind(now)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            let query = query.bind(token_hash).bind(purpose).bind(now);
+            Self::fetch_optional_row(self.reader(), query).await
         }
 
+        /// Marks a token used; false when it was used (or had expired) already, so only one of
+        /// two racing uses wins.
         async fn use_account_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "UPDATE account_tokens SET used_at = $2 \
                  WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() == 1)
+            );
+            Ok(Self::execute(self.writer(), query.bind(id).bind(now)).await? == 1)
         }
 
+        /// Drops a user's unused tokens (of one purpose, or all); returns how many.
         async fn drop_account_tokens(
             &self,
             user_id: Id,
             purpose: Option<TokenPurpose>,
         ) -> StoreResult<u64> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "DELETE FROM account_tokens WHERE user_id = $1 AND used_at IS NULL \
                  AND ($2 IS NULL OR purpose = $2)",
-            )
-            .bind(user_id)
-            .bind(purpose)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected())
+            );
+            Self::execute(self.writer(), query.bind(user_id).bind(purpose)).await
         }
 
+        /// Records that the user proved they own their address.
         async fn set_email_verified(
             &self,
             user_id: Id,
             at: DateTime<Utc>,
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
-            let mut tx = self.begin().await?;
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), \
                  updated_at = $2 WHERE id = $1",
-            )
-            .bind(user_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await?;
+            );
+            self.execute_audited(query.bind(user_id).bind(at), audit).await?;
             Ok(())
         }
 
+        /// Deactivates (`Some`) or reactivates (`None`) an account and ends sessions as `end`
+        /// says, with the audit rows (which get `revokedSessions` when sessions end).
         async fn set_deactivated(
             &self,
             user_id: Id,
@@ -269,68 +175,54 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<Option<UserRow>> {
             let mut tx = self.begin().await?;
-            let row: Option<UserRow> = sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "UPDATE users SET deactivated_at = $2, updated_at = $3 WHERE id = $1 RETURNING ",
                 user_returning!()
-            ))
-            .bind(user_id)
-            .bind(at)
-            .bind(crate::store::now())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            ));
+            let query = query.bind(user_id).bind(at).bind(crate::store::now());
+            let row = Self::fetch_optional_row(&mut *tx, query).await?;
             if row.is_some() {
-                let ended = Self::end_sessions_in(&mut tx, user_id, end).await?;
-                Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
+                Self::end_sessions_and_commit(tx, user_id, end, audit).await?;
+            } else {
+                tx.commit().await.map_err(Self::db_err)?;
             }
-            tx.commit().await.map_err(Self::db_err)?;
             Ok(row)
         }
 
+        /// The user's unexpired sessions, newest use first.
         async fn user_sessions(
             &self,
             user_id: Id,
             now: DateTime<Utc>,
         ) -> StoreResult<Vec<SessionRow>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT id, created_at, last_used_at, expires_at, ip, user_agent, ticket_scope \
                  FROM sessions WHERE user_id = $1 AND expires_at > $2 \
                  ORDER BY last_used_at DESC, id DESC LIMIT 200",
-            )
-            .bind(user_id)
-            .bind(now)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_all_rows(self.reader(), query.bind(user_id).bind(now)).await
         }
 
+        /// A session by id, with its user and ban (to re-check a live socket's session).
         async fn session_by_id(&self, id: Id) -> StoreResult<Option<SessionAuth>> {
-            let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.id = $1"))
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(Self::db_err)?;
-            row.map(|row| super::users::session_auth_from_row(&row))
-                .transpose()
-                .map_err(Self::db_err)
+            let query = sqlx::query(concat!(session_auth_select!(), "WHERE s.id = $1"));
+            self.session_auth(query.bind(id)).await
         }
 
+        /// Deletes one of the user's sessions, with its audit rows; false when it is not theirs or
+        /// gone.
         async fn delete_session_of(
             &self,
             user_id: Id,
             session_id: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let done = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
-                .bind(session_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() == 1, audit).await
+            let query = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2");
+            self.execute_audited(query.bind(session_id).bind(user_id), audit).await
         }
 
+        /// Deletes every session of the user but `keep` (follow links stay), returning their ids,
+        /// with the audit rows (which get `revokedSessions`).
         async fn delete_other_sessions(
             &self,
             user_id: Id,
@@ -338,39 +230,30 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<Vec<Id>> {
             let mut tx = self.begin().await?;
-            let ended: Vec<Id> = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING id",
-            )
-            .bind(user_id)
-            .bind(keep)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            let audit = revoking(audit, EndSessions::AllBut(keep), &ended);
-            Self::append_audit_in(&mut tx, &audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            );
+            let ended = Self::fetch_all_values(&mut *tx, query.bind(user_id).bind(keep)).await?;
+            Self::commit_with_audit(tx, &revoking(audit, EndSessions::AllBut(keep), &ended)).await?;
             Ok(ended)
         }
 
+        /// Remembers that the user signed in successfully from this address.
         async fn note_login_ip(
             &self,
             user_id: Id,
             ip_key: &str,
             at: DateTime<Utc>,
         ) -> StoreResult<()> {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO login_known_ips (user_id, ip_key, last_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (user_id, ip_key) DO UPDATE SET last_at = excluded.last_at",
-            )
-            .bind(user_id)
-            .bind(ip_key)
-            .bind(at)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            Self::execute(self.writer(), query.bind(user_id).bind(ip_key).bind(at)).await?;
             Ok(())
         }
 
+        /// Whether the user signed in successfully from this address since `since`.
         async fn login_ip_known(
             &self,
             user_id: Id,
@@ -378,26 +261,23 @@ impl_both! {
             since: DateTime<Utc>,
         ) -> StoreResult<bool> {
             // COUNT(*) is a 64-bit integer on both databases (a bare `1` is 32-bit on PostgreSQL).
-            let found: i64 = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_known_ips \
                  WHERE user_id = $1 AND ip_key = $2 AND last_at >= $3",
-            )
-            .bind(user_id)
-            .bind(ip_key)
-            .bind(since)
-            .fetch_one(self.reader())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            let query = query.bind(user_id).bind(ip_key).bind(since);
+            let found: i64 = Self::fetch_one_value(self.reader(), query).await?;
             Ok(found > 0)
         }
 
+        /// Stores a follow link.
         async fn create_ticket_link(
             &self,
             id: Id,
             token_hash: &str,
             link: &TicketLink,
         ) -> StoreResult<()> {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO ticket_links (id, token_hash, ticket_id, user_id, created_at, \
                  expires_at, purpose) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
@@ -407,45 +287,34 @@ impl_both! {
             .bind(link.user_id)
             .bind(crate::store::now())
             .bind(link.expires_at)
-            .bind(link.purpose)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            .bind(link.purpose);
+            Self::execute(self.writer(), query).await?;
             Ok(())
         }
 
+        /// A follow link by token hash.
         async fn ticket_link(&self, token_hash: &str) -> StoreResult<Option<TicketLink>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT ticket_id, user_id, expires_at, purpose FROM ticket_links \
                  WHERE token_hash = $1",
-            )
-            .bind(token_hash)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_optional_row(self.reader(), query.bind(token_hash)).await
         }
 
+        /// Deletes every follow link of a user; returns how many.
         async fn delete_user_ticket_links(&self, user_id: Id) -> StoreResult<u64> {
-            let done = sqlx::query("DELETE FROM ticket_links WHERE user_id = $1")
-                .bind(user_id)
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
-            Ok(done.rows_affected())
+            let query = sqlx::query("DELETE FROM ticket_links WHERE user_id = $1");
+            Self::execute(self.writer(), query.bind(user_id)).await
         }
 
+        /// Marks a ticket's requester as proven (they opened a link sent to their address).
         async fn verify_ticket_requester(&self, ticket_id: Id, user_id: Id) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "UPDATE tickets SET requester_verified = TRUE, updated_at = $3 \
                  WHERE room_id = $1 AND requester_id = $2 AND requester_verified = FALSE",
-            )
-            .bind(ticket_id)
-            .bind(user_id)
-            .bind(crate::store::now())
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() == 1)
+            );
+            let query = query.bind(ticket_id).bind(user_id).bind(crate::store::now());
+            Ok(Self::execute(self.writer(), query).await? == 1)
         }
     }
 }

@@ -76,16 +76,6 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-/// Writes and reads the audit log.
-#[async_trait::async_trait]
-pub trait AuditStore: Send + Sync {
-    /// Appends a row on its own, for an action that changes nothing (a read, a failed
-    /// sign-in); changes carry their rows instead.
-    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
-    /// Lists rows, newest first.
-    async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>>;
-}
-
 /// `entries`, with `revokedSessions` (how many sessions the change ended) in their metadata
 /// when the change was to end sessions.
 pub(crate) fn revoking(entries: &[AuditEntry], end: EndSessions, ended: &[Id]) -> Vec<AuditEntry> {
@@ -109,7 +99,7 @@ impl_both! {
             entries: &[AuditEntry],
         ) -> StoreResult<()> {
             for entry in entries {
-                sqlx::query(
+                let query = sqlx::query(
                     "INSERT INTO audit_log (id, at, actor_id, actor_email, action, target_type, \
                      target_id, metadata, ip, request_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -123,41 +113,61 @@ impl_both! {
                 .bind(&entry.target_id)
                 .bind(Json(&entry.metadata))
                 .bind(&entry.ip)
-                .bind(&entry.request_id)
-                .execute(&mut *conn)
-                .await
-                .map_err(Self::db_err)?;
+                .bind(&entry.request_id);
+                Self::execute(&mut *conn, query).await?;
             }
             Ok(())
+        }
+
+        /// Appends `audit` to the transaction's change and commits both.
+        pub(crate) async fn commit_with_audit(
+            mut tx: sqlx::Transaction<'_, Db>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<()> {
+            Self::append_audit_in(&mut tx, audit).await?;
+            tx.commit().await.map_err(Self::db_err)
+        }
+
+        /// Runs `query`, the one statement of a change, in a transaction with `audit`, appended
+        /// when it changed a row; whether it did.
+        pub(crate) async fn execute_audited(
+            &self,
+            query: sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<bool> {
+            let mut tx = self.begin().await?;
+            let changed = Self::execute(&mut *tx, query).await? > 0;
+            Self::commit_audited(tx, changed, audit).await
         }
 
         /// Appends `audit` when the transaction's change `changed` something, commits, and
         /// answers `changed`.
         pub(crate) async fn commit_audited(
-            mut tx: sqlx::Transaction<'_, Db>,
+            tx: sqlx::Transaction<'_, Db>,
             changed: bool,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            if changed {
-                Self::append_audit_in(&mut tx, audit).await?;
-            }
-            tx.commit().await.map_err(Self::db_err)?;
+            Self::commit_with_audit(tx, if changed { audit } else { &[] }).await?;
             Ok(changed)
         }
     }
 }
 
 impl_both! {
-    impl AuditStore {
+    /// Writes and reads the audit log.
+    pub trait AuditStore {
+        /// Appends a row on its own, for an action that changes nothing (a read, a failed
+        /// sign-in); changes carry their rows instead.
         async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
             let mut conn = self.writer().acquire().await.map_err(Self::db_err)?;
             Self::append_audit_in(&mut conn, std::slice::from_ref(entry)).await
         }
 
+        /// Lists rows, newest first.
         async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
             let (before_at, before_id) = filter.before.unzip();
             let (action_exact, action_prefix) = action_filter(filter.action.as_deref());
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "SELECT ", audit_columns!(), " FROM audit_log \
                  WHERE ($1 IS NULL OR action = $1) AND ($2 IS NULL OR substr(action, 1, length($2)) = $2) \
                    AND ($3 IS NULL OR actor_id = $3) AND ($4 IS NULL OR target_id = $4) \
@@ -171,10 +181,8 @@ impl_both! {
             .bind(before_at)
             .bind(before_id)
             .bind(filter.since)
-            .bind(filter.limit)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            .bind(filter.limit);
+            Self::fetch_all_rows(self.reader(), query).await
         }
     }
 }

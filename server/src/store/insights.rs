@@ -48,34 +48,21 @@ pub struct NewInsights {
     pub tokens: i64,
 }
 
-/// Assistant insights.
-#[async_trait::async_trait]
-pub trait InsightsStore: Send + Sync {
-    /// A ticket's insights.
-    async fn get_insights(&self, ticket_id: Id) -> StoreResult<Option<InsightsRow>>;
-    /// Stores a success (clears the failure state).
-    async fn save_insights(&self, insights: &NewInsights) -> StoreResult<()>;
-    /// Records a failed refresh.
-    async fn record_insights_failure(&self, ticket_id: Id, error: &str) -> StoreResult<()>;
-    /// Model tokens spent on every ticket since `since` (the daily budget).
-    async fn tokens_since(&self, since: DateTime<Utc>) -> StoreResult<i64>;
-}
-
 impl_both! {
-    impl InsightsStore {
+    /// Assistant insights.
+    pub trait InsightsStore {
+        /// A ticket's insights.
         async fn get_insights(&self, ticket_id: Id) -> StoreResult<Option<InsightsRow>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT ticket_id, details, covered_seq, provider, updated_at, last_error, failures, tokens_used \
                  FROM ticket_insights WHERE ticket_id = $1",
-            )
-            .bind(ticket_id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_optional_row(self.reader(), query.bind(ticket_id)).await
         }
 
+        /// Stores a success (clears the failure state).
         async fn save_insights(&self, insights: &NewInsights) -> StoreResult<()> {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO ticket_insights (ticket_id, summary, suggestions, escalation, details, covered_seq, \
                    provider, updated_at, last_error, failures, tokens_used) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, $9) \
@@ -92,39 +79,32 @@ impl_both! {
             .bind(insights.covered_seq)
             .bind(&insights.provider)
             .bind(crate::store::now())
-            .bind(insights.tokens)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            .bind(insights.tokens);
+            Self::execute(self.writer(), query).await?;
             Ok(())
         }
 
+        /// Records a failed refresh.
         async fn record_insights_failure(&self, ticket_id: Id, error: &str) -> StoreResult<()> {
             let error: String = error.chars().take(1000).collect();
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO ticket_insights (ticket_id, provider, updated_at, last_error, failures) \
                  VALUES ($1, 'none', $2, $3, 1) \
                  ON CONFLICT (ticket_id) DO UPDATE SET last_error = excluded.last_error, \
                    failures = ticket_insights.failures + 1",
-            )
-            .bind(ticket_id)
-            .bind(crate::store::now())
-            .bind(error)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            let query = query.bind(ticket_id).bind(crate::store::now()).bind(error);
+            Self::execute(self.writer(), query).await?;
             Ok(())
         }
 
+        /// Model tokens spent on every ticket since `since` (the daily budget).
         async fn tokens_since(&self, since: DateTime<Utc>) -> StoreResult<i64> {
-            sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(SUM(value), 0) AS BIGINT) FROM telemetry_rollups \
                  WHERE name = 'ai_tokens' AND minute >= $1",
-            )
-            .bind(since)
-            .fetch_one(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_one_value(self.reader(), query.bind(since)).await
         }
     }
 }

@@ -138,11 +138,8 @@ impl_both! {
         }
 
         async fn get_message(&self, id: Id) -> StoreResult<Option<MessageRow>> {
-            sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"))
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(message_select!(), "WHERE m.id = $1"));
+            Self::fetch_optional_row(self.reader(), query.bind(id)).await
         }
 
         async fn list_messages(
@@ -166,19 +163,15 @@ impl_both! {
                 .bind(room_id)
                 .bind(after),
             };
-            query.bind(limit).fetch_all(self.reader()).await.map_err(Self::db_err)
+            Self::fetch_all_rows(self.reader(), query.bind(limit)).await
         }
 
         async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 message_select!(),
                 "WHERE m.parent_id = $1 ORDER BY m.seq LIMIT $2"
-            ))
-            .bind(root_id)
-            .bind(limit)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_all_rows(self.reader(), query.bind(root_id).bind(limit)).await
         }
 
         async fn edit_message(
@@ -187,16 +180,10 @@ impl_both! {
             body: &str,
             at: DateTime<Utc>,
         ) -> StoreResult<Option<MessageRow>> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
-            )
-            .bind(id)
-            .bind(body)
-            .bind(at)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            if done.rows_affected() == 0 {
+            );
+            if Self::execute(self.writer(), query.bind(id).bind(body).bind(at)).await? == 0 {
                 return Ok(None);
             }
             self.get_message(id).await
@@ -210,22 +197,14 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<Option<MessageRow>> {
             let mut tx = self.begin().await?;
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
                  WHERE id = $1 AND deleted_at IS NULL",
-            )
-            .bind(id)
-            .bind(by)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            sqlx::query("DELETE FROM reactions WHERE message_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await?;
+            );
+            let deleted = Self::execute(&mut *tx, query.bind(id).bind(by).bind(at)).await? > 0;
+            let query = sqlx::query("DELETE FROM reactions WHERE message_id = $1");
+            Self::execute(&mut *tx, query.bind(id)).await?;
+            Self::commit_audited(tx, deleted, audit).await?;
             self.get_message(id).await
         }
 
@@ -237,18 +216,15 @@ impl_both! {
             if message_ids.is_empty() {
                 return Ok(Vec::new());
             }
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "SELECT message_id, emoji, COUNT(*) AS count, \
                  MAX(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) = 1 AS me \
                  FROM reactions WHERE message_id ",
                 in_list!("$1"),
                 " GROUP BY message_id, emoji ORDER BY message_id, MIN(created_at), emoji"
-            ))
-            .bind(Self::list(message_ids)?)
-            .bind(viewer)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            let query = query.bind(Self::list(message_ids)?).bind(viewer);
+            Self::fetch_all_rows(self.reader(), query).await
         }
     }
 }

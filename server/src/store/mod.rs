@@ -2,9 +2,10 @@
 //! and file names.
 //!
 //! The traits are split by resource (users, sessions, rooms, messages, ...) and gathered in
-//! [`Store`]. Row types and SQL are shared by both backends: each resource's file implements
-//! its trait once for both (`both.rs`), and `sqlite/` and `postgres/` keep only what differs
-//! (connecting, the send, full-text search, the fragments their dialects spell differently).
+//! [`Store`]. Row types and SQL are shared by both backends: each resource's file declares its
+//! trait and implements it once for both (`both.rs`), and `sqlite/` and `postgres/` keep only
+//! what differs (connecting, the send, full-text search, the fragments their dialects spell
+//! differently).
 //! Queries are short, one function each, and never decide access: callers ask
 //! [`crate::domain::policy`] first.
 

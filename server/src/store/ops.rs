@@ -60,45 +60,6 @@ pub struct JobRow {
     pub done_at: Option<DateTime<Utc>>,
 }
 
-/// Rollups and jobs.
-#[async_trait::async_trait]
-pub trait OpsStore: Send + Sync {
-    /// Writes (or overwrites) rollup values.
-    async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()>;
-    /// Rollups of every instance since `since`, oldest first.
-    async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>>;
-    /// Deletes rollups older than `before`; returns how many.
-    async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64>;
-    /// Enqueues a job. With a dedupe key, an open job with that key absorbs it (returns false):
-    /// a pending one takes the new run time (debounce) and the payloads merge
-    /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
-    /// failed for good) the request becomes a new pending job, so nothing asked for while a job
-    /// runs is lost, and jobs of one key never run at the same time. The audit rows are
-    /// appended with the request, absorbed or not.
-    async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
-    async fn claim_jobs(
-        &self,
-        kinds: &[&str],
-        limit: i64,
-        lease: std::time::Duration,
-    ) -> StoreResult<Vec<JobRow>>;
-    /// Keeps a claimed job ours for `lease` from now (a worker renews while the job runs).
-    async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()>;
-    /// Marks a job done (a request queued while it ran becomes a new pending job).
-    async fn complete_job(&self, id: Id) -> StoreResult<()>;
-    /// Records a failure: retried at `retry_at` (a request queued while it ran folds into the
-    /// retry), or failed for good when `None` (the queued request becomes a new pending job).
-    async fn fail_job(
-        &self,
-        id: Id,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()>;
-    /// The newest job of a kind about `subject` (pending, done or failed).
-    async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>>;
-}
-
 /// The payload of a job that absorbed another request: the newer request's fields win, except
 /// that a flag either request set stays set (a pending full refresh stays full when an
 /// incremental one is asked for).
@@ -265,45 +226,43 @@ macro_rules! job_columns {
 }
 
 impl_both! {
-    impl OpsStore {
+    /// Rollups and jobs.
+    pub trait OpsStore {
+        /// Writes (or overwrites) rollup values.
         async fn write_rollups(&self, rows: &[RollupRow]) -> StoreResult<()> {
             let mut tx = self.begin().await?;
             for row in rows {
-                sqlx::query(
+                let query = sqlx::query(
                     "INSERT INTO telemetry_rollups (instance_id, minute, name, value) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (instance_id, minute, name) DO UPDATE SET value = excluded.value",
-                )
-                .bind(&row.instance_id)
-                .bind(row.minute)
-                .bind(&row.name)
-                .bind(row.value)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
+                );
+                let query = query.bind(&row.instance_id).bind(row.minute).bind(&row.name);
+                Self::execute(&mut *tx, query.bind(row.value)).await?;
             }
             tx.commit().await.map_err(Self::db_err)
         }
 
+        /// Rollups of every instance since `since`, oldest first.
         async fn read_rollups(&self, since: DateTime<Utc>) -> StoreResult<Vec<RollupRow>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT instance_id, minute, name, value FROM telemetry_rollups WHERE minute >= $1 \
                  ORDER BY minute, instance_id, name",
-            )
-            .bind(since)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
+        /// Deletes rollups older than `before`; returns how many.
         async fn prune_rollups(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-            let done = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1")
-                .bind(before)
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
-            Ok(done.rows_affected())
+            let query = sqlx::query("DELETE FROM telemetry_rollups WHERE minute < $1");
+            Self::execute(self.writer(), query.bind(before)).await
         }
 
+        /// Enqueues a job. With a dedupe key, an open job with that key absorbs it (returns false):
+        /// a pending one takes the new run time (debounce) and the payloads merge
+        /// ([`merge_payloads`]); a running one keeps the request, and when that run ends (done or
+        /// failed for good) the request becomes a new pending job, so nothing asked for while a job
+        /// runs is lost, and jobs of one key never run at the same time. The audit rows are
+        /// appended with the request, absorbed or not.
         async fn enqueue_job(&self, job: &NewJob, audit: &[AuditEntry]) -> StoreResult<bool> {
             // Two enqueues of a new key may race to insert it: the loser absorbs into the winner's.
             for _ in 0..3 {
@@ -316,6 +275,7 @@ impl_both! {
             )))
         }
 
+        /// Claims up to `limit` due jobs of these kinds for `lease`, on behalf of this instance.
         async fn claim_jobs(
             &self,
             kinds: &[&str],
@@ -324,7 +284,7 @@ impl_both! {
         ) -> StoreResult<Vec<JobRow>> {
             let now = crate::store::now();
             let until = lease_end(lease);
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "UPDATE jobs SET locked_until = $3, attempts = attempts + 1 WHERE id IN ( \
                    SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL \
                      AND kind ",
@@ -334,33 +294,28 @@ impl_both! {
                 skip_locked!(),
                 ") RETURNING ",
                 job_columns!()
-            ))
-            .bind(Self::list(kinds)?)
-            .bind(limit)
-            .bind(until)
-            .bind(now)
-            .fetch_all(self.writer())
-            .await
-            .map_err(Self::db_err)
+            ));
+            let query = query.bind(Self::list(kinds)?).bind(limit).bind(until).bind(now);
+            Self::fetch_all_rows(self.writer(), query).await
         }
 
+        /// Keeps a claimed job ours for `lease` from now (a worker renews while the job runs).
         async fn extend_job_lease(&self, id: Id, lease: std::time::Duration) -> StoreResult<()> {
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE jobs SET locked_until = $2 WHERE id = $1 AND locked_until IS NOT NULL \
                  AND done_at IS NULL AND failed_at IS NULL",
-            )
-            .bind(id)
-            .bind(lease_end(lease))
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            Self::execute(self.writer(), query.bind(id).bind(lease_end(lease))).await?;
             Ok(())
         }
 
+        /// Marks a job done (a request queued while it ran becomes a new pending job).
         async fn complete_job(&self, id: Id) -> StoreResult<()> {
             self.close_job(id, Outcome::Done).await
         }
 
+        /// Records a failure: retried at `retry_at` (a request queued while it ran folds into the
+        /// retry), or failed for good when `None` (the queued request becomes a new pending job).
         async fn fail_job(
             &self,
             id: Id,
@@ -372,42 +327,31 @@ impl_both! {
                 return self.close_job(id, Outcome::Failed(&error)).await;
             };
             let mut tx = self.begin().await?;
+            let query = sqlx::query_as(concat!(
+                "SELECT payload, queued_payload FROM jobs WHERE id = $1",
+                for_update!()
+            ));
             let row: Option<(Json<serde_json::Value>, Option<Json<serde_json::Value>>)> =
-                sqlx::query_as(concat!(
-                    "SELECT payload, queued_payload FROM jobs WHERE id = $1",
-                    for_update!()
-                ))
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
+                Self::fetch_optional_row(&mut *tx, query.bind(id)).await?;
             let payload =
                 row.map(|(payload, queued)| retry_payload(payload.0, queued.map(|q| q.0)));
-            sqlx::query(
+            let query = sqlx::query(
                 "UPDATE jobs SET run_at = $3, locked_until = NULL, last_error = $2, \
                    payload = COALESCE($4, payload), queued_payload = NULL, queued_run_at = NULL WHERE id = $1",
-            )
-            .bind(id)
-            .bind(error)
-            .bind(at)
-            .bind(payload.map(Json))
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            );
+            let query = query.bind(id).bind(error).bind(at).bind(payload.map(Json));
+            Self::execute(&mut *tx, query).await?;
             tx.commit().await.map_err(Self::db_err)
         }
 
+        /// The newest job of a kind about `subject` (pending, done or failed).
         async fn last_job(&self, kind: &str, subject: &str) -> StoreResult<Option<JobRow>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "SELECT ",
                 job_columns!(),
                 " FROM jobs WHERE kind = $1 AND subject = $2 ORDER BY created_at DESC, id DESC LIMIT 1"
-            ))
-            .bind(kind)
-            .bind(subject)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_optional_row(self.reader(), query.bind(kind).bind(subject)).await
         }
     }
 }
@@ -422,17 +366,14 @@ impl_both! {
         ) -> StoreResult<Option<bool>> {
             let mut tx = self.begin().await?;
             let open: Option<OpenJob> = match &job.dedupe_key {
-                Some(key) => sqlx::query_as(
-                    concat!(
+                Some(key) => {
+                    let query = sqlx::query_as(concat!(
                         "SELECT id, payload, queued_payload, locked_until IS NOT NULL AS running \
                          FROM jobs WHERE dedupe_key = $1 AND done_at IS NULL AND failed_at IS NULL",
                         for_update!()
-                    ),
-                )
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(Self::db_err)?,
+                    ));
+                    Self::fetch_optional_row(&mut *tx, query.bind(key)).await?
+                }
                 None => None,
             };
             let inserted = match Absorb::decide(open, job) {
@@ -444,47 +385,34 @@ impl_both! {
                 }
                 Absorb::Queue { id, payload } => {
                     // Merging into the running job would be lost when it completes: queue it.
-                    sqlx::query(
+                    let query = sqlx::query(
                         "UPDATE jobs SET queued_payload = $2, queued_run_at = $3 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(Json(payload))
-                    .bind(job.run_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
+                    );
+                    let query = query.bind(id).bind(Json(payload)).bind(job.run_at);
+                    Self::execute(&mut *tx, query).await?;
                     false
                 }
                 Absorb::Merge { id, payload } => {
-                    sqlx::query("UPDATE jobs SET run_at = $2, payload = $3 WHERE id = $1")
-                        .bind(id)
-                        .bind(job.run_at)
-                        .bind(Json(payload))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(Self::db_err)?;
+                    let query =
+                        sqlx::query("UPDATE jobs SET run_at = $2, payload = $3 WHERE id = $1");
+                    let query = query.bind(id).bind(job.run_at).bind(Json(payload));
+                    Self::execute(&mut *tx, query).await?;
                     false
                 }
             };
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            Self::commit_with_audit(tx, audit).await?;
             Ok(Some(inserted))
         }
 
         /// Ends a job and turns a request queued while it ran into a new pending job, atomically.
         async fn close_job(&self, id: Id, outcome: Outcome<'_>) -> StoreResult<()> {
             let mut tx = self.begin().await?;
-            let ending: Option<Ending> = sqlx::query_as(
-                concat!(
-                    "SELECT kind, dedupe_key, subject, queued_payload, queued_run_at FROM jobs \
-                     WHERE id = $1",
-                    for_update!()
-                ),
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            let query = sqlx::query_as(concat!(
+                "SELECT kind, dedupe_key, subject, queued_payload, queued_run_at FROM jobs \
+                 WHERE id = $1",
+                for_update!()
+            ));
+            let ending: Option<Ending> = Self::fetch_optional_row(&mut *tx, query.bind(id)).await?;
             let now = crate::store::now();
             let close = match outcome {
                 Outcome::Done => sqlx::query(
@@ -501,7 +429,7 @@ impl_both! {
                 .bind(now)
                 .bind(error),
             };
-            close.execute(&mut *tx).await.map_err(Self::db_err)?;
+            Self::execute(&mut *tx, close).await?;
             if let Some(ending) = ending
                 && let Some(payload) = &ending.queued_payload
             {
@@ -513,21 +441,18 @@ impl_both! {
         /// Inserts a job; false when an open job with its dedupe key exists (inserted
         /// concurrently).
         async fn insert_job(tx: &mut Conn, job: &JobFields<'_>) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO jobs (id, kind, dedupe_key, subject, payload, run_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(Id::new())
-        .bind(job.kind)
-        .bind(job.dedupe_key)
-        .bind(job.subject)
-        .bind(Json(job.payload))
-        .bind(job.run_at)
-        .bind(crate::store::now())
-        .execute(tx)
-        .await
-        .map_err(Self::db_err)?;
-        Ok(done.rows_affected() == 1)
+            let query = sqlx::query(
+                "INSERT INTO jobs (id, kind, dedupe_key, subject, payload, run_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
+            )
+            .bind(Id::new())
+            .bind(job.kind)
+            .bind(job.dedupe_key)
+            .bind(job.subject)
+            .bind(Json(job.payload))
+            .bind(job.run_at)
+            .bind(crate::store::now());
+            Ok(Self::execute(tx, query).await? == 1)
         }
     }
 }

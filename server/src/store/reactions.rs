@@ -3,88 +3,58 @@
 use super::{StoreResult, both::impl_both};
 use crate::domain::Id;
 
-/// Adding, removing and counting reactions.
-#[async_trait::async_trait]
-pub trait ReactionStore: Send + Sync {
-    /// Adds a reaction; false when the user had it already.
-    async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Removes a reaction; false when the user did not have it.
-    async fn remove_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Whether the user has this reaction on the message.
-    async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool>;
-    /// Users with this emoji on the message.
-    async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64>;
-    /// Different emoji this user put on the message.
-    async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64>;
-}
-
 impl_both! {
-    impl ReactionStore {
+    /// Adding, removing and counting reactions.
+    pub trait ReactionStore {
+        /// Adds a reaction; false when the user had it already.
         async fn add_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO reactions (message_id, user_id, emoji, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .bind(emoji)
-            .bind(crate::store::now())
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            );
+            let query = query.bind(message_id).bind(user_id).bind(emoji).bind(crate::store::now());
+            Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
+        /// Removes a reaction; false when the user did not have it.
         async fn remove_reaction(
             &self,
             message_id: Id,
             user_id: Id,
             emoji: &str,
         ) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .bind(emoji)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            );
+            let query = query.bind(message_id).bind(user_id).bind(emoji);
+            Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
+        /// Whether the user has this reaction on the message.
         async fn has_reaction(&self, message_id: Id, user_id: Id, emoji: &str) -> StoreResult<bool> {
-            let found: i64 = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions \
                  WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .bind(emoji)
-            .fetch_one(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            );
+            let query = query.bind(message_id).bind(user_id).bind(emoji);
+            let found: i64 = Self::fetch_one_value(self.writer(), query).await?;
             Ok(found > 0)
         }
 
+        /// Users with this emoji on the message.
         async fn count_reaction(&self, message_id: Id, emoji: &str) -> StoreResult<i64> {
-            sqlx::query_scalar("SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2")
-                .bind(message_id)
-                .bind(emoji)
-                .fetch_one(self.writer())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND emoji = $2",
+            );
+            Self::fetch_one_value(self.writer(), query.bind(message_id).bind(emoji)).await
         }
 
+        /// Different emoji this user put on the message.
         async fn user_reaction_count(&self, message_id: Id, user_id: Id) -> StoreResult<i64> {
-            sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2",
-            )
-            .bind(message_id)
-            .bind(user_id)
-            .fetch_one(self.writer())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_one_value(self.writer(), query.bind(message_id).bind(user_id)).await
         }
     }
 }

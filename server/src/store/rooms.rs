@@ -7,8 +7,8 @@ use super::{
     AuditEntry, StoreResult, UserRow,
     both::impl_both,
     sql::{
-        like_nocase, like_pattern, member_select, readable_by_viewer, room_columns, room_returning,
-        room_with_me_select,
+        like_nocase, like_pattern, member_select, readable_by_viewer, room_returning, room_select,
+        room_with_me_select, set_or_keep,
     },
 };
 use crate::domain::{
@@ -163,88 +163,6 @@ pub struct MemberRow {
     pub last_delivered_seq: i64,
 }
 
-/// Rooms and memberships.
-#[async_trait::async_trait]
-pub trait RoomStore: Send + Sync {
-    /// Creates a room and its first members, with the audit rows, in one transaction.
-    async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow>;
-    /// A room by id.
-    async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>>;
-    /// A room by slug.
-    async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>>;
-    /// A room with the viewer's membership and ticket parties.
-    async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>>;
-    /// The rooms a user is a member of, most recently active first.
-    async fn member_rooms(&self, user_id: Id) -> StoreResult<Vec<RoomWithMe>>;
-    /// Public rooms the viewer may read (the policy's read rule in SQL).
-    async fn discover_rooms(
-        &self,
-        viewer: &Viewer,
-        filter: &DiscoverFilter,
-    ) -> StoreResult<Vec<RoomWithMe>>;
-    /// Ids of the rooms a user is a member of (socket subscriptions).
-    async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>>;
-    /// The DM with this key, if it exists.
-    async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>>;
-    /// Applies a patch, with its audit rows.
-    async fn update_room(
-        &self,
-        id: Id,
-        patch: &RoomPatch,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<RoomRow>>;
-    /// Deletes a room with its messages and memberships, with the audit rows; false when
-    /// missing.
-    async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// Adds a member, with the audit rows (`room_members_pkey` conflict when already one).
-    async fn add_member(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        role: RoomRole,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// One member.
-    async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>>;
-    /// Members by join time, after an optional (joined_at, user id) cursor.
-    async fn list_members(
-        &self,
-        room_id: Id,
-        after: Option<(DateTime<Utc>, Id)>,
-        limit: i64,
-    ) -> StoreResult<Vec<MemberRow>>;
-    /// Changes a member's role, with the audit rows; false when not a member.
-    async fn set_member_role(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        role: RoomRole,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// Removes a member, with the audit rows; false when not a member.
-    async fn remove_member(
-        &self,
-        room_id: Id,
-        user_id: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// How many members, and how many owners.
-    async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)>;
-    /// Makes `to` the owner and `from` a moderator, with the audit rows, atomically.
-    async fn transfer_ownership(
-        &self,
-        room_id: Id,
-        from: Id,
-        to: Id,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// Moves the read cursor forward (never back, never past the room's last seq); returns
-    /// the cursor now stored, or `None` when not a member.
-    async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>>;
-    /// Moves delivery cursors forward in one batch.
-    async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()>;
-}
-
 /// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope;
 /// the order is given as pieces of SQL.
 macro_rules! discover_query {
@@ -269,60 +187,45 @@ macro_rules! discover_query {
 }
 
 impl_both! {
-    impl RoomStore {
+    /// Rooms and memberships.
+    pub trait RoomStore {
+        /// Creates a room and its first members, with the audit rows, in one transaction.
         async fn create_room(&self, room: &NewRoom, audit: &[AuditEntry]) -> StoreResult<RoomRow> {
             let mut tx = self.begin().await?;
-            let row = Self::insert_room(&mut tx, room).await.map_err(Self::db_err)?;
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            let row = Self::insert_room(&mut tx, room).await?;
+            Self::commit_with_audit(tx, audit).await?;
             Ok(row)
         }
 
+        /// A room by id.
         async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>> {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                room_columns!(),
-                " FROM rooms r WHERE r.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(room_select!(), "WHERE r.id = $1"));
+            Self::fetch_optional_row(self.reader(), query.bind(id)).await
         }
 
+        /// A room by slug.
         async fn get_room_by_slug(&self, slug: &str) -> StoreResult<Option<RoomRow>> {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                room_columns!(),
-                " FROM rooms r WHERE r.slug = $1"
-            ))
-            .bind(slug)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(room_select!(), "WHERE r.slug = $1"));
+            Self::fetch_optional_row(self.reader(), query.bind(slug)).await
         }
 
+        /// A room with the viewer's membership and ticket parties.
         async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
-            sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"))
-                .bind(user_id)
-                .bind(room_id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"));
+            Self::fetch_optional_row(self.reader(), query.bind(user_id).bind(room_id)).await
         }
 
+        /// The rooms a user is a member of, most recently active first.
         async fn member_rooms(&self, user_id: Id) -> StoreResult<Vec<RoomWithMe>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 room_with_me_select!(),
                 "WHERE rm.user_id IS NOT NULL \
                  ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id"
-            ))
-            .bind(user_id)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_all_rows(self.reader(), query.bind(user_id)).await
         }
 
+        /// Public rooms the viewer may read (the policy's read rule in SQL).
         async fn discover_rooms(
             &self,
             viewer: &Viewer,
@@ -333,52 +236,37 @@ impl_both! {
                 DiscoverSort::Name => discover_query!("lower(r.title), r.id"),
                 DiscoverSort::New => discover_query!("r.created_at DESC, r.id DESC"),
             };
-            sqlx::query_as(sql)
-                .bind(viewer.id)
-                .bind(viewer.role)
-                .bind(&viewer.department)
+            let query = Self::query_as_viewer(sql, viewer)
                 .bind(filter.q.as_deref().map(like_pattern))
                 .bind(&filter.tag)
                 .bind(filter.limit)
                 .bind(filter.offset)
-                .bind(viewer.scope)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Ids of the rooms a user is a member of (socket subscriptions).
         async fn member_room_ids(&self, user_id: Id) -> StoreResult<Vec<Id>> {
-            sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1");
+            Self::fetch_all_values(self.reader(), query.bind(user_id)).await
         }
 
+        /// The DM with this key, if it exists.
         async fn find_dm(&self, dm_key: &str) -> StoreResult<Option<RoomRow>> {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                room_columns!(),
-                " FROM rooms r WHERE r.dm_key = $1"
-            ))
-            .bind(dm_key)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(room_select!(), "WHERE r.dm_key = $1"));
+            Self::fetch_optional_row(self.reader(), query.bind(dm_key)).await
         }
 
+        /// Applies a patch, with its audit rows.
         async fn update_room(
             &self,
             id: Id,
             patch: &RoomPatch,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<RoomRow>> {
-            let (set_department, department) = match &patch.department {
-                Some(d) => (true, d.clone()),
-                None => (false, None),
-            };
+            let (set_department, department) = set_or_keep(&patch.department);
             let mut tx = self.begin().await?;
-            let row: Option<RoomRow> = sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "UPDATE rooms SET title = COALESCE($2, title), \
                  description = COALESCE($3, description), tags = COALESCE($4, tags), \
                  department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7 \
@@ -391,24 +279,20 @@ impl_both! {
             .bind(patch.tags.as_ref().map(Json))
             .bind(set_department)
             .bind(department)
-            .bind(crate::store::now())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            .bind(crate::store::now());
+            let row = Self::fetch_optional_row(&mut *tx, query).await?;
             Self::commit_audited(tx, row.is_some(), audit).await?;
             Ok(row)
         }
 
+        /// Deletes a room with its messages and memberships, with the audit rows; false when
+        /// missing.
         async fn delete_room(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let done = sqlx::query("DELETE FROM rooms WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+            let query = sqlx::query("DELETE FROM rooms WHERE id = $1");
+            self.execute_audited(query.bind(id), audit).await
         }
 
+        /// Adds a member, with the audit rows (`room_members_pkey` conflict when already one).
         async fn add_member(
             &self,
             room_id: Id,
@@ -417,33 +301,20 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
             let mut tx = self.begin().await?;
-            sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, role, joined_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(room_id)
-            .bind(user_id)
-            .bind(role)
-            .bind(crate::store::now())
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            Self::commit_audited(tx, true, audit).await?;
-            Ok(())
+            Self::insert_member(&mut tx, room_id, user_id, role, crate::store::now()).await?;
+            Self::commit_with_audit(tx, audit).await
         }
 
+        /// One member.
         async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 member_select!(),
                 "WHERE rm.room_id = $1 AND rm.user_id = $2"
-            ))
-            .bind(room_id)
-            .bind(user_id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_optional_row(self.reader(), query.bind(room_id).bind(user_id)).await
         }
 
+        /// Members by join time, after an optional (joined_at, user id) cursor.
         async fn list_members(
             &self,
             room_id: Id,
@@ -451,7 +322,7 @@ impl_both! {
             limit: i64,
         ) -> StoreResult<Vec<MemberRow>> {
             let (after_at, after_id) = after.unzip();
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 member_select!(),
                 "WHERE rm.room_id = $1 \
                    AND ($2 IS NULL OR rm.joined_at > $2 OR (rm.joined_at = $2 AND rm.user_id > $3)) \
@@ -460,12 +331,11 @@ impl_both! {
             .bind(room_id)
             .bind(after_at)
             .bind(after_id)
-            .bind(limit)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            .bind(limit);
+            Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Changes a member's role, with the audit rows; false when not a member.
         async fn set_member_role(
             &self,
             room_id: Id,
@@ -474,44 +344,31 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
             let mut tx = self.begin().await?;
-            let done =
-                sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
-                    .bind(room_id)
-                    .bind(user_id)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+            let changed = Self::set_role_in(&mut tx, room_id, user_id, role).await?;
+            Self::commit_audited(tx, changed, audit).await
         }
 
+        /// Removes a member, with the audit rows; false when not a member.
         async fn remove_member(
             &self,
             room_id: Id,
             user_id: Id,
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
-                .bind(room_id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+            let query = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2");
+            self.execute_audited(query.bind(room_id).bind(user_id), audit).await
         }
 
+        /// How many members, and how many owners.
         async fn count_members(&self, room_id: Id) -> StoreResult<(i64, i64)> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN role = 'owner' THEN 1 ELSE 0 END), 0) \
                  FROM room_members WHERE room_id = $1",
-            )
-            .bind(room_id)
-            .fetch_one(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_one_row(self.reader(), query.bind(room_id)).await
         }
 
+        /// Makes `to` the owner and `from` a moderator, with the audit rows, atomically.
         async fn transfer_ownership(
             &self,
             room_id: Id,
@@ -520,21 +377,15 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
             let mut tx = self.begin().await?;
-            for (user_id, role) in [(to, RoomRole::Owner), (from, RoomRole::Moderator)] {
-                sqlx::query("UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2")
-                    .bind(room_id)
-                    .bind(user_id)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
-            }
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)
+            Self::set_role_in(&mut tx, room_id, to, RoomRole::Owner).await?;
+            Self::set_role_in(&mut tx, room_id, from, RoomRole::Moderator).await?;
+            Self::commit_with_audit(tx, audit).await
         }
 
+        /// Moves the read cursor forward (never back, never past the room's last seq); returns
+        /// the cursor now stored, or `None` when not a member.
         async fn mark_read(&self, room_id: Id, user_id: Id, seq: i64) -> StoreResult<Option<i64>> {
-            sqlx::query_scalar(concat!(
+            let query = sqlx::query_scalar(concat!(
                 "UPDATE room_members SET last_read_seq = ",
                 greatest!(),
                 "(last_read_seq, ",
@@ -545,15 +396,12 @@ impl_both! {
                 least!(),
                 "($3, (SELECT last_seq FROM rooms WHERE id = $1))) \
                  WHERE room_id = $1 AND user_id = $2 RETURNING last_read_seq"
-            ))
-            .bind(room_id)
-            .bind(user_id)
-            .bind(seq)
-            .fetch_optional(self.writer())
-            .await
-            .map_err(Self::db_err)
+            ));
+            let query = query.bind(room_id).bind(user_id).bind(seq);
+            Self::fetch_optional_value(self.writer(), query).await
         }
 
+        /// Moves delivery cursors forward in one batch.
         async fn mark_delivered(&self, cursors: &[(Id, Id, i64)]) -> StoreResult<()> {
             self.write_delivery_cursors(cursors).await
         }
@@ -563,45 +411,63 @@ impl_both! {
 impl_both! {
     impl {
         /// Inserts a room and its first members inside the caller's transaction.
-        pub(super) async fn insert_room(
-        conn: &mut Conn,
-        room: &NewRoom,
-        ) -> Result<RoomRow, sqlx::Error> {
-        let now = crate::store::now();
-        let row: RoomRow = sqlx::query_as(concat!(
-            insert_searchable!(
-                "rooms",
-                "id, slug, title, description, kind, department, tags, dm_key, created_by, \
-                 created_at, updated_at",
-                "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10"
-            ),
-            "RETURNING ",
-            room_returning!()
-        ))
-        .bind(room.id)
-        .bind(&room.slug)
-        .bind(&room.title)
-        .bind(&room.description)
-        .bind(room.kind)
-        .bind(&room.department)
-        .bind(Json(&room.tags))
-        .bind(&room.dm_key)
-        .bind(room.created_by)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
-        for (user_id, role) in &room.members {
-            sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
-            )
+        pub(super) async fn insert_room(conn: &mut Conn, room: &NewRoom) -> StoreResult<RoomRow> {
+            let now = crate::store::now();
+            let query = sqlx::query_as(concat!(
+                insert_searchable!(
+                    "rooms",
+                    "id, slug, title, description, kind, department, tags, dm_key, created_by, \
+                     created_at, updated_at",
+                    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10"
+                ),
+                "RETURNING ",
+                room_returning!()
+            ))
             .bind(room.id)
-            .bind(user_id)
-            .bind(role)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+            .bind(&room.slug)
+            .bind(&room.title)
+            .bind(&room.description)
+            .bind(room.kind)
+            .bind(&room.department)
+            .bind(Json(&room.tags))
+            .bind(&room.dm_key)
+            .bind(room.created_by)
+            .bind(now);
+            let row = Self::fetch_one_row(&mut *conn, query).await?;
+            for &(user_id, role) in &room.members {
+                Self::insert_member(conn, room.id, user_id, role, now).await?;
+            }
+            Ok(row)
         }
-        Ok(row)
+
+        /// Makes `user_id` a member of the room inside the caller's transaction.
+        async fn insert_member(
+            conn: &mut Conn,
+            room_id: Id,
+            user_id: Id,
+            role: RoomRole,
+            joined_at: DateTime<Utc>,
+        ) -> StoreResult<()> {
+            let query = sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, role, joined_at) \
+                 VALUES ($1, $2, $3, $4)",
+            );
+            let query = query.bind(room_id).bind(user_id).bind(role).bind(joined_at);
+            Self::execute(conn, query).await?;
+            Ok(())
+        }
+
+        /// Changes a member's role inside the caller's transaction; false when not a member.
+        async fn set_role_in(
+            conn: &mut Conn,
+            room_id: Id,
+            user_id: Id,
+            role: RoomRole,
+        ) -> StoreResult<bool> {
+            let query = sqlx::query(
+                "UPDATE room_members SET role = $3 WHERE room_id = $1 AND user_id = $2",
+            );
+            Ok(Self::execute(conn, query.bind(room_id).bind(user_id).bind(role)).await? > 0)
         }
     }
 }

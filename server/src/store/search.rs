@@ -64,34 +64,6 @@ pub const MATCH_START: char = '\u{E000}';
 /// End of a match.
 pub const MATCH_END: char = '\u{E001}';
 
-/// Search.
-#[async_trait::async_trait]
-pub trait SearchStore: Send + Sync {
-    /// Messages matching `query` in rooms `viewer` may read, best first.
-    async fn search_messages(
-        &self,
-        viewer: &Viewer,
-        query: &SearchQuery,
-        offset: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<MessageHit>>;
-    /// Rooms whose title or description match, among rooms `viewer` may read.
-    async fn search_rooms(
-        &self,
-        viewer: &Viewer,
-        query: &SearchQuery,
-        limit: i64,
-    ) -> StoreResult<Vec<RoomRow>>;
-    /// Messages in rooms `viewer` may read, newest first, before a (created_at, id) cursor,
-    /// excluding the viewer's own.
-    async fn activity(
-        &self,
-        viewer: &Viewer,
-        before: Option<(DateTime<Utc>, Id)>,
-        limit: i64,
-    ) -> StoreResult<Vec<MessageHit>>;
-}
-
 /// A search with filters but no words: matching messages, newest first. It takes the
 /// parameters of the backends' `MATCH_MESSAGES`: `$1..$3` the viewer, `$4` the terms (none
 /// here, but bound so that the rest keep their numbers), `$5..$9` the filters, `$10` limit,
@@ -111,7 +83,9 @@ const BROWSE_MESSAGES: &str = concat!(
 );
 
 impl_both! {
-    impl SearchStore {
+    /// Search.
+    pub trait SearchStore {
+        /// Messages matching `query` in rooms `viewer` may read, best first.
         async fn search_messages(
             &self,
             viewer: &Viewer,
@@ -124,10 +98,7 @@ impl_both! {
             } else {
                 (BROWSE_MESSAGES, None)
             };
-            sqlx::query_as(sql)
-                .bind(viewer.id)
-                .bind(viewer.role)
-                .bind(&viewer.department)
+            let select = Self::query_as_viewer(sql, viewer)
                 .bind(terms)
                 .bind(query.from.as_deref().map(like_pattern))
                 .bind(&query.room_slug)
@@ -136,30 +107,26 @@ impl_both! {
                 .bind(query.has_thread)
                 .bind(limit)
                 .bind(offset)
-                .bind(viewer.scope)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), select).await
         }
 
+        /// Rooms whose title or description match, among rooms `viewer` may read.
         async fn search_rooms(
             &self,
             viewer: &Viewer,
             query: &SearchQuery,
             limit: i64,
         ) -> StoreResult<Vec<RoomRow>> {
-            sqlx::query_as(Self::MATCH_ROOMS)
-                .bind(viewer.id)
-                .bind(viewer.role)
-                .bind(&viewer.department)
+            let select = Self::query_as_viewer(Self::MATCH_ROOMS, viewer)
                 .bind(Self::search_terms(query))
                 .bind(limit)
-                .bind(viewer.scope)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), select).await
         }
 
+        /// Messages in rooms `viewer` may read, newest first, before a (created_at, id) cursor,
+        /// excluding the viewer's own.
         async fn activity(
             &self,
             viewer: &Viewer,
@@ -167,7 +134,7 @@ impl_both! {
             limit: i64,
         ) -> StoreResult<Vec<MessageHit>> {
             let (before_at, before_id) = before.unzip();
-            sqlx::query_as(concat!(
+            let sql = concat!(
                 "SELECT ",
                 message_columns!(),
                 ", r.slug AS room_slug, r.title AS room_title, r.kind AS room_kind, \
@@ -178,17 +145,13 @@ impl_both! {
                 " AND m.author_id <> $1 AND m.deleted_at IS NULL \
                   AND ($4 IS NULL OR m.created_at < $4 OR (m.created_at = $4 AND m.id < $5)) \
                  ORDER BY m.created_at DESC, m.id DESC LIMIT $6"
-            ))
-            .bind(viewer.id)
-            .bind(viewer.role)
-            .bind(&viewer.department)
-            .bind(before_at)
-            .bind(before_id)
-            .bind(limit)
-            .bind(viewer.scope)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            let query = Self::query_as_viewer(sql, viewer)
+                .bind(before_at)
+                .bind(before_id)
+                .bind(limit)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), query).await
         }
     }
 }

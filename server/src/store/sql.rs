@@ -10,6 +10,18 @@ macro_rules! user_columns {
 }
 pub(crate) use user_columns;
 
+/// `SELECT` of [`super::UserRow`] from `users u`; add `WHERE ...`.
+macro_rules! user_select {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::store::sql::user_columns!(),
+            " FROM users u "
+        )
+    };
+}
+pub(crate) use user_select;
+
 /// Columns of [`super::UserRow`], unqualified, for `RETURNING`.
 macro_rules! user_returning {
     () => {
@@ -43,6 +55,18 @@ macro_rules! room_columns {
     };
 }
 pub(crate) use room_columns;
+
+/// `SELECT` of [`super::RoomRow`] from `rooms r`; add `WHERE ...`.
+macro_rules! room_select {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::store::sql::room_columns!(),
+            " FROM rooms r "
+        )
+    };
+}
+pub(crate) use room_select;
 
 /// Columns of [`super::RoomRow`], unqualified, for `RETURNING`.
 macro_rules! room_returning {
@@ -196,6 +220,15 @@ macro_rules! author_filter {
     };
 }
 pub(crate) use author_filter;
+
+/// A patch field that can also be cleared (`Some(None)`), as the two binds of its
+/// `CASE WHEN $set THEN $value ELSE column END`: whether to set it, and to what.
+pub(crate) fn set_or_keep<T: Clone>(field: &Option<Option<T>>) -> (bool, Option<T>) {
+    match field {
+        Some(value) => (true, value.clone()),
+        None => (false, None),
+    }
+}
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wraps it in `%`.
 pub(crate) fn like_pattern(q: &str) -> String {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{
     AuditEntry, NewRoom, StoreResult,
     both::impl_both,
-    sql::{readable_by_viewer, ticket_counts, ticket_filters, ticket_select},
+    sql::{readable_by_viewer, set_or_keep, ticket_counts, ticket_filters, ticket_select},
 };
 use crate::domain::{
     Id,
@@ -156,42 +156,10 @@ pub struct TicketTimes {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-/// Tickets.
-#[async_trait::async_trait]
-pub trait TicketStore: Send + Sync {
-    /// Opens a ticket: its room, memberships and ticket row in one transaction.
-    async fn create_ticket(
-        &self,
-        ticket: &NewTicket,
-        audit: &[AuditEntry],
-    ) -> StoreResult<TicketRow>;
-    /// A ticket.
-    async fn get_ticket(&self, id: Id) -> StoreResult<Option<TicketRow>>;
-    /// The queue, newest first, limited to tickets `viewer` may read.
-    async fn list_tickets(
-        &self,
-        viewer: &Viewer,
-        filter: &TicketFilter,
-    ) -> StoreResult<Vec<TicketRow>>;
-    /// Applies a patch (the room's department follows the ticket's).
-    async fn update_ticket(
-        &self,
-        id: Id,
-        patch: &TicketPatch,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<TicketRow>>;
-    /// Records the first staff response, once; true when it was recorded now.
-    async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool>;
-    /// Open, pending and recently resolved tickets per assignee.
-    async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>>;
-    /// The same per department.
-    async fn department_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<DepartmentCounts>>;
-    /// Timings of tickets opened since `since`.
-    async fn ticket_times(&self, since: DateTime<Utc>) -> StoreResult<Vec<TicketTimes>>;
-}
-
 impl_both! {
-    impl TicketStore {
+    /// Tickets.
+    pub trait TicketStore {
+        /// Opens a ticket: its room, memberships and ticket row in one transaction.
         async fn create_ticket(
             &self,
             ticket: &NewTicket,
@@ -199,8 +167,8 @@ impl_both! {
         ) -> StoreResult<TicketRow> {
             let now = crate::store::now();
             let mut tx = self.begin().await?;
-            Self::insert_room(&mut tx, &ticket.room).await.map_err(Self::db_err)?;
-            sqlx::query(
+            Self::insert_room(&mut tx, &ticket.room).await?;
+            let query = sqlx::query(
                 "INSERT INTO tickets (room_id, subject, requester_id, assignee_id, status, department, priority, \
                  created_at, updated_at, requester_verified, submitted_name) \
                  VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $7, $8, $9)",
@@ -213,26 +181,22 @@ impl_both! {
             .bind(ticket.priority)
             .bind(now)
             .bind(ticket.requester_verified)
-            .bind(&ticket.submitted_name)
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            .bind(&ticket.submitted_name);
+            Self::execute(&mut *tx, query).await?;
+            Self::commit_with_audit(tx, audit).await?;
             self.get_ticket(ticket.room.id)
                 .await?
                 .ok_or_else(|| Self::db_err(sqlx::Error::RowNotFound))
         }
 
+        /// A ticket.
         async fn get_ticket(&self, id: Id) -> StoreResult<Option<TicketRow>> {
             // `$1` is the (unused here) viewer of the shared select: no user has a room's id.
-            sqlx::query_as(concat!(ticket_select!(), "WHERE t.room_id = $1"))
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(ticket_select!(), "WHERE t.room_id = $1"));
+            Self::fetch_optional_row(self.reader(), query.bind(id)).await
         }
 
+        /// The queue, newest first, limited to tickets `viewer` may read.
         async fn list_tickets(
             &self,
             viewer: &Viewer,
@@ -244,30 +208,23 @@ impl_both! {
                 Some(AssigneeFilter::User(id)) => (false, Some(id)),
                 None => (false, None),
             };
-            sqlx::query_as(concat!(
-                ticket_select!(),
-                "WHERE ",
-                readable_by_viewer!("$13"),
-                ticket_filters!()
-            ))
-            .bind(viewer.id)
-            .bind(viewer.role)
-            .bind(&viewer.department)
-            .bind(filter.status)
-            .bind(&filter.department)
-            .bind(unassigned)
-            .bind(assignee)
-            .bind(filter.priority)
-            .bind(filter.requester)
-            .bind(before_at)
-            .bind(before_id)
-            .bind(filter.limit)
-            .bind(viewer.scope)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let sql =
+                concat!(ticket_select!(), "WHERE ", readable_by_viewer!("$13"), ticket_filters!());
+            let query = Self::query_as_viewer(sql, viewer)
+                .bind(filter.status)
+                .bind(&filter.department)
+                .bind(unassigned)
+                .bind(assignee)
+                .bind(filter.priority)
+                .bind(filter.requester)
+                .bind(before_at)
+                .bind(before_id)
+                .bind(filter.limit)
+                .bind(viewer.scope);
+            Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Applies a patch (the room's department follows the ticket's).
         async fn update_ticket(
             &self,
             id: Id,
@@ -276,13 +233,10 @@ impl_both! {
         ) -> StoreResult<Option<TicketRow>> {
             let now = crate::store::now();
             let mut tx = self.begin().await?;
-            let (set_assignee, assignee) = patch.assignee_id.map_or((false, None), |a| (true, a));
-            let (set_department, department) = patch
-                .department
-                .clone()
-                .map_or((false, None), |d| (true, d));
-            let (set_resolved, resolved) = patch.resolved_at.map_or((false, None), |r| (true, r));
-            let done = sqlx::query(
+            let (set_assignee, assignee) = set_or_keep(&patch.assignee_id);
+            let (set_department, department) = set_or_keep(&patch.department);
+            let (set_resolved, resolved) = set_or_keep(&patch.resolved_at);
+            let query = sqlx::query(
                 "UPDATE tickets SET status = COALESCE($2, status), \
                  assignee_id = CASE WHEN $3 THEN $4 ELSE assignee_id END, \
                  department = CASE WHEN $5 THEN $6 ELSE department END, \
@@ -299,90 +253,67 @@ impl_both! {
             .bind(patch.priority)
             .bind(set_resolved)
             .bind(resolved)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            if done.rows_affected() == 0 {
+            .bind(now);
+            if Self::execute(&mut *tx, query).await? == 0 {
                 return Ok(None);
             }
             if set_department {
-                sqlx::query("UPDATE rooms SET department = $2, updated_at = $3 WHERE id = $1")
-                    .bind(id)
-                    .bind(&department)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
+                let query =
+                    sqlx::query("UPDATE rooms SET department = $2, updated_at = $3 WHERE id = $1");
+                Self::execute(&mut *tx, query.bind(id).bind(&department).bind(now)).await?;
             }
             if let Some(assignee) = assignee {
                 // The assignee becomes a member: the ticket shows among their rooms, with unread
                 // counts.
-                sqlx::query(
+                let query = sqlx::query(
                     "INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(assignee)
-                .bind(RoomRole::Member)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
+                );
+                let query = query.bind(id).bind(assignee).bind(RoomRole::Member).bind(now);
+                Self::execute(&mut *tx, query).await?;
             }
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            Self::commit_with_audit(tx, audit).await?;
             self.get_ticket(id).await
         }
 
+        /// Records the first staff response, once; true when it was recorded now.
         async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool> {
-            let done = sqlx::query(
+            let query = sqlx::query(
                 "UPDATE tickets SET first_response_at = $2, updated_at = $2 \
                  WHERE room_id = $1 AND first_response_at IS NULL \
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = $1 AND m.author_id = tickets.requester_id)",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
-            Ok(done.rows_affected() > 0)
+            );
+            Ok(Self::execute(self.writer(), query.bind(id).bind(at)).await? > 0)
         }
 
+        /// Open, pending and recently resolved tickets per assignee.
         async fn assignee_counts(&self, since: DateTime<Utc>) -> StoreResult<Vec<AssigneeCounts>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 ticket_counts!("assignee_id"),
                 " WHERE assignee_id IS NOT NULL GROUP BY assignee_id"
-            ))
-            .bind(since)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
+        /// The same per department.
         async fn department_counts(
             &self,
             since: DateTime<Utc>,
         ) -> StoreResult<Vec<DepartmentCounts>> {
-            sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 ticket_counts!("department"),
                 " GROUP BY department ORDER BY department"
-            ))
-            .bind(since)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            ));
+            Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
 
+        /// Timings of tickets opened since `since`.
         async fn ticket_times(&self, since: DateTime<Utc>) -> StoreResult<Vec<TicketTimes>> {
-            sqlx::query_as(
+            let query = sqlx::query_as(
                 "SELECT assignee_id, created_at, first_response_at, resolved_at FROM tickets \
                  WHERE created_at >= $1 OR resolved_at >= $1",
-            )
-            .bind(since)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            );
+            Self::fetch_all_rows(self.reader(), query.bind(since)).await
         }
     }
 }

@@ -8,7 +8,9 @@ use super::{
     AuditEntry, StoreResult,
     audit::revoking,
     both::impl_both,
-    sql::{like_nocase, like_pattern, session_auth_select, user_columns, user_returning},
+    sql::{
+        like_nocase, like_pattern, session_auth_select, set_or_keep, user_returning, user_select,
+    },
 };
 use crate::domain::{Id, user::Role};
 
@@ -152,123 +154,20 @@ pub struct SessionAuth {
     pub ticket_scope: Option<Id>,
 }
 
-/// User accounts and bans.
-#[async_trait::async_trait]
-pub trait UserStore: Send + Sync {
-    /// Creates a user, with its audit rows.
-    async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow>;
-    /// A user by id.
-    async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>>;
-    /// A user by (normalised) e-mail.
-    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>>;
-    /// Users, newest first.
-    async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>>;
-    /// Applies a patch, with its audit rows; `None` when the user does not exist.
-    async fn update_user(
-        &self,
-        id: Id,
-        patch: &UserPatch,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Option<UserRow>>;
-    /// Replaces the password hash and ends sessions as `end` says, with the audit rows (which
-    /// get `revokedSessions` when sessions end); returns the ids of the sessions ended.
-    async fn set_password_hash(
-        &self,
-        id: Id,
-        hash: &str,
-        end: EndSessions,
-        audit: &[AuditEntry],
-    ) -> StoreResult<Vec<Id>>;
-    /// Number of users.
-    async fn count_users(&self) -> StoreResult<i64>;
-    /// Records activity.
-    async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Creates or replaces a ban and ends sessions as `end` says, with the audit rows (which
-    /// get `revokedSessions` when sessions end).
-    async fn put_ban(
-        &self,
-        ban: &BanRow,
-        end: EndSessions,
-        audit: &[AuditEntry],
-    ) -> StoreResult<()>;
-    /// Lifts a ban, with its audit rows; false when there was none.
-    async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// The user's ban, if any.
-    async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>>;
-    /// The bans of these users (for admin lists).
-    async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>>;
-}
-
-/// Login sessions.
-#[async_trait::async_trait]
-pub trait SessionStore: Send + Sync {
-    /// Stores a new session.
-    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// Looks a session up by token hash, with its user and ban.
-    async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<SessionAuth>>;
-    /// Extends a session.
-    async fn touch_session(
-        &self,
-        id: Id,
-        used_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Whether a session exists (and has not expired).
-    async fn session_exists(&self, id: Id) -> StoreResult<bool>;
-    /// Deletes one session, with its audit rows; false when it did not exist.
-    async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool>;
-    /// Deletes every session of a user, returning their ids.
-    async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>>;
-    /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
-    /// true for the window's first failure, the one whose audit rows are appended.
-    async fn record_login_failure(
-        &self,
-        email: &str,
-        ip: &str,
-        window_start: DateTime<Utc>,
-        audit: &[AuditEntry],
-    ) -> StoreResult<bool>;
-    /// Deletes expired sessions, returning how many.
-    async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
-}
-
-/// Builds a [`SessionAuth`] from the session/user/ban join (both backends name columns alike).
-pub(crate) fn session_auth_from_row<R>(row: &R) -> Result<SessionAuth, sqlx::Error>
-where
-    R: Row,
-    UserRow: for<'r> sqlx::FromRow<'r, R>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-    Id: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    DateTime<Utc>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let user = UserRow::from_row(row)?;
-    let ban = match row.try_get::<Option<String>, _>("ban_reason")? {
-        Some(reason) => Some(BanRow {
-            user_id: user.id,
-            reason,
-            banned_by: row.try_get("banned_by")?,
-            banned_at: row.try_get("banned_at")?,
-            expires_at: row.try_get("ban_expires_at")?,
-        }),
-        None => None,
+/// `SELECT` of [`BanRow`]; add `WHERE ...`.
+macro_rules! ban_select {
+    () => {
+        "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans "
     };
-    Ok(SessionAuth {
-        session_id: row.try_get("session_id")?,
-        expires_at: row.try_get("session_expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        ticket_scope: row.try_get("ticket_scope")?,
-        user,
-        ban,
-    })
 }
 
 impl_both! {
-    impl UserStore {
+    /// User accounts and bans.
+    pub trait UserStore {
+        /// Creates a user, with its audit rows.
         async fn create_user(&self, user: NewUser, audit: &[AuditEntry]) -> StoreResult<UserRow> {
-            let now = crate::store::now();
             let mut tx = self.begin().await?;
-            let row = sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "INSERT INTO users (id, email, name, password_hash, role, department, created_at, \
                  updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ",
                 user_returning!()
@@ -279,47 +178,31 @@ impl_both! {
             .bind(&user.password_hash)
             .bind(user.role)
             .bind(&user.department)
-            .bind(now)
-            .bind(user.email_verified_at)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            Self::append_audit_in(&mut tx, audit).await?;
-            tx.commit().await.map_err(Self::db_err)?;
+            .bind(crate::store::now())
+            .bind(user.email_verified_at);
+            let row = Self::fetch_one_row(&mut *tx, query).await?;
+            Self::commit_with_audit(tx, audit).await?;
             Ok(row)
         }
 
+        /// A user by id.
         async fn get_user(&self, id: Id) -> StoreResult<Option<UserRow>> {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users u WHERE u.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(user_select!(), "WHERE u.id = $1")).bind(id);
+            Self::fetch_optional_row(self.reader(), query).await
         }
 
+        /// A user by (normalised) e-mail.
         async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<UserRow>> {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users u WHERE u.email = $1"
-            ))
-            .bind(email)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(user_select!(), "WHERE u.email = $1")).bind(email);
+            Self::fetch_optional_row(self.reader(), query).await
         }
 
+        /// Users, newest first.
         async fn list_users(&self, filter: &UserFilter) -> StoreResult<Vec<UserRow>> {
             let (before_at, before_id) = filter.before.unzip();
-            sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users u \
-                 WHERE ($1 IS NULL OR ",
+            let query = sqlx::query_as(concat!(
+                user_select!(),
+                "WHERE ($1 IS NULL OR ",
                 like_nocase!("u.name", "$1"),
                 " OR ",
                 like_nocase!("u.email", "$1"),
@@ -332,24 +215,20 @@ impl_both! {
             .bind(filter.role)
             .bind(before_at)
             .bind(before_id)
-            .bind(filter.limit)
-            .fetch_all(self.reader())
-            .await
-            .map_err(Self::db_err)
+            .bind(filter.limit);
+            Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// Applies a patch, with its audit rows; `None` when the user does not exist.
         async fn update_user(
             &self,
             id: Id,
             patch: &UserPatch,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<UserRow>> {
-            let (set_department, department) = match &patch.department {
-                Some(d) => (true, d.clone()),
-                None => (false, None),
-            };
+            let (set_department, department) = set_or_keep(&patch.department);
             let mut tx = self.begin().await?;
-            let row: Option<UserRow> = sqlx::query_as(concat!(
+            let query = sqlx::query_as(concat!(
                 "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), \
                  department = CASE WHEN $4 THEN $5 ELSE department END, updated_at = $6 \
                  WHERE id = $1 RETURNING ",
@@ -360,17 +239,14 @@ impl_both! {
             .bind(patch.role)
             .bind(set_department)
             .bind(department)
-            .bind(crate::store::now())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            if row.is_some() {
-                Self::append_audit_in(&mut tx, audit).await?;
-            }
-            tx.commit().await.map_err(Self::db_err)?;
+            .bind(crate::store::now());
+            let row = Self::fetch_optional_row(&mut *tx, query).await?;
+            Self::commit_audited(tx, row.is_some(), audit).await?;
             Ok(row)
         }
 
+        /// Replaces the password hash and ends sessions as `end` says, with the audit rows (which
+        /// get `revokedSessions` when sessions end); returns the ids of the sessions ended.
         async fn set_password_hash(
             &self,
             id: Id,
@@ -379,40 +255,30 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<Vec<Id>> {
             let mut tx = self.begin().await?;
-            let done =
-                sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                    .bind(id)
-                    .bind(hash)
-                    .bind(crate::store::now())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Self::db_err)?;
-            if done.rows_affected() == 0 {
+            let query =
+                sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1");
+            let query = query.bind(id).bind(hash).bind(crate::store::now());
+            if Self::execute(&mut *tx, query).await? == 0 {
                 return Ok(Vec::new());
             }
-            let ended = Self::end_sessions_in(&mut tx, id, end).await?;
-            Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
-            tx.commit().await.map_err(Self::db_err)?;
-            Ok(ended)
+            Self::end_sessions_and_commit(tx, id, end, audit).await
         }
 
+        /// Number of users.
         async fn count_users(&self) -> StoreResult<i64> {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                .fetch_one(self.reader())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_scalar("SELECT COUNT(*) FROM users");
+            Self::fetch_one_value(self.reader(), query).await
         }
 
+        /// Records activity.
         async fn touch_user(&self, id: Id, at: DateTime<Utc>) -> StoreResult<()> {
-            sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1")
-                .bind(id)
-                .bind(at)
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
+            let query = sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1");
+            Self::execute(self.writer(), query.bind(id).bind(at)).await?;
             Ok(())
         }
 
+        /// Creates or replaces a ban and ends sessions as `end` says, with the audit rows (which
+        /// get `revokedSessions` when sessions end).
         async fn put_ban(
             &self,
             ban: &BanRow,
@@ -420,7 +286,7 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<()> {
             let mut tx = self.begin().await?;
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO bans (user_id, reason, banned_by, banned_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, \
@@ -431,132 +297,102 @@ impl_both! {
             .bind(&ban.reason)
             .bind(ban.banned_by)
             .bind(ban.banned_at)
-            .bind(ban.expires_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
-            let ended = Self::end_sessions_in(&mut tx, ban.user_id, end).await?;
-            Self::append_audit_in(&mut tx, &revoking(audit, end, &ended)).await?;
-            tx.commit().await.map_err(Self::db_err)
+            .bind(ban.expires_at);
+            Self::execute(&mut *tx, query).await?;
+            Self::end_sessions_and_commit(tx, ban.user_id, end, audit).await?;
+            Ok(())
         }
 
+        /// Lifts a ban, with its audit rows; false when there was none.
         async fn delete_ban(&self, user_id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let done = sqlx::query("DELETE FROM bans WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+            let query = sqlx::query("DELETE FROM bans WHERE user_id = $1");
+            self.execute_audited(query.bind(user_id), audit).await
         }
 
+        /// The bans of these users (for admin lists).
         async fn bans_for(&self, user_ids: &[Id]) -> StoreResult<Vec<BanRow>> {
             if user_ids.is_empty() {
                 return Ok(Vec::new());
             }
-            sqlx::query_as(concat!(
-                "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id ",
-                in_list!("$1")
-            ))
-                .bind(Self::list(user_ids)?)
-                .fetch_all(self.reader())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(ban_select!(), "WHERE user_id ", in_list!("$1")))
+                .bind(Self::list(user_ids)?);
+            Self::fetch_all_rows(self.reader(), query).await
         }
 
+        /// The user's ban, if any.
         async fn get_ban(&self, user_id: Id) -> StoreResult<Option<BanRow>> {
-            sqlx::query_as(
-                "SELECT user_id, reason, banned_by, banned_at, expires_at FROM bans WHERE user_id = $1",
-            )
-            .bind(user_id)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(Self::db_err)
+            let query = sqlx::query_as(concat!(ban_select!(), "WHERE user_id = $1")).bind(user_id);
+            Self::fetch_optional_row(self.reader(), query).await
         }
     }
 }
 
 impl_both! {
-    impl SessionStore {
+    /// Login sessions.
+    pub trait SessionStore {
+        /// Stores a new session.
         async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
-            let now = crate::store::now();
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at, last_used_at, ip, \
                  user_agent, ticket_scope) VALUES ($1, $2, $3, $4, $5, $4, $6, $7, $8)",
             )
             .bind(session.id)
             .bind(&session.token_hash)
             .bind(session.user_id)
-            .bind(now)
+            .bind(crate::store::now())
             .bind(session.expires_at)
             .bind(&session.ip)
             .bind(&session.user_agent)
-            .bind(session.ticket_scope)
-            .execute(self.writer())
-            .await
-            .map_err(Self::db_err)?;
+            .bind(session.ticket_scope);
+            Self::execute(self.writer(), query).await?;
             Ok(())
         }
 
+        /// Looks a session up by token hash, with its user and ban.
         async fn session_by_token_hash(
             &self,
             token_hash: &str,
         ) -> StoreResult<Option<SessionAuth>> {
-            let row = sqlx::query(concat!(session_auth_select!(), "WHERE s.token_hash = $1"))
-                .bind(token_hash)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(Self::db_err)?;
-            row.map(|row| session_auth_from_row(&row))
-                .transpose()
-                .map_err(Self::db_err)
+            let query = sqlx::query(concat!(session_auth_select!(), "WHERE s.token_hash = $1"));
+            self.session_auth(query.bind(token_hash)).await
         }
 
+        /// Extends a session.
         async fn touch_session(
             &self,
             id: Id,
             used_at: DateTime<Utc>,
             expires_at: DateTime<Utc>,
         ) -> StoreResult<()> {
-            sqlx::query("UPDATE sessions SET last_used_at = $2, expires_at = $3 WHERE id = $1")
-                .bind(id)
-                .bind(used_at)
-                .bind(expires_at)
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
+            let query =
+                sqlx::query("UPDATE sessions SET last_used_at = $2, expires_at = $3 WHERE id = $1");
+            Self::execute(self.writer(), query.bind(id).bind(used_at).bind(expires_at)).await?;
             Ok(())
         }
 
+        /// Whether a session exists (and has not expired).
         async fn session_exists(&self, id: Id) -> StoreResult<bool> {
-            let found: Option<Id> =
-                sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND expires_at > $2")
-                    .bind(id)
-                    .bind(crate::store::now())
-                    .fetch_optional(self.reader())
-                    .await
-                    .map_err(Self::db_err)?;
+            let query =
+                sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND expires_at > $2");
+            let query = query.bind(id).bind(crate::store::now());
+            let found: Option<Id> = Self::fetch_optional_value(self.reader(), query).await?;
             Ok(found.is_some())
         }
 
+        /// Deletes one session, with its audit rows; false when it did not exist.
         async fn delete_session(&self, id: Id, audit: &[AuditEntry]) -> StoreResult<bool> {
-            let mut tx = self.begin().await?;
-            let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(Self::db_err)?;
-            Self::commit_audited(tx, done.rows_affected() > 0, audit).await
+            let query = sqlx::query("DELETE FROM sessions WHERE id = $1");
+            self.execute_audited(query.bind(id), audit).await
         }
 
+        /// Deletes every session of a user, returning their ids.
         async fn delete_user_sessions(&self, user_id: Id) -> StoreResult<Vec<Id>> {
-            sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING id")
-                .bind(user_id)
-                .fetch_all(self.writer())
-                .await
-                .map_err(Self::db_err)
+            let query = sqlx::query_scalar("DELETE FROM sessions WHERE user_id = $1 RETURNING id");
+            Self::fetch_all_values(self.writer(), query.bind(user_id)).await
         }
 
+        /// Counts a failed sign-in for (e-mail, IP) in the window starting at `window_start`;
+        /// true for the window's first failure, the one whose audit rows are appended.
         async fn record_login_failure(
             &self,
             email: &str,
@@ -565,7 +401,7 @@ impl_both! {
             audit: &[AuditEntry],
         ) -> StoreResult<bool> {
             let mut tx = self.begin().await?;
-            let attempts: i64 = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "INSERT INTO login_failures (email, ip, window_start, attempts, last_at) VALUES ($1, $2, $3, 1, $4) \
                  ON CONFLICT (email, ip, window_start) DO UPDATE SET attempts = login_failures.attempts + 1, \
                  last_at = excluded.last_at RETURNING CAST(attempts AS BIGINT)",
@@ -573,20 +409,15 @@ impl_both! {
             .bind(email)
             .bind(ip)
             .bind(window_start)
-            .bind(crate::store::now())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(Self::db_err)?;
+            .bind(crate::store::now());
+            let attempts: i64 = Self::fetch_one_value(&mut *tx, query).await?;
             Self::commit_audited(tx, attempts == 1, audit).await
         }
 
+        /// Deletes expired sessions, returning how many.
         async fn prune_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-            let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-                .bind(now)
-                .execute(self.writer())
-                .await
-                .map_err(Self::db_err)?;
-            Ok(done.rows_affected())
+            let query = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now);
+            Self::execute(self.writer(), query).await
         }
     }
 }
@@ -605,20 +436,61 @@ impl_both! {
                 EndSessions::All => None,
                 EndSessions::AllBut(keep) => Some(keep),
             };
-            let ended = sqlx::query_scalar(
+            let query = sqlx::query_scalar(
                 "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2) RETURNING id",
-            )
-            .bind(user_id)
-            .bind(keep)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(Self::db_err)?;
-            sqlx::query("DELETE FROM ticket_links WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await
-                .map_err(Self::db_err)?;
+            );
+            let ended = Self::fetch_all_values(&mut *conn, query.bind(user_id).bind(keep)).await?;
+            let query = sqlx::query("DELETE FROM ticket_links WHERE user_id = $1").bind(user_id);
+            Self::execute(&mut *conn, query).await?;
             Ok(ended)
+        }
+
+        /// Ends the user's sessions as `end` says and commits the transaction's change with
+        /// `audit` (which gets `revokedSessions` when sessions end); the ids of the sessions
+        /// ended.
+        pub(crate) async fn end_sessions_and_commit(
+            mut tx: sqlx::Transaction<'_, Db>,
+            user_id: Id,
+            end: EndSessions,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Vec<Id>> {
+            let ended = Self::end_sessions_in(&mut tx, user_id, end).await?;
+            Self::commit_with_audit(tx, &revoking(audit, end, &ended)).await?;
+            Ok(ended)
+        }
+
+        /// The [`SessionAuth`] that `query` (a [`session_auth_select`] with its binds) finds.
+        pub(crate) async fn session_auth(
+            &self,
+            query: sqlx::query::Query<'_, Db, <Db as sqlx::Database>::Arguments>,
+        ) -> StoreResult<Option<SessionAuth>> {
+            let row = query.fetch_optional(self.reader()).await.map_err(Self::db_err)?;
+            row.map(|row| Self::session_auth_from_row(&row)).transpose().map_err(Self::db_err)
+        }
+
+        /// Builds a [`SessionAuth`] from a row of [`session_auth_select`].
+        fn session_auth_from_row(
+            row: &<Db as sqlx::Database>::Row,
+        ) -> Result<SessionAuth, sqlx::Error> {
+            let user = UserRow::from_row(row)?;
+            let ban = match row.try_get::<Option<String>, _>("ban_reason")? {
+                Some(reason) => Some(BanRow {
+                    user_id: user.id,
+                    reason,
+                    banned_by: row.try_get("banned_by")?,
+                    banned_at: row.try_get("banned_at")?,
+                    expires_at: row.try_get("ban_expires_at")?,
+                }),
+                None => None,
+            };
+            Ok(SessionAuth {
+                session_id: row.try_get("session_id")?,
+                expires_at: row.try_get("session_expires_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                ticket_scope: row.try_get("ticket_scope")?,
+                user,
+                ban,
+            })
         }
     }
 }

@@ -56,25 +56,14 @@ async fn render(jobs: &Jobs, template: &Template) -> StoreResult<Option<Mail>> {
             if user.email_verified_at.is_some() {
                 return Ok(None);
             }
-            let token = issue(
-                jobs,
-                &user,
-                TokenPurpose::VerifyEmail,
-                Duration::hours(VERIFY_TTL_HOURS),
-            )
-            .await?;
-            let link = format!("{base}/verify-email?token={token}");
+            let ttl = Duration::hours(VERIFY_TTL_HOURS);
+            let link = issue(jobs, &user, TokenPurpose::VerifyEmail, ttl, "verify-email").await?;
             Some(templates::verify_email(&to, &link, VERIFY_TTL_HOURS))
         }
         Template::PasswordReset { by_admin, .. } => {
-            let token = issue(
-                jobs,
-                &user,
-                TokenPurpose::PasswordReset,
-                Duration::minutes(RESET_TTL_MINUTES),
-            )
-            .await?;
-            let link = format!("{base}/reset-password?token={token}");
+            let ttl = Duration::minutes(RESET_TTL_MINUTES);
+            let purpose = TokenPurpose::PasswordReset;
+            let link = issue(jobs, &user, purpose, ttl, "reset-password").await?;
             Some(templates::password_reset(
                 &to,
                 &link,
@@ -86,14 +75,8 @@ async fn render(jobs: &Jobs, template: &Template) -> StoreResult<Option<Mail>> {
             if user.password_hash.is_some() {
                 return Ok(None);
             }
-            let token = issue(
-                jobs,
-                &user,
-                TokenPurpose::Invite,
-                Duration::days(INVITE_TTL_DAYS),
-            )
-            .await?;
-            let link = format!("{base}/invite?token={token}");
+            let ttl = Duration::days(INVITE_TTL_DAYS);
+            let link = issue(jobs, &user, TokenPurpose::Invite, ttl, "invite").await?;
             Some(templates::invite(&to, inviter, &link, INVITE_TTL_DAYS))
         }
         Template::TicketFollow { ticket_id, .. } => {
@@ -145,12 +128,14 @@ async fn may_receive(jobs: &Jobs, user: &UserRow) -> StoreResult<bool> {
     Ok(!banned)
 }
 
-/// A fresh single-use token for `purpose`; the user's earlier unused ones stop working.
+/// A fresh single-use token for `purpose` (the user's earlier unused ones stop working), as
+/// the link to the web client's `page` that uses it.
 async fn issue(
     jobs: &Jobs,
     user: &UserRow,
     purpose: TokenPurpose,
     ttl: Duration,
+    page: &str,
 ) -> StoreResult<String> {
     jobs.ctx
         .store
@@ -166,5 +151,6 @@ async fn issue(
             expires_at: crate::store::now() + ttl,
         })
         .await?;
-    Ok(token)
+    let base = &jobs.ctx.settings.public_url;
+    Ok(format!("{base}/{page}?token={token}"))
 }

@@ -7,7 +7,7 @@ use crate::{
         Actor, Event,
         auth::{self, ClientMeta, hash_token},
         events::SessionsEnded,
-        testing::{TestCtx, refusal},
+        testing::{TestCtx, let_events, refusal},
         tickets::{self, SupportForm},
         users,
     },
@@ -28,6 +28,15 @@ async fn session_exists(t: &TestCtx, token: &str) -> anyhow::Result<bool> {
         .session_by_token_hash(&hash_token(token))
         .await?
         .is_some())
+}
+
+/// A new admin, and a new customer they banned; what the ban published is forgotten.
+async fn banned_customer(t: &TestCtx) -> anyhow::Result<(Actor, Actor)> {
+    let admin = t.user(Role::Admin).await?;
+    let customer = t.user(Role::Customer).await?;
+    users::ban_user(&t.ctx, &admin, customer.id(), "abuse", None).await?;
+    t.take_events();
+    Ok((admin, customer))
 }
 
 fn support_form(email: &str) -> SupportForm {
@@ -58,10 +67,7 @@ async fn a_ban_is_stored_ends_every_session_and_is_published() -> anyhow::Result
     );
     assert!(!session_exists(&t, &laptop).await?);
     assert!(!session_exists(&t, &phone).await?);
-    let events = t.take_events();
-    let [Event::SessionsEnded { user_id, reason }] = events.as_slice() else {
-        panic!("expected one SessionsEnded, got {events:?}");
-    };
+    let_events!(t.take_events(), [Event::SessionsEnded { user_id, reason }]);
     assert_eq!((*user_id, *reason), (staff.id(), SessionsEnded::Banned));
     Ok(())
 }
@@ -120,10 +126,7 @@ async fn an_admin_cannot_ban_themselves() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_banned_customer_cannot_open_a_ticket_through_the_support_form() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let admin = t.user(Role::Admin).await?;
-    let customer = t.user(Role::Customer).await?;
-    users::ban_user(&t.ctx, &admin, customer.id(), "abuse", None).await?;
-    t.take_events();
+    let (_admin, customer) = banned_customer(&t).await?;
 
     let result =
         tickets::open_from_support_form(&t.ctx, support_form(&customer.user.email), None).await;
@@ -136,10 +139,7 @@ async fn a_banned_customer_cannot_open_a_ticket_through_the_support_form() -> an
 #[tokio::test]
 async fn unbanning_lifts_the_ban() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let admin = t.user(Role::Admin).await?;
-    let customer = t.user(Role::Customer).await?;
-    users::ban_user(&t.ctx, &admin, customer.id(), "abuse", None).await?;
-    t.take_events();
+    let (admin, customer) = banned_customer(&t).await?;
 
     users::unban_user(&t.ctx, &admin, customer.id()).await?;
 
@@ -169,11 +169,8 @@ async fn unbanning_someone_not_banned_is_not_found() -> anyhow::Result<()> {
 #[tokio::test]
 async fn staff_cannot_unban() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let admin = t.user(Role::Admin).await?;
+    let (_admin, customer) = banned_customer(&t).await?;
     let staff = t.user(Role::Staff).await?;
-    let customer = t.user(Role::Customer).await?;
-    users::ban_user(&t.ctx, &admin, customer.id(), "abuse", None).await?;
-    t.take_events();
 
     let result = users::unban_user(&t.ctx, &staff, customer.id()).await;
 

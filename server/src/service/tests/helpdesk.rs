@@ -10,7 +10,7 @@ use crate::{
         Actor, Ctx, Event,
         events::{Recorder, Subscriber},
         messages,
-        testing::TestCtx,
+        testing::{TestCtx, let_events},
         tickets::Helpdesk,
     },
 };
@@ -45,16 +45,13 @@ async fn a_customer_reply_reopens_a_pending_ticket() -> anyhow::Result<()> {
     helpdesk.on_event(&created).await;
 
     assert_eq!(stored(&t, ticket.id).await?.status, TicketStatus::Open);
-    let events = published.events();
-    let [
-        Event::TicketChanged {
+    let_events!(
+        published.events(),
+        [Event::TicketChanged {
             before: Some(before),
-            after,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one TicketChanged with before, got {events:?}");
-    };
+            after
+        }]
+    );
     assert_eq!(
         (before.status, after.status),
         (TicketStatus::Pending, TicketStatus::Open)
@@ -76,16 +73,13 @@ async fn a_customer_reply_reopens_a_resolved_ticket_and_clears_its_resolution() 
 
     let now = stored(&t, ticket.id).await?;
     assert_eq!((now.status, now.resolved_at), (TicketStatus::Open, None));
-    let events = published.events();
-    let [
-        Event::TicketChanged {
+    let_events!(
+        published.events(),
+        [Event::TicketChanged {
             before: Some(before),
-            after,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one TicketChanged with before, got {events:?}");
-    };
+            after
+        }]
+    );
     assert_eq!(
         (before.status, after.status, after.resolved_at),
         (TicketStatus::Resolved, TicketStatus::Open, None)
@@ -108,16 +102,13 @@ async fn the_first_staff_reply_after_the_customer_wrote_is_the_first_response() 
     let now = stored(&t, ticket.id).await?;
     assert!(now.first_response_at.is_some());
     assert_eq!(now.status, TicketStatus::Open);
-    let events = published.events();
-    let [
-        Event::TicketChanged {
+    let_events!(
+        published.events(),
+        [Event::TicketChanged {
             before: Some(before),
-            after,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one TicketChanged with before, got {events:?}");
-    };
+            after
+        }]
+    );
     assert!(before.first_response_at.is_none());
     assert_eq!(after.first_response_at, now.first_response_at);
     Ok(())

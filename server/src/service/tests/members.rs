@@ -9,7 +9,7 @@ use crate::{
     error::Code,
     service::{
         Actor, Event, members,
-        testing::{TestCtx, refusal},
+        testing::{TestCtx, let_events, refusal},
     },
 };
 
@@ -23,14 +23,6 @@ async fn room_with_member(t: &TestCtx) -> anyhow::Result<(Actor, Actor, Id)> {
     Ok((owner, member, room))
 }
 
-async fn room_role(t: &TestCtx, room: Id, user: Id) -> anyhow::Result<Option<RoomRole>> {
-    Ok(t.ctx
-        .store
-        .get_member(room, user)
-        .await?
-        .map(|m| m.room_role))
-}
-
 #[tokio::test]
 async fn adding_a_member_stores_and_publishes_their_role() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
@@ -42,20 +34,17 @@ async fn adding_a_member_stores_and_publishes_their_role() -> anyhow::Result<()>
 
     assert_eq!(added.room_role, RoomRole::Moderator);
     assert_eq!(
-        room_role(&t, room, newcomer.id()).await?,
+        t.room_role(room, newcomer.id()).await?,
         Some(RoomRole::Moderator)
     );
-    let events = t.take_events();
-    let [
-        Event::MemberAdded {
+    let_events!(
+        t.take_events(),
+        [Event::MemberAdded {
             room_id,
             user_id,
-            role,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one MemberAdded, got {events:?}");
-    };
+            role
+        }]
+    );
     assert_eq!(
         (*room_id, *user_id, *role),
         (room, newcomer.id(), RoomRole::Moderator)
@@ -73,7 +62,7 @@ async fn a_customer_cannot_be_added_to_a_room() -> anyhow::Result<()> {
     let result = members::add(&t.ctx, &owner, room, customer.id(), RoomRole::Member).await;
 
     assert_eq!(refusal(result), Some(Code::Forbidden));
-    assert_eq!(room_role(&t, room, customer.id()).await?, None);
+    assert_eq!(t.room_role(room, customer.id()).await?, None);
     assert!(t.take_events().is_empty());
     Ok(())
 }
@@ -85,11 +74,8 @@ async fn removing_a_member_stores_and_publishes_it() -> anyhow::Result<()> {
 
     members::remove(&t.ctx, &owner, room, member.id()).await?;
 
-    assert_eq!(room_role(&t, room, member.id()).await?, None);
-    let events = t.take_events();
-    let [Event::MemberRemoved { room_id, user_id }] = events.as_slice() else {
-        panic!("expected one MemberRemoved, got {events:?}");
-    };
+    assert_eq!(t.room_role(room, member.id()).await?, None);
+    let_events!(t.take_events(), [Event::MemberRemoved { room_id, user_id }]);
     assert_eq!((*room_id, *user_id), (room, member.id()));
     Ok(())
 }
@@ -103,20 +89,17 @@ async fn changing_a_members_role_stores_and_publishes_it() -> anyhow::Result<()>
 
     assert_eq!(changed.room_role, RoomRole::Moderator);
     assert_eq!(
-        room_role(&t, room, member.id()).await?,
+        t.room_role(room, member.id()).await?,
         Some(RoomRole::Moderator)
     );
-    let events = t.take_events();
-    let [
-        Event::MemberRoleChanged {
+    let_events!(
+        t.take_events(),
+        [Event::MemberRoleChanged {
             room_id,
             user_id,
-            role,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one MemberRoleChanged, got {events:?}");
-    };
+            role
+        }]
+    );
     assert_eq!(
         (*room_id, *user_id, *role),
         (room, member.id(), RoomRole::Moderator)
@@ -132,10 +115,7 @@ async fn a_plain_member_cannot_remove_the_owner() -> anyhow::Result<()> {
     let result = members::remove(&t.ctx, &member, room, owner.id()).await;
 
     assert_eq!(refusal(result), Some(Code::Forbidden));
-    assert_eq!(
-        room_role(&t, room, owner.id()).await?,
-        Some(RoomRole::Owner)
-    );
+    assert_eq!(t.room_role(room, owner.id()).await?, Some(RoomRole::Owner));
     assert!(t.take_events().is_empty());
     Ok(())
 }
@@ -150,10 +130,7 @@ async fn a_moderator_cannot_remove_the_owner() -> anyhow::Result<()> {
     let result = members::remove(&t.ctx, &member, room, owner.id()).await;
 
     assert_eq!(refusal(result), Some(Code::Forbidden));
-    assert_eq!(
-        room_role(&t, room, owner.id()).await?,
-        Some(RoomRole::Owner)
-    );
+    assert_eq!(t.room_role(room, owner.id()).await?, Some(RoomRole::Owner));
     assert!(t.take_events().is_empty());
     Ok(())
 }
@@ -166,10 +143,7 @@ async fn the_last_owner_cannot_leave_while_others_remain() -> anyhow::Result<()>
     let result = members::leave(&t.ctx, &owner, room).await;
 
     assert_eq!(refusal(result), Some(Code::LastOwner));
-    assert_eq!(
-        room_role(&t, room, owner.id()).await?,
-        Some(RoomRole::Owner)
-    );
+    assert_eq!(t.room_role(room, owner.id()).await?, Some(RoomRole::Owner));
     assert!(t.take_events().is_empty());
     Ok(())
 }
@@ -182,29 +156,25 @@ async fn handing_over_ownership_publishes_both_role_changes() -> anyhow::Result<
     members::transfer_ownership(&t.ctx, &owner, room, member.id()).await?;
 
     assert_eq!(
-        room_role(&t, room, owner.id()).await?,
+        t.room_role(room, owner.id()).await?,
         Some(RoomRole::Moderator)
     );
-    assert_eq!(
-        room_role(&t, room, member.id()).await?,
-        Some(RoomRole::Owner)
+    assert_eq!(t.room_role(room, member.id()).await?, Some(RoomRole::Owner));
+    let_events!(
+        t.take_events(),
+        [
+            Event::MemberRoleChanged {
+                user_id: demoted,
+                role: demoted_to,
+                ..
+            },
+            Event::MemberRoleChanged {
+                user_id: promoted,
+                role: promoted_to,
+                ..
+            },
+        ]
     );
-    let events = t.take_events();
-    let [
-        Event::MemberRoleChanged {
-            user_id: demoted,
-            role: demoted_to,
-            ..
-        },
-        Event::MemberRoleChanged {
-            user_id: promoted,
-            role: promoted_to,
-            ..
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected two MemberRoleChanged, got {events:?}");
-    };
     assert_eq!((*demoted, *demoted_to), (owner.id(), RoomRole::Moderator));
     assert_eq!((*promoted, *promoted_to), (member.id(), RoomRole::Owner));
     Ok(())
@@ -219,7 +189,7 @@ async fn adding_someone_already_in_the_room_is_refused() -> anyhow::Result<()> {
 
     assert_eq!(refusal(result), Some(Code::AlreadyMember));
     assert_eq!(
-        room_role(&t, room, member.id()).await?,
+        t.room_role(room, member.id()).await?,
         Some(RoomRole::Member)
     );
     assert!(t.take_events().is_empty());

@@ -4,11 +4,10 @@ use crate::{
     domain::{Id, room::RoomKind, user::Role},
     error::Code,
     service::{
-        Event, members,
-        messages::{self, SendMessage},
-        testing::{TestCtx, refusal},
+        Actor, Event, members,
+        messages::{self, SendMessage, Sent},
+        testing::{TestCtx, let_events, refusal},
     },
-    store::Page,
 };
 
 fn text(room_id: Id, client_id: &str, body: &str) -> SendMessage {
@@ -18,6 +17,35 @@ fn text(room_id: Id, client_id: &str, body: &str) -> SendMessage {
         body: body.to_owned(),
         parent_id: None,
     }
+}
+
+/// A public room of a new staff owner with one message of theirs; what that published is
+/// forgotten.
+async fn room_with_message(t: &TestCtx, body: &str) -> anyhow::Result<(Actor, Id, Sent)> {
+    let owner = t.user(Role::Staff).await?;
+    let room = t.room(&owner, RoomKind::Public).await?;
+    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", body)).await?;
+    t.take_events();
+    Ok((owner, room, sent))
+}
+
+/// A new staff member who joined `room` (to act on someone else's message).
+async fn other_member(t: &TestCtx, room: Id) -> anyhow::Result<Actor> {
+    let member = t.user(Role::Staff).await?;
+    members::join(&t.ctx, &member, room).await?;
+    t.take_events();
+    Ok(member)
+}
+
+/// `owner` puts as many different reactions on the message as one user may; what that
+/// published is forgotten.
+async fn react_up_to_the_limit(t: &TestCtx, owner: &Actor, message: Id) -> anyhow::Result<()> {
+    for i in 0..messages::MAX_REACTIONS_PER_USER {
+        let emoji = format!(":r{i}:");
+        messages::react(&t.ctx, owner, message, &emoji, Some(true)).await?;
+    }
+    t.take_events();
+    Ok(())
 }
 
 #[tokio::test]
@@ -34,10 +62,10 @@ async fn a_sent_message_is_stored_and_published_with_its_room_kind_and_seq() -> 
         stored.map(|m| (m.room_id, m.seq, m.author_id, m.body)),
         Some((room, 1, owner.id(), "hello".to_owned()))
     );
-    let events = t.take_events();
-    let [Event::MessageCreated { message, room_kind }] = events.as_slice() else {
-        panic!("expected one MessageCreated, got {events:?}");
-    };
+    let_events!(
+        t.take_events(),
+        [Event::MessageCreated { message, room_kind }]
+    );
     assert_eq!(
         (message.id, message.seq, *room_kind),
         (sent.message.id, 1, RoomKind::Public)
@@ -61,7 +89,7 @@ async fn a_resend_with_the_same_client_id_returns_the_stored_message_and_publish
     assert_eq!(again.message.id, first.message.id);
     assert_eq!(again.message.seq, first.message.seq);
     assert_eq!(again.message.body.as_deref(), Some("hello"));
-    let history = t.ctx.store.list_messages(room, Page::After(0), 10).await?;
+    let history = t.history(room).await?;
     assert_eq!(history.len(), 1);
     assert!(t.take_events().is_empty());
     Ok(())
@@ -105,56 +133,49 @@ async fn seqs_increase_per_room() -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::test]
-async fn a_non_member_cannot_post_in_a_private_room_and_nothing_is_published() -> anyhow::Result<()>
-{
+/// A staff member who is not in a room of `kind` posts there: why it was refused; nothing
+/// may be stored or published.
+async fn post_as_non_member(kind: RoomKind) -> anyhow::Result<Option<Code>> {
     let t = TestCtx::new().await?;
     let owner = t.user(Role::Staff).await?;
     let outsider = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Private).await?;
+    let room = t.room(&owner, kind).await?;
 
     let result = messages::send(&t.ctx, &outsider, text(room, "c-1", "let me in")).await;
 
-    // A private room is invisible to non-members: refused as missing, so it does not leak.
-    assert_eq!(refusal(result), Some(Code::NotFound));
-    let history = t.ctx.store.list_messages(room, Page::After(0), 10).await?;
-    assert!(history.is_empty());
+    assert!(t.history(room).await?.is_empty());
     assert!(t.take_events().is_empty());
+    Ok(refusal(result))
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_post_in_a_private_room_and_nothing_is_published() -> anyhow::Result<()>
+{
+    // A private room is invisible to non-members: refused as missing, so it does not leak.
+    let refused = post_as_non_member(RoomKind::Private).await?;
+    assert_eq!(refused, Some(Code::NotFound));
     Ok(())
 }
 
 #[tokio::test]
 async fn a_non_member_cannot_post_in_a_public_room_and_nothing_is_published() -> anyhow::Result<()>
 {
-    let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let reader = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-
-    let result = messages::send(&t.ctx, &reader, text(room, "c-1", "hi")).await;
-
-    assert_eq!(refusal(result), Some(Code::NotMember));
-    assert!(t.take_events().is_empty());
+    let refused = post_as_non_member(RoomKind::Public).await?;
+    assert_eq!(refused, Some(Code::NotMember));
     Ok(())
 }
 
 #[tokio::test]
 async fn an_edit_is_stored_and_published() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "helo")).await?;
-    t.take_events();
+    let (owner, _room, sent) = room_with_message(&t, "helo").await?;
 
     let edited = messages::edit(&t.ctx, &owner, sent.message.id, "hello").await?;
 
     assert!(edited.edited_at.is_some());
     let stored = t.ctx.store.get_message(sent.message.id).await?;
     assert_eq!(stored.map(|m| m.body), Some("hello".to_owned()));
-    let events = t.take_events();
-    let [Event::MessageEdited(message)] = events.as_slice() else {
-        panic!("expected one MessageEdited, got {events:?}");
-    };
+    let_events!(t.take_events(), [Event::MessageEdited(message)]);
     assert_eq!(
         (message.id, message.seq, message.body.as_deref()),
         (sent.message.id, sent.message.seq, Some("hello"))
@@ -165,12 +186,8 @@ async fn an_edit_is_stored_and_published() -> anyhow::Result<()> {
 #[tokio::test]
 async fn only_the_author_edits_a_message() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let member = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    members::join(&t.ctx, &member, room).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "mine")).await?;
-    t.take_events();
+    let (_owner, room, sent) = room_with_message(&t, "mine").await?;
+    let member = other_member(&t, room).await?;
 
     let result = messages::edit(&t.ctx, &member, sent.message.id, "theirs").await;
 
@@ -184,10 +201,7 @@ async fn only_the_author_edits_a_message() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_deletion_is_stored_and_published_without_the_text() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "oops")).await?;
-    t.take_events();
+    let (owner, _room, sent) = room_with_message(&t, "oops").await?;
 
     messages::delete(&t.ctx, &owner, sent.message.id).await?;
 
@@ -196,10 +210,7 @@ async fn a_deletion_is_stored_and_published_without_the_text() -> anyhow::Result
         stored.map(|m| (m.deleted_at.is_some(), m.deleted_by)),
         Some((true, Some(owner.id())))
     );
-    let events = t.take_events();
-    let [Event::MessageDeleted(message)] = events.as_slice() else {
-        panic!("expected one MessageDeleted, got {events:?}");
-    };
+    let_events!(t.take_events(), [Event::MessageDeleted(message)]);
     assert_eq!(message.id, sent.message.id);
     assert!(message.deleted_at.is_some());
     assert_eq!(message.body, None);
@@ -209,12 +220,8 @@ async fn a_deletion_is_stored_and_published_without_the_text() -> anyhow::Result
 #[tokio::test]
 async fn a_plain_member_cannot_delete_someone_elses_message() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let member = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    members::join(&t.ctx, &member, room).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "keep me")).await?;
-    t.take_events();
+    let (_owner, room, sent) = room_with_message(&t, "keep me").await?;
+    let member = other_member(&t, room).await?;
 
     let result = messages::delete(&t.ctx, &member, sent.message.id).await;
 
@@ -228,10 +235,7 @@ async fn a_plain_member_cannot_delete_someone_elses_message() -> anyhow::Result<
 #[tokio::test]
 async fn a_reaction_is_stored_and_published_with_the_count() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "ship it?")).await?;
-    t.take_events();
+    let (owner, room, sent) = room_with_message(&t, "ship it?").await?;
 
     let reacted = messages::react(&t.ctx, &owner, sent.message.id, "👍", Some(true)).await?;
 
@@ -243,20 +247,17 @@ async fn a_reaction_is_stored_and_published_with_the_count() -> anyhow::Result<(
             .has_reaction(sent.message.id, owner.id(), "👍")
             .await?
     );
-    let events = t.take_events();
-    let [
-        Event::ReactionChanged {
+    let_events!(
+        t.take_events(),
+        [Event::ReactionChanged {
             room_id,
             message_id,
             emoji,
             user_id,
             added,
-            count,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one ReactionChanged, got {events:?}");
-    };
+            count
+        }]
+    );
     assert_eq!(
         (
             *room_id,
@@ -274,9 +275,7 @@ async fn a_reaction_is_stored_and_published_with_the_count() -> anyhow::Result<(
 #[tokio::test]
 async fn toggling_a_reaction_again_removes_it() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "ship it?")).await?;
+    let (owner, _room, sent) = room_with_message(&t, "ship it?").await?;
     messages::react(&t.ctx, &owner, sent.message.id, "👍", None).await?;
     t.take_events();
 
@@ -284,10 +283,10 @@ async fn toggling_a_reaction_again_removes_it() -> anyhow::Result<()> {
 
     assert_eq!((reacted.added, reacted.count), (false, 0));
     assert_eq!(t.ctx.store.count_reaction(sent.message.id, "👍").await?, 0);
-    let events = t.take_events();
-    let [Event::ReactionChanged { added, count, .. }] = events.as_slice() else {
-        panic!("expected one ReactionChanged, got {events:?}");
-    };
+    let_events!(
+        t.take_events(),
+        [Event::ReactionChanged { added, count, .. }]
+    );
     assert_eq!((*added, *count), (false, 0));
     Ok(())
 }
@@ -304,11 +303,7 @@ async fn a_client_id_cannot_be_reused_in_another_room() -> anyhow::Result<()> {
     let result = messages::send(&t.ctx, &owner, text(second_room, "c-1", "hello")).await;
 
     assert_eq!(refusal(result), Some(Code::ClientIdReused));
-    let history = t
-        .ctx
-        .store
-        .list_messages(second_room, Page::After(0), 10)
-        .await?;
+    let history = t.history(second_room).await?;
     assert!(history.is_empty());
     assert!(t.take_events().is_empty());
     Ok(())
@@ -317,20 +312,8 @@ async fn a_client_id_cannot_be_reused_in_another_room() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_new_reaction_past_the_limit_is_refused() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "react to me")).await?;
-    for i in 0..messages::MAX_REACTIONS_PER_USER {
-        messages::react(
-            &t.ctx,
-            &owner,
-            sent.message.id,
-            &format!(":r{i}:"),
-            Some(true),
-        )
-        .await?;
-    }
-    t.take_events();
+    let (owner, _room, sent) = room_with_message(&t, "react to me").await?;
+    react_up_to_the_limit(&t, &owner, sent.message.id).await?;
 
     let result = messages::react(&t.ctx, &owner, sent.message.id, ":one-more:", Some(true)).await;
 
@@ -349,20 +332,8 @@ async fn a_new_reaction_past_the_limit_is_refused() -> anyhow::Result<()> {
 #[tokio::test]
 async fn adding_a_reaction_one_already_has_is_not_refused_at_the_limit() -> anyhow::Result<()> {
     let t = TestCtx::new().await?;
-    let owner = t.user(Role::Staff).await?;
-    let room = t.room(&owner, RoomKind::Public).await?;
-    let sent = messages::send(&t.ctx, &owner, text(room, "c-1", "react to me")).await?;
-    for i in 0..messages::MAX_REACTIONS_PER_USER {
-        messages::react(
-            &t.ctx,
-            &owner,
-            sent.message.id,
-            &format!(":r{i}:"),
-            Some(true),
-        )
-        .await?;
-    }
-    t.take_events();
+    let (owner, _room, sent) = room_with_message(&t, "react to me").await?;
+    react_up_to_the_limit(&t, &owner, sent.message.id).await?;
 
     // A client retrying a PUT whose answer it lost: the reaction is there already.
     let reacted = messages::react(&t.ctx, &owner, sent.message.id, ":r0:", Some(true)).await?;
@@ -375,18 +346,15 @@ async fn adding_a_reaction_one_already_has_is_not_refused_at_the_limit() -> anyh
             .await?,
         messages::MAX_REACTIONS_PER_USER
     );
-    let events = t.take_events();
-    let [
-        Event::ReactionChanged {
+    let_events!(
+        t.take_events(),
+        [Event::ReactionChanged {
             emoji,
             added,
             count,
             ..
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one ReactionChanged, got {events:?}");
-    };
+        }]
+    );
     assert_eq!((emoji.as_str(), *added, *count), (":r0:", true, 1));
     Ok(())
 }

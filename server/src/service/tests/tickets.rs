@@ -11,10 +11,10 @@ use crate::{
     service::{
         Actor, Event,
         messages::{self, SendMessage},
-        testing::{TestCtx, refusal},
+        testing::{TestCtx, let_events, refusal},
         tickets::{self, StaffTicket, SupportForm, TicketChange},
     },
-    store::{Page, TicketRow},
+    store::TicketRow,
 };
 
 fn staff_ticket(customer: &Actor, assignee: Option<Id>, message: Option<&str>) -> StaffTicket {
@@ -93,14 +93,13 @@ async fn the_support_form_opens_a_ticket_and_publishes_it_with_its_first_message
     assert_eq!(ticket.requester_email, "ada@example.com");
     assert!(!ticket.requester_verified);
     assert_eq!(ticket.submitted_name.as_deref(), Some("Ada Customer"));
-    let events = t.take_events();
-    let [
-        Event::TicketOpened(published),
-        Event::MessageCreated { message, room_kind },
-    ] = events.as_slice()
-    else {
-        panic!("expected TicketOpened then MessageCreated, got {events:?}");
-    };
+    let_events!(
+        t.take_events(),
+        [
+            Event::TicketOpened(published),
+            Event::MessageCreated { message, room_kind }
+        ]
+    );
     assert_eq!(published.id, ticket.id);
     assert_eq!(published.requester_id, ticket.requester_id);
     assert_eq!(*room_kind, RoomKind::Ticket);
@@ -130,14 +129,13 @@ async fn staff_open_a_ticket_for_a_customer_and_it_is_published() -> anyhow::Res
         (customer.id(), Some(staff.id()), Priority::High)
     );
     assert!(ticket.requester_verified, "staff vouch for the address");
-    let events = t.take_events();
-    let [
-        Event::TicketOpened(published),
-        Event::MessageCreated { message, room_kind },
-    ] = events.as_slice()
-    else {
-        panic!("expected TicketOpened then MessageCreated, got {events:?}");
-    };
+    let_events!(
+        t.take_events(),
+        [
+            Event::TicketOpened(published),
+            Event::MessageCreated { message, room_kind }
+        ]
+    );
     assert_eq!(
         (published.id, published.assignee_id),
         (ticket.id, Some(staff.id()))
@@ -187,16 +185,13 @@ async fn a_change_of_status_and_assignee_publishes_the_ticket_before_and_after()
         (now.status, now.assignee_id),
         (TicketStatus::Pending, Some(staff.id()))
     );
-    let events = t.take_events();
-    let [
-        Event::TicketChanged {
+    let_events!(
+        t.take_events(),
+        [Event::TicketChanged {
             before: Some(before),
-            after,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected one TicketChanged with before, got {events:?}");
-    };
+            after
+        }]
+    );
     assert_eq!(
         (before.id, before.status, before.assignee_id),
         (ticket.id, TicketStatus::Open, None)
@@ -228,31 +223,18 @@ async fn reassigning_a_ticket_removes_the_previous_assignee_from_it() -> anyhow:
 
     tickets::update(&t.ctx, &first, ticket.id, change).await?;
 
-    assert!(
-        t.ctx
-            .store
-            .get_member(ticket.id, first.id())
-            .await?
-            .is_none()
+    assert_eq!(t.room_role(ticket.id, first.id()).await?, None);
+    assert!(t.room_role(ticket.id, second.id()).await?.is_some());
+    let_events!(
+        t.take_events(),
+        [
+            Event::MemberRemoved { room_id, user_id },
+            Event::TicketChanged {
+                before: Some(before),
+                after
+            },
+        ]
     );
-    assert!(
-        t.ctx
-            .store
-            .get_member(ticket.id, second.id())
-            .await?
-            .is_some()
-    );
-    let events = t.take_events();
-    let [
-        Event::MemberRemoved { room_id, user_id },
-        Event::TicketChanged {
-            before: Some(before),
-            after,
-        },
-    ] = events.as_slice()
-    else {
-        panic!("expected MemberRemoved then TicketChanged, got {events:?}");
-    };
     assert_eq!((*room_id, *user_id), (ticket.id, first.id()));
     assert_eq!(
         (before.assignee_id, after.assignee_id),
@@ -287,11 +269,7 @@ async fn a_customer_cannot_post_in_a_closed_ticket() -> anyhow::Result<()> {
     let result = messages::send(&t.ctx, &customer, message(ticket.id, "Still there?")).await;
 
     assert_eq!(refusal(result), Some(Code::Forbidden));
-    let history = t
-        .ctx
-        .store
-        .list_messages(ticket.id, Page::After(0), 10)
-        .await?;
+    let history = t.history(ticket.id).await?;
     assert!(history.is_empty());
     assert!(t.take_events().is_empty());
     Ok(())

@@ -74,7 +74,19 @@ impl DeliveryConfig {
     fn sweep_every(&self) -> Duration {
         (self.ack_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1))
     }
+
+    /// How long a quiet room's emissions are remembered. Each check of an overdue socket (the
+    /// first, every retry, the give-up) happens at the first sweep after it is due, up to a
+    /// period late, and a busy runtime delays sweeps further: without room for both, the line
+    /// was dropped before the last check and the give-up (its `sync:hint`) never came.
+    fn horizon(&self) -> Duration {
+        let checks = self.max_retries.saturating_add(1);
+        self.retry().horizon() + self.sweep_every().saturating_mul(checks) + SWEEP_MARGIN
+    }
 }
+
+/// Allowance for sweeps delayed by a busy runtime (lines of quiet rooms only live longer).
+const SWEEP_MARGIN: Duration = Duration::from_secs(1);
 
 /// The input of one room's dispatcher.
 type RoomSender = mpsc::UnboundedSender<Arc<Outgoing>>;
@@ -262,7 +274,7 @@ impl Delivery {
         let inner = &self.inner;
         let policy = inner.config.retry();
         let now = Instant::now();
-        for room in inner.ledger.active_rooms(policy.horizon()) {
+        for room in inner.ledger.active_rooms(inner.config.horizon()) {
             for (sid, acks) in inner.fanout.local_sockets_in(Channel::followers(room)) {
                 match inner.ledger.check(&acks, room, policy, now) {
                     None => {}
@@ -519,6 +531,29 @@ mod tests {
         fn shed(&self, _: Sid) {}
         async fn emit_local_all(&self, _: &'static str, _: &Value) {}
         async fn close(&self) {}
+    }
+
+    #[test]
+    fn a_quiet_room_is_remembered_until_the_last_check_even_when_every_sweep_is_late() {
+        for (ack_ms, max_retries) in [(50, 1), (5_000, 3), (200, 6)] {
+            let config = DeliveryConfig {
+                ack_timeout: Duration::from_millis(ack_ms),
+                max_retries,
+                hold_back: Duration::from_millis(250),
+                idle: Duration::from_secs(60),
+            };
+            let policy = config.retry();
+            // The first check, every retry and the give-up, each a whole period late.
+            let mut last_check = policy.ack_timeout + config.sweep_every();
+            for attempt in 1..=max_retries {
+                last_check += policy.wait_after(attempt) + config.sweep_every();
+            }
+            assert!(
+                config.horizon() > last_check,
+                "ack {ack_ms} ms, {max_retries} retries: {:?} <= {last_check:?}",
+                config.horizon()
+            );
+        }
     }
 
     fn outgoing(room_id: Id, seq: i64) -> Outgoing {

@@ -45,6 +45,7 @@ export class AckBatcher {
    */
   hold(roomId: string, seq: number, again = false): void {
     const queued = this.pending.get(roomId);
+    if (seq <= 0) return; // nothing held yet
     if (!again && queued === undefined && seq <= (this.sent.get(roomId) ?? -1)) return;
     this.pending.set(roomId, Math.max(queued ?? seq, seq));
     this.held += 1;

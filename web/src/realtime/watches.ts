@@ -126,6 +126,8 @@ export class Watches {
       };
       this.entries.set(roomId, e);
     }
+    // A new view of a room whose watch the server ended for a newer one asks again.
+    if (e.refs === 0 && e.status === 'ended') e.confirmed = false;
     e.refs += 1;
     const entry = e;
     const promise = new Promise<WatchResult>((resolve, reject) => {

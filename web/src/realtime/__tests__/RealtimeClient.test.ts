@@ -761,6 +761,23 @@ describe('watches', () => {
     expect(socket.sent('room:watch')).toHaveLength(2);
   });
 
+  it('a view shown anew asks again for a watch the server ended for a newer one', async () => {
+    const { socket, client } = await connected();
+    show('a');
+    socket.answer('room:watch', watched('a', 1));
+    await vi.advanceTimersByTimeAsync(0);
+    show('b');
+    socket.answer('room:watch', watched('b', 1, { unwatched: ['a'] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('a')).toBe('ended');
+    // Not asked again by itself (two views would take turns); a remounted view asks.
+    expect(socket.sent('room:watch')).toHaveLength(2);
+    client.unwatch('a');
+    show('a');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.unanswered('room:watch').map((e) => e.payload)).toEqual([{ roomId: 'a' }]);
+  });
+
   it('retries a rate-limited watch, reports a watch the server ended for a newer one, and keeps watched rooms through a prune', async () => {
     const { socket, client, changes } = await connected();
     show('a');

@@ -434,15 +434,6 @@ mod tests {
     }
 
     #[test]
-    fn a_room_is_remembered_until_its_last_retry_could_give_up() {
-        let policy = policy();
-        let sweep = Duration::from_millis(50);
-        let last_give_up =
-            policy.ack_timeout + policy.wait_after(1) + policy.wait_after(2) + sweep * 3;
-        assert!(policy.horizon(sweep) > last_give_up);
-    }
-
-    #[test]
     fn a_socket_owes_only_what_was_emitted_after_it_connected() {
         let (ledger, room) = (ledger(), Id::new());
         ledger.emitted(room, 1);

@@ -75,6 +75,7 @@ impl DeliveryConfig {
         (self.ack_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1))
     }
 }
+}
 
 /// The input of one room's dispatcher.
 type RoomSender = mpsc::UnboundedSender<Arc<Outgoing>>;
@@ -522,6 +523,29 @@ mod tests {
         fn shed(&self, _: Sid) {}
         async fn emit_local_all(&self, _: &'static str, _: &Value) {}
         async fn close(&self) {}
+    }
+
+    #[test]
+    fn a_quiet_room_is_remembered_until_the_last_check_even_when_every_sweep_is_late() {
+        for (ack_ms, max_retries) in [(50, 1), (5_000, 3), (200, 6)] {
+            let config = DeliveryConfig {
+                ack_timeout: Duration::from_millis(ack_ms),
+                max_retries,
+                hold_back: Duration::from_millis(250),
+                idle: Duration::from_secs(60),
+            };
+            let policy = config.retry();
+            // The first check, every retry and the give-up, each a whole period late.
+            let mut last_check = policy.ack_timeout + config.sweep_every();
+            for attempt in 1..=max_retries {
+                last_check += policy.wait_after(attempt) + config.sweep_every();
+            }
+            assert!(
+                policy.horizon(config.sweep_every()) > last_check,
+                "ack {ack_ms} ms, {max_retries} retries: {:?} <= {last_check:?}",
+                policy.horizon(config.sweep_every())
+            );
+        }
     }
 
     fn outgoing(room_id: Id, seq: i64) -> Outgoing {

@@ -150,7 +150,9 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>) {
 
 /// `room:watch`: a room the user may read follows this socket while it is shown. Members
 /// need no watch (their sockets are subscribed already). The access is checked again once the
-/// socket is subscribed, so a change that took it away meanwhile cannot be missed.
+/// socket is subscribed, so a change that took it away meanwhile cannot be missed; the seq
+/// answered is read then too, so a message stored before the join (which the socket did not
+/// get) is at or below it, and the client fetches it.
 async fn watch<A: Adapter>(
     socket: &SocketRef<A>,
     ctx: &Ctx,
@@ -159,6 +161,7 @@ async fn watch<A: Adapter>(
 ) -> AppResult<Value> {
     let room = rooms::watch(ctx, actor, room_id).await?;
     let member = room.my_role.is_some();
+    let mut last_seq = room.room.last_seq;
     let mut unwatched = Vec::new();
     if !member {
         if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>()
@@ -168,17 +171,20 @@ async fn watch<A: Adapter>(
             unwatched.push(oldest);
         }
         socket.join(Channel::Watch(room_id).name());
-        if let Err(err) = rooms::get_room(ctx, actor, room_id).await {
-            socket.leave(Channel::Watch(room_id).name());
-            if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>() {
-                acks.unwatch(room_id);
+        match rooms::get_room(ctx, actor, room_id).await {
+            Ok(now) => last_seq = now.room.last_seq,
+            Err(err) => {
+                socket.leave(Channel::Watch(room_id).name());
+                if let Some(acks) = socket.extensions.get::<Arc<SocketAcks>>() {
+                    acks.unwatch(room_id);
+                }
+                return Err(err);
             }
-            return Err(err);
         }
     }
     Ok(json!({
         "roomId": room_id,
-        "lastSeq": room.room.last_seq,
+        "lastSeq": last_seq,
         "member": member,
         "unwatched": unwatched,
     }))

@@ -147,6 +147,42 @@ export async function ticks(page, body, status) {
   await stored(page, body).and(page.locator(`[data-status="${status}"]`)).waitFor();
 }
 
+/**
+ * Records the Socket.IO packets of the page's sockets, from now on (call it before the app
+ * connects): events as {dir: 'in'|'out', event, data, id} (id: the ack id, or null), ack
+ * answers as {dir, ack, data}. The app's socket prefers the WebSocket transport.
+ */
+export function socketFrames(page) {
+  const log = [];
+  const record = (dir, payload) => {
+    // Engine.IO message (4) carrying a Socket.IO event (2) or ack (3) of namespace "/".
+    const packet = typeof payload === 'string' ? /^4([23])(\d*)(\[[\s\S]*\])$/.exec(payload) : null;
+    if (!packet) return;
+    const [, type, id, json] = packet;
+    const args = JSON.parse(json);
+    if (type === '2') log.push({ dir, event: args[0], data: args[1], id: id === '' ? null : Number(id) });
+    else log.push({ dir, ack: Number(id), data: args[0] });
+  };
+  page.on('websocket', (ws) => {
+    if (!ws.url().includes('/socket.io/')) return;
+    ws.on('framereceived', ({ payload }) => record('in', payload));
+    ws.on('framesent', ({ payload }) => record('out', payload));
+  });
+  const events = (dir, event, match) => log.filter((f) => f.dir === dir && f.event === event && match(f.data ?? {}));
+  return {
+    log,
+    /** Events the server sent the page. */
+    received: (event, match = () => true) => events('in', event, match),
+    /** Events the page sent. */
+    sent: (event, match = () => true) => events('out', event, match),
+    /** Whether the server answered every `event` the page sent that matches (and there was one). */
+    answered(event, match = () => true) {
+      const calls = events('out', event, match);
+      return calls.length > 0 && calls.every((c) => log.some((f) => f.dir === 'in' && f.ack === c.id));
+    },
+  };
+}
+
 /** Saves a PNG of the page into docs/screenshots (written on every run). */
 export async function screenshot(page, name) {
   mkdirSync(screenshotDir, { recursive: true });

@@ -6,27 +6,28 @@ import type {
   ReactionUpdate,
   ReceiptEvent,
   Room,
-  SyncResult,
   Ticket,
   TypingEvent,
 } from '../types';
 import { ApiError } from '../api/errors';
+import { AckBatcher, type AckPolicy } from './acks';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { CatchUp } from './catchUp';
 import { Emitter } from './emitter';
 import { ackError, hasStrings, isAck, isMessage, isRecord } from './guards';
 import { Outbox, OutboxSender, type OutboxItem } from './outbox';
+import { ReadCursors } from './reads';
 import { Sequencer } from './sequencer';
 import type { Listener, SocketLike } from './socket';
 import { readJson, userKeys, type KeyValueStore } from './storage';
+import { connectErrorCode, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 import { newClientId } from './uuid';
+import { Watches, type WatchChange, type WatchResult, type WatchStatus } from './watches';
+
+export type { WatchChange, WatchResult, WatchStatus } from './watches';
+export { connectErrorCode, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected';
-
-/** Why the server ended the session: the app signs out and says so on the sign-in page. */
-export interface SessionEnded {
-  code: 'SESSION_REVOKED' | 'UNAUTHENTICATED' | 'BANNED';
-  message: string;
-}
 
 export interface RealtimeEvents {
   /** A new message, per room in seq order, each exactly once. */
@@ -56,6 +57,8 @@ export interface RealtimeEvents {
    */
   accessChanged: { userId: string };
   sessionEnded: SessionEnded;
+  /** A watched room's status changed (see `watch`). */
+  watch: WatchChange;
 }
 
 export interface RealtimeClientOptions {
@@ -72,52 +75,31 @@ export interface RealtimeClientOptions {
   /** Sync calls in one catch-up before a room is handed to REST (`resync`). */
   maxSyncRounds?: number;
   backoff?: BackoffPolicy;
-  /** Delay before a `sync` that timed out or was refused is tried again. */
+  /** Delay before a `sync` or `room:watch` that timed out or was refused is tried again. */
   syncBackoff?: BackoffPolicy;
+  /** Batching of delivery acknowledgements. */
+  acks?: AckPolicy;
 }
 
 const TYPING_REFRESH_MS = 3000;
 /** A sync answer can be lost under load: try again soon, not after the reconnect backoff. */
 export const SYNC_RETRY_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 5000 };
-/** A failed `read` is sent again after this (the newest wanted seq, not each one). */
-const READ_RETRY_MS = 2000;
-
-/** `read` failures worth sending again; others (NOT_MEMBER, READ_ONLY) are final. */
-const READ_RETRYABLE = new Set(['TIMEOUT', 'DB_UNAVAILABLE', 'RATE_LIMITED', 'SHUTTING_DOWN', 'INTERNAL']);
-
-/** Human text for why the session ended, for the sign-in page. */
-export function sessionEndedMessage(code: SessionEnded['code'], reason = ''): string {
-  if (code === 'BANNED' || reason === 'banned') return 'Your account has been banned.';
-  if (code === 'UNAUTHENTICATED') return 'Your session has expired. Please sign in again.';
-  if (reason === 'signed_out') return 'You were signed out (this session was closed).';
-  if (reason === 'password_changed') return 'Your password was changed, so this session was signed out. Sign in with the new password.';
-  if (reason === 'password_reset') return 'Your password was reset, so this session was signed out. Sign in with the new password.';
-  if (reason === 'deactivated') return 'Your account has been deactivated.';
-  if (reason === 'role_changed') return 'An administrator changed your role. Sign in again to continue.';
-  if (reason === 'department_changed') return 'An administrator changed your department. Sign in again to continue.';
-  if (reason === 'revoked') return 'Your session was ended. Please sign in again.';
-  return reason ? `You were signed out: ${reason}` : 'Your session was ended. Please sign in again.';
-}
-
-/**
- * The code of a refused connect: socketioxide puts it in `err.message` (no `err.data`);
- * `err.data.code` is accepted too. Transport failures ("websocket error") give no code.
- */
-export function connectErrorCode(err: unknown): string | null {
-  if (!isRecord(err)) return null;
-  if (isRecord(err.data) && typeof err.data.code === 'string') return err.data.code;
-  const message = typeof err.message === 'string' ? err.message : '';
-  return /^[A-Z][A-Z0-9_]+$/.test(message) ? message : null;
-}
 
 function isCursorMap(v: unknown): v is Record<string, number> {
   return isRecord(v) && Object.values(v).every((n) => typeof n === 'number');
 }
 
+/** The department an update carries: a string, null (everyone), or undefined (not said). */
+function departmentOf(v: object): string | null | undefined {
+  const d = (v as { department?: unknown }).department;
+  return typeof d === 'string' || d === null ? d : undefined;
+}
+
 /**
- * Owns the socket and the delivery guarantees of the web client: acks, per-room cursors,
- * dedupe, gap detection + sync, the persistent outbox, and session end. Framework-free; React
- * reaches it through the hooks in `hooks.ts`.
+ * Owns the socket and the delivery guarantees of the web client: cumulative acks, per-room
+ * cursors, dedupe, gap detection + sync, watches of rooms shown without membership, the
+ * persistent outbox, and session end. Framework-free; React reaches it through the hooks in
+ * `hooks.tsx`.
  */
 export class RealtimeClient {
   readonly events = new Emitter<RealtimeEvents>();
@@ -129,30 +111,25 @@ export class RealtimeClient {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly ackTimeoutMs: number;
-  private readonly syncLimit: number;
-  private readonly maxSyncRounds: number;
   private readonly backoff: BackoffPolicy;
   private readonly syncBackoff: BackoffPolicy;
   private readonly sequencer: Sequencer;
+  private readonly catchUp: CatchUp;
   private readonly outbox: Outbox;
   private readonly sender: OutboxSender;
+  private readonly acks: AckBatcher;
+  private readonly watches: Watches;
+  private readonly reads: ReadCursors;
 
   private state: ConnectionState = 'idle';
   private outboxSnapshot: readonly OutboxItem[];
   private readonly pendingCalls = new Set<(err: ApiError) => void>();
   private readonly handlers: [string, Listener][] = [];
-  private readonly syncQueue = new Set<string>();
-  private syncing = false;
-  private syncAttempts = 0;
-  private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectAttempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private readTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by `access:changed`: the coming server-side disconnect reconnects at once. */
   private reconnectAfterAccessChange = false;
   private ended = false;
-  private readonly readWanted = new Map<string, number>();
-  private readonly readSent = new Map<string, number>();
   private readonly typingSentAt = new Map<string, number>();
 
   constructor(opts: RealtimeClientOptions) {
@@ -163,8 +140,6 @@ export class RealtimeClient {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
-    this.syncLimit = opts.syncLimit ?? 100;
-    this.maxSyncRounds = opts.maxSyncRounds ?? 20;
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.syncBackoff = opts.syncBackoff ?? SYNC_RETRY_BACKOFF;
     this.sequencer = new Sequencer(readJson(this.store, this.keys.cursors, isCursorMap, {}));
@@ -186,10 +161,42 @@ export class RealtimeClient {
       },
       onFailed: (item, error) => this.events.emit('sendFailed', { item, error }),
     });
-    this.events.on('roomDeleted', ({ roomId }) => this.forgetRoom(roomId));
-    this.events.on('memberRemoved', ({ roomId, userId }) => {
-      if (userId === this.userId) this.forgetRoom(roomId);
+    this.catchUp = new CatchUp({
+      call: (event, payload) => this.call(event, payload),
+      isConnected: () => this.socket.connected,
+      isEnded: () => this.ended,
+      sequencer: this.sequencer,
+      deliver: (messages) => this.deliver(messages),
+      lost: (roomId) => {
+        this.forgetRoom(roomId);
+        // A room shown through a watch: the watch is refused too, and the view says so.
+        this.watches.recheck(roomId, undefined);
+      },
+      handToRest: (roomId) => this.events.emit('resync', { roomId }),
+      saveCursors: () => this.saveCursors(),
+      random: this.random,
+      backoff: this.syncBackoff,
+      limit: opts.syncLimit ?? 100,
+      maxRounds: opts.maxSyncRounds ?? 20,
     });
+    this.acks = new AckBatcher({
+      policy: opts.acks,
+      emit: (roomId, seq) => this.socket.emit('ack', { roomId, seq }),
+      isConnected: () => this.socket.connected,
+    });
+    this.reads = new ReadCursors({ call: (event, payload) => this.call(event, payload), isConnected: () => this.socket.connected });
+    this.watches = new Watches({
+      call: (event, payload) => this.call(event, payload),
+      isConnected: () => this.socket.connected,
+      random: this.random,
+      backoff: this.syncBackoff,
+      onConfirmed: (result) => this.watchConfirmed(result),
+      onReleased: (roomId, member) => {
+        if (!member) this.forgetRoom(roomId);
+      },
+      onChange: (change) => this.events.emit('watch', change),
+    });
+    this.followAccessChanges();
   }
 
   // ---- lifecycle ----
@@ -203,7 +210,7 @@ export class RealtimeClient {
     this.listen('connect', () => this.onConnect());
     this.listen('disconnect', (reason) => this.onDisconnect(typeof reason === 'string' ? reason : ''));
     this.listen('connect_error', (err) => this.onConnectError(err));
-    this.listen('message:new', (payload, ack) => this.onMessageNew(payload, ack));
+    this.listen('message:new', (payload) => this.onMessageNew(payload));
     this.forward('message:updated', 'messageUpdated', isMessage);
     this.forward('message:deleted', 'messageDeleted', isMessage);
     this.forward('reaction:updated', 'reaction', (v): v is ReactionUpdate => hasStrings(v, 'roomId', 'messageId', 'emoji'));
@@ -226,8 +233,9 @@ export class RealtimeClient {
       const userId = hasStrings(payload, 'userId') ? payload.userId : this.userId;
       this.events.emit('accessChanged', { userId });
     });
-    // Messages may have been missed (the server's Redis was away): catch up every room.
-    this.listen('sync:hint', () => void this.sync());
+    // Messages may have been missed: in one room (its re-sends ran out) or in any (the server's
+    // Redis was away).
+    this.listen('sync:hint', (payload) => void this.sync(hasStrings(payload, 'roomId') ? [payload.roomId] : undefined));
     this.setState('connecting');
     this.socket.connect();
   }
@@ -236,12 +244,12 @@ export class RealtimeClient {
   stop(): void {
     for (const [event, handler] of this.handlers.splice(0)) this.socket.off(event, handler);
     this.sender.stop();
-    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.reads.stop();
+    this.acks.reset();
+    this.catchUp.stop();
+    this.watches.stop();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.readTimer) clearTimeout(this.readTimer);
-    this.syncTimer = null;
     this.reconnectTimer = null;
-    this.readTimer = null;
     this.failPendingCalls('DISCONNECTED');
     this.socket.disconnect();
     this.setState('idle');
@@ -273,21 +281,30 @@ export class RealtimeClient {
   // ---- rooms and cursors ----
 
   /**
-   * Registers rooms the user can read at their current server seq (unless a cursor exists).
-   * With `prune`, cursors of rooms not in the list are dropped (the list is complete).
+   * Registers rooms the user is a member of at their current server seq (unless a cursor
+   * exists). With `prune`, cursors of other rooms are dropped (the list is complete), except
+   * those of rooms shown through a watch.
    */
   trackRooms(rooms: { id: string; lastSeq: number }[], prune = false): void {
-    for (const r of rooms) this.sequencer.track(r.id, r.lastSeq);
+    for (const r of rooms) {
+      this.sequencer.track(r.id, r.lastSeq);
+      this.watches.memberAdded(r.id);
+    }
     if (prune) {
       const ids = new Set(rooms.map((r) => r.id));
-      for (const c of this.sequencer.all()) if (!ids.has(c.roomId)) this.sequencer.forget(c.roomId);
+      for (const c of this.sequencer.all()) {
+        if (!ids.has(c.roomId) && !this.watches.shows(c.roomId)) this.forgetRoom(c.roomId);
+      }
     }
     this.saveCursors();
   }
 
   /** The app holds everything up to `seq` already (history loaded through REST). */
   advance(roomId: string, seq: number): void {
+    const before = this.sequencer.get(roomId);
     this.deliver(this.sequencer.advance(roomId, seq));
+    const after = this.sequencer.get(roomId);
+    if (after !== undefined && after !== before) this.acks.hold(roomId, after);
   }
 
   cursor(roomId: string): number | undefined {
@@ -296,7 +313,31 @@ export class RealtimeClient {
 
   forgetRoom(roomId: string): void {
     this.sequencer.forget(roomId);
+    this.acks.forget(roomId);
     this.saveCursors();
+  }
+
+  // ---- watches ----
+
+  /**
+   * Follows a room the user may read without being a member (a previewed public room, a
+   * department ticket) while it is shown: `room:watch`, asked again after every connect and
+   * whenever the access may have changed. Resolves once the server confirmed (the room is
+   * tracked from then on, so gaps are synced as for member rooms); rejects when it refused
+   * (NOT_FOUND: the user may not read it). Match every call with `unwatch`.
+   */
+  watch(roomId: string): Promise<WatchResult> {
+    return this.watches.watch(roomId);
+  }
+
+  /** The view stopped showing the room (`room:unwatch` once no view shows it). */
+  unwatch(roomId: string): void {
+    this.watches.unwatch(roomId);
+  }
+
+  /** Where a shown room's watch stands, or null when no view watches it. */
+  watchStatus(roomId: string): WatchStatus | null {
+    return this.watches.status(roomId);
   }
 
   // ---- sending ----
@@ -316,9 +357,7 @@ export class RealtimeClient {
   }
 
   markRead(roomId: string, seq: number): void {
-    if ((this.readWanted.get(roomId) ?? 0) >= seq) return;
-    this.readWanted.set(roomId, seq);
-    this.flushReads();
+    this.reads.mark(roomId, seq);
   }
 
   setTyping(roomId: string, typing: boolean): void {
@@ -371,85 +410,27 @@ export class RealtimeClient {
   // ---- sync ----
 
   /** Fetches everything after the cursors of the given rooms (all tracked rooms by default). */
-  async sync(roomIds?: string[]): Promise<void> {
-    for (const id of roomIds ?? this.sequencer.all().map((c) => c.roomId)) this.syncQueue.add(id);
-    if (this.syncing) return; // the running loop picks the new rooms up
-    this.syncing = true;
-    try {
-      let rounds = 0;
-      while (this.syncQueue.size > 0 && this.socket.connected) {
-        const ids = [...this.syncQueue].filter((id) => this.sequencer.has(id));
-        this.syncQueue.clear();
-        if (ids.length === 0) break;
-        if (rounds >= this.maxSyncRounds) {
-          this.handToRest(ids);
-          break;
-        }
-        rounds += 1;
-        const cursors = ids.map((roomId) => ({ roomId, seq: this.sequencer.get(roomId) ?? 0 }));
-        let result: SyncResult;
-        try {
-          result = await this.call<SyncResult>('sync', { cursors, limit: this.syncLimit });
-        } catch {
-          for (const id of ids) this.syncQueue.add(id);
-          this.scheduleSyncRetry();
-          return;
-        }
-        this.syncAttempts = 0;
-        this.applySync(result);
-      }
-    } finally {
-      this.syncing = false;
-      this.saveCursors();
-    }
-  }
-
-  private applySync(result: SyncResult): void {
-    const rooms = isRecord(result) && Array.isArray(result.rooms) ? result.rooms : [];
-    for (const room of rooms) {
-      if (room.error === 'NOT_FOUND') {
-        // Deleted, or no longer readable (access changed): stop tracking it.
-        this.forgetRoom(room.roomId);
-        continue;
-      }
-      const messages = (Array.isArray(room.messages) ? room.messages : []).filter(isMessage);
-      messages.sort((a, b) => a.seq - b.seq);
-      // Sync answers are contiguous from the cursor; a gap here is not chased again.
-      for (const m of messages) this.deliver(this.sequencer.ingest(m).deliver);
-      if (!room.complete) this.syncQueue.add(room.roomId);
-      else this.deliver(this.sequencer.releaseGap(room.roomId));
-    }
-  }
-
-  private handToRest(roomIds: string[]): void {
-    for (const roomId of roomIds) {
-      this.deliver(this.sequencer.releaseGap(roomId));
-      this.events.emit('resync', { roomId });
-    }
-  }
-
-  private scheduleSyncRetry(): void {
-    if (this.syncTimer || this.ended) return;
-    this.syncAttempts += 1;
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = null;
-      void this.sync([]);
-    }, backoffDelay(this.syncAttempts, this.random, this.syncBackoff));
+  sync(roomIds?: string[]): Promise<void> {
+    return this.catchUp.run(roomIds);
   }
 
   // ---- socket events ----
 
   private onConnect(): void {
     this.reconnectAttempts = 0;
+    this.acks.reset();
     this.setState('connected');
+    // Watches first: a room is followed before its catch-up is read.
+    this.watches.onConnect();
     void this.sync();
     this.sender.onConnected();
-    this.readSent.clear();
-    this.flushReads();
+    this.reads.onConnect();
   }
 
   private onDisconnect(reason: string): void {
     this.failPendingCalls('DISCONNECTED');
+    this.acks.reset();
+    this.watches.onDisconnect();
     if (this.ended) return;
     this.setState('disconnected');
     // The server closed us on purpose: socket.io does not reconnect by itself then. After an
@@ -476,22 +457,61 @@ export class RealtimeClient {
     if (this.socket.active === false) this.scheduleReconnect();
   }
 
-  private onMessageNew(payload: unknown, ack: unknown): void {
+  private onMessageNew(payload: unknown): void {
     if (!isMessage(payload)) return;
-    if (typeof ack === 'function') ack({ roomId: payload.roomId, seq: payload.seq });
-    this.ingest(payload);
+    const duplicate = this.ingest(payload);
+    // A message held already is a re-send: the server did not get the ack, so it goes again.
+    const cursor = this.sequencer.get(payload.roomId);
+    if (duplicate && cursor !== undefined) this.acks.hold(payload.roomId, cursor, true);
   }
 
-  private ingest(message: Message): void {
+  /** Takes a message in; true when it was held already. */
+  private ingest(message: Message): boolean {
     const result = this.sequencer.ingest(message);
     this.deliver(result.deliver);
     if (result.gap) void this.sync([message.roomId]);
+    return result.duplicate;
   }
 
+  /** Hands messages to the app and acknowledges each room up to its (moved) cursor. */
   private deliver(messages: Message[]): void {
     if (messages.length === 0) return;
     this.saveCursors();
     for (const m of messages) this.events.emit('message', m);
+    for (const roomId of new Set(messages.map((m) => m.roomId))) {
+      const cursor = this.sequencer.get(roomId);
+      if (cursor !== undefined) this.acks.hold(roomId, cursor);
+    }
+  }
+
+  /** A watch was confirmed: track the room from the seq it had, or catch up to it. */
+  private watchConfirmed(result: WatchResult): void {
+    const cursor = this.sequencer.get(result.roomId);
+    if (cursor === undefined) {
+      this.sequencer.track(result.roomId, result.lastSeq);
+      this.saveCursors();
+    } else if (result.lastSeq > cursor) {
+      void this.sync([result.roomId]);
+    }
+  }
+
+  /**
+   * The server ends watches when a room or ticket moves to another department, and a removed
+   * member's subscription: the client asks again, and the server checks the access anew.
+   */
+  private followAccessChanges(): void {
+    this.events.on('roomDeleted', ({ roomId }) => this.forgetRoom(roomId));
+    this.events.on('memberRemoved', ({ roomId, userId }) => {
+      if (userId !== this.userId) return;
+      // Still shown: the room stays tracked while the watch is asked for again.
+      if (this.watches.shows(roomId)) this.watches.memberRemoved(roomId);
+      else this.forgetRoom(roomId);
+    });
+    this.events.on('memberAdded', ({ roomId, userId }) => {
+      if (userId === this.userId) this.watches.memberAdded(roomId);
+    });
+    this.events.on('roomUpdated', (room) => this.watches.recheck(room.id, departmentOf(room)));
+    this.events.on('ticketUpdated', (ticket) => this.watches.recheck(ticket.id, departmentOf(ticket)));
   }
 
   private endSession(code: SessionEnded['code'], message: string): void {
@@ -526,35 +546,6 @@ export class RealtimeClient {
     this.listen(socketEvent, (payload) => {
       if (guard(payload)) this.events.emit(event, payload);
     });
-  }
-
-  private flushReads(): void {
-    if (!this.socket.connected) return;
-    for (const [roomId, seq] of this.readWanted) {
-      if ((this.readSent.get(roomId) ?? 0) >= seq) continue;
-      this.readSent.set(roomId, seq);
-      this.call<unknown>('read', { roomId, seq })
-        .then((data) => {
-          // The ack carries the stored cursor, which may be ahead (another tab read further).
-          const stored = isRecord(data) && typeof data.lastReadSeq === 'number' ? data.lastReadSeq : seq;
-          if (stored > (this.readSent.get(roomId) ?? 0)) this.readSent.set(roomId, stored);
-        })
-        .catch((err: unknown) => {
-          const code = err instanceof ApiError ? err.code : 'INTERNAL';
-          // A refusal for good stays "sent"; a disconnect is resent by the next connect.
-          if (!READ_RETRYABLE.has(code) && code !== 'DISCONNECTED') return;
-          if (this.readSent.get(roomId) === seq) this.readSent.delete(roomId);
-          if (code !== 'DISCONNECTED') this.scheduleReadRetry();
-        });
-    }
-  }
-
-  private scheduleReadRetry(): void {
-    if (this.readTimer || this.ended) return;
-    this.readTimer = setTimeout(() => {
-      this.readTimer = null;
-      this.flushReads();
-    }, READ_RETRY_MS);
   }
 
   private failPendingCalls(code: string): void {

@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { ConnectionState, RealtimeClient, RealtimeEvents } from './RealtimeClient';
 import type { OutboxItem } from './outbox';
+import type { WatchStatus } from './watches';
 
 const RealtimeContext = createContext<RealtimeClient | null>(null);
 
@@ -65,4 +66,34 @@ export function useOffline(graceMs = 800, firstConnectGraceMs = 5000): boolean {
     return () => clearTimeout(t);
   }, [state, graceMs, firstConnectGraceMs]);
   return offline;
+}
+
+/** Where the live view of a room stands: not watched (`off`), or the watch's status. */
+export type WatchState = WatchStatus | 'off';
+
+/**
+ * Follows a room the user is not a member of while the component shows it (`enabled`): the
+ * client watches it, asks again after reconnects and access changes, and unwatches on unmount.
+ * `gone` means the server refused: the user may no longer read the room.
+ */
+export function useWatch(roomId: string, enabled: boolean): WatchState {
+  const client = useRealtime();
+  const [state, setState] = useState<WatchState>('off');
+  useEffect(() => {
+    if (!client || !enabled) {
+      setState('off');
+      return undefined;
+    }
+    const off = client.events.on('watch', (change) => {
+      if (change.roomId === roomId) setState(change.status);
+    });
+    // The outcome arrives as a `watch` event too (a refusal as `gone`).
+    client.watch(roomId).catch(() => undefined);
+    setState(client.watchStatus(roomId) ?? 'pending');
+    return () => {
+      off();
+      client.unwatch(roomId);
+    };
+  }, [client, roomId, enabled]);
+  return state;
 }

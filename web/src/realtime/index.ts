@@ -1,7 +1,8 @@
 export { RealtimeClient } from './RealtimeClient';
-export type { ConnectionState, RealtimeEvents, SessionEnded } from './RealtimeClient';
+export type { ConnectionState, RealtimeEvents, SessionEnded, WatchChange, WatchResult, WatchStatus } from './RealtimeClient';
 export type { OutboxItem } from './outbox';
 export { createSocket } from './socket';
 export type { SocketLike } from './socket';
 export { browserStore, memoryStore } from './storage';
-export { RealtimeProvider, useRealtime, useRealtimeEvent, useConnectionState, useOutbox, useOffline } from './hooks';
+export { RealtimeProvider, useRealtime, useRealtimeEvent, useConnectionState, useOutbox, useOffline, useWatch } from './hooks';
+export type { WatchState } from './hooks';

@@ -5,6 +5,8 @@ export interface IngestResult {
   deliver: Message[];
   /** True when a seq gap was found and the room needs a `sync`. */
   gap: boolean;
+  /** True when the message was held already (a re-send: the server missed an ack). */
+  duplicate: boolean;
 }
 
 /**
@@ -59,20 +61,21 @@ export class Sequencer {
     if (cursor === undefined) {
       // First sight of a room (new DM, just added): its history comes through REST.
       this.cursors.set(roomId, seq);
-      return { deliver: [message, ...this.flush(roomId)], gap: false };
+      return { deliver: [message, ...this.flush(roomId)], gap: false, duplicate: false };
     }
-    if (seq <= cursor) return { deliver: [], gap: false };
+    if (seq <= cursor) return { deliver: [], gap: false, duplicate: true };
     if (seq === cursor + 1) {
       this.cursors.set(roomId, seq);
-      return { deliver: [message, ...this.flush(roomId)], gap: false };
+      return { deliver: [message, ...this.flush(roomId)], gap: false, duplicate: false };
     }
     let held = this.pending.get(roomId);
     if (!held) {
       held = new Map();
       this.pending.set(roomId, held);
     }
+    const duplicate = held.has(seq);
     held.set(seq, message);
-    return { deliver: [], gap: true };
+    return { deliver: [], gap: true, duplicate };
   }
 
   /**

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, errorMessage } from '../../api';
-import { useOutbox, useRealtime, useRealtimeEvent } from '../../realtime';
+import { useOutbox, useRealtime, useRealtimeEvent, useWatch } from '../../realtime';
 import type { Message, Room } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { WriteButton } from '../../ui/readOnly';
-import { navigate } from '../../ui/router';
+import { Link, navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { useRoomsOptional } from '../rooms/RoomsContext';
@@ -47,6 +47,9 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   const [fetched, setFetched] = useState<Room | null>(null);
   const [roomError, setRoomError] = useState<string | null>(null);
   const room = known ?? fetched;
+  // Members' sockets follow their rooms; any other room (a public room previewed, a
+  // department ticket opened from the queue) is followed live while shown.
+  const watch = useWatch(roomId, rooms !== null && !rooms.loading && known === null);
   const timeline = useTimeline(roomId, focusSeq, me.id);
   const members = useMembers(roomId);
   const typing = useTyping(roomId, me.id);
@@ -135,9 +138,26 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
       </main>
     );
   }
+  if (watch === 'gone') {
+    const what = room?.kind === 'ticket' ? 'ticket' : 'room';
+    return (
+      <main className="page" id="main" data-testid="room-gone" data-room-id={roomId}>
+        <h1>{what === 'ticket' ? 'Ticket unavailable' : 'Room unavailable'}</h1>
+        <p role="alert">You can no longer read this {what}: it moved, or your access changed.</p>
+        <Link to={what === 'ticket' ? '/tickets' : '/discover'}>{what === 'ticket' ? 'Back to the queue' : 'Discover rooms'}</Link>
+      </main>
+    );
+  }
 
   return (
-    <main className="chat" id="main" aria-label={room ? room.title : 'Room'} data-testid="chat-room" data-room-id={roomId}>
+    <main
+      className="chat"
+      id="main"
+      aria-label={room ? room.title : 'Room'}
+      data-testid="chat-room"
+      data-room-id={roomId}
+      data-watch={watch}
+    >
       {header ?? (
         <header className="chat-header">
           <div className="chat-title">

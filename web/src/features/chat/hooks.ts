@@ -3,7 +3,7 @@ import { api, errorMessage } from '../../api';
 import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Member, Message } from '../../types';
 import { useToast } from '../../ui/toast';
-import { initialTimeline, timelineReducer, type TimelineState } from './timeline';
+import { contiguousEnd, initialTimeline, timelineReducer, type TimelineState } from './timeline';
 import { applyTyping, clearTyping, expireTyping, nextTypingExpiry, type TypingState } from './typing';
 
 const PAGE = 50;
@@ -31,6 +31,10 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
   const stateRef = useRef(state);
   stateRef.current = state;
   const generation = useRef(0);
+  /** The room's seq when its watch began (0: not watched); the window must reach it. */
+  const watchedAt = useRef(0);
+  /** The last `watchedAt` the window was filled up to. */
+  const filledTo = useRef(0);
 
   const loadLatest = useCallback(async () => {
     const gen = ++generation.current;
@@ -124,6 +128,36 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
   useRealtimeEvent('resync', ({ roomId: id }) => {
     if (id === roomId && !stateRef.current.hasNewer) void loadLatest();
   });
+
+  // A room shown through a watch arrives live from when the watch began; history read before
+  // that may stop short of it. Fill the difference once per watch.
+  const fillToWatched = useCallback(async () => {
+    const target = watchedAt.current;
+    const { status, hasNewer, messages } = stateRef.current;
+    if (status !== 'ready' || hasNewer || target <= filledTo.current) return;
+    const end = contiguousEnd(messages);
+    if (end >= target) return;
+    filledTo.current = target;
+    if (target - end > PAGE) {
+      void loadLatest();
+      return;
+    }
+    const gen = generation.current;
+    try {
+      const page = await api.rooms.messagesAfter(roomId, end, PAGE);
+      if (gen === generation.current) dispatch({ type: 'newer', messages: page.items, hasNewer: false });
+    } catch (err) {
+      toast.error(err, 'Could not load new messages');
+    }
+  }, [roomId, loadLatest, toast]);
+  useRealtimeEvent('watch', ({ roomId: id, lastSeq }) => {
+    if (id !== roomId || lastSeq === undefined) return;
+    watchedAt.current = Math.max(watchedAt.current, lastSeq);
+    void fillToWatched();
+  });
+  useEffect(() => {
+    void fillToWatched();
+  }, [state.status, fillToWatched]);
 
   return {
     ...state,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { msg } from '../../realtime/__tests__/fakeSocket';
 import type { Member } from '../../types';
-import { deliveryStatus, DELIVERY_RECEIPTS_MAX_MEMBERS, initialTimeline, timelineReducer } from './timeline';
+import { contiguousEnd, deliveryStatus, DELIVERY_RECEIPTS_MAX_MEMBERS, initialTimeline, timelineReducer } from './timeline';
 
 const ready = timelineReducer(initialTimeline, { type: 'loaded', messages: [msg('r', 1), msg('r', 2)], olderCursor: null, hasNewer: false });
 
@@ -13,6 +13,14 @@ describe('timeline', () => {
     s = timelineReducer(s, { type: 'live', message: msg('r', 3, { parentId: root.id }) });
     expect(s.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(s.messages[0]?.replyCount).toBe(1);
+  });
+
+  it('knows how far the window holds every message, for filling up to a watch', () => {
+    expect(contiguousEnd([])).toBe(0);
+    // A history page (from 41) and a live message after a hole: filled from 43.
+    const window = [msg('r', 41), msg('r', 42), msg('r', 45)];
+    expect(contiguousEnd(window)).toBe(42);
+    expect(contiguousEnd([...window.slice(0, 2), msg('r', 43), msg('r', 44), window[2]!])).toBe(45);
   });
 
   it('ignores live messages while the window is in older history', () => {

@@ -41,6 +41,21 @@ export function mergeMessages(current: Message[], incoming: Message[]): Message[
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * The highest seq up to which the window holds every message from its first one on (history
+ * pages and live messages together); 0 for an empty window.
+ */
+export function contiguousEnd(messages: Message[]): number {
+  const first = messages[0];
+  if (!first) return 0;
+  let end = first.seq;
+  for (const m of messages) {
+    if (m.seq > end + 1) break;
+    end = Math.max(end, m.seq);
+  }
+  return end;
+}
+
 function bumpReplyCounts(messages: Message[], added: Message[], known: Set<number>): Message[] {
   const fresh = added.filter((m) => m.parentId && !known.has(m.seq));
   if (fresh.length === 0) return messages;

@@ -127,9 +127,21 @@ export function Discover() {
                   Open
                 </button>
               ) : (
-                <WriteButton className="button primary" onClick={() => void join(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
-                  {joining === room.id ? 'Joining…' : 'Join'}
-                </WriteButton>
+                <span className="room-card-actions">
+                  {/* Read before joining: the room is followed live while it is shown. */}
+                  <button
+                    type="button"
+                    className="button"
+                    onClick={() => navigate(`/rooms/${room.id}`)}
+                    aria-label={`Preview ${room.title}`}
+                    data-testid="preview-room"
+                  >
+                    Preview
+                  </button>
+                  <WriteButton className="button primary" onClick={() => void join(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
+                    {joining === room.id ? 'Joining…' : 'Join'}
+                  </WriteButton>
+                </span>
               )}
             </li>
           ))}

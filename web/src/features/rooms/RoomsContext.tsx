@@ -73,9 +73,9 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
 
   useRealtimeEvent('message', (m) => {
     if (!rooms.some((r) => r.id === m.roomId)) {
-      // Not one of my rooms. Staff also receive public rooms they may read without being
-      // members; a new DM or room I was added to shows up after one reload per room.
-      if (!loading && !probed.current.has(m.roomId)) {
+      // Not one of my rooms: one shown through a watch, or a new DM or room I was added to,
+      // which shows up after one reload per room.
+      if (!loading && !probed.current.has(m.roomId) && client?.watchStatus(m.roomId) == null) {
         probed.current.add(m.roomId);
         void refresh();
       }

@@ -56,7 +56,9 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
       .then((t) => {
         if (cancelled) return;
         setTicket(t);
-        client?.trackRooms([{ id: t.id, lastSeq: t.lastSeq }]);
+        // A customer's own ticket, or the assignee's: members. Other staff follow it through a
+        // watch while it is shown (see ChatRoom).
+        if (isCustomer || t.assignee?.id === me.id) client?.trackRooms([{ id: t.id, lastSeq: t.lastSeq }]);
       })
       .catch((err: unknown) => {
         if (cancelled) return;
@@ -67,7 +69,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
     return () => {
       cancelled = true;
     };
-  }, [ticketId, client, toast]);
+  }, [ticketId, client, toast, isCustomer, me.id]);
 
   useRealtimeEvent('ticketUpdated', (t) => {
     if (t.id === ticketId) setTicket((old) => (old ? { ...old, ...t } : t));

@@ -5,6 +5,8 @@ import type { Message } from '../../types';
 import { FakeSocket, msg } from './fakeSocket';
 
 const ACK_TIMEOUT = 1000;
+/** The default batching of delivery acks. */
+const ACK_DELAY = 50;
 const BACKOFF = { baseMs: 100, maxMs: 1000 };
 
 interface Harness {
@@ -81,10 +83,13 @@ describe('outbox', () => {
     expect(client.pending()).toHaveLength(0);
     expect(seqs(delivered)).toEqual(['r1:1']);
 
-    // A late ack of an earlier attempt and the server's echo change nothing.
+    // A late ack of an earlier attempt and the server's echo change nothing (the echo is
+    // acknowledged: the server waits for it).
     sends[0]?.ack?.(ok(stored));
-    expect(socket.push(stored)).toEqual([{ roomId: 'r1', seq: 1 }]);
+    socket.push(stored);
     expect(seqs(delivered)).toEqual(['r1:1']);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:1']);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(socket.sent('message:send')).toHaveLength(sends.length);
   });
@@ -147,13 +152,6 @@ describe('outbox', () => {
 });
 
 describe('ordering and sync', () => {
-  it('acks every message:new with {roomId, seq}, even duplicates', () => {
-    const { socket } = setup({ rooms: [['r1', 0]] });
-    socket.serverConnect();
-    expect(socket.push(msg('r1', 1))).toEqual([{ roomId: 'r1', seq: 1 }]);
-    expect(socket.push(msg('r1', 1))).toEqual([{ roomId: 'r1', seq: 1 }]);
-  });
-
   it('detects a seq gap, syncs from the cursor and delivers in order exactly once', async () => {
     const { socket, delivered } = setup({ rooms: [['r1', 5]] });
     socket.serverConnect();
@@ -497,5 +495,325 @@ describe('server hints, sync retries and read acks', () => {
     socket.lastSent('read').ack?.({ ok: false, code: 'NOT_MEMBER', message: 'join first' });
     await vi.advanceTimersByTimeAsync(10_000);
     expect(socket.sent('read')).toHaveLength(3);
+  });
+});
+
+describe('cumulative acks', () => {
+  async function connected(rooms: [string, number][]) {
+    const h = setup({ rooms });
+    h.socket.serverConnect();
+    h.socket.lastSent('sync').ack?.(ok({ rooms: [] }));
+    await vi.advanceTimersByTimeAsync(0);
+    return h;
+  }
+
+  it('sends one ack per room per batch with the highest contiguous seq, none for a gap', async () => {
+    const { socket, delivered } = await connected([['r1', 0], ['r2', 0]]);
+    socket.push(msg('r1', 1));
+    socket.push(msg('r1', 2));
+    socket.push(msg('r2', 1));
+    socket.push(msg('r1', 4)); // 3 is missing: held, and not acknowledged
+    await vi.advanceTimersByTimeAsync(ACK_DELAY - 1);
+    expect(socket.acks()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.acks()).toEqual(['r1:2', 'r2:1']);
+    // No callback was handed to message:new: the ack is its own event, without one.
+    expect(socket.lastSent('ack').ack).toBeUndefined();
+
+    // The gap's sync fills it; the room is acknowledged up to 4 in the next batch.
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 2 }] });
+    socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'r1', messages: [msg('r1', 3)], complete: true }] }));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(seqs(delivered)).toEqual(['r1:1', 'r1:2', 'r2:1', 'r1:3', 'r1:4']);
+    expect(socket.acks()).toEqual(['r1:2', 'r2:1', 'r1:4']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(socket.acks()).toHaveLength(3);
+  });
+
+  it('sends the batch at once when 50 messages are waiting', async () => {
+    const { socket } = await connected([['r1', 0]]);
+    for (let seq = 1; seq <= 49; seq++) socket.push(msg('r1', seq));
+    expect(socket.acks()).toEqual([]);
+    socket.push(msg('r1', 50));
+    expect(socket.acks()).toEqual(['r1:50']);
+    socket.push(msg('r1', 51));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:50', 'r1:51']);
+  });
+
+  it('acknowledges again when a message arrives twice (the server missed the ack)', async () => {
+    const { socket, delivered } = await connected([['r1', 0]]);
+    socket.push(msg('r1', 1));
+    socket.push(msg('r1', 2));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:2']);
+    // The server re-sends everything after what it last heard of.
+    socket.push(msg('r1', 1));
+    socket.push(msg('r1', 2));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:2', 'r1:2']);
+    expect(seqs(delivered)).toEqual(['r1:1', 'r1:2']);
+  });
+
+  it('acknowledges what a sync or a history load brought', async () => {
+    const { socket, client } = setup({ rooms: [['r1', 0], ['r2', 5]] });
+    socket.serverConnect();
+    socket.lastSent('sync').ack?.(
+      ok({
+        rooms: [
+          { roomId: 'r1', messages: [msg('r1', 1), msg('r1', 2), msg('r1', 3)], complete: true },
+          { roomId: 'r2', messages: [], complete: true },
+        ],
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:3']);
+    client.advance('r2', 9);
+    client.advance('r2', 7); // behind the cursor: nothing new
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:3', 'r2:9']);
+  });
+
+  it('drops the batch of a connection that went away; the next connection acknowledges anew', async () => {
+    const { socket } = await connected([['r1', 0]]);
+    socket.push(msg('r1', 1));
+    socket.serverDrop();
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual([]);
+    socket.serverConnect();
+    socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'r1', messages: [msg('r1', 2)], complete: true }] }));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:2']);
+    // Re-sent to the new socket: acknowledged there, though this client acked 2 before.
+    socket.push(msg('r1', 2));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:2', 'r1:2']);
+  });
+
+  it('syncs just the room a sync:hint names', async () => {
+    const { socket, delivered } = await connected([['r1', 1], ['r2', 0]]);
+    socket.fire('sync:hint', { roomId: 'r2' });
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r2', seq: 0 }] });
+    socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'r2', messages: [msg('r2', 1)], complete: true }] }));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(seqs(delivered)).toEqual(['r2:1']);
+    expect(socket.acks()).toEqual(['r2:1']);
+    // A room the client does not follow is not asked for.
+    socket.fire('sync:hint', { roomId: 'elsewhere' });
+    expect(socket.sent('sync')).toHaveLength(2);
+  });
+});
+
+describe('watches', () => {
+  let show: (roomId: string) => void = () => undefined;
+  const watched = (roomId: string, lastSeq: number, extra: Record<string, unknown> = {}) =>
+    ok({ roomId, lastSeq, member: false, unwatched: [], ...extra });
+
+  async function connected(rooms: [string, number][] = []) {
+    const h = setup({ rooms });
+    // A view's watch: its outcome comes through the `watch` events as well.
+    show = (roomId) => void h.client.watch(roomId).catch(() => undefined);
+    const changes: string[] = [];
+    h.client.events.on('watch', (c) => changes.push(`${c.roomId}:${c.status}${c.lastSeq === undefined ? '' : `@${c.lastSeq}`}`));
+    h.socket.serverConnect();
+    if (rooms.length > 0) h.socket.lastSent('sync').ack?.(ok({ rooms: [] }));
+    await vi.advanceTimersByTimeAsync(0);
+    return { ...h, changes };
+  }
+
+  it('watches a shown room, follows it from the seq it had, and unwatches it when no longer shown', async () => {
+    const { socket, client, delivered, changes } = await connected();
+    const answer = client.watch('pub');
+    expect(socket.lastSent('room:watch').payload).toEqual({ roomId: 'pub' });
+    expect(client.watchStatus('pub')).toBe('pending');
+    socket.answer('room:watch', watched('pub', 7));
+    await expect(answer).resolves.toEqual({ roomId: 'pub', lastSeq: 7, member: false, unwatched: [] });
+    expect(client.watchStatus('pub')).toBe('live');
+    expect(changes).toEqual(['pub:live@7']);
+    expect(client.cursor('pub')).toBe(7);
+
+    // Tracked like a member room: a gap is synced from the cursor, and acknowledged.
+    socket.push(msg('pub', 8));
+    socket.push(msg('pub', 10));
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'pub', seq: 8 }] });
+    socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'pub', messages: [msg('pub', 9)], complete: true }] }));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(seqs(delivered)).toEqual(['pub:8', 'pub:9', 'pub:10']);
+    expect(socket.acks()).toEqual(['pub:10']);
+
+    client.unwatch('pub');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.lastSent('room:unwatch').payload).toEqual({ roomId: 'pub' });
+    socket.answer('room:unwatch', ok(null));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('pub')).toBeNull();
+    expect(client.cursor('pub')).toBeUndefined();
+    // Not followed any more: a reconnect does not ask for it.
+    socket.serverDrop();
+    socket.serverConnect();
+    expect(socket.sent('room:watch')).toHaveLength(1);
+  });
+
+  it('keeps one watch for a view that unmounts and mounts again at once, and one call in flight', async () => {
+    const { socket, client } = await connected();
+    show('pub');
+    client.unwatch('pub');
+    show('pub');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sent('room:watch')).toHaveLength(1);
+    expect(socket.sent('room:unwatch')).toHaveLength(0);
+
+    // Left while the watch is in flight: the unwatch waits for its answer (the server runs a
+    // socket's events concurrently, so it could otherwise land first and leave a watch behind).
+    client.unwatch('pub');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sent('room:unwatch')).toHaveLength(0);
+    socket.answer('room:watch', watched('pub', 1));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sent('room:unwatch')).toHaveLength(1);
+    // Shown again before the unwatch answered: watched again after it.
+    show('pub');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sent('room:watch')).toHaveLength(1);
+    socket.answer('room:unwatch', ok(null));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sent('room:watch')).toHaveLength(2);
+  });
+
+  it('watches again after every reconnect and catches up from its cursor', async () => {
+    const { socket, client, changes } = await connected();
+    show('pub');
+    socket.answer('room:watch', watched('pub', 3));
+    await vi.advanceTimersByTimeAsync(0);
+
+    socket.serverDrop();
+    expect(client.watchStatus('pub')).toBe('pending');
+    socket.serverConnect();
+    expect(socket.sent('room:watch')).toHaveLength(2);
+    // The room was written to meanwhile: its catch-up syncs from the cursor.
+    socket.answer('room:watch', watched('pub', 5));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('pub')).toBe('live');
+    expect(changes).toEqual(['pub:live@3', 'pub:pending', 'pub:live']);
+    const syncs = socket.sent('sync').map((e) => e.payload);
+    expect(syncs).toContainEqual(expect.objectContaining({ cursors: [{ roomId: 'pub', seq: 3 }] }));
+  });
+
+  it('watches again when the room or ticket moves, and says so when the access is gone', async () => {
+    const { socket, client, changes } = await connected();
+    show('pub');
+    socket.answer('room:watch', watched('pub', 0));
+    await vi.advanceTimersByTimeAsync(0);
+
+    // The first update may have ended the watch (what changed is not known): asked again.
+    socket.fire('room:updated', { id: 'pub', title: 'Renamed', department: 'support' });
+    expect(socket.sent('room:watch')).toHaveLength(2);
+    socket.answer('room:watch', watched('pub', 0));
+    await vi.advanceTimersByTimeAsync(0);
+    // Same department: the server kept the watch. Ticket updates come with every message.
+    socket.fire('room:updated', { id: 'pub', title: 'Renamed again', department: 'support' });
+    socket.fire('ticket:updated', { id: 'pub', department: 'support', lastSeq: 4 });
+    socket.fire('room:updated', { id: 'other', department: 'billing' });
+    expect(socket.sent('room:watch')).toHaveLength(2);
+
+    // Moved to billing: watched again, and refused.
+    socket.fire('ticket:updated', { id: 'pub', department: 'billing', lastSeq: 4 });
+    expect(socket.sent('room:watch')).toHaveLength(3);
+    socket.answer('room:watch', { ok: false, code: 'NOT_FOUND', message: 'not found' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('pub')).toBe('gone');
+    expect(changes.at(-1)).toBe('pub:gone');
+    expect(client.cursor('pub')).toBeUndefined();
+    // Not asked again after a reconnect, and a second view hears the refusal at once.
+    socket.serverDrop();
+    socket.serverConnect();
+    expect(socket.sent('room:watch')).toHaveLength(3);
+    await expect(client.watch('pub')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('an update that arrives while a watch is in flight asks again after its answer', async () => {
+    const { socket } = await connected();
+    show('t1');
+    socket.fire('ticket:updated', { id: 't1', department: 'billing', lastSeq: 2 });
+    expect(socket.sent('room:watch')).toHaveLength(1);
+    socket.answer('room:watch', watched('t1', 2));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sent('room:watch')).toHaveLength(2);
+  });
+
+  it('watches again when the user is removed from a room still shown, keeping its cursor', async () => {
+    const { socket, client } = await connected([['r1', 4]]);
+    show('r1');
+    socket.answer('room:watch', ok({ roomId: 'r1', lastSeq: 4, member: true, unwatched: [] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('r1')).toBe('member');
+
+    socket.fire('member:removed', { roomId: 'r1', userId: 'someone-else' });
+    expect(socket.sent('room:watch')).toHaveLength(1);
+    socket.fire('member:removed', { roomId: 'r1', userId: 'me' });
+    expect(socket.sent('room:watch')).toHaveLength(2);
+    expect(client.cursor('r1')).toBe(4);
+    socket.answer('room:watch', watched('r1', 4));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('r1')).toBe('live');
+    // A room the user left and no longer shows is forgotten.
+    socket.fire('member:removed', { roomId: 'r9', userId: 'me' });
+    expect(socket.sent('room:watch')).toHaveLength(2);
+  });
+
+  it('a view shown anew asks again for a watch the server ended for a newer one', async () => {
+    const { socket, client } = await connected();
+    show('a');
+    socket.answer('room:watch', watched('a', 1));
+    await vi.advanceTimersByTimeAsync(0);
+    show('b');
+    socket.answer('room:watch', watched('b', 1, { unwatched: ['a'] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('a')).toBe('ended');
+    // Not asked again by itself (two views would take turns); a remounted view asks.
+    expect(socket.sent('room:watch')).toHaveLength(2);
+    client.unwatch('a');
+    show('a');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.unanswered('room:watch').map((e) => e.payload)).toEqual([{ roomId: 'a' }]);
+  });
+
+  it('retries a rate-limited watch, reports a watch the server ended for a newer one, and keeps watched rooms through a prune', async () => {
+    const { socket, client, changes } = await connected();
+    show('a');
+    socket.answer('room:watch', { ok: false, code: 'RATE_LIMITED', message: 'slow down', retryAfterMs: 700 });
+    await vi.advanceTimersByTimeAsync(699);
+    expect(socket.sent('room:watch')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.sent('room:watch')).toHaveLength(2);
+    socket.answer('room:watch', watched('a', 1));
+    await vi.advanceTimersByTimeAsync(0);
+
+    show('b');
+    socket.answer('room:watch', watched('b', 1, { unwatched: ['a'] }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.watchStatus('a')).toBe('ended');
+    expect(changes).toEqual(['a:live@1', 'a:ended', 'b:live@1']);
+
+    // The member room list is complete, but rooms shown through a watch keep their cursor.
+    client.trackRooms([{ id: 'mine', lastSeq: 0 }], true);
+    expect(client.cursor('b')).toBe(1);
+    expect(client.cursor('mine')).toBe(0);
+    // A room the user joined while watching it stays tracked once no longer shown.
+    client.unwatch('b');
+    await vi.advanceTimersByTimeAsync(0);
+    socket.answer('room:unwatch', ok(null));
+    client.unwatch('a');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.cursor('b')).toBeUndefined();
+    show('c');
+    socket.answer('room:watch', watched('c', 2));
+    await vi.advanceTimersByTimeAsync(0);
+    socket.fire('member:added', { roomId: 'c', userId: 'me', role: 'member' });
+    client.unwatch('c');
+    await vi.advanceTimersByTimeAsync(0);
+    socket.answer('room:unwatch', ok(null));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.cursor('c')).toBe(2);
   });
 });

@@ -14,6 +14,7 @@ export class FakeSocket implements SocketLike {
   connectCalls = 0;
   disconnectCalls = 0;
   readonly emitted: Emitted[] = [];
+  private readonly answered = new Set<Emitted>();
   private readonly handlers = new Map<string, Set<Listener>>();
 
   on(event: string, listener: Listener): this {
@@ -63,11 +64,31 @@ export class FakeSocket implements SocketLike {
     this.fire('disconnect', reason);
   }
 
-  /** Emits `message:new` with an ack callback; returns what the client acked. */
-  push(message: Message): unknown[] {
-    const acks: unknown[] = [];
-    this.fire('message:new', message, (res: unknown) => acks.push(res));
-    return acks;
+  /** Emits `message:new` as the server does: one packet, no ack callback. */
+  push(message: Message): void {
+    this.fire('message:new', message);
+  }
+
+  /** The `ack {roomId, seq}` events the client sent, in order, as `room:seq`. */
+  acks(): string[] {
+    return this.sent('ack').map((e) => {
+      const { roomId, seq } = e.payload as { roomId: string; seq: number };
+      return `${roomId}:${seq}`;
+    });
+  }
+
+  /** Answers the oldest unanswered `event` the client sent (for `room:watch`/`room:unwatch`). */
+  answer(event: string, res: unknown): Emitted {
+    const call = this.emitted.find((e) => e.event === event && e.ack && !this.answered.has(e));
+    if (!call) throw new Error(`no unanswered ${event}`);
+    this.answered.add(call);
+    call.ack?.(res);
+    return call;
+  }
+
+  /** Sent `event`s not answered through `answer` yet. */
+  unanswered(event: string): Emitted[] {
+    return this.emitted.filter((e) => e.event === event && !this.answered.has(e));
   }
 
   sent(event: string): Emitted[] {

@@ -8,14 +8,15 @@ describe('Sequencer', () => {
   it('delivers the next seq and drops duplicates', () => {
     const s = new Sequencer({ r: 3 });
     expect(seqs(s.ingest(msg('r', 4)).deliver)).toEqual([4]);
-    expect(s.ingest(msg('r', 4)).deliver).toEqual([]);
+    expect(s.ingest(msg('r', 4))).toEqual({ deliver: [], gap: false, duplicate: true });
     expect(s.ingest(msg('r', 2)).deliver).toEqual([]);
     expect(s.get('r')).toBe(4);
   });
 
   it('holds messages after a gap and flushes them in order once it is filled', () => {
     const s = new Sequencer({ r: 1 });
-    expect(s.ingest(msg('r', 4))).toEqual({ deliver: [], gap: true });
+    expect(s.ingest(msg('r', 4))).toEqual({ deliver: [], gap: true, duplicate: false });
+    expect(s.ingest(msg('r', 4)).duplicate).toBe(true);
     expect(s.ingest(msg('r', 3)).gap).toBe(true);
     expect(seqs(s.ingest(msg('r', 2)).deliver)).toEqual([2, 3, 4]);
     expect(s.hasPending('r')).toBe(false);

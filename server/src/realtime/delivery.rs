@@ -75,7 +75,6 @@ impl DeliveryConfig {
         (self.ack_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1))
     }
 }
-}
 
 /// The input of one room's dispatcher.
 type RoomSender = mpsc::UnboundedSender<Arc<Outgoing>>;

@@ -20,12 +20,12 @@ import { ReadCursors } from './reads';
 import { Sequencer } from './sequencer';
 import type { Listener, SocketLike } from './socket';
 import { readJson, userKeys, type KeyValueStore } from './storage';
-import { connectErrorCode, sessionEndedMessage, type SessionEnded } from './sessionEnd';
+import { connectRefusal, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 import { newClientId } from './uuid';
 import { Watches, type WatchChange, type WatchResult, type WatchStatus } from './watches';
 
 export type { WatchChange, WatchResult, WatchStatus } from './watches';
-export { connectErrorCode, sessionEndedMessage, type SessionEnded } from './sessionEnd';
+export { connectErrorCode, connectRefusal, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected';
 
@@ -446,15 +446,16 @@ export class RealtimeClient {
   }
 
   private onConnectError(err: unknown): void {
-    const code = connectErrorCode(err);
+    const refusal = connectRefusal(err);
+    const code = refusal?.code;
     if (code === 'UNAUTHENTICATED' || code === 'BANNED') {
       this.endSession(code, sessionEndedMessage(code));
       return;
     }
     this.setState('disconnected');
-    // A refusal by the server's middleware (rate limit, shutting down) is not retried by
-    // socket.io itself; transport errors are.
-    if (this.socket.active === false) this.scheduleReconnect();
+    // A refusal by the server's middleware (the database away, a restart, a rate limit) is
+    // not retried by socket.io itself; transport errors are. Not before the server says.
+    if (this.socket.active === false) this.scheduleReconnect(refusal?.retryAfterMs ?? 0);
   }
 
   private onMessageNew(payload: unknown): void {
@@ -522,13 +523,14 @@ export class RealtimeClient {
     this.stop();
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(atLeastMs = 0): void {
     if (this.reconnectTimer || this.ended) return;
     this.reconnectAttempts += 1;
+    const delay = Math.max(atLeastMs, backoffDelay(this.reconnectAttempts, this.random, this.backoff));
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (!this.ended && !this.socket.connected) this.socket.connect();
-    }, backoffDelay(this.reconnectAttempts, this.random, this.backoff));
+    }, delay);
   }
 
   // ---- helpers ----

@@ -20,13 +20,47 @@ export function sessionEndedMessage(code: SessionEnded['code'], reason = ''): st
   return reason ? `You were signed out: ${reason}` : 'Your session was ended. Please sign in again.';
 }
 
+/** A refused handshake: what the server's `connect_error` says. */
+export interface ConnectRefusal {
+  code: string;
+  /** True when the refusal clears by itself (the database was away, a restart, a rate limit). */
+  retryable: boolean;
+  /** When to try again, for retryable refusals. */
+  retryAfterMs?: number;
+}
+
 /**
- * The code of a refused connect: socketioxide puts it in `err.message` (no `err.data`);
- * `err.data.code` is accepted too. Transport failures ("websocket error") give no code.
+ * The refusal of a connect: the server's `connect_error` message is a JSON object
+ * `{code, message, retryable, retryAfterMs?}` (Socket.IO carries nothing else there). A bare
+ * code in the message, or `err.data.code` (other servers), is accepted too. Transport failures
+ * ("websocket error") give `null`.
  */
-export function connectErrorCode(err: unknown): string | null {
+export function connectRefusal(err: unknown): ConnectRefusal | null {
   if (!isRecord(err)) return null;
-  if (isRecord(err.data) && typeof err.data.code === 'string') return err.data.code;
+  if (isRecord(err.data) && typeof err.data.code === 'string') {
+    const code = err.data.code;
+    return { code, retryable: ['DB_UNAVAILABLE', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(code) };
+  }
   const message = typeof err.message === 'string' ? err.message : '';
-  return /^[A-Z][A-Z0-9_]+$/.test(message) ? message : null;
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (isRecord(parsed) && typeof parsed.code === 'string') {
+      return {
+        code: parsed.code,
+        retryable: parsed.retryable === true,
+        retryAfterMs: typeof parsed.retryAfterMs === 'number' ? parsed.retryAfterMs : undefined,
+      };
+    }
+  } catch {
+    // not JSON: a bare code or a transport error
+  }
+  if (/^[A-Z][A-Z0-9_]+$/.test(message)) {
+    return { code: message, retryable: ['DB_UNAVAILABLE', 'SHUTTING_DOWN', 'RATE_LIMITED'].includes(message) };
+  }
+  return null;
+}
+
+/** The code of a refused connect, or `null` for a transport failure. */
+export function connectErrorCode(err: unknown): string | null {
+  return connectRefusal(err)?.code ?? null;
 }

@@ -294,19 +294,33 @@ describe('session', () => {
     }
   });
 
-  it('reads the refusal code from err.message, as socketioxide sends it', () => {
+  it('reads the refusal from err.message, as the server sends it (JSON, or a bare code)', () => {
     for (const [code, text] of [
       ['UNAUTHENTICATED', 'Your session has expired. Please sign in again.'],
       ['BANNED', 'Your account has been banned.'],
     ] as const) {
-      const h = setup();
-      const seen: SessionEnded[] = [];
-      h.client.events.on('sessionEnded', (e) => seen.push(e));
-      h.socket.active = false;
-      h.socket.fire('connect_error', new Error(code));
-      expect(seen).toEqual([{ code, message: text }]);
-      expect(h.socket.listenerCount()).toBe(0);
+      for (const message of [JSON.stringify({ code, message: 'refused', retryable: false }), code]) {
+        const h = setup();
+        const seen: SessionEnded[] = [];
+        h.client.events.on('sessionEnded', (e) => seen.push(e));
+        h.socket.active = false;
+        h.socket.fire('connect_error', new Error(message));
+        expect(seen).toEqual([{ code, message: text }]);
+        expect(h.socket.listenerCount()).toBe(0);
+      }
     }
+  });
+
+  it('waits at least the retryAfterMs of a retryable refusal before connecting again', async () => {
+    const { socket, client } = setup();
+    socket.active = false;
+    const refusal = { code: 'SHUTTING_DOWN', message: 'restarting', retryable: true, retryAfterMs: BACKOFF.maxMs * 3 };
+    socket.fire('connect_error', new Error(JSON.stringify(refusal)));
+    await vi.advanceTimersByTimeAsync(BACKOFF.maxMs * 2);
+    expect(socket.connectCalls).toBe(1);
+    await vi.advanceTimersByTimeAsync(BACKOFF.maxMs * 2);
+    expect(socket.connectCalls).toBe(2);
+    expect(client.connection).toBe('disconnected');
   });
 
   it('retries RATE_LIMITED and DB_UNAVAILABLE refusals with backoff and stays signed in', async () => {

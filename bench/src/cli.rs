@@ -31,6 +31,8 @@ pub enum Command {
     Rest(crate::scenario::rest::RestArgs),
     /// The same fan-out on a bare tokio-tungstenite broadcast server (the machine's limit).
     WsRaw(crate::scenario::wsraw::WsRawArgs),
+    /// Steady fan-out for an hour per backend, sampling memory, descriptors, tasks, DB conns.
+    Soak(crate::scenario::soak::SoakArgs),
     /// Chaos: connections cut every ~15 s; checks every message arrives once, in order.
     Jitter(crate::scenario::chaos::JitterArgs),
     /// Chaos: restart the server under many clients; time until all are back.

@@ -218,24 +218,46 @@ impl Target {
     /// The delivery counters of a Switchboard started by the tool (it knows the metrics
     /// token); `None` for other servers or when `/metrics` does not answer.
     pub async fn delivery_counters(&self) -> Option<DeliveryCounters> {
+        let metrics = self.metrics().await?;
+        Some(DeliveryCounters {
+            retries: metrics.sum("switchboard_delivery_retries_total") as u64,
+            failures: metrics.sum("switchboard_delivery_failures_total") as u64,
+            acks: metrics.sum("switchboard_delivery_ack_seconds_count") as u64,
+        })
+    }
+
+    /// `GET /metrics` of a Switchboard started by the tool; `None` for other servers or when
+    /// it does not answer.
+    pub async fn metrics(&self) -> Option<Metrics> {
         if self.kind != Kind::Switchboard {
             return None;
         }
-        let text = Api::new(self.base_url())
+        Api::new(self.base_url())
             .ok()?
             .get_text("/metrics", crate::target::METRICS_TOKEN)
             .await
-            .ok()?;
-        let counter = |name: &str| {
-            text.lines()
-                .filter_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
-                .sum::<f64>() as u64
-        };
-        Some(DeliveryCounters {
-            retries: counter("switchboard_delivery_retries_total"),
-            failures: counter("switchboard_delivery_failures_total"),
-            acks: counter("switchboard_delivery_ack_seconds_count"),
-        })
+            .ok()
+            .map(Metrics)
+    }
+}
+
+/// A Prometheus text exposition.
+pub struct Metrics(String);
+
+impl Metrics {
+    /// The sum of the series that start with `series` (a name, or a name and labels).
+    pub fn sum(&self, series: &str) -> f64 {
+        self.0
+            .lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix(series)?;
+                // `name` must not match `name_more`: labels, a space, or nothing may follow.
+                if !(rest.starts_with(' ') || rest.starts_with('{') || series.ends_with('}')) {
+                    return None;
+                }
+                rest.rsplit(' ').next()?.parse::<f64>().ok()
+            })
+            .sum()
     }
 }
 

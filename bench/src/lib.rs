@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod fixture;
 pub mod launch;
+pub mod plot;
 pub mod procfs;
 pub mod protocol;
 pub mod reliable;
@@ -16,7 +17,7 @@ pub mod target;
 pub mod tracker;
 
 use cli::{Cli, Command};
-use scenario::{chaos, durable, fanout, idle, rest, smoke, wsraw};
+use scenario::{chaos, durable, fanout, idle, rest, smoke, soak, wsraw};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -49,6 +50,7 @@ async fn run_scenario(cli: Cli) -> anyhow::Result<()> {
         Command::Rest(args) => rest::run(target, args).await,
         Command::WsRaw(args) => wsraw::run(target, args).await,
         Command::Jitter(args) => chaos::jitter(target, args).await,
+        Command::Soak(args) => soak::run(target, args).await,
         Command::Avalanche(args) => chaos::avalanche(target, args).await,
         Command::RedisRestart(args) => chaos::redis_restart(target, args).await,
         Command::KillInstance(args) => chaos::kill_instance(target, args).await,

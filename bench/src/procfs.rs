@@ -37,6 +37,48 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .context("VmRSS")
 }
 
+/// What `/proc/<pid>` says about a process's memory, descriptors and threads.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Footprint {
+    /// Resident set, KiB (`VmRSS`).
+    pub rss_kib: u64,
+    /// Of which anonymous memory (the heap), KiB.
+    pub rss_anon_kib: u64,
+    /// Of which file-backed pages mapped in (the binary, memory-mapped files), KiB.
+    pub rss_file_kib: u64,
+    /// Of which shared memory (SQLite's WAL index), KiB.
+    pub rss_shmem_kib: u64,
+    /// Open file descriptors (sockets included).
+    pub fds: u64,
+    /// Operating-system threads.
+    pub threads: u64,
+}
+
+/// The [`Footprint`] of `pid`.
+pub fn footprint(pid: u32) -> anyhow::Result<Footprint> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("read /proc/{pid}/status"))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .with_context(|| format!("read /proc/{pid}/fd"))?
+        .count() as u64;
+    Ok(Footprint {
+        rss_kib: field("VmRSS:"),
+        rss_anon_kib: field("RssAnon:"),
+        rss_file_kib: field("RssFile:"),
+        rss_shmem_kib: field("RssShmem:"),
+        fds,
+        threads: field("Threads:"),
+    })
+}
+
 /// This process's soft limit of open files (`Max open files` in `/proc/self/limits`);
 /// `None` when unlimited or unreadable.
 pub fn open_files_limit() -> Option<u64> {

@@ -291,6 +291,11 @@ pub enum Backend {
 }
 
 impl Database {
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self.file.as_ref().map(|dir| dir.join("bench.db"))
+    }
+
     /// Creates an empty database.
     pub async fn create(backend: Backend, pg_admin_url: &str) -> anyhow::Result<Self> {
         match backend {

@@ -96,6 +96,15 @@ async fn metrics_need_the_token_and_move() {
         "{after}"
     );
     assert!(!after.contains(&room.to_string()), "no room ids as labels");
+    // Sampled at scrape time: what a soak run watches for leaks.
+    assert!(
+        metric(&after, r#"switchboard_db_connections{state="open"}"#) >= 1.0,
+        "{after}"
+    );
+    assert!(
+        metric(&after, "switchboard_runtime_tasks") >= 1.0,
+        "{after}"
+    );
 }
 
 crate::backend_tests!(

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::{
-    cluster::two_instances,
+    cluster::{instances, two_instances},
     crowd::{Crowd, Outcome},
 };
 use crate::{
@@ -62,6 +62,14 @@ pub struct JitterArgs {
     /// Seconds offline after a cut.
     #[arg(long, default_value_t = 2.0)]
     pub offline: f64,
+    /// Instances: more than one runs them on PostgreSQL + a private Redis, each client
+    /// preferring one of them (round robin) and moving to the next when it fails.
+    #[arg(long, default_value_t = 1)]
+    pub instances: usize,
+    /// Seconds into the traffic when the machine's PostgreSQL restarts
+    /// (`pg_ctlcluster <version> main restart -m fast`; needs PostgreSQL, as root).
+    #[arg(long)]
+    pub pg_restart_at: Option<f64>,
 }
 
 /// Options of `avalanche`.
@@ -126,7 +134,7 @@ fn finish<A: std::fmt::Debug>(
     Ok(())
 }
 
-async fn crowd_on(targets: &[&Target], traffic: &Traffic) -> anyhow::Result<Crowd> {
+pub(super) async fn crowd_on(targets: &[&Target], traffic: &Traffic) -> anyhow::Result<Crowd> {
     let per_user = traffic.sockets_per_user.max(1);
     let members = traffic.clients.div_ceil(traffic.rooms.max(1) * per_user);
     progress!("setting up {} rooms x {members} members", traffic.rooms);
@@ -152,26 +160,13 @@ async fn crowd_on(targets: &[&Target], traffic: &Traffic) -> anyhow::Result<Crow
 
 /// Runs `jitter` (Switchboard, and the Node baseline with `--node-baseline`).
 pub async fn jitter(target: &TargetArgs, args: &JitterArgs) -> anyhow::Result<()> {
+    if args.instances > 1 || args.pg_restart_at.is_some() {
+        return jitter_on_postgres(target, args).await;
+    }
     for kind in target.kinds() {
         let running = target.launch(kind, target.db).await?;
         let crowd = crowd_on(&[&running.target], &args.traffic).await?;
-        let duration = Duration::from_secs_f64(args.traffic.secs);
-        let traffic = crowd.traffic(args.traffic.rate, duration, args.traffic.body_bytes);
-        let cuts = crowd.cut_repeatedly(
-            Duration::from_secs_f64(args.cut_every),
-            Duration::from_secs_f64(args.jitter),
-            Duration::from_secs_f64(args.offline),
-            Instant::now() + duration,
-        );
-        let acked = traffic.await?;
-        let cuts = cuts.await?;
-        let outcome = crowd
-            .check(
-                &acked,
-                Duration::from_secs_f64(args.traffic.settle_timeout_secs),
-            )
-            .await;
-        crowd.stop();
+        let (outcome, cuts) = jitter_crowd(&crowd, args, None).await?;
         finish(
             target,
             "jitter",
@@ -181,6 +176,116 @@ pub async fn jitter(target: &TargetArgs, args: &JitterArgs) -> anyhow::Result<()
             json!({"cuts": cuts}),
         )?;
     }
+    Ok(())
+}
+
+/// `jitter` on PostgreSQL with `--instances` (and Redis when more than one), restarting
+/// PostgreSQL at `--pg-restart-at`.
+async fn jitter_on_postgres(target: &TargetArgs, args: &JitterArgs) -> anyhow::Result<()> {
+    // The Redis and the database live until the end of the run.
+    let (_redis, _database, servers) = if args.instances > 1 {
+        let (redis, database, servers) = instances(target, args.instances).await?;
+        (Some(redis), Some(database), servers)
+    } else {
+        let running = target
+            .launch_switchboard(crate::target::Backend::Postgres, 0, Vec::new())
+            .await?;
+        let server = running
+            .server
+            .context("jitter on PostgreSQL needs --server-bin")?;
+        (None, running.database, vec![server])
+    };
+    let targets: Vec<Target> = servers.iter().map(|s| target.target_of(s)).collect();
+    let refs: Vec<&Target> = targets.iter().collect();
+    let crowd = crowd_on(&refs, &args.traffic).await?;
+    let (outcome, cuts) = jitter_crowd(&crowd, args, args.pg_restart_at).await?;
+    let restarted = args.pg_restart_at.is_some();
+    let scenario = if restarted {
+        "jitter-pg-restart"
+    } else {
+        "jitter-instances"
+    };
+    for server in &servers {
+        let errors = server
+            .log_tail()
+            .lines()
+            .filter(|l| l.contains("\"ERROR\""))
+            .count();
+        if errors > 0 {
+            progress!(
+                "instance pid {}: {errors} ERROR lines in the last log lines",
+                server.pid
+            );
+        }
+    }
+    finish(
+        target,
+        scenario,
+        Kind::Switchboard,
+        args,
+        &outcome,
+        json!({"cuts": cuts, "instances": servers.len(), "pg_restarted": restarted}),
+    )
+}
+
+/// Traffic with every connection cut again and again (and PostgreSQL restarted at
+/// `pg_restart_at`); the outcome and the number of cuts.
+async fn jitter_crowd(
+    crowd: &Crowd,
+    args: &JitterArgs,
+    pg_restart_at: Option<f64>,
+) -> anyhow::Result<(Outcome, u64)> {
+    let duration = Duration::from_secs_f64(args.traffic.secs);
+    let traffic = crowd.traffic(args.traffic.rate, duration, args.traffic.body_bytes);
+    let cuts = crowd.cut_repeatedly(
+        Duration::from_secs_f64(args.cut_every),
+        Duration::from_secs_f64(args.jitter),
+        Duration::from_secs_f64(args.offline),
+        Instant::now() + duration,
+    );
+    if let Some(at) = pg_restart_at {
+        tokio::time::sleep(Duration::from_secs_f64(at)).await;
+        restart_postgres().await?;
+    }
+    let acked = traffic.await?;
+    let cuts = cuts.await?;
+    let outcome = crowd
+        .check(
+            &acked,
+            Duration::from_secs_f64(args.traffic.settle_timeout_secs),
+        )
+        .await;
+    crowd.stop();
+    Ok((outcome, cuts))
+}
+
+/// Restarts the machine's PostgreSQL cluster (fast mode: sessions are cut at once).
+async fn restart_postgres() -> anyhow::Result<()> {
+    let version = std::fs::read_dir("/etc/postgresql")
+        .context("no /etc/postgresql: --pg-restart-at needs the Debian PostgreSQL cluster")?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .max()
+        .context("no cluster under /etc/postgresql")?;
+    progress!("restarting PostgreSQL {version}/main");
+    let started = Instant::now();
+    let status = tokio::process::Command::new("pg_ctlcluster")
+        .args([
+            "--skip-systemctl-redirect",
+            &version,
+            "main",
+            "restart",
+            "-m",
+            "fast",
+        ])
+        .status()
+        .await
+        .context("pg_ctlcluster")?;
+    anyhow::ensure!(status.success(), "pg_ctlcluster restart failed: {status}");
+    progress!(
+        "PostgreSQL is back after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

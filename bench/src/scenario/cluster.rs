@@ -1,4 +1,4 @@
-//! Two Switchboard instances on one PostgreSQL database and a private `redis-server` (on a
+//! Switchboard instances (two, or more) on one PostgreSQL database and a private `redis-server` (on a
 //! free port, never the shared one): the setting of `redis-restart`, `kill-instance` and
 //! `fanout --redis`.
 
@@ -96,29 +96,42 @@ impl Drop for Redis {
 pub async fn two_instances(
     target: &TargetArgs,
 ) -> anyhow::Result<(Redis, Database, target::Server, target::Server)> {
+    let (redis, database, mut servers) = instances(target, 2).await?;
+    let b = servers.pop().context("instance b")?;
+    let a = servers.pop().context("instance a")?;
+    Ok((redis, database, a, b))
+}
+
+/// `n` instances (ids a, b, c, ...) on one PostgreSQL database and a private Redis.
+pub async fn instances(
+    target: &TargetArgs,
+    n: usize,
+) -> anyhow::Result<(Redis, Database, Vec<target::Server>)> {
     let bin = target
         .server_bin
         .clone()
         .context("this run needs --server-bin")?;
     if target.db != Backend::Postgres {
-        progress!("two instances share one database: using PostgreSQL");
+        progress!("instances share one database: using PostgreSQL");
     }
     let redis = Redis::start(target::free_port()?).await?;
     let database = Database::create(Backend::Postgres, &target.pg_url).await?;
     let prefix = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let env = |id: &str| {
-        vec![
+    let mut servers = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = char::from(b'a' + u8::try_from(i % 26).unwrap_or(0)).to_string();
+        let env = vec![
             (
                 "REDIS_URL".to_owned(),
                 format!("redis://127.0.0.1:{}", redis.port),
             ),
             ("REDIS_PREFIX".to_owned(), prefix.clone()),
-            ("INSTANCE_ID".to_owned(), id.to_owned()),
-        ]
-    };
-    let a = target::start_switchboard(&target.switchboard_spec(&bin, &database.url, 0, env("a")))
-        .await?;
-    let b = target::start_switchboard(&target.switchboard_spec(&bin, &database.url, 0, env("b")))
-        .await?;
-    Ok((redis, database, a, b))
+            ("INSTANCE_ID".to_owned(), id),
+        ];
+        servers.push(
+            target::start_switchboard(&target.switchboard_spec(&bin, &database.url, 0, env))
+                .await?,
+        );
+    }
+    Ok((redis, database, servers))
 }

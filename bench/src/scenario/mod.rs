@@ -20,6 +20,7 @@ pub mod idle;
 pub mod outcome;
 pub mod rest;
 pub mod smoke;
+pub mod soak;
 pub mod stepper;
 pub mod wsraw;
 

@@ -55,6 +55,7 @@ async fn metrics_on_main_port(State(state): State<AppState>, headers: HeaderMap)
 /// The text exposition.
 pub fn render(state: &AppState) -> Response {
     state.metrics.run_upkeep();
+    crate::ops::metrics::sample(state.ctx.store.pool_stats());
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -37,6 +37,17 @@ pub fn install() -> PrometheusHandle {
         .clone()
 }
 
+/// Sets the gauges that are read at scrape time rather than kept up to date: the database
+/// pools and the runtime's live tasks (what the soak runs watch for leaks).
+pub fn sample(pools: crate::store::PoolStats) {
+    metrics::gauge!("switchboard_db_connections", "state" => "open").set(f64::from(pools.open));
+    metrics::gauge!("switchboard_db_connections", "state" => "idle").set(f64::from(pools.idle));
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let tasks = runtime.metrics().num_alive_tasks();
+        metrics::gauge!("switchboard_runtime_tasks").set(tasks as f64);
+    }
+}
+
 /// Help texts of the main series.
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram};
@@ -109,6 +120,14 @@ fn describe() {
     describe_counter!(
         "switchboard_jobs_total",
         "Background jobs by kind and outcome"
+    );
+    describe_gauge!(
+        "switchboard_db_connections",
+        "Database connections held by this instance's pools, open or idle"
+    );
+    describe_gauge!(
+        "switchboard_runtime_tasks",
+        "Tasks alive in this instance's async runtime"
     );
     describe_gauge!("switchboard_build_info", "Build information (value 1)");
 }

@@ -64,12 +64,45 @@ pub trait Store:
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Connections the pools hold now, open and idle (for the metrics and the soak runs).
+    fn pool_stats(&self) -> PoolStats;
+
     /// Closes the pools, waiting for connections in use to be returned.
     async fn close(&self);
 
     /// Writes a consistent copy of the database to `path` while it is in use (SQLite's
     /// `VACUUM INTO`). PostgreSQL answers `None`: use `pg_dump` there.
     async fn backup_to(&self, path: &std::path::Path) -> Option<StoreResult<()>>;
+}
+
+/// Connections held by a store's pools at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections, busy or idle.
+    pub open: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+}
+
+impl PoolStats {
+    /// The stats of one sqlx pool.
+    pub fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Self {
+        Self {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl std::ops::Add for PoolStats {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            open: self.open + other.open,
+            idle: self.idle + other.idle,
+        }
+    }
 }
 
 /// Errors from the stores, already sorted into what callers handle differently.

@@ -105,6 +105,10 @@ impl Store for PgStore {
         "postgres"
     }
 
+    fn pool_stats(&self) -> super::PoolStats {
+        super::PoolStats::of(&self.pool)
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         let _timer = self.timer("ping");
         sqlx::query("SELECT 1")

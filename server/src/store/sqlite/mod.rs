@@ -185,6 +185,11 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn pool_stats(&self) -> super::PoolStats {
+        // The checkpointer's one connection is not counted: it lives in its own task.
+        super::PoolStats::of(&self.reader) + super::PoolStats::of(&self.writer)
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         let _timer = self.timer("ping");
         sqlx::query("SELECT 1")

@@ -103,6 +103,24 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         events: Arc::new(WeakEvents(Arc::downgrade(&bus))),
         ..ctx.clone()
     })));
+    // Mentions, DMs, replies and assignments become notifications; they publish events of
+    // their own (realtime tells the person), so the bus is held weakly.
+    bus.subscribe(Arc::new(crate::service::notifications::Notifier::new(
+        Ctx {
+            events: Arc::new(WeakEvents(Arc::downgrade(&bus))),
+            ..ctx.clone()
+        },
+    )));
+    match crate::service::mentions::backfill_handles(&ctx).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            accounts = n,
+            "handles given to accounts made before handles"
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "giving handles to older accounts failed; retried at the next start")
+        }
+    }
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))

@@ -48,6 +48,7 @@ pub enum Code {
     MethodNotAllowed,
     Conflict,
     EmailTaken,
+    HandleTaken,
     SlugTaken,
     ClientIdReused,
     AlreadyMember,
@@ -76,8 +77,8 @@ impl Code {
             | RegistrationClosed | NotMember | EditWindowPassed => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Conflict | EmailTaken | SlugTaken | ClientIdReused | AlreadyMember | LastOwner
-            | StaffEmail | ReactionLimit => StatusCode::CONFLICT,
+            Conflict | EmailTaken | HandleTaken | SlugTaken | ClientIdReused | AlreadyMember
+            | LastOwner | StaffEmail | ReactionLimit => StatusCode::CONFLICT,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             DbUnavailable | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -107,6 +108,7 @@ impl Code {
             MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Conflict => "CONFLICT",
             EmailTaken => "EMAIL_TAKEN",
+            HandleTaken => "HANDLE_TAKEN",
             SlugTaken => "SLUG_TAKEN",
             ClientIdReused => "CLIENT_ID_REUSED",
             AlreadyMember => "ALREADY_MEMBER",
@@ -293,6 +295,7 @@ impl From<StoreError> for AppError {
 fn constraint_error(name: &str) -> AppError {
     match name {
         "users_email_key" => AppError::new(Code::EmailTaken, "that e-mail address is taken"),
+        "users_handle_key" => AppError::new(Code::HandleTaken, "that handle is taken"),
         "rooms_slug_key" => AppError::new(Code::SlugTaken, "that room slug is taken"),
         "room_members_pkey" => AppError::new(Code::AlreadyMember, "already a member"),
         "messages_author_client_key" => AppError::new(

@@ -14,6 +14,7 @@ use crate::{
     domain::ticket::{Priority, TicketStatus},
     domain::{
         Id,
+        notify::NotifyLevel,
         room::{RoomKind, RoomRole},
         user::Role,
     },
@@ -63,6 +64,8 @@ pub struct UserView {
     pub email: Option<String>,
     /// Display name.
     pub name: String,
+    /// The unique `@handle`.
+    pub handle: Option<String>,
     /// Global role.
     pub role: Role,
     /// Department.
@@ -85,16 +88,19 @@ pub struct MeView {
     pub has_password: bool,
     /// For a follow-link session: the one ticket it may use; `null` otherwise.
     pub ticket_scope: Option<Id>,
+    /// Unread notifications.
+    pub notification_count: i64,
 }
 
 impl MeView {
     /// The view of `row` for a session limited to `scope`.
-    pub fn new(row: &UserRow, scope: Option<Id>) -> Self {
+    pub fn new(row: &UserRow, scope: Option<Id>, notification_count: i64) -> Self {
         Self {
             user: UserView::full(row),
             email_verified: row.email_verified_at.is_some(),
             has_password: row.password_hash.is_some(),
             ticket_scope: scope,
+            notification_count,
         }
     }
 }
@@ -106,6 +112,7 @@ impl UserView {
             id: row.id,
             email: Some(row.email.clone()),
             name: row.name.clone(),
+            handle: row.handle.clone(),
             role: row.role,
             department: row.department.clone(),
             created_at: row.created_at,
@@ -150,6 +157,12 @@ pub struct RoomView {
     pub my_role: Option<RoomRole>,
     /// Unread messages for the viewer.
     pub unread: i64,
+    /// Unread notifications for the viewer here: mentions (and, in DMs, messages).
+    pub mention_count: i64,
+    /// How the viewer wants to hear of the room.
+    pub notify_level: NotifyLevel,
+    /// The viewer muted the room until then.
+    pub muted_until: Option<DateTime<Utc>>,
     /// The viewer's read cursor.
     pub last_read_seq: i64,
 }
@@ -160,6 +173,9 @@ impl RoomView {
         Self {
             my_role: row.my_role,
             unread: row.unread,
+            mention_count: row.mention_count,
+            notify_level: row.notify_level,
+            muted_until: row.muted_until,
             last_read_seq: row.last_read_seq,
             ..Self::plain(&row.room)
         }
@@ -180,6 +196,9 @@ impl RoomView {
             created_at: room.created_at,
             my_role: None,
             unread: 0,
+            mention_count: 0,
+            notify_level: NotifyLevel::All,
+            muted_until: None,
             last_read_seq: 0,
         }
     }
@@ -229,6 +248,9 @@ pub struct MessageView {
     pub reply_count: i64,
     /// Reactions, in order of first use.
     pub reactions: Vec<ReactionView>,
+    /// People the message mentions by handle (resolved when it was sent or edited; only
+    /// people who could read the room).
+    pub mentions: Vec<MentionView>,
     /// Posting time.
     pub created_at: DateTime<Utc>,
     /// Last edit.
@@ -255,6 +277,7 @@ impl MessageView {
             parent_id: row.parent_id,
             reply_count: row.reply_count,
             reactions,
+            mentions: Vec::new(),
             created_at: row.created_at,
             edited_at: row.edited_at,
             deleted_at: row.deleted_at,
@@ -277,6 +300,80 @@ impl MessageView {
         rows.iter()
             .map(|row| Self::new(row, by_message.remove(&row.id).unwrap_or_default()))
             .collect()
+    }
+}
+
+/// Someone a message mentions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MentionView {
+    /// The user.
+    pub user_id: Id,
+    /// Their handle (as it was when the message was sent or edited).
+    pub handle: String,
+}
+
+/// A notification: why, where, and the message it opens.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationView {
+    /// Id.
+    pub id: Id,
+    /// Whose it is (not sent: it is always the reader's own).
+    #[serde(skip)]
+    pub owner: Id,
+    /// Why.
+    pub kind: crate::domain::notify::NotificationKind,
+    /// The room (or DM, or ticket).
+    pub room_id: Id,
+    /// Its title (empty for DMs).
+    pub room_title: String,
+    /// Its kind.
+    pub room_kind: RoomKind,
+    /// The message, to open in context.
+    pub message_id: Option<Id>,
+    /// Its seq in the room.
+    pub seq: Option<i64>,
+    /// The first 200 characters of the message (`null` once deleted).
+    pub excerpt: Option<String>,
+    /// Who caused it.
+    pub actor: Option<AuthorRef>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// True once read.
+    pub read: bool,
+}
+
+/// Someone named in a notification.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorRef {
+    /// Id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+}
+
+impl NotificationView {
+    /// The view of a stored notification.
+    pub fn new(row: &crate::store::NotificationRow) -> Self {
+        Self {
+            id: row.id,
+            owner: row.user_id,
+            kind: row.kind,
+            room_id: row.room_id,
+            room_title: row.room_title.clone(),
+            room_kind: row.room_kind,
+            message_id: row.message_id,
+            seq: row.seq,
+            excerpt: row.body.as_ref().map(|b| b.chars().take(200).collect()),
+            actor: row
+                .actor_id
+                .zip(row.actor_name.clone())
+                .map(|(id, name)| AuthorRef { id, name }),
+            created_at: row.created_at,
+            read: row.read_at.is_some(),
+        }
     }
 }
 

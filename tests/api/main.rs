@@ -15,6 +15,7 @@ mod auth;
 mod cli;
 mod errors;
 mod messages;
+mod notifications;
 mod openapi;
 mod ops;
 mod policy;

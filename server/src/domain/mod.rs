@@ -4,7 +4,9 @@
 //! facts they need and ask [`policy`] what the viewer may do.
 
 pub mod id;
+pub mod mention;
 pub mod message;
+pub mod notify;
 pub mod policy;
 pub mod quota;
 pub mod room;

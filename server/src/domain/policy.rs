@@ -123,6 +123,27 @@ pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<()
     }
 }
 
+/// Whether `viewer` may mention everyone in `room` (`@room`), which has `members` members: in
+/// a room of at most `limit` members anyone who may post may; in a bigger one only its
+/// moderators and owners, and admins.
+pub fn may_mention_everyone(
+    viewer: &Viewer,
+    room: &RoomFacts,
+    members: i64,
+    limit: i64,
+) -> Result<(), Denial> {
+    if members <= limit
+        || viewer.role == Role::Admin
+        || room.my_role.is_some_and(RoomRole::moderates)
+    {
+        Ok(())
+    } else {
+        Err(Denial::Forbidden(
+            "only moderators mention @room in a room this big",
+        ))
+    }
+}
+
 /// Whether `inviter` (allowed to invite in `room`) may make `newcomer` a member with `role`.
 /// The newcomer must be able to read the room once a member (customers join tickets only).
 /// A department's room is that department's: a plain member may add people of the

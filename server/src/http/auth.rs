@@ -277,8 +277,16 @@ async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> AppResult<R
 /// The signed-in user; `ticketScope` is set for a session opened by a ticket's link.
 #[utoipa::path(get, path = "/auth/me", tag = "auth",
     responses((status = 200, body = ApiOk<MeView>), (status = 401, body = ErrorBody)))]
-async fn me(Auth(actor): Auth) -> axum::Json<ApiOk<MeView>> {
-    ok(MeView::new(&actor.user, actor.scope))
+async fn me(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> AppResult<axum::Json<ApiOk<MeView>>> {
+    let notifications = if actor.scope.is_some() {
+        0
+    } else {
+        crate::service::notifications::unread_count(&state.ctx, &actor).await?
+    };
+    Ok(ok(MeView::new(&actor.user, actor.scope, notifications)))
 }
 
 /// What the web client needs before signing in.

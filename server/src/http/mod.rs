@@ -15,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod messages;
 pub mod middleware;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod rooms;
@@ -43,6 +44,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(search::router())
         .merge(users::router())
+        .merge(notifications::router())
         .merge(admin::router())
 }
 

@@ -51,6 +51,10 @@ pub const TICKET_UPDATED: &str = "ticket:updated";
 pub const TICKET_INSIGHTS: &str = "ticket:insights";
 /// Server -> client: the session ended (banned, signed out); the socket is closed next.
 pub const SESSION_REVOKED: &str = "session:revoked";
+/// Server -> client: you were notified (a mention, a DM, a reply, a ticket assigned).
+pub const NOTIFICATION_NEW: &str = "notification:new";
+/// Server -> client: some of your notifications were read (in another tab, or by reading a room).
+pub const NOTIFICATION_READ: &str = "notification:read";
 /// Server -> client: the user's access changed; the socket is closed next and should reconnect.
 pub const ACCESS_CHANGED: &str = "access:changed";
 /// Server -> client: messages may have been missed (after a Redis outage: `{}`; after the

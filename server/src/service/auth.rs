@@ -293,9 +293,11 @@ pub async fn create_user(ctx: &Ctx, account: NewAccount<'_>) -> AppResult<UserRo
         }
         None => None,
     };
+    let handle = super::mentions::unique_handle(ctx, &name, email.as_str()).await?;
     let user = NewUser {
         id: Id::new(),
         email: email.as_str().to_owned(),
+        handle: Some(handle),
         name,
         password_hash,
         role: account.role,

@@ -176,6 +176,17 @@ pub enum Event {
         /// True when online.
         online: bool,
     },
+    /// Someone was notified (stored; their sockets are told).
+    NotificationCreated(crate::views::NotificationView),
+    /// Someone's notifications were read: these, those of a room, or (neither) all.
+    NotificationsRead {
+        /// Whose.
+        user_id: Id,
+        /// These notifications.
+        ids: Option<Vec<Id>>,
+        /// Those of this room (up to where it was read).
+        room_id: Option<Id>,
+    },
     /// One session ended (sign-out, or revoked by its owner).
     SessionEnded {
         /// The session.

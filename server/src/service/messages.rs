@@ -49,6 +49,9 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
     if let Some(parent_id) = input.parent_id {
         check_thread_root(ctx, input.room_id, parent_id).await?;
     }
+    // Who the body mentions is decided before it is stored: a forbidden `@room` refuses the
+    // send. Bodies without an `@` cost nothing here.
+    let mentions = super::mentions::resolve(ctx, actor, &room, &body).await?;
     spend(ctx, Limit::MessageSend, actor).await?;
     let outcome = ctx
         .store
@@ -73,7 +76,14 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
         }
     };
     let message = if created {
-        MessageView::new(&row, Vec::new())
+        if !mentions.users.is_empty() {
+            let ids: Vec<Id> = mentions.users.iter().map(|m| m.user_id).collect();
+            ctx.store.set_mentions(row.id, &ids).await?;
+        }
+        MessageView {
+            mentions: mentions.users,
+            ..MessageView::new(&row, Vec::new())
+        }
     } else {
         view_one(ctx, actor, &row).await?
     };
@@ -121,7 +131,9 @@ pub async fn view_many(
 ) -> AppResult<Vec<MessageView>> {
     let ids: Vec<Id> = rows.iter().map(|m| m.id).collect();
     let reactions = ctx.store.reactions_for(&ids, actor.id()).await?;
-    Ok(MessageView::with_reactions(rows, reactions))
+    let mut views = MessageView::with_reactions(rows, reactions);
+    super::mentions::attach(ctx, &mut views).await?;
+    Ok(views)
 }
 
 async fn view_one(ctx: &Ctx, actor: &Actor, row: &MessageRow) -> AppResult<MessageView> {
@@ -190,7 +202,7 @@ pub async fn thread(
 /// Edits the actor's own message within the edit window.
 pub async fn edit(ctx: &Ctx, actor: &Actor, message_id: Id, body: &str) -> AppResult<MessageView> {
     let body = field("body", parse_body(body))?;
-    let (message, _) = message_with_access(ctx, actor, message_id, Action::Post).await?;
+    let (message, room) = message_with_access(ctx, actor, message_id, Action::Post).await?;
     if message.author_id != actor.id() {
         return Err(AppError::forbidden("only the author edits a message"));
     }
@@ -204,12 +216,17 @@ pub async fn edit(ctx: &Ctx, actor: &Actor, message_id: Id, body: &str) -> AppRe
             "this message can no longer be edited",
         ));
     }
+    let mentions = super::mentions::resolve(ctx, actor, &room, &body).await?;
     spend(ctx, Limit::MessageEdit, actor).await?;
     let row = ctx
         .store
         .edit_message(message_id, &body, crate::store::now())
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
+    let ids: Vec<Id> = mentions.users.iter().map(|m| m.user_id).collect();
+    if !ids.is_empty() || message.body.contains('@') {
+        ctx.store.set_mentions(message_id, &ids).await?;
+    }
     let view = view_one(ctx, actor, &row).await?;
     ctx.events.publish(Event::MessageEdited(view.clone())).await;
     Ok(view)

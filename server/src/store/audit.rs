@@ -244,6 +244,7 @@ mod tests {
                     role: Role::Staff,
                     department: None,
                     email_verified_at: None,
+                    handle: None,
                 },
                 &[entry("user.create")],
             )

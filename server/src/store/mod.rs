@@ -17,6 +17,7 @@ pub(crate) mod both;
 pub mod group_commit;
 pub mod insights;
 pub mod messages;
+pub mod notifications;
 pub mod ops;
 pub mod postgres;
 pub mod reactions;
@@ -30,6 +31,9 @@ pub mod users;
 pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
+pub use notifications::{
+    NewNotification, NotificationRow, NotificationStore, PreferencesRow, Recipient,
+};
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
 pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
@@ -57,6 +61,7 @@ pub trait Store:
     + insights::InsightsStore
     + AccountStore
     + ReactionStore
+    + NotificationStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -58,6 +58,12 @@ pub struct RoomWithMe {
     pub last_read_seq: i64,
     /// Messages by others after the read cursor, not deleted.
     pub unread: i64,
+    /// Unread notifications that mention the viewer here (or DM them).
+    pub mention_count: i64,
+    /// How the viewer wants to hear of the room (`all` when not a member).
+    pub notify_level: crate::domain::notify::NotifyLevel,
+    /// Muted until then.
+    pub muted_until: Option<DateTime<Utc>>,
     /// Ticket requester, for ticket rooms.
     pub requester_id: Option<Id>,
     /// Ticket assignee, for ticket rooms.

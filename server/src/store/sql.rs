@@ -5,7 +5,7 @@
 macro_rules! user_columns {
     () => {
         "u.id, u.email, u.name, u.password_hash, u.role, u.department, u.created_at, \
-         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at"
+         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at, u.handle"
     };
 }
 pub(crate) use user_columns;
@@ -26,7 +26,7 @@ pub(crate) use user_select;
 macro_rules! user_returning {
     () => {
         "id, email, name, password_hash, role, department, created_at, updated_at, last_seen_at, \
-         email_verified_at, deactivated_at"
+         email_verified_at, deactivated_at, handle"
     };
 }
 pub(crate) use user_returning;
@@ -87,6 +87,10 @@ macro_rules! room_with_me_select {
              CASE WHEN rm.user_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages m \
                WHERE m.room_id = r.id AND m.seq > rm.last_read_seq \
                AND m.author_id <> rm.user_id AND m.deleted_at IS NULL) END AS unread, \
+             CASE WHEN rm.user_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM notifications n \
+               WHERE n.user_id = rm.user_id AND n.room_id = r.id AND n.read_at IS NULL \
+               AND n.kind IN ('mention', 'dm')) END AS mention_count, \
+             COALESCE(rm.notify_level, 'all') AS notify_level, rm.muted_until, \
              t.requester_id, t.assignee_id, t.status AS ticket_status \
              FROM rooms r \
              LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \

@@ -40,6 +40,8 @@ pub struct UserRow {
     pub email_verified_at: Option<DateTime<Utc>>,
     /// When an admin deactivated the account (`None`: active).
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// The unique `@handle` (`None` only until an account made before handles is given one).
+    pub handle: Option<String>,
 }
 
 /// A user to create.
@@ -59,6 +61,8 @@ pub struct NewUser {
     pub department: Option<String>,
     /// When the address was proven (`None`: not yet).
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// The unique `@handle`.
+    pub handle: Option<String>,
 }
 
 /// Changes to a user; `None` leaves a field alone.
@@ -169,7 +173,8 @@ impl_both! {
             let mut tx = self.begin().await?;
             let query = sqlx::query_as(concat!(
                 "INSERT INTO users (id, email, name, password_hash, role, department, created_at, \
-                 updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING ",
+                 updated_at, email_verified_at, handle) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) \
+                 RETURNING ",
                 user_returning!()
             ))
             .bind(user.id)
@@ -179,7 +184,8 @@ impl_both! {
             .bind(user.role)
             .bind(&user.department)
             .bind(crate::store::now())
-            .bind(user.email_verified_at);
+            .bind(user.email_verified_at)
+            .bind(&user.handle);
             let row = Self::fetch_one_row(&mut *tx, query).await?;
             Self::commit_with_audit(tx, audit).await?;
             Ok(row)

@@ -77,6 +77,17 @@ impl Subscriber for Realtime {
             Event::SessionEnded { session_id, reason } => {
                 self.revoke_session(*session_id, reason).await;
             }
+            Event::NotificationCreated(notification) => {
+                self.notified(notification).await;
+            }
+            Event::NotificationsRead {
+                user_id,
+                ids,
+                room_id,
+            } => {
+                self.notifications_read(*user_id, ids.as_deref(), *room_id)
+                    .await;
+            }
             Event::PresenceChanged { user_id, online } => {
                 self.presence_changed(*user_id, *online).await;
             }

@@ -11,7 +11,10 @@ use super::super::{
     Realtime, channel::Channel, connect::rooms_for_socket, events as wire, fanout::Sid,
     session::SocketUser,
 };
-use crate::domain::{Id, policy};
+use crate::{
+    domain::{Id, policy},
+    views::NotificationView,
+};
 
 impl Realtime {
     /// All of a user's sessions were revoked: every socket of theirs, follow links included,
@@ -45,6 +48,35 @@ impl Realtime {
         for selector in selectors {
             self.inner.fanout.disconnect(selector).await;
         }
+    }
+
+    /// Someone was notified: their full-access sockets hear of it (never a follow link's).
+    pub(super) async fn notified(&self, notification: &NotificationView) {
+        let Ok(data) = serde_json::to_value(notification) else {
+            return;
+        };
+        self.emit(
+            vec![Channel::User(notification.owner)],
+            wire::NOTIFICATION_NEW,
+            &data,
+        )
+        .await;
+    }
+
+    /// Some of a user's notifications were read: their other tabs update the bell.
+    pub(super) async fn notifications_read(
+        &self,
+        user_id: Id,
+        ids: Option<&[Id]>,
+        room_id: Option<Id>,
+    ) {
+        let data = match (ids, room_id) {
+            (Some(ids), _) => json!({"ids": ids}),
+            (None, Some(room_id)) => json!({"roomId": room_id}),
+            (None, None) => json!({"all": true}),
+        };
+        self.emit(vec![Channel::User(user_id)], wire::NOTIFICATION_READ, &data)
+            .await;
     }
 
     /// A user came online or went offline.

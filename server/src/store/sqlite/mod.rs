@@ -258,18 +258,17 @@ mod tests {
     /// Under writes and readers that never pause, the log is emptied again and again instead of
     /// growing without end.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_wal_stays_bounded_under_constant_readers() {
+    async fn the_wal_stays_bounded_under_constant_readers() -> anyhow::Result<()> {
         let dir = std::env::temp_dir().join(format!("sb-wal-{}", crate::domain::Id::new()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir)?;
         let file = dir.join("wal.db");
         let url = format!("sqlite://{}", file.display());
         let store = SqliteStore::connect(&url, 4, Duration::from_secs(1))
             .await
-            .unwrap();
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         sqlx::query("CREATE TABLE filler (b BLOB NOT NULL)")
             .execute(store.writer())
-            .await
-            .unwrap();
+            .await?;
         let stop = Arc::new(AtomicBool::new(false));
         let readers: Vec<_> = (0..3)
             .map(|_| {
@@ -289,8 +288,7 @@ mod tests {
             sqlx::query("INSERT INTO filler (b) VALUES ($1)")
                 .bind(&blob)
                 .execute(store.writer())
-                .await
-                .unwrap();
+                .await?;
         }
         let wal = dir.join("wal.db-wal");
         let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
@@ -302,11 +300,12 @@ mod tests {
         }
         stop.store(true, Ordering::Relaxed);
         for reader in readers {
-            reader.await.unwrap();
+            reader.await?;
         }
         let end = size();
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
         assert!(end <= limit, "the WAL is {end} bytes, more than {limit}");
+        Ok(())
     }
 }

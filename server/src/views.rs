@@ -3,6 +3,8 @@
 //! Field names are camelCase; the database stays snake_case. Each view is built from store rows
 //! for one viewer (e-mail addresses and `me` flags depend on who asks).
 
+pub mod markup;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

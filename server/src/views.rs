@@ -223,7 +223,8 @@ pub struct MessageView {
     pub client_id: String,
     /// Author.
     pub author: AuthorView,
-    /// Text; `null` once deleted.
+    /// Text as written (clients render the formatting subset of docs/api.md); `null` once
+    /// deleted.
     pub body: Option<String>,
     /// Thread root, for replies.
     pub parent_id: Option<Id>,

@@ -62,7 +62,7 @@ function tokenize(src: string, links: boolean): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    const prev = i > 0 ? src[i - 1]! : '';
+    const prev = charBefore(src, i);
     if (c === '\\' && isPunct(src[i + 1])) {
       plain += src[i + 1];
       i += 2;
@@ -82,7 +82,7 @@ function tokenize(src: string, links: boolean): Token[] {
       i = close < 0 ? i + n : close + n;
     } else if (c === '*' || c === '_' || c === '~') {
       const n = runLength(src, i);
-      const pieces = delimiters(c, n, prev, src[i + n] ?? '');
+      const pieces = delimiters(c, n, prev, charAt(src, i + n));
       if (pieces) {
         flush();
         out.push(...pieces);
@@ -131,6 +131,19 @@ function runLength(src: string, at: number): number {
   let n = 1;
   while (src[at + n] === src[at]) n += 1;
   return n;
+}
+
+/** The character (code point) that ends just before `i`, or '' at the start. */
+function charBefore(src: string, i: number): string {
+  const low = src.charCodeAt(i - 1);
+  const pair = low >= 0xdc00 && low <= 0xdfff && i >= 2 && src.charCodeAt(i - 2) >= 0xd800 && src.charCodeAt(i - 2) <= 0xdbff;
+  return src.slice(pair ? i - 2 : Math.max(i - 1, 0), i);
+}
+
+/** The character (code point) that starts at `i`, or '' at the end. */
+function charAt(src: string, i: number): string {
+  const code = src.codePointAt(i);
+  return code === undefined ? '' : String.fromCodePoint(code);
 }
 
 const PUNCT = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';

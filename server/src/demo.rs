@@ -128,13 +128,13 @@ const LINES: &[(&str, &[&str])] = &[
     (
         "engineering",
         &[
-            "Deploy 2026.11.3 is out, release notes in the wiki.",
-            "The flaky search test is fixed, it was a timezone issue.",
+            "Deploy **2026.11.3** is out :rocket: release notes in the wiki.",
+            "The flaky search test is fixed, it was a timezone issue:\n```rust\nlet day = at.with_timezone(&Utc).date_naive();\n```",
             "Can someone review the migration PR before lunch?",
             "Postgres upgrade is scheduled for Sunday 02:00 UTC.",
             "p95 latency dropped to 38 ms after the index change.",
             "I'm looking into the websocket reconnect storm from last night.",
-            "Heads-up: the staging database will be reset at 18:00.",
+            "> Heads-up: the staging database will be reset at 18:00.\n\nThat includes `staging-eu`.",
             "Added a runbook for the Redis failover.",
             "Who owns the alert for delivery failures?",
             "CI is green again.",
@@ -179,7 +179,7 @@ const LINES: &[(&str, &[&str])] = &[
             "Root cause: connection pool exhaustion after the deploy.",
             "Mitigated by rolling back, error rate back to baseline.",
             "Post-mortem draft is ready for review.",
-            "Action item: add a pool saturation alert.",
+            "Action items:\n- add a pool saturation alert\n- _page_ at 80 %, ticket at 60 %",
         ],
     ),
 ];

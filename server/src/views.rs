@@ -3,6 +3,8 @@
 //! Field names are camelCase; the database stays snake_case. Each view is built from store rows
 //! for one viewer (e-mail addresses and `me` flags depend on who asks).
 
+pub mod markup;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -240,7 +242,8 @@ pub struct MessageView {
     pub client_id: String,
     /// Author.
     pub author: AuthorView,
-    /// Text; `null` once deleted.
+    /// Text as written (clients render the formatting subset of docs/api.md); `null` once
+    /// deleted.
     pub body: Option<String>,
     /// Thread root, for replies.
     pub parent_id: Option<Id>,

@@ -399,6 +399,18 @@ async fn rooms_export_as_json_and_safe_html(app: TestApp) {
     let owner = app.staff().await;
     let room = owner.create_room(&slug("export"), "public", None).await;
     let root = say(&owner, room, "<script>alert('x')</script> & friends").await;
+    say(
+        &owner,
+        room,
+        "**Deploy** _today_ ~~maybe~~ `cargo run`\n> quoted\n- one\n- two\n\n```rust\nfn main() {}\n```\nsee [docs](https://example.com/docs) :rocket: @alice",
+    )
+    .await;
+    say(
+        &owner,
+        room,
+        "[a](javascript:alert(1)) [b](JaVaScRiPt:alert(2)) [c](data:text/html,x) [d](jav&#x61;script:x) <img src=x onerror=alert(3)>",
+    )
+    .await;
     owner
         .post(
             &format!("rooms/{room}/messages"),
@@ -429,9 +441,16 @@ async fn rooms_export_as_json_and_safe_html(app: TestApp) {
             .contains("attachment")
     );
     let messages = json_export.body["messages"].as_array().unwrap();
-    assert_eq!(messages.len(), 2);
-    assert_eq!(messages[1]["parentId"], root["id"]);
+    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[3]["parentId"], root["id"]);
     assert_eq!(messages[0]["reactions"][0]["emoji"], json!("👍"));
+    // JSON keeps bodies exactly as written.
+    assert!(
+        messages[1]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("**Deploy** _today_")
+    );
     let html = owner
         .post(&format!("rooms/{room}/export"), json!({"format": "html"}))
         .await
@@ -440,6 +459,19 @@ async fn rooms_export_as_json_and_safe_html(app: TestApp) {
     assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends"));
     assert!(!page.contains("<script>"));
     assert!(page.contains("class=\"replies\""));
+    // The formatting subset, as the web client renders it.
+    for html in [
+        "<strong>Deploy</strong> <em>today</em> <del>maybe</del> <code>cargo run</code>",
+        "<blockquote><p>quoted</p></blockquote><ul><li>one</li><li>two</li></ul>",
+        "<pre><code class=\"language-rust\">fn main() {}</code></pre>",
+        "<a href=\"https://example.com/docs\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">docs</a> 🚀 <span class=\"mention\">@alice</span>",
+    ] {
+        assert!(page.contains(html), "{html} in {page}");
+    }
+    // Hostile links and tags stay inert text: one link in the page, no image, no handler.
+    assert_eq!(page.matches("<a ").count(), 1, "{page}");
+    assert!(page.contains("[a](javascript:alert(1)) [b](JaVaScRiPt:alert(2)) [c](data:text/html,x) [d](jav&amp;#x61;script:x) &lt;img src=x onerror=alert(3)&gt;"));
+    assert!(!page.contains("<img"));
     owner
         .post(&format!("rooms/{room}/export"), json!({"format": "pdf"}))
         .await

@@ -3,6 +3,7 @@
 //! URL-safe token only.
 
 use super::Mail;
+use crate::views::markup::escape;
 
 /// Who a message goes to.
 pub struct Recipient<'a> {
@@ -137,22 +138,6 @@ fn render(
         text,
         html,
     }
-}
-
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@ use super::{Actor, audit, messages::view_many, room_with_access};
 use crate::{
     domain::{Id, policy::Action},
     error::AppResult,
-    mail::templates::escape,
     store::Page,
-    views::{MemberView, MessageView, RoomView},
+    views::{
+        MemberView, MessageView, RoomView,
+        markup::{self, escape},
+    },
 };
 
 /// Messages read per query while exporting.
@@ -105,7 +107,11 @@ pub fn to_html(export: &RoomExport) -> String {
          <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1c1c1e}}\
          .m{{border-bottom:1px solid #e5e5ea;padding:.5rem 0}}.meta{{color:#6e6e73;font-size:13px}}\
          .replies{{margin-left:2rem;border-left:3px solid #d1d1d6;padding-left:1rem}}.deleted{{color:#8e8e93;font-style:italic}}\
-         .body{{white-space:pre-wrap;overflow-wrap:anywhere}}</style></head><body>\
+         .body{{white-space:pre-wrap;overflow-wrap:anywhere}}.body p{{margin:0 0 .4rem}}.body>:last-child{{margin-bottom:0}}\
+         code{{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;background:#f2f2f7;padding:0 .2em;border-radius:4px}}\
+         pre{{background:#f2f2f7;padding:.5rem .75rem;border-radius:6px;overflow-x:auto;white-space:pre;margin:.25rem 0}}pre code{{padding:0}}\
+         blockquote{{margin:.25rem 0;padding-left:.75rem;border-left:3px solid #d1d1d6;color:#48484a}}\
+         ul,ol{{margin:.25rem 0;padding-left:1.5rem}}.mention{{color:#1f4fd1;font-weight:600}}</style></head><body>\
          <h1>{title}</h1><p class=\"meta\">#{slug} · {kind} · exported {at} · {count} messages</p>",
         slug = escape(&export.room.slug),
         kind = export.room.kind.as_str(),
@@ -131,7 +137,7 @@ pub fn to_html(export: &RoomExport) -> String {
 
 fn write_message(html: &mut String, message: &MessageView) {
     let body = match &message.body {
-        Some(body) => format!("<div class=\"body\">{}</div>", escape(body)),
+        Some(body) => format!("<div class=\"body\">{}</div>", markup::to_html(body)),
         None => "<div class=\"body deleted\">(message deleted)</div>".to_owned(),
     };
     let edited = if message.edited_at.is_some() {
@@ -157,15 +163,4 @@ fn write_message(html: &mut String, message: &MessageView) {
             format!("<div class=\"meta\">{reactions}</div>")
         },
     );
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_everything_that_matters() {
-        assert_eq!(
-            super::escape("<script>\"x\" & 'y'</script>"),
-            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
-        );
-    }
 }

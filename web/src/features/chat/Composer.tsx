@@ -100,7 +100,8 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         aria-describedby={`${id}-hint`}
       />
       <span id={`${id}-hint`} className="visually-hidden">
-        Enter sends, Shift+Enter adds a new line.
+        Enter sends, Shift+Enter adds a new line. Formatting: **bold**, _italic_, ~~strike~~, `code`, three backticks around a code
+        block, &gt; to quote, - or 1. for lists, :smile: for emoji.
       </span>
       <WriteButton type="submit" className="button primary" disabled={!body.trim()} data-testid={`send-button${testIdSuffix}`} aria-label="Send">
         Send

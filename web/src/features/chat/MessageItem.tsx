@@ -2,6 +2,7 @@ import { memo, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message } from '../../types';
 import { formatDateTime, formatTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
+import { Markup } from './markup/Markup';
 import { ReactionPicker } from './ReactionPicker';
 import type { DeliveryStatus } from './timeline';
 
@@ -107,7 +108,7 @@ function MessageItemImpl(props: Props) {
         <EditForm initial={message.body} onSave={(body) => props.onEdit(message, body)} onCancel={() => setEditing(false)} />
       ) : (
         <div className="message-body" data-testid="message-body">
-          {deleted ? <em className="muted">Message deleted</em> : message.body}
+          {deleted || message.body === null ? <em className="muted">Message deleted</em> : <Markup body={message.body} />}
         </div>
       )}
       {!deleted && message.reactions.length > 0 && (
@@ -169,7 +170,9 @@ export function PendingItem({ body, author, lastError, onDiscard }: { body: stri
           {lastError && lastError !== 'DISCONNECTED' ? 'Retrying…' : 'Sending…'}
         </span>
       </div>
-      <div className="message-body">{body}</div>
+      <div className="message-body">
+        <Markup body={body} />
+      </div>
       <div className="message-actions visible">
         <button type="button" className="link-button small" onClick={onDiscard}>
           Discard

@@ -260,6 +260,8 @@ pub struct MessageView {
     pub edited_at: Option<DateTime<Utc>>,
     /// Deletion time.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Whether it is pinned to its room.
+    pub pinned: bool,
 }
 
 impl MessageView {
@@ -284,6 +286,7 @@ impl MessageView {
             created_at: row.created_at,
             edited_at: row.edited_at,
             deleted_at: row.deleted_at,
+            pinned: row.pinned,
         }
     }
 

@@ -259,7 +259,12 @@ async fn database_refusals_are_client_errors(app: TestApp) {
     let message = staff.send_message(room, "short").await;
     let message_id: Id = message["id"].as_str().unwrap().parse().unwrap();
     let too_long = store
-        .edit_message(message_id, &"x".repeat(5001), chrono::Utc::now())
+        .edit_message(
+            message_id,
+            &"x".repeat(5001),
+            staff.id(),
+            chrono::Utc::now(),
+        )
         .await
         .map(|_| ())
         .map_err(AppError::from)

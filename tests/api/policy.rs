@@ -11,10 +11,11 @@ use crate::helpers::{Client, TestApp, slug};
 crate::backend_tests!(access_matrix, ticket_access_matrix);
 
 /// Actions in the order they are tried (deleting the room comes last).
-const ACTIONS: [&str; 8] = [
+const ACTIONS: [&str; 9] = [
     "read",
     "post",
     "react",
+    "pin",
     "edit_own",
     "delete_other",
     "invite",
@@ -25,12 +26,13 @@ const ACTIONS: [&str; 8] = [
 /// (room kind, actor, expected answer per action); `-` = not applicable.
 /// Actors: `admin`; `staff_same` (engineering, not a member); `staff_other` (billing);
 /// `customer`; `observer` (engineering); `member` (engineering, a plain member).
-const MATRIX: &[(&str, &str, [&str; 8])] = &[
+const MATRIX: &[(&str, &str, [&str; 9])] = &[
     (
         "public",
         "admin",
         [
             "200",
+            "403 NOT_MEMBER",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
             "-",
@@ -47,6 +49,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
             "200",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
             "-",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
@@ -61,6 +64,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
             "200",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
             "-",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
@@ -71,13 +75,14 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
     (
         "public",
         "customer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "public",
         "observer",
         [
             "200",
+            "403 READ_ONLY",
             "403 READ_ONLY",
             "403 READ_ONLY",
             "-",
@@ -95,6 +100,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
             "201",
             "200",
             "200",
+            "200",
             "403 FORBIDDEN",
             "201",
             "403 FORBIDDEN",
@@ -106,6 +112,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
         "admin",
         [
             "200",
+            "403 NOT_MEMBER",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
             "-",
@@ -122,6 +129,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
             "200",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
+            "403 NOT_MEMBER",
             "-",
             "403 NOT_MEMBER",
             "403 NOT_MEMBER",
@@ -132,18 +140,19 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
     (
         "public_dept",
         "staff_other",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "public_dept",
         "customer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "public_dept",
         "observer",
         [
             "200",
+            "403 READ_ONLY",
             "403 READ_ONLY",
             "403 READ_ONLY",
             "-",
@@ -161,6 +170,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
             "201",
             "200",
             "200",
+            "200",
             "403 FORBIDDEN",
             "201",
             "403 FORBIDDEN",
@@ -170,27 +180,27 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
     (
         "private",
         "admin",
-        ["404", "404", "404", "-", "404", "404", "404", "200"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "200"],
     ),
     (
         "private",
         "staff_same",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "private",
         "staff_other",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "private",
         "customer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "private",
         "observer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "private",
@@ -198,6 +208,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
         [
             "200",
             "201",
+            "200",
             "200",
             "200",
             "403 FORBIDDEN",
@@ -209,27 +220,27 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
     (
         "dm",
         "admin",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "dm",
         "staff_same",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "dm",
         "staff_other",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "dm",
         "customer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "dm",
         "observer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "dm",
@@ -237,6 +248,7 @@ const MATRIX: &[(&str, &str, [&str; 8])] = &[
         [
             "200",
             "201",
+            "200",
             "200",
             "200",
             "403 FORBIDDEN",
@@ -340,6 +352,7 @@ async fn attempt(app: &TestApp, actor: &Client, fixture: &Fixture, action: &str)
                 .put(&format!("messages/{message}/reactions/%F0%9F%91%8D"))
                 .await
         }
+        "pin" => actor.put(&format!("messages/{message}/pin")).await,
         "edit_own" => {
             let own = actor.send_message(room, "mine").await;
             actor
@@ -435,18 +448,21 @@ async fn access_matrix(app: TestApp) {
 }
 
 /// Ticket rooms (department engineering): actors `admin`, `staff_same` (engineering),
-/// `staff_other` (billing), `requester` (the customer), `other_customer`, `observer`
-/// (engineering). `manage` changes the ticket (PATCH priority).
-const TICKET_MATRIX: &[(&str, [&str; 8])] = &[
+/// `staff_other` (billing), `requester` (the customer, through a follow link: it may not pin),
+/// `other_customer`, `observer` (engineering). `manage` changes the ticket (PATCH priority).
+const TICKET_MATRIX: &[(&str, [&str; 9])] = &[
     (
         "admin",
-        ["200", "201", "200", "200", "200", "201", "200", "200"],
+        [
+            "200", "201", "200", "200", "200", "200", "201", "200", "200",
+        ],
     ),
     (
         "staff_same",
         [
             "200",
             "201",
+            "200",
             "200",
             "200",
             "200",
@@ -457,7 +473,7 @@ const TICKET_MATRIX: &[(&str, [&str; 8])] = &[
     ),
     (
         "staff_other",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "requester",
@@ -465,6 +481,7 @@ const TICKET_MATRIX: &[(&str, [&str; 8])] = &[
             "200",
             "201",
             "200",
+            "403 FORBIDDEN",
             "200",
             "403 FORBIDDEN",
             "403 FORBIDDEN",
@@ -474,12 +491,13 @@ const TICKET_MATRIX: &[(&str, [&str; 8])] = &[
     ),
     (
         "other_customer",
-        ["404", "404", "404", "-", "404", "404", "404", "404"],
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
     ),
     (
         "observer",
         [
             "200",
+            "403 READ_ONLY",
             "403 READ_ONLY",
             "403 READ_ONLY",
             "-",

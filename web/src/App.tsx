@@ -4,6 +4,7 @@ import { isLinkSession, useSession, useUser } from './features/auth/session';
 import { SignIn } from './features/auth/SignIn';
 import { ChatRoom } from './features/chat/ChatRoom';
 import { RoomsProvider, useRooms } from './features/rooms/RoomsContext';
+import { SavedProvider } from './features/saved/SavedContext';
 import { Sidebar } from './features/rooms/Sidebar';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OfflineBanner } from './ui/OfflineBanner';
@@ -29,6 +30,7 @@ const SearchPage = lazy(() => import('./features/search/SearchPage').then((m) =>
 const Discover = lazy(() => import('./features/rooms/Discover').then((m) => ({ default: m.Discover })));
 const ActivityFeed = lazy(() => import('./features/search/ActivityFeed').then((m) => ({ default: m.ActivityFeed })));
 const DmPicker = lazy(() => import('./features/dms/DmPicker').then((m) => ({ default: m.DmPicker })));
+const SavedPage = lazy(() => import('./features/saved/SavedPage').then((m) => ({ default: m.SavedPage })));
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -136,6 +138,7 @@ function StaffRoutes() {
   if (pathname === '/discover') return <Screen name="discover"><Discover /></Screen>;
   if (pathname === '/dms/new') return <Screen name="direct messages"><DmPicker /></Screen>;
   if (pathname === '/search') return <Screen name="search"><SearchPage /></Screen>;
+  if (pathname === '/saved') return <Screen name="saved messages"><SavedPage /></Screen>;
   if (pathname === '/account') return <Screen name="account"><AccountPage /></Screen>;
   if (pathname === '/tickets') return <Screen name="tickets"><TicketQueue /></Screen>;
   if ((m = matchPath('/tickets/:id', pathname))) {
@@ -164,36 +167,38 @@ function StaffShell() {
   useEffect(() => setMenuOpen(false), [pathname]);
   return (
     <RoomsProvider>
-      <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
-        <a href="#main" className="skip-link">
-          Skip to content
-        </a>
-        <header className="mobile-bar">
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={menuOpen ? 'Close menu' : 'Open menu'}
-            aria-expanded={menuOpen}
-            aria-controls="sidebar"
-            onClick={() => setMenuOpen((o) => !o)}
-            data-testid="menu-button"
-          >
-            ☰
-          </button>
-          <Link to="/" className="brand">
-            Switchboard
-          </Link>
-        </header>
-        <div id="sidebar" className="sidebar-wrap">
-          <Sidebar onNavigate={() => setMenuOpen(false)} />
+      <SavedProvider>
+        <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
+          <a href="#main" className="skip-link">
+            Skip to content
+          </a>
+          <header className="mobile-bar">
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={menuOpen ? 'Close menu' : 'Open menu'}
+              aria-expanded={menuOpen}
+              aria-controls="sidebar"
+              onClick={() => setMenuOpen((o) => !o)}
+              data-testid="menu-button"
+            >
+              ☰
+            </button>
+            <Link to="/" className="brand">
+              Switchboard
+            </Link>
+          </header>
+          <div id="sidebar" className="sidebar-wrap">
+            <Sidebar onNavigate={() => setMenuOpen(false)} />
+          </div>
+          {menuOpen && <div className="scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
+          <div className="main-area">
+            <OfflineBanner />
+            <StaffRoutes />
+          </div>
+          <DeliveryNotices />
         </div>
-        {menuOpen && <div className="scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
-        <div className="main-area">
-          <OfflineBanner />
-          <StaffRoutes />
-        </div>
-        <DeliveryNotices />
-      </div>
+      </SavedProvider>
     </RoomsProvider>
   );
 }

@@ -76,6 +76,37 @@ export interface Message {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** Pinned to its room. */
+  pinned: boolean;
+}
+
+/** One text a message had (`GET /messages/{id}/history`); `body` is null when withheld. */
+export interface MessageVersion {
+  body: string | null;
+  /** When the message got this text. */
+  at: string;
+  /** Who gave it this text (the author, or whoever deleted it). */
+  by: string;
+  current: boolean;
+}
+
+/** A room's pinned message (`GET /rooms/{id}/pins`). */
+export interface Pin {
+  message: Message;
+  pinnedAt: string;
+  pinnedBy: { id: string; name: string };
+}
+
+/** One of my saved messages (`GET /me/saved`). */
+export interface SavedMessage {
+  message: Message;
+  room: Pick<Room, 'id' | 'slug' | 'title' | 'kind'>;
+  savedAt: string;
+}
+
+export interface SavedState {
+  messageId: string;
+  saved: boolean;
 }
 
 export interface Member {
@@ -349,6 +380,13 @@ export interface ReactionUpdate {
   userId: string;
   added: boolean;
   count: number;
+}
+/** `message:pinned`: a message was pinned to its room or unpinned; `by` is a user id. */
+export interface PinEvent {
+  roomId: string;
+  messageId: string;
+  pinned: boolean;
+  by: string;
 }
 export interface TypingEvent {
   roomId: string;

@@ -70,6 +70,8 @@ pub enum Action {
     Post,
     /// Add or remove one's reactions.
     React,
+    /// Pin a message to the room, or unpin one (whoever may post).
+    Pin,
     /// Delete someone else's message.
     DeleteOthers,
     /// Add a member.
@@ -209,10 +211,10 @@ fn authorize_ticket_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> 
     let staff_side = allows(viewer.role, Capability::WorkTickets);
     let closed = room.ticket.is_some_and(|t| t.closed);
     match action {
-        Action::Post if closed && !staff_side => Err(Denial::Forbidden(
+        Action::Post | Action::Pin if closed && !staff_side => Err(Denial::Forbidden(
             "this ticket is closed; please open a new one",
         )),
-        Action::Read | Action::Post | Action::React => Ok(()),
+        Action::Read | Action::Post | Action::React | Action::Pin => Ok(()),
         Action::DeleteOthers | Action::Invite | Action::ManageMembers | Action::ManageTicket
             if staff_side =>
         {
@@ -232,8 +234,8 @@ fn authorize_ticket_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> 
 fn authorize_dm_write(room: &RoomFacts, action: Action) -> Result<(), Denial> {
     match action {
         Action::Read => Ok(()),
-        Action::Post | Action::React if room.my_role.is_some() => Ok(()),
-        Action::Post | Action::React => Err(Denial::NotMember),
+        Action::Post | Action::React | Action::Pin if room.my_role.is_some() => Ok(()),
+        Action::Post | Action::React | Action::Pin => Err(Denial::NotMember),
         _ => Err(Denial::Forbidden("direct messages cannot be managed")),
     }
 }
@@ -248,8 +250,8 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
         Action::Join if role.is_some() => Ok(()),
         Action::Join if room.kind == RoomKind::Public => Ok(()),
         Action::Join => Err(Denial::Forbidden("private rooms are invitation only")),
-        Action::Post | Action::React if role.is_some() => Ok(()),
-        Action::Post | Action::React => Err(Denial::NotMember),
+        Action::Post | Action::React | Action::Pin if role.is_some() => Ok(()),
+        Action::Post | Action::React | Action::Pin => Err(Denial::NotMember),
         Action::Invite if room.kind == RoomKind::Public && (role.is_some() || admin) => Ok(()),
         Action::Invite | Action::DeleteOthers | Action::ManageMembers | Action::UpdateRoom
             if moderates =>
@@ -279,6 +281,8 @@ pub enum Capability {
     ReadAudit,
     /// Read telemetry and staff analytics (admins).
     ReadOperations,
+    /// Read the earlier text of deleted messages in their edit history (admins).
+    ReadRemovedMessages,
     /// See the team: the directory, Discover, DMs' people, the ticket assistant (the team).
     SeeTeam,
     /// Write anything at all (everyone but observers).
@@ -300,7 +304,7 @@ pub enum Capability {
 pub fn allows(role: Role, capability: Capability) -> bool {
     use Capability::*;
     match capability {
-        ManageUsers | ReadAudit | ReadOperations => role == Role::Admin,
+        ManageUsers | ReadAudit | ReadOperations | ReadRemovedMessages => role == Role::Admin,
         SeeTeam | SeeEmails => role.is_team(),
         Write => role.can_write(),
         WorkTickets => matches!(role, Role::Admin | Role::Staff),
@@ -323,9 +327,10 @@ pub fn require(viewer: &Viewer, capability: Capability) -> Result<(), Denial> {
         return Err(Denial::ReadOnly);
     }
     Err(Denial::Forbidden(match capability {
-        Capability::ManageUsers | Capability::ReadAudit | Capability::ReadOperations => {
-            "admins only"
-        }
+        Capability::ManageUsers
+        | Capability::ReadAudit
+        | Capability::ReadOperations
+        | Capability::ReadRemovedMessages => "admins only",
         Capability::SeeTeam | Capability::SeeEmails => "not available to customers",
         Capability::WorkTickets => "only staff work tickets",
         Capability::StartConversations | Capability::OwnRooms | Capability::Write => {

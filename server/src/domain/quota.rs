@@ -19,6 +19,10 @@ pub enum Action {
     MessageSend,
     /// Reaction changes per user.
     Reaction,
+    /// Pins and unpins per user.
+    Pin,
+    /// Saves and unsaves of messages per user.
+    Save,
     /// Message edits per user.
     MessageEdit,
     /// Message deletions per user.
@@ -50,13 +54,15 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::LoginIp,
         Action::LoginEmail,
         Action::Register,
         Action::SupportForm,
         Action::MessageSend,
         Action::Reaction,
+        Action::Pin,
+        Action::Save,
         Action::MessageEdit,
         Action::MessageDelete,
         Action::Read,
@@ -81,6 +87,8 @@ impl Action {
             Action::SupportForm => "support_form",
             Action::MessageSend => "message_send",
             Action::Reaction => "reaction",
+            Action::Pin => "pin",
+            Action::Save => "save",
             Action::MessageEdit => "message_edit",
             Action::MessageDelete => "message_delete",
             Action::Read => "read",
@@ -106,6 +114,8 @@ impl Action {
             Action::SupportForm => (5, 600),
             Action::MessageSend => (30, 10),
             Action::Reaction => (60, 60),
+            Action::Pin => (30, 60),
+            Action::Save => (60, 60),
             Action::MessageEdit => (30, 60),
             Action::MessageDelete => (30, 60),
             Action::Read => (240, 60),

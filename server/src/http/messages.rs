@@ -1,4 +1,4 @@
-//! Messages: history, sending, threads, edits, deletions and reactions.
+//! Messages: history, sending, threads, edits and their history, deletions and reactions.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use crate::{
     domain::Id,
     error::{AppError, AppResult, ErrorBody},
     service::{
+        edit_history::{self, VersionView},
         messages::{self, SendMessage},
         page_limit,
     },
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_messages, send_message))
         .routes(routes!(edit_message, delete_message))
         .routes(routes!(get_thread))
+        .routes(routes!(get_history))
         .routes(routes!(add_reaction, remove_reaction))
 }
 
@@ -174,6 +176,22 @@ async fn get_thread(
 ) -> AppResult<impl IntoResponse> {
     let (root, replies) = messages::thread(&state.ctx, &actor, id).await?;
     Ok(ok(ThreadView { root, replies }))
+}
+
+/// A message's texts, oldest first, the current one last (one page). Once the message is
+/// deleted, the texts are `null` for everyone but admins.
+#[utoipa::path(get, path = "/messages/{id}/history", tag = "messages", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<Page<VersionView>>), (status = 404, body = ErrorBody)))]
+async fn get_history(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    let items = edit_history::versions(&state.ctx, &actor, id).await?;
+    Ok(ok(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Adds the actor's reaction (idempotent).

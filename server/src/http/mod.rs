@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::OpenApi;
+use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{state::AppState, views::ApiOk};
@@ -18,7 +18,9 @@ pub mod middleware;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod pins;
 pub mod rooms;
+pub mod saved;
 pub mod search;
 pub mod tickets;
 pub mod users;
@@ -41,6 +43,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(rooms::router())
         .merge(messages::router())
+        .merge(pins::router())
+        .merge(saved::router())
         .merge(tickets::router())
         .merge(search::router())
         .merge(users::router())
@@ -57,10 +61,30 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Query of a list paged by a `(time, id)` cursor, newest first.
+#[derive(Deserialize, IntoParams)]
+pub struct CursorParams {
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (default 30, max 100).
+    limit: Option<i64>,
+}
+
+impl CursorParams {
+    /// The cursor to read before, and the page size.
+    pub(crate) fn page(&self) -> Result<(Option<TimeCursor>, i64), crate::error::AppError> {
+        let limit = crate::service::page_limit(self.limit, 30, 100)?;
+        Ok((parse_time_cursor(self.cursor.as_deref())?, limit))
+    }
+}
+
+/// A position in a list ordered by time, then id.
+pub(crate) type TimeCursor = (chrono::DateTime<chrono::Utc>, crate::domain::Id);
+
 /// Parses a `(time, id)` cursor written as `2026-01-01T00:00:00Z_<uuid>`.
 pub(crate) fn parse_time_cursor(
     cursor: Option<&str>,
-) -> Result<Option<(chrono::DateTime<chrono::Utc>, crate::domain::Id)>, crate::error::AppError> {
+) -> Result<Option<TimeCursor>, crate::error::AppError> {
     let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };

@@ -6,8 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    CursorParams,
     extract::{Auth, Query},
-    ok, parse_time_cursor, time_cursor,
+    ok, time_cursor,
 };
 use crate::{
     error::{AppError, AppResult, ErrorBody},
@@ -85,25 +86,15 @@ async fn search_messages(
     }))
 }
 
-/// Query of `GET /activity`.
-#[derive(Deserialize, IntoParams)]
-pub struct ActivityParams {
-    /// Cursor from the previous page.
-    cursor: Option<String>,
-    /// Page size (default 30, max 100).
-    limit: Option<i64>,
-}
-
 /// Recent messages by others in rooms the actor may read, newest first.
-#[utoipa::path(get, path = "/activity", tag = "search", params(ActivityParams),
+#[utoipa::path(get, path = "/activity", tag = "search", params(CursorParams),
     responses((status = 200, body = ApiOk<Page<SearchResult>>)))]
 async fn list_activity(
     State(state): State<AppState>,
     Auth(actor): Auth,
-    Query(params): Query<ActivityParams>,
+    Query(params): Query<CursorParams>,
 ) -> AppResult<impl IntoResponse> {
-    let limit = page_limit(params.limit, 30, 100)?;
-    let before = parse_time_cursor(params.cursor.as_deref())?;
+    let (before, limit) = params.page()?;
     let items = search::activity(&state.ctx, &actor, before, limit).await?;
     Ok(ok(Page::from_items(items, limit, |r| {
         time_cursor(r.message.created_at, r.message.id)

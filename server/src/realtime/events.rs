@@ -33,6 +33,8 @@ pub const MESSAGE_UPDATED: &str = "message:updated";
 pub const MESSAGE_DELETED: &str = "message:deleted";
 /// Server -> client: reactions changed.
 pub const REACTION_UPDATED: &str = "reaction:updated";
+/// Server -> client: a message was pinned to its room or unpinned.
+pub const MESSAGE_PINNED: &str = "message:pinned";
 /// Server -> client: someone came online or went offline.
 pub const PRESENCE: &str = "presence";
 /// Server -> client: a read or delivery cursor moved.

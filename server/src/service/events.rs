@@ -80,6 +80,17 @@ pub enum Event {
         /// Users with this emoji on the message now.
         count: i64,
     },
+    /// A message was pinned to its room or unpinned.
+    MessagePinned {
+        /// The room.
+        room_id: Id,
+        /// The message.
+        message_id: Id,
+        /// True when pinned, false when unpinned.
+        pinned: bool,
+        /// Who did it.
+        by: Id,
+    },
     /// A member's read cursor moved.
     ReadMoved {
         /// The room.

@@ -136,7 +136,8 @@ pub async fn view_many(
     Ok(views)
 }
 
-async fn view_one(ctx: &Ctx, actor: &Actor, row: &MessageRow) -> AppResult<MessageView> {
+/// The view of one message, with reactions as seen by the actor.
+pub(super) async fn view_one(ctx: &Ctx, actor: &Actor, row: &MessageRow) -> AppResult<MessageView> {
     let mut views = view_many(ctx, actor, std::slice::from_ref(row)).await?;
     views.pop().ok_or_else(|| AppError::not_found("message"))
 }
@@ -154,8 +155,9 @@ pub async fn history(
     view_many(ctx, actor, &rows).await
 }
 
-/// Loads a message and its room, checking `action` in that room.
-async fn message_with_access(
+/// Loads a message and its room, checking `action` in that room; a message in a room the
+/// actor may not read is "not found".
+pub(super) async fn message_with_access(
     ctx: &Ctx,
     actor: &Actor,
     message_id: Id,
@@ -199,7 +201,8 @@ pub async fn thread(
     Ok((root, views.collect()))
 }
 
-/// Edits the actor's own message within the edit window.
+/// Edits the actor's own message within the edit window; the text it replaces stays in the
+/// message's edit history. The same text again changes nothing.
 pub async fn edit(ctx: &Ctx, actor: &Actor, message_id: Id, body: &str) -> AppResult<MessageView> {
     let body = field("body", parse_body(body))?;
     let (message, room) = message_with_access(ctx, actor, message_id, Action::Post).await?;
@@ -216,11 +219,14 @@ pub async fn edit(ctx: &Ctx, actor: &Actor, message_id: Id, body: &str) -> AppRe
             "this message can no longer be edited",
         ));
     }
+    if message.body == body {
+        return view_one(ctx, actor, &message).await;
+    }
     let mentions = super::mentions::resolve(ctx, actor, &room, &body).await?;
     spend(ctx, Limit::MessageEdit, actor).await?;
     let row = ctx
         .store
-        .edit_message(message_id, &body, crate::store::now())
+        .edit_message(message_id, &body, actor.id(), crate::store::now())
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
     let ids: Vec<Id> = mentions.users.iter().map(|m| m.user_id).collect();
@@ -233,7 +239,8 @@ pub async fn edit(ctx: &Ctx, actor: &Actor, message_id: Id, body: &str) -> AppRe
 }
 
 /// Deletes a message: the author's own, or anyone's for moderators, owners and admins
-/// (audited, without the text).
+/// (audited, without the text). A moderator's deletion keeps the text in the edit history,
+/// where only admins read the texts of a deleted message.
 pub async fn delete(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
     let (message, room) = message_with_access(ctx, actor, message_id, Action::Read).await?;
     let own = message.author_id == actor.id();
@@ -264,7 +271,13 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<Messa
     };
     let row = ctx
         .store
-        .delete_message(message_id, actor.id(), crate::store::now(), audit.rows())
+        .delete_message(
+            message_id,
+            actor.id(),
+            crate::store::now(),
+            !own,
+            audit.rows(),
+        )
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
     audit.committed();

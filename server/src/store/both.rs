@@ -177,6 +177,26 @@ impl_both! {
             sqlx::query_as(sql).bind(viewer.id).bind(viewer.role).bind(&viewer.department)
         }
 
+        /// A page of a list limited to what `viewer` may read, newest first: the viewer bound
+        /// as `$1..$3` (as [`Self::query_as_viewer`]), the `(time, id)` cursor as `$4, $5`, the
+        /// page size as `$6` and the viewer's scope as `$7`.
+        pub(crate) fn query_page_as_viewer<'q, O>(
+            sql: &'static str,
+            viewer: &'q crate::domain::policy::Viewer,
+            before: Option<(chrono::DateTime<chrono::Utc>, crate::domain::Id)>,
+            limit: i64,
+        ) -> sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>
+        where
+            O: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+        {
+            let (before_at, before_id) = before.unzip();
+            Self::query_as_viewer(sql, viewer)
+                .bind(before_at)
+                .bind(before_id)
+                .bind(limit)
+                .bind(viewer.scope)
+        }
+
         /// Runs the statement `query` on `conn`; how many rows it changed.
         pub(crate) async fn execute<'c>(
             conn: impl sqlx::Executor<'c, Database = Db>,

@@ -38,6 +38,20 @@ pub struct MessageRow {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Who deleted it.
     pub deleted_by: Option<Id>,
+    /// Whether it is pinned to its room (false where a query does not say: a new message).
+    #[sqlx(default)]
+    pub pinned: bool,
+}
+
+/// A text a message had before a change replaced it (an edit, or a moderator's deletion).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EditRow {
+    /// The text as it was.
+    pub body: String,
+    /// When it was replaced.
+    pub edited_at: DateTime<Utc>,
+    /// Who replaced it.
+    pub editor_id: Id,
 }
 
 /// A message to store.
@@ -108,21 +122,27 @@ pub trait MessageStore: Send + Sync {
     ) -> StoreResult<Vec<MessageRow>>;
     /// A thread's replies, in seq order.
     async fn thread_replies(&self, root_id: Id, limit: i64) -> StoreResult<Vec<MessageRow>>;
-    /// Replaces the body of a live message.
+    /// Replaces the body of a live message, keeping the text it had in its edit history (in
+    /// the same transaction).
     async fn edit_message(
         &self,
         id: Id,
         body: &str,
+        editor: Id,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<MessageRow>>;
-    /// Soft-deletes a message (the body is erased), with the audit rows.
+    /// Soft-deletes a message (the body is erased, its pin and reactions go), with the audit
+    /// rows. With `keep_text`, the text it had goes to its edit history first.
     async fn delete_message(
         &self,
         id: Id,
         by: Id,
         at: DateTime<Utc>,
+        keep_text: bool,
         audit: &[AuditEntry],
     ) -> StoreResult<Option<MessageRow>>;
+    /// The texts a message had before its changes, oldest first.
+    async fn message_edits(&self, id: Id) -> StoreResult<Vec<EditRow>>;
     /// Reaction counts for these messages, as seen by `viewer`.
     async fn reactions_for(
         &self,
@@ -178,14 +198,16 @@ impl_both! {
             &self,
             id: Id,
             body: &str,
+            editor: Id,
             at: DateTime<Utc>,
         ) -> StoreResult<Option<MessageRow>> {
-            let query = sqlx::query(
-                "UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1 AND deleted_at IS NULL",
-            );
-            if Self::execute(self.writer(), query.bind(id).bind(body).bind(at)).await? == 0 {
+            let mut tx = self.begin().await?;
+            if !Self::keep_text(&mut tx, id, editor, at).await? {
                 return Ok(None);
             }
+            let query = sqlx::query("UPDATE messages SET body = $2, edited_at = $3 WHERE id = $1");
+            Self::execute(&mut *tx, query.bind(id).bind(body).bind(at)).await?;
+            tx.commit().await.map_err(Self::db_err)?;
             self.get_message(id).await
         }
 
@@ -194,18 +216,34 @@ impl_both! {
             id: Id,
             by: Id,
             at: DateTime<Utc>,
+            keep_text: bool,
             audit: &[AuditEntry],
         ) -> StoreResult<Option<MessageRow>> {
             let mut tx = self.begin().await?;
+            if keep_text {
+                Self::keep_text(&mut tx, id, by, at).await?;
+            }
             let query = sqlx::query(
                 "UPDATE messages SET body = '', deleted_at = $3, deleted_by = $2 \
                  WHERE id = $1 AND deleted_at IS NULL",
             );
             let deleted = Self::execute(&mut *tx, query.bind(id).bind(by).bind(at)).await? > 0;
-            let query = sqlx::query("DELETE FROM reactions WHERE message_id = $1");
-            Self::execute(&mut *tx, query.bind(id)).await?;
+            for sql in [
+                "DELETE FROM reactions WHERE message_id = $1",
+                "DELETE FROM message_pins WHERE message_id = $1",
+            ] {
+                Self::execute(&mut *tx, sqlx::query(sql).bind(id)).await?;
+            }
             Self::commit_audited(tx, deleted, audit).await?;
             self.get_message(id).await
+        }
+
+        async fn message_edits(&self, id: Id) -> StoreResult<Vec<EditRow>> {
+            let query = sqlx::query_as(
+                "SELECT body, edited_at, editor_id FROM message_edits \
+                 WHERE message_id = $1 ORDER BY edited_at, id",
+            );
+            Self::fetch_all_rows(self.reader(), query.bind(id)).await
         }
 
         async fn reactions_for(
@@ -225,6 +263,37 @@ impl_both! {
             ));
             let query = query.bind(Self::list(message_ids)?).bind(viewer);
             Self::fetch_all_rows(self.reader(), query).await
+        }
+    }
+}
+
+impl_both! {
+    impl {
+        /// Copies the text of live message `id` to its edit history, inside the transaction
+        /// that changes it (the row stays locked until then, so concurrent edits each keep the
+        /// text they replace); false when there is no such live message.
+        async fn keep_text(
+            tx: &mut sqlx::Transaction<'_, Db>,
+            id: Id,
+            editor: Id,
+            at: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let query = sqlx::query_scalar(concat!(
+                "SELECT body FROM messages WHERE id = $1 AND deleted_at IS NULL",
+                for_update!()
+            ));
+            let Some(body): Option<String> =
+                Self::fetch_optional_value(&mut **tx, query.bind(id)).await?
+            else {
+                return Ok(false);
+            };
+            let query = sqlx::query(
+                "INSERT INTO message_edits (id, message_id, body, edited_at, editor_id) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            );
+            let query = query.bind(Id::new()).bind(id).bind(body).bind(at).bind(editor);
+            Self::execute(&mut **tx, query).await?;
+            Ok(true)
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod insights;
 pub mod messages;
 pub mod notifications;
 pub mod ops;
+pub mod pins;
 pub mod postgres;
 pub mod reactions;
 pub mod rooms;
@@ -30,11 +31,14 @@ pub mod users;
 
 pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
-pub use messages::{InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount};
+pub use messages::{
+    EditRow, InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount,
+};
 pub use notifications::{
     NewNotification, NotificationRow, NotificationStore, PreferencesRow, Recipient,
 };
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
+pub use pins::{PinRow, PinStore, SavedRow};
 pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
@@ -62,6 +66,7 @@ pub trait Store:
     + AccountStore
     + ReactionStore
     + NotificationStore
+    + PinStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -133,7 +133,6 @@ impl_both! {
             before: Option<(DateTime<Utc>, Id)>,
             limit: i64,
         ) -> StoreResult<Vec<MessageHit>> {
-            let (before_at, before_id) = before.unzip();
             let sql = concat!(
                 "SELECT ",
                 message_columns!(),
@@ -146,11 +145,7 @@ impl_both! {
                   AND ($4 IS NULL OR m.created_at < $4 OR (m.created_at = $4 AND m.id < $5)) \
                  ORDER BY m.created_at DESC, m.id DESC LIMIT $6"
             );
-            let query = Self::query_as_viewer(sql, viewer)
-                .bind(before_at)
-                .bind(before_id)
-                .bind(limit)
-                .bind(viewer.scope);
+            let query = Self::query_page_as_viewer(sql, viewer, before, limit);
             Self::fetch_all_rows(self.reader(), query).await
         }
     }

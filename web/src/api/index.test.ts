@@ -81,6 +81,30 @@ describe('API routes the helpdesk screens use', () => {
   });
 });
 
+describe('pins, saved messages and edit history', () => {
+  it('sends each call to its route and method', async () => {
+    const fetchMock = vi.fn(async (..._args: FetchArgs) => page([]));
+    vi.stubGlobal('fetch', fetchMock);
+    await api.messages.setPinned('m/1', true);
+    await api.messages.setPinned('m1', false);
+    await api.messages.setSaved('m1', true);
+    await api.messages.setSaved('m1', false);
+    await api.messages.history('m1');
+    await api.rooms.pins('r1');
+    await api.saved('2026-01-01T00:00:00.000000Z_m9', 10);
+    const calls = fetchMock.mock.calls.map(([url, init]) => [init?.method, url]);
+    expect(calls).toEqual([
+      ['PUT', '/api/v1/messages/m%2F1/pin'],
+      ['DELETE', '/api/v1/messages/m1/pin'],
+      ['PUT', '/api/v1/messages/m1/save'],
+      ['DELETE', '/api/v1/messages/m1/save'],
+      ['GET', '/api/v1/messages/m1/history'],
+      ['GET', '/api/v1/rooms/r1/pins'],
+      ['GET', '/api/v1/me/saved?cursor=2026-01-01T00%3A00%3A00.000000Z_m9&limit=10'],
+    ]);
+  });
+});
+
 describe('account routes', () => {
   it('sends the public account-link calls to their routes', async () => {
     const fetchMock = vi.fn(async (..._args: FetchArgs) => json(null, 202));

@@ -11,13 +11,17 @@ import type {
   Me,
   Member,
   Message,
+  MessageVersion,
   Page,
+  Pin,
   PublicConfig,
   RegisterResult,
   RevokedSessions,
   Role,
   Room,
   RoomKind,
+  SavedMessage,
+  SavedState,
   SearchHit,
   SearchPage,
   SessionInfo,
@@ -172,6 +176,8 @@ export const api = {
       request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { before, limit } }),
     messagesAfter: (id: string, after: number, limit = 50) =>
       request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { after, limit } }),
+    /** The room's pinned messages, the latest pinned first (one page). */
+    pins: (id: string) => request<Page<Pin>>('GET', `/rooms/${enc(id)}/pins`),
   },
 
   messages: {
@@ -180,7 +186,14 @@ export const api = {
     thread: (id: string) => request<ThreadResult>('GET', `/messages/${enc(id)}/thread`),
     react: (id: string, emoji: string) => request<unknown>('PUT', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
     unreact: (id: string, emoji: string) => request<unknown>('DELETE', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
+    /** Every text the message had, oldest first (one page). */
+    history: (id: string) => request<Page<MessageVersion>>('GET', `/messages/${enc(id)}/history`),
+    setPinned: (id: string, pinned: boolean) => request<Message>(pinned ? 'PUT' : 'DELETE', `/messages/${enc(id)}/pin`),
+    setSaved: (id: string, saved: boolean) => request<SavedState>(saved ? 'PUT' : 'DELETE', `/messages/${enc(id)}/save`),
   },
+
+  /** My saved messages, the latest saved first. */
+  saved: (cursor?: string | number | null, limit = 30) => request<Page<SavedMessage>>('GET', '/me/saved', { query: { cursor, limit } }),
 
   users: {
     search: (q: string, role?: Role, limit?: number) => request<Page<User>>('GET', '/users', { query: { q, role, limit } }),

@@ -2,6 +2,7 @@ import type {
   MemberAddedEvent,
   MemberRemovedEvent,
   Message,
+  PinEvent,
   PresenceEvent,
   ReactionUpdate,
   ReceiptEvent,
@@ -35,6 +36,7 @@ export interface RealtimeEvents {
   messageUpdated: Message;
   messageDeleted: Message;
   reaction: ReactionUpdate;
+  pinned: PinEvent;
   typing: TypingEvent;
   presence: PresenceEvent;
   receipt: ReceiptEvent;
@@ -214,6 +216,7 @@ export class RealtimeClient {
     this.forward('message:updated', 'messageUpdated', isMessage);
     this.forward('message:deleted', 'messageDeleted', isMessage);
     this.forward('reaction:updated', 'reaction', (v): v is ReactionUpdate => hasStrings(v, 'roomId', 'messageId', 'emoji'));
+    this.forward('message:pinned', 'pinned', (v): v is PinEvent => isRecord(v) && typeof v.pinned === 'boolean' && hasStrings(v, 'roomId', 'messageId', 'by'));
     this.forward('typing', 'typing', (v): v is TypingEvent => hasStrings(v, 'roomId', 'userId'));
     this.forward('presence', 'presence', (v): v is PresenceEvent => hasStrings(v, 'userId'));
     this.forward('receipt', 'receipt', (v): v is ReceiptEvent => hasStrings(v, 'roomId', 'userId'));

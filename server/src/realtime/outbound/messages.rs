@@ -1,5 +1,5 @@
 //! Messages and what happens to them: new messages (ordered, acknowledged delivery, and the
-//! bus to other instances), edits, deletions, reactions, read receipts and typing.
+//! bus to other instances), edits, deletions, reactions, pins, read receipts and typing.
 
 use std::time::{Duration, Instant};
 
@@ -93,6 +93,18 @@ impl Realtime {
             "count": count,
         });
         self.emit(Channel::followers(room_id), wire::REACTION_UPDATED, &data)
+            .await;
+    }
+
+    /// A message was pinned or unpinned.
+    pub(super) async fn message_pinned(&self, room_id: Id, message_id: Id, pinned: bool, by: Id) {
+        let data = json!({
+            "roomId": room_id,
+            "messageId": message_id,
+            "pinned": pinned,
+            "by": by,
+        });
+        self.emit(Channel::followers(room_id), wire::MESSAGE_PINNED, &data)
             .await;
     }
 

@@ -40,6 +40,15 @@ impl Subscriber for Realtime {
                 self.reaction_updated(*room_id, *message_id, emoji, *user_id, *added, *count)
                     .await;
             }
+            Event::MessagePinned {
+                room_id,
+                message_id,
+                pinned,
+                by,
+            } => {
+                self.message_pinned(*room_id, *message_id, *pinned, *by)
+                    .await;
+            }
             Event::ReadMoved {
                 room_id,
                 user_id,

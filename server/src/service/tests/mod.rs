@@ -6,4 +6,5 @@ mod bans;
 mod helpdesk;
 mod members;
 mod messages;
+mod pins;
 mod tickets;

@@ -13,6 +13,7 @@ import { ExportMenu } from './ExportMenu';
 import { useMembers, useTimeline, useTyping } from './hooks';
 import { MembersPanel, TypingLine } from './MembersPanel';
 import { MessageList } from './MessageList';
+import { PinsPanel } from './PinsPanel';
 import { ThreadPanel } from './ThreadPanel';
 import { useMessageActions } from './useMessageActions';
 
@@ -57,8 +58,11 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   const [threadId, setThreadId] = useState<string | null>(initialThreadId);
   useEffect(() => setThreadId(initialThreadId), [initialThreadId]);
   const [showMembers, setShowMembers] = useState(() => !header && typeof window !== 'undefined' && window.innerWidth >= 1200);
+  const [showPins, setShowPins] = useState(false);
   const [leaving, setLeaving] = useState(false);
-  const { actions, canEdit, canDelete, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
+  const { actions, canEdit, canDelete, canPin, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
+  // Rooms and DMs show their pins; a ticket (with a header of its own) does not.
+  const pins = header ? null : { canPin, onPin: actions.onPin };
 
   useEffect(() => {
     if (known) return undefined;
@@ -171,8 +175,23 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             <button
               type="button"
               className="button small"
+              aria-pressed={showPins}
+              onClick={() => {
+                setShowPins((s) => !s);
+                setShowMembers(false);
+              }}
+              data-testid="toggle-pins"
+            >
+              <span aria-hidden="true">📌</span> Pinned
+            </button>
+            <button
+              type="button"
+              className="button small"
               aria-pressed={showMembers}
-              onClick={() => setShowMembers((s) => !s)}
+              onClick={() => {
+                setShowMembers((s) => !s);
+                setShowPins(false);
+              }}
               data-testid="toggle-members"
             >
               Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
@@ -196,9 +215,11 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             meName={me.name}
             canEdit={canEdit}
             canDelete={canDelete}
+            canPin={pins?.canPin}
             onReact={actions.onReact}
             onEdit={actions.onEdit}
             onDelete={actions.onDelete}
+            onPin={pins?.onPin}
             onReply={openThread}
             onDiscard={(id) => client?.discard(id)}
             onReadUpTo={onReadUpTo}
@@ -228,12 +249,17 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             meName={me.name}
             canEdit={canEdit}
             canDelete={canDelete}
+            canPin={pins?.canPin}
             onReact={actions.onReact}
             onEdit={actions.onEdit}
             onDelete={actions.onDelete}
+            onPin={pins?.onPin}
             highlightSeq={threadId === initialThreadId ? focusSeq : null}
             onClose={() => setThreadId(null)}
           />
+        )}
+        {showPins && !threadId && room && pins && (
+          <PinsPanel room={room} onUnpin={pins.canPin ? (m) => pins.onPin(m, false) : undefined} onClose={() => setShowPins(false)} />
         )}
         {showMembers && !threadId && <MembersPanel members={members} onClose={() => setShowMembers(false)} />}
         {aside}

@@ -2,6 +2,8 @@ import { memo, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message } from '../../types';
 import { formatDateTime, formatTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
+import { useSaved } from '../saved/SavedContext';
+import { EditedMark } from './EditHistory';
 import { Markup } from './markup/Markup';
 import { ReactionPicker } from './ReactionPicker';
 import type { DeliveryStatus } from './timeline';
@@ -11,6 +13,8 @@ export interface MessageActions {
   onReply?(message: Message): void;
   onEdit(message: Message, body: string): Promise<boolean>;
   onDelete(message: Message): void;
+  /** Pins or unpins (where the room shows its pins). */
+  onPin?(message: Message, pinned: boolean): void;
 }
 
 interface Props extends MessageActions {
@@ -19,6 +23,7 @@ interface Props extends MessageActions {
   mine: boolean;
   canEdit: boolean;
   canDelete: boolean;
+  canPin?: boolean;
   highlighted?: boolean;
 }
 
@@ -79,9 +84,11 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (bod
 }
 
 function MessageItemImpl(props: Props) {
-  const { message, status, mine, canEdit, canDelete, highlighted } = props;
+  const { message, status, mine, canEdit, canDelete, canPin = false, highlighted } = props;
   const [editing, setEditing] = useState(false);
+  const saved = useSaved();
   const deleted = message.deletedAt !== null || message.body === null;
+  const isSaved = saved?.isSaved(message.id) ?? false;
 
   return (
     <li
@@ -101,7 +108,12 @@ function MessageItemImpl(props: Props) {
         <time dateTime={message.createdAt} title={formatDateTime(message.createdAt)}>
           {formatTime(message.createdAt)}
         </time>
-        {message.editedAt && !deleted && <span className="muted small">(edited)</span>}
+        {message.editedAt && !deleted && <EditedMark messageId={message.id} />}
+        {message.pinned && !deleted && (
+          <span className="pin-mark small" data-testid="pinned-mark">
+            <span aria-hidden="true">📌</span> Pinned
+          </span>
+        )}
         {mine && !deleted && <Ticks status={status} />}
       </div>
       {editing && message.body !== null ? (
@@ -145,6 +157,31 @@ function MessageItemImpl(props: Props) {
             <WriteButton className="icon-button small" aria-label="Edit message" title="Edit" onClick={() => setEditing(true)} data-testid="edit-button">
               <span aria-hidden="true">✎</span>
             </WriteButton>
+          )}
+          {canPin && props.onPin && (
+            <WriteButton
+              className={`icon-button small ${message.pinned ? 'active' : ''}`}
+              aria-label={message.pinned ? 'Unpin message' : 'Pin message'}
+              title={message.pinned ? 'Unpin' : 'Pin to the room'}
+              aria-pressed={message.pinned}
+              onClick={() => props.onPin?.(message, !message.pinned)}
+              data-testid="pin-button"
+            >
+              <span aria-hidden="true">📌</span>
+            </WriteButton>
+          )}
+          {saved && (
+            <button
+              type="button"
+              className={`icon-button small ${isSaved ? 'active' : ''}`}
+              aria-label={isSaved ? 'Remove from saved' : 'Save message'}
+              title={isSaved ? 'Remove from saved' : 'Save for later'}
+              aria-pressed={isSaved}
+              onClick={() => void saved.setSaved(message.id, !isSaved)}
+              data-testid="save-button"
+            >
+              <span aria-hidden="true">🔖</span>
+            </button>
           )}
           {canDelete && (
             <WriteButton className="icon-button small" aria-label="Delete message" title="Delete" onClick={() => props.onDelete(message)} data-testid="delete-button">

@@ -13,6 +13,7 @@ interface Props extends MessageActions {
   meName: string;
   canEdit(m: Message): boolean;
   canDelete(m: Message): boolean;
+  canPin?: boolean;
   onDiscard(clientId: string): void;
   /** Called with the newest seq while the newest message is on screen. */
   onReadUpTo(seq: number): void;
@@ -159,11 +160,13 @@ export function MessageList(props: Props) {
               status={deliveryStatus(m, members)}
               canEdit={props.canEdit(m)}
               canDelete={props.canDelete(m)}
+              canPin={props.canPin}
               highlighted={m.seq === timeline.focusSeq}
               onReact={props.onReact}
               onReply={props.onReply}
               onEdit={props.onEdit}
               onDelete={props.onDelete}
+              onPin={props.onPin}
             />
           ))}
           {!timeline.hasNewer &&

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useRef, useState, type KeyboardEvent } from 'react';
+import { usePopover } from '../../ui/popover';
 import { WriteButton } from '../../ui/readOnly';
 
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅', '🙏', '🚀'];
@@ -9,15 +10,7 @@ export function ReactionPicker({ onPick, label }: { onPick: (emoji: string) => v
   const trigger = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return undefined;
-    panel.current?.querySelector<HTMLButtonElement>('button')?.focus();
-    const close = (e: MouseEvent) => {
-      if (!panel.current?.contains(e.target as Node) && e.target !== trigger.current) setOpen(false);
-    };
-    document.addEventListener('mousedown', close);
-    return () => document.removeEventListener('mousedown', close);
-  }, [open]);
+  usePopover(open, panel, trigger, useCallback(() => setOpen(false), []));
 
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const buttons = [...(panel.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];

@@ -14,6 +14,7 @@ interface Props extends Omit<MessageActions, 'onReply'> {
   meName: string;
   canEdit(m: Message): boolean;
   canDelete(m: Message): boolean;
+  canPin?: boolean;
   /** A reply to highlight (opened from a search hit). */
   highlightSeq?: number | null;
   onClose(): void;
@@ -68,6 +69,10 @@ export function ThreadPanel(props: Props) {
   });
   useRealtimeEvent('messageUpdated', replace);
   useRealtimeEvent('messageDeleted', replace);
+  useRealtimeEvent('pinned', ({ messageId, pinned }) => {
+    if (messageId === rootId) setRoot((r) => (r ? { ...r, pinned } : r));
+    else setReplies((rs) => rs.map((r) => (r.id === messageId ? { ...r, pinned } : r)));
+  });
   useRealtimeEvent('reaction', (u) => {
     if (u.roomId !== roomId) return;
     if (u.messageId === rootId) setRoot((r) => (r ? { ...r, reactions: applyReaction(r.reactions, u, meId) } : r));
@@ -82,10 +87,12 @@ export function ThreadPanel(props: Props) {
       status={deliveryStatus(m, members)}
       canEdit={props.canEdit(m)}
       canDelete={props.canDelete(m)}
+      canPin={props.canPin}
       highlighted={highlightSeq !== null && m.seq === highlightSeq}
       onReact={props.onReact}
       onEdit={props.onEdit}
       onDelete={props.onDelete}
+      onPin={props.onPin}
     />
   );
 

@@ -125,6 +125,9 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
   useRealtimeEvent('reaction', (update) => {
     if (update.roomId === roomId) dispatch({ type: 'reaction', update, meId });
   });
+  useRealtimeEvent('pinned', ({ roomId: id, messageId, pinned }) => {
+    if (id === roomId) dispatch({ type: 'pinned', messageId, pinned });
+  });
   useRealtimeEvent('resync', ({ roomId: id }) => {
     if (id === roomId && !stateRef.current.hasNewer) void loadLatest();
   });

@@ -63,4 +63,13 @@ describe('deliveryStatus', () => {
     expect(deliveryStatus(mine, big)).toBe('sent');
     expect(deliveryStatus(mine, [...big, member('reader', 9, 5)])).toBe('read');
   });
+
+  it('marks pins and unpins of shown messages only', () => {
+    const id = ready.messages[0]!.id;
+    let s = timelineReducer(ready, { type: 'pinned', messageId: id, pinned: true });
+    expect(s.messages.map((m) => m.pinned)).toEqual([true, false]);
+    s = timelineReducer(s, { type: 'pinned', messageId: id, pinned: false });
+    expect(s.messages[0]?.pinned).toBe(false);
+    expect(timelineReducer(ready, { type: 'pinned', messageId: 'elsewhere', pinned: true })).toBe(ready);
+  });
 });

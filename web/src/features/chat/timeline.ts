@@ -22,6 +22,7 @@ export type TimelineAction =
   | { type: 'live'; message: Message }
   | { type: 'updated'; message: Message }
   | { type: 'reaction'; update: ReactionUpdate; meId: string }
+  | { type: 'pinned'; messageId: string; pinned: boolean }
   | { type: 'error'; error: string };
 
 export const initialTimeline: TimelineState = {
@@ -72,6 +73,12 @@ export function applyReaction(reactions: Reaction[], update: ReactionUpdate, meI
   return reactions.map((r) => (r.emoji === update.emoji ? { ...r, count: update.count, me } : r));
 }
 
+/** The state with message `id` changed by `change` (the same state when it is not shown). */
+function changeMessage(state: TimelineState, id: string, change: (m: Message) => Message): TimelineState {
+  if (!state.messages.some((m) => m.id === id)) return state;
+  return { ...state, messages: state.messages.map((m) => (m.id === id ? change(m) : m)) };
+}
+
 export function timelineReducer(state: TimelineState, action: TimelineAction): TimelineState {
   switch (action.type) {
     case 'reset':
@@ -98,20 +105,14 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
       const merged = mergeMessages(state.messages, [action.message]);
       return { ...state, messages: bumpReplyCounts(merged, [action.message], known) };
     }
-    case 'updated': {
-      if (!state.messages.some((m) => m.id === action.message.id)) return state;
-      return { ...state, messages: state.messages.map((m) => (m.id === action.message.id ? action.message : m)) };
-    }
+    case 'updated':
+      return changeMessage(state, action.message.id, () => action.message);
     case 'reaction': {
       const { update, meId } = action;
-      if (!state.messages.some((m) => m.id === update.messageId)) return state;
-      return {
-        ...state,
-        messages: state.messages.map((m) =>
-          m.id === update.messageId ? { ...m, reactions: applyReaction(m.reactions, update, meId) } : m,
-        ),
-      };
+      return changeMessage(state, update.messageId, (m) => ({ ...m, reactions: applyReaction(m.reactions, update, meId) }));
     }
+    case 'pinned':
+      return changeMessage(state, action.messageId, (m) => ({ ...m, pinned: action.pinned }));
     case 'error':
       return { ...state, status: 'error', error: action.error };
   }

@@ -7,7 +7,7 @@ import { ConfirmDialog } from '../../ui/Dialog';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 
-/** Reactions, edit and delete (with confirmation), and who may do which. */
+/** Reactions, edit, delete (with confirmation) and pins, and who may do which. */
 export function useMessageActions(replace: (m: Message) => void, myRole: RoomRole | null) {
   const client = useRealtime();
   const me = useUser();
@@ -46,6 +46,18 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
     [replace, toast],
   );
 
+  const onPin = useCallback(
+    async (message: Message, pinned: boolean) => {
+      try {
+        const updated = await api.messages.setPinned(message.id, pinned);
+        replace(isMessage(updated) ? updated : { ...message, pinned });
+      } catch (err) {
+        toast.error(err, pinned ? 'Could not pin the message' : 'Could not unpin the message');
+      }
+    },
+    [replace, toast],
+  );
+
   const confirmDelete = async () => {
     if (!toDelete) return;
     setBusy(true);
@@ -67,8 +79,10 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
       canEdit: (m: Message) =>
         !readOnly && m.author.id === me.id && (editWindowMs <= 0 || Date.now() - Date.parse(m.createdAt) < editWindowMs),
       canDelete: (m: Message) => !readOnly && (m.author.id === me.id || moderator),
+      /** Whoever may post pins: the room's members. */
+      canPin: !readOnly && myRole !== null,
     }),
-    [readOnly, me.id, moderator, editWindowMs],
+    [readOnly, me.id, moderator, editWindowMs, myRole],
   );
 
   const dialog = (
@@ -94,8 +108,9 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
       onReact: (m: Message, emoji: string, on: boolean) => void onReact(m, emoji, on),
       onEdit,
       onDelete: (m: Message) => setToDelete(m),
+      onPin: (m: Message, pinned: boolean) => void onPin(m, pinned),
     }),
-    [onReact, onEdit],
+    [onReact, onEdit, onPin],
   );
 
   return {

@@ -78,6 +78,11 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
           </Link>
         </li>
         <li>
+          <Link to="/saved" aria-current={pathname === '/saved' ? 'page' : undefined} data-testid="nav-saved">
+            Saved
+          </Link>
+        </li>
+        <li>
           <Link to="/tickets" aria-current={pathname === '/tickets' ? 'page' : undefined} data-testid="nav-tickets">
             Tickets
           </Link>

@@ -1,36 +1,12 @@
-import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api';
-import type { SearchHit } from '../../types';
-import { useToast } from '../../ui/toast';
+import { usePages } from '../../ui/usePages';
 import { HitCard } from './HitCard';
+
+const activityPage = (cursor: string | number | null) => api.activity(cursor, 10);
 
 /** Recent messages by others in rooms I may read (`GET /activity`), for the home page. */
 export function ActivityFeed() {
-  const toast = useToast();
-  const [items, setItems] = useState<SearchHit[] | null>(null);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(false);
-
-  const load = useCallback(
-    async (from: string | number | null) => {
-      setLoading(true);
-      try {
-        const page = await api.activity(from, 10);
-        setItems((xs) => (from === null || !xs ? page.items : [...xs, ...page.items]));
-        setCursor(page.nextCursor);
-      } catch (err) {
-        setItems((xs) => xs ?? []);
-        toast.error(err, 'Could not load recent activity');
-      } finally {
-        setLoading(false);
-      }
-    },
-    [toast],
-  );
-
-  useEffect(() => {
-    void load(null);
-  }, [load]);
+  const { items, cursor, loading, loadMore } = usePages(activityPage, 'Could not load recent activity');
 
   return (
     <section aria-labelledby="activity-title" className="activity">
@@ -47,7 +23,7 @@ export function ActivityFeed() {
         </ol>
       )}
       {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
+        <button type="button" className="button" onClick={loadMore} disabled={loading}>
           Older activity
         </button>
       )}

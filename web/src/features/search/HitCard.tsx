@@ -1,12 +1,14 @@
+import type { ReactNode } from 'react';
 import type { SearchHit } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
 import { hitUrl, roomLabel } from './query';
 
-/** One message found (search) or seen (activity), linking to it in its room or ticket. */
-export function HitCard({ hit, testId = 'search-result' }: { hit: SearchHit; testId?: string }) {
+/** One message found (search), seen (activity) or saved, linking to it in its room or ticket;
+ * `action` stands beside the link. */
+export function HitCard({ hit, testId = 'search-result', action }: { hit: SearchHit; testId?: string; action?: ReactNode }) {
   return (
-    <li className="card search-hit" data-testid={testId}>
+    <li className={`card search-hit ${action ? 'with-action' : ''}`} data-testid={testId}>
       <Link to={hitUrl(hit)} className="search-hit-link">
         <span className="search-hit-meta">
           <span className="room-name">{roomLabel(hit.room)}</span>
@@ -21,6 +23,7 @@ export function HitCard({ hit, testId = 'search-result' }: { hit: SearchHit; tes
             : (hit.message.body ?? <em className="muted">deleted</em>)}
         </span>
       </Link>
+      {action && <div className="search-hit-action">{action}</div>}
     </li>
   );
 }

@@ -365,6 +365,17 @@ describe('session', () => {
     expect(socket.connectCalls).toBe(3);
   });
 
+  it('forwards message:pinned and drops malformed ones', () => {
+    const { socket, client } = setup();
+    const pins: unknown[] = [];
+    client.events.on('pinned', (e) => pins.push(e));
+    socket.serverConnect();
+    socket.fire('message:pinned', { roomId: 'r1', messageId: 'm1', pinned: true, by: 'u1' });
+    socket.fire('message:pinned', { roomId: 'r1', messageId: 'm1', pinned: 'yes', by: 'u1' });
+    socket.fire('message:pinned', { roomId: 'r1', pinned: false, by: 'u1' });
+    expect(pins).toEqual([{ roomId: 'r1', messageId: 'm1', pinned: true, by: 'u1' }]);
+  });
+
   it('treats session:revoked {reason: banned} as a ban', () => {
     const { socket, client } = setup();
     const ended: SessionEnded[] = [];

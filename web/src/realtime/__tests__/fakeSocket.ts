@@ -126,6 +126,7 @@ export function msg(roomId: string, seq: number, extra: Partial<Message> = {}): 
     createdAt: new Date(0).toISOString(),
     editedAt: null,
     deletedAt: null,
+    pinned: false,
     ...extra,
   };
 }

@@ -1,0 +1,85 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, errorMessage } from '../../api';
+import { useRealtimeEvent } from '../../realtime';
+import type { Message, Pin, Room } from '../../types';
+import { formatDateTime } from '../../ui/format';
+import { WriteButton } from '../../ui/readOnly';
+import { Link } from '../../ui/router';
+import { hitUrl } from '../search/query';
+
+interface Props {
+  room: Pick<Room, 'id' | 'slug' | 'title' | 'kind'>;
+  /** Unpins (shown to those who may pin). */
+  onUnpin?(message: Message): void;
+  onClose(): void;
+}
+
+/** A room's pinned messages, the latest pinned first, kept current by `message:pinned`. */
+export function PinsPanel({ room, onUnpin, onClose }: Props) {
+  const [pins, setPins] = useState<Pin[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    api.rooms
+      .pins(room.id)
+      .then((page) => {
+        setPins(page.items);
+        setError(null);
+      })
+      .catch((err: unknown) => setError(errorMessage(err)));
+  }, [room.id]);
+  useEffect(load, [load]);
+
+  useRealtimeEvent('pinned', (e) => {
+    if (e.roomId === room.id) load();
+  });
+  const replace = (m: Message) => {
+    if (m.roomId !== room.id) return;
+    setPins((ps) => ps?.flatMap((p) => (p.message.id !== m.id ? [p] : m.deletedAt ? [] : [{ ...p, message: m }])) ?? ps);
+  };
+  useRealtimeEvent('messageUpdated', replace);
+  useRealtimeEvent('messageDeleted', replace);
+
+  return (
+    <aside className="side-panel pins-panel" aria-labelledby="pins-title" data-testid="pins-panel">
+      <header className="side-panel-header">
+        <h2 id="pins-title">
+          Pinned <span className="muted small">{pins ? pins.length : ''}</span>
+        </h2>
+        <button type="button" className="icon-button" aria-label="Close pinned messages" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      <div className="pins-body">
+        {error && (
+          <p role="alert" className="form-error">
+            {error}
+          </p>
+        )}
+        {!pins && !error && <p className="muted">Loading…</p>}
+        {pins?.length === 0 && <p className="muted small">Nothing pinned yet. Pin a message from its menu to keep it here.</p>}
+        <ol className="pin-list">
+          {pins?.map((p) => (
+            <li key={p.message.id} className="pin" data-testid="pin">
+              <Link to={hitUrl({ message: p.message, room })} className="pin-link">
+                <span className="pin-meta">
+                  <strong>{p.message.author.name}</strong>
+                  <span className="muted small">{formatDateTime(p.message.createdAt)}</span>
+                </span>
+                <span className="pin-body">{p.message.body}</span>
+              </Link>
+              <span className="pin-footer muted small">
+                Pinned by {p.pinnedBy.name}
+                {onUnpin && (
+                  <WriteButton className="link-button small" onClick={() => onUnpin(p.message)} data-testid="pin-unpin">
+                    Unpin
+                  </WriteButton>
+                )}
+              </span>
+            </li>
+          ))}
+        </ol>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,47 @@
+import { api } from '../../api';
+import { usePages } from '../../ui/usePages';
+import { HitCard } from '../search/HitCard';
+import { useSaved } from './SavedContext';
+
+const savedPage = (cursor: string | number | null) => api.saved(cursor, 30);
+
+/** My saved messages, the latest saved first, each opening the message in its room. */
+export function SavedPage() {
+  const saved = useSaved();
+  const { items, setItems, cursor, loading, loadMore } = usePages(savedPage, 'Could not load your saved messages');
+
+  const remove = async (messageId: string) => {
+    if (await saved?.setSaved(messageId, false)) setItems((xs) => xs?.filter((s) => s.message.id !== messageId) ?? xs);
+  };
+
+  return (
+    <main className="page" id="main" aria-labelledby="saved-title" data-testid="saved-page">
+      <h1 id="saved-title">Saved messages</h1>
+      {items === null ? (
+        <p className="muted">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="muted">Nothing saved yet. Save a message from its menu to find it here.</p>
+      ) : (
+        <ol className="search-results" aria-busy={loading}>
+          {items.map((s) => (
+            <HitCard
+              key={s.message.id}
+              hit={{ ...s, snippet: [] }}
+              testId="saved-item"
+              action={
+                <button type="button" className="button small" onClick={() => void remove(s.message.id)} data-testid="unsave">
+                  Remove
+                </button>
+              }
+            />
+          ))}
+        </ol>
+      )}
+      {cursor !== null && (
+        <button type="button" className="button" onClick={loadMore} disabled={loading}>
+          Older saved messages
+        </button>
+      )}
+    </main>
+  );
+}

@@ -5,6 +5,7 @@ import { SignIn } from './features/auth/SignIn';
 import { ChatRoom } from './features/chat/ChatRoom';
 import { RoomsProvider, useRooms } from './features/rooms/RoomsContext';
 import { SavedProvider } from './features/saved/SavedContext';
+import { NotificationsProvider } from './features/notifications/NotificationsContext';
 import { Sidebar } from './features/rooms/Sidebar';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OfflineBanner } from './ui/OfflineBanner';
@@ -167,6 +168,7 @@ function StaffShell() {
   useEffect(() => setMenuOpen(false), [pathname]);
   return (
     <RoomsProvider>
+      <NotificationsProvider>
       <SavedProvider>
         <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
           <a href="#main" className="skip-link">
@@ -199,6 +201,7 @@ function StaffShell() {
           <DeliveryNotices />
         </div>
       </SavedProvider>
+      </NotificationsProvider>
     </RoomsProvider>
   );
 }

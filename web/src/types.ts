@@ -16,6 +16,8 @@ export interface User {
   /** Omitted where the viewer may not see it. */
   email?: string;
   name: string;
+  /** Unique, lower case: what `@handle` in a message refers to. */
+  handle?: string;
   role: Role;
   department: string | null;
   createdAt: string;
@@ -31,6 +33,8 @@ export interface Me extends User {
   hasPassword?: boolean;
   /** The one ticket a follow-link session may use; null (or absent) for a full session. */
   ticketScope?: string | null;
+  /** Unread notifications (full sessions). */
+  notificationCount?: number;
 }
 
 export interface Room {
@@ -48,6 +52,47 @@ export interface Room {
   myRole: RoomRole | null;
   unread: number;
   lastReadSeq: number;
+  /** Unread mentions and DM notifications in the room. */
+  mentionCount?: number;
+  notifyLevel?: NotifyLevel;
+  /** ISO-8601 while a mute is in force (or set for later); null otherwise. */
+  mutedUntil?: string | null;
+}
+
+export type NotifyLevel = 'all' | 'mentions' | 'none';
+export type NotificationKind = 'mention' | 'dm' | 'reply' | 'ticket_assigned';
+
+/** `GET /notifications` item and the socket's `notification:new`. */
+export interface AppNotification {
+  id: string;
+  kind: NotificationKind;
+  roomId: string;
+  roomTitle: string;
+  roomKind: RoomKind;
+  messageId: string;
+  seq: number;
+  excerpt: string;
+  actor: { id: string; name: string };
+  createdAt: string;
+  read: boolean;
+}
+
+/** Socket `notification:read`: some ids, a room up to a seq, or everything. */
+export type NotificationReadEvent = { ids: string[] } | { roomId: string } | { all: true };
+
+/** `GET /rooms/{id}/mentionable`: who the composer may suggest. */
+export interface Mentionable {
+  id: string;
+  name: string;
+  handle: string;
+}
+
+export interface Preferences {
+  emailNotifications: 'off' | 'mentions_dms';
+  emailDelayMinutes: number;
+  browserNotifications: boolean;
+  quietHours: { start: string; end: string } | null;
+  timezone: string;
 }
 
 export interface Reaction {
@@ -78,6 +123,8 @@ export interface Message {
   deletedAt: string | null;
   /** Pinned to its room. */
   pinned: boolean;
+  /** People the body mentions who may read the room. */
+  mentions?: { userId: string; handle: string }[];
 }
 
 /** One text a message had (`GET /messages/{id}/history`); `body` is null when withheld. */

@@ -2,6 +2,7 @@
 import { request, requestDownload, type Download } from './client';
 import type {
   AdminUser,
+  AppNotification,
   AssistantState,
   AuditEntry,
   AuthResult,
@@ -10,10 +11,13 @@ import type {
   LinkResult,
   Me,
   Member,
+  Mentionable,
   Message,
   MessageVersion,
   Page,
   Pin,
+  NotifyLevel,
+  Preferences,
   PublicConfig,
   RegisterResult,
   RevokedSessions,
@@ -145,6 +149,17 @@ export const api = {
     sessions: () => request<Page<SessionInfo>>('GET', '/me/sessions'),
     revokeSession: (id: string) => request<null>('DELETE', `/me/sessions/${enc(id)}`),
     revokeOthers: () => request<RevokedSessions>('POST', '/me/sessions/revoke-others'),
+    /** 409 HANDLE_TAKEN, 422 VALIDATION (bad or reserved). */
+    setHandle: (handle: string) => request<User>('PATCH', '/me', { body: { handle } }),
+    preferences: () => request<Preferences>('GET', '/me/preferences'),
+    setPreferences: (prefs: Partial<Preferences>) => request<Preferences>('PUT', '/me/preferences', { body: prefs }),
+  },
+
+  notifications: {
+    list: (cursor?: string | number | null, limit = 20) =>
+      request<Page<AppNotification>>('GET', '/notifications', { query: { cursor, limit } }),
+    read: (ids: string[]) => request<{ read: number }>('POST', '/notifications/read', { body: { ids } }),
+    readAll: () => request<{ read: number }>('POST', '/notifications/read', { body: { all: true } }),
   },
 
   rooms: {
@@ -178,6 +193,10 @@ export const api = {
       request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { after, limit } }),
     /** The room's pinned messages, the latest pinned first (one page). */
     pins: (id: string) => request<Page<Pin>>('GET', `/rooms/${enc(id)}/pins`),
+    /** People who may read the room whose handle or name starts with `q` (the composer's `@`). */
+    mentionable: (id: string, q: string) => request<Mentionable[]>('GET', `/rooms/${enc(id)}/mentionable`, { query: { q } }),
+    setNotifications: (id: string, level: NotifyLevel, muteUntil: string | null) =>
+      request<Room>('PUT', `/rooms/${enc(id)}/notifications`, { body: { level, muteUntil } }),
   },
 
   messages: {

@@ -1,4 +1,6 @@
 import type {
+  AppNotification,
+  NotificationReadEvent,
   MemberAddedEvent,
   MemberRemovedEvent,
   Message,
@@ -46,6 +48,8 @@ export interface RealtimeEvents {
   memberRemoved: MemberRemovedEvent;
   ticketUpdated: Ticket;
   ticketInsights: { ticketId: string };
+  notificationNew: AppNotification;
+  notificationRead: NotificationReadEvent;
   connection: ConnectionState;
   /** The outbox changed (the new snapshot). */
   outbox: readonly OutboxItem[];
@@ -225,6 +229,8 @@ export class RealtimeClient {
     this.forward('member:added', 'memberAdded', (v): v is MemberAddedEvent => hasStrings(v, 'roomId', 'userId'));
     this.forward('member:removed', 'memberRemoved', (v): v is MemberRemovedEvent => hasStrings(v, 'roomId', 'userId'));
     this.forward('ticket:updated', 'ticketUpdated', (v): v is Ticket => hasStrings(v, 'id'));
+    this.forward('notification:new', 'notificationNew', (v): v is AppNotification => hasStrings(v, 'id', 'roomId', 'kind'));
+    this.forward('notification:read', 'notificationRead', (v): v is NotificationReadEvent => isRecord(v) && ('ids' in v || 'roomId' in v || 'all' in v));
     this.forward('ticket:insights', 'ticketInsights', (v): v is { ticketId: string } => hasStrings(v, 'ticketId'));
     this.listen('session:revoked', (payload) => {
       const reason = isRecord(payload) && typeof payload.reason === 'string' ? payload.reason : '';

@@ -92,10 +92,25 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
   });
   useRealtimeEvent('roomUpdated', (patch) =>
     setRooms((rs) =>
-      rs.map((r) => (r.id === patch.id ? { ...r, ...patch, myRole: r.myRole, unread: r.unread, lastReadSeq: r.lastReadSeq } : r)),
+      rs.map((r) =>
+        r.id === patch.id
+          ? { ...r, ...patch, myRole: r.myRole, unread: r.unread, lastReadSeq: r.lastReadSeq, mentionCount: r.mentionCount, notifyLevel: r.notifyLevel, mutedUntil: r.mutedUntil }
+          : r,
+      ),
     ),
   );
   useRealtimeEvent('roomDeleted', ({ roomId }) => remove(roomId));
+  // Mention badges: mentions and DM notifications count; reading the room clears them.
+  useRealtimeEvent('notificationNew', (n) => {
+    if (n.kind !== 'mention' && n.kind !== 'dm') return;
+    setRooms((rs) => rs.map((r) => (r.id === n.roomId ? { ...r, mentionCount: (r.mentionCount ?? 0) + 1 } : r)));
+  });
+  useRealtimeEvent('notificationRead', (event) => {
+    if ('roomId' in event) setRooms((rs) => rs.map((r) => (r.id === event.roomId ? { ...r, mentionCount: 0 } : r)));
+    else if ('all' in event) setRooms((rs) => rs.map((r) => ({ ...r, mentionCount: 0 })));
+    // Some ids (from the bell): which rooms they were in is the server's to say.
+    else void refresh();
+  });
   // New role or department: which rooms I may read changed with it.
   useRealtimeEvent('accessChanged', () => void refresh());
   useRealtimeEvent('memberAdded', ({ userId }) => {
@@ -120,7 +135,7 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
       setRooms((rs) => {
         const room = rs.find((r) => r.id === roomId);
         if (!room || (room.unread === 0 && seq <= room.lastReadSeq)) return rs;
-        return rs.map((r) => (r.id === roomId ? { ...r, unread: 0, lastReadSeq: Math.max(seq, r.lastReadSeq) } : r));
+        return rs.map((r) => (r.id === roomId ? { ...r, unread: 0, mentionCount: 0, lastReadSeq: Math.max(seq, r.lastReadSeq) } : r));
       }),
     [],
   );

@@ -3,16 +3,24 @@ import type { Room } from '../../types';
 import { ThemeToggle } from '../../ui/theme';
 import { Link, useLocation } from '../../ui/router';
 import { useSession, useUser } from '../auth/session';
+import { Bell } from '../notifications/Bell';
 import { useRooms } from './RoomsContext';
+
+/** Muted now: a mute in force (the room stays unread-counted, only dimmed). */
+export function isMuted(room: Pick<Room, 'mutedUntil'>, now = Date.now()): boolean {
+  return room.mutedUntil != null && Date.parse(room.mutedUntil) > now;
+}
 
 function RoomLink({ room, current }: { room: Room; current: boolean }) {
   const prefix = room.kind === 'dm' ? '@' : room.kind === 'private' ? '🔒' : '#';
-  const label = `${room.title}${room.unread > 0 ? `, ${room.unread} unread` : ''}`;
+  const mentions = room.mentionCount ?? 0;
+  const muted = isMuted(room);
+  const label = `${room.title}${room.unread > 0 ? `, ${room.unread} unread` : ''}${mentions > 0 ? `, ${mentions} mentions` : ''}${muted ? ', muted' : ''}`;
   return (
     <li>
       <Link
         to={room.kind === 'ticket' ? `/tickets/${room.id}` : `/rooms/${room.id}`}
-        className={`room-link ${current ? 'current' : ''} ${room.unread > 0 ? 'has-unread' : ''}`}
+        className={`room-link ${current ? 'current' : ''} ${room.unread > 0 ? 'has-unread' : ''} ${muted ? 'muted-room' : ''}`}
         aria-current={current ? 'page' : undefined}
         aria-label={label}
         data-testid={`room-${room.slug}`}
@@ -21,6 +29,11 @@ function RoomLink({ room, current }: { room: Room; current: boolean }) {
           {prefix}
         </span>
         <span className="room-title">{room.title}</span>
+        {mentions > 0 && (
+          <span className="badge mention-badge" aria-hidden="true" data-testid="mention-count">
+            @{mentions > 99 ? '99+' : mentions}
+          </span>
+        )}
         {room.unread > 0 && (
           <span className="badge" aria-hidden="true" data-testid="unread-count">
             {room.unread > 99 ? '99+' : room.unread}
@@ -70,6 +83,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <Link to="/" className="brand">
           Switchboard
         </Link>
+        <Bell />
       </div>
       <ul className="nav-main">
         <li>

@@ -1,0 +1,123 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { api } from '../../api';
+import { useRealtimeEvent } from '../../realtime';
+import type { AppNotification } from '../../types';
+import { navigate } from '../../ui/router';
+import { useToast } from '../../ui/toast';
+import { useUser } from '../auth/session';
+import { useRooms } from '../rooms/RoomsContext';
+import { bellReducer, initialBell, type BellState } from './bell';
+import { desktopPermission, shouldShowDesktop, showDesktop } from './desktop';
+
+interface NotificationsState extends BellState {
+  /** The newest page (again), when the list opens. */
+  loadFirst(): Promise<void>;
+  loadMore(): Promise<void>;
+  /** Marks the notification read and opens its message in its room. */
+  open(n: AppNotification): void;
+  readAll(): Promise<void>;
+  /** The room's name as the sidebar shows it (a DM: the other person). */
+  roomName(n: AppNotification): string;
+  /** The account's browser-notification preference (null until loaded). */
+  desktopPreference: boolean | null;
+  setDesktopPreference(on: boolean): void;
+}
+
+const NotificationsContext = createContext<NotificationsState | null>(null);
+
+export function useNotifications(): NotificationsState {
+  const ctx = useContext(NotificationsContext);
+  if (!ctx) throw new Error('useNotifications outside NotificationsProvider');
+  return ctx;
+}
+
+export function messageUrl(n: Pick<AppNotification, 'roomId' | 'roomKind' | 'seq'>): string {
+  return `${n.roomKind === 'ticket' ? '/tickets' : '/rooms'}/${n.roomId}?seq=${n.seq}`;
+}
+
+/** The bell: unread count from `/auth/me`, kept live by `notification:new` / `notification:read`. */
+export function NotificationsProvider({ children }: { children: ReactNode }) {
+  const me = useUser();
+  const toast = useToast();
+  const { rooms } = useRooms();
+  const [state, dispatch] = useReducer(bellReducer, me.notificationCount ?? 0, initialBell);
+  const [desktopPreference, setDesktopPreference] = useState<boolean | null>(null);
+  const roomsRef = useRef(rooms);
+  roomsRef.current = rooms;
+
+  useEffect(() => {
+    let cancelled = false;
+    api.account
+      .preferences()
+      .then((p) => !cancelled && setDesktopPreference(p.browserNotifications))
+      .catch(() => !cancelled && setDesktopPreference(false));
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const refreshCount = useCallback(() => {
+    api.auth
+      .me()
+      .then((u) => dispatch({ type: 'count', count: u.notificationCount ?? 0 }))
+      .catch((err: unknown) => toast.error(err, 'Could not update notifications'));
+  }, [toast]);
+
+  const roomName = useCallback((n: AppNotification) => roomsRef.current.find((r) => r.id === n.roomId)?.title ?? n.roomTitle, []);
+
+  const markRead = useCallback(
+    (ids: string[]) => {
+      dispatch({ type: 'read', event: { ids } });
+      api.notifications.read(ids).catch((err: unknown) => toast.error(err, 'Could not mark as read'));
+    },
+    [toast],
+  );
+
+  const open = useCallback(
+    (n: AppNotification) => {
+      if (!n.read) markRead([n.id]);
+      navigate(messageUrl(n));
+    },
+    [markRead],
+  );
+
+  useRealtimeEvent('notificationNew', (n) => {
+    dispatch({ type: 'new', notification: n });
+    const room = roomsRef.current.find((r) => r.id === n.roomId);
+    const ctx = { permission: desktopPermission(), preference: desktopPreference === true, hidden: document.hidden, room, now: Date.now() };
+    if (shouldShowDesktop(ctx)) showDesktop(n, roomName(n), () => open(n));
+  });
+  useRealtimeEvent('notificationRead', (event) => {
+    dispatch({ type: 'read', event });
+    if ('roomId' in event) refreshCount();
+  });
+
+  const loadPage = useCallback(
+    async (cursor: string | number | null) => {
+      try {
+        const page = await api.notifications.list(cursor);
+        dispatch({ type: 'page', items: page.items, nextCursor: page.nextCursor, append: cursor !== null });
+      } catch (err) {
+        toast.error(err, 'Could not load notifications');
+      }
+    },
+    [toast],
+  );
+  const loadFirst = useCallback(() => loadPage(null), [loadPage]);
+  const loadMore = useCallback(() => loadPage(state.nextCursor), [loadPage, state.nextCursor]);
+
+  const readAll = useCallback(async () => {
+    try {
+      await api.notifications.readAll();
+      dispatch({ type: 'read', event: { all: true } });
+    } catch (err) {
+      toast.error(err, 'Could not mark all read');
+    }
+  }, [toast]);
+
+  const value = useMemo<NotificationsState>(
+    () => ({ ...state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, setDesktopPreference }),
+    [state, loadFirst, loadMore, open, readAll, roomName, desktopPreference],
+  );
+  return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
+}

@@ -1,7 +1,9 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useRealtime } from '../../realtime';
 import { useReadOnly, WriteButton, READ_ONLY_HINT } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
+import { insertMention, mentionTrigger, type MentionTrigger } from '../notifications/trigger';
+import { MentionSuggest, useMentionOptions, type MentionOption } from './MentionSuggest';
 
 export interface DraftRequest {
   text: string;
@@ -33,6 +35,30 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
   const ref = useRef<HTMLTextAreaElement>(null);
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
   const id = useId();
+  const [trigger, setTrigger] = useState<MentionTrigger | null>(null);
+  const [selected, setSelected] = useState(0);
+  const [caret, setCaret] = useState<number | null>(null);
+  const options = useMentionOptions(roomId, trigger);
+  const suggesting = trigger !== null && options.length > 0;
+
+  useEffect(() => setSelected(0), [trigger?.query]);
+  // Put the caret after an inserted mention once React has written the new text.
+  useLayoutEffect(() => {
+    if (caret === null || !ref.current) return;
+    ref.current.setSelectionRange(caret, caret);
+    setCaret(null);
+  }, [caret]);
+
+  const track = (el: HTMLTextAreaElement) => setTrigger(el.selectionStart === el.selectionEnd ? mentionTrigger(el.value, el.selectionStart) : null);
+
+  const pick = (option: MentionOption) => {
+    const el = ref.current;
+    if (!el || !trigger) return;
+    const next = insertMention(el.value, el.selectionStart, trigger, option.handle);
+    setBody(next.text);
+    setCaret(next.caret);
+    setTrigger(null);
+  };
 
   useEffect(() => {
     if (!draft) return;
@@ -66,10 +92,31 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
     client.send(roomId, text, parentId);
     client.setTyping(roomId, false);
     setBody('');
+    setTrigger(null);
     ref.current?.focus();
   };
 
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggesting && !e.nativeEvent.isComposing) {
+      const pickKey = (e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab';
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const step = e.key === 'ArrowDown' ? 1 : options.length - 1;
+        setSelected((i) => (i + step) % options.length);
+        return;
+      }
+      if (pickKey) {
+        e.preventDefault();
+        const option = options[Math.min(selected, options.length - 1)];
+        if (option) pick(option);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setTrigger(null);
+        return;
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       send();
@@ -78,6 +125,7 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
 
   return (
     <form className="composer" onSubmit={send} aria-label={parentId ? 'Reply in thread' : 'Send a message'}>
+      {suggesting && <MentionSuggest id={`${id}-mentions`} options={options} selected={selected} onPick={pick} />}
       <label htmlFor={id} className="visually-hidden">
         {placeholder}
       </label>
@@ -92,8 +140,16 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         title={readOnly ? READ_ONLY_HINT : undefined}
         onChange={(e) => {
           setBody(e.target.value);
+          track(e.target);
           if (e.target.value) typing();
         }}
+        onSelect={(e) => track(e.currentTarget)}
+        onBlur={() => setTrigger(null)}
+        role="combobox"
+        aria-autocomplete="list"
+        aria-expanded={suggesting}
+        aria-controls={suggesting ? `${id}-mentions` : undefined}
+        aria-activedescendant={suggesting ? `${id}-mentions-${selected}` : undefined}
         onKeyDown={onKey}
         autoFocus={autoFocus}
         data-testid={`composer${testIdSuffix}`}

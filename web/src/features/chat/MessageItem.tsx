@@ -2,6 +2,7 @@ import { memo, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message } from '../../types';
 import { formatDateTime, formatTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
+import { useSession } from '../auth/session';
 import { useSaved } from '../saved/SavedContext';
 import { EditedMark } from './EditHistory';
 import { Markup } from './markup/Markup';
@@ -89,6 +90,9 @@ function MessageItemImpl(props: Props) {
   const saved = useSaved();
   const deleted = message.deletedAt !== null || message.body === null;
   const isSaved = saved?.isSaved(message.id) ?? false;
+  const me = useSession().user;
+  // The handle the server matched to me (it may have changed since), else my current one.
+  const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle;
 
   return (
     <li
@@ -120,7 +124,7 @@ function MessageItemImpl(props: Props) {
         <EditForm initial={message.body} onSave={(body) => props.onEdit(message, body)} onCancel={() => setEditing(false)} />
       ) : (
         <div className="message-body" data-testid="message-body">
-          {deleted || message.body === null ? <em className="muted">Message deleted</em> : <Markup body={message.body} />}
+          {deleted || message.body === null ? <em className="muted">Message deleted</em> : <Markup body={message.body} myHandle={myHandle} />}
         </div>
       )}
       {!deleted && message.reactions.length > 0 && (

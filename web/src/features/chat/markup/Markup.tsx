@@ -10,23 +10,23 @@ export const LINK_REL = 'noopener noreferrer nofollow';
  * A message body rendered as the formatting subset (docs/api.md), built as React elements from
  * our own parse: text is only ever text, links only http, https and mailto.
  */
-export const Markup = memo(function Markup({ body }: { body: string }) {
+export const Markup = memo(function Markup({ body, myHandle }: { body: string; myHandle?: string }) {
   const blocks = useMemo(() => parse(body), [body]);
-  return <>{renderBlocks(blocks, false)}</>;
+  return <>{renderBlocks(blocks, false, myHandle?.toLowerCase())}</>;
 });
 
-function renderBlocks(blocks: Block[], inItem: boolean): ReactNode[] {
+function renderBlocks(blocks: Block[], inItem: boolean, me: string | undefined): ReactNode[] {
   return blocks.map((block, i) => {
     switch (block.t) {
       case 'p':
         // A list item's first paragraph sits in the <li> itself (a tight list).
-        return inItem && i === 0 ? <Fragment key={i}>{renderInlines(block.children)}</Fragment> : <p key={i}>{renderInlines(block.children)}</p>;
+        return inItem && i === 0 ? <Fragment key={i}>{renderInlines(block.children, me)}</Fragment> : <p key={i}>{renderInlines(block.children, me)}</p>;
       case 'pre':
         return <CodeBlock key={i} language={block.lang} code={block.text} />;
       case 'quote':
-        return <blockquote key={i}>{renderBlocks(block.children, false)}</blockquote>;
+        return <blockquote key={i}>{renderBlocks(block.children, false, me)}</blockquote>;
       case 'list': {
-        const items = block.items.map((item, j) => <li key={j}>{renderBlocks(item, true)}</li>);
+        const items = block.items.map((item, j) => <li key={j}>{renderBlocks(item, true, me)}</li>);
         return block.ordered ? (
           <ol key={i} start={block.start === 1 ? undefined : block.start}>
             {items}
@@ -39,7 +39,7 @@ function renderBlocks(blocks: Block[], inItem: boolean): ReactNode[] {
   });
 }
 
-function renderInlines(inlines: Inline[]): ReactNode[] {
+function renderInlines(inlines: Inline[], me: string | undefined): ReactNode[] {
   return inlines.map((inline, i) => {
     switch (inline.t) {
       case 'text':
@@ -49,20 +49,20 @@ function renderInlines(inlines: Inline[]): ReactNode[] {
       case 'code':
         return <code key={i}>{inline.text}</code>;
       case 'strong':
-        return <strong key={i}>{renderInlines(inline.children)}</strong>;
+        return <strong key={i}>{renderInlines(inline.children, me)}</strong>;
       case 'em':
-        return <em key={i}>{renderInlines(inline.children)}</em>;
+        return <em key={i}>{renderInlines(inline.children, me)}</em>;
       case 'del':
-        return <del key={i}>{renderInlines(inline.children)}</del>;
+        return <del key={i}>{renderInlines(inline.children, me)}</del>;
       case 'link':
         return (
           <a key={i} href={inline.href} target="_blank" rel={LINK_REL}>
-            {renderInlines(inline.children)}
+            {renderInlines(inline.children, me)}
           </a>
         );
       case 'mention':
         return (
-          <span key={i} className="mention">
+          <span key={i} className={me !== undefined && inline.handle.toLowerCase() === me ? 'mention mention-me' : 'mention'}>
             @{inline.handle}
           </span>
         );

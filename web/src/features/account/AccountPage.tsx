@@ -8,6 +8,8 @@ import { useToast } from '../../ui/toast';
 import { passwordProblem } from '../auth/messages';
 import { NewPasswordFields } from '../auth/NewPasswordFields';
 import { useUser } from '../auth/session';
+import { PreferencesSection } from '../notifications/PreferencesSection';
+import { HandleSection } from './HandleSection';
 import { deviceLabel, revokedText, sortSessions } from './sessions';
 
 /** Current password, then the new one twice. Ends every other session of the account. */
@@ -220,6 +222,8 @@ export function AccountPage() {
       <p className="muted" data-testid="account-who">
         {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{me.role}</span>
       </p>
+      <HandleSection />
+      <PreferencesSection />
       {me.hasPassword === false ? (
         <section className="account-section" aria-labelledby="password-title">
           <h2 id="password-title">Password</h2>

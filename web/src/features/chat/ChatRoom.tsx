@@ -10,6 +10,7 @@ import { useUser } from '../auth/session';
 import { useRoomsOptional } from '../rooms/RoomsContext';
 import { Composer, type DraftRequest } from './Composer';
 import { ExportMenu } from './ExportMenu';
+import { RoomNotifyMenu } from '../notifications/RoomNotifyMenu';
 import { useMembers, useTimeline, useTyping } from './hooks';
 import { MembersPanel, TypingLine } from './MembersPanel';
 import { MessageList } from './MessageList';
@@ -196,6 +197,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             >
               Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
             </button>
+            {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
             <ExportMenu roomId={roomId} />
             {canLeave && (
               <WriteButton className="button small" onClick={() => setLeaving(true)}>

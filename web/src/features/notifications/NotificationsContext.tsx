@@ -35,6 +35,11 @@ export function messageUrl(n: Pick<AppNotification, 'roomId' | 'roomKind' | 'seq
   return `${n.roomKind === 'ticket' ? '/tickets' : '/rooms'}/${n.roomId}?seq=${n.seq}`;
 }
 
+/** For screens also shown to customers, who have no bell. */
+export function useNotificationsOptional(): NotificationsState | null {
+  return useContext(NotificationsContext);
+}
+
 /** The bell: unread count from `/auth/me`, kept live by `notification:new` / `notification:read`. */
 export function NotificationsProvider({ children }: { children: ReactNode }) {
   const me = useUser();

@@ -181,3 +181,10 @@ describe('fenced code', () => {
     expect(plain?.textContent).toBe('qapla');
   });
 });
+
+describe('own mentions', () => {
+  it('marks the signed-in person’s handle, whatever its case, and no other', () => {
+    const out = renderToStaticMarkup(<Markup body="@Ada and @bob" myHandle="ada" />);
+    expect(out).toBe('<p><span class="mention mention-me">@Ada</span> and <span class="mention">@bob</span></p>');
+  });
+});

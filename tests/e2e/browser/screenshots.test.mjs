@@ -108,6 +108,13 @@ browserTest('screenshots of the main screens (demo data)', { timeout: 420_000 },
   await page.locator('[data-testid="message"]').last().waitFor();
   await shoot(page, 'dm');
 
+  // The notification bell, open, after Linus mentions Grace in #engineering.
+  await post(linus, engineering.id, `@${grace.user.handle} could you double-check the rollout plan before Friday?`);
+  await page.locator('[data-testid="bell-count"]').waitFor();
+  await page.getByTestId('bell').click();
+  await page.getByTestId('notification').filter({ hasText: 'double-check the rollout plan' }).waitFor();
+  await shoot(page, 'notifications');
+
   // Dark theme chat (the theme is saved per browser).
   await page.evaluate(() => localStorage.setItem('sb:theme', 'dark'));
   await page.goto(`${server.url}/rooms/${engineering.id}`);

@@ -169,38 +169,38 @@ function StaffShell() {
   return (
     <RoomsProvider>
       <NotificationsProvider>
-      <SavedProvider>
-        <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
-          <a href="#main" className="skip-link">
-            Skip to content
-          </a>
-          <header className="mobile-bar">
-            <button
-              type="button"
-              className="icon-button"
-              aria-label={menuOpen ? 'Close menu' : 'Open menu'}
-              aria-expanded={menuOpen}
-              aria-controls="sidebar"
-              onClick={() => setMenuOpen((o) => !o)}
-              data-testid="menu-button"
-            >
-              ☰
-            </button>
-            <Link to="/" className="brand">
-              Switchboard
-            </Link>
-          </header>
-          <div id="sidebar" className="sidebar-wrap">
-            <Sidebar onNavigate={() => setMenuOpen(false)} />
+        <SavedProvider>
+          <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
+            <a href="#main" className="skip-link">
+              Skip to content
+            </a>
+            <header className="mobile-bar">
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={menuOpen ? 'Close menu' : 'Open menu'}
+                aria-expanded={menuOpen}
+                aria-controls="sidebar"
+                onClick={() => setMenuOpen((o) => !o)}
+                data-testid="menu-button"
+              >
+                ☰
+              </button>
+              <Link to="/" className="brand">
+                Switchboard
+              </Link>
+            </header>
+            <div id="sidebar" className="sidebar-wrap">
+              <Sidebar onNavigate={() => setMenuOpen(false)} />
+            </div>
+            {menuOpen && <div className="scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
+            <div className="main-area">
+              <OfflineBanner />
+              <StaffRoutes />
+            </div>
+            <DeliveryNotices />
           </div>
-          {menuOpen && <div className="scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
-          <div className="main-area">
-            <OfflineBanner />
-            <StaffRoutes />
-          </div>
-          <DeliveryNotices />
-        </div>
-      </SavedProvider>
+        </SavedProvider>
       </NotificationsProvider>
     </RoomsProvider>
   );

@@ -26,16 +26,19 @@ browserTest('a mention picked from the autocomplete reaches the bell and opens i
   await b.page.getByTestId('bell').waitFor();
   assert.equal(await b.page.getByTestId('bell-count').count(), 0);
 
-  // Alice types @ and the start of Bob's handle, and takes the first suggestion with Enter.
+  // Alice types @: people and @here/@room are offered; arrows move the choice, Escape closes.
   const composer = a.page.getByTestId('composer');
-  await composer.pressSequentially(`@${handle.slice(0, 3)}`);
-  const suggestion = a.page.getByTestId('mention-suggest').locator(`[data-handle="${handle}"]`);
-  await suggestion.waitFor();
-  // @here/@room are offered too, after people; arrows move, then back to Bob.
+  const list = a.page.getByTestId('mention-suggest');
+  await composer.pressSequentially('@');
+  await list.locator('[data-handle="here"]').waitFor();
+  await list.locator('[role="option"]').nth(0).and(a.page.locator('[aria-selected="true"]')).waitFor();
   await composer.press('ArrowDown');
-  await a.page.locator(`[data-testid="mention-suggest"] [aria-selected="true"]:not([data-handle="${handle}"])`).waitFor();
-  await composer.press('ArrowUp');
-  await a.page.locator(`[data-testid="mention-suggest"] [data-handle="${handle}"][aria-selected="true"]`).waitFor();
+  await list.locator('[role="option"]').nth(1).and(a.page.locator('[aria-selected="true"]')).waitFor();
+  await composer.press('Escape');
+  await list.waitFor({ state: 'detached' });
+  // Then the start of Bob's handle, and Enter takes Bob.
+  await composer.pressSequentially(handle.slice(0, 3));
+  await list.locator(`[data-handle="${handle}"][aria-selected="true"]`).waitFor();
   await composer.press('Enter');
   await a.page.getByTestId('mention-suggest').waitFor({ state: 'detached' });
   assert.equal(await composer.inputValue(), `@${handle} `);

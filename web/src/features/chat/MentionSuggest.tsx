@@ -31,9 +31,10 @@ export function useMentionOptions(roomId: string, trigger: MentionTrigger | null
     };
   }, [roomId, query]);
 
-  if (query === null) return [];
-  const found = people?.query === query ? people.items : [];
-  return [...found.map((p) => ({ handle: p.handle, label: p.name })), ...groupMentions(query)];
+  // Nothing until the server answered for this query: an Enter typed fast must not take
+  // `@here` only because people were not listed yet.
+  if (query === null || people?.query !== query) return [];
+  return [...people.items.map((p) => ({ handle: p.handle, label: p.name })), ...groupMentions(query)];
 }
 
 interface Props {

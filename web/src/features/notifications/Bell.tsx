@@ -1,7 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import { usePopover } from '../../ui/popover';
 import { formatDateTime } from '../../ui/format';
-import { kindLabel } from './desktop';
+import { desktopPermission, kindLabel } from './desktop';
 import { useNotifications } from './NotificationsContext';
 
 /** The header's bell: the unread count, and the list of notifications when opened. */
@@ -11,6 +11,7 @@ export function Bell() {
   const panel = useRef<HTMLDivElement>(null);
   const trigger = useRef<HTMLButtonElement>(null);
   const close = useCallback(() => setOpen(false), []);
+  const [permission, setPermission] = useState(desktopPermission);
   usePopover(open, panel, trigger, close);
 
   const toggle = () => {
@@ -74,6 +75,11 @@ export function Bell() {
           {n.nextCursor !== null && (
             <button type="button" className="button small" onClick={() => void n.loadMore()} data-testid="notifications-more">
               Load more
+            </button>
+          )}
+          {permission === 'default' && (
+            <button type="button" className="link-button small" onClick={() => void n.enableDesktop().then(setPermission)} data-testid="enable-desktop">
+              Enable desktop notifications
             </button>
           )}
         </div>

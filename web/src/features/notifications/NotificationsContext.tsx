@@ -21,6 +21,8 @@ interface NotificationsState extends BellState {
   /** The account's browser-notification preference (null until loaded). */
   desktopPreference: boolean | null;
   setDesktopPreference(on: boolean): void;
+  /** Asks the browser (on a click, never on load) and turns the preference on once granted. */
+  enableDesktop(): Promise<NotificationPermission>;
 }
 
 const NotificationsContext = createContext<NotificationsState | null>(null);
@@ -120,9 +122,22 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
     }
   }, [toast]);
 
+  const enableDesktop = useCallback(async () => {
+    const permission = await Notification.requestPermission();
+    if (permission === 'granted' && desktopPreference !== true) {
+      try {
+        const prefs = await api.account.setPreferences({ browserNotifications: true });
+        setDesktopPreference(prefs.browserNotifications);
+      } catch (err) {
+        toast.error(err, 'Could not save the preference');
+      }
+    }
+    return permission;
+  }, [desktopPreference, toast]);
+
   const value = useMemo<NotificationsState>(
-    () => ({ ...state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, setDesktopPreference }),
-    [state, loadFirst, loadMore, open, readAll, roomName, desktopPreference],
+    () => ({ ...state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, setDesktopPreference, enableDesktop }),
+    [state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, enableDesktop],
   );
   return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
 }

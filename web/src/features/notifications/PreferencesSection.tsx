@@ -10,13 +10,18 @@ export function browserTimeZone(): string {
 }
 
 /** Asks the browser, on a click only (never on page load). */
-function DesktopPermission() {
+function DesktopPermission({ onGranted }: { onGranted: () => void }) {
   const [permission, setPermission] = useState(desktopPermission);
   if (permission === 'unsupported') return <p className="muted small">This browser cannot show desktop notifications.</p>;
   if (permission === 'granted') return <p className="muted small" data-testid="desktop-granted">Desktop notifications are allowed in this browser.</p>;
   if (permission === 'denied') return <p className="muted small">Desktop notifications are blocked in this browser's site settings.</p>;
   return (
-    <button type="button" className="button small" onClick={() => void Notification.requestPermission().then(setPermission)} data-testid="enable-desktop">
+    <button type="button" className="button small" onClick={() =>
+        void Notification.requestPermission().then((p) => {
+          setPermission(p);
+          if (p === 'granted') onGranted();
+        })
+      } data-testid="enable-desktop">
       Enable desktop notifications
     </button>
   );
@@ -99,7 +104,7 @@ export function PreferencesSection() {
           <input type="checkbox" checked={prefs.browserNotifications} onChange={(e) => set({ browserNotifications: e.target.checked })} data-testid="pref-browser" />{' '}
           Desktop notifications when Switchboard is in another tab
         </label>
-        <DesktopPermission />
+        <DesktopPermission onGranted={() => set({ browserNotifications: true })} />
         <label className="checkbox">
           <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} /> Quiet hours (no e-mail)
         </label>

@@ -14,6 +14,7 @@ mod assistant;
 mod auth;
 mod cli;
 mod errors;
+mod email_notifications;
 mod history;
 mod messages;
 mod notifications;

@@ -211,7 +211,7 @@ fn parse(to: Vec<String>, raw: &[u8]) -> Received {
         ),
         None => Default::default(),
     };
-    let header = |name: &str| {
+    let header = |name: &'static str| {
         message
             .as_ref()
             .and_then(|m| m.header_raw(name))

@@ -95,7 +95,7 @@ pub fn ticket_follow(
 
 /// One message in a notification digest.
 pub struct DigestItem {
-    /// Why: `mention` or `dm`.
+    /// From a direct conversation (else a mention in a room).
     pub dm: bool,
     /// The room's title (DMs: "direct message").
     pub room: String,
@@ -137,16 +137,16 @@ pub fn notification_digest(
         } else {
             format!("{} in {}", item.author, item.room)
         };
-        let excerpt = item
+        let quote = item
             .excerpt
             .as_deref()
             .map_or_else(|| "(deleted)".to_owned(), excerpt);
-        text.push_str(&format!("* {place}:\n  {excerpt}\n  {}\n\n", item.link));
+        text.push_str(&format!("* {place}:\n  {quote}\n  {}\n\n", item.link));
         html.push_str(&format!(
             "<li style=\"margin-bottom:12px\"><strong>{}</strong><br>{}<br>\
              <a href=\"{href}\">Open the message</a></li>",
             escape(&place),
-            escape(&excerpt),
+            escape(&quote),
             href = escape(&item.link),
         ));
     }

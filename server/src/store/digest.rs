@@ -87,7 +87,7 @@ impl_both! {
             user_id: Id,
             before: DateTime<Utc>,
             kind: &'static str,
-            payload: &(dyn Fn(&[Id]) -> Value + Send + Sync),
+            payload: &(dyn Fn(Vec<Id>) -> Value + Send + Sync),
         ) -> StoreResult<Vec<Id>> {
             let now = crate::store::now();
             let mut tx = self.begin().await?;
@@ -105,7 +105,7 @@ impl_both! {
                 return Ok(ids);
             }
             ids.sort();
-            let payload = payload(&ids);
+            let payload = payload(ids.clone());
             let subject = user_id.to_string();
             let job = JobFields {
                 kind,

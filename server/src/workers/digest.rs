@@ -37,10 +37,10 @@ pub async fn sweep(jobs: &Jobs, now: DateTime<Utc>) -> anyhow::Result<usize> {
             continue;
         }
         let user_id = candidate.user_id;
-        let payload = |ids: &[Id]| {
+        let payload = |ids: Vec<Id>| {
             serde_json::to_value(Template::NotificationDigest {
                 user_id,
-                notification_ids: ids.to_vec(),
+                notification_ids: ids,
             })
             .unwrap_or_default()
         };

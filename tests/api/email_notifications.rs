@@ -98,7 +98,11 @@ async fn unread_mentions_and_dms_are_mailed_once_in_one_digest(app: TestApp) {
     assert_eq!(sweep_after(&app, 16).await, 1);
     let mail = app.mail_to(&bob.email, 1).await;
     assert!(mail.subject.contains("2 unread"), "{}", mail.subject);
-    assert!(mail.text.contains("the <b>deploy</b> is yours"), "{}", mail.text);
+    assert!(
+        mail.text.contains("the <b>deploy</b> is yours"),
+        "{}",
+        mail.text
+    );
     assert!(mail.text.contains("lunch at noon?"));
     assert!(mail.html.contains("the &lt;b&gt;deploy&lt;/b&gt; is yours"));
     let seq = mention["seq"].as_i64().unwrap();
@@ -140,9 +144,13 @@ async fn read_notifications_and_email_off_send_nothing(app: TestApp) {
         .await;
     wait_unread(&bob, 1).await;
 
-    put_json(&carol, "me/preferences", json!({"emailNotifications": "off"}))
-        .await
-        .expect(200);
+    put_json(
+        &carol,
+        "me/preferences",
+        json!({"emailNotifications": "off"}),
+    )
+    .await
+    .expect(200);
     ann.send_message(room, &format!("@{hc} you turned mail off"))
         .await;
     wait_unread(&carol, 1).await;
@@ -201,10 +209,7 @@ async fn deactivated_and_banned_people_get_nothing(app: TestApp) {
     wait_unread(&bob, 1).await;
     wait_unread(&carol, 1).await;
     admin
-        .post(
-            &format!("admin/users/{}/deactivate", bob.id()),
-            json!({}),
-        )
+        .post(&format!("admin/users/{}/deactivate", bob.id()), json!({}))
         .await
         .expect(200);
     admin
@@ -301,11 +306,12 @@ async fn the_unsubscribe_link_turns_email_off_and_forgeries_are_refused(app: Tes
     wait_unread(&bob, 2).await;
     assert_eq!(sweep_after(&app, 16).await, 0);
     assert_eq!(app.mail.to(&bob.email).len(), 1);
-    let page = client
-        .get(&here)
-        .send()
-        .await
-        .unwrap();
+    let page = client.get(&here).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("E-mail notifications are off"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("E-mail notifications are off")
+    );
 }

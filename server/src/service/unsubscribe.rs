@@ -102,7 +102,10 @@ mod tests {
         );
         // Test case 6: a key longer than the block is hashed first.
         let key = [0xaa_u8; 131];
-        let mac = hmac_sha256(&key, &[b"Test Using Larger Than Block-Size Key - Hash Key First"]);
+        let mac = hmac_sha256(
+            &key,
+            &[b"Test Using Larger Than Block-Size Key - Hash Key First"],
+        );
         assert_eq!(
             hex(mac),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"

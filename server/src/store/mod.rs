@@ -13,8 +13,8 @@ use std::{sync::Arc, time::Duration};
 
 pub mod accounts;
 pub mod audit;
-pub mod digest;
 pub(crate) mod both;
+pub mod digest;
 pub mod group_commit;
 pub mod insights;
 pub mod messages;

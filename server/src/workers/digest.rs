@@ -125,7 +125,10 @@ pub async fn render(
                 } else {
                     row.room_title.clone()
                 },
-                author: row.actor_name.clone().unwrap_or_else(|| "Someone".to_owned()),
+                author: row
+                    .actor_name
+                    .clone()
+                    .unwrap_or_else(|| "Someone".to_owned()),
                 excerpt: row.body.clone(),
                 link: match row.seq {
                     Some(seq) => format!("{base}/rooms/{}?seq={seq}", row.room_id),

@@ -212,6 +212,12 @@ pub struct MailConfig {
         default_value = "Switchboard <switchboard@localhost>"
     )]
     pub mail_from: String,
+
+    /// How often, in seconds, mentions and DMs left unread past each person's delay are
+    /// looked for and e-mailed (on instances with `BACKGROUND_JOBS` on).
+    #[arg(long, env = "EMAIL_DIGEST_INTERVAL_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub email_digest_interval_secs: u64,
 }
 
 /// The ticket assistant's model provider.

@@ -13,6 +13,7 @@ mod admin;
 mod assistant;
 mod auth;
 mod cli;
+mod email_notifications;
 mod errors;
 mod history;
 mod messages;

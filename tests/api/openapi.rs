@@ -69,6 +69,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/me/sessions/revoke-others"),
     ("post", "/api/v1/admin/invites"),
     ("post", "/api/v1/admin/users/{id}/deactivate"),
+    ("get", "/api/v1/unsubscribe"),
+    ("post", "/api/v1/unsubscribe"),
     ("post", "/api/v1/admin/users/{id}/reactivate"),
     ("post", "/api/v1/admin/users/{id}/password-reset"),
     ("get", "/api/v1/admin/staff-analytics"),

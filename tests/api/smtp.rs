@@ -23,6 +23,10 @@ pub struct Received {
     pub text: String,
     /// The HTML part, decoded.
     pub html: String,
+    /// The `List-Unsubscribe` header, as sent.
+    pub list_unsubscribe: Option<String>,
+    /// The `List-Unsubscribe-Post` header, as sent.
+    pub list_unsubscribe_post: Option<String>,
 }
 
 impl Received {
@@ -207,10 +211,18 @@ fn parse(to: Vec<String>, raw: &[u8]) -> Received {
         ),
         None => Default::default(),
     };
+    let header = |name: &'static str| {
+        message
+            .as_ref()
+            .and_then(|m| m.header_raw(name))
+            .map(|v| v.trim().to_owned())
+    };
     Received {
         to,
         subject,
         text,
         html,
+        list_unsubscribe: header("List-Unsubscribe"),
+        list_unsubscribe_post: header("List-Unsubscribe-Post"),
     }
 }

@@ -23,6 +23,7 @@ pub mod rooms;
 pub mod saved;
 pub mod search;
 pub mod tickets;
+pub mod unsubscribe;
 pub mod users;
 pub mod web;
 
@@ -49,6 +50,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(search::router())
         .merge(users::router())
         .merge(notifications::router())
+        .merge(unsubscribe::router())
         .merge(admin::router())
 }
 

@@ -1,4 +1,5 @@
-//! Outgoing e-mail: verification, password resets, invitations and ticket follow links.
+//! Outgoing e-mail: verification, password resets, invitations, ticket follow links and
+//! notification digests (mentions and DMs left unread).
 //!
 //! Nothing is sent from a request: a use case queues a [`Template`] in the durable jobs table
 //! ([`outbox::queue`]); the jobs worker renders it at send time (creating the single-use token
@@ -31,6 +32,9 @@ pub struct Mail {
     pub text: String,
     /// HTML body.
     pub html: String,
+    /// The one-click unsubscribe link of a notification e-mail (RFC 8058): sent as
+    /// `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Sends rendered messages: over SMTP, or to the log.
@@ -101,11 +105,23 @@ impl Mailer {
                 .parse()
                 .map_err(|e| format!("bad recipient address: {e}"))?,
         );
-        Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .header(header::MIME_VERSION_1_0)
+            .header(header::MIME_VERSION_1_0);
+        if let Some(link) = &mail.list_unsubscribe {
+            builder = builder
+                .raw_header(header::HeaderValue::new(
+                    header::HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{link}>"),
+                ))
+                .raw_header(header::HeaderValue::new(
+                    header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        builder
             .multipart(MultiPart::alternative_plain_html(
                 mail.text.clone(),
                 mail.html.clone(),

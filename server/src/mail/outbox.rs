@@ -50,6 +50,14 @@ pub enum Template {
         /// The ticket.
         ticket_id: Id,
     },
+    /// Mentions and DMs left unread, in one message (queued by `workers::digest`, which has
+    /// marked them e-mailed already).
+    NotificationDigest {
+        /// The person.
+        user_id: Id,
+        /// The notifications, oldest first.
+        notification_ids: Vec<Id>,
+    },
 }
 
 impl Template {
@@ -60,6 +68,7 @@ impl Template {
             Self::PasswordReset { .. } => "password_reset",
             Self::Invite { .. } => "invite",
             Self::TicketFollow { .. } => "ticket_follow",
+            Self::NotificationDigest { .. } => "notification_digest",
         }
     }
 
@@ -69,7 +78,8 @@ impl Template {
             Self::VerifyEmail { user_id }
             | Self::PasswordReset { user_id, .. }
             | Self::Invite { user_id, .. }
-            | Self::TicketFollow { user_id, .. } => *user_id,
+            | Self::TicketFollow { user_id, .. }
+            | Self::NotificationDigest { user_id, .. } => *user_id,
         }
     }
 

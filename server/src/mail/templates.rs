@@ -93,6 +93,97 @@ pub fn ticket_follow(
     )
 }
 
+/// One message in a notification digest.
+pub struct DigestItem {
+    /// From a direct conversation (else a mention in a room).
+    pub dm: bool,
+    /// The room's title (DMs: "direct message").
+    pub room: String,
+    /// Who wrote it.
+    pub author: String,
+    /// The start of the message (`None` once deleted).
+    pub excerpt: Option<String>,
+    /// The web client's address of the message.
+    pub link: String,
+}
+
+/// Characters of a message quoted in a digest.
+const EXCERPT_CHARS: usize = 200;
+
+/// Mentions and DMs left unread, in one message, with the one-click unsubscribe link.
+pub fn notification_digest(
+    to: &Recipient<'_>,
+    items: &[DigestItem],
+    preferences_link: &str,
+    unsubscribe_link: &str,
+) -> Mail {
+    let subject = match items {
+        [one] if one.dm => format!("New direct message from {}", one.author),
+        [one] => format!("{} mentioned you in {}", one.author, one.room),
+        many => format!("{} unread mentions and direct messages", many.len()),
+    };
+    let mut text = format!(
+        "Hello {},\n\nYou have unread messages in Switchboard:\n\n",
+        to.name
+    );
+    let mut html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
+         <p>Hello {},</p><p>You have unread messages in Switchboard:</p><ul>",
+        escape(to.name)
+    );
+    for item in items {
+        let place = if item.dm {
+            format!("{} (direct message)", item.author)
+        } else {
+            format!("{} in {}", item.author, item.room)
+        };
+        let quote = item
+            .excerpt
+            .as_deref()
+            .map_or_else(|| "(deleted)".to_owned(), excerpt);
+        text.push_str(&format!("* {place}:\n  {quote}\n  {}\n\n", item.link));
+        html.push_str(&format!(
+            "<li style=\"margin-bottom:12px\"><strong>{}</strong><br>{}<br>\
+             <a href=\"{href}\">Open the message</a></li>",
+            escape(&place),
+            escape(&quote),
+            href = escape(&item.link),
+        ));
+    }
+    let footer = "You get this e-mail because these messages stayed unread. Change when and \
+                  whether you get e-mail in your notification preferences";
+    text.push_str(&format!(
+        "{footer}: {preferences_link}\n\nStop these e-mails: {unsubscribe_link}\n\n-- \nSwitchboard\n"
+    ));
+    html.push_str(&format!(
+        "</ul><p style=\"color:#555;font-size:90%\">{footer}: <a href=\"{prefs}\">{prefs}</a>.</p>\
+         <p style=\"color:#555;font-size:90%\"><a href=\"{unsub}\">Stop these e-mails</a></p>\
+         </body></html>",
+        footer = escape(footer),
+        prefs = escape(preferences_link),
+        unsub = escape(unsubscribe_link),
+    ));
+    Mail {
+        to: to.email.to_owned(),
+        to_name: Some(one_line(to.name)),
+        subject: one_line(&subject),
+        text,
+        html,
+        list_unsubscribe: Some(unsubscribe_link.to_owned()),
+    }
+}
+
+/// A message's start on one line.
+fn excerpt(body: &str) -> String {
+    let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > EXCERPT_CHARS {
+        let cut: String = flat.chars().take(EXCERPT_CHARS).collect();
+        format!("{cut}\u{2026}")
+    } else {
+        flat
+    }
+}
+
 /// A subject line may not carry line breaks (they would start new headers).
 fn one_line(text: &str) -> String {
     text.chars()
@@ -137,6 +228,7 @@ fn render(
         subject: one_line(subject),
         text,
         html,
+        list_unsubscribe: None,
     }
 }
 
@@ -164,5 +256,25 @@ mod tests {
             mail.text
                 .contains("https://chat.example.com/support/follow?token=abc")
         );
+    }
+
+    #[test]
+    fn a_digest_escapes_what_people_wrote() {
+        let to = Recipient {
+            email: "ann@example.com",
+            name: "Ann",
+        };
+        let item = DigestItem {
+            dm: false,
+            room: "<b>ops</b>".into(),
+            author: "Bob\r\nBcc: x@example.com".into(),
+            excerpt: Some("<img src=x onerror=alert(1)>".into()),
+            link: "https://chat.example.com/rooms/1?seq=2&x=\"y".into(),
+        };
+        let mail = notification_digest(&to, &[item], "https://p", "https://u?token=t");
+        assert!(!mail.html.contains("<img") && !mail.html.contains("<b>ops"));
+        assert!(mail.html.contains("&quot;y"));
+        assert!(!mail.subject.contains('\n') && !mail.subject.contains('\r'));
+        assert_eq!(mail.list_unsubscribe.as_deref(), Some("https://u?token=t"));
     }
 }

@@ -28,6 +28,7 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 pub mod tickets;
+pub mod unsubscribe;
 pub mod users;
 
 pub use context::{Ctx, Settings};

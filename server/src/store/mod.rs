@@ -14,6 +14,7 @@ use std::{sync::Arc, time::Duration};
 pub mod accounts;
 pub mod audit;
 pub(crate) mod both;
+pub mod digest;
 pub mod group_commit;
 pub mod insights;
 pub mod messages;
@@ -31,6 +32,7 @@ pub mod users;
 
 pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
+pub use digest::{DigestCandidate, DigestStore};
 pub use messages::{
     EditRow, InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount,
 };
@@ -66,6 +68,7 @@ pub trait Store:
     + AccountStore
     + ReactionStore
     + NotificationStore
+    + DigestStore
     + PinStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.

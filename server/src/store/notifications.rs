@@ -117,6 +117,8 @@ macro_rules! notification_select {
     };
 }
 
+pub(crate) use notification_select;
+
 /// The columns of a [`Recipient`] from `users u` and their membership `rm` of the room `$1`.
 macro_rules! recipient_select {
     () => {

@@ -440,7 +440,7 @@ impl_both! {
 
         /// Inserts a job; false when an open job with its dedupe key exists (inserted
         /// concurrently).
-        async fn insert_job(tx: &mut Conn, job: &JobFields<'_>) -> StoreResult<bool> {
+        pub(crate) async fn insert_job(tx: &mut Conn, job: &JobFields<'_>) -> StoreResult<bool> {
             let query = sqlx::query(
                 "INSERT INTO jobs (id, kind, dedupe_key, subject, payload, run_at, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",

@@ -1,5 +1,5 @@
 //! Sends queued mail (`mail.send` jobs): renders the template with fresh links and hands it
-//! to the mailer. A message about an account that can no longer use it (deactivated, banned,
+//! to the mailer (notification digests: `workers::digest`). A message about an account that can no longer use it (deactivated, banned,
 //! verified already) is dropped, not sent.
 
 use chrono::Duration;
@@ -26,7 +26,10 @@ pub async fn deliver(jobs: &Jobs, job: &JobRow) -> Result<(), String> {
     let template: Template = serde_json::from_value(job.payload.0.clone())
         .map_err(|e| format!("unreadable mail job: {e}"))?;
     let name = template.name();
-    let Some(mail) = render(jobs, &template).await.map_err(|e| e.to_string())? else {
+    let Some(mail) = render(jobs, &template)
+        .await
+        .map_err(|e| format!("{e:#}"))?
+    else {
         metrics::counter!("switchboard_mail_total", "template" => name, "outcome" => "dropped")
             .increment(1);
         tracing::info!(template = name, user_id = %template.user_id(), "mail dropped: no longer applies");
@@ -39,7 +42,7 @@ pub async fn deliver(jobs: &Jobs, job: &JobRow) -> Result<(), String> {
     result
 }
 
-async fn render(jobs: &Jobs, template: &Template) -> StoreResult<Option<Mail>> {
+async fn render(jobs: &Jobs, template: &Template) -> anyhow::Result<Option<Mail>> {
     let Some(user) = jobs.ctx.store.get_user(template.user_id()).await? else {
         return Ok(None);
     };
@@ -111,6 +114,9 @@ async fn render(jobs: &Jobs, template: &Template) -> StoreResult<Option<Mail>> {
                 !ticket.requester_verified,
             ))
         }
+        Template::NotificationDigest {
+            notification_ids, ..
+        } => super::digest::render(jobs, &user, notification_ids).await?,
     })
 }
 

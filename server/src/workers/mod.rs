@@ -1,6 +1,6 @@
 //! The background work of an instance besides realtime: the durable jobs worker (alerts,
 //! assistant refreshes, mail), telemetry rollups, metric upkeep, rate-limit key eviction,
-//! session pruning and alert evaluation. Stopped in order at shutdown: the jobs worker finishes
+//! session pruning, alert evaluation and the notification e-mail sweep. Stopped in order at shutdown: the jobs worker finishes
 //! its job, the rest stop, the last minute of telemetry is written.
 
 use std::{sync::Arc, time::Duration};
@@ -15,6 +15,7 @@ use crate::{
 
 pub mod alerts;
 pub mod assistant;
+pub mod digest;
 pub mod jobs;
 pub mod mail;
 
@@ -89,6 +90,10 @@ pub fn start(jobs: &Jobs, upkeep: Upkeep) -> Background {
         },
     ];
     tasks.extend(alerts::spawn_evaluator(jobs.clone()));
+    if jobs.config.ops.background_jobs {
+        let period = Duration::from_secs(jobs.config.mail.email_digest_interval_secs);
+        tasks.push(digest::spawn(jobs.clone(), period));
+    }
     let (stop_jobs, stop_rx) = watch::channel(false);
     let worker = jobs
         .config

@@ -206,6 +206,8 @@ export const api = {
 
   dms: {
     open: (userId: string) => request<Room>('POST', '/dms', { body: { userId } }),
+    /** The group DM with 2 to 8 other people (the same set is the same conversation). */
+    openGroup: (userIds: string[]) => request<Room>('POST', '/dms', { body: { userIds } }),
   },
 
   search: (q: string, cursor?: string | number | null) => request<SearchPage>('GET', '/search', { query: { q, cursor } }),

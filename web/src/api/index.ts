@@ -35,6 +35,34 @@ import type {
   User,
 } from '../types';
 
+/** A status as shown next to a name. */
+export interface UserStatus {
+  emoji: string | null;
+  text: string | null;
+  expiresAt: string | null;
+}
+
+/** `GET /users/{id}`: a person's profile. */
+export interface Profile {
+  id: string;
+  name: string;
+  handle: string | null;
+  role: Role;
+  title: string;
+  department: string | null;
+  timezone: string | null;
+  status: UserStatus | null;
+  online: boolean;
+}
+
+/** `PATCH /me`: absent fields stay. */
+export interface ProfilePatch {
+  name?: string;
+  title?: string;
+  timezone?: string | null;
+  status?: { emoji?: string; text?: string; expiresAt?: string } | null;
+}
+
 export { ApiError, isApiError, isNotAvailable, errorMessage } from './errors';
 export { onUnauthorized, type Download } from './client';
 
@@ -145,6 +173,8 @@ export const api = {
     sessions: () => request<Page<SessionInfo>>('GET', '/me/sessions'),
     revokeSession: (id: string) => request<null>('DELETE', `/me/sessions/${enc(id)}`),
     revokeOthers: () => request<RevokedSessions>('POST', '/me/sessions/revoke-others'),
+    /** Your own profile fields; `status: null` or `timezone: null` clears them. */
+    updateProfile: (patch: ProfilePatch) => request<Profile>('PATCH', '/me', { body: patch }),
   },
 
   rooms: {
@@ -197,6 +227,8 @@ export const api = {
 
   users: {
     search: (q: string, role?: Role, limit?: number) => request<Page<User>>('GET', '/users', { query: { q, role, limit } }),
+    /** A person's profile (404 for people you may not see). */
+    profile: (id: string) => request<Profile>('GET', `/users/${enc(id)}`),
     /** Everyone who can be assigned a ticket (staff and admins). */
     assignable: async (): Promise<User[]> => {
       const [staff, admins] = await Promise.all([api.users.search('', 'staff', 100), api.users.search('', 'admin', 100)]);

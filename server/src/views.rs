@@ -20,7 +20,9 @@ use crate::{
         room::{RoomKind, RoomRole},
         user::Role,
     },
-    store::{MemberRow, MessageRow, ReactionCount, RoomRow, RoomWithMe, TicketRow, UserRow},
+    store::{
+        MemberRow, MessageRow, ProfileRow, ReactionCount, RoomRow, RoomWithMe, TicketRow, UserRow,
+    },
 };
 
 /// `{"ok": true, "data": ...}`.
@@ -128,6 +130,73 @@ impl UserView {
             view.email = None;
         }
         view
+    }
+}
+
+/// A status as shown (expired ones are not).
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    /// The emoji.
+    pub emoji: Option<String>,
+    /// The text.
+    pub text: Option<String>,
+    /// When it stops being shown (`null`: until cleared).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl StatusView {
+    /// The status of `profile` when one is set and has not expired at `now`.
+    pub fn current(profile: &ProfileRow, now: DateTime<Utc>) -> Option<Self> {
+        let set = profile.status_emoji.is_some() || profile.status_text.is_some();
+        (set && crate::domain::profile::status_current(profile.status_expires_at, now)).then(|| {
+            Self {
+                emoji: profile.status_emoji.clone(),
+                text: profile.status_text.clone(),
+                expires_at: profile.status_expires_at,
+            }
+        })
+    }
+}
+
+/// A person's profile (`GET /users/{id}`, `PATCH /me`).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileView {
+    /// Id.
+    pub id: Id,
+    /// Display name.
+    pub name: String,
+    /// `@handle`.
+    pub handle: Option<String>,
+    /// Global role.
+    pub role: Role,
+    /// Job title ('' when none).
+    pub title: String,
+    /// Department.
+    pub department: Option<String>,
+    /// IANA time zone name.
+    pub timezone: Option<String>,
+    /// The current status (`null` when none or expired).
+    pub status: Option<StatusView>,
+    /// Whether they have a live socket.
+    pub online: bool,
+}
+
+impl ProfileView {
+    /// The profile of `user` at `now`.
+    pub fn new(user: &UserRow, profile: &ProfileRow, online: bool, now: DateTime<Utc>) -> Self {
+        Self {
+            id: user.id,
+            name: user.name.clone(),
+            handle: user.handle.clone(),
+            role: user.role,
+            title: profile.title.clone(),
+            department: user.department.clone(),
+            timezone: profile.timezone.clone(),
+            status: StatusView::current(profile, now),
+            online,
+        }
     }
 }
 

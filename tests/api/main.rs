@@ -22,6 +22,7 @@ mod openapi;
 mod ops;
 mod pins;
 mod policy;
+mod profiles;
 mod rooms;
 mod search;
 mod security;

@@ -257,6 +257,46 @@ const MATRIX: &[(&str, &str, [&str; 9])] = &[
             "403 FORBIDDEN",
         ],
     ),
+    (
+        "group_dm",
+        "admin",
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "group_dm",
+        "staff_same",
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "group_dm",
+        "staff_other",
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "group_dm",
+        "customer",
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "group_dm",
+        "observer",
+        ["404", "404", "404", "404", "-", "404", "404", "404", "404"],
+    ),
+    (
+        "group_dm",
+        "member",
+        [
+            "200",
+            "201",
+            "200",
+            "200",
+            "200",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+            "403 FORBIDDEN",
+        ],
+    ),
 ];
 
 /// A room set up for one row: owner, member, a bystander member and the owner's message.
@@ -273,6 +313,12 @@ async fn fixture(app: &TestApp, kind: &str, owner: &Client, member: &Client) -> 
     let room = match kind {
         "dm" => owner
             .post("dms", json!({"userId": member.id()}))
+            .await
+            .expect(201)
+            .id(),
+        // A group DM: the same rules as a DM, whoever else is in it.
+        "group_dm" => owner
+            .post("dms", json!({"userIds": [member.id(), bystander.id()]}))
             .await
             .expect(201)
             .id(),

@@ -8,6 +8,7 @@ pub mod mention;
 pub mod message;
 pub mod notify;
 pub mod policy;
+pub mod profile;
 pub mod quota;
 pub mod room;
 pub mod ticket;

@@ -340,6 +340,12 @@ pub fn require(viewer: &Viewer, capability: Capability) -> Result<(), Denial> {
     }))
 }
 
+/// Whether `viewer` may see the profile of another person: the team sees everyone; customers
+/// see only the people they share a ticket with (and themselves).
+pub fn can_see_person(viewer: &Viewer, person: Id, shares_ticket: bool) -> bool {
+    viewer.id == person || allows(viewer.role, Capability::SeeTeam) || shares_ticket
+}
+
 /// Whether a room's member with role `actor` (or an admin) may change members' room roles.
 pub fn may_change_roles(viewer: &Viewer, room: &RoomFacts) -> bool {
     viewer.role == Role::Admin

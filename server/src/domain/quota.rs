@@ -46,6 +46,8 @@ pub enum Action {
     Search,
     /// AI assistant refreshes per user.
     AiRefresh,
+    /// Profile and status changes per user.
+    ProfileUpdate,
     /// Socket.IO connections per client IP.
     SocketConnect,
     /// Any REST request per client IP.
@@ -54,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::LoginIp,
         Action::LoginEmail,
         Action::Register,
@@ -74,6 +76,7 @@ impl Action {
         Action::PasswordChange,
         Action::Search,
         Action::AiRefresh,
+        Action::ProfileUpdate,
         Action::SocketConnect,
         Action::RestIp,
     ];
@@ -100,6 +103,7 @@ impl Action {
             Action::PasswordChange => "password_change",
             Action::Search => "search",
             Action::AiRefresh => "ai_refresh",
+            Action::ProfileUpdate => "profile_update",
             Action::SocketConnect => "socket_connect",
             Action::RestIp => "rest_ip",
         }
@@ -127,6 +131,7 @@ impl Action {
             Action::PasswordChange => (5, 900),
             Action::Search => (30, 60),
             Action::AiRefresh => (10, 60),
+            Action::ProfileUpdate => (30, 60),
             Action::SocketConnect => (30, 60),
             Action::RestIp => (600, 60),
         };

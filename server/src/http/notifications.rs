@@ -18,10 +18,11 @@ use crate::{
         mentions,
         notifications::{self, PreferencesPatch, ReadWhat},
         page_limit,
+        profiles::{self, MePatch, StatusInput},
     },
     state::AppState,
     store::PreferencesRow,
-    views::{ApiOk, NotificationView, Page, RoomView, UserView},
+    views::{ApiOk, NotificationView, Page, ProfileView, RoomView, UserView},
 };
 
 /// Routes of this module.
@@ -238,22 +239,55 @@ async fn put_preferences(
 pub struct MeBody {
     /// Your `@handle`: 2 to 32 of a-z, 0-9, `.`, `_`, `-` (unique; `HANDLE_TAKEN` otherwise).
     handle: Option<String>,
+    /// Your display name.
+    name: Option<String>,
+    /// Your job title (up to 80 characters; '' clears it).
+    title: Option<String>,
+    /// Your IANA time zone, such as `Europe/Berlin` (`null` clears it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    timezone: Option<Option<String>>,
+    /// Your status (`null` clears it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<StatusBody>)]
+    status: Option<Option<StatusBody>>,
+}
+
+/// A status in `PATCH /me`: an emoji, a text or both.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatusBody {
+    /// One emoji.
+    emoji: Option<String>,
+    /// Up to 100 characters.
+    text: Option<String>,
+    /// When it stops being shown (in the future; absent: until cleared).
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// Changes your own account's public details.
 #[utoipa::path(patch, path = "/me", tag = "account", request_body = MeBody,
-    responses((status = 200, body = ApiOk<UserView>), (status = 401, body = ErrorBody),
+    responses((status = 200, body = ApiOk<ProfileView>), (status = 401, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_me(
     State(state): State<AppState>,
     Auth(actor): Auth,
     Json(body): Json<MeBody>,
 ) -> AppResult<impl IntoResponse> {
-    let Some(handle) = body.handle else {
-        return Err(AppError::invalid("handle", "nothing to change"));
+    let patch = MePatch {
+        handle: body.handle,
+        name: body.name,
+        title: body.title,
+        timezone: body.timezone,
+        status: body.status.map(|s| {
+            s.map(|s| StatusInput {
+                emoji: s.emoji,
+                text: s.text,
+                expires_at: s.expires_at,
+            })
+        }),
     };
-    let user = mentions::set_my_handle(&state.ctx, &actor, &handle).await?;
-    Ok(ok(user))
+    Ok(ok(profiles::update_me(&state.ctx, &actor, patch).await?))
 }
 
 /// Query of `GET /rooms/{id}/mentionable`.

@@ -458,11 +458,14 @@ async fn mark_read(
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenDmBody {
-    /// The other person.
-    user_id: Id,
+    /// The other person (a 1:1 DM).
+    user_id: Option<Id>,
+    /// The other people of a group DM (2 to 8); the same set in any order is the same DM.
+    user_ids: Option<Vec<Id>>,
 }
 
-/// Returns the DM with a user, creating it (201) when it does not exist yet.
+/// Returns the DM with a user, or the group DM with 2 to 8 users, creating it (201) when it
+/// does not exist yet.
 #[utoipa::path(post, path = "/dms", tag = "rooms", request_body = OpenDmBody,
     responses((status = 200, body = ApiOk<RoomView>), (status = 201, body = ApiOk<RoomView>),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -471,7 +474,13 @@ async fn open_dm(
     Auth(actor): Auth,
     Json(body): Json<OpenDmBody>,
 ) -> AppResult<impl IntoResponse> {
-    let (room, was_created) = rooms::open_dm(&state.ctx, &actor, body.user_id).await?;
+    let (room, was_created) = match (body.user_id, body.user_ids) {
+        (Some(other), None) => rooms::open_dm(&state.ctx, &actor, other).await?,
+        (None, Some(others)) => rooms::open_group_dm(&state.ctx, &actor, others).await?,
+        _ => {
+            return Err(AppError::invalid("userId", "give either userId or userIds"));
+        }
+    };
     let status = if was_created {
         StatusCode::CREATED
     } else {

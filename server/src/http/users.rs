@@ -6,22 +6,24 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{Auth, Query},
+    extract::{Auth, Path, Query},
     ok, parse_time_cursor, time_cursor,
 };
 use crate::domain::policy::Capability;
 use crate::{
-    domain::user::Role,
+    domain::{Id, user::Role},
     error::{AppResult, ErrorBody},
-    service::{page_limit, users},
+    service::{page_limit, profiles, users},
     state::AppState,
     store::UserFilter,
-    views::{ApiOk, Page, UserView},
+    views::{ApiOk, Page, ProfileView, UserView},
 };
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_directory))
+    OpenApiRouter::new()
+        .routes(routes!(list_directory))
+        .routes(routes!(get_profile))
 }
 
 /// Query of `GET /users`.
@@ -52,6 +54,19 @@ async fn list_directory(
     Ok(ok(Page::from_items(items, filter.limit, |u| {
         time_cursor(u.created_at, u.id)
     })))
+}
+
+/// A person's profile: name, handle, title, department, time zone, status (when not expired)
+/// and whether they are online. Customers see only the people they share a ticket with (404
+/// for anyone else).
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<ProfileView>), (status = 404, body = ErrorBody)))]
+async fn get_profile(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    Ok(ok(profiles::get_profile(&state.ctx, &actor, id).await?))
 }
 
 /// Builds the store filter of a user list from query parameters.

@@ -37,6 +37,8 @@ pub const REACTION_UPDATED: &str = "reaction:updated";
 pub const MESSAGE_PINNED: &str = "message:pinned";
 /// Server -> client: someone came online or went offline.
 pub const PRESENCE: &str = "presence";
+/// Someone's name, title or status changed: `{userId, name, title, status}`.
+pub const USER_UPDATED: &str = "user:updated";
 /// Server -> client: a read or delivery cursor moved.
 pub const RECEIPT: &str = "receipt";
 /// Server -> client: a room changed.

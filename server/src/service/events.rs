@@ -187,6 +187,17 @@ pub enum Event {
         /// True when online.
         online: bool,
     },
+    /// Someone changed their name, title or status (the team's member lists show them).
+    UserUpdated {
+        /// Who.
+        user_id: Id,
+        /// Their name.
+        name: String,
+        /// Their job title.
+        title: String,
+        /// Their status, when one is shown.
+        status: Option<crate::views::StatusView>,
+    },
     /// Someone was notified (stored; their sockets are told).
     NotificationCreated(crate::views::NotificationView),
     /// Someone's notifications were read: these, those of a room, or (neither) all.

@@ -200,60 +200,106 @@ pub async fn delete_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<Roo
     Ok(room.room)
 }
 
+/// The fewest and most other people in a group DM.
+pub const GROUP_DM_OTHERS: std::ops::RangeInclusive<usize> = 2..=8;
+
 /// Returns the DM between the actor and `other`, creating it when missing. The flag says
 /// whether it was created.
 pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWithMe, bool)> {
-    require(actor, Capability::StartConversations)?;
-    if other == actor.id() {
+    open_dm_with(ctx, actor, "userId", vec![other]).await
+}
+
+/// Returns the group DM between the actor and `others` (2 to 8 other people), creating it
+/// when missing. The exact set of members is the conversation: members are never added or
+/// removed later, a different set is a different DM.
+pub async fn open_group_dm(
+    ctx: &Ctx,
+    actor: &Actor,
+    others: Vec<Id>,
+) -> AppResult<(RoomWithMe, bool)> {
+    if !GROUP_DM_OTHERS.contains(&others.len()) {
         return Err(AppError::invalid(
-            "userId",
-            "cannot open a DM with yourself",
+            "userIds",
+            format!(
+                "a group DM has {} to {} other people",
+                GROUP_DM_OTHERS.start(),
+                GROUP_DM_OTHERS.end()
+            ),
         ));
     }
-    let peer = ctx
-        .store
-        .get_user(other)
-        .await?
-        .ok_or_else(|| AppError::not_found("user"))?;
-    if !policy::allows(peer.role, Capability::SeeTeam) {
-        return Err(AppError::forbidden(
-            "customers are reached through their tickets",
-        ));
+    let mut unique = others.clone();
+    unique.sort();
+    unique.dedup();
+    if unique.len() != others.len() {
+        return Err(AppError::invalid("userIds", "each person is listed once"));
     }
-    let key = dm_key(actor.id(), other);
+    open_dm_with(ctx, actor, "userIds", others).await
+}
+
+async fn open_dm_with(
+    ctx: &Ctx,
+    actor: &Actor,
+    field: &str,
+    others: Vec<Id>,
+) -> AppResult<(RoomWithMe, bool)> {
+    require(actor, Capability::StartConversations)?;
+    if others.contains(&actor.id()) {
+        return Err(AppError::invalid(field, "cannot open a DM with yourself"));
+    }
+    let mut names = vec![actor.user.name.clone()];
+    for other in &others {
+        let peer = ctx
+            .store
+            .get_user(*other)
+            .await?
+            .ok_or_else(|| AppError::not_found("user"))?;
+        if !policy::allows(peer.role, Capability::SeeTeam) {
+            return Err(AppError::forbidden(
+                "customers are reached through their tickets",
+            ));
+        }
+        names.push(peer.name);
+    }
+    let mut everyone = others.clone();
+    everyone.push(actor.id());
+    let key = dm_key(&everyone);
     if let Some(existing) = ctx.store.find_dm(&key).await? {
         return Ok((
             room_with_access(ctx, actor, existing.id, Action::Read).await?,
             false,
         ));
     }
+    let mut members = vec![(actor.id(), RoomRole::Member)];
+    members.extend(others.iter().map(|id| (*id, RoomRole::Member)));
     let room = NewRoom {
         id: Id::new(),
         slug: format!("dm-{}", Id::new().as_uuid().simple()),
-        title: format!("{} & {}", actor.user.name, peer.name),
+        title: dm_title(&names),
         description: String::new(),
         kind: RoomKind::Dm,
         department: None,
         tags: Vec::new(),
         created_by: Some(actor.id()),
         dm_key: Some(key.clone()),
-        members: vec![(actor.id(), RoomRole::Member), (other, RoomRole::Member)],
+        members,
     };
-    let audit = room_created(actor, &room, Some(other));
+    let audit = room_created(actor, &room, (others.len() == 1).then(|| others[0]));
     let created = match ctx.store.create_room(&room, audit.rows()).await {
         Ok(created) => {
             audit.committed();
             let id = publish_created(ctx, actor, created).await;
-            ctx.events
-                .publish(Event::MemberAdded {
-                    room_id: id,
-                    user_id: other,
-                    role: RoomRole::Member,
-                })
-                .await;
+            for other in &others {
+                ctx.events
+                    .publish(Event::MemberAdded {
+                        room_id: id,
+                        user_id: *other,
+                        role: RoomRole::Member,
+                    })
+                    .await;
+            }
             (id, true)
         }
-        // Both sides opened the DM at once: the other request won; use its room.
+        // Two members opened the DM at once: the other request won; use its room.
         Err(StoreError::Constraint(name)) if name == "rooms_dm_key_key" => {
             let existing = ctx
                 .store
@@ -270,10 +316,24 @@ pub async fn open_dm(ctx: &Ctx, actor: &Actor, other: Id) -> AppResult<(RoomWith
     ))
 }
 
-/// The unique key of the DM between two users: their ids in order.
-fn dm_key(a: Id, b: Id) -> String {
-    let (first, second) = if a < b { (a, b) } else { (b, a) };
-    format!("{first}:{second}")
+/// The unique key of the DM between a set of users: their ids in order (two for a 1:1 DM).
+fn dm_key(members: &[Id]) -> String {
+    let mut sorted = members.to_vec();
+    sorted.sort();
+    sorted
+        .iter()
+        .map(Id::to_string)
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// "Ada & Grace" for two, "Ada, Grace and Linus" for more.
+fn dm_title(names: &[String]) -> String {
+    match names {
+        [a, b] => format!("{a} & {b}"),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    }
 }
 
 /// Loads a room for reading, or 404.
@@ -301,7 +361,10 @@ mod tests {
 
     #[test]
     fn dm_keys_do_not_depend_on_who_asks() {
-        let (a, b) = (Id::new(), Id::new());
-        assert_eq!(dm_key(a, b), dm_key(b, a));
+        let (a, b, c) = (Id::new(), Id::new(), Id::new());
+        assert_eq!(dm_key(&[a, b]), dm_key(&[b, a]));
+        assert_eq!(dm_key(&[a, b, c]), dm_key(&[c, a, b]));
+        let (first, second) = if a < b { (a, b) } else { (b, a) };
+        assert_eq!(dm_key(&[a, b]), format!("{first}:{second}"));
     }
 }

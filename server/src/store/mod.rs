@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod ops;
 pub mod pins;
 pub mod postgres;
+pub mod profiles;
 pub mod reactions;
 pub mod rooms;
 pub mod search;
@@ -41,6 +42,7 @@ pub use notifications::{
 };
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
 pub use pins::{PinRow, PinStore, SavedRow};
+pub use profiles::{ProfileRow, ProfileStore};
 pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
@@ -70,6 +72,7 @@ pub trait Store:
     + NotificationStore
     + DigestStore
     + PinStore
+    + ProfileStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -39,6 +39,34 @@ import type {
   User,
 } from '../types';
 
+/** A status as shown next to a name. */
+export interface UserStatus {
+  emoji: string | null;
+  text: string | null;
+  expiresAt: string | null;
+}
+
+/** `GET /users/{id}`: a person's profile. */
+export interface Profile {
+  id: string;
+  name: string;
+  handle: string | null;
+  role: Role;
+  title: string;
+  department: string | null;
+  timezone: string | null;
+  status: UserStatus | null;
+  online: boolean;
+}
+
+/** `PATCH /me`: absent fields stay. */
+export interface ProfilePatch {
+  name?: string;
+  title?: string;
+  timezone?: string | null;
+  status?: { emoji?: string; text?: string; expiresAt?: string } | null;
+}
+
 export { ApiError, isApiError, isNotAvailable, errorMessage } from './errors';
 export { onUnauthorized, type Download } from './client';
 
@@ -153,6 +181,8 @@ export const api = {
     setHandle: (handle: string) => request<User>('PATCH', '/me', { body: { handle } }),
     preferences: () => request<Preferences>('GET', '/me/preferences'),
     setPreferences: (prefs: Partial<Preferences>) => request<Preferences>('PUT', '/me/preferences', { body: prefs }),
+    /** Your own profile fields; `status: null` or `timezone: null` clears them. */
+    updateProfile: (patch: ProfilePatch) => request<Profile>('PATCH', '/me', { body: patch }),
   },
 
   notifications: {
@@ -216,6 +246,8 @@ export const api = {
 
   users: {
     search: (q: string, role?: Role, limit?: number) => request<Page<User>>('GET', '/users', { query: { q, role, limit } }),
+    /** A person's profile (404 for people you may not see). */
+    profile: (id: string) => request<Profile>('GET', `/users/${enc(id)}`),
     /** Everyone who can be assigned a ticket (staff and admins). */
     assignable: async (): Promise<User[]> => {
       const [staff, admins] = await Promise.all([api.users.search('', 'staff', 100), api.users.search('', 'admin', 100)]);
@@ -225,6 +257,8 @@ export const api = {
 
   dms: {
     open: (userId: string) => request<Room>('POST', '/dms', { body: { userId } }),
+    /** The group DM with 2 to 8 other people (the same set is the same conversation). */
+    openGroup: (userIds: string[]) => request<Room>('POST', '/dms', { body: { userIds } }),
   },
 
   search: (q: string, cursor?: string | number | null) => request<SearchPage>('GET', '/search', { query: { q, cursor } }),

@@ -100,6 +100,15 @@ impl Subscriber for Realtime {
             Event::PresenceChanged { user_id, online } => {
                 self.presence_changed(*user_id, *online).await;
             }
+            Event::UserUpdated {
+                user_id,
+                name,
+                title,
+                status,
+            } => {
+                self.user_updated(*user_id, name, title, status.as_ref())
+                    .await
+            }
         }
     }
 }

@@ -89,6 +89,22 @@ impl Realtime {
         .await;
     }
 
+    /// Tells the team (and the person's own sockets) of a new name, title or status.
+    pub(crate) async fn user_updated(
+        &self,
+        user_id: Id,
+        name: &str,
+        title: &str,
+        status: Option<&crate::views::StatusView>,
+    ) {
+        self.emit(
+            vec![Channel::Team, Channel::User(user_id)],
+            wire::USER_UPDATED,
+            &json!({"userId": user_id, "name": name, "title": title, "status": status}),
+        )
+        .await;
+    }
+
     /// After Redis comes back: memberships, bans and sign-outs made while it was away reached
     /// only the instance that made them, so every local socket is checked against the database
     /// again (revoked sessions closed, each socket's rooms set to exactly its memberships, watches

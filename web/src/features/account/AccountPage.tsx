@@ -12,6 +12,107 @@ import { PreferencesSection } from '../notifications/PreferencesSection';
 import { HandleSection } from './HandleSection';
 import { deviceLabel, revokedText, sortSessions } from './sessions';
 
+const EXPIRIES: { label: string; minutes: number | null }[] = [
+  { label: "Don't clear", minutes: null },
+  { label: '30 minutes', minutes: 30 },
+  { label: '1 hour', minutes: 60 },
+  { label: '4 hours', minutes: 240 },
+  { label: 'Today', minutes: -1 },
+  { label: 'This week', minutes: 7 * 24 * 60 },
+];
+
+/** When a status chosen now with `minutes` (-1: the end of today) ends. */
+function expiryFrom(minutes: number | null, now = new Date()): string | undefined {
+  if (minutes === null) return undefined;
+  if (minutes === -1) {
+    const end = new Date(now);
+    end.setHours(23, 59, 59, 0);
+    return end.toISOString();
+  }
+  return new Date(now.getTime() + minutes * 60_000).toISOString();
+}
+
+/** Title, time zone and status (with when it clears). */
+function ProfileEditor() {
+  const me = useUser();
+  const toast = useToast();
+  const [title, setTitle] = useState('');
+  const [timezone, setTimezone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const [emoji, setEmoji] = useState('');
+  const [text, setText] = useState('');
+  const [expiry, setExpiry] = useState(0);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    api.users
+      .profile(me.id)
+      .then((p) => {
+        setTitle(p.title);
+        if (p.timezone) setTimezone(p.timezone);
+        setEmoji(p.status?.emoji ?? '');
+        setText(p.status?.text ?? '');
+      })
+      .catch((err: unknown) => toast.error(err, 'Could not load your profile'));
+  }, [me.id, toast]);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaving(true);
+    try {
+      const hasStatus = emoji.trim() !== '' || text.trim() !== '';
+      await api.account.updateProfile({
+        title,
+        timezone: timezone.trim() === '' ? null : timezone.trim(),
+        status: hasStatus
+          ? { emoji: emoji.trim() || undefined, text: text.trim() || undefined, expiresAt: expiryFrom(EXPIRIES[expiry]?.minutes ?? null) }
+          : null,
+      });
+      toast.show('Profile saved', 'success');
+    } catch (err) {
+      toast.error(err, 'Could not save your profile');
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <section className="account-section" aria-labelledby="profile-title">
+      <h2 id="profile-title">Profile and status</h2>
+      <form onSubmit={(e) => void save(e)} data-testid="profile-form">
+        <div className="field">
+          <label htmlFor="profile-title-input">Title</label>
+          <input id="profile-title-input" value={title} maxLength={80} onChange={(e) => setTitle(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="profile-timezone">Time zone</label>
+          <input id="profile-timezone" value={timezone} onChange={(e) => setTimezone(e.target.value)} placeholder="Europe/Berlin" />
+        </div>
+        <div className="field">
+          <label htmlFor="profile-emoji">Status emoji</label>
+          <input id="profile-emoji" value={emoji} maxLength={16} onChange={(e) => setEmoji(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="profile-status">Status</label>
+          <input id="profile-status" value={text} maxLength={100} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="profile-expiry">Clear after</label>
+          <select id="profile-expiry" value={expiry} onChange={(e) => setExpiry(Number(e.target.value))}>
+            {EXPIRIES.map((x, i) => (
+              <option key={x.label} value={i}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" disabled={saving} data-testid="profile-save">
+          Save profile
+        </button>
+      </form>
+    </section>
+  );
+}
+
 /** Current password, then the new one twice. Ends every other session of the account. */
 function ChangePassword({ onChanged }: { onChanged: () => void }) {
   const [current, setCurrent] = useState('');
@@ -223,6 +324,7 @@ export function AccountPage() {
         {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{me.role}</span>
       </p>
       <HandleSection />
+      <ProfileEditor />
       <PreferencesSection />
       {me.hasPassword === false ? (
         <section className="account-section" aria-labelledby="password-title">

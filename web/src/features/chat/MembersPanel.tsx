@@ -1,8 +1,11 @@
+import { useState } from 'react';
 import type { Member } from '../../types';
+import { ProfileCard } from './ProfileCard';
 
 export function MembersPanel({ members, onClose }: { members: Member[]; onClose: () => void }) {
   const sorted = [...members].sort((a, b) => Number(b.online) - Number(a.online) || a.user.name.localeCompare(b.user.name));
   const online = members.filter((m) => m.online).length;
+  const [shown, setShown] = useState<string | null>(null);
   return (
     <aside className="side-panel members-panel" aria-labelledby="members-title" data-testid="members-panel">
       <header className="side-panel-header">
@@ -17,12 +20,15 @@ export function MembersPanel({ members, onClose }: { members: Member[]; onClose:
         {sorted.map((m) => (
           <li key={m.user.id} data-testid="member" data-online={m.online}>
             <span className={`presence ${m.online ? 'online' : 'offline'}`} aria-hidden="true" />
-            <span className="member-name">{m.user.name}</span>
+            <button type="button" className="member-name link-button" onClick={() => setShown(m.user.id)} data-testid="member-name">
+              {m.user.name}
+            </button>
             <span className="visually-hidden">{m.online ? 'online' : 'offline'}</span>
             {m.role !== 'member' && <span className="muted small">{m.role}</span>}
           </li>
         ))}
       </ul>
+      {shown && <ProfileCard userId={shown} onClose={() => setShown(null)} />}
     </aside>
   );
 }

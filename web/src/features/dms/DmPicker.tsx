@@ -18,6 +18,23 @@ export function DmPicker() {
   const [users, setUsers] = useState<User[]>([]);
   const [loading, setLoading] = useState(false);
   const [opening, setOpening] = useState<string | null>(null);
+  // People picked for a group DM (2 to 8 others), kept across searches.
+  const [picked, setPicked] = useState<User[]>([]);
+  const togglePick = (user: User) =>
+    setPicked((list) => (list.some((u) => u.id === user.id) ? list.filter((u) => u.id !== user.id) : [...list, user]));
+
+  const openGroup = async () => {
+    setOpening('group');
+    try {
+      const room = await api.dms.openGroup(picked.map((u) => u.id));
+      upsert(room);
+      navigate(`/rooms/${room.id}`);
+    } catch (err) {
+      toast.error(err, 'Could not open the conversation');
+    } finally {
+      setOpening(null);
+    }
+  };
 
   useEffect(() => {
     let cancelled = false;
@@ -61,6 +78,18 @@ export function DmPicker() {
           aria-controls="dm-results"
         />
       </div>
+      {picked.length > 0 && (
+        <div className="field" data-testid="dm-picked">
+          <span className="muted small">With {picked.map((u) => u.name).join(', ')}</span>{' '}
+          <WriteButton
+            onClick={() => void openGroup()}
+            disabled={opening !== null || picked.length < 2 || picked.length > 8}
+            data-testid="dm-start-group"
+          >
+            Start group DM
+          </WriteButton>
+        </div>
+      )}
       <ul id="dm-results" className="user-list" aria-busy={loading} aria-live="polite">
         {users.map((u) => (
           <li key={u.id}>
@@ -76,6 +105,15 @@ export function DmPicker() {
               {u.department && <span className="muted small">{u.department}</span>}
               {u.email && <span className="muted small">{u.email}</span>}
             </WriteButton>
+            <label className="small">
+              <input
+                type="checkbox"
+                checked={picked.some((p) => p.id === u.id)}
+                onChange={() => togglePick(u)}
+                data-testid={`dm-pick-${u.email ?? u.id}`}
+              />{' '}
+              Add to group
+            </label>
           </li>
         ))}
         {!loading && users.length === 0 && <li className="empty">Nobody found.</li>}

@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import { api, type Profile } from '../../api';
+import { useToast } from '../../ui/toast';
+
+/** The time now in `timezone`, or null when the browser does not know the zone. */
+export function localTime(timezone: string | null, now = new Date()): string | null {
+  if (!timezone) return null;
+  try {
+    return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: timezone }).format(now);
+  } catch {
+    return null;
+  }
+}
+
+/** A person's profile, opened by clicking their name. */
+export function ProfileCard({ userId, onClose }: { userId: string; onClose: () => void }) {
+  const toast = useToast();
+  const [profile, setProfile] = useState<Profile | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api.users
+      .profile(userId)
+      .then((p) => !cancelled && setProfile(p))
+      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not load the profile'));
+    return () => {
+      cancelled = true;
+    };
+  }, [userId, toast]);
+
+  const time = localTime(profile?.timezone ?? null);
+  return (
+    <div className="profile-card" role="dialog" aria-label="Profile" data-testid="profile-card">
+      <button type="button" className="icon-button" aria-label="Close profile" onClick={onClose}>
+        ×
+      </button>
+      {profile && (
+        <>
+          <strong data-testid="profile-name">{profile.name}</strong>
+          {profile.handle && <div className="muted small">@{profile.handle}</div>}
+          {profile.title && <div data-testid="profile-title">{profile.title}</div>}
+          {profile.department && <div className="muted small">{profile.department}</div>}
+          {time && (
+            <div className="small" data-testid="profile-time">
+              {time} local time ({profile.timezone})
+            </div>
+          )}
+          {profile.status && (
+            <div data-testid="profile-status">
+              {profile.status.emoji} {profile.status.text}
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod pins;
+pub mod push;
 pub mod rooms;
 pub mod saved;
 pub mod search;
@@ -49,6 +50,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(search::router())
         .merge(users::router())
         .merge(notifications::router())
+        .merge(push::router())
         .merge(admin::router())
 }
 

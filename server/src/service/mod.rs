@@ -18,6 +18,7 @@ pub mod messages;
 pub mod notifications;
 pub mod passwords;
 pub mod pins;
+pub mod push;
 pub mod rooms;
 pub mod saved;
 pub mod search;

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod ops;
 pub mod pins;
 pub mod postgres;
+pub mod push;
 pub mod reactions;
 pub mod rooms;
 pub mod search;
@@ -39,6 +40,7 @@ pub use notifications::{
 };
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
 pub use pins::{PinRow, PinStore, SavedRow};
+pub use push::{PushStore, PushSubscriptionRow};
 pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
@@ -67,6 +69,7 @@ pub trait Store:
     + ReactionStore
     + NotificationStore
     + PinStore
+    + PushStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

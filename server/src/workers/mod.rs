@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod assistant;
 pub mod jobs;
 pub mod mail;
+pub mod push;
 
 /// What the jobs need: the use cases' context, and the outside parties jobs talk to.
 #[derive(Clone)]

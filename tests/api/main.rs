@@ -20,6 +20,7 @@ mod notifications;
 mod openapi;
 mod ops;
 mod pins;
+mod push;
 mod policy;
 mod rooms;
 mod search;

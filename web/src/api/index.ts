@@ -147,6 +147,14 @@ export const api = {
     revokeOthers: () => request<RevokedSessions>('POST', '/me/sessions/revoke-others'),
   },
 
+  /** Web Push: the server's key (404 `PUSH_DISABLED` when off) and this device's subscription. */
+  push: {
+    key: () => request<{ publicKey: string }>('GET', '/push/key'),
+    subscribe: (subscription: PushSubscriptionJSON) =>
+      request<{ endpoint: string }>('POST', '/push/subscriptions', { body: subscription }),
+    unsubscribe: (endpoint: string) => request<{ endpoint: string }>('DELETE', '/push/subscriptions', { body: { endpoint } }),
+  },
+
   rooms: {
     mine: () => request<Page<Room>>('GET', '/rooms'),
     discover: (q: string, tag: string, sort: string, cursor?: string | number | null) =>

@@ -101,7 +101,7 @@ impl Browser {
         info.extend_from_slice(&self.public());
         info.extend_from_slice(as_public);
         let mut ikm = [0u8; 32];
-        Hkdf::<Sha256>::new(Some(&self.auth), shared.raw_secret_bytes())
+        Hkdf::<Sha256>::new(Some(self.auth.as_slice()), shared.raw_secret_bytes())
             .expand(&info, &mut ikm)
             .unwrap();
         let prk = Hkdf::<Sha256>::new(Some(salt), &ikm);
@@ -308,8 +308,17 @@ async fn a_mention_arrives_encrypted_with_a_valid_vapid_jwt(app: TestApp) {
     );
     assert!(payload["title"].as_str().unwrap().contains("mentioned you"));
 
-    // Nobody else has a subscription: nothing more is sent.
+    // Nobody else has a subscription: their notification is stored, and nothing is sent.
     mention(&author, &bystander).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while bystander.get("notifications").await.expect(200).data()["items"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no notification");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     while jobs::run_once_of(&app.state.jobs, &[jobs::PUSH]).await > 0 {}
     assert!(pushes.try_recv().is_err(), "a push without a subscription");
 }

@@ -21,8 +21,7 @@ struct Assets;
 const SERVICE_WORKER: &str = "sw.js";
 
 /// Lets the service worker control every page of the origin.
-const SERVICE_WORKER_ALLOWED: header::HeaderName =
-    header::HeaderName::from_static("service-worker-allowed");
+const SERVICE_WORKER_ALLOWED: &str = "service-worker-allowed";
 
 /// Shown when the binary was built without the client (no Node.js at build time).
 const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -52,7 +51,9 @@ pub async fn serve(method: Method, uri: Uri, csp: String) -> Response {
         let mut response = file_response(asset.data.into_owned(), mime, immutable, None);
         if file == SERVICE_WORKER {
             // The worker handles pushes for the whole app, not only `/sw.js`'s directory.
-            insert(response.headers_mut(), SERVICE_WORKER_ALLOWED, "/");
+            response
+                .headers_mut()
+                .insert(SERVICE_WORKER_ALLOWED, HeaderValue::from_static("/"));
         }
         return response;
     }

@@ -104,10 +104,10 @@ fn encrypt_with(
     key_info.extend_from_slice(&public_bytes(ua_public));
     key_info.extend_from_slice(&as_public);
     let mut ikm = [0u8; 32];
-    Hkdf::<Sha256>::new(Some(auth), shared.raw_secret_bytes())
+    Hkdf::<Sha256>::new(Some(auth.as_slice()), shared.raw_secret_bytes())
         .expand(&key_info, &mut ikm)
         .map_err(|_| PushCryptoError::Encrypt)?;
-    let prk = Hkdf::<Sha256>::new(Some(salt), &ikm);
+    let prk = Hkdf::<Sha256>::new(Some(salt.as_slice()), &ikm);
     let mut cek = [0u8; 16];
     let mut nonce = [0u8; 12];
     prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek)

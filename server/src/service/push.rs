@@ -25,7 +25,7 @@ pub fn public_key(ctx: &Ctx) -> AppResult<String> {
         .web_push
         .as_ref()
         .map(|vapid| vapid.public_key.clone())
-        .ok_or_else(|| disabled())
+        .ok_or_else(disabled)
 }
 
 fn disabled() -> AppError {

@@ -212,3 +212,18 @@ impl super::events::Subscriber for Pusher {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_endpoint;
+
+    #[test]
+    fn endpoints_must_be_https_unless_allowed() {
+        assert!(check_endpoint("https://fcm.googleapis.com/fcm/send/abc", false).is_ok());
+        assert!(check_endpoint("http://127.0.0.1:9/push", false).is_err());
+        assert!(check_endpoint("http://127.0.0.1:9/push", true).is_ok());
+        assert!(check_endpoint("https://user@evil.example/x", false).is_err());
+        assert!(check_endpoint("javascript:alert(1)", true).is_err());
+        assert!(check_endpoint(&format!("https://a.example/{}", "x".repeat(2100)), false).is_err());
+    }
+}

@@ -144,6 +144,7 @@ pub fn vapid_header(key: &SecretKey, audience: &str, expires: i64, subject: &str
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -157,10 +158,18 @@ mod tests {
         )
         .unwrap();
         let auth = parse_auth("BTBZMqHH6r4Tts7J_aSIgg").unwrap();
-        let salt: [u8; 16] = b64_decode("DGv6ra1nlYgDCS1FRnbzlw").unwrap().try_into().unwrap();
-        let body =
-            encrypt_with(&sender, &salt, &ua, &auth, b"When I grow up, I want to be a watermelon")
-                .unwrap();
+        let salt: [u8; 16] = b64_decode("DGv6ra1nlYgDCS1FRnbzlw")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let body = encrypt_with(
+            &sender,
+            &salt,
+            &ua,
+            &auth,
+            b"When I grow up, I want to be a watermelon",
+        )
+        .unwrap();
         assert_eq!(
             b64_encode(&body),
             "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN"

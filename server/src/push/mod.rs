@@ -83,6 +83,7 @@ pub fn origin(url: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -97,7 +98,10 @@ mod tests {
 
     #[test]
     fn origin_of_urls() {
-        assert_eq!(origin("https://push.example/a/b"), Some("https://push.example"));
+        assert_eq!(
+            origin("https://push.example/a/b"),
+            Some("https://push.example")
+        );
         assert_eq!(origin("http://127.0.0.1:9/x"), Some("http://127.0.0.1:9"));
         assert_eq!(origin("https://"), None);
         assert_eq!(origin("ftp://x/y"), None);

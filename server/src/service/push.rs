@@ -64,8 +64,12 @@ pub async fn subscribe(ctx: &Ctx, actor: &Actor, sub: NewSubscription) -> AppRes
         _ => return Err(AppError::forbidden("this session cannot receive push")),
     };
     check_endpoint(&sub.endpoint, ctx.settings.push_allow_http)?;
-    crypto::parse_public(&sub.keys.p256dh)
-        .map_err(|_| AppError::invalid("keys.p256dh", "must be a P-256 public key (65 bytes, base64url)"))?;
+    crypto::parse_public(&sub.keys.p256dh).map_err(|_| {
+        AppError::invalid(
+            "keys.p256dh",
+            "must be a P-256 public key (65 bytes, base64url)",
+        )
+    })?;
     crypto::parse_auth(&sub.keys.auth)
         .map_err(|_| AppError::invalid("keys.auth", "must be 16 bytes, base64url"))?;
     ctx.store
@@ -89,9 +93,8 @@ fn check_endpoint(endpoint: &str, allow_http: bool) -> AppResult<()> {
     } else if crate::push::origin(endpoint).is_none()
         || endpoint.contains(char::is_whitespace)
         || endpoint.contains('@')
+        || (endpoint.starts_with("http://") && !allow_http)
     {
-        Some("must be an https URL")
-    } else if endpoint.starts_with("http://") && !allow_http {
         Some("must be an https URL")
     } else {
         None

@@ -95,7 +95,11 @@ async fn outcome(
 /// Deactivated and banned accounts get nothing.
 async fn may_receive(jobs: &Jobs, sub: &PushSubscriptionRow) -> Result<bool, String> {
     let store = &jobs.ctx.store;
-    let Some(user) = store.get_user(sub.user_id).await.map_err(|e| e.to_string())? else {
+    let Some(user) = store
+        .get_user(sub.user_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         return Ok(false);
     };
     if user.deactivated_at.is_some() {

@@ -16,7 +16,7 @@ use p256::{
 };
 use serde_json::{Value, json};
 use sha2::Sha256;
-use switchboard::{store::PushStore, workers::jobs};
+use switchboard::workers::jobs;
 use tokio::sync::mpsc;
 
 use crate::helpers::{Client, Setup, TestApp, slug};

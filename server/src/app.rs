@@ -111,6 +111,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             ..ctx.clone()
         },
     )));
+    // Stored notifications become queued pushes to their owner's devices.
+    bus.subscribe(Arc::new(crate::service::push::Pusher::new(ctx.clone())));
     match crate::service::mentions::backfill_handles(&ctx).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(

@@ -49,6 +49,9 @@ pub enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// Print a fresh VAPID key pair for Web Push, as lines for the environment. Set it once:
+    /// browsers' subscriptions are bound to the public key.
+    Vapid,
     /// Exit 0 when the server on BIND_ADDR answers /readyz with 200, else 1.
     Healthcheck {
         /// Base URL to check (default: derived from BIND_ADDR).
@@ -150,6 +153,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Backup { to }) => backup(cli.config, &to).await,
         Some(Command::User { command }) => user(cli.config, command).await,
         Some(Command::Healthcheck { url }) => return healthcheck(&cli.config, url).await,
+        Some(Command::Vapid) => {
+            print_vapid_keys();
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -196,6 +203,13 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     app::serve(listener, state.clone(), shutdown).await?;
     shutdown::finish(&state).await;
     Ok(())
+}
+
+/// The keys go to stdout (`switchboard vapid >> .env`); nothing else is printed there.
+#[allow(clippy::print_stdout)]
+fn print_vapid_keys() {
+    let (public, private) = crate::push::Vapid::generate();
+    println!("WEB_PUSH_VAPID_PUBLIC_KEY={public}\nWEB_PUSH_VAPID_PRIVATE_KEY={private}");
 }
 
 fn print_demo_accounts(accounts: &[app::DemoAccount]) {

@@ -43,6 +43,10 @@ pub struct Config {
     #[command(flatten)]
     pub assistant: AssistantConfig,
 
+    /// Web Push: the server's VAPID key pair (push is off without one).
+    #[command(flatten)]
+    pub web_push: WebPushConfig,
+
     /// Operations: logs, Sentry, metrics, alerts and background work.
     #[command(flatten)]
     pub ops: OpsConfig,
@@ -218,6 +222,52 @@ pub struct MailConfig {
     #[arg(long, env = "EMAIL_DIGEST_INTERVAL_SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub email_digest_interval_secs: u64,
+}
+
+/// Web Push: the server's VAPID key pair. Both keys unset = push notifications are off (the
+/// key endpoint answers 404 `PUSH_DISABLED`). Keys are never generated at start: browsers'
+/// subscriptions are bound to the public key, so a new key would silently orphan them all.
+#[derive(Clone, Debug, Args)]
+pub struct WebPushConfig {
+    /// VAPID public key (base64url P-256 point), from `switchboard vapid`.
+    #[arg(long, env = "WEB_PUSH_VAPID_PUBLIC_KEY")]
+    pub web_push_vapid_public_key: Option<String>,
+
+    /// VAPID private key (base64url), from `switchboard vapid`.
+    #[arg(long, env = "WEB_PUSH_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub web_push_vapid_private_key: Option<Secret>,
+
+    /// Who push services may contact about this server: a `mailto:` or `https:` URL.
+    #[arg(
+        long,
+        env = "WEB_PUSH_SUBJECT",
+        default_value = "mailto:admin@localhost"
+    )]
+    pub web_push_subject: String,
+}
+
+impl WebPushConfig {
+    /// The VAPID identity, `None` when push is off; the error names the variable at fault.
+    pub fn vapid(&self) -> Result<Option<crate::push::Vapid>, ConfigError> {
+        match (
+            &self.web_push_vapid_public_key,
+            &self.web_push_vapid_private_key,
+        ) {
+            (None, None) => Ok(None),
+            (Some(public), Some(private)) => {
+                crate::push::Vapid::new(public, private.expose(), &self.web_push_subject)
+                    .map(Some)
+                    .map_err(|problem| {
+                        let name = problem.split_whitespace().next().unwrap_or("WEB_PUSH");
+                        ConfigError::new(name, problem)
+                    })
+            }
+            _ => Err(ConfigError::new(
+                "WEB_PUSH_VAPID_PRIVATE_KEY",
+                "WEB_PUSH_VAPID_PUBLIC_KEY and WEB_PUSH_VAPID_PRIVATE_KEY must be set together",
+            )),
+        }
+    }
 }
 
 /// The ticket assistant's model provider.
@@ -420,6 +470,7 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        self.web_push.vapid()?;
         if self.database.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",

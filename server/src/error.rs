@@ -58,6 +58,7 @@ pub enum Code {
     StaffEmail,
     ReactionLimit,
     PinLimit,
+    PushDisabled,
     RateLimited,
     DbUnavailable,
     ShuttingDown,
@@ -76,7 +77,7 @@ impl Code {
             Unauthenticated | InvalidCredentials => StatusCode::UNAUTHORIZED,
             Banned | Deactivated | EmailUnverified | Forbidden | ReadOnly | Csrf
             | RegistrationClosed | NotMember | EditWindowPassed => StatusCode::FORBIDDEN,
-            NotFound => StatusCode::NOT_FOUND,
+            NotFound | PushDisabled => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Conflict | EmailTaken | HandleTaken | SlugTaken | ClientIdReused | AlreadyMember
             | LastOwner | StaffEmail | ReactionLimit | PinLimit => StatusCode::CONFLICT,
@@ -119,6 +120,7 @@ impl Code {
             StaffEmail => "STAFF_EMAIL",
             ReactionLimit => "REACTION_LIMIT",
             PinLimit => "PIN_LIMIT",
+            PushDisabled => "PUSH_DISABLED",
             RateLimited => "RATE_LIMITED",
             DbUnavailable => "DB_UNAVAILABLE",
             ShuttingDown => "SHUTTING_DOWN",

@@ -23,6 +23,7 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod ops;
+pub mod push;
 pub mod ratelimit;
 pub mod realtime;
 pub mod redis;

@@ -23,6 +23,7 @@ mod ops;
 mod pins;
 mod policy;
 mod profiles;
+mod push;
 mod rooms;
 mod search;
 mod security;

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod pins;
+pub mod push;
 pub mod rooms;
 pub mod saved;
 pub mod search;
@@ -51,6 +52,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(notifications::router())
         .merge(unsubscribe::router())
+        .merge(push::router())
         .merge(admin::router())
 }
 

@@ -17,6 +17,12 @@ use crate::error::{AppError, Code};
 #[allow_missing = true]
 struct Assets;
 
+/// The service worker (`web/public/sw.js`): shows Web Push notifications.
+const SERVICE_WORKER: &str = "sw.js";
+
+/// Lets the service worker control every page of the origin.
+const SERVICE_WORKER_ALLOWED: &str = "service-worker-allowed";
+
 /// Shown when the binary was built without the client (no Node.js at build time).
 const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <title>Switchboard</title></head><body><h1>Switchboard</h1><p>The API is running, but this \
@@ -36,12 +42,20 @@ pub async fn serve(method: Method, uri: Uri, csp: String) -> Response {
     let file = path.trim_start_matches('/');
     if let Some(asset) = Assets::get(file).filter(|_| !file.is_empty()) {
         let immutable = file.starts_with("assets/");
-        return file_response(
-            asset.data.into_owned(),
-            asset.metadata.mimetype(),
-            immutable,
-            None,
-        );
+        let mime = match file {
+            // Browsers register a service worker only when served as JavaScript.
+            SERVICE_WORKER => "text/javascript; charset=utf-8",
+            "manifest.webmanifest" => "application/manifest+json",
+            _ => asset.metadata.mimetype(),
+        };
+        let mut response = file_response(asset.data.into_owned(), mime, immutable, None);
+        if file == SERVICE_WORKER {
+            // The worker handles pushes for the whole app, not only `/sw.js`'s directory.
+            response
+                .headers_mut()
+                .insert(SERVICE_WORKER_ALLOWED, HeaderValue::from_static("/"));
+        }
+        return response;
     }
     if file.starts_with("assets/") {
         return AppError::new(Code::NotFound, "no such asset").into_response();

@@ -60,6 +60,11 @@ pub struct Settings {
     pub registration_mode: RegistrationMode,
     /// How long a ticket's follow link works.
     pub follow_link_ttl: chrono::Duration,
+    /// The server's Web Push identity; `None` = push is off.
+    pub web_push: Option<std::sync::Arc<crate::push::Vapid>>,
+    /// Push endpoints may be plain `http://` (the test suite's local receiver); never in
+    /// production.
+    pub push_allow_http: bool,
 }
 
 impl Settings {
@@ -76,6 +81,14 @@ impl Settings {
             follow_link_ttl: chrono::Duration::days(i64::from(
                 config.accounts.follow_link_ttl_days,
             )),
+            // Validated at load: a broken key pair never gets this far.
+            web_push: config
+                .web_push
+                .vapid()
+                .ok()
+                .flatten()
+                .map(std::sync::Arc::new),
+            push_allow_http: config.ops.test_hooks,
         }
     }
 }

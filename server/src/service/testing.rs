@@ -165,5 +165,7 @@ fn settings() -> Settings {
         session_ttl: chrono::Duration::days(30),
         registration_mode: RegistrationMode::Closed,
         follow_link_ttl: chrono::Duration::days(7),
+        web_push: None,
+        push_allow_http: false,
     }
 }

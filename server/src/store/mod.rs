@@ -23,6 +23,7 @@ pub mod ops;
 pub mod pins;
 pub mod postgres;
 pub mod profiles;
+pub mod push;
 pub mod reactions;
 pub mod rooms;
 pub mod search;
@@ -43,6 +44,7 @@ pub use notifications::{
 pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
 pub use pins::{PinRow, PinStore, SavedRow};
 pub use profiles::{ProfileRow, ProfileStore};
+pub use push::{PushStore, PushSubscriptionRow};
 pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
@@ -73,6 +75,7 @@ pub trait Store:
     + DigestStore
     + PinStore
     + ProfileStore
+    + PushStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -1,4 +1,4 @@
-//! The durable background queue (`jobs` table): alerts and assistant refreshes. One worker per
+//! The durable background queue (`jobs` table): alerts, assistant refreshes, mail and pushes. One worker per
 //! instance claims due jobs (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances share the work),
 //! runs them one at a time (renewing the claim while a job runs, so no other instance takes it
 //! over), and retries failures with exponential backoff until a limit, after which the job
@@ -19,8 +19,10 @@ pub const ALERT: &str = super::alerts::KIND;
 pub const ASSISTANT_REFRESH: &str = crate::service::assistant::REFRESH_JOB;
 /// Sends a mail.
 pub const MAIL: &str = crate::mail::outbox::KIND;
+/// Sends a Web Push.
+pub const PUSH: &str = crate::service::push::KIND;
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL];
+pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -79,6 +81,7 @@ async fn run(jobs: &Jobs, job: JobRow) {
         ALERT => super::alerts::deliver(jobs, &job).await,
         ASSISTANT_REFRESH => super::assistant::refresh(jobs, &job).await,
         MAIL => super::mail::deliver(jobs, &job).await,
+        PUSH => super::push::deliver(jobs, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {

@@ -18,6 +18,7 @@ pub mod assistant;
 pub mod digest;
 pub mod jobs;
 pub mod mail;
+pub mod push;
 
 /// What the jobs need: the use cases' context, and the outside parties jobs talk to.
 #[derive(Clone)]

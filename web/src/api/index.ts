@@ -192,6 +192,14 @@ export const api = {
     readAll: () => request<{ read: number }>('POST', '/notifications/read', { body: { all: true } }),
   },
 
+  /** Web Push: the server's key (404 `PUSH_DISABLED` when off) and this device's subscription. */
+  push: {
+    key: () => request<{ publicKey: string }>('GET', '/push/key'),
+    subscribe: (subscription: PushSubscriptionJSON) =>
+      request<{ endpoint: string }>('POST', '/push/subscriptions', { body: subscription }),
+    unsubscribe: (endpoint: string) => request<{ endpoint: string }>('DELETE', '/push/subscriptions', { body: { endpoint } }),
+  },
+
   rooms: {
     mine: () => request<Page<Room>>('GET', '/rooms'),
     discover: (q: string, tag: string, sort: string, cursor?: string | number | null) =>

@@ -10,6 +10,7 @@ import { NewPasswordFields } from '../auth/NewPasswordFields';
 import { useUser } from '../auth/session';
 import { PreferencesSection } from '../notifications/PreferencesSection';
 import { HandleSection } from './HandleSection';
+import { currentSubscription, disablePush, enablePush, pushSupport } from './push';
 import { deviceLabel, revokedText, sortSessions } from './sessions';
 
 const EXPIRIES: { label: string; minutes: number | null }[] = [
@@ -109,6 +110,77 @@ function ProfileEditor() {
           Save profile
         </button>
       </form>
+    </section>
+  );
+}
+
+type PushState = 'loading' | 'off-server' | 'unsupported' | 'insecure' | 'denied' | 'on' | 'off';
+
+/** "Enable push notifications on this device": asks for permission only when clicked. */
+function PushNotifications() {
+  const toast = useToast();
+  const [state, setState] = useState<PushState>('loading');
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    const support = pushSupport();
+    const check = async (): Promise<PushState> => {
+      if (support !== 'supported') return support;
+      try {
+        await api.push.key();
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'PUSH_DISABLED') return 'off-server';
+        throw err;
+      }
+      if (Notification.permission === 'denied') return 'denied';
+      return (await currentSubscription()) ? 'on' : 'off';
+    };
+    check()
+      .then((s) => live && setState(s))
+      .catch(() => live && setState('off'));
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      if (state === 'on') {
+        await disablePush();
+        setState('off');
+      } else {
+        setState((await enablePush()) === 'enabled' ? 'on' : 'denied');
+      }
+    } catch (err) {
+      toast.error(err, 'Could not change push notifications');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (state === 'loading' || state === 'off-server') return null;
+  return (
+    <section className="account-section" aria-labelledby="push-title">
+      <h2 id="push-title">Push notifications</h2>
+      {state === 'unsupported' && <p className="muted">This browser cannot receive push notifications.</p>}
+      {state === 'insecure' && <p className="muted">Push notifications need the app to be opened over HTTPS.</p>}
+      {state === 'denied' && (
+        <p className="muted">Notifications are blocked for this site. Allow them in the browser's site settings, then try again.</p>
+      )}
+      {(state === 'on' || state === 'off' || state === 'denied') && (
+        <>
+          <p>
+            {state === 'on'
+              ? 'This device receives your mentions, direct messages, replies and assigned tickets, even when Switchboard is closed.'
+              : 'Get your mentions, direct messages, replies and assigned tickets on this device, even when Switchboard is closed.'}
+          </p>
+          <button type="button" className="button" disabled={busy} onClick={() => void toggle()} data-testid="push-toggle">
+            {state === 'on' ? 'Turn off push notifications on this device' : 'Enable push notifications on this device'}
+          </button>
+        </>
+      )}
     </section>
   );
 }
@@ -336,6 +408,7 @@ export function AccountPage() {
       ) : (
         <ChangePassword onChanged={load} />
       )}
+      <PushNotifications />
       <Sessions items={sessions} loading={loading} onReload={load} />
     </main>
   );

@@ -87,18 +87,20 @@ mod tests {
             .is_ok()
         );
         assert_eq!(
-            parse_status(None, Some("  "), None, now).unwrap_err().0,
-            "status"
+            parse_status(None, Some("  "), None, now).err().map(|e| e.0),
+            Some("status")
         );
         assert_eq!(
             parse_status(Some("🌴"), None, Some(now), now)
-                .unwrap_err()
-                .0,
-            "status.expiresAt"
+                .err()
+                .map(|e| e.0),
+            Some("status.expiresAt")
         );
         assert_eq!(
-            parse_status(Some("a b"), None, None, now).unwrap_err().0,
-            "status.emoji"
+            parse_status(Some("a b"), None, None, now)
+                .err()
+                .map(|e| e.0),
+            Some("status.emoji")
         );
         assert!(!status_current(Some(now), now));
         assert!(status_current(None, now));

@@ -12,7 +12,7 @@ use crate::{
         policy::{self, Action, RoomFacts, Viewer},
         room::RoomRole,
     },
-    error::{AppError, AppResult, Code},
+    error::{AppError, AppResult},
     store::{Recipient, RoomWithMe, StoreError, UserRow},
     views::{MentionView, MessageView, UserView},
 };
@@ -133,7 +133,7 @@ pub async fn unique_handle(ctx: &Ctx, name: &str, email: &str) -> AppResult<Stri
     let base = mention::derive_handle(name, email);
     for n in 1..=HANDLE_ATTEMPTS {
         let candidate = mention::numbered(&base, n);
-        if !ctx.store.handle_taken(&candidate, None).await? {
+        if !ctx.store.handle_taken(&candidate).await? {
             return Ok(candidate);
         }
     }
@@ -165,9 +165,7 @@ pub async fn backfill_handles(ctx: &Ctx) -> AppResult<u64> {
 pub async fn set_my_handle(ctx: &Ctx, actor: &Actor, raw: &str) -> AppResult<UserView> {
     let handle = field("handle", mention::parse_handle(raw))?;
     if actor.user.handle.as_deref() != Some(handle.as_str()) {
-        if ctx.store.handle_taken(&handle, Some(actor.id())).await? {
-            return Err(AppError::new(Code::HandleTaken, "that handle is taken"));
-        }
+        // A taken handle is the unique index's conflict, answered `HANDLE_TAKEN`.
         ctx.store.set_handle(actor.id(), &handle).await?;
     }
     let user = ctx

@@ -281,7 +281,11 @@ pub async fn set_room_level(
     ctx.store
         .set_room_notify(room_id, actor.id(), level, muted_until)
         .await?;
-    room_with_access(ctx, actor, room_id, Action::Read).await
+    Ok(RoomWithMe {
+        notify_level: level,
+        muted_until,
+        ..room
+    })
 }
 
 /// The actor's preferences.

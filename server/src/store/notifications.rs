@@ -151,13 +151,10 @@ impl_both! {
             Self::fetch_all_rows(self.writer(), query).await
         }
 
-        /// Whether a handle is taken (by anyone but `except`).
-        async fn handle_taken(&self, handle: &str, except: Option<Id>) -> StoreResult<bool> {
-            let query = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE handle = $1 AND ($2 IS NULL OR id <> $2)",
-            )
-            .bind(handle)
-            .bind(except);
+        /// Whether a handle is taken.
+        async fn handle_taken(&self, handle: &str) -> StoreResult<bool> {
+            let query = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE handle = $1")
+                .bind(handle);
             let n: i64 = Self::fetch_one_value(self.writer(), query).await?;
             Ok(n > 0)
         }

@@ -4,6 +4,10 @@ use std::process::ExitCode;
 
 use switchboard::{cli::Cli, ops};
 
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     if let Err(err) = dotenvy::dotenv()
         && !err.not_found()

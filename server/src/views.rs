@@ -148,13 +148,26 @@ pub struct StatusView {
 impl StatusView {
     /// The status of `profile` when one is set and has not expired at `now`.
     pub fn current(profile: &ProfileRow, now: DateTime<Utc>) -> Option<Self> {
-        let set = profile.status_emoji.is_some() || profile.status_text.is_some();
-        (set && crate::domain::profile::status_current(profile.status_expires_at, now)).then(|| {
-            Self {
-                emoji: profile.status_emoji.clone(),
-                text: profile.status_text.clone(),
-                expires_at: profile.status_expires_at,
-            }
+        Self::shown(
+            profile.status_emoji.as_ref(),
+            profile.status_text.as_ref(),
+            profile.status_expires_at,
+            now,
+        )
+    }
+
+    /// The status of these parts when one is set and has not expired at `now`.
+    pub fn shown(
+        emoji: Option<&String>,
+        text: Option<&String>,
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Option<Self> {
+        let set = emoji.is_some() || text.is_some();
+        (set && crate::domain::profile::status_current(expires_at, now)).then(|| Self {
+            emoji: emoji.cloned(),
+            text: text.cloned(),
+            expires_at,
         })
     }
 }
@@ -409,6 +422,8 @@ pub struct NotificationView {
     pub message_id: Option<Id>,
     /// Its seq in the room.
     pub seq: Option<i64>,
+    /// The thread root when the message is a reply in a thread (clients open the thread).
+    pub thread_id: Option<Id>,
     /// The first 200 characters of the message (`null` once deleted).
     pub excerpt: Option<String>,
     /// Who caused it.
@@ -441,6 +456,7 @@ impl NotificationView {
             room_kind: row.room_kind,
             message_id: row.message_id,
             seq: row.seq,
+            thread_id: row.thread_id,
             excerpt: row.body.as_ref().map(|b| b.chars().take(200).collect()),
             actor: row
                 .actor_id
@@ -468,6 +484,8 @@ pub struct MemberView {
     pub last_delivered_seq: i64,
     /// Whether the user has a live connection anywhere.
     pub online: bool,
+    /// Their status, while it is set and has not expired.
+    pub status: Option<StatusView>,
 }
 
 impl MemberView {
@@ -480,6 +498,12 @@ impl MemberView {
             last_read_seq: row.last_read_seq,
             last_delivered_seq: row.last_delivered_seq,
             online,
+            status: StatusView::shown(
+                row.status_emoji.as_ref(),
+                row.status_text.as_ref(),
+                row.status_expires_at,
+                Utc::now(),
+            ),
         }
     }
 }

@@ -73,12 +73,6 @@ async fn room_with(owner: &Client, members: &[&Client]) -> Id {
     room
 }
 
-async fn put_json(client: &Client, path: &str, body: Value) -> crate::helpers::Resp {
-    client
-        .send(client.request(reqwest::Method::PUT, path).json(&body))
-        .await
-}
-
 async fn unread_mentions_and_dms_are_mailed_once_in_one_digest(app: TestApp) {
     let ann = app.staff().await;
     let bob = app.staff().await;
@@ -144,19 +138,16 @@ async fn read_notifications_and_email_off_send_nothing(app: TestApp) {
         .await;
     wait_unread(&bob, 1).await;
 
-    put_json(
-        &carol,
-        "me/preferences",
-        json!({"emailNotifications": "off"}),
-    )
-    .await
-    .expect(200);
+    carol
+        .put_json("me/preferences", json!({"emailNotifications": "off"}))
+        .await
+        .expect(200);
     ann.send_message(room, &format!("@{hc} you turned mail off"))
         .await;
     wait_unread(&carol, 1).await;
 
     // A shorter delay of one's own applies.
-    put_json(&bob, "me/preferences", json!({"emailDelayMinutes": 2}))
+    bob.put_json("me/preferences", json!({"emailDelayMinutes": 2}))
         .await
         .expect(200);
     assert_eq!(sweep_after(&app, 3).await, 1);
@@ -177,7 +168,7 @@ async fn muted_rooms_mail_only_mentions_by_handle(app: TestApp) {
     let until = (Utc::now() + Duration::hours(2)).to_rfc3339();
 
     // Bob muted the room first: @room is not even a notification, his handle is.
-    put_json(&bob, &path, json!({"level": "all", "muteUntil": until}))
+    bob.put_json(&path, json!({"level": "all", "muteUntil": until}))
         .await
         .expect(200);
     ann.send_message(room, "@room standup moved").await;
@@ -186,7 +177,8 @@ async fn muted_rooms_mail_only_mentions_by_handle(app: TestApp) {
         .await;
     wait_unread(&bob, 1).await;
     // Carol mutes after her @room notification was stored: it is not mailed either.
-    put_json(&carol, &path, json!({"level": "none"}))
+    carol
+        .put_json(&path, json!({"level": "none"}))
         .await
         .expect(200);
 
@@ -235,8 +227,7 @@ async fn quiet_hours_defer_the_digest(app: TestApp) {
     // Quiet for two hours from the time the sweep runs (in UTC, Bob's time zone).
     let at = Utc::now() + Duration::minutes(20);
     let (start, end) = (at.hour(), (at.hour() + 2) % 24);
-    put_json(
-        &bob,
+    bob.put_json(
         "me/preferences",
         json!({"quietHours": {"start": format!("{start:02}:00"), "end": format!("{end:02}:00")}}),
     )
@@ -290,6 +281,15 @@ async fn the_unsubscribe_link_turns_email_off_and_forgeries_are_refused(app: Tes
     assert!(link.ends_with(&format!("/api/v1/unsubscribe?token={token}")));
     let here = format!("{}/api/v1/unsubscribe?token={token}", app.base);
     let client = crate::helpers::http_client();
+    // Opening the link (a person, a mail scanner, a link prefetcher) changes nothing: the
+    // page asks first, with a button that posts the one-click form.
+    let page = client.get(&here).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Turn off e-mail notifications"), "{page}");
+    assert!(page.contains(&format!("action=\"/api/v1/unsubscribe?token={token}\"")));
+    let prefs = bob.get("me/preferences").await.expect(200);
+    assert_eq!(prefs.data()["emailNotifications"], "mentions_dms");
     let response = client
         .post(&here)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -307,6 +307,22 @@ async fn the_unsubscribe_link_turns_email_off_and_forgeries_are_refused(app: Tes
     assert_eq!(sweep_after(&app, 16).await, 0);
     assert_eq!(app.mail.to(&bob.email).len(), 1);
     let page = client.get(&here).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("E-mail notifications are off")
+    );
+    // The page's button (a browser's form post) answers with a page, not JSON.
+    let page = client
+        .post(&here)
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert!(
         page.text()

@@ -530,6 +530,12 @@ impl Client {
         self.send(self.request(reqwest::Method::PUT, path)).await
     }
 
+    /// PUT with a JSON body.
+    pub async fn put_json(&self, path: &str, body: Value) -> Resp {
+        self.send(self.request(reqwest::Method::PUT, path).json(&body))
+            .await
+    }
+
     /// DELETE.
     pub async fn delete(&self, path: &str) -> Resp {
         self.send(self.request(reqwest::Method::DELETE, path)).await

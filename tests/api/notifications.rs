@@ -62,12 +62,6 @@ async fn add_member(owner: &Client, room: Id, user: &Client) {
         .expect(201);
 }
 
-async fn put_json(client: &Client, path: &str, body: Value) -> crate::helpers::Resp {
-    client
-        .send(client.request(reqwest::Method::PUT, path).json(&body))
-        .await
-}
-
 async fn every_account_gets_a_unique_handle_it_can_change(app: TestApp) {
     let a = app.staff().await;
     let b = app.staff().await;
@@ -208,6 +202,16 @@ async fn dms_replies_and_group_mentions_notify(app: TestApp) {
     assert_eq!(kinds(notifications(&a, "").await), vec!["reply", "reply"]);
     assert_eq!(kinds(notifications(&b, "").await), vec!["reply"]);
     assert!(kinds(notifications(&c, "").await).is_empty());
+    // A reply names its thread (the client opens the thread, not only the room); a DM none.
+    let replies = notifications(&a, "").await;
+    assert!(
+        replies.iter().all(|n| n["threadId"] == root["id"]),
+        "{replies:?}"
+    );
+    assert_eq!(
+        notifications(&b, "").await.last().unwrap()["threadId"],
+        json!(null)
+    );
 
     // @room reaches every member but the author; @here only those online (none here: no
     // sockets in this test).
@@ -227,13 +231,10 @@ async fn muted_rooms_and_mentions_only_are_respected(app: TestApp) {
 
     // Muted for an hour: @room stays quiet, a mention by handle still notifies.
     let until = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let set = put_json(
-        &margaret,
-        &path,
-        json!({"level": "all", "muteUntil": until}),
-    )
-    .await
-    .expect(200);
+    let set = margaret
+        .put_json(&path, json!({"level": "all", "muteUntil": until}))
+        .await
+        .expect(200);
     assert!(set.data()["mutedUntil"].is_string());
     a.send_message(room, "@room muted?").await;
     assert!(notifications(&margaret, "").await.is_empty());
@@ -248,7 +249,8 @@ async fn muted_rooms_and_mentions_only_are_respected(app: TestApp) {
     );
 
     // Mentions only: group mentions notify, thread replies do not.
-    put_json(&margaret, &path, json!({"level": "mentions"}))
+    margaret
+        .put_json(&path, json!({"level": "mentions"}))
         .await
         .expect(200);
     assert_eq!(
@@ -267,31 +269,35 @@ async fn muted_rooms_and_mentions_only_are_respected(app: TestApp) {
     assert_eq!(notifications(&margaret, "").await.len(), 2);
 
     // None: only handles.
-    put_json(&margaret, &path, json!({"level": "none"}))
+    margaret
+        .put_json(&path, json!({"level": "none"}))
         .await
         .expect(200);
     a.send_message(room, "@room and again").await;
     assert_eq!(notifications(&margaret, "").await.len(), 2);
 
     // Bad input and non-members.
-    put_json(&margaret, &path, json!({"level": "loud"}))
+    margaret
+        .put_json(&path, json!({"level": "loud"}))
         .await
         .expect(422);
-    put_json(&margaret, &path, json!({"level": "all", "extra": 1}))
+    margaret
+        .put_json(&path, json!({"level": "all", "extra": 1}))
         .await
         .expect(422);
     let stranger = app.staff().await;
-    put_json(&stranger, &path, json!({"level": "none"}))
+    stranger
+        .put_json(&path, json!({"level": "none"}))
         .await
         .expect_error(404, "NOT_FOUND");
     let public = a.create_room(&slug("pub"), "public", None).await;
-    put_json(
-        &stranger,
-        &format!("rooms/{public}/notifications"),
-        json!({"level": "none"}),
-    )
-    .await
-    .expect_error(403, "NOT_MEMBER");
+    stranger
+        .put_json(
+            &format!("rooms/{public}/notifications"),
+            json!({"level": "none"}),
+        )
+        .await
+        .expect_error(403, "NOT_MEMBER");
 }
 
 async fn notifications_page_and_are_read(app: TestApp) {
@@ -394,14 +400,14 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
         json!({"emailNotifications": "mentions_dms", "emailDelayMinutes": 15,
                "browserNotifications": true, "quietHours": null, "timezone": "UTC"})
     );
-    let changed = put_json(
-        &a,
-        "me/preferences",
-        json!({"emailNotifications": "off", "emailDelayMinutes": 30,
+    let changed = a
+        .put_json(
+            "me/preferences",
+            json!({"emailNotifications": "off", "emailDelayMinutes": 30,
                "quietHours": {"start": "22:00", "end": "07:30"}, "timezone": "Europe/Berlin"}),
-    )
-    .await
-    .expect(200);
+        )
+        .await
+        .expect(200);
     assert_eq!(
         changed.data()["quietHours"],
         json!({"start": "22:00", "end": "07:30"})
@@ -409,7 +415,8 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
     let kept = a.get("me/preferences").await.expect(200);
     assert_eq!(kept.data(), changed.data());
     // Fields left out stay; null clears the quiet hours.
-    let cleared = put_json(&a, "me/preferences", json!({"quietHours": null}))
+    let cleared = a
+        .put_json("me/preferences", json!({"quietHours": null}))
         .await
         .expect(200);
     assert!(cleared.data()["quietHours"].is_null());
@@ -426,7 +433,8 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
         ),
         (json!({"timezone": "../../etc/passwd"}), "timezone"),
     ] {
-        let refused = put_json(&a, "me/preferences", body)
+        let refused = a
+            .put_json("me/preferences", body)
             .await
             .expect_error(422, "VALIDATION");
         assert_eq!(
@@ -436,7 +444,7 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
             refused.body
         );
     }
-    put_json(&a, "me/preferences", json!({"sound": "loud"}))
+    a.put_json("me/preferences", json!({"sound": "loud"}))
         .await
         .expect(422);
 }

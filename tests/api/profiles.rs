@@ -1,9 +1,9 @@
 //! Group DMs (one conversation per exact set of people) and profiles with an expiring status.
 
 use serde_json::{Value, json};
-use switchboard::domain::user::Role;
+use switchboard::domain::{Id, user::Role};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Client, TestApp};
 
 crate::backend_tests!(
     group_dms_are_one_per_set_of_people,
@@ -30,6 +30,43 @@ async fn group_dms_are_one_per_set_of_people(app: TestApp) {
     assert_eq!(again.id(), room);
     let members = b.get(&format!("rooms/{room}/members")).await.expect(200);
     assert_eq!(members.data()["items"].as_array().unwrap().len(), 3);
+    // Each member sees the DM named after the others, never themselves, by their names now.
+    let name = |client: &Client| {
+        let client = client.clone();
+        async move {
+            let me = client.get("auth/me").await.expect(200);
+            me.data()["name"].as_str().unwrap().to_owned()
+        }
+    };
+    let title_for = |client: &Client| {
+        let client = client.clone();
+        async move {
+            let shown = client.get(&format!("rooms/{room}")).await.expect(200);
+            let listed = client.get("rooms").await.expect(200);
+            let listed = listed.data()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == json!(room))
+                .unwrap()["title"]
+                .clone();
+            assert_eq!(shown.data()["title"], listed);
+            listed.as_str().unwrap().to_owned()
+        }
+    };
+    let (na, nb, nc) = (name(&a).await, name(&b).await, name(&c).await);
+    let ordered = |x: &str, y: &str| {
+        let mut pair = [x.to_owned(), y.to_owned()];
+        pair.sort();
+        format!("{} & {}", pair[0], pair[1])
+    };
+    assert_eq!(title_for(&a).await, ordered(&nb, &nc));
+    assert_eq!(title_for(&c).await, ordered(&na, &nb));
+    assert_eq!(again.data()["title"], json!(ordered(&na, &nb)));
+    b.patch("me", json!({"name": "Zed Renamed"}))
+        .await
+        .expect(200);
+    assert_eq!(title_for(&a).await, ordered("Zed Renamed", &nc));
     // A different set is a different conversation; the 1:1 form still works.
     let d = app.staff().await;
     let bigger = a
@@ -155,6 +192,25 @@ async fn profiles_are_changed_validated_and_shown(app: TestApp) {
     assert_eq!(shown.data()["timezone"], json!("Europe/London"));
     assert_eq!(shown.data()["status"]["emoji"], json!("🌴"));
     assert_eq!(shown.data()["status"]["text"], json!("On leave"));
+    // The member list shows the status too.
+    let room = a
+        .create_room(&crate::helpers::slug("status"), "private", None)
+        .await;
+    a.post(&format!("rooms/{room}/members"), json!({"userId": b.id()}))
+        .await
+        .expect(201);
+    let members = b.get(&format!("rooms/{room}/members")).await.expect(200);
+    let status_of = |members: &crate::helpers::Resp, id: Id| {
+        members.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["id"] == json!(id))
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status_of(&members, a.id())["text"], json!("On leave"));
+    assert_eq!(status_of(&members, b.id()), json!(null));
     // Absent fields stay; null clears.
     a.patch("me", json!({"title": "Lead"})).await.expect(200);
     let shown = b.get(&format!("users/{}", a.id())).await.expect(200);

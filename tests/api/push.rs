@@ -27,6 +27,7 @@ crate::backend_tests!(
     a_mention_arrives_encrypted_with_a_valid_vapid_jwt with push_setup(),
     a_gone_endpoint_deletes_the_subscription with push_setup(),
     signing_out_ends_the_devices_subscription with push_setup(),
+    quiet_hours_and_the_browser_preference_hold_pushes_back with push_setup(),
 );
 
 /// Push on, with a fresh key pair; plain-HTTP endpoints allowed (the receiver below).
@@ -304,6 +305,7 @@ async fn a_mention_arrives_encrypted_with_a_valid_vapid_jwt(app: TestApp) {
             "roomId": sent["roomId"],
             "messageId": sent["id"],
             "seq": sent["seq"],
+            "threadId": null,
             "title": payload["title"],
             "body": notification["excerpt"],
         })
@@ -346,4 +348,69 @@ async fn signing_out_ends_the_devices_subscription(app: TestApp) {
     assert_eq!(subscriptions_of(&app, &user).await, 1);
     user.post("auth/logout", json!({})).await.expect(200);
     assert_eq!(subscriptions_of(&app, &user).await, 0);
+}
+
+/// Waits until `client` has `count` notifications, then runs every queued push.
+async fn notified_and_pushed(app: &TestApp, client: &Client, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while client.get("notifications").await.expect(200).data()["items"]
+        .as_array()
+        .unwrap()
+        .len()
+        < count
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no notification");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    while jobs::run_once_of(&app.state.jobs, &[jobs::PUSH]).await > 0 {}
+}
+
+async fn quiet_hours_and_the_browser_preference_hold_pushes_back(app: TestApp) {
+    let (origin, mut pushes) = push_service(201).await;
+    let author = app.staff().await;
+    let target = app.staff().await;
+    subscribe(&target, &Browser::new(), &format!("{origin}/push/quiet")).await;
+
+    // Quiet hours around now (in the person's zone): the bell gets it, the device does not.
+    // Tokyo has no daylight saving time: UTC+9 all year.
+    let tokyo = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+    let now = chrono::Utc::now().with_timezone(&tokyo);
+    let clock = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%H:%M").to_string();
+    let quiet = json!({
+        "start": clock(now - chrono::Duration::hours(1)),
+        "end": clock(now + chrono::Duration::hours(1)),
+    });
+    target
+        .put_json(
+            "me/preferences",
+            json!({"quietHours": quiet, "timezone": "Asia/Tokyo"}),
+        )
+        .await
+        .expect(200);
+    mention(&author, &target).await;
+    notified_and_pushed(&app, &target, 1).await;
+    assert!(pushes.try_recv().is_err(), "a push in quiet hours");
+
+    // Browser notifications off: nothing either.
+    target
+        .put_json(
+            "me/preferences",
+            json!({"quietHours": null, "browserNotifications": false}),
+        )
+        .await
+        .expect(200);
+    mention(&author, &target).await;
+    notified_and_pushed(&app, &target, 2).await;
+    assert!(
+        pushes.try_recv().is_err(),
+        "a push with browser notifications off"
+    );
+
+    // Back on: the next mention is pushed.
+    target
+        .put_json("me/preferences", json!({"browserNotifications": true}))
+        .await
+        .expect(200);
+    mention(&author, &target).await;
+    next_push(&app, &mut pushes).await;
 }

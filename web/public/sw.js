@@ -1,6 +1,6 @@
 // Switchboard's service worker: shows a Web Push as a system notification and, on click,
 // focuses an open Switchboard tab (or opens one) at the message. The push payload is
-// {id, kind, roomId, messageId, seq, title, body} (see docs/api.md, "Web Push").
+// {id, kind, roomId, messageId, seq, threadId, title, body} (see docs/api.md, "Web Push").
 /* eslint-env serviceworker */
 
 self.addEventListener('install', () => self.skipWaiting());
@@ -18,7 +18,7 @@ self.addEventListener('push', (event) => {
     tag: typeof data.id === 'string' ? data.id : undefined,
     icon: '/icon-192.png',
     badge: '/icon-192.png',
-    data: { roomId: data.roomId, seq: data.seq, kind: data.kind },
+    data: { roomId: data.roomId, seq: data.seq, kind: data.kind, threadId: data.threadId },
   };
   event.waitUntil(self.registration.showNotification(data.title || 'Switchboard', options));
 });
@@ -27,8 +27,11 @@ self.addEventListener('push', (event) => {
 function targetUrl(data) {
   if (!data || typeof data.roomId !== 'string') return '/';
   const base = data.kind === 'ticket_assigned' ? '/tickets/' : '/rooms/';
-  const seq = Number.isInteger(data.seq) ? `?seq=${data.seq}` : '';
-  return `${base}${encodeURIComponent(data.roomId)}${seq}`;
+  const query = new URLSearchParams();
+  if (Number.isInteger(data.seq)) query.set('seq', String(data.seq));
+  if (typeof data.threadId === 'string') query.set('thread', data.threadId);
+  const search = query.toString();
+  return `${base}${encodeURIComponent(data.roomId)}${search ? `?${search}` : ''}`;
 }
 
 self.addEventListener('notificationclick', (event) => {

@@ -71,6 +71,8 @@ export interface AppNotification {
   roomKind: RoomKind;
   messageId: string;
   seq: number;
+  /** The thread root of a reply in a thread (opened with the room), else null. */
+  threadId: string | null;
   excerpt: string;
   actor: { id: string; name: string };
   createdAt: string;
@@ -163,6 +165,23 @@ export interface Member {
   lastReadSeq: number;
   lastDeliveredSeq: number;
   online: boolean;
+  /** Their status while set and not expired. */
+  status?: UserStatus | null;
+}
+
+/** A status as shown next to a name. */
+export interface UserStatus {
+  emoji: string | null;
+  text: string | null;
+  expiresAt: string | null;
+}
+
+/** Socket `user:updated`: someone's name, title or status changed. */
+export interface UserUpdatedEvent {
+  userId: string;
+  name: string;
+  title: string;
+  status: UserStatus | null;
 }
 
 /** A person on a ticket; `email` is the requester's (for the team and the requester). */

@@ -2,7 +2,7 @@
 //! decides whether a message notifies them (Slack's: a muted room stays unread-counted but
 //! notifies only when the person is mentioned by name).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 
 use super::id::text_enum;
 
@@ -115,6 +115,31 @@ pub fn parse_timezone(raw: &str) -> Result<String, &'static str> {
     }
 }
 
+/// Whether `now` falls in a person's quiet hours (`HH:MM` to `HH:MM`), read in their time zone
+/// (IANA names through `chrono-tz`; a name it does not know counts as UTC). Hours that wrap
+/// midnight (22:00 to 07:00) are understood; no hours set means never quiet. E-mail digests
+/// wait for the end of quiet hours; Web Push and desktop notifications are not shown in them.
+pub fn in_quiet_hours(
+    start: Option<&str>,
+    end: Option<&str>,
+    timezone: &str,
+    now: DateTime<Utc>,
+) -> bool {
+    let clock = |text: &str| NaiveTime::parse_from_str(text, "%H:%M").ok();
+    let (Some(start), Some(end)) = (start.and_then(clock), end.and_then(clock)) else {
+        return false;
+    };
+    let local = match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).time(),
+        Err(_) => now.time(),
+    };
+    if start <= end {
+        start <= local && local < end
+    } else {
+        local >= start || local < end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +188,62 @@ mod tests {
         assert!(parse_timezone("../etc/passwd").is_err());
         assert!(parse_timezone("Berlin").is_err());
         assert!(parse_timezone("<script>/x").is_err());
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight_in_the_persons_time_zone() {
+        let quiet = |start, end, tz, now| in_quiet_hours(Some(start), Some(end), tz, at(now));
+        assert!(quiet("22:00", "07:00", "UTC", "2026-01-10T23:30:00Z"));
+        assert!(quiet("22:00", "07:00", "UTC", "2026-01-10T06:59:00Z"));
+        assert!(!quiet("22:00", "07:00", "UTC", "2026-01-10T07:00:00Z"));
+        assert!(!quiet("22:00", "07:00", "UTC", "2026-01-10T12:00:00Z"));
+        // 21:30 UTC is 22:30 in Berlin in winter, 23:30 in summer.
+        assert!(quiet(
+            "22:00",
+            "07:00",
+            "Europe/Berlin",
+            "2026-01-10T21:30:00Z"
+        ));
+        assert!(quiet(
+            "22:00",
+            "07:00",
+            "Europe/Berlin",
+            "2026-07-10T21:30:00Z"
+        ));
+        assert!(!quiet(
+            "22:00",
+            "07:00",
+            "Europe/Berlin",
+            "2026-01-10T20:30:00Z"
+        ));
+        assert!(quiet(
+            "09:00",
+            "17:00",
+            "America/New_York",
+            "2026-01-10T15:00:00Z"
+        ));
+        assert!(!quiet(
+            "09:00",
+            "17:00",
+            "America/New_York",
+            "2026-01-10T23:00:00Z"
+        ));
+        // No hours, or half of them: never quiet.
+        assert!(!in_quiet_hours(
+            None,
+            None,
+            "UTC",
+            at("2026-01-10T23:30:00Z")
+        ));
+        assert!(!in_quiet_hours(
+            Some("22:00"),
+            None,
+            "UTC",
+            at("2026-01-10T23:30:00Z")
+        ));
     }
 }

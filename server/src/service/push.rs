@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Actor, Ctx, events::Event};
 use crate::{
-    domain::Id,
+    domain::{Id, notify},
     error::{AppError, AppResult, Code},
     push::crypto,
     store::{NewJob, PushSubscriptionRow},
@@ -138,6 +138,9 @@ pub struct PushPayload {
     pub message_id: Option<Id>,
     /// Its seq, to open it in context.
     pub seq: Option<i64>,
+    /// The thread root, for a reply in a thread (absent from pushes queued before it existed).
+    #[serde(default)]
+    pub thread_id: Option<Id>,
     /// The notification's title.
     pub title: String,
     /// Its text.
@@ -165,6 +168,7 @@ impl PushPayload {
             room_id: n.room_id,
             message_id: n.message_id,
             seq: n.seq,
+            thread_id: n.thread_id,
             title,
             body: n.excerpt.clone().unwrap_or_default(),
         }
@@ -184,6 +188,19 @@ impl Pusher {
 
     async fn enqueue(&self, n: &NotificationView) -> AppResult<()> {
         if self.ctx.settings.web_push.is_none() {
+            return Ok(());
+        }
+        // Web Push is a browser notification: off with the person's browser-notification
+        // preference, and not shown in their quiet hours (the bell keeps the notification).
+        let prefs = self.ctx.store.preferences(n.owner).await?;
+        if !prefs.browser_notifications
+            || notify::in_quiet_hours(
+                prefs.quiet_hours_start.as_deref(),
+                prefs.quiet_hours_end.as_deref(),
+                &prefs.timezone,
+                crate::store::now(),
+            )
+        {
             return Ok(());
         }
         let payload = PushPayload::of(n);

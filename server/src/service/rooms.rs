@@ -23,10 +23,40 @@ use crate::{
 pub async fn my_rooms(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<RoomWithMe>> {
     let viewer = actor.viewer();
     let rooms = ctx.store.member_rooms(actor.id()).await?;
-    Ok(rooms
+    let mut rooms: Vec<RoomWithMe> = rooms
         .into_iter()
         .filter(|room| policy::can_read(&viewer, &room.facts()))
-        .collect())
+        .collect();
+    name_dms(ctx, actor, &mut rooms).await?;
+    Ok(rooms)
+}
+
+/// Names DMs for the viewer: the other members by their names now ("Grace & Linus" to Ada),
+/// not the title stored when the DM was opened, which names everyone and goes stale when
+/// someone is renamed. Other rooms keep their titles.
+pub async fn name_dms(ctx: &Ctx, actor: &Actor, rooms: &mut [RoomWithMe]) -> AppResult<()> {
+    let dms: Vec<Id> = rooms
+        .iter()
+        .filter(|r| r.room.kind == RoomKind::Dm)
+        .map(|r| r.room.id)
+        .collect();
+    if dms.is_empty() {
+        return Ok(());
+    }
+    let mut names: std::collections::HashMap<Id, Vec<String>> = std::collections::HashMap::new();
+    for (room_id, user_id, name) in ctx.store.dm_member_names(&dms).await? {
+        if user_id != actor.id() {
+            names.entry(room_id).or_default().push(name);
+        }
+    }
+    for room in rooms.iter_mut() {
+        if let Some(others) = names.get_mut(&room.room.id) {
+            // One order on both databases, whatever their collations.
+            others.sort();
+            room.room.title = dm_title(others);
+        }
+    }
+    Ok(())
 }
 
 /// Public rooms the actor may read and join.
@@ -236,7 +266,21 @@ pub async fn open_group_dm(
     open_dm_with(ctx, actor, "userIds", others).await
 }
 
+/// Opens (or finds) the DM and names it for the actor.
 async fn open_dm_with(
+    ctx: &Ctx,
+    actor: &Actor,
+    field: &str,
+    others: Vec<Id>,
+) -> AppResult<(RoomWithMe, bool)> {
+    let (room, created) = find_or_create_dm(ctx, actor, field, others).await?;
+    let mut room = [room];
+    name_dms(ctx, actor, &mut room).await?;
+    let [room] = room;
+    Ok((room, created))
+}
+
+async fn find_or_create_dm(
     ctx: &Ctx,
     actor: &Actor,
     field: &str,
@@ -327,18 +371,22 @@ fn dm_key(members: &[Id]) -> String {
         .join(":")
 }
 
-/// "Ada & Grace" for two, "Ada, Grace and Linus" for more.
+/// "Ada" for one, "Ada & Grace" for two, "Ada, Grace and Linus" for more.
 fn dm_title(names: &[String]) -> String {
     match names {
+        [a] => a.clone(),
         [a, b] => format!("{a} & {b}"),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         [] => String::new(),
     }
 }
 
-/// Loads a room for reading, or 404.
+/// Loads a room for reading (a DM named for the viewer), or 404.
 pub async fn get_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
-    room_with_access(ctx, actor, room_id, Action::Read).await
+    let mut room = [room_with_access(ctx, actor, room_id, Action::Read).await?];
+    name_dms(ctx, actor, &mut room).await?;
+    let [room] = room;
+    Ok(room)
 }
 
 /// Whether the actor may follow a room live without being a member (a public room shown in

@@ -33,9 +33,10 @@ pub async fn token_for(ctx: &Ctx, user_id: Id) -> AppResult<String> {
     Ok(format!("{user_id}.{}", sign(&key, user_id)))
 }
 
-/// Turns e-mail notifications off for the person `token` names; a token that is malformed or
-/// not signed by this server is `TOKEN_INVALID`.
-pub async fn unsubscribe(ctx: &Ctx, token: &str) -> AppResult<PreferencesRow> {
+/// The person `token` names and their preferences, changing nothing (the page a link opens
+/// asks before it unsubscribes: mail scanners and link prefetchers follow links). A token that
+/// is malformed or not signed by this server is `TOKEN_INVALID`.
+pub async fn check(ctx: &Ctx, token: &str) -> AppResult<(Id, PreferencesRow)> {
     let invalid = || AppError::new(Code::TokenInvalid, "this unsubscribe link is not valid");
     let (id, signature) = token.split_once('.').ok_or_else(invalid)?;
     let user_id: Id = id.parse().map_err(|_| invalid())?;
@@ -46,7 +47,12 @@ pub async fn unsubscribe(ctx: &Ctx, token: &str) -> AppResult<PreferencesRow> {
     if ctx.store.get_user(user_id).await?.is_none() {
         return Err(invalid());
     }
-    let mut prefs = ctx.store.preferences(user_id).await?;
+    Ok((user_id, ctx.store.preferences(user_id).await?))
+}
+
+/// Turns e-mail notifications off for the person `token` names (see [`check`]).
+pub async fn unsubscribe(ctx: &Ctx, token: &str) -> AppResult<PreferencesRow> {
+    let (user_id, mut prefs) = check(ctx, token).await?;
     if prefs.email_notifications != "off" {
         prefs.email_notifications = "off".into();
         ctx.store.set_preferences(user_id, &prefs).await?;

@@ -63,6 +63,8 @@ pub struct NotificationRow {
     pub message_id: Option<Id>,
     /// Its seq.
     pub seq: Option<i64>,
+    /// The thread root, when the message is a reply in a thread.
+    pub thread_id: Option<Id>,
     /// The message's text now (`None` once deleted).
     pub body: Option<String>,
     /// Who caused it.
@@ -109,7 +111,8 @@ impl Default for PreferencesRow {
 macro_rules! notification_select {
     () => {
         "SELECT n.id, n.user_id, n.kind, n.room_id, r.title AS room_title, r.kind AS room_kind, \
-         n.message_id, n.seq, CASE WHEN m.deleted_at IS NULL THEN m.body END AS body, \
+         n.message_id, n.seq, m.parent_id AS thread_id, \
+         CASE WHEN m.deleted_at IS NULL THEN m.body END AS body, \
          n.actor_id, a.name AS actor_name, n.created_at, n.read_at \
          FROM notifications n JOIN rooms r ON r.id = n.room_id \
          LEFT JOIN messages m ON m.id = n.message_id \

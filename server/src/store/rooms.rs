@@ -167,6 +167,12 @@ pub struct MemberRow {
     pub last_read_seq: i64,
     /// Delivery cursor.
     pub last_delivered_seq: i64,
+    /// Status emoji (from the profile; shown only until it expires).
+    pub status_emoji: Option<String>,
+    /// Status text.
+    pub status_text: Option<String>,
+    /// When the status stops being shown.
+    pub status_expires_at: Option<DateTime<Utc>>,
 }
 
 /// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope;
@@ -207,6 +213,20 @@ impl_both! {
         async fn get_room(&self, id: Id) -> StoreResult<Option<RoomRow>> {
             let query = sqlx::query_as(concat!(room_select!(), "WHERE r.id = $1"));
             Self::fetch_optional_row(self.reader(), query.bind(id)).await
+        }
+
+        /// The members of these DMs: (room, user, name).
+        async fn dm_member_names(&self, room_ids: &[Id]) -> StoreResult<Vec<(Id, Id, String)>> {
+            if room_ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let query = sqlx::query_as(concat!(
+                "SELECT rm.room_id, u.id, u.name FROM room_members rm \
+                 JOIN users u ON u.id = rm.user_id WHERE rm.room_id ",
+                in_list!("$1")
+            ))
+            .bind(Self::list(room_ids)?);
+            Self::fetch_all_rows(self.reader(), query).await
         }
 
         /// A room by slug.

@@ -123,14 +123,17 @@ macro_rules! readable_by_viewer {
 }
 pub(crate) use readable_by_viewer;
 
-/// `SELECT` of [`super::MemberRow`] from `room_members rm JOIN users u`.
+/// `SELECT` of [`super::MemberRow`] from `room_members rm JOIN users u` (and the status of
+/// `user_profiles up`).
 macro_rules! member_select {
     () => {
         concat!(
             "SELECT ",
             $crate::store::sql::user_columns!(),
-            ", rm.role AS room_role, rm.joined_at, rm.last_read_seq, rm.last_delivered_seq \
-             FROM room_members rm JOIN users u ON u.id = rm.user_id "
+            ", rm.role AS room_role, rm.joined_at, rm.last_read_seq, rm.last_delivered_seq, \
+             up.status_emoji, up.status_text, up.status_expires_at \
+             FROM room_members rm JOIN users u ON u.id = rm.user_id \
+             LEFT JOIN user_profiles up ON up.user_id = u.id "
         )
     };
 }

@@ -6,18 +6,18 @@
 //! job, retried with backoff. Who may not get mail (deactivated, banned, e-mail off) is left
 //! out by the sweep and checked again when the mail is sent.
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::Jobs;
 use crate::{
-    domain::Id,
+    domain::{Id, notify},
     mail::{
         Mail,
         outbox::{KIND as MAIL, Template},
         templates::{self, DigestItem, Recipient},
     },
     service::unsubscribe,
-    store::{DigestCandidate, UserRow},
+    store::UserRow,
 };
 
 /// People handled per sweep (the next sweep takes the rest).
@@ -33,7 +33,14 @@ pub async fn sweep(jobs: &Jobs, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let mut queued = 0;
     for candidate in store.digest_candidates(before, now, BATCH).await? {
         let cutoff = now - Duration::minutes(candidate.email_delay_minutes.max(MIN_DELAY_MINUTES));
-        if candidate.oldest > cutoff || in_quiet_hours(&candidate, now) {
+        if candidate.oldest > cutoff
+            || notify::in_quiet_hours(
+                candidate.quiet_hours_start.as_deref(),
+                candidate.quiet_hours_end.as_deref(),
+                &candidate.timezone,
+                now,
+            )
+        {
             continue;
         }
         let user_id = candidate.user_id;
@@ -70,31 +77,6 @@ pub fn spawn(jobs: Jobs, period: std::time::Duration) -> tokio::task::JoinHandle
             }
         }
     })
-}
-
-/// Whether `now` falls in the person's quiet hours, read in their time zone (IANA names
-/// through `chrono-tz`; a name it does not know counts as UTC). Hours that wrap midnight
-/// (22:00 to 07:00) are understood.
-fn in_quiet_hours(candidate: &DigestCandidate, now: DateTime<Utc>) -> bool {
-    let (Some(start), Some(end)) = (
-        candidate.quiet_hours_start.as_deref().and_then(clock),
-        candidate.quiet_hours_end.as_deref().and_then(clock),
-    ) else {
-        return false;
-    };
-    let local = match candidate.timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).time(),
-        Err(_) => now.time(),
-    };
-    if start <= end {
-        start <= local && local < end
-    } else {
-        local >= start || local < end
-    }
-}
-
-fn clock(text: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(text, "%H:%M").ok()
 }
 
 /// Renders a digest at send time from the notifications it names that are still unread;
@@ -151,41 +133,4 @@ pub async fn render(
         &format!("{base}/account"),
         &format!("{base}/api/v1/unsubscribe?token={token}"),
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn candidate(start: &str, end: &str, timezone: &str) -> DigestCandidate {
-        DigestCandidate {
-            user_id: Id::new(),
-            oldest: Utc::now(),
-            email_delay_minutes: 15,
-            quiet_hours_start: Some(start.into()),
-            quiet_hours_end: Some(end.into()),
-            timezone: timezone.into(),
-        }
-    }
-
-    fn at(text: &str) -> DateTime<Utc> {
-        text.parse().unwrap_or_default()
-    }
-
-    #[test]
-    fn quiet_hours_wrap_midnight_in_the_persons_time_zone() {
-        let night = candidate("22:00", "07:00", "UTC");
-        assert!(in_quiet_hours(&night, at("2026-01-10T23:30:00Z")));
-        assert!(in_quiet_hours(&night, at("2026-01-10T06:59:00Z")));
-        assert!(!in_quiet_hours(&night, at("2026-01-10T07:00:00Z")));
-        assert!(!in_quiet_hours(&night, at("2026-01-10T12:00:00Z")));
-        // 21:30 UTC is 22:30 in Berlin in winter, 23:30 in summer.
-        let berlin = candidate("22:00", "07:00", "Europe/Berlin");
-        assert!(in_quiet_hours(&berlin, at("2026-01-10T21:30:00Z")));
-        assert!(in_quiet_hours(&berlin, at("2026-07-10T21:30:00Z")));
-        assert!(!in_quiet_hours(&berlin, at("2026-01-10T20:30:00Z")));
-        let day = candidate("09:00", "17:00", "America/New_York");
-        assert!(in_quiet_hours(&day, at("2026-01-10T15:00:00Z")));
-        assert!(!in_quiet_hours(&day, at("2026-01-10T23:00:00Z")));
-    }
 }

@@ -37,14 +37,10 @@ import type {
   TicketPriority,
   TicketStatus,
   User,
+  UserStatus,
 } from '../types';
 
-/** A status as shown next to a name. */
-export interface UserStatus {
-  emoji: string | null;
-  text: string | null;
-  expiresAt: string | null;
-}
+export type { UserStatus };
 
 /** `GET /users/{id}`: a person's profile. */
 export interface Profile {

@@ -11,6 +11,7 @@ import type {
   Room,
   Ticket,
   TypingEvent,
+  UserUpdatedEvent,
 } from '../types';
 import { ApiError } from '../api/errors';
 import { AckBatcher, type AckPolicy } from './acks';
@@ -50,6 +51,7 @@ export interface RealtimeEvents {
   ticketInsights: { ticketId: string };
   notificationNew: AppNotification;
   notificationRead: NotificationReadEvent;
+  userUpdated: UserUpdatedEvent;
   connection: ConnectionState;
   /** The outbox changed (the new snapshot). */
   outbox: readonly OutboxItem[];
@@ -231,6 +233,7 @@ export class RealtimeClient {
     this.forward('ticket:updated', 'ticketUpdated', (v): v is Ticket => hasStrings(v, 'id'));
     this.forward('notification:new', 'notificationNew', (v): v is AppNotification => hasStrings(v, 'id', 'roomId', 'kind'));
     this.forward('notification:read', 'notificationRead', (v): v is NotificationReadEvent => isRecord(v) && ('ids' in v || 'roomId' in v || 'all' in v));
+    this.forward('user:updated', 'userUpdated', (v): v is UserUpdatedEvent => hasStrings(v, 'userId', 'name'));
     this.forward('ticket:insights', 'ticketInsights', (v): v is { ticketId: string } => hasStrings(v, 'ticketId'));
     this.listen('session:revoked', (payload) => {
       const reason = isRecord(payload) && typeof payload.reason === 'string' ? payload.reason : '';

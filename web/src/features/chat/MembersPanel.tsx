@@ -1,6 +1,17 @@
 import { useState } from 'react';
-import type { Member } from '../../types';
+import type { Member, UserStatus } from '../../types';
 import { ProfileCard } from './ProfileCard';
+
+/** A status beside a name: its emoji (or a dot), the text on hover and for screen readers. */
+export function StatusMark({ status }: { status: UserStatus }) {
+  const text = status.text ?? '';
+  return (
+    <span className="status-mark" title={text || undefined} data-testid="member-status">
+      <span aria-hidden="true">{status.emoji ?? '💬'}</span>
+      <span className="visually-hidden">Status: {text || status.emoji}</span>
+    </span>
+  );
+}
 
 export function MembersPanel({ members, onClose }: { members: Member[]; onClose: () => void }) {
   const sorted = [...members].sort((a, b) => Number(b.online) - Number(a.online) || a.user.name.localeCompare(b.user.name));
@@ -23,6 +34,7 @@ export function MembersPanel({ members, onClose }: { members: Member[]; onClose:
             <button type="button" className="member-name link-button" onClick={() => setShown(m.user.id)} data-testid="member-name">
               {m.user.name}
             </button>
+            {m.status && <StatusMark status={m.status} />}
             <span className="visually-hidden">{m.online ? 'online' : 'offline'}</span>
             {m.role !== 'member' && <span className="muted small">{m.role}</span>}
           </li>

@@ -5,6 +5,7 @@ import { WriteButton } from '../../ui/readOnly';
 import { useSession } from '../auth/session';
 import { useSaved } from '../saved/SavedContext';
 import { EditedMark } from './EditHistory';
+import { ProfileCard } from './ProfileCard';
 import { Markup } from './markup/Markup';
 import { ReactionPicker } from './ReactionPicker';
 import type { DeliveryStatus } from './timeline';
@@ -87,6 +88,7 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (bod
 function MessageItemImpl(props: Props) {
   const { message, status, mine, canEdit, canDelete, canPin = false, highlighted } = props;
   const [editing, setEditing] = useState(false);
+  const [profileOpen, setProfileOpen] = useState(false);
   const saved = useSaved();
   const deleted = message.deletedAt !== null || message.body === null;
   const isSaved = saved?.isSaved(message.id) ?? false;
@@ -105,7 +107,15 @@ function MessageItemImpl(props: Props) {
       tabIndex={-1}
     >
       <div className="message-meta">
-        <span className="author">{message.author.name}</span>
+        <button
+          type="button"
+          className="author link-button"
+          onClick={() => setProfileOpen((open) => !open)}
+          aria-expanded={profileOpen}
+          data-testid="message-author"
+        >
+          {message.author.name}
+        </button>
         {message.author.role !== 'staff' && message.author.role !== 'admin' && (
           <span className={`role-badge role-${message.author.role}`}>{message.author.role}</span>
         )}
@@ -120,6 +130,7 @@ function MessageItemImpl(props: Props) {
         )}
         {mine && !deleted && <Ticks status={status} />}
       </div>
+      {profileOpen && <ProfileCard userId={message.author.id} onClose={() => setProfileOpen(false)} />}
       {editing && message.body !== null ? (
         <EditForm initial={message.body} onSave={(body) => props.onEdit(message, body)} onCancel={() => setEditing(false)} />
       ) : (

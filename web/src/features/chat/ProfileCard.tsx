@@ -28,6 +28,14 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
     };
   }, [userId, toast]);
 
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
   const time = localTime(profile?.timezone ?? null);
   return (
     <div className="profile-card" role="dialog" aria-label="Profile" data-testid="profile-card">

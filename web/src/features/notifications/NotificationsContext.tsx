@@ -1,12 +1,12 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
 import { api } from '../../api';
 import { useRealtimeEvent } from '../../realtime';
-import type { AppNotification } from '../../types';
+import type { AppNotification, Preferences } from '../../types';
 import { navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { useRooms } from '../rooms/RoomsContext';
-import { bellReducer, initialBell, type BellState } from './bell';
+import { bellReducer, initialBell, messageUrl, type BellState } from './bell';
 import { desktopPermission, shouldShowDesktop, showDesktop } from './desktop';
 
 interface NotificationsState extends BellState {
@@ -20,7 +20,8 @@ interface NotificationsState extends BellState {
   roomName(n: AppNotification): string;
   /** The account's browser-notification preference (null until loaded). */
   desktopPreference: boolean | null;
-  setDesktopPreference(on: boolean): void;
+  /** Takes the account's saved preferences (browser notifications, quiet hours). */
+  setPreferences(prefs: Preferences): void;
   /** Asks the browser (on a click, never on load) and turns the preference on once granted. */
   enableDesktop(): Promise<NotificationPermission>;
 }
@@ -31,10 +32,6 @@ export function useNotifications(): NotificationsState {
   const ctx = useContext(NotificationsContext);
   if (!ctx) throw new Error('useNotifications outside NotificationsProvider');
   return ctx;
-}
-
-export function messageUrl(n: Pick<AppNotification, 'roomId' | 'roomKind' | 'seq'>): string {
-  return `${n.roomKind === 'ticket' ? '/tickets' : '/rooms'}/${n.roomId}?seq=${n.seq}`;
 }
 
 /** For screens also shown to customers, who have no bell. */
@@ -49,6 +46,11 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const { rooms } = useRooms();
   const [state, dispatch] = useReducer(bellReducer, me.notificationCount ?? 0, initialBell);
   const [desktopPreference, setDesktopPreference] = useState<boolean | null>(null);
+  const [quiet, setQuiet] = useState<Pick<Preferences, 'quietHours' | 'timezone'> | null>(null);
+  const setPreferences = useCallback((p: Preferences) => {
+    setDesktopPreference(p.browserNotifications);
+    setQuiet({ quietHours: p.quietHours, timezone: p.timezone });
+  }, []);
   const roomsRef = useRef(rooms);
   roomsRef.current = rooms;
 
@@ -56,12 +58,12 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
     let cancelled = false;
     api.account
       .preferences()
-      .then((p) => !cancelled && setDesktopPreference(p.browserNotifications))
+      .then((p) => !cancelled && setPreferences(p))
       .catch(() => !cancelled && setDesktopPreference(false));
     return () => {
       cancelled = true;
     };
-  }, []);
+  }, [setPreferences]);
 
   const refreshCount = useCallback(() => {
     api.auth
@@ -91,7 +93,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   useRealtimeEvent('notificationNew', (n) => {
     dispatch({ type: 'new', notification: n });
     const room = roomsRef.current.find((r) => r.id === n.roomId);
-    const ctx = { permission: desktopPermission(), preference: desktopPreference === true, hidden: document.hidden, room, now: Date.now() };
+    const ctx = { permission: desktopPermission(), preference: desktopPreference === true, hidden: document.hidden, room, quiet, now: Date.now() };
     if (shouldShowDesktop(ctx)) showDesktop(n, roomName(n), () => open(n));
   });
   useRealtimeEvent('notificationRead', (event) => {
@@ -126,18 +128,17 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
     const permission = await Notification.requestPermission();
     if (permission === 'granted' && desktopPreference !== true) {
       try {
-        const prefs = await api.account.setPreferences({ browserNotifications: true });
-        setDesktopPreference(prefs.browserNotifications);
+        setPreferences(await api.account.setPreferences({ browserNotifications: true }));
       } catch (err) {
         toast.error(err, 'Could not save the preference');
       }
     }
     return permission;
-  }, [desktopPreference, toast]);
+  }, [desktopPreference, setPreferences, toast]);
 
   const value = useMemo<NotificationsState>(
-    () => ({ ...state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, setDesktopPreference, enableDesktop }),
-    [state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, enableDesktop],
+    () => ({ ...state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, setPreferences, enableDesktop }),
+    [state, loadFirst, loadMore, open, readAll, roomName, desktopPreference, setPreferences, enableDesktop],
   );
   return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
 }

@@ -67,7 +67,7 @@ export function PreferencesSection() {
       const body = { ...prefs, quietHours: quiet ? (prefs.quietHours ?? { start: '22:00', end: '08:00' }) : null };
       const next = await api.account.setPreferences(body);
       setPrefs(next);
-      bell?.setDesktopPreference(next.browserNotifications);
+      bell?.setPreferences(next);
       setSaved(true);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'Could not save. Check your connection.');

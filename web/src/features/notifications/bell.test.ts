@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppNotification } from '../../types';
-import { bellReducer, initialBell } from './bell';
+import { bellReducer, initialBell, messageUrl } from './bell';
 
 const note = (id: string, roomId = 'r1', read = false): AppNotification => ({
   id,
@@ -9,6 +9,7 @@ const note = (id: string, roomId = 'r1', read = false): AppNotification => ({
   roomTitle: 'General',
   roomKind: 'public',
   messageId: `m${id}`,
+  threadId: null,
   seq: Number(id.replace(/\D/g, '')) || 1,
   excerpt: 'hi',
   actor: { id: 'u2', name: 'Bob' },
@@ -65,5 +66,13 @@ describe('bellReducer', () => {
 
   it('never counts below zero', () => {
     expect(bellReducer(initialBell(1), { type: 'read', event: { ids: ['a', 'b'] } }).count).toBe(0);
+  });
+});
+
+describe('messageUrl', () => {
+  it('opens the message in its room, a ticket among tickets, and a reply in its thread', () => {
+    expect(messageUrl({ roomId: 'r1', roomKind: 'public', seq: 7, threadId: null })).toBe('/rooms/r1?seq=7');
+    expect(messageUrl({ roomId: 't1', roomKind: 'ticket', seq: 2, threadId: null })).toBe('/tickets/t1?seq=2');
+    expect(messageUrl({ roomId: 'r1', roomKind: 'private', seq: 9, threadId: 'root-1' })).toBe('/rooms/r1?seq=9&thread=root-1');
   });
 });

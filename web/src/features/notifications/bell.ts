@@ -56,3 +56,9 @@ function applyRead(state: BellState, event: NotificationReadEvent): BellState {
     items: state.items.map((n) => (ids.has(n.id) && !n.read ? { ...n, read: true } : n)),
   };
 }
+
+/** Where a notification opens: its message in the room, or in its thread for a reply. */
+export function messageUrl(n: Pick<AppNotification, 'roomId' | 'roomKind' | 'seq' | 'threadId'>): string {
+  const thread = n.threadId ? `&thread=${encodeURIComponent(n.threadId)}` : '';
+  return `${n.roomKind === 'ticket' ? '/tickets' : '/rooms'}/${n.roomId}?seq=${n.seq}${thread}`;
+}

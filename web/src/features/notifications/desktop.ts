@@ -1,5 +1,5 @@
 // Desktop (system) notifications: when to show one, and showing it.
-import type { AppNotification, Room } from '../../types';
+import type { AppNotification, Preferences, Room } from '../../types';
 
 export interface DesktopContext {
   /** `Notification.permission`, or 'unsupported' without the API. */
@@ -10,12 +10,34 @@ export interface DesktopContext {
   hidden: boolean;
   /** The room of the notification as the room list knows it (absent: not a listed room). */
   room: Pick<Room, 'mutedUntil'> | undefined;
+  /** The account's quiet hours and time zone (`null`: none set, or not loaded). */
+  quiet?: Pick<Preferences, 'quietHours' | 'timezone'> | null;
   now: number;
 }
 
-/** A visible page shows the bell; a muted room stays quiet; the person opted in twice (browser and preference). */
+/** "HH:MM" of `now` in `timeZone` (an IANA name; an unknown one counts as UTC, as on the server). */
+function clockIn(now: number, timeZone: string): string {
+  const format = (tz: string) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+  try {
+    return format(timeZone);
+  } catch {
+    return format('UTC');
+  }
+}
+
+/** Whether `now` is in the quiet hours (read in their time zone; hours may wrap midnight). */
+export function inQuietHours(quiet: Pick<Preferences, 'quietHours' | 'timezone'> | null | undefined, now: number): boolean {
+  const hours = quiet?.quietHours;
+  if (!hours) return false;
+  const local = clockIn(now, quiet.timezone || 'UTC');
+  return hours.start <= hours.end ? hours.start <= local && local < hours.end : local >= hours.start || local < hours.end;
+}
+
+/** A visible page shows the bell; a muted room and quiet hours stay quiet; the person opted in twice (browser and preference). */
 export function shouldShowDesktop(ctx: DesktopContext): boolean {
   if (ctx.permission !== 'granted' || !ctx.preference || !ctx.hidden) return false;
+  if (inQuietHours(ctx.quiet, ctx.now)) return false;
   const until = ctx.room?.mutedUntil ? Date.parse(ctx.room.mutedUntil) : NaN;
   return !(Number.isFinite(until) && until > ctx.now);
 }

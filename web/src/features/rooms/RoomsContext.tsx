@@ -113,6 +113,10 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
   });
   // New role or department: which rooms I may read changed with it.
   useRealtimeEvent('accessChanged', () => void refresh());
+  // DMs are named after their other members: a rename shows in their titles.
+  useRealtimeEvent('userUpdated', ({ userId }) => {
+    if (userId !== me.id && rooms.some((r) => r.kind === 'dm')) void refresh();
+  });
   useRealtimeEvent('memberAdded', ({ userId }) => {
     if (userId === me.id) void refresh();
   });

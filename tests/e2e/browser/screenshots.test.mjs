@@ -17,6 +17,17 @@ const PASSWORD_TICKET = "I can't log in after resetting my password";
 const MAX_BYTES = 200 * 1024;
 
 const ROOT = 'Deploy 2026.11.4 is rolling out now, status in this thread.';
+const FORMATTED = [
+  'Rollout checklist for **2026.11.4**, _please read before Friday_:',
+  '1. Drain the canary (`sb drain canary-1`)',
+  '2. Watch the error rate on the dashboard',
+  '> If p95 goes above 80 ms, stop and page me.',
+  '```rust',
+  'fn healthy(p95_ms: u32) -> bool {',
+  '    p95_ms <= 80',
+  '}',
+  '```',
+].join('\n');
 const REPLIES = ['Canary looks healthy: p95 at 41 ms, no new errors.', 'Rolled out to all instances. Closing the deploy window.'];
 
 async function post(who, roomId, body, parentId) {
@@ -114,6 +125,40 @@ browserTest('screenshots of the main screens (demo data)', { timeout: 420_000 },
   await page.getByTestId('bell').click();
   await page.getByTestId('notification').filter({ hasText: 'double-check the rollout plan' }).waitFor();
   await shoot(page, 'notifications');
+  await page.getByTestId('bell').click();
+  await page.getByTestId('notification').first().waitFor({ state: 'detached' });
+
+  // A formatted message (a code block highlighted on demand, a list, a quote), pinned, with the
+  // room's pins panel open.
+  const formatted = await post(linus, engineering.id, FORMATTED);
+  const pinned = await grace.api.put(`messages/${formatted.id}/pin`);
+  assert.equal(pinned.status, 200, JSON.stringify(pinned.body));
+  await page.goto(`${server.url}/rooms/${engineering.id}`);
+  await roomReady(page, engineering.id);
+  const formattedRow = page.locator(`[data-testid="message"][data-id="${formatted.id}"]`);
+  await formattedRow.locator('pre > code.language-rust span.hljs-keyword').first().waitFor();
+  await formattedRow.getByTestId('pinned-mark').waitFor();
+  await page.getByTestId('toggle-pins').click();
+  await page.getByTestId('pins-panel').getByTestId('pin').first().waitFor();
+  await shoot(page, 'pins');
+  await page.getByTestId('toggle-pins').click();
+  await page.getByTestId('pins-panel').waitFor({ state: 'detached' });
+
+  // A name on a message opens the person's profile card; the member list shows statuses.
+  const profile = await linus.api.patch('me', {
+    title: 'Site reliability engineer',
+    timezone: 'Europe/Helsinki',
+    status: { emoji: '🚀', text: 'Rolling out 2026.11.4' },
+  });
+  assert.equal(profile.status, 200, JSON.stringify(profile.body));
+  const toggle = page.getByTestId('toggle-members');
+  if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+  await page.getByTestId('member').filter({ hasText: 'Linus' }).getByTestId('member-status').waitFor();
+  await formattedRow.getByTestId('message-author').click();
+  await page.getByTestId('profile-card').getByTestId('profile-status').waitFor();
+  await page.getByTestId('profile-card').getByTestId('profile-time').waitFor();
+  await shoot(page, 'profile');
+  await page.keyboard.press('Escape');
 
   // Dark theme chat (the theme is saved per browser).
   await page.evaluate(() => localStorage.setItem('sb:theme', 'dark'));

@@ -6,6 +6,7 @@ import { formatDateTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
 import { Link } from '../../ui/router';
 import { hitUrl } from '../search/query';
+import { Markup } from './markup/Markup';
 
 interface Props {
   room: Pick<Room, 'id' | 'slug' | 'title' | 'kind'>;
@@ -61,13 +62,13 @@ export function PinsPanel({ room, onUnpin, onClose }: Props) {
         <ol className="pin-list">
           {pins?.map((p) => (
             <li key={p.message.id} className="pin" data-testid="pin">
-              <Link to={hitUrl({ message: p.message, room })} className="pin-link">
+              <Link to={hitUrl({ message: p.message, room })} className="pin-link" aria-label={`Open the message of ${p.message.author.name}`}>
                 <span className="pin-meta">
                   <strong>{p.message.author.name}</strong>
                   <span className="muted small">{formatDateTime(p.message.createdAt)}</span>
                 </span>
-                <span className="pin-body">{p.message.body}</span>
               </Link>
+              <div className="pin-body">{p.message.body !== null ? <Markup body={p.message.body} /> : <em className="muted">Message deleted</em>}</div>
               <span className="pin-footer muted small">
                 Pinned by {p.pinnedBy.name}
                 {onUnpin && (

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { api, errorMessage } from '../../api';
-import { useRealtime, useRealtimeEvent } from '../../realtime';
+import { useConnectionState, useRealtime, useRealtimeEvent } from '../../realtime';
+import { useSession } from '../auth/session';
 import type { Member, Message } from '../../types';
 import { useToast } from '../../ui/toast';
 import { contiguousEnd, initialTimeline, timelineReducer, type TimelineState } from './timeline';
@@ -210,7 +211,14 @@ export function useMembers(roomId: string): Member[] {
   useRealtimeEvent('memberRemoved', ({ roomId: id, userId }) => {
     if (id === roomId) setMembers((ms) => ms.filter((m) => m.user.id !== userId));
   });
-  return members;
+  // I am online while my own socket is connected, whatever the list said when it loaded (a
+  // reload can load it between the old socket's end and the new one's start).
+  const me = useSession().user;
+  const connected = useConnectionState() === 'connected';
+  return useMemo(
+    () => (connected && me ? members.map((m) => (m.user.id === me.id && !m.online ? { ...m, online: true } : m)) : members),
+    [members, connected, me],
+  );
 }
 
 /** Names of the people typing in a room (not me); each indicator expires after the server's

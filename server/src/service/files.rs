@@ -129,9 +129,12 @@ impl Inspection {
         }
     }
 
-    /// The type of the content: a known signature, else text when it is all UTF-8.
+    /// The type of the content: a known binary signature, else text when it is all UTF-8
+    /// (text that looks like HTML, XML or a script is plain text here: it is never rendered).
     fn content_type(&self) -> String {
-        if let Some(kind) = infer::get(&self.head) {
+        if let Some(kind) = infer::get(&self.head)
+            && kind.matcher_type() != infer::MatcherType::Text
+        {
             return kind.mime_type().to_owned();
         }
         if self.text && self.carry.is_empty() {

@@ -62,6 +62,7 @@ storage_tests!(
         with &["--edit-window-secs", "60"],
     the_support_form_takes_files,
     the_files_panel_pages_newest_first,
+    exports_carry_the_files,
 );
 
 /// Which storage backend a test runs on.
@@ -732,4 +733,66 @@ async fn the_files_panel_pages_newest_first(app: TestApp, _files: Files) {
         .get(&format!("rooms/{private}/attachments"))
         .await
         .expect_error(404, "NOT_FOUND");
+}
+
+/// The entries of a zip, read through its central directory: (name, bytes).
+fn unzip(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let u16_at = |at: usize| u16::from_le_bytes([zip[at], zip[at + 1]]) as usize;
+    let u32_at = |at: usize| u32::from_le_bytes(zip[at..at + 4].try_into().unwrap()) as usize;
+    let end = zip.len() - 22;
+    assert_eq!(u32_at(end), 0x0605_4b50, "no end of central directory");
+    let count = u16_at(end + 10);
+    let mut at = u32_at(end + 16);
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        assert_eq!(u32_at(at), 0x0201_4b50);
+        let crc = u32_at(at + 16);
+        let size = u32_at(at + 24);
+        let name_len = u16_at(at + 28);
+        let local = u32_at(at + 42);
+        let name = String::from_utf8(zip[at + 46..at + 46 + name_len].to_vec()).unwrap();
+        assert_eq!(u32_at(local), 0x0403_4b50);
+        let data_at = local + 30 + u16_at(local + 26) + u16_at(local + 28);
+        let data = zip[data_at..data_at + size].to_vec();
+        // The data descriptor after the data repeats the CRC and the sizes.
+        assert_eq!(u32_at(data_at + size), 0x0807_4b50);
+        assert_eq!(u32_at(data_at + size + 4), crc);
+        entries.push((name, data));
+        at += 46 + name_len + u16_at(at + 30) + u16_at(at + 32);
+    }
+    entries
+}
+
+async fn exports_carry_the_files(app: TestApp, _files: Files) {
+    let owner = app.staff().await;
+    let room = owner.create_room(&slug("export"), "public", None).await;
+    let up = upload(&owner, room, "report.pdf", b"%PDF-1.4 report").await.expect(201);
+    send_with(&owner, room, "the report", &[&up.data()["id"]]).await.expect(201);
+    let gone = upload(&owner, room, "gone.txt", b"gone").await.expect(201);
+    let deleted = send_with(&owner, room, "deleted", &[&gone.data()["id"]]).await.expect(201);
+    owner.delete(&format!("messages/{}", deleted.id())).await.expect(200);
+    let response = owner
+        .request(reqwest::Method::POST, &format!("rooms/{room}/export"))
+        .json(&json!({"format": "zip"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(header(response.headers(), "content-type"), "application/zip");
+    let zip = response.bytes().await.unwrap();
+    let entries = unzip(&zip);
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    let id = up.data()["id"].as_str().unwrap();
+    assert_eq!(names, ["export.json".to_owned(), format!("files/{id}-report.pdf")]);
+    assert_eq!(entries[1].1, b"%PDF-1.4 report");
+    let export: Value = serde_json::from_slice(&entries[0].1).unwrap();
+    let messages = export["messages"].as_array().unwrap();
+    assert_eq!(messages[0]["attachments"][0]["id"], up.data()["id"]);
+    assert_eq!(messages[1]["attachments"], json!([]));
+    // The JSON export names the files too.
+    let json_export = owner
+        .post(&format!("rooms/{room}/export"), json!({"format": "json"}))
+        .await
+        .expect(200);
+    assert_eq!(json_export.body["messages"][0]["attachments"][0]["name"], "report.pdf");
 }

@@ -79,16 +79,18 @@ async fn upload(
 
 /// Runs `uploads`.
 pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> {
-    let running = target
-        .launch_switchboard(target.db, 0, Vec::new())
-        .await?;
+    let running = target.launch_switchboard(target.db, 0, Vec::new()).await?;
     if running.target.kind != Kind::Switchboard {
         bail!("uploads runs against Switchboard only");
     }
     let fixture = running.target.fixture(1, 1).await?;
     let room = fixture.rooms.first().context("no room")?;
     let token = room.members.first().context("no member")?.token.clone();
-    let url = format!("{}/api/v1/rooms/{}/uploads", running.target.base_url(), room.id);
+    let url = format!(
+        "{}/api/v1/rooms/{}/uploads",
+        running.target.base_url(),
+        room.id
+    );
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(300))
         .build()?;

@@ -382,9 +382,7 @@ pub async fn readable_upload(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<Uplo
     room_with_access(ctx, actor, room_id, Action::Read)
         .await
         .map_err(|e| match e.code() {
-            Code::NotFound | Code::Forbidden | Code::NotMember => {
-                AppError::not_found("attachment")
-            }
+            Code::NotFound | Code::Forbidden | Code::NotMember => AppError::not_found("attachment"),
             _ => e,
         })?;
     match upload.message_id {
@@ -502,7 +500,11 @@ pub async fn room_files(
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let rows = ctx
         .store
-        .sweepable_uploads(now - UNATTACHED_TTL, now - ctx.settings.edit_window, SWEEP_BATCH)
+        .sweepable_uploads(
+            now - UNATTACHED_TTL,
+            now - ctx.settings.edit_window,
+            SWEEP_BATCH,
+        )
         .await?;
     let mut removed = 0;
     for row in rows {
@@ -520,7 +522,10 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<usize> {
         }
     }
     if removed > 0 {
-        tracing::info!(uploads = removed, "files of unattached uploads and deleted messages removed");
+        tracing::info!(
+            uploads = removed,
+            "files of unattached uploads and deleted messages removed"
+        );
         metrics::counter!("switchboard_uploads_removed_total").increment(removed as u64);
     }
     Ok(removed)

@@ -31,7 +31,8 @@ pub const UNATTACHED_TTL: chrono::Duration = chrono::Duration::days(1);
 /// Bytes looked at to detect a file's type.
 const SNIFF_BYTES: usize = 8 * 1024;
 /// Uploads removed per sweep (the next sweep takes the rest).
-const SWEEP_BATCH: i64 = 500;
+pub const SWEEP_BATCH_SIZE: usize = 500;
+const SWEEP_BATCH: i64 = SWEEP_BATCH_SIZE as i64;
 /// Image types shown inline (everything else is downloaded as an attachment).
 const INLINE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 

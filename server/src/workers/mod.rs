@@ -16,9 +16,13 @@ use crate::{
 pub mod alerts;
 pub mod assistant;
 pub mod digest;
+pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod push;
+
+/// How often the files of unattached uploads and deleted messages are looked for.
+pub const FILE_SWEEP_PERIOD: Duration = Duration::from_secs(600);
 
 /// What the jobs need: the use cases' context, and the outside parties jobs talk to.
 #[derive(Clone)]
@@ -94,6 +98,19 @@ pub fn start(jobs: &Jobs, upkeep: Upkeep) -> Background {
     if jobs.config.ops.background_jobs {
         let period = Duration::from_secs(jobs.config.mail.email_digest_interval_secs);
         tasks.push(digest::spawn(jobs.clone(), period));
+        // Files nobody may see any more: unattached uploads after a day, those of deleted
+        // messages (after the edit window) and rooms; a job, asked for every period.
+        let sweeper = jobs.clone();
+        tasks.push(tokio::spawn(async move {
+            // Not at startup: the first sweep one period after it.
+            let start = tokio::time::Instant::now() + FILE_SWEEP_PERIOD;
+            let mut tick = tokio::time::interval_at(start, FILE_SWEEP_PERIOD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                files::request(&sweeper).await;
+            }
+        }));
     }
     let (stop_jobs, stop_rx) = watch::channel(false);
     let worker = jobs

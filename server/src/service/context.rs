@@ -65,6 +65,8 @@ pub struct Settings {
     /// Push endpoints may be plain `http://` (the test suite's local receiver); never in
     /// production.
     pub push_allow_http: bool,
+    /// Whether URLs in messages get link previews (`LINK_PREVIEWS`).
+    pub link_previews: bool,
 }
 
 impl Settings {
@@ -89,6 +91,7 @@ impl Settings {
                 .flatten()
                 .map(std::sync::Arc::new),
             push_allow_http: config.ops.test_hooks,
+            link_previews: config.previews.link_previews,
         }
     }
 }

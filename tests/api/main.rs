@@ -17,6 +17,7 @@ mod email_notifications;
 mod errors;
 mod files;
 mod history;
+mod media;
 mod messages;
 mod notifications;
 mod openapi;

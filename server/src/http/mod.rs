@@ -19,6 +19,7 @@ pub mod middleware;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
+pub mod media;
 pub mod pins;
 pub mod previews;
 pub mod push;
@@ -49,6 +50,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(messages::router())
         .merge(pins::router())
         .merge(previews::router())
+        .merge(media::router())
         .merge(files::router())
         .merge(saved::router())
         .merge(tickets::router())

@@ -178,6 +178,19 @@ pub(crate) async fn views_for(
     Ok(views)
 }
 
+/// Publishes a message as it is now after a change besides its text (a preview, a thumbnail):
+/// readers get `message:updated`.
+pub(crate) async fn announce_changed(ctx: &Ctx, message_id: Id) -> AppResult<()> {
+    let Some(row) = ctx.store.get_message(message_id).await? else {
+        return Ok(());
+    };
+    let mut views = views_for(ctx, row.author_id, std::slice::from_ref(&row)).await?;
+    if let Some(view) = views.pop() {
+        ctx.events.publish(Event::MessageChanged(view)).await;
+    }
+    Ok(())
+}
+
 /// The view of one message, with reactions as seen by the actor.
 pub(super) async fn view_one(ctx: &Ctx, actor: &Actor, row: &MessageRow) -> AppResult<MessageView> {
     let mut views = view_many(ctx, actor, std::slice::from_ref(row)).await?;

@@ -14,6 +14,7 @@ pub mod events;
 pub mod export;
 pub mod export_zip;
 pub mod files;
+pub mod media;
 pub mod members;
 pub mod mentions;
 pub mod messages;

@@ -100,7 +100,7 @@ async fn on_edited(ctx: &Ctx, message: &MessageView) -> AppResult<()> {
                 return Ok(());
             };
             if row.preview.is_some() && ctx.store.set_message_preview(row.id, None).await? {
-                announce(ctx, message.id).await?;
+                messages::announce_changed(ctx, message.id).await?;
             }
             Ok(())
         }
@@ -154,22 +154,11 @@ pub async fn store_found(
         None => false,
     };
     if changed {
-        announce(ctx, row.id).await?;
+        messages::announce_changed(ctx, row.id).await?;
     }
     Ok(changed)
 }
 
-/// Publishes the message as it is now (`message:updated`).
-async fn announce(ctx: &Ctx, message_id: Id) -> AppResult<()> {
-    let Some(row) = ctx.store.get_message(message_id).await? else {
-        return Ok(());
-    };
-    let mut views = messages::views_for(ctx, row.author_id, std::slice::from_ref(&row)).await?;
-    if let Some(view) = views.pop() {
-        ctx.events.publish(Event::MessageChanged(view)).await;
-    }
-    Ok(())
-}
 
 /// Removes the preview of the actor's own message for good: the same URL is not previewed
 /// again (an edit to another URL is). Answers the message.

@@ -30,6 +30,7 @@ pub mod search;
 pub(crate) mod sql;
 pub mod sqlite;
 pub mod tickets;
+pub mod media;
 pub mod uploads;
 pub mod users;
 
@@ -50,6 +51,7 @@ pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
+pub use media::MediaStore;
 pub use uploads::{NewUpload, SweepRow, UploadRow, UploadStore};
 pub use users::{
     BanRow, EndSessions, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch,
@@ -79,6 +81,7 @@ pub trait Store:
     + ProfileStore
     + PushStore
     + UploadStore
+    + MediaStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -23,8 +23,10 @@ pub const MAIL: &str = crate::mail::outbox::KIND;
 pub const PUSH: &str = crate::service::push::KIND;
 /// Fetches a message's link preview.
 pub const PREVIEW: &str = crate::service::previews::KIND;
+/// Makes an uploaded image's thumbnail.
+pub const THUMBNAIL: &str = crate::service::media::THUMBNAIL_KIND;
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH, PREVIEW];
+pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH, PREVIEW, THUMBNAIL];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -85,6 +87,7 @@ async fn run(jobs: &Jobs, job: JobRow) {
         MAIL => super::mail::deliver(jobs, &job).await,
         PUSH => super::push::deliver(jobs, &job).await,
         PREVIEW => super::previews::fetch(jobs, &job).await,
+        THUMBNAIL => super::previews::thumbnail(jobs, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {

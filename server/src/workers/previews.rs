@@ -1,6 +1,7 @@
 //! Fetches link previews (`preview.fetch` jobs): the page of the message's first URL through
 //! the guarded fetcher (`crate::previews`), then the preview is stored and announced by the
 //! use case. A refused, unreachable or unusable page gives no preview and is not retried.
+//! Also makes thumbnails of uploaded images (`thumbnail.make` jobs).
 
 use super::Jobs;
 use crate::{
@@ -9,6 +10,13 @@ use crate::{
     service::previews::{self, PreviewJob},
     store::JobRow,
 };
+
+/// Makes one thumbnail (the jobs worker's handler for [`crate::service::media::THUMBNAIL_KIND`]).
+pub async fn thumbnail(jobs: &Jobs, job: &JobRow) -> Result<(), String> {
+    let job: crate::service::media::ThumbnailJob = serde_json::from_value(job.payload.0.clone())
+        .map_err(|e| format!("unreadable thumbnail job: {e}"))?;
+    crate::service::media::make_thumbnail(&jobs.ctx, job.upload_id).await
+}
 
 /// Runs one fetch (the jobs worker's handler for [`previews::KIND`]).
 pub async fn fetch(jobs: &Jobs, job: &JobRow) -> Result<(), String> {

@@ -129,9 +129,12 @@ impl Inspection {
         }
     }
 
-    /// The type of the content: a known signature, else text when it is all UTF-8.
+    /// The type of the content: a known binary signature, else text when it is all UTF-8
+    /// (text that looks like HTML, XML or a script is plain text here: it is never rendered).
     fn content_type(&self) -> String {
-        if let Some(kind) = infer::get(&self.head) {
+        if let Some(kind) = infer::get(&self.head)
+            && kind.matcher_type() != infer::MatcherType::Text
+        {
             return kind.mime_type().to_owned();
         }
         if self.text && self.carry.is_empty() {
@@ -383,9 +386,7 @@ pub async fn readable_upload(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<Uplo
     room_with_access(ctx, actor, room_id, Action::Read)
         .await
         .map_err(|e| match e.code() {
-            Code::NotFound | Code::Forbidden | Code::NotMember => {
-                AppError::not_found("attachment")
-            }
+            Code::NotFound | Code::Forbidden | Code::NotMember => AppError::not_found("attachment"),
             _ => e,
         })?;
     match upload.message_id {
@@ -503,7 +504,11 @@ pub async fn room_files(
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let rows = ctx
         .store
-        .sweepable_uploads(now - UNATTACHED_TTL, now - ctx.settings.edit_window, SWEEP_BATCH)
+        .sweepable_uploads(
+            now - UNATTACHED_TTL,
+            now - ctx.settings.edit_window,
+            SWEEP_BATCH,
+        )
         .await?;
     let mut removed = 0;
     for row in rows {
@@ -521,7 +526,10 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<usize> {
         }
     }
     if removed > 0 {
-        tracing::info!(uploads = removed, "files of unattached uploads and deleted messages removed");
+        tracing::info!(
+            uploads = removed,
+            "files of unattached uploads and deleted messages removed"
+        );
         metrics::counter!("switchboard_uploads_removed_total").increment(removed as u64);
     }
     Ok(removed)

@@ -116,7 +116,9 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
     if !created && linked > 0 {
         // A retry completed the link: readers who got the message without its files get
         // them now.
-        ctx.events.publish(Event::MessageEdited(message.clone())).await;
+        ctx.events
+            .publish(Event::MessageEdited(message.clone()))
+            .await;
     }
     // Fanned out right after the commit, before anything else can fail. A resend is answered
     // with the stored message and not fanned out again (readers got it the first time, or

@@ -86,11 +86,11 @@ impl_both! {
 
         /// One live upload.
         async fn get_upload(&self, id: Id) -> StoreResult<Option<UploadRow>> {
-            let query = sqlx::query_as(concat!(
+            let query = sqlx::query_as(
                 "SELECT id, user_id, room_id, name, size, content_type, width, height, \
                  thumbnail_key, message_id, created_at, deleted_at \
-                 FROM uploads WHERE id = $1 AND deleted_at IS NULL"
-            ));
+                 FROM uploads WHERE id = $1 AND deleted_at IS NULL",
+            );
             Self::fetch_optional_row(self.writer(), query.bind(id)).await
         }
 

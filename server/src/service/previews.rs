@@ -13,7 +13,8 @@ use crate::{
         preview::{StoredPreview, first_url},
     },
     error::{AppError, AppResult},
-    store::{MessageRow, NewJob},
+    storage,
+    store::{MessageRow, NewJob, NewUpload},
     views::MessageView,
 };
 
@@ -100,6 +101,7 @@ async fn on_edited(ctx: &Ctx, message: &MessageView) -> AppResult<()> {
                 return Ok(());
             };
             if row.preview.is_some() && ctx.store.set_message_preview(row.id, None).await? {
+                retire_image(ctx, &row).await;
                 messages::announce_changed(ctx, message.id).await?;
             }
             Ok(())
@@ -141,6 +143,9 @@ pub async fn store_found(
     };
     // The author may have removed it, edited or deleted the message while it was fetched.
     if !still_wanted(&row, job) {
+        if let Some(image) = found.and_then(|p| p.image_upload_id) {
+            retire(ctx, image).await;
+        }
         return Ok(false);
     }
     let changed = match found {
@@ -154,9 +159,77 @@ pub async fn store_found(
         None => false,
     };
     if changed {
+        retire_image(ctx, &row).await;
         messages::announce_changed(ctx, row.id).await?;
     }
     Ok(changed)
+}
+
+/// Stores a preview's image as an upload of the message's room that illustrates the message
+/// (not an attachment: readable while the message lives, removed with it), re-encoded at most
+/// 400x400 px without metadata. `None` when it is not an image we read.
+pub async fn store_image(ctx: &Ctx, message_id: Id, bytes: Vec<u8>) -> AppResult<Option<Id>> {
+    let Some(row) = ctx.store.get_message(message_id).await? else {
+        return Ok(None);
+    };
+    let made = tokio::task::spawn_blocking(move || crate::media::thumbnail(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("preview image task: {e}")))?;
+    let image = match made {
+        Ok((_, image)) => image,
+        Err(err) => {
+            tracing::info!(message = %message_id, error = %err, "a preview image was not usable");
+            return Ok(None);
+        }
+    };
+    let id = Id::new();
+    let ext = if image.content_type == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
+    let size = i64::try_from(image.bytes.len()).unwrap_or(i64::MAX);
+    let (width, height) = (image.width, image.height);
+    let bytes = bytes::Bytes::from(image.bytes);
+    let stream = futures::StreamExt::boxed(futures::stream::once(async move { Ok(bytes) }));
+    ctx.storage
+        .put_stream(&storage::upload_key(id), stream)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    ctx.store
+        .insert_upload(NewUpload {
+            id,
+            user_id: row.author_id,
+            room_id: Some(row.room_id),
+            name: format!("preview.{ext}"),
+            size,
+            content_type: image.content_type.to_owned(),
+            created_at: crate::store::now(),
+        })
+        .await?;
+    ctx.store.set_upload_preview_of(id, message_id).await?;
+    ctx.store
+        .set_upload_image(
+            id,
+            i32::try_from(width).unwrap_or(i32::MAX),
+            i32::try_from(height).unwrap_or(i32::MAX),
+            None,
+        )
+        .await?;
+    Ok(Some(id))
+}
+
+/// Retires the image of the preview `row` had before a change (the sweep removes its file).
+async fn retire_image(ctx: &Ctx, row: &MessageRow) {
+    if let Some(image) = stored(row).and_then(|p| p.image_upload_id) {
+        retire(ctx, image).await;
+    }
+}
+
+async fn retire(ctx: &Ctx, upload: Id) {
+    if let Err(err) = ctx.store.retire_upload(upload).await {
+        tracing::warn!(upload = %upload, error = %err, "a replaced preview image was not retired");
+    }
 }
 
 
@@ -183,6 +256,7 @@ pub async fn remove(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<Messa
     ctx.store
         .set_message_preview(message_id, Some(&marker))
         .await?;
+    retire_image(ctx, &message).await;
     let row = ctx
         .store
         .get_message(message_id)

@@ -23,6 +23,32 @@ impl_both! {
             Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
+        /// Marks an upload as the preview image of `message_id`.
+        async fn set_upload_preview_of(&self, id: Id, message_id: Id) -> StoreResult<()> {
+            let query = sqlx::query("UPDATE uploads SET preview_of = $2 WHERE id = $1");
+            Self::execute(self.writer(), query.bind(id).bind(message_id)).await?;
+            Ok(())
+        }
+
+        /// The message a (live) upload is the preview image of, if any.
+        async fn upload_preview_of(&self, id: Id) -> StoreResult<Option<Id>> {
+            let query = sqlx::query_scalar(
+                "SELECT preview_of FROM uploads WHERE id = $1 AND deleted_at IS NULL",
+            );
+            let of: Option<Option<Id>> =
+                Self::fetch_optional_value(self.writer(), query.bind(id)).await?;
+            Ok(of.flatten())
+        }
+
+        /// Marks an upload deleted (the file sweep removes its files and row).
+        async fn retire_upload(&self, id: Id) -> StoreResult<()> {
+            let query = sqlx::query(
+                "UPDATE uploads SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+            );
+            Self::execute(self.writer(), query.bind(id).bind(crate::store::now())).await?;
+            Ok(())
+        }
+
         /// The version of a user's avatar (`None`: none); `Ok(None)` too for no such user.
         async fn avatar_version(&self, user_id: Id) -> StoreResult<Option<i64>> {
             let query = sqlx::query_scalar("SELECT avatar_version FROM users WHERE id = $1");

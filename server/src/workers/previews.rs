@@ -31,7 +31,22 @@ pub async fn fetch(jobs: &Jobs, job: &JobRow) -> Result<(), String> {
         return Ok(());
     }
     let found = match jobs.previews.page(&job.url).await {
-        Ok(page) => preview_of(&job, page),
+        Ok(page) => {
+            let image = page.image.clone();
+            let mut found = preview_of(&job, page);
+            if let (Some(preview), Some(image)) = (found.as_mut(), image) {
+                preview.image_upload_id = match jobs.previews.image(image).await {
+                    Ok(fetched) => previews::store_image(ctx, job.message_id, fetched.body)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                    Err(err) => {
+                        tracing::info!(message = %job.message_id, error = %err, "no preview image");
+                        None
+                    }
+                };
+            }
+            found
+        }
         Err(err) => {
             tracing::info!(message = %job.message_id, error = %err, "no link preview");
             metrics::counter!("switchboard_link_previews_total", "outcome" => outcome(&err))

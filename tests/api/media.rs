@@ -112,7 +112,10 @@ fn png_bomb() -> Vec<u8> {
     ihdr.extend_from_slice(&50_000u32.to_be_bytes());
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
     out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(b"IDAT", &[0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 1]));
+    out.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 1],
+    ));
     out.extend(chunk(b"IEND", &[]));
     out
 }
@@ -169,7 +172,10 @@ async fn thumbnail_job_done(app: &TestApp, upload: &str) {
         if job.is_some_and(|j| j.done_at.is_some()) {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the thumbnail job did not finish");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the thumbnail job did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -209,15 +215,24 @@ async fn images_get_thumbnails_without_their_metadata(app: TestApp) {
 
     let attachments = attachments_of(&reader, room, message).await;
     let (photo_view, png_view) = (&attachments[0], &attachments[1]);
-    assert_eq!((photo_view["width"].clone(), photo_view["height"].clone()), (json!(1200), json!(800)));
-    assert_eq!((png_view["width"].clone(), png_view["height"].clone()), (json!(300), json!(500)));
+    assert_eq!(
+        (photo_view["width"].clone(), photo_view["height"].clone()),
+        (json!(1200), json!(800))
+    );
+    assert_eq!(
+        (png_view["width"].clone(), png_view["height"].clone()),
+        (json!(300), json!(500))
+    );
     let thumb_url = photo_view["thumbnailUrl"].as_str().expect("a thumbnail");
     let (status, headers, thumb) = bytes(&reader, thumb_url).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "image/jpeg");
     let decoded = image::load_from_memory(&thumb).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (400, 267));
-    assert!(!thumb.windows(4).any(|w| w == b"Exif"), "no EXIF in the thumbnail");
+    assert!(
+        !thumb.windows(4).any(|w| w == b"Exif"),
+        "no EXIF in the thumbnail"
+    );
     assert!(!thumb.windows(15).any(|w| w == b"SECRET-LOCATION"));
     // Transparency keeps a PNG thumbnail.
     let (status, headers, thumb) = bytes(&reader, png_view["thumbnailUrl"].as_str().unwrap()).await;
@@ -268,17 +283,28 @@ async fn avatars_come_in_two_sizes_and_show_everywhere(app: TestApp) {
         .post(&format!("rooms/{room}/join"), json!({}))
         .await
         .expect(200);
-    assert_eq!(me.get("auth/me").await.expect(200).data()["avatarUrl"], Value::Null);
+    assert_eq!(
+        me.get("auth/me").await.expect(200).data()["avatarUrl"],
+        Value::Null
+    );
     avatar_form(&me, b"not an image at all")
         .await
         .expect_error(422, "VALIDATION");
     let set = avatar_form(&me, &png(300, 200)).await.expect(200);
     let url = set.data()["avatarUrl"].as_str().unwrap().to_owned();
-    assert!(url.starts_with(&format!("/api/v1/users/{}/avatar?v=", me.id())), "{url}");
+    assert!(
+        url.starts_with(&format!("/api/v1/users/{}/avatar?v=", me.id())),
+        "{url}"
+    );
 
     let (status, headers, big) = bytes(&other, &url).await;
     assert_eq!(status, 200);
-    assert!(headers["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     let decoded = image::load_from_memory(&big).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (256, 256));
@@ -304,10 +330,17 @@ async fn avatars_come_in_two_sizes_and_show_everywhere(app: TestApp) {
     // The URL is on every view of the user.
     assert_eq!(me.get("auth/me").await.data()["avatarUrl"], json!(url));
     assert_eq!(
-        other.get(&format!("users/{}", me.id())).await.expect(200).data()["avatarUrl"],
+        other
+            .get(&format!("users/{}", me.id()))
+            .await
+            .expect(200)
+            .data()["avatarUrl"],
         json!(url)
     );
-    let members = other.get(&format!("rooms/{room}/members")).await.expect(200);
+    let members = other
+        .get(&format!("rooms/{room}/members"))
+        .await
+        .expect(200);
     let listed = members.data()["items"]
         .as_array()
         .or_else(|| members.data().as_array())

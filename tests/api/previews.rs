@@ -236,10 +236,7 @@ async fn preview_of(client: &crate::helpers::Client, room: Id, id: &str) -> Valu
         if !message["preview"].is_null() {
             return message["preview"].clone();
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no preview arrived"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "no preview arrived");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -277,7 +274,10 @@ async fn a_link_gets_the_preview_of_its_page(backend: Backend) {
     // A message without a link gets no job and no preview.
     let plain = author.send_message(room, "no links here").await;
     let plain = plain["id"].as_str().unwrap();
-    assert_eq!(message_in_history(&reader, room, plain).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&reader, room, plain).await["preview"],
+        json!(null)
+    );
     let none = app
         .state
         .ctx
@@ -325,12 +325,13 @@ async fn a_redirect_to_a_refused_address_is_refused(backend: Backend) {
     };
     let author = app.staff().await;
     let room = author.create_room(&slug("redir"), "public", None).await;
-    let sent = author
-        .send_message(room, &allowed.url("/redirect"))
-        .await;
+    let sent = author.send_message(room, &allowed.url("/redirect")).await;
     let id = sent["id"].as_str().unwrap();
     job_done(&app, id).await;
-    assert_eq!(message_in_history(&author, room, id).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&author, room, id).await["preview"],
+        json!(null)
+    );
     assert_eq!(allowed.hits(), 1, "the allowed server was asked");
     assert_eq!(private.hits(), 0, "the redirect was not followed");
 }
@@ -346,7 +347,10 @@ async fn an_oversized_page_gets_no_preview(backend: Backend) {
     let id = sent["id"].as_str().unwrap();
     job_done(&app, id).await;
     assert_eq!(allowed.hits(), 1);
-    assert_eq!(message_in_history(&author, room, id).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&author, room, id).await["preview"],
+        json!(null)
+    );
 }
 
 async fn the_author_removes_a_preview_for_good(backend: Backend) {
@@ -369,7 +373,9 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .delete(&format!("messages/{id}/preview"))
         .await
         .expect_error(403, "FORBIDDEN");
-    let outsider = app.user(switchboard::domain::user::Role::Customer, None).await;
+    let outsider = app
+        .user(switchboard::domain::user::Role::Customer, None)
+        .await;
     outsider
         .delete(&format!("messages/{id}/preview"))
         .await
@@ -379,10 +385,16 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(removed.data()["preview"], json!(null));
-    assert_eq!(message_in_history(&other, room, id).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&other, room, id).await["preview"],
+        json!(null)
+    );
     // An edit keeping the URL does not fetch it again.
     author
-        .patch(&format!("messages/{id}"), json!({"body": format!("see {url} (edited)")}))
+        .patch(
+            &format!("messages/{id}"),
+            json!({"body": format!("see {url} (edited)")}),
+        )
         .await
         .expect(200);
     let job = app
@@ -393,20 +405,32 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert!(job.done_at.is_some(), "no new job after an edit keeping the link");
-    assert_eq!(message_in_history(&other, room, id).await["preview"], json!(null));
+    assert!(
+        job.done_at.is_some(),
+        "no new job after an edit keeping the link"
+    );
+    assert_eq!(
+        message_in_history(&other, room, id).await["preview"],
+        json!(null)
+    );
     assert_eq!(good.hits(), 1);
     // An edit to another URL previews that one.
     let second = good.url("/og?second");
     author
-        .patch(&format!("messages/{id}"), json!({"body": format!("now {second}")}))
+        .patch(
+            &format!("messages/{id}"),
+            json!({"body": format!("now {second}")}),
+        )
         .await
         .expect(200);
     let preview = preview_of(&other, room, id).await;
     assert_eq!(preview["url"], json!(second));
     // Removing a link from the message removes its preview.
     author
-        .patch(&format!("messages/{id}"), json!({"body": "no link any more"}))
+        .patch(
+            &format!("messages/{id}"),
+            json!({"body": "no link any more"}),
+        )
         .await
         .expect(200);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -419,9 +443,11 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
 async fn previews_can_be_turned_off(backend: Backend) {
     let good = site(String::new()).await;
     let allow = good.allow();
-    let Some(app) =
-        TestApp::spawn_with(backend, &["--link-preview-allow", &allow, "--link-previews", "off"])
-            .await
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        &["--link-preview-allow", &allow, "--link-previews", "off"],
+    )
+    .await
     else {
         return;
     };
@@ -477,13 +503,25 @@ async fn the_preview_image_is_stored_as_an_attachment(backend: Backend) {
     assert_eq!(response.headers()["content-type"], "image/jpeg");
     let bytes = response.bytes().await.unwrap();
     let decoded = image::load_from_memory(&bytes).unwrap();
-    assert_eq!((decoded.width(), decoded.height()), (400, 200), "re-encoded and scaled");
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (400, 200),
+        "re-encoded and scaled"
+    );
     // It is not an attachment of the message, and not in the room's files.
-    assert_eq!(message_in_history(&reader, room, id).await["attachments"], json!([]));
-    let panel = reader.get(&format!("rooms/{room}/attachments")).await.expect(200);
+    assert_eq!(
+        message_in_history(&reader, room, id).await["attachments"],
+        json!([])
+    );
+    let panel = reader
+        .get(&format!("rooms/{room}/attachments"))
+        .await
+        .expect(200);
     assert_eq!(panel.data()["items"], json!([]));
     // Outsiders cannot read it.
-    let outsider = app.user(switchboard::domain::user::Role::Customer, None).await;
+    let outsider = app
+        .user(switchboard::domain::user::Role::Customer, None)
+        .await;
     let status = outsider
         .request(reqwest::Method::GET, &image_url)
         .send()

@@ -166,7 +166,10 @@ async fn get_avatar(
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
-            [(header::CONTENT_TYPE, HeaderValue::from_static(avatar.content_type))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(avatar.content_type),
+            )],
             avatar.bytes,
         )
             .into_response()

@@ -176,7 +176,9 @@ pub fn avatar_key(user_id: Id, size: u32, version: i64) -> String {
 /// with `user:updated`.
 pub async fn set_avatar(ctx: &Ctx, actor: &Actor, bytes: Vec<u8>) -> AppResult<String> {
     if actor.scope.is_some() {
-        return Err(AppError::forbidden("this session cannot change the account"));
+        return Err(AppError::forbidden(
+            "this session cannot change the account",
+        ));
     }
     if bytes.len() as u64 > ctx.settings.upload_max_bytes.min(MAX_SOURCE_BYTES) {
         return Err(AppError::new(
@@ -217,7 +219,9 @@ pub async fn set_avatar(ctx: &Ctx, actor: &Actor, bytes: Vec<u8>) -> AppResult<S
 /// Removes the actor's avatar (idempotent).
 pub async fn remove_avatar(ctx: &Ctx, actor: &Actor) -> AppResult<()> {
     if actor.scope.is_some() {
-        return Err(AppError::forbidden("this session cannot change the account"));
+        return Err(AppError::forbidden(
+            "this session cannot change the account",
+        ));
     }
     let Some(previous) = ctx.store.avatar_version(actor.id()).await? else {
         return Ok(());
@@ -244,11 +248,17 @@ async fn announce_user(ctx: &Ctx, actor: &Actor) -> AppResult<()> {
         .publish(Event::UserUpdated {
             user_id: actor.id(),
             name: actor.user.name.clone(),
-            title: profile.as_ref().map(|p| p.title.clone()).unwrap_or_default(),
+            title: profile
+                .as_ref()
+                .map(|p| p.title.clone())
+                .unwrap_or_default(),
             status: profile
                 .as_ref()
                 .and_then(|p| crate::views::StatusView::current(p, now)),
-            avatar_url: crate::views::avatar_url(actor.id(), ctx.store.avatar_version(actor.id()).await?),
+            avatar_url: crate::views::avatar_url(
+                actor.id(),
+                ctx.store.avatar_version(actor.id()).await?,
+            ),
         })
         .await;
     Ok(())
@@ -265,7 +275,12 @@ pub struct Avatar {
 }
 
 /// A user's avatar of `size` (64 or 256) for any signed-in user; 404 when they have none.
-pub async fn avatar(ctx: &Ctx, _actor: &Actor, user_id: Id, size: Option<u32>) -> AppResult<Avatar> {
+pub async fn avatar(
+    ctx: &Ctx,
+    _actor: &Actor,
+    user_id: Id,
+    size: Option<u32>,
+) -> AppResult<Avatar> {
     let size = match size {
         None => 256,
         Some(size) if media::AVATAR_SIZES.contains(&size) => size,

@@ -50,11 +50,12 @@ impl super::events::Subscriber for Previewer {
             return;
         }
         let done = match event {
-            Event::MessageCreated { message, .. } => match message.body.as_deref().and_then(first_url)
-            {
-                Some(url) => enqueue(&self.ctx, message.id, url).await,
-                None => Ok(()),
-            },
+            Event::MessageCreated { message, .. } => {
+                match message.body.as_deref().and_then(first_url) {
+                    Some(url) => enqueue(&self.ctx, message.id, url).await,
+                    None => Ok(()),
+                }
+            }
             Event::MessageEdited(message) => on_edited(&self.ctx, message).await,
             _ => Ok(()),
         };
@@ -151,9 +152,7 @@ pub async fn store_found(
     let changed = match found {
         Some(preview) => {
             let value = serde_json::to_value(&preview).unwrap_or_default();
-            ctx.store
-                .set_message_preview(row.id, Some(&value))
-                .await?
+            ctx.store.set_message_preview(row.id, Some(&value)).await?
         }
         None if row.preview.is_some() => ctx.store.set_message_preview(row.id, None).await?,
         None => false,
@@ -232,12 +231,10 @@ async fn retire(ctx: &Ctx, upload: Id) {
     }
 }
 
-
 /// Removes the preview of the actor's own message for good: the same URL is not previewed
 /// again (an edit to another URL is). Answers the message.
 pub async fn remove(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
-    let (message, _) =
-        messages::message_with_access(ctx, actor, message_id, Action::Read).await?;
+    let (message, _) = messages::message_with_access(ctx, actor, message_id, Action::Read).await?;
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
@@ -263,6 +260,8 @@ pub async fn remove(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<Messa
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
     let view = messages::view_one(ctx, actor, &row).await?;
-    ctx.events.publish(Event::MessageChanged(view.clone())).await;
+    ctx.events
+        .publish(Event::MessageChanged(view.clone()))
+        .await;
     Ok(view)
 }

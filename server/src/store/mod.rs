@@ -17,6 +17,7 @@ pub(crate) mod both;
 pub mod digest;
 pub mod group_commit;
 pub mod insights;
+pub mod media;
 pub mod messages;
 pub mod notifications;
 pub mod ops;
@@ -30,13 +31,13 @@ pub mod search;
 pub(crate) mod sql;
 pub mod sqlite;
 pub mod tickets;
-pub mod media;
 pub mod uploads;
 pub mod users;
 
 pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use digest::{DigestCandidate, DigestStore};
+pub use media::MediaStore;
 pub use messages::{
     EditRow, InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount,
 };
@@ -51,7 +52,6 @@ pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
-pub use media::MediaStore;
 pub use uploads::{NewUpload, SweepRow, UploadRow, UploadStore};
 pub use users::{
     BanRow, EndSessions, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch,

@@ -109,8 +109,14 @@ impl Subscriber for Realtime {
                 status,
                 avatar_url,
             } => {
-                self.user_updated(*user_id, name, title, status.as_ref(), avatar_url.as_deref())
-                    .await
+                self.user_updated(
+                    *user_id,
+                    name,
+                    title,
+                    status.as_ref(),
+                    avatar_url.as_deref(),
+                )
+                .await
             }
         }
     }

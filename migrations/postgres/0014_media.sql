@@ -5,6 +5,3 @@ ALTER TABLE messages ADD COLUMN preview jsonb;
 -- The version of a user's avatar (NULL: none); it is part of the avatar's storage key and URL,
 -- so a new avatar is a new URL and an old one can be cached forever.
 ALTER TABLE users ADD COLUMN avatar_version bigint;
--- A link preview's image is an upload of the message's room that is not an attachment: it
--- names the message it illustrates (readable while that message lives, removed with it).
-ALTER TABLE uploads ADD COLUMN preview_of uuid;

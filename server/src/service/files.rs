@@ -389,12 +389,7 @@ pub async fn readable_upload(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<Uplo
             Code::NotFound | Code::Forbidden | Code::NotMember => AppError::not_found("attachment"),
             _ => e,
         })?;
-    // A link preview's image is read like an attachment of the message it illustrates.
-    let message_id = match upload.message_id {
-        Some(id) => Some(id),
-        None => ctx.store.upload_preview_of(upload.id).await?,
-    };
-    match message_id {
+    match upload.message_id {
         None if upload.user_id != actor.id() => return Err(AppError::not_found("attachment")),
         None => {}
         Some(message_id) => {

@@ -164,9 +164,9 @@ pub async fn store_found(
     Ok(changed)
 }
 
-/// Stores a preview's image as an upload of the message's room that illustrates the message
-/// (not an attachment: readable while the message lives, removed with it), re-encoded at most
-/// 400x400 px without metadata. `None` when it is not an image we read.
+/// Stores a preview's image as an upload of no room that belongs to the message (not an
+/// attachment: read through the message's room while it lives, removed with it), re-encoded at
+/// most 400x400 px without metadata. `None` when it is not an image we read.
 pub async fn store_image(ctx: &Ctx, message_id: Id, bytes: Vec<u8>) -> AppResult<Option<Id>> {
     let Some(row) = ctx.store.get_message(message_id).await? else {
         return Ok(None);
@@ -199,14 +199,14 @@ pub async fn store_image(ctx: &Ctx, message_id: Id, bytes: Vec<u8>) -> AppResult
         .insert_upload(NewUpload {
             id,
             user_id: row.author_id,
-            room_id: Some(row.room_id),
+            room_id: None,
             name: format!("preview.{ext}"),
             size,
             content_type: image.content_type.to_owned(),
             created_at: crate::store::now(),
         })
         .await?;
-    ctx.store.set_upload_preview_of(id, message_id).await?;
+    ctx.store.set_upload_message(id, message_id).await?;
     ctx.store
         .set_upload_image(
             id,

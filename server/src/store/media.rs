@@ -23,21 +23,14 @@ impl_both! {
             Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
-        /// Marks an upload as the preview image of `message_id`.
-        async fn set_upload_preview_of(&self, id: Id, message_id: Id) -> StoreResult<()> {
-            let query = sqlx::query("UPDATE uploads SET preview_of = $2 WHERE id = $1");
+        /// Makes an upload of no room belong to `message_id` (a link preview's image: read
+        /// through the message's room, removed with the message, not one of its attachments).
+        async fn set_upload_message(&self, id: Id, message_id: Id) -> StoreResult<()> {
+            let query = sqlx::query(
+                "UPDATE uploads SET message_id = $2 WHERE id = $1 AND room_id IS NULL",
+            );
             Self::execute(self.writer(), query.bind(id).bind(message_id)).await?;
             Ok(())
-        }
-
-        /// The message a (live) upload is the preview image of, if any.
-        async fn upload_preview_of(&self, id: Id) -> StoreResult<Option<Id>> {
-            let query = sqlx::query_scalar(
-                "SELECT preview_of FROM uploads WHERE id = $1 AND deleted_at IS NULL",
-            );
-            let of: Option<Option<Id>> =
-                Self::fetch_optional_value(self.writer(), query.bind(id)).await?;
-            Ok(of.flatten())
         }
 
         /// Marks an upload deleted (the file sweep removes its files and row).

@@ -189,13 +189,9 @@ impl_both! {
         ) -> StoreResult<Vec<SweepRow>> {
             let query = sqlx::query_as(
                 "SELECT u.id, u.thumbnail_key FROM uploads u \
-                 WHERE (u.message_id IS NULL AND u.room_id IS NOT NULL AND u.created_at < $1 \
-                        AND u.preview_of IS NULL) \
+                 WHERE (u.message_id IS NULL AND u.room_id IS NOT NULL AND u.created_at < $1) \
                  OR (u.message_id IS NOT NULL AND NOT EXISTS \
                      (SELECT 1 FROM messages m WHERE m.id = u.message_id \
-                      AND (m.deleted_at IS NULL OR m.deleted_at >= $2))) \
-                 OR (u.preview_of IS NOT NULL AND NOT EXISTS \
-                     (SELECT 1 FROM messages m WHERE m.id = u.preview_of \
                       AND (m.deleted_at IS NULL OR m.deleted_at >= $2))) \
                  OR u.deleted_at IS NOT NULL \
                  LIMIT $3",

@@ -31,7 +31,8 @@ pub const UNATTACHED_TTL: chrono::Duration = chrono::Duration::days(1);
 /// Bytes looked at to detect a file's type.
 const SNIFF_BYTES: usize = 8 * 1024;
 /// Uploads removed per sweep (the next sweep takes the rest).
-const SWEEP_BATCH: i64 = 500;
+pub const SWEEP_BATCH_SIZE: usize = 500;
+const SWEEP_BATCH: i64 = SWEEP_BATCH_SIZE as i64;
 /// Image types shown inline (everything else is downloaded as an attachment).
 const INLINE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
@@ -373,15 +374,23 @@ impl From<AppError> for Refused {
 }
 
 /// The upload `id` as the actor may see it: readers of its room, while its message lives;
-/// an unattached upload only to its uploader. Anything else is "not found".
+/// an unattached upload only to its uploader. A file of no room is readable through the
+/// message it belongs to (a link preview's image), if any. Anything else is "not found".
 pub async fn readable_upload(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UploadRow> {
     let upload = ctx
         .store
         .get_upload(id)
         .await?
         .ok_or_else(|| AppError::not_found("attachment"))?;
-    let Some(room_id) = upload.room_id else {
-        return Err(AppError::not_found("attachment"));
+    let room_id = match (upload.room_id, upload.message_id) {
+        (Some(room_id), _) => room_id,
+        (None, Some(message_id)) => ctx
+            .store
+            .get_message(message_id)
+            .await?
+            .map(|m| m.room_id)
+            .ok_or_else(|| AppError::not_found("attachment"))?,
+        (None, None) => return Err(AppError::not_found("attachment")),
     };
     room_with_access(ctx, actor, room_id, Action::Read)
         .await

@@ -14,12 +14,14 @@ pub mod auth;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod media;
 pub mod messages;
 pub mod middleware;
 pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod pins;
+pub mod previews;
 pub mod push;
 pub mod rooms;
 pub mod saved;
@@ -47,6 +49,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(rooms::router())
         .merge(messages::router())
         .merge(pins::router())
+        .merge(previews::router())
+        .merge(media::router())
         .merge(files::router())
         .merge(saved::router())
         .merge(tickets::router())

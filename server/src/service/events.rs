@@ -65,6 +65,9 @@ pub enum Event {
     MessageEdited(MessageView),
     /// A message was deleted (its body is gone).
     MessageDeleted(MessageView),
+    /// Something of a message besides its text changed: its link preview, or an attachment's
+    /// thumbnail. Readers get it as `message:updated`, like an edit.
+    MessageChanged(MessageView),
     /// Someone's reaction on a message was added or removed.
     ReactionChanged {
         /// The room.
@@ -197,6 +200,8 @@ pub enum Event {
         title: String,
         /// Their status, when one is shown.
         status: Option<crate::views::StatusView>,
+        /// Their avatar's URL, `None` when they have none.
+        avatar_url: Option<String>,
     },
     /// Someone was notified (stored; their sockets are told).
     NotificationCreated(crate::views::NotificationView),

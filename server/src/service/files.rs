@@ -245,6 +245,10 @@ where
         }
         return Err(err.into());
     }
+    // Images get their thumbnail from a background job, now that the upload is recorded.
+    if let Err(err) = super::media::upload_committed(ctx, id, &row.content_type).await {
+        tracing::error!(upload = %id, error = %err, "the thumbnail of an upload could not be queued");
+    }
     metrics::counter!("switchboard_uploads_total").increment(1);
     metrics::counter!("switchboard_upload_bytes_total").increment(size);
     Ok(AttachmentView::new(&UploadRow {

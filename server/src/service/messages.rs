@@ -162,12 +162,35 @@ pub async fn view_many(
     actor: &Actor,
     rows: &[MessageRow],
 ) -> AppResult<Vec<MessageView>> {
+    views_for(ctx, actor.id(), rows).await
+}
+
+/// Views for messages, with reactions as seen by `viewer` (background work announcing a
+/// change uses the author, as an edit does).
+pub(crate) async fn views_for(
+    ctx: &Ctx,
+    viewer: Id,
+    rows: &[MessageRow],
+) -> AppResult<Vec<MessageView>> {
     let ids: Vec<Id> = rows.iter().map(|m| m.id).collect();
-    let reactions = ctx.store.reactions_for(&ids, actor.id()).await?;
+    let reactions = ctx.store.reactions_for(&ids, viewer).await?;
     let mut views = MessageView::with_reactions(rows, reactions);
     super::mentions::attach(ctx, &mut views).await?;
     super::files::attach(ctx, &mut views).await?;
     Ok(views)
+}
+
+/// Publishes a message as it is now after a change besides its text (a preview, a thumbnail):
+/// readers get `message:updated`.
+pub(crate) async fn announce_changed(ctx: &Ctx, message_id: Id) -> AppResult<()> {
+    let Some(row) = ctx.store.get_message(message_id).await? else {
+        return Ok(());
+    };
+    let mut views = views_for(ctx, row.author_id, std::slice::from_ref(&row)).await?;
+    if let Some(view) = views.pop() {
+        ctx.events.publish(Event::MessageChanged(view)).await;
+    }
+    Ok(())
 }
 
 /// The view of one message, with reactions as seen by the actor.

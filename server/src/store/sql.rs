@@ -5,7 +5,7 @@
 macro_rules! user_columns {
     () => {
         "u.id, u.email, u.name, u.password_hash, u.role, u.department, u.created_at, \
-         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at, u.handle"
+         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at, u.handle, u.avatar_version"
     };
 }
 pub(crate) use user_columns;
@@ -26,7 +26,7 @@ pub(crate) use user_select;
 macro_rules! user_returning {
     () => {
         "id, email, name, password_hash, role, department, created_at, updated_at, last_seen_at, \
-         email_verified_at, deactivated_at, handle"
+         email_verified_at, deactivated_at, handle, avatar_version"
     };
 }
 pub(crate) use user_returning;
@@ -144,7 +144,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.room_id, m.seq, m.author_id, u.name AS author_name, u.role AS author_role, \
          m.client_id, m.body, m.parent_id, m.reply_count, m.created_at, m.edited_at, \
-         m.deleted_at, m.deleted_by, \
+         m.deleted_at, m.deleted_by, m.preview, u.avatar_version AS author_avatar_version, \
          EXISTS (SELECT 1 FROM message_pins pin WHERE pin.message_id = m.id) AS pinned"
     };
 }
@@ -156,6 +156,7 @@ macro_rules! message_returning {
         " RETURNING id, room_id, seq, author_id, \
            (SELECT u.name FROM users u WHERE u.id = author_id) AS author_name, \
            (SELECT u.role FROM users u WHERE u.id = author_id) AS author_role, \
+           (SELECT u.avatar_version FROM users u WHERE u.id = author_id) AS author_avatar_version, \
            client_id, body, parent_id, reply_count, created_at, edited_at, deleted_at, deleted_by"
     };
 }

@@ -23,8 +23,20 @@ pub const MAIL: &str = crate::mail::outbox::KIND;
 pub const PUSH: &str = crate::service::push::KIND;
 /// Removes the files nobody may see any more.
 pub const FILE_SWEEP: &str = super::files::KIND;
+/// Fetches a message's link preview.
+pub const PREVIEW: &str = crate::service::previews::KIND;
+/// Makes an uploaded image's thumbnail.
+pub const THUMBNAIL: &str = crate::service::media::THUMBNAIL_KIND;
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH, FILE_SWEEP];
+pub const KINDS: &[&str] = &[
+    ALERT,
+    ASSISTANT_REFRESH,
+    MAIL,
+    PUSH,
+    FILE_SWEEP,
+    PREVIEW,
+    THUMBNAIL,
+];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -85,6 +97,8 @@ async fn run(jobs: &Jobs, job: JobRow) {
         MAIL => super::mail::deliver(jobs, &job).await,
         PUSH => super::push::deliver(jobs, &job).await,
         FILE_SWEEP => super::files::run(jobs, &job).await,
+        PREVIEW => super::previews::fetch(jobs, &job).await,
+        THUMBNAIL => super::previews::thumbnail(jobs, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {

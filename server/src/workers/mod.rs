@@ -19,6 +19,7 @@ pub mod digest;
 pub mod files;
 pub mod jobs;
 pub mod mail;
+pub mod previews;
 pub mod push;
 
 /// How often the files of unattached uploads and deleted messages are looked for.
@@ -35,6 +36,8 @@ pub struct Jobs {
     pub assistant: Arc<dyn Provider>,
     /// Outbound HTTP (alert webhooks), with timeouts.
     pub http: reqwest::Client,
+    /// The link preview fetcher (public addresses only).
+    pub previews: crate::previews::Fetcher,
     /// Alert thresholds, the webhook and the environment's name.
     pub config: Arc<Config>,
 }

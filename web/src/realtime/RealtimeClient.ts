@@ -352,8 +352,8 @@ export class RealtimeClient {
   // ---- sending ----
 
   /** Queues a message in the persistent outbox; it is sent (and resent) until acknowledged. */
-  send(roomId: string, body: string, parentId: string | null = null): OutboxItem {
-    return this.sender.enqueue(roomId, body, parentId);
+  send(roomId: string, body: string, parentId: string | null = null, attachmentIds: string[] = []): OutboxItem {
+    return this.sender.enqueue(roomId, body, parentId, attachmentIds);
   }
 
   discard(clientId: string): void {

@@ -30,6 +30,19 @@ import { Watches, type WatchChange, type WatchResult, type WatchStatus } from '.
 export type { WatchChange, WatchResult, WatchStatus } from './watches';
 export { connectErrorCode, connectRefusal, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 
+/** The changed fields of a person; the id is `id` (a user view) or `userId`. */
+export interface UserUpdatedEvent {
+  id?: string;
+  userId?: string;
+  name?: string;
+  avatarUrl?: string | null;
+}
+
+/** The user id of a `user:updated` event. */
+export function updatedUserId(e: UserUpdatedEvent): string | undefined {
+  return e.id ?? e.userId;
+}
+
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected';
 
 export interface RealtimeEvents {
@@ -50,6 +63,8 @@ export interface RealtimeEvents {
   ticketInsights: { ticketId: string };
   notificationNew: AppNotification;
   notificationRead: NotificationReadEvent;
+  /** `user:updated`: someone's public fields changed (their avatar, for one). */
+  userUpdated: UserUpdatedEvent;
   connection: ConnectionState;
   /** The outbox changed (the new snapshot). */
   outbox: readonly OutboxItem[];
@@ -231,6 +246,7 @@ export class RealtimeClient {
     this.forward('ticket:updated', 'ticketUpdated', (v): v is Ticket => hasStrings(v, 'id'));
     this.forward('notification:new', 'notificationNew', (v): v is AppNotification => hasStrings(v, 'id', 'roomId', 'kind'));
     this.forward('notification:read', 'notificationRead', (v): v is NotificationReadEvent => isRecord(v) && ('ids' in v || 'roomId' in v || 'all' in v));
+    this.forward('user:updated', 'userUpdated', (v): v is UserUpdatedEvent => hasStrings(v, 'id') || hasStrings(v, 'userId'));
     this.forward('ticket:insights', 'ticketInsights', (v): v is { ticketId: string } => hasStrings(v, 'ticketId'));
     this.listen('session:revoked', (payload) => {
       const reason = isRecord(payload) && typeof payload.reason === 'string' ? payload.reason : '';

@@ -1,4 +1,4 @@
-export { RealtimeClient } from './RealtimeClient';
+export { RealtimeClient, updatedUserId, type UserUpdatedEvent } from './RealtimeClient';
 export type { ConnectionState, RealtimeEvents, SessionEnded, WatchChange, WatchResult, WatchStatus } from './RealtimeClient';
 export type { OutboxItem } from './outbox';
 export { createSocket } from './socket';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { api, errorMessage } from '../../api';
-import { useRealtime, useRealtimeEvent } from '../../realtime';
+import { updatedUserId, useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Member, Message } from '../../types';
 import { useToast } from '../../ui/toast';
 import { contiguousEnd, initialTimeline, timelineReducer, type TimelineState } from './timeline';
@@ -203,6 +203,11 @@ export function useMembers(roomId: string): Member[] {
   });
   useRealtimeEvent('memberAdded', ({ roomId: id }) => {
     if (id === roomId) load();
+  });
+  useRealtimeEvent('userUpdated', (e) => {
+    const id = updatedUserId(e);
+    if (!id || !('avatarUrl' in e)) return;
+    setMembers((ms) => (ms.some((m) => m.user.id === id) ? ms.map((m) => (m.user.id === id ? { ...m, user: { ...m.user, avatarUrl: e.avatarUrl ?? null } } : m)) : ms));
   });
   useRealtimeEvent('memberRemoved', ({ roomId: id, userId }) => {
     if (id === roomId) setMembers((ms) => ms.filter((m) => m.user.id !== userId));

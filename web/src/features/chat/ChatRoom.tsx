@@ -166,7 +166,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
       const files = Array.from(e.dataTransfer.files);
       if (files.length === 0) return;
       e.preventDefault();
-      setDropped({ files, nonce: Date.now() });
+      setDropped((d) => ({ files, nonce: (d?.nonce ?? 0) + 1 }));
     },
   };
 

@@ -110,8 +110,12 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
   const uploads = useUploads(roomId);
   const picker = useRef<HTMLInputElement>(null);
   const addFiles = uploads.add;
+  // Each drop once (by its nonce), whatever else re-runs the effect.
+  const lastDrop = useRef<number | null>(null);
   useEffect(() => {
-    if (dropped && !readOnly) addFiles(dropped.files);
+    if (!dropped || readOnly || lastDrop.current === dropped.nonce) return;
+    lastDrop.current = dropped.nonce;
+    addFiles(dropped.files);
   }, [dropped, addFiles, readOnly]);
   const suggesting = trigger !== null && options.length > 0;
 

@@ -13,7 +13,7 @@ use std::{
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::{HeaderValue, Method, header},
+    http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Version, header},
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
     routing::get,
@@ -22,7 +22,7 @@ use axum::{
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
+    compression::{CompressionLayer, DefaultPredicate, Predicate},
     cors::{AllowOrigin, CorsLayer},
     set_header::SetResponseHeaderLayer,
 };
@@ -87,6 +87,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         settings: Arc::new(Settings::from_config(&config)),
         events: bus.clone(),
         presence: Arc::new(presence.clone()),
+        storage: config
+            .storage
+            .open()
+            .map_err(|problem| anyhow::anyhow!(problem))?,
     };
     let realtime = Realtime::build(
         realtime_config(&config, node_id, telemetry.clone()),
@@ -238,7 +242,12 @@ pub fn router(state: AppState) -> Router {
         .layer(sentry::integrations::tower::NewSentryLayer::<
             axum::extract::Request,
         >::new_from_top())
-        .layer(CompressionLayer::new())
+        // Files are sent as stored (their length known, ranges possible): never compressed.
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+            |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                !headers.contains_key(header::ACCEPT_RANGES)
+            },
+        )))
         .layer(cors(&state.config))
         .with_state(state.clone());
     for (name, value) in http::web::security_headers() {

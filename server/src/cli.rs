@@ -42,8 +42,9 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Write a consistent copy of the SQLite database (safe while the server runs). For
-    /// PostgreSQL use pg_dump.
+    /// Write a consistent copy of the SQLite database (safe while the server runs), and of
+    /// the uploaded files when they are stored locally (to `<to>.files/`). For PostgreSQL use
+    /// pg_dump; for files in S3, the bucket's own versioning or replication.
     Backup {
         /// The file to write (must not exist).
         #[arg(long)]
@@ -243,6 +244,18 @@ async fn backup(config: Config, to: &std::path::Path) -> anyhow::Result<()> {
     let state = app::build_state(config).await?;
     let result = state.ctx.store.backup_to(to).await;
     state.ctx.store.close().await;
+    // The files after the database: every file the copied database names was stored before.
+    if !matches!(result, Some(Err(_)))
+        && let Some(root) = state.ctx.storage.local_root()
+    {
+        let mut target = to.as_os_str().to_owned();
+        target.push(".files");
+        let target = std::path::PathBuf::from(target);
+        let root = root.to_owned();
+        let copy_to = target.clone();
+        let copied = tokio::task::spawn_blocking(move || copy_files(&root, &copy_to)).await??;
+        eprintln!("{copied} files copied to {}", target.display());
+    }
     match result {
         Some(Ok(())) => {
             eprintln!("backup written to {}", to.display());
@@ -253,6 +266,39 @@ async fn backup(config: Config, to: &std::path::Path) -> anyhow::Result<()> {
             "this database is PostgreSQL: back it up with pg_dump (see docs/operations.md)"
         ),
     }
+}
+
+/// Copies the files under `from` to `to` (which must not exist), leaving out unfinished
+/// uploads; how many files it copied.
+fn copy_files(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<usize> {
+    if to.exists() {
+        anyhow::bail!("{} exists already; choose a new file", to.display());
+    }
+    std::fs::create_dir_all(to)?;
+    if !from.exists() {
+        return Ok(0);
+    }
+    let mut copied = 0;
+    let mut pending = vec![(from.to_owned(), to.to_owned())];
+    while let Some((dir, target)) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name == ".tmp" {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            let dest = target.join(&name);
+            if kind.is_dir() {
+                std::fs::create_dir_all(&dest)?;
+                pending.push((entry.path(), dest));
+            } else if kind.is_file() {
+                std::fs::copy(entry.path(), &dest)?;
+                copied += 1;
+            }
+        }
+    }
+    Ok(copied)
 }
 
 async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {

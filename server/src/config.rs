@@ -47,6 +47,10 @@ pub struct Config {
     #[command(flatten)]
     pub web_push: WebPushConfig,
 
+    /// Uploaded files: where they are stored, how large they may be.
+    #[command(flatten)]
+    pub storage: StorageConfig,
+
     /// Operations: logs, Sentry, metrics, alerts and background work.
     #[command(flatten)]
     pub ops: OpsConfig,
@@ -222,6 +226,46 @@ pub struct MailConfig {
     #[arg(long, env = "EMAIL_DIGEST_INTERVAL_SECS", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub email_digest_interval_secs: u64,
+}
+
+/// Uploaded files: where they are stored, how large they may be.
+#[derive(Clone, Debug, Args)]
+pub struct StorageConfig {
+    /// Where uploaded files live: a directory (`data/files`, `file:///srv/files`) or an
+    /// S3-compatible bucket, `s3://bucket?endpoint=https://s3.example.com&region=eu-west-1`
+    /// (`endpoint` may be omitted for AWS itself).
+    #[arg(long, env = "STORAGE_URL", default_value = "data/files")]
+    pub storage_url: String,
+
+    /// Access key of the S3 bucket (with `AWS_SECRET_ACCESS_KEY`).
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    pub aws_access_key_id: Option<String>,
+
+    /// Secret key of the S3 bucket.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub aws_secret_access_key: Option<Secret>,
+
+    /// Largest uploaded file, in bytes (enforced while the upload streams in).
+    #[arg(long, env = "UPLOAD_MAX_BYTES", default_value_t = 25 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub upload_max_bytes: u64,
+
+    /// Bytes of files one person may keep stored (attachments and pending uploads); 0 = no
+    /// limit.
+    #[arg(long, env = "UPLOAD_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+}
+
+impl StorageConfig {
+    /// Opens the configured store; the error names the variable at fault.
+    pub fn open(&self) -> Result<crate::storage::DynStorage, ConfigError> {
+        crate::storage::open(
+            &self.storage_url,
+            self.aws_access_key_id.as_deref(),
+            self.aws_secret_access_key.as_ref().map(Secret::expose),
+        )
+        .map_err(|problem| ConfigError::new("STORAGE_URL", problem))
+    }
 }
 
 /// Web Push: the server's VAPID key pair. Both keys unset = push notifications are off (the
@@ -471,6 +515,7 @@ impl Config {
             ));
         }
         self.web_push.vapid()?;
+        self.storage.open()?;
         if self.database.database_max_connections == 0 {
             return Err(ConfigError::new(
                 "DATABASE_MAX_CONNECTIONS",
@@ -737,6 +782,7 @@ mod tests {
             ),
             ("--ai-api-key", "sk-model-secret"),
             ("--smtp-url", "smtps://mailer:smtp-secret@mail.example:465"),
+            ("--aws-secret-access-key", "s3-secret"),
         ];
         let mut argv = vec![
             "switchboard",

@@ -506,6 +506,7 @@ async fn seed_tickets(ctx: &Ctx, users: &[UserRow]) -> anyhow::Result<()> {
                     client_id: format!("demo-reply-{}-{i}", opened.ticket.id),
                     body: (*body).to_owned(),
                     parent_id: None,
+                    attachment_ids: Vec::new(),
                 },
             )
             .await

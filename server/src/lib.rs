@@ -30,6 +30,7 @@ pub mod redis;
 pub mod service;
 pub mod shutdown;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod views;
 pub mod wire;

@@ -21,7 +21,8 @@ use crate::{
         user::Role,
     },
     store::{
-        MemberRow, MessageRow, ProfileRow, ReactionCount, RoomRow, RoomWithMe, TicketRow, UserRow,
+        MemberRow, MessageRow, ProfileRow, ReactionCount, RoomRow, RoomWithMe, TicketRow,
+        UploadRow, UserRow,
     },
 };
 
@@ -331,6 +332,8 @@ pub struct MessageView {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Whether it is pinned to its room.
     pub pinned: bool,
+    /// Files attached to it, in upload order (`[]` when none, and once deleted).
+    pub attachments: Vec<AttachmentView>,
 }
 
 impl MessageView {
@@ -356,6 +359,7 @@ impl MessageView {
             edited_at: row.edited_at,
             deleted_at: row.deleted_at,
             pinned: row.pinned,
+            attachments: Vec::new(),
         }
     }
 
@@ -376,6 +380,62 @@ impl MessageView {
             .map(|row| Self::new(row, by_message.remove(&row.id).unwrap_or_default()))
             .collect()
     }
+}
+
+/// A file: an upload, or a message's attachment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentView {
+    /// Id (the upload's).
+    pub id: Id,
+    /// File name (sanitized).
+    pub name: String,
+    /// Bytes.
+    pub size: i64,
+    /// The type detected from the content (not the one the client named).
+    pub content_type: String,
+    /// Image width in pixels, once known.
+    pub width: Option<i32>,
+    /// Image height in pixels, once known.
+    pub height: Option<i32>,
+    /// Where to download it: `/api/v1/attachments/{id}`.
+    pub url: String,
+    /// Its thumbnail, `/api/v1/attachments/{id}/thumbnail`, when one exists.
+    pub thumbnail_url: Option<String>,
+}
+
+impl AttachmentView {
+    /// The view of an upload.
+    pub fn new(row: &UploadRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name.clone(),
+            size: row.size,
+            content_type: row.content_type.clone(),
+            width: row.width,
+            height: row.height,
+            url: format!("/api/v1/attachments/{}", row.id),
+            thumbnail_url: row
+                .thumbnail_key
+                .as_ref()
+                .map(|_| format!("/api/v1/attachments/{}/thumbnail", row.id)),
+        }
+    }
+}
+
+/// An item of a room's files panel: an attachment with its message.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomAttachmentView {
+    /// The file.
+    #[serde(flatten)]
+    pub attachment: AttachmentView,
+    /// The message it is attached to.
+    pub message_id: Id,
+    /// Who uploaded it (the message's author).
+    pub author_id: Id,
+    /// Upload time.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Someone a message mentions.

@@ -15,6 +15,7 @@ mod auth;
 mod cli;
 mod email_notifications;
 mod errors;
+mod files;
 mod history;
 mod messages;
 mod notifications;

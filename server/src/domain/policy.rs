@@ -404,6 +404,11 @@ const LINK_SESSION_ROUTES: &[(&str, &str)] = &[
     ("GET", "/messages/{id}/history"),
     ("PUT", "/messages/{id}/reactions/{emoji}"),
     ("DELETE", "/messages/{id}/reactions/{emoji}"),
+    ("POST", "/rooms/{id}/uploads"),
+    ("GET", "/rooms/{id}/attachments"),
+    // The attachment's room is checked against the ticket by the policy itself.
+    ("GET", "/attachments/{id}"),
+    ("GET", "/attachments/{id}/thumbnail"),
 ];
 
 /// Whether a session opened by a follow link for ticket `scope` may call `method` on the API

@@ -83,16 +83,22 @@ async fn list_messages(
 pub struct SendBody {
     /// The sender's idempotency key (a UUID): resending it returns the same message.
     client_id: String,
-    /// Text, 1-5000 characters.
+    /// Text, 1-5000 characters (may be empty when there are attachments).
+    #[serde(default)]
     body: String,
     /// Thread root to reply to.
     parent_id: Option<Id>,
+    /// Uploads of the sender in this room to attach (at most 10; see
+    /// `POST /rooms/{id}/uploads`).
+    #[serde(default)]
+    attachment_ids: Vec<Id>,
 }
 
 /// Posts a message (idempotent on `clientId`: 201 when stored, 200 when it already was).
 #[utoipa::path(post, path = "/rooms/{id}/messages", tag = "messages", params(("id" = Id, Path)),
     request_body = SendBody,
     responses((status = 201, body = ApiOk<MessageView>), (status = 200, body = ApiOk<MessageView>),
+              (status = 400, description = "INVALID_ATTACHMENT", body = ErrorBody),
               (status = 403, description = "NOT_MEMBER or READ_ONLY", body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn send_message(
@@ -109,6 +115,7 @@ async fn send_message(
             client_id: body.client_id,
             body: body.body,
             parent_id: body.parent_id,
+            attachment_ids: body.attachment_ids,
         },
     )
     .await?;

@@ -12,6 +12,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod messages;
 pub mod middleware;
@@ -46,6 +47,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(rooms::router())
         .merge(messages::router())
         .merge(pins::router())
+        .merge(files::router())
         .merge(saved::router())
         .merge(tickets::router())
         .merge(search::router())

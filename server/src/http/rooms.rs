@@ -47,7 +47,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ExportBody {
-    /// `json` (default) or `html` (one self-contained page).
+    /// `json` (default), `html` (one self-contained page) or `zip` (`export.json` and every
+    /// attached file under `files/`).
     format: Option<String>,
 }
 
@@ -55,7 +56,7 @@ pub struct ExportBody {
 /// POST, so another site cannot make a signed-in browser run it.
 #[utoipa::path(post, path = "/rooms/{id}/export", tag = "rooms", params(("id" = Id, Path)),
     request_body = ExportBody,
-    responses((status = 200, description = "JSON or HTML attachment", body = RoomExport),
+    responses((status = 200, description = "JSON, HTML or zip attachment", body = RoomExport),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn export_room(
     State(state): State<AppState>,
@@ -64,8 +65,8 @@ async fn export_room(
     Json(body): Json<ExportBody>,
 ) -> AppResult<axum::response::Response> {
     let format = body.format.as_deref().unwrap_or("json");
-    if !matches!(format, "json" | "html") {
-        return Err(AppError::invalid("format", "must be json or html"));
+    if !matches!(format, "json" | "html" | "zip") {
+        return Err(AppError::invalid("format", "must be json, html or zip"));
     }
     let export = export::export(&state.ctx, &actor, id, format).await?;
     let filename = format!(
@@ -73,6 +74,27 @@ async fn export_room(
         export.room.slug,
         export.exported_at.format("%Y%m%d")
     );
+    if format == "zip" {
+        let zip = crate::service::export_zip::zip_export(&state.ctx, &export)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        return Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "application/zip".to_owned()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+                (
+                    axum::http::header::CONTENT_SECURITY_POLICY,
+                    crate::http::files::FILE_CSP.to_owned(),
+                ),
+                // Streamed as written: not compressed again on the way.
+                (axum::http::header::ACCEPT_RANGES, "none".to_owned()),
+            ],
+            axum::body::Body::from_stream(zip),
+        )
+            .into_response());
+    }
     let (content_type, body) = match format {
         "html" => ("text/html; charset=utf-8", export::to_html(&export)),
         _ => (

@@ -19,7 +19,7 @@ use crate::{
         Id,
         ticket::{Priority, TicketStatus},
     },
-    error::{AppError, AppResult, ErrorBody},
+    error::{AppError, AppResult, Code, ErrorBody},
     ratelimit::Action as Limit,
     service::{
         assistant::{self, AssistantView},
@@ -33,8 +33,13 @@ use crate::{
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    // The form may carry files: their limits apply while they stream in, and the JSON body
+    // keeps its limit (checked in the handler).
+    let form = OpenApiRouter::new()
         .routes(routes!(submit_support_form))
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    OpenApiRouter::new()
+        .merge(form)
         .routes(routes!(follow_link))
         .routes(routes!(list_tickets, create_ticket))
         .routes(routes!(get_ticket, update_ticket))
@@ -101,31 +106,80 @@ pub struct SupportOpened {
     token: Option<String>,
 }
 
+/// The support form as `multipart/form-data`: the fields of the JSON body as text parts
+/// (before the files), then up to five parts named `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SupportMultipart {
+    /// Your name.
+    name: String,
+    /// Your e-mail address.
+    email: String,
+    /// What it is about.
+    subject: String,
+    /// Your message.
+    message: String,
+    /// Where it should go (optional).
+    department: Option<String>,
+    /// Up to five files (each at most `UPLOAD_MAX_BYTES`), attached to the first message.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<String>,
+}
+
+/// Files one support form may carry.
+pub const MAX_FORM_FILES: usize = 5;
+/// Longest text part of a multipart support form, in bytes.
+const MAX_TEXT_PART: usize = 64 * 1024;
+
 /// Opens a ticket from the public support form (no account needed; rate limited per client
-/// network). The sender is unverified until they open the link mailed to the address.
-#[utoipa::path(post, path = "/support/tickets", tag = "tickets", request_body = SupportBody,
+/// network). The sender is unverified until they open the link mailed to the address. Takes
+/// JSON, or `multipart/form-data` with up to five files attached to the first message.
+#[utoipa::path(post, path = "/support/tickets", tag = "tickets",
+    request_body(content(
+        (SupportBody = "application/json"),
+        (SupportMultipart = "multipart/form-data"),
+    )),
     security(()),
     responses((status = 201, body = ApiOk<SupportOpened>),
+              (status = 400, description = "INVALID_ATTACHMENT: more than five files", body = ErrorBody),
               (status = 403, description = "BANNED or DEACTIVATED (the address's account)", body = ErrorBody),
               (status = 409, description = "STAFF_EMAIL", body = ErrorBody),
+              (status = 413, description = "PAYLOAD_TOO_LARGE or QUOTA_EXCEEDED", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn submit_support_form(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Json(body): Json<SupportBody>,
+    request: axum::extract::Request,
 ) -> AppResult<impl IntoResponse> {
-    let opened = tickets::open_from_support_form(
-        &state.ctx,
-        SupportForm {
-            name: body.name,
-            email: body.email,
-            subject: body.subject,
-            message: body.message,
-            department: body.department,
-        },
-        ip,
-    )
-    .await?;
+    let is_multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let opened = if is_multipart {
+        support_multipart(&state, request, ip).await?
+    } else {
+        let limit = state.config.http.max_body_bytes;
+        let limited = request.map(|body| {
+            axum::body::Body::new(http_body_util::Limited::new(body, limit))
+        });
+        let Json(body) = <Json<SupportBody> as axum::extract::FromRequest<AppState>>::from_request(
+            limited, &state,
+        )
+        .await?;
+        tickets::open_from_support_form(
+            &state.ctx,
+            SupportForm {
+                name: body.name,
+                email: body.email,
+                subject: body.subject,
+                message: body.message,
+                department: body.department,
+            },
+            ip,
+        )
+        .await?
+    };
     let (token, follow_url) = opened.screen_link.unzip();
     Ok(created(SupportOpened {
         ticket_id: opened.ticket.id,
@@ -133,6 +187,101 @@ async fn submit_support_form(
         follow_url,
         token,
     }))
+}
+
+/// Reads a multipart support form: its text parts, then its files, streamed into the
+/// ticket's room before the ticket is opened with them.
+async fn support_multipart(
+    state: &AppState,
+    request: axum::extract::Request,
+    ip: Option<String>,
+) -> AppResult<tickets::Opened> {
+    use axum::extract::FromRequest;
+    let mut multipart = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|_| AppError::new(Code::BadRequest, "malformed multipart body"))?;
+    let bad = |err: axum::extract::multipart::MultipartError| {
+        AppError::new(
+            Code::BadRequest,
+            format!("malformed multipart body: {}", err.body_text()),
+        )
+    };
+    let mut form = SupportForm {
+        name: String::new(),
+        email: String::new(),
+        subject: String::new(),
+        message: String::new(),
+        department: None,
+    };
+    let mut draft = None;
+    let mut attachment_ids = Vec::new();
+    while let Some(mut part) = multipart.next_field().await.map_err(bad)? {
+        let name = part.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if draft.is_none() {
+                let fields = std::mem::replace(
+                    &mut form,
+                    SupportForm {
+                        name: String::new(),
+                        email: String::new(),
+                        subject: String::new(),
+                        message: String::new(),
+                        department: None,
+                    },
+                );
+                draft = Some(tickets::check_support_form(&state.ctx, fields, ip.clone()).await?);
+            }
+            let Some(checked) = draft.as_ref() else {
+                continue;
+            };
+            if attachment_ids.len() >= MAX_FORM_FILES {
+                return Err(AppError::new(
+                    Code::InvalidAttachment,
+                    format!("at most {MAX_FORM_FILES} files per form"),
+                ));
+            }
+            let file_name = part.file_name().unwrap_or("file").to_owned();
+            let ticket_id = checked.ticket_id;
+            let actor = checked.actor.clone();
+            let stored = super::files::stream_field(part, |body| async move {
+                crate::service::files::store_upload(
+                    &state.ctx,
+                    &actor,
+                    Some(ticket_id),
+                    &file_name,
+                    body,
+                )
+                .await
+            })
+            .await?;
+            attachment_ids.push(stored.id);
+            continue;
+        }
+        if draft.is_some() {
+            return Err(AppError::invalid(name, "text fields go before the files"));
+        }
+        let mut text = Vec::new();
+        while let Some(chunk) = part.chunk().await.map_err(bad)? {
+            if text.len() + chunk.len() > MAX_TEXT_PART {
+                return Err(AppError::new(Code::PayloadTooLarge, "a text field is too long"));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(text).map_err(|_| AppError::invalid(name.clone(), "must be UTF-8 text"))?;
+        match name.as_str() {
+            "name" => form.name = text,
+            "email" => form.email = text,
+            "subject" => form.subject = text,
+            "message" => form.message = text,
+            "department" => form.department = Some(text).filter(|d| !d.is_empty()),
+            _ => return Err(AppError::invalid(name, "unknown field")),
+        }
+    }
+    let draft = match draft {
+        Some(draft) => draft,
+        None => tickets::check_support_form(&state.ctx, form, ip).await?,
+    };
+    tickets::submit_support_form(&state.ctx, draft, attachment_ids).await
 }
 
 /// `POST /auth/link` body.

@@ -73,10 +73,14 @@ pub struct SendPayload {
     pub room_id: Id,
     /// Idempotency key.
     pub client_id: String,
-    /// Text.
+    /// Text (may be empty when there are attachments).
+    #[serde(default)]
     pub body: String,
     /// Thread root.
     pub parent_id: Option<Id>,
+    /// Uploads to attach (at most 10).
+    #[serde(default)]
+    pub attachment_ids: Vec<Id>,
 }
 
 /// `message:edit` payload.

@@ -47,6 +47,7 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>) {
                 client_id: p.client_id,
                 body: p.body,
                 parent_id: p.parent_id,
+                attachment_ids: p.attachment_ids,
             };
             Ok(messages::send(&ctx, &actor, input).await?.message)
         },

@@ -26,6 +26,8 @@ pub struct Ctx {
     pub events: Arc<dyn Events>,
     /// Who is connected right now (for member lists and `@here`).
     pub presence: Arc<dyn OnlineUsers>,
+    /// Where uploaded files live.
+    pub storage: crate::storage::DynStorage,
 }
 
 /// Asks who of some users is online anywhere in the cluster.
@@ -65,6 +67,10 @@ pub struct Settings {
     /// Push endpoints may be plain `http://` (the test suite's local receiver); never in
     /// production.
     pub push_allow_http: bool,
+    /// Largest uploaded file, in bytes.
+    pub upload_max_bytes: u64,
+    /// Bytes one person may keep stored; 0 = no limit.
+    pub upload_quota_bytes: u64,
 }
 
 impl Settings {
@@ -89,6 +95,8 @@ impl Settings {
                 .flatten()
                 .map(std::sync::Arc::new),
             push_allow_http: config.ops.test_hooks,
+            upload_max_bytes: config.storage.upload_max_bytes,
+            upload_quota_bytes: config.storage.upload_quota_bytes,
         }
     }
 }

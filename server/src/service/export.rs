@@ -151,9 +151,20 @@ fn write_message(html: &mut String, message: &MessageView) {
         .map(|r| format!("{} {}", escape(&r.emoji), r.count))
         .collect::<Vec<_>>()
         .join(" · ");
+    let files: String = message
+        .attachments
+        .iter()
+        .map(|a| format!("📎 {} ({} bytes)", escape(&a.name), a.size))
+        .collect::<Vec<_>>()
+        .join(" · ");
     let _ = write!(
         html,
-        "<div class=\"m\" id=\"seq-{seq}\"><div class=\"meta\"><strong>{author}</strong> · {at}{edited} · #{seq}</div>{body}{reactions}</div>",
+        "<div class=\"m\" id=\"seq-{seq}\"><div class=\"meta\"><strong>{author}</strong> · {at}{edited} · #{seq}</div>{body}{files}{reactions}</div>",
+        files = if files.is_empty() {
+            String::new()
+        } else {
+            format!("<div class=\"meta\">{files}</div>")
+        },
         seq = message.seq,
         author = escape(&message.author.name),
         at = message.created_at.to_rfc3339(),

@@ -28,6 +28,8 @@ pub struct SendMessage {
     pub body: String,
     /// Thread root.
     pub parent_id: Option<Id>,
+    /// Uploads of the sender in this room to attach.
+    pub attachment_ids: Vec<Id>,
 }
 
 /// What a send did.
@@ -44,8 +46,21 @@ pub struct Sent {
 /// this client id. Only then is it acknowledged and fanned out.
 pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sent> {
     let client_id = field("clientId", parse_client_id(&input.client_id))?;
-    let body = field("body", parse_body(&input.body))?;
+    // A message of attachments only may have no text.
+    let body = if input.attachment_ids.is_empty() || !input.body.trim().is_empty() {
+        field("body", parse_body(&input.body))?
+    } else {
+        String::new()
+    };
     let room = room_with_access(ctx, actor, input.room_id, Action::Post).await?;
+    let attachment_ids = super::files::check_attachments(
+        ctx,
+        actor,
+        input.room_id,
+        &client_id,
+        &input.attachment_ids,
+    )
+    .await?;
     if let Some(parent_id) = input.parent_id {
         check_thread_root(ctx, input.room_id, parent_id).await?;
     }
@@ -75,18 +90,34 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
             ));
         }
     };
+    // The uploads are linked after the message commits; the link is idempotent, so if it
+    // fails, the client's retry with the same client id (answered with the stored message)
+    // completes it.
+    let linked = ctx
+        .store
+        .attach_uploads(row.id, &attachment_ids, actor.id(), input.room_id)
+        .await?;
     let message = if created {
         if !mentions.users.is_empty() {
             let ids: Vec<Id> = mentions.users.iter().map(|m| m.user_id).collect();
             ctx.store.set_mentions(row.id, &ids).await?;
         }
-        MessageView {
+        let mut view = MessageView {
             mentions: mentions.users,
             ..MessageView::new(&row, Vec::new())
+        };
+        if !attachment_ids.is_empty() {
+            super::files::attach(ctx, std::slice::from_mut(&mut view)).await?;
         }
+        view
     } else {
         view_one(ctx, actor, &row).await?
     };
+    if !created && linked > 0 {
+        // A retry completed the link: readers who got the message without its files get
+        // them now.
+        ctx.events.publish(Event::MessageEdited(message.clone())).await;
+    }
     // Fanned out right after the commit, before anything else can fail. A resend is answered
     // with the stored message and not fanned out again (readers got it the first time, or
     // catch up through sync).
@@ -133,6 +164,7 @@ pub async fn view_many(
     let reactions = ctx.store.reactions_for(&ids, actor.id()).await?;
     let mut views = MessageView::with_reactions(rows, reactions);
     super::mentions::attach(ctx, &mut views).await?;
+    super::files::attach(ctx, &mut views).await?;
     Ok(views)
 }
 

@@ -12,6 +12,8 @@ pub mod context;
 pub mod edit_history;
 pub mod events;
 pub mod export;
+pub mod export_zip;
+pub mod files;
 pub mod members;
 pub mod mentions;
 pub mod messages;

@@ -52,6 +52,7 @@ impl TestCtx {
             settings: Arc::new(settings()),
             events: recorder.clone(),
             presence: Arc::new(NobodyOnline),
+            storage: Arc::new(crate::storage::Local::new(dir.path().join("files"))),
         };
         Ok(Self {
             ctx,
@@ -167,5 +168,7 @@ fn settings() -> Settings {
         follow_link_ttl: chrono::Duration::days(7),
         web_push: None,
         push_allow_http: false,
+        upload_max_bytes: 25 * 1024 * 1024,
+        upload_quota_bytes: 0,
     }
 }

@@ -77,6 +77,32 @@ pub async fn open_from_support_form(
     form: SupportForm,
     ip: Option<String>,
 ) -> AppResult<Opened> {
+    let draft = check_support_form(ctx, form, ip).await?;
+    submit_support_form(ctx, draft, Vec::new()).await
+}
+
+/// A support form that passed its checks: its sender (found or created) and the id its
+/// ticket will have, so that files sent with the form can be stored into that room first.
+pub struct SupportDraft {
+    /// The sender, acting.
+    pub actor: Actor,
+    /// The ticket's (and its room's) id to be.
+    pub ticket_id: Id,
+    is_new: bool,
+    name: String,
+    subject: String,
+    body: String,
+    department: Option<String>,
+}
+
+/// The checks of the support form (fields, the rate limit, the sender's account), before
+/// anything of the ticket exists; then store its files into `draft.ticket_id` and
+/// [`submit_support_form`].
+pub async fn check_support_form(
+    ctx: &Ctx,
+    form: SupportForm,
+    ip: Option<String>,
+) -> AppResult<SupportDraft> {
     let name = field("name", parse_name(&form.name))?;
     let email = field("email", Email::parse(&form.email))?;
     let subject = field("subject", parse_subject(&form.subject))?;
@@ -99,8 +125,36 @@ pub async fn open_from_support_form(
         request_id: crate::error::current_request_id(),
         scope: None,
     };
+    Ok(SupportDraft {
+        actor,
+        ticket_id: Id::new(),
+        is_new,
+        name,
+        subject,
+        body,
+        department,
+    })
+}
+
+/// Opens the ticket of a checked support form, its first message carrying
+/// `attachment_ids` (uploads of the sender into `draft.ticket_id`).
+pub async fn submit_support_form(
+    ctx: &Ctx,
+    draft: SupportDraft,
+    attachment_ids: Vec<Id>,
+) -> AppResult<Opened> {
+    let SupportDraft {
+        actor,
+        ticket_id,
+        is_new,
+        name,
+        subject,
+        body,
+        department,
+    } = draft;
     let metadata = json!({"via": "support_form", "department": department, "newAccount": is_new});
     let opening = Opening {
+        id: ticket_id,
         subject: &subject,
         department,
         priority: Priority::Normal,
@@ -112,7 +166,7 @@ pub async fn open_from_support_form(
         Audit::by(&actor, "ticket.create", "ticket", id, metadata)
     })
     .await?;
-    post_first_message(ctx, &actor, ticket.id, body).await?;
+    post_first_message(ctx, &actor, ticket.id, body, attachment_ids).await?;
     mail_follow_link(ctx, actor.id(), ticket.id).await?;
     let screen_link = if is_new {
         let (token, token_hash) = new_token();
@@ -202,6 +256,8 @@ async fn find_or_create_customer(
 
 /// A ticket to open.
 struct Opening<'a> {
+    /// Its id (and its room's).
+    id: Id,
     /// Subject.
     subject: &'a str,
     /// Department.
@@ -225,6 +281,7 @@ async fn open(
     audit: impl FnOnce(Id) -> Audit,
 ) -> AppResult<TicketRow> {
     let Opening {
+        id,
         subject,
         department,
         priority,
@@ -232,7 +289,6 @@ async fn open(
         verified,
         submitted_name,
     } = opening;
-    let id = Id::new();
     let mut members = vec![(requester.id(), RoomRole::Member)];
     if let Some(assignee) = assignee.filter(|a| *a != requester.id()) {
         members.push((assignee, RoomRole::Member));
@@ -267,7 +323,13 @@ async fn open(
     Ok(ticket)
 }
 
-async fn post_first_message(ctx: &Ctx, author: &Actor, ticket: Id, body: String) -> AppResult<()> {
+async fn post_first_message(
+    ctx: &Ctx,
+    author: &Actor,
+    ticket: Id,
+    body: String,
+    attachment_ids: Vec<Id>,
+) -> AppResult<()> {
     messages::send(
         ctx,
         author,
@@ -276,6 +338,7 @@ async fn post_first_message(ctx: &Ctx, author: &Actor, ticket: Id, body: String)
             client_id: format!("ticket-{ticket}"),
             body,
             parent_id: None,
+            attachment_ids,
         },
     )
     .await?;
@@ -391,6 +454,7 @@ pub async fn create_by_staff(ctx: &Ctx, actor: &Actor, input: StaffTicket) -> Ap
         scope: None,
     };
     let opening = Opening {
+        id: Id::new(),
         subject: &subject,
         department,
         priority: input.priority.unwrap_or(Priority::Normal),
@@ -405,7 +469,7 @@ pub async fn create_by_staff(ctx: &Ctx, actor: &Actor, input: StaffTicket) -> Ap
     })
     .await?;
     if let Some(body) = body {
-        post_first_message(ctx, actor, ticket.id, body).await?;
+        post_first_message(ctx, actor, ticket.id, body, Vec::new()).await?;
     }
     mail_follow_link(ctx, requester.id(), ticket.id).await?;
     get(ctx, ticket.id).await

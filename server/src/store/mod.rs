@@ -30,6 +30,7 @@ pub mod search;
 pub(crate) mod sql;
 pub mod sqlite;
 pub mod tickets;
+pub mod uploads;
 pub mod users;
 
 pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
@@ -49,6 +50,7 @@ pub use reactions::ReactionStore;
 pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
+pub use uploads::{NewUpload, SweepRow, UploadRow, UploadStore};
 pub use users::{
     BanRow, EndSessions, NewSession, NewUser, SessionAuth, SessionStore, UserFilter, UserPatch,
     UserRow, UserStore,
@@ -76,6 +78,7 @@ pub trait Store:
     + PinStore
     + ProfileStore
     + PushStore
+    + UploadStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -20,6 +20,9 @@ pub mod jobs;
 pub mod mail;
 pub mod push;
 
+/// How often the files of unattached uploads and deleted messages are looked for.
+pub const FILE_SWEEP_PERIOD: Duration = Duration::from_secs(600);
+
 /// What the jobs need: the use cases' context, and the outside parties jobs talk to.
 #[derive(Clone)]
 pub struct Jobs {
@@ -94,6 +97,17 @@ pub fn start(jobs: &Jobs, upkeep: Upkeep) -> Background {
     if jobs.config.ops.background_jobs {
         let period = Duration::from_secs(jobs.config.mail.email_digest_interval_secs);
         tasks.push(digest::spawn(jobs.clone(), period));
+        // Files nobody may see any more: unattached uploads after a day, those of deleted
+        // messages (after the edit window) and rooms.
+        let ctx = ctx.clone();
+        tasks.push(every(FILE_SWEEP_PERIOD, move || {
+            let ctx = ctx.clone();
+            async move {
+                if let Err(err) = crate::service::files::sweep(&ctx, crate::store::now()).await {
+                    tracing::warn!(error = %err, "the file sweep failed; retried at the next one");
+                }
+            }
+        }));
     }
     let (stop_jobs, stop_rx) = watch::channel(false);
     let worker = jobs

@@ -16,6 +16,7 @@ fn text(room_id: Id, client_id: &str, body: &str) -> SendMessage {
         client_id: client_id.to_owned(),
         body: body.to_owned(),
         parent_id: None,
+        attachment_ids: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@ async fn posted(t: &TestCtx, author: &Actor, room: Id, body: &str) -> anyhow::Re
         client_id: Id::new().to_string(),
         body: body.into(),
         parent_id: None,
+        attachment_ids: Vec::new(),
     };
     let sent = messages::send(&t.ctx, author, input).await?;
     t.take_events();

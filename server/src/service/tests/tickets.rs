@@ -68,6 +68,7 @@ pub(super) fn message(room_id: Id, body: &str) -> SendMessage {
         client_id: Id::new().to_string(),
         body: body.to_owned(),
         parent_id: None,
+        attachment_ids: Vec::new(),
     }
 }
 

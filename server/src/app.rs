@@ -117,6 +117,13 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     )));
     // Stored notifications become queued pushes to their owner's devices.
     bus.subscribe(Arc::new(crate::service::push::Pusher::new(ctx.clone())));
+    // Links in new messages become queued preview fetches; the fetch announces what it found
+    // through the bus (realtime tells the room).
+    bus.subscribe(Arc::new(crate::service::previews::Previewer::new(
+        ctx.clone(),
+    )));
+    let previews = crate::previews::Fetcher::new(config.previews.allow_list()?)
+        .map_err(|problem| anyhow::anyhow!(problem))?;
     match crate::service::mentions::backfill_handles(&ctx).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
@@ -160,6 +167,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             mailer,
             assistant,
             http,
+            previews,
             config: Arc::clone(&config),
         },
         ctx,

@@ -47,6 +47,10 @@ pub struct Config {
     #[command(flatten)]
     pub web_push: WebPushConfig,
 
+    /// Link previews of URLs in messages.
+    #[command(flatten)]
+    pub previews: PreviewsConfig,
+
     /// Uploaded files: where they are stored, how large they may be.
     #[command(flatten)]
     pub storage: StorageConfig,
@@ -344,6 +348,29 @@ pub struct AssistantConfig {
     pub ai_timeout_secs: u64,
 }
 
+/// Link previews: whether URLs in messages get one, and which local servers the fetcher may
+/// reach despite its address checks.
+#[derive(Clone, Debug, Args)]
+pub struct PreviewsConfig {
+    /// Fetch link previews for URLs in messages (`off` turns them off).
+    #[arg(long, env = "LINK_PREVIEWS", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub link_previews: bool,
+
+    /// `host:port` pairs the preview fetcher may reach although their address is private or
+    /// loopback (comma separated). For tests and trusted intranet sites only.
+    #[arg(long, env = "LINK_PREVIEW_ALLOW", value_delimiter = ',')]
+    pub link_preview_allow: Vec<String>,
+}
+
+impl PreviewsConfig {
+    /// The parsed allow list; the error names the variable.
+    pub fn allow_list(&self) -> Result<crate::previews::AllowList, ConfigError> {
+        crate::previews::AllowList::parse(&self.link_preview_allow)
+            .map_err(|problem| ConfigError::new("LINK_PREVIEW_ALLOW", problem))
+    }
+}
+
 /// Operations: logs, Sentry, metrics, alerts and background work.
 #[derive(Clone, Debug, Args)]
 pub struct OpsConfig {
@@ -437,6 +464,7 @@ impl Config {
             crate::domain::user::check_password_strength(password.expose())
                 .map_err(|problem| ConfigError::new("ADMIN_PASSWORD", problem))?;
         }
+        self.previews.allow_list()?;
         let database_url = self.database.database_url.expose();
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")

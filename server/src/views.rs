@@ -278,6 +278,7 @@ impl RoomView {
 
 /// A message's author.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorView {
     /// Id.
     pub id: Id,
@@ -285,6 +286,45 @@ pub struct AuthorView {
     pub name: String,
     /// Global role (customer vs staff matters in tickets).
     pub role: Role,
+    /// Their avatar (256 px; add `&size=64` for the small one), `null` when they have none.
+    pub avatar_url: Option<String>,
+}
+
+/// The URL of a user's avatar of `version` (`None` when they have none). The version makes a
+/// new avatar a new URL, so responses can be cached for good.
+pub fn avatar_url(user_id: Id, version: Option<i64>) -> Option<String> {
+    version.map(|v| format!("/api/v1/users/{user_id}/avatar?v={v}"))
+}
+
+/// A message's link preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewView {
+    /// The URL of the message the preview is of.
+    pub url: String,
+    /// The page's title.
+    pub title: Option<String>,
+    /// The page's description.
+    pub description: Option<String>,
+    /// The site's name.
+    pub site_name: Option<String>,
+    /// The page's image, stored as an attachment (`/api/v1/attachments/{id}`).
+    pub image_url: Option<String>,
+}
+
+impl PreviewView {
+    /// The view of a stored preview; `None` for a removed one.
+    pub fn of(stored: &crate::domain::preview::StoredPreview) -> Option<Self> {
+        (!stored.removed).then(|| Self {
+            url: stored.url.clone(),
+            title: stored.title.clone(),
+            description: stored.description.clone(),
+            site_name: stored.site_name.clone(),
+            image_url: stored
+                .image_upload_id
+                .map(|id| format!("/api/v1/attachments/{id}")),
+        })
+    }
 }
 
 /// Reactions of one emoji on a message.
@@ -332,6 +372,8 @@ pub struct MessageView {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Whether it is pinned to its room.
     pub pinned: bool,
+    /// The preview of its first link, once fetched (`null`: none, or removed by the author).
+    pub preview: Option<PreviewView>,
     /// Files attached to it, in upload order (`[]` when none, and once deleted).
     pub attachments: Vec<AttachmentView>,
 }
@@ -349,6 +391,7 @@ impl MessageView {
                 id: row.author_id,
                 name: row.author_name.clone(),
                 role: row.author_role,
+                avatar_url: avatar_url(row.author_id, row.author_avatar_version),
             },
             body: (!deleted).then(|| row.body.clone()),
             parent_id: row.parent_id,
@@ -359,6 +402,13 @@ impl MessageView {
             edited_at: row.edited_at,
             deleted_at: row.deleted_at,
             pinned: row.pinned,
+            preview: row
+                .preview
+                .as_ref()
+                .filter(|_| !deleted)
+                .and_then(|p| crate::domain::preview::StoredPreview::from_json(&p.0))
+                .as_ref()
+                .and_then(PreviewView::of),
             attachments: Vec::new(),
         }
     }

@@ -22,6 +22,7 @@ mod notifications;
 mod openapi;
 mod ops;
 mod pins;
+mod previews;
 mod policy;
 mod profiles;
 mod push;

@@ -8,6 +8,7 @@ pub mod mention;
 pub mod message;
 pub mod notify;
 pub mod policy;
+pub mod preview;
 pub mod profile;
 pub mod quota;
 pub mod room;

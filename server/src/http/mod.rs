@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod pins;
+pub mod previews;
 pub mod push;
 pub mod rooms;
 pub mod saved;
@@ -47,6 +48,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(rooms::router())
         .merge(messages::router())
         .merge(pins::router())
+        .merge(previews::router())
         .merge(files::router())
         .merge(saved::router())
         .merge(tickets::router())

@@ -67,6 +67,8 @@ pub struct Settings {
     /// Push endpoints may be plain `http://` (the test suite's local receiver); never in
     /// production.
     pub push_allow_http: bool,
+    /// Whether URLs in messages get link previews (`LINK_PREVIEWS`).
+    pub link_previews: bool,
     /// Largest uploaded file, in bytes.
     pub upload_max_bytes: u64,
     /// Bytes one person may keep stored; 0 = no limit.
@@ -95,6 +97,7 @@ impl Settings {
                 .flatten()
                 .map(std::sync::Arc::new),
             push_allow_http: config.ops.test_hooks,
+            link_previews: config.previews.link_previews,
             upload_max_bytes: config.storage.upload_max_bytes,
             upload_quota_bytes: config.storage.upload_quota_bytes,
         }

@@ -85,6 +85,8 @@ mod tests {
             deleted_at: None,
             deleted_by: None,
             pinned: false,
+            preview: None,
+            author_avatar_version: None,
         }
     }
 

@@ -65,6 +65,9 @@ pub enum Event {
     MessageEdited(MessageView),
     /// A message was deleted (its body is gone).
     MessageDeleted(MessageView),
+    /// Something of a message besides its text changed: its link preview, or an attachment's
+    /// thumbnail. Readers get it as `message:updated`, like an edit.
+    MessageChanged(MessageView),
     /// Someone's reaction on a message was added or removed.
     ReactionChanged {
         /// The room.

@@ -160,8 +160,18 @@ pub async fn view_many(
     actor: &Actor,
     rows: &[MessageRow],
 ) -> AppResult<Vec<MessageView>> {
+    views_for(ctx, actor.id(), rows).await
+}
+
+/// Views for messages, with reactions as seen by `viewer` (background work announcing a
+/// change uses the author, as an edit does).
+pub(crate) async fn views_for(
+    ctx: &Ctx,
+    viewer: Id,
+    rows: &[MessageRow],
+) -> AppResult<Vec<MessageView>> {
     let ids: Vec<Id> = rows.iter().map(|m| m.id).collect();
-    let reactions = ctx.store.reactions_for(&ids, actor.id()).await?;
+    let reactions = ctx.store.reactions_for(&ids, viewer).await?;
     let mut views = MessageView::with_reactions(rows, reactions);
     super::mentions::attach(ctx, &mut views).await?;
     super::files::attach(ctx, &mut views).await?;

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod pins;
 pub mod profiles;
+pub mod previews;
 pub mod push;
 pub mod rooms;
 pub mod saved;

@@ -41,6 +41,13 @@ pub struct MessageRow {
     /// Whether it is pinned to its room (false where a query does not say: a new message).
     #[sqlx(default)]
     pub pinned: bool,
+    /// Its link preview as stored (see [`crate::domain::preview::StoredPreview`]); absent
+    /// where a query does not select it (a new message has none).
+    #[sqlx(default)]
+    pub preview: Option<sqlx::types::Json<serde_json::Value>>,
+    /// The version of the author's avatar (`None`: none).
+    #[sqlx(default)]
+    pub author_avatar_version: Option<i64>,
 }
 
 /// A text a message had before a change replaced it (an edit, or a moderator's deletion).
@@ -141,6 +148,13 @@ pub trait MessageStore: Send + Sync {
         keep_text: bool,
         audit: &[AuditEntry],
     ) -> StoreResult<Option<MessageRow>>;
+    /// Sets (or with `None` clears) a live message's link preview; false when the message is
+    /// gone or deleted.
+    async fn set_message_preview(
+        &self,
+        id: Id,
+        preview: Option<&serde_json::Value>,
+    ) -> StoreResult<bool>;
     /// The texts a message had before its changes, oldest first.
     async fn message_edits(&self, id: Id) -> StoreResult<Vec<EditRow>>;
     /// Reaction counts for these messages, as seen by `viewer`.
@@ -236,6 +250,18 @@ impl_both! {
             }
             Self::commit_audited(tx, deleted, audit).await?;
             self.get_message(id).await
+        }
+
+        async fn set_message_preview(
+            &self,
+            id: Id,
+            preview: Option<&serde_json::Value>,
+        ) -> StoreResult<bool> {
+            let query = sqlx::query(
+                "UPDATE messages SET preview = $2 WHERE id = $1 AND deleted_at IS NULL",
+            );
+            let query = query.bind(id).bind(preview.map(sqlx::types::Json));
+            Ok(Self::execute(self.writer(), query).await? > 0)
         }
 
         async fn message_edits(&self, id: Id) -> StoreResult<Vec<EditRow>> {

@@ -141,7 +141,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.room_id, m.seq, m.author_id, u.name AS author_name, u.role AS author_role, \
          m.client_id, m.body, m.parent_id, m.reply_count, m.created_at, m.edited_at, \
-         m.deleted_at, m.deleted_by, \
+         m.deleted_at, m.deleted_by, m.preview, u.avatar_version AS author_avatar_version, \
          EXISTS (SELECT 1 FROM message_pins pin WHERE pin.message_id = m.id) AS pinned"
     };
 }

@@ -21,8 +21,10 @@ pub const ASSISTANT_REFRESH: &str = crate::service::assistant::REFRESH_JOB;
 pub const MAIL: &str = crate::mail::outbox::KIND;
 /// Sends a Web Push.
 pub const PUSH: &str = crate::service::push::KIND;
+/// Fetches a message's link preview.
+pub const PREVIEW: &str = crate::service::previews::KIND;
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH];
+pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH, PREVIEW];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -82,6 +84,7 @@ async fn run(jobs: &Jobs, job: JobRow) {
         ASSISTANT_REFRESH => super::assistant::refresh(jobs, &job).await,
         MAIL => super::mail::deliver(jobs, &job).await,
         PUSH => super::push::deliver(jobs, &job).await,
+        PREVIEW => super::previews::fetch(jobs, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {

@@ -18,6 +18,7 @@ pub mod assistant;
 pub mod digest;
 pub mod jobs;
 pub mod mail;
+pub mod previews;
 pub mod push;
 
 /// How often the files of unattached uploads and deleted messages are looked for.
@@ -34,6 +35,8 @@ pub struct Jobs {
     pub assistant: Arc<dyn Provider>,
     /// Outbound HTTP (alert webhooks), with timeouts.
     pub http: reqwest::Client,
+    /// The link preview fetcher (public addresses only).
+    pub previews: crate::previews::Fetcher,
     /// Alert thresholds, the webhook and the environment's name.
     pub config: Arc<Config>,
 }

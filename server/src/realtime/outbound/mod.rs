@@ -27,7 +27,9 @@ impl Subscriber for Realtime {
                     tokio::spawn(async move { realtime.ticket_activity(ticket_id).await });
                 }
             }
-            Event::MessageEdited(message) => self.message_updated(message).await,
+            Event::MessageEdited(message) | Event::MessageChanged(message) => {
+                self.message_updated(message).await;
+            }
             Event::MessageDeleted(message) => self.message_deleted(message).await,
             Event::ReactionChanged {
                 room_id,

@@ -1,0 +1,205 @@
+//! Link previews: the subscriber that queues one `preview.fetch` job for the first URL of a new
+//! (or edited) message, storing what the job found and announcing it, and the author's removal
+//! of a preview. The fetching itself, with its address checks, is `workers::previews` and
+//! `crate::previews`; nothing slow runs on the send path.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, Ctx, events::Event, messages};
+use crate::{
+    domain::{
+        Id,
+        policy::Action,
+        preview::{StoredPreview, first_url},
+    },
+    error::{AppError, AppResult},
+    store::{MessageRow, NewJob},
+    views::MessageView,
+};
+
+/// The jobs kind of a preview fetch.
+pub const KIND: &str = "preview.fetch";
+
+/// What a `preview.fetch` job carries.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewJob {
+    /// The message.
+    pub message_id: Id,
+    /// The URL to preview (the message's first).
+    pub url: String,
+}
+
+/// The subscriber: new messages with a link, and edits that change the link, queue a fetch.
+pub struct Previewer {
+    ctx: Ctx,
+}
+
+impl Previewer {
+    /// The subscriber over `ctx`.
+    pub fn new(ctx: Ctx) -> Self {
+        Self { ctx }
+    }
+}
+
+#[async_trait::async_trait]
+impl super::events::Subscriber for Previewer {
+    async fn on_event(&self, event: &Event) {
+        if !self.ctx.settings.link_previews {
+            return;
+        }
+        let done = match event {
+            Event::MessageCreated { message, .. } => match message.body.as_deref().and_then(first_url)
+            {
+                Some(url) => enqueue(&self.ctx, message.id, url).await,
+                None => Ok(()),
+            },
+            Event::MessageEdited(message) => on_edited(&self.ctx, message).await,
+            _ => Ok(()),
+        };
+        if let Err(err) = done {
+            tracing::error!(error = %err, "a link preview could not be queued");
+        }
+    }
+}
+
+async fn enqueue(ctx: &Ctx, message_id: Id, url: String) -> AppResult<()> {
+    let payload = serde_json::to_value(PreviewJob { message_id, url }).unwrap_or_default();
+    let job = NewJob {
+        kind: KIND,
+        // A quick second edit folds into the fetch still waiting.
+        dedupe_key: Some(format!("preview:{message_id}")),
+        subject: Some(message_id.to_string()),
+        payload,
+        run_at: crate::store::now(),
+    };
+    ctx.store.enqueue_job(&job, &[]).await?;
+    Ok(())
+}
+
+/// An edit fetches again only when it changed the first URL; one that removed the link removes
+/// the preview.
+async fn on_edited(ctx: &Ctx, message: &MessageView) -> AppResult<()> {
+    let Some(body) = message.body.as_deref() else {
+        return Ok(());
+    };
+    let now = first_url(body);
+    let before = ctx
+        .store
+        .message_edits(message.id)
+        .await?
+        .pop()
+        .and_then(|edit| first_url(&edit.body));
+    if now == before {
+        return Ok(());
+    }
+    match now {
+        Some(url) => enqueue(ctx, message.id, url).await,
+        None => {
+            let Some(row) = ctx.store.get_message(message.id).await? else {
+                return Ok(());
+            };
+            if row.preview.is_some() && ctx.store.set_message_preview(row.id, None).await? {
+                announce(ctx, message.id).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The stored preview of a message row, if any.
+fn stored(row: &MessageRow) -> Option<StoredPreview> {
+    row.preview
+        .as_ref()
+        .and_then(|p| StoredPreview::from_json(&p.0))
+}
+
+/// Whether the job is still worth doing: the message is live, its first URL is still the job's,
+/// and it has no preview (nor a removed one) of that URL yet.
+pub async fn wanted(ctx: &Ctx, job: &PreviewJob) -> AppResult<bool> {
+    let Some(row) = ctx.store.get_message(job.message_id).await? else {
+        return Ok(false);
+    };
+    Ok(still_wanted(&row, job))
+}
+
+fn still_wanted(row: &MessageRow, job: &PreviewJob) -> bool {
+    row.deleted_at.is_none()
+        && first_url(&row.body).as_deref() == Some(job.url.as_str())
+        && stored(row).is_none_or(|p| p.url != job.url)
+}
+
+/// Stores what a fetch found and tells the room: the preview, or (when the page gave none) no
+/// preview where one of an older URL was.
+pub async fn store_found(
+    ctx: &Ctx,
+    job: &PreviewJob,
+    found: Option<StoredPreview>,
+) -> AppResult<bool> {
+    let Some(row) = ctx.store.get_message(job.message_id).await? else {
+        return Ok(false);
+    };
+    // The author may have removed it, edited or deleted the message while it was fetched.
+    if !still_wanted(&row, job) {
+        return Ok(false);
+    }
+    let changed = match found {
+        Some(preview) => {
+            let value = serde_json::to_value(&preview).unwrap_or_default();
+            ctx.store
+                .set_message_preview(row.id, Some(&value))
+                .await?
+        }
+        None if row.preview.is_some() => ctx.store.set_message_preview(row.id, None).await?,
+        None => false,
+    };
+    if changed {
+        announce(ctx, row.id).await?;
+    }
+    Ok(changed)
+}
+
+/// Publishes the message as it is now (`message:updated`).
+async fn announce(ctx: &Ctx, message_id: Id) -> AppResult<()> {
+    let Some(row) = ctx.store.get_message(message_id).await? else {
+        return Ok(());
+    };
+    let mut views = messages::views_for(ctx, row.author_id, std::slice::from_ref(&row)).await?;
+    if let Some(view) = views.pop() {
+        ctx.events.publish(Event::MessageChanged(view)).await;
+    }
+    Ok(())
+}
+
+/// Removes the preview of the actor's own message for good: the same URL is not previewed
+/// again (an edit to another URL is). Answers the message.
+pub async fn remove(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
+    let (message, _) =
+        messages::message_with_access(ctx, actor, message_id, Action::Read).await?;
+    if message.deleted_at.is_some() {
+        return Err(AppError::not_found("message"));
+    }
+    if message.author_id != actor.id() {
+        return Err(AppError::forbidden(
+            "only the author removes a message's preview",
+        ));
+    }
+    let url = stored(&message)
+        .map(|p| p.url)
+        .or_else(|| first_url(&message.body));
+    let Some(url) = url else {
+        return messages::view_one(ctx, actor, &message).await;
+    };
+    let marker = serde_json::to_value(StoredPreview::removed(&url)).unwrap_or_default();
+    ctx.store
+        .set_message_preview(message_id, Some(&marker))
+        .await?;
+    let row = ctx
+        .store
+        .get_message(message_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("message"))?;
+    let view = messages::view_one(ctx, actor, &row).await?;
+    ctx.events.publish(Event::MessageChanged(view.clone())).await;
+    Ok(view)
+}

@@ -1,0 +1,401 @@
+//! Link previews: a local site serving Open Graph tags (allow-listed for the test) gives a
+//! message its preview; loopback addresses, redirects to them and oversized pages give none,
+//! and the refused server never sees a request; the author removes a preview for good.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde_json::{Value, json};
+use switchboard::{domain::Id, workers::jobs};
+
+use crate::helpers::{Backend, TestApp, slug};
+
+/// One test per backend from `async fn name(backend)`.
+macro_rules! preview_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+preview_tests!(
+    a_link_gets_the_preview_of_its_page,
+    loopback_addresses_are_refused_without_a_request,
+    a_redirect_to_a_refused_address_is_refused,
+    an_oversized_page_gets_no_preview,
+    the_author_removes_a_preview_for_good,
+    previews_can_be_turned_off,
+);
+
+/// A local web server counting the requests it gets.
+struct Site {
+    addr: SocketAddr,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Site {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    /// The `--link-preview-allow` entry of this site.
+    fn allow(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+#[derive(Clone)]
+struct SiteState {
+    hits: Arc<AtomicUsize>,
+    /// Where `/redirect` sends the client.
+    redirect_to: String,
+}
+
+const PAGE: &str = r#"<!doctype html><html><head>
+<title>Fallback title</title>
+<meta property="og:title" content="Release notes &amp; more">
+<meta property="og:description" content="What changed in 2.0">
+<meta property="og:site_name" content="Example Docs">
+</head><body>Hello</body></html>"#;
+
+async fn site(redirect_to: String) -> Site {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let state = SiteState {
+        hits: Arc::clone(&hits),
+        redirect_to,
+    };
+    async fn count(State(state): State<SiteState>, headers: HeaderMap) -> SiteState {
+        assert!(
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ua| ua.starts_with("Switchboard-LinkPreview/")),
+            "the fetcher says who it is"
+        );
+        state.hits.fetch_add(1, Ordering::SeqCst);
+        state
+    }
+    let app = Router::new()
+        .route(
+            "/og",
+            get(|s: State<SiteState>, h: HeaderMap| async move {
+                count(s, h).await;
+                html(PAGE.to_owned())
+            }),
+        )
+        .route(
+            "/big",
+            get(|s: State<SiteState>, h: HeaderMap| async move {
+                count(s, h).await;
+                html(format!("{PAGE}{}", "<p>padding</p>".repeat(100_000)))
+            }),
+        )
+        .route(
+            "/redirect",
+            get(|s: State<SiteState>, h: HeaderMap| async move {
+                let state = count(s, h).await;
+                (
+                    StatusCode::FOUND,
+                    [(header::LOCATION, state.redirect_to.clone())],
+                )
+                    .into_response()
+            }),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Site { addr, hits }
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// An app whose preview fetcher may reach `allowed` (and nothing else local).
+async fn app_allowing(backend: Backend, allowed: &Site) -> Option<TestApp> {
+    let allow = allowed.allow();
+    TestApp::spawn_with(backend, &["--link-preview-allow", &allow]).await
+}
+
+/// Waits until the preview job of `message` has run.
+async fn job_done(app: &TestApp, message: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let job = app
+            .state
+            .ctx
+            .store
+            .last_job(jobs::PREVIEW, message)
+            .await
+            .unwrap();
+        if job.is_some_and(|j| j.done_at.is_some()) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the preview job did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The message as its room's history shows it.
+async fn message_in_history(client: &crate::helpers::Client, room: Id, id: &str) -> Value {
+    let history = client
+        .get(&format!("rooms/{room}/messages"))
+        .await
+        .expect(200);
+    history.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == json!(id))
+        .cloned()
+        .unwrap_or_else(|| panic!("message {id} not in the history"))
+}
+
+/// Polls the history until the message has a preview.
+async fn preview_of(client: &crate::helpers::Client, room: Id, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let message = message_in_history(client, room, id).await;
+        if !message["preview"].is_null() {
+            return message["preview"].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no preview arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn a_link_gets_the_preview_of_its_page(backend: Backend) {
+    let good = site(String::new()).await;
+    let Some(app) = app_allowing(backend, &good).await else {
+        return;
+    };
+    let author = app.staff().await;
+    let reader = app.staff().await;
+    let room = author.create_room(&slug("prev"), "public", None).await;
+    reader
+        .post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    let url = good.url("/og");
+    let sent = author
+        .send_message(room, &format!("read `http://ignored.example/` then {url}."))
+        .await;
+    assert_eq!(sent["preview"], json!(null), "fetched later, not on send");
+    let id = sent["id"].as_str().unwrap();
+    let preview = preview_of(&reader, room, id).await;
+    assert_eq!(
+        preview,
+        json!({
+            "url": url,
+            "title": "Release notes & more",
+            "description": "What changed in 2.0",
+            "siteName": "Example Docs",
+            "imageUrl": null,
+        })
+    );
+    assert_eq!(good.hits(), 1);
+    // A message without a link gets no job and no preview.
+    let plain = author.send_message(room, "no links here").await;
+    let plain = plain["id"].as_str().unwrap();
+    assert_eq!(message_in_history(&reader, room, plain).await["preview"], json!(null));
+    let none = app
+        .state
+        .ctx
+        .store
+        .last_job(jobs::PREVIEW, plain)
+        .await
+        .unwrap();
+    assert!(none.is_none());
+}
+
+async fn loopback_addresses_are_refused_without_a_request(backend: Backend) {
+    let allowed = site(String::new()).await;
+    let private = site(String::new()).await;
+    let Some(app) = app_allowing(backend, &allowed).await else {
+        return;
+    };
+    let author = app.staff().await;
+    let room = author.create_room(&slug("ssrf"), "public", None).await;
+    let port = private.addr.port();
+    for link in [
+        private.url("/og"),
+        format!("http://localhost:{port}/og"),
+        format!("http://[::ffff:127.0.0.1]:{port}/og"),
+        format!("http://2130706433:{port}/og"),
+        format!("http://{}:{port}/og", allowed.addr.ip()), // the allowed host, another port
+    ] {
+        let sent = author.send_message(room, &format!("look {link}")).await;
+        let id = sent["id"].as_str().unwrap();
+        job_done(&app, id).await;
+        assert_eq!(
+            message_in_history(&author, room, id).await["preview"],
+            json!(null),
+            "{link}"
+        );
+    }
+    assert_eq!(private.hits(), 0, "no request reached the refused server");
+    assert_eq!(allowed.hits(), 0);
+}
+
+async fn a_redirect_to_a_refused_address_is_refused(backend: Backend) {
+    let private = site(String::new()).await;
+    let allowed = site(private.url("/og")).await;
+    let Some(app) = app_allowing(backend, &allowed).await else {
+        return;
+    };
+    let author = app.staff().await;
+    let room = author.create_room(&slug("redir"), "public", None).await;
+    let sent = author
+        .send_message(room, &allowed.url("/redirect"))
+        .await;
+    let id = sent["id"].as_str().unwrap();
+    job_done(&app, id).await;
+    assert_eq!(message_in_history(&author, room, id).await["preview"], json!(null));
+    assert_eq!(allowed.hits(), 1, "the allowed server was asked");
+    assert_eq!(private.hits(), 0, "the redirect was not followed");
+}
+
+async fn an_oversized_page_gets_no_preview(backend: Backend) {
+    let allowed = site(String::new()).await;
+    let Some(app) = app_allowing(backend, &allowed).await else {
+        return;
+    };
+    let author = app.staff().await;
+    let room = author.create_room(&slug("big"), "public", None).await;
+    let sent = author.send_message(room, &allowed.url("/big")).await;
+    let id = sent["id"].as_str().unwrap();
+    job_done(&app, id).await;
+    assert_eq!(allowed.hits(), 1);
+    assert_eq!(message_in_history(&author, room, id).await["preview"], json!(null));
+}
+
+async fn the_author_removes_a_preview_for_good(backend: Backend) {
+    let good = site(String::new()).await;
+    let Some(app) = app_allowing(backend, &good).await else {
+        return;
+    };
+    let author = app.staff().await;
+    let other = app.staff().await;
+    let room = author.create_room(&slug("rm"), "public", None).await;
+    other
+        .post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    let url = good.url("/og");
+    let sent = author.send_message(room, &format!("see {url}")).await;
+    let id = sent["id"].as_str().unwrap();
+    preview_of(&other, room, id).await;
+    other
+        .delete(&format!("messages/{id}/preview"))
+        .await
+        .expect_error(403, "FORBIDDEN");
+    let outsider = app.user(switchboard::domain::user::Role::Customer, None).await;
+    outsider
+        .delete(&format!("messages/{id}/preview"))
+        .await
+        .expect_error(404, "NOT_FOUND");
+    let removed = author
+        .delete(&format!("messages/{id}/preview"))
+        .await
+        .expect(200);
+    assert_eq!(removed.data()["preview"], json!(null));
+    assert_eq!(message_in_history(&other, room, id).await["preview"], json!(null));
+    // An edit keeping the URL does not fetch it again.
+    author
+        .patch(&format!("messages/{id}"), json!({"body": format!("see {url} (edited)")}))
+        .await
+        .expect(200);
+    let job = app
+        .state
+        .ctx
+        .store
+        .last_job(jobs::PREVIEW, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(job.done_at.is_some(), "no new job after an edit keeping the link");
+    assert_eq!(message_in_history(&other, room, id).await["preview"], json!(null));
+    assert_eq!(good.hits(), 1);
+    // An edit to another URL previews that one.
+    let second = good.url("/og?second");
+    author
+        .patch(&format!("messages/{id}"), json!({"body": format!("now {second}")}))
+        .await
+        .expect(200);
+    let preview = preview_of(&other, room, id).await;
+    assert_eq!(preview["url"], json!(second));
+    // Removing a link from the message removes its preview.
+    author
+        .patch(&format!("messages/{id}"), json!({"body": "no link any more"}))
+        .await
+        .expect(200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !message_in_history(&other, room, id).await["preview"].is_null() {
+        assert!(tokio::time::Instant::now() < deadline, "the preview stayed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn previews_can_be_turned_off(backend: Backend) {
+    let good = site(String::new()).await;
+    let allow = good.allow();
+    let Some(app) =
+        TestApp::spawn_with(backend, &["--link-preview-allow", &allow, "--link-previews", "off"])
+            .await
+    else {
+        return;
+    };
+    let author = app.staff().await;
+    let room = author.create_room(&slug("off"), "public", None).await;
+    let sent = author.send_message(room, &good.url("/og")).await;
+    let id = sent["id"].as_str().unwrap();
+    let job = app
+        .state
+        .ctx
+        .store
+        .last_job(jobs::PREVIEW, id)
+        .await
+        .unwrap();
+    assert!(job.is_none(), "nothing is queued");
+    assert_eq!(good.hits(), 0);
+}

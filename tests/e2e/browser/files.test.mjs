@@ -2,12 +2,15 @@
 // image dropped onto the room and one pasted into the composer join it, and the message arrives
 // on a colleague's page as an image grid (opening in the lightbox) and a file card that
 // downloads; the room's Files panel lists them; the support form sends a file with the request.
+// A link's preview card (from a local site allowed for the test) reaches both pages and its
+// author removes it.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createRoom, createUser, login, PASSWORD, startServer, until } from '../lib/harness.mjs';
-import { browserTest, launchBrowser, newPage, openAs, openRoom, screenshot, stored } from './browser.mjs';
+import { browserTest, launchBrowser, newPage, openAs, openRoom, screenshot, send, stored } from './browser.mjs';
 
 const MAX_SCREENSHOT_BYTES = 200 * 1024;
 
@@ -245,4 +248,66 @@ browserTest('files: picker with progress, drop, paste, grid, lightbox, download,
     first.attachments.map((x) => [x.name, x.size]),
     [['invoice.pdf', pdf.length]],
   );
+});
+
+/** A local site serving a page with Open Graph tags (and the image they name) at /article. */
+async function ogSite(t) {
+  const image = png(320, 200, [40, 140, 90]);
+  const server = createServer((req, res) => {
+    if (req.url === '/article') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><title>Fallback</title>
+<meta property="og:title" content="Incident review: the Tuesday outage">
+<meta property="og:description" content="What failed, how we noticed, and what changes now.">
+<meta property="og:site_name" content="Ops Journal">
+<meta property="og:image" content="http://${req.headers.host}/cover.png">
+</head><body>Article</body></html>`);
+    } else if (req.url === '/cover.png') {
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length });
+      res.end(image);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return `127.0.0.1:${server.address().port}`;
+}
+
+browserTest('a link preview card reaches both pages, and its author removes it', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const host = await ogSite(t);
+  const server = await startServer(t, { ownOrigin: true, env: { LINK_PREVIEW_ALLOW: host } });
+  const linus = await createUser(server.url, { name: 'Linus Lead' });
+  const grace = await createUser(server.url, { name: 'Grace Ops' });
+  const roomId = await createRoom(linus, { members: [grace] });
+  const a = await openAs(browser, server.url, linus, PASSWORD);
+  const b = await openAs(browser, server.url, grace, PASSWORD);
+  t.after(() => {
+    assert.deepEqual(a.page.errors, [], 'uncaught errors in the first page');
+    assert.deepEqual(b.page.errors, [], 'uncaught errors in the second page');
+  });
+  await openRoom(a.page, server.url, roomId);
+  await openRoom(b.page, server.url, roomId);
+
+  const body = `Read this before the retro: http://${host}/article`;
+  await send(a.page, body);
+  const theirs = stored(b.page, body);
+  const card = theirs.getByTestId('link-preview');
+  await card.waitFor();
+  assert.match(await card.textContent(), /Ops Journal/);
+  assert.match(await card.textContent(), /Incident review: the Tuesday outage/);
+  assert.match(await card.textContent(), /What failed, how we noticed/);
+  assert.equal(await card.getByTestId('link-preview-title').getAttribute('href'), `http://${host}/article`);
+  // Only the author has the remove button.
+  assert.equal(await card.getByTestId('preview-remove').count(), 0);
+  const mine = stored(a.page, body).getByTestId('link-preview');
+  await mine.waitFor();
+  await mine.getByTestId('preview-remove').click();
+  await mine.waitFor({ state: 'detached' });
+  await card.waitFor({ state: 'detached' });
+  const stored1 = (await linus.api.get(`rooms/${roomId}/messages?limit=5`)).data.items.find((m) => m.body === body);
+  assert.equal(stored1.preview, null);
 });

@@ -29,6 +29,8 @@ pub enum Command {
     Durable(crate::scenario::durable::DurableArgs),
     /// History page reads/s and search queries/s.
     Rest(crate::scenario::rest::RestArgs),
+    /// One 25 MiB upload's throughput, and server memory during ten at once (local storage).
+    Uploads(crate::scenario::uploads::UploadsArgs),
     /// The same fan-out on a bare tokio-tungstenite broadcast server (the machine's limit).
     WsRaw(crate::scenario::wsraw::WsRawArgs),
     /// Steady fan-out for an hour per backend, sampling memory, descriptors, tasks, DB conns.

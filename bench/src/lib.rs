@@ -17,7 +17,7 @@ pub mod target;
 pub mod tracker;
 
 use cli::{Cli, Command};
-use scenario::{chaos, durable, fanout, idle, rest, smoke, soak, wsraw};
+use scenario::{chaos, durable, fanout, idle, rest, smoke, soak, uploads, wsraw};
 
 /// Runs one command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,6 +48,7 @@ async fn run_scenario(cli: Cli) -> anyhow::Result<()> {
         Command::Idle(args) => idle::run(target, args).await,
         Command::Durable(args) => durable::run(target, args).await,
         Command::Rest(args) => rest::run(target, args).await,
+        Command::Uploads(args) => uploads::run(target, args).await,
         Command::WsRaw(args) => wsraw::run(target, args).await,
         Command::Jitter(args) => chaos::jitter(target, args).await,
         Command::Soak(args) => soak::run(target, args).await,

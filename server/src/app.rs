@@ -251,11 +251,13 @@ pub fn router(state: AppState) -> Router {
             axum::extract::Request,
         >::new_from_top())
         // Files are sent as stored (their length known, ranges possible): never compressed.
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(
-            |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
-                !headers.contains_key(header::ACCEPT_RANGES)
-            },
-        )))
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                    !headers.contains_key(header::ACCEPT_RANGES)
+                },
+            )),
+        )
         .layer(cors(&state.config))
         .with_state(state.clone());
     for (name, value) in http::web::security_headers() {

@@ -186,7 +186,13 @@ mod tests {
         let mut bomb = png(1, 1);
         bomb[16..20].copy_from_slice(&50_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-        assert!(matches!(decode(&bomb), Err(ImageError::TooLarge) | Err(ImageError::Invalid(_))));
-        assert!(matches!(decode(b"not an image"), Err(ImageError::Unsupported)));
+        assert!(matches!(
+            decode(&bomb),
+            Err(ImageError::TooLarge) | Err(ImageError::Invalid(_))
+        ));
+        assert!(matches!(
+            decode(b"not an image"),
+            Err(ImageError::Unsupported)
+        ));
     }
 }

@@ -77,6 +77,8 @@ pub struct UserView {
     pub department: Option<String>,
     /// Account creation.
     pub created_at: DateTime<Utc>,
+    /// Their avatar (256 px; add `&size=64` for the small one), `null` when they have none.
+    pub avatar_url: Option<String>,
 }
 
 /// The signed-in user's own view: their account, whether the address is verified, and the
@@ -121,6 +123,7 @@ impl UserView {
             role: row.role,
             department: row.department.clone(),
             created_at: row.created_at,
+            avatar_url: avatar_url(row.id, row.avatar_version),
         }
     }
 
@@ -182,6 +185,8 @@ pub struct ProfileView {
     pub status: Option<StatusView>,
     /// Whether they have a live socket.
     pub online: bool,
+    /// Their avatar (256 px; add `&size=64` for the small one), `null` when they have none.
+    pub avatar_url: Option<String>,
 }
 
 impl ProfileView {
@@ -197,6 +202,7 @@ impl ProfileView {
             timezone: profile.timezone.clone(),
             status: StatusView::current(profile, now),
             online,
+            avatar_url: avatar_url(user.id, user.avatar_version),
         }
     }
 }

@@ -77,6 +77,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/telemetry"),
     ("get", "/api/v1/tickets/{id}/assistant"),
     ("post", "/api/v1/tickets/{id}/assistant/refresh"),
+    ("post", "/api/v1/rooms/{id}/uploads"),
+    ("get", "/api/v1/attachments/{id}"),
+    ("get", "/api/v1/attachments/{id}/thumbnail"),
+    ("get", "/api/v1/rooms/{id}/attachments"),
     ("get", "/livez"),
     ("get", "/readyz"),
     ("get", "/api/health"),
@@ -129,4 +133,16 @@ async fn every_route_is_documented() {
         serde_json::json!(["admin", "staff", "customer", "observer"])
     );
     assert_eq!(schemas["Priority"]["type"], "string");
+    // Uploads are multipart with a binary part; downloads are binary bodies.
+    let upload = &paths["/api/v1/rooms/{id}/uploads"]["post"]["requestBody"]["content"];
+    assert!(upload["multipart/form-data"].is_object(), "{upload}");
+    let download = &paths["/api/v1/attachments/{id}"]["get"]["responses"];
+    assert!(
+        download["200"]["content"]["application/octet-stream"].is_object(),
+        "{download}"
+    );
+    assert!(download["206"].is_object() && download["416"].is_object());
+    let support = &paths["/api/v1/support/tickets"]["post"]["requestBody"]["content"];
+    assert!(support["application/json"].is_object() && support["multipart/form-data"].is_object());
+    assert!(schemas["AttachmentView"].is_object());
 }

@@ -47,6 +47,7 @@ macro_rules! preview_tests {
 
 preview_tests!(
     a_link_gets_the_preview_of_its_page,
+    the_preview_image_is_stored_as_an_attachment,
     loopback_addresses_are_refused_without_a_request,
     a_redirect_to_a_refused_address_is_refused,
     an_oversized_page_gets_no_preview,
@@ -115,6 +116,28 @@ async fn site(redirect_to: String) -> Site {
             }),
         )
         .route(
+            "/og-image",
+            get(|s: State<SiteState>, h: HeaderMap| async move {
+                let state = count(s, h).await;
+                let image = if state.redirect_to.is_empty() {
+                    "/img.png".to_owned()
+                } else {
+                    state.redirect_to.clone()
+                };
+                html(PAGE.replace(
+                    "</head>",
+                    &format!("<meta property=\"og:image\" content=\"{image}\"></head>"),
+                ))
+            }),
+        )
+        .route(
+            "/img.png",
+            get(|s: State<SiteState>, h: HeaderMap| async move {
+                count(s, h).await;
+                ([(header::CONTENT_TYPE, "image/png")], png(800, 400)).into_response()
+            }),
+        )
+        .route(
             "/big",
             get(|s: State<SiteState>, h: HeaderMap| async move {
                 count(s, h).await;
@@ -141,14 +164,31 @@ async fn site(redirect_to: String) -> Site {
     Site { addr, hits }
 }
 
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 7])
+    }));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 fn html(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
-/// An app whose preview fetcher may reach `allowed` (and nothing else local).
-async fn app_allowing(backend: Backend, allowed: &Site) -> Option<TestApp> {
+/// An app whose preview fetcher may reach `allowed` (and nothing else local), with its files
+/// in a temporary directory.
+async fn app_allowing(backend: Backend, allowed: &Site) -> Option<(TestApp, tempfile::TempDir)> {
     let allow = allowed.allow();
-    TestApp::spawn_with(backend, &["--link-preview-allow", &allow]).await
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().display().to_string();
+    let app = TestApp::spawn_with(
+        backend,
+        &["--link-preview-allow", &allow, "--storage-url", &files],
+    )
+    .await?;
+    Some((app, dir))
 }
 
 /// Waits until the preview job of `message` has run.
@@ -196,17 +236,14 @@ async fn preview_of(client: &crate::helpers::Client, room: Id, id: &str) -> Valu
         if !message["preview"].is_null() {
             return message["preview"].clone();
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no preview arrived"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "no preview arrived");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn a_link_gets_the_preview_of_its_page(backend: Backend) {
     let good = site(String::new()).await;
-    let Some(app) = app_allowing(backend, &good).await else {
+    let Some((app, _files)) = app_allowing(backend, &good).await else {
         return;
     };
     let author = app.staff().await;
@@ -237,7 +274,10 @@ async fn a_link_gets_the_preview_of_its_page(backend: Backend) {
     // A message without a link gets no job and no preview.
     let plain = author.send_message(room, "no links here").await;
     let plain = plain["id"].as_str().unwrap();
-    assert_eq!(message_in_history(&reader, room, plain).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&reader, room, plain).await["preview"],
+        json!(null)
+    );
     let none = app
         .state
         .ctx
@@ -251,7 +291,7 @@ async fn a_link_gets_the_preview_of_its_page(backend: Backend) {
 async fn loopback_addresses_are_refused_without_a_request(backend: Backend) {
     let allowed = site(String::new()).await;
     let private = site(String::new()).await;
-    let Some(app) = app_allowing(backend, &allowed).await else {
+    let Some((app, _files)) = app_allowing(backend, &allowed).await else {
         return;
     };
     let author = app.staff().await;
@@ -280,24 +320,25 @@ async fn loopback_addresses_are_refused_without_a_request(backend: Backend) {
 async fn a_redirect_to_a_refused_address_is_refused(backend: Backend) {
     let private = site(String::new()).await;
     let allowed = site(private.url("/og")).await;
-    let Some(app) = app_allowing(backend, &allowed).await else {
+    let Some((app, _files)) = app_allowing(backend, &allowed).await else {
         return;
     };
     let author = app.staff().await;
     let room = author.create_room(&slug("redir"), "public", None).await;
-    let sent = author
-        .send_message(room, &allowed.url("/redirect"))
-        .await;
+    let sent = author.send_message(room, &allowed.url("/redirect")).await;
     let id = sent["id"].as_str().unwrap();
     job_done(&app, id).await;
-    assert_eq!(message_in_history(&author, room, id).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&author, room, id).await["preview"],
+        json!(null)
+    );
     assert_eq!(allowed.hits(), 1, "the allowed server was asked");
     assert_eq!(private.hits(), 0, "the redirect was not followed");
 }
 
 async fn an_oversized_page_gets_no_preview(backend: Backend) {
     let allowed = site(String::new()).await;
-    let Some(app) = app_allowing(backend, &allowed).await else {
+    let Some((app, _files)) = app_allowing(backend, &allowed).await else {
         return;
     };
     let author = app.staff().await;
@@ -306,12 +347,15 @@ async fn an_oversized_page_gets_no_preview(backend: Backend) {
     let id = sent["id"].as_str().unwrap();
     job_done(&app, id).await;
     assert_eq!(allowed.hits(), 1);
-    assert_eq!(message_in_history(&author, room, id).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&author, room, id).await["preview"],
+        json!(null)
+    );
 }
 
 async fn the_author_removes_a_preview_for_good(backend: Backend) {
     let good = site(String::new()).await;
-    let Some(app) = app_allowing(backend, &good).await else {
+    let Some((app, _files)) = app_allowing(backend, &good).await else {
         return;
     };
     let author = app.staff().await;
@@ -329,7 +373,9 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .delete(&format!("messages/{id}/preview"))
         .await
         .expect_error(403, "FORBIDDEN");
-    let outsider = app.user(switchboard::domain::user::Role::Customer, None).await;
+    let outsider = app
+        .user(switchboard::domain::user::Role::Customer, None)
+        .await;
     outsider
         .delete(&format!("messages/{id}/preview"))
         .await
@@ -339,10 +385,16 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(removed.data()["preview"], json!(null));
-    assert_eq!(message_in_history(&other, room, id).await["preview"], json!(null));
+    assert_eq!(
+        message_in_history(&other, room, id).await["preview"],
+        json!(null)
+    );
     // An edit keeping the URL does not fetch it again.
     author
-        .patch(&format!("messages/{id}"), json!({"body": format!("see {url} (edited)")}))
+        .patch(
+            &format!("messages/{id}"),
+            json!({"body": format!("see {url} (edited)")}),
+        )
         .await
         .expect(200);
     let job = app
@@ -353,20 +405,32 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert!(job.done_at.is_some(), "no new job after an edit keeping the link");
-    assert_eq!(message_in_history(&other, room, id).await["preview"], json!(null));
+    assert!(
+        job.done_at.is_some(),
+        "no new job after an edit keeping the link"
+    );
+    assert_eq!(
+        message_in_history(&other, room, id).await["preview"],
+        json!(null)
+    );
     assert_eq!(good.hits(), 1);
     // An edit to another URL previews that one.
     let second = good.url("/og?second");
     author
-        .patch(&format!("messages/{id}"), json!({"body": format!("now {second}")}))
+        .patch(
+            &format!("messages/{id}"),
+            json!({"body": format!("now {second}")}),
+        )
         .await
         .expect(200);
     let preview = preview_of(&other, room, id).await;
     assert_eq!(preview["url"], json!(second));
     // Removing a link from the message removes its preview.
     author
-        .patch(&format!("messages/{id}"), json!({"body": "no link any more"}))
+        .patch(
+            &format!("messages/{id}"),
+            json!({"body": "no link any more"}),
+        )
         .await
         .expect(200);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -379,9 +443,11 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
 async fn previews_can_be_turned_off(backend: Backend) {
     let good = site(String::new()).await;
     let allow = good.allow();
-    let Some(app) =
-        TestApp::spawn_with(backend, &["--link-preview-allow", &allow, "--link-previews", "off"])
-            .await
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        &["--link-preview-allow", &allow, "--link-previews", "off"],
+    )
+    .await
     else {
         return;
     };
@@ -398,4 +464,89 @@ async fn previews_can_be_turned_off(backend: Backend) {
         .unwrap();
     assert!(job.is_none(), "nothing is queued");
     assert_eq!(good.hits(), 0);
+}
+
+async fn the_preview_image_is_stored_as_an_attachment(backend: Backend) {
+    let private = site(String::new()).await;
+    let good = site(String::new()).await;
+    // Its og:image points at a server the fetcher may not reach.
+    let sneaky = site(private.url("/img.png")).await;
+    let allow = format!("{},{}", good.allow(), sneaky.allow());
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().display().to_string();
+    let Some(app) = TestApp::spawn_with(
+        backend,
+        &["--link-preview-allow", &allow, "--storage-url", &files],
+    )
+    .await
+    else {
+        return;
+    };
+    let author = app.staff().await;
+    let reader = app.staff().await;
+    let room = author.create_room(&slug("img"), "public", None).await;
+    reader
+        .post(&format!("rooms/{room}/join"), json!({}))
+        .await
+        .expect(200);
+    let sent = author.send_message(room, &good.url("/og-image")).await;
+    let id = sent["id"].as_str().unwrap();
+    let preview = preview_of(&reader, room, id).await;
+    let image_url = preview["imageUrl"].as_str().expect("an image").to_owned();
+    assert!(image_url.starts_with("/api/v1/attachments/"), "{image_url}");
+    let response = reader
+        .request(reqwest::Method::GET, &image_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let bytes = response.bytes().await.unwrap();
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (400, 200),
+        "re-encoded and scaled"
+    );
+    // It is not an attachment of the message, and not in the room's files.
+    assert_eq!(
+        message_in_history(&reader, room, id).await["attachments"],
+        json!([])
+    );
+    let panel = reader
+        .get(&format!("rooms/{room}/attachments"))
+        .await
+        .expect(200);
+    assert_eq!(panel.data()["items"], json!([]));
+    // Outsiders cannot read it.
+    let outsider = app
+        .user(switchboard::domain::user::Role::Customer, None)
+        .await;
+    let status = outsider
+        .request(reqwest::Method::GET, &image_url)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+    // Removing the preview retires its image.
+    author
+        .delete(&format!("messages/{id}/preview"))
+        .await
+        .expect(200);
+    let status = reader
+        .request(reqwest::Method::GET, &image_url)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+
+    // An image on a refused address is not fetched; the preview comes without it.
+    let sent = author.send_message(room, &sneaky.url("/og-image")).await;
+    let id = sent["id"].as_str().unwrap();
+    let preview = preview_of(&reader, room, id).await;
+    assert_eq!(preview["imageUrl"], json!(null));
+    assert_eq!(preview["title"], json!("Release notes & more"));
+    assert_eq!(private.hits(), 0);
 }

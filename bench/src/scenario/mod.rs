@@ -22,6 +22,7 @@ pub mod rest;
 pub mod smoke;
 pub mod soak;
 pub mod stepper;
+pub mod uploads;
 pub mod wsraw;
 
 /// Connects at most this many sockets at once.

@@ -246,11 +246,9 @@ async fn serve(ctx: &Ctx, actor: &Actor, id: Id, thumbnail: bool, headers: &Head
         Ok(download) => download,
         Err(Refused::Error(err)) => return err.into_response(),
         Err(Refused::Range(size)) => {
-            let mut response = AppError::new(
-                Code::RangeNotSatisfiable,
-                "the range lies outside the file",
-            )
-            .into_response();
+            let mut response =
+                AppError::new(Code::RangeNotSatisfiable, "the range lies outside the file")
+                    .into_response();
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, value);
             }
@@ -284,7 +282,11 @@ async fn serve(ctx: &Ctx, actor: &Actor, id: Id, thumbnail: bool, headers: &Head
             insert(
                 &mut out,
                 header::CONTENT_RANGE,
-                &format!("bytes {}-{}/{size}", range.start, range.end.saturating_sub(1)),
+                &format!(
+                    "bytes {}-{}/{size}",
+                    range.start,
+                    range.end.saturating_sub(1)
+                ),
             );
             insert(
                 &mut out,

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod extract;
 pub mod files;
 pub mod health;
+pub mod media;
 pub mod messages;
 pub mod middleware;
 pub mod notifications;
@@ -49,6 +50,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(messages::router())
         .merge(pins::router())
         .merge(previews::router())
+        .merge(media::router())
         .merge(files::router())
         .merge(saved::router())
         .merge(tickets::router())

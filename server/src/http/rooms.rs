@@ -79,7 +79,10 @@ async fn export_room(
             .map_err(|e| AppError::Internal(e.into()))?;
         return Ok((
             [
-                (axum::http::header::CONTENT_TYPE, "application/zip".to_owned()),
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/zip".to_owned(),
+                ),
                 (
                     axum::http::header::CONTENT_DISPOSITION,
                     format!("attachment; filename=\"{filename}\""),

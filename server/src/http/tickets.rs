@@ -155,14 +155,17 @@ async fn submit_support_form(
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     let opened = if is_multipart {
         support_multipart(&state, request, ip).await?
     } else {
         let limit = state.config.http.max_body_bytes;
-        let limited = request.map(|body| {
-            axum::body::Body::new(http_body_util::Limited::new(body, limit))
-        });
+        let limited =
+            request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
         let Json(body) = <Json<SupportBody> as axum::extract::FromRequest<AppState>>::from_request(
             limited, &state,
         )
@@ -263,11 +266,15 @@ async fn support_multipart(
         let mut text = Vec::new();
         while let Some(chunk) = part.chunk().await.map_err(bad)? {
             if text.len() + chunk.len() > MAX_TEXT_PART {
-                return Err(AppError::new(Code::PayloadTooLarge, "a text field is too long"));
+                return Err(AppError::new(
+                    Code::PayloadTooLarge,
+                    "a text field is too long",
+                ));
             }
             text.extend_from_slice(&chunk);
         }
-        let text = String::from_utf8(text).map_err(|_| AppError::invalid(name.clone(), "must be UTF-8 text"))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| AppError::invalid(name.clone(), "must be UTF-8 text"))?;
         match name.as_str() {
             "name" => form.name = text,
             "email" => form.email = text,

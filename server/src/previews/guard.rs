@@ -140,7 +140,11 @@ pub fn check_url(url: &url::Url, allow: &AllowList) -> Result<(), Refused> {
 }
 
 /// Checks the address a response actually came from (a second line behind the resolver).
-pub fn check_peer(url: &url::Url, peer: Option<SocketAddr>, allow: &AllowList) -> Result<(), Refused> {
+pub fn check_peer(
+    url: &url::Url,
+    peer: Option<SocketAddr>,
+    allow: &AllowList,
+) -> Result<(), Refused> {
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or_default();
     if allow.allows(host, port) {
@@ -220,7 +224,13 @@ mod tests {
         ] {
             assert!(!public(refused), "{refused} should be refused");
         }
-        for allowed in ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700::1111"] {
+        for allowed in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+        ] {
             assert!(public(allowed), "{allowed} should be allowed");
         }
     }

@@ -30,9 +30,7 @@ pub fn parse(html: &str) -> PageMeta {
         let start = at + found;
         let rest = &lower[start..];
         if rest.starts_with("<!--") {
-            at = rest
-                .find("-->")
-                .map_or(lower.len(), |end| start + end + 3);
+            at = rest.find("-->").map_or(lower.len(), |end| start + end + 3);
             continue;
         }
         if let Some(skipped) = ["script", "style", "noscript", "template"]
@@ -273,10 +271,13 @@ mod tests {
         let plain = parse("<title>Only &lt;title&gt;</title><meta name=description content='D'>");
         assert_eq!(plain.title.as_deref(), Some("Only <title>"));
         assert_eq!(plain.description.as_deref(), Some("D"));
-        assert_eq!(parse("<html><title>unterminated"), PageMeta {
-            title: Some("unterminated".into()),
-            ..PageMeta::default()
-        });
+        assert_eq!(
+            parse("<html><title>unterminated"),
+            PageMeta {
+                title: Some("unterminated".into()),
+                ..PageMeta::default()
+            }
+        );
         assert_eq!(parse("<<<>>><meta"), PageMeta::default());
     }
 }

@@ -110,9 +110,12 @@ impl Fetcher {
     pub async fn page(&self, url: &str) -> Result<PagePreview, FetchError> {
         let url = url::Url::parse(url).map_err(|e| FetchError::Network(e.to_string()))?;
         let fetched = self
-            .fetch(url, MAX_HTML, "text/html,application/xhtml+xml;q=0.9", |ct| {
-                ct == "text/html" || ct == "application/xhtml+xml"
-            })
+            .fetch(
+                url,
+                MAX_HTML,
+                "text/html,application/xhtml+xml;q=0.9",
+                |ct| ct == "text/html" || ct == "application/xhtml+xml",
+            )
             .await?;
         let text = String::from_utf8_lossy(&fetched.body);
         let meta = html::parse(&text);

@@ -200,6 +200,8 @@ pub enum Event {
         title: String,
         /// Their status, when one is shown.
         status: Option<crate::views::StatusView>,
+        /// Their avatar's URL, `None` when they have none.
+        avatar_url: Option<String>,
     },
     /// Someone was notified (stored; their sockets are told).
     NotificationCreated(crate::views::NotificationView),

@@ -108,7 +108,8 @@ async fn write(
             .get(&storage::upload_key(id), None)
             .await
             .map_err(std::io::Error::other)?;
-        zip.entry(format!("files/{id}-{name}"), object.stream).await?;
+        zip.entry(format!("files/{id}-{name}"), object.stream)
+            .await?;
     }
     let directory_offset = u32::try_from(zip.offset).map_err(|_| too_big())?;
     let mut directory = BytesMut::new();

@@ -31,7 +31,8 @@ pub const UNATTACHED_TTL: chrono::Duration = chrono::Duration::days(1);
 /// Bytes looked at to detect a file's type.
 const SNIFF_BYTES: usize = 8 * 1024;
 /// Uploads removed per sweep (the next sweep takes the rest).
-const SWEEP_BATCH: i64 = 500;
+pub const SWEEP_BATCH_SIZE: usize = 500;
+const SWEEP_BATCH: i64 = SWEEP_BATCH_SIZE as i64;
 /// Image types shown inline (everything else is downloaded as an attachment).
 const INLINE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
@@ -129,9 +130,12 @@ impl Inspection {
         }
     }
 
-    /// The type of the content: a known signature, else text when it is all UTF-8.
+    /// The type of the content: a known binary signature, else text when it is all UTF-8
+    /// (text that looks like HTML, XML or a script is plain text here: it is never rendered).
     fn content_type(&self) -> String {
-        if let Some(kind) = infer::get(&self.head) {
+        if let Some(kind) = infer::get(&self.head)
+            && kind.matcher_type() != infer::MatcherType::Text
+        {
             return kind.mime_type().to_owned();
         }
         if self.text && self.carry.is_empty() {
@@ -239,6 +243,10 @@ where
             tracing::warn!(upload = %id, error = %gone, "removing the file of an unrecorded upload failed; the sweep cannot see it");
         }
         return Err(err.into());
+    }
+    // Images get their thumbnail from a background job, now that the upload is recorded.
+    if let Err(err) = super::media::upload_committed(ctx, id, &row.content_type).await {
+        tracing::error!(upload = %id, error = %err, "the thumbnail of an upload could not be queued");
     }
     metrics::counter!("switchboard_uploads_total").increment(1);
     metrics::counter!("switchboard_upload_bytes_total").increment(size);
@@ -366,22 +374,28 @@ impl From<AppError> for Refused {
 }
 
 /// The upload `id` as the actor may see it: readers of its room, while its message lives;
-/// an unattached upload only to its uploader. Anything else is "not found".
+/// an unattached upload only to its uploader. A file of no room is readable through the
+/// message it belongs to (a link preview's image), if any. Anything else is "not found".
 pub async fn readable_upload(ctx: &Ctx, actor: &Actor, id: Id) -> AppResult<UploadRow> {
     let upload = ctx
         .store
         .get_upload(id)
         .await?
         .ok_or_else(|| AppError::not_found("attachment"))?;
-    let Some(room_id) = upload.room_id else {
-        return Err(AppError::not_found("attachment"));
+    let room_id = match (upload.room_id, upload.message_id) {
+        (Some(room_id), _) => room_id,
+        (None, Some(message_id)) => ctx
+            .store
+            .get_message(message_id)
+            .await?
+            .map(|m| m.room_id)
+            .ok_or_else(|| AppError::not_found("attachment"))?,
+        (None, None) => return Err(AppError::not_found("attachment")),
     };
     room_with_access(ctx, actor, room_id, Action::Read)
         .await
         .map_err(|e| match e.code() {
-            Code::NotFound | Code::Forbidden | Code::NotMember => {
-                AppError::not_found("attachment")
-            }
+            Code::NotFound | Code::Forbidden | Code::NotMember => AppError::not_found("attachment"),
             _ => e,
         })?;
     match upload.message_id {
@@ -499,7 +513,11 @@ pub async fn room_files(
 pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let rows = ctx
         .store
-        .sweepable_uploads(now - UNATTACHED_TTL, now - ctx.settings.edit_window, SWEEP_BATCH)
+        .sweepable_uploads(
+            now - UNATTACHED_TTL,
+            now - ctx.settings.edit_window,
+            SWEEP_BATCH,
+        )
         .await?;
     let mut removed = 0;
     for row in rows {
@@ -517,7 +535,10 @@ pub async fn sweep(ctx: &Ctx, now: DateTime<Utc>) -> anyhow::Result<usize> {
         }
     }
     if removed > 0 {
-        tracing::info!(uploads = removed, "files of unattached uploads and deleted messages removed");
+        tracing::info!(
+            uploads = removed,
+            "files of unattached uploads and deleted messages removed"
+        );
         metrics::counter!("switchboard_uploads_removed_total").increment(removed as u64);
     }
     Ok(removed)

@@ -116,7 +116,9 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
     if !created && linked > 0 {
         // A retry completed the link: readers who got the message without its files get
         // them now.
-        ctx.events.publish(Event::MessageEdited(message.clone())).await;
+        ctx.events
+            .publish(Event::MessageEdited(message.clone()))
+            .await;
     }
     // Fanned out right after the commit, before anything else can fail. A resend is answered
     // with the stored message and not fanned out again (readers got it the first time, or
@@ -176,6 +178,19 @@ pub(crate) async fn views_for(
     super::mentions::attach(ctx, &mut views).await?;
     super::files::attach(ctx, &mut views).await?;
     Ok(views)
+}
+
+/// Publishes a message as it is now after a change besides its text (a preview, a thumbnail):
+/// readers get `message:updated`.
+pub(crate) async fn announce_changed(ctx: &Ctx, message_id: Id) -> AppResult<()> {
+    let Some(row) = ctx.store.get_message(message_id).await? else {
+        return Ok(());
+    };
+    let mut views = views_for(ctx, row.author_id, std::slice::from_ref(&row)).await?;
+    if let Some(view) = views.pop() {
+        ctx.events.publish(Event::MessageChanged(view)).await;
+    }
+    Ok(())
 }
 
 /// The view of one message, with reactions as seen by the actor.

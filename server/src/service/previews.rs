@@ -13,7 +13,8 @@ use crate::{
         preview::{StoredPreview, first_url},
     },
     error::{AppError, AppResult},
-    store::{MessageRow, NewJob},
+    storage,
+    store::{MessageRow, NewJob, NewUpload},
     views::MessageView,
 };
 
@@ -49,11 +50,12 @@ impl super::events::Subscriber for Previewer {
             return;
         }
         let done = match event {
-            Event::MessageCreated { message, .. } => match message.body.as_deref().and_then(first_url)
-            {
-                Some(url) => enqueue(&self.ctx, message.id, url).await,
-                None => Ok(()),
-            },
+            Event::MessageCreated { message, .. } => {
+                match message.body.as_deref().and_then(first_url) {
+                    Some(url) => enqueue(&self.ctx, message.id, url).await,
+                    None => Ok(()),
+                }
+            }
             Event::MessageEdited(message) => on_edited(&self.ctx, message).await,
             _ => Ok(()),
         };
@@ -100,7 +102,8 @@ async fn on_edited(ctx: &Ctx, message: &MessageView) -> AppResult<()> {
                 return Ok(());
             };
             if row.preview.is_some() && ctx.store.set_message_preview(row.id, None).await? {
-                announce(ctx, message.id).await?;
+                retire_image(ctx, &row).await;
+                messages::announce_changed(ctx, message.id).await?;
             }
             Ok(())
         }
@@ -141,41 +144,97 @@ pub async fn store_found(
     };
     // The author may have removed it, edited or deleted the message while it was fetched.
     if !still_wanted(&row, job) {
+        if let Some(image) = found.and_then(|p| p.image_upload_id) {
+            retire(ctx, image).await;
+        }
         return Ok(false);
     }
     let changed = match found {
         Some(preview) => {
             let value = serde_json::to_value(&preview).unwrap_or_default();
-            ctx.store
-                .set_message_preview(row.id, Some(&value))
-                .await?
+            ctx.store.set_message_preview(row.id, Some(&value)).await?
         }
         None if row.preview.is_some() => ctx.store.set_message_preview(row.id, None).await?,
         None => false,
     };
     if changed {
-        announce(ctx, row.id).await?;
+        retire_image(ctx, &row).await;
+        messages::announce_changed(ctx, row.id).await?;
     }
     Ok(changed)
 }
 
-/// Publishes the message as it is now (`message:updated`).
-async fn announce(ctx: &Ctx, message_id: Id) -> AppResult<()> {
+/// Stores a preview's image as an upload of no room that belongs to the message (not an
+/// attachment: read through the message's room while it lives, removed with it), re-encoded at
+/// most 400x400 px without metadata. `None` when it is not an image we read.
+pub async fn store_image(ctx: &Ctx, message_id: Id, bytes: Vec<u8>) -> AppResult<Option<Id>> {
     let Some(row) = ctx.store.get_message(message_id).await? else {
-        return Ok(());
+        return Ok(None);
     };
-    let mut views = messages::views_for(ctx, row.author_id, std::slice::from_ref(&row)).await?;
-    if let Some(view) = views.pop() {
-        ctx.events.publish(Event::MessageChanged(view)).await;
+    let made = tokio::task::spawn_blocking(move || crate::media::thumbnail(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("preview image task: {e}")))?;
+    let image = match made {
+        Ok((_, image)) => image,
+        Err(err) => {
+            tracing::info!(message = %message_id, error = %err, "a preview image was not usable");
+            return Ok(None);
+        }
+    };
+    let id = Id::new();
+    let ext = if image.content_type == "image/png" {
+        "png"
+    } else {
+        "jpg"
+    };
+    let size = i64::try_from(image.bytes.len()).unwrap_or(i64::MAX);
+    let (width, height) = (image.width, image.height);
+    let bytes = bytes::Bytes::from(image.bytes);
+    let stream = futures::StreamExt::boxed(futures::stream::once(async move { Ok(bytes) }));
+    ctx.storage
+        .put_stream(&storage::upload_key(id), stream)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    ctx.store
+        .insert_upload(NewUpload {
+            id,
+            user_id: row.author_id,
+            room_id: None,
+            name: format!("preview.{ext}"),
+            size,
+            content_type: image.content_type.to_owned(),
+            created_at: crate::store::now(),
+        })
+        .await?;
+    ctx.store.set_upload_message(id, message_id).await?;
+    ctx.store
+        .set_upload_image(
+            id,
+            i32::try_from(width).unwrap_or(i32::MAX),
+            i32::try_from(height).unwrap_or(i32::MAX),
+            None,
+        )
+        .await?;
+    Ok(Some(id))
+}
+
+/// Retires the image of the preview `row` had before a change (the sweep removes its file).
+async fn retire_image(ctx: &Ctx, row: &MessageRow) {
+    if let Some(image) = stored(row).and_then(|p| p.image_upload_id) {
+        retire(ctx, image).await;
     }
-    Ok(())
+}
+
+async fn retire(ctx: &Ctx, upload: Id) {
+    if let Err(err) = ctx.store.retire_upload(upload).await {
+        tracing::warn!(upload = %upload, error = %err, "a replaced preview image was not retired");
+    }
 }
 
 /// Removes the preview of the actor's own message for good: the same URL is not previewed
 /// again (an edit to another URL is). Answers the message.
 pub async fn remove(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<MessageView> {
-    let (message, _) =
-        messages::message_with_access(ctx, actor, message_id, Action::Read).await?;
+    let (message, _) = messages::message_with_access(ctx, actor, message_id, Action::Read).await?;
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }
@@ -194,12 +253,15 @@ pub async fn remove(ctx: &Ctx, actor: &Actor, message_id: Id) -> AppResult<Messa
     ctx.store
         .set_message_preview(message_id, Some(&marker))
         .await?;
+    retire_image(ctx, &message).await;
     let row = ctx
         .store
         .get_message(message_id)
         .await?
         .ok_or_else(|| AppError::not_found("message"))?;
     let view = messages::view_one(ctx, actor, &row).await?;
-    ctx.events.publish(Event::MessageChanged(view.clone())).await;
+    ctx.events
+        .publish(Event::MessageChanged(view.clone()))
+        .await;
     Ok(view)
 }

@@ -162,6 +162,7 @@ pub async fn update_me(ctx: &Ctx, actor: &Actor, patch: MePatch) -> AppResult<Pr
                 name: view.name.clone(),
                 title: view.title.clone(),
                 status: view.status.clone(),
+                avatar_url: view.avatar_url.clone(),
             })
             .await;
     }

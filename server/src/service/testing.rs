@@ -168,6 +168,7 @@ fn settings() -> Settings {
         follow_link_ttl: chrono::Duration::days(7),
         web_push: None,
         push_allow_http: false,
+        link_previews: false,
         upload_max_bytes: 25 * 1024 * 1024,
         upload_quota_bytes: 0,
     }

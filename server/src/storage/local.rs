@@ -84,19 +84,20 @@ impl Storage for Local {
         };
         file.seek(SeekFrom::Start(start)).await.map_err(io)?;
         let remaining = end - start;
-        let stream = futures::stream::try_unfold((file, remaining), |(mut file, left)| async move {
-            if left == 0 {
-                return Ok(None);
-            }
-            let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
-            let mut buf = BytesMut::zeroed(want);
-            let n = file.read(&mut buf).await.map_err(io)?;
-            if n == 0 {
-                return Err(StorageError::Backend("file shorter than its size".into()));
-            }
-            buf.truncate(n);
-            Ok(Some((Bytes::from(buf), (file, left - n as u64))))
-        });
+        let stream =
+            futures::stream::try_unfold((file, remaining), |(mut file, left)| async move {
+                if left == 0 {
+                    return Ok(None);
+                }
+                let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
+                let mut buf = BytesMut::zeroed(want);
+                let n = file.read(&mut buf).await.map_err(io)?;
+                if n == 0 {
+                    return Err(StorageError::Backend("file shorter than its size".into()));
+                }
+                buf.truncate(n);
+                Ok(Some((Bytes::from(buf), (file, left - n as u64))))
+            });
         Ok(Object {
             stream: stream.boxed(),
             size,

@@ -107,8 +107,7 @@ pub fn open(
     secret_access_key: Option<&str>,
 ) -> Result<DynStorage, String> {
     if let Some(rest) = url.strip_prefix("s3://") {
-        return S3::open(rest, access_key_id, secret_access_key)
-            .map(|s| Arc::new(s) as DynStorage);
+        return S3::open(rest, access_key_id, secret_access_key).map(|s| Arc::new(s) as DynStorage);
     }
     let path = url.strip_prefix("file://").unwrap_or(url);
     if path.is_empty() || path.contains("://") {

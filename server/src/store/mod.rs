@@ -17,6 +17,7 @@ pub(crate) mod both;
 pub mod digest;
 pub mod group_commit;
 pub mod insights;
+pub mod media;
 pub mod messages;
 pub mod notifications;
 pub mod ops;
@@ -36,6 +37,7 @@ pub mod users;
 pub use accounts::{AccountStore, AccountToken, NewAccountToken, SessionRow, TokenPurpose};
 pub use audit::{AuditEntry, AuditFilter, AuditRow, AuditStore};
 pub use digest::{DigestCandidate, DigestStore};
+pub use media::MediaStore;
 pub use messages::{
     EditRow, InsertOutcome, MessageRow, MessageStore, NewMessage, Page, ReactionCount,
 };
@@ -79,6 +81,7 @@ pub trait Store:
     + ProfileStore
     + PushStore
     + UploadStore
+    + MediaStore
 {
     /// Backend name for logs and health: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -5,7 +5,7 @@
 macro_rules! user_columns {
     () => {
         "u.id, u.email, u.name, u.password_hash, u.role, u.department, u.created_at, \
-         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at, u.handle"
+         u.updated_at, u.last_seen_at, u.email_verified_at, u.deactivated_at, u.handle, u.avatar_version"
     };
 }
 pub(crate) use user_columns;
@@ -26,7 +26,7 @@ pub(crate) use user_select;
 macro_rules! user_returning {
     () => {
         "id, email, name, password_hash, role, department, created_at, updated_at, last_seen_at, \
-         email_verified_at, deactivated_at, handle"
+         email_verified_at, deactivated_at, handle, avatar_version"
     };
 }
 pub(crate) use user_returning;
@@ -153,6 +153,7 @@ macro_rules! message_returning {
         " RETURNING id, room_id, seq, author_id, \
            (SELECT u.name FROM users u WHERE u.id = author_id) AS author_name, \
            (SELECT u.role FROM users u WHERE u.id = author_id) AS author_role, \
+           (SELECT u.avatar_version FROM users u WHERE u.id = author_id) AS author_avatar_version, \
            client_id, body, parent_id, reply_count, created_at, edited_at, deleted_at, deleted_by"
     };
 }

@@ -86,11 +86,11 @@ impl_both! {
 
         /// One live upload.
         async fn get_upload(&self, id: Id) -> StoreResult<Option<UploadRow>> {
-            let query = sqlx::query_as(concat!(
+            let query = sqlx::query_as(
                 "SELECT id, user_id, room_id, name, size, content_type, width, height, \
                  thumbnail_key, message_id, created_at, deleted_at \
-                 FROM uploads WHERE id = $1 AND deleted_at IS NULL"
-            ));
+                 FROM uploads WHERE id = $1 AND deleted_at IS NULL",
+            );
             Self::fetch_optional_row(self.writer(), query.bind(id)).await
         }
 
@@ -134,7 +134,8 @@ impl_both! {
             Self::execute(self.writer(), query).await
         }
 
-        /// The attachments of these messages, in upload order (one query for a page).
+        /// The attachments of these messages, in upload order (one query for a page). Files
+        /// of no room that belong to a message (a link preview's image) are not attachments.
         async fn attachments_for(&self, message_ids: &[Id]) -> StoreResult<Vec<UploadRow>> {
             if message_ids.is_empty() {
                 return Ok(Vec::new());
@@ -142,7 +143,7 @@ impl_both! {
             let query = sqlx::query_as(concat!(
                 "SELECT id, user_id, room_id, name, size, content_type, width, height, \
                  thumbnail_key, message_id, created_at, deleted_at \
-                 FROM uploads WHERE deleted_at IS NULL AND message_id ",
+                 FROM uploads WHERE deleted_at IS NULL AND room_id IS NOT NULL AND message_id ",
                 in_list!("$1"),
                 " ORDER BY created_at, id"
             ));

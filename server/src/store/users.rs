@@ -42,6 +42,9 @@ pub struct UserRow {
     pub deactivated_at: Option<DateTime<Utc>>,
     /// The unique `@handle` (`None` only until an account made before handles is given one).
     pub handle: Option<String>,
+    /// The version of their avatar (`None`: none); absent where a query does not select it.
+    #[sqlx(default)]
+    pub avatar_version: Option<i64>,
 }
 
 /// A user to create.

@@ -21,10 +21,22 @@ pub const ASSISTANT_REFRESH: &str = crate::service::assistant::REFRESH_JOB;
 pub const MAIL: &str = crate::mail::outbox::KIND;
 /// Sends a Web Push.
 pub const PUSH: &str = crate::service::push::KIND;
+/// Removes the files nobody may see any more.
+pub const FILE_SWEEP: &str = super::files::KIND;
 /// Fetches a message's link preview.
 pub const PREVIEW: &str = crate::service::previews::KIND;
+/// Makes an uploaded image's thumbnail.
+pub const THUMBNAIL: &str = crate::service::media::THUMBNAIL_KIND;
 /// Every kind this worker runs.
-pub const KINDS: &[&str] = &[ALERT, ASSISTANT_REFRESH, MAIL, PUSH, PREVIEW];
+pub const KINDS: &[&str] = &[
+    ALERT,
+    ASSISTANT_REFRESH,
+    MAIL,
+    PUSH,
+    FILE_SWEEP,
+    PREVIEW,
+    THUMBNAIL,
+];
 
 /// Attempts before a job fails for good.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -84,7 +96,9 @@ async fn run(jobs: &Jobs, job: JobRow) {
         ASSISTANT_REFRESH => super::assistant::refresh(jobs, &job).await,
         MAIL => super::mail::deliver(jobs, &job).await,
         PUSH => super::push::deliver(jobs, &job).await,
+        FILE_SWEEP => super::files::run(jobs, &job).await,
         PREVIEW => super::previews::fetch(jobs, &job).await,
+        THUMBNAIL => super::previews::thumbnail(jobs, &job).await,
         other => Err(format!("unknown job kind {other}")),
     };
     let outcome = match result {

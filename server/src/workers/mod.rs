@@ -16,6 +16,7 @@ use crate::{
 pub mod alerts;
 pub mod assistant;
 pub mod digest;
+pub mod files;
 pub mod jobs;
 pub mod mail;
 pub mod previews;
@@ -101,14 +102,16 @@ pub fn start(jobs: &Jobs, upkeep: Upkeep) -> Background {
         let period = Duration::from_secs(jobs.config.mail.email_digest_interval_secs);
         tasks.push(digest::spawn(jobs.clone(), period));
         // Files nobody may see any more: unattached uploads after a day, those of deleted
-        // messages (after the edit window) and rooms.
-        let ctx = ctx.clone();
-        tasks.push(every(FILE_SWEEP_PERIOD, move || {
-            let ctx = ctx.clone();
-            async move {
-                if let Err(err) = crate::service::files::sweep(&ctx, crate::store::now()).await {
-                    tracing::warn!(error = %err, "the file sweep failed; retried at the next one");
-                }
+        // messages (after the edit window) and rooms; a job, asked for every period.
+        let sweeper = jobs.clone();
+        tasks.push(tokio::spawn(async move {
+            // Not at startup: the first sweep one period after it.
+            let start = tokio::time::Instant::now() + FILE_SWEEP_PERIOD;
+            let mut tick = tokio::time::interval_at(start, FILE_SWEEP_PERIOD);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                files::request(&sweeper).await;
             }
         }));
     }

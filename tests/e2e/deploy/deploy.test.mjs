@@ -190,14 +190,30 @@ test('backup of a live SQLite database starts a fresh instance with every messag
   for (let i = 0; i < 25; i += 1) {
     assert.equal((await admin.post(`rooms/${room}/messages`, { clientId: `b${i}`, body: `message ${i}` })).status, 201);
   }
+  // A file (stored under the instance's data/files): the backup copies it beside the database.
+  const form = new FormData();
+  form.append('file', new Blob(['attached notes']), 'notes.txt');
+  const uploaded = await fetch(`${server.url}/api/v1/rooms/${room}/uploads`, {
+    method: 'POST', headers: { authorization: `Bearer ${adminLogin.data.token}` }, body: form,
+  });
+  assert.equal(uploaded.status, 201);
+  const file = (await uploaded.json()).data;
+  assert.equal((await admin.post(`rooms/${room}/messages`, { clientId: 'with-file', body: 'file', attachmentIds: [file.id] })).status, 201);
   const backup = runSync(dir, { DATABASE_URL: `sqlite://${dir}/live.db` }, ['backup', '--to', `${dir}/backup.db`]);
   assert.equal(backup.status, 0, backup.stderr);
   const again = runSync(dir, { DATABASE_URL: `sqlite://${dir}/live.db` }, ['backup', '--to', `${dir}/backup.db`]);
   assert.equal(again.status, 1, 'never overwrites');
-  const restored = await instance(t, emptyDir(t), { DATABASE_URL: `sqlite://${resolve(dir, 'backup.db')}`, RATE_LIMIT_LOGIN_IP: 'off' });
+  const restored = await instance(t, emptyDir(t), {
+    DATABASE_URL: `sqlite://${resolve(dir, 'backup.db')}`,
+    STORAGE_URL: resolve(dir, 'backup.db.files'),
+    RATE_LIMIT_LOGIN_IP: 'off',
+  });
   const login = await api(restored.url).post('auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
   const history = await api(restored.url, login.data.token).get(`rooms/${room}/messages?limit=100`);
-  assert.deepEqual(history.data.items.map((m) => m.body), Array.from({ length: 25 }, (_, i) => `message ${i}`));
+  assert.deepEqual(history.data.items.map((m) => m.body), [...Array.from({ length: 25 }, (_, i) => `message ${i}`), 'file']);
+  const download = await fetch(`${restored.url}${file.url}`, { headers: { authorization: `Bearer ${login.data.token}` } });
+  assert.equal(download.status, 200);
+  assert.equal(await download.text(), 'attached notes');
   const search = await api(restored.url, login.data.token).get('search?q=message');
   assert.ok(search.data.items.length > 0, 'the search index came along');
   await sleep(10);

@@ -107,9 +107,16 @@ impl Subscriber for Realtime {
                 name,
                 title,
                 status,
+                avatar_url,
             } => {
-                self.user_updated(*user_id, name, title, status.as_ref())
-                    .await
+                self.user_updated(
+                    *user_id,
+                    name,
+                    title,
+                    status.as_ref(),
+                    avatar_url.as_deref(),
+                )
+                .await
             }
         }
     }

@@ -96,11 +96,13 @@ impl Realtime {
         name: &str,
         title: &str,
         status: Option<&crate::views::StatusView>,
+        avatar_url: Option<&str>,
     ) {
         self.emit(
             vec![Channel::Team, Channel::User(user_id)],
             wire::USER_UPDATED,
-            &json!({"userId": user_id, "name": name, "title": title, "status": status}),
+            &json!({"userId": user_id, "name": name, "title": title, "status": status,
+                    "avatarUrl": avatar_url}),
         )
         .await;
     }

@@ -1,0 +1,188 @@
+//! File uploads: the throughput of one large upload (`POST /rooms/{id}/uploads`, local
+//! storage), then server memory growth while several such uploads run at once (the upload
+//! streams to disk, so the growth stays small whatever the file size). Switchboard only.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::{
+    launch::TargetArgs,
+    procfs, progress,
+    report::{Table, median, write_json},
+    target::Kind,
+};
+
+/// Options of `uploads`.
+#[derive(Clone, Debug, Args)]
+pub struct UploadsArgs {
+    /// Size of each file, in MiB (the server's default limit is 25).
+    #[arg(long, default_value_t = 25)]
+    pub mib: usize,
+    /// Sequential single uploads measured for throughput.
+    #[arg(long, default_value_t = 5)]
+    pub singles: usize,
+    /// Uploads at once for the memory measurement.
+    #[arg(long, default_value_t = 10)]
+    pub concurrent: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Measured {
+    single_mib_per_sec: Vec<f64>,
+    concurrent_secs: f64,
+    rss_before_kib: u64,
+    rss_peak_kib: u64,
+}
+
+/// A multipart body with one part named `file`.
+fn multipart(bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> anyhow::Result<()> {
+    let response = http
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .context("upload")?;
+    if response.status().as_u16() != 201 {
+        bail!(
+            "upload answered {}: {}",
+            response.status(),
+            response.text().await.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Runs `uploads`.
+pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> {
+    let running = target.launch_switchboard(target.db, 0, Vec::new()).await?;
+    if running.target.kind != Kind::Switchboard {
+        bail!("uploads runs against Switchboard only");
+    }
+    let fixture = running.target.fixture(1, 1).await?;
+    let room = fixture.rooms.first().context("no room")?;
+    let token = room.members.first().context("no member")?.token.clone();
+    let url = format!(
+        "{}/api/v1/rooms/{}/uploads",
+        running.target.base_url(),
+        room.id
+    );
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()?;
+    // Random bytes: no type to detect, nothing compressible.
+    let mut file = vec![0u8; args.mib * 1024 * 1024];
+    rand::Rng::fill(&mut rand::rng(), &mut file[..]);
+    let (content_type, body) = multipart(&file);
+    drop(file);
+
+    let mut single = Vec::new();
+    for n in 0..args.singles {
+        let started = Instant::now();
+        upload(&http, &url, &token, &content_type, body.clone()).await?;
+        let rate = args.mib as f64 / started.elapsed().as_secs_f64();
+        progress!("single upload {}: {rate:.0} MiB/s", n + 1);
+        single.push(rate);
+    }
+
+    let pid = running.target.pid;
+    let rss = move || pid.and_then(|p| procfs::rss_kib(p).ok()).unwrap_or(0);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_before = rss();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
+    let sampling = {
+        let peak = Arc::clone(&peak);
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let uploads: Vec<_> = (0..args.concurrent)
+        .map(|_| {
+            let (http, url, token, content_type, body) = (
+                http.clone(),
+                url.clone(),
+                token.clone(),
+                content_type.clone(),
+                body.clone(),
+            );
+            tokio::spawn(async move { upload(&http, &url, &token, &content_type, body).await })
+        })
+        .collect();
+    for upload in uploads {
+        upload.await??;
+    }
+    let concurrent_secs = started.elapsed().as_secs_f64();
+    sampling.abort();
+    let rss_peak = peak.load(std::sync::atomic::Ordering::Relaxed).max(rss());
+    let measured = Measured {
+        single_mib_per_sec: single,
+        concurrent_secs,
+        rss_before_kib: rss_before,
+        rss_peak_kib: rss_peak,
+    };
+    let mut table = Table::new(
+        format!(
+            "Uploads of {} MiB to local storage: {} single, then {} at once",
+            args.mib, args.singles, args.concurrent
+        ),
+        &["measure", "value"],
+    );
+    table.row(vec![
+        "single upload (median)".into(),
+        format!("{:.0} MiB/s", median(&measured.single_mib_per_sec)),
+    ]);
+    table.row(vec![
+        format!("{} at once", args.concurrent),
+        format!(
+            "{:.1} s ({:.0} MiB/s in all)",
+            concurrent_secs,
+            (args.mib * args.concurrent) as f64 / concurrent_secs
+        ),
+    ]);
+    table.row(vec![
+        "server RSS growth (peak)".into(),
+        if pid.is_some() {
+            format!(
+                "{:.1} MiB",
+                rss_peak.saturating_sub(rss_before) as f64 / 1024.0
+            )
+        } else {
+            "n/a (no server pid)".into()
+        },
+    ]);
+    table.print();
+    write_json(
+        &target.results_dir,
+        "uploads",
+        &json!({"args": format!("{args:?}"), "run": measured}),
+    )?;
+    Ok(())
+}

@@ -892,3 +892,26 @@ async fn exports_carry_the_files(app: TestApp, _files: Files) {
         "report.pdf"
     );
 }
+
+/// Uploads are rate limited per uploader (`RATE_LIMIT_UPLOAD`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().display().to_string();
+    let Some(app) = TestApp::spawn_limited(
+        Backend::Sqlite,
+        &["--storage-url", &url],
+        &[(switchboard::ratelimit::Action::Upload, "2/60s")],
+    )
+    .await
+    else {
+        return;
+    };
+    let owner = app.staff().await;
+    let room = owner.create_room(&slug("limit"), "public", None).await;
+    upload(&owner, room, "a.txt", b"a").await.expect(201);
+    upload(&owner, room, "b.txt", b"b").await.expect(201);
+    upload(&owner, room, "c.txt", b"c")
+        .await
+        .expect_error(429, "RATE_LIMITED");
+}

@@ -23,6 +23,8 @@ pub enum Action {
     Pin,
     /// Saves and unsaves of messages per user.
     Save,
+    /// File uploads per user (rooms and the support form's files count per sender).
+    Upload,
     /// Message edits per user.
     MessageEdit,
     /// Message deletions per user.
@@ -56,7 +58,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::LoginIp,
         Action::LoginEmail,
         Action::Register,
@@ -65,6 +67,7 @@ impl Action {
         Action::Reaction,
         Action::Pin,
         Action::Save,
+        Action::Upload,
         Action::MessageEdit,
         Action::MessageDelete,
         Action::Read,
@@ -92,6 +95,7 @@ impl Action {
             Action::Reaction => "reaction",
             Action::Pin => "pin",
             Action::Save => "save",
+            Action::Upload => "upload",
             Action::MessageEdit => "message_edit",
             Action::MessageDelete => "message_delete",
             Action::Read => "read",
@@ -120,6 +124,7 @@ impl Action {
             Action::Reaction => (60, 60),
             Action::Pin => (30, 60),
             Action::Save => (60, 60),
+            Action::Upload => (30, 60),
             Action::MessageEdit => (30, 60),
             Action::MessageDelete => (30, 60),
             Action::Read => (240, 60),

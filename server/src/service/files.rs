@@ -175,6 +175,7 @@ pub async fn store_upload<S>(
 where
     S: Stream<Item = Result<Bytes, String>> + Send + 'static,
 {
+    super::spend(ctx, crate::ratelimit::Action::Upload, actor).await?;
     let max = ctx.settings.upload_max_bytes;
     let quota = ctx.settings.upload_quota_bytes;
     let (limit, quota_bound) = if quota == 0 {

@@ -67,6 +67,8 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
   }
+  // 204 No Content (DELETE /me/avatar): success without an envelope.
+  if (res.status === 204) return null as T;
   const body = await readJson(res);
   if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
     throw failed(res, body, opts.session !== false);

@@ -3,8 +3,10 @@
 // on a colleague's page as an image grid (opening in the lightbox) and a file card that
 // downloads; the room's Files panel lists them; the support form sends a file with the request.
 // A link's preview card (from a local site allowed for the test) reaches both pages and its
-// author removes it.
+// author removes it. An avatar picked on the account page shows by messages and in a colleague's
+// member list, and its removal brings the initials back.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -44,7 +46,7 @@ export function png(width, height, [r, g, b]) {
   for (let y = 0; y < height; y++) {
     const row = Buffer.alloc(1 + width * 3);
     for (let x = 0; x < width; x++) {
-      const band = Math.floor((x + y) / 40) % 2 === 0;
+      const band = Math.floor((x + y) / 160) % 2 === 0;
       row.set(band ? [r, g, b] : [250, 250, 250], 1 + x * 3);
     }
     rows.push(row);
@@ -275,7 +277,7 @@ async function ogSite(t) {
   return `127.0.0.1:${server.address().port}`;
 }
 
-browserTest('a link preview card reaches both pages, and its author removes it', { timeout: 120_000 }, async (t) => {
+browserTest('a link preview card reaches both pages, and its author removes it', { timeout: 180_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const host = await ogSite(t);
@@ -310,4 +312,48 @@ browserTest('a link preview card reaches both pages, and its author removes it',
   await card.waitFor({ state: 'detached' });
   const stored1 = (await linus.api.get(`rooms/${roomId}/messages?limit=5`)).data.items.find((m) => m.body === body);
   assert.equal(stored1.preview, null);
+});
+
+browserTest('an avatar from the account page shows by messages and in the member list, and goes back to initials', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const linus = await createUser(server.url, { name: 'Linus Lead' });
+  const grace = await createUser(server.url, { name: 'Grace Ops' });
+  const roomId = await createRoom(linus, { members: [grace] });
+  const body = 'Morning, the deploy is green';
+  assert.equal((await linus.api.post(`rooms/${roomId}/messages`, { clientId: randomUUID(), body })).status, 201);
+  const a = await openAs(browser, server.url, linus, PASSWORD);
+  const b = await openAs(browser, server.url, grace, PASSWORD);
+  t.after(() => {
+    assert.deepEqual(a.page.errors, [], 'uncaught errors in the first page');
+    assert.deepEqual(b.page.errors, [], 'uncaught errors in the second page');
+  });
+  await openRoom(b.page, server.url, roomId);
+  const member = b.page.locator('[data-testid="member"]', { hasText: 'Linus Lead' });
+  await member.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
+  assert.equal(await member.getByTestId('avatar').textContent(), 'LL');
+
+  // Linus picks a picture on his account page.
+  await a.page.goto(`${server.url}/account`);
+  const section = a.page.locator('section[aria-labelledby="avatar-title"]');
+  await section.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
+  await a.page.getByTestId('avatar-input').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png(120, 90, [120, 40, 160]) });
+  const picture = section.locator('img[data-testid="avatar"]');
+  await picture.waitFor();
+  await until(() => picture.evaluate((img) => img.complete && img.naturalWidth === 256), 20_000, 'the 256 px avatar');
+
+  // Grace's member list follows user:updated; a fresh history carries it on the author.
+  await member.locator('img[data-testid="avatar"]').waitFor();
+  await b.page.reload();
+  const row = stored(b.page, body);
+  const small = row.locator('img[data-testid="avatar"]');
+  await small.waitFor();
+  await until(() => small.evaluate((img) => img.complete && img.naturalWidth === 64), 20_000, 'the 64 px avatar by the message');
+
+  // Removed: initials again, on both pages.
+  await a.page.getByTestId('avatar-remove').click();
+  await section.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
+  await member.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
+  assert.equal((await linus.api.get('auth/me')).data.avatarUrl, null);
 });

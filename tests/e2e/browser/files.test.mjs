@@ -273,11 +273,14 @@ async function ogSite(t) {
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => server.close(resolve)));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
   return `127.0.0.1:${server.address().port}`;
 }
 
-browserTest('a link preview card reaches both pages, and its author removes it', { timeout: 180_000 }, async (t) => {
+browserTest('a link preview card reaches both pages, and its author removes it', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const host = await ogSite(t);

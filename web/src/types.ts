@@ -21,6 +21,8 @@ export interface User {
   role: Role;
   department: string | null;
   createdAt: string;
+  /** The avatar's URL (`GET /users/{id}/avatar`), null without one; absent on older servers. */
+  avatarUrl?: string | null;
 }
 
 /**
@@ -107,6 +109,37 @@ export interface MessageAuthor {
   id: string;
   name: string;
   role: Role;
+  avatarUrl?: string | null;
+}
+
+/** An uploaded file (`POST /rooms/{id}/uploads`); attached to a message once sent with it. */
+export interface AttachmentView {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  width: number | null;
+  height: number | null;
+  /** `/api/v1/attachments/{id}`. */
+  url: string;
+  /** `/api/v1/attachments/{id}/thumbnail`, only once a thumbnail exists. */
+  thumbnailUrl: string | null;
+}
+
+/** `GET /rooms/{id}/attachments` item: the attachment and the message it came with. */
+export interface RoomAttachment extends AttachmentView {
+  messageId: string;
+  authorId: string;
+  createdAt: string;
+}
+
+/** A link preview the server fetched for a message (`imageUrl` is an attachment URL). */
+export interface LinkPreview {
+  url: string;
+  title: string | null;
+  description: string | null;
+  siteName: string | null;
+  imageUrl: string | null;
 }
 
 export interface Message {
@@ -127,6 +160,10 @@ export interface Message {
   pinned: boolean;
   /** People the body mentions who may read the room. */
   mentions?: { userId: string; handle: string }[];
+  /** Files sent with the message (`[]` when none; absent from servers without files). */
+  attachments?: AttachmentView[];
+  /** The first link's preview, once fetched; null when none. */
+  preview?: LinkPreview | null;
 }
 
 /** One text a message had (`GET /messages/{id}/history`); `body` is null when withheld. */
@@ -182,6 +219,8 @@ export interface UserUpdatedEvent {
   name: string;
   title: string;
   status: UserStatus | null;
+  /** Their picture (`null`: initials). */
+  avatarUrl?: string | null;
 }
 
 /** A person on a ticket; `email` is the requester's (for the team and the requester). */

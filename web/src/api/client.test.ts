@@ -51,6 +51,11 @@ describe('REST client', () => {
     expect(e.code).toBe('NETWORK');
   });
 
+  it('takes 204 No Content as success without a body', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(null, { status: 204 })));
+    await expect(request('DELETE', '/me/avatar')).resolves.toBeNull();
+  });
+
   it('drops empty query values', () => {
     expect(buildQuery({ q: '', tag: null, sort: 'name', before: 0, x: undefined })).toBe('?sort=name&before=0');
   });

@@ -67,11 +67,34 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
   }
+  // 204 No Content (DELETE /me/avatar): success without an envelope.
+  if (res.status === 204) return null as T;
   const body = await readJson(res);
   if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
     throw failed(res, body, opts.session !== false);
   }
   // The envelope is checked above; the payload's shape is the contract in docs/api.md.
+  return (body as { data?: unknown }).data as T;
+}
+
+/** Tells the listeners that a session call came back 401 (used by calls made without `request`). */
+export function onUnauthorizedNotify(error: ApiError): void {
+  unauthorizedListeners.forEach((l) => l(error));
+}
+
+/**
+ * A `multipart/form-data` POST with fetch (no progress needed): the browser sets the content
+ * type with its boundary. `session: false` for the public forms.
+ */
+export async function requestForm<T>(path: string, form: FormData, session = true): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}${path}`, { method: 'POST', credentials: 'include', headers: { accept: 'application/json' }, body: form });
+  } catch {
+    throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
+  }
+  const body = await readJson(res);
+  if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) throw failed(res, body, session);
   return (body as { data?: unknown }).data as T;
 }
 

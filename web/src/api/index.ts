@@ -1,7 +1,10 @@
 // The typed REST client: one function per route the web client uses.
-import { request, requestDownload, type Download } from './client';
+import { request, requestDownload, requestForm, type Download } from './client';
+import { fileForm, sendForm, type UploadHandle, type UploadProgress } from './upload';
 import type {
   AdminUser,
+  AttachmentView,
+  RoomAttachment,
   AppNotification,
   AssistantState,
   AuditEntry,
@@ -53,6 +56,7 @@ export interface Profile {
   timezone: string | null;
   status: UserStatus | null;
   online: boolean;
+  avatarUrl?: string | null;
 }
 
 /** `PATCH /me`: absent fields stay. */
@@ -65,6 +69,7 @@ export interface ProfilePatch {
 
 export { ApiError, isApiError, isNotAvailable, errorMessage } from './errors';
 export { onUnauthorized, type Download } from './client';
+export { isAbort, type UploadHandle, type UploadProgress } from './upload';
 
 const enc = encodeURIComponent;
 const MEMBERS_PAGE = 500;
@@ -111,6 +116,17 @@ export interface SupportInput {
   message: string;
   /** Omitted when the visitor does not know. */
   department?: string;
+}
+
+/** At most this many files on the support form (the server's limit). */
+export const SUPPORT_MAX_FILES = 5;
+
+/** The support form as `multipart/form-data`: the JSON body's fields as text parts, then `file` parts. */
+export function supportForm(input: SupportInput, files: File[]): FormData {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(input)) if (typeof value === 'string') form.append(key, value);
+  for (const file of files) form.append('file', file, file.name);
+  return form;
 }
 
 export interface NewTicketInput {
@@ -179,6 +195,10 @@ export const api = {
     setPreferences: (prefs: Partial<Preferences>) => request<Preferences>('PUT', '/me/preferences', { body: prefs }),
     /** Your own profile fields; `status: null` or `timezone: null` clears them. */
     updateProfile: (patch: ProfilePatch) => request<Profile>('PATCH', '/me', { body: patch }),
+    /** A new avatar (an image; the server crops it square). */
+    setAvatar: (file: Blob, onProgress?: (p: UploadProgress) => void): UploadHandle<{ avatarUrl: string | null }> =>
+      sendForm('/me/avatar', fileForm(file), { method: 'PUT', onProgress }),
+    removeAvatar: () => request<unknown>('DELETE', '/me/avatar'),
   },
 
   notifications: {
@@ -231,6 +251,12 @@ export const api = {
     mentionable: (id: string, q: string) => request<Mentionable[]>('GET', `/rooms/${enc(id)}/mentionable`, { query: { q } }),
     setNotifications: (id: string, level: NotifyLevel, muteUntil: string | null) =>
       request<Room>('PUT', `/rooms/${enc(id)}/notifications`, { body: { level, muteUntil } }),
+    /** One file into the room, to send with a message (progress events, abortable). */
+    upload: (id: string, file: File, onProgress?: (p: UploadProgress) => void): UploadHandle<AttachmentView> =>
+      sendForm(`/rooms/${enc(id)}/uploads`, fileForm(file, file.name), { onProgress }),
+    /** The room's files, newest first. */
+    attachments: (id: string, cursor?: string | number | null, limit = 30) =>
+      request<Page<RoomAttachment>>('GET', `/rooms/${enc(id)}/attachments`, { query: { cursor, limit } }),
   },
 
   messages: {
@@ -243,6 +269,8 @@ export const api = {
     history: (id: string) => request<Page<MessageVersion>>('GET', `/messages/${enc(id)}/history`),
     setPinned: (id: string, pinned: boolean) => request<Message>(pinned ? 'PUT' : 'DELETE', `/messages/${enc(id)}/pin`),
     setSaved: (id: string, saved: boolean) => request<SavedState>(saved ? 'PUT' : 'DELETE', `/messages/${enc(id)}/save`),
+    /** Removes the link preview of my message. */
+    removePreview: (id: string) => request<Message | null>('DELETE', `/messages/${enc(id)}/preview`),
   },
 
   /** My saved messages, the latest saved first. */
@@ -273,6 +301,9 @@ export const api = {
 
   support: {
     submit: (input: SupportInput) => request<SupportTicketResult>('POST', '/support/tickets', { body: input }),
+    /** With files: `multipart/form-data` (the same fields, plus up to 5 `file` parts). */
+    submitWithFiles: (input: SupportInput, files: File[]) =>
+      requestForm<SupportTicketResult>('/support/tickets', supportForm(input, files), false),
   },
 
   tickets: {

@@ -31,6 +31,7 @@ import { Watches, type WatchChange, type WatchResult, type WatchStatus } from '.
 export type { WatchChange, WatchResult, WatchStatus } from './watches';
 export { connectErrorCode, connectRefusal, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 
+/** The changed fields of a person; the id is `id` (a user view) or `userId`. */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected';
 
 export interface RealtimeEvents {
@@ -51,6 +52,7 @@ export interface RealtimeEvents {
   ticketInsights: { ticketId: string };
   notificationNew: AppNotification;
   notificationRead: NotificationReadEvent;
+  /** `user:updated`: someone's name, title, status or avatar changed. */
   userUpdated: UserUpdatedEvent;
   connection: ConnectionState;
   /** The outbox changed (the new snapshot). */
@@ -355,8 +357,8 @@ export class RealtimeClient {
   // ---- sending ----
 
   /** Queues a message in the persistent outbox; it is sent (and resent) until acknowledged. */
-  send(roomId: string, body: string, parentId: string | null = null): OutboxItem {
-    return this.sender.enqueue(roomId, body, parentId);
+  send(roomId: string, body: string, parentId: string | null = null, attachmentIds: string[] = []): OutboxItem {
+    return this.sender.enqueue(roomId, body, parentId, attachmentIds);
   }
 
   discard(clientId: string): void {

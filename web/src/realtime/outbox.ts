@@ -10,6 +10,8 @@ export interface OutboxItem {
   roomId: string;
   body: string;
   parentId: string | null;
+  /** Uploads sent with the message (absent when none; items from before attachments lack it). */
+  attachmentIds?: string[];
   createdAt: number;
   attempts: number;
   /** Epoch ms before which the item must not be sent again. */
@@ -27,7 +29,8 @@ function isOutboxItem(v: unknown): v is OutboxItem {
     typeof o.body === 'string' &&
     typeof o.createdAt === 'number' &&
     typeof o.attempts === 'number' &&
-    typeof o.nextAttemptAt === 'number'
+    typeof o.nextAttemptAt === 'number' &&
+    (o.attachmentIds === undefined || (Array.isArray(o.attachmentIds) && o.attachmentIds.every((id) => typeof id === 'string')))
   );
 }
 
@@ -77,7 +80,7 @@ const RETRYABLE = new Set(['TIMEOUT', 'DISCONNECTED', 'NETWORK', 'DB_UNAVAILABLE
 export interface OutboxSenderDeps {
   outbox: Outbox;
   /** Emits `message:send` and resolves with the stored message, or rejects with an ApiError. */
-  send: (payload: { roomId: string; clientId: string; body: string; parentId?: string }) => Promise<Message>;
+  send: (payload: { roomId: string; clientId: string; body: string; parentId?: string; attachmentIds?: string[] }) => Promise<Message>;
   isConnected: () => boolean;
   now: () => number;
   random: () => number;
@@ -99,12 +102,13 @@ export class OutboxSender {
 
   constructor(private readonly deps: OutboxSenderDeps) {}
 
-  enqueue(roomId: string, body: string, parentId: string | null = null): OutboxItem {
+  enqueue(roomId: string, body: string, parentId: string | null = null, attachmentIds: string[] = []): OutboxItem {
     const item: OutboxItem = {
       clientId: this.deps.newId(),
       roomId,
       body,
       parentId,
+      ...(attachmentIds.length > 0 ? { attachmentIds: [...attachmentIds] } : {}),
       createdAt: this.deps.now(),
       attempts: 0,
       nextAttemptAt: 0,
@@ -167,6 +171,7 @@ export class OutboxSender {
         clientId: item.clientId,
         body: item.body,
         ...(item.parentId ? { parentId: item.parentId } : {}),
+        ...(item.attachmentIds && item.attachmentIds.length > 0 ? { attachmentIds: item.attachmentIds } : {}),
       });
       this.deps.outbox.remove(item.clientId);
       this.deps.onSent(item, message);

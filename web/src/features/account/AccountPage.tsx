@@ -9,6 +9,7 @@ import { passwordProblem } from '../auth/messages';
 import { NewPasswordFields } from '../auth/NewPasswordFields';
 import { useUser } from '../auth/session';
 import { PreferencesSection } from '../notifications/PreferencesSection';
+import { AvatarSection } from './AvatarSection';
 import { HandleSection } from './HandleSection';
 import { currentSubscription, disablePush, enablePush, pushSupport } from './push';
 import { deviceLabel, revokedText, sortSessions } from './sessions';
@@ -395,6 +396,7 @@ export function AccountPage() {
       <p className="muted" data-testid="account-who">
         {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{me.role}</span>
       </p>
+      <AvatarSection />
       <HandleSection />
       <ProfileEditor />
       <PreferencesSection />

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { api, errorMessage } from '../../api';
 import { useOutbox, useRealtime, useRealtimeEvent, useWatch } from '../../realtime';
 import type { Message, Room } from '../../types';
@@ -8,7 +8,9 @@ import { Link, navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { useRoomsOptional } from '../rooms/RoomsContext';
-import { Composer, type DraftRequest } from './Composer';
+import { Composer, type DraftRequest, type FileDrop } from './Composer';
+import { FilesPanel } from './FilesPanel';
+import { useReadOnly } from '../../ui/readOnly';
 import { ExportMenu } from './ExportMenu';
 import { RoomNotifyMenu } from '../notifications/RoomNotifyMenu';
 import { useMembers, useTimeline, useTyping } from './hooks';
@@ -60,6 +62,11 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   useEffect(() => setThreadId(initialThreadId), [initialThreadId]);
   const [showMembers, setShowMembers] = useState(() => !header && typeof window !== 'undefined' && window.innerWidth >= 1200);
   const [showPins, setShowPins] = useState(false);
+  const [showFiles, setShowFiles] = useState(false);
+  const readOnly = useReadOnly();
+  const [dragging, setDragging] = useState(false);
+  const [dropped, setDropped] = useState<FileDrop | null>(null);
+  const dragDepth = useRef(0);
   const [leaving, setLeaving] = useState(false);
   const { actions, canEdit, canDelete, canPin, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
   // Rooms and DMs show their pins; a ticket (with a header of its own) does not.
@@ -134,6 +141,34 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   const pending = outbox.filter((p) => !sentIds.has(p.clientId));
   const mustJoin = room !== null && room.kind === 'public' && room.myRole === null && me.role !== 'customer';
   const canLeave = room !== null && room.myRole !== null && (room.kind === 'public' || room.kind === 'private');
+  const canDrop = !mustJoin && !composerNotice && !readOnly;
+  const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer.types).includes('Files');
+  const drag = {
+    onDragEnter: (e: DragEvent) => {
+      if (!canDrop || !hasFiles(e)) return;
+      e.preventDefault();
+      dragDepth.current += 1;
+      setDragging(true);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (!canDrop || !hasFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    },
+    onDragLeave: () => {
+      dragDepth.current = Math.max(0, dragDepth.current - 1);
+      if (dragDepth.current === 0) setDragging(false);
+    },
+    onDrop: (e: DragEvent) => {
+      dragDepth.current = 0;
+      setDragging(false);
+      if (!canDrop) return;
+      const files = Array.from(e.dataTransfer.files);
+      if (files.length === 0) return;
+      e.preventDefault();
+      setDropped((d) => ({ files, nonce: (d?.nonce ?? 0) + 1 }));
+    },
+  };
 
   if (roomError && !room) {
     return (
@@ -180,6 +215,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               onClick={() => {
                 setShowPins((s) => !s);
                 setShowMembers(false);
+                setShowFiles(false);
               }}
               data-testid="toggle-pins"
             >
@@ -188,10 +224,24 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             <button
               type="button"
               className="button small"
+              aria-pressed={showFiles}
+              onClick={() => {
+                setShowFiles((s) => !s);
+                setShowPins(false);
+                setShowMembers(false);
+              }}
+              data-testid="toggle-files"
+            >
+              <span aria-hidden="true">📁</span> Files
+            </button>
+            <button
+              type="button"
+              className="button small"
               aria-pressed={showMembers}
               onClick={() => {
                 setShowMembers((s) => !s);
                 setShowPins(false);
+                setShowFiles(false);
               }}
               data-testid="toggle-members"
             >
@@ -208,7 +258,12 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
         </header>
       )}
       <div className="chat-body">
-        <div className="chat-main">
+        <div className={`chat-main ${dragging ? 'dragging' : ''}`} {...drag} data-testid="drop-target">
+          {dragging && (
+            <div className="drop-zone" data-testid="drop-zone" aria-hidden="true">
+              <span>Drop files to attach them</span>
+            </div>
+          )}
           <MessageList
             timeline={timeline}
             members={members}
@@ -239,7 +294,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               {composerNotice}
             </div>
           ) : (
-            <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} />
+            <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} dropped={dropped} />
           )}
         </div>
         {threadId && (
@@ -263,6 +318,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
         {showPins && !threadId && room && pins && (
           <PinsPanel room={room} onUnpin={pins.canPin ? (m) => pins.onPin(m, false) : undefined} onClose={() => setShowPins(false)} />
         )}
+        {showFiles && !threadId && <FilesPanel roomId={roomId} onClose={() => setShowFiles(false)} />}
         {showMembers && !threadId && <MembersPanel members={members} onClose={() => setShowMembers(false)} />}
         {aside}
       </div>

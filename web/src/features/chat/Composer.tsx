@@ -1,9 +1,75 @@
-import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { useRealtime } from '../../realtime';
 import { useReadOnly, WriteButton, READ_ONLY_HINT } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { insertMention, mentionTrigger, type MentionTrigger } from '../notifications/trigger';
 import { MentionSuggest, useMentionOptions, type MentionOption } from './MentionSuggest';
+import { canSend, humanSize, pastedName, percent, type UploadItem } from './uploads';
+import { useUploads } from './useUploads';
+
+/** Files dropped onto the room, handed to its composer. */
+export interface FileDrop {
+  files: File[];
+  nonce: number;
+}
+
+/** The pasted files of a clipboard event (images copied from a screenshot tool or a page), named. */
+export function pastedFiles(data: DataTransfer | null, now = new Date()): File[] {
+  if (!data) return [];
+  const files = Array.from(data.files);
+  return files.map((f) => (f.name && f.name !== 'image.png' ? f : new File([f], pastedName(f.type || 'image/png', now), { type: f.type || 'image/png' })));
+}
+
+function UploadChip({ item, onCancel, onRetry, onRemove }: { item: UploadItem; onCancel: () => void; onRetry: () => void; onRemove: () => void }) {
+  const pct = percent(item);
+  const running = item.state === 'queued' || item.state === 'uploading';
+  return (
+    <li className={`upload-chip upload-${item.state}`} data-testid="upload-chip" data-state={item.state}>
+      <span className="upload-name" title={item.name}>
+        {item.name}
+      </span>
+      <span className="muted small">{humanSize(item.size)}</span>
+      {running && (
+        <span
+          className="upload-bar"
+          role="progressbar"
+          aria-label={`Uploading ${item.name}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct}
+          data-testid="upload-progress"
+        >
+          <span style={{ width: `${pct}%` }} />
+        </span>
+      )}
+      {item.state === 'done' && (
+        <span className="upload-ok small" aria-label="Uploaded">
+          ✓
+        </span>
+      )}
+      {item.state === 'failed' && (
+        <span className="form-error small" role="alert">
+          {item.error ?? 'Upload failed'}
+        </span>
+      )}
+      {item.state === 'cancelled' && <span className="muted small">Cancelled</span>}
+      {(item.state === 'failed' || item.state === 'cancelled') && (
+        <button type="button" className="link-button small" onClick={onRetry} data-testid="upload-retry">
+          Retry
+        </button>
+      )}
+      {running ? (
+        <button type="button" className="icon-button small" aria-label={`Cancel ${item.name}`} onClick={onCancel} data-testid="upload-cancel">
+          ×
+        </button>
+      ) : (
+        <button type="button" className="icon-button small" aria-label={`Remove ${item.name}`} onClick={onRemove} data-testid="upload-remove">
+          ×
+        </button>
+      )}
+    </li>
+  );
+}
 
 export interface DraftRequest {
   text: string;
@@ -18,6 +84,8 @@ interface Props {
   draft?: DraftRequest | null;
   testIdSuffix?: string;
   autoFocus?: boolean;
+  /** Files dropped onto the room. */
+  dropped?: FileDrop | null;
 }
 
 const MAX = 5000;
@@ -27,7 +95,7 @@ const TYPING_IDLE_MS = 4000;
  * Writes into the outbox: the message shows as "sending" at once and is delivered when the
  * connection allows, even across a reload.
  */
-export function Composer({ roomId, parentId = null, placeholder, draft, testIdSuffix = '', autoFocus }: Props) {
+export function Composer({ roomId, parentId = null, placeholder, draft, testIdSuffix = '', autoFocus, dropped }: Props) {
   const client = useRealtime();
   const toast = useToast();
   const readOnly = useReadOnly();
@@ -39,6 +107,16 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
   const [selected, setSelected] = useState(0);
   const [caret, setCaret] = useState<number | null>(null);
   const options = useMentionOptions(roomId, trigger);
+  const uploads = useUploads(roomId);
+  const picker = useRef<HTMLInputElement>(null);
+  const addFiles = uploads.add;
+  // Each drop once (by its nonce), whatever else re-runs the effect.
+  const lastDrop = useRef<number | null>(null);
+  useEffect(() => {
+    if (!dropped || readOnly || lastDrop.current === dropped.nonce) return;
+    lastDrop.current = dropped.nonce;
+    addFiles(dropped.files);
+  }, [dropped, addFiles, readOnly]);
   const suggesting = trigger !== null && options.length > 0;
 
   useEffect(() => setSelected(0), [trigger?.query]);
@@ -84,16 +162,25 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
   const send = (e?: FormEvent) => {
     e?.preventDefault();
     const text = body.trim();
-    if (!text || readOnly) return;
+    if (!canSend(text, uploads.items) || readOnly) return;
     if (!client) {
       toast.show('Not connected yet; try again in a moment.', 'error');
       return;
     }
-    client.send(roomId, text, parentId);
+    client.send(roomId, text, parentId, uploads.attachmentIds);
     client.setTyping(roomId, false);
     setBody('');
+    uploads.clear();
     setTrigger(null);
     ref.current?.focus();
+  };
+
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = pastedFiles(e.clipboardData);
+    if (files.length === 0 || readOnly) return;
+    // Files only: pasted text goes in as usual.
+    if (!e.clipboardData.getData('text/plain')) e.preventDefault();
+    uploads.add(files);
   };
 
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -126,6 +213,39 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
   return (
     <form className="composer" onSubmit={send} aria-label={parentId ? 'Reply in thread' : 'Send a message'}>
       {suggesting && <MentionSuggest id={`${id}-mentions`} options={options} selected={selected} onPick={pick} />}
+      {uploads.items.length > 0 && (
+        <ul className="upload-chips" aria-label="Files to send" data-testid={`upload-chips${testIdSuffix}`}>
+          {uploads.items.map((item) => (
+            <UploadChip
+              key={item.key}
+              item={item}
+              onCancel={() => uploads.cancel(item.key)}
+              onRetry={() => uploads.retry(item.key)}
+              onRemove={() => uploads.remove(item.key)}
+            />
+          ))}
+        </ul>
+      )}
+      <input
+        ref={picker}
+        type="file"
+        multiple
+        hidden
+        onChange={(e) => {
+          uploads.add(Array.from(e.target.files ?? []));
+          e.target.value = '';
+        }}
+        data-testid={`file-input${testIdSuffix}`}
+      />
+      <WriteButton
+        className="icon-button attach-button"
+        aria-label="Attach files"
+        title="Attach files (or drop them onto the room, or paste an image)"
+        onClick={() => picker.current?.click()}
+        data-testid={`attach-button${testIdSuffix}`}
+      >
+        <span aria-hidden="true">📎</span>
+      </WriteButton>
       <label htmlFor={id} className="visually-hidden">
         {placeholder}
       </label>
@@ -151,6 +271,7 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         aria-controls={suggesting ? `${id}-mentions` : undefined}
         aria-activedescendant={suggesting ? `${id}-mentions-${selected}` : undefined}
         onKeyDown={onKey}
+        onPaste={onPaste}
         autoFocus={autoFocus}
         data-testid={`composer${testIdSuffix}`}
         aria-describedby={`${id}-hint`}
@@ -159,7 +280,14 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         Enter sends, Shift+Enter adds a new line. Formatting: **bold**, _italic_, ~~strike~~, `code`, three backticks around a code
         block, &gt; to quote, - or 1. for lists, :smile: for emoji.
       </span>
-      <WriteButton type="submit" className="button primary" disabled={!body.trim()} data-testid={`send-button${testIdSuffix}`} aria-label="Send">
+      <WriteButton
+        type="submit"
+        className="button primary"
+        disabled={!canSend(body, uploads.items)}
+        title={uploads.busy ? 'Waiting for the uploads to finish' : undefined}
+        data-testid={`send-button${testIdSuffix}`}
+        aria-label="Send"
+      >
         Send
       </WriteButton>
     </form>

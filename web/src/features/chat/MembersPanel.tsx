@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Member, UserStatus } from '../../types';
+import { Avatar } from '../../ui/Avatar';
 import { ProfileCard } from './ProfileCard';
 
 /** A status beside a name: its emoji (or a dot), the text on hover and for screen readers. */
@@ -31,6 +32,7 @@ export function MembersPanel({ members, onClose }: { members: Member[]; onClose:
         {sorted.map((m) => (
           <li key={m.user.id} data-testid="member" data-online={m.online}>
             <span className={`presence ${m.online ? 'online' : 'offline'}`} aria-hidden="true" />
+            <Avatar id={m.user.id} name={m.user.name} url={m.user.avatarUrl} size={24} />
             <button type="button" className="member-name link-button" onClick={() => setShown(m.user.id)} data-testid="member-name">
               {m.user.name}
             </button>

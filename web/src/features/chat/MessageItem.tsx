@@ -1,6 +1,10 @@
 import { memo, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message } from '../../types';
+import { api } from '../../api';
+import { Avatar } from '../../ui/Avatar';
 import { formatDateTime, formatTime } from '../../ui/format';
+import { useToast } from '../../ui/toast';
+import { Attachments, PreviewCard } from './Attachments';
 import { WriteButton } from '../../ui/readOnly';
 import { useSession } from '../auth/session';
 import { useSaved } from '../saved/SavedContext';
@@ -95,10 +99,25 @@ function MessageItemImpl(props: Props) {
   const me = useSession().user;
   // The handle the server matched to me (it may have changed since), else my current one.
   const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle;
+  const toast = useToast();
+  // Hidden at once when I remove it; the server's `message:updated` follows.
+  const [previewGone, setPreviewGone] = useState<string | null>(null);
+  const preview = !deleted && message.preview && previewGone !== message.preview.url ? message.preview : null;
+  const attachments = deleted ? [] : (message.attachments ?? []);
+  const removePreview = async () => {
+    if (!message.preview) return;
+    const url = message.preview.url;
+    try {
+      await api.messages.removePreview(message.id);
+      setPreviewGone(url);
+    } catch (err) {
+      toast.error(err, 'Could not remove the preview');
+    }
+  };
 
   return (
     <li
-      className={`message ${mine ? 'mine' : ''} ${highlighted ? 'highlighted' : ''} ${deleted ? 'deleted' : ''}`}
+      className={`message with-avatar ${mine ? 'mine' : ''} ${highlighted ? 'highlighted' : ''} ${deleted ? 'deleted' : ''}`}
       data-testid="message"
       data-seq={message.seq}
       data-id={message.id}
@@ -106,6 +125,7 @@ function MessageItemImpl(props: Props) {
       id={`message-${message.seq}`}
       tabIndex={-1}
     >
+      <Avatar id={message.author.id} name={message.author.name} url={message.author.avatarUrl} size={32} className="message-avatar" />
       <div className="message-meta">
         <button
           type="button"
@@ -135,9 +155,15 @@ function MessageItemImpl(props: Props) {
         <EditForm initial={message.body} onSave={(body) => props.onEdit(message, body)} onCancel={() => setEditing(false)} />
       ) : (
         <div className="message-body" data-testid="message-body">
-          {deleted || message.body === null ? <em className="muted">Message deleted</em> : <Markup body={message.body} myHandle={myHandle} />}
+          {deleted || message.body === null ? (
+            <em className="muted">Message deleted</em>
+          ) : message.body ? (
+            <Markup body={message.body} myHandle={myHandle} />
+          ) : null}
         </div>
       )}
+      {attachments.length > 0 && <Attachments attachments={attachments} />}
+      {preview && <PreviewCard preview={preview} onRemove={mine ? () => void removePreview() : undefined} />}
       {!deleted && message.reactions.length > 0 && (
         <ul className="reactions" aria-label="Reactions">
           {message.reactions.map((r) => (
@@ -212,9 +238,22 @@ function MessageItemImpl(props: Props) {
 export const MessageItem = memo(MessageItemImpl);
 
 /** An outbox item shown in place until the server acknowledges it. */
-export function PendingItem({ body, author, lastError, onDiscard }: { body: string; author: string; lastError: string | null; onDiscard: () => void }) {
+export function PendingItem({
+  body,
+  author,
+  lastError,
+  onDiscard,
+  files = 0,
+}: {
+  body: string;
+  author: string;
+  lastError: string | null;
+  onDiscard: () => void;
+  /** Attachments going with it. */
+  files?: number;
+}) {
   return (
-    <li className="message mine pending" data-testid="message" data-seq="" data-status="sending">
+    <li className="message with-avatar mine pending" data-testid="message" data-seq="" data-status="sending">
       <div className="message-meta">
         <span className="author">{author}</span>
         <Ticks status="sending" />
@@ -225,6 +264,11 @@ export function PendingItem({ body, author, lastError, onDiscard }: { body: stri
       <div className="message-body">
         <Markup body={body} />
       </div>
+      {files > 0 && (
+        <p className="muted small" data-testid="pending-files">
+          📎 {files} {files === 1 ? 'file' : 'files'}
+        </p>
+      )}
       <div className="message-actions visible">
         <button type="button" className="link-button small" onClick={onDiscard}>
           Discard

@@ -171,7 +171,7 @@ export function MessageList(props: Props) {
           ))}
           {!timeline.hasNewer &&
             rootPending.map((p) => (
-              <PendingItem key={p.clientId} body={p.body} author={props.meName} lastError={p.lastError} onDiscard={() => props.onDiscard(p.clientId)} />
+              <PendingItem key={p.clientId} body={p.body} author={props.meName} lastError={p.lastError} files={p.attachmentIds?.length ?? 0} onDiscard={() => props.onDiscard(p.clientId)} />
             ))}
         </ol>
         {timeline.hasNewer && (

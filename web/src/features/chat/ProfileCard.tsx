@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Profile } from '../../api';
+import { Avatar } from '../../ui/Avatar';
 import { useToast } from '../../ui/toast';
 
 /** The time now in `timezone`, or null when the browser does not know the zone. */
@@ -44,6 +45,7 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
       </button>
       {profile && (
         <>
+          <Avatar id={profile.id} name={profile.name} url={profile.avatarUrl} size={64} />
           <strong data-testid="profile-name">{profile.name}</strong>
           {profile.handle && <div className="muted small">@{profile.handle}</div>}
           {profile.title && <div data-testid="profile-title">{profile.title}</div>}

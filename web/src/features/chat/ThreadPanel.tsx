@@ -125,7 +125,7 @@ export function ThreadPanel(props: Props) {
           {root && <li className="thread-divider muted small">{replies.length === 1 ? '1 reply' : `${replies.length} replies`}</li>}
           {replies.map(item)}
           {pending.map((p) => (
-            <PendingItem key={p.clientId} body={p.body} author={props.meName} lastError={p.lastError} onDiscard={() => client?.discard(p.clientId)} />
+            <PendingItem key={p.clientId} body={p.body} author={props.meName} lastError={p.lastError} files={p.attachmentIds?.length ?? 0} onDiscard={() => client?.discard(p.clientId)} />
           ))}
         </ol>
       </div>

@@ -205,8 +205,12 @@ export function useMembers(roomId: string): Member[] {
   useRealtimeEvent('memberAdded', ({ roomId: id }) => {
     if (id === roomId) load();
   });
-  useRealtimeEvent('userUpdated', ({ userId, name, status }) =>
-    setMembers((ms) => (ms.some((m) => m.user.id === userId) ? ms.map((m) => (m.user.id === userId ? { ...m, user: { ...m.user, name }, status } : m)) : ms)),
+  useRealtimeEvent('userUpdated', ({ userId, name, status, avatarUrl }) =>
+    setMembers((ms) =>
+      ms.some((m) => m.user.id === userId)
+        ? ms.map((m) => (m.user.id === userId ? { ...m, user: { ...m.user, name, ...(avatarUrl !== undefined ? { avatarUrl } : {}) }, status } : m))
+        : ms,
+    ),
   );
   useRealtimeEvent('memberRemoved', ({ roomId: id, userId }) => {
     if (id === roomId) setMembers((ms) => ms.filter((m) => m.user.id !== userId));

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../api';
 import type { User } from '../../types';
+import { Avatar } from '../../ui/Avatar';
 import { WriteButton } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
@@ -100,6 +101,7 @@ export function DmPicker() {
               data-testid={`dm-user-${u.email ?? u.id}`}
               aria-label={`Message ${u.name}`}
             >
+              <Avatar id={u.id} name={u.name} url={u.avatarUrl} size={28} />
               <span className="user-name">{u.name}</span>
               <span className={`role-badge role-${u.role}`}>{u.role}</span>
               {u.department && <span className="muted small">{u.department}</span>}

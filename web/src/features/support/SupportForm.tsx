@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError } from '../../api';
+import { api, ApiError, SUPPORT_MAX_FILES } from '../../api';
+import { humanSize } from '../chat/uploads';
 import type { SupportTicketResult } from '../../types';
 import { Link } from '../../ui/router';
 import { useSession } from '../auth/session';
@@ -71,22 +72,28 @@ export function SupportForm() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<SupportTicketResult | null>(null);
+  const [files, setFiles] = useState<File[]>([]);
   const toast = useToast();
+  const addFiles = (picked: File[]) => {
+    const room = SUPPORT_MAX_FILES - files.length;
+    if (picked.length > room) toast.show(`At most ${SUPPORT_MAX_FILES} files.`, 'error');
+    setFiles((fs) => [...fs, ...picked.slice(0, Math.max(0, room))]);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      setDone(
-        await api.support.submit({
-          name: name.trim(),
-          email: email.trim(),
-          subject: subject.trim(),
-          message: message.trim(),
-          ...(department ? { department } : {}),
-        }),
-      );
+      const input = {
+        name: name.trim(),
+        email: email.trim(),
+        subject: subject.trim(),
+        message: message.trim(),
+        ...(department ? { department } : {}),
+      };
+      // With files the form goes as multipart/form-data; without, as JSON.
+      setDone(files.length > 0 ? await api.support.submitWithFiles(input, files) : await api.support.submit(input));
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not send your request.' }));
       // Field problems and a team address are shown on the form itself.
@@ -162,6 +169,38 @@ export function SupportForm() {
             <textarea id="support-message" required rows={6} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} data-testid="support-message" />,
             'message',
           )}
+          <div className="support-files">
+            <label htmlFor="support-files">Attachments (optional, up to {SUPPORT_MAX_FILES})</label>
+            <input
+              id="support-files"
+              type="file"
+              multiple
+              disabled={files.length >= SUPPORT_MAX_FILES}
+              onChange={(e) => {
+                addFiles(Array.from(e.target.files ?? []));
+                e.target.value = '';
+              }}
+              data-testid="support-files"
+            />
+            {files.length > 0 && (
+              <ul aria-label="Attached files">
+                {files.map((f, i) => (
+                  <li key={`${f.name}-${i}`} data-testid="support-file">
+                    <span>{f.name}</span> <span className="muted small">{humanSize(f.size)}</span>
+                    <button
+                      type="button"
+                      className="icon-button small"
+                      aria-label={`Remove ${f.name}`}
+                      onClick={() => setFiles((fs) => fs.filter((_, j) => j !== i))}
+                    >
+                      ×
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {problem('file') && <p className="field-error">{problem('file')}</p>}
+          </div>
           {error && (
             <p className="form-error" role="alert" data-testid="support-error">
               {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}

@@ -112,6 +112,23 @@ describe('outbox', () => {
     });
   });
 
+  it('keeps the attachments of a pending message across a reload and sends them with it', async () => {
+    const store = memoryStore();
+    const first = setup({ store, rooms: [['r1', 0]] });
+    const item = first.client.send('r1', '', null, ['up-1', 'up-2']);
+    expect(first.client.pending()[0]?.attachmentIds).toEqual(['up-1', 'up-2']);
+    first.client.stop();
+
+    const second = setup({ store });
+    second.socket.serverConnect();
+    expect(second.socket.lastSent('message:send').payload).toEqual({
+      roomId: 'r1',
+      clientId: item.clientId,
+      body: '',
+      attachmentIds: ['up-1', 'up-2'],
+    });
+  });
+
   it('resends immediately after a reconnect when the connection dropped mid-send', async () => {
     const { socket, client } = setup({ rooms: [['r1', 0]] });
     socket.serverConnect();

@@ -1,0 +1,63 @@
+import { useCallback } from 'react';
+import { api } from '../../api';
+import { useRealtimeEvent } from '../../realtime';
+import type { RoomAttachment } from '../../types';
+import { formatDateTime } from '../../ui/format';
+import { usePages } from '../../ui/usePages';
+import { fileIcon, humanSize, isInlineImage } from './uploads';
+
+/** A room's files, newest first, page by page (`GET /rooms/{id}/attachments`). */
+export function FilesPanel({ roomId, onClose }: { roomId: string; onClose: () => void }) {
+  const fetchPage = useCallback((cursor: string | number | null) => api.rooms.attachments(roomId, cursor), [roomId]);
+  const { items, setItems, cursor, loading, loadMore } = usePages<RoomAttachment>(fetchPage, 'Could not load the files');
+  // New files arrive with their messages.
+  useRealtimeEvent('message', (m) => {
+    if (m.roomId !== roomId || !m.attachments?.length) return;
+    const fresh = m.attachments.map((a) => ({ ...a, messageId: m.id, authorId: m.author.id, createdAt: m.createdAt }));
+    setItems((xs) => (xs ? [...fresh.filter((f) => !xs.some((x) => x.id === f.id)).reverse(), ...xs] : xs));
+  });
+  useRealtimeEvent('messageDeleted', (m) => {
+    if (m.roomId === roomId) setItems((xs) => xs?.filter((x) => x.messageId !== m.id) ?? xs);
+  });
+
+  return (
+    <aside className="side-panel files-panel" aria-labelledby="files-title" data-testid="files-panel">
+      <header className="side-panel-header">
+        <h2 id="files-title">Files</h2>
+        <button type="button" className="icon-button" aria-label="Close files" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      <div className="pins-body">
+        {!items && <p className="muted">Loading…</p>}
+        {items?.length === 0 && <p className="muted small">No files yet. Attach one from the composer, or drop it onto the room.</p>}
+        <ul className="file-list">
+          {items?.map((a) => (
+            <li key={a.id} className="file-row" data-testid="file-row">
+              {isInlineImage(a.contentType) ? (
+                <img className="file-row-thumb" src={a.thumbnailUrl ?? a.url} alt="" width={40} height={40} loading="lazy" />
+              ) : (
+                <span className="file-row-icon" aria-hidden="true">
+                  {fileIcon(a.contentType, a.name)}
+                </span>
+              )}
+              <span className="file-row-text">
+                <a href={a.url} download={a.name} className="file-row-name" data-testid="file-row-link">
+                  {a.name}
+                </a>
+                <span className="muted small">
+                  {humanSize(a.size)} · {formatDateTime(a.createdAt)}
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+        {cursor !== null && (
+          <button type="button" className="button small wide" onClick={loadMore} disabled={loading} data-testid="files-more">
+            {loading ? 'Loading…' : 'Load more'}
+          </button>
+        )}
+      </div>
+    </aside>
+  );
+}

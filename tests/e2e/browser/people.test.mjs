@@ -1,6 +1,6 @@
 // People in real browsers: a group DM started from the picker is named after the others (never
 // oneself) and follows a rename live; a name on a message opens the person's profile card with
-// their status, which the member list shows too and keeps current; the room's notification
+// their status, which the member list and their messages show too and keep current; the room's notification
 // menu changes the level on the server; the service worker and the manifest make the client
 // installable.
 import assert from 'node:assert/strict';
@@ -52,6 +52,9 @@ browserTest('group DMs, profiles, statuses and the room notification menu', { ti
   const message = stored(a.page, 'the release notes are up');
   await message.waitFor();
 
+  // His status shows beside his name on the message.
+  await message.getByTestId('author-status').filter({ hasText: '🌴' }).waitFor();
+
   // Alice clicks his name on the message: his profile card, with title and status.
   await message.getByTestId('message-author').click();
   const card = a.page.getByTestId('profile-card');
@@ -73,6 +76,7 @@ browserTest('group DMs, profiles, statuses and the room notification menu', { ti
   await bobRow.getByTestId('member-status').filter({ hasText: '🤒' }).waitFor();
   assert.equal((await bob.api.patch('me', { status: null })).status, 200);
   await bobRow.getByTestId('member-status').waitFor({ state: 'detached' });
+  await message.getByTestId('author-status').waitFor({ state: 'detached' });
 
   // The room's notification menu: "Mentions only" is kept on the server.
   const menu = a.page.getByTestId('notify-menu');

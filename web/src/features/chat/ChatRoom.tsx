@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { api, errorMessage } from '../../api';
 import { useOutbox, useRealtime, useRealtimeEvent, useWatch } from '../../realtime';
-import type { Message, Room } from '../../types';
+import type { Message, Room, UserStatus } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { WriteButton } from '../../ui/readOnly';
 import { Link, navigate } from '../../ui/router';
@@ -17,6 +17,7 @@ import { useMembers, useTimeline, useTyping } from './hooks';
 import { MembersPanel, TypingLine } from './MembersPanel';
 import { MessageList } from './MessageList';
 import { PinsPanel } from './PinsPanel';
+import { StatusesContext } from './StatusMark';
 import { ThreadPanel } from './ThreadPanel';
 import { useMessageActions } from './useMessageActions';
 
@@ -56,6 +57,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   const watch = useWatch(roomId, rooms !== null && !rooms.loading && known === null);
   const timeline = useTimeline(roomId, focusSeq, me.id);
   const members = useMembers(roomId);
+  const statuses = useMemo(() => new Map(members.flatMap((m): [string, UserStatus][] => (m.status ? [[m.user.id, m.status]] : []))), [members]);
   const typing = useTyping(roomId, me.id);
   const outbox = useOutbox(roomId);
   const [threadId, setThreadId] = useState<string | null>(initialThreadId);
@@ -190,148 +192,150 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   }
 
   return (
-    <main
-      className="chat"
-      id="main"
-      aria-label={room ? room.title : 'Room'}
-      data-testid="chat-room"
-      data-room-id={roomId}
-      data-watch={watch}
-    >
-      {header ?? (
-        <header className="chat-header">
-          <div className="chat-title">
-            <h1>
-              <span aria-hidden="true">{room?.kind === 'dm' ? '@' : room?.kind === 'private' ? '🔒' : '#'} </span>
-              {room?.title ?? '…'}
-            </h1>
-            {room?.description && <p className="muted small">{room.description}</p>}
-          </div>
-          <div className="chat-header-actions">
-            <button
-              type="button"
-              className="button small"
-              aria-pressed={showPins}
-              onClick={() => {
-                setShowPins((s) => !s);
-                setShowMembers(false);
-                setShowFiles(false);
-              }}
-              data-testid="toggle-pins"
-            >
-              <span aria-hidden="true">📌</span> Pinned
-            </button>
-            <button
-              type="button"
-              className="button small"
-              aria-pressed={showFiles}
-              onClick={() => {
-                setShowFiles((s) => !s);
-                setShowPins(false);
-                setShowMembers(false);
-              }}
-              data-testid="toggle-files"
-            >
-              <span aria-hidden="true">📁</span> Files
-            </button>
-            <button
-              type="button"
-              className="button small"
-              aria-pressed={showMembers}
-              onClick={() => {
-                setShowMembers((s) => !s);
-                setShowPins(false);
-                setShowFiles(false);
-              }}
-              data-testid="toggle-members"
-            >
-              Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
-            </button>
-            {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
-            <ExportMenu roomId={roomId} />
-            {canLeave && (
-              <WriteButton className="button small" onClick={() => setLeaving(true)}>
-                Leave
-              </WriteButton>
+    <StatusesContext.Provider value={statuses}>
+      <main
+        className="chat"
+        id="main"
+        aria-label={room ? room.title : 'Room'}
+        data-testid="chat-room"
+        data-room-id={roomId}
+        data-watch={watch}
+      >
+        {header ?? (
+          <header className="chat-header">
+            <div className="chat-title">
+              <h1>
+                <span aria-hidden="true">{room?.kind === 'dm' ? '@' : room?.kind === 'private' ? '🔒' : '#'} </span>
+                {room?.title ?? '…'}
+              </h1>
+              {room?.description && <p className="muted small">{room.description}</p>}
+            </div>
+            <div className="chat-header-actions">
+              <button
+                type="button"
+                className="button small"
+                aria-pressed={showPins}
+                onClick={() => {
+                  setShowPins((s) => !s);
+                  setShowMembers(false);
+                  setShowFiles(false);
+                }}
+                data-testid="toggle-pins"
+              >
+                <span aria-hidden="true">📌</span> Pinned
+              </button>
+              <button
+                type="button"
+                className="button small"
+                aria-pressed={showFiles}
+                onClick={() => {
+                  setShowFiles((s) => !s);
+                  setShowPins(false);
+                  setShowMembers(false);
+                }}
+                data-testid="toggle-files"
+              >
+                <span aria-hidden="true">📁</span> Files
+              </button>
+              <button
+                type="button"
+                className="button small"
+                aria-pressed={showMembers}
+                onClick={() => {
+                  setShowMembers((s) => !s);
+                  setShowPins(false);
+                  setShowFiles(false);
+                }}
+                data-testid="toggle-members"
+              >
+                Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
+              </button>
+              {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
+              <ExportMenu roomId={roomId} />
+              {canLeave && (
+                <WriteButton className="button small" onClick={() => setLeaving(true)}>
+                  Leave
+                </WriteButton>
+              )}
+            </div>
+          </header>
+        )}
+        <div className="chat-body">
+          <div className={`chat-main ${dragging ? 'dragging' : ''}`} {...drag} data-testid="drop-target">
+            {dragging && (
+              <div className="drop-zone" data-testid="drop-zone" aria-hidden="true">
+                <span>Drop files to attach them</span>
+              </div>
+            )}
+            <MessageList
+              timeline={timeline}
+              members={members}
+              pending={pending}
+              meId={me.id}
+              meName={me.name}
+              canEdit={canEdit}
+              canDelete={canDelete}
+              canPin={pins?.canPin}
+              onReact={actions.onReact}
+              onEdit={actions.onEdit}
+              onDelete={actions.onDelete}
+              onPin={pins?.onPin}
+              onReply={openThread}
+              onDiscard={(id) => client?.discard(id)}
+              onReadUpTo={onReadUpTo}
+            />
+            <TypingLine names={typing} />
+            {mustJoin ? (
+              <div className="join-bar">
+                <span>You are viewing this room. Join to write.</span>
+                <WriteButton className="button primary" onClick={() => void join()} data-testid="join-room">
+                  Join room
+                </WriteButton>
+              </div>
+            ) : composerNotice ? (
+              <div className="join-bar" role="status" data-testid="composer-notice">
+                {composerNotice}
+              </div>
+            ) : (
+              <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} dropped={dropped} />
             )}
           </div>
-        </header>
-      )}
-      <div className="chat-body">
-        <div className={`chat-main ${dragging ? 'dragging' : ''}`} {...drag} data-testid="drop-target">
-          {dragging && (
-            <div className="drop-zone" data-testid="drop-zone" aria-hidden="true">
-              <span>Drop files to attach them</span>
-            </div>
+          {threadId && (
+            <ThreadPanel
+              roomId={roomId}
+              rootId={threadId}
+              members={members}
+              meId={me.id}
+              meName={me.name}
+              canEdit={canEdit}
+              canDelete={canDelete}
+              canPin={pins?.canPin}
+              onReact={actions.onReact}
+              onEdit={actions.onEdit}
+              onDelete={actions.onDelete}
+              onPin={pins?.onPin}
+              highlightSeq={threadId === initialThreadId ? focusSeq : null}
+              onClose={() => setThreadId(null)}
+            />
           )}
-          <MessageList
-            timeline={timeline}
-            members={members}
-            pending={pending}
-            meId={me.id}
-            meName={me.name}
-            canEdit={canEdit}
-            canDelete={canDelete}
-            canPin={pins?.canPin}
-            onReact={actions.onReact}
-            onEdit={actions.onEdit}
-            onDelete={actions.onDelete}
-            onPin={pins?.onPin}
-            onReply={openThread}
-            onDiscard={(id) => client?.discard(id)}
-            onReadUpTo={onReadUpTo}
-          />
-          <TypingLine names={typing} />
-          {mustJoin ? (
-            <div className="join-bar">
-              <span>You are viewing this room. Join to write.</span>
-              <WriteButton className="button primary" onClick={() => void join()} data-testid="join-room">
-                Join room
-              </WriteButton>
-            </div>
-          ) : composerNotice ? (
-            <div className="join-bar" role="status" data-testid="composer-notice">
-              {composerNotice}
-            </div>
-          ) : (
-            <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} dropped={dropped} />
+          {showPins && !threadId && room && pins && (
+            <PinsPanel room={room} onUnpin={pins.canPin ? (m) => pins.onPin(m, false) : undefined} onClose={() => setShowPins(false)} />
           )}
+          {showFiles && !threadId && <FilesPanel roomId={roomId} onClose={() => setShowFiles(false)} />}
+          {showMembers && !threadId && <MembersPanel members={members} onClose={() => setShowMembers(false)} />}
+          {aside}
         </div>
-        {threadId && (
-          <ThreadPanel
-            roomId={roomId}
-            rootId={threadId}
-            members={members}
-            meId={me.id}
-            meName={me.name}
-            canEdit={canEdit}
-            canDelete={canDelete}
-            canPin={pins?.canPin}
-            onReact={actions.onReact}
-            onEdit={actions.onEdit}
-            onDelete={actions.onDelete}
-            onPin={pins?.onPin}
-            highlightSeq={threadId === initialThreadId ? focusSeq : null}
-            onClose={() => setThreadId(null)}
-          />
-        )}
-        {showPins && !threadId && room && pins && (
-          <PinsPanel room={room} onUnpin={pins.canPin ? (m) => pins.onPin(m, false) : undefined} onClose={() => setShowPins(false)} />
-        )}
-        {showFiles && !threadId && <FilesPanel roomId={roomId} onClose={() => setShowFiles(false)} />}
-        {showMembers && !threadId && <MembersPanel members={members} onClose={() => setShowMembers(false)} />}
-        {aside}
-      </div>
-      {dialog}
-      <ConfirmDialog
-        open={leaving}
-        title="Leave room?"
-        message={<p>You will stop receiving its messages. You can join a public room again later.</p>}
-        confirmLabel="Leave"
-        danger
-        onConfirm={() => void leave()}
-        onCancel={() => setLeaving(false)}
-      />
-    </main>
+        {dialog}
+        <ConfirmDialog
+          open={leaving}
+          title="Leave room?"
+          message={<p>You will stop receiving its messages. You can join a public room again later.</p>}
+          confirmLabel="Leave"
+          danger
+          onConfirm={() => void leave()}
+          onCancel={() => setLeaving(false)}
+        />
+      </main>
+    </StatusesContext.Provider>
   );
 }

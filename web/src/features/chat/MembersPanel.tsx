@@ -1,18 +1,8 @@
 import { useState } from 'react';
-import type { Member, UserStatus } from '../../types';
+import type { Member } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { ProfileCard } from './ProfileCard';
-
-/** A status beside a name: its emoji (or a dot), the text on hover and for screen readers. */
-export function StatusMark({ status }: { status: UserStatus }) {
-  const text = status.text ?? '';
-  return (
-    <span className="status-mark" title={text || undefined} data-testid="member-status">
-      <span aria-hidden="true">{status.emoji ?? '💬'}</span>
-      <span className="visually-hidden">Status: {text || status.emoji}</span>
-    </span>
-  );
-}
+import { StatusMark } from './StatusMark';
 
 export function MembersPanel({ members, onClose }: { members: Member[]; onClose: () => void }) {
   const sorted = [...members].sort((a, b) => Number(b.online) - Number(a.online) || a.user.name.localeCompare(b.user.name));

@@ -10,6 +10,7 @@ import { useSession } from '../auth/session';
 import { useSaved } from '../saved/SavedContext';
 import { EditedMark } from './EditHistory';
 import { ProfileCard } from './ProfileCard';
+import { StatusMark, useStatusOf } from './StatusMark';
 import { Markup } from './markup/Markup';
 import { ReactionPicker } from './ReactionPicker';
 import type { DeliveryStatus } from './timeline';
@@ -93,6 +94,7 @@ function MessageItemImpl(props: Props) {
   const { message, status, mine, canEdit, canDelete, canPin = false, highlighted } = props;
   const [editing, setEditing] = useState(false);
   const [profileOpen, setProfileOpen] = useState(false);
+  const authorStatus = useStatusOf(message.author.id);
   const saved = useSaved();
   const deleted = message.deletedAt !== null || message.body === null;
   const isSaved = saved?.isSaved(message.id) ?? false;
@@ -136,6 +138,7 @@ function MessageItemImpl(props: Props) {
         >
           {message.author.name}
         </button>
+        {authorStatus && <StatusMark status={authorStatus} testId="author-status" />}
         {message.author.role !== 'staff' && message.author.role !== 'admin' && (
           <span className={`role-badge role-${message.author.role}`}>{message.author.role}</span>
         )}

@@ -160,6 +160,20 @@ browserTest('screenshots of the main screens (demo data)', { timeout: 420_000 },
   await shoot(page, 'profile');
   await page.keyboard.press('Escape');
 
+  // Saved messages: what Grace kept for later, each opening in its room.
+  const saved = await grace.api.put(`messages/${formatted.id}/save`);
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  await page.goto(`${server.url}/saved`);
+  await page.getByTestId('saved-page').getByTestId('unsave').first().waitFor();
+  await shoot(page, 'saved');
+
+  // Notification preferences on the account page (e-mail, browser, quiet hours).
+  await page.goto(`${server.url}/account`);
+  const prefs = page.locator('section[aria-labelledby="prefs-title"]');
+  await prefs.getByTestId('pref-browser').waitFor();
+  await prefs.scrollIntoViewIfNeeded();
+  await shoot(page, 'preferences');
+
   // Dark theme chat (the theme is saved per browser).
   await page.evaluate(() => localStorage.setItem('sb:theme', 'dark'));
   await page.goto(`${server.url}/rooms/${engineering.id}`);

@@ -107,7 +107,7 @@ function ProfileEditor() {
             ))}
           </select>
         </div>
-        <button type="submit" disabled={saving} data-testid="profile-save">
+        <button type="submit" className="button primary" disabled={saving} data-testid="profile-save">
           Save profile
         </button>
       </form>

@@ -106,7 +106,7 @@ export function PreferencesSection() {
         </label>
         <DesktopPermission onGranted={() => set({ browserNotifications: true })} />
         <label className="checkbox">
-          <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} /> Quiet hours (no e-mail)
+          <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} /> Quiet hours (no e-mail, push or desktop notifications)
         </label>
         {quiet && (
           <div className="button-row">

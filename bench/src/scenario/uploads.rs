@@ -1,6 +1,7 @@
 //! File uploads: the throughput of one large upload (`POST /rooms/{id}/uploads`, local
-//! storage), then server memory growth while several such uploads run at once (the upload
-//! streams to disk, so the growth stays small whatever the file size). Switchboard only.
+//! storage) and of its download (`GET /attachments/{id}`, whole and as a byte range), then
+//! server memory growth while several such uploads run at once (the upload streams to disk,
+//! so the growth stays small whatever the file size). Switchboard only.
 
 use std::{sync::Arc, time::Duration};
 
@@ -34,6 +35,8 @@ pub struct UploadsArgs {
 #[derive(Debug, Serialize)]
 struct Measured {
     single_mib_per_sec: Vec<f64>,
+    download_mib_per_sec: Vec<f64>,
+    range_mib_per_sec: Vec<f64>,
     concurrent_secs: f64,
     rss_before_kib: u64,
     rss_peak_kib: u64,
@@ -52,13 +55,14 @@ fn multipart(bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Uploads one file; its attachment id.
 async fn upload(
     http: &reqwest::Client,
     url: &str,
     token: &str,
     content_type: &str,
     body: Vec<u8>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let response = http
         .post(url)
         .bearer_auth(token)
@@ -74,7 +78,41 @@ async fn upload(
             response.text().await.unwrap_or_default()
         );
     }
-    Ok(())
+    let created: serde_json::Value = response.json().await.context("upload answer")?;
+    created["data"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no id in the upload answer")
+}
+
+/// Downloads `url` (a `Range` when given) and checks the status and the length; MiB/s.
+async fn download(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    range: Option<(u64, u64)>,
+) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut request = http.get(url).bearer_auth(token);
+    if let Some((from, to)) = range {
+        request = request.header("range", format!("bytes={from}-{to}"));
+    }
+    let response = request.send().await.context("download")?;
+    let want = if range.is_some() { 206 } else { 200 };
+    if response.status().as_u16() != want {
+        bail!("download answered {}, not {want}", response.status());
+    }
+    let bytes = response.bytes().await.context("download body")?;
+    if let Some((from, to)) = range
+        && bytes.len() as u64 != to - from + 1
+    {
+        bail!(
+            "the range gave {} bytes, not {}",
+            bytes.len(),
+            to - from + 1
+        );
+    }
+    Ok(bytes.len() as f64 / 1024.0 / 1024.0 / started.elapsed().as_secs_f64())
 }
 
 /// Runs `uploads`.
@@ -101,12 +139,23 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
     drop(file);
 
     let mut single = Vec::new();
+    let (mut downloads, mut ranges) = (Vec::new(), Vec::new());
+    let size = (args.mib * 1024 * 1024) as u64;
     for n in 0..args.singles {
         let started = Instant::now();
-        upload(&http, &url, &token, &content_type, body.clone()).await?;
+        let id = upload(&http, &url, &token, &content_type, body.clone()).await?;
         let rate = args.mib as f64 / started.elapsed().as_secs_f64();
-        progress!("single upload {}: {rate:.0} MiB/s", n + 1);
+        let file_url = format!("{}/api/v1/attachments/{id}", running.target.base_url());
+        let whole = download(&http, &file_url, &token, None).await?;
+        // The second half, as a player or a resumed download asks for it.
+        let half = download(&http, &file_url, &token, Some((size / 2, size - 1))).await?;
+        progress!(
+            "file {}: upload {rate:.0} MiB/s, download {whole:.0} MiB/s, range {half:.0} MiB/s",
+            n + 1
+        );
         single.push(rate);
+        downloads.push(whole);
+        ranges.push(half);
     }
 
     let pid = running.target.pid;
@@ -144,6 +193,8 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
     let rss_peak = peak.load(std::sync::atomic::Ordering::Relaxed).max(rss());
     let measured = Measured {
         single_mib_per_sec: single,
+        download_mib_per_sec: downloads,
+        range_mib_per_sec: ranges,
         concurrent_secs,
         rss_before_kib: rss_before,
         rss_peak_kib: rss_peak,
@@ -158,6 +209,14 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
     table.row(vec![
         "single upload (median)".into(),
         format!("{:.0} MiB/s", median(&measured.single_mib_per_sec)),
+    ]);
+    table.row(vec![
+        "download (median)".into(),
+        format!("{:.0} MiB/s", median(&measured.download_mib_per_sec)),
+    ]);
+    table.row(vec![
+        "range of the second half (median)".into(),
+        format!("{:.0} MiB/s", median(&measured.range_mib_per_sec)),
     ]);
     table.row(vec![
         format!("{} at once", args.concurrent),

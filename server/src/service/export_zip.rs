@@ -54,7 +54,7 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    async fn emit(&mut self, bytes: Bytes) -> Result<(), std::io::Error> {
+    async fn write_out(&mut self, bytes: Bytes) -> Result<(), std::io::Error> {
         self.offset += bytes.len() as u64;
         self.tx
             .send(Ok(bytes))
@@ -68,14 +68,14 @@ impl Writer<'_> {
         mut stream: BoxStream<'static, Result<Bytes, storage::StorageError>>,
     ) -> Result<(), std::io::Error> {
         let offset = u32::try_from(self.offset).map_err(|_| too_big())?;
-        self.emit(local_header(&name)).await?;
+        self.write_out(local_header(&name)).await?;
         let mut crc = crc32fast::Hasher::new();
         let mut size: u64 = 0;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(std::io::Error::other)?;
             crc.update(&chunk);
             size += chunk.len() as u64;
-            self.emit(chunk).await?;
+            self.write_out(chunk).await?;
         }
         let entry = Entry {
             name,
@@ -83,7 +83,7 @@ impl Writer<'_> {
             size: u32::try_from(size).map_err(|_| too_big())?,
             offset,
         };
-        self.emit(data_descriptor(&entry)).await?;
+        self.write_out(data_descriptor(&entry)).await?;
         self.entries.push(entry);
         Ok(())
     }
@@ -126,7 +126,7 @@ async fn write(
     directory.put_u32_le(directory_size);
     directory.put_u32_le(directory_offset);
     directory.put_u16_le(0);
-    zip.emit(directory.freeze()).await
+    zip.write_out(directory.freeze()).await
 }
 
 /// Flags: sizes and CRC follow the data (bit 3), names are UTF-8 (bit 11).

@@ -191,6 +191,20 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     );
   }
 
+  // What the room's list and its thread panel both need to show and act on messages.
+  const messageProps = {
+    members,
+    meId: me.id,
+    meName: me.name,
+    canEdit,
+    canDelete,
+    canPin: pins?.canPin,
+    onReact: actions.onReact,
+    onEdit: actions.onEdit,
+    onDelete: actions.onDelete,
+    onPin: pins?.onPin,
+  };
+
   return (
     <StatusesContext.Provider value={statuses}>
       <main
@@ -269,17 +283,8 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             )}
             <MessageList
               timeline={timeline}
-              members={members}
               pending={pending}
-              meId={me.id}
-              meName={me.name}
-              canEdit={canEdit}
-              canDelete={canDelete}
-              canPin={pins?.canPin}
-              onReact={actions.onReact}
-              onEdit={actions.onEdit}
-              onDelete={actions.onDelete}
-              onPin={pins?.onPin}
+              {...messageProps}
               onReply={openThread}
               onDiscard={(id) => client?.discard(id)}
               onReadUpTo={onReadUpTo}
@@ -304,16 +309,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             <ThreadPanel
               roomId={roomId}
               rootId={threadId}
-              members={members}
-              meId={me.id}
-              meName={me.name}
-              canEdit={canEdit}
-              canDelete={canDelete}
-              canPin={pins?.canPin}
-              onReact={actions.onReact}
-              onEdit={actions.onEdit}
-              onDelete={actions.onDelete}
-              onPin={pins?.onPin}
+              {...messageProps}
               highlightSeq={threadId === initialThreadId ? focusSeq : null}
               onClose={() => setThreadId(null)}
             />

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Switchboard: one image, one binary (the web client is embedded). Build (the build args only
 # label the image; without them the labels say "unknown"):
 #   docker build -t switchboard \
@@ -7,17 +6,26 @@
 #     --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 # Run on SQLite with a volume:
 #   docker run -p 3000:3000 -v switchboard-data:/data -e ADMIN_EMAIL=... -e ADMIN_PASSWORD=... switchboard
+#
+# The base images are build arguments, so the image can be built from a mirror or from a base
+# made with debootstrap (scripts/container-check does that). With BINARY=prebuilt the runtime
+# stage takes an already built binary from the build context (`prebuilt/switchboard`) instead of
+# compiling one: `docker build --build-arg BINARY=prebuilt --target runtime CONTEXT`.
+ARG NODE_IMAGE=node:22-bookworm-slim
+ARG RUST_IMAGE=rust:1.95-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+ARG BINARY=server
 
 # --- 1. The web client -------------------------------------------------------------------
-FROM node:20-bookworm-slim AS web
+FROM ${NODE_IMAGE} AS web
 WORKDIR /src/web
 COPY web/package.json web/package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY web/ ./
 RUN npm run build
 
 # --- 2. The server (embeds web/dist) -------------------------------------------------------
-FROM rust:1.95-bookworm AS server
+FROM ${RUST_IMAGE} AS server
 WORKDIR /src
 ARG GIT_SHA=unknown
 ENV SWITCHBOARD_SKIP_WEB_BUILD=1 SWITCHBOARD_GIT_SHA=${GIT_SHA}
@@ -29,11 +37,21 @@ COPY bench/Cargo.toml bench/Cargo.toml
 COPY bench/src/ bench/src/
 COPY migrations/ migrations/
 COPY --from=web /src/web/dist web/dist
-RUN cargo build --release --locked -p switchboard \
- && strip target/release/switchboard
+# The registry and target directory are cache mounts: a change to the web client or to the
+# server's own code rebuilds only the switchboard crate, never the dependencies.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p switchboard \
+ && mkdir -p /out && cp target/release/switchboard /out/switchboard && strip /out/switchboard
 
-# --- 3. Runtime: the binary, CA certificates, a non-root user -----------------------------
-FROM debian:bookworm-slim
+# --- 2b. Or a binary built elsewhere (BINARY=prebuilt): prebuilt/switchboard in the context --
+FROM scratch AS prebuilt
+COPY prebuilt/switchboard /out/switchboard
+
+FROM ${BINARY} AS binary
+
+# --- 3. Runtime: the binary, CA certificates, a non-root user (numeric, for runAsNonRoot) ---
+FROM ${RUNTIME_IMAGE} AS runtime
 ARG GIT_SHA=unknown
 ARG VERSION=unknown
 ARG CREATED=unknown
@@ -47,11 +65,12 @@ LABEL org.opencontainers.image.title="Switchboard" \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin switchboard \
+ && groupadd --system --gid 10001 switchboard \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin switchboard \
  && mkdir -p /data && chown switchboard /data
-COPY --from=server /src/target/release/switchboard /usr/local/bin/switchboard
+COPY --from=binary /out/switchboard /usr/local/bin/switchboard
 COPY LICENSE /usr/share/doc/switchboard/LICENSE
-USER switchboard
+USER 10001:10001
 WORKDIR /data
 ENV BIND_ADDR=0.0.0.0:3000 \
     DATABASE_URL=sqlite:///data/switchboard.db \

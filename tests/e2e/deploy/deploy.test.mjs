@@ -1,14 +1,15 @@
 // The runtime as the container runs it (there is no Docker engine here): the binary from an
 // empty directory as a non-root user with only environment configuration; `healthcheck` exit
-// codes; two instances racing to migrate an empty PostgreSQL; two instances behind nginx with
-// Redis, chatting over websockets through the load balancer; and `backup` of a live SQLite
+// codes; two instances racing to migrate an empty PostgreSQL; two instances behind nginx (the
+// shipped deploy/nginx.conf) with Redis, chatting through the load balancer over websockets and
+// long-polling; and `backup` of a live SQLite
 // database that a fresh instance starts from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, chmodSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, chmodSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -111,7 +112,20 @@ test('two instances starting at once migrate an empty PostgreSQL exactly once', 
   assert.equal(rows.stdout.trim(), `${migrations}|t`);
 });
 
-test('two instances behind nginx share PostgreSQL and Redis; clients chat across them over websockets', async (t) => {
+/** deploy/nginx.conf, the file the compose scale profile mounts, with its upstreams and port
+ * replaced by local ones and its temporary files under `prefix` (nginx runs unprivileged here). */
+function localNginxConf(prefix, port, upstreamPorts) {
+  const shipped = readFileSync(join(repoRoot, 'deploy/nginx.conf'), 'utf8');
+  const servers = upstreamPorts.map((p) => `server 127.0.0.1:${p};`).join(' ');
+  const local = shipped
+    .replace(/^(\s*)server app:3000;\n\s*server app2:3000;/m, `$1${servers}`)
+    .replace(/listen 80;/, `listen 127.0.0.1:${port};`)
+    .replace(/^http \{/m, `pid ${prefix}/nginx.pid;\nerror_log ${prefix}/error.log;\nhttp {\n    access_log off;\n    client_body_temp_path ${prefix}/body;\n    proxy_temp_path ${prefix}/proxy;`);
+  assert.ok(local.includes(servers) && local.includes(`listen 127.0.0.1:${port};`), 'deploy/nginx.conf has the expected upstream and listen lines');
+  return local;
+}
+
+test('two instances behind nginx share PostgreSQL and Redis; clients chat across them, and long-polling stays on one instance', async (t) => {
   if (!requireRedis(t)) return;
   const nginx = spawnSync('which', ['nginx'], { encoding: 'utf8' }).stdout.trim();
   if (!nginx) {
@@ -128,29 +142,7 @@ test('two instances behind nginx share PostgreSQL and Redis; clients chat across
   const prefix = mkdtempSync(join(tmpdir(), 'sb-nginx-'));
   t.after(() => rmSync(prefix, { recursive: true, force: true }));
   const conf = join(prefix, 'nginx.conf');
-  writeFileSync(conf, `
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events {}
-http {
-  access_log off;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  upstream switchboard { server 127.0.0.1:${a.port}; server 127.0.0.1:${b.port}; }
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  server {
-    listen 127.0.0.1:${lbPort};
-    location / {
-      proxy_pass http://switchboard;
-      proxy_http_version 1.1;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_read_timeout 3600s;
-    }
-  }
-}`);
+  writeFileSync(conf, localNginxConf(prefix, lbPort, [a.port, b.port]));
   const lb = spawn(nginx, ['-c', conf, '-p', prefix, '-g', 'daemon off;'], { stdio: 'ignore' });
   t.after(() => lb.kill('SIGTERM'));
   const lbUrl = `http://127.0.0.1:${lbPort}`;
@@ -166,7 +158,11 @@ http {
   }
   const room = (await api(lbUrl, people[0].token).post('rooms', { slug: `deploy-${randomUUID().slice(0, 8)}`, title: 'Deploy', kind: 'public' })).data.id;
   assert.equal((await api(lbUrl, people[0].token).post(`rooms/${room}/members`, { userId: people[1].user.id })).status, 201);
-  // Round robin: consecutive websocket connections land on different instances.
+  // The shipped configuration keeps a client address on one instance, so a client on the
+  // long-polling transport alone (every request a new HTTP request) keeps its session, and the
+  // official client's default (polling, then the websocket upgrade) works too.
+  const polling = await connect(lbUrl, people[1].token, { transports: ['polling'] });
+  const upgrading = await connect(lbUrl, people[1].token, { transports: ['polling', 'websocket'] });
   const alice = await connect(lbUrl, people[0].token, { transports: ['websocket'] });
   const bob = await connect(lbUrl, people[1].token, { transports: ['websocket'] });
   const bobDirect = await connect(b.url, people[1].token, { transports: ['websocket'] });
@@ -176,9 +172,11 @@ http {
     assert.equal(sent.ok, true);
   }
   assert.equal((await call(aliceDirect, 'message:send', { roomId: room, clientId: randomUUID(), body: 'from a to b' })).ok, true);
-  await until(() => bob.received.length === 6 && bobDirect.received.length === 6, 10_000, 'deliveries across instances');
-  assert.deepEqual(bobDirect.received.map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
-  for (const s of [alice, bob, bobDirect, aliceDirect]) s.close();
+  const all = [bob, bobDirect, polling, upgrading];
+  await until(() => all.every((s) => s.received.length === 6), 10_000, 'deliveries across instances and transports');
+  for (const s of all) assert.deepEqual(s.received.map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
+  assert.equal(polling.io.engine.transport.name, 'polling', 'the polling session survived every request');
+  for (const s of [alice, bob, bobDirect, aliceDirect, polling, upgrading]) s.close();
 });
 
 test('backup of a live SQLite database starts a fresh instance with every message', async (t) => {

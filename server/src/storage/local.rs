@@ -8,14 +8,16 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::{ByteStream, Object, Storage, StorageError, check_key};
 
-/// Read buffer of a download.
-const CHUNK: usize = 64 * 1024;
+/// Read buffer of a download. Each read is one trip to tokio's blocking pool, so the chunk is
+/// large enough that the hand-offs cost little next to the copy (64 KiB reads ran at about half
+/// of the disk's speed); at most two chunks per download are in memory at once.
+const CHUNK: usize = 512 * 1024;
 
 /// A directory of files.
 #[derive(Clone, Debug)]
@@ -83,21 +85,24 @@ impl Storage for Local {
             Some(r) => (r.start, r.end.min(size)),
         };
         file.seek(SeekFrom::Start(start)).await.map_err(io)?;
-        let remaining = end - start;
-        let stream =
-            futures::stream::try_unfold((file, remaining), |(mut file, left)| async move {
+        // Never more than the range, even if the file grows meanwhile.
+        let file = file.take(end - start);
+        let stream = futures::stream::try_unfold(
+            (file, end - start),
+            |(mut file, left)| async move {
                 if left == 0 {
                     return Ok(None);
                 }
                 let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
-                let mut buf = BytesMut::zeroed(want);
-                let n = file.read(&mut buf).await.map_err(io)?;
+                // Uninitialised capacity: read_buf fills it without zeroing it first.
+                let mut buf = BytesMut::with_capacity(want);
+                let n = file.read_buf(&mut buf).await.map_err(io)?;
                 if n == 0 {
                     return Err(StorageError::Backend("file shorter than its size".into()));
                 }
-                buf.truncate(n);
-                Ok(Some((Bytes::from(buf), (file, left - n as u64))))
-            });
+                Ok(Some((buf.freeze(), (file, left - n as u64))))
+            },
+        );
         Ok(Object {
             stream: stream.boxed(),
             size,

@@ -132,9 +132,12 @@ pub struct Stats {
     pub wire_duplicates: Counter,
     /// `message:new` that skipped seqs (the client syncs, or jumps when it does not sync).
     pub wire_gaps: Counter,
-    /// `message:new` that arrived on one connection after a higher seq of the same room (the
-    /// server sent out of order).
+    /// `message:new` that arrived on one connection after a higher seq of the same room and
+    /// had not arrived on it before (the server sent new messages out of order).
     pub order_violations: Counter,
+    /// `message:new` below the connection's newest seq that had arrived on it before: the
+    /// server's re-send after the acknowledged seq while the client held a gap.
+    pub live_resends: Counter,
     /// `sync` calls.
     pub syncs: Counter,
     /// `sync` calls that got no answer within the ack timeout.

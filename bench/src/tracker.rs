@@ -5,7 +5,7 @@
 
 use std::{
     borrow::Cow,
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
     hash::{DefaultHasher, Hash, Hasher},
     sync::{Arc, Mutex},
 };
@@ -63,9 +63,16 @@ struct State {
     cursors: HashMap<String, i64>,
     /// Highest seq received live per room on the current connection (order check).
     live_last: HashMap<String, i64>,
+    /// Seqs received live per room on the current connection, the newest [`SEEN_WINDOW`]: a
+    /// seq below the newest that is among them is a re-send (the server re-sends everything
+    /// after the acknowledged seq while the client holds a gap), not a reordering.
+    live_seen: HashMap<String, BTreeSet<i64>>,
     /// Live messages received on the current connection.
     live_since_connect: u64,
 }
+
+/// How many seqs per room and connection the order check remembers.
+const SEEN_WINDOW: usize = 8192;
 
 /// One client's cursors; also its [`Handler`].
 pub struct Tracker {
@@ -103,6 +110,7 @@ impl Tracker {
             state: Mutex::new(State {
                 cursors: rooms.into_iter().map(|r| (r, 0)).collect(),
                 live_last: HashMap::new(),
+                live_seen: HashMap::new(),
                 live_since_connect: 0,
             }),
             stats,
@@ -129,6 +137,7 @@ impl Tracker {
     pub fn on_connect(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.live_last.clear();
+        state.live_seen.clear();
         state.live_since_connect = 0;
     }
 
@@ -148,9 +157,18 @@ impl Tracker {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if live {
                 state.live_since_connect += 1;
+                let seen = state.live_seen.entry(room.to_owned()).or_default();
+                let again = !seen.insert(message.seq);
+                if seen.len() > SEEN_WINDOW {
+                    seen.pop_first();
+                }
                 let last = state.live_last.entry(room.to_owned()).or_insert(0);
                 if message.seq < *last {
-                    self.stats.order_violations.inc();
+                    if again {
+                        self.stats.live_resends.inc();
+                    } else {
+                        self.stats.order_violations.inc();
+                    }
                 }
                 *last = (*last).max(message.seq);
             }
@@ -266,5 +284,31 @@ mod tests {
         assert_eq!(held(&tracker, 42), Some(42));
         assert_eq!(stats.wire_gaps.get(), 1);
         assert_eq!(stats.delivered.get(), 2);
+    }
+
+    #[test]
+    fn a_resend_after_a_gap_is_told_apart_from_a_reordering() {
+        let stats = Arc::new(Stats::default());
+        let tracker = Tracker::reliable(
+            Arc::clone(&stats),
+            ["r".to_owned()],
+            Arc::new(SeqRegistry::default()),
+        );
+        tracker.on_connect();
+        for seq in [1, 3, 4] {
+            held(&tracker, seq);
+        }
+        // The server re-sends everything after the acknowledged seq (1): 3 and 4 again.
+        held(&tracker, 3);
+        held(&tracker, 4);
+        assert_eq!(stats.live_resends.get(), 1, "3 came again after 4");
+        assert_eq!(stats.order_violations.get(), 0);
+        // 2 never came on this connection: below the newest, it is a reordering.
+        held(&tracker, 2);
+        assert_eq!(stats.order_violations.get(), 1);
+        // A new connection starts the check over.
+        tracker.on_connect();
+        held(&tracker, 2);
+        assert_eq!(stats.order_violations.get(), 1);
     }
 }

@@ -227,6 +227,7 @@ impl Crowd {
             missing,
             wire_duplicates: self.stats.wire_duplicates.get(),
             order_violations: self.stats.order_violations.get(),
+            live_resends: self.stats.live_resends.get(),
             seq_conflicts: self.registry.conflicts.get(),
             seq_holes: u64::try_from(seq_holes).unwrap_or(0),
             live: self.stats.delivered.get(),

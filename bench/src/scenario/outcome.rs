@@ -24,8 +24,10 @@ pub struct Outcome {
     pub missing: u64,
     /// Deliveries of a seq the client already had (dropped by it).
     pub wire_duplicates: u64,
-    /// Deliveries that came after a higher seq on the same connection.
+    /// New deliveries that came after a higher seq on the same connection.
     pub order_violations: u64,
+    /// Re-sends of a seq the connection had had, after a higher one (retries over a gap).
+    pub live_resends: u64,
     /// Seqs that carried two different messages (clientIds) across clients.
     pub seq_conflicts: u64,
     /// Seqs below a room's last one that no acked send got (would block clients forever).
@@ -94,6 +96,10 @@ impl Outcome {
             (
                 "order violations (per connection)",
                 thousands(self.order_violations as f64),
+            ),
+            (
+                "re-sends below the connection's newest",
+                thousands(self.live_resends as f64),
             ),
             (
                 "seq conflicts / holes",

@@ -16,15 +16,23 @@ use crate::{
     },
     error::{AppError, AppResult},
     ratelimit::Action as Limit,
-    store::{DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
+    store::{
+        ArchivedFilter, DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError,
+    },
 };
 
-/// The rooms the actor is a member of (and may still read), most recently active first.
-pub async fn my_rooms(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<RoomWithMe>> {
+/// The rooms the actor is a member of (and may still read), most recently active first;
+/// `archived` says whether archived rooms are among them.
+pub async fn my_rooms(
+    ctx: &Ctx,
+    actor: &Actor,
+    archived: ArchivedFilter,
+) -> AppResult<Vec<RoomWithMe>> {
     let viewer = actor.viewer();
     let rooms = ctx.store.member_rooms(actor.id()).await?;
     let mut rooms: Vec<RoomWithMe> = rooms
         .into_iter()
+        .filter(|room| archived.shows(room.room.archived_at.is_some()))
         .filter(|room| policy::can_read(&viewer, &room.facts()))
         .collect();
     name_dms(ctx, actor, &mut rooms).await?;

@@ -77,6 +77,14 @@ impl Realtime {
         self.emit(to, wire::MEMBER_ADDED, &data).await;
     }
 
+    /// A member's room role changed: the room (and the member) hear of it.
+    pub(super) async fn member_role_changed(&self, room_id: Id, user_id: Id, role: RoomRole) {
+        let data = json!({"roomId": room_id, "userId": user_id, "role": role});
+        let mut to = Channel::followers(room_id);
+        to.push(Channel::User(user_id));
+        self.emit(to, wire::MEMBER_UPDATED, &data).await;
+    }
+
     /// Someone left or was removed: the room hears of it, and their sockets unsubscribe. A
     /// watch of theirs ends too unless the policy still lets them read the room.
     pub(super) async fn member_removed(&self, room_id: Id, user_id: Id) {

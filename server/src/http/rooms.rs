@@ -291,9 +291,11 @@ pub struct UpdateRoomBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     department: Option<Option<String>>,
+    /// `public` or `private` (owners and admins).
+    kind: Option<RoomKind>,
 }
 
-/// Changes a room (moderators, owners, admins).
+/// Changes a room (moderators, owners, admins; its kind: owners, admins).
 #[utoipa::path(patch, path = "/rooms/{id}", tag = "rooms", params(("id" = Id, Path)),
     request_body = UpdateRoomBody,
     responses((status = 200, body = ApiOk<RoomView>), (status = 403, body = ErrorBody),
@@ -313,6 +315,7 @@ async fn update_room(
             description: body.description,
             tags: body.tags,
             department: body.department,
+            kind: body.kind,
         },
     )
     .await?;

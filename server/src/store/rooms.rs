@@ -130,6 +130,8 @@ pub struct RoomPatch {
     pub tags: Option<Vec<String>>,
     /// New department (`Some(None)` = everyone).
     pub department: Option<Option<String>>,
+    /// New kind (public or private).
+    pub kind: Option<RoomKind>,
 }
 
 /// Search and order for room discovery.
@@ -327,7 +329,8 @@ impl_both! {
             let query = sqlx::query_as(concat!(
                 "UPDATE rooms SET title = COALESCE($2, title), \
                  description = COALESCE($3, description), tags = COALESCE($4, tags), \
-                 department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7 \
+                 department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7, \
+                 kind = COALESCE($8, kind) \
                  WHERE id = $1 RETURNING ",
                 room_returning!()
             ))
@@ -337,7 +340,8 @@ impl_both! {
             .bind(patch.tags.as_ref().map(Json))
             .bind(set_department)
             .bind(department)
-            .bind(crate::store::now());
+            .bind(crate::store::now())
+            .bind(patch.kind);
             let row = Self::fetch_optional_row(&mut *tx, query).await?;
             Self::commit_audited(tx, row.is_some(), audit).await?;
             Ok(row)

@@ -38,7 +38,8 @@ impl Realtime {
         let data = serde_json::to_value(RoomView::plain(after)).unwrap_or_default();
         self.emit(Channel::followers(after.id), wire::ROOM_UPDATED, &data)
             .await;
-        if after.department.is_some() && after.department != before.department {
+        let narrowed = after.department.is_some() && after.department != before.department;
+        if narrowed || after.kind != before.kind {
             self.drop_watchers(after.id).await;
         }
     }

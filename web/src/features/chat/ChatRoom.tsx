@@ -202,9 +202,10 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     members,
     meId: me.id,
     meName: me.name,
-    canEdit,
-    canDelete,
-    canPin: pins?.canPin,
+    // Nothing changes in an archived room: its message actions are not offered.
+    canEdit: archived ? () => false : canEdit,
+    canDelete: archived ? () => false : canDelete,
+    canPin: archived ? false : pins?.canPin,
     onReact: actions.onReact,
     onEdit: actions.onEdit,
     onDelete: actions.onDelete,
@@ -327,6 +328,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               rootId={threadId}
               {...messageProps}
               highlightSeq={threadId === initialThreadId ? focusSeq : null}
+              composerNotice={archived ? <ArchivedComposerNotice /> : undefined}
               onClose={() => setThreadId(null)}
             />
           )}

@@ -24,8 +24,9 @@ async function people(t, names = []) {
   const others = {};
   for (const name of names) others[name] = await createUser(server.url, { name });
   const a = await newPage(browser);
-  a.consoleErrors = consoleErrors(a.page);
   await signIn(a.page, server.url, alice.user.email, PASSWORD);
+  // From here on (the signed-out page before is not what these tests are about).
+  a.consoleErrors = consoleErrors(a.page);
   const b = await openAs(browser, server.url, bob, PASSWORD);
   t.after(() => {
     assert.deepEqual(a.page.errors, [], 'uncaught errors in the first page');
@@ -86,7 +87,7 @@ browserTest('members are invited with /invite and from the panel; roles and remo
   // A command is run, not posted.
   await send(a.page, '/invite @carol');
   await member(b.page, 'Carol Cooper').waitFor();
-  assert.equal(await a.page.getByTestId('composer').inputValue(), '');
+  await a.page.waitForFunction(() => document.querySelector('[data-testid="composer"]')?.value === '');
   // Unknown commands answer with the help, and nothing is posted either.
   await send(a.page, '/shrug');
   await a.page.getByTestId('toast').filter({ hasText: 'Unknown command /shrug' }).waitFor();

@@ -3,7 +3,7 @@
 // and removals, the room's settings, archiving and deleting, each live on the other page.
 import assert from 'node:assert/strict';
 import { createRoom, createUser, PASSWORD, startServer } from '../lib/harness.mjs';
-import { browserTest, launchBrowser, newPage, openAs, openRoom, rows, send, signIn, stored } from './browser.mjs';
+import { browserTest, launchBrowser, newPage, openAs, openRoom, rows, screenshot, send, signIn, stored } from './browser.mjs';
 
 /** Console errors of a page (a bad `pattern` is one, logged by the browser on every open). */
 function consoleErrors(page) {
@@ -109,6 +109,8 @@ browserTest('members are invited with /invite and from the panel; roles and remo
   await member(a.page, 'Bob Member').getByTestId('member-role-select').selectOption('moderator');
   await b.page.locator(`[data-testid="member"][data-user-id="${bob.user.id}"][data-role="moderator"]`).waitFor();
   await member(b.page, 'Dave Dunn').getByTestId('member-remove').waitFor();
+  await member(a.page, 'Bob Member').getByTestId('member-role-select').and(a.page.locator(':enabled')).waitFor();
+  await screenshot(a.page, 'room-members');
 
   // Alice removes Carol: gone from Bob's list.
   await member(a.page, 'Carol Cooper').getByRole('button', { name: 'Remove Carol Cooper' }).click();
@@ -143,6 +145,7 @@ browserTest('title and topic changes, archiving and deleting reach the other pag
   assert.equal(await b.page.getByTestId('composer').count(), 0);
   assert.equal(await b.page.getByTestId('unarchive-room').count(), 0, 'a plain member cannot restore it');
   await b.page.getByTestId(`room-${slug}`).waitFor({ state: 'detached' });
+  await screenshot(b.page, 'room-archived');
   // The server refuses writes whatever the client shows.
   const refused = await bob.api.post(`rooms/${roomId}/messages`, { clientId: 'after-archive', body: 'sneaky' });
   assert.equal(refused.status, 409);

@@ -318,7 +318,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 placeholder={composerPlaceholder(room, me.role)}
                 draft={draft}
                 dropped={dropped}
-                onCommand={room?.kind === 'public' || room?.kind === 'private' ? onCommand : undefined}
+                onCommand={onCommand}
               />
             )}
           </div>

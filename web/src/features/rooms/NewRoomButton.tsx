@@ -14,7 +14,8 @@ export function NewRoomButton() {
   const toast = useToast();
   const { upsert } = useRooms();
   const [open, setOpen] = useState(false);
-  if (me.role === 'customer') return null;
+  // Customers have no rooms; observers see the button disabled, saying why (WriteButton).
+  if (!mayCreateRooms(me.role) && me.role !== 'observer') return null;
   const created = (room: Room) => {
     setOpen(false);
     upsert(room);
@@ -28,7 +29,6 @@ export function NewRoomButton() {
         aria-label="Create a room"
         title="Create a room"
         onClick={() => setOpen(true)}
-        disabled={!mayCreateRooms(me.role) && me.role !== 'observer'}
         data-testid="new-room"
       >
         +

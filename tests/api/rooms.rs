@@ -393,7 +393,10 @@ async fn owners_change_who_may_read_a_room(app: TestApp) {
         .await
         .expect_error(403, "FORBIDDEN");
     moderator
-        .patch(&format!("rooms/{room}"), json!({"title": "Renamed", "kind": "private"}))
+        .patch(
+            &format!("rooms/{room}"),
+            json!({"title": "Renamed", "kind": "private"}),
+        )
         .await
         .expect(200);
     owner

@@ -17,9 +17,9 @@ use crate::{
     },
     error::{AppError, AppResult, ErrorBody},
     service::{
-        Actor,
+        Actor, archive,
         export::{self, RoomExport},
-        archive, members, page_limit,
+        members, page_limit,
         rooms::{self, CreateRoom, UpdateRoom},
     },
     state::AppState,

@@ -16,9 +16,7 @@ use crate::{
     },
     error::{AppError, AppResult},
     ratelimit::Action as Limit,
-    store::{
-        ArchivedFilter, DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError,
-    },
+    store::{ArchivedFilter, DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
 };
 
 /// The rooms the actor is a member of (and may still read), most recently active first;

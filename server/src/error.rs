@@ -61,6 +61,7 @@ pub enum Code {
     StaffEmail,
     ReactionLimit,
     PinLimit,
+    RoomArchived,
     PushDisabled,
     RateLimited,
     DbUnavailable,
@@ -85,7 +86,9 @@ impl Code {
             NotFound | PushDisabled => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Conflict | EmailTaken | HandleTaken | SlugTaken | ClientIdReused | AlreadyMember
-            | LastOwner | StaffEmail | ReactionLimit | PinLimit => StatusCode::CONFLICT,
+            | LastOwner | StaffEmail | ReactionLimit | PinLimit | RoomArchived => {
+                StatusCode::CONFLICT
+            }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
             DbUnavailable | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -128,6 +131,7 @@ impl Code {
             StaffEmail => "STAFF_EMAIL",
             ReactionLimit => "REACTION_LIMIT",
             PinLimit => "PIN_LIMIT",
+            RoomArchived => "ROOM_ARCHIVED",
             PushDisabled => "PUSH_DISABLED",
             RateLimited => "RATE_LIMITED",
             DbUnavailable => "DB_UNAVAILABLE",

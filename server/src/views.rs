@@ -256,6 +256,8 @@ pub struct RoomView {
     pub muted_until: Option<DateTime<Utc>>,
     /// The viewer's read cursor.
     pub last_read_seq: i64,
+    /// When the room was archived (read-only for everyone); `null` while active.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 impl RoomView {
@@ -291,6 +293,7 @@ impl RoomView {
             notify_level: NotifyLevel::All,
             muted_until: None,
             last_read_seq: 0,
+            archived_at: room.archived_at,
         }
     }
 }

@@ -10,6 +10,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod archive;
 mod assistant;
 mod auth;
 mod cli;

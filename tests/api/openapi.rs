@@ -19,6 +19,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/rooms/{id}"),
     ("post", "/api/v1/rooms/{id}/join"),
     ("post", "/api/v1/rooms/{id}/leave"),
+    ("post", "/api/v1/rooms/{id}/archive"),
+    ("post", "/api/v1/rooms/{id}/unarchive"),
     ("get", "/api/v1/rooms/{id}/members"),
     ("post", "/api/v1/rooms/{id}/members"),
     ("patch", "/api/v1/rooms/{id}/members/{userId}"),

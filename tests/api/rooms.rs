@@ -13,6 +13,7 @@ crate::backend_tests!(
     dms_are_found_or_created_once,
     discover_lists_readable_public_rooms,
     unread_counts_follow_the_read_cursor,
+    owners_change_who_may_read_a_room,
 );
 
 async fn rooms_are_created_changed_and_deleted(app: TestApp) {
@@ -368,4 +369,52 @@ async fn unread_counts_follow_the_read_cursor(app: TestApp) {
         .post(&format!("rooms/{room}/read"), json!({"seq": 1}))
         .await
         .expect_error(403, "NOT_MEMBER");
+}
+
+async fn owners_change_who_may_read_a_room(app: TestApp) {
+    let owner = app.staff().await;
+    let moderator = app.staff().await;
+    let outsider = app.staff().await;
+    let room = owner.create_room(&slug("kind"), "private", None).await;
+    owner
+        .post(
+            &format!("rooms/{room}/members"),
+            json!({"userId": moderator.id(), "role": "moderator"}),
+        )
+        .await
+        .expect(201);
+    outsider
+        .get(&format!("rooms/{room}"))
+        .await
+        .expect_error(404, "NOT_FOUND");
+    // Moderators change the title, not who may read the room.
+    moderator
+        .patch(&format!("rooms/{room}"), json!({"kind": "public"}))
+        .await
+        .expect_error(403, "FORBIDDEN");
+    moderator
+        .patch(
+            &format!("rooms/{room}"),
+            json!({"title": "Renamed", "kind": "private"}),
+        )
+        .await
+        .expect(200);
+    owner
+        .patch(&format!("rooms/{room}"), json!({"kind": "dm"}))
+        .await
+        .expect_error(422, "VALIDATION");
+    let opened = owner
+        .patch(&format!("rooms/{room}"), json!({"kind": "public"}))
+        .await
+        .expect(200);
+    assert_eq!(opened.data()["kind"], json!("public"));
+    outsider.get(&format!("rooms/{room}")).await.expect(200);
+    owner
+        .patch(&format!("rooms/{room}"), json!({"kind": "private"}))
+        .await
+        .expect(200);
+    outsider
+        .get(&format!("rooms/{room}"))
+        .await
+        .expect_error(404, "NOT_FOUND");
 }

@@ -59,6 +59,8 @@ export interface Room {
   notifyLevel?: NotifyLevel;
   /** ISO-8601 while a mute is in force (or set for later); null otherwise. */
   mutedUntil?: string | null;
+  /** When the room was archived (read-only for everyone); null while active. */
+  archivedAt?: string | null;
 }
 
 export type NotifyLevel = 'all' | 'mentions' | 'none';

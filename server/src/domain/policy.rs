@@ -46,6 +46,8 @@ pub struct RoomFacts {
     pub department: Option<String>,
     /// The viewer's membership role, if a member.
     pub my_role: Option<RoomRole>,
+    /// True while the room is archived: readable, but nobody writes in it.
+    pub archived: bool,
     /// For ticket rooms: who asked and who works it.
     pub ticket: Option<TicketParties>,
 }
@@ -84,6 +86,8 @@ pub enum Action {
     DeleteRoom,
     /// Join without an invitation.
     Join,
+    /// Archive the room or restore it (moderators, owners, admins).
+    Archive,
     /// Change a ticket's status, assignee, priority or department.
     ManageTicket,
 }
@@ -100,12 +104,16 @@ pub enum Denial {
     NotMember,
     /// Readable, but not allowed for this viewer (403 `FORBIDDEN`).
     Forbidden(&'static str),
+    /// The room is archived: nobody writes in it until it is restored (409 `ROOM_ARCHIVED`).
+    Archived,
 }
 
 /// Decides whether `viewer` may do `action` in `room`.
 pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<(), Denial> {
-    // Admins may delete private rooms they cannot read (moderation), never DMs.
-    if action == Action::DeleteRoom && viewer.role == Role::Admin && room.kind == RoomKind::Private
+    // Admins may delete or archive private rooms they cannot read (moderation), never DMs.
+    if matches!(action, Action::DeleteRoom | Action::Archive)
+        && viewer.role == Role::Admin
+        && room.kind == RoomKind::Private
     {
         return Ok(());
     }
@@ -118,11 +126,20 @@ pub fn authorize(viewer: &Viewer, room: &RoomFacts, action: Action) -> Result<()
     if !viewer.role.can_write() {
         return Err(Denial::ReadOnly);
     }
+    if room.archived && frozen_by_archive(action) {
+        return Err(Denial::Archived);
+    }
     match room.kind {
         RoomKind::Ticket => authorize_ticket_write(viewer, room, action),
         RoomKind::Dm => authorize_dm_write(room, action),
         RoomKind::Public | RoomKind::Private => authorize_room_write(viewer, room, action),
     }
+}
+
+/// What an archived room refuses to everyone: every change of its messages, reactions, pins
+/// and members. Reading, leaving, restoring and deleting it stay possible.
+fn frozen_by_archive(action: Action) -> bool {
+    !matches!(action, Action::Read | Action::DeleteRoom | Action::Archive)
 }
 
 /// Whether `viewer` may mention everyone in `room` (`@room`), which has `members` members: in
@@ -223,7 +240,7 @@ fn authorize_ticket_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> 
         Action::DeleteOthers | Action::Invite | Action::ManageMembers | Action::ManageTicket => {
             Err(Denial::Forbidden("only staff manage tickets"))
         }
-        Action::UpdateRoom | Action::Join => Err(Denial::Forbidden(
+        Action::UpdateRoom | Action::Join | Action::Archive => Err(Denial::Forbidden(
             "tickets are changed through the ticket API",
         )),
         Action::DeleteRoom if viewer.role == Role::Admin => Ok(()),
@@ -246,6 +263,7 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
     let moderates = admin || role.is_some_and(RoomRole::moderates);
     match action {
         Action::Read => Ok(()),
+        Action::Archive if moderates => Ok(()),
         Action::ManageTicket => Err(Denial::Forbidden("not a ticket")),
         Action::Join if role.is_some() => Ok(()),
         Action::Join if room.kind == RoomKind::Public => Ok(()),
@@ -264,6 +282,7 @@ fn authorize_room_write(viewer: &Viewer, room: &RoomFacts, action: Action) -> Re
         | Action::DeleteOthers
         | Action::UpdateRoom
         | Action::DeleteRoom
+        | Action::Archive
             if role.is_none() =>
         {
             Err(Denial::NotMember)
@@ -495,8 +514,62 @@ mod tests {
             kind,
             department: department.map(Into::into),
             my_role,
+            archived: false,
             ticket: None,
         }
+    }
+
+    #[test]
+    fn archived_rooms_are_read_only_for_everyone() {
+        let admin = viewer(Role::Admin, None);
+        let owner = viewer(Role::Staff, None);
+        let mut general = room(RoomKind::Public, None, Some(RoomRole::Owner));
+        general.archived = true;
+        for who in [&admin, &owner] {
+            for action in [
+                Action::Post,
+                Action::React,
+                Action::Pin,
+                Action::Invite,
+                Action::ManageMembers,
+                Action::UpdateRoom,
+                Action::Join,
+            ] {
+                assert_eq!(authorize(who, &general, action), Err(Denial::Archived));
+            }
+            for action in [Action::Read, Action::Archive, Action::DeleteRoom] {
+                assert_eq!(authorize(who, &general, action), Ok(()), "{action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn moderators_and_admins_archive_members_do_not() {
+        let staff = viewer(Role::Staff, None);
+        for (role, allowed) in [
+            (RoomRole::Member, false),
+            (RoomRole::Moderator, true),
+            (RoomRole::Owner, true),
+        ] {
+            let general = room(RoomKind::Public, None, Some(role));
+            assert_eq!(
+                authorize(&staff, &general, Action::Archive).is_ok(),
+                allowed
+            );
+        }
+        let admin = viewer(Role::Admin, None);
+        assert_eq!(
+            authorize(&admin, &room(RoomKind::Public, None, None), Action::Archive),
+            Ok(())
+        );
+        assert!(
+            authorize(
+                &admin,
+                &room(RoomKind::Dm, None, Some(RoomRole::Member)),
+                Action::Archive
+            )
+            .is_err()
+        );
     }
 
     #[test]

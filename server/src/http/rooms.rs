@@ -17,13 +17,13 @@ use crate::{
     },
     error::{AppError, AppResult, ErrorBody},
     service::{
-        Actor,
+        Actor, archive,
         export::{self, RoomExport},
         members, page_limit,
         rooms::{self, CreateRoom, UpdateRoom},
     },
     state::AppState,
-    store::{DiscoverFilter, MemberRow, rooms::DiscoverSort},
+    store::{ArchivedFilter, DiscoverFilter, MemberRow, rooms::DiscoverSort},
     views::{ApiOk, MemberView, Page, RoomView},
 };
 
@@ -34,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(discover_rooms))
         .routes(routes!(get_room, update_room, delete_room))
         .routes(routes!(join_room))
+        .routes(routes!(archive_room))
+        .routes(routes!(unarchive_room))
         .routes(routes!(leave_room))
         .routes(routes!(list_members, add_member))
         .routes(routes!(update_member, remove_member))
@@ -122,14 +124,35 @@ async fn export_room(
         .into_response())
 }
 
-/// The actor's rooms with unread counts, most recently active first.
-#[utoipa::path(get, path = "/rooms", tag = "rooms",
-    responses((status = 200, body = ApiOk<Page<RoomView>>), (status = 401, body = ErrorBody)))]
+/// Query of `GET /rooms`.
+#[derive(Deserialize, IntoParams)]
+pub struct ListRoomsQuery {
+    /// `false` (default: active rooms only), `true` (archived rooms too) or `only`.
+    archived: Option<String>,
+}
+
+/// Reads the `archived` flag of a room list.
+fn archived_filter(flag: Option<&str>) -> AppResult<ArchivedFilter> {
+    match flag {
+        None | Some("" | "false") => Ok(ArchivedFilter::Hide),
+        Some("true") => Ok(ArchivedFilter::Include),
+        Some("only") => Ok(ArchivedFilter::Only),
+        Some(_) => Err(AppError::invalid("archived", "must be false, true or only")),
+    }
+}
+
+/// The actor's rooms with unread counts, most recently active first; archived rooms only
+/// when asked for.
+#[utoipa::path(get, path = "/rooms", tag = "rooms", params(ListRoomsQuery),
+    responses((status = 200, body = ApiOk<Page<RoomView>>), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn list_rooms(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    Query(query): Query<ListRoomsQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let rooms = rooms::my_rooms(&state.ctx, &actor).await?;
+    let archived = archived_filter(query.archived.as_deref())?;
+    let rooms = rooms::my_rooms(&state.ctx, &actor, archived).await?;
     Ok(ok(Page {
         items: rooms.iter().map(RoomView::from_row).collect(),
         next_cursor: None,
@@ -149,6 +172,8 @@ pub struct DiscoverQuery {
     cursor: Option<String>,
     /// Page size (default 50, max 100).
     limit: Option<i64>,
+    /// `false` (default: active rooms only), `true` (archived rooms too) or `only`.
+    archived: Option<String>,
 }
 
 /// Public rooms the actor may read and join.
@@ -186,6 +211,7 @@ async fn discover_rooms(
         sort,
         offset,
         limit,
+        archived: archived_filter(query.archived.as_deref())?,
     };
     let rooms = rooms::discover(&state.ctx, &actor, &filter).await?;
     let items: Vec<RoomView> = rooms.iter().map(RoomView::from_row).collect();
@@ -265,9 +291,11 @@ pub struct UpdateRoomBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     department: Option<Option<String>>,
+    /// `public` or `private` (owners and admins).
+    kind: Option<RoomKind>,
 }
 
-/// Changes a room (moderators, owners, admins).
+/// Changes a room (moderators, owners, admins; its kind: owners, admins).
 #[utoipa::path(patch, path = "/rooms/{id}", tag = "rooms", params(("id" = Id, Path)),
     request_body = UpdateRoomBody,
     responses((status = 200, body = ApiOk<RoomView>), (status = 403, body = ErrorBody),
@@ -287,6 +315,7 @@ async fn update_room(
             description: body.description,
             tags: body.tags,
             department: body.department,
+            kind: body.kind,
         },
     )
     .await?;
@@ -315,6 +344,33 @@ async fn join_room(
     Path(id): Path<Id>,
 ) -> AppResult<impl IntoResponse> {
     let room = members::join(&state.ctx, &actor, id).await?;
+    Ok(ok(RoomView::from_row(&room)))
+}
+
+/// Archives a room: read-only for everyone, hidden from the room lists, still readable and
+/// searchable (moderators, owners, admins; audited). Idempotent.
+#[utoipa::path(post, path = "/rooms/{id}/archive", tag = "rooms", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<RoomView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn archive_room(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    let room = archive::archive(&state.ctx, &actor, id).await?;
+    Ok(ok(RoomView::from_row(&room)))
+}
+
+/// Restores an archived room (moderators, owners, admins; audited). Idempotent.
+#[utoipa::path(post, path = "/rooms/{id}/unarchive", tag = "rooms", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<RoomView>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn unarchive_room(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    let room = archive::unarchive(&state.ctx, &actor, id).await?;
     Ok(ok(RoomView::from_row(&room)))
 }
 

@@ -47,6 +47,8 @@ pub const ROOM_UPDATED: &str = "room:updated";
 pub const ROOM_DELETED: &str = "room:deleted";
 /// Server -> client: someone joined a room.
 pub const MEMBER_ADDED: &str = "member:added";
+/// Server -> client: a member's room role changed: `{roomId, userId, role}`.
+pub const MEMBER_UPDATED: &str = "member:updated";
 /// Server -> client: someone left a room.
 pub const MEMBER_REMOVED: &str = "member:removed";
 /// Server -> client: a ticket changed.

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod analytics;
+pub mod archive;
 pub mod assistant;
 pub mod audit;
 pub mod auth;
@@ -86,6 +87,10 @@ pub fn denial_error(denial: Denial, what: &'static str) -> AppError {
         Denial::ReadOnly => AppError::read_only(),
         Denial::NotMember => AppError::new(Code::NotMember, "join the room first"),
         Denial::Forbidden(why) => AppError::forbidden(why),
+        Denial::Archived => AppError::new(
+            Code::RoomArchived,
+            "this room is archived: it is read-only until it is restored",
+        ),
     }
 }
 

@@ -16,15 +16,21 @@ use crate::{
     },
     error::{AppError, AppResult},
     ratelimit::Action as Limit,
-    store::{DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
+    store::{ArchivedFilter, DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
 };
 
-/// The rooms the actor is a member of (and may still read), most recently active first.
-pub async fn my_rooms(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<RoomWithMe>> {
+/// The rooms the actor is a member of (and may still read), most recently active first;
+/// `archived` says whether archived rooms are among them.
+pub async fn my_rooms(
+    ctx: &Ctx,
+    actor: &Actor,
+    archived: ArchivedFilter,
+) -> AppResult<Vec<RoomWithMe>> {
     let viewer = actor.viewer();
     let rooms = ctx.store.member_rooms(actor.id()).await?;
     let mut rooms: Vec<RoomWithMe> = rooms
         .into_iter()
+        .filter(|room| archived.shows(room.room.archived_at.is_some()))
         .filter(|room| policy::can_read(&viewer, &room.facts()))
         .collect();
     name_dms(ctx, actor, &mut rooms).await?;
@@ -146,19 +152,29 @@ pub struct UpdateRoom {
     pub tags: Option<Vec<String>>,
     /// Department (`Some(None)` = everyone).
     pub department: Option<Option<String>>,
+    /// Public or private (owners and admins: it decides who reads the whole history).
+    pub kind: Option<RoomKind>,
 }
 
-/// Changes a room's title, description, tags or department (moderators, owners, admins).
+/// Changes a room's title, description, tags or department (moderators, owners, admins), or
+/// its kind (owners, admins).
 pub async fn update_room(
     ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
     input: UpdateRoom,
 ) -> AppResult<RoomWithMe> {
-    let before = room_with_access(ctx, actor, room_id, Action::UpdateRoom)
-        .await?
-        .room;
+    let room = room_with_access(ctx, actor, room_id, Action::UpdateRoom).await?;
+    let kind = match input.kind {
+        Some(kind) if kind != room.room.kind => {
+            check_kind_change(actor, &room, kind)?;
+            Some(kind)
+        }
+        _ => None,
+    };
+    let before = room.room;
     let patch = RoomPatch {
+        kind,
         title: input
             .title
             .as_deref()
@@ -187,6 +203,7 @@ pub async fn update_room(
         patch.description.as_ref().map(|_| "description"),
         patch.tags.as_ref().map(|_| "tags"),
         patch.department.as_ref().map(|_| "department"),
+        patch.kind.as_ref().map(|_| "kind"),
     ]
     .into_iter()
     .flatten()
@@ -211,6 +228,20 @@ pub async fn update_room(
         })
         .await;
     room_with_access(ctx, actor, room_id, Action::Read).await
+}
+
+/// A room changes between public and private only, by whoever may delete it (its owner, an
+/// admin): opening a private room shows its whole history to the department.
+fn check_kind_change(actor: &Actor, room: &RoomWithMe, kind: RoomKind) -> AppResult<()> {
+    let rooms = [RoomKind::Public, RoomKind::Private];
+    if !rooms.contains(&kind) || !rooms.contains(&room.room.kind) {
+        return Err(AppError::invalid(
+            "kind",
+            "only rooms change between public and private",
+        ));
+    }
+    check(actor, room, Action::DeleteRoom)
+        .map_err(|_| AppError::forbidden("only the owner or an admin changes who may read a room"))
 }
 
 /// Deletes a room with its history (owners; admins, except DMs).

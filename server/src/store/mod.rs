@@ -49,7 +49,9 @@ pub use pins::{PinRow, PinStore, SavedRow};
 pub use profiles::{ProfileRow, ProfileStore};
 pub use push::{PushStore, PushSubscriptionRow};
 pub use reactions::ReactionStore;
-pub use rooms::{DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe};
+pub use rooms::{
+    ArchivedFilter, DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe,
+};
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};
 pub use uploads::{NewUpload, SweepRow, UploadRow, UploadStore};

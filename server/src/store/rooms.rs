@@ -44,6 +44,10 @@ pub struct RoomRow {
     pub last_seq: i64,
     /// Time of the newest message.
     pub last_message_at: Option<DateTime<Utc>>,
+    /// When the room was archived (read-only, hidden from lists); `None` while active.
+    pub archived_at: Option<DateTime<Utc>>,
+    /// Who archived it.
+    pub archived_by: Option<Id>,
 }
 
 /// A room as one viewer sees it: membership, read cursor, unread count, ticket parties.
@@ -80,6 +84,7 @@ impl RoomWithMe {
             kind: self.room.kind,
             department: self.room.department.clone(),
             my_role: self.my_role,
+            archived: self.room.archived_at.is_some(),
             ticket: self.requester_id.map(|requester| TicketParties {
                 requester,
                 assignee: self.assignee_id,
@@ -125,6 +130,8 @@ pub struct RoomPatch {
     pub tags: Option<Vec<String>>,
     /// New department (`Some(None)` = everyone).
     pub department: Option<Option<String>>,
+    /// New kind (public or private).
+    pub kind: Option<RoomKind>,
 }
 
 /// Search and order for room discovery.
@@ -140,6 +147,31 @@ pub struct DiscoverFilter {
     pub offset: i64,
     /// Page size.
     pub limit: i64,
+    /// Active rooms, archived ones, or both.
+    pub archived: ArchivedFilter,
+}
+
+/// Which rooms a list shows by whether they are archived.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArchivedFilter {
+    /// Active rooms only (the default of every list).
+    #[default]
+    Hide,
+    /// Active and archived rooms.
+    Include,
+    /// Archived rooms only.
+    Only,
+}
+
+impl ArchivedFilter {
+    /// Whether a room archived (or not) passes.
+    pub fn shows(self, archived: bool) -> bool {
+        match self {
+            Self::Hide => !archived,
+            Self::Include => true,
+            Self::Only => archived,
+        }
+    }
 }
 
 /// Orders of the discover list.
@@ -175,8 +207,8 @@ pub struct MemberRow {
     pub status_expires_at: Option<DateTime<Utc>>,
 }
 
-/// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope;
-/// the order is given as pieces of SQL.
+/// Shared filter of the discover queries: `$1..$3` viewer, `$4` pattern, `$5` tag, `$8` scope,
+/// `$9`/`$10` whether active/archived rooms show; the order is given as pieces of SQL.
 macro_rules! discover_query {
     ($($order:tt)+) => {
         concat!(
@@ -191,7 +223,7 @@ macro_rules! discover_query {
             like_nocase!("r.description", "$4"),
             ") AND ($5 IS NULL OR ",
             has_tag!("r.tags", "$5"),
-            ") ORDER BY ",
+            ") AND (CASE WHEN r.archived_at IS NULL THEN $9 ELSE $10 END) ORDER BY ",
             $($order)+,
             " LIMIT $6 OFFSET $7"
         )
@@ -267,7 +299,9 @@ impl_both! {
                 .bind(&filter.tag)
                 .bind(filter.limit)
                 .bind(filter.offset)
-                .bind(viewer.scope);
+                .bind(viewer.scope)
+                .bind(filter.archived.shows(false))
+                .bind(filter.archived.shows(true));
             Self::fetch_all_rows(self.reader(), query).await
         }
 
@@ -295,7 +329,8 @@ impl_both! {
             let query = sqlx::query_as(concat!(
                 "UPDATE rooms SET title = COALESCE($2, title), \
                  description = COALESCE($3, description), tags = COALESCE($4, tags), \
-                 department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7 \
+                 department = CASE WHEN $5 THEN $6 ELSE department END, updated_at = $7, \
+                 kind = COALESCE($8, kind) \
                  WHERE id = $1 RETURNING ",
                 room_returning!()
             ))
@@ -305,6 +340,31 @@ impl_both! {
             .bind(patch.tags.as_ref().map(Json))
             .bind(set_department)
             .bind(department)
+            .bind(crate::store::now())
+            .bind(patch.kind);
+            let row = Self::fetch_optional_row(&mut *tx, query).await?;
+            Self::commit_audited(tx, row.is_some(), audit).await?;
+            Ok(row)
+        }
+
+        /// Archives a room (`Some(time)`, by `by`) or restores it (`None`), with the audit rows;
+        /// `None` when missing.
+        async fn set_archived(
+            &self,
+            id: Id,
+            archived_at: Option<DateTime<Utc>>,
+            by: Option<Id>,
+            audit: &[AuditEntry],
+        ) -> StoreResult<Option<RoomRow>> {
+            let mut tx = self.begin().await?;
+            let query = sqlx::query_as(concat!(
+                "UPDATE rooms SET archived_at = $2, archived_by = $3, updated_at = $4 \
+                 WHERE id = $1 RETURNING ",
+                room_returning!()
+            ))
+            .bind(id)
+            .bind(archived_at)
+            .bind(by)
             .bind(crate::store::now());
             let row = Self::fetch_optional_row(&mut *tx, query).await?;
             Self::commit_audited(tx, row.is_some(), audit).await?;

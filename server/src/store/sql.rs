@@ -51,7 +51,7 @@ pub(crate) use session_auth_select;
 macro_rules! room_columns {
     () => {
         "r.id, r.slug, r.title, r.description, r.kind, r.department, r.tags, r.created_by, \
-         r.created_at, r.updated_at, r.last_seq, r.last_message_at"
+         r.created_at, r.updated_at, r.last_seq, r.last_message_at, r.archived_at, r.archived_by"
     };
 }
 pub(crate) use room_columns;
@@ -72,7 +72,7 @@ pub(crate) use room_select;
 macro_rules! room_returning {
     () => {
         "id, slug, title, description, kind, department, tags, created_by, created_at, \
-         updated_at, last_seq, last_message_at"
+         updated_at, last_seq, last_message_at, archived_at, archived_by"
     };
 }
 pub(crate) use room_returning;

@@ -27,6 +27,7 @@ import type {
   Role,
   Room,
   RoomKind,
+  RoomRole,
   SavedMessage,
   SavedState,
   SearchHit,
@@ -83,6 +84,19 @@ export interface CreateRoomInput {
   department?: string;
   tags?: string[];
 }
+
+/** `PATCH /rooms/{id}`: absent fields stay; `department: null` opens the room to everyone. */
+export interface RoomPatch {
+  title?: string;
+  description?: string;
+  tags?: string[];
+  department?: string | null;
+  /** Owners and admins only. */
+  kind?: Extract<RoomKind, 'public' | 'private'>;
+}
+
+/** Room lists leave archived rooms out unless asked: `true` includes them, `only` lists just them. */
+export type ArchivedFlag = 'true' | 'only';
 
 export interface TicketFilters {
   status?: TicketStatus | '';
@@ -257,6 +271,27 @@ export const api = {
     /** The room's files, newest first. */
     attachments: (id: string, cursor?: string | number | null, limit = 30) =>
       request<Page<RoomAttachment>>('GET', `/rooms/${enc(id)}/attachments`, { query: { cursor, limit } }),
+    /** My rooms including archived ones (`true`) or only those (`only`). */
+    mineArchived: (archived: ArchivedFlag) => request<Page<Room>>('GET', '/rooms', { query: { archived } }),
+    /** Discover's public rooms, archived ones only (`only`) or included (`true`). */
+    discoverArchived: (archived: ArchivedFlag, cursor?: string | number | null) =>
+      request<Page<Room>>('GET', '/rooms/discover', { query: { archived, sort: 'name', cursor } }),
+    /** Title, description, tags, department (moderators, owners, admins); kind (owners, admins). */
+    update: (id: string, patch: RoomPatch) => request<Room>('PATCH', `/rooms/${enc(id)}`, { body: patch }),
+    /** Deletes the room with its history (owners, admins). */
+    remove: (id: string) => request<null>('DELETE', `/rooms/${enc(id)}`),
+    /** Read-only for everyone, hidden from the lists (moderators, owners, admins). */
+    archive: (id: string) => request<Room>('POST', `/rooms/${enc(id)}/archive`),
+    unarchive: (id: string) => request<Room>('POST', `/rooms/${enc(id)}/unarchive`),
+    /** Adds someone (409 `ALREADY_MEMBER`; 403 when the policy refuses them). */
+    addMember: (id: string, userId: string, role?: Extract<RoomRole, 'member' | 'moderator'>) =>
+      request<Member>('POST', `/rooms/${enc(id)}/members`, { body: role ? { userId, role } : { userId } }),
+    /** Between `member` and `moderator` (owners, admins). */
+    setMemberRole: (id: string, userId: string, role: Extract<RoomRole, 'member' | 'moderator'>) =>
+      request<Member>('PATCH', `/rooms/${enc(id)}/members/${enc(userId)}`, { body: { role } }),
+    removeMember: (id: string, userId: string) => request<null>('DELETE', `/rooms/${enc(id)}/members/${enc(userId)}`),
+    /** The member becomes owner; the previous owner a moderator. */
+    transferOwnership: (id: string, userId: string) => request<Member>('POST', `/rooms/${enc(id)}/ownership`, { body: { userId } }),
   },
 
   messages: {

@@ -48,6 +48,8 @@ export interface RealtimeEvents {
   roomDeleted: { roomId: string };
   memberAdded: MemberAddedEvent;
   memberRemoved: MemberRemovedEvent;
+  /** `member:updated`: a member's room role changed. */
+  memberUpdated: MemberAddedEvent;
   ticketUpdated: Ticket;
   ticketInsights: { ticketId: string };
   notificationNew: AppNotification;
@@ -232,6 +234,7 @@ export class RealtimeClient {
     this.forward('room:deleted', 'roomDeleted', (v): v is { roomId: string } => hasStrings(v, 'roomId'));
     this.forward('member:added', 'memberAdded', (v): v is MemberAddedEvent => hasStrings(v, 'roomId', 'userId'));
     this.forward('member:removed', 'memberRemoved', (v): v is MemberRemovedEvent => hasStrings(v, 'roomId', 'userId'));
+    this.forward('member:updated', 'memberUpdated', (v): v is MemberAddedEvent => hasStrings(v, 'roomId', 'userId', 'role'));
     this.forward('ticket:updated', 'ticketUpdated', (v): v is Ticket => hasStrings(v, 'id'));
     this.forward('notification:new', 'notificationNew', (v): v is AppNotification => hasStrings(v, 'id', 'roomId', 'kind'));
     this.forward('notification:read', 'notificationRead', (v): v is NotificationReadEvent => isRecord(v) && ('ids' in v || 'roomId' in v || 'all' in v));

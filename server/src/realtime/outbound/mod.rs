@@ -70,7 +70,11 @@ impl Subscriber for Realtime {
                 user_id,
                 role,
             } => self.member_added(*room_id, *user_id, *role).await,
-            Event::MemberRoleChanged { .. } => {}
+            Event::MemberRoleChanged {
+                room_id,
+                user_id,
+                role,
+            } => self.member_role_changed(*room_id, *user_id, *role).await,
             Event::MemberRemoved { room_id, user_id } => {
                 self.member_removed(*room_id, *user_id).await;
             }

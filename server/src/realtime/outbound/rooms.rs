@@ -38,7 +38,8 @@ impl Realtime {
         let data = serde_json::to_value(RoomView::plain(after)).unwrap_or_default();
         self.emit(Channel::followers(after.id), wire::ROOM_UPDATED, &data)
             .await;
-        if after.department.is_some() && after.department != before.department {
+        let narrowed = after.department.is_some() && after.department != before.department;
+        if narrowed || after.kind != before.kind {
             self.drop_watchers(after.id).await;
         }
     }
@@ -75,6 +76,14 @@ impl Realtime {
         let mut to = Channel::followers(room_id);
         to.push(Channel::User(user_id));
         self.emit(to, wire::MEMBER_ADDED, &data).await;
+    }
+
+    /// A member's room role changed: the room (and the member) hear of it.
+    pub(super) async fn member_role_changed(&self, room_id: Id, user_id: Id, role: RoomRole) {
+        let data = json!({"roomId": room_id, "userId": user_id, "role": role});
+        let mut to = Channel::followers(room_id);
+        to.push(Channel::User(user_id));
+        self.emit(to, wire::MEMBER_UPDATED, &data).await;
     }
 
     /// Someone left or was removed: the room hears of it, and their sockets unsubscribe. A

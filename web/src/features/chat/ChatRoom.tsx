@@ -20,6 +20,9 @@ import { PinsPanel } from './PinsPanel';
 import { StatusesContext } from './StatusMark';
 import { ThreadPanel } from './ThreadPanel';
 import { useMessageActions } from './useMessageActions';
+import { ArchivedBanner, ArchivedComposerNotice } from '../rooms/ArchivedBanner';
+import { RoomSettingsButton } from '../rooms/RoomSettingsDialog';
+import { useSlashCommands } from './useSlashCommands';
 
 interface Props {
   roomId: string;
@@ -70,6 +73,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   const [dropped, setDropped] = useState<FileDrop | null>(null);
   const dragDepth = useRef(0);
   const [leaving, setLeaving] = useState(false);
+  const askLeave = useCallback(() => setLeaving(true), []);
   const { actions, canEdit, canDelete, canPin, dialog } = useMessageActions(timeline.replace, room?.myRole ?? null);
   // Rooms and DMs show their pins; a ticket (with a header of its own) does not.
   const pins = header ? null : { canPin, onPin: actions.onPin };
@@ -139,11 +143,13 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     }
   };
 
+  const onCommand = useSlashCommands(room, askLeave);
   const sentIds = new Set(timeline.messages.map((m) => m.clientId));
   const pending = outbox.filter((p) => !sentIds.has(p.clientId));
   const mustJoin = room !== null && room.kind === 'public' && room.myRole === null && me.role !== 'customer';
   const canLeave = room !== null && room.myRole !== null && (room.kind === 'public' || room.kind === 'private');
-  const canDrop = !mustJoin && !composerNotice && !readOnly;
+  const archived = Boolean(room?.archivedAt);
+  const canDrop = !mustJoin && !composerNotice && !readOnly && !archived;
   const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer.types).includes('Files');
   const drag = {
     onDragEnter: (e: DragEvent) => {
@@ -196,9 +202,10 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     members,
     meId: me.id,
     meName: me.name,
-    canEdit,
-    canDelete,
-    canPin: pins?.canPin,
+    // Nothing changes in an archived room: its message actions are not offered.
+    canEdit: archived ? () => false : canEdit,
+    canDelete: archived ? () => false : canDelete,
+    canPin: archived ? false : pins?.canPin,
     onReact: actions.onReact,
     onEdit: actions.onEdit,
     onDelete: actions.onDelete,
@@ -265,6 +272,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
               </button>
               {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
+              {room && <RoomSettingsButton room={room} />}
               <ExportMenu roomId={roomId} />
               {canLeave && (
                 <WriteButton className="button small" onClick={() => setLeaving(true)}>
@@ -281,6 +289,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 <span>Drop files to attach them</span>
               </div>
             )}
+            {room && <ArchivedBanner room={room} />}
             <MessageList
               timeline={timeline}
               pending={pending}
@@ -290,7 +299,9 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               onReadUpTo={onReadUpTo}
             />
             <TypingLine names={typing} />
-            {mustJoin ? (
+            {archived ? (
+              <ArchivedComposerNotice />
+            ) : mustJoin ? (
               <div className="join-bar">
                 <span>You are viewing this room. Join to write.</span>
                 <WriteButton className="button primary" onClick={() => void join()} data-testid="join-room">
@@ -302,7 +313,13 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 {composerNotice}
               </div>
             ) : (
-              <Composer roomId={roomId} placeholder={composerPlaceholder(room, me.role)} draft={draft} dropped={dropped} />
+              <Composer
+                roomId={roomId}
+                placeholder={composerPlaceholder(room, me.role)}
+                draft={draft}
+                dropped={dropped}
+                onCommand={onCommand}
+              />
             )}
           </div>
           {threadId && (
@@ -311,6 +328,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               rootId={threadId}
               {...messageProps}
               highlightSeq={threadId === initialThreadId ? focusSeq : null}
+              composerNotice={archived ? <ArchivedComposerNotice /> : undefined}
               onClose={() => setThreadId(null)}
             />
           )}
@@ -318,7 +336,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             <PinsPanel room={room} onUnpin={pins.canPin ? (m) => pins.onPin(m, false) : undefined} onClose={() => setShowPins(false)} />
           )}
           {showFiles && !threadId && <FilesPanel roomId={roomId} onClose={() => setShowFiles(false)} />}
-          {showMembers && !threadId && <MembersPanel members={members} onClose={() => setShowMembers(false)} />}
+          {showMembers && !threadId && <MembersPanel members={members} room={room} onLeave={askLeave} onClose={() => setShowMembers(false)} />}
           {aside}
         </div>
         {dialog}

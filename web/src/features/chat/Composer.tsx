@@ -4,6 +4,7 @@ import { useReadOnly, WriteButton, READ_ONLY_HINT } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { insertMention, mentionTrigger, type MentionTrigger } from '../notifications/trigger';
 import { MentionSuggest, useMentionOptions, type MentionOption } from './MentionSuggest';
+import { parseComposerInput, type SlashCommand } from './slashCommands';
 import { canSend, humanSize, pastedName, percent, type UploadItem } from './uploads';
 import { useUploads } from './useUploads';
 
@@ -86,6 +87,8 @@ interface Props {
   autoFocus?: boolean;
   /** Files dropped onto the room. */
   dropped?: FileDrop | null;
+  /** Runs `/invite`, `/leave`, `/topic` (rooms only; a thread posts its text); true clears the text. */
+  onCommand?: (command: SlashCommand) => Promise<boolean>;
 }
 
 const MAX = 5000;
@@ -95,7 +98,7 @@ const TYPING_IDLE_MS = 4000;
  * Writes into the outbox: the message shows as "sending" at once and is delivered when the
  * connection allows, even across a reload.
  */
-export function Composer({ roomId, parentId = null, placeholder, draft, testIdSuffix = '', autoFocus, dropped }: Props) {
+export function Composer({ roomId, parentId = null, placeholder, draft, testIdSuffix = '', autoFocus, dropped, onCommand }: Props) {
   const client = useRealtime();
   const toast = useToast();
   const readOnly = useReadOnly();
@@ -163,11 +166,18 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
     e?.preventDefault();
     const text = body.trim();
     if (!canSend(text, uploads.items) || readOnly) return;
+    // A slash command is run, never posted; "//" sends a line that starts with "/".
+    const input = onCommand && parentId === null && uploads.items.length === 0 ? parseComposerInput(text) : null;
+    if (input?.kind === 'command' && onCommand) {
+      setTrigger(null);
+      void onCommand(input.command).then((done) => done && setBody(''));
+      return;
+    }
     if (!client) {
       toast.show('Not connected yet; try again in a moment.', 'error');
       return;
     }
-    client.send(roomId, text, parentId, uploads.attachmentIds);
+    client.send(roomId, input?.kind === 'message' ? input.text : text, parentId, uploads.attachmentIds);
     client.setTyping(roomId, false);
     setBody('');
     uploads.clear();

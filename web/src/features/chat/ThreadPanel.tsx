@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, errorMessage } from '../../api';
 import { useOutbox, useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Member, Message } from '../../types';
@@ -17,6 +17,8 @@ interface Props extends Omit<MessageActions, 'onReply'> {
   canPin?: boolean;
   /** A reply to highlight (opened from a search hit). */
   highlightSeq?: number | null;
+  /** Shown instead of the composer (an archived room). */
+  composerNotice?: ReactNode;
   onClose(): void;
 }
 
@@ -129,7 +131,7 @@ export function ThreadPanel(props: Props) {
           ))}
         </ol>
       </div>
-      <Composer roomId={roomId} parentId={rootId} placeholder="Reply in thread…" testIdSuffix="-thread" />
+      {props.composerNotice ?? <Composer roomId={roomId} parentId={rootId} placeholder="Reply in thread…" testIdSuffix="-thread" />}
     </aside>
   );
 }

@@ -215,6 +215,9 @@ export function useMembers(roomId: string): Member[] {
   useRealtimeEvent('memberRemoved', ({ roomId: id, userId }) => {
     if (id === roomId) setMembers((ms) => ms.filter((m) => m.user.id !== userId));
   });
+  useRealtimeEvent('memberUpdated', ({ roomId: id, userId, role }) => {
+    if (id === roomId) setMembers((ms) => ms.map((m) => (m.user.id === userId ? { ...m, role } : m)));
+  });
   // I am online while my own socket is connected, whatever the list said when it loaded (a
   // reload can load it between the old socket's end and the new one's start).
   const me = useSession().user;

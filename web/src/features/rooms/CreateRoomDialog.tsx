@@ -1,8 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../api';
-import type { Room } from '../../types';
+import { api, ApiError, errorMessage } from '../../api';
+import type { Room, User } from '../../types';
 import { Dialog } from '../../ui/Dialog';
-import { useSession } from '../auth/session';
+import { useToast } from '../../ui/toast';
+import { useSession, useUser } from '../auth/session';
+import { PeoplePicker } from './PeoplePicker';
+import { inviteRefusal } from './policy';
+import { SLUG_HINT, SLUG_MAX, SLUG_PATTERN, slugify } from './slug';
 
 interface Props {
   open: boolean;
@@ -10,16 +14,10 @@ interface Props {
   onCreated: (room: Room) => void;
 }
 
-const slugify = (s: string) =>
-  s
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-
 export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
   const { departments } = useSession();
+  const me = useUser();
+  const toast = useToast();
   const [title, setTitle] = useState('');
   const [slug, setSlug] = useState('');
   const [slugEdited, setSlugEdited] = useState(false);
@@ -27,8 +25,18 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
   const [kind, setKind] = useState<'public' | 'private'>('public');
   const [department, setDepartment] = useState('');
   const [tags, setTags] = useState('');
+  const [people, setPeople] = useState<User[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+
+  const reset = () => {
+    setTitle('');
+    setSlug('');
+    setSlugEdited(false);
+    setDescription('');
+    setTags('');
+    setPeople([]);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -47,12 +55,18 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
         ...(department ? { department } : {}),
         ...(tagList.length ? { tags: tagList } : {}),
       });
+      // The room exists now: people the server refuses are reported, the room stays.
+      const refused: string[] = [];
+      for (const person of kind === 'private' ? people : []) {
+        try {
+          await api.rooms.addMember(room.id, person.id);
+        } catch (err) {
+          refused.push(`${person.name}: ${errorMessage(err)}`);
+        }
+      }
       onCreated(room);
-      setTitle('');
-      setSlug('');
-      setSlugEdited(false);
-      setDescription('');
-      setTags('');
+      reset();
+      if (refused.length > 0) toast.show(`Created, but not everyone could be added. ${refused.join('; ')}`, 'error');
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not create the room' }));
     } finally {
@@ -61,15 +75,17 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
   };
 
   const problem = (f: string) => error?.fieldProblem(f);
+  // What the member picker offers is what the policy lets an owner add to this room.
+  const draft = { kind, department: department || null, myRole: 'owner' as const };
 
   return (
     <Dialog open={open} title="Create a room" onClose={onClose} testId="create-room-dialog">
-      <form onSubmit={submit} className="stack">
+      <form onSubmit={submit} className="stack create-room-form">
         <label htmlFor="room-title">Title</label>
         <input
           id="room-title"
           required
-          maxLength={80}
+          maxLength={100}
           value={title}
           onChange={(e) => {
             setTitle(e.target.value);
@@ -82,7 +98,8 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
         <input
           id="room-slug"
           required
-          pattern="[a-z0-9][a-z0-9-]*"
+          pattern={SLUG_PATTERN}
+          maxLength={SLUG_MAX}
           aria-describedby="room-slug-hint"
           value={slug}
           onChange={(e) => {
@@ -92,20 +109,24 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
           data-testid="room-slug-input"
         />
         <p id="room-slug-hint" className="hint">
-          Lowercase letters, digits and dashes; used in links.
+          {SLUG_HINT}
         </p>
         {problem('slug') && <p className="field-error">{problem('slug')}</p>}
         <label htmlFor="room-description">Description (optional)</label>
         <textarea id="room-description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />
-        <fieldset>
+        <fieldset className="radio-group">
           <legend>Visibility</legend>
-          <label className="inline">
-            <input type="radio" name="room-kind" value="public" checked={kind === 'public'} onChange={() => setKind('public')} /> Public:
-            anyone on staff in the department can find and join
+          <label className="radio-option">
+            <input type="radio" name="room-kind" value="public" checked={kind === 'public'} onChange={() => setKind('public')} data-testid="room-kind-public" />
+            <span>
+              <strong>Public</strong>: anyone on staff in the department can find and join
+            </span>
           </label>
-          <label className="inline">
-            <input type="radio" name="room-kind" value="private" checked={kind === 'private'} onChange={() => setKind('private')} /> Private:
-            members only
+          <label className="radio-option">
+            <input type="radio" name="room-kind" value="private" checked={kind === 'private'} onChange={() => setKind('private')} data-testid="room-kind-private" />
+            <span>
+              <strong>Private</strong>: members only
+            </span>
           </label>
         </fieldset>
         <label htmlFor="room-department">Department</label>
@@ -117,6 +138,34 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
             </option>
           ))}
         </select>
+        {kind === 'private' && (
+          <div className="create-room-members">
+            <PeoplePicker
+              label="Members"
+              exclude={new Set([me.id, ...people.map((p) => p.id)])}
+              refusal={(u) => inviteRefusal(me, draft, u)}
+              onPick={(u) => setPeople((ps) => [...ps, u])}
+              testId="create-room-people"
+            />
+            {people.length > 0 && (
+              <ul className="chips" aria-label="People to add" data-testid="create-room-picked">
+                {people.map((p) => (
+                  <li key={p.id} className="chip">
+                    {p.name}
+                    <button
+                      type="button"
+                      className="icon-button small"
+                      aria-label={`Do not add ${p.name}`}
+                      onClick={() => setPeople((ps) => ps.filter((x) => x.id !== p.id))}
+                    >
+                      ×
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
         <label htmlFor="room-tags">Tags (comma separated)</label>
         <input id="room-tags" value={tags} onChange={(e) => setTags(e.target.value)} />
         {error && (

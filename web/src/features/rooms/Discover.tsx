@@ -5,6 +5,7 @@ import { WriteButton } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
 import { useDebounced } from '../../ui/useDebounced';
+import { ArchivedRooms } from './ArchivedRooms';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { useRooms } from './RoomsContext';
 
@@ -152,6 +153,7 @@ export function Discover() {
           Load more
         </button>
       )}
+      <ArchivedRooms />
       <CreateRoomDialog
         open={creating}
         onClose={() => setCreating(false)}

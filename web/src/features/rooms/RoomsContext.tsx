@@ -43,7 +43,8 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async () => {
     try {
-      const page = await api.rooms.mine();
+      // Archived rooms too: the sidebar leaves them out, and one restored live comes back.
+      const page = await api.rooms.mineArchived('true');
       setRooms(page.items);
       client?.trackRooms(
         page.items.map((r) => ({ id: r.id, lastSeq: r.lastSeq })),
@@ -122,6 +123,9 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
   });
   useRealtimeEvent('memberRemoved', ({ roomId, userId }) => {
     if (userId === me.id) remove(roomId);
+  });
+  useRealtimeEvent('memberUpdated', ({ roomId, userId, role }) => {
+    if (userId === me.id) setRooms((rs) => rs.map((r) => (r.id === roomId ? { ...r, myRole: role } : r)));
   });
   useRealtimeEvent('receipt', ({ roomId, userId, seq, kind }) => {
     // My own read receipt from another tab or device.

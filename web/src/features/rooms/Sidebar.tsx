@@ -4,6 +4,7 @@ import { ThemeToggle } from '../../ui/theme';
 import { Link, useLocation } from '../../ui/router';
 import { useSession, useUser } from '../auth/session';
 import { Bell } from '../notifications/Bell';
+import { NewRoomButton } from './NewRoomButton';
 import { useRooms } from './RoomsContext';
 
 /** Muted now: a mute in force (the room stays unread-counted, only dimmed). */
@@ -73,7 +74,8 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const { rooms, loading } = useRooms();
   const { pathname } = useLocation();
   const currentId = /^\/(rooms|tickets)\/([^/]+)/.exec(pathname)?.[2] ?? null;
-  const channels = rooms.filter((r) => r.kind === 'public' || r.kind === 'private').sort(byTitle);
+  // Archived rooms stay out of the list (Discover lists them).
+  const channels = rooms.filter((r) => (r.kind === 'public' || r.kind === 'private') && !r.archivedAt).sort(byTitle);
   const dms = rooms.filter((r) => r.kind === 'dm').sort(byTitle);
   const isAdmin = me.role === 'admin';
 
@@ -118,7 +120,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <p className="muted small sidebar-loading">Loading rooms…</p>
       ) : (
         <>
-          <Section title="Rooms" rooms={channels} currentId={currentId} />
+          <Section title="Rooms" rooms={channels} currentId={currentId} action={<NewRoomButton />} />
           <Section
             title="Direct messages"
             rooms={dms}

@@ -1,0 +1,47 @@
+import { useState } from 'react';
+import { api } from '../../api';
+import type { Room } from '../../types';
+import { useToast } from '../../ui/toast';
+import { useUser } from '../auth/session';
+import { may } from './policy';
+
+/** Shown over an archived room: read-only for everyone, with "Unarchive" for those allowed. */
+export function ArchivedBanner({ room }: { room: Room }) {
+  const me = useUser();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  if (!room.archivedAt) return null;
+  const restore = async () => {
+    setBusy(true);
+    try {
+      await api.rooms.unarchive(room.id);
+      toast.show(`Restored ${room.title}`, 'success');
+    } catch (err) {
+      toast.error(err, 'Could not restore the room');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="archived-banner" role="status" data-testid="archived-banner">
+      <span>
+        <strong>Archived</strong> on {new Date(room.archivedAt).toLocaleDateString()}: this room is read-only for everyone. You can still
+        read and search it.
+      </span>
+      {may(me, room, 'archive') && (
+        <button type="button" className="button small" disabled={busy} onClick={() => void restore()} data-testid="unarchive-room">
+          Unarchive
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** What replaces the composer in an archived room. */
+export function ArchivedComposerNotice() {
+  return (
+    <div className="join-bar" role="status" data-testid="archived-notice">
+      This room is archived: nobody can write, react or pin here until it is restored.
+    </div>
+  );
+}

@@ -26,6 +26,7 @@ mod pins;
 mod policy;
 mod previews;
 mod profiles;
+mod reactions;
 mod push;
 mod rooms;
 mod search;

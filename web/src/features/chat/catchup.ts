@@ -38,7 +38,7 @@ export function dayStarts(messages: readonly Pick<Message, 'seq' | 'createdAt'>[
  * Where the "New messages" divider goes: the first message after the read position written
  * by someone else (my own messages are read by definition); null when nothing is unread.
  */
-export function firstUnread(messages: readonly Pick<Message, 'seq' | 'author'>[], lastReadSeq: number, meId: string): number | null {
+export function firstUnread(messages: readonly { seq: number; author: { id: string } }[], lastReadSeq: number, meId: string): number | null {
   for (const m of messages) if (m.seq > lastReadSeq && m.author.id !== meId) return m.seq;
   return null;
 }

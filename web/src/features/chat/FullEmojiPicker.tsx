@@ -1,0 +1,59 @@
+import { useEffect, useRef, useState } from 'react';
+// The emoji data ships with the client (no CDN at run time): Vite copies the JSON into the
+// build and gives its URL; the picker fetches it only when first opened and caches it in
+// IndexedDB.
+import emojiDataUrl from 'emoji-picker-element-data/en/emojibase/data.json?url';
+
+/**
+ * The full emoji picker with search (`emoji-picker-element`), loaded on first use: neither
+ * its code nor its data are in the main bundle.
+ */
+export function FullEmojiPicker({ onPick }: { onPick: (emoji: string) => void }) {
+  const host = useRef<HTMLDivElement>(null);
+  const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
+  const pick = useRef(onPick);
+  pick.current = onPick;
+
+  useEffect(() => {
+    let cancelled = false;
+    let picker: HTMLElement | null = null;
+    const onClick = (e: Event) => {
+      const unicode = (e as CustomEvent<{ unicode?: string }>).detail.unicode;
+      if (unicode) pick.current(unicode);
+    };
+    import('emoji-picker-element/picker.js')
+      .then(({ default: Picker }) => {
+        if (cancelled || !host.current) return;
+        const el = new Picker({ dataSource: emojiDataUrl, locale: 'en' });
+        el.classList.add('full-emoji-picker');
+        el.setAttribute('data-testid', 'full-emoji-picker');
+        el.addEventListener('emoji-click', onClick);
+        host.current.appendChild(el);
+        picker = el;
+        setState('ready');
+        // Search first: the picker puts its search box in its shadow root.
+        requestAnimationFrame(() => el.shadowRoot?.querySelector<HTMLInputElement>('input[type="search"]')?.focus());
+      })
+      .catch(() => !cancelled && setState('failed'));
+    return () => {
+      cancelled = true;
+      picker?.removeEventListener('emoji-click', onClick);
+      picker?.remove();
+    };
+  }, []);
+
+  return (
+    <div ref={host} className="full-emoji-host">
+      {state === 'loading' && (
+        <p className="muted small" role="status">
+          Loading emoji…
+        </p>
+      )}
+      {state === 'failed' && (
+        <p className="form-error small" role="alert">
+          The emoji list could not be loaded.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useCallback, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type RefObject } from 'react';
 import { placePopover } from '../../ui/placement';
 import { usePopover } from '../../ui/popover';
 import { WriteButton } from '../../ui/readOnly';
@@ -12,11 +12,14 @@ const FullEmojiPicker = lazy(() => import('./FullEmojiPicker').then((m) => ({ de
  * when the page scrolls or resizes, so it is never clipped (the last message of a room opens
  * it above, a narrow screen shifts it sideways).
  */
-function usePlacement(open: boolean, trigger: React.RefObject<HTMLElement | null>, panel: React.RefObject<HTMLElement | null>, content: unknown): CSSProperties {
-  const [style, setStyle] = useState<CSSProperties>({ visibility: 'hidden' });
+/** Off screen (still focusable) until measured. */
+const UNPLACED: CSSProperties = { top: -10000, left: -10000 };
+
+function usePlacement(open: boolean, trigger: RefObject<HTMLElement | null>, panel: RefObject<HTMLElement | null>, content: unknown): CSSProperties {
+  const [style, setStyle] = useState<CSSProperties>(UNPLACED);
   useLayoutEffect(() => {
     if (!open) {
-      setStyle({ visibility: 'hidden' });
+      setStyle(UNPLACED);
       return undefined;
     }
     const place = () => {

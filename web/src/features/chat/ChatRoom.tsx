@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { api, errorMessage, isApiError } from '../../api';
 import { useOutbox, useRealtime, useRealtimeEvent, useWatch } from '../../realtime';
 import type { Message, Room, UserStatus } from '../../types';
@@ -151,6 +151,17 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     const mine = [...timeline.messages].reverse().find((m) => m.parentId === null && m.author.id === me.id && m.deletedAt === null && m.body !== null);
     if (mine) setEditRequest((r) => ({ id: mine.id, nonce: (r?.nonce ?? 0) + 1 }));
   };
+  // Esc anywhere in the room marks it read, unless something closer used it (a menu, a dialog,
+  // an edit): listened to on the document, after React's handlers had their say.
+  const onEscape = useEffectEvent((e: KeyboardEvent) => {
+    const target = e.target as HTMLElement;
+    if (e.key === 'Escape' && !e.defaultPrevented && mainRef.current?.contains(target) && !target.closest('dialog')) markAllRead();
+  });
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onEscape(e);
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
+  }, []);
   const focusComposer = useCallback(() => mainRef.current?.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')?.focus(), []);
 
   const join = async () => {
@@ -258,10 +269,6 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
         data-room-id={roomId}
         data-watch={watch}
         ref={mainRef}
-        onKeyDown={(e) => {
-          // Esc marks the room read (unless something closer used it: a menu, a dialog, an edit).
-          if (e.key === 'Escape' && !e.defaultPrevented && !(e.target as HTMLElement).closest('dialog')) markAllRead();
-        }}
       >
         {header ?? (
           <header className="chat-header">

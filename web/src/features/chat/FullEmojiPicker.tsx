@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useRef, useState } from 'react';
 // The emoji data ships with the client (no CDN at run time): Vite copies the JSON into the
 // build and gives its URL; the picker fetches it only when first opened and caches it in
 // IndexedDB.
@@ -11,15 +11,14 @@ import emojiDataUrl from 'emoji-picker-element-data/en/emojibase/data.json?url';
 export function FullEmojiPicker({ onPick }: { onPick: (emoji: string) => void }) {
   const host = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
-  const pick = useRef(onPick);
-  pick.current = onPick;
+  const pick = useEffectEvent((emoji: string) => onPick(emoji));
 
   useEffect(() => {
     let cancelled = false;
     let picker: HTMLElement | null = null;
     const onClick = (e: Event) => {
       const unicode = (e as CustomEvent<{ unicode?: string }>).detail.unicode;
-      if (unicode) pick.current(unicode);
+      if (unicode) pick(unicode);
     };
     import('emoji-picker-element/picker.js')
       .then(({ default: Picker }) => {

@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { memo, useEffect, useEffectEvent, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message } from '../../types';
 import { api } from '../../api';
 import { Avatar } from '../../ui/Avatar';
@@ -136,20 +136,19 @@ function MessageItemImpl(props: Props) {
   const editClosed = mine && !canEdit && !deleted && !readOnly ? editWindowHint(message.createdAt, config.editWindowSecs) : null;
 
   // Up in an empty composer: edit this message, or say why it cannot be (only a new request
-  // starts this, so the rest is read through a ref).
-  const latest = useRef({ editable: canEdit && !deleted, editClosed, onEditRequestDone, toast });
-  latest.current = { editable: canEdit && !deleted, editClosed, onEditRequestDone, toast };
-  useEffect(() => {
-    if (editRequest <= 0) return;
-    const now = latest.current;
-    if (now.editable) {
+  // starts this).
+  const startRequestedEdit = useEffectEvent(() => {
+    if (canEdit && !deleted) {
       requested.current = true;
       setEditing(true);
       row.current?.scrollIntoView({ block: 'nearest' });
     } else {
-      now.toast.show(now.editClosed ?? 'This message cannot be edited.', 'info');
-      now.onEditRequestDone?.();
+      toast.show(editClosed ?? 'This message cannot be edited.', 'info');
+      onEditRequestDone?.();
     }
+  });
+  useEffect(() => {
+    if (editRequest > 0) startRequestedEdit();
   }, [editRequest]);
 
   const stopEditing = () => {
@@ -172,14 +171,31 @@ function MessageItemImpl(props: Props) {
     if (actionsOpen) toolbar.current?.querySelector<HTMLElement>('button:not([aria-disabled="true"]), button')?.focus();
   }, [actionsOpen]);
 
-  const onRowKey = (e: KeyboardEvent<HTMLLIElement>) => {
-    if (e.target !== e.currentTarget || !roving) return;
+  // Enter (or the context-menu key, Shift+F10) on the message opens its actions; they close
+  // when the focus leaves it. Listened to on the row element: a list item is no widget.
+  const onRowKey = useEffectEvent((e: globalThis.KeyboardEvent) => {
+    if (e.target !== row.current) return;
     if (e.key === 'Enter' || e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
       if (deleted || editing) return;
       e.preventDefault();
       setActionsOpen(true);
     }
-  };
+  });
+  const onRowFocusOut = useEffectEvent((e: FocusEvent) => {
+    if (actionsOpen && !row.current?.contains(e.relatedTarget as Node | null)) setActionsOpen(false);
+  });
+  useEffect(() => {
+    const li = row.current;
+    if (!li || !roving) return undefined;
+    const key = (e: globalThis.KeyboardEvent) => onRowKey(e);
+    const out = (e: FocusEvent) => onRowFocusOut(e);
+    li.addEventListener('keydown', key);
+    li.addEventListener('focusout', out);
+    return () => {
+      li.removeEventListener('keydown', key);
+      li.removeEventListener('focusout', out);
+    };
+  }, [roving]);
   const onToolbarKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Escape' && actionsOpen) {
       e.preventDefault();
@@ -217,10 +233,6 @@ function MessageItemImpl(props: Props) {
       id={`message-${message.seq}`}
       tabIndex={tabbable ? 0 : -1}
       ref={row}
-      onKeyDown={onRowKey}
-      onBlur={(e) => {
-        if (actionsOpen && !e.currentTarget.contains(e.relatedTarget as Node | null)) setActionsOpen(false);
-      }}
       aria-describedby={roving ? 'message-keys-hint' : undefined}
     >
       <Avatar id={message.author.id} name={message.author.name} url={message.author.avatarUrl} size={32} className="message-avatar" />

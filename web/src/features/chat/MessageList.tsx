@@ -1,4 +1,4 @@
-import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
+import { Fragment, useCallback, useEffect, useEffectEvent, useLayoutEffect, useRef, useState } from 'react';
 import type { OutboxItem } from '../../realtime';
 import type { Member, Message } from '../../types';
 import type { Timeline } from './hooks';
@@ -173,8 +173,9 @@ export function MessageList(props: Props) {
     markIfVisible();
   };
 
-  // Roving focus: arrows move between messages, Home and End to the first and last.
-  const onListKey = (e: KeyboardEvent<HTMLOListElement>) => {
+  // Roving focus: arrows move between messages, Home and End to the first and last (listened
+  // to on the list element: a list is no widget of its own).
+  const onListKey = useEffectEvent((e: KeyboardEvent) => {
     const target = e.target as HTMLElement;
     if (!target.matches('li.message[data-id]')) return;
     const all = rowsOf(list.current);
@@ -193,11 +194,24 @@ export function MessageList(props: Props) {
     if (!row) return;
     row.focus({ preventScroll: true });
     row.scrollIntoView({ block: 'nearest' });
-  };
-  const onListFocus = (e: FocusEvent<HTMLOListElement>) => {
+  });
+  const onListFocus = useEffectEvent((e: FocusEvent) => {
     const row = (e.target as HTMLElement).closest<HTMLElement>('li.message[data-id]');
     if (row?.dataset.id) setActiveId(row.dataset.id);
-  };
+  });
+  const listShown = timeline.status !== 'error';
+  useEffect(() => {
+    const el = list.current;
+    if (!el) return undefined;
+    const key = (e: KeyboardEvent) => onListKey(e);
+    const focus = (e: FocusEvent) => onListFocus(e);
+    el.addEventListener('keydown', key);
+    el.addEventListener('focusin', focus);
+    return () => {
+      el.removeEventListener('keydown', key);
+      el.removeEventListener('focusin', focus);
+    };
+  }, [listShown]);
 
   if (timeline.status === 'error') {
     return (
@@ -235,7 +249,7 @@ export function MessageList(props: Props) {
         <span id="message-keys-hint" className="visually-hidden">
           Arrow keys move between messages; Enter opens the message&apos;s actions, Escape closes them.
         </span>
-        <ol className="messages" ref={list} onKeyDown={onListKey} onFocus={onListFocus}>
+        <ol className="messages" ref={list}>
           {roots.map((m) => (
             <Fragment key={m.id}>
               {days.has(m.seq) && (

@@ -119,8 +119,11 @@ function SwitcherBody({ onDone }: { onDone: () => void }) {
             role="option"
             aria-selected={i === selected}
             className={i === selected ? 'selected' : ''}
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={() => void go(t)}
+            onMouseDown={(e) => {
+              // The input keeps the focus (its keys drive the list); a press picks the option.
+              e.preventDefault();
+              void go(t);
+            }}
             data-testid="switcher-option"
           >
             <span>{label(t)}</span>

@@ -4,7 +4,7 @@
 // scrolled up scrolls into view.
 import assert from 'node:assert/strict';
 import { createRoom, createUser, PASSWORD, startServer, until } from '../lib/harness.mjs';
-import { browserTest, launchBrowser, newPage, openAs, openRoom, roomReady, rows, send, signIn } from './browser.mjs';
+import { browserTest, launchBrowser, newPage, openAs, openRoom, roomReady, rows, screenshot, send, signIn } from './browser.mjs';
 
 async function post(user, roomId, body) {
   const res = await user.api.post(`rooms/${roomId}/messages`, { clientId: crypto.randomUUID(), body });
@@ -55,6 +55,7 @@ browserTest('a room opens at the first unread message, and catching up clears ev
   assert.deepEqual(days, ['Today']);
   const bar = page.getByTestId('unread-bar');
   await bar.getByText('70 new messages').waitFor();
+  await screenshot(page, 'catchup');
   // Nothing is read by opening: the server still has the old read position.
   assert.equal((await alice.api.get(`rooms/${roomId}`)).data.lastReadSeq, first.seq + 1);
 

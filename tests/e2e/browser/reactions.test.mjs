@@ -4,7 +4,7 @@
 // or focusing a reaction chip says who reacted.
 import assert from 'node:assert/strict';
 import { createRoom, createUser, PASSWORD, startServer, until } from '../lib/harness.mjs';
-import { browserTest, launchBrowser, openAs, openRoom, stored } from './browser.mjs';
+import { browserTest, launchBrowser, openAs, openRoom, screenshot, stored } from './browser.mjs';
 
 /** True when `box` lies wholly inside the page's viewport. */
 function inside(box, viewport) {
@@ -73,6 +73,8 @@ browserTest('the reaction picker stays in the viewport, the full picker searches
   await until(async () => inside(await picker.boundingBox(), viewport), 10_000, 'the full picker inside the viewport');
   await search.fill('avocado');
   const avocado = full.locator('button.emoji[role="option"]').first();
+  await avocado.waitFor();
+  await screenshot(b.page, 'reactions-picker');
   await avocado.click();
   await last.locator('[data-testid="reaction"][aria-pressed="true"]', { hasText: '🥑' }).waitFor();
   assert.ok(dataRequests().length > 0, 'the emoji data was fetched');

@@ -115,8 +115,11 @@ export function MessageList(props: Props) {
 
   // Sent while looking at older history: the tail (with the message) comes back first.
   const jumpToLatest = timeline.jumpToLatest;
+  const pendingSeen = useRef(rootPending.length);
   useEffect(() => {
-    if (rootPending.length > 0 && timeline.hasNewer) {
+    const sent = rootPending.length > pendingSeen.current;
+    pendingSeen.current = rootPending.length;
+    if (sent && timeline.hasNewer) {
       atBottom.current = true;
       void jumpToLatest();
     }

@@ -74,7 +74,6 @@ fn group(rows: Vec<ReactorRow>) -> Vec<ReactionUsersView> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
 
     #[test]
     fn rows_group_by_emoji_in_order() {
@@ -83,7 +82,6 @@ mod tests {
             emoji: emoji.into(),
             user_id,
             name: name.into(),
-            created_at: Utc::now(),
         };
         let grouped = group(vec![
             row("👍", ada, "Ada"),

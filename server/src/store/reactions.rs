@@ -1,7 +1,5 @@
 //! Reactions: one row per (message, user, emoji). One query set for both databases.
 
-use chrono::{DateTime, Utc};
-
 use super::{StoreResult, both::impl_both};
 use crate::domain::Id;
 
@@ -14,8 +12,6 @@ pub struct ReactorRow {
     pub user_id: Id,
     /// Their display name.
     pub name: String,
-    /// When they reacted.
-    pub created_at: DateTime<Utc>,
 }
 
 impl_both! {
@@ -76,7 +72,7 @@ impl_both! {
         /// used, as message views list them), then by when each person reacted.
         async fn message_reactors(&self, message_id: Id) -> StoreResult<Vec<ReactorRow>> {
             let query = sqlx::query_as(
-                "SELECT r.emoji, r.user_id, u.name, r.created_at FROM reactions r \
+                "SELECT r.emoji, r.user_id, u.name FROM reactions r \
                  JOIN users u ON u.id = r.user_id \
                  JOIN (SELECT emoji, MIN(created_at) AS first_at FROM reactions \
                        WHERE message_id = $1 GROUP BY emoji) f ON f.emoji = r.emoji \

@@ -5,6 +5,31 @@ import { useEffect, useEffectEvent, useRef, useState } from 'react';
 import emojiDataUrl from 'emoji-picker-element-data/en/emojibase/data.json?url';
 
 /**
+ * The picker styles its shadow root with a `<style>` element and `style` attributes, which the
+ * app's Content-Security-Policy (`style-src 'self'`) refuses. The same rules go in through the
+ * CSSOM, which the policy allows: the `<style>` text as a constructed stylesheet, and each
+ * refused `style` attribute as `style.cssText`.
+ */
+function adoptStyles(root: ShadowRoot): () => void {
+  const text = [...root.querySelectorAll('style')].map((s) => s.textContent ?? '').join('\n');
+  if (text && typeof CSSStyleSheet !== 'undefined' && 'adoptedStyleSheets' in root) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(text);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  }
+  const apply = (el: Element) => {
+    const attr = el.getAttribute('style');
+    // A refused attribute leaves the declarations empty; applied ones are left alone.
+    if (attr && el instanceof HTMLElement && el.style.length === 0) el.style.cssText = attr;
+  };
+  const sweep = () => root.querySelectorAll('[style]').forEach(apply);
+  sweep();
+  const observer = new MutationObserver(sweep);
+  observer.observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['style'] });
+  return () => observer.disconnect();
+}
+
+/**
  * The full emoji picker with search (`emoji-picker-element`), loaded on first use: neither
  * its code nor its data are in the main bundle.
  */
@@ -16,6 +41,7 @@ export function FullEmojiPicker({ onPick }: { onPick: (emoji: string) => void })
   useEffect(() => {
     let cancelled = false;
     let picker: HTMLElement | null = null;
+    let unadopt = () => undefined as void;
     const onClick = (e: Event) => {
       const unicode = (e as CustomEvent<{ unicode?: string }>).detail.unicode;
       if (unicode) pick(unicode);
@@ -28,6 +54,7 @@ export function FullEmojiPicker({ onPick }: { onPick: (emoji: string) => void })
         el.setAttribute('data-testid', 'full-emoji-picker');
         el.addEventListener('emoji-click', onClick);
         host.current.appendChild(el);
+        if (el.shadowRoot) unadopt = adoptStyles(el.shadowRoot);
         picker = el;
         setState('ready');
         // Search first: the picker puts its search box in its shadow root.
@@ -36,6 +63,7 @@ export function FullEmojiPicker({ onPick }: { onPick: (emoji: string) => void })
       .catch(() => !cancelled && setState('failed'));
     return () => {
       cancelled = true;
+      unadopt();
       picker?.removeEventListener('emoji-click', onClick);
       picker?.remove();
     };

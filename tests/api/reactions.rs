@@ -134,7 +134,7 @@ async fn the_session_probe_answers_visitors_without_an_error(app: TestApp) {
     assert!(me.data()["notificationCount"].is_i64());
     // A session that ended is a visitor again, not an error.
     let token = user.token.clone().unwrap();
-    user.post("auth/logout", json!({})).await;
+    user.post("auth/logout", json!({})).await.expect(200);
     let ended = app
         .anonymous()
         .send(

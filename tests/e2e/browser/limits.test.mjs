@@ -110,7 +110,9 @@ browserTest('edits say when their window passed, an emptied edit offers to delet
   await passed.waitFor();
   assert.equal(await passed.getAttribute('aria-disabled'), 'true');
   assert.equal(await passed.getAttribute('aria-description'), 'Messages can be edited for 15 minutes after sending; this one is older.');
-  await passed.click();
+  // Focusable, and pressing it says why too.
+  await passed.focus();
+  await later.page.keyboard.press('Enter');
   await later.page.getByTestId('toast').getByText('Messages can be edited for 15 minutes', { exact: false }).waitFor();
   await later.context.close();
 

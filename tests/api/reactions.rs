@@ -39,7 +39,9 @@ async fn readers_see_who_reacted_per_emoji(app: TestApp) {
     let owner = app.staff().await;
     let member = app.staff().await;
     let reader = app.staff().await;
-    let room = owner.create_room(&slug("who-reacted"), "public", None).await;
+    let room = owner
+        .create_room(&slug("who-reacted"), "public", None)
+        .await;
     member
         .post(&format!("rooms/{room}/join"), json!({}))
         .await
@@ -47,7 +49,10 @@ async fn readers_see_who_reacted_per_emoji(app: TestApp) {
     let message = owner.send_message(room, "ship it?").await;
     let id = message["id"].as_str().unwrap();
 
-    let none = reader.get(&format!("messages/{id}/reactions")).await.expect(200);
+    let none = reader
+        .get(&format!("messages/{id}/reactions"))
+        .await
+        .expect(200);
     assert_eq!(none.data(), &json!([]));
 
     // 🎉 first (by the member), then 👍 by both: the order the message lists them.
@@ -57,7 +62,10 @@ async fn readers_see_who_reacted_per_emoji(app: TestApp) {
             .expect(200);
     }
     // A reader who is not a member of the public room may still see who reacted.
-    let got = reader.get(&format!("messages/{id}/reactions")).await.expect(200);
+    let got = reader
+        .get(&format!("messages/{id}/reactions"))
+        .await
+        .expect(200);
     let (o, m) = (owner.id().to_string(), member.id().to_string());
     assert_eq!(
         summary(got.data()),
@@ -66,15 +74,29 @@ async fn readers_see_who_reacted_per_emoji(app: TestApp) {
             ("👍".to_owned(), 2, vec![o.clone(), m.clone()]),
         ]
     );
-    assert_eq!(got.data()[1]["users"][0]["name"], json!(name_of(&owner).await));
-    assert_eq!(got.data()[1]["users"][1]["name"], json!(name_of(&member).await));
+    assert_eq!(
+        got.data()[1]["users"][0]["name"],
+        json!(name_of(&owner).await)
+    );
+    assert_eq!(
+        got.data()[1]["users"][1]["name"],
+        json!(name_of(&member).await)
+    );
     // The counts agree with the message's own reactions.
-    let history = reader.get(&format!("rooms/{room}/messages")).await.expect(200);
+    let history = reader
+        .get(&format!("rooms/{room}/messages"))
+        .await
+        .expect(200);
     let counts: Vec<_> = history.data()["items"][0]["reactions"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["emoji"].as_str().unwrap().to_owned(), r["count"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r["emoji"].as_str().unwrap().to_owned(),
+                r["count"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(counts, [("🎉".to_owned(), 1), ("👍".to_owned(), 2)]);
 
@@ -87,21 +109,29 @@ async fn readers_see_who_reacted_per_emoji(app: TestApp) {
         .delete(&format!("messages/{id}/reactions/👍"))
         .await
         .expect(200);
-    let got = owner.get(&format!("messages/{id}/reactions")).await.expect(200);
+    let got = owner
+        .get(&format!("messages/{id}/reactions"))
+        .await
+        .expect(200);
     assert_eq!(summary(got.data()), [("👍".to_owned(), 1, vec![m])]);
 }
 
 async fn who_reacted_follows_read_access(app: TestApp) {
     let owner = app.staff().await;
     let outsider = app.staff().await;
-    let room = owner.create_room(&slug("who-private"), "private", None).await;
+    let room = owner
+        .create_room(&slug("who-private"), "private", None)
+        .await;
     let message = owner.send_message(room, "members only").await;
     let id = message["id"].as_str().unwrap();
     owner
         .put(&format!("messages/{id}/reactions/👀"))
         .await
         .expect(200);
-    owner.get(&format!("messages/{id}/reactions")).await.expect(200);
+    owner
+        .get(&format!("messages/{id}/reactions"))
+        .await
+        .expect(200);
     // Someone who may not read the room cannot tell the message exists.
     outsider
         .get(&format!("messages/{id}/reactions"))

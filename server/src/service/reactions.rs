@@ -92,7 +92,13 @@ mod tests {
         assert_eq!(grouped[0].emoji, "👍");
         assert_eq!(grouped[0].count, 2);
         assert_eq!(grouped[0].users[1].name, "Bob");
-        assert_eq!(grouped[1].users, [ReactorView { id: bob, name: "Bob".into() }]);
+        assert_eq!(
+            grouped[1].users,
+            [ReactorView {
+                id: bob,
+                name: "Bob".into()
+            }]
+        );
         assert!(group(Vec::new()).is_empty());
     }
 }

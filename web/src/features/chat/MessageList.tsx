@@ -81,7 +81,8 @@ export function MessageList(props: Props) {
       // Open at the "New messages" divider when what follows it does not fit, else at the end.
       opened.current = true;
       const divider = el.querySelector<HTMLElement>('[data-testid="unread-divider"]');
-      const top = divider ? divider.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop - 8 : null;
+      // A little room above it for the day separator and the unread bar.
+      const top = divider ? divider.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop - 56 : null;
       if (top !== null && top < el.scrollHeight - el.clientHeight) {
         el.scrollTop = top;
         atBottom.current = false;

@@ -28,6 +28,7 @@ mod policy;
 mod previews;
 mod profiles;
 mod push;
+mod reactions;
 mod rooms;
 mod search;
 mod security;

@@ -7,6 +7,8 @@ import { RoomsProvider, useRooms } from './features/rooms/RoomsContext';
 import { SavedProvider } from './features/saved/SavedContext';
 import { NotificationsProvider } from './features/notifications/NotificationsContext';
 import { Sidebar } from './features/rooms/Sidebar';
+import { QuickSwitcher } from './features/rooms/QuickSwitcher';
+import { UnreadTitle } from './features/rooms/UnreadTitle';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OfflineBanner } from './ui/OfflineBanner';
 import { Link, matchPath, navigate, useLocation } from './ui/router';
@@ -199,6 +201,8 @@ function StaffShell() {
               <StaffRoutes />
             </div>
             <DeliveryNotices />
+            <UnreadTitle />
+            <QuickSwitcher />
           </div>
         </SavedProvider>
       </NotificationsProvider>

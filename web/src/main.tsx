@@ -11,9 +11,13 @@ import './styles.css';
 
 type BootState = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'ready'; config: PublicConfig; user: Me | null };
 
+/**
+ * Who is signed in. `/auth/session` answers a visitor with null (200), so a signed-out page
+ * load has no failed request: Chromium logs every non-2xx fetch as a console error.
+ */
 async function loadUser(): Promise<Me | null> {
   try {
-    return await api.auth.me();
+    return await api.auth.session();
   } catch (err) {
     if (isApiError(err) && (err.status === 401 || err.status === 403)) return null;
     throw err;

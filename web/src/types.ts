@@ -523,3 +523,10 @@ export interface MemberRemovedEvent {
   roomId: string;
   userId: string;
 }
+
+/** `GET /messages/{id}/reactions`: who reacted with one emoji, the earliest first. */
+export interface ReactionUsers {
+  emoji: string;
+  count: number;
+  users: { id: string; name: string }[];
+}

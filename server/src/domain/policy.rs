@@ -409,6 +409,7 @@ pub fn audiences(role: Role, department: Option<&str>) -> (bool, Option<String>,
 /// its ticket.
 const LINK_SESSION_ROUTES: &[(&str, &str)] = &[
     ("GET", "/auth/me"),
+    ("GET", "/auth/session"),
     ("POST", "/auth/logout"),
     ("GET", "/tickets"),
     ("GET", "/tickets/{id}"),
@@ -421,6 +422,7 @@ const LINK_SESSION_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/messages/{id}"),
     ("GET", "/messages/{id}/thread"),
     ("GET", "/messages/{id}/history"),
+    ("GET", "/messages/{id}/reactions"),
     ("PUT", "/messages/{id}/reactions/{emoji}"),
     ("DELETE", "/messages/{id}/reactions/{emoji}"),
     ("POST", "/rooms/{id}/uploads"),

@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_invite))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(session))
         .routes(routes!(public_config))
 }
 
@@ -281,12 +282,32 @@ async fn me(
     State(state): State<AppState>,
     Auth(actor): Auth,
 ) -> AppResult<axum::Json<ApiOk<MeView>>> {
+    Ok(ok(me_view(&state, &actor).await?))
+}
+
+/// The signed-in user with their unread notifications (none for a follow-link session).
+async fn me_view(state: &AppState, actor: &crate::service::Actor) -> AppResult<MeView> {
     let notifications = if actor.scope.is_some() {
         0
     } else {
-        crate::service::notifications::unread_count(&state.ctx, &actor).await?
+        crate::service::notifications::unread_count(&state.ctx, actor).await?
     };
-    Ok(ok(MeView::new(&actor.user, actor.scope, notifications)))
+    Ok(MeView::new(&actor.user, actor.scope, notifications))
+}
+
+/// Who is signed in, for a page that may be shown to a visitor too: the signed-in user, or
+/// `null` (200 either way, so a signed-out page load is not a failed request). API clients
+/// that need a session keep using `GET /auth/me`, which answers 401 without one.
+#[utoipa::path(get, path = "/auth/session", tag = "auth",
+    responses((status = 200, body = ApiOk<Option<MeView>>), (status = 403, body = ErrorBody)))]
+async fn session(
+    State(state): State<AppState>,
+    auth: Option<Auth>,
+) -> AppResult<axum::Json<ApiOk<Option<MeView>>>> {
+    let Some(Auth(actor)) = auth else {
+        return Ok(ok(None));
+    };
+    Ok(ok(Some(me_view(&state, &actor).await?)))
 }
 
 /// What the web client needs before signing in.

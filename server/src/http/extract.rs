@@ -3,7 +3,10 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, MatchedPath, Request, rejection::PathRejection},
+    extract::{
+        FromRequest, FromRequestParts, MatchedPath, OptionalFromRequestParts, Request,
+        rejection::PathRejection,
+    },
     http::{HeaderMap, Method, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
@@ -211,6 +214,24 @@ impl FromRequestParts<AppState> for Auth {
             request_id: current_request_id(),
             scope: session.ticket_scope,
         }))
+    }
+}
+
+/// `Option<Auth>`: `None` for a visitor who is not signed in (no session, or one that ended),
+/// so a probe of "who am I" can answer them without an error; other refusals (a ban, a
+/// follow link outside its ticket) stay errors.
+impl OptionalFromRequestParts<AppState> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(auth) => Ok(Some(auth)),
+            Err(err) if err.code() == Code::Unauthenticated => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 }
 

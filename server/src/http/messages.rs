@@ -16,6 +16,7 @@ use crate::{
         edit_history::{self, VersionView},
         messages::{self, SendMessage},
         page_limit,
+        reactions::{self as reactors, ReactionUsersView},
     },
     state::AppState,
     store::Page as HistoryPage,
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_thread))
         .routes(routes!(get_history))
         .routes(routes!(add_reaction, remove_reaction))
+        .routes(routes!(list_reactions))
 }
 
 /// Query of `GET /rooms/{id}/messages`.
@@ -234,4 +236,16 @@ async fn react(
 ) -> AppResult<impl IntoResponse> {
     let reacted = messages::react(&state.ctx, &actor, id, &emoji, Some(add)).await?;
     Ok(ok(reacted.message))
+}
+
+/// Who reacted to a message: per emoji, in the order the message lists its reactions, the
+/// people who put it there (for whoever may read the message).
+#[utoipa::path(get, path = "/messages/{id}/reactions", tag = "messages", params(("id" = Id, Path)),
+    responses((status = 200, body = ApiOk<Vec<ReactionUsersView>>), (status = 404, body = ErrorBody)))]
+async fn list_reactions(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<Id>,
+) -> AppResult<impl IntoResponse> {
+    Ok(ok(reactors::reactors(&state.ctx, &actor, id).await?))
 }

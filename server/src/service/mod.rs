@@ -25,6 +25,7 @@ pub mod pins;
 pub mod previews;
 pub mod profiles;
 pub mod push;
+pub mod reactions;
 pub mod rooms;
 pub mod saved;
 pub mod search;

@@ -48,7 +48,7 @@ pub use ops::{JobRow, NewJob, OpsStore, RollupRow};
 pub use pins::{PinRow, PinStore, SavedRow};
 pub use profiles::{ProfileRow, ProfileStore};
 pub use push::{PushStore, PushSubscriptionRow};
-pub use reactions::ReactionStore;
+pub use reactions::{ReactionStore, ReactorRow};
 pub use rooms::{
     ArchivedFilter, DiscoverFilter, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore, RoomWithMe,
 };

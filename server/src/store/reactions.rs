@@ -3,6 +3,17 @@
 use super::{StoreResult, both::impl_both};
 use crate::domain::Id;
 
+/// One person's reaction on a message, with their name (who reacted with what).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ReactorRow {
+    /// The emoji.
+    pub emoji: String,
+    /// Who reacted.
+    pub user_id: Id,
+    /// Their display name.
+    pub name: String,
+}
+
 impl_both! {
     /// Adding, removing and counting reactions.
     pub trait ReactionStore {
@@ -55,6 +66,20 @@ impl_both! {
                 "SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2",
             );
             Self::fetch_one_value(self.writer(), query.bind(message_id).bind(user_id)).await
+        }
+
+        /// Everyone who reacted to the message, by emoji (in the order the emoji were first
+        /// used, as message views list them), then by when each person reacted.
+        async fn message_reactors(&self, message_id: Id) -> StoreResult<Vec<ReactorRow>> {
+            let query = sqlx::query_as(
+                "SELECT r.emoji, r.user_id, u.name FROM reactions r \
+                 JOIN users u ON u.id = r.user_id \
+                 JOIN (SELECT emoji, MIN(created_at) AS first_at FROM reactions \
+                       WHERE message_id = $1 GROUP BY emoji) f ON f.emoji = r.emoji \
+                 WHERE r.message_id = $1 \
+                 ORDER BY f.first_at, r.emoji, r.created_at, r.user_id",
+            );
+            Self::fetch_all_rows(self.reader(), query.bind(message_id)).await
         }
     }
 }

@@ -22,6 +22,7 @@ import type {
   NotifyLevel,
   Preferences,
   PublicConfig,
+  ReactionUsers,
   RegisterResult,
   RevokedSessions,
   Role,
@@ -180,6 +181,8 @@ export const api = {
 
   auth: {
     me: () => request<Me>('GET', '/auth/me', PUBLIC),
+    /** Who is signed in, or null for a visitor (200 either way: no failed request at load). */
+    session: () => request<Me | null>('GET', '/auth/session', PUBLIC),
     login: (email: string, password: string) => request<AuthResult>('POST', '/auth/login', { body: { email, password }, ...PUBLIC }),
     /** 202: a verification link was mailed; no session until it is opened. */
     register: (email: string, name: string, password: string) =>
@@ -300,6 +303,8 @@ export const api = {
     thread: (id: string) => request<ThreadResult>('GET', `/messages/${enc(id)}/thread`),
     react: (id: string, emoji: string) => request<unknown>('PUT', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
     unreact: (id: string, emoji: string) => request<unknown>('DELETE', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
+    /** Who reacted, per emoji. */
+    reactors: (id: string) => request<ReactionUsers[]>('GET', `/messages/${enc(id)}/reactions`),
     /** Every text the message had, oldest first (one page). */
     history: (id: string) => request<Page<MessageVersion>>('GET', `/messages/${enc(id)}/history`),
     setPinned: (id: string, pinned: boolean) => request<Message>(pinned ? 'PUT' : 'DELETE', `/messages/${enc(id)}/pin`),

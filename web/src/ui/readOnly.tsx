@@ -16,8 +16,9 @@ export function useReadOnly(): boolean {
 type WriteButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { ref?: Ref<HTMLButtonElement> };
 
 /**
- * A button that performs a write. For read-only accounts it is disabled with a tooltip; the
- * wrapper carries the title because disabled buttons get no pointer events in some browsers.
+ * A button that performs a write. For read-only accounts it stays focusable but does nothing
+ * (`aria-disabled`), and says why on hover and on focus (a disabled button could do neither:
+ * it gets no focus and, in some browsers, no pointer events).
  */
 export function WriteButton({ disabled, title, children, type, ...rest }: WriteButtonProps) {
   const readOnly = useReadOnly();
@@ -29,8 +30,15 @@ export function WriteButton({ disabled, title, children, type, ...rest }: WriteB
     );
   }
   return (
-    <span className="readonly-wrap" title={READ_ONLY_HINT}>
-      <button type={type ?? 'button'} disabled aria-disabled="true" aria-description={READ_ONLY_HINT} data-readonly="true" {...rest}>
+    <span className="readonly-wrap" data-hint={READ_ONLY_HINT}>
+      <button
+        type={type ?? 'button'}
+        {...rest}
+        aria-disabled="true"
+        aria-description={READ_ONLY_HINT}
+        data-readonly="true"
+        onClick={(e) => e.preventDefault()}
+      >
         {children}
       </button>
     </span>

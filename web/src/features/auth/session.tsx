@@ -5,6 +5,7 @@ import { DEFAULT_DEPARTMENTS, type Me, type PublicConfig } from '../../types';
 import { setMonitoringUser } from '../../ui/monitoring';
 import { ReadOnlyProvider } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
+import { clearDrafts } from '../chat/drafts';
 
 export interface Session {
   config: PublicConfig;
@@ -58,8 +59,15 @@ export function SessionProvider({ config, initialUser, children }: Props) {
   const [client, setClient] = useState<RealtimeClient | null>(null);
   const token = useRef<string | null>(null);
   const clientRef = useRef<RealtimeClient | null>(null);
+  /** Whose drafts to forget on sign-out (like the outbox). */
+  const signedInId = useRef<string | null>(initialUser?.id ?? null);
+  useEffect(() => {
+    if (user) signedInId.current = user.id;
+  }, [user]);
 
   const signOut = useCallback(async (message?: string) => {
+    if (signedInId.current) clearDrafts(browserStore(), signedInId.current);
+    signedInId.current = null;
     clientRef.current?.signOut();
     clientRef.current = null;
     setClient(null);

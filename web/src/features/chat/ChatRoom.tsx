@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
-import { api, errorMessage } from '../../api';
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { api, errorMessage, isApiError } from '../../api';
 import { useOutbox, useRealtime, useRealtimeEvent, useWatch } from '../../realtime';
 import type { Message, Room, UserStatus } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
@@ -23,6 +23,11 @@ import { useMessageActions } from './useMessageActions';
 import { ArchivedBanner, ArchivedComposerNotice } from '../rooms/ArchivedBanner';
 import { RoomSettingsButton } from '../rooms/RoomSettingsDialog';
 import { useSlashCommands } from './useSlashCommands';
+import { usePopover } from '../../ui/popover';
+import { opensAtUnread } from './catchup';
+
+/** More unread than this opens the room around the first unread (one page of history). */
+const OPEN_AT_UNREAD_PAGE = 50;
 
 interface Props {
   roomId: string;
@@ -54,12 +59,30 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   const known = rooms?.rooms.find((r) => r.id === roomId) ?? null;
   const [fetched, setFetched] = useState<Room | null>(null);
   const [roomError, setRoomError] = useState<string | null>(null);
+  /** The room does not exist or is not mine to read (404/403): one friendly page, no raw errors. */
+  const [noAccess, setNoAccess] = useState(false);
   const room = known ?? fetched;
+  // The read position when the room opened (kept while I read on): where "New messages" goes.
+  const [opened, setOpened] = useState<{ lastReadSeq: number; unread: number } | null>(null);
+  useEffect(() => {
+    if (!opened && room) setOpened({ lastReadSeq: room.lastReadSeq, unread: room.myRole ? room.unread : 0 });
+  }, [opened, room]);
+  const readAtOpen = opened && opened.unread > 0 ? opened.lastReadSeq : null;
+  const mainRef = useRef<HTMLElement>(null);
+  const [editRequest, setEditRequest] = useState<{ id: string; nonce: number } | null>(null);
+  const [headerMenu, setHeaderMenu] = useState(false);
+  const headerActions = useRef<HTMLDivElement>(null);
+  const headerToggle = useRef<HTMLButtonElement>(null);
+  usePopover(headerMenu, headerActions, headerToggle, useCallback(() => setHeaderMenu(false), []));
   // Members' sockets follow their rooms; any other room (a public room previewed, a
   // department ticket opened from the queue) is followed live while shown.
   const watch = useWatch(roomId, rooms !== null && !rooms.loading && known === null);
-  const timeline = useTimeline(roomId, focusSeq, me.id);
-  const members = useMembers(roomId);
+  // History and members load once the room is known to be readable, from where it opened.
+  const timeline = useTimeline(roomId, focusSeq, me.id, {
+    ready: opened !== null,
+    openAt: opened && opened.unread > 0 && opensAtUnread(opened.unread, OPEN_AT_UNREAD_PAGE) ? opened.lastReadSeq + 1 : null,
+  });
+  const members = useMembers(roomId, room !== null);
   const statuses = useMemo(() => new Map(members.flatMap((m): [string, UserStatus][] => (m.status ? [[m.user.id, m.status]] : []))), [members]);
   const typing = useTyping(roomId, me.id);
   const outbox = useOutbox(roomId);
@@ -85,7 +108,11 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     api.rooms
       .get(roomId)
       .then((r) => !cancelled && setFetched(r))
-      .catch((err: unknown) => !cancelled && setRoomError(errorMessage(err)));
+      .catch((err: unknown) => {
+        if (cancelled) return;
+        setNoAccess(isApiError(err) && (err.status === 404 || err.status === 403));
+        setRoomError(errorMessage(err));
+      });
     return () => {
       cancelled = true;
     };
@@ -116,6 +143,30 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   );
 
   const openThread = useCallback((m: Message) => setThreadId(m.id), []);
+
+  /** Everything up to the newest message is read (Esc, or "Mark as read"). */
+  const newestSeq = Math.max(room?.lastSeq ?? 0, timeline.messages[timeline.messages.length - 1]?.seq ?? 0);
+  const markAllRead = () => {
+    if (room?.myRole && newestSeq > 0) onReadUpTo(newestSeq);
+  };
+
+  /** Up in the empty composer: my last message (in the room, not a thread) opens for editing. */
+  const editLast = () => {
+    const mine = [...timeline.messages].reverse().find((m) => m.parentId === null && m.author.id === me.id && m.deletedAt === null && m.body !== null);
+    if (mine) setEditRequest((r) => ({ id: mine.id, nonce: (r?.nonce ?? 0) + 1 }));
+  };
+  // Esc anywhere in the room marks it read, unless something closer used it (a menu, a dialog,
+  // an edit): listened to on the document, after React's handlers had their say.
+  const onEscape = useEffectEvent((e: KeyboardEvent) => {
+    const target = e.target as HTMLElement;
+    if (e.key === 'Escape' && !e.defaultPrevented && mainRef.current?.contains(target) && !target.closest('dialog')) markAllRead();
+  });
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => onEscape(e);
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
+  }, []);
+  const focusComposer = useCallback(() => mainRef.current?.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')?.focus(), []);
 
   const join = async () => {
     try {
@@ -178,11 +229,14 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     },
   };
 
-  if (roomError && !room) {
+  if ((roomError && !room) || (watch === 'gone' && !room)) {
     return (
-      <main className="page" id="main">
-        <h1>Room unavailable</h1>
-        <p role="alert">{roomError}</p>
+      <main className="page" id="main" data-testid="room-unavailable" data-room-id={roomId}>
+        <h1>{noAccess || watch === 'gone' ? 'Room not found' : 'Room unavailable'}</h1>
+        <p role="alert">
+          {noAccess || watch === 'gone' ? 'This room does not exist, or you do not have access to it. Ask a member to invite you.' : roomError}
+        </p>
+        <Link to="/discover">Discover rooms</Link>
       </main>
     );
   }
@@ -221,6 +275,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
         data-testid="chat-room"
         data-room-id={roomId}
         data-watch={watch}
+        ref={mainRef}
       >
         {header ?? (
           <header className="chat-header">
@@ -231,7 +286,30 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               </h1>
               {room?.description && <p className="muted small">{room.description}</p>}
             </div>
-            <div className="chat-header-actions">
+            <button
+              ref={headerToggle}
+              type="button"
+              className="icon-button header-menu-toggle"
+              aria-label="Room actions"
+              aria-expanded={headerMenu}
+              aria-controls={`room-actions-${roomId}`}
+              onClick={() => setHeaderMenu((o) => !o)}
+              data-testid="header-menu"
+            >
+              <span aria-hidden="true">⋯</span>
+            </button>
+            <div
+              ref={headerActions}
+              id={`room-actions-${roomId}`}
+              className={`chat-header-actions ${headerMenu ? 'open' : ''}`}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape' && headerMenu) {
+                  e.preventDefault();
+                  setHeaderMenu(false);
+                  headerToggle.current?.focus();
+                }
+              }}
+            >
               <button
                 type="button"
                 className="button small"
@@ -269,7 +347,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 }}
                 data-testid="toggle-members"
               >
-                Members <span className="muted">({members.filter((m) => m.online).length}/{members.length})</span>
+                Members <span className="muted">· {members.filter((m) => m.online).length} online of {members.length}</span>
               </button>
               {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
               {room && <RoomSettingsButton room={room} />}
@@ -297,6 +375,11 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               onReply={openThread}
               onDiscard={(id) => client?.discard(id)}
               onReadUpTo={onReadUpTo}
+              readAtOpen={readAtOpen}
+              unread={known?.unread ?? 0}
+              onMarkRead={room?.myRole ? markAllRead : undefined}
+              editRequest={editRequest}
+              onEditRequestDone={focusComposer}
             />
             <TypingLine names={typing} />
             {archived ? (
@@ -319,6 +402,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 draft={draft}
                 dropped={dropped}
                 onCommand={onCommand}
+                onEditLast={editLast}
               />
             )}
           </div>

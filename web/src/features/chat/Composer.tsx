@@ -1,5 +1,5 @@
 import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
-import { useRealtime } from '../../realtime';
+import { browserStore, useRealtime } from '../../realtime';
 import { useReadOnly, WriteButton, READ_ONLY_HINT } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { insertMention, mentionTrigger, type MentionTrigger } from '../notifications/trigger';
@@ -7,6 +7,9 @@ import { MentionSuggest, useMentionOptions, type MentionOption } from './Mention
 import { parseComposerInput, type SlashCommand } from './slashCommands';
 import { canSend, humanSize, pastedName, percent, type UploadItem } from './uploads';
 import { useUploads } from './useUploads';
+import { useSession } from '../auth/session';
+import { draftSlot, loadDraft, saveDraft } from './drafts';
+import { lengthState, MAX_MESSAGE_CHARS, textFileName } from './limits';
 
 /** Files dropped onto the room, handed to its composer. */
 export interface FileDrop {
@@ -89,20 +92,29 @@ interface Props {
   dropped?: FileDrop | null;
   /** Runs `/invite`, `/leave`, `/topic` (rooms only; a thread posts its text); true clears the text. */
   onCommand?: (command: SlashCommand) => Promise<boolean>;
+  /** Up in the empty composer: edit my last message. */
+  onEditLast?: () => void;
 }
 
-const MAX = 5000;
+const drafts = browserStore();
 const TYPING_IDLE_MS = 4000;
 
 /**
  * Writes into the outbox: the message shows as "sending" at once and is delivered when the
  * connection allows, even across a reload.
  */
-export function Composer({ roomId, parentId = null, placeholder, draft, testIdSuffix = '', autoFocus, dropped, onCommand }: Props) {
+export function Composer({ roomId, parentId = null, placeholder, draft, testIdSuffix = '', autoFocus, dropped, onCommand, onEditLast }: Props) {
   const client = useRealtime();
   const toast = useToast();
   const readOnly = useReadOnly();
-  const [body, setBody] = useState('');
+  const userId = useSession().user?.id ?? null;
+  const slot = draftSlot(roomId, parentId);
+  // The unsent text of this room (or thread), kept across room switches and reloads.
+  const [body, setBody] = useState(() => (userId ? loadDraft(drafts, userId, slot) : ''));
+  useEffect(() => {
+    if (userId) saveDraft(drafts, userId, slot, body);
+  }, [userId, slot, body]);
+  const length = lengthState(body);
   const ref = useRef<HTMLTextAreaElement>(null);
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
   const id = useId();
@@ -166,6 +178,10 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
     e?.preventDefault();
     const text = body.trim();
     if (!canSend(text, uploads.items) || readOnly) return;
+    if (lengthState(text).over) {
+      toast.show(`A message holds at most ${MAX_MESSAGE_CHARS.toLocaleString('en')} characters: shorten it, or send it as a file.`, 'error');
+      return;
+    }
     // A slash command is run, never posted; "//" sends a line that starts with "/".
     const input = onCommand && parentId === null && uploads.items.length === 0 ? parseComposerInput(text) : null;
     if (input?.kind === 'command' && onCommand) {
@@ -182,6 +198,14 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
     setBody('');
     uploads.clear();
     setTrigger(null);
+    ref.current?.focus();
+  };
+
+  /** The text as a .txt attachment instead (too long for a message). */
+  const sendAsFile = () => {
+    const file = new File([body], textFileName(), { type: 'text/plain' });
+    uploads.add([file]);
+    setBody('');
     ref.current?.focus();
   };
 
@@ -217,6 +241,10 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       send();
+    }
+    if (e.key === 'ArrowUp' && onEditLast && body === '' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      onEditLast();
     }
   };
 
@@ -264,7 +292,6 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         ref={ref}
         value={body}
         rows={1}
-        maxLength={MAX}
         placeholder={readOnly ? READ_ONLY_HINT : placeholder}
         disabled={readOnly}
         title={readOnly ? READ_ONLY_HINT : undefined}
@@ -284,8 +311,23 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         onPaste={onPaste}
         autoFocus={autoFocus}
         data-testid={`composer${testIdSuffix}`}
-        aria-describedby={`${id}-hint`}
+        aria-describedby={length.near ? `${id}-hint ${id}-length` : `${id}-hint`}
+        aria-invalid={length.over || undefined}
       />
+      {length.near && (
+        <div className={`length-note ${length.over ? 'over' : ''}`} data-testid={`length-note${testIdSuffix}`}>
+          <span id={`${id}-length`} className="length-counter" aria-live="polite" data-testid={`length-counter${testIdSuffix}`}>
+            {length.over
+              ? `${(-length.left).toLocaleString('en')} characters over the ${MAX_MESSAGE_CHARS.toLocaleString('en')} limit`
+              : `${length.left.toLocaleString('en')} characters left`}
+          </span>
+          {length.over && (
+            <WriteButton className="link-button small" onClick={sendAsFile} data-testid={`send-as-file${testIdSuffix}`}>
+              Attach as a text file instead
+            </WriteButton>
+          )}
+        </div>
+      )}
       <span id={`${id}-hint`} className="visually-hidden">
         Enter sends, Shift+Enter adds a new line. Formatting: **bold**, _italic_, ~~strike~~, `code`, three backticks around a code
         block, &gt; to quote, - or 1. for lists, :smile: for emoji.
@@ -293,8 +335,8 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
       <WriteButton
         type="submit"
         className="button primary"
-        disabled={!canSend(body, uploads.items)}
-        title={uploads.busy ? 'Waiting for the uploads to finish' : undefined}
+        disabled={!canSend(body, uploads.items) || length.over}
+        title={uploads.busy ? 'Waiting for the uploads to finish' : length.over ? 'Too long to send as a message' : undefined}
         data-testid={`send-button${testIdSuffix}`}
         aria-label="Send"
       >

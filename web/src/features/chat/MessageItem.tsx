@@ -1,4 +1,4 @@
-import { memo, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { memo, useEffect, useEffectEvent, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { Message } from '../../types';
 import { api } from '../../api';
 import { Avatar } from '../../ui/Avatar';
@@ -13,6 +13,8 @@ import { ProfileCard } from './ProfileCard';
 import { StatusMark, useStatusOf } from './StatusMark';
 import { Markup } from './markup/Markup';
 import { ReactionPicker } from './ReactionPicker';
+import { ReactionChip } from './ReactionChip';
+import { editWindowHint, focusables, moveAmong } from './messageKeys';
 import type { DeliveryStatus } from './timeline';
 
 export interface MessageActions {
@@ -32,6 +34,15 @@ interface Props extends MessageActions {
   canDelete: boolean;
   canPin?: boolean;
   highlighted?: boolean;
+  /**
+   * In a list with one tab stop (roving tabindex): whether this message is it. Left out
+   * (thread panel), the message's controls are in the Tab order as usual.
+   */
+  tabbable?: boolean;
+  /** Start editing (a nonce: Up in an empty composer); 0 for none. */
+  editRequest?: number;
+  /** Editing that a request started is over (focus goes back to the composer). */
+  onEditRequestDone?: () => void;
 }
 
 const STATUS_LABEL: Record<DeliveryStatus, string> = {
@@ -51,13 +62,25 @@ export function Ticks({ status }: { status: DeliveryStatus }) {
   );
 }
 
-function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (body: string) => Promise<boolean>; onCancel: () => void }) {
+function EditForm({
+  initial,
+  onSave,
+  onCancel,
+  onEmpty,
+}: {
+  initial: string;
+  onSave: (body: string) => Promise<boolean>;
+  onCancel: () => void;
+  /** Saving no text: offers to delete the message instead. */
+  onEmpty: () => void;
+}) {
   const [body, setBody] = useState(initial);
   const [busy, setBusy] = useState(false);
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     const trimmed = body.trim();
-    if (!trimmed || trimmed === initial) return onCancel();
+    if (!trimmed) return onEmpty();
+    if (trimmed === initial) return onCancel();
     setBusy(true);
     const ok = await onSave(trimmed);
     setBusy(false);
@@ -91,8 +114,14 @@ function EditForm({ initial, onSave, onCancel }: { initial: string; onSave: (bod
 }
 
 function MessageItemImpl(props: Props) {
-  const { message, status, mine, canEdit, canDelete, canPin = false, highlighted } = props;
+  const { message, status, mine, canEdit, canDelete, canPin = false, highlighted, tabbable, editRequest = 0, onEditRequestDone } = props;
+  const roving = tabbable !== undefined;
   const [editing, setEditing] = useState(false);
+  const [actionsOpen, setActionsOpen] = useState(false);
+  const row = useRef<HTMLLIElement>(null);
+  const toolbar = useRef<HTMLDivElement>(null);
+  /** Editing started from the composer: it gets the focus back. */
+  const requested = useRef(false);
   const [profileOpen, setProfileOpen] = useState(false);
   const authorStatus = useStatusOf(message.author.id);
   const saved = useSaved();
@@ -102,6 +131,83 @@ function MessageItemImpl(props: Props) {
   // The handle the server matched to me (it may have changed since), else my current one.
   const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle;
   const toast = useToast();
+  const { config, readOnly } = useSession();
+  // My message whose edit window passed: the edit button says so instead of vanishing.
+  const editClosed = mine && !canEdit && !deleted && !readOnly ? editWindowHint(message.createdAt, config.editWindowSecs) : null;
+
+  // Up in an empty composer: edit this message, or say why it cannot be (only a new request
+  // starts this).
+  const startRequestedEdit = useEffectEvent(() => {
+    if (canEdit && !deleted) {
+      requested.current = true;
+      setEditing(true);
+      row.current?.scrollIntoView({ block: 'nearest' });
+    } else {
+      toast.show(editClosed ?? 'This message cannot be edited.', 'info');
+      onEditRequestDone?.();
+    }
+  });
+  useEffect(() => {
+    if (editRequest > 0) startRequestedEdit();
+  }, [editRequest]);
+
+  const stopEditing = () => {
+    setEditing(false);
+    if (requested.current) {
+      requested.current = false;
+      onEditRequestDone?.();
+    }
+  };
+
+  // One tab stop for the whole list: the controls inside a message join the Tab order only
+  // while its actions are open (Enter on the message) or it is being edited.
+  useLayoutEffect(() => {
+    const li = row.current;
+    if (!li || !roving) return;
+    const inside = actionsOpen || editing;
+    for (const el of focusables(li)) el.tabIndex = inside ? 0 : -1;
+  });
+  useEffect(() => {
+    if (actionsOpen) toolbar.current?.querySelector<HTMLElement>('button:not([aria-disabled="true"]), button')?.focus();
+  }, [actionsOpen]);
+
+  // Enter (or the context-menu key, Shift+F10) on the message opens its actions; they close
+  // when the focus leaves it. Listened to on the row element: a list item is no widget.
+  const onRowKey = useEffectEvent((e: globalThis.KeyboardEvent) => {
+    if (e.target !== row.current) return;
+    if (e.key === 'Enter' || e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      if (deleted || editing) return;
+      e.preventDefault();
+      setActionsOpen(true);
+    }
+  });
+  const onRowFocusOut = useEffectEvent((e: FocusEvent) => {
+    if (actionsOpen && !row.current?.contains(e.relatedTarget as Node | null)) setActionsOpen(false);
+  });
+  useEffect(() => {
+    const li = row.current;
+    if (!li || !roving) return undefined;
+    const key = (e: globalThis.KeyboardEvent) => onRowKey(e);
+    const out = (e: FocusEvent) => onRowFocusOut(e);
+    li.addEventListener('keydown', key);
+    li.addEventListener('focusout', out);
+    return () => {
+      li.removeEventListener('keydown', key);
+      li.removeEventListener('focusout', out);
+    };
+  }, [roving]);
+  const onToolbarKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Escape' && actionsOpen) {
+      e.preventDefault();
+      e.stopPropagation();
+      setActionsOpen(false);
+      row.current?.focus();
+    } else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      const buttons = toolbar.current ? focusables(toolbar.current).filter((el) => el.tagName === 'BUTTON' && !el.closest('.reaction-picker')) : [];
+      if (moveAmong(buttons, e.key === 'ArrowRight' ? 1 : -1)) e.preventDefault();
+    }
+  };
+
   // Hidden at once when I remove it; the server's `message:updated` follows.
   const [previewGone, setPreviewGone] = useState<string | null>(null);
   const preview = !deleted && message.preview && previewGone !== message.preview.url ? message.preview : null;
@@ -125,7 +231,9 @@ function MessageItemImpl(props: Props) {
       data-id={message.id}
       data-status={status}
       id={`message-${message.seq}`}
-      tabIndex={-1}
+      tabIndex={tabbable ? 0 : -1}
+      ref={row}
+      aria-describedby={roving ? 'message-keys-hint' : undefined}
     >
       <Avatar id={message.author.id} name={message.author.name} url={message.author.avatarUrl} size={32} className="message-avatar" />
       <div className="message-meta">
@@ -155,7 +263,15 @@ function MessageItemImpl(props: Props) {
       </div>
       {profileOpen && <ProfileCard userId={message.author.id} onClose={() => setProfileOpen(false)} />}
       {editing && message.body !== null ? (
-        <EditForm initial={message.body} onSave={(body) => props.onEdit(message, body)} onCancel={() => setEditing(false)} />
+        <EditForm
+          initial={message.body}
+          onSave={(body) => props.onEdit(message, body)}
+          onCancel={stopEditing}
+          onEmpty={() => {
+            stopEditing();
+            props.onDelete(message);
+          }}
+        />
       ) : (
         <div className="message-body" data-testid="message-body">
           {deleted || message.body === null ? (
@@ -171,15 +287,13 @@ function MessageItemImpl(props: Props) {
         <ul className="reactions" aria-label="Reactions">
           {message.reactions.map((r) => (
             <li key={r.emoji}>
-              <WriteButton
-                className={`reaction ${r.me ? 'me' : ''}`}
-                aria-pressed={r.me}
-                aria-label={`${r.emoji} ${r.count}${r.me ? ', including you' : ''}`}
-                onClick={() => props.onReact(message, r.emoji, !r.me)}
-                data-testid="reaction"
-              >
-                {r.emoji} <span>{r.count}</span>
-              </WriteButton>
+              <ReactionChip
+                messageId={message.id}
+                reaction={r}
+                reactions={message.reactions}
+                meId={me?.id ?? ''}
+                onToggle={() => props.onReact(message, r.emoji, !r.me)}
+              />
             </li>
           ))}
         </ul>
@@ -190,7 +304,14 @@ function MessageItemImpl(props: Props) {
         </button>
       )}
       {!deleted && !editing && (
-        <div className="message-actions" role="group" aria-label="Message actions">
+        <div
+          ref={toolbar}
+          className={`message-actions ${actionsOpen ? 'open' : ''}`}
+          role="toolbar"
+          aria-label="Message actions"
+          onKeyDown={onToolbarKey}
+          data-testid="message-actions"
+        >
           <ReactionPicker label="Add reaction" onPick={(emoji) => props.onReact(message, emoji, !message.reactions.some((r) => r.emoji === emoji && r.me))} />
           {props.onReply && (
             <WriteButton className="icon-button small" aria-label="Reply in thread" title="Reply in thread" onClick={() => props.onReply?.(message)} data-testid="reply-button">
@@ -201,6 +322,21 @@ function MessageItemImpl(props: Props) {
             <WriteButton className="icon-button small" aria-label="Edit message" title="Edit" onClick={() => setEditing(true)} data-testid="edit-button">
               <span aria-hidden="true">✎</span>
             </WriteButton>
+          )}
+          {editClosed && (
+            <span className="hint-wrap" data-hint={editClosed}>
+              <button
+                type="button"
+                className="icon-button small"
+                aria-label="Edit message"
+                aria-disabled="true"
+                aria-description={editClosed}
+                onClick={() => toast.show(editClosed, 'info')}
+                data-testid="edit-window-passed"
+              >
+                <span aria-hidden="true">✎</span>
+              </button>
+            </span>
           )}
           {canPin && props.onPin && (
             <WriteButton

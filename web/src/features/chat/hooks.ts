@@ -20,12 +20,25 @@ export interface Timeline extends TimelineState {
 
 const asSeq = (c: string | number | null): number | null => (c === null ? null : Number(c));
 
+/** When and where a room's history starts loading. */
+export interface TimelineStart {
+  /** False until the room is known to be readable (no request before: a stranger's fetch would only 404). */
+  ready: boolean;
+  /** Open around this seq (the first unread, when more than a page is unread) instead of at the end. */
+  openAt: number | null;
+}
+const START_NOW: TimelineStart = { ready: true, openAt: null };
+
 /**
  * A room's history window: the newest page (or a window around `focusSeq`), older pages on
  * scroll-back, newer pages after a jump, and live messages from the realtime client.
  */
-export function useTimeline(roomId: string, focusSeq: number | null, meId: string): Timeline {
+export function useTimeline(roomId: string, focusSeq: number | null, meId: string, start: TimelineStart = START_NOW): Timeline {
   const client = useRealtime();
+  // Read through a ref: the client appears after the first render, and that must not load
+  // the history a second time.
+  const clientRef = useRef(client);
+  clientRef.current = client;
   const toast = useToast();
   const [state, dispatch] = useReducer(timelineReducer, initialTimeline);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -45,16 +58,16 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
       if (gen !== generation.current) return;
       dispatch({ type: 'loaded', messages: page.items, olderCursor: asSeq(page.nextCursor), hasNewer: false });
       const last = page.items[page.items.length - 1];
-      if (last) client?.advance(roomId, last.seq);
+      if (last) clientRef.current?.advance(roomId, last.seq);
     } catch (err) {
       if (gen === generation.current) dispatch({ type: 'error', error: errorMessage(err) });
     }
-  }, [roomId, client]);
+  }, [roomId]);
 
   const loadAround = useCallback(
-    async (seq: number) => {
+    async (seq: number, highlight = true) => {
       const gen = ++generation.current;
-      dispatch({ type: 'reset', focusSeq: seq });
+      dispatch({ type: 'reset', focusSeq: highlight ? seq : null });
       try {
         const [older, newer] = await Promise.all([
           api.rooms.messagesBefore(roomId, seq + 1, AROUND),
@@ -74,10 +87,13 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
     [roomId],
   );
 
+  const { ready, openAt } = start;
   useEffect(() => {
+    if (!ready) return;
     if (focusSeq !== null) void loadAround(focusSeq);
+    else if (openAt !== null) void loadAround(openAt, false);
     else void loadLatest();
-  }, [focusSeq, loadAround, loadLatest]);
+  }, [ready, focusSeq, openAt, loadAround, loadLatest]);
 
   const loadOlder = useCallback(async () => {
     const { olderCursor } = stateRef.current;
@@ -174,15 +190,16 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
 }
 
 /** Room members with presence and read/delivery cursors kept current. */
-export function useMembers(roomId: string): Member[] {
+export function useMembers(roomId: string, enabled = true): Member[] {
   const [members, setMembers] = useState<Member[]>([]);
   const toast = useToast();
   const load = useCallback(() => {
+    if (!enabled) return;
     api.rooms
       .allMembers(roomId)
       .then(setMembers)
       .catch((err: unknown) => toast.error(err, 'Could not load members'));
-  }, [roomId, toast]);
+  }, [roomId, toast, enabled]);
 
   useEffect(() => {
     setMembers([]);

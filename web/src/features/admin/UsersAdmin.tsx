@@ -416,7 +416,7 @@ export function UsersAdmin() {
                         title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
                         onClick={() => void sendReset(u)}
                         data-testid="send-reset-button"
-                        aria-label={`${isInvited(u) ? 'Send the invitation again to' : 'Send a password reset to'} ${u.name}`}
+                        aria-label={`${isInvited(u) ? 'Resend invitation to' : 'Send password reset to'} ${u.name}`}
                       >
                         {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
                       </button>

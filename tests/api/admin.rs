@@ -188,14 +188,22 @@ async fn the_audit_log_names_people_and_rooms(app: TestApp) {
     assert_eq!(change["action"], json!("user.role_change"));
     assert_eq!(change["actorName"], json!(admin_name));
     assert_eq!(change["targetName"], json!("Grace Hopper"));
-    assert_eq!(change["metadata"]["role"], json!({"from": "staff", "to": "admin"}));
+    assert_eq!(
+        change["metadata"]["role"],
+        json!({"from": "staff", "to": "admin"})
+    );
     // Names are today's: a rename shows on the older rows too.
     admin
-        .patch(&format!("admin/users/{grace}"), json!({"name": "Rear Admiral Hopper"}))
+        .patch(
+            &format!("admin/users/{grace}"),
+            json!({"name": "Rear Admiral Hopper"}),
+        )
         .await
         .expect(200);
     let renamed = admin
-        .get(&format!("admin/audit?target={grace}&action=user.role_change"))
+        .get(&format!(
+            "admin/audit?target={grace}&action=user.role_change"
+        ))
         .await
         .expect(200);
     assert_eq!(

@@ -613,7 +613,13 @@ async fn responses_and_resolutions_are_timed(app: TestApp) {
             )
         })
         .collect();
-    let by_customer = |from: &str| (json!(from), json!("customer_reply"), json!("tim@example.com"));
+    let by_customer = |from: &str| {
+        (
+            json!(from),
+            json!("customer_reply"),
+            json!("tim@example.com"),
+        )
+    };
     assert_eq!(
         reopens,
         [by_customer("resolved"), by_customer("pending")],

@@ -63,7 +63,12 @@ pub async fn audit_page(ctx: &Ctx, actor: &Actor, query: AuditQuery) -> AppResul
     let rows = ctx.store.list_audit(&filter).await?;
     let ids: HashSet<Id> = rows
         .iter()
-        .flat_map(|row| [row.actor_id, row.target_id.as_deref().and_then(|t| t.parse().ok())])
+        .flat_map(|row| {
+            [
+                row.actor_id,
+                row.target_id.as_deref().and_then(|t| t.parse().ok()),
+            ]
+        })
         .flatten()
         .collect();
     let ids: Vec<Id> = ids.into_iter().collect();

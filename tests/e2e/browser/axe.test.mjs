@@ -112,7 +112,7 @@ browserTest('axe-core finds no serious or critical violations on any screen, lig
     await check(page, 'new direct message');
     await page.goto(`${server.url}/discover`);
     await page.getByRole('heading', { name: 'Discover rooms' }).waitFor();
-    await page.getByText('The helpdesk team room').waitFor();
+    await page.getByText('Company-wide announcements and chatter').waitFor();
     await check(page, 'discover');
     await page.goto(`${server.url}/search?q=deploy`);
     await page.getByTestId('search-result').first().locator('mark').first().waitFor();

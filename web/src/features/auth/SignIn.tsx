@@ -98,9 +98,7 @@ export function SignIn() {
                   >
                     <span className="visually-hidden">Use demo account </span>
                     <span className="demo-name">{a.name}</span>
-                    <span className="visually-hidden"> (</span>
                     <span className={`role-badge role-${a.role}`}>{a.role}</span>
-                    <span className="visually-hidden">) </span>
                     <span className="muted demo-email">{a.email}</span>
                   </button>
                 </li>

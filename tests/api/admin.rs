@@ -17,6 +17,7 @@ crate::backend_tests!(
     audit_rows_cannot_be_changed,
     changes_and_their_audit_rows_commit_together,
     room_member_and_session_actions_are_audited,
+    the_audit_log_names_people_and_rooms,
     accounts_are_audited_however_they_are_made with Setup::args(&[
         "--registration-mode",
         "open",
@@ -144,6 +145,94 @@ async fn admins_create_and_change_users(app: TestApp) {
         .patch(&format!("admin/users/{}", Id::new()), json!({"name": "x"}))
         .await
         .expect_error(404, "NOT_FOUND");
+}
+
+/// Admin rows always carry `ban` (null without one); audit rows carry today's names of their
+/// actor and of a target that is a user or a room, so the log reads without looking ids up.
+async fn the_audit_log_names_people_and_rooms(app: TestApp) {
+    let admin = app.admin().await;
+    let admin_name = app
+        .state
+        .ctx
+        .store
+        .get_user(admin.id())
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
+    let created = admin
+        .post(
+            "admin/users",
+            json!({"email": "grace@corp.example", "name": "Grace Hopper", "role": "staff",
+                   "password": "long enough pw"}),
+        )
+        .await
+        .expect(201);
+    let grace = created.id();
+    let listed = admin.get("admin/users?q=grace@corp").await.expect(200);
+    let row = listed.data()["items"][0].as_object().unwrap().clone();
+    assert_eq!(
+        row.get("ban"),
+        Some(&Value::Null),
+        "`ban` is sent as null, not left out: {row:?}"
+    );
+    admin
+        .patch(&format!("admin/users/{grace}"), json!({"role": "admin"}))
+        .await
+        .expect(200);
+    let rows = admin
+        .get(&format!("admin/audit?target={grace}"))
+        .await
+        .expect(200);
+    let change = &rows.data()["items"][0];
+    assert_eq!(change["action"], json!("user.role_change"));
+    assert_eq!(change["actorName"], json!(admin_name));
+    assert_eq!(change["targetName"], json!("Grace Hopper"));
+    assert_eq!(
+        change["metadata"]["role"],
+        json!({"from": "staff", "to": "admin"})
+    );
+    // Names are today's: a rename shows on the older rows too.
+    admin
+        .patch(
+            &format!("admin/users/{grace}"),
+            json!({"name": "Rear Admiral Hopper"}),
+        )
+        .await
+        .expect(200);
+    let renamed = admin
+        .get(&format!(
+            "admin/audit?target={grace}&action=user.role_change"
+        ))
+        .await
+        .expect(200);
+    assert_eq!(
+        renamed.data()["items"][0]["targetName"],
+        json!("Rear Admiral Hopper")
+    );
+    let owner = app.staff().await;
+    let room_slug = slug("named");
+    let room = owner.create_room(&room_slug, "public", None).await;
+    let rows = admin
+        .get(&format!("admin/audit?target={room}"))
+        .await
+        .expect(200);
+    let created_room = &rows.data()["items"][0];
+    assert_eq!(created_room["targetType"], json!("room"));
+    assert_eq!(created_room["targetName"], json!(room_slug));
+    assert!(created_room["actorName"].is_string());
+    // A target that is neither a user nor a room has no name; the key is still there.
+    admin
+        .post("admin/audit/export", json!({}))
+        .await
+        .expect(200);
+    let export = admin
+        .get("admin/audit?action=audit.export")
+        .await
+        .expect(200);
+    let export = export.data()["items"][0].as_object().unwrap().clone();
+    assert_eq!(export.get("targetName"), Some(&Value::Null), "{export:?}");
+    assert_eq!(export.get("actorName"), Some(&json!(admin_name)));
 }
 
 async fn only_admins_administer(app: TestApp) {

@@ -539,6 +539,19 @@ async fn responses_and_resolutions_are_timed(app: TestApp) {
         .patch(&format!("tickets/{ticket}"), json!({"status": "pending"}))
         .await
         .expect(200);
+    staff
+        .post(
+            &format!("rooms/{ticket}/messages"),
+            json!({"clientId": "s3", "body": "Could you send the logs?"}),
+        )
+        .await
+        .expect(201);
+    let waiting = staff.get(&format!("tickets/{ticket}")).await.expect(200);
+    assert_eq!(
+        waiting.data()["status"],
+        json!("pending"),
+        "staff writing to a pending ticket leave it pending"
+    );
     customer
         .post(
             &format!("rooms/{ticket}/messages"),
@@ -582,6 +595,36 @@ async fn responses_and_resolutions_are_timed(app: TestApp) {
     let reopened = staff.get(&format!("tickets/{ticket}")).await.expect(200);
     assert_eq!(reopened.data()["status"], json!("open"));
     assert_eq!(reopened.data()["resolvedAt"], json!(null));
+    let reopens = app
+        .admin()
+        .await
+        .get(&format!("admin/audit?action=ticket.reopen&target={ticket}"))
+        .await
+        .expect(200);
+    let reopens: Vec<(Value, Value, Value)> = reopens.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["metadata"]["from"].clone(),
+                e["metadata"]["by"].clone(),
+                e["actorEmail"].clone(),
+            )
+        })
+        .collect();
+    let by_customer = |from: &str| {
+        (
+            json!(from),
+            json!("customer_reply"),
+            json!("tim@example.com"),
+        )
+    };
+    assert_eq!(
+        reopens,
+        [by_customer("resolved"), by_customer("pending")],
+        "each reopening is audited as the customer's"
+    );
     staff
         .patch(&format!("tickets/{ticket}"), json!({"status": "closed"}))
         .await

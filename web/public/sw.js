@@ -1,7 +1,6 @@
 // Switchboard's service worker: shows a Web Push as a system notification and, on click,
 // focuses an open Switchboard tab (or opens one) at the message. The push payload is
 // {id, kind, roomId, messageId, seq, threadId, title, body} (see docs/api.md, "Web Push").
-/* eslint-env serviceworker */
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));

@@ -380,17 +380,21 @@ export interface AssistantState {
   failures?: number;
 }
 
-export interface BanInfo {
-  userId?: string;
+/** A ban in force, as `GET /admin/users` and `POST /admin/users/{id}/ban` send it. */
+export interface BanView {
+  userId: string;
   reason: string;
-  bannedBy?: string | null;
-  bannedAt?: string;
+  /** The admin who banned; null when their account is gone. */
+  bannedBy: string | null;
+  bannedAt: string;
+  /** Null for a permanent ban. */
   expiresAt: string | null;
 }
 
 /** Admin user rows: the user plus their ban (null when none) and account state. */
 export interface AdminUser extends User {
-  ban: BanInfo | null;
+  /** Always present: null when not banned (or the ban has expired). */
+  ban: BanView | null;
   /** When the account was deactivated; null while active. */
   deactivatedAt: string | null;
   emailVerified: boolean;
@@ -404,9 +408,13 @@ export interface AuditEntry {
   at: string;
   actorId: string | null;
   actorEmail: string | null;
+  /** The actor's name today (null for the system or a deleted account). */
+  actorName?: string | null;
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /** A user's name or a room's or ticket's title today; null for other targets. */
+  targetName?: string | null;
   metadata: unknown;
   ip: string | null;
   requestId: string | null;

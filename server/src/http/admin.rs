@@ -1,5 +1,7 @@
 //! Administration: users, roles, bans and the audit log.
 
+use std::collections::HashMap;
+
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -311,12 +313,17 @@ pub struct AuditView {
     actor_id: Option<Id>,
     /// Actor e-mail at the time.
     actor_email: Option<String>,
+    /// The actor's name today; `null` for the system, an anonymous client or a deleted account.
+    actor_name: Option<String>,
     /// Dotted action.
     action: String,
     /// Target type.
     target_type: String,
     /// Target id.
     target_id: Option<String>,
+    /// The target's name today when it is a user (their name) or a room or ticket (its
+    /// title); `null` otherwise.
+    target_name: Option<String>,
     /// Details.
     metadata: serde_json::Value,
     /// Client address.
@@ -325,15 +332,18 @@ pub struct AuditView {
     request_id: Option<String>,
 }
 
-impl From<AuditRow> for AuditView {
-    fn from(row: AuditRow) -> Self {
+impl AuditView {
+    fn new(row: AuditRow, names: &HashMap<Id, String>) -> Self {
+        let name = |id: Option<Id>| id.and_then(|id| names.get(&id).cloned());
         Self {
             id: row.id,
             at: row.at,
             actor_id: row.actor_id,
             actor_email: row.actor_email,
+            actor_name: name(row.actor_id),
             action: row.action,
             target_type: row.target_type,
+            target_name: name(row.target_id.as_deref().and_then(|t| t.parse().ok())),
             target_id: row.target_id,
             metadata: row.metadata.0,
             ip: row.ip,
@@ -362,7 +372,7 @@ async fn list_audit(
         Some(_) => return Err(AppError::invalid("format", "must be json")),
     }
     let limit = page_limit(query.limit, 50, 200)?;
-    let rows = admin::audit_page(
+    let page = admin::audit_page(
         &ctx,
         &actor,
         admin::AuditQuery {
@@ -375,7 +385,11 @@ async fn list_audit(
         },
     )
     .await?;
-    let items: Vec<AuditView> = rows.into_iter().map(AuditView::from).collect();
+    let items: Vec<AuditView> = page
+        .rows
+        .into_iter()
+        .map(|row| AuditView::new(row, &page.names))
+        .collect();
     Ok(ok(Page::from_items(items, limit, |a| {
         time_cursor(a.at, a.id)
     })))

@@ -1,7 +1,7 @@
 //! What admins read about the whole installation: the audit log (pages and the CSV download)
 //! and the telemetry dashboard.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -47,11 +47,33 @@ async fn audit_filter(ctx: &Ctx, query: AuditQuery) -> AppResult<AuditFilter> {
     })
 }
 
-/// A page of the audit log, newest first (admins).
-pub async fn audit_page(ctx: &Ctx, actor: &Actor, query: AuditQuery) -> AppResult<Vec<AuditRow>> {
+/// A page of the audit log and the names it shows.
+pub struct AuditPage {
+    /// Rows, newest first.
+    pub rows: Vec<AuditRow>,
+    /// Today's names of the actors and targets that are users or rooms (tickets included):
+    /// the rows keep ids (and the actor's e-mail at the time), which people cannot read.
+    pub names: HashMap<Id, String>,
+}
+
+/// A page of the audit log, newest first, with the names of whom and what it mentions (admins).
+pub async fn audit_page(ctx: &Ctx, actor: &Actor, query: AuditQuery) -> AppResult<AuditPage> {
     require(actor, Capability::ReadAudit)?;
     let filter = audit_filter(ctx, query).await?;
-    Ok(ctx.store.list_audit(&filter).await?)
+    let rows = ctx.store.list_audit(&filter).await?;
+    let ids: HashSet<Id> = rows
+        .iter()
+        .flat_map(|row| {
+            [
+                row.actor_id,
+                row.target_id.as_deref().and_then(|t| t.parse().ok()),
+            ]
+        })
+        .flatten()
+        .collect();
+    let ids: Vec<Id> = ids.into_iter().collect();
+    let names = ctx.store.audit_names(&ids).await?.into_iter().collect();
+    Ok(AuditPage { rows, names })
 }
 
 /// Most rows in one CSV download.

@@ -184,6 +184,22 @@ impl_both! {
             .bind(filter.limit);
             Self::fetch_all_rows(self.reader(), query).await
         }
+
+        /// The names the audit log shows for these ids: a user's name, a room's (or a
+        /// ticket's) title. Ids that are neither are left out.
+        async fn audit_names(&self, ids: &[Id]) -> StoreResult<Vec<(Id, String)>> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let query = sqlx::query_as(concat!(
+                "SELECT id, name FROM users WHERE id ",
+                in_list!("$1"),
+                " UNION ALL SELECT id, title FROM rooms WHERE id ",
+                in_list!("$1")
+            ))
+            .bind(Self::list(ids)?);
+            Self::fetch_all_rows(self.reader(), query).await
+        }
     }
 }
 

@@ -131,3 +131,32 @@ browserTest('staff work a ticket: queue filters, status controls and the assista
 
   assert.deepEqual([...s.page.errors, ...b.page.errors, ...o.page.errors], []);
 });
+
+browserTest("a customer's answer brings a pending ticket back into the open queue, live", { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const sam = await createUser(server.url, { name: 'Sam Support', department: 'support' });
+  const waiting = await openTicket(server.url, { subject: 'Invoice address', message: 'Please change our invoice address.' });
+  const fresh = await openTicket(server.url, { subject: 'New question', message: 'Where do I find my receipts?' });
+  const customer = await followLink(server.url, waiting.token);
+  const parked = await sam.api.patch(`tickets/${waiting.ticketId}`, { status: 'pending' });
+  assert.equal(parked.status, 200, JSON.stringify(parked.body));
+
+  // The queue opens on "open": the pending ticket is not in it.
+  const s = await openAs(browser, server.url, sam, PASSWORD);
+  await s.page.goto(`${server.url}/tickets`);
+  assert.equal(await s.page.getByTestId('filter-status').inputValue(), 'open');
+  await s.page.locator(`[data-testid="ticket-row"][data-ticket-id="${fresh.ticketId}"]`).waitFor();
+  await s.page.locator('[data-testid="ticket-table"][aria-busy="false"]').waitFor();
+  const row = s.page.locator(`[data-testid="ticket-row"][data-ticket-id="${waiting.ticketId}"]`);
+  assert.equal(await row.count(), 0, 'a pending ticket is not in the open queue');
+
+  // The customer answers: the ticket is open again and joins the queue on screen by itself.
+  const posted = await customer.api.post(`rooms/${waiting.ticketId}/messages`, { clientId: randomUUID(), body: 'The new address is 1 Main Street.' });
+  assert.equal(posted.status, 201, JSON.stringify(posted.body));
+  await row.and(s.page.locator('[data-status="open"]')).waitFor();
+  assert.equal(await row.evaluate((el) => el.classList.contains('stale')), false, 'shown as a current row, not a dimmed one');
+  assert.equal((await sam.api.get(`tickets/${waiting.ticketId}`)).data.status, 'open');
+  assert.deepEqual(s.page.errors, []);
+});

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { api, call, connect, createUser, next, sleep, startServer, until } from '../lib/harness.mjs';
+import { api, call, connect, createPgDatabase, createUser, next, sleep, startServer, until } from '../lib/harness.mjs';
 
 async function openTicket(url, email, subject, department = 'support') {
   const res = await api(url).post('support/tickets', { name: 'Cleo Customer', email, subject, message: `About: ${subject}`, department });
@@ -65,3 +65,42 @@ test('tickets: department staff hear of new tickets and changes; customers see o
   assert.ok(customer.received.every((m) => m.roomId === first.ticketId));
   for (const s of [agentSocket, billingSocket, customer, other]) s.close();
 });
+
+for (const backend of ['sqlite', 'postgres']) {
+  test(`tickets (${backend}): a customer's reply reopens a pending or resolved ticket, live in the department's queue`, async (t) => {
+    const databaseUrl = backend === 'postgres' ? createPgDatabase(t) : undefined;
+    if (databaseUrl === null) return;
+    const server = await startServer(t, { databaseUrl });
+    const agent = await createUser(server.url, { department: 'support' });
+    const queue = await connect(server.url, agent.token);
+    const opened = await openTicket(server.url, `wren-${backend}@example.com`, 'Export is empty');
+    const customer = await connect(server.url, opened.token);
+    for (const status of ['pending', 'resolved']) {
+      const parked = next(queue, 'ticket:updated', (p) => p.id === opened.ticketId && p.status === status);
+      assert.equal((await agent.api.patch(`tickets/${opened.ticketId}`, { status })).status, 200);
+      await parked;
+      // Staff writing to a waiting ticket leave it waiting; the customer's answer reopens it.
+      const staffReply = await call(queue, 'message:send', { roomId: opened.ticketId, clientId: randomUUID(), body: `Anything else? (${status})` });
+      assert.equal(staffReply.ok, true, JSON.stringify(staffReply));
+      assert.equal((await agent.api.get(`tickets/${opened.ticketId}`)).data.status, status);
+      const reopened = next(queue, 'ticket:updated', (p) => p.id === opened.ticketId && p.status === 'open');
+      const answer = await call(customer, 'message:send', { roomId: opened.ticketId, clientId: randomUUID(), body: `Still empty (${status})` });
+      assert.equal(answer.ok, true, JSON.stringify(answer));
+      const { payload } = await reopened;
+      assert.equal(payload.department, 'support');
+      if (status === 'resolved') assert.equal(payload.resolvedAt, null);
+    }
+    const admin = api(server.url, (await createUser(server.url, { role: 'admin' })).token);
+    const audit = await admin.get(`admin/audit?action=ticket.reopen&target=${opened.ticketId}`);
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    assert.deepEqual(
+      audit.data.items.map((e) => [e.metadata.from, e.metadata.by, e.actorEmail]),
+      [
+        ['resolved', 'customer_reply', `wren-${backend}@example.com`],
+        ['pending', 'customer_reply', `wren-${backend}@example.com`],
+      ],
+    );
+    queue.close();
+    customer.close();
+  });
+}

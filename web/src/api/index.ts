@@ -9,7 +9,7 @@ import type {
   AssistantState,
   AuditEntry,
   AuthResult,
-  BanInfo,
+  BanView,
   Invitation,
   LinkResult,
   Me,
@@ -370,7 +370,7 @@ export const api = {
     /** 202: mails a reset link (or the invitation again to someone who never set a password). */
     sendPasswordReset: (id: string) => request<null>('POST', `/admin/users/${enc(id)}/password-reset`),
     ban: (id: string, reason: string, expiresAt?: string) =>
-      request<BanInfo>('POST', `/admin/users/${enc(id)}/ban`, { body: expiresAt ? { reason, expiresAt } : { reason } }),
+      request<BanView>('POST', `/admin/users/${enc(id)}/ban`, { body: expiresAt ? { reason, expiresAt } : { reason } }),
     unban: (id: string) => request<unknown>('DELETE', `/admin/users/${enc(id)}/ban`),
     audit: (filters: AuditFilters) => request<Page<AuditEntry>>('GET', '/admin/audit', { query: { ...filters } }),
     /** Every matching row as CSV (a POST, like room exports). */

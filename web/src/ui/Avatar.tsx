@@ -35,7 +35,7 @@ export function Avatar({ id, name, url, size = 32, className = '' }: Props) {
   return (
     <span
       className={`avatar avatar-initials ${className}`}
-      style={{ ...style, background: `hsl(${avatarHue(id)} 55% 42%)` }}
+      style={{ ...style, background: `hsl(${avatarHue(id)} 55% 30%)` }}
       aria-hidden="true"
       data-testid="avatar"
       data-kind="initials"

@@ -8,10 +8,17 @@ interface Toast {
   kind: ToastKind;
   message: string;
   detail?: string;
+  action?: ToastAction;
+}
+
+/** A button on a toast (for example "Undo"); the toast closes when it is pressed. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 export interface Toaster {
-  show(message: string, kind?: ToastKind): void;
+  show(message: string, kind?: ToastKind, action?: ToastAction): void;
   /** Shows a failed request with the server's message (and its request id for support). */
   error(err: unknown, fallback?: string): void;
 }
@@ -23,6 +30,8 @@ export function useToast(): Toaster {
 }
 
 const LIFETIME_MS = { info: 4000, success: 4000, error: 8000 } as const;
+/** A toast with a button stays longer, so there is time to reach it. */
+const ACTION_LIFETIME_MS = 10_000;
 
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -34,14 +43,14 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     (t: Omit<Toast, 'id'>) => {
       const id = next.current++;
       setToasts((ts) => [...ts.slice(-4), { ...t, id }]);
-      setTimeout(() => dismiss(id), LIFETIME_MS[t.kind]);
+      setTimeout(() => dismiss(id), t.action ? ACTION_LIFETIME_MS : LIFETIME_MS[t.kind]);
     },
     [dismiss],
   );
 
   const toaster = useMemo<Toaster>(
     () => ({
-      show: (message, kind = 'info') => push({ kind, message }),
+      show: (message, kind = 'info', action) => push({ kind, message, ...(action ? { action } : {}) }),
       error: (err, fallback = 'Something went wrong') => {
         if (err instanceof DOMException && err.name === 'AbortError') return;
         if (isApiError(err)) {
@@ -64,6 +73,19 @@ export function ToastProvider({ children }: { children: ReactNode }) {
               <div>{t.message}</div>
               {t.detail && <div className="toast-detail">{t.detail}</div>}
             </div>
+            {t.action && (
+              <button
+                type="button"
+                className="button small"
+                onClick={() => {
+                  dismiss(t.id);
+                  t.action?.run();
+                }}
+                data-testid="toast-action"
+              >
+                {t.action.label}
+              </button>
+            )}
             <button type="button" className="icon-button" aria-label="Dismiss notification" onClick={() => dismiss(t.id)}>
               ×
             </button>

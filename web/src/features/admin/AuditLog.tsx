@@ -6,6 +6,7 @@ import { saveDownload } from '../../ui/download';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { dayToIso, isUuid, pickActor } from './audit';
+import { actorLabel, detailLines, rawText, targetLabel } from './auditText';
 
 /** What the admin typed; `actor` may be an e-mail, a name or an id, `since` a day. */
 interface Draft {
@@ -16,12 +17,6 @@ interface Draft {
 }
 
 const EMPTY: Draft = { action: '', actor: '', target: '', since: '' };
-
-function metadataText(m: unknown): string {
-  if (m === null || m === undefined) return '';
-  if (typeof m === 'object' && Object.keys(m).length === 0) return '';
-  return JSON.stringify(m);
-}
 
 /** Turns the draft into server filters, looking the actor up when it is not an id. */
 async function toFilters(d: Draft): Promise<AuditFilters> {
@@ -140,8 +135,9 @@ export function AuditLog() {
           {filterError}
         </p>
       )}
-      <div className="table-wrap">
-        <table className="data-table" aria-busy={loading}>
+      {/* Focusable and named: a keyboard can scroll it when a narrow screen makes it scroll. */}
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log entries" data-testid="audit-table-wrap">
+        <table className="data-table audit-table" aria-busy={loading}>
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -149,30 +145,39 @@ export function AuditLog() {
               <th scope="col">Action</th>
               <th scope="col">Target</th>
               <th scope="col">Details</th>
-              <th scope="col">IP</th>
-              <th scope="col">Request</th>
             </tr>
           </thead>
           <tbody>
             {items.map((e) => (
               <tr key={e.id} data-testid="audit-row" data-action={e.action}>
                 <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td>{e.actorEmail ?? e.actorId ?? 'system'}</td>
+                <td data-testid="audit-actor">
+                  {actorLabel(e)}
+                  {e.actorName && e.actorEmail && <div className="muted small">{e.actorEmail}</div>}
+                </td>
                 <td>
                   <code>{e.action}</code>
                 </td>
-                <td>
-                  {e.targetType}
-                  {e.targetId && <span className="muted small"> {e.targetId}</span>}
+                <td data-testid="audit-target">
+                  {e.targetType && <span className="muted small">{e.targetType} </span>}
+                  {targetLabel(e)}
                 </td>
-                <td className="metadata">{metadataText(e.metadata)}</td>
-                <td>{e.ip ?? ''}</td>
-                <td className="muted small">{e.requestId ?? ''}</td>
+                <td className="metadata" data-testid="audit-details">
+                  {detailLines(e.metadata).map((line) => (
+                    <div key={line.label}>
+                      <span className="muted">{line.label}:</span> {line.value}
+                    </div>
+                  ))}
+                  <details className="audit-raw">
+                    <summary>Raw entry</summary>
+                    <pre data-testid="audit-raw">{rawText(e)}</pre>
+                  </details>
+                </td>
               </tr>
             ))}
             {!loading && items.length === 0 && (
               <tr>
-                <td colSpan={7} className="empty">
+                <td colSpan={5} className="empty">
                   No entries.
                 </td>
               </tr>

@@ -8,6 +8,7 @@ import { useDebounced } from '../../ui/useDebounced';
 import { useSession, useUser } from '../auth/session';
 import { accountBadges, createdRow, isInvited, mergeAdminUser } from './accounts';
 import { banState, localInputToIso } from './bans';
+import { proposeChange, undoneMessage, type AccountChange, type AccountPatch } from './changes';
 
 function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
   const { departments } = useSession();
@@ -170,7 +171,7 @@ function BanDialog({ user, onClose, onBanned }: { user: AdminUser | null; onClos
     try {
       const expiresAt = localInputToIso(expires);
       const ban = await api.admin.ban(user.id, reason.trim(), expiresAt);
-      onBanned({ ...user, ban: ban && typeof ban === 'object' ? ban : { reason: reason.trim(), expiresAt: expiresAt ?? null } });
+      onBanned({ ...user, ban });
       toast.show(`${user.name} is banned; their sessions were ended.`, 'success');
       setReason('');
       setExpires('');
@@ -217,6 +218,8 @@ export function UsersAdmin() {
   /** The account waiting for "Deactivate"/"Reactivate" to be confirmed. */
   const [toggling, setToggling] = useState<AdminUser | null>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
+  /** A role or department change waiting for "Change"/"Cancel". */
+  const [proposed, setProposed] = useState<AccountChange | null>(null);
 
   const load = useCallback(
     async (from: string | number | null) => {
@@ -240,12 +243,23 @@ export function UsersAdmin() {
 
   const replace = (u: AdminUser) => setUsers((us) => us.map((x) => (x.id === u.id ? u : x)));
 
-  const update = async (u: AdminUser, patch: { role?: Role; department?: string | null }) => {
+  const propose = (u: AdminUser, patch: AccountPatch) => setProposed(proposeChange(u, patch));
+
+  /** Applies a confirmed change (the toast offers to undo it), or undoes one. */
+  const apply = async (change: AccountChange, undoing = false) => {
+    setProposed(null);
+    setBusyId(change.user.id);
     try {
-      replace(mergeAdminUser(u, await api.admin.updateUser(u.id, patch)));
-      toast.show(`Updated ${u.name}`, 'success');
+      const patch = undoing ? change.undo : change.patch;
+      const answer = await api.admin.updateUser(change.user.id, patch);
+      // Merged into the row as it is by then (a ban may have happened before an undo).
+      setUsers((us) => us.map((x) => (x.id === answer.id ? mergeAdminUser(x, answer) : x)));
+      if (undoing) toast.show(undoneMessage(change), 'success');
+      else toast.show(change.done, 'success', { label: 'Undo', run: () => void apply(change, true) });
     } catch (err) {
-      toast.error(err, 'Could not update the user');
+      toast.error(err, undoing ? 'Could not undo the change' : 'Could not update the user');
+    } finally {
+      setBusyId(null);
     }
   };
 
@@ -304,7 +318,7 @@ export function UsersAdmin() {
         <label htmlFor="users-q">Search</label>
         <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name or email" />
       </div>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Users">
         <table className="data-table" aria-busy={loading}>
           <thead>
             <tr>
@@ -335,7 +349,13 @@ export function UsersAdmin() {
                     <label className="visually-hidden" htmlFor={`role-${u.id}`}>
                       Role of {u.name}
                     </label>
-                    <select id={`role-${u.id}`} value={u.role} disabled={self} onChange={(e) => void update(u, { role: e.target.value as Role })} data-testid="user-role">
+                    <select
+                      id={`role-${u.id}`}
+                      value={u.role}
+                      disabled={self || busyId === u.id}
+                      onChange={(e) => propose(u, { role: e.target.value as Role })}
+                      data-testid="user-role"
+                    >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
                           {r}
@@ -347,7 +367,13 @@ export function UsersAdmin() {
                     <label className="visually-hidden" htmlFor={`dept-${u.id}`}>
                       Department of {u.name}
                     </label>
-                    <select id={`dept-${u.id}`} value={u.department ?? ''} onChange={(e) => void update(u, { department: e.target.value || null })}>
+                    <select
+                      id={`dept-${u.id}`}
+                      value={u.department ?? ''}
+                      disabled={busyId === u.id}
+                      onChange={(e) => propose(u, { department: e.target.value || null })}
+                      data-testid="user-department"
+                    >
                       <option value="">None</option>
                       {departments.map((d) => (
                         <option key={d} value={d}>
@@ -390,7 +416,7 @@ export function UsersAdmin() {
                         title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
                         onClick={() => void sendReset(u)}
                         data-testid="send-reset-button"
-                        aria-label={`${isInvited(u) ? 'Send the invitation again to' : 'Send a password reset to'} ${u.name}`}
+                        aria-label={`${isInvited(u) ? 'Resend invitation to' : 'Send password reset to'} ${u.name}`}
                       >
                         {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
                       </button>
@@ -439,6 +465,15 @@ export function UsersAdmin() {
         danger={!toggling?.deactivatedAt}
         onConfirm={() => toggling && void setActive(toggling)}
         onCancel={() => setToggling(null)}
+      />
+      <ConfirmDialog
+        open={proposed !== null}
+        title={proposed?.title ?? ''}
+        message={<p data-testid="change-consequence">{proposed?.consequence}</p>}
+        confirmLabel={proposed?.confirmLabel ?? 'Change'}
+        danger={proposed?.danger ?? false}
+        onConfirm={() => proposed && void apply(proposed)}
+        onCancel={() => setProposed(null)}
       />
       <BanDialog
         user={banning}

@@ -41,13 +41,13 @@ describe('account badges of an admin row', () => {
 
 describe('admin rows after an action', () => {
   it('keeps the admin fields the plain user answer lacks', () => {
-    const ban = { reason: 'spam', expiresAt: null };
+    const ban = { userId: 'u1', reason: 'spam', bannedBy: 'admin', bannedAt: '2026-01-02T00:00:00Z', expiresAt: null };
     const merged = mergeAdminUser(row({ ban, hasPassword: false }), { id: 'u1', name: 'Ada', role: 'observer', department: 'billing', createdAt: '2026-01-01T00:00:00Z' });
     expect([merged.role, merged.department, merged.ban, merged.hasPassword]).toEqual(['observer', 'billing', ban, false]);
   });
 
   it('keeps the ban when asked (deactivate answers ban: null)', () => {
-    const ban = { reason: 'spam', expiresAt: null };
+    const ban = { userId: 'u1', reason: 'spam', bannedBy: 'admin', bannedAt: '2026-01-02T00:00:00Z', expiresAt: null };
     const merged = mergeAdminUser(row({ ban }), row({ ban: null, deactivatedAt: '2026-02-01T00:00:00Z' }), { keepBan: true });
     expect(merged.ban).toEqual(ban);
     expect(merged.deactivatedAt).toBe('2026-02-01T00:00:00Z');

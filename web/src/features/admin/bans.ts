@@ -1,7 +1,7 @@
 // What the users table shows about a ban (unit-tested in bans.test.ts).
-import type { AdminUser, BanInfo } from '../../types';
+import type { AdminUser, BanView } from '../../types';
 
-export type BanState = { kind: 'none' } | { kind: 'banned'; ban: BanInfo };
+export type BanState = { kind: 'none' } | { kind: 'banned'; ban: BanView };
 
 /**
  * `ban` is always on admin rows (null when none). A ban whose `expiresAt` has passed no longer

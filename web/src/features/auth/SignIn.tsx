@@ -95,8 +95,8 @@ export function SignIn() {
                     className="button demo-account"
                     onClick={() => fill(a.email, a.password)}
                     data-testid={`demo-${a.role}`}
-                    aria-label={`Use demo account ${a.name} (${a.role})`}
                   >
+                    <span className="visually-hidden">Use demo account </span>
                     <span className="demo-name">{a.name}</span>
                     <span className={`role-badge role-${a.role}`}>{a.role}</span>
                     <span className="muted demo-email">{a.email}</span>

@@ -99,9 +99,9 @@ export function DmPicker() {
               onClick={() => void open(u)}
               disabled={opening !== null}
               data-testid={`dm-user-${u.email ?? u.id}`}
-              aria-label={`Message ${u.name}`}
             >
               <Avatar id={u.id} name={u.name} url={u.avatarUrl} size={28} />
+              <span className="visually-hidden">Message </span>
               <span className="user-name">{u.name}</span>
               <span className={`role-badge role-${u.role}`}>{u.role}</span>
               {u.department && <span className="muted small">{u.department}</span>}

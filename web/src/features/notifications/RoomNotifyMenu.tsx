@@ -56,8 +56,9 @@ export function RoomNotifyMenu({ room }: { room: Room }) {
         }
       }}
     >
-      <summary className="button small" aria-label="Notification settings for this room" aria-busy={busy}>
-        <span aria-hidden="true">{muted ? '🔕' : '🔔'}</span> {muted ? 'Muted' : LEVELS.find((l) => l.level === level)?.label}
+      <summary className="button small" aria-busy={busy}>
+        <span aria-hidden="true">{muted ? '🔕' : '🔔'}</span> <span className="visually-hidden">Notifications for this room: </span>
+        {muted ? 'Muted' : LEVELS.find((l) => l.level === level)?.label}
       </summary>
       <ul className="menu-popover">
         {LEVELS.map((l) => (

@@ -16,20 +16,21 @@ function RoomLink({ room, current }: { room: Room; current: boolean }) {
   const prefix = room.kind === 'dm' ? '@' : room.kind === 'private' ? '🔒' : '#';
   const mentions = room.mentionCount ?? 0;
   const muted = isMuted(room);
-  const label = `${room.title}${room.unread > 0 ? `, ${room.unread} unread` : ''}${mentions > 0 ? `, ${mentions} mentions` : ''}${muted ? ', muted' : ''}`;
+  // Spoken after the title (the name is the link's text, so it starts with what is seen).
+  const extra = `${room.unread > 0 ? `, ${room.unread} unread` : ''}${mentions > 0 ? `, ${mentions} mentions` : ''}${muted ? ', muted' : ''}`;
   return (
     <li>
       <Link
         to={room.kind === 'ticket' ? `/tickets/${room.id}` : `/rooms/${room.id}`}
         className={`room-link ${current ? 'current' : ''} ${room.unread > 0 ? 'has-unread' : ''} ${muted ? 'muted-room' : ''}`}
         aria-current={current ? 'page' : undefined}
-        aria-label={label}
         data-testid={`room-${room.slug}`}
       >
         <span className="room-prefix" aria-hidden="true">
           {prefix}
         </span>
         <span className="room-title">{room.title}</span>
+        {extra && <span className="visually-hidden">{extra}</span>}
         {mentions > 0 && (
           <span className="badge mention-badge" aria-hidden="true" data-testid="mention-count">
             @{mentions > 99 ? '99+' : mentions}

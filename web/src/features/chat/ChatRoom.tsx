@@ -301,6 +301,8 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
             <div
               ref={headerActions}
               id={`room-actions-${roomId}`}
+              role="group"
+              aria-label="Room actions"
               className={`chat-header-actions ${headerMenu ? 'open' : ''}`}
               onKeyDown={(e) => {
                 if (e.key === 'Escape' && headerMenu) {

@@ -28,7 +28,6 @@ function usePlacement(open: boolean, trigger: RefObject<HTMLElement | null>, pan
       if (!t || !p) return;
       const at = placePopover(t, { width: p.offsetWidth, height: p.offsetHeight }, { width: window.innerWidth, height: window.innerHeight });
       setStyle({ top: at.top, left: at.left });
-      p.dataset.side = at.side;
     };
     place();
     // The full picker grows once its data is in.

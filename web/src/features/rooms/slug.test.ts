@@ -23,7 +23,9 @@ describe('slugs', () => {
 
   it('is a valid pattern under the v flag, as browsers compile it', () => {
     expect(() => new RegExp(`^(?:${SLUG_PATTERN})$`, 'v')).not.toThrow();
-    // The old pattern, for the record: invalid with v.
-    expect(() => new RegExp('^(?:[a-z0-9][a-z0-9-]*)$', 'v')).toThrow();
+    // The old pattern, for the record: invalid with v (held in a variable so the linter does not
+    // reject the very mistake this line records).
+    const old = '^(?:[a-z0-9][a-z0-9-]*)$';
+    expect(() => new RegExp(old, 'v')).toThrow();
   });
 });

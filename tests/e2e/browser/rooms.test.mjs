@@ -56,7 +56,7 @@ browserTest('a private room made in the dialog with a member picked there reache
   // The radios are radio-sized and beside their labels.
   const radio = dialog.getByTestId('room-kind-private');
   const box = await radio.boundingBox();
-  const label = await dialog.locator('label.radio-option', { has: radio }).getByText('Private', { exact: true }).boundingBox();
+  const label = await dialog.locator('label.radio-option:has([data-testid="room-kind-private"]) strong').boundingBox();
   assert.ok(box.width < 30 && box.height < 30, `radio is ${box.width}×${box.height}`);
   assert.ok(label.x - (box.x + box.width) < 24, 'the label sits next to its radio');
   await radio.check();

@@ -92,6 +92,8 @@ browserTest('admin: one ban action per row, confirmed role/department changes wi
   await department.selectOption('billing');
   await dialog.getByRole('heading', { name: 'Move Grace Hopper to billing?' }).waitFor();
   await dialog.getByTestId('confirm-button').click();
+  // The toast comes once the row shows the answer.
+  await page.getByTestId('toast').filter({ hasText: 'Grace Hopper is now in billing.' }).waitFor();
   await eventually(graceNow, { role: 'staff', department: 'billing' }, 'department after confirming');
   assert.equal(await department.inputValue(), 'billing');
 

@@ -65,6 +65,7 @@ pub enum Code {
     RateLimited,
     DbUnavailable,
     ShuttingDown,
+    Timeout,
     Internal,
 }
 
@@ -87,7 +88,7 @@ impl Code {
             Conflict | EmailTaken | HandleTaken | SlugTaken | ClientIdReused | AlreadyMember
             | LastOwner | StaffEmail | ReactionLimit | PinLimit => StatusCode::CONFLICT,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            DbUnavailable | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            DbUnavailable | ShuttingDown | Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,6 +133,7 @@ impl Code {
             RateLimited => "RATE_LIMITED",
             DbUnavailable => "DB_UNAVAILABLE",
             ShuttingDown => "SHUTTING_DOWN",
+            Timeout => "TIMEOUT",
             Internal => "INTERNAL",
         }
     }
@@ -140,7 +142,7 @@ impl Code {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            Code::RateLimited | Code::DbUnavailable | Code::ShuttingDown
+            Code::RateLimited | Code::DbUnavailable | Code::ShuttingDown | Code::Timeout
         )
     }
 }

@@ -28,7 +28,10 @@ impl Latencies {
     /// Adds one duration, in milliseconds.
     pub fn record_ms(&mut self, ms: f64) {
         let micros = (ms.max(0.0) * 1000.0).round() as u64;
-        if let Some(histogram) = self.histogram() {
+        if let Some(histogram) = self.histogram()
+            && histogram.record(micros).is_err()
+        {
+            // Auto-resizing takes any value; saturating is the fallback should that ever fail.
             histogram.saturating_record(micros);
         }
     }

@@ -218,11 +218,13 @@ async fn spawn(mut command: Command, kind: Kind) -> anyhow::Result<Server> {
     let pid = child.id().context("no pid")?;
     let log = Arc::new(Mutex::new(VecDeque::new()));
     let (tx, rx) = oneshot::channel();
+    // Switchboard with LOG_FORMAT=json says so in a JSON line on stdout, the others on stderr.
+    let tx = Arc::new(Mutex::new(Some(tx)));
     if let Some(stdout) = child.stdout.take() {
-        tokio::spawn(drain(stdout, Arc::clone(&log), None));
+        tokio::spawn(drain(stdout, Arc::clone(&log), Arc::clone(&tx)));
     }
     if let Some(stderr) = child.stderr.take() {
-        tokio::spawn(drain(stderr, Arc::clone(&log), Some(tx)));
+        tokio::spawn(drain(stderr, Arc::clone(&log), tx));
     }
     let mut server = Server {
         child,
@@ -247,12 +249,12 @@ async fn spawn(mut command: Command, kind: Kind) -> anyhow::Result<Server> {
 async fn drain(
     stream: impl AsyncRead + Unpin,
     log: Arc<Mutex<VecDeque<String>>>,
-    mut listening: Option<oneshot::Sender<SocketAddr>>,
+    listening: Arc<Mutex<Option<oneshot::Sender<SocketAddr>>>>,
 ) {
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         if let Some(addr) = listening_addr(&line)
-            && let Some(tx) = listening.take()
+            && let Some(tx) = listening.lock().unwrap_or_else(|e| e.into_inner()).take()
         {
             let _waiting = tx.send(addr);
         }
@@ -267,7 +269,9 @@ async fn drain(
 /// The address of a "... listening on http://127.0.0.1:PORT ..." line.
 fn listening_addr(line: &str) -> Option<SocketAddr> {
     let (_, rest) = line.split_once("listening on http://")?;
-    let addr = rest.split(|c: char| c.is_whitespace() || c == '/').next()?;
+    let addr = rest
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '"')
+        .next()?;
     addr.parse().ok()
 }
 
@@ -375,6 +379,8 @@ mod tests {
             listening_addr("node baseline listening on http://127.0.0.1:5000").map(|a| a.port()),
             Some(5000)
         );
+        let json = r#"{"timestamp":"2026-01-01T00:00:00Z","level":"INFO","message":"listening on http://127.0.0.1:41235","addr":"127.0.0.1:41235","target":"switchboard::startup"}"#;
+        assert_eq!(listening_addr(json).map(|a| a.port()), Some(41235));
         assert_eq!(listening_addr("starting"), None);
     }
 }

@@ -67,6 +67,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
                 url.expose(),
                 &config.redis.redis_prefix,
                 Duration::from_secs(database.database_startup_timeout_secs),
+                config.redis.redis_tls_ca_file.as_deref(),
             )
             .await?,
         ),
@@ -233,9 +234,11 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
-        .fallback(move |method, uri| http::web::serve(method, uri, csp.clone()))
+        .fallback(move |method, uri, headers| http::web::serve(method, uri, headers, csp.clone()))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        // Inside `track`, so a timed-out request is logged and counted like any other.
+        .layer(from_fn_with_state(state.clone(), http::middleware::timeout))
         // Request details on Sentry events.
         .layer(sentry::integrations::tower::SentryHttpLayer::new())
         .layer(DefaultBodyLimit::max(state.config.http.max_body_bytes))

@@ -6,9 +6,10 @@ use clap::{Parser, Subcommand, error::ContextKind};
 
 use crate::{
     app::{self, AppState},
-    config::{Config, ConfigError},
+    config::{Config, ConfigError, LogFormat},
     demo,
     domain::user::Role,
+    ops::logging::STARTUP,
     service::auth::{CreatedBy, NewAccount, bootstrap_admin, create_user},
     shutdown,
 };
@@ -147,6 +148,10 @@ fn one_line(err: &clap::Error) -> ConfigError {
 
 /// Runs the chosen command.
 pub async fn run(cli: Cli) -> ExitCode {
+    // A server writing JSON logs keeps its output JSON only (log shippers read stdout and
+    // stderr as one stream); one-shot commands also tell the person who ran them.
+    let json_only = cli.config.ops.log_format == LogFormat::Json
+        && matches!(cli.command, None | Some(Command::Serve { .. }));
     let result = match cli.command {
         None => serve(cli.config, false).await,
         Some(Command::Serve { demo }) => serve(cli.config, demo).await,
@@ -163,7 +168,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = format!("{err:#}"), "fatal");
-            eprintln!("switchboard: {err:#}");
+            if !json_only {
+                eprintln!("switchboard: {err:#}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -175,7 +182,7 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     let mut state = app::build_state(config).await?;
     if demo_mode {
         let accounts = demo::seed_if_empty(&state.ctx).await?;
-        print_demo_accounts(&accounts);
+        print_demo_accounts(&accounts, state.config.ops.log_format);
         state.demo_accounts = std::sync::Arc::new(accounts);
     }
     bootstrap_admin(&state.ctx, state.config.bootstrap_admin()).await?;
@@ -183,11 +190,14 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind_addr}: {e}"))?;
     let local = listener.local_addr()?;
-    tracing::info!(addr = %local, backend = state.ctx.store.backend(), "listening");
-    eprintln!(
-        "Switchboard is listening on http://{local} (open http://localhost:{})",
-        local.port()
-    );
+    let url = format!("http://{local}");
+    tracing::info!(target: STARTUP, addr = %local, backend = state.ctx.store.backend(), "listening on {url}");
+    if state.config.ops.log_format == LogFormat::Pretty {
+        eprintln!(
+            "Switchboard is listening on {url} (open http://localhost:{})",
+            local.port()
+        );
+    }
     if let Some(addr) = state.config.ops.metrics_addr {
         let metrics = tokio::net::TcpListener::bind(addr)
             .await
@@ -213,7 +223,23 @@ fn print_vapid_keys() {
     println!("WEB_PUSH_VAPID_PUBLIC_KEY={public}\nWEB_PUSH_VAPID_PRIVATE_KEY={private}");
 }
 
-fn print_demo_accounts(accounts: &[app::DemoAccount]) {
+fn print_demo_accounts(accounts: &[app::DemoAccount], format: LogFormat) {
+    if format == LogFormat::Json {
+        if accounts.is_empty() {
+            tracing::info!(target: STARTUP, "demo: the database already holds other data; no demo accounts to show");
+        }
+        for account in accounts {
+            tracing::info!(
+                target: STARTUP,
+                role = account.role.as_str(),
+                email = %account.email,
+                name = %account.name,
+                password = demo::DEMO_PASSWORD,
+                "demo account"
+            );
+        }
+        return;
+    }
     if accounts.is_empty() {
         eprintln!("--demo: the database already holds other data; no demo accounts to show");
         return;
@@ -232,7 +258,9 @@ fn print_demo_accounts(accounts: &[app::DemoAccount]) {
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let state = app::build_state(config).await?;
     tracing::info!(backend = state.ctx.store.backend(), "migrations applied");
-    eprintln!("migrations applied ({})", state.ctx.store.backend());
+    if state.config.ops.log_format == LogFormat::Pretty {
+        eprintln!("migrations applied ({})", state.ctx.store.backend());
+    }
     state.ctx.store.close().await;
     Ok(())
 }

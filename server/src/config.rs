@@ -95,6 +95,11 @@ pub struct RedisConfig {
     #[arg(long, env = "REDIS_PREFIX", default_value = "switchboard")]
     pub redis_prefix: String,
 
+    /// PEM file of extra certificate authorities trusted for a `rediss://` URL (a private CA),
+    /// besides the system's.
+    #[arg(long, env = "REDIS_TLS_CA_FILE")]
+    pub redis_tls_ca_file: Option<std::path::PathBuf>,
+
     /// This instance's id in logs, metrics and Redis (default: random per start).
     #[arg(long, env = "INSTANCE_ID")]
     pub instance_id: Option<String>,
@@ -134,6 +139,11 @@ pub struct HttpConfig {
     /// Requests slower than this are logged at warn, in milliseconds.
     #[arg(long, env = "SLOW_REQUEST_MS", default_value_t = 1000)]
     pub slow_request_ms: u64,
+
+    /// REST requests without an answer after this long get `503 TIMEOUT`, in milliseconds;
+    /// 0 turns it off. Uploads and exports are exempt; downloads stream past it.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
 
     /// How long the server waits for in-flight work on SIGTERM/SIGINT, in seconds.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 20)]
@@ -394,7 +404,8 @@ pub struct OpsConfig {
     #[arg(long, env = "SENTRY_DSN", hide_env_values = true)]
     pub sentry_dsn: Option<Secret>,
 
-    /// Sentry DSN handed to the web client (defaults to `SENTRY_DSN`).
+    /// Sentry DSN handed to the web client (its own project; the server's DSN is never handed
+    /// out); unset = browser reporting off.
     #[arg(long, env = "SENTRY_BROWSER_DSN", hide_env_values = true)]
     pub sentry_browser_dsn: Option<Secret>,
 
@@ -402,7 +413,7 @@ pub struct OpsConfig {
     #[arg(long, env = "SENTRY_ENVIRONMENT", default_value = "production")]
     pub sentry_environment: String,
 
-    /// Fraction of requests traced to Sentry (0.0 to 1.0).
+    /// Fraction of requests and socket events traced to Sentry as transactions (0.0 to 1.0).
     #[arg(long, env = "SENTRY_TRACES_SAMPLE_RATE", default_value_t = 0.0)]
     pub sentry_traces_sample_rate: f32,
 
@@ -481,6 +492,14 @@ impl Config {
             return Err(ConfigError::new(
                 "REDIS_URL",
                 "must start with redis:// or rediss://",
+            ));
+        }
+        if let Some(file) = &self.redis.redis_tls_ca_file
+            && !file.is_file()
+        {
+            return Err(ConfigError::new(
+                "REDIS_TLS_CA_FILE",
+                format!("{} is not a readable file", file.display()),
             ));
         }
         if self
@@ -585,8 +604,12 @@ impl Config {
         self.ops
             .sentry_browser_dsn
             .as_ref()
-            .or(self.ops.sentry_dsn.as_ref())
             .map(|dsn| dsn.expose().to_owned())
+    }
+
+    /// True when requests and socket events become Sentry transactions.
+    pub fn sentry_tracing(&self) -> bool {
+        self.ops.sentry_dsn.is_some() && self.ops.sentry_traces_sample_rate > 0.0
     }
 
     /// The bootstrap admin's address and password, when both are set.

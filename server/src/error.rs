@@ -66,6 +66,7 @@ pub enum Code {
     RateLimited,
     DbUnavailable,
     ShuttingDown,
+    Timeout,
     Internal,
 }
 
@@ -90,7 +91,7 @@ impl Code {
                 StatusCode::CONFLICT
             }
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            DbUnavailable | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            DbUnavailable | ShuttingDown | Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -136,6 +137,7 @@ impl Code {
             RateLimited => "RATE_LIMITED",
             DbUnavailable => "DB_UNAVAILABLE",
             ShuttingDown => "SHUTTING_DOWN",
+            Timeout => "TIMEOUT",
             Internal => "INTERNAL",
         }
     }
@@ -144,7 +146,7 @@ impl Code {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            Code::RateLimited | Code::DbUnavailable | Code::ShuttingDown
+            Code::RateLimited | Code::DbUnavailable | Code::ShuttingDown | Code::Timeout
         )
     }
 }

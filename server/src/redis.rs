@@ -8,6 +8,7 @@
 //! sync what they may have missed meanwhile.
 
 use std::{
+    path::Path,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -108,8 +109,9 @@ impl RedisHub {
         url: &str,
         prefix: &str,
         startup_timeout: Duration,
+        tls_ca_file: Option<&Path>,
     ) -> anyhow::Result<Self> {
-        let mut builder = builder(url)?;
+        let mut builder = builder(url, tls_ca_file)?;
         let client = builder.build()?;
         builder.with_performance_config(|p| p.broadcast_channel_capacity = SUBSCRIBER_BUFFER);
         let adapter_sub = builder.build_subscriber_client()?;
@@ -294,10 +296,16 @@ impl RedisHub {
     }
 }
 
-fn builder(url: &str) -> anyhow::Result<Builder> {
+fn builder(url: &str, tls_ca_file: Option<&Path>) -> anyhow::Result<Builder> {
     let mut config = FredConfig::from_url(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
     // The adapter needs RESP3 (sharded pub/sub); fred does not read it from the URL.
     config.version = RespVersion::RESP3;
+    // `rediss://` already chose TLS with the system's roots; a private CA is added to them.
+    if config.tls.is_some()
+        && let Some(file) = tls_ca_file
+    {
+        config.tls = Some(tls_with_ca(file)?.into());
+    }
     let mut builder = Builder::from_config(config);
     builder
         .with_connection_config(|c| {
@@ -311,6 +319,36 @@ fn builder(url: &str) -> anyhow::Result<Builder> {
         // Forever, quickly at first, then every 2 s.
         .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2));
     Ok(builder)
+}
+
+/// A rustls client trusting the system's roots and the CAs in the PEM `file`.
+fn tls_with_ca(file: &Path) -> anyhow::Result<rustls::ClientConfig> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    let system = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(system.certs);
+    let mut added = 0;
+    for cert in CertificateDer::pem_file_iter(file)
+        .map_err(|e| anyhow::anyhow!("REDIS_TLS_CA_FILE {}: {e}", file.display()))?
+    {
+        let cert =
+            cert.map_err(|e| anyhow::anyhow!("REDIS_TLS_CA_FILE {}: {e}", file.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| anyhow::anyhow!("REDIS_TLS_CA_FILE {}: {e}", file.display()))?;
+        added += 1;
+    }
+    if added == 0 {
+        anyhow::bail!(
+            "REDIS_TLS_CA_FILE {}: no PEM certificate in it",
+            file.display()
+        );
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 async fn watch_errors(connection: Connection, conn: Client, health: Arc<RedisHealth>) {

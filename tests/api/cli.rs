@@ -208,31 +208,49 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
         .env("SMTP_URL", "smtp://127.0.0.1:9")
         .args(["serve", "--demo"])
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let stdout = child.stdout.take().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut server = Reaped(Some(child));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = tx.send(line);
         }
     });
+    let plain = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+        text
+    });
+    // With LOG_FORMAT=json every line is a JSON object with flat fields, the startup lines
+    // included (they are logged even with RUST_LOG=warn).
     let mut lines = Vec::new();
     let base = loop {
         let line = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("server did not start");
-        if let Some(rest) = line.strip_prefix("Switchboard is listening on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
+        let event: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        assert!(
+            event.get("fields").is_none(),
+            "fields are flattened: {line}"
+        );
+        if let Some(url) = event["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("listening on "))
+        {
+            assert_eq!(event["target"], json!("switchboard::startup"));
+            break url.to_owned();
         }
         lines.push(line);
     };
     let printed = lines.join("\n");
     assert!(
         printed.contains("ada@demo.switchboard.chat"),
-        "demo accounts not printed:\n{printed}"
+        "demo accounts not logged:\n{printed}"
     );
     assert!(dir.path().join("data/switchboard.db").exists());
     let http = crate::helpers::http_client();
@@ -279,6 +297,8 @@ async fn serve_demo_seeds_answers_and_stops_on_sigterm() {
         .unwrap()
         .unwrap();
     assert!(exit.success(), "exit status {exit:?}");
+    let plain = plain.join().unwrap();
+    assert_eq!(plain, "", "no plain lines beside the JSON log");
 }
 
 /// Every environment variable the binary reads (any subcommand's too) is in .env.example, and

@@ -362,6 +362,41 @@ async fn reactions_are_per_user_and_emoji(app: TestApp) {
     a.put(&format!("messages/{id}/reactions/hello"))
         .await
         .expect_error(422, "VALIDATION");
+    // Only one known emoji: digits, `#`, arrows, two emoji and blanks are not reactions.
+    for bad in [
+        "1",
+        "%23",
+        "%E2%86%92",
+        "%F0%9F%91%8D%F0%9F%91%8D",
+        "%20",
+        ":no_such_code:",
+    ] {
+        let refused = a
+            .put(&format!("messages/{id}/reactions/{bad}"))
+            .await
+            .expect_error(422, "VALIDATION");
+        assert_eq!(refused.body["details"][0]["field"], json!("emoji"), "{bad}");
+    }
+    // Skin tones and joined sequences are single emoji; a short code is stored as its emoji.
+    for good in [
+        "%F0%9F%91%8D%F0%9F%8F%BD",
+        "%F0%9F%91%A9%E2%80%8D%F0%9F%92%BB",
+    ] {
+        a.put(&format!("messages/{id}/reactions/{good}"))
+            .await
+            .expect(200);
+    }
+    let tada = a
+        .put(&format!("messages/{id}/reactions/:tada:"))
+        .await
+        .expect(200);
+    let tada_count = tada.data()["reactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["emoji"] == json!("🎉"))
+        .map(|r| r["count"].clone());
+    assert_eq!(tada_count, Some(json!(2)));
     a.put(&format!("messages/{id}/reactions/%3Cscript%3E"))
         .await
         .expect_error(422, "VALIDATION");

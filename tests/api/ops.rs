@@ -105,6 +105,29 @@ async fn metrics_need_the_token_and_move() {
         metric(&after, "switchboard_runtime_tasks") >= 1.0,
         "{after}"
     );
+    // The standard process metrics, read from /proc at scrape time.
+    if cfg!(target_os = "linux") {
+        for series in [
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_threads",
+            "process_max_fds",
+        ] {
+            assert!(metric(&after, series) >= 1.0, "{series}: {after}");
+        }
+        let started = metric(&after, "process_start_time_seconds");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        assert!(
+            started > now - 86_400.0 && started <= now + 1.0,
+            "{started}"
+        );
+        let cpu = |text: &str| metric(text, "process_cpu_seconds_total");
+        assert!(cpu(&after) >= cpu(&before) && cpu(&after) > 0.0, "{after}");
+        assert!(after.contains("# TYPE process_resident_memory_bytes gauge"));
+    }
 }
 
 crate::backend_tests!(
@@ -359,6 +382,36 @@ async fn telemetry_rollups_feed_the_dashboard(app: TestApp) {
     let messages: f64 = series.iter().map(|p| p["messages"].as_f64().unwrap()).sum();
     assert!(messages >= 3.0);
     assert_eq!(data["topRooms"][0]["roomId"], json!(room.to_string()));
+
+    // Two instances' latency histograms of one minute, as stored: the dashboard's p95 is the
+    // p95 of all their requests (10 ms), not a mean of the instances' p95s (~30 ms weighted).
+    let earlier = minute - chrono::Duration::minutes(1);
+    let mut rows = Vec::new();
+    for (instance, ms, count) in [("fast", 10.0, 1900), ("slow", 1000.0, 40)] {
+        let mut latencies = switchboard::ops::latency::Latencies::default();
+        for _ in 0..count {
+            latencies.record_ms(ms);
+        }
+        let mut values = latencies.to_rows("latency");
+        values.push(("requests".into(), f64::from(count)));
+        values.push(("latency_p95_ms".into(), ms));
+        rows.extend(values.into_iter().map(|(name, value)| RollupRow {
+            instance_id: instance.into(),
+            minute: earlier,
+            name,
+            value,
+        }));
+    }
+    app.state.ctx.store.write_rollups(&rows).await.unwrap();
+    let view = admin.get("admin/telemetry?window=1h").await.expect(200);
+    let series = view.data()["series"].as_array().unwrap().clone();
+    let point = series
+        .iter()
+        .find(|p| p["requests"] == json!(1940.0))
+        .unwrap_or_else(|| panic!("no merged minute: {series:?}"));
+    let p95 = point["p95Ms"].as_f64().unwrap();
+    assert!((p95 - 10.0).abs() < 0.05, "{p95}");
+    assert!(point["p50Ms"].as_f64().unwrap() < 10.1);
     admin
         .get("admin/telemetry?window=2y")
         .await
@@ -599,4 +652,61 @@ async fn readiness_reports_each_dependency() {
         let ready = with_redis.anonymous().get("/readyz").await.expect(200);
         assert_eq!(ready.body["redis"]["status"], json!("ok"));
     }
+}
+
+/// A REST request without an answer after `REQUEST_TIMEOUT_MS` gets `503 TIMEOUT` in the usual
+/// error body (with its request id); quicker ones pass, and an upload slower than the timeout
+/// (its length is the client's connection's) is exempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_requests_time_out_but_slow_uploads_do_not() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(app) = TestApp::spawn_with(
+        Backend::Sqlite,
+        &["--request-timeout-ms", "300", "--test-hooks", "true"],
+    )
+    .await
+    else {
+        return;
+    };
+    let anon = app.anonymous();
+    anon.get("_test/slow?ms=10").await.expect(200);
+    let started = Instant::now();
+    let slow = anon
+        .get("_test/slow?ms=10000")
+        .await
+        .expect_error(503, "TIMEOUT");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let request_id = slow.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(slow.body["requestId"], json!(request_id));
+    assert_eq!(slow.body["ok"], json!(false));
+
+    // An upload whose body arrives in two halves, 600 ms apart.
+    let user = app.staff().await;
+    let room = user.create_room(&slug("slow-upload"), "public", None).await;
+    let boundary = "slowboundary42";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n{}\r\n--{boundary}--\r\n",
+        "slow but steady ".repeat(64)
+    );
+    let head = format!(
+        "POST /api/v1/rooms/{room}/uploads HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        app.addr,
+        user.token.as_deref().unwrap(),
+        body.len()
+    );
+    let mut tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let (first, second) = body.as_bytes().split_at(body.len() / 2);
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(first).await.unwrap();
+    tcp.flush().await.unwrap();
+    // The slow client: longer than the timeout between two parts of the body.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    tcp.write_all(second).await.unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
 }

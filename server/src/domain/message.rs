@@ -1,5 +1,7 @@
 //! Messages: body, client id and emoji rules.
 
+use unicode_segmentation::UnicodeSegmentation;
+
 /// Longest message body, in characters (after trimming).
 pub const MAX_BODY_CHARS: usize = 5000;
 
@@ -28,55 +30,24 @@ pub fn parse_client_id(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-/// Validates an emoji: one emoji grapheme (up to 8 code points, joiners and skin tones
-/// included) or a `:short_code:` of a-z, 0-9, `_`, `+`, `-`.
+/// Validates a reaction and returns the form it is stored in: exactly one grapheme that the
+/// `emojis` crate knows (skin tones, flags, keycaps and joined sequences included, stored
+/// fully qualified so `❤` and `❤️` are one reaction), or a known `:shortcode:` (stored as its
+/// emoji). Digits, `#`, arrows, letters, two emoji and empty strings are refused.
 pub fn parse_emoji(raw: &str) -> Result<String, &'static str> {
     let emoji = raw.trim();
     if let Some(code) = emoji.strip_prefix(':').and_then(|e| e.strip_suffix(':')) {
-        let valid = (1..=32).contains(&code.len())
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_+-".contains(&b));
-        return if valid {
-            Ok(emoji.to_owned())
-        } else {
-            Err("short codes are :a-z0-9_+-:")
-        };
+        return emojis::get_by_shortcode(code)
+            .map(|e| e.as_str().to_owned())
+            .ok_or("is not a known emoji short code");
     }
-    let chars: Vec<char> = emoji.chars().collect();
-    if chars.is_empty() || chars.len() > 8 {
-        return Err("must be a single emoji");
+    let mut graphemes = emoji.graphemes(true);
+    match (graphemes.next(), graphemes.next()) {
+        (Some(one), None) => emojis::get(one)
+            .map(|e| e.as_str().to_owned())
+            .ok_or("must be a single emoji"),
+        _ => Err("must be a single emoji"),
     }
-    let first_is_pictographic = chars.first().is_some_and(|c| is_emoji_base(*c));
-    let rest_ok = chars
-        .iter()
-        .skip(1)
-        .all(|c| is_emoji_base(*c) || is_emoji_modifier(*c));
-    if first_is_pictographic && rest_ok {
-        Ok(emoji.to_owned())
-    } else {
-        Err("must be a single emoji")
-    }
-}
-
-fn is_emoji_base(c: char) -> bool {
-    matches!(c as u32,
-        0x1F000..=0x1FAFF // pictographs, emoticons, transport, supplemental symbols
-        | 0x2600..=0x27BF // misc symbols and dingbats
-        | 0x2300..=0x23FF // misc technical (⌚ ⏰)
-        | 0x2B00..=0x2BFF // arrows and stars (⭐)
-        | 0x2190..=0x21FF // arrows
-        | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139
-        | 0x0023 | 0x002A | 0x0030..=0x0039) // keycap bases
-}
-
-fn is_emoji_modifier(c: char) -> bool {
-    matches!(c as u32,
-        0x200D // zero-width joiner
-        | 0xFE0F | 0xFE0E // variation selectors
-        | 0x20E3 // combining keycap
-        | 0x1F3FB..=0x1F3FF // skin tones
-        | 0xE0020..=0xE007F) // tag characters (flags)
 }
 
 #[cfg(test)]
@@ -94,19 +65,32 @@ mod tests {
 
     #[test]
     fn emojis() {
-        for good in ["👍", "❤️", "👩‍💻", "👍🏽", ":tada:", "🇫🇷", "⭐"] {
+        for good in ["👍", "❤️", "👩‍💻", "👍🏽", "🇫🇷", "⭐", "1️⃣", "🏳️‍🌈", "👨‍👩‍👧‍👦", " 🎉 "]
+        {
             assert!(parse_emoji(good).is_ok(), "{good} refused");
         }
         for bad in [
             "",
+            " ",
+            "1",
+            "#",
+            "→",
             "a",
             "hello",
             "<script>",
+            "👍👍",
             "👍👍👍👍👍👍👍👍👍",
             ":Bad Code:",
+            ":not_an_emoji_at_all:",
+            "\u{200d}",
+            "\u{1f3fd}",
         ] {
-            assert!(parse_emoji(bad).is_err(), "{bad} accepted");
+            assert!(parse_emoji(bad).is_err(), "{bad:?} accepted");
         }
+        // Stored in one form: the short code and the text-style heart become the emoji.
+        assert_eq!(parse_emoji(":tada:").as_deref(), Ok("🎉"));
+        assert_eq!(parse_emoji("\u{2764}").as_deref(), Ok("❤️"));
+        assert_eq!(parse_emoji("👍🏽").as_deref(), Ok("👍🏽"));
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! span per request with its route and user, and the request log of DESIGN §8: every request at
 //! debug, 4xx at info, 5xx at error, slow requests at warn.
 
-use std::{net::SocketAddr, time::Instant};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
@@ -15,7 +18,7 @@ use tracing::{Instrument, field::Empty};
 use crate::wire::{ClientAddr, proxy};
 use crate::{
     domain::Id,
-    error::{InternalErrorCause, REQUEST_ID},
+    error::{AppError, Code, InternalErrorCause, REQUEST_ID},
     state::AppState,
 };
 
@@ -56,7 +59,14 @@ pub async fn track(State(state): State<AppState>, mut req: Request, next: Next) 
         route = %route,
         user_id = Empty,
         status = Empty,
+        sentry.name = Empty,
+        sentry.op = Empty,
     );
+    // Named like the route for Sentry performance (only then: the log stays as it was).
+    if state.config.sentry_tracing() {
+        span.record("sentry.name", format!("{method} {route}").as_str());
+        span.record("sentry.op", "http.server");
+    }
     sentry::configure_scope(|scope| {
         scope.set_tag("request_id", &request_id);
         scope.set_tag("route", &route);
@@ -119,6 +129,41 @@ fn record_metrics(
     state
         .telemetry
         .record_request(elapsed.as_secs_f64() * 1000.0, status);
+}
+
+/// Routes the request timeout does not cover. Uploads: the client's connection sets how long
+/// the body takes, and it is read before the answer. Exports: a whole room or audit log is read
+/// before the first byte. Downloads need no exemption: the timeout ends when the answer's
+/// headers are ready, and the body then streams for as long as it takes (so do Socket.IO's
+/// long-polls and websockets, which are not behind this layer at all).
+const UNTIMED_ROUTES: &[&str] = &[
+    "/api/v1/rooms/{id}/uploads",
+    "/api/v1/me/avatar",
+    "/api/v1/rooms/{id}/export",
+    "/api/v1/admin/audit/export",
+];
+
+/// Answers `503 TIMEOUT` (retryable) when a REST request has no answer after
+/// `REQUEST_TIMEOUT_MS`; its handler is dropped (a transaction it held rolls back).
+pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.config.http.request_timeout_ms;
+    let untimed = limit == 0
+        || !req.uri().path().starts_with("/api/")
+        || req
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|route| UNTIMED_ROUTES.contains(&route.as_str()));
+    if untimed {
+        return next.run(req).await;
+    }
+    match tokio::time::timeout(Duration::from_millis(limit), next.run(req)).await {
+        Ok(response) => response,
+        Err(_elapsed) => AppError::new(
+            Code::Timeout,
+            format!("no answer within {limit} ms: try again later"),
+        )
+        .into_response(),
+    }
 }
 
 /// Ids from upstream proxies are kept when short and plain, so logs can be joined across hops.

@@ -9,6 +9,8 @@ use axum::{
     routing::get,
 };
 
+use subtle::ConstantTimeEq;
+
 use crate::wire::bearer_token;
 use crate::{
     config::Config,
@@ -20,7 +22,9 @@ use crate::{
 pub fn router(config: &Config) -> Router<AppState> {
     let router = Router::new().route("/metrics", get(metrics_on_main_port));
     if config.ops.test_hooks {
-        router.route("/api/v1/_test/panic", get(test_panic))
+        router
+            .route("/api/v1/_test/panic", get(test_panic))
+            .route("/api/v1/_test/slow", get(test_slow))
     } else {
         router
     }
@@ -43,7 +47,7 @@ async fn metrics_on_main_port(State(state): State<AppState>, headers: HeaderMap)
         }
     };
     match bearer_token(&headers) {
-        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => render(&state),
+        Some(token) if bool::from(token.as_bytes().ct_eq(expected.as_bytes())) => render(&state),
         _ => AppError::new(
             Code::Unauthenticated,
             "metrics need the METRICS_TOKEN bearer token",
@@ -74,8 +78,13 @@ pub fn metrics_app(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Answers after `?ms=` milliseconds, so tests can see the request timeout.
+async fn test_slow(
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, u64>>,
+) -> &'static str {
+    let ms = query.get("ms").copied().unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    "done"
 }
 
 /// Panics, so tests can see a panic become a 500 and a Sentry event.

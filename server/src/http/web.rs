@@ -7,7 +7,9 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, Code};
 
@@ -29,8 +31,10 @@ const PLACEHOLDER: &str = "<!doctype html><html lang=\"en\"><head><meta charset=
 binary was built without the web client. Install Node.js 20+ and rebuild (<code>cargo build \
 --release</code> builds <code>web/</code>), or use the API at <code>/api/v1</code>.</p></body></html>";
 
-/// Serves a file of the client, or `index.html` for client-side routes.
-pub async fn serve(method: Method, uri: Uri, csp: String) -> Response {
+/// Serves a file of the client, or `index.html` for client-side routes. Every answer has an
+/// `ETag` (the file's SHA-256, embedded at build time) and a matching `If-None-Match` gets
+/// `304 Not Modified`; brotli or gzip comes from the compression layer around the app.
+pub async fn serve(method: Method, uri: Uri, request: HeaderMap, csp: String) -> Response {
     let path = uri.path();
     if path.starts_with("/api/") || path == "/api" || path.starts_with("/socket.io") {
         return AppError::new(Code::NotFound, format!("no route for {path}")).into_response();
@@ -48,7 +52,13 @@ pub async fn serve(method: Method, uri: Uri, csp: String) -> Response {
             "manifest.webmanifest" => "application/manifest+json",
             _ => asset.metadata.mimetype(),
         };
-        let mut response = file_response(asset.data.into_owned(), mime, immutable, None);
+        let page = Page {
+            etag: etag(&asset.metadata.sha256_hash()),
+            mime,
+            immutable,
+            csp: None,
+        };
+        let mut response = page.respond(&request, asset.data.into_owned());
         if file == SERVICE_WORKER {
             // The worker handles pushes for the whole app, not only `/sw.js`'s directory.
             response
@@ -60,39 +70,80 @@ pub async fn serve(method: Method, uri: Uri, csp: String) -> Response {
     if file.starts_with("assets/") {
         return AppError::new(Code::NotFound, "no such asset").into_response();
     }
-    match Assets::get("index.html") {
-        Some(index) => file_response(
-            index.data.into_owned(),
-            "text/html; charset=utf-8",
-            false,
-            Some(&csp),
-        ),
-        None => file_response(
+    let (hash, body) = match Assets::get("index.html") {
+        Some(index) => (index.metadata.sha256_hash(), index.data.into_owned()),
+        None => (
+            Sha256::digest(PLACEHOLDER.as_bytes()).into(),
             PLACEHOLDER.as_bytes().to_vec(),
-            "text/html; charset=utf-8",
-            false,
-            Some(&csp),
         ),
+    };
+    Page {
+        etag: etag(&hash),
+        mime: "text/html; charset=utf-8",
+        immutable: false,
+        csp: Some(csp.as_str()),
+    }
+    .respond(&request, body)
+}
+
+/// How one file of the client is sent.
+struct Page<'a> {
+    /// Its validator.
+    etag: String,
+    /// `Content-Type`.
+    mime: &'a str,
+    /// True for content-hashed build assets, cached for a year; the rest is revalidated.
+    immutable: bool,
+    /// The page's Content-Security-Policy (HTML only).
+    csp: Option<&'a str>,
+}
+
+impl Page<'_> {
+    /// The file, or `304` without a body when the browser's copy is current.
+    fn respond(&self, request: &HeaderMap, body: Vec<u8>) -> Response {
+        let current = matches_etag(request, &self.etag);
+        let mut response = if current {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            (StatusCode::OK, Body::from(body)).into_response()
+        };
+        let headers = response.headers_mut();
+        if !current {
+            insert(headers, header::CONTENT_TYPE, self.mime);
+        }
+        insert(headers, header::ETAG, &self.etag);
+        insert(
+            headers,
+            header::CACHE_CONTROL,
+            if self.immutable {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            },
+        );
+        if let Some(csp) = self.csp {
+            insert(headers, header::CONTENT_SECURITY_POLICY, csp);
+        }
+        response
     }
 }
 
-fn file_response(body: Vec<u8>, mime: &str, immutable: bool, csp: Option<&str>) -> Response {
-    let mut response = (StatusCode::OK, Body::from(body)).into_response();
-    let headers = response.headers_mut();
-    insert(headers, header::CONTENT_TYPE, mime);
-    insert(
-        headers,
-        header::CACHE_CONTROL,
-        if immutable {
-            "public, max-age=31536000, immutable"
-        } else {
-            "no-cache"
-        },
-    );
-    if let Some(csp) = csp {
-        insert(headers, header::CONTENT_SECURITY_POLICY, csp);
-    }
-    response
+/// A weak validator from a file's SHA-256: weak because compression changes the bytes sent,
+/// not the file.
+fn etag(sha256: &[u8; 32]) -> String {
+    format!("W/\"{}\"", URL_SAFE_NO_PAD.encode(&sha256[..18]))
+}
+
+/// True when an `If-None-Match` of the request names `etag` (weak comparison, RFC 9110
+/// 13.1.2) or is `*`.
+fn matches_etag(request: &HeaderMap, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == "*" || opaque(tag) == opaque(etag))
 }
 
 fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
@@ -145,6 +196,28 @@ pub fn security_headers() -> [(header::HeaderName, HeaderValue); 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        let tag = etag(&[7; 32]);
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static(value));
+            headers
+        };
+        assert!(tag.starts_with("W/\"") && tag.ends_with('"'));
+        assert!(matches_etag(&with("*"), &tag));
+        assert!(!matches_etag(&with("\"other\""), &tag));
+        assert!(!matches_etag(&HeaderMap::new(), &tag));
+        let strong = tag.trim_start_matches("W/").to_owned();
+        let listed = format!("\"other\", {strong}");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&listed).unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert!(matches_etag(&headers, &tag));
+    }
 
     #[test]
     fn csp_allows_only_the_sentry_host() {

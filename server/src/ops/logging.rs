@@ -14,13 +14,24 @@ pub struct LogGuards {
     _file: Option<WorkerGuard>,
 }
 
+/// The target of the lines that say the server is up (`listening on http://…`, demo
+/// accounts): logged at info whatever `RUST_LOG` says, so scripts can wait for them.
+pub const STARTUP: &str = "switchboard::startup";
+
 /// Installs the global subscriber. Call once, before the runtime starts.
 pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
-    let filter =
-        EnvFilter::try_new(&config.ops.rust_log).map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?;
+    let filter = EnvFilter::try_new(&config.ops.rust_log)
+        .map_err(|e| anyhow::anyhow!("RUST_LOG: {e}"))?
+        .add_directive(
+            format!("{STARTUP}=info")
+                .parse::<tracing_subscriber::filter::Directive>()
+                .map_err(|e| anyhow::anyhow!("startup log directive: {e}"))?,
+        );
     let stdout = match config.ops.log_format {
+        // The event's fields sit beside `timestamp` and `level` (no `fields` object).
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
+            .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
             .boxed(),
@@ -40,6 +51,7 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
                 .finish(appender);
             let layer = tracing_subscriber::fmt::layer()
                 .json()
+                .flatten_event(true)
                 .with_current_span(true)
                 .with_span_list(false)
                 .with_writer(writer)
@@ -60,11 +72,18 @@ pub fn init(config: &Config) -> anyhow::Result<LogGuards> {
         let crumbs = BreadcrumbLayer::new().with_filter(LevelFilter::INFO);
         errors.and_then(crumbs)
     });
+    // Performance: the request and socket-event spans become transactions (sampled at
+    // SENTRY_TRACES_SAMPLE_RATE), the info-level spans inside them their child spans.
+    let sentry_spans = config.sentry_tracing().then(|| {
+        use sentry::integrations::tracing::SpanLayer;
+        SpanLayer::new().with_filter(tracing_subscriber::filter::LevelFilter::INFO)
+    });
     tracing_subscriber::registry()
         .with(filter)
         .with(stdout)
         .with(file_layer)
         .with(sentry_layers)
+        .with(sentry_spans)
         .try_init()
         .map_err(|e| anyhow::anyhow!("logging already initialised: {e}"))?;
     Ok(LogGuards { _file: file_guard })

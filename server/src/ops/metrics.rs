@@ -38,8 +38,10 @@ pub fn install() -> PrometheusHandle {
 }
 
 /// Sets the gauges that are read at scrape time rather than kept up to date: the database
-/// pools and the runtime's live tasks (what the soak runs watch for leaks).
+/// pools, the runtime's live tasks (what the soak runs watch for leaks) and the process's
+/// memory, CPU, descriptors and threads.
 pub fn sample(pools: crate::store::PoolStats) {
+    super::process::ProcessStats::read().publish();
     metrics::gauge!("switchboard_db_connections", "state" => "open").set(f64::from(pools.open));
     metrics::gauge!("switchboard_db_connections", "state" => "idle").set(f64::from(pools.idle));
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -130,4 +132,23 @@ fn describe() {
         "Tasks alive in this instance's async runtime"
     );
     describe_gauge!("switchboard_build_info", "Build information (value 1)");
+    describe_gauge!(
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes"
+    );
+    describe_gauge!(
+        "process_virtual_memory_bytes",
+        "Virtual memory size in bytes"
+    );
+    describe_gauge!(
+        "process_cpu_seconds_total",
+        "Total user and system CPU time spent in seconds"
+    );
+    describe_gauge!("process_open_fds", "Number of open file descriptors");
+    describe_gauge!("process_max_fds", "Maximum number of open file descriptors");
+    describe_gauge!("process_threads", "Number of OS threads in the process");
+    describe_gauge!(
+        "process_start_time_seconds",
+        "Start time of the process since unix epoch in seconds"
+    );
 }

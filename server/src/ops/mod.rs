@@ -1,8 +1,11 @@
-//! Operations: logging, the request log and request ids, metrics, Sentry, telemetry, alerts.
+//! Operations: logging, the request log and request ids, metrics (process metrics included),
+//! Sentry, telemetry, alerts.
 
 pub mod health;
+pub mod latency;
 pub mod logging;
 pub mod metrics;
+pub mod process;
 pub mod sentry;
 pub mod telemetry;
 

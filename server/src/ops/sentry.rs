@@ -4,7 +4,13 @@
 //! Initialised in `main` before the runtime starts (Sentry's panic handler and transport must
 //! exist before any task runs); off when `SENTRY_DSN` is unset.
 
-use std::{borrow::Cow, sync::Arc};
+use std::{
+    borrow::Cow,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use sentry::{
     ClientInitGuard,
@@ -34,6 +40,14 @@ pub fn release() -> String {
     }
 }
 
+/// True once Sentry runs with a traces sample rate above 0 (spans then become transactions).
+static TRACING: AtomicBool = AtomicBool::new(false);
+
+/// Whether requests and socket events are traced to Sentry (see [`init`]).
+pub fn tracing_enabled() -> bool {
+    TRACING.load(Ordering::Relaxed)
+}
+
 /// Starts Sentry when `SENTRY_DSN` is set; keep the guard alive until exit (it flushes).
 pub fn init(config: &Config) -> Result<Option<ClientInitGuard>, String> {
     let Some(dsn) = &config.ops.sentry_dsn else {
@@ -53,6 +67,7 @@ pub fn init(config: &Config) -> Result<Option<ClientInitGuard>, String> {
     options.shutdown_timeout = std::time::Duration::from_secs(3);
     options.before_send = Some(Arc::new(|event| Some(scrub_event(event))));
     options.before_breadcrumb = Some(Arc::new(|crumb| Some(scrub_breadcrumb(crumb))));
+    TRACING.store(config.sentry_tracing(), Ordering::Relaxed);
     Ok(Some(sentry::init(options)))
 }
 

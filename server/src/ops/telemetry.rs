@@ -1,7 +1,8 @@
-//! Telemetry rollups: every instance sums its minute (requests, 5xx, latency quantiles, sockets,
-//! messages, delivery failures, socket round trips, busiest rooms) and writes it to
+//! Telemetry rollups: every instance sums its minute (requests, 5xx, latency histograms,
+//! sockets, messages, delivery failures, socket round trips, busiest rooms) and writes it to
 //! `telemetry_rollups`, so the admin dashboard shows the whole cluster's history across
-//! restarts. Old rows are pruned.
+//! restarts. Latency percentiles of several instances or minutes come from their merged
+//! histograms (see [`super::latency`]). Old rows are pruned.
 
 use std::{
     collections::HashMap,
@@ -13,13 +14,12 @@ use chrono::{DateTime, DurationRound, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::latency::{Chunks, Latencies};
 use crate::{
     domain::Id,
     store::{DynStore, RollupRow},
 };
 
-/// Latency samples kept per minute (uniformly thinned beyond this).
-const MAX_SAMPLES: usize = 4096;
 /// How long rollups are kept.
 pub const RETENTION: chrono::Duration = chrono::Duration::days(8);
 /// Busiest rooms kept per minute.
@@ -31,42 +31,13 @@ struct Minute {
     start: Option<DateTime<Utc>>,
     requests: u64,
     errors_5xx: u64,
-    latencies_ms: Samples,
+    latencies: Latencies,
     messages: u64,
     delivery_failures: u64,
-    rtt_ms: Samples,
+    rtt: Latencies,
     rooms: HashMap<Id, u64>,
     peak_sockets: usize,
     ai_tokens: u64,
-}
-
-/// A bounded sample of values (every k-th value once full).
-#[derive(Default)]
-struct Samples {
-    values: Vec<f64>,
-    seen: u64,
-}
-
-impl Samples {
-    fn push(&mut self, value: f64) {
-        self.seen += 1;
-        if self.values.len() < MAX_SAMPLES {
-            self.values.push(value);
-        } else {
-            // Keep a spread-out subset: replace a slot chosen by the running count.
-            let slot = usize::try_from(self.seen % MAX_SAMPLES as u64).unwrap_or(0);
-            self.values[slot] = value;
-        }
-    }
-
-    fn quantile(&mut self, q: f64) -> Option<f64> {
-        if self.values.is_empty() {
-            return None;
-        }
-        self.values.sort_by(f64::total_cmp);
-        let rank = ((self.values.len() - 1) as f64 * q).round() as usize;
-        self.values.get(rank).copied()
-    }
 }
 
 /// Collects this instance's numbers; cheap to clone.
@@ -102,7 +73,7 @@ impl Telemetry {
             if status >= 500 {
                 m.errors_5xx += 1;
             }
-            m.latencies_ms.push(duration_ms);
+            m.latencies.record_ms(duration_ms);
         });
     }
 
@@ -121,7 +92,7 @@ impl Telemetry {
 
     /// A server -> client round trip (an emission answered by the client's ack).
     pub fn record_rtt(&self, rtt_ms: f64) {
-        self.with_minute(|m| m.rtt_ms.push(rtt_ms));
+        self.with_minute(|m| m.rtt.record_ms(rtt_ms));
     }
 
     /// Model tokens spent by the assistant.
@@ -165,18 +136,18 @@ impl Telemetry {
             ("sockets".into(), m.peak_sockets as f64),
             ("messages".into(), m.messages as f64),
             ("delivery_failures".into(), m.delivery_failures as f64),
-            ("rtt_samples".into(), m.rtt_ms.seen as f64),
+            ("rtt_samples".into(), m.rtt.count() as f64),
             ("ai_tokens".into(), m.ai_tokens as f64),
         ];
-        for (name, q) in [("latency_p50_ms", 0.5), ("latency_p95_ms", 0.95)] {
-            if let Some(v) = m.latencies_ms.quantile(q) {
-                values.push((name.into(), v));
+        // This instance's own percentiles too: readable without decoding, and what rows of
+        // older versions hold.
+        for (latencies, metric) in [(&m.latencies, "latency"), (&m.rtt, "rtt")] {
+            for (suffix, q) in [("p50_ms", 0.5), ("p95_ms", 0.95)] {
+                if let Some(v) = latencies.quantile_ms(q) {
+                    values.push((format!("{metric}_{suffix}"), v));
+                }
             }
-        }
-        for (name, q) in [("rtt_p50_ms", 0.5), ("rtt_p95_ms", 0.95)] {
-            if let Some(v) = m.rtt_ms.quantile(q) {
-                values.push((name.into(), v));
-            }
+            values.extend(latencies.to_rows(metric));
         }
         let mut rooms: Vec<(Id, u64)> = m.rooms.drain().collect();
         rooms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -249,9 +220,9 @@ pub struct TelemetryPoint {
     pub requests: f64,
     /// Server errors.
     pub errors5xx: f64,
-    /// Median request latency (request-weighted mean of the instances' medians).
+    /// Median request latency, of all instances' requests (their histograms merged).
     pub p50_ms: Option<f64>,
-    /// 95th percentile request latency (request-weighted mean of the instances').
+    /// 95th percentile request latency, of all instances' requests.
     pub p95_ms: Option<f64>,
     /// Connected sockets across the cluster: each minute's instance peaks added up, and the
     /// busiest minute of the bucket.
@@ -260,9 +231,9 @@ pub struct TelemetryPoint {
     pub messages: f64,
     /// Deliveries given up.
     pub delivery_failures: f64,
-    /// Median socket round trip.
+    /// Median socket round trip, of all instances' round trips.
     pub rtt_p50_ms: Option<f64>,
-    /// 95th percentile socket round trip.
+    /// 95th percentile socket round trip, of all instances' round trips.
     pub rtt_p95_ms: Option<f64>,
 }
 
@@ -276,6 +247,7 @@ pub fn merge(
         std::collections::BTreeMap::new();
     let mut rooms: HashMap<Id, f64> = HashMap::new();
     let mut per_instance: HashMap<(DateTime<Utc>, &str), HashMap<&str, f64>> = HashMap::new();
+    let mut histograms = Chunks::default();
     for row in rows {
         if let Some(room) = row
             .name
@@ -283,6 +255,10 @@ pub fn merge(
             .and_then(|r| r.parse().ok())
         {
             *rooms.entry(room).or_insert(0.0) += row.value;
+            continue;
+        }
+        let key = format!("{} {}", row.minute.timestamp(), row.instance_id);
+        if histograms.take(&key, &row.name) {
             continue;
         }
         per_instance
@@ -297,6 +273,23 @@ pub fn merge(
         buckets.entry(start).or_default().add(&values);
         *sockets.entry(minute).or_insert(0.0) += values.get("sockets").copied().unwrap_or(0.0);
     }
+    // Every instance's every minute of a bucket, merged: percentiles of all its requests.
+    for (key, metric, latencies) in histograms.decode() {
+        let Some(minute) = key
+            .split_once(' ')
+            .and_then(|(secs, _)| secs.parse().ok())
+            .and_then(|secs| DateTime::from_timestamp(secs, 0))
+        else {
+            continue;
+        };
+        let start = minute.duration_trunc(bucket).unwrap_or(minute);
+        let acc = buckets.entry(start).or_default();
+        match metric.as_str() {
+            "latency" => acc.latency.merge(&latencies),
+            "rtt" => acc.rtt.merge(&latencies),
+            _ => {}
+        }
+    }
     for (minute, total) in sockets {
         let start = minute.duration_trunc(bucket).unwrap_or(minute);
         let point = &mut buckets.entry(start).or_default().point;
@@ -309,10 +302,12 @@ pub fn merge(
     (points, rooms)
 }
 
-/// Sums and weights of one bucket.
+/// Sums, merged histograms and (for rows written before histograms) weights of one bucket.
 #[derive(Default)]
 struct Accumulator {
     point: TelemetryPoint,
+    latency: Latencies,
+    rtt: Latencies,
     latency_weight: f64,
     p50: f64,
     p95: f64,
@@ -344,11 +339,19 @@ impl Accumulator {
 
     fn point(mut self, minute: DateTime<Utc>) -> TelemetryPoint {
         self.point.minute = minute;
-        if self.latency_weight > 0.0 {
+        // Merged histograms when the bucket has them; rows of older versions only had each
+        // instance's percentiles, so those buckets keep the request-weighted mean.
+        if self.latency.count() > 0 {
+            self.point.p50_ms = self.latency.quantile_ms(0.5);
+            self.point.p95_ms = self.latency.quantile_ms(0.95);
+        } else if self.latency_weight > 0.0 {
             self.point.p50_ms = Some(self.p50 / self.latency_weight);
             self.point.p95_ms = Some(self.p95 / self.latency_weight);
         }
-        if self.rtt_weight > 0.0 {
+        if self.rtt.count() > 0 {
+            self.point.rtt_p50_ms = self.rtt.quantile_ms(0.5);
+            self.point.rtt_p95_ms = self.rtt.quantile_ms(0.95);
+        } else if self.rtt_weight > 0.0 {
             self.point.rtt_p50_ms = Some(self.rtt50 / self.rtt_weight);
             self.point.rtt_p95_ms = Some(self.rtt95 / self.rtt_weight);
         }
@@ -378,7 +381,9 @@ mod tests {
             |rows: &[RollupRow], name: &str| rows.iter().find(|r| r.name == name).map(|r| r.value);
         assert_eq!(value(&rows, "requests"), Some(5.0));
         assert_eq!(value(&rows, "errors_5xx"), Some(1.0));
-        assert_eq!(value(&rows, "latency_p50_ms"), Some(20.0));
+        let p50 = value(&rows, "latency_p50_ms").unwrap_or_default();
+        assert!((p50 - 20.0).abs() < 0.05, "{p50}");
+        assert!(rows.iter().any(|r| r.name.starts_with("latency_hdr:0/1:")));
         assert_eq!(value(&rows, &format!("top_room:{room}")), Some(1.0));
         let mut other: Vec<RollupRow> = rows
             .iter()
@@ -392,6 +397,50 @@ mod tests {
         assert_eq!(points.len(), 1);
         assert_eq!(points[0].requests, 10.0);
         assert_eq!(rooms.get(&room), Some(&2.0));
+        let merged_p50 = points[0].p50_ms.unwrap_or_default();
+        assert!((merged_p50 - 20.0).abs() < 0.05, "{merged_p50}");
+    }
+
+    #[test]
+    fn p95_across_instances_is_merged_not_averaged() {
+        let t0 = DateTime::from_timestamp(1_714_986_000, 0).unwrap_or_default();
+        // A busy instance answering in 10 ms, a quiet one in 1 s, in two minutes.
+        let busy = Telemetry::new("busy");
+        let quiet = Telemetry::new("quiet");
+        let mut rows = Vec::new();
+        for minute in 0..2 {
+            let at = t0 + chrono::Duration::minutes(minute);
+            busy.take_rows(at, false);
+            quiet.take_rows(at, false);
+            for _ in 0..990 {
+                busy.record_request(10.0, 200);
+            }
+            for _ in 0..10 {
+                quiet.record_request(1000.0, 200);
+            }
+            quiet.record_rtt(40.0);
+            let next = at + chrono::Duration::seconds(61);
+            rows.extend(busy.take_rows(next, false));
+            rows.extend(quiet.take_rows(next, false));
+        }
+        for bucket in [1, 5] {
+            let (points, _) = merge(&rows, chrono::Duration::minutes(bucket));
+            for point in &points {
+                let p95 = point.p95_ms.unwrap_or_default();
+                // A weighted mean of the two p95s would be ~19.9 ms; an unweighted one 505 ms.
+                assert!((p95 - 10.0).abs() < 0.05, "bucket {bucket}: {p95}");
+                let rtt = point.rtt_p50_ms.unwrap_or_default();
+                assert!((rtt - 40.0).abs() < 0.05, "{rtt}");
+            }
+        }
+        // Rows written before histograms still chart (their weighted mean).
+        let old: Vec<RollupRow> = rows
+            .iter()
+            .filter(|r| !r.name.contains("_hdr:"))
+            .cloned()
+            .collect();
+        let (points, _) = merge(&old, chrono::Duration::minutes(1));
+        assert!(points[0].p95_ms.is_some_and(|p| p > 10.0));
     }
 
     #[test]

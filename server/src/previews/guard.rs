@@ -9,6 +9,8 @@ use std::{
     sync::Arc,
 };
 
+use ipnet::{Ipv4Net, Ipv6Net};
+
 /// True when `ip` is a public unicast address a preview may be fetched from.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
@@ -17,42 +19,58 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
+const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u8) -> Ipv4Net {
+    Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), prefix)
+}
+
+const fn v6(s: [u16; 8], prefix: u8) -> Ipv6Net {
+    Ipv6Net::new_assert(
+        Ipv6Addr::new(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]),
+        prefix,
+    )
+}
+
+/// IPv4 networks no preview is fetched from (checked when compiled: a bad entry does not
+/// build).
+const REFUSED_V4: &[Ipv4Net] = &[
+    v4(0, 0, 0, 0, 8),       // "this network", with the unspecified address
+    v4(10, 0, 0, 0, 8),      // private
+    v4(100, 64, 0, 0, 10),   // carrier-grade NAT
+    v4(127, 0, 0, 0, 8),     // loopback
+    v4(169, 254, 0, 0, 16),  // link-local, with the cloud metadata address 169.254.169.254
+    v4(172, 16, 0, 0, 12),   // private
+    v4(192, 0, 0, 0, 24),    // IETF protocol assignments
+    v4(192, 0, 2, 0, 24),    // documentation
+    v4(192, 88, 99, 0, 24),  // 6to4 relay anycast
+    v4(192, 168, 0, 0, 16),  // private
+    v4(198, 18, 0, 0, 15),   // benchmarking
+    v4(198, 51, 100, 0, 24), // documentation
+    v4(203, 0, 113, 0, 24),  // documentation
+    v4(224, 0, 0, 0, 4),     // multicast
+    v4(240, 0, 0, 0, 4),     // reserved, with the broadcast address
+];
+
+/// IPv6 networks no preview is fetched from.
+const REFUSED_V6: &[Ipv6Net] = &[
+    v6([0, 0, 0, 0, 0, 0, 0, 0], 96), // unspecified, loopback, IPv4-compatible ::a.b.c.d
+    v6([0, 0, 0, 0, 0, 0xffff, 0, 0], 96), // IPv4-mapped ::ffff:a.b.c.d
+    v6([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 32), // NAT64 64:ff9b::/96 and 64:ff9b:1::/48
+    v6([0x100, 0, 0, 0, 0, 0, 0, 0], 64), // discard-only
+    v6([0x2001, 0, 0, 0, 0, 0, 0, 0], 32), // Teredo
+    v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
+    v6([0x2002, 0, 0, 0, 0, 0, 0, 0], 16), // 6to4
+    v6([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7), // unique local (AWS metadata fd00:ec2::254)
+    v6([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10), // link-local
+    v6([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10), // site-local (deprecated)
+    v6([0xff00, 0, 0, 0, 0, 0, 0, 0], 8), // multicast
+];
+
 fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    let refused = ip.is_unspecified()
-        || a == 0 // "this network"
-        || ip.is_loopback() // 127/8
-        || ip.is_private() // 10/8, 172.16/12, 192.168/16
-        || ip.is_link_local() // 169.254/16, with the cloud metadata address 169.254.169.254
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT 100.64/10
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments 192.0.0/24
-        || (a == 192 && b == 0 && c == 2) // documentation
-        || (a == 198 && b == 51 && c == 100)
-        || (a == 203 && b == 0 && c == 113)
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18/15
-        || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast
-        || ip.is_multicast() // 224/4
-        || a >= 240 // reserved 240/4 and broadcast
-        || ip.is_broadcast();
-    !refused
+    !REFUSED_V4.iter().any(|net| net.contains(&ip))
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let seg = ip.segments();
-    let refused = ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast() // ff00::/8
-        || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254)
-        || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
-        || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated) fec0::/10
-        || ip.to_ipv4_mapped().is_some() // ::ffff:a.b.c.d
-        || (seg[0..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible ::a.b.c.d
-        || (seg[0] == 0x64 && seg[1] == 0xff9b) // NAT64 64:ff9b::/96 and 64:ff9b:1::/48
-        || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
-        || (seg[0] == 0x2001 && seg[1] == 0) // Teredo 2001::/32
-        || seg[0] == 0x2002 // 6to4 2002::/16
-        || (seg[0] == 0x0100 && seg[1..4] == [0, 0, 0]); // discard-only 100::/64
-    !refused
+    !REFUSED_V6.iter().any(|net| net.contains(&ip))
 }
 
 /// The allow list (`LINK_PREVIEW_ALLOW`): `host:port` pairs reachable whatever their address.

@@ -138,10 +138,7 @@ pub fn ip_key(ip: &str) -> String {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
+            None => ipnet::Ipv6Net::new_assert(v6, 64).trunc().to_string(),
         },
         Ok(ip) => ip.to_string(),
         Err(_) => ip.to_owned(),
@@ -176,6 +173,7 @@ mod tests {
         assert_eq!(ip_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
         assert_eq!(ip_key("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
         assert_ne!(ip_key("2001:db8:1:3::1"), ip_key("2001:db8:1:2::1"));
+        assert_eq!(ip_key("2001:db8::7"), "2001:db8::/64");
         assert_eq!(ip_key("203.0.113.7"), "203.0.113.7");
         assert_eq!(ip_key("::ffff:203.0.113.7"), "203.0.113.7");
         assert_eq!(ip_key("unknown"), "unknown");

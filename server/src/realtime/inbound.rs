@@ -267,7 +267,12 @@ async fn run<A, P, T, F, Fut>(
     let request_id = Id::new().to_string();
     // At ERROR level, like the request span: its ids stay on warnings and errors whatever
     // `RUST_LOG` lets through.
-    let span = tracing::error_span!("socket_event", event, sid = %socket.id, user_id = %user.user.id, request_id = %request_id, room_id = tracing::field::Empty);
+    let span = tracing::error_span!("socket_event", event, sid = %socket.id, user_id = %user.user.id, request_id = %request_id, room_id = tracing::field::Empty, sentry.name = tracing::field::Empty, sentry.op = tracing::field::Empty);
+    // A Sentry transaction per event when tracing is on (see `ops::logging`).
+    if crate::ops::sentry::tracing_enabled() {
+        span.record("sentry.name", event);
+        span.record("sentry.op", "socket.event");
+    }
     if let Some(room_id) = payload
         .as_ref()
         .ok()

@@ -383,8 +383,21 @@ pub async fn react(
     emoji: &str,
     add: Option<bool>,
 ) -> AppResult<Reacted> {
-    let emoji = field("emoji", parse_emoji(emoji))?;
     let (message, _) = message_with_access(ctx, actor, message_id, Action::React).await?;
+    let emoji = match parse_emoji(emoji) {
+        Ok(emoji) => emoji,
+        // A reaction stored before reactions had to be known emoji can still be taken away.
+        Err(_)
+            if add == Some(false)
+                && ctx
+                    .store
+                    .has_reaction(message_id, actor.id(), emoji.trim())
+                    .await? =>
+        {
+            emoji.trim().to_owned()
+        }
+        Err(problem) => return field("emoji", Err(problem)),
+    };
     if message.deleted_at.is_some() {
         return Err(AppError::not_found("message"));
     }

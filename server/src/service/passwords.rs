@@ -18,6 +18,7 @@ use argon2::{
     password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
 /// Upper bound on hashing threads, whatever the machine.
@@ -166,7 +167,7 @@ fn verify_with(memory: &mut Memory, password: &[u8], stored: &str) -> bool {
     Argon2::new(algorithm, version, params)
         .hash_password_into_with_memory(password, salt.as_ref(), &mut output, memory)
         .is_ok()
-        && Output::new(&output).is_ok_and(|computed| computed == *expected)
+        && bool::from(output.as_slice().ct_eq(expected.as_bytes()))
 }
 
 /// A hashing thread: runs jobs until every sender is gone.

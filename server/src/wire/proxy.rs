@@ -4,69 +4,44 @@
 
 use std::{fmt, net::IpAddr, str::FromStr};
 
-/// An IP network (`10.0.0.0/8`, `::1/128`, or a plain address).
+/// A trusted network (`10.0.0.0/8`, `::1/128`, or a plain address); an IPv4 address and its
+/// IPv4-mapped IPv6 form match the same networks (a dual-stack listener sees the latter).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
+pub struct IpNet(ipnet::IpNet);
 
 impl IpNet {
     /// Whether `ip` is inside this network.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => mask_eq(&net.octets(), &ip.octets(), self.prefix),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => mask_eq(&net.octets(), &ip.octets(), self.prefix),
-            (IpAddr::V6(_), IpAddr::V4(ip)) => self.contains(IpAddr::V6(ip.to_ipv6_mapped())),
-            (IpAddr::V4(_), IpAddr::V6(ip)) => ip
-                .to_ipv4_mapped()
-                .is_some_and(|v4| self.contains(IpAddr::V4(v4))),
-        }
+        let net = &self.0;
+        net.contains(&ip)
+            || match ip {
+                IpAddr::V4(v4) => net.contains(&IpAddr::V6(v4.to_ipv6_mapped())),
+                IpAddr::V6(v6) => v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| net.contains(&IpAddr::V4(v4))),
+            }
     }
-}
-
-fn mask_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
-    let full = usize::from(prefix / 8);
-    let rest = prefix % 8;
-    if a[..full] != b[..full] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    a.get(full)
-        .zip(b.get(full))
-        .is_some_and(|(x, y)| x & mask == y & mask)
 }
 
 impl FromStr for IpNet {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let (addr, prefix) = match s.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{s:?} is not an IP address or CIDR"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?} has a bad prefix length"))?,
-            None => max,
-        };
-        Ok(Self { addr, prefix })
+        if s.contains('/') {
+            s.parse::<ipnet::IpNet>()
+                .map(Self)
+                .map_err(|_| format!("{s:?} is not an IP network (bad address or prefix length)"))
+        } else {
+            s.parse::<IpAddr>()
+                .map(|addr| Self(addr.into()))
+                .map_err(|_| format!("{s:?} is not an IP address or CIDR"))
+        }
     }
 }
 
 impl fmt::Debug for IpNet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
+        write!(f, "{}", self.0)
     }
 }
 
@@ -165,6 +140,13 @@ mod tests {
             ip("10.0.0.9")
         );
         assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+        assert!("10.0.0.0/x".parse::<IpNet>().is_err());
         assert!("::1".parse::<IpNet>().is_ok_and(|n| n.contains(ip("::1"))));
+        let net: IpNet = "192.168.7.9/16".parse().unwrap_or(trusted[0]);
+        assert!(net.contains(ip("192.168.200.1")) && !net.contains(ip("192.169.0.1")));
+        // An IPv4 network matches mapped addresses, and the other way round.
+        assert!(net.contains(ip("::ffff:192.168.1.1")));
+        let mapped: IpNet = "::ffff:10.0.0.0/104".parse().unwrap_or(trusted[1]);
+        assert!(mapped.contains(ip("10.9.9.9")) && !mapped.contains(ip("11.0.0.1")));
     }
 }

@@ -135,20 +135,26 @@ async function launchServer(t, { env = {}, databaseUrl, port = 0, demo = false }
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs = [];
-  child.stdout.on('data', (d) => logs.push(d.toString()));
   if (process.env.E2E_SERVER_LOG) child.stdout.pipe(process.stderr);
   const listening = new Promise((resolveUrl, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${buffer}\n${logs.join('')}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      buffer += chunk.toString();
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${buffer}`)), 60_000);
+    // With LOG_FORMAT=json the startup line is a JSON log line on stdout; errors before
+    // logging starts are plain lines on stderr: watch both.
+    let started = false;
+    const watch = (chunk) => {
       logs.push(chunk.toString());
+      if (started) return;
+      buffer += chunk.toString();
       const match = buffer.match(/listening on (http:\/\/[\d.]+:\d+)/);
       if (match) {
+        started = true;
         clearTimeout(timer);
         resolveUrl(match[1]);
       }
-    });
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited (${code}) before listening:\n${buffer}`));

@@ -14,10 +14,11 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::{ByteStream, Object, Storage, StorageError, check_key};
 
-/// Read buffer of a download. Each read is one trip to tokio's blocking pool, so the chunk is
-/// large enough that the hand-offs cost little next to the copy (64 KiB reads ran at about half
-/// of the disk's speed); at most two chunks per download are in memory at once.
-const CHUNK: usize = 512 * 1024;
+/// Read buffer of a download. Larger reads (512 KiB) made downloads faster (753-970 MiB/s
+/// against 676) but pushed glibc's mmap threshold up, so later upload buffers came from the
+/// heap and stayed there: 15-18 MiB of growth during ten concurrent uploads instead of 10.7
+/// (docs/benchmarks.md, 2026-12-05). 64 KiB stays under the threshold.
+const CHUNK: usize = 64 * 1024;
 
 /// A directory of files.
 #[derive(Clone, Debug)]

@@ -88,9 +88,8 @@ impl Storage for Local {
         file.seek(SeekFrom::Start(start)).await.map_err(io)?;
         // Never more than the range, even if the file grows meanwhile.
         let file = file.take(end - start);
-        let stream = futures::stream::try_unfold(
-            (file, end - start),
-            |(mut file, left)| async move {
+        let stream =
+            futures::stream::try_unfold((file, end - start), |(mut file, left)| async move {
                 if left == 0 {
                     return Ok(None);
                 }
@@ -102,8 +101,7 @@ impl Storage for Local {
                     return Err(StorageError::Backend("file shorter than its size".into()));
                 }
                 Ok(Some((buf.freeze(), (file, left - n as u64))))
-            },
-        );
+            });
         Ok(Object {
             stream: stream.boxed(),
             size,

@@ -64,7 +64,7 @@ LABEL org.opencontainers.image.title="Switchboard" \
       org.opencontainers.image.source="https://github.com/switchboard-chat/switchboard"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && groupadd --system --gid 10001 switchboard \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin switchboard \
  && mkdir -p /data && chown switchboard /data

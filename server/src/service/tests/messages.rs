@@ -42,8 +42,9 @@ async fn other_member(t: &TestCtx, room: Id) -> anyhow::Result<Actor> {
 /// published is forgotten.
 /// The `n`th emoji the `emojis` crate knows: distinct, real emoji for as many reactions as needed.
 fn nth_emoji(n: i64) -> &'static str {
-    let n = usize::try_from(n).expect("a small index");
-    emojis::iter().nth(n).expect("enough emoji").as_str()
+    // The crate knows thousands; the tests ask for the first few dozen.
+    let n = usize::try_from(n).unwrap_or_default();
+    emojis::iter().nth(n).map_or("👍", |e| e.as_str())
 }
 
 async fn react_up_to_the_limit(t: &TestCtx, owner: &Actor, message: Id) -> anyhow::Result<()> {

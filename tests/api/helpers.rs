@@ -233,6 +233,9 @@ pub struct TestApp {
     pub db: Arc<DbGuard>,
     /// The SMTP server the app sends its mail to.
     pub mail: crate::smtp::SmtpSink,
+    /// Where its uploads go unless a test sets `--storage-url` (removed with the app, never
+    /// under the working directory).
+    _files: Option<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -283,6 +286,14 @@ impl TestApp {
         if !args.contains(&"--smtp-url") {
             argv.extend_from_slice(&["--smtp-url", mail.url.as_str()]);
         }
+        let files = (!args.contains(&"--storage-url"))
+            .then(|| tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}")));
+        let files_path = files
+            .as_ref()
+            .map(|d| d.path().to_string_lossy().into_owned());
+        if let Some(path) = &files_path {
+            argv.extend_from_slice(&["--storage-url", path.as_str()]);
+        }
         argv.extend_from_slice(args);
         let mut cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("test config: {e}"));
         // Tests make many requests from one address: quotas are off unless a test sets them.
@@ -323,6 +334,7 @@ impl TestApp {
             database_url: url,
             db,
             mail,
+            _files: files,
             shutdown: Some(tx),
         }
     }

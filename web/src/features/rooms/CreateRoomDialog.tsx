@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { DepartmentSelect } from './DepartmentSelect';
 import { api, ApiError, errorMessage } from '../../api';
 import type { Room, User } from '../../types';
 import { Dialog } from '../../ui/Dialog';
@@ -129,15 +130,7 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
             </span>
           </label>
         </fieldset>
-        <label htmlFor="room-department">Department</label>
-        <select id="room-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
-          <option value="">Everyone</option>
-          {departments.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
+        <DepartmentSelect id="room-department" value={department} departments={departments} onChange={setDepartment} />
         {kind === 'private' && (
           <div className="create-room-members">
             <PeoplePicker

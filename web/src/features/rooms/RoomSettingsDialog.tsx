@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { DepartmentSelect } from './DepartmentSelect';
 import { api, ApiError, errorMessage } from '../../api';
 import type { Room } from '../../types';
 import { Dialog } from '../../ui/Dialog';
@@ -123,15 +124,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
             </label>
             {!canChangeKind && <p className="hint">Only the owner or an admin changes who may read the room.</p>}
           </fieldset>
-          <label htmlFor="settings-department">Department</label>
-          <select id="settings-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
-            <option value="">Everyone</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
+          <DepartmentSelect id="settings-department" value={department} departments={departments} onChange={setDepartment} />
           <p className="hint">
             Link: <code>{room.slug}</code> (fixed once created). Slugs are {SLUG_HINT.charAt(0).toLowerCase() + SLUG_HINT.slice(1)}
           </p>

@@ -258,6 +258,22 @@ pub struct RoomView {
     pub last_read_seq: i64,
     /// When the room was archived (read-only for everyone); `null` while active.
     pub archived_at: Option<DateTime<Utc>>,
+    /// In a DM: the other members, sorted by name (for the avatars of the room list).
+    /// Absent in other rooms and in broadcasts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<Vec<PeerView>>,
+}
+
+/// Someone a DM is with.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerView {
+    /// Id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+    /// Their avatar (256 px; add `&size=64` for the small one), `null` when they have none.
+    pub avatar_url: Option<String>,
 }
 
 impl RoomView {
@@ -270,6 +286,16 @@ impl RoomView {
             notify_level: row.notify_level,
             muted_until: row.muted_until,
             last_read_seq: row.last_read_seq,
+            peers: (row.room.kind == RoomKind::Dm && !row.peers.is_empty()).then(|| {
+                row.peers
+                    .iter()
+                    .map(|p| PeerView {
+                        id: p.user_id,
+                        name: p.name.clone(),
+                        avatar_url: avatar_url(p.user_id, p.avatar_version),
+                    })
+                    .collect()
+            }),
             ..Self::plain(&row.room)
         }
     }
@@ -294,6 +320,7 @@ impl RoomView {
             muted_until: None,
             last_read_seq: 0,
             archived_at: room.archived_at,
+            peers: None,
         }
     }
 }

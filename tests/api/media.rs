@@ -43,6 +43,7 @@ media_tests!(
     images_get_thumbnails_without_their_metadata,
     a_decompression_bomb_gets_no_thumbnail,
     avatars_come_in_two_sizes_and_show_everywhere,
+    dms_in_the_room_list_carry_their_peers,
 );
 
 async fn start(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
@@ -364,4 +365,90 @@ async fn avatars_come_in_two_sizes_and_show_everywhere(app: TestApp) {
         .get(&format!("users/{}/avatar", me.id()))
         .await
         .expect_error(404, "NOT_FOUND");
+}
+
+async fn name_of(client: &Client) -> Value {
+    client.get("auth/me").await.expect(200).data()["name"].clone()
+}
+
+/// The `peers` of room `id` in the caller's room list (`None`: the room has no `peers`).
+async fn listed_peers(client: &Client, id: &Value) -> Option<Value> {
+    let rooms = client.get("rooms").await.expect(200);
+    let room = rooms.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == *id)
+        .cloned()
+        .unwrap_or_else(|| panic!("room {id} not listed"));
+    room.get("peers").cloned()
+}
+
+async fn dms_in_the_room_list_carry_their_peers(app: TestApp) {
+    let me = app.staff().await;
+    let other = app.staff().await;
+    let third = app.staff().await;
+    let (my_name, other_name, third_name) = (
+        name_of(&me).await,
+        name_of(&other).await,
+        name_of(&third).await,
+    );
+    let room = me.create_room(&slug("nopeers"), "public", None).await;
+    let dm = other
+        .post("dms", json!({ "userId": me.id() }))
+        .await
+        .expect(201);
+    let dm_id = dm.data()["id"].clone();
+    // The answer that opens the DM already names who it is with (never the viewer).
+    assert_eq!(
+        dm.data()["peers"],
+        json!([{ "id": me.id(), "name": my_name, "avatarUrl": null }])
+    );
+    assert_eq!(
+        listed_peers(&me, &dm_id).await,
+        Some(json!([{ "id": other.id(), "name": other_name, "avatarUrl": null }]))
+    );
+    assert_eq!(listed_peers(&me, &json!(room)).await, None, "not a DM");
+
+    // A group DM lists everyone else, sorted by name.
+    let group = other
+        .post("dms", json!({ "userIds": [me.id(), third.id()] }))
+        .await
+        .expect(201);
+    let mut expected = vec![
+        (my_name.as_str().unwrap().to_owned(), me.id()),
+        (third_name.as_str().unwrap().to_owned(), third.id()),
+    ];
+    expected.sort();
+    let ids: Vec<Value> = listed_peers(&other, &group.data()["id"])
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    assert_eq!(
+        ids,
+        expected.iter().map(|(_, id)| json!(id)).collect::<Vec<_>>()
+    );
+
+    // A new avatar shows in the list and on the room; removing it brings back none.
+    let set = avatar_form(&other, &png(80, 80)).await.expect(200);
+    let url = set.data()["avatarUrl"].clone();
+    assert!(url.is_string());
+    assert_eq!(
+        listed_peers(&me, &dm_id).await.unwrap()[0]["avatarUrl"],
+        url
+    );
+    let one = me
+        .get(&format!("rooms/{}", dm_id.as_str().unwrap()))
+        .await
+        .expect(200);
+    assert_eq!(one.data()["peers"][0]["avatarUrl"], url);
+    other.delete("me/avatar").await.expect(204);
+    assert_eq!(
+        listed_peers(&me, &dm_id).await.unwrap()[0]["avatarUrl"],
+        Value::Null
+    );
 }

@@ -147,4 +147,7 @@ async fn every_route_is_documented() {
     let support = &paths["/api/v1/support/tickets"]["post"]["requestBody"]["content"];
     assert!(support["application/json"].is_object() && support["multipart/form-data"].is_object());
     assert!(schemas["AttachmentView"].is_object());
+    // DMs in the room list name their other members, with their avatars.
+    assert!(schemas["RoomView"]["properties"]["peers"].is_object());
+    assert!(schemas["PeerView"]["properties"]["avatarUrl"].is_object());
 }

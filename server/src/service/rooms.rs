@@ -16,7 +16,10 @@ use crate::{
     },
     error::{AppError, AppResult},
     ratelimit::Action as Limit,
-    store::{ArchivedFilter, DiscoverFilter, NewRoom, RoomPatch, RoomRow, RoomWithMe, StoreError},
+    store::{
+        ArchivedFilter, DiscoverFilter, DmMemberRow, NewRoom, RoomPatch, RoomRow, RoomWithMe,
+        StoreError,
+    },
 };
 
 /// The rooms the actor is a member of (and may still read), most recently active first;
@@ -39,7 +42,8 @@ pub async fn my_rooms(
 
 /// Names DMs for the viewer: the other members by their names now ("Grace & Linus" to Ada),
 /// not the title stored when the DM was opened, which names everyone and goes stale when
-/// someone is renamed. Other rooms keep their titles.
+/// someone is renamed. Also lists those members (`peers`, for their avatars). Other rooms
+/// keep their titles.
 pub async fn name_dms(ctx: &Ctx, actor: &Actor, rooms: &mut [RoomWithMe]) -> AppResult<()> {
     let dms: Vec<Id> = rooms
         .iter()
@@ -49,17 +53,20 @@ pub async fn name_dms(ctx: &Ctx, actor: &Actor, rooms: &mut [RoomWithMe]) -> App
     if dms.is_empty() {
         return Ok(());
     }
-    let mut names: std::collections::HashMap<Id, Vec<String>> = std::collections::HashMap::new();
-    for (room_id, user_id, name) in ctx.store.dm_member_names(&dms).await? {
-        if user_id != actor.id() {
-            names.entry(room_id).or_default().push(name);
+    let mut others: std::collections::HashMap<Id, Vec<DmMemberRow>> =
+        std::collections::HashMap::new();
+    for member in ctx.store.dm_members(&dms).await? {
+        if member.user_id != actor.id() {
+            others.entry(member.room_id).or_default().push(member);
         }
     }
     for room in rooms.iter_mut() {
-        if let Some(others) = names.get_mut(&room.room.id) {
+        if let Some(mut peers) = others.remove(&room.room.id) {
             // One order on both databases, whatever their collations.
-            others.sort();
-            room.room.title = dm_title(others);
+            peers.sort_by(|a, b| a.name.cmp(&b.name).then(a.user_id.cmp(&b.user_id)));
+            let names: Vec<String> = peers.iter().map(|p| p.name.clone()).collect();
+            room.room.title = dm_title(&names);
+            room.peers = peers;
         }
     }
     Ok(())

@@ -74,6 +74,23 @@ pub struct RoomWithMe {
     pub assignee_id: Option<Id>,
     /// Ticket status, for ticket rooms.
     pub ticket_status: Option<crate::domain::ticket::TicketStatus>,
+    /// The other members of a DM, as the viewer sees them (filled in by the service; empty
+    /// for other rooms).
+    #[sqlx(skip)]
+    pub peers: Vec<DmMemberRow>,
+}
+
+/// A member of a DM, with what the sidebar shows of them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DmMemberRow {
+    /// The DM.
+    pub room_id: Id,
+    /// The member.
+    pub user_id: Id,
+    /// Their name now.
+    pub name: String,
+    /// Their avatar's version (`None`: no avatar).
+    pub avatar_version: Option<i64>,
 }
 
 impl RoomWithMe {
@@ -247,13 +264,13 @@ impl_both! {
             Self::fetch_optional_row(self.reader(), query.bind(id)).await
         }
 
-        /// The members of these DMs: (room, user, name).
-        async fn dm_member_names(&self, room_ids: &[Id]) -> StoreResult<Vec<(Id, Id, String)>> {
+        /// The members of these DMs.
+        async fn dm_members(&self, room_ids: &[Id]) -> StoreResult<Vec<DmMemberRow>> {
             if room_ids.is_empty() {
                 return Ok(Vec::new());
             }
             let query = sqlx::query_as(concat!(
-                "SELECT rm.room_id, u.id, u.name FROM room_members rm \
+                "SELECT rm.room_id, u.id AS user_id, u.name, u.avatar_version FROM room_members rm \
                  JOIN users u ON u.id = rm.user_id WHERE rm.room_id ",
                 in_list!("$1")
             ))

@@ -61,6 +61,8 @@ export interface Room {
   mutedUntil?: string | null;
   /** When the room was archived (read-only for everyone); null while active. */
   archivedAt?: string | null;
+  /** In a DM: the other members, sorted by name (their avatars in the room list). */
+  peers?: { id: string; name: string; avatarUrl: string | null }[];
 }
 
 export type NotifyLevel = 'all' | 'mentions' | 'none';

@@ -1,10 +1,11 @@
 // Files in real browsers: a file picked in the composer uploads with a visible progress bar, an
 // image dropped onto the room and one pasted into the composer join it, and the message arrives
 // on a colleague's page as an image grid (opening in the lightbox) and a file card that
-// downloads; the room's Files panel lists them; the support form sends a file with the request.
+// downloads; the room's Files panel lists them; the support form sends a file with the request,
+// and the ticket header's Files button lists it.
 // A link's preview card (from a local site allowed for the test) reaches both pages and its
-// author removes it. An avatar picked on the account page shows by messages and in a colleague's
-// member list, and its removal brings the initials back.
+// author removes it. An avatar picked on the account page shows by messages, in a colleague's
+// member list and by their DM in the sidebar, and its removal brings the initials back.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -250,6 +251,19 @@ browserTest('files: picker with progress, drop, paste, grid, lightbox, download,
     first.attachments.map((x) => [x.name, x.size]),
     [['invoice.pdf', pdf.length]],
   );
+
+  // In the ticket, the header's Files button opens the ticket's Files panel, as in a room.
+  const staff = await openAs(browser, server.url, admin, ADMIN_PASSWORD);
+  t.after(() => assert.deepEqual(staff.page.errors, [], 'uncaught errors in the staff page'));
+  await staff.page.goto(`${server.url}/tickets/${ticket.id}`);
+  const toggle = staff.page.getByTestId('ticket-header').getByTestId('toggle-files');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  const ticketFiles = staff.page.getByTestId('files-panel');
+  await ticketFiles.getByTestId('file-row').first().waitFor();
+  assert.deepEqual(await ticketFiles.getByTestId('file-row-link').allTextContents(), ['invoice.pdf']);
+  await toggle.click();
+  await ticketFiles.waitFor({ state: 'detached' });
 });
 
 /** A local site serving a page with Open Graph tags (and the image they name) at /article. */
@@ -317,7 +331,7 @@ browserTest('a link preview card reaches both pages, and its author removes it',
   assert.equal(stored1.preview, null);
 });
 
-browserTest('an avatar from the account page shows by messages and in the member list, and goes back to initials', { timeout: 120_000 }, async (t) => {
+browserTest('an avatar from the account page shows by messages, in the member list and in DMs of the sidebar, and goes back to initials', { timeout: 120_000 }, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const server = await startServer(t, { ownOrigin: true });
@@ -326,6 +340,8 @@ browserTest('an avatar from the account page shows by messages and in the member
   const roomId = await createRoom(linus, { members: [grace] });
   const body = 'Morning, the deploy is green';
   assert.equal((await linus.api.post(`rooms/${roomId}/messages`, { clientId: randomUUID(), body })).status, 201);
+  const dm = await grace.api.post('dms', { userId: linus.user.id });
+  assert.equal(dm.status, 201);
   const a = await openAs(browser, server.url, linus, PASSWORD);
   const b = await openAs(browser, server.url, grace, PASSWORD);
   t.after(() => {
@@ -336,6 +352,10 @@ browserTest('an avatar from the account page shows by messages and in the member
   const member = b.page.locator('[data-testid="member"]', { hasText: 'Linus Lead' });
   await member.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
   assert.equal(await member.getByTestId('avatar').textContent(), 'LL');
+  // Grace's DM with Linus, in her sidebar: his initials.
+  const dmLink = b.page.getByTestId(`room-${dm.data.slug}`);
+  await dmLink.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
+  assert.equal(await dmLink.getByTestId('avatar').textContent(), 'LL');
 
   // Linus picks a picture on his account page.
   await a.page.goto(`${server.url}/account`);
@@ -346,8 +366,12 @@ browserTest('an avatar from the account page shows by messages and in the member
   await picture.waitFor();
   await until(() => picture.evaluate((img) => img.complete && img.naturalWidth === 256), 20_000, 'the 256 px avatar');
 
-  // Grace's member list follows user:updated; a fresh history carries it on the author.
+  // Grace's member list and sidebar follow user:updated; a fresh history carries it on the
+  // author.
   await member.locator('img[data-testid="avatar"]').waitFor();
+  const dmPicture = dmLink.locator('img[data-testid="avatar"]');
+  await dmPicture.waitFor();
+  await until(() => dmPicture.evaluate((img) => img.complete && img.naturalWidth === 64), 20_000, 'the 64 px avatar in the sidebar');
   await b.page.reload();
   const row = stored(b.page, body);
   const small = row.locator('img[data-testid="avatar"]');
@@ -358,5 +382,6 @@ browserTest('an avatar from the account page shows by messages and in the member
   await a.page.getByTestId('avatar-remove').click();
   await section.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
   await member.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
+  await dmLink.locator('[data-testid="avatar"][data-kind="initials"]').waitFor();
   assert.equal((await linus.api.get('auth/me')).data.avatarUrl, null);
 });

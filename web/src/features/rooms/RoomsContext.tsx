@@ -114,9 +114,16 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
   });
   // New role or department: which rooms I may read changed with it.
   useRealtimeEvent('accessChanged', () => void refresh());
-  // DMs are named after their other members: a rename shows in their titles.
-  useRealtimeEvent('userUpdated', ({ userId }) => {
-    if (userId !== me.id && rooms.some((r) => r.kind === 'dm')) void refresh();
+  // DMs are named after their other members and show their avatars: a new avatar shows at
+  // once, a rename with the titles the server gives.
+  useRealtimeEvent('userUpdated', ({ userId, avatarUrl }) => {
+    if (userId === me.id || !rooms.some((r) => r.kind === 'dm')) return;
+    if (avatarUrl !== undefined) {
+      setRooms((rs) =>
+        rs.map((r) => (r.peers?.some((p) => p.id === userId) ? { ...r, peers: r.peers.map((p) => (p.id === userId ? { ...p, avatarUrl } : p)) } : r)),
+      );
+    }
+    void refresh();
   });
   useRealtimeEvent('memberAdded', ({ userId }) => {
     if (userId === me.id) void refresh();

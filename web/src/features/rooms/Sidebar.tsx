@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Room } from '../../types';
+import { Avatar } from '../../ui/Avatar';
 import { ThemeToggle } from '../../ui/theme';
 import { Link, useLocation } from '../../ui/router';
 import { useSession, useUser } from '../auth/session';
@@ -16,6 +17,8 @@ function RoomLink({ room, current }: { room: Room; current: boolean }) {
   const prefix = room.kind === 'dm' ? '@' : room.kind === 'private' ? '🔒' : '#';
   const mentions = room.mentionCount ?? 0;
   const muted = isMuted(room);
+  // A DM shows the person it is with (the first, by name, of a group DM).
+  const peer = room.kind === 'dm' ? room.peers?.[0] : undefined;
   // Spoken after the title (the name is the link's text, so it starts with what is seen).
   const extra = `${room.unread > 0 ? `, ${room.unread} unread` : ''}${mentions > 0 ? `, ${mentions} mentions` : ''}${muted ? ', muted' : ''}`;
   return (
@@ -26,9 +29,13 @@ function RoomLink({ room, current }: { room: Room; current: boolean }) {
         aria-current={current ? 'page' : undefined}
         data-testid={`room-${room.slug}`}
       >
-        <span className="room-prefix" aria-hidden="true">
-          {prefix}
-        </span>
+        {peer ? (
+          <Avatar id={peer.id} name={peer.name} url={peer.avatarUrl} size={20} className="room-avatar" />
+        ) : (
+          <span className="room-prefix" aria-hidden="true">
+            {prefix}
+          </span>
+        )}
         <span className="room-title">{room.title}</span>
         {extra && <span className="visually-hidden">{extra}</span>}
         {mentions > 0 && (

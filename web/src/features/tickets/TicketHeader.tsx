@@ -10,10 +10,13 @@ import { useSession, useUser } from '../auth/session';
 interface Props {
   ticket: Ticket;
   onChange: (t: Ticket) => void;
+  /** Whether the ticket's Files panel is open, and how to open or close it. */
+  filesOpen?: boolean;
+  onToggleFiles?: () => void;
 }
 
 /** Subject, requester and the status/assignee/priority/department controls of a ticket. */
-export function TicketHeader({ ticket, onChange }: Props) {
+export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFiles }: Props) {
   const me = useUser();
   const { departments } = useSession();
   const readOnly = useReadOnly();
@@ -55,6 +58,11 @@ export function TicketHeader({ ticket, onChange }: Props) {
           {ticket.requester.email && !isCustomer ? ` <${ticket.requester.email}>` : ''} · opened {formatDateTime(ticket.createdAt)}
           {ticket.firstResponseAt && ` · first response ${formatDateTime(ticket.firstResponseAt)}`}
         </p>
+        {onToggleFiles && (
+          <button type="button" className="button small" aria-pressed={filesOpen} onClick={onToggleFiles} data-testid="toggle-files">
+            <span aria-hidden="true">📁</span> Files
+          </button>
+        )}
       </div>
       {isCustomer ? (
         <div className="ticket-badges">

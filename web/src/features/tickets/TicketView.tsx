@@ -8,6 +8,7 @@ import { isLinkSession, useUser } from '../auth/session';
 import { ChatRoom } from '../chat/ChatRoom';
 import type { DraftRequest } from '../chat/Composer';
 import { ExportMenu } from '../chat/ExportMenu';
+import { FilesPanel } from '../chat/FilesPanel';
 import { AssistantPanel } from './AssistantPanel';
 import { TicketHeader } from './TicketHeader';
 
@@ -42,6 +43,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   const [ticket, setTicket] = useState<Ticket | null>(null);
   const [error, setError] = useState<{ message: string; notFound: boolean } | null>(null);
   const [showAssistant, setShowAssistant] = useState(assistantOpen);
+  const [showFiles, setShowFiles] = useState(false);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const nonce = useRef(0);
   const toast = useToast();
@@ -77,6 +79,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
 
   const toggleAssistant = (open: boolean) => {
     setShowAssistant(open);
+    if (open) setShowFiles(false);
     try {
       localStorage.setItem(ASSISTANT_KEY, open ? '1' : '0');
     } catch {
@@ -112,8 +115,8 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
             <button
               type="button"
               className="button small"
-              aria-pressed={showAssistant}
-              onClick={() => toggleAssistant(!showAssistant)}
+              aria-pressed={showAssistant && !showFiles}
+              onClick={() => toggleAssistant(!(showAssistant && !showFiles))}
               data-testid="show-assistant"
             >
               Assistant
@@ -121,7 +124,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
           )}
         </span>
       </nav>
-      <TicketHeader ticket={ticket} onChange={setTicket} />
+      <TicketHeader ticket={ticket} onChange={setTicket} filesOpen={showFiles} onToggleFiles={() => setShowFiles((open) => !open)} />
     </div>
   );
 
@@ -142,7 +145,10 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
         ) : undefined
       }
       aside={
-        !isCustomer && showAssistant ? (
+        // One side panel at a time: the files (while open) cover the assistant.
+        showFiles ? (
+          <FilesPanel roomId={ticket.id} onClose={() => setShowFiles(false)} />
+        ) : !isCustomer && showAssistant ? (
           <AssistantPanel
             ticketId={ticket.id}
             onClose={() => toggleAssistant(false)}

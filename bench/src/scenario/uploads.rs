@@ -40,6 +40,37 @@ struct Measured {
     concurrent_secs: f64,
     rss_before_kib: u64,
     rss_peak_kib: u64,
+    concurrent_download_secs: f64,
+    download_rss_before_kib: u64,
+    download_rss_peak_kib: u64,
+}
+
+/// Runs `tasks` at once while sampling the server's RSS every 10 ms: the seconds they took,
+/// the RSS before and its peak (KiB).
+async fn with_rss<T: Send + 'static>(
+    pid: Option<u32>,
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<T>>>,
+) -> anyhow::Result<(f64, u64, u64)> {
+    let rss = move || pid.and_then(|p| procfs::rss_kib(p).ok()).unwrap_or(0);
+    let rss_before = rss();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
+    let sampling = {
+        let peak = Arc::clone(&peak);
+        tokio::spawn(async move {
+            loop {
+                peak.fetch_max(rss(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    for task in tasks {
+        task.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    sampling.abort();
+    let rss_peak = peak.load(std::sync::atomic::Ordering::Relaxed).max(rss());
+    Ok((secs, rss_before, rss_peak))
 }
 
 /// A multipart body with one part named `file`.
@@ -102,17 +133,23 @@ async fn download(
     if response.status().as_u16() != want {
         bail!("download answered {}, not {want}", response.status());
     }
-    let bytes = response.bytes().await.context("download body")?;
-    if let Some((from, to)) = range
-        && bytes.len() as u64 != to - from + 1
-    {
-        bail!(
-            "the range gave {} bytes, not {}",
-            bytes.len(),
-            to - from + 1
-        );
+    let expected = response.content_length();
+    // Counted and dropped chunk by chunk, as `dd of=/dev/null` does: collecting the body
+    // would measure this client's copies too.
+    let mut body = response;
+    let mut received = 0u64;
+    while let Some(chunk) = body.chunk().await.context("download body")? {
+        received += chunk.len() as u64;
     }
-    Ok(bytes.len() as f64 / 1024.0 / 1024.0 / started.elapsed().as_secs_f64())
+    if expected.is_some_and(|n| n != received) {
+        bail!("the download gave {received} bytes, not {expected:?}");
+    }
+    if let Some((from, to)) = range
+        && received != to - from + 1
+    {
+        bail!("the range gave {received} bytes, not {}", to - from + 1);
+    }
+    Ok(received as f64 / 1024.0 / 1024.0 / started.elapsed().as_secs_f64())
 }
 
 /// Runs `uploads`.
@@ -139,6 +176,7 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
     drop(file);
 
     let mut single = Vec::new();
+    let mut last_id = None;
     let (mut downloads, mut ranges) = (Vec::new(), Vec::new());
     let size = (args.mib * 1024 * 1024) as u64;
     for n in 0..args.singles {
@@ -156,23 +194,11 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
         single.push(rate);
         downloads.push(whole);
         ranges.push(half);
+        last_id = Some(id);
     }
 
     let pid = running.target.pid;
-    let rss = move || pid.and_then(|p| procfs::rss_kib(p).ok()).unwrap_or(0);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_before = rss();
-    let peak = Arc::new(std::sync::atomic::AtomicU64::new(rss_before));
-    let sampling = {
-        let peak = Arc::clone(&peak);
-        tokio::spawn(async move {
-            loop {
-                peak.fetch_max(rss(), std::sync::atomic::Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-    };
-    let started = Instant::now();
     let uploads: Vec<_> = (0..args.concurrent)
         .map(|_| {
             let (http, url, token, content_type, body) = (
@@ -185,12 +211,23 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
             tokio::spawn(async move { upload(&http, &url, &token, &content_type, body).await })
         })
         .collect();
-    for upload in uploads {
-        upload.await??;
-    }
-    let concurrent_secs = started.elapsed().as_secs_f64();
-    sampling.abort();
-    let rss_peak = peak.load(std::sync::atomic::Ordering::Relaxed).max(rss());
+    let (concurrent_secs, rss_before, rss_peak) = with_rss(pid, uploads).await?;
+
+    // The same number of whole downloads at once, of the last file uploaded.
+    let file_url = format!(
+        "{}/api/v1/attachments/{}",
+        running.target.base_url(),
+        last_id.context("no file uploaded")?
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let downloads_at_once: Vec<_> = (0..args.concurrent)
+        .map(|_| {
+            let (http, file_url, token) = (http.clone(), file_url.clone(), token.clone());
+            tokio::spawn(async move { download(&http, &file_url, &token, None).await })
+        })
+        .collect();
+    let (concurrent_download_secs, download_rss_before, download_rss_peak) =
+        with_rss(pid, downloads_at_once).await?;
     let measured = Measured {
         single_mib_per_sec: single,
         download_mib_per_sec: downloads,
@@ -198,6 +235,9 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
         concurrent_secs,
         rss_before_kib: rss_before,
         rss_peak_kib: rss_peak,
+        concurrent_download_secs,
+        download_rss_before_kib: download_rss_before,
+        download_rss_peak_kib: download_rss_peak,
     };
     let mut table = Table::new(
         format!(
@@ -219,23 +259,35 @@ pub async fn run(target: &TargetArgs, args: &UploadsArgs) -> anyhow::Result<()> 
         format!("{:.0} MiB/s", median(&measured.range_mib_per_sec)),
     ]);
     table.row(vec![
-        format!("{} at once", args.concurrent),
+        format!("{} uploads at once", args.concurrent),
         format!(
             "{:.1} s ({:.0} MiB/s in all)",
             concurrent_secs,
             (args.mib * args.concurrent) as f64 / concurrent_secs
         ),
     ]);
-    table.row(vec![
-        "server RSS growth (peak)".into(),
+    let growth = |before: u64, peak: u64| {
         if pid.is_some() {
-            format!(
-                "{:.1} MiB",
-                rss_peak.saturating_sub(rss_before) as f64 / 1024.0
-            )
+            format!("{:.1} MiB", peak.saturating_sub(before) as f64 / 1024.0)
         } else {
             "n/a (no server pid)".into()
-        },
+        }
+    };
+    table.row(vec![
+        "server RSS growth during the uploads (peak)".into(),
+        growth(rss_before, rss_peak),
+    ]);
+    table.row(vec![
+        format!("{} downloads at once", args.concurrent),
+        format!(
+            "{:.1} s ({:.0} MiB/s in all)",
+            concurrent_download_secs,
+            (args.mib * args.concurrent) as f64 / concurrent_download_secs
+        ),
+    ]);
+    table.row(vec![
+        "server RSS growth during the downloads (peak)".into(),
+        growth(download_rss_before, download_rss_peak),
     ]);
     table.print();
     write_json(

@@ -3,39 +3,122 @@
 //! a failed upload leaves nothing under its key.
 
 use std::{
-    io::SeekFrom,
+    io::{Read, Seek, SeekFrom},
     ops::Range,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
-use bytes::BytesMut;
+use bytes::Bytes;
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::{io::AsyncWriteExt, sync::mpsc::Sender};
 
-use super::{ByteStream, Object, Storage, StorageError, check_key};
+use super::{ByteStream, Object, Storage, StorageError, buffers::Pool, check_key};
 
-/// Read buffer of a download. Larger reads (512 KiB) made downloads faster (753-970 MiB/s
-/// against 676) but pushed glibc's mmap threshold up, so later upload buffers came from the
-/// heap and stayed there: 15-18 MiB of growth during ten concurrent uploads instead of 10.7
-/// (docs/benchmarks.md, 2026-12-05). 64 KiB stays under the threshold.
-const CHUNK: usize = 64 * 1024;
+/// Chunks read ahead of what a download's response has sent: the disk (a blocking thread)
+/// and the socket (the runtime) work at the same time, and a slow client holds at most this
+/// many buffers plus the one being sent.
+const READ_AHEAD: usize = 2;
 
 /// A directory of files.
 #[derive(Clone, Debug)]
 pub struct Local {
     root: PathBuf,
+    /// Read buffers of downloads, reused (see `storage::buffers`).
+    buffers: Arc<Pool>,
 }
 
 impl Local {
     /// Files under `root` (created on the first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            buffers: Arc::default(),
+        }
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
         check_key(key)?;
         Ok(self.root.join(key))
     }
+}
+
+/// Opens the file at `path` and seeks to the start of `range`: the file, its size and the
+/// bytes to send.
+fn open_at(
+    path: &Path,
+    range: Option<Range<u64>>,
+) -> Result<(std::fs::File, u64, u64), StorageError> {
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    let (start, end) = match range {
+        None => (0, size),
+        Some(r) if r.start >= size || r.start >= r.end => return Err(StorageError::BadRange),
+        Some(r) => (r.start, r.end.min(size)),
+    };
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    Ok((file, size, end - start))
+}
+
+/// Reads `left` bytes of `file` into pooled buffers, one blocking trip per buffer, and sends
+/// them while the receiver (the response) keeps up; stops when it goes away.
+async fn read_ahead(
+    mut file: std::fs::File,
+    mut left: u64,
+    buffers: Arc<Pool>,
+    tx: Sender<Result<Bytes, StorageError>>,
+) {
+    while left > 0 {
+        // Wait for room first: nothing is read (and no buffer taken) for a stalled client.
+        let Ok(permit) = tx.reserve().await else {
+            return;
+        };
+        let pool = Arc::clone(&buffers);
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = pool.take();
+            // Never more than the range, even if the file grows meanwhile.
+            let want = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
+            let read = fill(&mut file, &mut buf[..want]);
+            (file, read.map(|n| pool.freeze(buf, n)))
+        })
+        .await;
+        let chunk = match read {
+            Ok((back, Ok(chunk))) if !chunk.is_empty() => {
+                file = back;
+                chunk
+            }
+            Ok((_, Ok(_))) => {
+                permit.send(Err(StorageError::Backend(
+                    "file shorter than its size".into(),
+                )));
+                return;
+            }
+            Ok((_, Err(err))) => {
+                permit.send(Err(io(err)));
+                return;
+            }
+            Err(join) => {
+                permit.send(Err(StorageError::Backend(join.to_string())));
+                return;
+            }
+        };
+        left -= chunk.len() as u64;
+        permit.send(Ok(chunk));
+    }
+}
+
+/// Reads until `buf` is full or the file ends; the bytes read.
+fn fill(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(filled)
 }
 
 fn io(err: std::io::Error) -> StorageError {
@@ -78,30 +161,14 @@ impl Storage for Local {
 
     async fn get(&self, key: &str, range: Option<Range<u64>>) -> Result<Object, StorageError> {
         let path = self.path(key)?;
-        let mut file = tokio::fs::File::open(&path).await.map_err(io)?;
-        let size = file.metadata().await.map_err(io)?.len();
-        let (start, end) = match range {
-            None => (0, size),
-            Some(r) if r.start >= size || r.start >= r.end => return Err(StorageError::BadRange),
-            Some(r) => (r.start, r.end.min(size)),
-        };
-        file.seek(SeekFrom::Start(start)).await.map_err(io)?;
-        // Never more than the range, even if the file grows meanwhile.
-        let file = file.take(end - start);
-        let stream =
-            futures::stream::try_unfold((file, end - start), |(mut file, left)| async move {
-                if left == 0 {
-                    return Ok(None);
-                }
-                let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
-                // Uninitialised capacity: read_buf fills it without zeroing it first.
-                let mut buf = BytesMut::with_capacity(want);
-                let n = file.read_buf(&mut buf).await.map_err(io)?;
-                if n == 0 {
-                    return Err(StorageError::Backend("file shorter than its size".into()));
-                }
-                Ok(Some((buf.freeze(), (file, left - n as u64))))
-            });
+        let (file, size, left) = tokio::task::spawn_blocking(move || open_at(&path, range))
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))??;
+        let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
+        tokio::spawn(read_ahead(file, left, Arc::clone(&self.buffers), tx));
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        });
         Ok(Object {
             stream: stream.boxed(),
             size,

@@ -11,6 +11,7 @@ use std::{ops::Range, sync::Arc};
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
+mod buffers;
 mod local;
 mod s3;
 

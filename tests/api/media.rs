@@ -415,7 +415,7 @@ async fn dms_in_the_room_list_carry_their_peers(app: TestApp) {
         .post("dms", json!({ "userIds": [me.id(), third.id()] }))
         .await
         .expect(201);
-    let mut expected = vec![
+    let mut expected = [
         (my_name.as_str().unwrap().to_owned(), me.id()),
         (third_name.as_str().unwrap().to_owned(), third.id()),
     ];

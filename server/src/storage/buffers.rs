@@ -66,6 +66,12 @@ impl Pool {
         self.lock().len()
     }
 
+    /// Large buffers allocated so far.
+    #[cfg(test)]
+    pub fn allocated(&self) -> usize {
+        self.allocated.load(Ordering::Acquire)
+    }
+
     fn give_back(&self, buf: Vec<u8>) {
         if buf.len() == LARGE {
             self.lock().push(buf);

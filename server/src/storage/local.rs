@@ -199,3 +199,78 @@ impl Storage for Local {
         Some(&self.root)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::storage::buffers;
+
+    async fn read_all(store: &Local, key: &str, range: Option<Range<u64>>) -> Vec<u8> {
+        let object = store.get(key, range).await.unwrap();
+        let chunks: Vec<Bytes> = object.stream.map(|c| c.unwrap()).collect().await;
+        assert!(chunks.iter().all(|c| c.len() <= buffers::LARGE));
+        chunks.concat()
+    }
+
+    #[tokio::test]
+    async fn reads_span_several_buffers_and_ranges_cut_inside_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Local::new(dir.path());
+        // Four buffers and a bit: the read-ahead runs past the channel's depth.
+        let data: Vec<u8> = (0..4 * buffers::LARGE + 1_234)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let body = futures::stream::iter(
+            data.chunks(100_000)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect::<Vec<_>>(),
+        )
+        .boxed();
+        let size = store.put_stream("uploads/big", body).await.unwrap();
+        assert_eq!(size, data.len() as u64);
+        assert_eq!(read_all(&store, "uploads/big", None).await, data);
+        let (from, to) = (buffers::LARGE as u64 - 7, 3 * buffers::LARGE as u64 + 11);
+        assert_eq!(
+            read_all(&store, "uploads/big", Some(from..to)).await,
+            data[from as usize..to as usize]
+        );
+        // Clamped to the end; nothing past it.
+        let tail = read_all(&store, "uploads/big", Some(size - 5..size + 100)).await;
+        assert_eq!(tail, data[data.len() - 5..]);
+        assert!(matches!(
+            store.get("uploads/big", Some(size..size + 1)).await,
+            Err(StorageError::BadRange)
+        ));
+        assert!(matches!(
+            store.get("uploads/none", None).await,
+            Err(StorageError::NotFound)
+        ));
+        // The buffers went back to the pool once the bytes were dropped.
+        assert!(store.buffers.idle() > 0);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_download_stops_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Local::new(dir.path());
+        let data = vec![7u8; 8 * buffers::LARGE];
+        let body = futures::stream::once(async move { Ok(Bytes::from(data)) }).boxed();
+        store.put_stream("uploads/drop", body).await.unwrap();
+        let mut object = store.get("uploads/drop", None).await.unwrap();
+        let first = object.stream.next().await.unwrap().unwrap();
+        assert_eq!(first.len(), buffers::LARGE);
+        drop(first);
+        drop(object);
+        // The reader ends on its own and every buffer it took comes back; at most the
+        // read-ahead plus the one being read were ever taken.
+        let taken = store.buffers.allocated();
+        assert!(taken <= READ_AHEAD + 2, "{taken} buffers taken");
+        let started = std::time::Instant::now();
+        while store.buffers.idle() < taken {
+            assert!(started.elapsed().as_secs() < 10, "buffers not returned");
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+}

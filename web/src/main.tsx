@@ -4,6 +4,7 @@ import { api, errorMessage, isApiError } from './api';
 import { App } from './App';
 import { SessionProvider } from './features/auth/session';
 import type { Me, PublicConfig } from './types';
+import { QueryProvider } from './queries/client';
 import { initMonitoring, setMonitoringUser } from './ui/monitoring';
 import { applySavedTheme } from './ui/theme';
 import { ToastProvider } from './ui/toast';
@@ -78,7 +79,9 @@ if (!container) throw new Error('missing #root');
 createRoot(container).render(
   <StrictMode>
     <ToastProvider>
-      <Boot />
+      <QueryProvider>
+        <Boot />
+      </QueryProvider>
     </ToastProvider>
   </StrictMode>,
 );

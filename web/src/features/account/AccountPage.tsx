@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { SessionInfo } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
@@ -38,6 +40,7 @@ function expiryFrom(minutes: number | null, now = new Date()): string | undefine
 function ProfileEditor() {
   const me = useUser();
   const toast = useToast();
+  const queryClient = useQueryClient();
   const [title, setTitle] = useState('');
   const [timezone, setTimezone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone);
   const [emoji, setEmoji] = useState('');
@@ -69,6 +72,7 @@ function ProfileEditor() {
           ? { emoji: emoji.trim() || undefined, text: text.trim() || undefined, expiresAt: expiryFrom(EXPIRIES[expiry]?.minutes ?? null) }
           : null,
       });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.users.profile(me.id) });
       toast.show('Profile saved', 'success');
     } catch (err) {
       toast.error(err, 'Could not save your profile');
@@ -264,44 +268,40 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
 }
 
 /** Where I am signed in, with a way to end any other session. */
-function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading: boolean; onReload: () => void }) {
+function Sessions() {
   const toast = useToast();
-  const [busy, setBusy] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: queryKeys.account.sessions,
+    queryFn: async () => sortSessions((await api.account.sessions()).items),
+    meta: { errorToast: 'Could not load your sessions' },
+  });
+  const items = query.data ?? [];
+  const loading = query.isFetching;
   const [confirmAll, setConfirmAll] = useState(false);
   const others = items.filter((s) => !s.current).length;
+  // Whatever the answer, the list is read again: a failure may mean the session was gone already.
+  const reload = () => queryClient.invalidateQueries({ queryKey: queryKeys.account.sessions });
 
-  const revoke = async (s: SessionInfo) => {
-    setBusy(s.id);
-    try {
-      await api.account.revokeSession(s.id);
-      toast.show(`Signed out ${deviceLabel(s.userAgent)}.`, 'success');
-    } catch (err) {
-      toast.error(err, 'Could not sign that session out');
-    } finally {
-      setBusy(null);
-      onReload();
-    }
-  };
-
-  const revokeOthers = async () => {
-    setConfirmAll(false);
-    setBusy('others');
-    try {
-      const { revokedSessions } = await api.account.revokeOthers();
-      toast.show(revokedText(revokedSessions), 'success');
-    } catch (err) {
-      toast.error(err, 'Could not sign the other sessions out');
-    } finally {
-      setBusy(null);
-      onReload();
-    }
-  };
+  const revoke = useMutation({
+    mutationFn: (s: SessionInfo) => api.account.revokeSession(s.id),
+    onSuccess: (_, s) => toast.show(`Signed out ${deviceLabel(s.userAgent)}.`, 'success'),
+    onError: (err) => toast.error(err, 'Could not sign that session out'),
+    onSettled: reload,
+  });
+  const revokeOthers = useMutation({
+    mutationFn: api.account.revokeOthers,
+    onSuccess: ({ revokedSessions }) => toast.show(revokedText(revokedSessions), 'success'),
+    onError: (err) => toast.error(err, 'Could not sign the other sessions out'),
+    onSettled: reload,
+  });
+  const busy = revoke.isPending || revokeOthers.isPending;
 
   return (
     <section className="account-section" aria-labelledby="sessions-title">
       <header className="page-header">
         <h2 id="sessions-title">Where you are signed in</h2>
-        <button type="button" className="button" disabled={others === 0 || busy !== null} onClick={() => setConfirmAll(true)} data-testid="sessions-revoke-others">
+        <button type="button" className="button" disabled={others === 0 || busy} onClick={() => setConfirmAll(true)} data-testid="sessions-revoke-others">
           Sign out everywhere else
         </button>
       </header>
@@ -338,8 +338,8 @@ function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading:
                     <button
                       type="button"
                       className="button small"
-                      disabled={busy !== null}
-                      onClick={() => void revoke(s)}
+                      disabled={busy}
+                      onClick={() => revoke.mutate(s)}
                       aria-label={`Sign out ${deviceLabel(s.userAgent)}, last used ${formatDateTime(s.lastUsedAt)}`}
                       data-testid="session-revoke"
                     >
@@ -365,7 +365,10 @@ function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading:
         message={<p>Every other browser and app signed in to your account will be signed out. This one stays signed in.</p>}
         confirmLabel="Sign them out"
         danger
-        onConfirm={() => void revokeOthers()}
+        onConfirm={() => {
+          setConfirmAll(false);
+          revokeOthers.mutate();
+        }}
         onCancel={() => setConfirmAll(false)}
       />
     </section>
@@ -375,20 +378,8 @@ function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading:
 /** `/account`: my password and my sessions (not for a ticket link's session). */
 export function AccountPage() {
   const me = useUser();
-  const toast = useToast();
-  const [sessions, setSessions] = useState<SessionInfo[]>([]);
-  const [loading, setLoading] = useState(true);
-
-  const load = useCallback(() => {
-    setLoading(true);
-    api.account
-      .sessions()
-      .then((page) => setSessions(sortSessions(page.items)))
-      .catch((err: unknown) => toast.error(err, 'Could not load your sessions'))
-      .finally(() => setLoading(false));
-  }, [toast]);
-
-  useEffect(load, [load]);
+  const queryClient = useQueryClient();
+  const reloadSessions = () => void queryClient.invalidateQueries({ queryKey: queryKeys.account.sessions });
 
   return (
     <main className="page" id="main" aria-labelledby="account-title">
@@ -408,10 +399,10 @@ export function AccountPage() {
           </p>
         </section>
       ) : (
-        <ChangePassword onChanged={load} />
+        <ChangePassword onChanged={reloadSessions} />
       )}
       <PushNotifications />
-      <Sessions items={sessions} loading={loading} onReload={load} />
+      <Sessions />
     </main>
   );
 }

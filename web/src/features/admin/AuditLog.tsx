@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import type { AuditFilters } from '../../api';
-import type { AuditEntry } from '../../types';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import { saveDownload } from '../../ui/download';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
@@ -34,31 +35,14 @@ export function AuditLog() {
   const toast = useToast();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [filters, setFilters] = useState<AuditFilters>({});
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(true);
+  const log = usePagedQuery(queryKeys.admin.audit(filters), (before) => api.admin.audit({ ...filters, before }), {
+    errorToast: 'Could not load the audit log',
+    keepPrevious: true,
+  });
+  const items = log.items ?? [];
+  const loading = log.loading;
   const [downloading, setDownloading] = useState(false);
   const [filterError, setFilterError] = useState<string | null>(null);
-
-  const load = useCallback(
-    async (before: string | number | null) => {
-      setLoading(true);
-      try {
-        const page = await api.admin.audit({ ...filters, before });
-        setItems((xs) => (before === null ? page.items : [...xs, ...page.items]));
-        setCursor(page.nextCursor);
-      } catch (err) {
-        toast.error(err, 'Could not load the audit log');
-      } finally {
-        setLoading(false);
-      }
-    },
-    [filters, toast],
-  );
-
-  useEffect(() => {
-    void load(null);
-  }, [load]);
 
   const apply = async (e: FormEvent) => {
     e.preventDefault();
@@ -185,8 +169,8 @@ export function AuditLog() {
           </tbody>
         </table>
       </div>
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
+      {log.hasMore && (
+        <button type="button" className="button" onClick={log.loadMore} disabled={loading}>
           Older entries
         </button>
       )}

@@ -1,26 +1,17 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { api, errorMessage } from '../../api';
-import type { StaffAnalytics } from '../../types';
+import { queryKeys } from '../../queries/keys';
 import { formatDuration } from '../../ui/format';
-import { useToast } from '../../ui/toast';
 import { BarList } from './charts';
 
 export function StaffAnalyticsView() {
-  const [data, setData] = useState<StaffAnalytics | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
+  const { data, error } = useQuery({
+    queryKey: queryKeys.admin.staffAnalytics,
+    queryFn: api.admin.staffAnalytics,
+    meta: { errorToast: 'Could not load staff analytics' },
+  });
 
-  useEffect(() => {
-    api.admin
-      .staffAnalytics()
-      .then(setData)
-      .catch((err: unknown) => {
-        setError(errorMessage(err));
-        toast.error(err, 'Could not load staff analytics');
-      });
-  }, [toast]);
-
-  if (error) return <p role="alert" className="form-error">{error}</p>;
+  if (error) return <p role="alert" className="form-error">{errorMessage(error)}</p>;
   if (!data) return <p className="muted">Loading…</p>;
   const days = data.windowDays ?? 30;
 

@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, errorMessage, isNotAvailable } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { useToast } from '../../ui/toast';
-import type { Telemetry, TelemetryPoint } from '../../types';
+import type { TelemetryPoint } from '../../types';
 import { BarList, LineChart } from './charts';
 import { bucketLabel, fillSeries } from './telemetry';
 
@@ -13,59 +15,28 @@ type Column = keyof Omit<TelemetryPoint, 'minute'>;
 /** Ops dashboard from the per-minute rollups of all instances; refreshes every 30 s. */
 export function TelemetryView() {
   const [windowSize, setWindowSize] = useState('1h');
-  const [data, setData] = useState<Telemetry | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
-  const [unavailable, setUnavailable] = useState(false);
-  const [loading, setLoading] = useState(false);
   const toast = useToast();
-  const inFlight = useRef(false);
+  const query = useQuery({
+    queryKey: queryKeys.admin.telemetry(windowSize),
+    queryFn: () => api.admin.telemetry(windowSize),
+    // Polls while the tab is visible (a hidden tab catches up when shown again); stops for a
+    // server without telemetry.
+    refetchInterval: (q) => (isNotAvailable(q.state.error) ? false : REFRESH_MS),
+    refetchOnWindowFocus: (q) => !isNotAvailable(q.state.error),
+    staleTime: REFRESH_MS,
+    // A failed poll shows in the status line; only a first load that fails gets a toast.
+    meta: { errorToast: 'Could not load telemetry', quiet: (_err, hasData) => hasData },
+  });
+  const data = query.data ?? null;
+  const error = query.error ? errorMessage(query.error) : null;
+  const updatedAt = query.dataUpdatedAt ? new Date(query.dataUpdatedAt) : null;
+  const unavailable = isNotAvailable(query.error);
+  const loading = query.isFetching;
 
-  /** Loads once; false when polling should stop (the server has no telemetry). */
-  const load = useCallback(
-    async (announce: boolean): Promise<boolean> => {
-      if (inFlight.current) return true;
-      inFlight.current = true;
-      setLoading(true);
-      try {
-        setData(await api.admin.telemetry(windowSize));
-        setError(null);
-        setUpdatedAt(new Date());
-        return true;
-      } catch (err) {
-        setError(errorMessage(err));
-        if (announce) toast.error(err, 'Could not load telemetry');
-        if (isNotAvailable(err)) setUnavailable(true);
-        return !isNotAvailable(err);
-      } finally {
-        inFlight.current = false;
-        setLoading(false);
-      }
-    },
-    [windowSize, toast],
-  );
-
-  useEffect(() => {
-    if (unavailable) return undefined;
-    let timer: ReturnType<typeof setInterval> | undefined;
-    let stopped = false;
-    void load(true).then((again) => {
-      if (!again || stopped) return;
-      timer = setInterval(() => {
-        if (document.visibilityState === 'visible') void load(false);
-      }, REFRESH_MS);
-    });
-    // Back in a hidden tab: catch up at once instead of waiting for the next tick.
-    const onVisible = () => {
-      if (document.visibilityState === 'visible') void load(false);
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-      document.removeEventListener('visibilitychange', onVisible);
-    };
-  }, [load, unavailable]);
+  const refresh = async () => {
+    const { error: failed } = await query.refetch();
+    if (failed && data) toast.error(failed, 'Could not load telemetry');
+  };
 
   const s = fillSeries(data?.series ?? [], data?.bucketMinutes ?? 1);
   const labels = s.map((p) => bucketLabel(p.minute, windowSize));
@@ -87,7 +58,7 @@ export function TelemetryView() {
               ))}
             </select>
           </div>
-          <button type="button" className="button small" onClick={() => void load(true)} disabled={loading || unavailable} data-testid="telemetry-refresh">
+          <button type="button" className="button small" onClick={() => void refresh()} disabled={loading || unavailable} data-testid="telemetry-refresh">
             Refresh
           </button>
         </div>

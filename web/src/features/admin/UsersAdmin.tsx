@@ -1,5 +1,8 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { setPagedItems, usePagedQuery } from '../../queries/pages';
 import { ROLES, type AdminUser, type Role } from '../../types';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
@@ -209,9 +212,15 @@ export function UsersAdmin() {
   const toast = useToast();
   const [q, setQ] = useState('');
   const dq = useDebounced(q, 250);
-  const [users, setUsers] = useState<AdminUser[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(true);
+  const queryClient = useQueryClient();
+  const list = usePagedQuery(queryKeys.admin.users(dq), (cursor) => api.admin.users(dq, cursor), {
+    errorToast: 'Could not load users',
+    keepPrevious: true,
+  });
+  const users = list.items ?? [];
+  const loading = list.loading;
+  /** Changes every loaded list of users (each search has its own). */
+  const setUsers = (update: (us: AdminUser[]) => AdminUser[]) => setPagedItems(queryClient, queryKeys.admin.usersAll, update);
   const [creating, setCreating] = useState(false);
   const [inviting, setInviting] = useState(false);
   const [banning, setBanning] = useState<AdminUser | null>(null);
@@ -220,26 +229,6 @@ export function UsersAdmin() {
   const [busyId, setBusyId] = useState<string | null>(null);
   /** A role or department change waiting for "Change"/"Cancel". */
   const [proposed, setProposed] = useState<AccountChange | null>(null);
-
-  const load = useCallback(
-    async (from: string | number | null) => {
-      setLoading(true);
-      try {
-        const page = await api.admin.users(dq, from);
-        setUsers((us) => (from === null ? page.items : [...us, ...page.items]));
-        setCursor(page.nextCursor);
-      } catch (err) {
-        toast.error(err, 'Could not load users');
-      } finally {
-        setLoading(false);
-      }
-    },
-    [dq, toast],
-  );
-
-  useEffect(() => {
-    void load(null);
-  }, [load]);
 
   const replace = (u: AdminUser) => setUsers((us) => us.map((x) => (x.id === u.id ? u : x)));
 
@@ -428,8 +417,8 @@ export function UsersAdmin() {
           </tbody>
         </table>
       </div>
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
+      {list.hasMore && (
+        <button type="button" className="button" onClick={list.loadMore} disabled={loading}>
           Load more
         </button>
       )}

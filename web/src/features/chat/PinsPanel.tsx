@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, errorMessage } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { useRealtimeEvent } from '../../realtime';
 import type { Message, Pin, Room } from '../../types';
 import { formatDateTime } from '../../ui/format';
@@ -17,26 +18,18 @@ interface Props {
 
 /** A room's pinned messages, the latest pinned first, kept current by `message:pinned`. */
 export function PinsPanel({ room, onUnpin, onClose }: Props) {
-  const [pins, setPins] = useState<Pin[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(() => {
-    api.rooms
-      .pins(room.id)
-      .then((page) => {
-        setPins(page.items);
-        setError(null);
-      })
-      .catch((err: unknown) => setError(errorMessage(err)));
-  }, [room.id]);
-  useEffect(load, [load]);
+  const queryClient = useQueryClient();
+  const key = queryKeys.rooms.pins(room.id);
+  const query = useQuery({ queryKey: key, queryFn: async () => (await api.rooms.pins(room.id)).items });
+  const pins = query.data ?? null;
+  const error = query.error ? errorMessage(query.error) : null;
 
   useRealtimeEvent('pinned', (e) => {
-    if (e.roomId === room.id) load();
+    if (e.roomId === room.id) void queryClient.invalidateQueries({ queryKey: key });
   });
   const replace = (m: Message) => {
     if (m.roomId !== room.id) return;
-    setPins((ps) => ps?.flatMap((p) => (p.message.id !== m.id ? [p] : m.deletedAt ? [] : [{ ...p, message: m }])) ?? ps);
+    queryClient.setQueryData<Pin[]>(key, (ps) => ps?.flatMap((p) => (p.message.id !== m.id ? [p] : m.deletedAt ? [] : [{ ...p, message: m }])));
   };
   useRealtimeEvent('messageUpdated', replace);
   useRealtimeEvent('messageDeleted', replace);

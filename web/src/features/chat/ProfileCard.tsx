@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
-import { api, type Profile } from '../../api';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { Avatar } from '../../ui/Avatar';
-import { useToast } from '../../ui/toast';
 
 /** The time now in `timezone`, or null when the browser does not know the zone. */
 export function localTime(timezone: string | null, now = new Date()): string | null {
@@ -15,19 +16,11 @@ export function localTime(timezone: string | null, now = new Date()): string | n
 
 /** A person's profile, opened by clicking their name. */
 export function ProfileCard({ userId, onClose }: { userId: string; onClose: () => void }) {
-  const toast = useToast();
-  const [profile, setProfile] = useState<Profile | null>(null);
-
-  useEffect(() => {
-    let cancelled = false;
-    api.users
-      .profile(userId)
-      .then((p) => !cancelled && setProfile(p))
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not load the profile'));
-    return () => {
-      cancelled = true;
-    };
-  }, [userId, toast]);
+  const { data: profile } = useQuery({
+    queryKey: queryKeys.users.profile(userId),
+    queryFn: () => api.users.profile(userId),
+    meta: { errorToast: 'Could not load the profile' },
+  });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

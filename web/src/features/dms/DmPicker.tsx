@@ -1,5 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { User } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { WriteButton } from '../../ui/readOnly';
@@ -16,8 +18,14 @@ export function DmPicker() {
   const { upsert } = useRooms();
   const [q, setQ] = useState('');
   const dq = useDebounced(q, 200);
-  const [users, setUsers] = useState<User[]>([]);
-  const [loading, setLoading] = useState(false);
+  const found = useQuery({
+    queryKey: queryKeys.users.search(dq),
+    queryFn: () => api.users.search(dq),
+    placeholderData: (previous) => previous,
+    meta: { errorToast: 'Could not search people' },
+  });
+  const users = (found.data?.items ?? []).filter((u) => u.id !== me.id);
+  const loading = found.isFetching;
   const [opening, setOpening] = useState<string | null>(null);
   // People picked for a group DM (2 to 8 others), kept across searches.
   const [picked, setPicked] = useState<User[]>([]);
@@ -36,19 +44,6 @@ export function DmPicker() {
       setOpening(null);
     }
   };
-
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.users
-      .search(dq)
-      .then((page) => !cancelled && setUsers(page.items.filter((u) => u.id !== me.id)))
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not search people'))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [dq, me.id, toast]);
 
   const open = async (user: User) => {
     setOpening(user.id);

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { Room } from '../../types';
 import { Link } from '../../ui/router';
-import { useToast } from '../../ui/toast';
 
 /** Archived rooms I am in and archived public rooms I may read, by title (no duplicates). */
 export function mergeArchived(mine: readonly Room[], discovered: readonly Room[]): Room[] {
@@ -13,20 +14,16 @@ export function mergeArchived(mine: readonly Room[], discovered: readonly Room[]
 
 /** Discover's "Archived rooms": loaded when opened; each opens read-only. */
 export function ArchivedRooms() {
-  const toast = useToast();
   const [open, setOpen] = useState(false);
-  const [rooms, setRooms] = useState<Room[] | null>(null);
-
-  useEffect(() => {
-    if (!open) return undefined;
-    let cancelled = false;
-    Promise.all([api.rooms.mineArchived('only'), api.rooms.discoverArchived('only')])
-      .then(([mine, discovered]) => !cancelled && setRooms(mergeArchived(mine.items, discovered.items)))
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not load archived rooms'));
-    return () => {
-      cancelled = true;
-    };
-  }, [open, toast]);
+  const { data: rooms = null } = useQuery({
+    queryKey: queryKeys.rooms.archived,
+    queryFn: async () => {
+      const [mine, discovered] = await Promise.all([api.rooms.mineArchived('only'), api.rooms.discoverArchived('only')]);
+      return mergeArchived(mine.items, discovered.items);
+    },
+    enabled: open,
+    meta: { errorToast: 'Could not load archived rooms' },
+  });
 
   return (
     <details className="archived-rooms" onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="archived-rooms">

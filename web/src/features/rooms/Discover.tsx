@@ -1,5 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import type { Room } from '../../types';
 import { WriteButton } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
@@ -21,53 +24,25 @@ export function Discover() {
   const [q, setQ] = useState('');
   const [tag, setTag] = useState('');
   const [sort, setSort] = useState('active');
-  const [items, setItems] = useState<Room[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(false);
   const [creating, setCreating] = useState(false);
-  const [joining, setJoining] = useState<string | null>(null);
   const dq = useDebounced(q, 250);
   const dtag = useDebounced(tag, 250);
+  const found = usePagedQuery(queryKeys.rooms.discover(dq, dtag, sort), (cursor) => api.rooms.discover(dq, dtag, sort, cursor), {
+    errorToast: 'Something went wrong',
+    keepPrevious: true,
+  });
+  const items = found.items ?? [];
+  const loading = found.loading;
 
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.rooms
-      .discover(dq, dtag, sort)
-      .then((page) => {
-        if (cancelled) return;
-        setItems(page.items);
-        setCursor(page.nextCursor);
-      })
-      .catch((err: unknown) => !cancelled && toast.error(err))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [dq, dtag, sort, toast]);
-
-  const more = async () => {
-    try {
-      const page = await api.rooms.discover(dq, dtag, sort, cursor);
-      setItems((xs) => [...xs, ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (err) {
-      toast.error(err);
-    }
-  };
-
-  const join = async (room: Room) => {
-    setJoining(room.id);
-    try {
-      const joined = await api.rooms.join(room.id);
+  const join = useMutation({
+    mutationFn: (room: Room) => api.rooms.join(room.id),
+    onSuccess: (joined, room) => {
       upsert({ ...room, ...(joined ?? {}), myRole: joined?.myRole ?? 'member' });
       navigate(`/rooms/${room.id}`);
-    } catch (err) {
-      toast.error(err, 'Could not join the room');
-    } finally {
-      setJoining(null);
-    }
-  };
+    },
+    onError: (err) => toast.error(err, 'Could not join the room'),
+  });
+  const joining = join.isPending ? join.variables.id : null;
 
   const isMember = (room: Room) => room.myRole !== null || mine.some((r) => r.id === room.id);
 
@@ -139,7 +114,7 @@ export function Discover() {
                   >
                     Preview
                   </button>
-                  <WriteButton className="button primary" onClick={() => void join(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
+                  <WriteButton className="button primary" onClick={() => join.mutate(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
                     {joining === room.id ? 'Joining…' : 'Join'}
                   </WriteButton>
                 </span>
@@ -148,8 +123,8 @@ export function Discover() {
           ))}
         </ul>
       )}
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void more()}>
+      {found.hasMore && (
+        <button type="button" className="button" onClick={found.loadMore}>
           Load more
         </button>
       )}

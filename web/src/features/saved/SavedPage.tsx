@@ -1,5 +1,6 @@
 import { api } from '../../api';
-import { usePages } from '../../ui/usePages';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import { HitCard } from '../search/HitCard';
 import { useSaved } from './SavedContext';
 
@@ -8,11 +9,7 @@ const savedPage = (cursor: string | number | null) => api.saved(cursor, 30);
 /** My saved messages, the latest saved first, each opening the message in its room. */
 export function SavedPage() {
   const saved = useSaved();
-  const { items, setItems, cursor, loading, loadMore } = usePages(savedPage, 'Could not load your saved messages');
-
-  const remove = async (messageId: string) => {
-    if (await saved?.setSaved(messageId, false)) setItems((xs) => xs?.filter((s) => s.message.id !== messageId) ?? xs);
-  };
+  const { items, hasMore, loading, loadMore } = usePagedQuery(queryKeys.saved.list, savedPage, { errorToast: 'Could not load your saved messages' });
 
   return (
     <main className="page" id="main" aria-labelledby="saved-title" data-testid="saved-page">
@@ -29,7 +26,7 @@ export function SavedPage() {
               hit={{ ...s, snippet: [] }}
               testId="saved-item"
               action={
-                <button type="button" className="button small" onClick={() => void remove(s.message.id)} data-testid="unsave">
+                <button type="button" className="button small" onClick={() => void saved?.setSaved(s.message.id, false)} data-testid="unsave">
                   Remove
                 </button>
               }
@@ -37,7 +34,7 @@ export function SavedPage() {
           ))}
         </ol>
       )}
-      {cursor !== null && (
+      {hasMore && (
         <button type="button" className="button" onClick={loadMore} disabled={loading}>
           Older saved messages
         </button>

@@ -1,12 +1,13 @@
 import { api } from '../../api';
-import { usePages } from '../../ui/usePages';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import { HitCard } from './HitCard';
 
 const activityPage = (cursor: string | number | null) => api.activity(cursor, 10);
 
 /** Recent messages by others in rooms I may read (`GET /activity`), for the home page. */
 export function ActivityFeed() {
-  const { items, cursor, loading, loadMore } = usePages(activityPage, 'Could not load recent activity');
+  const { items, hasMore, loading, loadMore } = usePagedQuery(queryKeys.activity, activityPage, { errorToast: 'Could not load recent activity' });
 
   return (
     <section aria-labelledby="activity-title" className="activity">
@@ -22,7 +23,7 @@ export function ActivityFeed() {
           ))}
         </ol>
       )}
-      {cursor !== null && (
+      {hasMore && (
         <button type="button" className="button" onClick={loadMore} disabled={loading}>
           Older activity
         </button>

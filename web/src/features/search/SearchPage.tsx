@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import type { Room, SearchHit } from '../../types';
+import { queryKeys } from '../../queries/keys';
+import { uniqueBy, usePagedQuery } from '../../queries/pages';
 import { Link, navigate, useLocation } from '../../ui/router';
-import { useToast } from '../../ui/toast';
 import { useRoomsOptional } from '../rooms/RoomsContext';
 import { HitCard } from './HitCard';
 import { composeSearch, hasTerms, parseSearch, resultCount, roomLabel, type SearchFilters } from './query';
@@ -18,6 +18,9 @@ function searchError(err: unknown): string {
   return 'Search failed';
 }
 
+/** A refused query is explained on the page; other failures also get a toast. */
+const isRefusedQuery = (err: unknown) => err instanceof ApiError && err.code === 'VALIDATION';
+
 /** Full-text search; the query lives in the URL so results can be linked and revisited. */
 export function SearchPage() {
   const { search } = useLocation();
@@ -25,55 +28,18 @@ export function SearchPage() {
   const filters = parseSearch(q);
   const rooms = useRoomsOptional();
   const [draft, setDraft] = useState(filters.text);
-  const [hits, setHits] = useState<SearchHit[]>([]);
-  const [roomHits, setRoomHits] = useState<Room[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
 
   useEffect(() => setDraft(parseSearch(q).text), [q]);
 
-  useEffect(() => {
-    setHits([]);
-    setRoomHits([]);
-    setCursor(null);
-    setError(null);
-    if (!q.trim() || !hasTerms(parseSearch(q))) return undefined;
-    let cancelled = false;
-    setLoading(true);
-    api
-      .search(q)
-      .then((page) => {
-        if (cancelled) return;
-        setHits(page.items);
-        setRoomHits(page.rooms ?? []);
-        setCursor(page.nextCursor);
-      })
-      .catch((err: unknown) => {
-        if (cancelled) return;
-        setError(searchError(err));
-        if (!(err instanceof ApiError && err.code === 'VALIDATION')) toast.error(err, 'Search failed');
-      })
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [q, toast]);
-
-  const more = async () => {
-    setLoading(true);
-    try {
-      const page = await api.search(q, cursor);
-      setHits((h) => [...h, ...page.items.filter((x) => !h.some((y) => y.message.id === x.message.id))]);
-      setCursor(page.nextCursor);
-    } catch (err) {
-      setError(searchError(err));
-      toast.error(err, 'Search failed');
-    } finally {
-      setLoading(false);
-    }
-  };
+  const found = usePagedQuery(queryKeys.search(q), (cursor) => api.search(q, cursor), {
+    enabled: q.trim() !== '' && hasTerms(filters),
+    errorToast: 'Search failed',
+    quiet: isRefusedQuery,
+  });
+  const hits = uniqueBy(found.items ?? [], (h) => h.message.id);
+  const roomHits = found.pages[0]?.rooms ?? [];
+  const loading = found.loading;
+  const error = found.error ? searchError(found.error) : null;
 
   const go = (f: SearchFilters) => navigate(`/search?q=${encodeURIComponent(composeSearch(f))}`, { replace: q !== '' });
   const setFilter = <K extends keyof SearchFilters>(key: K, value: SearchFilters[K]) => go({ ...filters, text: draft, [key]: value });
@@ -167,7 +133,7 @@ export function SearchPage() {
         </p>
       )}
       <p className="muted small" aria-live="polite" data-testid="search-count">
-        {loading ? 'Searching…' : q && !error && !needsTerms ? resultCount(hits.length, cursor !== null) : ''}
+        {loading ? 'Searching…' : q && !error && !needsTerms ? resultCount(hits.length, found.hasMore) : ''}
       </p>
       {roomHits.length > 0 && (
         <section aria-labelledby="room-hits-title" className="room-hits">
@@ -191,8 +157,8 @@ export function SearchPage() {
           <HitCard key={hit.message.id} hit={hit} />
         ))}
       </ol>
-      {cursor !== null && hits.length > 0 && (
-        <button type="button" className="button" onClick={() => void more()} disabled={loading} data-testid="search-more">
+      {found.hasMore && hits.length > 0 && (
+        <button type="button" className="button" onClick={found.loadMore} disabled={loading} data-testid="search-more">
           More results
         </button>
       )}

@@ -1,31 +1,30 @@
-import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Ticket } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
-import { useToast } from '../../ui/toast';
 
 /** What a customer sees: their own tickets, nothing else. */
 export function CustomerHome() {
-  const toast = useToast();
   const client = useRealtime();
-  const [tickets, setTickets] = useState<Ticket[] | null>(null);
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: queryKeys.tickets.mine,
+    queryFn: async () => (await api.tickets.list({})).items,
+    meta: { errorToast: 'Could not load your tickets' },
+  });
+  const tickets = query.isError ? [] : (query.data ?? null);
 
   useEffect(() => {
-    api.tickets
-      .list({})
-      .then((page) => {
-        setTickets(page.items);
-        client?.trackRooms(page.items.map((t) => ({ id: t.id, lastSeq: t.lastSeq })));
-      })
-      .catch((err: unknown) => {
-        setTickets([]);
-        toast.error(err, 'Could not load your tickets');
-      });
-  }, [toast, client]);
+    if (query.data) client?.trackRooms(query.data.map((t) => ({ id: t.id, lastSeq: t.lastSeq })));
+  }, [query.data, client]);
 
-  useRealtimeEvent('ticketUpdated', (t) => setTickets((xs) => xs?.map((x) => (x.id === t.id ? { ...x, ...t } : x)) ?? xs));
+  useRealtimeEvent('ticketUpdated', (t) =>
+    queryClient.setQueryData<Ticket[]>(queryKeys.tickets.mine, (xs) => xs?.map((x) => (x.id === t.id ? { ...x, ...t } : x))),
+  );
 
   return (
     <main className="page narrow" id="main" aria-labelledby="my-tickets-title">

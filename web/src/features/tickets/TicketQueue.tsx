@@ -1,6 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, isNotAvailable } from '../../api';
 import type { TicketFilters } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { setPagedItems, uniqueBy, usePagedQuery } from '../../queries/pages';
 import { useRealtimeEvent } from '../../realtime';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket } from '../../types';
 import { formatDateTime } from '../../ui/format';
@@ -20,13 +23,13 @@ export function TicketQueue() {
   const toast = useToast();
   const { search } = useLocation();
   const filters = filtersFrom(search);
-  const key = JSON.stringify(filters);
-  const [items, setItems] = useState<Ticket[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [unavailable, setUnavailable] = useState(false);
+  const key = queryKeys.tickets.queue(filters);
+  const queryClient = useQueryClient();
+  const queue = usePagedQuery(key, (cursor) => api.tickets.list({ ...filters, cursor }), { errorToast: 'Could not load tickets', keepPrevious: true });
+  const items = uniqueBy(queue.items ?? [], (t) => t.id);
+  const loading = queue.loading;
+  const unavailable = isNotAvailable(queue.error);
   const [creating, setCreating] = useState(false);
-  const generation = useRef(0);
 
   const setFilter = (name: keyof TicketFilters, value: string) => {
     const next = new URLSearchParams(search);
@@ -34,32 +37,7 @@ export function TicketQueue() {
     navigate(`/tickets?${next.toString()}`, { replace: true });
   };
 
-  const load = useCallback(
-    async (more: boolean, from: string | number | null) => {
-      const gen = ++generation.current;
-      setLoading(true);
-      try {
-        const page = await api.tickets.list({ ...(JSON.parse(key) as TicketFilters), cursor: more ? from : null });
-        if (gen !== generation.current) return;
-        setItems((xs) => (more ? [...xs, ...page.items.filter((t) => !xs.some((x) => x.id === t.id))] : page.items));
-        setCursor(page.nextCursor);
-        setUnavailable(false);
-      } catch (err) {
-        if (gen !== generation.current) return;
-        toast.error(err, 'Could not load tickets');
-        setUnavailable(isNotAvailable(err));
-      } finally {
-        if (gen === generation.current) setLoading(false);
-      }
-    },
-    [key, toast],
-  );
-
-  useEffect(() => {
-    void load(false, null);
-  }, [load]);
-
-  useRealtimeEvent('ticketUpdated', (t) => setItems((xs) => applyTicketUpdate(xs, t, filters, me.id, cursor === null)));
+  useRealtimeEvent('ticketUpdated', (t) => setPagedItems<Ticket>(queryClient, key, (xs, allLoaded) => applyTicketUpdate(xs, t, filters, me.id, allLoaded)));
 
   const assigneeLabel = (t: Ticket) => {
     if (!t.assignee) return <span className="muted">Unassigned</span>;
@@ -71,7 +49,7 @@ export function TicketQueue() {
       <header className="page-header">
         <h1 id="queue-title">Tickets</h1>
         <div className="page-actions">
-          <button type="button" className="button" onClick={() => void load(false, null)} disabled={loading} data-testid="queue-refresh">
+          <button type="button" className="button" onClick={queue.refetch} disabled={loading} data-testid="queue-refresh">
             Refresh
           </button>
           {me.role !== 'customer' && (
@@ -194,8 +172,8 @@ export function TicketQueue() {
           </table>
         </div>
       )}
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(true, cursor)} disabled={loading}>
+      {queue.hasMore && (
+        <button type="button" className="button" onClick={queue.loadMore} disabled={loading}>
           Load more
         </button>
       )}
@@ -204,6 +182,7 @@ export function TicketQueue() {
         onClose={() => setCreating(false)}
         onCreated={(t) => {
           setCreating(false);
+          void queryClient.invalidateQueries({ queryKey: queryKeys.tickets.all });
           toast.show(`Opened “${t.subject}”`, 'success');
           navigate(`/tickets/${t.id}`);
         }}

@@ -3,9 +3,11 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import type { SessionInfo } from '../../types';
+import { DataTable } from '../../ui/DataTable';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { passwordProblem } from '../auth/messages';
 import { NewPasswordFields } from '../auth/NewPasswordFields';
@@ -101,16 +103,13 @@ function ProfileEditor() {
           <label htmlFor="profile-status">Status</label>
           <input id="profile-status" value={text} maxLength={100} onChange={(e) => setText(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="profile-expiry">Clear after</label>
-          <select id="profile-expiry" value={expiry} onChange={(e) => setExpiry(Number(e.target.value))}>
-            {EXPIRIES.map((x, i) => (
-              <option key={x.label} value={i}>
-                {x.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="profile-expiry"
+          label="Clear after"
+          value={String(expiry)}
+          choices={EXPIRIES.map((x, i) => ({ value: String(i), label: x.label }))}
+          onChange={(v) => setExpiry(Number(v))}
+        />
         <button type="submit" className="button primary" disabled={saving} data-testid="profile-save">
           Save profile
         </button>
@@ -305,60 +304,51 @@ function Sessions() {
           Sign out everywhere else
         </button>
       </header>
-      <div className="table-wrap">
-        <table className="data-table" aria-busy={loading} data-testid="sessions-table">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id} data-testid="session-row" data-current={s.current}>
-                <td>
-                  <span title={s.userAgent ?? undefined}>{deviceLabel(s.userAgent)}</span>
-                  {s.current && (
-                    <span className="status-badge status-open account-badge" data-testid="session-this-device">
-                      this device
-                    </span>
-                  )}
-                  {s.ticketId && <span className="muted small"> (a ticket's link)</span>}
-                </td>
-                <td>{s.ip ?? '—'}</td>
-                <td className="nowrap">{formatDateTime(s.createdAt)}</td>
-                <td className="nowrap">{formatDateTime(s.lastUsedAt)}</td>
-                <td>
-                  {!s.current && (
-                    <button
-                      type="button"
-                      className="button small"
-                      disabled={busy}
-                      onClick={() => revoke.mutate(s)}
-                      aria-label={`Sign out ${deviceLabel(s.userAgent)}, last used ${formatDateTime(s.lastUsedAt)}`}
-                      data-testid="session-revoke"
-                    >
-                      Sign out
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {!loading && items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No sessions.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Where you are signed in"
+        testId="sessions-table"
+        columns={[
+          {
+            header: 'Device',
+            cell: (s) => (
+              <>
+                <span title={s.userAgent ?? undefined}>{deviceLabel(s.userAgent)}</span>
+                {s.current && (
+                  <span className="status-badge status-open account-badge" data-testid="session-this-device">
+                    this device
+                  </span>
+                )}
+                {s.ticketId && <span className="muted small"> (a ticket's link)</span>}
+              </>
+            ),
+          },
+          { header: 'IP address', cell: (s) => s.ip ?? '—' },
+          { header: 'Signed in', className: 'nowrap', cell: (s) => formatDateTime(s.createdAt) },
+          { header: 'Last used', className: 'nowrap', cell: (s) => formatDateTime(s.lastUsedAt) },
+          {
+            header: 'Actions',
+            headerHidden: true,
+            cell: (s) =>
+              !s.current && (
+                <button
+                  type="button"
+                  className="button small"
+                  disabled={busy}
+                  onClick={() => revoke.mutate(s)}
+                  aria-label={`Sign out ${deviceLabel(s.userAgent)}, last used ${formatDateTime(s.lastUsedAt)}`}
+                  data-testid="session-revoke"
+                >
+                  Sign out
+                </button>
+              ),
+          },
+        ]}
+        rows={items}
+        rowKey={(s) => s.id}
+        rowProps={(s) => ({ 'data-testid': 'session-row', 'data-current': s.current })}
+        empty="No sessions."
+        loading={loading}
+      />
       <ConfirmDialog
         open={confirmAll}
         title="Sign out everywhere else?"

@@ -3,6 +3,8 @@ import { api } from '../../api';
 import type { AuditFilters } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { usePagedQuery } from '../../queries/pages';
+import type { AuditEntry } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
 import { saveDownload } from '../../ui/download';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
@@ -30,6 +32,49 @@ async function toFilters(d: Draft): Promise<AuditFilters> {
   }
   return { action: d.action.trim(), actor, target: d.target.trim(), since: dayToIso(d.since) };
 }
+
+const AUDIT_COLUMNS: Column<AuditEntry>[] = [
+  { header: 'When', className: 'nowrap', cell: (e) => formatDateTime(e.at) },
+  {
+    header: 'Actor',
+    testId: 'audit-actor',
+    cell: (e) => (
+      <>
+        {actorLabel(e)}
+        {e.actorName && e.actorEmail && <div className="muted small">{e.actorEmail}</div>}
+      </>
+    ),
+  },
+  { header: 'Action', cell: (e) => <code>{e.action}</code> },
+  {
+    header: 'Target',
+    testId: 'audit-target',
+    cell: (e) => (
+      <>
+        {e.targetType && <span className="muted small">{e.targetType} </span>}
+        {targetLabel(e)}
+      </>
+    ),
+  },
+  {
+    header: 'Details',
+    className: 'metadata',
+    testId: 'audit-details',
+    cell: (e) => (
+      <>
+        {detailLines(e.metadata).map((line) => (
+          <div key={line.label}>
+            <span className="muted">{line.label}:</span> {line.value}
+          </div>
+        ))}
+        <details className="audit-raw">
+          <summary>Raw entry</summary>
+          <pre data-testid="audit-raw">{rawText(e)}</pre>
+        </details>
+      </>
+    ),
+  },
+];
 
 export function AuditLog() {
   const toast = useToast();
@@ -119,61 +164,18 @@ export function AuditLog() {
           {filterError}
         </p>
       )}
-      {/* Focusable and named: a keyboard can scroll it when a narrow screen makes it scroll. */}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log entries" data-testid="audit-table-wrap">
-        <table className="data-table audit-table" aria-busy={loading}>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td data-testid="audit-actor">
-                  {actorLabel(e)}
-                  {e.actorName && e.actorEmail && <div className="muted small">{e.actorEmail}</div>}
-                </td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td data-testid="audit-target">
-                  {e.targetType && <span className="muted small">{e.targetType} </span>}
-                  {targetLabel(e)}
-                </td>
-                <td className="metadata" data-testid="audit-details">
-                  {detailLines(e.metadata).map((line) => (
-                    <div key={line.label}>
-                      <span className="muted">{line.label}:</span> {line.value}
-                    </div>
-                  ))}
-                  <details className="audit-raw">
-                    <summary>Raw entry</summary>
-                    <pre data-testid="audit-raw">{rawText(e)}</pre>
-                  </details>
-                </td>
-              </tr>
-            ))}
-            {!loading && items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No entries.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      {log.hasMore && (
-        <button type="button" className="button" onClick={log.loadMore} disabled={loading}>
-          Older entries
-        </button>
-      )}
+      <DataTable
+        caption="Audit log entries"
+        wrapTestId="audit-table-wrap"
+        className="audit-table"
+        columns={AUDIT_COLUMNS}
+        rows={items}
+        rowKey={(e) => e.id}
+        rowProps={(e) => ({ 'data-testid': 'audit-row', 'data-action': e.action })}
+        empty="No entries."
+        loading={loading}
+        paging={{ hasMore: log.hasMore, onMore: log.loadMore, label: 'Older entries' }}
+      />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, errorMessage, isNotAvailable } from '../../api';
 import { queryKeys } from '../../queries/keys';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import type { TelemetryPoint } from '../../types';
 import { BarList, LineChart } from './charts';
@@ -48,16 +49,7 @@ export function TelemetryView() {
       <header className="page-header">
         <h2 id="telemetry-title">Telemetry</h2>
         <div className="page-actions">
-          <div className="field compact inline">
-            <label htmlFor="telemetry-window">Window</label>
-            <select id="telemetry-window" value={windowSize} onChange={(e) => setWindowSize(e.target.value)} data-testid="telemetry-window">
-              {WINDOWS.map((w) => (
-                <option key={w} value={w}>
-                  {w}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField className="field compact inline" id="telemetry-window" label="Window" value={windowSize} choices={WINDOWS} onChange={setWindowSize} testId="telemetry-window" />
           <button type="button" className="button small" onClick={() => void refresh()} disabled={loading || unavailable} data-testid="telemetry-refresh">
             Refresh
           </button>

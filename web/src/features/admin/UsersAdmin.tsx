@@ -4,8 +4,10 @@ import { api, ApiError } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { setPagedItems, usePagedQuery } from '../../queries/pages';
 import { ROLES, type AdminUser, type Role } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { useDebounced } from '../../ui/useDebounced';
 import { useSession, useUser } from '../auth/session';
@@ -54,23 +56,8 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
         {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
         <label htmlFor="cu-name">Name</label>
         <input id="cu-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="create-user-name" />
-        <label htmlFor="cu-role">Role</label>
-        <select id="cu-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="cu-department">Department</label>
-        <select id="cu-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
-          <option value="">None</option>
-          {departments.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
+        <SelectField className="stack" id="cu-role" label="Role" value={role} choices={ROLES} onChange={setRole} />
+        <SelectField className="stack" id="cu-department" label="Department" value={department} choices={departments} none="None" onChange={setDepartment} />
         <label htmlFor="cu-password">Initial password (optional)</label>
         <input id="cu-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         {error && (
@@ -126,23 +113,17 @@ function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: ()
         <label htmlFor="inv-name">Name</label>
         <input id="inv-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
         {error?.fieldProblem('name') && <p className="field-error">{error.fieldProblem('name')}</p>}
-        <label htmlFor="inv-role">Role</label>
-        <select id="inv-role" value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="invite-role">
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="inv-department">Department</label>
-        <select id="inv-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="invite-department">
-          <option value="">None</option>
-          {departments.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
+        <SelectField className="stack" id="inv-role" label="Role" value={role} choices={ROLES} onChange={setRole} testId="invite-role" />
+        <SelectField
+          className="stack"
+          id="inv-department"
+          label="Department"
+          value={department}
+          choices={departments}
+          none="None"
+          onChange={setDepartment}
+          testId="invite-department"
+        />
         {error && (
           <p className="form-error" role="alert" data-testid="invite-error">
             {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}
@@ -290,6 +271,103 @@ export function UsersAdmin() {
     }
   };
 
+  const columns: Column<AdminUser>[] = [
+    {
+      header: 'Name',
+      cell: (u) => (
+        <>
+          {u.name}
+          {accountBadges(u).map((b) => (
+            <span key={b.kind} className={`status-badge status-${b.kind} account-badge`} title={b.title} data-testid={`badge-${b.kind}`}>
+              {b.label}
+            </span>
+          ))}
+        </>
+      ),
+    },
+    { header: 'Email', cell: (u) => u.email },
+    {
+      header: 'Role',
+      cell: (u) => (
+        <SelectField
+          className=""
+          labelHidden
+          id={`role-${u.id}`}
+          label={`Role of ${u.name}`}
+          value={u.role}
+          choices={ROLES}
+          disabled={u.id === me.id || busyId === u.id}
+          onChange={(role) => propose(u, { role })}
+          testId="user-role"
+        />
+      ),
+    },
+    {
+      header: 'Department',
+      cell: (u) => (
+        <SelectField
+          className=""
+          labelHidden
+          id={`dept-${u.id}`}
+          label={`Department of ${u.name}`}
+          value={u.department ?? ''}
+          choices={departments}
+          none="None"
+          disabled={busyId === u.id}
+          onChange={(department) => propose(u, { department: department || null })}
+          testId="user-department"
+        />
+      ),
+    },
+    { header: 'Created', cell: (u) => formatDateTime(u.createdAt) },
+    { header: 'Access', cell: (u) => accessActions(u), testId: 'ban-cell' },
+  ];
+
+  /** Ban, deactivate and e-mail buttons of one account. */
+  function accessActions(u: AdminUser) {
+    const self = u.id === me.id;
+    const ban = banState(u);
+    return (
+      <span className="account-actions" data-ban={ban.kind}>
+        {ban.kind === 'banned' && (
+          <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
+            banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
+          </span>
+        )}
+        {ban.kind === 'banned' ? (
+          <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
+            Unban
+          </button>
+        ) : (
+          <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
+            Ban…
+          </button>
+        )}
+        <button
+          type="button"
+          className="button small"
+          disabled={self || busyId === u.id}
+          onClick={() => setToggling(u)}
+          data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}
+          aria-label={`${u.deactivatedAt ? 'Reactivate' : 'Deactivate'} ${u.name}`}
+        >
+          {u.deactivatedAt ? 'Reactivate…' : 'Deactivate…'}
+        </button>
+        <button
+          type="button"
+          className="button small"
+          disabled={busyId === u.id || Boolean(u.deactivatedAt)}
+          title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
+          onClick={() => void sendReset(u)}
+          data-testid="send-reset-button"
+          aria-label={`${isInvited(u) ? 'Resend invitation to' : 'Send password reset to'} ${u.name}`}
+        >
+          {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
+        </button>
+      </span>
+    );
+  }
+
   return (
     <section aria-labelledby="users-title">
       <header className="page-header">
@@ -307,121 +385,16 @@ export function UsersAdmin() {
         <label htmlFor="users-q">Search</label>
         <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name or email" />
       </div>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Users">
-        <table className="data-table" aria-busy={loading}>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Department</th>
-              <th scope="col">Created</th>
-              <th scope="col">Access</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => {
-              const self = u.id === me.id;
-              const ban = banState(u);
-              return (
-                <tr key={u.id} data-testid={`user-row-${u.email ?? u.id}`} data-deactivated={Boolean(u.deactivatedAt)}>
-                  <td>
-                    {u.name}
-                    {accountBadges(u).map((b) => (
-                      <span key={b.kind} className={`status-badge status-${b.kind} account-badge`} title={b.title} data-testid={`badge-${b.kind}`}>
-                        {b.label}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{u.email}</td>
-                  <td>
-                    <label className="visually-hidden" htmlFor={`role-${u.id}`}>
-                      Role of {u.name}
-                    </label>
-                    <select
-                      id={`role-${u.id}`}
-                      value={u.role}
-                      disabled={self || busyId === u.id}
-                      onChange={(e) => propose(u, { role: e.target.value as Role })}
-                      data-testid="user-role"
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    <label className="visually-hidden" htmlFor={`dept-${u.id}`}>
-                      Department of {u.name}
-                    </label>
-                    <select
-                      id={`dept-${u.id}`}
-                      value={u.department ?? ''}
-                      disabled={busyId === u.id}
-                      onChange={(e) => propose(u, { department: e.target.value || null })}
-                      data-testid="user-department"
-                    >
-                      <option value="">None</option>
-                      {departments.map((d) => (
-                        <option key={d} value={d}>
-                          {d}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{formatDateTime(u.createdAt)}</td>
-                  <td data-testid="ban-cell" data-ban={ban.kind}>
-                    <span className="account-actions">
-                      {ban.kind === 'banned' && (
-                        <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
-                          banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
-                        </span>
-                      )}
-                      {ban.kind === 'banned' ? (
-                        <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
-                          Unban
-                        </button>
-                      ) : (
-                        <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
-                          Ban…
-                        </button>
-                      )}
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={self || busyId === u.id}
-                        onClick={() => setToggling(u)}
-                        data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}
-                        aria-label={`${u.deactivatedAt ? 'Reactivate' : 'Deactivate'} ${u.name}`}
-                      >
-                        {u.deactivatedAt ? 'Reactivate…' : 'Deactivate…'}
-                      </button>
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={busyId === u.id || Boolean(u.deactivatedAt)}
-                        title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
-                        onClick={() => void sendReset(u)}
-                        data-testid="send-reset-button"
-                        aria-label={`${isInvited(u) ? 'Resend invitation to' : 'Send password reset to'} ${u.name}`}
-                      >
-                        {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      {list.hasMore && (
-        <button type="button" className="button" onClick={list.loadMore} disabled={loading}>
-          Load more
-        </button>
-      )}
+      <DataTable
+        caption="Users"
+        columns={columns}
+        rows={users}
+        rowKey={(u) => u.id}
+        rowProps={(u) => ({ 'data-testid': `user-row-${u.email ?? u.id}`, 'data-deactivated': Boolean(u.deactivatedAt) })}
+        empty="No users match."
+        loading={loading}
+        paging={{ hasMore: list.hasMore, onMore: list.loadMore, label: 'Load more' }}
+      />
       <CreateUserDialog
         open={creating}
         onClose={() => setCreating(false)}

@@ -3,6 +3,7 @@ import { api, errorMessage } from '../../api';
 import type { Member, Room, RoomRole, User } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { ConfirmDialog } from '../../ui/Dialog';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { PeoplePicker } from '../rooms/PeoplePicker';
@@ -18,6 +19,9 @@ interface Props {
   /** Asks to leave the room (the room confirms). */
   onLeave?: () => void;
 }
+
+/** The roles a moderator or owner may give (ownership is handed over apart). */
+const ROOM_ROLES = ['member', 'moderator'] as const;
 
 const ROLE_ORDER: Record<RoomRole, number> = { owner: 0, moderator: 1, member: 2 };
 
@@ -113,19 +117,16 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
               {(roleEditable || removable || transferable) && room && (
                 <div className="member-actions">
                   {roleEditable && (
-                    <select
-                      aria-label={`Room role of ${m.user.name}`}
-                      value={m.role}
+                    <SelectField
+                      className=""
+                      labelHidden
+                      label={`Room role of ${m.user.name}`}
+                      value={m.role === 'moderator' ? 'moderator' : 'member'}
+                      choices={ROOM_ROLES}
                       disabled={busy !== null}
-                      onChange={(e) => {
-                        const role = e.target.value === 'moderator' ? 'moderator' : 'member';
-                        void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), `${m.user.name} is now ${role}`);
-                      }}
-                      data-testid="member-role-select"
-                    >
-                      <option value="member">member</option>
-                      <option value="moderator">moderator</option>
-                    </select>
+                      onChange={(role) => void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), `${m.user.name} is now ${role}`)}
+                      testId="member-role-select"
+                    />
                   )}
                   {transferable && (
                     <button type="button" className="link-button small" disabled={busy !== null} onClick={() => setHandOver(m)} data-testid="member-transfer">

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import type { Preferences } from '../../types';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { desktopPermission } from './desktop';
 import { useNotificationsOptional } from './NotificationsContext';
@@ -81,15 +82,17 @@ export function PreferencesSection() {
     <section className="account-section" aria-labelledby="prefs-title">
       <h2 id="prefs-title">Notifications</h2>
       <form className="stack narrow-form" onSubmit={submit} data-testid="preferences">
-        <label htmlFor="pref-email">E-mail me</label>
-        <select
+        <SelectField
+          className="stack"
           id="pref-email"
+          label="E-mail me"
           value={prefs.emailNotifications}
-          onChange={(e) => set({ emailNotifications: e.target.value === 'off' ? 'off' : 'mentions_dms' })}
-        >
-          <option value="off">Never</option>
-          <option value="mentions_dms">About mentions and direct messages</option>
-        </select>
+          choices={[
+            { value: 'off', label: 'Never' },
+            { value: 'mentions_dms', label: 'About mentions and direct messages' },
+          ]}
+          onChange={(emailNotifications) => set({ emailNotifications })}
+        />
         <label htmlFor="pref-delay">…when still unread after (minutes)</label>
         <input
           id="pref-delay"

@@ -4,6 +4,7 @@ import { api } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { usePagedQuery } from '../../queries/pages';
 import type { Room } from '../../types';
+import { SelectField } from '../../ui/SelectField';
 import { WriteButton } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
@@ -63,16 +64,7 @@ export function Discover() {
           <label htmlFor="discover-tag">Tag</label>
           <input id="discover-tag" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="discover-sort">Sort by</label>
-          <select id="discover-sort" value={sort} onChange={(e) => setSort(e.target.value)}>
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="discover-sort" label="Sort by" value={sort} choices={SORTS} onChange={setSort} />
       </div>
       {loading && items.length === 0 ? (
         <p className="muted">Loading…</p>

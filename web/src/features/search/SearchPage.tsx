@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { uniqueBy, usePagedQuery } from '../../queries/pages';
+import { SelectField } from '../../ui/SelectField';
 import { Link, navigate, useLocation } from '../../ui/router';
 import { useRoomsOptional } from '../rooms/RoomsContext';
 import { HitCard } from './HitCard';
@@ -94,17 +95,15 @@ export function SearchPage() {
             data-testid="search-from"
           />
         </div>
-        <div className="field">
-          <label htmlFor="search-in">In room</label>
-          <select id="search-in" value={filters.in} onChange={(e) => setFilter('in', e.target.value)} data-testid="search-in">
-            <option value="">Anywhere</option>
-            {roomOptions.map((r) => (
-              <option key={r.slug} value={r.slug}>
-                #{r.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="search-in"
+          label="In room"
+          value={filters.in}
+          choices={roomOptions.map((r) => ({ value: r.slug, label: `#${r.title}` }))}
+          none="Anywhere"
+          onChange={(v) => setFilter('in', v)}
+          testId="search-in"
+        />
         <div className="field">
           <label htmlFor="search-after">After</label>
           <input id="search-after" type="date" value={asDay(filters.after)} onChange={(e) => setFilter('after', e.target.value)} data-testid="search-after" />

@@ -3,6 +3,7 @@ import { api, ApiError, SUPPORT_MAX_FILES } from '../../api';
 import { humanSize } from '../chat/uploads';
 import type { SupportTicketResult } from '../../types';
 import { Link } from '../../ui/router';
+import { SelectField } from '../../ui/SelectField';
 import { useSession } from '../auth/session';
 import { useToast } from '../../ui/toast';
 
@@ -144,19 +145,17 @@ export function SupportForm() {
             />,
             'email',
           )}
-          {field(
-            'support-department',
-            'Topic',
-            <select id="support-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="support-department">
-              <option value="">Not sure</option>
-              {departments.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>,
-            'department',
-          )}
+          <SelectField
+            className="stack"
+            id="support-department"
+            label="Topic"
+            value={department}
+            choices={departments}
+            none="Not sure"
+            onChange={setDepartment}
+            error={problem('department')}
+            testId="support-department"
+          />
           {field(
             'support-subject',
             'Subject',

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { TICKET_PRIORITIES, type Ticket, type TicketPriority } from '../../types';
 import { Dialog } from '../../ui/Dialog';
+import { SelectField } from '../../ui/SelectField';
 import { useSession, useUser } from '../auth/session';
 
 interface Props {
@@ -71,27 +72,8 @@ export function NewTicketDialog({ open, onClose, onCreated }: Props) {
         <label htmlFor="nt-message">First message (optional, from you)</label>
         <textarea id="nt-message" rows={3} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} />
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="nt-department">Department</label>
-            <select id="nt-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
-              <option value="">None (everyone)</option>
-              {departments.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="nt-priority">Priority</label>
-            <select id="nt-priority" value={priority} onChange={(e) => setPriority(e.target.value as TicketPriority)}>
-              {TICKET_PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="nt-department" label="Department" value={department} choices={departments} none="None (everyone)" onChange={setDepartment} />
+          <SelectField id="nt-priority" label="Priority" value={priority} choices={TICKET_PRIORITIES} onChange={setPriority} />
         </div>
         <label className="checkbox">
           <input type="checkbox" checked={assignToMe} onChange={(e) => setAssignToMe(e.target.checked)} /> Assign to me

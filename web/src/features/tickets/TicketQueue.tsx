@@ -6,9 +6,11 @@ import { queryKeys } from '../../queries/keys';
 import { setPagedItems, uniqueBy, usePagedQuery } from '../../queries/pages';
 import { useRealtimeEvent } from '../../realtime';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
 import { formatDateTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
 import { Link, navigate, useLocation } from '../../ui/router';
+import { SelectField, type Choice } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { NewTicketDialog } from './NewTicketDialog';
@@ -44,6 +46,44 @@ export function TicketQueue() {
     return t.assignee.id === me.id ? `${t.assignee.name} (me)` : t.assignee.name;
   };
 
+  const assigneeChoices: Choice[] = [
+    { value: ASSIGNEE_ME, label: 'Me' },
+    { value: UNASSIGNED, label: 'Unassigned' },
+    // Someone picked from a row's assignee before: named as the rows name them.
+    ...(filters.assignee && ![ASSIGNEE_ME, UNASSIGNED].includes(filters.assignee)
+      ? [{ value: filters.assignee, label: items.find((t) => t.assignee?.id === filters.assignee)?.assignee?.name ?? 'Someone else' }]
+      : []),
+  ];
+
+  const columns: Column<Ticket>[] = [
+    { header: 'Subject', cell: (t) => <Link to={`/tickets/${t.id}`}>{t.subject}</Link> },
+    { header: 'Status', cell: (t) => <span className={`status-badge status-${t.status}`}>{t.status}</span> },
+    { header: 'Priority', cell: (t) => <span className={`priority priority-${t.priority}`}>{t.priority}</span> },
+    { header: 'Department', cell: (t) => t.department ?? <span className="muted">—</span> },
+    {
+      header: 'Requester',
+      cell: (t) => (
+        <>
+          {t.requester.name}
+          {t.requesterVerified === false && (
+            <>
+              {' '}
+              <span
+                className="status-badge status-unverified"
+                title="The sender has not proven they own this address yet: the name is as typed"
+                data-testid="unverified-badge"
+              >
+                Unverified
+              </span>
+            </>
+          )}
+        </>
+      ),
+    },
+    { header: 'Assignee', cell: assigneeLabel },
+    { header: 'Updated', className: 'nowrap', cell: (t) => formatDateTime(t.updatedAt) },
+  ];
+
   return (
     <main className="page wide" id="main" aria-labelledby="queue-title">
       <header className="page-header">
@@ -60,123 +100,43 @@ export function TicketQueue() {
         </div>
       </header>
       <div className="filters" role="group" aria-label="Filter tickets">
-        <div className="field">
-          <label htmlFor="f-status">Status</label>
-          <select id="f-status" value={filters.status} onChange={(e) => setFilter('status', e.target.value)} data-testid="filter-status">
-            <option value="">Any</option>
-            {TICKET_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-department">Department</label>
-          <select id="f-department" value={filters.department} onChange={(e) => setFilter('department', e.target.value)} data-testid="filter-department">
-            <option value="">Any</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-assignee">Assignee</label>
-          <select id="f-assignee" value={filters.assignee} onChange={(e) => setFilter('assignee', e.target.value)} data-testid="filter-assignee">
-            <option value="">Anyone</option>
-            <option value={ASSIGNEE_ME}>Me</option>
-            <option value={UNASSIGNED}>Unassigned</option>
-            {filters.assignee && ![ASSIGNEE_ME, UNASSIGNED].includes(filters.assignee ?? '') && (
-              <option value={filters.assignee}>{items.find((t) => t.assignee?.id === filters.assignee)?.assignee?.name ?? 'Someone else'}</option>
-            )}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-priority">Priority</label>
-          <select id="f-priority" value={filters.priority} onChange={(e) => setFilter('priority', e.target.value)} data-testid="filter-priority">
-            <option value="">Any</option>
-            {TICKET_PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="f-status" label="Status" value={filters.status ?? ''} choices={TICKET_STATUSES} none="Any" onChange={(v) => setFilter('status', v)} testId="filter-status" />
+        <SelectField
+          id="f-department"
+          label="Department"
+          value={filters.department ?? ''}
+          choices={departments}
+          none="Any"
+          onChange={(v) => setFilter('department', v)}
+          testId="filter-department"
+        />
+        <SelectField id="f-assignee" label="Assignee" value={filters.assignee ?? ''} choices={assigneeChoices} none="Anyone" onChange={(v) => setFilter('assignee', v)} testId="filter-assignee" />
+        <SelectField id="f-priority" label="Priority" value={filters.priority ?? ''} choices={TICKET_PRIORITIES} none="Any" onChange={(v) => setFilter('priority', v)} testId="filter-priority" />
       </div>
       <p className="visually-hidden" aria-live="polite">
         {loading ? 'Loading tickets' : `${items.length} ${items.length === 1 ? 'ticket' : 'tickets'}`}
       </p>
-      {!loading && items.length === 0 ? (
-        <p className="empty" data-testid="queue-empty">
-          {unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data-table ticket-table" aria-busy={loading} data-testid="ticket-table">
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Department</th>
-                <th scope="col">Requester</th>
-                <th scope="col">Assignee</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => {
-                const stale = isStale(t, filters, me.id);
-                return (
-                  <tr
-                    key={t.id}
-                    className={stale ? 'stale' : undefined}
-                    title={stale ? 'No longer matches the filters; it leaves the list on refresh' : undefined}
-                    data-testid="ticket-row"
-                    data-ticket-id={t.id}
-                    data-status={t.status}
-                  >
-                    <td>
-                      <Link to={`/tickets/${t.id}`}>{t.subject}</Link>
-                    </td>
-                    <td>
-                      <span className={`status-badge status-${t.status}`}>{t.status}</span>
-                    </td>
-                    <td>
-                      <span className={`priority priority-${t.priority}`}>{t.priority}</span>
-                    </td>
-                    <td>{t.department ?? <span className="muted">—</span>}</td>
-                    <td>
-                      {t.requester.name}
-                      {t.requesterVerified === false && (
-                        <>
-                          {' '}
-                          <span
-                            className="status-badge status-unverified"
-                            title="The sender has not proven they own this address yet: the name is as typed"
-                            data-testid="unverified-badge"
-                          >
-                            Unverified
-                          </span>
-                        </>
-                      )}
-                    </td>
-                    <td>{assigneeLabel(t)}</td>
-                    <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {queue.hasMore && (
-        <button type="button" className="button" onClick={queue.loadMore} disabled={loading}>
-          Load more
-        </button>
-      )}
+      <DataTable
+        caption="Tickets"
+        className="ticket-table"
+        testId="ticket-table"
+        columns={columns}
+        rows={items}
+        rowKey={(t) => t.id}
+        rowProps={(t) => {
+          const stale = isStale(t, filters, me.id);
+          return {
+            className: stale ? 'stale' : undefined,
+            title: stale ? 'No longer matches the filters; it leaves the list on refresh' : undefined,
+            'data-testid': 'ticket-row',
+            'data-ticket-id': t.id,
+            'data-status': t.status,
+          };
+        }}
+        empty={<span data-testid="queue-empty">{unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}</span>}
+        loading={loading}
+        paging={{ hasMore: queue.hasMore, onMore: queue.loadMore, label: 'Load more' }}
+      />
       <NewTicketDialog
         open={creating}
         onClose={() => setCreating(false)}

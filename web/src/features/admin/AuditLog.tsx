@@ -10,6 +10,7 @@ import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { dayToIso, isUuid, pickActor } from './audit';
 import { actorLabel, detailLines, rawText, targetLabel } from './auditText';
+import { t } from '../../i18n';
 
 /** What the admin typed; `actor` may be an e-mail, a name or an id, `since` a day. */
 interface Draft {
@@ -27,16 +28,17 @@ async function toFilters(d: Draft): Promise<AuditFilters> {
   if (actor && !isUuid(actor)) {
     const page = await api.admin.users(actor);
     const id = pickActor(actor, page.items);
-    if (!id) throw new Error(page.items.length === 0 ? `No user matches “${actor}”.` : `Several users match “${actor}”; type the full e-mail address.`);
+    if (!id) throw new Error(t(page.items.length === 0 ? 'auditLog.noUserMatches' : 'auditLog.severalUsersMatch', { actor }));
     actor = id;
   }
   return { action: d.action.trim(), actor, target: d.target.trim(), since: dayToIso(d.since) };
 }
 
-const AUDIT_COLUMNS: Column<AuditEntry>[] = [
-  { header: 'When', className: 'nowrap', cell: (e) => formatDateTime(e.at) },
+/** The log's columns (a function: headers are read in the language of the moment). */
+const auditColumns = (): Column<AuditEntry>[] => [
+  { header: t('auditLog.when'), className: 'nowrap', cell: (e) => formatDateTime(e.at) },
   {
-    header: 'Actor',
+    header: t('auditLog.actor'),
     testId: 'audit-actor',
     cell: (e) => (
       <>
@@ -45,9 +47,9 @@ const AUDIT_COLUMNS: Column<AuditEntry>[] = [
       </>
     ),
   },
-  { header: 'Action', cell: (e) => <code>{e.action}</code> },
+  { header: t('auditLog.action'), cell: (e) => <code>{e.action}</code> },
   {
-    header: 'Target',
+    header: t('auditLog.target'),
     testId: 'audit-target',
     cell: (e) => (
       <>
@@ -57,7 +59,7 @@ const AUDIT_COLUMNS: Column<AuditEntry>[] = [
     ),
   },
   {
-    header: 'Details',
+    header: t('auditLog.details'),
     className: 'metadata',
     testId: 'audit-details',
     cell: (e) => (
@@ -68,7 +70,7 @@ const AUDIT_COLUMNS: Column<AuditEntry>[] = [
           </div>
         ))}
         <details className="audit-raw">
-          <summary>Raw entry</summary>
+          <summary>{t('auditLog.rawEntry')}</summary>
           <pre data-testid="audit-raw">{rawText(e)}</pre>
         </details>
       </>
@@ -81,7 +83,7 @@ export function AuditLog() {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [filters, setFilters] = useState<AuditFilters>({});
   const log = usePagedQuery(queryKeys.admin.audit(filters), (before) => api.admin.audit({ ...filters, before }), {
-    errorToast: 'Could not load the audit log',
+    errorToast: t('auditLog.couldNotLoadAuditLog'),
     keepPrevious: true,
   });
   const items = log.items ?? [];
@@ -95,7 +97,7 @@ export function AuditLog() {
     try {
       setFilters(await toFilters(draft));
     } catch (err) {
-      setFilterError(err instanceof Error ? err.message : 'Check the filters');
+      setFilterError(err instanceof Error ? err.message : t('auditLog.checkFilters'));
     }
   };
 
@@ -111,7 +113,7 @@ export function AuditLog() {
       // The server names the file (audit-YYYYMMDD-HHMMSS.csv); this is only a fallback.
       saveDownload(await api.admin.auditCsv(filters), `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`);
     } catch (err) {
-      toast.error(err, 'Could not download the CSV');
+      toast.error(err, t('auditLog.couldNotDownloadCsv'));
     } finally {
       setDownloading(false);
     }
@@ -136,24 +138,24 @@ export function AuditLog() {
   return (
     <section aria-labelledby="audit-title">
       <header className="page-header">
-        <h2 id="audit-title">Audit log</h2>
+        <h2 id="audit-title">{t('auditLog.auditLog')}</h2>
         <button type="button" className="button" onClick={() => void download()} disabled={downloading} data-testid="audit-csv">
-          {downloading ? 'Preparing…' : filtered ? 'Download CSV (filtered)' : 'Download CSV'}
+          {downloading ? t('auditLog.preparing') : filtered ? t('auditLog.downloadCsvFiltered') : t('auditLog.downloadCsv')}
         </button>
       </header>
-      <form className="filters" onSubmit={(e) => void apply(e)} aria-label="Filter the audit log">
-        {input('action', 'Action', 'user.ban or user.')}
-        {input('actor', 'Actor', 'e-mail, name or id')}
-        {input('target', 'Target id', 'id')}
-        {input('since', 'Since', '', 'date')}
+      <form className="filters" onSubmit={(e) => void apply(e)} aria-label={t('auditLog.filterAuditLog')}>
+        {input('action', t('auditLog.action'), t('auditLog.actionPlaceholder'))}
+        {input('actor', t('auditLog.actor'), t('auditLog.actorPlaceholder'))}
+        {input('target', t('auditLog.targetId'), t('auditLog.targetPlaceholder'))}
+        {input('since', t('auditLog.since'), '', 'date')}
         <div className="field actions">
           <span className="button-row">
             <button type="submit" className="button primary" data-testid="audit-apply">
-              Apply
+              {t('auditLog.apply')}
             </button>
             {filtered && (
               <button type="button" className="button" onClick={clear} data-testid="audit-clear">
-                Clear
+                {t('auditLog.clear')}
               </button>
             )}
           </span>
@@ -165,16 +167,16 @@ export function AuditLog() {
         </p>
       )}
       <DataTable
-        caption="Audit log entries"
+        caption={t('auditLog.auditLogEntries')}
         wrapTestId="audit-table-wrap"
         className="audit-table"
-        columns={AUDIT_COLUMNS}
+        columns={auditColumns()}
         rows={items}
         rowKey={(e) => e.id}
         rowProps={(e) => ({ 'data-testid': 'audit-row', 'data-action': e.action })}
-        empty="No entries."
+        empty={t('auditLog.noEntries')}
         loading={loading}
-        paging={{ hasMore: log.hasMore, onMore: log.loadMore, label: 'Older entries' }}
+        paging={{ hasMore: log.hasMore, onMore: log.loadMore, label: t('auditLog.olderEntries') }}
       />
     </section>
   );

@@ -5,6 +5,7 @@ import type { StaffAnalytics } from '../../types';
 import { DataTable, type Column } from '../../ui/DataTable';
 import { formatDuration } from '../../ui/format';
 import { BarList } from './charts';
+import { t } from '../../i18n';
 
 type TicketCounts = Pick<StaffAnalytics['departments'][number], 'open' | 'pending' | 'resolved30d'>;
 
@@ -12,31 +13,30 @@ export function StaffAnalyticsView() {
   const { data, error } = useQuery({
     queryKey: queryKeys.admin.staffAnalytics,
     queryFn: api.admin.staffAnalytics,
-    meta: { errorToast: 'Could not load staff analytics' },
+    meta: { errorToast: t('staffAnalytics.couldNotLoadStaffAnalytics') },
   });
 
   if (error) return <p role="alert" className="form-error">{errorMessage(error)}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+  if (!data) return <p className="muted">{t('common.loading')}</p>;
   const days = data.windowDays ?? 30;
   /** The ticket counts of an agent or a department. */
   const counts: Column<TicketCounts>[] = [
-    { header: 'Open', cell: (c) => c.open },
-    { header: 'Pending', cell: (c) => c.pending },
-    { header: `Resolved (${days} d)`, cell: (c) => c.resolved30d },
+    { header: t('common.open'), cell: (c) => c.open },
+    { header: t('staffAnalytics.pending'), cell: (c) => c.pending },
+    { header: t('staffAnalytics.resolvedDaysD', { days }), cell: (c) => c.resolved30d },
   ];
 
   return (
     <section aria-labelledby="analytics-title">
-      <h2 id="analytics-title">Staff analytics</h2>
+      <h2 id="analytics-title">{t('staffAnalytics.staffAnalytics')}</h2>
       <p className="muted small">
-        Open and pending tickets now; resolved tickets and median times over the last {days} days (first response: from the
-        customer&apos;s message to the first staff reply).
+        {t('staffAnalytics.openPendingTicketsNowResolved')}{' '}{days}{' '}{t('staffAnalytics.daysFirstResponseFromCustomer')}
       </p>
       <DataTable
-        caption="Per agent"
+        caption={t('staffAnalytics.perAgent')}
         columns={[
           {
-            header: 'Agent',
+            header: t('staffAnalytics.agent'),
             rowHeader: true,
             cell: (s) => (
               <>
@@ -46,23 +46,23 @@ export function StaffAnalyticsView() {
             ),
           },
           ...counts,
-          { header: 'Median first response', cell: (s) => formatDuration(s.medianFirstResponseSecs) },
-          { header: 'Median resolution', cell: (s) => formatDuration(s.medianResolutionSecs) },
+          { header: t('staffAnalytics.medianFirstResponse'), cell: (s) => formatDuration(s.medianFirstResponseSecs) },
+          { header: t('staffAnalytics.medianResolution'), cell: (s) => formatDuration(s.medianResolutionSecs) },
         ]}
         rows={data.staff}
         rowKey={(s) => s.user.id}
-        empty="No staff yet."
+        empty={t('staffAnalytics.noStaffYet')}
       />
-      <h3>Departments</h3>
+      <h3>{t('staffAnalytics.departments')}</h3>
       <div className="chart-grid-layout">
         <DataTable
-          caption="Per department"
-          columns={[{ header: 'Department', rowHeader: true, cell: (d) => d.department ?? 'none' }, ...counts]}
+          caption={t('staffAnalytics.perDepartment')}
+          columns={[{ header: t('common.department'), rowHeader: true, cell: (d) => d.department ?? 'none' }, ...counts]}
           rows={data.departments}
           rowKey={(d) => d.department ?? ''}
-          empty="No departments yet."
+          empty={t('staffAnalytics.noDepartmentsYet')}
         />
-        <BarList title="Open tickets by department" items={data.departments.map((d) => ({ label: d.department ?? 'none', value: d.open }))} />
+        <BarList title={t('staffAnalytics.openTicketsByDepartment')} items={data.departments.map((d) => ({ label: d.department ?? 'none', value: d.open }))} />
       </div>
     </section>
   );

@@ -14,6 +14,7 @@ import { useSession, useUser } from '../auth/session';
 import { accountBadges, createdRow, isInvited, mergeAdminUser } from './accounts';
 import { banState, localInputToIso } from './bans';
 import { proposeChange, undoneMessage, type AccountChange, type AccountPatch } from './changes';
+import { t } from '../../i18n';
 
 function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
   const { departments } = useSession();
@@ -49,16 +50,16 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
   };
 
   return (
-    <Dialog open={open} title="Create user" onClose={onClose} testId="create-user-dialog">
+    <Dialog open={open} title={t('usersAdmin.createUser')} onClose={onClose} testId="create-user-dialog">
       <form className="stack" onSubmit={submit}>
-        <label htmlFor="cu-email">Email</label>
+        <label htmlFor="cu-email">{t('common.email')}</label>
         <input id="cu-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="create-user-email" />
         {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
-        <label htmlFor="cu-name">Name</label>
+        <label htmlFor="cu-name">{t('common.name')}</label>
         <input id="cu-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="create-user-name" />
-        <SelectField className="stack" id="cu-role" label="Role" value={role} choices={ROLES} onChange={setRole} />
-        <SelectField className="stack" id="cu-department" label="Department" value={department} choices={departments} none="None" onChange={setDepartment} />
-        <label htmlFor="cu-password">Initial password (optional)</label>
+        <SelectField className="stack" id="cu-role" label={t('usersAdmin.role')} value={role} choices={ROLES} onChange={setRole} />
+        <SelectField className="stack" id="cu-department" label={t('common.department')} value={department} choices={departments} none={t('common.none')} onChange={setDepartment} />
+        <label htmlFor="cu-password">{t('usersAdmin.initialPasswordOptional')}</label>
         <input id="cu-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         {error && (
           <p className="form-error" role="alert">
@@ -67,10 +68,10 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
         )}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" className="button primary" disabled={busy} data-testid="create-user-submit">
-            Create
+            {t('usersAdmin.create')}
           </button>
         </div>
       </form>
@@ -104,37 +105,37 @@ function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: ()
   };
 
   return (
-    <Dialog open={open} title="Invite someone" onClose={onClose} testId="invite-dialog">
+    <Dialog open={open} title={t('usersAdmin.inviteSomeone')} onClose={onClose} testId="invite-dialog">
       <form className="stack" onSubmit={submit} noValidate>
-        <p className="muted">They get an e-mail with a link to choose their password (it works for 7 days).</p>
-        <label htmlFor="inv-email">Email</label>
+        <p className="muted">{t('usersAdmin.theyGetEMailWith')}</p>
+        <label htmlFor="inv-email">{t('common.email')}</label>
         <input id="inv-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="invite-email" />
         {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
-        <label htmlFor="inv-name">Name</label>
+        <label htmlFor="inv-name">{t('common.name')}</label>
         <input id="inv-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
         {error?.fieldProblem('name') && <p className="field-error">{error.fieldProblem('name')}</p>}
-        <SelectField className="stack" id="inv-role" label="Role" value={role} choices={ROLES} onChange={setRole} testId="invite-role" />
+        <SelectField className="stack" id="inv-role" label={t('usersAdmin.role')} value={role} choices={ROLES} onChange={setRole} testId="invite-role" />
         <SelectField
           className="stack"
           id="inv-department"
-          label="Department"
+          label={t('common.department')}
           value={department}
           choices={departments}
-          none="None"
+          none={t('common.none')}
           onChange={setDepartment}
           testId="invite-department"
         />
         {error && (
           <p className="form-error" role="alert" data-testid="invite-error">
-            {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}
+            {error.code === 'VALIDATION' ? t('common.pleaseCheckFieldsMarkedAbove') : error.message}
           </p>
         )}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" className="button primary" disabled={busy || !email.trim() || !name.trim()} data-testid="invite-submit">
-            {busy ? 'Sending…' : 'Send invitation'}
+            {busy ? t('common.sending') : t('usersAdmin.sendInvitation')}
           </button>
         </div>
       </form>
@@ -156,30 +157,30 @@ function BanDialog({ user, onClose, onBanned }: { user: AdminUser | null; onClos
       const expiresAt = localInputToIso(expires);
       const ban = await api.admin.ban(user.id, reason.trim(), expiresAt);
       onBanned({ ...user, ban });
-      toast.show(`${user.name} is banned; their sessions were ended.`, 'success');
+      toast.show(t('usersAdmin.nameBannedTheirSessionsWere', { name: user.name }), 'success');
       setReason('');
       setExpires('');
     } catch (err) {
-      toast.error(err, 'Could not ban the user');
+      toast.error(err, t('usersAdmin.couldNotBanUser'));
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <Dialog open={user !== null} title={user ? `Ban ${user.name}` : 'Ban'} onClose={onClose} testId="ban-dialog">
+    <Dialog open={user !== null} title={user ? t('usersAdmin.banName', { name: user.name }) : t('usersAdmin.ban')} onClose={onClose} testId="ban-dialog">
       <form className="stack" onSubmit={submit}>
-        <p>Banning signs them out everywhere and blocks sign-in until the ban ends.</p>
-        <label htmlFor="ban-reason">Reason</label>
+        <p>{t('usersAdmin.banningSignsThemOutEverywhere')}</p>
+        <label htmlFor="ban-reason">{t('usersAdmin.reason')}</label>
         <textarea id="ban-reason" required rows={2} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="ban-reason" />
-        <label htmlFor="ban-expires">Ends (optional; empty = permanent)</label>
+        <label htmlFor="ban-expires">{t('usersAdmin.endsOptionalEmptyPermanent')}</label>
         <input id="ban-expires" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} data-testid="ban-expires" />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" className="button danger" disabled={busy || !reason.trim()} data-testid="ban-confirm">
-            Ban user
+            {t('usersAdmin.banUser')}
           </button>
         </div>
       </form>
@@ -195,7 +196,7 @@ export function UsersAdmin() {
   const dq = useDebounced(q, 250);
   const queryClient = useQueryClient();
   const list = usePagedQuery(queryKeys.admin.users(dq), (cursor) => api.admin.users(dq, cursor), {
-    errorToast: 'Could not load users',
+    errorToast: t('usersAdmin.couldNotLoadUsers'),
     keepPrevious: true,
   });
   const users = list.items ?? [];
@@ -225,9 +226,9 @@ export function UsersAdmin() {
       // Merged into the row as it is by then (a ban may have happened before an undo).
       setUsers((us) => us.map((x) => (x.id === answer.id ? mergeAdminUser(x, answer) : x)));
       if (undoing) toast.show(undoneMessage(change), 'success');
-      else toast.show(change.done, 'success', { label: 'Undo', run: () => void apply(change, true) });
+      else toast.show(change.done, 'success', { label: t('usersAdmin.undo'), run: () => void apply(change, true) });
     } catch (err) {
-      toast.error(err, undoing ? 'Could not undo the change' : 'Could not update the user');
+      toast.error(err, undoing ? t('usersAdmin.couldNotUndoChange') : t('usersAdmin.couldNotUpdateUser'));
     } finally {
       setBusyId(null);
     }
@@ -237,9 +238,9 @@ export function UsersAdmin() {
     try {
       await api.admin.unban(u.id);
       replace({ ...u, ban: null });
-      toast.show(`${u.name} is no longer banned`, 'success');
+      toast.show(t('usersAdmin.nameNoLongerBanned', { name: u.name }), 'success');
     } catch (err) {
-      toast.error(err, 'Could not lift the ban');
+      toast.error(err, t('usersAdmin.couldNotLiftBan'));
     }
   };
 
@@ -251,9 +252,9 @@ export function UsersAdmin() {
       const answer = deactivating ? await api.admin.deactivate(u.id) : await api.admin.reactivate(u.id);
       // The answer's `ban` is null whatever the ban is: keep the row's.
       replace(mergeAdminUser(u, answer, { keepBan: true }));
-      toast.show(deactivating ? `${u.name} is deactivated; their sessions were ended.` : `${u.name} can sign in again.`, 'success');
+      toast.show(deactivating ? t('usersAdmin.nameDeactivatedTheirSessionsWere', { name: u.name }) : t('usersAdmin.nameCanSignAgain', { name: u.name }), 'success');
     } catch (err) {
-      toast.error(err, deactivating ? 'Could not deactivate the account' : 'Could not reactivate the account');
+      toast.error(err, deactivating ? t('usersAdmin.couldNotDeactivateAccount') : t('usersAdmin.couldNotReactivateAccount'));
     } finally {
       setBusyId(null);
     }
@@ -263,9 +264,9 @@ export function UsersAdmin() {
     setBusyId(u.id);
     try {
       await api.admin.sendPasswordReset(u.id);
-      toast.show(isInvited(u) ? `The invitation was sent again to ${u.email ?? u.name}.` : `A password reset link was sent to ${u.email ?? u.name}.`, 'success');
+      toast.show(isInvited(u) ? t('usersAdmin.theInvitationWasSentAgain', { email: u.email ?? u.name }) : t('usersAdmin.aPasswordResetLinkWas', { email: u.email ?? u.name }), 'success');
     } catch (err) {
-      toast.error(err, 'Could not send the e-mail');
+      toast.error(err, t('usersAdmin.couldNotSendEMail'));
     } finally {
       setBusyId(null);
     }
@@ -273,7 +274,7 @@ export function UsersAdmin() {
 
   const columns: Column<AdminUser>[] = [
     {
-      header: 'Name',
+      header: t('common.name'),
       cell: (u) => (
         <>
           {u.name}
@@ -285,15 +286,15 @@ export function UsersAdmin() {
         </>
       ),
     },
-    { header: 'Email', cell: (u) => u.email },
+    { header: t('common.email'), cell: (u) => u.email },
     {
-      header: 'Role',
+      header: t('usersAdmin.role'),
       cell: (u) => (
         <SelectField
           className=""
           labelHidden
           id={`role-${u.id}`}
-          label={`Role of ${u.name}`}
+          label={t('usersAdmin.roleName', { name: u.name })}
           value={u.role}
           choices={ROLES}
           disabled={u.id === me.id || busyId === u.id}
@@ -303,24 +304,24 @@ export function UsersAdmin() {
       ),
     },
     {
-      header: 'Department',
+      header: t('common.department'),
       cell: (u) => (
         <SelectField
           className=""
           labelHidden
           id={`dept-${u.id}`}
-          label={`Department of ${u.name}`}
+          label={t('usersAdmin.departmentName', { name: u.name })}
           value={u.department ?? ''}
           choices={departments}
-          none="None"
+          none={t('common.none')}
           disabled={busyId === u.id}
           onChange={(department) => propose(u, { department: department || null })}
           testId="user-department"
         />
       ),
     },
-    { header: 'Created', cell: (u) => formatDateTime(u.createdAt) },
-    { header: 'Access', cell: (u) => accessActions(u), testId: 'ban-cell' },
+    { header: t('usersAdmin.created'), cell: (u) => formatDateTime(u.createdAt) },
+    { header: t('usersAdmin.access'), cell: (u) => accessActions(u), testId: 'ban-cell' },
   ];
 
   /** Ban, deactivate and e-mail buttons of one account. */
@@ -330,17 +331,17 @@ export function UsersAdmin() {
     return (
       <span className="account-actions" data-ban={ban.kind}>
         {ban.kind === 'banned' && (
-          <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
-            banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
+          <span className="status-badge status-banned" title={t('usersAdmin.reasonReason', { reason: ban.ban.reason })} data-testid="ban-badge">
+            {t('usersAdmin.banned')}{ban.ban.expiresAt ? t('usersAdmin.untilExpiresat', { expiresAt: formatDateTime(ban.ban.expiresAt) }) : ''}
           </span>
         )}
         {ban.kind === 'banned' ? (
-          <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
-            Unban
+          <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={t('usersAdmin.unbanName', { name: u.name })}>
+            {t('usersAdmin.unban')}
           </button>
         ) : (
-          <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
-            Ban…
+          <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={t('usersAdmin.banName', { name: u.name })}>
+            {t('usersAdmin.ban2')}
           </button>
         )}
         <button
@@ -349,20 +350,20 @@ export function UsersAdmin() {
           disabled={self || busyId === u.id}
           onClick={() => setToggling(u)}
           data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}
-          aria-label={`${u.deactivatedAt ? 'Reactivate' : 'Deactivate'} ${u.name}`}
+          aria-label={t(u.deactivatedAt ? 'usersAdmin.reactivateNamed' : 'usersAdmin.deactivateNamed', { name: u.name })}
         >
-          {u.deactivatedAt ? 'Reactivate…' : 'Deactivate…'}
+          {u.deactivatedAt ? t('usersAdmin.reactivate') : t('usersAdmin.deactivate')}
         </button>
         <button
           type="button"
           className="button small"
           disabled={busyId === u.id || Boolean(u.deactivatedAt)}
-          title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
+          title={u.deactivatedAt ? t('usersAdmin.reactivateAccountFirst') : undefined}
           onClick={() => void sendReset(u)}
           data-testid="send-reset-button"
-          aria-label={`${isInvited(u) ? 'Resend invitation to' : 'Send password reset to'} ${u.name}`}
+          aria-label={t(isInvited(u) ? 'usersAdmin.resendInvitationTo' : 'usersAdmin.sendPasswordResetTo', { name: u.name })}
         >
-          {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
+          {isInvited(u) ? t('usersAdmin.resendInvitation') : t('usersAdmin.sendPasswordReset')}
         </button>
       </span>
     );
@@ -371,29 +372,29 @@ export function UsersAdmin() {
   return (
     <section aria-labelledby="users-title">
       <header className="page-header">
-        <h2 id="users-title">Users</h2>
+        <h2 id="users-title">{t('usersAdmin.users')}</h2>
         <span className="button-row">
           <button type="button" className="button" onClick={() => setCreating(true)} data-testid="create-user">
-            Create user
+            {t('usersAdmin.createUser')}
           </button>
           <button type="button" className="button primary" onClick={() => setInviting(true)} data-testid="invite-user">
-            Invite someone
+            {t('usersAdmin.inviteSomeone')}
           </button>
         </span>
       </header>
       <div className="field">
-        <label htmlFor="users-q">Search</label>
-        <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name or email" />
+        <label htmlFor="users-q">{t('common.search')}</label>
+        <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('common.nameEmail')} />
       </div>
       <DataTable
-        caption="Users"
+        caption={t('usersAdmin.users')}
         columns={columns}
         rows={users}
         rowKey={(u) => u.id}
         rowProps={(u) => ({ 'data-testid': `user-row-${u.email ?? u.id}`, 'data-deactivated': Boolean(u.deactivatedAt) })}
-        empty="No users match."
+        empty={t('usersAdmin.noUsersMatch')}
         loading={loading}
-        paging={{ hasMore: list.hasMore, onMore: list.loadMore, label: 'Load more' }}
+        paging={{ hasMore: list.hasMore, onMore: list.loadMore, label: t('common.loadMore') }}
       />
       <CreateUserDialog
         open={creating}
@@ -401,7 +402,7 @@ export function UsersAdmin() {
         onCreated={(u) => {
           setCreating(false);
           setUsers((us) => [u, ...us]);
-          toast.show(`Created ${u.email ?? u.name}`, 'success');
+          toast.show(t('usersAdmin.createdEmail', { email: u.email ?? u.name }), 'success');
         }}
       />
       <InviteDialog
@@ -410,20 +411,20 @@ export function UsersAdmin() {
         onInvited={(u) => {
           setInviting(false);
           setUsers((us) => [u, ...us.filter((x) => x.id !== u.id)]);
-          toast.show(`Invitation sent to ${u.email ?? u.name}`, 'success');
+          toast.show(t('usersAdmin.invitationSentEmail', { email: u.email ?? u.name }), 'success');
         }}
       />
       <ConfirmDialog
         open={toggling !== null}
-        title={toggling?.deactivatedAt ? `Reactivate ${toggling.name}?` : `Deactivate ${toggling?.name ?? ''}?`}
+        title={toggling?.deactivatedAt ? t('usersAdmin.reactivateName', { name: toggling.name }) : t('usersAdmin.deactivateName', { name: toggling?.name ?? '' })}
         message={
           toggling?.deactivatedAt ? (
-            <p>They can sign in again with their password.</p>
+            <p>{t('usersAdmin.theyCanSignAgain')}</p>
           ) : (
-            <p>They are signed out everywhere and cannot sign in until reactivated. Their messages stay, and their address stays reserved.</p>
+            <p>{t('usersAdmin.theyAreSignedOutEverywhere')}</p>
           )
         }
-        confirmLabel={toggling?.deactivatedAt ? 'Reactivate' : 'Deactivate'}
+        confirmLabel={toggling?.deactivatedAt ? t('usersAdmin.reactivate2') : t('usersAdmin.deactivate2')}
         danger={!toggling?.deactivatedAt}
         onConfirm={() => toggling && void setActive(toggling)}
         onCancel={() => setToggling(null)}
@@ -432,7 +433,7 @@ export function UsersAdmin() {
         open={proposed !== null}
         title={proposed?.title ?? ''}
         message={<p data-testid="change-consequence">{proposed?.consequence}</p>}
-        confirmLabel={proposed?.confirmLabel ?? 'Change'}
+        confirmLabel={proposed?.confirmLabel ?? t('usersAdmin.change')}
         danger={proposed?.danger ?? false}
         onConfirm={() => proposed && void apply(proposed)}
         onCancel={() => setProposed(null)}

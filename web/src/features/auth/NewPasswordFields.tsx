@@ -1,4 +1,5 @@
 import { MIN_PASSWORD } from './messages';
+import { t } from '../../i18n';
 
 interface Props {
   idPrefix: string;
@@ -28,9 +29,9 @@ export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onC
         data-testid={`${idPrefix}-password`}
       />
       <p className="muted small" id={`${idPrefix}-password-hint`}>
-        At least {MIN_PASSWORD} characters.
+        {t('common.atLeast')}{' '}{MIN_PASSWORD}{' '}{t('common.characters')}
       </p>
-      <label htmlFor={`${idPrefix}-confirm`}>Type it again</label>
+      <label htmlFor={`${idPrefix}-confirm`}>{t('newPasswordFields.typeAgain')}</label>
       <input
         id={`${idPrefix}-confirm`}
         type="password"

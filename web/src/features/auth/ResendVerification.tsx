@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, ApiError } from '../../api';
+import { t } from '../../i18n';
 
 /**
  * "Send it again": asks for another confirmation link for `email`. The server answers the same
@@ -24,11 +25,11 @@ export function ResendVerification({ email, label = 'Send it again' }: { email: 
   return (
     <div className="resend">
       <button type="button" className="button" onClick={() => void resend()} disabled={state === 'sending' || !email.trim()} data-testid="resend-verification">
-        {state === 'sending' ? 'Sending…' : label}
+        {state === 'sending' ? t('common.sending') : label}
       </button>
       {state === 'sent' && (
         <p className="muted small" role="status" data-testid="resend-done">
-          We sent a new link to {email.trim()} if it is waiting for confirmation. Check your inbox (and the spam folder).
+          {t('resendVerification.weSentNewLink')}{' '}{email.trim()}{' '}{t('resendVerification.ifWaitingConfirmationCheckYour')}
         </p>
       )}
       {error && (

@@ -4,6 +4,7 @@ import { Link, navigate, useLocation } from '../../ui/router';
 import { linkFailure, passwordProblem } from './messages';
 import { NewPasswordFields } from './NewPasswordFields';
 import { useSession } from './session';
+import { t } from '../../i18n';
 
 /** `/reset-password?token=`: choose a new password from the mailed link; signs in (and out everywhere else). */
 export function ResetPassword() {
@@ -38,13 +39,13 @@ export function ResetPassword() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card">
-          <h1>This link did not work</h1>
+          <h1>{t('common.thisLinkDidNotWork')}</h1>
           <p role="alert" data-testid="link-error">
             {linkError}
           </p>
           <p>
             <Link to="/forgot-password" className="button primary">
-              Send me a new link
+              {t('common.sendMeNewLink')}
             </Link>
           </p>
         </div>
@@ -55,12 +56,12 @@ export function ResetPassword() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Choose a new password</h1>
-        <p className="muted">Every other session of your account will be signed out.</p>
+        <h1>{t('resetPassword.chooseNewPassword')}</h1>
+        <p className="muted">{t('resetPassword.everyOtherSessionYourAccount')}</p>
         <form onSubmit={submit} noValidate>
           <NewPasswordFields idPrefix="reset" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} problem={problem} />
           <button type="submit" className="button primary wide" disabled={busy} data-testid="reset-submit">
-            {busy ? 'Saving…' : 'Save and sign in'}
+            {busy ? t('common.saving') : t('resetPassword.saveSign')}
           </button>
         </form>
       </div>

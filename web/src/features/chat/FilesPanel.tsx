@@ -6,13 +6,14 @@ import { useRealtimeEvent } from '../../realtime';
 import type { RoomAttachment } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { fileIcon, humanSize, isInlineImage } from './uploads';
+import { t } from '../../i18n';
 
 /** A room's files, newest first, page by page (`GET /rooms/{id}/attachments`). */
 export function FilesPanel({ roomId, onClose }: { roomId: string; onClose: () => void }) {
   const queryClient = useQueryClient();
   const key = queryKeys.rooms.files(roomId);
   const { items, hasMore, loading, loadMore } = usePagedQuery(key, (cursor) => api.rooms.attachments(roomId, cursor), {
-    errorToast: 'Could not load the files',
+    errorToast: t('filesPanel.couldNotLoadFiles'),
   });
   const update = (fn: (xs: RoomAttachment[]) => RoomAttachment[]) => setPagedItems(queryClient, key, fn);
   // New files arrive with their messages.
@@ -28,14 +29,14 @@ export function FilesPanel({ roomId, onClose }: { roomId: string; onClose: () =>
   return (
     <aside className="side-panel files-panel" aria-labelledby="files-title" data-testid="files-panel">
       <header className="side-panel-header">
-        <h2 id="files-title">Files</h2>
-        <button type="button" className="icon-button" aria-label="Close files" onClick={onClose}>
+        <h2 id="files-title">{t('common.files')}</h2>
+        <button type="button" className="icon-button" aria-label={t('filesPanel.closeFiles')} onClick={onClose}>
           ×
         </button>
       </header>
       <div className="pins-body">
-        {!items && <p className="muted">Loading…</p>}
-        {items?.length === 0 && <p className="muted small">No files yet. Attach one from the composer, or drop it onto the room.</p>}
+        {!items && <p className="muted">{t('common.loading')}</p>}
+        {items?.length === 0 && <p className="muted small">{t('filesPanel.noFilesYetAttachOne')}</p>}
         <ul className="file-list">
           {items?.map((a) => (
             <li key={a.id} className="file-row" data-testid="file-row">
@@ -59,7 +60,7 @@ export function FilesPanel({ roomId, onClose }: { roomId: string; onClose: () =>
         </ul>
         {hasMore && (
           <button type="button" className="button small wide" onClick={loadMore} disabled={loading} data-testid="files-more">
-            {loading ? 'Loading…' : 'Load more'}
+            {loading ? t('common.loading') : t('common.loadMore')}
           </button>
         )}
       </div>

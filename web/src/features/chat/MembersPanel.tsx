@@ -10,6 +10,7 @@ import { PeoplePicker } from '../rooms/PeoplePicker';
 import { inviteRefusal, may, mayRemove } from '../rooms/policy';
 import { ProfileCard } from './ProfileCard';
 import { StatusMark } from './StatusMark';
+import { t } from '../../i18n';
 
 interface Props {
   members: Member[];
@@ -70,15 +71,15 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
     <aside className="side-panel members-panel" aria-labelledby="members-title" data-testid="members-panel">
       <header className="side-panel-header">
         <h2 id="members-title">
-          Members <span className="muted small" data-testid="members-online">{onlineOf(members)}</span>
+          {t('common.members')}{' '}<span className="muted small" data-testid="members-online">{onlineOf(members)}</span>
         </h2>
-        <button type="button" className="icon-button" aria-label="Close members" onClick={onClose}>
+        <button type="button" className="icon-button" aria-label={t('membersPanel.closeMembers')} onClick={onClose}>
           ×
         </button>
       </header>
       {room && can('invite') && (
         <PeoplePicker
-          label="Invite people"
+          label={t('membersPanel.invitePeople')}
           exclude={new Set(members.map((m) => m.user.id))}
           refusal={(u) => inviteRefusal(me, room, u)}
           onPick={invite}
@@ -107,7 +108,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                   {m.user.name}
                 </button>
                 {m.status && <StatusMark status={m.status} />}
-                <span className="visually-hidden">{m.online ? 'online' : 'offline'}</span>
+                <span className="visually-hidden">{m.online ? t('membersPanel.online') : t('membersPanel.offline')}</span>
                 {!roleEditable && (
                   <span className={`muted small member-role role-${m.role}`} data-testid="member-role">
                     {m.role}
@@ -120,7 +121,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                     <SelectField
                       className=""
                       labelHidden
-                      label={`Room role of ${m.user.name}`}
+                      label={t('membersPanel.roomRoleName', { name: m.user.name })}
                       value={m.role === 'moderator' ? 'moderator' : 'member'}
                       choices={ROOM_ROLES}
                       disabled={busy !== null}
@@ -130,19 +131,19 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                   )}
                   {transferable && (
                     <button type="button" className="link-button small" disabled={busy !== null} onClick={() => setHandOver(m)} data-testid="member-transfer">
-                      Make owner
+                      {t('membersPanel.makeOwner')}
                     </button>
                   )}
                   {removable && (
                     <button
                       type="button"
                       className="link-button small danger-text"
-                      aria-label={`Remove ${m.user.name}`}
+                      aria-label={t('common.removeName', { name: m.user.name })}
                       disabled={busy !== null}
                       onClick={() => void run(`remove-${m.user.id}`, () => api.rooms.removeMember(room.id, m.user.id), `Removed ${m.user.name}`)}
                       data-testid="member-remove"
                     >
-                      Remove
+                      {t('common.remove')}
                     </button>
                   )}
                 </div>
@@ -154,21 +155,20 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
       {manageable && room && onLeave && may(me, room, 'leave') && (
         <footer className="members-footer">
           <button type="button" className="button small" onClick={onLeave} data-testid="members-leave">
-            Leave room
+            {t('membersPanel.leaveRoom')}
           </button>
         </footer>
       )}
       {shown && <ProfileCard userId={shown} onClose={() => setShown(null)} />}
       <ConfirmDialog
         open={handOver !== null}
-        title="Hand ownership over?"
+        title={t('membersPanel.handOwnershipOver')}
         message={
           <p>
-            {handOver?.user.name} becomes the owner of {room?.title};{' '}
-            {room?.myRole === 'owner' ? 'you stay as a moderator. Only the new owner can give it back.' : 'the present owner becomes a moderator.'}
+            {t(room?.myRole === 'owner' ? 'membersPanel.becomesOwnerYouStay' : 'membersPanel.becomesOwner', { name: handOver?.user.name ?? '', room: room?.title ?? '' })}
           </p>
         }
-        confirmLabel="Make owner"
+        confirmLabel={t('membersPanel.makeOwner')}
         busy={busy !== null}
         onConfirm={() => {
           const target = handOver;

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { api } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { Avatar } from '../../ui/Avatar';
+import { t } from '../../i18n';
 
 /** The time now in `timezone`, or null when the browser does not know the zone. */
 export function localTime(timezone: string | null, now = new Date()): string | null {
@@ -19,7 +20,7 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
   const { data: profile } = useQuery({
     queryKey: queryKeys.users.profile(userId),
     queryFn: () => api.users.profile(userId),
-    meta: { errorToast: 'Could not load the profile' },
+    meta: { errorToast: t('profileCard.couldNotLoadProfile') },
   });
 
   useEffect(() => {
@@ -32,8 +33,8 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
 
   const time = localTime(profile?.timezone ?? null);
   return (
-    <div className="profile-card" role="dialog" aria-label="Profile" data-testid="profile-card">
-      <button type="button" className="icon-button" aria-label="Close profile" onClick={onClose}>
+    <div className="profile-card" role="dialog" aria-label={t('profileCard.profile')} data-testid="profile-card">
+      <button type="button" className="icon-button" aria-label={t('profileCard.closeProfile')} onClick={onClose}>
         ×
       </button>
       {profile && (
@@ -45,7 +46,7 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
           {profile.department && <div className="muted small">{profile.department}</div>}
           {time && (
             <div className="small" data-testid="profile-time">
-              {time} local time ({profile.timezone})
+              {time}{' '}{t('profileCard.localTime')}{profile.timezone})
             </div>
           )}
           {profile.status && (

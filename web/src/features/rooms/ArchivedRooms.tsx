@@ -4,6 +4,7 @@ import { api } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import type { Room } from '../../types';
 import { Link } from '../../ui/router';
+import { t } from '../../i18n';
 
 /** Archived rooms I am in and archived public rooms I may read, by title (no duplicates). */
 export function mergeArchived(mine: readonly Room[], discovered: readonly Room[]): Room[] {
@@ -22,16 +23,16 @@ export function ArchivedRooms() {
       return mergeArchived(mine.items, discovered.items);
     },
     enabled: open,
-    meta: { errorToast: 'Could not load archived rooms' },
+    meta: { errorToast: t('archivedRooms.couldNotLoadArchivedRooms') },
   });
 
   return (
     <details className="archived-rooms" onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="archived-rooms">
-      <summary>Archived rooms</summary>
+      <summary>{t('archivedRooms.archivedRooms')}</summary>
       {rooms === null ? (
-        <p className="muted small">{open ? 'Loading…' : ''}</p>
+        <p className="muted small">{open ? t('common.loading') : ''}</p>
       ) : rooms.length === 0 ? (
-        <p className="muted small">No archived rooms.</p>
+        <p className="muted small">{t('archivedRooms.noArchivedRooms')}</p>
       ) : (
         <ul className="archived-list">
           {rooms.map((r) => (
@@ -40,7 +41,7 @@ export function ArchivedRooms() {
                 {r.kind === 'private' ? '🔒 ' : '# '}
                 {r.title}
               </Link>{' '}
-              <span className="muted small">archived {r.archivedAt ? new Date(r.archivedAt).toLocaleDateString() : ''}</span>
+              <span className="muted small">{t('archivedRooms.archived')}{' '}{r.archivedAt ? new Date(r.archivedAt).toLocaleDateString() : ''}</span>
             </li>
           ))}
         </ul>

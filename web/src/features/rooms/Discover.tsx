@@ -12,12 +12,13 @@ import { useDebounced } from '../../ui/useDebounced';
 import { ArchivedRooms } from './ArchivedRooms';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { useRooms } from './RoomsContext';
+import { t, type MessageKey } from '../../i18n';
 
 const SORTS = [
-  { value: 'active', label: 'Most active' },
-  { value: 'new', label: 'Newest' },
-  { value: 'name', label: 'Name' },
-];
+  { value: 'active', label: 'discover.mostActive' },
+  { value: 'new', label: 'discover.newest' },
+  { value: 'name', label: 'common.name' },
+] as const satisfies readonly { value: string; label: MessageKey }[];
 
 export function Discover() {
   const toast = useToast();
@@ -29,7 +30,7 @@ export function Discover() {
   const dq = useDebounced(q, 250);
   const dtag = useDebounced(tag, 250);
   const found = usePagedQuery(queryKeys.rooms.discover(dq, dtag, sort), (cursor) => api.rooms.discover(dq, dtag, sort, cursor), {
-    errorToast: 'Something went wrong',
+    errorToast: t('discover.somethingWentWrong'),
     keepPrevious: true,
   });
   const items = found.items ?? [];
@@ -41,7 +42,7 @@ export function Discover() {
       upsert({ ...room, ...(joined ?? {}), myRole: joined?.myRole ?? 'member' });
       navigate(`/rooms/${room.id}`);
     },
-    onError: (err) => toast.error(err, 'Could not join the room'),
+    onError: (err) => toast.error(err, t('discover.couldNotJoinRoom')),
   });
   const joining = join.isPending ? join.variables.id : null;
 
@@ -50,26 +51,26 @@ export function Discover() {
   return (
     <main className="page" id="main" aria-labelledby="discover-title">
       <header className="page-header">
-        <h1 id="discover-title">Discover rooms</h1>
+        <h1 id="discover-title">{t('common.discoverRooms')}</h1>
         <WriteButton className="button primary" onClick={() => setCreating(true)} data-testid="create-room">
-          Create room
+          {t('common.createRoom2')}
         </WriteButton>
       </header>
       <div className="filters" role="search">
         <div className="field">
-          <label htmlFor="discover-q">Search rooms</label>
+          <label htmlFor="discover-q">{t('discover.searchRooms')}</label>
           <input id="discover-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} data-testid="discover-search" />
         </div>
         <div className="field">
-          <label htmlFor="discover-tag">Tag</label>
+          <label htmlFor="discover-tag">{t('discover.tag')}</label>
           <input id="discover-tag" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
-        <SelectField id="discover-sort" label="Sort by" value={sort} choices={SORTS} onChange={setSort} />
+        <SelectField id="discover-sort" label={t('discover.sortBy')} value={sort} choices={SORTS.map((s) => ({ value: s.value, label: t(s.label) }))} onChange={setSort} />
       </div>
       {loading && items.length === 0 ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t('common.loading')}</p>
       ) : items.length === 0 ? (
-        <p className="empty">No rooms match.</p>
+        <p className="empty">{t('discover.noRoomsMatch')}</p>
       ) : (
         <ul className="card-list" aria-busy={loading}>
           {items.map((room) => (
@@ -81,18 +82,18 @@ export function Discover() {
                 </h2>
                 {room.description && <p>{room.description}</p>}
                 <p className="muted small">
-                  {room.department ?? 'All departments'}
+                  {room.department ?? t('discover.allDepartments')}
                   {room.tags.length > 0 && ' · '}
-                  {room.tags.map((t) => (
-                    <button key={t} type="button" className="tag" onClick={() => setTag(t)} aria-label={`Filter by tag ${t}`}>
-                      {t}
+                  {room.tags.map((name) => (
+                    <button key={name} type="button" className="tag" onClick={() => setTag(name)} aria-label={t('discover.filterByTag', { tag: name })}>
+                      {name}
                     </button>
                   ))}
                 </p>
               </div>
               {isMember(room) ? (
                 <button type="button" className="button" onClick={() => navigate(`/rooms/${room.id}`)}>
-                  Open
+                  {t('common.open')}
                 </button>
               ) : (
                 <span className="room-card-actions">
@@ -101,13 +102,13 @@ export function Discover() {
                     type="button"
                     className="button"
                     onClick={() => navigate(`/rooms/${room.id}`)}
-                    aria-label={`Preview ${room.title}`}
+                    aria-label={t('discover.previewTitle', { title: room.title })}
                     data-testid="preview-room"
                   >
-                    Preview
+                    {t('discover.preview')}
                   </button>
-                  <WriteButton className="button primary" onClick={() => join.mutate(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
-                    {joining === room.id ? 'Joining…' : 'Join'}
+                  <WriteButton className="button primary" onClick={() => join.mutate(room)} disabled={joining === room.id} aria-label={t('discover.joinTitle', { title: room.title })}>
+                    {joining === room.id ? t('common.joining') : t('discover.join')}
                   </WriteButton>
                 </span>
               )}
@@ -117,7 +118,7 @@ export function Discover() {
       )}
       {found.hasMore && (
         <button type="button" className="button" onClick={found.loadMore}>
-          Load more
+          {t('common.loadMore')}
         </button>
       )}
       <ArchivedRooms />
@@ -127,7 +128,7 @@ export function Discover() {
         onCreated={(room) => {
           setCreating(false);
           upsert(room);
-          toast.show(`Created ${room.title}`, 'success');
+          toast.show(t('common.createdTitle', { title: room.title }), 'success');
           navigate(`/rooms/${room.id}`);
         }}
       />

@@ -5,6 +5,7 @@ import { queryKeys } from '../../queries/keys';
 import type { User } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { useDebounced } from '../../ui/useDebounced';
+import { t } from '../../i18n';
 
 interface Props {
   /** The visible label of the search box. */
@@ -67,7 +68,7 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
         type="search"
         value={q}
         disabled={disabled}
-        placeholder="Name or email"
+        placeholder={t('common.nameEmail')}
         autoComplete="off"
         role="combobox"
         aria-autocomplete="list"
@@ -102,7 +103,7 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
       </ul>
       {searched && options.length === 0 && (
         <p className="muted small" role="status">
-          Nobody to add matches “{dq}”.
+          {t('peoplePicker.nobodyAddMatches')}{dq}”.
         </p>
       )}
     </div>

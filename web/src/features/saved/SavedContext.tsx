@@ -3,6 +3,7 @@ import { createContext, useCallback, useContext, useMemo, useState, type ReactNo
 import { api } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { useToast } from '../../ui/toast';
+import { t } from '../../i18n';
 
 /** Saved ids known at start: the newest page of `GET /me/saved` (older saves show as unsaved
  * until saved again, which is harmless: saving is idempotent). */
@@ -30,7 +31,7 @@ export function SavedProvider({ children }: { children: ReactNode }) {
       try {
         await api.messages.setSaved(messageId, saved);
       } catch (err) {
-        toast.error(err, saved ? 'Could not save the message' : 'Could not remove the saved message');
+        toast.error(err, saved ? t('savedContext.couldNotSaveMessage') : t('savedContext.couldNotRemoveSavedMessage'));
         return false;
       }
       setChanged((known) => new Map(known).set(messageId, saved));

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api';
 import { Link, navigate, useLocation } from '../../ui/router';
 import { useSession } from '../auth/session';
+import { t } from '../../i18n';
 
 /** Exchanges a follow token for a customer session, then opens the ticket. */
 export function FollowPage() {
@@ -32,14 +33,14 @@ export function FollowPage() {
       <div className="auth-card" aria-busy={!error}>
         {error ? (
           <>
-            <h1>This link did not work</h1>
+            <h1>{t('common.thisLinkDidNotWork')}</h1>
             <p role="alert">{error}</p>
             <p>
-              <Link to="/support">Open a new request</Link>
+              <Link to="/support">{t('common.openNewRequest')}</Link>
             </p>
           </>
         ) : (
-          <p role="status">Opening your ticket…</p>
+          <p role="status">{t('followPage.openingYourTicket')}</p>
         )}
       </div>
     </main>

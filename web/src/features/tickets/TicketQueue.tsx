@@ -15,6 +15,7 @@ import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { NewTicketDialog } from './NewTicketDialog';
 import { applyTicketUpdate, ASSIGNEE_ME, filtersFrom, isStale, UNASSIGNED } from './queue';
+import { t } from '../../i18n';
 
 export { UNASSIGNED } from './queue';
 
@@ -27,8 +28,8 @@ export function TicketQueue() {
   const filters = filtersFrom(search);
   const key = queryKeys.tickets.queue(filters);
   const queryClient = useQueryClient();
-  const queue = usePagedQuery(key, (cursor) => api.tickets.list({ ...filters, cursor }), { errorToast: 'Could not load tickets', keepPrevious: true });
-  const items = uniqueBy(queue.items ?? [], (t) => t.id);
+  const queue = usePagedQuery(key, (cursor) => api.tickets.list({ ...filters, cursor }), { errorToast: t('ticketQueue.couldNotLoadTickets'), keepPrevious: true });
+  const items = uniqueBy(queue.items ?? [], (ticket) => ticket.id);
   const loading = queue.loading;
   const unavailable = isNotAvailable(queue.error);
   const [creating, setCreating] = useState(false);
@@ -39,112 +40,112 @@ export function TicketQueue() {
     navigate(`/tickets?${next.toString()}`, { replace: true });
   };
 
-  useRealtimeEvent('ticketUpdated', (t) => setPagedItems<Ticket>(queryClient, key, (xs, allLoaded) => applyTicketUpdate(xs, t, filters, me.id, allLoaded)));
+  useRealtimeEvent('ticketUpdated', (ticket) => setPagedItems<Ticket>(queryClient, key, (xs, allLoaded) => applyTicketUpdate(xs, ticket, filters, me.id, allLoaded)));
 
-  const assigneeLabel = (t: Ticket) => {
-    if (!t.assignee) return <span className="muted">Unassigned</span>;
-    return t.assignee.id === me.id ? `${t.assignee.name} (me)` : t.assignee.name;
+  const assigneeLabel = (ticket: Ticket) => {
+    if (!ticket.assignee) return <span className="muted">{t('common.unassigned')}</span>;
+    return ticket.assignee.id === me.id ? t('ticketHeader.nameMe', { name: ticket.assignee.name }) : ticket.assignee.name;
   };
 
   const assigneeChoices: Choice[] = [
-    { value: ASSIGNEE_ME, label: 'Me' },
-    { value: UNASSIGNED, label: 'Unassigned' },
+    { value: ASSIGNEE_ME, label: t('ticketQueue.me') },
+    { value: UNASSIGNED, label: t('common.unassigned') },
     // Someone picked from a row's assignee before: named as the rows name them.
     ...(filters.assignee && ![ASSIGNEE_ME, UNASSIGNED].includes(filters.assignee)
-      ? [{ value: filters.assignee, label: items.find((t) => t.assignee?.id === filters.assignee)?.assignee?.name ?? 'Someone else' }]
+      ? [{ value: filters.assignee, label: items.find((ticket) => ticket.assignee?.id === filters.assignee)?.assignee?.name ?? t('ticketQueue.someoneElse') }]
       : []),
   ];
 
   const columns: Column<Ticket>[] = [
-    { header: 'Subject', cell: (t) => <Link to={`/tickets/${t.id}`}>{t.subject}</Link> },
-    { header: 'Status', cell: (t) => <span className={`status-badge status-${t.status}`}>{t.status}</span> },
-    { header: 'Priority', cell: (t) => <span className={`priority priority-${t.priority}`}>{t.priority}</span> },
-    { header: 'Department', cell: (t) => t.department ?? <span className="muted">—</span> },
+    { header: t('common.subject'), cell: (ticket) => <Link to={`/tickets/${ticket.id}`}>{ticket.subject}</Link> },
+    { header: t('common.status'), cell: (ticket) => <span className={`status-badge status-${ticket.status}`}>{ticket.status}</span> },
+    { header: t('common.priority'), cell: (ticket) => <span className={`priority priority-${ticket.priority}`}>{ticket.priority}</span> },
+    { header: t('common.department'), cell: (ticket) => ticket.department ?? <span className="muted">—</span> },
     {
-      header: 'Requester',
-      cell: (t) => (
+      header: t('ticketQueue.requester'),
+      cell: (ticket) => (
         <>
-          {t.requester.name}
-          {t.requesterVerified === false && (
+          {ticket.requester.name}
+          {ticket.requesterVerified === false && (
             <>
               {' '}
               <span
                 className="status-badge status-unverified"
-                title="The sender has not proven they own this address yet: the name is as typed"
+                title={t('ticketQueue.theSenderHasNotProven')}
                 data-testid="unverified-badge"
               >
-                Unverified
+                {t('ticketQueue.unverified')}
               </span>
             </>
           )}
         </>
       ),
     },
-    { header: 'Assignee', cell: assigneeLabel },
-    { header: 'Updated', className: 'nowrap', cell: (t) => formatDateTime(t.updatedAt) },
+    { header: t('common.assignee'), cell: assigneeLabel },
+    { header: t('common.updated'), className: 'nowrap', cell: (ticket) => formatDateTime(ticket.updatedAt) },
   ];
 
   return (
     <main className="page wide" id="main" aria-labelledby="queue-title">
       <header className="page-header">
-        <h1 id="queue-title">Tickets</h1>
+        <h1 id="queue-title">{t('common.tickets')}</h1>
         <div className="page-actions">
           <button type="button" className="button" onClick={queue.refetch} disabled={loading} data-testid="queue-refresh">
-            Refresh
+            {t('common.refresh')}
           </button>
           {me.role !== 'customer' && (
             <WriteButton className="button primary" onClick={() => setCreating(true)} data-testid="new-ticket">
-              New ticket
+              {t('common.newTicket')}
             </WriteButton>
           )}
         </div>
       </header>
-      <div className="filters" role="group" aria-label="Filter tickets">
-        <SelectField id="f-status" label="Status" value={filters.status ?? ''} choices={TICKET_STATUSES} none="Any" onChange={(v) => setFilter('status', v)} testId="filter-status" />
+      <div className="filters" role="group" aria-label={t('ticketQueue.filterTickets')}>
+        <SelectField id="f-status" label={t('common.status')} value={filters.status ?? ''} choices={TICKET_STATUSES} none={t('ticketQueue.any')} onChange={(v) => setFilter('status', v)} testId="filter-status" />
         <SelectField
           id="f-department"
-          label="Department"
+          label={t('common.department')}
           value={filters.department ?? ''}
           choices={departments}
-          none="Any"
+          none={t('ticketQueue.any')}
           onChange={(v) => setFilter('department', v)}
           testId="filter-department"
         />
-        <SelectField id="f-assignee" label="Assignee" value={filters.assignee ?? ''} choices={assigneeChoices} none="Anyone" onChange={(v) => setFilter('assignee', v)} testId="filter-assignee" />
-        <SelectField id="f-priority" label="Priority" value={filters.priority ?? ''} choices={TICKET_PRIORITIES} none="Any" onChange={(v) => setFilter('priority', v)} testId="filter-priority" />
+        <SelectField id="f-assignee" label={t('common.assignee')} value={filters.assignee ?? ''} choices={assigneeChoices} none={t('ticketQueue.anyone')} onChange={(v) => setFilter('assignee', v)} testId="filter-assignee" />
+        <SelectField id="f-priority" label={t('common.priority')} value={filters.priority ?? ''} choices={TICKET_PRIORITIES} none={t('ticketQueue.any')} onChange={(v) => setFilter('priority', v)} testId="filter-priority" />
       </div>
       <p className="visually-hidden" aria-live="polite">
-        {loading ? 'Loading tickets' : `${items.length} ${items.length === 1 ? 'ticket' : 'tickets'}`}
+        {loading ? t('ticketQueue.loadingTickets') : t('ticketQueue.ticketCount', { count: items.length })}
       </p>
       <DataTable
-        caption="Tickets"
+        caption={t('common.tickets')}
         className="ticket-table"
         testId="ticket-table"
         columns={columns}
         rows={items}
-        rowKey={(t) => t.id}
-        rowProps={(t) => {
-          const stale = isStale(t, filters, me.id);
+        rowKey={(ticket) => ticket.id}
+        rowProps={(ticket) => {
+          const stale = isStale(ticket, filters, me.id);
           return {
             className: stale ? 'stale' : undefined,
             title: stale ? 'No longer matches the filters; it leaves the list on refresh' : undefined,
             'data-testid': 'ticket-row',
-            'data-ticket-id': t.id,
-            'data-status': t.status,
+            'data-ticket-id': ticket.id,
+            'data-status': ticket.status,
           };
         }}
         empty={<span data-testid="queue-empty">{unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}</span>}
         loading={loading}
-        paging={{ hasMore: queue.hasMore, onMore: queue.loadMore, label: 'Load more' }}
+        paging={{ hasMore: queue.hasMore, onMore: queue.loadMore, label: t('common.loadMore') }}
       />
       <NewTicketDialog
         open={creating}
         onClose={() => setCreating(false)}
-        onCreated={(t) => {
+        onCreated={(ticket) => {
           setCreating(false);
           void queryClient.invalidateQueries({ queryKey: queryKeys.tickets.all });
-          toast.show(`Opened “${t.subject}”`, 'success');
-          navigate(`/tickets/${t.id}`);
+          toast.show(t('ticketQueue.openedSubject', { subject: ticket.subject }), 'success');
+          navigate(`/tickets/${ticket.id}`);
         }}
       />
     </main>

@@ -10,6 +10,7 @@ import type { DraftRequest } from '../chat/Composer';
 import { ExportMenu } from '../chat/ExportMenu';
 import { AssistantPanel } from './AssistantPanel';
 import { TicketHeader } from './TicketHeader';
+import { t } from '../../i18n';
 
 const ASSISTANT_KEY = 'sb:assistant-open';
 
@@ -64,7 +65,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
         if (cancelled) return;
         const notFound = err instanceof ApiError && err.status === 404;
         setError({ message: notFound ? 'This ticket does not exist, or you cannot see it.' : errorMessage(err), notFound });
-        if (!notFound) toast.error(err, 'Could not load the ticket');
+        if (!notFound) toast.error(err, t('ticketView.couldNotLoadTicket'));
       });
     return () => {
       cancelled = true;
@@ -87,24 +88,24 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   if (error) {
     return (
       <main className="page" id="main" data-testid="ticket-unavailable">
-        <h1>{error.notFound ? 'Ticket not found' : 'Ticket unavailable'}</h1>
+        <h1>{error.notFound ? t('common.ticketNotFound') : t('common.ticketUnavailable')}</h1>
         <p role="alert">{error.message}</p>
-        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'Back to my tickets' : 'Back to the queue'}</Link>
+        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? t('ticketView.backMyTickets') : t('common.backQueue')}</Link>
       </main>
     );
   }
   if (!ticket) {
     return (
       <main className="page" id="main" aria-busy="true">
-        <p className="muted">Loading ticket…</p>
+        <p className="muted">{t('ticketView.loadingTicket')}</p>
       </main>
     );
   }
 
   const header = (
     <div className="ticket-header-wrap">
-      <nav className="breadcrumbs" aria-label="Breadcrumb">
-        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'My tickets' : 'Ticket queue'}</Link>
+      <nav className="breadcrumbs" aria-label={t('ticketView.breadcrumb')}>
+        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? t('common.myTickets') : t('common.ticketQueue')}</Link>
         <span className="breadcrumb-actions">
           {/* A ticket link's session may not export (the server answers 403). */}
           {!isLinkSession(me) && <ExportMenu roomId={ticket.id} />}
@@ -116,7 +117,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
               onClick={() => toggleAssistant(!showAssistant)}
               data-testid="show-assistant"
             >
-              Assistant
+              {t('common.assistant')}
             </button>
           )}
         </span>
@@ -137,7 +138,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
       composerNotice={
         closedForMe ? (
           <span>
-            This ticket is closed. <Link to="/support">Open a new request</Link> if you need more help.
+            {t('ticketView.thisTicketClosed')}{' '}<Link to="/support">{t('common.openNewRequest')}</Link>{' '}{t('ticketView.ifYouNeedMoreHelp')}
           </span>
         ) : undefined
       }

@@ -91,6 +91,8 @@ export const en = {
   'acceptInvite.choosePasswordJoinYourTeam': '. Choose a password to join your team.',
   'acceptInvite.yourName': 'Your name',
   'acceptInvite.joinSign': 'Join and sign in',
+  'acceptInvite.thisLinkMissingItsToken': 'This link is missing its token.',
+  'acceptInvite.tellUsYourName': 'Tell us your name.',
 
   'accountPage.couldNotLoadYourProfile': 'Could not load your profile',
   'accountPage.profileSaved': 'Profile saved',
@@ -140,6 +142,14 @@ export const en = {
   'accountPage.fourHours': '4 hours',
   'accountPage.today': 'Today',
   'accountPage.thisWeek': 'This week',
+  'accountPage.typeYourCurrentPassword': 'Type your current password.',
+  'accountPage.yourPasswordWasChangedRevokedsessions': 'Your password was changed. {revokedSessions}',
+  'accountPage.thatNotYourCurrentPassword': 'That is not your current password.',
+  'accountPage.couldNotChangePasswordCheck': 'Could not change the password. Check your connection.',
+
+  'accounts.cannotSignMessagesKept': 'Cannot sign in; messages are kept',
+  'accounts.hasNotChosenPasswordYet': 'Has not chosen a password yet',
+  'accounts.hasNotConfirmedEMail': 'Has not confirmed the e-mail address',
 
   'activityFeed.couldNotLoadRecentActivity': 'Could not load recent activity',
   'activityFeed.recentActivity': 'Recent activity',
@@ -173,6 +183,10 @@ export const en = {
   'archivedRooms.archivedRooms': 'Archived rooms',
   'archivedRooms.noArchivedRooms': 'No archived rooms.',
   'archivedRooms.archived': 'archived',
+
+  'assistant.tooManyRefreshesTryAgain': 'Too many refreshes; try again in {secs} s.',
+  'assistant.tooManyRefreshesTryAgain2': 'Too many refreshes; try again in a moment.',
+  'assistant.readOnlyAccountsCannotAsk': 'Read-only accounts cannot ask the assistant for a refresh.',
 
   'assistantPanel.couldNotRefreshAssistant': 'Could not refresh the assistant',
   'assistantPanel.refreshAssistantSSummary': "Refresh the assistant's summary",
@@ -228,6 +242,8 @@ export const en = {
   'auditLog.severalUsersMatch': 'Several users match “{actor}”; type the full e-mail address.',
   'auditLog.checkFilters': 'Check the filters',
 
+  'auditText.deletedAccount': 'deleted account',
+
   'avatarSection.yourPictureUpdated': 'Your picture is updated.',
   'avatarSection.picture': 'Picture',
   'avatarSection.uploadingProgress': 'Uploading… {progress}%',
@@ -237,6 +253,28 @@ export const en = {
   'bell.notificationsCountUnread': 'Notifications, {count} unread',
   'bell.markAllRead': 'Mark all read',
   'bell.nothingYet': 'Nothing yet.',
+
+  'changes.changeNameSRoleRole': 'Change {name}’s role to {role}?',
+  'changes.makeRole': 'Make {role}',
+  'changes.nameSRoleNowRole': '{name}’s role is now {role}.',
+  'changes.moveName': 'Move {name} to {to}?',
+  'changes.move': 'Move to {to}',
+  'changes.removeDepartment': 'Remove department',
+  'changes.nameNow': '{name} is now in {to}.',
+  'changes.nameHasNoDepartmentNow': '{name} has no department now.',
+  'changes.undoneNameSRoleRole': 'Undone: {name}’s role is {role} again.',
+  'changes.undoneNameDepartmentAgain': 'Undone: {name} is in {department} again.',
+  'changes.undoneNameHasNoDepartment': 'Undone: {name} has no department again.',
+  'changes.adminsManage': 'Admins manage every user, room and ticket and read the audit log.',
+  'changes.staffChat': 'Staff chat, work tickets and see the rooms of their department.',
+  'changes.observersRead': 'Observers read what staff read and can never write.',
+  'changes.customersSee': 'Customers see only their own tickets.',
+  'changes.roleConsequence': '{name}’s role is {role} now. {means} They are signed out everywhere and get the new role when they sign in again.',
+  'changes.takeOutOf': 'Take {name} out of {from}?',
+  'changes.takeOut': 'Take {name} out of their department?',
+  'changes.nameIsInNow': '{name} is in {from} now.',
+  'changes.signedOutSeeDepartment': 'They are signed out everywhere and see the rooms and tickets of {to} when they sign in again.',
+  'changes.signedOutSeeNoDepartment': 'They are signed out everywhere and see the rooms and tickets of no department when they sign in again.',
 
   'charts.noDataYet': 'No data yet',
   'charts.noDataWindow': 'No data in this window',
@@ -260,6 +298,11 @@ export const en = {
   'chatRoom.joinRoom': 'Join room',
   'chatRoom.leaveRoom': 'Leave room?',
   'chatRoom.youWillStopReceiving': 'You will stop receiving its messages. You can join a public room again later.',
+  'chatRoom.writeMessage': 'Write a message',
+  'chatRoom.writeReply': 'Write a reply…',
+  'chatRoom.replyTicket': 'Reply to the ticket…',
+  'chatRoom.messageTitle': 'Message {title}',
+  'chatRoom.messageTitle2': 'Message #{title}',
 
   'composer.uploadingName': 'Uploading {name}',
   'composer.uploaded': 'Uploaded',
@@ -284,6 +327,7 @@ export const en = {
   'createRoomDialog.peopleAdd': 'People to add',
   'createRoomDialog.doNotAddName': 'Do not add {name}',
   'createRoomDialog.tagsCommaSeparated': 'Tags (comma separated)',
+  'createRoomDialog.couldNotCreateRoom': 'Could not create the room',
 
   'customerHome.couldNotLoadYourTickets': 'Could not load your tickets',
   'customerHome.newRequest': 'New request',
@@ -291,6 +335,14 @@ export const en = {
   'customerHome.opened': 'Opened',
 
   'departmentSelect.everyone': 'Everyone',
+
+  'desktop.mentionedYou': '{name} mentioned you',
+  'desktop.sentYouMessage': '{name} sent you a message',
+  'desktop.repliedInThread': '{name} replied in a thread',
+  'desktop.assignedYouTicket': '{name} assigned you a ticket',
+  'desktop.mention': 'Mention',
+  'desktop.reply': 'Reply',
+  'desktop.ticketAssigned': 'Ticket assigned',
 
   'dialog.closeDialog': 'Close dialog',
 
@@ -340,12 +392,14 @@ export const en = {
   'filesPanel.noFilesYetAttachOne': 'No files yet. Attach one from the composer, or drop it onto the room.',
 
   'followPage.openingYourTicket': 'Opening your ticket…',
+  'followPage.couldNotOpenYourTicket': 'Could not open your ticket. Check your connection and try again.',
 
   'forgotPassword.ifAccountExists': 'If an account exists for',
   'forgotPassword.weSentLinkChooseNew': ', we sent it a link to choose a new password. The link works once, for 30 minutes.',
   'forgotPassword.resetYourPassword': 'Reset your password',
   'forgotPassword.enterAddressYouSignWith': 'Enter the address you sign in with. We will e-mail you a link to choose a new password.',
   'forgotPassword.sendMeLink': 'Send me a link',
+  'forgotPassword.couldNotReachServerCheck': 'Could not reach the server. Check your connection.',
 
   'fullEmojiPicker.loadingEmoji': 'Loading emoji…',
   'fullEmojiPicker.theEmojiListCouldNot': 'The emoji list could not be loaded.',
@@ -356,9 +410,17 @@ export const en = {
   'handleSection.newHandle': 'New handle',
   'handleSection.changeHandle': 'Change handle',
   'handleSection.yourHandleNow': 'Your handle is now @',
+  'handleSection.couldNotChangeYourHandle': 'Could not change your handle. Check your connection.',
+  'handleSection.someoneElseHasThatHandle': 'Someone else has that handle.',
+  'handleSection.thatHandleProblem': 'That handle {problem}.',
 
   'hitCard.inThread': ' · in a thread',
   'hitCard.deleted': 'deleted',
+
+  'hooks.couldNotLoadOlderMessages': 'Could not load older messages',
+  'hooks.couldNotLoadNewerMessages': 'Could not load newer messages',
+  'hooks.couldNotLoadNewMessages': 'Could not load new messages',
+  'hooks.couldNotLoadMembers': 'Could not load members',
 
   'languageSection.language': 'Language',
   'languageSection.browser': "The browser's language",
@@ -377,6 +439,14 @@ export const en = {
   'membersPanel.handOwnershipOver': 'Hand ownership over?',
   'membersPanel.becomesOwnerYouStay': '{name} becomes the owner of {room}; you stay as a moderator. Only the new owner can give it back.',
   'membersPanel.becomesOwner': '{name} becomes the owner of {room}; the present owner becomes a moderator.',
+  'membersPanel.lengthOnlineLength2': '{length} online of {length2}',
+  'membersPanel.addedName': 'Added {name}',
+  'membersPanel.nameNowRole': '{name} is now {role}',
+  'membersPanel.removedName': 'Removed {name}',
+  'membersPanel.nameOwnsRoomNow': '{name} owns the room now',
+  'membersPanel.valueTyping': '{value} is typing…',
+  'membersPanel.valueValue2Typing': '{value} and {value2} are typing…',
+  'membersPanel.severalPeopleTyping': 'Several people are typing…',
 
   'mentionSuggest.mentionSomeone': 'Mention someone',
 
@@ -399,6 +469,8 @@ export const en = {
   'messageItem.files': 'files',
   'messageItem.discard': 'Discard',
 
+  'messageKeys.messagesCanBeEditedWindowsecs': 'Messages can be edited for {windowSecs} after sending; this one is older.',
+
   'messageList.couldNotLoadMessages': 'Could not load messages:',
   'messageList.messages': 'Messages',
   'messageList.loadOlderMessages': 'Load older messages',
@@ -412,13 +484,22 @@ export const en = {
   'messageList.jumpLatest': 'Jump to latest ↓',
   'messageList.newMessageCount': { one: '{count} new message', other: '{count} new messages' },
 
+  'messages.couldNotSignCheckYour': 'Could not sign in. Check your connection and try again.',
+  'messages.couldNotReachServerCheck': 'Could not reach the server. Check your connection and try again.',
+  'messages.thisWhatHasExpiredWas': 'This {what} has expired or was already used.',
+  'messages.useAtLeastMinPassword': 'Use at least {MIN_PASSWORD} characters.',
+  'messages.useAtMostMaxPassword': 'Use at most {MAX_PASSWORD} characters.',
+  'messages.theTwoPasswordsDoNot': 'The two passwords do not match.',
+
   'newPasswordFields.typeAgain': 'Type it again',
+  'newPasswordFields.newPassword': 'New password',
 
   'newTicketDialog.customerEMail': 'Customer e-mail',
   'newTicketDialog.customerNameNewCustomer': 'Customer name (for a new customer)',
   'newTicketDialog.firstMessageOptionalFromYou': 'First message (optional, from you)',
   'newTicketDialog.noneEveryone': 'None (everyone)',
   'newTicketDialog.openTicket': 'Open ticket',
+  'newTicketDialog.couldNotOpenTicket': 'Could not open the ticket',
 
   'notificationsContext.couldNotUpdateNotifications': 'Could not update notifications',
   'notificationsContext.couldNotMarkAsRead': 'Could not mark as read',
@@ -436,6 +517,10 @@ export const en = {
   'pinsPanel.openMessageName': 'Open the message of {name}',
   'pinsPanel.pinnedBy': 'Pinned by',
 
+  'policy.youCannotInvitePeopleHere': 'You cannot invite people here',
+  'policy.customersJoinTicketsOnly': 'Customers join tickets only',
+  'policy.onlyModeratorsAddPeopleFrom': 'Only moderators add people from outside {department}',
+
   'preferencesSection.thisBrowserCannotShowDesktop': 'This browser cannot show desktop notifications.',
   'preferencesSection.desktopNotificationsAllowedBrowser': 'Desktop notifications are allowed in this browser.',
   'preferencesSection.desktopNotificationsBlockedBrowserS': "Desktop notifications are blocked in this browser's site settings.",
@@ -448,11 +533,14 @@ export const en = {
   'preferencesSection.quietHoursNoEMail': 'Quiet hours (no e-mail, push or desktop notifications)',
   'preferencesSection.saveNotificationSettings': 'Save notification settings',
   'preferencesSection.saved': 'Saved.',
+  'preferencesSection.couldNotSaveCheckYour': 'Could not save. Check your connection.',
 
   'profileCard.couldNotLoadProfile': 'Could not load the profile',
   'profileCard.profile': 'Profile',
   'profileCard.closeProfile': 'Close profile',
   'profileCard.localTime': 'local time (',
+
+  'query.ticketTitle': 'Ticket: {title}',
 
   'quickSwitcher.jumpRoomPerson': 'Jump to a room or person',
   'quickSwitcher.roomPerson': 'Room or person',
@@ -468,6 +556,9 @@ export const en = {
   'reactionPicker.reactWithEmoji': 'React with {emoji}',
   'reactionPicker.moreEmoji': 'More emoji…',
 
+  'reactors.nobodyReactedWithEmojiAny': 'Nobody reacted with {emoji} any more',
+  'reactors.listReactedWithEmoji': '{list} reacted with {emoji}',
+
   'register.weSentLink': 'We sent a link to',
   'register.openConfirmYourAddressSigns': '. Open it to confirm your address; it signs you in.',
   'register.noEMailAfterFew': 'No e-mail after a few minutes? Look in the spam folder, or:',
@@ -478,13 +569,18 @@ export const en = {
   'register.address': 'address.',
   'register.createAccount': 'Create account',
   'register.alreadyHaveAccount': 'Already have an account?',
+  'register.couldNotRegister': 'Could not register.',
 
   'resendVerification.weSentNewLink': 'We sent a new link to',
   'resendVerification.ifWaitingConfirmationCheckYour': 'if it is waiting for confirmation. Check your inbox (and the spam folder).',
+  'resendVerification.sendAgain': 'Send it again',
+  'resendVerification.couldNotSendLinkCheck': 'Could not send the link. Check your connection and try again.',
 
   'resetPassword.chooseNewPassword': 'Choose a new password',
   'resetPassword.everyOtherSessionYourAccount': 'Every other session of your account will be signed out.',
   'resetPassword.saveSign': 'Save and sign in',
+  'resetPassword.thePasswordField': 'The password {field}.',
+  'resetPassword.resetLink': 'reset link',
 
   'roomNotifyMenu.couldNotChangeNotifications': 'Could not change notifications',
   'roomNotifyMenu.notificationsRoom': 'Notifications for this room:',
@@ -516,6 +612,9 @@ export const en = {
   'roomSettingsDialog.toConfirm': 'to confirm',
   'roomSettingsDialog.deleteRoom': 'Delete room',
   'roomSettingsDialog.settings': 'Settings',
+  'roomSettingsDialog.roomUpdated': 'Room updated',
+  'roomSettingsDialog.deletedTitle': 'Deleted {title}',
+  'roomSettingsDialog.archivedTitle': 'Archived {title}',
 
   'roomsContext.couldNotLoadYourRooms': 'Could not load your rooms',
 
@@ -557,6 +656,25 @@ export const en = {
   'searchPage.messagesFound': 'Messages found',
   'searchPage.moreResults': 'More results',
 
+  'session.yourSessionHasExpiredPlease': 'Your session has expired. Please sign in again.',
+
+  'sessionEnd.yourAccountHasBeenBanned': 'Your account has been banned.',
+  'sessionEnd.youWereSignedOutSession': 'You were signed out (this session was closed).',
+  'sessionEnd.yourPasswordWasChangedSo': 'Your password was changed, so this session was signed out. Sign in with the new password.',
+  'sessionEnd.yourPasswordWasResetSo': 'Your password was reset, so this session was signed out. Sign in with the new password.',
+  'sessionEnd.yourAccountHasBeenDeactivated': 'Your account has been deactivated.',
+  'sessionEnd.anAdministratorChangedYourRole': 'An administrator changed your role. Sign in again to continue.',
+  'sessionEnd.anAdministratorChangedYourDepartment': 'An administrator changed your department. Sign in again to continue.',
+  'sessionEnd.yourSessionWasEndedPlease': 'Your session was ended. Please sign in again.',
+  'sessionEnd.youWereSignedOutReason': 'You were signed out: {reason}',
+
+  'sessions.unknownDevice': 'Unknown device',
+  'sessions.browserSystem': '{browser} on {system}',
+  'sessions.aBrowserSystem': 'A browser on {system}',
+  'sessions.noOtherSessionWasSigned': 'No other session was signed in.',
+  'sessions.1OtherSessionWasSigned': '1 other session was signed out.',
+  'sessions.countOtherSessionsWereSigned': '{count} other sessions were signed out.',
+
   'sidebar.noneYet': 'None yet',
   'sidebar.roomsSections': 'Rooms and sections',
   'sidebar.saved': 'Saved',
@@ -573,6 +691,11 @@ export const en = {
   'signIn.newHere': 'New here?',
   'signIn.createAccount': 'Create an account',
   'signIn.needHelp': 'Need help?',
+
+  'slashCommands.problemCommandsList': '{problem}. Commands: {list}',
+  'slashCommands.commandsList': 'Commands: {list}',
+  'slashCommands.whomWriteInviteName': 'Whom? Write /invite @name',
+  'slashCommands.unknownCommandName': 'Unknown command /{name}',
 
   'staffAnalytics.couldNotLoadStaffAnalytics': 'Could not load staff analytics',
   'staffAnalytics.pending': 'Pending',
@@ -608,6 +731,8 @@ export const en = {
   'supportForm.attachedFiles': 'Attached files',
   'supportForm.sendRequest': 'Send request',
   'supportForm.staff': 'Staff?',
+  'supportForm.couldNotSendYourRequest2': 'Could not send your request.',
+  'supportForm.howCanWeHelp': 'How can we help?',
 
   'telemetry.couldNotLoadTelemetry': 'Could not load telemetry',
   'telemetry.telemetry': 'Telemetry',
@@ -629,6 +754,7 @@ export const en = {
   'telemetry.deliveryAckRoundTrip': 'Delivery ack round trip',
   'telemetry.busiestRoomsMessages': 'Busiest rooms (messages)',
   'telemetry.instanceCount': { one: '{count} instance', other: '{count} instances' },
+  'telemetry.deletedRoom': '(deleted room)',
 
   'theme.valueSwitch': '{value} (switch)',
   'theme.system': 'Theme: system',
@@ -662,6 +788,9 @@ export const en = {
   'ticketQueue.openedSubject': 'Opened “{subject}”',
   'ticketQueue.ticketCount': { one: '{count} ticket', other: '{count} tickets' },
   'ticketQueue.someoneElse': 'Someone else',
+  'ticketQueue.noLongerMatchesFiltersLeaves': 'No longer matches the filters; it leaves the list on refresh',
+  'ticketQueue.ticketsNotAvailableServerYet': 'Tickets are not available on this server yet.',
+  'ticketQueue.noTicketsMatchTheseFilters': 'No tickets match these filters.',
 
   'ticketView.couldNotLoadTicket': 'Could not load the ticket',
   'ticketView.backMyTickets': 'Back to my tickets',
@@ -669,8 +798,10 @@ export const en = {
   'ticketView.breadcrumb': 'Breadcrumb',
   'ticketView.thisTicketClosed': 'This ticket is closed.',
   'ticketView.ifYouNeedMoreHelp': 'if you need more help.',
+  'ticketView.thisTicketDoesNotExist': 'This ticket does not exist, or you cannot see it.',
 
   'toast.dismissNotification': 'Dismiss notification',
+  'toast.requestRequestid': 'Request {requestId}',
 
   'useMessageActions.couldNotReact': 'Could not react',
   'useMessageActions.couldNotEditMessage': 'Could not edit the message',
@@ -679,6 +810,13 @@ export const en = {
   'useMessageActions.couldNotDeleteMessage': 'Could not delete the message',
   'useMessageActions.deleteMessage': 'Delete message?',
   'useMessageActions.removesForEveryone': 'This removes the message for everyone. It cannot be undone.',
+
+  'useSlashCommands.nobodyCalledName': 'Nobody is called @{name}',
+  'useSlashCommands.nameCouldBeSeveralPeople': '@{name} could be several people: pick one in Members',
+  'useSlashCommands.addedNameTitle': 'Added {name} to {title}',
+  'useSlashCommands.topicSet': 'Topic set',
+
+  'useUploads.atMostMaxAttachmentsFiles': 'At most {MAX_ATTACHMENTS} files per message.',
 
   'usersAdmin.createUser': 'Create user',
   'usersAdmin.role': 'Role',
@@ -738,10 +876,13 @@ export const en = {
   'usersAdmin.deactivateName': 'Deactivate {name}?',
   'usersAdmin.theyCanSignAgain': 'They can sign in again with their password.',
   'usersAdmin.theyAreSignedOutEverywhere': 'They are signed out everywhere and cannot sign in until reactivated. Their messages stay, and their address stays reserved.',
+  'usersAdmin.couldNotCreateUser': 'Could not create the user',
+  'usersAdmin.couldNotSendInvitation': 'Could not send the invitation',
 
   'verifyEmail.confirmingYourAddress': 'Confirming your address…',
   'verifyEmail.weCouldNotConfirmYour': 'We could not confirm your address',
   'verifyEmail.enterYourAddressGetNew': 'Enter your address to get a new link (an address that is already confirmed can simply sign in).',
+  'verifyEmail.confirmationLink': 'confirmation link',
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

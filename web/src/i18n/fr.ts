@@ -91,6 +91,8 @@ export const fr: CatalogueOf<typeof en> = {
   'acceptInvite.choosePasswordJoinYourTeam': '. Choisissez un mot de passe pour rejoindre votre équipe.',
   'acceptInvite.yourName': 'Votre nom',
   'acceptInvite.joinSign': 'Rejoindre et se connecter',
+  'acceptInvite.thisLinkMissingItsToken': 'Il manque le jeton de ce lien.',
+  'acceptInvite.tellUsYourName': 'Dites-nous votre nom.',
 
   'accountPage.couldNotLoadYourProfile': 'Impossible de charger votre profil',
   'accountPage.profileSaved': 'Profil enregistré',
@@ -140,6 +142,14 @@ export const fr: CatalogueOf<typeof en> = {
   'accountPage.fourHours': '4 heures',
   'accountPage.today': 'Aujourd’hui',
   'accountPage.thisWeek': 'Cette semaine',
+  'accountPage.typeYourCurrentPassword': 'Saisissez votre mot de passe actuel.',
+  'accountPage.yourPasswordWasChangedRevokedsessions': 'Votre mot de passe a été changé. {revokedSessions}',
+  'accountPage.thatNotYourCurrentPassword': 'Ce n’est pas votre mot de passe actuel.',
+  'accountPage.couldNotChangePasswordCheck': 'Impossible de changer le mot de passe. Vérifiez votre connexion.',
+
+  'accounts.cannotSignMessagesKept': 'Ne peut pas se connecter ; les messages sont conservés',
+  'accounts.hasNotChosenPasswordYet': 'N’a pas encore choisi de mot de passe',
+  'accounts.hasNotConfirmedEMail': 'N’a pas confirmé son adresse e-mail',
 
   'activityFeed.couldNotLoadRecentActivity': 'Impossible de charger l’activité récente',
   'activityFeed.recentActivity': 'Activité récente',
@@ -173,6 +183,10 @@ export const fr: CatalogueOf<typeof en> = {
   'archivedRooms.archivedRooms': 'Salons archivés',
   'archivedRooms.noArchivedRooms': 'Aucun salon archivé.',
   'archivedRooms.archived': 'archivé le',
+
+  'assistant.tooManyRefreshesTryAgain': 'Trop d’actualisations ; réessayez dans {secs} s.',
+  'assistant.tooManyRefreshesTryAgain2': 'Trop d’actualisations ; réessayez dans un instant.',
+  'assistant.readOnlyAccountsCannotAsk': 'Les comptes en lecture seule ne peuvent pas demander d’actualisation à l’assistant.',
 
   'assistantPanel.couldNotRefreshAssistant': 'Impossible d’actualiser l’assistant',
   'assistantPanel.refreshAssistantSSummary': 'Actualiser le résumé de l’assistant',
@@ -228,6 +242,8 @@ export const fr: CatalogueOf<typeof en> = {
   'auditLog.severalUsersMatch': 'Plusieurs utilisateurs correspondent à « {actor} » ; saisissez l’adresse e-mail complète.',
   'auditLog.checkFilters': 'Vérifiez les filtres',
 
+  'auditText.deletedAccount': 'compte supprimé',
+
   'avatarSection.yourPictureUpdated': 'Votre photo est à jour.',
   'avatarSection.picture': 'Photo',
   'avatarSection.uploadingProgress': 'Envoi… {progress} %',
@@ -237,6 +253,28 @@ export const fr: CatalogueOf<typeof en> = {
   'bell.notificationsCountUnread': 'Notifications, {count} non lues',
   'bell.markAllRead': 'Tout marquer comme lu',
   'bell.nothingYet': 'Rien pour l’instant.',
+
+  'changes.changeNameSRoleRole': 'Changer le rôle de {name} en {role} ?',
+  'changes.makeRole': 'Passer en {role}',
+  'changes.nameSRoleNowRole': 'Le rôle de {name} est maintenant {role}.',
+  'changes.moveName': 'Déplacer {name} vers {to} ?',
+  'changes.move': 'Déplacer vers {to}',
+  'changes.removeDepartment': 'Retirer le service',
+  'changes.nameNow': '{name} est maintenant dans {to}.',
+  'changes.nameHasNoDepartmentNow': '{name} n’a plus de service.',
+  'changes.undoneNameSRoleRole': 'Annulé : le rôle de {name} est de nouveau {role}.',
+  'changes.undoneNameDepartmentAgain': 'Annulé : {name} est de nouveau dans {department}.',
+  'changes.undoneNameHasNoDepartment': 'Annulé : {name} n’a de nouveau plus de service.',
+  'changes.adminsManage': 'Les administrateurs gèrent tous les utilisateurs, salons et tickets et lisent le journal d’audit.',
+  'changes.staffChat': 'L’équipe discute, traite les tickets et voit les salons de son service.',
+  'changes.observersRead': 'Les observateurs lisent ce que lit l’équipe et ne peuvent jamais écrire.',
+  'changes.customersSee': 'Les clients ne voient que leurs propres tickets.',
+  'changes.roleConsequence': 'Le rôle de {name} est {role} pour l’instant. {means} La personne est déconnectée partout et reçoit le nouveau rôle à sa prochaine connexion.',
+  'changes.takeOutOf': 'Retirer {name} de {from} ?',
+  'changes.takeOut': 'Retirer {name} de son service ?',
+  'changes.nameIsInNow': '{name} est dans {from} pour l’instant.',
+  'changes.signedOutSeeDepartment': 'La personne est déconnectée partout et voit les salons et tickets de {to} à sa prochaine connexion.',
+  'changes.signedOutSeeNoDepartment': 'La personne est déconnectée partout et ne voit les salons et tickets d’aucun service à sa prochaine connexion.',
 
   'charts.noDataYet': 'Pas encore de données',
   'charts.noDataWindow': 'Aucune donnée sur cette période',
@@ -260,6 +298,11 @@ export const fr: CatalogueOf<typeof en> = {
   'chatRoom.joinRoom': 'Rejoindre le salon',
   'chatRoom.leaveRoom': 'Quitter le salon ?',
   'chatRoom.youWillStopReceiving': 'Vous ne recevrez plus ses messages. Vous pourrez rejoindre un salon public plus tard.',
+  'chatRoom.writeMessage': 'Écrire un message',
+  'chatRoom.writeReply': 'Écrire une réponse…',
+  'chatRoom.replyTicket': 'Répondre au ticket…',
+  'chatRoom.messageTitle': 'Écrire à {title}',
+  'chatRoom.messageTitle2': 'Écrire dans #{title}',
 
   'composer.uploadingName': 'Envoi de {name}',
   'composer.uploaded': 'Envoyé',
@@ -284,6 +327,7 @@ export const fr: CatalogueOf<typeof en> = {
   'createRoomDialog.peopleAdd': 'Personnes à ajouter',
   'createRoomDialog.doNotAddName': 'Ne pas ajouter {name}',
   'createRoomDialog.tagsCommaSeparated': 'Étiquettes (séparées par des virgules)',
+  'createRoomDialog.couldNotCreateRoom': 'Impossible de créer le salon',
 
   'customerHome.couldNotLoadYourTickets': 'Impossible de charger vos tickets',
   'customerHome.newRequest': 'Nouvelle demande',
@@ -291,6 +335,14 @@ export const fr: CatalogueOf<typeof en> = {
   'customerHome.opened': 'Ouvert le',
 
   'departmentSelect.everyone': 'Tout le monde',
+
+  'desktop.mentionedYou': '{name} vous a mentionné',
+  'desktop.sentYouMessage': '{name} vous a écrit',
+  'desktop.repliedInThread': '{name} a répondu dans un fil',
+  'desktop.assignedYouTicket': '{name} vous a attribué un ticket',
+  'desktop.mention': 'Mention',
+  'desktop.reply': 'Réponse',
+  'desktop.ticketAssigned': 'Ticket attribué',
 
   'dialog.closeDialog': 'Fermer la boîte de dialogue',
 
@@ -340,12 +392,14 @@ export const fr: CatalogueOf<typeof en> = {
   'filesPanel.noFilesYetAttachOne': 'Pas encore de fichier. Joignez-en un depuis la zone de saisie, ou déposez-le sur le salon.',
 
   'followPage.openingYourTicket': 'Ouverture de votre ticket…',
+  'followPage.couldNotOpenYourTicket': 'Impossible d’ouvrir votre ticket. Vérifiez votre connexion et réessayez.',
 
   'forgotPassword.ifAccountExists': 'Si un compte existe pour',
   'forgotPassword.weSentLinkChooseNew': ', nous lui avons envoyé un lien pour choisir un nouveau mot de passe. Le lien fonctionne une fois, pendant 30 minutes.',
   'forgotPassword.resetYourPassword': 'Réinitialiser votre mot de passe',
   'forgotPassword.enterAddressYouSignWith': 'Saisissez l’adresse avec laquelle vous vous connectez. Nous vous enverrons un lien pour choisir un nouveau mot de passe.',
   'forgotPassword.sendMeLink': 'Envoyez-moi un lien',
+  'forgotPassword.couldNotReachServerCheck': 'Impossible de joindre le serveur. Vérifiez votre connexion.',
 
   'fullEmojiPicker.loadingEmoji': 'Chargement des emoji…',
   'fullEmojiPicker.theEmojiListCouldNot': 'La liste des emoji n’a pas pu être chargée.',
@@ -356,9 +410,17 @@ export const fr: CatalogueOf<typeof en> = {
   'handleSection.newHandle': 'Nouvel identifiant',
   'handleSection.changeHandle': 'Changer d’identifiant',
   'handleSection.yourHandleNow': 'Votre identifiant est maintenant @',
+  'handleSection.couldNotChangeYourHandle': 'Impossible de changer votre identifiant. Vérifiez votre connexion.',
+  'handleSection.someoneElseHasThatHandle': 'Quelqu’un d’autre a déjà cet identifiant.',
+  'handleSection.thatHandleProblem': 'Cet identifiant {problem}.',
 
   'hitCard.inThread': ' · dans un fil',
   'hitCard.deleted': 'supprimé',
+
+  'hooks.couldNotLoadOlderMessages': 'Impossible de charger les messages plus anciens',
+  'hooks.couldNotLoadNewerMessages': 'Impossible de charger les messages plus récents',
+  'hooks.couldNotLoadNewMessages': 'Impossible de charger les nouveaux messages',
+  'hooks.couldNotLoadMembers': 'Impossible de charger les membres',
 
   'languageSection.language': 'Langue',
   'languageSection.browser': 'La langue du navigateur',
@@ -377,6 +439,14 @@ export const fr: CatalogueOf<typeof en> = {
   'membersPanel.handOwnershipOver': 'Céder la propriété ?',
   'membersPanel.becomesOwnerYouStay': '{name} devient propriétaire de {room} ; vous restez modérateur. Seul le nouveau propriétaire peut vous la rendre.',
   'membersPanel.becomesOwner': '{name} devient propriétaire de {room} ; le propriétaire actuel devient modérateur.',
+  'membersPanel.lengthOnlineLength2': '{length} en ligne sur {length2}',
+  'membersPanel.addedName': '{name} ajouté',
+  'membersPanel.nameNowRole': '{name} est maintenant {role}',
+  'membersPanel.removedName': '{name} retiré',
+  'membersPanel.nameOwnsRoomNow': '{name} est maintenant propriétaire du salon',
+  'membersPanel.valueTyping': '{value} écrit…',
+  'membersPanel.valueValue2Typing': '{value} et {value2} écrivent…',
+  'membersPanel.severalPeopleTyping': 'Plusieurs personnes écrivent…',
 
   'mentionSuggest.mentionSomeone': 'Mentionner quelqu’un',
 
@@ -399,6 +469,8 @@ export const fr: CatalogueOf<typeof en> = {
   'messageItem.files': 'fichiers',
   'messageItem.discard': 'Abandonner',
 
+  'messageKeys.messagesCanBeEditedWindowsecs': 'Un message peut être modifié pendant {windowSecs} après l’envoi ; celui-ci est plus ancien.',
+
   'messageList.couldNotLoadMessages': 'Impossible de charger les messages :',
   'messageList.messages': 'Messages',
   'messageList.loadOlderMessages': 'Charger les messages plus anciens',
@@ -412,13 +484,22 @@ export const fr: CatalogueOf<typeof en> = {
   'messageList.jumpLatest': 'Aller au plus récent ↓',
   'messageList.newMessageCount': { one: '{count} nouveau message', other: '{count} nouveaux messages' },
 
+  'messages.couldNotSignCheckYour': 'Connexion impossible. Vérifiez votre connexion et réessayez.',
+  'messages.couldNotReachServerCheck': 'Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.',
+  'messages.thisWhatHasExpiredWas': 'Ce {what} a expiré ou a déjà servi.',
+  'messages.useAtLeastMinPassword': 'Utilisez au moins {MIN_PASSWORD} caractères.',
+  'messages.useAtMostMaxPassword': 'Utilisez au plus {MAX_PASSWORD} caractères.',
+  'messages.theTwoPasswordsDoNot': 'Les deux mots de passe ne correspondent pas.',
+
   'newPasswordFields.typeAgain': 'Saisissez-le de nouveau',
+  'newPasswordFields.newPassword': 'Nouveau mot de passe',
 
   'newTicketDialog.customerEMail': 'E-mail du client',
   'newTicketDialog.customerNameNewCustomer': 'Nom du client (pour un nouveau client)',
   'newTicketDialog.firstMessageOptionalFromYou': 'Premier message (facultatif, de votre part)',
   'newTicketDialog.noneEveryone': 'Aucun (tout le monde)',
   'newTicketDialog.openTicket': 'Ouvrir le ticket',
+  'newTicketDialog.couldNotOpenTicket': 'Impossible d’ouvrir le ticket',
 
   'notificationsContext.couldNotUpdateNotifications': 'Impossible de mettre à jour les notifications',
   'notificationsContext.couldNotMarkAsRead': 'Impossible de marquer comme lu',
@@ -436,6 +517,10 @@ export const fr: CatalogueOf<typeof en> = {
   'pinsPanel.openMessageName': 'Ouvrir le message de {name}',
   'pinsPanel.pinnedBy': 'Épinglé par',
 
+  'policy.youCannotInvitePeopleHere': 'Vous ne pouvez pas inviter de personnes ici',
+  'policy.customersJoinTicketsOnly': 'Les clients ne rejoignent que des tickets',
+  'policy.onlyModeratorsAddPeopleFrom': 'Seuls les modérateurs ajoutent des personnes extérieures à {department}',
+
   'preferencesSection.thisBrowserCannotShowDesktop': 'Ce navigateur ne peut pas afficher de notifications de bureau.',
   'preferencesSection.desktopNotificationsAllowedBrowser': 'Les notifications de bureau sont autorisées dans ce navigateur.',
   'preferencesSection.desktopNotificationsBlockedBrowserS': 'Les notifications de bureau sont bloquées dans les réglages du site de ce navigateur.',
@@ -448,11 +533,14 @@ export const fr: CatalogueOf<typeof en> = {
   'preferencesSection.quietHoursNoEMail': 'Heures calmes (ni e-mail, ni push, ni notification de bureau)',
   'preferencesSection.saveNotificationSettings': 'Enregistrer les réglages de notification',
   'preferencesSection.saved': 'Enregistré.',
+  'preferencesSection.couldNotSaveCheckYour': 'Enregistrement impossible. Vérifiez votre connexion.',
 
   'profileCard.couldNotLoadProfile': 'Impossible de charger le profil',
   'profileCard.profile': 'Profil',
   'profileCard.closeProfile': 'Fermer le profil',
   'profileCard.localTime': 'heure locale (',
+
+  'query.ticketTitle': 'Ticket : {title}',
 
   'quickSwitcher.jumpRoomPerson': 'Aller à un salon ou une personne',
   'quickSwitcher.roomPerson': 'Salon ou personne',
@@ -468,6 +556,9 @@ export const fr: CatalogueOf<typeof en> = {
   'reactionPicker.reactWithEmoji': 'Réagir avec {emoji}',
   'reactionPicker.moreEmoji': 'Plus d’emoji…',
 
+  'reactors.nobodyReactedWithEmojiAny': 'Plus personne n’a réagi avec {emoji}',
+  'reactors.listReactedWithEmoji': '{list} a réagi avec {emoji}',
+
   'register.weSentLink': 'Nous avons envoyé un lien à',
   'register.openConfirmYourAddressSigns': '. Ouvrez-le pour confirmer votre adresse ; il vous connecte.',
   'register.noEMailAfterFew': 'Pas d’e-mail après quelques minutes ? Regardez dans les indésirables, ou :',
@@ -478,13 +569,18 @@ export const fr: CatalogueOf<typeof en> = {
   'register.address': '.',
   'register.createAccount': 'Créer le compte',
   'register.alreadyHaveAccount': 'Vous avez déjà un compte ?',
+  'register.couldNotRegister': 'Inscription impossible.',
 
   'resendVerification.weSentNewLink': 'Nous avons envoyé un nouveau lien à',
   'resendVerification.ifWaitingConfirmationCheckYour': 'si elle attend une confirmation. Consultez votre boîte de réception (et les indésirables).',
+  'resendVerification.sendAgain': 'Le renvoyer',
+  'resendVerification.couldNotSendLinkCheck': 'Impossible d’envoyer le lien. Vérifiez votre connexion et réessayez.',
 
   'resetPassword.chooseNewPassword': 'Choisir un nouveau mot de passe',
   'resetPassword.everyOtherSessionYourAccount': 'Toutes les autres sessions de votre compte seront déconnectées.',
   'resetPassword.saveSign': 'Enregistrer et se connecter',
+  'resetPassword.thePasswordField': 'Le mot de passe {field}.',
+  'resetPassword.resetLink': 'lien de réinitialisation',
 
   'roomNotifyMenu.couldNotChangeNotifications': 'Impossible de modifier les notifications',
   'roomNotifyMenu.notificationsRoom': 'Notifications de ce salon :',
@@ -516,6 +612,9 @@ export const fr: CatalogueOf<typeof en> = {
   'roomSettingsDialog.toConfirm': 'pour confirmer',
   'roomSettingsDialog.deleteRoom': 'Supprimer le salon',
   'roomSettingsDialog.settings': 'Réglages',
+  'roomSettingsDialog.roomUpdated': 'Salon mis à jour',
+  'roomSettingsDialog.deletedTitle': '{title} supprimé',
+  'roomSettingsDialog.archivedTitle': '{title} archivé',
 
   'roomsContext.couldNotLoadYourRooms': 'Impossible de charger vos salons',
 
@@ -557,6 +656,25 @@ export const fr: CatalogueOf<typeof en> = {
   'searchPage.messagesFound': 'Messages trouvés',
   'searchPage.moreResults': 'Plus de résultats',
 
+  'session.yourSessionHasExpiredPlease': 'Votre session a expiré. Veuillez vous reconnecter.',
+
+  'sessionEnd.yourAccountHasBeenBanned': 'Votre compte a été banni.',
+  'sessionEnd.youWereSignedOutSession': 'Vous avez été déconnecté (cette session a été fermée).',
+  'sessionEnd.yourPasswordWasChangedSo': 'Votre mot de passe a été changé, cette session a donc été déconnectée. Connectez-vous avec le nouveau mot de passe.',
+  'sessionEnd.yourPasswordWasResetSo': 'Votre mot de passe a été réinitialisé, cette session a donc été déconnectée. Connectez-vous avec le nouveau mot de passe.',
+  'sessionEnd.yourAccountHasBeenDeactivated': 'Votre compte a été désactivé.',
+  'sessionEnd.anAdministratorChangedYourRole': 'Un administrateur a changé votre rôle. Reconnectez-vous pour continuer.',
+  'sessionEnd.anAdministratorChangedYourDepartment': 'Un administrateur a changé votre service. Reconnectez-vous pour continuer.',
+  'sessionEnd.yourSessionWasEndedPlease': 'Votre session a été fermée. Veuillez vous reconnecter.',
+  'sessionEnd.youWereSignedOutReason': 'Vous avez été déconnecté : {reason}',
+
+  'sessions.unknownDevice': 'Appareil inconnu',
+  'sessions.browserSystem': '{browser} sur {system}',
+  'sessions.aBrowserSystem': 'Un navigateur sur {system}',
+  'sessions.noOtherSessionWasSigned': 'Aucune autre session n’était connectée.',
+  'sessions.1OtherSessionWasSigned': '1 autre session a été déconnectée.',
+  'sessions.countOtherSessionsWereSigned': '{count} autres sessions ont été déconnectées.',
+
   'sidebar.noneYet': 'Aucun pour l’instant',
   'sidebar.roomsSections': 'Salons et sections',
   'sidebar.saved': 'Enregistrés',
@@ -573,6 +691,11 @@ export const fr: CatalogueOf<typeof en> = {
   'signIn.newHere': 'Nouveau ici ?',
   'signIn.createAccount': 'Créer un compte',
   'signIn.needHelp': 'Besoin d’aide ?',
+
+  'slashCommands.problemCommandsList': '{problem}. Commandes : {list}',
+  'slashCommands.commandsList': 'Commandes : {list}',
+  'slashCommands.whomWriteInviteName': 'Qui ? Écrivez /invite @nom',
+  'slashCommands.unknownCommandName': 'Commande inconnue /{name}',
 
   'staffAnalytics.couldNotLoadStaffAnalytics': 'Impossible de charger les statistiques de l’équipe',
   'staffAnalytics.pending': 'En attente',
@@ -608,6 +731,8 @@ export const fr: CatalogueOf<typeof en> = {
   'supportForm.attachedFiles': 'Fichiers joints',
   'supportForm.sendRequest': 'Envoyer la demande',
   'supportForm.staff': 'Membre de l’équipe ?',
+  'supportForm.couldNotSendYourRequest2': 'Impossible d’envoyer votre demande.',
+  'supportForm.howCanWeHelp': 'Comment pouvons-nous vous aider ?',
 
   'telemetry.couldNotLoadTelemetry': 'Impossible de charger la télémétrie',
   'telemetry.telemetry': 'Télémétrie',
@@ -629,6 +754,7 @@ export const fr: CatalogueOf<typeof en> = {
   'telemetry.deliveryAckRoundTrip': 'Aller-retour des accusés de livraison',
   'telemetry.busiestRoomsMessages': 'Salons les plus actifs (messages)',
   'telemetry.instanceCount': { one: '{count} instance', other: '{count} instances' },
+  'telemetry.deletedRoom': '(salon supprimé)',
 
   'theme.valueSwitch': '{value} (changer)',
   'theme.system': 'Thème : système',
@@ -662,6 +788,9 @@ export const fr: CatalogueOf<typeof en> = {
   'ticketQueue.openedSubject': '« {subject} » ouvert',
   'ticketQueue.ticketCount': { one: '{count} ticket', other: '{count} tickets' },
   'ticketQueue.someoneElse': 'Quelqu’un d’autre',
+  'ticketQueue.noLongerMatchesFiltersLeaves': 'Ne correspond plus aux filtres ; disparaîtra à l’actualisation',
+  'ticketQueue.ticketsNotAvailableServerYet': 'Les tickets ne sont pas encore disponibles sur ce serveur.',
+  'ticketQueue.noTicketsMatchTheseFilters': 'Aucun ticket ne correspond à ces filtres.',
 
   'ticketView.couldNotLoadTicket': 'Impossible de charger le ticket',
   'ticketView.backMyTickets': 'Retour à mes tickets',
@@ -669,8 +798,10 @@ export const fr: CatalogueOf<typeof en> = {
   'ticketView.breadcrumb': 'Fil d’Ariane',
   'ticketView.thisTicketClosed': 'Ce ticket est fermé.',
   'ticketView.ifYouNeedMoreHelp': 'si vous avez besoin d’aide supplémentaire.',
+  'ticketView.thisTicketDoesNotExist': 'Ce ticket n’existe pas, ou vous ne pouvez pas le voir.',
 
   'toast.dismissNotification': 'Fermer la notification',
+  'toast.requestRequestid': 'Requête {requestId}',
 
   'useMessageActions.couldNotReact': 'Impossible de réagir',
   'useMessageActions.couldNotEditMessage': 'Impossible de modifier le message',
@@ -679,6 +810,13 @@ export const fr: CatalogueOf<typeof en> = {
   'useMessageActions.couldNotDeleteMessage': 'Impossible de supprimer le message',
   'useMessageActions.deleteMessage': 'Supprimer le message ?',
   'useMessageActions.removesForEveryone': 'Le message est supprimé pour tout le monde. Impossible de revenir en arrière.',
+
+  'useSlashCommands.nobodyCalledName': 'Personne ne s’appelle @{name}',
+  'useSlashCommands.nameCouldBeSeveralPeople': '@{name} peut désigner plusieurs personnes : choisissez-en une dans Membres',
+  'useSlashCommands.addedNameTitle': '{name} ajouté à {title}',
+  'useSlashCommands.topicSet': 'Sujet défini',
+
+  'useUploads.atMostMaxAttachmentsFiles': '{MAX_ATTACHMENTS} fichiers au plus par message.',
 
   'usersAdmin.createUser': 'Créer un utilisateur',
   'usersAdmin.role': 'Rôle',
@@ -738,8 +876,11 @@ export const fr: CatalogueOf<typeof en> = {
   'usersAdmin.deactivateName': 'Désactiver {name} ?',
   'usersAdmin.theyCanSignAgain': 'La personne peut de nouveau se connecter avec son mot de passe.',
   'usersAdmin.theyAreSignedOutEverywhere': 'La personne est déconnectée partout et ne peut plus se connecter avant sa réactivation. Ses messages restent, et son adresse reste réservée.',
+  'usersAdmin.couldNotCreateUser': 'Impossible de créer l’utilisateur',
+  'usersAdmin.couldNotSendInvitation': 'Impossible d’envoyer l’invitation',
 
   'verifyEmail.confirmingYourAddress': 'Confirmation de votre adresse…',
   'verifyEmail.weCouldNotConfirmYour': 'Nous n’avons pas pu confirmer votre adresse',
   'verifyEmail.enterYourAddressGetNew': 'Saisissez votre adresse pour recevoir un nouveau lien (une adresse déjà confirmée peut simplement se connecter).',
+  'verifyEmail.confirmationLink': 'lien de confirmation',
 };

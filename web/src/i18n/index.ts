@@ -12,7 +12,8 @@ const CATALOGUES: Record<Language, Record<MessageKey, string | Plural>> = { en, 
 const STORAGE_KEY = 'sb:language';
 
 export type { MessageKey };
-export type Params = Record<string, string | number>;
+/** Values for `{placeholders}`; null and undefined read as a template literal would show them. */
+export type Params = Record<string, string | number | null | undefined>;
 
 function isLanguage(v: string | null | undefined): v is Language {
   return v !== null && v !== undefined && Object.hasOwn(LANGUAGES, v);
@@ -83,9 +84,7 @@ export function useLanguage(): Language {
 function fill(text: string, params: Params | undefined): string {
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const value = params[name];
-    if (value === undefined) return whole;
-    return String(value);
+    return Object.hasOwn(params, name) ? String(params[name]) : whole;
   });
 }
 

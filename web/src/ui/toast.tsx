@@ -52,10 +52,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const toaster = useMemo<Toaster>(
     () => ({
       show: (message, kind = 'info', action) => push({ kind, message, ...(action ? { action } : {}) }),
-      error: (err, fallback = 'Something went wrong') => {
+      error: (err, fallback = t('discover.somethingWentWrong')) => {
         if (err instanceof DOMException && err.name === 'AbortError') return;
         if (isApiError(err)) {
-          push({ kind: 'error', message: err.message || fallback, detail: err.requestId ? `Request ${err.requestId}` : undefined });
+          push({ kind: 'error', message: err.message || fallback, detail: err.requestId ? t('toast.requestRequestid', { requestId: err.requestId }) : undefined });
         } else {
           push({ kind: 'error', message: err instanceof Error && err.message ? err.message : fallback });
         }

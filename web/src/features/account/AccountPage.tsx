@@ -208,7 +208,7 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
     setError(null);
     const weak = passwordProblem(password, confirm);
     setProblem(weak);
-    setCurrentProblem(current ? null : 'Type your current password.');
+    setCurrentProblem(current ? null : t('accountPage.typeYourCurrentPassword'));
     if (weak || !current) return;
     setBusy(true);
     try {
@@ -216,12 +216,12 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
       setCurrent('');
       setPassword('');
       setConfirm('');
-      setResult(`Your password was changed. ${revokedText(revokedSessions)}`);
+      setResult(t('accountPage.yourPasswordWasChangedRevokedsessions', { revokedSessions: revokedText(revokedSessions) }));
       onChanged();
     } catch (err) {
-      if (err instanceof ApiError && err.fieldProblem('currentPassword')) setCurrentProblem('That is not your current password.');
+      if (err instanceof ApiError && err.fieldProblem('currentPassword')) setCurrentProblem(t('accountPage.thatNotYourCurrentPassword'));
       else if (err instanceof ApiError && err.fieldProblem('newPassword')) setProblem(`The new password ${err.fieldProblem('newPassword')}.`);
-      else setError(err instanceof ApiError ? err.message : 'Could not change the password. Check your connection.');
+      else setError(err instanceof ApiError ? err.message : t('accountPage.couldNotChangePasswordCheck'));
     } finally {
       setBusy(false);
     }

@@ -4,10 +4,10 @@ import { useSession, useUser } from '../auth/session';
 import { t } from '../../i18n';
 
 function handleError(err: unknown): string {
-  if (!(err instanceof ApiError)) return 'Could not change your handle. Check your connection.';
-  if (err.code === 'HANDLE_TAKEN') return 'Someone else has that handle.';
+  if (!(err instanceof ApiError)) return t('handleSection.couldNotChangeYourHandle');
+  if (err.code === 'HANDLE_TAKEN') return t('handleSection.someoneElseHasThatHandle');
   const problem = err.fieldProblem('handle');
-  if (err.code === 'VALIDATION' && problem) return `That handle ${problem}.`;
+  if (err.code === 'VALIDATION' && problem) return t('handleSection.thatHandleProblem', { problem });
   return err.message;
 }
 

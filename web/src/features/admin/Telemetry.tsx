@@ -110,7 +110,7 @@ export function TelemetryView() {
             { label: t('telemetry.p95'), values: col('rttP95Ms'), color: 'var(--chart-2)' },
           ]}
         />
-        <BarList title={t('telemetry.busiestRoomsMessages')} items={(data?.topRooms ?? []).map((r) => ({ label: r.title || '(deleted room)', value: r.messages }))} />
+        <BarList title={t('telemetry.busiestRoomsMessages')} items={(data?.topRooms ?? []).map((r) => ({ label: r.title || t('telemetry.deletedRoom'), value: r.messages }))} />
       </div>
     </section>
   );

@@ -43,7 +43,7 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
       setName('');
       setPassword('');
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not create the user' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('usersAdmin.couldNotCreateUser') }));
     } finally {
       setBusy(false);
     }
@@ -98,7 +98,7 @@ function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: ()
       setEmail('');
       setName('');
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not send the invitation' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('usersAdmin.couldNotSendInvitation') }));
     } finally {
       setBusy(false);
     }

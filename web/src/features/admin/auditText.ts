@@ -1,6 +1,7 @@
 // How the audit log reads to people: names instead of ids, details as short "what changed"
 // lines instead of JSON (the raw form stays one click away). Unit-tested in auditText.test.ts.
 import type { AuditEntry } from '../../types';
+import { t } from '../../i18n';
 
 /** One line of an entry's details: "Role: staff → admin". */
 export interface DetailLine {
@@ -61,7 +62,7 @@ export function detailLines(metadata: unknown): DetailLine[] {
 
 /** Who acted: their name, else the e-mail they had, else "system". */
 export function actorLabel(e: Pick<AuditEntry, 'actorName' | 'actorEmail' | 'actorId'>): string {
-  return e.actorName ?? e.actorEmail ?? (e.actorId ? 'deleted account' : 'system');
+  return e.actorName ?? e.actorEmail ?? (e.actorId ? t('auditText.deletedAccount') : 'system');
 }
 
 /** What was acted on: its name when it has one, else a short form of its id. */

@@ -13,7 +13,7 @@ export function AcceptInvite() {
   const { signedIn } = useSession();
   const token = search.get('token') ?? '';
   const [invitation, setInvitation] = useState<Invitation | null>(null);
-  const [linkError, setLinkError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [linkError, setLinkError] = useState<string | null>(token ? null : t('acceptInvite.thisLinkMissingItsToken'));
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -42,7 +42,7 @@ export function AcceptInvite() {
     if (!invitation) return;
     const weak = passwordProblem(password, confirm);
     setProblem(weak);
-    setNameProblem(name.trim() ? null : 'Tell us your name.');
+    setNameProblem(name.trim() ? null : t('acceptInvite.tellUsYourName'));
     if (weak || !name.trim()) return;
     setBusy(true);
     try {

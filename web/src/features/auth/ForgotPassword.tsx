@@ -18,7 +18,7 @@ export function ForgotPassword() {
       await api.auth.forgotPassword(email.trim());
       setSentTo(email.trim());
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not reach the server. Check your connection.' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: t('forgotPassword.couldNotReachServerCheck') }));
     } finally {
       setBusy(false);
     }

@@ -13,7 +13,7 @@ interface Props {
 }
 
 /** A new password typed twice, with the length rule stated up front. */
-export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onConfirm, problem, label = 'New password' }: Props) {
+export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onConfirm, problem, label = t('newPasswordFields.newPassword') }: Props) {
   return (
     <>
       <label htmlFor={`${idPrefix}-password`}>{label}</label>

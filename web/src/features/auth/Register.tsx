@@ -53,7 +53,7 @@ export function Register() {
     e.preventDefault();
     const weak = passwordProblem(password);
     if (weak) {
-      setError(new ApiError({ status: 422, code: 'VALIDATION', message: 'Please check the fields marked above.', details: [{ field: 'password', problem: weak }] }));
+      setError(new ApiError({ status: 422, code: 'VALIDATION', message: t('common.pleaseCheckFieldsMarkedAbove'), details: [{ field: 'password', problem: weak }] }));
       return;
     }
     setBusy(true);
@@ -62,7 +62,7 @@ export function Register() {
       const result = await api.auth.register(email.trim(), name.trim(), password);
       setSentTo(result.email || email.trim());
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not register.' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: t('register.couldNotRegister') }));
     } finally {
       setBusy(false);
     }

@@ -6,7 +6,7 @@ import { t } from '../../i18n';
  * "Send it again": asks for another confirmation link for `email`. The server answers the same
  * whether or not the address waits for one, so the page does too.
  */
-export function ResendVerification({ email, label = 'Send it again' }: { email: string; label?: string }) {
+export function ResendVerification({ email, label = t('resendVerification.sendAgain') }: { email: string; label?: string }) {
   const [state, setState] = useState<'idle' | 'sending' | 'sent'>('idle');
   const [error, setError] = useState<string | null>(null);
 
@@ -18,7 +18,7 @@ export function ResendVerification({ email, label = 'Send it again' }: { email: 
       setState('sent');
     } catch (err) {
       setState('idle');
-      setError(err instanceof ApiError && err.status !== 0 ? err.message : 'Could not send the link. Check your connection and try again.');
+      setError(err instanceof ApiError && err.status !== 0 ? err.message : t('resendVerification.couldNotSendLinkCheck'));
     }
   };
 

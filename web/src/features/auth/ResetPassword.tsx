@@ -14,7 +14,7 @@ export function ResetPassword() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const [linkError, setLinkError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [linkError, setLinkError] = useState<string | null>(token ? null : t('acceptInvite.thisLinkMissingItsToken'));
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
@@ -29,8 +29,8 @@ export function ResetPassword() {
       navigate('/', { replace: true });
     } catch (err) {
       const field = err instanceof ApiError ? err.fieldProblem('password') : undefined;
-      if (field) setProblem(`The password ${field}.`);
-      else setLinkError(linkFailure(err, 'reset link'));
+      if (field) setProblem(t('resetPassword.thePasswordField', { field }));
+      else setLinkError(linkFailure(err, t('resetPassword.resetLink')));
       setBusy(false);
     }
   };

@@ -12,7 +12,7 @@ export function VerifyEmail() {
   const { signedIn } = useSession();
   const token = search.get('token') ?? '';
   const [error, setError] = useState<{ message: string; expired: boolean } | null>(
-    token ? null : { message: 'This link is missing its token.', expired: true },
+    token ? null : { message: t('acceptInvite.thisLinkMissingItsToken'), expired: true },
   );
   const [email, setEmail] = useState('');
   const started = useRef(false);
@@ -28,7 +28,7 @@ export function VerifyEmail() {
       })
       .catch((err: unknown) => {
         const expired = err instanceof ApiError && err.code === 'TOKEN_INVALID';
-        setError({ message: linkFailure(err, 'confirmation link'), expired });
+        setError({ message: linkFailure(err, t('verifyEmail.confirmationLink')), expired });
       });
   }, [token, signedIn]);
 

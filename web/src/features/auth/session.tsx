@@ -7,6 +7,7 @@ import { setMonitoringUser } from '../../ui/monitoring';
 import { ReadOnlyProvider } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { clearDrafts } from '../chat/drafts';
+import { t } from '../../i18n';
 
 export interface Session {
   config: PublicConfig;
@@ -123,7 +124,7 @@ export function SessionProvider({ config, initialUser, children }: Props) {
   useEffect(
     () =>
       onUnauthorized(() => {
-        if (clientRef.current) void signOut('Your session has expired. Please sign in again.');
+        if (clientRef.current) void signOut(t('session.yourSessionHasExpiredPlease'));
       }),
     [signOut],
   );

@@ -46,9 +46,9 @@ interface Props {
 }
 
 function composerPlaceholder(room: Room | null, role: string): string {
-  if (!room) return 'Write a message';
-  if (room.kind === 'ticket') return role === 'customer' ? 'Write a reply…' : 'Reply to the ticket…';
-  return room.kind === 'dm' ? `Message ${room.title}` : `Message #${room.title}`;
+  if (!room) return t('chatRoom.writeMessage');
+  if (room.kind === 'ticket') return role === 'customer' ? t('chatRoom.writeReply') : t('chatRoom.replyTicket');
+  return room.kind === 'dm' ? t('chatRoom.messageTitle', { title: room.title }) : t('chatRoom.messageTitle2', { title: room.title });
 }
 
 /** One room: history, thread panel, members with presence, typing line and composer. */

@@ -28,7 +28,7 @@ const ROLE_ORDER: Record<RoomRole, number> = { owner: 0, moderator: 1, member: 2
 
 /** "2 online of 3". */
 export function onlineOf(members: readonly Pick<Member, 'online'>[]): string {
-  return `${members.filter((m) => m.online).length} online of ${members.length}`;
+  return t('membersPanel.lengthOnlineLength2', { length: members.filter((m) => m.online).length, length2: members.length });
 }
 
 /**
@@ -64,7 +64,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
 
   const invite = (user: User) => {
     if (!room) return;
-    void run(`invite-${user.id}`, () => api.rooms.addMember(room.id, user.id), `Added ${user.name}`);
+    void run(`invite-${user.id}`, () => api.rooms.addMember(room.id, user.id), t('membersPanel.addedName', { name: user.name }));
   };
 
   return (
@@ -125,7 +125,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                       value={m.role === 'moderator' ? 'moderator' : 'member'}
                       choices={ROOM_ROLES}
                       disabled={busy !== null}
-                      onChange={(role) => void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), `${m.user.name} is now ${role}`)}
+                      onChange={(role) => void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), t('membersPanel.nameNowRole', { name: m.user.name, role }))}
                       testId="member-role-select"
                     />
                   )}
@@ -140,7 +140,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                       className="link-button small danger-text"
                       aria-label={t('common.removeName', { name: m.user.name })}
                       disabled={busy !== null}
-                      onClick={() => void run(`remove-${m.user.id}`, () => api.rooms.removeMember(room.id, m.user.id), `Removed ${m.user.name}`)}
+                      onClick={() => void run(`remove-${m.user.id}`, () => api.rooms.removeMember(room.id, m.user.id), t('membersPanel.removedName', { name: m.user.name }))}
                       data-testid="member-remove"
                     >
                       {t('common.remove')}
@@ -173,7 +173,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
         onConfirm={() => {
           const target = handOver;
           setHandOver(null);
-          if (target && room) void run(`own-${target.user.id}`, () => api.rooms.transferOwnership(room.id, target.user.id), `${target.user.name} owns the room now`);
+          if (target && room) void run(`own-${target.user.id}`, () => api.rooms.transferOwnership(room.id, target.user.id), t('membersPanel.nameOwnsRoomNow', { name: target.user.name }));
         }}
         onCancel={() => setHandOver(null)}
       />
@@ -186,10 +186,10 @@ export function TypingLine({ names }: { names: string[] }) {
     names.length === 0
       ? ''
       : names.length === 1
-        ? `${names[0]} is typing…`
+        ? t('membersPanel.valueTyping', { value: names[0] })
         : names.length === 2
-          ? `${names[0]} and ${names[1]} are typing…`
-          : 'Several people are typing…';
+          ? t('membersPanel.valueValue2Typing', { value: names[0], value2: names[1] })
+          : t('membersPanel.severalPeopleTyping');
   return (
     <div className="typing-line" aria-live="polite" data-testid="typing-line">
       {text}

@@ -1,3 +1,4 @@
+import { t } from '../../i18n';
 // Composer slash commands: `/invite @name`, `/leave`, `/topic text`. A line that starts with
 // `/word` is a command and is never posted as a message; `//` sends a line that starts with
 // "/" as it is. Unknown commands answer with the help instead of being posted silently.
@@ -21,7 +22,7 @@ export const SLASH_HELP: readonly { usage: string; what: string }[] = [
 /** The help as one line of text (a toast, a title). */
 export function helpText(problem: string | null = null): string {
   const list = SLASH_HELP.map((h) => `${h.usage}: ${h.what}`).join(' · ');
-  return problem ? `${problem}. Commands: ${list}` : `Commands: ${list}`;
+  return problem ? t('slashCommands.problemCommandsList', { problem, list }) : t('slashCommands.commandsList', { list });
 }
 
 const COMMAND = /^\/([a-z][a-z-]*)(?:\s+([\s\S]*))?$/i;
@@ -45,7 +46,7 @@ function parseCommand(name: string, args: string): SlashCommand {
         .split(/[\s,]+/)
         .map((n) => n.replace(/^@/, '').trim())
         .filter(Boolean);
-      return names.length > 0 ? { kind: 'invite', names } : { kind: 'help', problem: 'Whom? Write /invite @name' };
+      return names.length > 0 ? { kind: 'invite', names } : { kind: 'help', problem: t('slashCommands.whomWriteInviteName') };
     }
     case 'leave':
       return args ? { kind: 'help', problem: '/leave takes nothing after it' } : { kind: 'leave' };
@@ -54,7 +55,7 @@ function parseCommand(name: string, args: string): SlashCommand {
     case 'help':
       return { kind: 'help', problem: null };
     default:
-      return { kind: 'help', problem: `Unknown command /${name}` };
+      return { kind: 'help', problem: t('slashCommands.unknownCommandName', { name }) };
   }
 }
 

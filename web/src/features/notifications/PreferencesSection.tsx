@@ -72,7 +72,7 @@ export function PreferencesSection() {
       bell?.setPreferences(next);
       setSaved(true);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not save. Check your connection.');
+      setError(err instanceof ApiError ? err.message : t('preferencesSection.couldNotSaveCheckYour'));
     } finally {
       setBusy(false);
     }

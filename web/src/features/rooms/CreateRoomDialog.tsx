@@ -70,7 +70,7 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
       reset();
       if (refused.length > 0) toast.show(`Created, but not everyone could be added. ${refused.join('; ')}`, 'error');
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not create the room' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('createRoomDialog.couldNotCreateRoom') }));
     } finally {
       setBusy(false);
     }

@@ -72,7 +72,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
     void act(async () => {
       const updated = await api.rooms.update(room.id, patch);
       rooms?.upsert({ ...updated, myRole: room.myRole });
-    }, 'Room updated');
+    }, t('roomSettingsDialog.roomUpdated'));
   };
 
   const remove = () =>
@@ -80,7 +80,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
       await api.rooms.remove(room.id);
       rooms?.remove(room.id);
       navigate('/');
-    }, `Deleted ${room.title}`);
+    }, t('roomSettingsDialog.deletedTitle', { title: room.title }));
 
   const problem = (f: string) => error?.fieldProblem(f);
   return (
@@ -161,7 +161,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
             onClick={() =>
               void act(
                 () => (archived ? api.rooms.unarchive(room.id) : api.rooms.archive(room.id)),
-                archived ? `Restored ${room.title}` : `Archived ${room.title}`,
+                archived ? t('archivedBanner.restoredTitle', { title: room.title }) : t('roomSettingsDialog.archivedTitle', { title: room.title }),
               )
             }
             data-testid={archived ? 'settings-unarchive' : 'settings-archive'}

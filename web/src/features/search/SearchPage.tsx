@@ -17,7 +17,7 @@ const asDay = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? v : '');
 /** The server's words for a refused query (`details[].problem` of field `q`), else its message. */
 function searchError(err: unknown): string {
   if (err instanceof ApiError) return err.fieldProblem('q') ?? err.message;
-  return 'Search failed';
+  return t('searchPage.searchFailed');
 }
 
 /** A refused query is explained on the page; other failures also get a toast. */

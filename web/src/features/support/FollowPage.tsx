@@ -9,7 +9,7 @@ export function FollowPage() {
   const { search } = useLocation();
   const { signedIn } = useSession();
   const token = search.get('token') ?? '';
-  const [error, setError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [error, setError] = useState<string | null>(token ? null : t('acceptInvite.thisLinkMissingItsToken'));
   const started = useRef(false);
 
   useEffect(() => {
@@ -24,7 +24,7 @@ export function FollowPage() {
       })
       .catch((err: unknown) => {
         // The page says what went wrong; no toast on top of it.
-        setError(err instanceof ApiError && err.status !== 0 ? err.message : 'Could not open your ticket. Check your connection and try again.');
+        setError(err instanceof ApiError && err.status !== 0 ? err.message : t('followPage.couldNotOpenYourTicket'));
       });
   }, [token, signedIn]);
 

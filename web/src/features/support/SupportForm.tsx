@@ -97,7 +97,7 @@ export function SupportForm() {
       // With files the form goes as multipart/form-data; without, as JSON.
       setDone(files.length > 0 ? await api.support.submitWithFiles(input, files) : await api.support.submit(input));
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not send your request.' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: t('supportForm.couldNotSendYourRequest2') }));
       // Field problems and a team address are shown on the form itself.
       if (!(err instanceof ApiError && (err.code === 'VALIDATION' || err.code === 'STAFF_EMAIL'))) toast.error(err, t('supportForm.couldNotSendYourRequest'));
     } finally {
@@ -128,7 +128,7 @@ export function SupportForm() {
         <form onSubmit={submit} noValidate>
           {field(
             'support-name',
-            'Your name',
+            t('acceptInvite.yourName'),
             <input id="support-name" required autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} data-testid="support-name" />,
             'name',
           )}
@@ -165,7 +165,7 @@ export function SupportForm() {
           )}
           {field(
             'support-message',
-            'How can we help?',
+            t('supportForm.howCanWeHelp'),
             <textarea id="support-message" required rows={6} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} data-testid="support-message" />,
             'message',
           )}

@@ -46,7 +46,7 @@ export function NewTicketDialog({ open, onClose, onCreated }: Props) {
       setMessage('');
       onCreated(ticket);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not open the ticket' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('newTicketDialog.couldNotOpenTicket') }));
     } finally {
       setBusy(false);
     }

@@ -128,13 +128,13 @@ export function TicketQueue() {
           const stale = isStale(ticket, filters, me.id);
           return {
             className: stale ? 'stale' : undefined,
-            title: stale ? 'No longer matches the filters; it leaves the list on refresh' : undefined,
+            title: stale ? t('ticketQueue.noLongerMatchesFiltersLeaves') : undefined,
             'data-testid': 'ticket-row',
             'data-ticket-id': ticket.id,
             'data-status': ticket.status,
           };
         }}
-        empty={<span data-testid="queue-empty">{unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}</span>}
+        empty={<span data-testid="queue-empty">{unavailable ? t('ticketQueue.ticketsNotAvailableServerYet') : t('ticketQueue.noTicketsMatchTheseFilters')}</span>}
         loading={loading}
         paging={{ hasMore: queue.hasMore, onMore: queue.loadMore, label: t('common.loadMore') }}
       />

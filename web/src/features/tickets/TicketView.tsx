@@ -64,7 +64,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
       .catch((err: unknown) => {
         if (cancelled) return;
         const notFound = err instanceof ApiError && err.status === 404;
-        setError({ message: notFound ? 'This ticket does not exist, or you cannot see it.' : errorMessage(err), notFound });
+        setError({ message: notFound ? t('ticketView.thisTicketDoesNotExist') : errorMessage(err), notFound });
         if (!notFound) toast.error(err, t('ticketView.couldNotLoadTicket'));
       });
     return () => {

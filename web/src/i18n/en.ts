@@ -150,6 +150,8 @@ export const en = {
   'accounts.cannotSignMessagesKept': 'Cannot sign in; messages are kept',
   'accounts.hasNotChosenPasswordYet': 'Has not chosen a password yet',
   'accounts.hasNotConfirmedEMail': 'Has not confirmed the e-mail address',
+  'accounts.deactivated': 'Deactivated',
+  'accounts.invited': 'Invited',
 
   'activityFeed.couldNotLoadRecentActivity': 'Could not load recent activity',
   'activityFeed.recentActivity': 'Recent activity',
@@ -243,6 +245,8 @@ export const en = {
   'auditLog.checkFilters': 'Check the filters',
 
   'auditText.deletedAccount': 'deleted account',
+  'auditText.change': 'Change',
+  'auditText.none': 'none',
 
   'avatarSection.yourPictureUpdated': 'Your picture is updated.',
   'avatarSection.picture': 'Picture',
@@ -253,6 +257,9 @@ export const en = {
   'bell.notificationsCountUnread': 'Notifications, {count} unread',
   'bell.markAllRead': 'Mark all read',
   'bell.nothingYet': 'Nothing yet.',
+
+  'catchup.today': 'Today',
+  'catchup.yesterday': 'Yesterday',
 
   'changes.changeNameSRoleRole': 'Change {name}’s role to {role}?',
   'changes.makeRole': 'Make {role}',
@@ -468,6 +475,10 @@ export const en = {
   'messageItem.file': 'file',
   'messageItem.files': 'files',
   'messageItem.discard': 'Discard',
+  'messageItem.sending': 'Sending',
+  'messageItem.sent': 'Sent',
+  'messageItem.delivered': 'Delivered',
+  'messageItem.read': 'Read',
 
   'messageKeys.messagesCanBeEditedWindowsecs': 'Messages can be edited for {windowSecs} after sending; this one is older.',
 
@@ -541,6 +552,8 @@ export const en = {
   'profileCard.localTime': 'local time (',
 
   'query.ticketTitle': 'Ticket: {title}',
+  'query.resultsMore': { one: '{count}+ results', other: '{count}+ results' },
+  'query.resultCount': { one: '{count} result', other: '{count} results' },
 
   'quickSwitcher.jumpRoomPerson': 'Jump to a room or person',
   'quickSwitcher.roomPerson': 'Room or person',
@@ -558,6 +571,8 @@ export const en = {
 
   'reactors.nobodyReactedWithEmojiAny': 'Nobody reacted with {emoji} any more',
   'reactors.listReactedWithEmoji': '{list} reacted with {emoji}',
+
+  'readOnly.hint': 'Read-only account: you can look, not change',
 
   'register.weSentLink': 'We sent a link to',
   'register.openConfirmYourAddressSigns': '. Open it to confirm your address; it signs you in.',
@@ -696,6 +711,14 @@ export const en = {
   'slashCommands.commandsList': 'Commands: {list}',
   'slashCommands.whomWriteInviteName': 'Whom? Write /invite @name',
   'slashCommands.unknownCommandName': 'Unknown command /{name}',
+  'slashCommands.invite': 'add people to this room (several: /invite @ada @linus)',
+  'slashCommands.leave': 'leave this room',
+  'slashCommands.topic': "set the room's topic (its description)",
+  'slashCommands.slash': 'send a message that starts with /',
+  'slashCommands.leaveTakesNothing': '/leave takes nothing after it',
+  'slashCommands.writeTopic': 'Write the topic after /topic',
+
+  'slug.hint': '{min}–{max} lowercase letters (a–z), digits, dashes (-) or underscores (_), starting with a letter or digit; used in links.',
 
   'staffAnalytics.couldNotLoadStaffAnalytics': 'Could not load staff analytics',
   'staffAnalytics.pending': 'Pending',

@@ -150,6 +150,8 @@ export const fr: CatalogueOf<typeof en> = {
   'accounts.cannotSignMessagesKept': 'Ne peut pas se connecter ; les messages sont conservés',
   'accounts.hasNotChosenPasswordYet': 'N’a pas encore choisi de mot de passe',
   'accounts.hasNotConfirmedEMail': 'N’a pas confirmé son adresse e-mail',
+  'accounts.deactivated': 'Désactivé',
+  'accounts.invited': 'Invité',
 
   'activityFeed.couldNotLoadRecentActivity': 'Impossible de charger l’activité récente',
   'activityFeed.recentActivity': 'Activité récente',
@@ -243,6 +245,8 @@ export const fr: CatalogueOf<typeof en> = {
   'auditLog.checkFilters': 'Vérifiez les filtres',
 
   'auditText.deletedAccount': 'compte supprimé',
+  'auditText.change': 'Changement',
+  'auditText.none': 'aucun',
 
   'avatarSection.yourPictureUpdated': 'Votre photo est à jour.',
   'avatarSection.picture': 'Photo',
@@ -253,6 +257,9 @@ export const fr: CatalogueOf<typeof en> = {
   'bell.notificationsCountUnread': 'Notifications, {count} non lues',
   'bell.markAllRead': 'Tout marquer comme lu',
   'bell.nothingYet': 'Rien pour l’instant.',
+
+  'catchup.today': 'Aujourd’hui',
+  'catchup.yesterday': 'Hier',
 
   'changes.changeNameSRoleRole': 'Changer le rôle de {name} en {role} ?',
   'changes.makeRole': 'Passer en {role}',
@@ -468,6 +475,10 @@ export const fr: CatalogueOf<typeof en> = {
   'messageItem.file': 'fichier',
   'messageItem.files': 'fichiers',
   'messageItem.discard': 'Abandonner',
+  'messageItem.sending': 'Envoi',
+  'messageItem.sent': 'Envoyé',
+  'messageItem.delivered': 'Distribué',
+  'messageItem.read': 'Lu',
 
   'messageKeys.messagesCanBeEditedWindowsecs': 'Un message peut être modifié pendant {windowSecs} après l’envoi ; celui-ci est plus ancien.',
 
@@ -541,6 +552,8 @@ export const fr: CatalogueOf<typeof en> = {
   'profileCard.localTime': 'heure locale (',
 
   'query.ticketTitle': 'Ticket : {title}',
+  'query.resultsMore': { one: '{count}+ résultats', other: '{count}+ résultats' },
+  'query.resultCount': { one: '{count} résultat', other: '{count} résultats' },
 
   'quickSwitcher.jumpRoomPerson': 'Aller à un salon ou une personne',
   'quickSwitcher.roomPerson': 'Salon ou personne',
@@ -558,6 +571,8 @@ export const fr: CatalogueOf<typeof en> = {
 
   'reactors.nobodyReactedWithEmojiAny': 'Plus personne n’a réagi avec {emoji}',
   'reactors.listReactedWithEmoji': '{list} a réagi avec {emoji}',
+
+  'readOnly.hint': 'Compte en lecture seule : vous pouvez regarder, pas modifier',
 
   'register.weSentLink': 'Nous avons envoyé un lien à',
   'register.openConfirmYourAddressSigns': '. Ouvrez-le pour confirmer votre adresse ; il vous connecte.',
@@ -696,6 +711,14 @@ export const fr: CatalogueOf<typeof en> = {
   'slashCommands.commandsList': 'Commandes : {list}',
   'slashCommands.whomWriteInviteName': 'Qui ? Écrivez /invite @nom',
   'slashCommands.unknownCommandName': 'Commande inconnue /{name}',
+  'slashCommands.invite': 'ajouter des personnes à ce salon (plusieurs : /invite @ada @linus)',
+  'slashCommands.leave': 'quitter ce salon',
+  'slashCommands.topic': 'définir le sujet du salon (sa description)',
+  'slashCommands.slash': 'envoyer un message qui commence par /',
+  'slashCommands.leaveTakesNothing': '/leave ne prend rien après',
+  'slashCommands.writeTopic': 'Écrivez le sujet après /topic',
+
+  'slug.hint': 'De {min} à {max} lettres minuscules (a–z), chiffres, tirets (-) ou soulignés (_), commençant par une lettre ou un chiffre ; utilisées dans les liens.',
 
   'staffAnalytics.couldNotLoadStaffAnalytics': 'Impossible de charger les statistiques de l’équipe',
   'staffAnalytics.pending': 'En attente',

@@ -14,9 +14,9 @@ export function isInvited(user: Pick<AdminUser, 'role' | 'hasPassword'>): boolea
 /** The state badges of a row: deactivated, then invited or else unverified. */
 export function accountBadges(user: Pick<AdminUser, 'role' | 'hasPassword' | 'emailVerified' | 'deactivatedAt'>): AccountBadge[] {
   const badges: AccountBadge[] = [];
-  if (user.deactivatedAt) badges.push({ kind: 'deactivated', label: 'Deactivated', title: t('accounts.cannotSignMessagesKept') });
-  if (isInvited(user)) badges.push({ kind: 'invited', label: 'Invited', title: t('accounts.hasNotChosenPasswordYet') });
-  else if (!user.emailVerified) badges.push({ kind: 'unverified', label: 'Unverified', title: t('accounts.hasNotConfirmedEMail') });
+  if (user.deactivatedAt) badges.push({ kind: 'deactivated', label: t('accounts.deactivated'), title: t('accounts.cannotSignMessagesKept') });
+  if (isInvited(user)) badges.push({ kind: 'invited', label: t('accounts.invited'), title: t('accounts.hasNotChosenPasswordYet') });
+  else if (!user.emailVerified) badges.push({ kind: 'unverified', label: t('ticketQueue.unverified'), title: t('accounts.hasNotConfirmedEMail') });
   return badges;
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { browserStore, useRealtime } from '../../realtime';
-import { useReadOnly, WriteButton, READ_ONLY_HINT } from '../../ui/readOnly';
+import { useReadOnly, WriteButton, readOnlyHint } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { insertMention, mentionTrigger, type MentionTrigger } from '../notifications/trigger';
 import { MentionSuggest, useMentionOptions, type MentionOption } from './MentionSuggest';
@@ -293,9 +293,9 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         ref={ref}
         value={body}
         rows={1}
-        placeholder={readOnly ? READ_ONLY_HINT : placeholder}
+        placeholder={readOnly ? readOnlyHint() : placeholder}
         disabled={readOnly}
-        title={readOnly ? READ_ONLY_HINT : undefined}
+        title={readOnly ? readOnlyHint() : undefined}
         onChange={(e) => {
           setBody(e.target.value);
           track(e.target);

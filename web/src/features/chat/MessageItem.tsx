@@ -16,7 +16,7 @@ import { ReactionPicker } from './ReactionPicker';
 import { ReactionChip } from './ReactionChip';
 import { editWindowHint, focusables, moveAmong } from './messageKeys';
 import type { DeliveryStatus } from './timeline';
-import { t } from '../../i18n';
+import { t, type MessageKey } from '../../i18n';
 
 export interface MessageActions {
   onReact(message: Message, emoji: string, on: boolean): void;
@@ -46,19 +46,19 @@ interface Props extends MessageActions {
   onEditRequestDone?: () => void;
 }
 
-const STATUS_LABEL: Record<DeliveryStatus, string> = {
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
+const STATUS_LABEL: Record<DeliveryStatus, MessageKey> = {
+  sending: 'messageItem.sending',
+  sent: 'messageItem.sent',
+  delivered: 'messageItem.delivered',
+  read: 'messageItem.read',
 };
 const STATUS_ICON: Record<DeliveryStatus, string> = { sending: '◷', sent: '✓', delivered: '✓✓', read: '✓✓' };
 
 export function Ticks({ status }: { status: DeliveryStatus }) {
   return (
-    <span className={`ticks ticks-${status}`} title={STATUS_LABEL[status]} data-testid="message-ticks">
+    <span className={`ticks ticks-${status}`} title={t(STATUS_LABEL[status])} data-testid="message-ticks">
       <span aria-hidden="true">{STATUS_ICON[status]}</span>
-      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
+      <span className="visually-hidden">{t(STATUS_LABEL[status])}</span>
     </span>
   );
 }

@@ -7,7 +7,7 @@ import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { PeoplePicker } from './PeoplePicker';
 import { inviteRefusal } from './policy';
-import { SLUG_HINT, SLUG_MAX, SLUG_PATTERN, slugify } from './slug';
+import { slugHint, SLUG_MAX, SLUG_PATTERN, slugify } from './slug';
 import { t } from '../../i18n';
 
 interface Props {
@@ -111,7 +111,7 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
           data-testid="room-slug-input"
         />
         <p id="room-slug-hint" className="hint">
-          {SLUG_HINT}
+          {slugHint()}
         </p>
         {problem('slug') && <p className="field-error">{problem('slug')}</p>}
         <label htmlFor="room-description">{t('createRoomDialog.descriptionOptional')}</label>

@@ -8,7 +8,7 @@ import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { may } from './policy';
 import { useRoomsOptional } from './RoomsContext';
-import { SLUG_HINT } from './slug';
+import { slugHint } from './slug';
 import { t } from '../../i18n';
 
 interface Props {
@@ -127,7 +127,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
           </fieldset>
           <DepartmentSelect id="settings-department" value={department} departments={departments} onChange={setDepartment} />
           <p className="hint">
-            {t('roomSettingsDialog.link')}{' '}<code>{room.slug}</code>{' '}{t('roomSettingsDialog.fixedOnceCreatedSlugs')}{' '}{SLUG_HINT.charAt(0).toLowerCase() + SLUG_HINT.slice(1)}
+            {t('roomSettingsDialog.link')}{' '}<code>{room.slug}</code>{' '}{t('roomSettingsDialog.fixedOnceCreatedSlugs')}{' '}{slugHint().charAt(0).toLowerCase() + slugHint().slice(1)}
           </p>
         </fieldset>
         {error && (

@@ -72,7 +72,7 @@ export function hitUrl(hit: Pick<SearchHit, 'message' | 'room'>): string {
 
 /** "1 result", "12 results", "20+ results" (more pages). */
 export function resultCount(n: number, more: boolean): string {
-  return `${n}${more ? '+' : ''} ${n === 1 && !more ? 'result' : 'results'}`;
+  return more ? t('query.resultsMore', { count: n }) : t('query.resultCount', { count: n });
 }
 
 /** The room label of a hit: #general, @Ada & Sam, Ticket: subject. */

@@ -3,7 +3,7 @@ import { api } from '../../api';
 import type { TicketPatch } from '../../api';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type TicketPerson } from '../../types';
 import { formatDateTime } from '../../ui/format';
-import { READ_ONLY_HINT, useReadOnly } from '../../ui/readOnly';
+import { readOnlyHint, useReadOnly } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { t } from '../../i18n';
@@ -45,7 +45,7 @@ export function TicketHeader({ ticket, onChange }: Props) {
   const assignees = ticket.assignee && !staff.some((s) => s.id === ticket.assignee?.id) ? [ticket.assignee, ...staff] : staff;
   const mine = ticket.assignee?.id === me.id;
   const disabled = readOnly || saving;
-  const title = readOnly ? READ_ONLY_HINT : undefined;
+  const title = readOnly ? readOnlyHint() : undefined;
 
   return (
     <header className="ticket-header" data-testid="ticket-header">

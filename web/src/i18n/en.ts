@@ -36,8 +36,6 @@ export const en = {
   'common.joining': 'Joining…',
   'common.checkYourEMail': 'Check your e-mail',
   'common.backSign': 'Back to sign in',
-  'common.atLeast': 'At least',
-  'common.characters': 'characters.',
   'common.creating': 'Creating…',
   'common.sign': 'Sign in',
   'common.thisLinkDidNotWork': 'This link did not work',
@@ -82,6 +80,7 @@ export const en = {
   'common.assignee': 'Assignee',
   'common.unassigned': 'Unassigned',
   'common.replyCount': { one: '{count} reply', other: '{count} replies' },
+  'common.atLeastCharacters': { one: 'At least {count} character.', other: 'At least {count} characters.' },
 
   'acceptInvite.thisInvitationDidNotWork': 'This invitation did not work',
   'acceptInvite.askAdministratorWhoInvitedYou': 'Ask the administrator who invited you to send it again. Invitations work for 7 days.',
@@ -176,10 +175,9 @@ export const en = {
 
   'archivedBanner.restoredTitle': 'Restored {title}',
   'archivedBanner.couldNotRestoreRoom': 'Could not restore the room',
-  'archivedBanner.on': 'on',
-  'archivedBanner.thisRoomReadOnlyEveryone': ': this room is read-only for everyone. You can still read and search it.',
   'archivedBanner.unarchive': 'Unarchive',
   'archivedBanner.thisRoomArchivedNobodyCan': 'This room is archived: nobody can write, react or pin here until it is restored.',
+  'archivedBanner.onDateReadOnly': 'on {date}: this room is read-only for everyone. You can still read and search it.',
 
   'archivedRooms.couldNotLoadArchivedRooms': 'Could not load archived rooms',
   'archivedRooms.archivedRooms': 'Archived rooms',
@@ -294,8 +292,6 @@ export const en = {
   'chatRoom.roomNotFound': 'Room not found',
   'chatRoom.roomUnavailable': 'Room unavailable',
   'chatRoom.thisRoomDoesNotExist': 'This room does not exist, or you do not have access to it. Ask a member to invite you.',
-  'chatRoom.youCanNoLongerRead': 'You can no longer read this',
-  'chatRoom.itMovedYourAccessChanged': ': it moved, or your access changed.',
   'chatRoom.room': 'Room',
   'chatRoom.roomActions': 'Room actions',
   'chatRoom.online': 'online of',
@@ -310,6 +306,7 @@ export const en = {
   'chatRoom.replyTicket': 'Reply to the ticket…',
   'chatRoom.messageTitle': 'Message {title}',
   'chatRoom.messageTitle2': 'Message #{title}',
+  'chatRoom.noLongerRead': 'You can no longer read {what}: it moved, or your access changed.',
 
   'composer.uploadingName': 'Uploading {name}',
   'composer.uploaded': 'Uploaded',
@@ -580,16 +577,14 @@ export const en = {
   'register.registrationClosed': 'Registration is closed',
   'register.askAdministratorAccount': 'Ask an administrator for an account.',
   'register.createYourAccount': 'Create your account',
-  'register.useYour': 'Use your @',
-  'register.address': 'address.',
   'register.createAccount': 'Create account',
   'register.alreadyHaveAccount': 'Already have an account?',
   'register.couldNotRegister': 'Could not register.',
+  'register.useYourAddress': 'Use your @{domain} address.',
 
-  'resendVerification.weSentNewLink': 'We sent a new link to',
-  'resendVerification.ifWaitingConfirmationCheckYour': 'if it is waiting for confirmation. Check your inbox (and the spam folder).',
   'resendVerification.sendAgain': 'Send it again',
   'resendVerification.couldNotSendLinkCheck': 'Could not send the link. Check your connection and try again.',
+  'resendVerification.weSentNewLinkTo': 'We sent a new link to {email} if it is waiting for confirmation. Check your inbox (and the spam folder).',
 
   'resetPassword.chooseNewPassword': 'Choose a new password',
   'resetPassword.everyOtherSessionYourAccount': 'Every other session of your account will be signed out.',
@@ -724,8 +719,6 @@ export const en = {
   'staffAnalytics.pending': 'Pending',
   'staffAnalytics.resolvedDaysD': 'Resolved ({days} d)',
   'staffAnalytics.staffAnalytics': 'Staff analytics',
-  'staffAnalytics.openPendingTicketsNowResolved': 'Open and pending tickets now; resolved tickets and median times over the last',
-  'staffAnalytics.daysFirstResponseFromCustomer': "days (first response: from the customer's message to the first staff reply).",
   'staffAnalytics.perAgent': 'Per agent',
   'staffAnalytics.agent': 'Agent',
   'staffAnalytics.medianFirstResponse': 'Median first response',
@@ -735,6 +728,7 @@ export const en = {
   'staffAnalytics.perDepartment': 'Per department',
   'staffAnalytics.noDepartmentsYet': 'No departments yet.',
   'staffAnalytics.openTicketsByDepartment': 'Open tickets by department',
+  'staffAnalytics.intro': "Open and pending tickets now; resolved tickets and median times over the last {days} days (first response: from the customer's message to the first staff reply).",
 
   'statusMark.status': 'Status:',
 

@@ -36,8 +36,6 @@ export const fr: CatalogueOf<typeof en> = {
   'common.joining': 'Inscription…',
   'common.checkYourEMail': 'Consultez vos e-mails',
   'common.backSign': 'Retour à la connexion',
-  'common.atLeast': 'Au moins',
-  'common.characters': 'caractères.',
   'common.creating': 'Création…',
   'common.sign': 'Se connecter',
   'common.thisLinkDidNotWork': 'Ce lien n’a pas fonctionné',
@@ -82,6 +80,7 @@ export const fr: CatalogueOf<typeof en> = {
   'common.assignee': 'Attribué à',
   'common.unassigned': 'Non attribué',
   'common.replyCount': { one: '{count} réponse', other: '{count} réponses' },
+  'common.atLeastCharacters': { one: 'Au moins {count} caractère.', other: 'Au moins {count} caractères.' },
 
   'acceptInvite.thisInvitationDidNotWork': 'Cette invitation n’a pas fonctionné',
   'acceptInvite.askAdministratorWhoInvitedYou': 'Demandez à l’administrateur qui vous a invité de la renvoyer. Les invitations sont valables 7 jours.',
@@ -176,10 +175,9 @@ export const fr: CatalogueOf<typeof en> = {
 
   'archivedBanner.restoredTitle': '{title} restauré',
   'archivedBanner.couldNotRestoreRoom': 'Impossible de restaurer le salon',
-  'archivedBanner.on': 'le',
-  'archivedBanner.thisRoomReadOnlyEveryone': ' : ce salon est en lecture seule pour tous. Vous pouvez toujours le lire et y chercher.',
   'archivedBanner.unarchive': 'Désarchiver',
   'archivedBanner.thisRoomArchivedNobodyCan': 'Ce salon est archivé : personne ne peut y écrire, réagir ou épingler avant sa restauration.',
+  'archivedBanner.onDateReadOnly': 'le {date} : ce salon est en lecture seule pour tous. Vous pouvez toujours le lire et y chercher.',
 
   'archivedRooms.couldNotLoadArchivedRooms': 'Impossible de charger les salons archivés',
   'archivedRooms.archivedRooms': 'Salons archivés',
@@ -294,8 +292,6 @@ export const fr: CatalogueOf<typeof en> = {
   'chatRoom.roomNotFound': 'Salon introuvable',
   'chatRoom.roomUnavailable': 'Salon indisponible',
   'chatRoom.thisRoomDoesNotExist': 'Ce salon n’existe pas, ou vous n’y avez pas accès. Demandez à un membre de vous inviter.',
-  'chatRoom.youCanNoLongerRead': 'Vous ne pouvez plus lire',
-  'chatRoom.itMovedYourAccessChanged': ' : il a été déplacé, ou vos accès ont changé.',
   'chatRoom.room': 'Salon',
   'chatRoom.roomActions': 'Actions du salon',
   'chatRoom.online': 'en ligne sur',
@@ -310,6 +306,7 @@ export const fr: CatalogueOf<typeof en> = {
   'chatRoom.replyTicket': 'Répondre au ticket…',
   'chatRoom.messageTitle': 'Écrire à {title}',
   'chatRoom.messageTitle2': 'Écrire dans #{title}',
+  'chatRoom.noLongerRead': 'Vous ne pouvez plus lire {what} : il a été déplacé, ou vos accès ont changé.',
 
   'composer.uploadingName': 'Envoi de {name}',
   'composer.uploaded': 'Envoyé',
@@ -580,16 +577,14 @@ export const fr: CatalogueOf<typeof en> = {
   'register.registrationClosed': 'Les inscriptions sont fermées',
   'register.askAdministratorAccount': 'Demandez un compte à un administrateur.',
   'register.createYourAccount': 'Créer votre compte',
-  'register.useYour': 'Utilisez votre adresse @',
-  'register.address': '.',
   'register.createAccount': 'Créer le compte',
   'register.alreadyHaveAccount': 'Vous avez déjà un compte ?',
   'register.couldNotRegister': 'Inscription impossible.',
+  'register.useYourAddress': 'Utilisez votre adresse @{domain}.',
 
-  'resendVerification.weSentNewLink': 'Nous avons envoyé un nouveau lien à',
-  'resendVerification.ifWaitingConfirmationCheckYour': 'si elle attend une confirmation. Consultez votre boîte de réception (et les indésirables).',
   'resendVerification.sendAgain': 'Le renvoyer',
   'resendVerification.couldNotSendLinkCheck': 'Impossible d’envoyer le lien. Vérifiez votre connexion et réessayez.',
+  'resendVerification.weSentNewLinkTo': 'Nous avons envoyé un nouveau lien à {email} si elle attend une confirmation. Consultez votre boîte de réception (et les indésirables).',
 
   'resetPassword.chooseNewPassword': 'Choisir un nouveau mot de passe',
   'resetPassword.everyOtherSessionYourAccount': 'Toutes les autres sessions de votre compte seront déconnectées.',
@@ -724,8 +719,6 @@ export const fr: CatalogueOf<typeof en> = {
   'staffAnalytics.pending': 'En attente',
   'staffAnalytics.resolvedDaysD': 'Résolus ({days} j)',
   'staffAnalytics.staffAnalytics': 'Statistiques de l’équipe',
-  'staffAnalytics.openPendingTicketsNowResolved': 'Tickets ouverts et en attente maintenant ; tickets résolus et temps médians sur les',
-  'staffAnalytics.daysFirstResponseFromCustomer': 'derniers jours (première réponse : du message du client à la première réponse de l’équipe).',
   'staffAnalytics.perAgent': 'Par agent',
   'staffAnalytics.agent': 'Agent',
   'staffAnalytics.medianFirstResponse': 'Première réponse médiane',
@@ -735,6 +728,7 @@ export const fr: CatalogueOf<typeof en> = {
   'staffAnalytics.perDepartment': 'Par service',
   'staffAnalytics.noDepartmentsYet': 'Pas encore de service.',
   'staffAnalytics.openTicketsByDepartment': 'Tickets ouverts par service',
+  'staffAnalytics.intro': 'Tickets ouverts et en attente maintenant ; tickets résolus et temps médians sur les {days} derniers jours (première réponse : du message du client à la première réponse de l’équipe).',
 
   'statusMark.status': 'Statut :',
 

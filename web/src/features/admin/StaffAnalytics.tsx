@@ -30,7 +30,7 @@ export function StaffAnalyticsView() {
     <section aria-labelledby="analytics-title">
       <h2 id="analytics-title">{t('staffAnalytics.staffAnalytics')}</h2>
       <p className="muted small">
-        {t('staffAnalytics.openPendingTicketsNowResolved')}{' '}{days}{' '}{t('staffAnalytics.daysFirstResponseFromCustomer')}
+        {t('staffAnalytics.intro', { days })}
       </p>
       <DataTable
         caption={t('staffAnalytics.perAgent')}

@@ -29,7 +29,7 @@ export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onC
         data-testid={`${idPrefix}-password`}
       />
       <p className="muted small" id={`${idPrefix}-password-hint`}>
-        {t('common.atLeast')}{' '}{MIN_PASSWORD}{' '}{t('common.characters')}
+        {t('common.atLeastCharacters', { count: MIN_PASSWORD })}
       </p>
       <label htmlFor={`${idPrefix}-confirm`}>{t('newPasswordFields.typeAgain')}</label>
       <input

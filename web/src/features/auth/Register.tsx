@@ -74,7 +74,7 @@ export function Register() {
     <main className="auth-page" id="main">
       <div className="auth-card">
         <h1>{t('register.createYourAccount')}</h1>
-        {domain && <p className="muted">{t('register.useYour')}{domain}{' '}{t('register.address')}</p>}
+        {domain && <p className="muted">{t('register.useYourAddress', { domain })}</p>}
         <form onSubmit={submit} noValidate>
           <label htmlFor="reg-name">{t('common.name')}</label>
           <input id="reg-name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="register-name" autoFocus />
@@ -95,7 +95,7 @@ export function Register() {
             data-testid="register-password"
           />
           <p className="muted small" id="reg-password-hint">
-            {t('common.atLeast')}{' '}{MIN_PASSWORD}{' '}{t('common.characters')}
+            {t('common.atLeastCharacters', { count: MIN_PASSWORD })}
           </p>
           {problem('password') && <p className="field-error">{problem('password')}</p>}
           {error && (

@@ -29,7 +29,7 @@ export function ResendVerification({ email, label = t('resendVerification.sendAg
       </button>
       {state === 'sent' && (
         <p className="muted small" role="status" data-testid="resend-done">
-          {t('resendVerification.weSentNewLink')}{' '}{email.trim()}{' '}{t('resendVerification.ifWaitingConfirmationCheckYour')}
+          {t('resendVerification.weSentNewLinkTo', { email: email.trim() })}
         </p>
       )}
       {error && (

@@ -246,7 +246,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     return (
       <main className="page" id="main" data-testid="room-gone" data-room-id={roomId}>
         <h1>{what === 'ticket' ? t('common.ticketUnavailable') : t('chatRoom.roomUnavailable')}</h1>
-        <p role="alert">{t('chatRoom.youCanNoLongerRead')}{' '}{what}{t('chatRoom.itMovedYourAccessChanged')}</p>
+        <p role="alert">{t('chatRoom.noLongerRead', { what })}</p>
         <Link to={what === 'ticket' ? '/tickets' : '/discover'}>{what === 'ticket' ? t('common.backQueue') : t('common.discoverRooms')}</Link>
       </main>
     );

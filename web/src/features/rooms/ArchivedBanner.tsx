@@ -4,7 +4,7 @@ import type { Room } from '../../types';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { may } from './policy';
-import { t } from '../../i18n';
+import { formatDate, t } from '../../i18n';
 
 /** Shown over an archived room: read-only for everyone, with "Unarchive" for those allowed. */
 export function ArchivedBanner({ room }: { room: Room }) {
@@ -26,7 +26,7 @@ export function ArchivedBanner({ room }: { room: Room }) {
   return (
     <div className="archived-banner" role="status" data-testid="archived-banner">
       <span>
-        <strong>{t('common.archived')}</strong>{' '}{t('archivedBanner.on')}{' '}{new Date(room.archivedAt).toLocaleDateString()}{t('archivedBanner.thisRoomReadOnlyEveryone')}
+        <strong>{t('common.archived')}</strong>{' '}{t('archivedBanner.onDateReadOnly', { date: formatDate(new Date(room.archivedAt), { year: 'numeric', month: 'numeric', day: 'numeric' }) })}
       </span>
       {may(me, room, 'archive') && (
         <button type="button" className="button small" disabled={busy} onClick={() => void restore()} data-testid="unarchive-room">

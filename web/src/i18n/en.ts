@@ -592,6 +592,11 @@ export const en = {
   'resetPassword.thePasswordField': 'The password {field}.',
   'resetPassword.resetLink': 'reset link',
 
+  'role.admin': 'admin',
+  'role.staff': 'staff',
+  'role.customer': 'customer',
+  'role.observer': 'observer',
+
   'roomNotifyMenu.couldNotChangeNotifications': 'Could not change notifications',
   'roomNotifyMenu.notificationsRoom': 'Notifications for this room:',
   'roomNotifyMenu.muted': 'Muted',
@@ -603,6 +608,10 @@ export const en = {
   'roomNotifyMenu.muteOneHour': 'Mute for 1 hour',
   'roomNotifyMenu.muteEightHours': 'Mute for 8 hours',
   'roomNotifyMenu.muteUntilUnmute': 'Mute until I unmute',
+
+  'roomRole.owner': 'owner',
+  'roomRole.moderator': 'moderator',
+  'roomRole.member': 'member',
 
   'roomSettingsDialog.settingsTitle': 'Settings of {title}',
   'roomSettingsDialog.thisRoomArchivedRestoreChange': 'This room is archived: restore it to change its settings.',
@@ -793,6 +802,11 @@ export const en = {
   'ticketHeader.theRequesterSAddress': 'the requester’s address',
   'ticketHeader.yetNameAsTypedForm': 'yet, and the name is as typed on the form. Do not share account details until they reply from the link we e-mailed to that address.',
 
+  'ticketPriority.low': 'low',
+  'ticketPriority.normal': 'normal',
+  'ticketPriority.high': 'high',
+  'ticketPriority.urgent': 'urgent',
+
   'ticketQueue.couldNotLoadTickets': 'Could not load tickets',
   'ticketQueue.me': 'Me',
   'ticketQueue.requester': 'Requester',
@@ -808,6 +822,11 @@ export const en = {
   'ticketQueue.noLongerMatchesFiltersLeaves': 'No longer matches the filters; it leaves the list on refresh',
   'ticketQueue.ticketsNotAvailableServerYet': 'Tickets are not available on this server yet.',
   'ticketQueue.noTicketsMatchTheseFilters': 'No tickets match these filters.',
+
+  'ticketStatus.open': 'open',
+  'ticketStatus.pending': 'pending',
+  'ticketStatus.resolved': 'resolved',
+  'ticketStatus.closed': 'closed',
 
   'ticketView.couldNotLoadTicket': 'Could not load the ticket',
   'ticketView.backMyTickets': 'Back to my tickets',

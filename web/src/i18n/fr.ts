@@ -592,6 +592,11 @@ export const fr: CatalogueOf<typeof en> = {
   'resetPassword.thePasswordField': 'Le mot de passe {field}.',
   'resetPassword.resetLink': 'lien de réinitialisation',
 
+  'role.admin': 'administrateur',
+  'role.staff': 'équipe',
+  'role.customer': 'client',
+  'role.observer': 'observateur',
+
   'roomNotifyMenu.couldNotChangeNotifications': 'Impossible de modifier les notifications',
   'roomNotifyMenu.notificationsRoom': 'Notifications de ce salon :',
   'roomNotifyMenu.muted': 'Sourdine',
@@ -603,6 +608,10 @@ export const fr: CatalogueOf<typeof en> = {
   'roomNotifyMenu.muteOneHour': 'Sourdine pendant 1 heure',
   'roomNotifyMenu.muteEightHours': 'Sourdine pendant 8 heures',
   'roomNotifyMenu.muteUntilUnmute': 'Sourdine jusqu’à nouvel ordre',
+
+  'roomRole.owner': 'propriétaire',
+  'roomRole.moderator': 'modérateur',
+  'roomRole.member': 'membre',
 
   'roomSettingsDialog.settingsTitle': 'Réglages de {title}',
   'roomSettingsDialog.thisRoomArchivedRestoreChange': 'Ce salon est archivé : restaurez-le pour modifier ses réglages.',
@@ -793,6 +802,11 @@ export const fr: CatalogueOf<typeof en> = {
   'ticketHeader.theRequesterSAddress': 'l’adresse du demandeur',
   'ticketHeader.yetNameAsTypedForm': ', et le nom est celui saisi dans le formulaire. Ne communiquez aucun détail du compte avant une réponse depuis le lien envoyé à cette adresse.',
 
+  'ticketPriority.low': 'basse',
+  'ticketPriority.normal': 'normale',
+  'ticketPriority.high': 'haute',
+  'ticketPriority.urgent': 'urgente',
+
   'ticketQueue.couldNotLoadTickets': 'Impossible de charger les tickets',
   'ticketQueue.me': 'Moi',
   'ticketQueue.requester': 'Demandeur',
@@ -808,6 +822,11 @@ export const fr: CatalogueOf<typeof en> = {
   'ticketQueue.noLongerMatchesFiltersLeaves': 'Ne correspond plus aux filtres ; disparaîtra à l’actualisation',
   'ticketQueue.ticketsNotAvailableServerYet': 'Les tickets ne sont pas encore disponibles sur ce serveur.',
   'ticketQueue.noTicketsMatchTheseFilters': 'Aucun ticket ne correspond à ces filtres.',
+
+  'ticketStatus.open': 'ouvert',
+  'ticketStatus.pending': 'en attente',
+  'ticketStatus.resolved': 'résolu',
+  'ticketStatus.closed': 'fermé',
 
   'ticketView.couldNotLoadTicket': 'Impossible de charger le ticket',
   'ticketView.backMyTickets': 'Retour à mes tickets',

@@ -19,6 +19,7 @@ import { LanguageSection } from './LanguageSection';
 import { currentSubscription, disablePush, enablePush, pushSupport } from './push';
 import { deviceLabel, revokedText, sortSessions } from './sessions';
 import { t, type MessageKey } from '../../i18n';
+import { roleLabel } from '../../i18n/labels';
 
 const EXPIRIES: { label: MessageKey; minutes: number | null }[] = [
   { label: 'accountPage.dontClear', minutes: null },
@@ -377,7 +378,7 @@ export function AccountPage() {
     <main className="page" id="main" aria-labelledby="account-title">
       <h1 id="account-title">{t('accountPage.yourAccount')}</h1>
       <p className="muted" data-testid="account-who">
-        {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{me.role}</span>
+        {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{roleLabel(me.role)}</span>
       </p>
       <AvatarSection />
       <HandleSection />

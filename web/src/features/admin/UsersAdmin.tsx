@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { setPagedItems, usePagedQuery } from '../../queries/pages';
-import { ROLES, type AdminUser, type Role } from '../../types';
+import type { AdminUser, Role } from '../../types';
 import { DataTable, type Column } from '../../ui/DataTable';
 import { ConfirmDialog, Dialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
@@ -15,6 +15,7 @@ import { accountBadges, createdRow, isInvited, mergeAdminUser } from './accounts
 import { banState, localInputToIso } from './bans';
 import { proposeChange, undoneMessage, type AccountChange, type AccountPatch } from './changes';
 import { t } from '../../i18n';
+import { roleChoices } from '../../i18n/labels';
 
 function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
   const { departments } = useSession();
@@ -57,7 +58,7 @@ function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose
         {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
         <label htmlFor="cu-name">{t('common.name')}</label>
         <input id="cu-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="create-user-name" />
-        <SelectField className="stack" id="cu-role" label={t('usersAdmin.role')} value={role} choices={ROLES} onChange={setRole} />
+        <SelectField className="stack" id="cu-role" label={t('usersAdmin.role')} value={role} choices={roleChoices()} onChange={setRole} />
         <SelectField className="stack" id="cu-department" label={t('common.department')} value={department} choices={departments} none={t('common.none')} onChange={setDepartment} />
         <label htmlFor="cu-password">{t('usersAdmin.initialPasswordOptional')}</label>
         <input id="cu-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
@@ -114,7 +115,7 @@ function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: ()
         <label htmlFor="inv-name">{t('common.name')}</label>
         <input id="inv-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
         {error?.fieldProblem('name') && <p className="field-error">{error.fieldProblem('name')}</p>}
-        <SelectField className="stack" id="inv-role" label={t('usersAdmin.role')} value={role} choices={ROLES} onChange={setRole} testId="invite-role" />
+        <SelectField className="stack" id="inv-role" label={t('usersAdmin.role')} value={role} choices={roleChoices()} onChange={setRole} testId="invite-role" />
         <SelectField
           className="stack"
           id="inv-department"
@@ -296,7 +297,7 @@ export function UsersAdmin() {
           id={`role-${u.id}`}
           label={t('usersAdmin.roleName', { name: u.name })}
           value={u.role}
-          choices={ROLES}
+          choices={roleChoices()}
           disabled={u.id === me.id || busyId === u.id}
           onChange={(role) => propose(u, { role })}
           testId="user-role"

@@ -11,6 +11,7 @@ import { inviteRefusal, may, mayRemove } from '../rooms/policy';
 import { ProfileCard } from './ProfileCard';
 import { StatusMark } from './StatusMark';
 import { t } from '../../i18n';
+import { roomRoleLabel } from '../../i18n/labels';
 
 interface Props {
   members: Member[];
@@ -111,7 +112,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                 <span className="visually-hidden">{m.online ? t('membersPanel.online') : t('membersPanel.offline')}</span>
                 {!roleEditable && (
                   <span className={`muted small member-role role-${m.role}`} data-testid="member-role">
-                    {m.role}
+                    {roomRoleLabel(m.role)}
                   </span>
                 )}
               </div>
@@ -123,7 +124,7 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                       labelHidden
                       label={t('membersPanel.roomRoleName', { name: m.user.name })}
                       value={m.role === 'moderator' ? 'moderator' : 'member'}
-                      choices={ROOM_ROLES}
+                      choices={ROOM_ROLES.map((value) => ({ value, label: roomRoleLabel(value) }))}
                       disabled={busy !== null}
                       onChange={(role) => void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), t('membersPanel.nameNowRole', { name: m.user.name, role }))}
                       testId="member-role-select"

@@ -7,6 +7,7 @@ import type { Ticket } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
 import { t } from '../../i18n';
+import { statusLabel } from '../../i18n/labels';
 
 /** What a customer sees: their own tickets, nothing else. */
 export function CustomerHome() {
@@ -45,7 +46,7 @@ export function CustomerHome() {
             <li key={ticket.id} className="card" data-testid="customer-ticket">
               <Link to={`/tickets/${ticket.id}`} className="card-link">
                 <strong>{ticket.subject}</strong>
-                <span className={`status-badge status-${ticket.status}`}>{ticket.status}</span>
+                <span className={`status-badge status-${ticket.status}`}>{statusLabel(ticket.status)}</span>
                 <span className="muted small">{t('customerHome.opened')}{' '}{formatDateTime(ticket.createdAt)}</span>
               </Link>
             </li>

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import { TICKET_PRIORITIES, type Ticket, type TicketPriority } from '../../types';
+import type { Ticket, TicketPriority } from '../../types';
 import { Dialog } from '../../ui/Dialog';
 import { SelectField } from '../../ui/SelectField';
 import { useSession, useUser } from '../auth/session';
 import { t } from '../../i18n';
+import { priorityChoices } from '../../i18n/labels';
 
 interface Props {
   open: boolean;
@@ -74,7 +75,7 @@ export function NewTicketDialog({ open, onClose, onCreated }: Props) {
         <textarea id="nt-message" rows={3} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} />
         <div className="form-row">
           <SelectField id="nt-department" label={t('common.department')} value={department} choices={departments} none={t('newTicketDialog.noneEveryone')} onChange={setDepartment} />
-          <SelectField id="nt-priority" label={t('common.priority')} value={priority} choices={TICKET_PRIORITIES} onChange={setPriority} />
+          <SelectField id="nt-priority" label={t('common.priority')} value={priority} choices={priorityChoices()} onChange={setPriority} />
         </div>
         <label className="checkbox">
           <input type="checkbox" checked={assignToMe} onChange={(e) => setAssignToMe(e.target.checked)} />{' '}{t('common.assignMe')}

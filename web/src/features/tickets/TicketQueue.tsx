@@ -5,7 +5,7 @@ import type { TicketFilters } from '../../api';
 import { queryKeys } from '../../queries/keys';
 import { setPagedItems, uniqueBy, usePagedQuery } from '../../queries/pages';
 import { useRealtimeEvent } from '../../realtime';
-import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket } from '../../types';
+import type { Ticket } from '../../types';
 import { DataTable, type Column } from '../../ui/DataTable';
 import { formatDateTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
@@ -16,6 +16,7 @@ import { useSession, useUser } from '../auth/session';
 import { NewTicketDialog } from './NewTicketDialog';
 import { applyTicketUpdate, ASSIGNEE_ME, filtersFrom, isStale, UNASSIGNED } from './queue';
 import { t } from '../../i18n';
+import { priorityChoices, priorityLabel, statusChoices, statusLabel } from '../../i18n/labels';
 
 export { UNASSIGNED } from './queue';
 
@@ -58,8 +59,8 @@ export function TicketQueue() {
 
   const columns: Column<Ticket>[] = [
     { header: t('common.subject'), cell: (ticket) => <Link to={`/tickets/${ticket.id}`}>{ticket.subject}</Link> },
-    { header: t('common.status'), cell: (ticket) => <span className={`status-badge status-${ticket.status}`}>{ticket.status}</span> },
-    { header: t('common.priority'), cell: (ticket) => <span className={`priority priority-${ticket.priority}`}>{ticket.priority}</span> },
+    { header: t('common.status'), cell: (ticket) => <span className={`status-badge status-${ticket.status}`}>{statusLabel(ticket.status)}</span> },
+    { header: t('common.priority'), cell: (ticket) => <span className={`priority priority-${ticket.priority}`}>{priorityLabel(ticket.priority)}</span> },
     { header: t('common.department'), cell: (ticket) => ticket.department ?? <span className="muted">—</span> },
     {
       header: t('ticketQueue.requester'),
@@ -101,7 +102,7 @@ export function TicketQueue() {
         </div>
       </header>
       <div className="filters" role="group" aria-label={t('ticketQueue.filterTickets')}>
-        <SelectField id="f-status" label={t('common.status')} value={filters.status ?? ''} choices={TICKET_STATUSES} none={t('ticketQueue.any')} onChange={(v) => setFilter('status', v)} testId="filter-status" />
+        <SelectField id="f-status" label={t('common.status')} value={filters.status ?? ''} choices={statusChoices()} none={t('ticketQueue.any')} onChange={(v) => setFilter('status', v)} testId="filter-status" />
         <SelectField
           id="f-department"
           label={t('common.department')}
@@ -112,7 +113,7 @@ export function TicketQueue() {
           testId="filter-department"
         />
         <SelectField id="f-assignee" label={t('common.assignee')} value={filters.assignee ?? ''} choices={assigneeChoices} none={t('ticketQueue.anyone')} onChange={(v) => setFilter('assignee', v)} testId="filter-assignee" />
-        <SelectField id="f-priority" label={t('common.priority')} value={filters.priority ?? ''} choices={TICKET_PRIORITIES} none={t('ticketQueue.any')} onChange={(v) => setFilter('priority', v)} testId="filter-priority" />
+        <SelectField id="f-priority" label={t('common.priority')} value={filters.priority ?? ''} choices={priorityChoices()} none={t('ticketQueue.any')} onChange={(v) => setFilter('priority', v)} testId="filter-priority" />
       </div>
       <p className="visually-hidden" aria-live="polite">
         {loading ? t('ticketQueue.loadingTickets') : t('ticketQueue.ticketCount', { count: items.length })}

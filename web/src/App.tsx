@@ -91,7 +91,7 @@ function Home() {
   const unread = rooms.filter((r) => r.unread > 0);
   return (
     <main className="page" id="main" aria-labelledby="home-title">
-      <h1 id="home-title">{t('app.welcome')}{' '}{me.name}</h1>
+      <h1 id="home-title">{t('app.welcome', { name: me.name })}</h1>
       {unread.length > 0 ? (
         <>
           <h2>{t('app.unread')}</h2>

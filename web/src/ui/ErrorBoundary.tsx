@@ -32,7 +32,7 @@ export class ErrorBoundary extends Component<Props, State> {
       return (
         <div className="error-fallback" role="alert">
           <h2>{t('errorBoundary.thisPartSwitchboardHitProblem')}</h2>
-          <p>{t('errorBoundary.the')}{' '}{this.props.name}{' '}{t('errorBoundary.screenCouldNotBeShown')}</p>
+          <p>{t('errorBoundary.screenCouldNotBeShown', { name: this.props.name })}</p>
           <button type="button" className="button primary" onClick={this.retry} autoFocus>
             {t('common.tryAgain')}
           </button>

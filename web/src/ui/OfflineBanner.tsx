@@ -19,7 +19,7 @@ export function OfflineBanner() {
     <div className="offline-banner" role="status" data-testid="offline-banner">
       <span className="spinner" aria-hidden="true" />
       {t('offlineBanner.reconnectingMessagesWillBeSent')}
-      {pending.length > 0 && <span className="muted"> ({pending.length}{' '}{t('offlineBanner.waiting')}</span>}
+      {pending.length > 0 && <span className="muted"> {t('offlineBanner.waiting', { count: pending.length })}</span>}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { useSession, useUser } from '../auth/session';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 function handleError(err: unknown): string {
   if (!(err instanceof ApiError)) return t('handleSection.couldNotChangeYourHandle');
@@ -41,7 +42,7 @@ export function HandleSection() {
     <section className="account-section" aria-labelledby="handle-title">
       <h2 id="handle-title">{t('handleSection.handle')}</h2>
       <p className="muted small">
-        {t('handleSection.othersMentionYouWith')}{' '}<strong data-testid="account-handle">@{me.handle}</strong>{t('handleSection.232LowerCaseLetters')}
+        {rich('handleSection.othersMentionYouWith', { handle: <strong data-testid="account-handle">@{me.handle}</strong> })}
       </p>
       <form className="stack narrow-form" onSubmit={submit} noValidate>
         <label htmlFor="account-handle-input">{t('handleSection.newHandle')}</label>
@@ -67,7 +68,7 @@ export function HandleSection() {
         </div>
         {saved && (
           <p className="success-text" role="status">
-            {t('handleSection.yourHandleNow')}{me.handle}.
+            {t('handleSection.yourHandleNow', { handle: me.handle })}
           </p>
         )}
       </form>

@@ -6,6 +6,7 @@ import { linkFailure, passwordProblem } from './messages';
 import { NewPasswordFields } from './NewPasswordFields';
 import { useSession } from './session';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 /** `/invite?token=`: an admin's invitation; the invitee picks a password (and name) and is signed in. */
 export function AcceptInvite() {
@@ -91,7 +92,7 @@ export function AcceptInvite() {
       <div className="auth-card">
         <h1>{t('acceptInvite.welcomeSwitchboard')}</h1>
         <p data-testid="invite-greeting">
-          {t('acceptInvite.youWereInvitedAs')}{' '}<strong>{invitation.email}</strong>{t('acceptInvite.choosePasswordJoinYourTeam')}
+          {rich('acceptInvite.youWereInvitedAs', { email: <strong>{invitation.email}</strong> })}
         </p>
         <form onSubmit={submit} noValidate>
           <label htmlFor="invite-name">{t('acceptInvite.yourName')}</label>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { Link } from '../../ui/router';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 /** "Forgot your password?": mails a reset link. The answer never says whether the address has an account. */
 export function ForgotPassword() {
@@ -30,7 +31,7 @@ export function ForgotPassword() {
         <div className="auth-card" data-testid="forgot-done">
           <h1>{t('common.checkYourEMail')}</h1>
           <p role="status">
-            {t('forgotPassword.ifAccountExists')}{' '}<strong>{sentTo}</strong>{t('forgotPassword.weSentLinkChooseNew')}
+            {rich('forgotPassword.ifAccountExists', { email: <strong>{sentTo}</strong> })}
           </p>
           <p className="auth-links">
             <Link to="/signin">{t('common.backSign')}</Link>

@@ -5,6 +5,7 @@ import { MIN_PASSWORD, passwordProblem } from './messages';
 import { ResendVerification } from './ResendVerification';
 import { useSession } from './session';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 /** After registering: no session until the address is confirmed through the mailed link. */
 function CheckYourEmail({ email }: { email: string }) {
@@ -13,7 +14,7 @@ function CheckYourEmail({ email }: { email: string }) {
       <div className="auth-card" data-testid="register-done">
         <h1>{t('common.checkYourEMail')}</h1>
         <p role="status">
-          {t('register.weSentLink')}{' '}<strong>{email}</strong>{t('register.openConfirmYourAddressSigns')}
+          {rich('register.weSentLink', { email: <strong>{email}</strong> })}
         </p>
         <p className="muted small">{t('register.noEMailAfterFew')}</p>
         <ResendVerification email={email} />

@@ -350,7 +350,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 }}
                 data-testid="toggle-members"
               >
-                {t('common.members')}{' '}<span className="muted">· {members.filter((m) => m.online).length}{' '}{t('chatRoom.online')}{' '}{members.length}</span>
+                {t('common.members')}{' '}<span className="muted">· {t('membersPanel.lengthOnlineLength2', { length: members.filter((m) => m.online).length, length2: members.length })}</span>
               </button>
               {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
               {room && <RoomSettingsButton room={room} />}

@@ -46,7 +46,7 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
           {profile.department && <div className="muted small">{profile.department}</div>}
           {time && (
             <div className="small" data-testid="profile-time">
-              {time}{' '}{t('profileCard.localTime')}{profile.timezone})
+              {t('profileCard.localTime', { time, timezone: profile.timezone })}
             </div>
           )}
           {profile.status && (

@@ -103,7 +103,7 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
       </ul>
       {searched && options.length === 0 && (
         <p className="muted small" role="status">
-          {t('peoplePicker.nobodyAddMatches')}{dq}”.
+          {t('peoplePicker.nobodyAddMatches', { query: dq })}
         </p>
       )}
     </div>

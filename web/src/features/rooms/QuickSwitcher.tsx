@@ -133,7 +133,7 @@ function SwitcherBody({ onDone }: { onDone: () => void }) {
           </li>
         ))}
       </ul>
-      {targets.length === 0 && <p className="muted small">{t('quickSwitcher.nothingMatches')}{query}”.</p>}
+      {targets.length === 0 && <p className="muted small">{t('quickSwitcher.nothingMatches', { query })}</p>}
       <p className="muted small switcher-hint">{t('quickSwitcher.toChooseEnterGoEsc')}</p>
     </div>
   );

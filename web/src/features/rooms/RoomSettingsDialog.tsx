@@ -10,6 +10,7 @@ import { may } from './policy';
 import { useRoomsOptional } from './RoomsContext';
 import { slugHint } from './slug';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 interface Props {
   room: Room;
@@ -175,7 +176,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
           <h3 id="settings-delete">{t('common.delete')}</h3>
           <p className="hint">{t('roomSettingsDialog.deletesRoomWithAllIts')}</p>
           <label htmlFor="settings-delete-name">
-            {t('roomSettingsDialog.type')}{' '}<strong>{room.title}</strong>{' '}{t('roomSettingsDialog.toConfirm')}
+            {rich('roomSettingsDialog.typeToConfirm', { title: <strong>{room.title}</strong> })}
           </label>
           <input
             id="settings-delete-name"

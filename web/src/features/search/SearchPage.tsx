@@ -151,7 +151,7 @@ export function SearchPage() {
           </ul>
         </section>
       )}
-      {q && !loading && hits.length === 0 && !error && !needsTerms && <p className="empty">{t('searchPage.noMessagesMatch')}{q}”.</p>}
+      {q && !loading && hits.length === 0 && !error && !needsTerms && <p className="empty">{t('searchPage.noMessagesMatch', { q })}</p>}
       <ol className="search-results" aria-busy={loading} aria-label={t('searchPage.messagesFound')}>
         {hits.map((hit) => (
           <HitCard key={hit.message.id} hit={hit} />

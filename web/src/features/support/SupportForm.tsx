@@ -7,6 +7,7 @@ import { SelectField } from '../../ui/SelectField';
 import { useSession } from '../auth/session';
 import { useToast } from '../../ui/toast';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);
@@ -50,12 +51,12 @@ function SupportDone({ result, email }: { result: SupportTicketResult; email: st
             </p>
             <CopyButton text={followUrl} />
             <p className="muted small" data-testid="support-emailed">
-              {t('supportForm.weAlsoSentLink')}{' '}{email}.
+              {t('supportForm.weAlsoSentLink', { email })}
             </p>
           </>
         ) : (
           <p data-testid="support-emailed">
-            {t('supportForm.weVeSentLink')}{' '}<strong>{email}</strong>{' '}{t('supportForm.toFollowYourRequestOpen')}
+            {rich('supportForm.weVeSentLink', { email: <strong>{email}</strong> })}
           </p>
         )}
       </div>

@@ -129,7 +129,7 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
           <div aria-live="polite">
             {insights.escalation.escalate && (
               <div className={`escalation severity-${insights.escalation.severity}`} role="note" data-testid="assistant-escalation">
-                <strong>{t('assistantPanel.escalate')}{insights.escalation.severity})</strong>
+                <strong>{t('assistantPanel.escalate', { severity: insights.escalation.severity })}</strong>
                 {insights.escalation.department && <>{' '}{t('common.to')}{' '}{insights.escalation.department}</>}: {insights.escalation.reason}
               </div>
             )}
@@ -164,7 +164,7 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
             )}
             {!insights.escalation.escalate && <p className="muted small">{insights.escalation.reason}</p>}
             <p className="muted small" data-testid="assistant-meta">
-              {insights.provider}{' '}{t('assistantPanel.upMessage')}{' '}{insights.coveredSeq} · {formatDateTime(insights.updatedAt)}
+              {t('assistantPanel.upMessage', { provider: insights.provider, seq: insights.coveredSeq })} · {formatDateTime(insights.updatedAt)}
             </p>
           </div>
         )}

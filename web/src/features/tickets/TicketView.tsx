@@ -11,6 +11,7 @@ import { ExportMenu } from '../chat/ExportMenu';
 import { AssistantPanel } from './AssistantPanel';
 import { TicketHeader } from './TicketHeader';
 import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 const ASSISTANT_KEY = 'sb:assistant-open';
 
@@ -138,7 +139,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
       composerNotice={
         closedForMe ? (
           <span>
-            {t('ticketView.thisTicketClosed')}{' '}<Link to="/support">{t('common.openNewRequest')}</Link>{' '}{t('ticketView.ifYouNeedMoreHelp')}
+            {rich('ticketView.thisTicketClosed', { link: <Link to="/support">{t('common.openNewRequest')}</Link> })}
           </span>
         ) : undefined
       }

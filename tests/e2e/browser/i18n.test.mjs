@@ -23,9 +23,9 @@ browserTest('the account page switches the interface to French and back', { time
   // Everything on screen changes at once: the page, the sidebar, the labels screen readers hear.
   await page.getByRole('heading', { level: 1, name: 'Votre compte' }).waitFor();
   assert.equal(await htmlLang(page), 'fr');
-  await page.getByRole('button', { name: 'Se déconnecter' }).waitFor();
+  await page.getByRole('button', { name: 'Se déconnecter', exact: true }).waitFor();
   await page.getByRole('link', { name: 'Découvrir des salons' }).first().waitFor();
-  await page.getByLabel('Langue').waitFor();
+  await page.getByRole('combobox', { name: 'Langue' }).waitFor();
   assert.equal(await page.getByRole('heading', { name: 'Your account' }).count(), 0);
 
   // The choice stays on this device across a reload, on every screen.
@@ -33,14 +33,14 @@ browserTest('the account page switches the interface to French and back', { time
   await page.getByRole('heading', { level: 1, name: 'Découvrir des salons' }).waitFor();
   assert.equal(await htmlLang(page), 'fr');
   await page.getByRole('button', { name: 'Créer un salon' }).waitFor();
-  await page.getByLabel('Trier par').waitFor();
+  await page.getByRole('combobox', { name: 'Trier par' }).waitFor();
 
   // And back: the English texts are the ones they were.
   await page.goto(`${server.url}/account`);
   await page.getByTestId('language-select').selectOption('en');
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   assert.equal(await htmlLang(page), 'en');
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
   await page.goto(`${server.url}/discover`);
   await page.getByRole('heading', { level: 1, name: 'Discover rooms' }).waitFor();
 });

@@ -7,6 +7,7 @@ import { Bell } from '../notifications/Bell';
 import { NewRoomButton } from './NewRoomButton';
 import { useRooms } from './RoomsContext';
 import { t } from '../../i18n';
+import { roleLabel } from '../../i18n/labels';
 
 /** Muted now: a mute in force (the room stays unread-counted, only dimmed). */
 export function isMuted(room: Pick<Room, 'mutedUntil'>, now = Date.now()): boolean {
@@ -138,7 +139,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
       <div className="sidebar-footer">
         <div className="me">
           <span className="me-name">{me.name}</span>
-          <span className={`role-badge role-${me.role}`}>{me.role}</span>
+          <span className={`role-badge role-${me.role}`}>{roleLabel(me.role)}</span>
         </div>
         <div className="me-actions">
           <Link to="/account" className="button small" aria-current={pathname === '/account' ? 'page' : undefined} data-testid="nav-account">

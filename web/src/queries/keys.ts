@@ -22,6 +22,7 @@ export const queryKeys = {
     all: ['tickets'] as const,
     queue: (filters: TicketFilters) => ['tickets', 'queue', filters] as const,
     mine: ['tickets', 'mine'] as const,
+    one: (ticketId: string) => ['tickets', 'one', ticketId] as const,
   },
   users: {
     profile: (userId: string) => ['users', userId, 'profile'] as const,

@@ -612,8 +612,6 @@ export const en = {
   'roomSettingsDialog.theRoomSDescriptionShown': "The room's description, shown under its title (also set with /topic in the composer).",
   'roomSettingsDialog.theDepartmentCanReadIts': ': the department can read its whole history and join',
   'roomSettingsDialog.onlyOwnerAdminChangesWho': 'Only the owner or an admin changes who may read the room.',
-  'roomSettingsDialog.link': 'Link:',
-  'roomSettingsDialog.fixedOnceCreatedSlugs': '(fixed once created). Slugs are',
   'roomSettingsDialog.close': 'Close',
   'roomSettingsDialog.archive': 'Archive',
   'roomSettingsDialog.nobodyCanWriteHereWhile': 'Nobody can write here while it is archived. Restoring brings it back to everyone’s room list.',
@@ -627,6 +625,7 @@ export const en = {
   'roomSettingsDialog.deletedTitle': 'Deleted {title}',
   'roomSettingsDialog.archivedTitle': 'Archived {title}',
   'roomSettingsDialog.typeToConfirm': 'Type {title} to confirm',
+  'roomSettingsDialog.linkFixed': 'Link: {slug} (fixed once created). Slugs are {rule}',
 
   'roomsContext.couldNotLoadYourRooms': 'Could not load your rooms',
 
@@ -745,12 +744,12 @@ export const en = {
   'supportForm.couldNotSendYourRequest': 'Could not send your request',
   'supportForm.tellUsWhatGoingWe': 'Tell us what is going on. We will e-mail you a link to follow your ticket.',
   'supportForm.notSure': 'Not sure',
-  'supportForm.attachmentsOptionalUp': 'Attachments (optional, up to',
   'supportForm.attachedFiles': 'Attached files',
   'supportForm.sendRequest': 'Send request',
   'supportForm.staff': 'Staff?',
   'supportForm.couldNotSendYourRequest2': 'Could not send your request.',
   'supportForm.howCanWeHelp': 'How can we help?',
+  'supportForm.attachmentsOptional': 'Attachments (optional, up to {max})',
 
   'telemetry.couldNotLoadTelemetry': 'Could not load telemetry',
   'telemetry.telemetry': 'Telemetry',

@@ -612,8 +612,6 @@ export const fr: CatalogueOf<typeof en> = {
   'roomSettingsDialog.theRoomSDescriptionShown': 'La description du salon, affichée sous son titre (aussi modifiable avec /topic dans la zone de saisie).',
   'roomSettingsDialog.theDepartmentCanReadIts': ' : le service peut lire tout son historique et le rejoindre',
   'roomSettingsDialog.onlyOwnerAdminChangesWho': 'Seul le propriétaire ou un administrateur change qui peut lire le salon.',
-  'roomSettingsDialog.link': 'Lien :',
-  'roomSettingsDialog.fixedOnceCreatedSlugs': '(fixe une fois créé). Les adresses courtes sont',
   'roomSettingsDialog.close': 'Fermer',
   'roomSettingsDialog.archive': 'Archiver',
   'roomSettingsDialog.nobodyCanWriteHereWhile': 'Personne ne peut écrire ici tant qu’il est archivé. Le restaurer le remet dans la liste des salons de chacun.',
@@ -627,6 +625,7 @@ export const fr: CatalogueOf<typeof en> = {
   'roomSettingsDialog.deletedTitle': '{title} supprimé',
   'roomSettingsDialog.archivedTitle': '{title} archivé',
   'roomSettingsDialog.typeToConfirm': 'Saisissez {title} pour confirmer',
+  'roomSettingsDialog.linkFixed': 'Lien : {slug} (fixe une fois créé). Les adresses courtes font {rule}',
 
   'roomsContext.couldNotLoadYourRooms': 'Impossible de charger vos salons',
 
@@ -745,12 +744,12 @@ export const fr: CatalogueOf<typeof en> = {
   'supportForm.couldNotSendYourRequest': 'Impossible d’envoyer votre demande',
   'supportForm.tellUsWhatGoingWe': 'Dites-nous ce qui se passe. Nous vous enverrons un lien pour suivre votre ticket.',
   'supportForm.notSure': 'Je ne sais pas',
-  'supportForm.attachmentsOptionalUp': 'Pièces jointes (facultatives, jusqu’à',
   'supportForm.attachedFiles': 'Fichiers joints',
   'supportForm.sendRequest': 'Envoyer la demande',
   'supportForm.staff': 'Membre de l’équipe ?',
   'supportForm.couldNotSendYourRequest2': 'Impossible d’envoyer votre demande.',
   'supportForm.howCanWeHelp': 'Comment pouvons-nous vous aider ?',
+  'supportForm.attachmentsOptional': 'Pièces jointes (facultatives, jusqu’à {max})',
 
   'telemetry.couldNotLoadTelemetry': 'Impossible de charger la télémétrie',
   'telemetry.telemetry': 'Télémétrie',

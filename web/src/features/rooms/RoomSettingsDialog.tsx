@@ -128,7 +128,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
           </fieldset>
           <DepartmentSelect id="settings-department" value={department} departments={departments} onChange={setDepartment} />
           <p className="hint">
-            {t('roomSettingsDialog.link')}{' '}<code>{room.slug}</code>{' '}{t('roomSettingsDialog.fixedOnceCreatedSlugs')}{' '}{slugHint().charAt(0).toLowerCase() + slugHint().slice(1)}
+            {rich('roomSettingsDialog.linkFixed', { slug: <code>{room.slug}</code>, rule: slugHint().charAt(0).toLowerCase() + slugHint().slice(1) })}
           </p>
         </fieldset>
         {error && (

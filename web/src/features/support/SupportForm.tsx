@@ -171,7 +171,7 @@ export function SupportForm() {
             'message',
           )}
           <div className="support-files">
-            <label htmlFor="support-files">{t('supportForm.attachmentsOptionalUp')}{' '}{SUPPORT_MAX_FILES})</label>
+            <label htmlFor="support-files">{t('supportForm.attachmentsOptional', { max: SUPPORT_MAX_FILES })}</label>
             <input
               id="support-files"
               type="file"

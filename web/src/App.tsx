@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { useLiveRoomLists } from './queries/live';
 import { useRealtimeEvent } from './realtime';
 import { isLinkSession, useSession, useUser } from './features/auth/session';
 import { SignIn } from './features/auth/SignIn';
@@ -65,6 +66,12 @@ function seqParam(search: URLSearchParams): number | null {
 /** A thread to open with the room (a search hit or activity item that is a reply). */
 function threadParam(search: URLSearchParams): string | null {
   return search.get('thread') || null;
+}
+
+/** Cached room lists follow live room changes. */
+function LiveRoomLists() {
+  useLiveRoomLists();
+  return null;
 }
 
 /** Toasts for messages the server refused for good. */
@@ -202,6 +209,7 @@ function StaffShell() {
               <StaffRoutes />
             </div>
             <DeliveryNotices />
+            <LiveRoomLists />
             <UnreadTitle />
             <QuickSwitcher />
           </div>

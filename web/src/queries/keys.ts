@@ -13,6 +13,7 @@ export const queryKeys = {
   },
   search: (q: string) => ['search', q] as const,
   rooms: {
+    discoverAll: ['rooms', 'discover'] as const,
     discover: (q: string, tag: string, sort: string) => ['rooms', 'discover', q, tag, sort] as const,
     archived: ['rooms', 'archived'] as const,
     pins: (roomId: string) => ['rooms', roomId, 'pins'] as const,

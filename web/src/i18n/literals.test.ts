@@ -40,7 +40,8 @@ function literals(file: string, text = readFileSync(file, 'utf8')): string[] {
 }
 
 describe('interface texts', () => {
-  it('come from the message catalogue, not from literals in JSX', () => {
+  // Parsing every screen takes a few seconds on a busy machine: more than the default 5 s budget.
+  it('come from the message catalogue, not from literals in JSX', { timeout: 60_000 }, () => {
     expect(sources(SRC).flatMap((file) => literals(file))).toEqual([]);
   });
 

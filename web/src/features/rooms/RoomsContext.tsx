@@ -4,6 +4,7 @@ import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Room } from '../../types';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
+import { t } from '../../i18n';
 
 interface RoomsState {
   rooms: Room[];
@@ -52,7 +53,7 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
       );
       return page.items;
     } catch (err) {
-      toast.error(err, 'Could not load your rooms');
+      toast.error(err, t('roomsContext.couldNotLoadYourRooms'));
       return [];
     } finally {
       setLoading(false);

@@ -163,7 +163,112 @@ fn refer_to_components(doc: openapi::OpenApi) -> serde_json::Value {
         }
     }
     replace_children(&mut value["paths"], &named);
+    require_sent_fields(&mut value);
     value
+}
+
+/// Fields of answers that may be absent (`skip_serializing_if`); every other field of a
+/// schema only the server writes is always sent, `null` when empty.
+const MAY_BE_ABSENT: &[(&str, &str)] = &[
+    ("UserView", "email"),
+    ("TicketPerson", "email"),
+    ("Ready", "redis"),
+    ("ErrorBody", "requestId"),
+    ("ErrorBody", "details"),
+    ("ErrorBody", "retryAfterMs"),
+];
+
+/// utoipa leaves every `Option` field out of `required`; in what the server writes, such a
+/// field is there (`null`) unless it is skipped when empty. Schemas that requests use too keep
+/// their optional fields.
+fn require_sent_fields(doc: &mut serde_json::Value) {
+    let mut read = std::collections::HashSet::new();
+    let mut pending: Vec<String> = Vec::new();
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+            collect_refs(&op["requestBody"], &mut pending);
+            collect_refs(&op["parameters"], &mut pending);
+        }
+    }
+    while let Some(name) = pending.pop() {
+        if read.insert(name.clone()) {
+            collect_refs(&doc["components"]["schemas"][&name], &mut pending);
+        }
+    }
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        if read.contains(name) {
+            continue;
+        }
+        require_all(schema, name);
+    }
+}
+
+/// Puts every property of `schema` (or of its `allOf` parts) in its `required` list.
+fn require_all(schema: &mut serde_json::Value, name: &str) {
+    if let Some(parts) = schema.get_mut("allOf").and_then(|a| a.as_array_mut()) {
+        parts.iter_mut().for_each(|part| require_all(part, name));
+        return;
+    }
+    let fields: Vec<String> = schema["properties"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.keys().cloned())
+        .filter(|field| !MAY_BE_ABSENT.contains(&(name, field.as_str())))
+        .collect();
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    // Inline objects inside (a page's `data`, a list's items) are written by the server too.
+    for key in ["properties", "items", "oneOf", "anyOf"] {
+        match object.get_mut(key) {
+            Some(serde_json::Value::Object(inner)) if key == "properties" => {
+                inner.values_mut().for_each(|v| require_all(v, name));
+            }
+            Some(serde_json::Value::Array(inner)) => {
+                inner.iter_mut().for_each(|v| require_all(v, name));
+            }
+            Some(inner @ serde_json::Value::Object(_)) => require_all(inner, name),
+            _ => {}
+        }
+    }
+    if fields.is_empty() {
+        return;
+    }
+    if let serde_json::Value::Array(required) = object
+        .entry("required")
+        .or_insert_with(|| serde_json::json!([]))
+    {
+        for field in fields {
+            if !required.iter().any(|r| r == field.as_str()) {
+                required.push(field.into());
+            }
+        }
+    }
+}
+
+/// The component names `value` refers to.
+fn collect_refs(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                into.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, into));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_refs(v, into)),
+        _ => {}
+    }
 }
 
 /// The schema as text with its keys sorted (two copies of a schema may list them apart).

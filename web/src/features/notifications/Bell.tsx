@@ -66,7 +66,7 @@ export function Bell() {
                     </time>
                   </span>
                   <span className="bell-excerpt">
-                    <strong>{item.actor.name}</strong>: {item.excerpt}
+                    <strong>{item.actor?.name ?? 'Someone'}</strong>: {item.excerpt}
                   </span>
                 </button>
               </li>

@@ -56,7 +56,7 @@ export function kindLabel(kind: AppNotification['kind']): string {
 /** "Ada mentioned you in #general" (a DM names no room). */
 export function desktopTitle(n: AppNotification, roomName: string): string {
   const where = n.roomKind === 'dm' ? '' : ` in ${n.roomKind === 'ticket' ? '' : '#'}${roomName}`;
-  return `${n.actor.name} ${KIND_TITLE[n.kind]}${where}`;
+  return `${n.actor?.name ?? 'Someone'} ${KIND_TITLE[n.kind]}${where}`;
 }
 
 export function desktopPermission(): NotificationPermission | 'unsupported' {
@@ -65,7 +65,7 @@ export function desktopPermission(): NotificationPermission | 'unsupported' {
 
 /** Shows the system notification; a click focuses this window and runs `open`. */
 export function showDesktop(n: AppNotification, roomName: string, open: () => void): void {
-  const note = new Notification(desktopTitle(n, roomName), { body: n.excerpt, tag: n.id });
+  const note = new Notification(desktopTitle(n, roomName), { body: n.excerpt ?? undefined, tag: n.id });
   note.onclick = () => {
     window.focus();
     open();

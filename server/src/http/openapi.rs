@@ -151,7 +151,6 @@ fn document_operation() -> Operation {
 /// Security per operation, and the error answers every operation can give.
 fn complete(doc: &mut openapi::OpenApi) {
     for (path, item) in doc.paths.paths.iter_mut() {
-        let has_path_params = path.contains('{');
         // Everything under /api/ passes the per-address limit (`RATE_LIMIT_REST_IP`).
         let limited = path.starts_with("/api/");
         for (method, op) in [
@@ -162,13 +161,17 @@ fn complete(doc: &mut openapi::OpenApi) {
             ("patch", &mut item.patch),
         ] {
             if let Some(op) = op.as_mut() {
-                complete_operation(op, method, has_path_params, limited);
+                complete_operation(op, method, path, limited);
             }
         }
     }
 }
 
-fn complete_operation(op: &mut Operation, method: &str, has_path_params: bool, limited: bool) {
+fn complete_operation(op: &mut Operation, method: &str, path: &str, limited: bool) {
+    let has_path_params = path.contains('{');
+    // Writes in a room (its messages included) meet an archived room.
+    let room_write = method != "get"
+        && (path.starts_with("/api/v1/rooms/{id}") || path.starts_with("/api/v1/messages/{id}"));
     let id = op.operation_id.clone().unwrap_or_default();
     let public = PUBLIC.contains(&id.as_str());
     let optional = SESSION_OPTIONAL.contains(&id.as_str());
@@ -250,6 +253,12 @@ fn complete_operation(op: &mut Operation, method: &str, has_path_params: bool, l
         add(
             "404",
             "NOT_FOUND: no such resource, or one the caller may not see",
+        );
+    }
+    if room_write {
+        add(
+            "409",
+            "ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`)",
         );
     }
     add("429", RATE_LIMITED);

@@ -7034,6 +7034,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION: a field is missing or invalid (`details` names it) */
             422: {
                 headers: {
@@ -7125,6 +7134,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7441,6 +7459,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION: a field is missing or invalid (`details` names it) */
             422: {
                 headers: {
@@ -7528,6 +7555,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7724,6 +7760,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description See the error `code` */
             422: {
                 headers: {
@@ -7812,6 +7857,15 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7913,6 +7967,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION: a field is missing or invalid (`details` names it) */
             422: {
                 headers: {
@@ -8000,6 +8063,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9084,6 +9156,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION: a field is missing or invalid (`details` names it) */
             422: {
                 headers: {
@@ -9175,6 +9256,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9287,6 +9377,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9484,6 +9583,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10034,6 +10142,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION: a field is missing or invalid (`details` names it) */
             422: {
                 headers: {
@@ -10126,6 +10243,15 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10458,6 +10584,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
             413: {
                 headers: {
@@ -10574,6 +10709,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
             413: {
                 headers: {
@@ -10683,6 +10827,15 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such resource, or one the caller may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10900,6 +11053,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description PAYLOAD_TOO_LARGE: the body is over the size limit */
             413: {
                 headers: {
@@ -11012,6 +11174,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description VALIDATION: a field is missing or invalid (`details` names it) */
             422: {
                 headers: {
@@ -11103,6 +11274,15 @@ export interface operations {
             };
             /** @description See the error `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description ROOM_ARCHIVED: the room is read-only until it is restored (or another conflict named by `code`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

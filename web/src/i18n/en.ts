@@ -254,6 +254,7 @@ export const en = {
   'bell.notificationsCountUnread': 'Notifications, {count} unread',
   'bell.markAllRead': 'Mark all read',
   'bell.nothingYet': 'Nothing yet.',
+  'bell.someone': 'Someone',
 
   'catchup.today': 'Today',
   'catchup.yesterday': 'Yesterday',

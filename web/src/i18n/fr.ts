@@ -254,6 +254,7 @@ export const fr: CatalogueOf<typeof en> = {
   'bell.notificationsCountUnread': 'Notifications, {count} non lues',
   'bell.markAllRead': 'Tout marquer comme lu',
   'bell.nothingYet': 'Rien pour l’instant.',
+  'bell.someone': 'Quelqu’un',
 
   'catchup.today': 'Aujourd’hui',
   'catchup.yesterday': 'Hier',

@@ -14,7 +14,7 @@ function clientWith(pages: Page<number>[]): QueryClient {
 describe('setPagedItems', () => {
   it('keeps page sizes and gives what was added to the last page', () => {
     const client = clientWith([
-      { items: [1, 2], nextCursor: 1 },
+      { items: [1, 2], nextCursor: '1' },
       { items: [3], nextCursor: null },
     ]);
     setPagedItems<number>(client, ['list'], (xs) => [0, ...xs]);
@@ -32,7 +32,7 @@ describe('setPagedItems', () => {
 
   it('shrinks pages when items go', () => {
     const client = clientWith([
-      { items: [1, 2], nextCursor: 1 },
+      { items: [1, 2], nextCursor: '1' },
       { items: [3, 4], nextCursor: null },
     ]);
     setPagedItems<number>(client, ['list'], (xs) => xs.filter((x) => x !== 2));

@@ -130,7 +130,7 @@ function MessageItemImpl(props: Props) {
   const isSaved = saved?.isSaved(message.id) ?? false;
   const me = useSession().user;
   // The handle the server matched to me (it may have changed since), else my current one.
-  const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle;
+  const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle ?? undefined;
   const toast = useToast();
   const { config, readOnly } = useSession();
   // My message whose edit window passed: the edit button says so instead of vanishing.

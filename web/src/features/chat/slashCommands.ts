@@ -63,7 +63,7 @@ function parseCommand(name: string, args: string): SlashCommand {
 export interface Candidate {
   id: string;
   name: string;
-  handle?: string;
+  handle?: string | null;
 }
 
 /**

@@ -67,7 +67,7 @@ export function Bell() {
                     </time>
                   </span>
                   <span className="bell-excerpt">
-                    <strong>{item.actor.name}</strong>: {item.excerpt}
+                    <strong>{item.actor?.name ?? t('bell.someone')}</strong>: {item.excerpt}
                   </span>
                 </button>
               </li>

@@ -57,7 +57,7 @@ export function kindLabel(kind: AppNotification['kind']): string {
 /** "Ada mentioned you in #general" (a DM names no room). */
 export function desktopTitle(n: AppNotification, roomName: string): string {
   const where = n.roomKind === 'dm' ? '' : ` in ${n.roomKind === 'ticket' ? '' : '#'}${roomName}`;
-  return `${t(KIND_TITLE[n.kind], { name: n.actor.name })}${where}`;
+  return `${t(KIND_TITLE[n.kind], { name: n.actor?.name ?? t('bell.someone') })}${where}`;
 }
 
 export function desktopPermission(): NotificationPermission | 'unsupported' {
@@ -66,7 +66,7 @@ export function desktopPermission(): NotificationPermission | 'unsupported' {
 
 /** Shows the system notification; a click focuses this window and runs `open`. */
 export function showDesktop(n: AppNotification, roomName: string, open: () => void): void {
-  const note = new Notification(desktopTitle(n, roomName), { body: n.excerpt, tag: n.id });
+  const note = new Notification(desktopTitle(n, roomName), { body: n.excerpt ?? undefined, tag: n.id });
   note.onclick = () => {
     window.focus();
     open();

@@ -7,7 +7,7 @@ const room = (id: string, title: string, archivedAt: string | null): Room => ({
   id,
   slug: id,
   title,
-  description: null,
+  description: '',
   kind: 'public',
   department: null,
   tags: [],
@@ -17,6 +17,9 @@ const room = (id: string, title: string, archivedAt: string | null): Room => ({
   myRole: null,
   unread: 0,
   lastReadSeq: 0,
+  mentionCount: 0,
+  notifyLevel: 'all',
+  mutedUntil: null,
   archivedAt,
 });
 

@@ -6,7 +6,7 @@ const room = (unread: number, extra: Partial<Room> = {}): Room => ({
   id: String(Math.random()),
   slug: 's',
   title: 't',
-  description: null,
+  description: '',
   kind: 'public',
   department: null,
   tags: [],
@@ -16,6 +16,10 @@ const room = (unread: number, extra: Partial<Room> = {}): Room => ({
   myRole: 'member',
   unread,
   lastReadSeq: 0,
+  mentionCount: 0,
+  notifyLevel: 'all',
+  mutedUntil: null,
+  archivedAt: null,
   ...extra,
 });
 

@@ -16,7 +16,6 @@ use axum::{
     http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Version, header},
     middleware::from_fn_with_state,
     response::{IntoResponse, Response},
-    routing::get,
     serve::ListenerExt,
 };
 use tokio::net::TcpListener;
@@ -26,8 +25,6 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     set_header::SetResponseHeaderLayer,
 };
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 
 pub use crate::state::{AppState, DemoAccount, Lifecycle};
 use crate::{
@@ -215,25 +212,15 @@ fn realtime_config(config: &Config, node_id: String, telemetry: Telemetry) -> Re
     }
 }
 
-/// The HTTP application: the API under `/api/v1`, health at the root, the OpenAPI document,
+/// The HTTP application: the API under `/api/v1`, health at the root, the OpenAPI document
+/// (see [`http::openapi::routes`]),
 /// and Socket.IO at `/socket.io` around it all. Builds no connections; call once per state.
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = OpenApiRouter::with_openapi(http::openapi::ApiDoc::openapi())
-        .nest("/api/v1", http::api_router())
-        .merge(http::health::router())
-        .split_for_parts();
+    let (routes, _) = http::openapi::routes();
     let routes = routes.merge(http::ops::router(&state.config));
-    let openapi = Arc::new(openapi);
     let csp = http::web::content_security_policy(state.config.browser_sentry_dsn().as_deref());
     let mut http = Router::new()
         .merge(routes)
-        .route(
-            "/api/v1/openapi.json",
-            get(move || {
-                let openapi = Arc::clone(&openapi);
-                async move { axum::Json(openapi.as_ref().clone()) }
-            }),
-        )
         .fallback(move |method, uri, headers| http::web::serve(method, uri, headers, csp.clone()))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `user create`, `healthcheck`.
+//! The command line: `serve` (default), `migrate`, `user create`, `backup`, `vapid`,
+//! `healthcheck`, `openapi`.
 
 use std::{process::ExitCode, time::Duration};
 
@@ -54,6 +55,9 @@ pub enum Command {
     /// Print a fresh VAPID key pair for Web Push, as lines for the environment. Set it once:
     /// browsers' subscriptions are bound to the public key.
     Vapid,
+    /// Print the OpenAPI document (JSON) the server serves at /api/v1/openapi.json; needs no
+    /// database. The web client's types are generated from it (`npm run api:generate`).
+    Openapi,
     /// Exit 0 when the server on BIND_ADDR answers /readyz with 200, else 1.
     Healthcheck {
         /// Base URL to check (default: derived from BIND_ADDR).
@@ -163,6 +167,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             print_vapid_keys();
             Ok(())
         }
+        Some(Command::Openapi) => print_openapi(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -221,6 +226,14 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
 fn print_vapid_keys() {
     let (public, private) = crate::push::Vapid::generate();
     println!("WEB_PUSH_VAPID_PUBLIC_KEY={public}\nWEB_PUSH_VAPID_PRIVATE_KEY={private}");
+}
+
+/// The document goes to stdout (`switchboard openapi > openapi.json`), nothing else.
+#[allow(clippy::print_stdout)]
+fn print_openapi() -> anyhow::Result<()> {
+    let json = serde_json::to_string_pretty(&crate::http::openapi::document())?;
+    println!("{json}");
+    Ok(())
 }
 
 fn print_demo_accounts(accounts: &[app::DemoAccount], format: LogFormat) {

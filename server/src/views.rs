@@ -259,8 +259,7 @@ pub struct RoomView {
     /// When the room was archived (read-only for everyone); `null` while active.
     pub archived_at: Option<DateTime<Utc>>,
     /// In a DM: the other members, sorted by name (for the avatars of the room list).
-    /// Absent in other rooms and in broadcasts.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` in other rooms and in broadcasts.
     pub peers: Option<Vec<PeerView>>,
 }
 

@@ -151,3 +151,129 @@ async fn every_route_is_documented() {
     assert!(schemas["RoomView"]["properties"]["peers"].is_object());
     assert!(schemas["PeerView"]["properties"]["avatarUrl"].is_object());
 }
+
+/// Every documented operation, called without credentials on the real server: it is mounted
+/// (neither the "no route" 404 nor 405), a secured one answers 401 `UNAUTHENTICATED` (so its
+/// security requirement is true), and a public one (`security: []`) never asks for a session.
+/// Every operation documents the error envelope for the errors any request may meet.
+#[tokio::test]
+async fn security_requirements_match_what_the_server_asks_for() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let anonymous = app.anonymous();
+    let doc = anonymous.get("openapi.json").await.expect(200).body;
+    assert_eq!(
+        doc["security"],
+        serde_json::json!([{"session": []}, {"bearer": []}])
+    );
+    let mut public = BTreeSet::new();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            let security = op.get("security").unwrap_or(&doc["security"]);
+            let is_public = security == &serde_json::json!([]);
+            let is_optional = security
+                .as_array()
+                .is_some_and(|reqs| reqs.iter().any(|r| r == &serde_json::json!({})));
+            // Valid-looking parameters, so the route's own checks pass the request on to auth.
+            let concrete = path
+                .replace("{emoji}", "%F0%9F%91%8D")
+                .replace("{userId}", "0190f5c4-0000-7000-8000-000000000001")
+                .replace("{id}", "0190f5c4-0000-7000-8000-000000000002");
+            let method_ =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let mut request = anonymous.request(method_.clone(), &concrete);
+            if method_ != reqwest::Method::GET {
+                request = request.json(&serde_json::json!({}));
+            }
+            let resp = anonymous.send(request).await;
+            let unmounted = resp.status == 405
+                || (resp.status == 404
+                    && resp.body["message"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("no route")));
+            assert!(!unmounted, "{method} {path} is not mounted: {}", resp.body);
+            if is_public || is_optional {
+                assert_ne!(
+                    resp.code(),
+                    "UNAUTHENTICATED",
+                    "{method} {path} is documented public but asks for a session"
+                );
+                if is_public {
+                    public.insert(id.clone());
+                }
+            } else {
+                assert_eq!(
+                    (resp.status, resp.code()),
+                    (401, "UNAUTHENTICATED"),
+                    "{method} {path} is documented as secured: {}",
+                    resp.body
+                );
+                let documented = &op["responses"]["401"]["content"]["application/json"]["schema"];
+                assert_eq!(documented["$ref"], "#/components/schemas/ErrorBody", "{id}");
+            }
+            let probe = path == "/livez" || path == "/readyz" || path.ends_with("/health");
+            if !probe && !path.ends_with("/openapi.json") {
+                for status in ["429", "500"] {
+                    assert!(
+                        op["responses"][status]["content"]["application/json"].is_object(),
+                        "{method} {path} does not document {status}"
+                    );
+                }
+            }
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{id} has no summary"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 90, "only {checked} operations");
+    for id in [
+        "login",
+        "register",
+        "forgot_password",
+        "reset_password",
+        "verify_email",
+        "accept_invite",
+        "submit_support_form",
+        "public_config",
+        "livez",
+        "readyz",
+    ] {
+        assert!(public.contains(id), "{id} should be public: {public:?}");
+    }
+}
+
+/// `switchboard openapi` prints the very document the server serves, without a database.
+#[tokio::test]
+async fn the_openapi_command_prints_the_served_document() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let served = app.anonymous().get("openapi.json").await.expect(200).body;
+    let exe = std::env::current_exe().expect("test binary");
+    let binary = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("switchboard");
+    assert!(binary.exists(), "run `cargo build --bin switchboard` first");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(binary)
+        .env_clear()
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "postgres://127.0.0.1:1/nowhere")
+        .arg("openapi")
+        .output()
+        .expect("run switchboard openapi");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(printed, served);
+}

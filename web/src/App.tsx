@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { useLiveRoomLists } from './queries/live';
 import { useRealtimeEvent } from './realtime';
 import { isLinkSession, useSession, useUser } from './features/auth/session';
 import { SignIn } from './features/auth/SignIn';
@@ -14,6 +15,7 @@ import { OfflineBanner } from './ui/OfflineBanner';
 import { Link, matchPath, navigate, useLocation } from './ui/router';
 import { ThemeToggle } from './ui/theme';
 import { useToast } from './ui/toast';
+import { t } from './i18n';
 
 // Screens other than sign-in and chat are separate chunks, loaded on first use; admin
 // screens in particular never reach most users.
@@ -43,7 +45,7 @@ function Redirect({ to }: { to: string }) {
 function Loading() {
   return (
     <div className="splash" role="status">
-      <span className="spinner" aria-hidden="true" /> Loading…
+      <span className="spinner" aria-hidden="true" />{' '}{t('common.loading')}
     </div>
   );
 }
@@ -66,19 +68,25 @@ function threadParam(search: URLSearchParams): string | null {
   return search.get('thread') || null;
 }
 
+/** Cached room lists follow live room changes. */
+function LiveRoomLists() {
+  useLiveRoomLists();
+  return null;
+}
+
 /** Toasts for messages the server refused for good. */
 function DeliveryNotices() {
   const toast = useToast();
-  useRealtimeEvent('sendFailed', ({ error }) => toast.error(error, 'A message could not be sent'));
+  useRealtimeEvent('sendFailed', ({ error }) => toast.error(error, t('app.aMessageCouldNotBe')));
   return null;
 }
 
 function NotFound() {
   return (
     <main className="page" id="main">
-      <h1>Not found</h1>
+      <h1>{t('app.notFound')}</h1>
       <p>
-        There is nothing here. <Link to="/">Go home</Link>
+        {t('app.thereNothingHere')}{' '}<Link to="/">{t('app.goHome')}</Link>
       </p>
     </main>
   );
@@ -90,10 +98,10 @@ function Home() {
   const unread = rooms.filter((r) => r.unread > 0);
   return (
     <main className="page" id="main" aria-labelledby="home-title">
-      <h1 id="home-title">Welcome, {me.name}</h1>
+      <h1 id="home-title">{t('app.welcome', { name: me.name })}</h1>
       {unread.length > 0 ? (
         <>
-          <h2>Unread</h2>
+          <h2>{t('app.unread')}</h2>
           <ul className="card-list">
             {unread.map((r) => (
               <li key={r.id} className="card">
@@ -105,17 +113,17 @@ function Home() {
           </ul>
         </>
       ) : (
-        <p className="muted">You are all caught up.</p>
+        <p className="muted">{t('app.youAllCaughtUp')}</p>
       )}
       <p className="home-links">
         <Link to="/discover" className="button">
-          Discover rooms
+          {t('common.discoverRooms')}
         </Link>
         <Link to="/tickets" className="button">
-          Ticket queue
+          {t('common.ticketQueue')}
         </Link>
         <Link to="/search" className="button">
-          Search
+          {t('common.search')}
         </Link>
       </p>
       <Suspense fallback={null}>
@@ -174,13 +182,13 @@ function StaffShell() {
         <SavedProvider>
           <div className={`app-shell ${menuOpen ? 'menu-open' : ''}`}>
             <a href="#main" className="skip-link">
-              Skip to content
+              {t('app.skipContent')}
             </a>
             <header className="mobile-bar">
               <button
                 type="button"
                 className="icon-button"
-                aria-label={menuOpen ? 'Close menu' : 'Open menu'}
+                aria-label={menuOpen ? t('app.closeMenu') : t('app.openMenu')}
                 aria-expanded={menuOpen}
                 aria-controls="sidebar"
                 onClick={() => setMenuOpen((o) => !o)}
@@ -189,7 +197,7 @@ function StaffShell() {
                 ☰
               </button>
               <Link to="/" className="brand">
-                Switchboard
+                {t('common.switchboard')}
               </Link>
             </header>
             <div id="sidebar" className="sidebar-wrap">
@@ -201,6 +209,7 @@ function StaffShell() {
               <StaffRoutes />
             </div>
             <DeliveryNotices />
+            <LiveRoomLists />
             <UnreadTitle />
             <QuickSwitcher />
           </div>
@@ -214,9 +223,9 @@ function StaffShell() {
 function OtherTicket() {
   return (
     <main className="page" id="main" data-testid="ticket-unavailable">
-      <h1>Ticket not found</h1>
-      <p role="alert">The link you opened shows one ticket only. Sign in to see your other tickets.</p>
-      <Link to="/">Back to my ticket</Link>
+      <h1>{t('common.ticketNotFound')}</h1>
+      <p role="alert">{t('app.theLinkYouOpenedShows')}</p>
+      <Link to="/">{t('app.backMyTicket')}</Link>
     </main>
   );
 }
@@ -232,22 +241,22 @@ function CustomerShell() {
   return (
     <div className="customer-shell">
       <a href="#main" className="skip-link">
-        Skip to content
+        {t('app.skipContent')}
       </a>
       <header className="topbar">
         <Link to="/" className="brand">
-          Switchboard support
+          {t('app.switchboardSupport')}
         </Link>
         <span className="topbar-spacer" />
         <span className="muted small">{me.name}</span>
         {!linkOnly && (
           <Link to="/account" className="button small" data-testid="nav-account">
-            Account
+            {t('common.account')}
           </Link>
         )}
         <ThemeToggle />
         <button type="button" className="button small" onClick={() => void signOut()} data-testid="sign-out">
-          Sign out
+          {t('common.signOut')}
         </button>
       </header>
       <OfflineBanner />

@@ -4,10 +4,12 @@ import { api, errorMessage, isApiError } from './api';
 import { App } from './App';
 import { SessionProvider } from './features/auth/session';
 import type { Me, PublicConfig } from './types';
+import { QueryProvider } from './queries/client';
 import { initMonitoring, setMonitoringUser } from './ui/monitoring';
 import { applySavedTheme } from './ui/theme';
 import { ToastProvider } from './ui/toast';
 import './styles.css';
+import { applyLanguage, t, useLanguage } from './i18n';
 
 type BootState = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'ready'; config: PublicConfig; user: Me | null };
 
@@ -26,6 +28,7 @@ async function loadUser(): Promise<Me | null> {
 
 /** Loads the public config (Sentry, demo accounts) and the current session, then the app. */
 function Boot() {
+  const lang = useLanguage();
   const [state, setState] = useState<BootState>({ kind: 'loading' });
 
   const boot = useCallback(async () => {
@@ -48,7 +51,7 @@ function Boot() {
   if (state.kind === 'loading') {
     return (
       <div className="splash" role="status" aria-live="polite">
-        <span className="spinner" aria-hidden="true" /> Loading Switchboard…
+        <span className="spinner" aria-hidden="true" />{' '}{t('main.loadingSwitchboard')}
       </div>
     );
   }
@@ -56,10 +59,10 @@ function Boot() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card" role="alert">
-          <h1>Switchboard is not reachable</h1>
+          <h1>{t('main.switchboardNotReachable')}</h1>
           <p>{state.message}</p>
           <button type="button" className="button primary" onClick={() => void boot()} autoFocus>
-            Try again
+            {t('common.tryAgain')}
           </button>
         </div>
       </main>
@@ -67,18 +70,22 @@ function Boot() {
   }
   return (
     <SessionProvider config={state.config} initialUser={state.user}>
-      <App />
+      {/* A new language renders every screen again (messages are read while rendering). */}
+      <App key={lang} />
     </SessionProvider>
   );
 }
 
 applySavedTheme();
+applyLanguage();
 const container = document.getElementById('root');
 if (!container) throw new Error('missing #root');
 createRoot(container).render(
   <StrictMode>
     <ToastProvider>
-      <Boot />
+      <QueryProvider>
+        <Boot />
+      </QueryProvider>
     </ToastProvider>
   </StrictMode>,
 );

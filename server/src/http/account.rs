@@ -71,6 +71,7 @@ async fn change_password(
 /// A session, as its owner sees it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SessionInfoView)]
 pub struct SessionView {
     /// Id.
     id: Id,

@@ -2,7 +2,7 @@
 //! users; versioned URLs are cached for good).
 
 use axum::{
-    extract::{DefaultBodyLimit, Multipart, Query, State, multipart::MultipartRejection},
+    extract::{DefaultBodyLimit, Multipart, State, multipart::MultipartRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    extract::{Auth, Path},
+    extract::{Auth, Path, Query},
     files::FILE_CSP,
     ok,
 };

@@ -82,6 +82,7 @@ async fn list_notifications(
 /// `POST /notifications/read` body: some notifications, or all.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ReadNotificationsBody)]
 pub struct ReadBody {
     /// These (at most 100).
     ids: Option<Vec<Id>>,

@@ -508,6 +508,7 @@ async fn member_view(state: &AppState, actor: &Actor, member: MemberRow) -> Memb
 /// `POST /rooms/{id}/read` body.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MarkReadBody)]
 pub struct ReadBody {
     /// The newest seq the user has seen.
     seq: i64,

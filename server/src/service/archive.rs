@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::{Actor, Ctx, audit::Audit, events::Event, room_with_access};
+use super::{Actor, Ctx, audit::Audit, events::Event, room_view_with_access};
 use crate::{
     domain::{Id, policy::Action},
     error::{AppError, AppResult},
@@ -30,7 +30,7 @@ async fn set_archived(
     room_id: Id,
     archive: bool,
 ) -> AppResult<RoomWithMe> {
-    let room = room_with_access(ctx, actor, room_id, Action::Archive).await?;
+    let room = room_view_with_access(ctx, actor, room_id, Action::Archive).await?;
     if room.room.archived_at.is_some() == archive {
         return Ok(room);
     }
@@ -54,7 +54,7 @@ async fn set_archived(
     audit.committed();
     ctx.events
         .publish(Event::RoomUpdated {
-            before: room.room,
+            before: room.access.room,
             after,
         })
         .await;

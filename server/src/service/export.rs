@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::Ctx;
-use super::{Actor, audit, messages::view_many, room_with_access};
+use super::{Actor, audit, messages::view_many, room_view_with_access};
 use crate::{
     domain::{Id, policy::Action},
     error::AppResult,
@@ -41,7 +41,7 @@ pub struct RoomExport {
 
 /// Exports a room the actor may read.
 pub async fn export(ctx: &Ctx, actor: &Actor, room_id: Id, format: &str) -> AppResult<RoomExport> {
-    let room = room_with_access(ctx, actor, room_id, Action::Read).await?;
+    let room = room_view_with_access(ctx, actor, room_id, Action::Read).await?;
     let mut messages = Vec::new();
     let mut after = 0;
     loop {

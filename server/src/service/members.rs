@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Actor, audit::Audit, room_with_access, rooms::check};
+use super::{Actor, audit::Audit, room_view_with_access, room_with_access, rooms::check};
 use super::{Ctx, events::Event};
 use crate::{
     domain::{
@@ -31,7 +31,7 @@ pub async fn join(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe
             role: RoomRole::Member,
         })
         .await;
-    room_with_access(ctx, actor, room_id, Action::Read).await
+    room_view_with_access(ctx, actor, room_id, Action::Read).await
 }
 
 /// Leaves a room. The last owner cannot leave while others remain (transfer ownership first).

@@ -13,7 +13,7 @@ use crate::{
         room::RoomRole,
     },
     error::{AppError, AppResult},
-    store::{Recipient, RoomWithMe, StoreError, UserRow},
+    store::{Recipient, RoomAccess, StoreError, UserRow},
     views::{MentionView, MessageView, UserView},
 };
 
@@ -38,7 +38,7 @@ pub struct Resolved {
 pub async fn resolve(
     ctx: &Ctx,
     actor: &Actor,
-    room: &RoomWithMe,
+    room: &RoomAccess,
     body: &str,
 ) -> AppResult<Resolved> {
     let found = mention::extract(body);
@@ -77,7 +77,7 @@ pub async fn resolve(
 }
 
 /// Which of `ids` may read `room` (members, and readers of a public room or ticket).
-pub async fn readers_among(ctx: &Ctx, room: &RoomWithMe, ids: &[Id]) -> AppResult<HashSet<Id>> {
+pub async fn readers_among(ctx: &Ctx, room: &RoomAccess, ids: &[Id]) -> AppResult<HashSet<Id>> {
     let candidates = ctx.store.recipients(room.room.id, Some(ids)).await?;
     Ok(candidates
         .iter()
@@ -87,7 +87,7 @@ pub async fn readers_among(ctx: &Ctx, room: &RoomWithMe, ids: &[Id]) -> AppResul
 }
 
 /// Whether `candidate` may read `room` (the room as loaded for anyone).
-pub fn may_read(room: &RoomWithMe, candidate: &Recipient) -> bool {
+pub fn may_read(room: &RoomAccess, candidate: &Recipient) -> bool {
     let facts = RoomFacts {
         my_role: candidate.is_member.then_some(RoomRole::Member),
         ..room.facts()

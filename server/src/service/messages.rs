@@ -13,7 +13,7 @@ use crate::{
     },
     error::{AppError, AppResult, Code},
     ratelimit::Action as Limit,
-    store::{InsertOutcome, MessageRow, NewMessage, Page, RoomWithMe},
+    store::{InsertOutcome, MessageRow, NewMessage, Page, RoomAccess},
     views::MessageView,
 };
 
@@ -39,7 +39,7 @@ pub struct Sent {
     /// False when the client id had been used already (nothing new was stored).
     pub created: bool,
     /// The room it went to.
-    pub room: RoomWithMe,
+    pub room: RoomAccess,
 }
 
 /// Stores a message durably (with the room's next seq) or returns the one already stored for
@@ -219,7 +219,7 @@ pub(super) async fn message_with_access(
     actor: &Actor,
     message_id: Id,
     action: Action,
-) -> AppResult<(MessageRow, RoomWithMe)> {
+) -> AppResult<(MessageRow, RoomAccess)> {
     let message = ctx
         .store
         .get_message(message_id)

@@ -48,7 +48,7 @@ use crate::{
         policy::{self, Action, Capability, Denial, Viewer},
     },
     error::{AppError, AppResult, Code},
-    store::{RoomWithMe, UserRow},
+    store::{RoomAccess, RoomWithMe, UserRow},
 };
 
 /// Who is acting, and from where (for audit rows and logs).
@@ -100,8 +100,25 @@ pub fn require(actor: &Actor, capability: Capability) -> AppResult<()> {
     policy::require(&actor.viewer(), capability).map_err(|d| denial_error(d, "resource"))
 }
 
-/// Loads a room for the actor and checks `action` on it; unreadable rooms are "not found".
+/// Loads a room and the actor's standing in it, and checks `action` on it; unreadable rooms are
+/// "not found".
 pub async fn room_with_access(
+    ctx: &Ctx,
+    actor: &Actor,
+    room_id: Id,
+    action: Action,
+) -> AppResult<RoomAccess> {
+    let room = ctx
+        .store
+        .room_access(room_id, actor.id())
+        .await?
+        .ok_or_else(|| AppError::not_found("room"))?;
+    authorize_room(actor, &room, action)?;
+    Ok(room)
+}
+
+/// [`room_with_access`] with the actor's unread counts, for answers that show the room.
+pub async fn room_view_with_access(
     ctx: &Ctx,
     actor: &Actor,
     room_id: Id,
@@ -112,9 +129,13 @@ pub async fn room_with_access(
         .room_for(room_id, actor.id())
         .await?
         .ok_or_else(|| AppError::not_found("room"))?;
-    policy::authorize(&actor.viewer(), &room.facts(), action)
-        .map_err(|d| denial_error(d, "room"))?;
+    authorize_room(actor, &room, action)?;
     Ok(room)
+}
+
+/// Checks `action` on a loaded room.
+fn authorize_room(actor: &Actor, room: &RoomAccess, action: Action) -> AppResult<()> {
+    policy::authorize(&actor.viewer(), &room.facts(), action).map_err(|d| denial_error(d, "room"))
 }
 
 /// Spends one request of the actor's quota for `action`. Services call it after the access

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Actor, Ctx, events::Event, field, room_with_access};
+use super::{Actor, Ctx, events::Event, field, room_view_with_access};
 use crate::{
     domain::{
         Id, mention,
@@ -270,7 +270,7 @@ pub async fn set_room_level(
     level: NotifyLevel,
     muted_until: Option<DateTime<Utc>>,
 ) -> AppResult<RoomWithMe> {
-    let room = room_with_access(ctx, actor, room_id, Action::Read).await?;
+    let mut room = room_view_with_access(ctx, actor, room_id, Action::Read).await?;
     if room.my_role.is_none() {
         return Err(AppError::new(
             crate::error::Code::NotMember,
@@ -281,11 +281,9 @@ pub async fn set_room_level(
     ctx.store
         .set_room_notify(room_id, actor.id(), level, muted_until)
         .await?;
-    Ok(RoomWithMe {
-        notify_level: level,
-        muted_until,
-        ..room
-    })
+    room.access.notify_level = level;
+    room.access.muted_until = muted_until;
+    Ok(room)
 }
 
 /// The actor's preferences.

@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::{
-    Actor, audit::Audit, auth::check_department, denial_error, field, require, room_with_access,
-    spend,
+    Actor, audit::Audit, auth::check_department, denial_error, field, require,
+    room_view_with_access, room_with_access, spend,
 };
 use super::{Ctx, events::Event};
 use crate::domain::policy::Capability;
@@ -17,8 +17,8 @@ use crate::{
     error::{AppError, AppResult},
     ratelimit::Action as Limit,
     store::{
-        ArchivedFilter, DiscoverFilter, DmMemberRow, NewRoom, RoomPatch, RoomRow, RoomWithMe,
-        StoreError,
+        ArchivedFilter, DiscoverFilter, DmMemberRow, NewRoom, RoomAccess, RoomPatch, RoomRow,
+        RoomWithMe, StoreError,
     },
 };
 
@@ -126,7 +126,7 @@ pub async fn create_room(ctx: &Ctx, actor: &Actor, input: CreateRoom) -> AppResu
     let created = ctx.store.create_room(&room, audit.rows()).await?;
     audit.committed();
     let id = publish_created(ctx, actor, created).await;
-    room_with_access(ctx, actor, id, Action::Read).await
+    room_view_with_access(ctx, actor, id, Action::Read).await
 }
 
 /// Publishes that `actor` created `room`; its id.
@@ -234,12 +234,12 @@ pub async fn update_room(
             after: updated,
         })
         .await;
-    room_with_access(ctx, actor, room_id, Action::Read).await
+    room_view_with_access(ctx, actor, room_id, Action::Read).await
 }
 
 /// A room changes between public and private only, by whoever may delete it (its owner, an
 /// admin): opening a private room shows its whole history to the department.
-fn check_kind_change(actor: &Actor, room: &RoomWithMe, kind: RoomKind) -> AppResult<()> {
+fn check_kind_change(actor: &Actor, room: &RoomAccess, kind: RoomKind) -> AppResult<()> {
     let rooms = [RoomKind::Public, RoomKind::Private];
     if !rooms.contains(&kind) || !rooms.contains(&room.room.kind) {
         return Err(AppError::invalid(
@@ -347,7 +347,7 @@ async fn find_or_create_dm(
     let key = dm_key(&everyone);
     if let Some(existing) = ctx.store.find_dm(&key).await? {
         return Ok((
-            room_with_access(ctx, actor, existing.id, Action::Read).await?,
+            room_view_with_access(ctx, actor, existing.id, Action::Read).await?,
             false,
         ));
     }
@@ -393,7 +393,7 @@ async fn find_or_create_dm(
         Err(e) => return Err(e.into()),
     };
     Ok((
-        room_with_access(ctx, actor, created.0, Action::Read).await?,
+        room_view_with_access(ctx, actor, created.0, Action::Read).await?,
         created.1,
     ))
 }
@@ -421,7 +421,7 @@ fn dm_title(names: &[String]) -> String {
 
 /// Loads a room for reading (a DM named for the viewer), or 404.
 pub async fn get_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
-    let mut room = [room_with_access(ctx, actor, room_id, Action::Read).await?];
+    let mut room = [room_view_with_access(ctx, actor, room_id, Action::Read).await?];
     name_dms(ctx, actor, &mut room).await?;
     let [room] = room;
     Ok(room)
@@ -431,13 +431,13 @@ pub async fn get_room(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWi
 /// Discover, a department ticket opened from the queue): the room when they may read it.
 /// Members need no watch; the transport subscribes the socket either way.
 pub async fn watch(ctx: &Ctx, actor: &Actor, room_id: Id) -> AppResult<RoomWithMe> {
-    let room = room_with_access(ctx, actor, room_id, Action::Read).await?;
+    let room = room_view_with_access(ctx, actor, room_id, Action::Read).await?;
     spend(ctx, Limit::RoomWatch, actor).await?;
     Ok(room)
 }
 
 /// Checks an action without loading twice: returns the room when allowed.
-pub fn check(actor: &Actor, room: &RoomWithMe, action: Action) -> AppResult<()> {
+pub fn check(actor: &Actor, room: &RoomAccess, action: Action) -> AppResult<()> {
     policy::authorize(&actor.viewer(), &room.facts(), action).map_err(|d| denial_error(d, "room"))
 }
 

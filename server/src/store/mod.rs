@@ -50,8 +50,8 @@ pub use profiles::{ProfileRow, ProfileStore};
 pub use push::{PushStore, PushSubscriptionRow};
 pub use reactions::{ReactionStore, ReactorRow};
 pub use rooms::{
-    ArchivedFilter, DiscoverFilter, DmMemberRow, MemberRow, NewRoom, RoomPatch, RoomRow, RoomStore,
-    RoomWithMe,
+    ArchivedFilter, DiscoverFilter, DmMemberRow, MemberRow, NewRoom, RoomAccess, RoomPatch,
+    RoomRow, RoomStore, RoomWithMe,
 };
 pub use search::{MessageHit, SearchQuery, SearchStore};
 pub use tickets::{TicketFilter, TicketPatch, TicketRow, TicketStore};

@@ -7,8 +7,8 @@ use super::{
     AuditEntry, StoreResult, UserRow,
     both::impl_both,
     sql::{
-        like_nocase, like_pattern, member_select, readable_by_viewer, room_returning, room_select,
-        room_with_me_select, set_or_keep,
+        like_nocase, like_pattern, member_select, readable_by_viewer, room_access_select,
+        room_returning, room_select, room_with_me_select, set_or_keep,
     },
 };
 use crate::domain::{
@@ -50,9 +50,10 @@ pub struct RoomRow {
     pub archived_by: Option<Id>,
 }
 
-/// A room as one viewer sees it: membership, read cursor, unread count, ticket parties.
+/// A room and one viewer's standing in it (membership, read cursor, ticket parties): what the
+/// access policy decides on. Cheap to load: the hot paths (sends, history, sync) read it.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct RoomWithMe {
+pub struct RoomAccess {
     /// The room.
     #[sqlx(flatten)]
     pub room: RoomRow,
@@ -60,10 +61,6 @@ pub struct RoomWithMe {
     pub my_role: Option<RoomRole>,
     /// The viewer's read cursor (0 when not a member).
     pub last_read_seq: i64,
-    /// Messages by others after the read cursor, not deleted.
-    pub unread: i64,
-    /// Unread notifications that mention the viewer here (or DM them).
-    pub mention_count: i64,
     /// How the viewer wants to hear of the room (`all` when not a member).
     pub notify_level: crate::domain::notify::NotifyLevel,
     /// Muted until then.
@@ -93,7 +90,7 @@ pub struct DmMemberRow {
     pub avatar_version: Option<i64>,
 }
 
-impl RoomWithMe {
+impl RoomAccess {
     /// The facts the access policy needs.
     pub fn facts(&self) -> RoomFacts {
         RoomFacts {
@@ -108,6 +105,34 @@ impl RoomWithMe {
                 closed: self.ticket_status == Some(crate::domain::ticket::TicketStatus::Closed),
             }),
         }
+    }
+}
+
+/// A room as one viewer sees it in lists and room answers: its [`RoomAccess`] and the
+/// viewer's unread counts (which cost a count over the room's unread messages to load).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RoomWithMe {
+    /// The room and the viewer's standing in it.
+    #[sqlx(flatten)]
+    pub access: RoomAccess,
+    /// Messages by others after the read cursor, not deleted.
+    pub unread: i64,
+    /// Unread notifications that mention the viewer here (or DM them).
+    pub mention_count: i64,
+}
+
+/// A room view is its access plus counts: `room.room`, `room.my_role`... read through.
+impl std::ops::Deref for RoomWithMe {
+    type Target = RoomAccess;
+
+    fn deref(&self) -> &RoomAccess {
+        &self.access
+    }
+}
+
+impl std::ops::DerefMut for RoomWithMe {
+    fn deref_mut(&mut self) -> &mut RoomAccess {
+        &mut self.access
     }
 }
 
@@ -287,6 +312,12 @@ impl_both! {
         /// A room with the viewer's membership and ticket parties.
         async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
             let query = sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"));
+            Self::fetch_optional_row(self.reader(), query.bind(user_id).bind(room_id)).await
+        }
+
+        /// A room and the user's standing in it, without the unread counts.
+        async fn room_access(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomAccess>> {
+            let query = sqlx::query_as(concat!(room_access_select!(), "WHERE r.id = $2"));
             Self::fetch_optional_row(self.reader(), query.bind(user_id).bind(room_id)).await
         }
 

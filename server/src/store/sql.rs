@@ -77,24 +77,55 @@ macro_rules! room_returning {
 }
 pub(crate) use room_returning;
 
-/// `SELECT` of [`super::RoomWithMe`] for the viewer bound as `$1`; add `WHERE ...`.
+/// Columns of [`super::RoomAccess`] over the joins of [`room_access_joins`].
+macro_rules! room_access_columns {
+    () => {
+        concat!(
+            $crate::store::sql::room_columns!(),
+            ", rm.role AS my_role, COALESCE(rm.last_read_seq, 0) AS last_read_seq, \
+             COALESCE(rm.notify_level, 'all') AS notify_level, rm.muted_until, \
+             t.requester_id, t.assignee_id, t.status AS ticket_status "
+        )
+    };
+}
+pub(crate) use room_access_columns;
+
+/// The rooms, the membership of the viewer bound as `$1`, and the ticket of ticket rooms.
+macro_rules! room_access_joins {
+    () => {
+        "FROM rooms r \
+         LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
+         LEFT JOIN tickets t ON t.room_id = r.id "
+    };
+}
+pub(crate) use room_access_joins;
+
+/// `SELECT` of [`super::RoomAccess`] for the viewer bound as `$1`; add `WHERE ...`.
+macro_rules! room_access_select {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::store::sql::room_access_columns!(),
+            $crate::store::sql::room_access_joins!()
+        )
+    };
+}
+pub(crate) use room_access_select;
+
+/// `SELECT` of [`super::RoomWithMe`] (the access and the unread counts) for the viewer bound
+/// as `$1`; add `WHERE ...`.
 macro_rules! room_with_me_select {
     () => {
         concat!(
             "SELECT ",
-            $crate::store::sql::room_columns!(),
-            ", rm.role AS my_role, COALESCE(rm.last_read_seq, 0) AS last_read_seq, \
-             CASE WHEN rm.user_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages m \
+            $crate::store::sql::room_access_columns!(),
+            ", CASE WHEN rm.user_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages m \
                WHERE m.room_id = r.id AND m.seq > rm.last_read_seq \
                AND m.author_id <> rm.user_id AND m.deleted_at IS NULL) END AS unread, \
              CASE WHEN rm.user_id IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM notifications n \
                WHERE n.user_id = rm.user_id AND n.room_id = r.id AND n.read_at IS NULL \
-               AND n.kind IN ('mention', 'dm')) END AS mention_count, \
-             COALESCE(rm.notify_level, 'all') AS notify_level, rm.muted_until, \
-             t.requester_id, t.assignee_id, t.status AS ticket_status \
-             FROM rooms r \
-             LEFT JOIN room_members rm ON rm.room_id = r.id AND rm.user_id = $1 \
-             LEFT JOIN tickets t ON t.room_id = r.id "
+               AND n.kind IN ('mention', 'dm')) END AS mention_count ",
+            $crate::store::sql::room_access_joins!()
         )
     };
 }

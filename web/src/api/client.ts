@@ -1,4 +1,9 @@
+// The transport of the REST client: an openapi-fetch client typed by `schema.d.ts` (generated
+// from the server's OpenAPI document: `npm run api:generate`), with the envelope unwrapped and
+// every failure turned into an ApiError.
+import createClient, { type Middleware } from 'openapi-fetch';
 import { ApiError, errorFromBody, notAvailableIfNoRoute } from './errors';
+import type { paths } from './schema';
 
 /** Relative base: the client is served by the same origin as the API. */
 export const API_BASE = '/api/v1';
@@ -16,14 +21,36 @@ export function buildQuery(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
-export interface RequestOptions {
-  query?: Query;
-  body?: unknown;
-  signal?: AbortSignal;
-  /**
-   * False for calls that do not stand on the session (sign-in, the public account-link pages,
-   * `/auth/me` at boot): a 401 there is an answer for the caller, not "your session ended".
-   */
+/**
+ * Cookie-authenticated writes carry a JSON content type even without a body (what the
+ * server's CSRF guard expects of the web client); multipart bodies keep the browser's type.
+ */
+const jsonWrites: Middleware = {
+  onRequest({ request }) {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.headers.has('content-type')) return undefined;
+    request.headers.set('content-type', 'application/json');
+    return request;
+  },
+};
+
+/** The generated client. Paths, parameters, bodies and answers are checked against the document. */
+export const http = createClient<paths>({
+  // Absolute, so a Request can be built outside a page too (tests); same origin in the browser.
+  baseUrl: typeof location === 'undefined' ? '' : location.origin,
+  credentials: 'include',
+  headers: { accept: 'application/json' },
+  // Empty values are left out (the server refuses `status=`), like every list filter expects.
+  querySerializer: (query) => buildQuery(query as Query).slice(1),
+  // Looked up per call, so the fetch in use (a test's stub included) is the one called.
+  fetch: (request: Request) => globalThis.fetch(request),
+});
+http.use(jsonWrites);
+
+/**
+ * False for calls that do not stand on the session (sign-in, the public account-link pages,
+ * `/auth/me` at boot): a 401 there is an answer for the caller, not "your session ended".
+ */
+export interface CallOptions {
   session?: boolean;
 }
 
@@ -36,72 +63,44 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
-async function readJson(res: Response): Promise<unknown> {
-  const text = await res.text();
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * One REST call: cookie credentials, JSON in and out, the `{ok, data}` envelope unwrapped,
- * and every failure (HTTP error, network error, bad body) turned into an ApiError.
- */
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  // Cookie-authenticated writes must carry a JSON content type (the server's CSRF guard).
-  if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(`${API_BASE}${path}${buildQuery(opts.query)}`, {
-      method,
-      credentials: 'include',
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: opts.signal,
-    });
-  } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
-  }
-  // 204 No Content (DELETE /me/avatar): success without an envelope.
-  if (res.status === 204) return null as T;
-  const body = await readJson(res);
-  if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
-    throw failed(res, body, opts.session !== false);
-  }
-  // The envelope is checked above; the payload's shape is the contract in docs/api.md.
-  return (body as { data?: unknown }).data as T;
-}
-
-/** Tells the listeners that a session call came back 401 (used by calls made without `request`). */
+/** Tells the listeners that a session call came back 401 (used by calls made without `call`). */
 export function onUnauthorizedNotify(error: ApiError): void {
   unauthorizedListeners.forEach((l) => l(error));
 }
 
+const NETWORK = () => new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
+
 /**
- * A `multipart/form-data` POST with fetch (no progress needed): the browser sets the content
- * type with its boundary. `session: false` for the public forms.
+ * One REST call made with `http`: the `{ok, data}` envelope unwrapped, and every failure
+ * (HTTP error, network error, bad body) turned into an ApiError.
  */
-export async function requestForm<T>(path: string, form: FormData, session = true): Promise<T> {
-  let res: Response;
+export async function call<T>(
+  pending: Promise<{ data?: { ok: boolean; data: T }; error?: unknown; response: Response }>,
+  opts: CallOptions = {},
+): Promise<T> {
+  let result;
   try {
-    res = await fetch(`${API_BASE}${path}`, { method: 'POST', credentials: 'include', headers: { accept: 'application/json' }, body: form });
-  } catch {
-    throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
+    result = await pending;
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    // openapi-fetch parses a success body as JSON: one that is not is no answer of this API.
+    if (err instanceof SyntaxError) throw new ApiError({ status: 200, code: 'BAD_RESPONSE', message: 'Unexpected response from the server' });
+    throw NETWORK();
   }
-  const body = await readJson(res);
-  if (!res.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) throw failed(res, body, session);
-  return (body as { data?: unknown }).data as T;
+  const { response } = result;
+  // 204 No Content (DELETE /me/avatar): success without an envelope.
+  if (response.status === 204) return null as T;
+  const body: unknown = response.ok ? result.data : result.error;
+  if (!response.ok || typeof body !== 'object' || body === null || !('ok' in body) || body.ok !== true) {
+    throw failed(response, body, opts.session !== false);
+  }
+  return (body as unknown as { data: T }).data;
 }
 
 /** The ApiError for a failed response; a 401 of a session call tells the listeners. */
-function failed(res: Response, body: unknown, usesSession: boolean): ApiError {
+export function failed(res: Response, body: unknown, usesSession: boolean): ApiError {
   const error = notAvailableIfNoRoute(errorFromBody(res.status, body, res.headers.get('x-request-id')));
-  if (res.status === 401 && usesSession) unauthorizedListeners.forEach((l) => l(error));
+  if (res.status === 401 && usesSession) onUnauthorizedNotify(error);
   return error;
 }
 
@@ -136,21 +135,18 @@ export function filenameFromDisposition(header: string | null): string | null {
 }
 
 /**
- * A download that must be a POST (the server refuses GETs, so another site cannot start one in
- * a signed-in browser): JSON body, session cookie, the attachment as a Blob with its name.
+ * A download made with `http` and `parseAs: 'blob'` (the server refuses GETs of exports, so
+ * another site cannot start one in a signed-in browser): the attachment as a Blob with its name.
  */
-export async function requestDownload(path: string, body: unknown): Promise<Download> {
-  let res: Response;
+export async function download(pending: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<Download> {
+  let result;
   try {
-    res = await fetch(`${API_BASE}${path}`, {
-      method: 'POST',
-      credentials: 'include',
-      headers: { accept: '*/*', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' });
+    result = await pending;
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw NETWORK();
   }
-  if (!res.ok) throw failed(res, await readJson(res), true);
-  return { blob: await res.blob(), filename: filenameFromDisposition(res.headers.get('content-disposition')) };
+  const { response, data, error } = result;
+  if (!response.ok || !(data instanceof Blob)) throw failed(response, error, true);
+  return { blob: data, filename: filenameFromDisposition(response.headers.get('content-disposition')) };
 }

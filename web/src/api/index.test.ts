@@ -1,60 +1,47 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { onUnauthorized } from './client';
 import { api, auditExportBody } from './index';
+import { failure, json, stubFetch } from './testing';
 
 afterEach(() => vi.unstubAllGlobals());
-
-function json(data: unknown, status = 200) {
-  return new Response(JSON.stringify({ ok: true, data }), { status, headers: { 'content-type': 'application/json' } });
-}
 
 function page(items: unknown[]) {
   return json({ items, nextCursor: null });
 }
 
-function failure(status: number, code: string) {
-  return new Response(JSON.stringify({ ok: false, code, message: code, requestId: 'r' }), { status, headers: { 'content-type': 'application/json' } });
-}
-
-type FetchArgs = [string, RequestInit?];
-
 describe('API routes the helpdesk screens use', () => {
   it('exports a room with a POST and keeps the server’s file name', async () => {
-    const fetchMock = vi.fn(
-      async (..._args: FetchArgs) =>
+    const sent = stubFetch(
+      () =>
         new Response('<html>room</html>', {
           status: 200,
           headers: { 'content-type': 'text/html', 'content-disposition': 'attachment; filename="general-20261204.html"' },
         }),
     );
-    vi.stubGlobal('fetch', fetchMock);
     const file = await api.rooms.export('r 1', 'html');
     expect(file.filename).toBe('general-20261204.html');
     expect(await file.blob.text()).toBe('<html>room</html>');
-    const [url, init] = fetchMock.mock.calls[0] ?? [];
-    expect(url).toBe('/api/v1/rooms/r%201/export');
-    expect(init?.method).toBe('POST');
-    expect(init?.credentials).toBe('include');
-    expect((init?.headers as Record<string, string>)['content-type']).toBe('application/json');
-    expect(init?.body).toBe('{"format":"html"}');
+    expect(sent[0]?.url).toBe('/api/v1/rooms/r%201/export');
+    expect(sent[0]?.method).toBe('POST');
+    expect(sent[0]?.credentials).toBe('include');
+    expect(sent[0]?.headers.get('content-type')).toBe('application/json');
+    expect(sent[0]?.body).toBe('{"format":"html"}');
   });
 
   it('downloads the audit CSV with a POST of the filters that are set', async () => {
-    const fetchMock = vi.fn(
-      async (..._args: FetchArgs) => new Response('at,actor_id\r\n', { status: 200, headers: { 'content-disposition': 'attachment; filename="audit-20261204-101500.csv"' } }),
+    const sent = stubFetch(
+      () => new Response('at,actor_id\r\n', { status: 200, headers: { 'content-disposition': 'attachment; filename="audit-20261204-101500.csv"' } }),
     );
-    vi.stubGlobal('fetch', fetchMock);
-    const file = await api.admin.auditCsv({ action: 'user.', actor: '', target: undefined, since: '2026-12-01T00:00:00.000Z', before: 5 });
+    const file = await api.admin.auditCsv({ action: 'user.', actor: '', target: undefined, since: '2026-12-01T00:00:00.000Z', before: '5' });
     expect(file.filename).toBe('audit-20261204-101500.csv');
-    const [url, init] = fetchMock.mock.calls[0] ?? [];
-    expect(url).toBe('/api/v1/admin/audit/export');
-    expect(init?.method).toBe('POST');
-    expect(JSON.parse(String(init?.body))).toEqual({ action: 'user.', since: '2026-12-01T00:00:00.000Z' });
+    expect(sent[0]?.url).toBe('/api/v1/admin/audit/export');
+    expect(sent[0]?.method).toBe('POST');
+    expect(JSON.parse(String(sent[0]?.body))).toEqual({ action: 'user.', since: '2026-12-01T00:00:00.000Z' });
     expect(auditExportBody({})).toEqual({});
   });
 
   it('turns a refused download into an ApiError and reports a 401 as a lost session', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => failure(401, 'UNAUTHENTICATED')));
+    stubFetch(() => failure(401, 'UNAUTHENTICATED'));
     const seen: string[] = [];
     const off = onUnauthorized((e) => seen.push(e.code));
     await expect(api.rooms.export('r1', 'json')).rejects.toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
@@ -63,28 +50,25 @@ describe('API routes the helpdesk screens use', () => {
   });
 
   it('lists assignable people: staff and admins, by name', async () => {
-    const fetchMock = vi.fn(async (url: string) =>
+    const sent = stubFetch(({ url }) =>
       url.includes('role=admin') ? page([{ id: 'a', name: 'Ada', role: 'admin' }]) : page([{ id: 's', name: 'Sam', role: 'staff' }, { id: 'b', name: 'Bea', role: 'staff' }]),
     );
-    vi.stubGlobal('fetch', fetchMock);
     const people = await api.users.assignable();
     expect(people.map((p) => p.name)).toEqual(['Ada', 'Bea', 'Sam']);
-    const urls = fetchMock.mock.calls.map((c) => c[0]).sort();
+    const urls = sent.map((s) => s.url).sort();
     expect(urls).toEqual(['/api/v1/users?role=admin&limit=100', '/api/v1/users?role=staff&limit=100']);
   });
 
   it('leaves empty ticket filters out of the query (the server refuses `status=`)', async () => {
-    const fetchMock = vi.fn(async (_url: string) => page([]));
-    vi.stubGlobal('fetch', fetchMock);
+    const sent = stubFetch(() => page([]));
     await api.tickets.list({ status: '', department: '', assignee: 'me', priority: '', cursor: null });
-    expect(fetchMock.mock.calls[0]?.[0]).toBe('/api/v1/tickets?assignee=me');
+    expect(sent[0]?.url).toBe('/api/v1/tickets?assignee=me');
   });
 });
 
 describe('pins, saved messages and edit history', () => {
   it('sends each call to its route and method', async () => {
-    const fetchMock = vi.fn(async (..._args: FetchArgs) => page([]));
-    vi.stubGlobal('fetch', fetchMock);
+    const sent = stubFetch(() => page([]));
     await api.messages.setPinned('m/1', true);
     await api.messages.setPinned('m1', false);
     await api.messages.setSaved('m1', true);
@@ -92,7 +76,7 @@ describe('pins, saved messages and edit history', () => {
     await api.messages.history('m1');
     await api.rooms.pins('r1');
     await api.saved('2026-01-01T00:00:00.000000Z_m9', 10);
-    const calls = fetchMock.mock.calls.map(([url, init]) => [init?.method, url]);
+    const calls = sent.map(({ method, url }) => [method, url]);
     expect(calls).toEqual([
       ['PUT', '/api/v1/messages/m%2F1/pin'],
       ['DELETE', '/api/v1/messages/m1/pin'],
@@ -107,8 +91,7 @@ describe('pins, saved messages and edit history', () => {
 
 describe('account routes', () => {
   it('sends the public account-link calls to their routes', async () => {
-    const fetchMock = vi.fn(async (..._args: FetchArgs) => json(null, 202));
-    vi.stubGlobal('fetch', fetchMock);
+    const sent = stubFetch(() => json(null, 202));
     await api.auth.register('a@x.io', 'Ada', 'long password');
     await api.auth.verify('t1');
     await api.auth.resendVerification('a@x.io');
@@ -117,7 +100,7 @@ describe('account routes', () => {
     await api.auth.invitation('t3');
     await api.auth.acceptInvite('t4', 'new password!');
     await api.auth.acceptInvite('t5', 'new password!', 'Ada L.');
-    const calls = fetchMock.mock.calls.map(([url, init]) => [url, init?.method, JSON.parse(String(init?.body))]);
+    const calls = sent.map(({ url, method, body }) => [url, method, JSON.parse(String(body))]);
     expect(calls).toEqual([
       ['/api/v1/auth/register', 'POST', { email: 'a@x.io', name: 'Ada', password: 'long password' }],
       ['/api/v1/auth/verify', 'POST', { token: 't1' }],
@@ -131,7 +114,7 @@ describe('account routes', () => {
   });
 
   it('does not take a 401 of a public page for an ended session', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => failure(401, 'UNAUTHENTICATED')));
+    stubFetch(() => failure(401, 'UNAUTHENTICATED'));
     const seen: string[] = [];
     const off = onUnauthorized((e) => seen.push(e.code));
     for (const call of [() => api.auth.verify('t'), () => api.auth.resetPassword('t', 'p'), () => api.auth.invitation('t'), () => api.auth.login('a', 'b')]) {
@@ -145,8 +128,7 @@ describe('account routes', () => {
   });
 
   it('changes the password and lists and ends sessions', async () => {
-    const fetchMock = vi.fn(async (..._args: FetchArgs) => json({ revokedSessions: 2 }));
-    vi.stubGlobal('fetch', fetchMock);
+    const sent = stubFetch(() => json({ revokedSessions: 2 }));
     expect(await api.account.changePassword('old password', 'new password')).toEqual({ revokedSessions: 2 });
     await api.account.revokeSession('s/1');
     await api.account.revokeOthers();
@@ -154,7 +136,7 @@ describe('account routes', () => {
     await api.admin.deactivate('u1');
     await api.admin.reactivate('u1');
     await api.admin.sendPasswordReset('u1');
-    const calls = fetchMock.mock.calls.map(([url, init]) => [init?.method, url, init?.body ?? null]);
+    const calls = sent.map(({ method, url, body }) => [method, url, body]);
     expect(calls).toEqual([
       ['POST', '/api/v1/me/password', '{"currentPassword":"old password","newPassword":"new password"}'],
       ['DELETE', '/api/v1/me/sessions/s%2F1', null],

@@ -1,79 +1,42 @@
-// The typed REST client: one function per route the web client uses.
-import { request, requestDownload, requestForm, type Download } from './client';
+// The REST client: one function per route the web client uses, each an openapi-fetch call
+// typed by the server's OpenAPI document (schema.d.ts), so paths, parameters, bodies and
+// answers cannot drift from the server.
+import { call, download, http, type Download } from './client';
 import { fileForm, sendForm, type UploadHandle, type UploadProgress } from './upload';
-import type {
-  AdminUser,
-  AttachmentView,
-  RoomAttachment,
-  AppNotification,
-  AssistantState,
-  AuditEntry,
-  AuthResult,
-  BanView,
-  Invitation,
-  LinkResult,
-  Me,
-  Member,
-  Mentionable,
-  Message,
-  MessageVersion,
-  Page,
-  Pin,
-  NotifyLevel,
-  Preferences,
-  PublicConfig,
-  ReactionUsers,
-  RegisterResult,
-  RevokedSessions,
-  Role,
-  Room,
-  RoomKind,
-  RoomRole,
-  SavedMessage,
-  SavedState,
-  SearchHit,
-  SearchPage,
-  SessionInfo,
-  StaffAnalytics,
-  SupportTicketResult,
-  Telemetry,
-  ThreadResult,
-  Ticket,
-  TicketPriority,
-  TicketStatus,
-  User,
-  UserStatus,
-} from '../types';
+import type { components, paths } from './schema';
+import type { AttachmentView, Member, Mentionable, NotifyLevel, Page, Preferences, Role, RoomKind, RoomRole, TicketPriority, TicketStatus, User, UserStatus } from '../types';
+
+type Schemas = components['schemas'];
 
 export type { UserStatus };
 
 /** `GET /users/{id}`: a person's profile. */
-export interface Profile {
-  id: string;
-  name: string;
-  handle: string | null;
-  role: Role;
-  title: string;
-  department: string | null;
-  timezone: string | null;
-  status: UserStatus | null;
-  online: boolean;
-  avatarUrl?: string | null;
-}
+export type Profile = Schemas['ProfileView'];
 
 /** `PATCH /me`: absent fields stay. */
-export interface ProfilePatch {
-  name?: string;
-  title?: string;
-  timezone?: string | null;
-  status?: { emoji?: string; text?: string; expiresAt?: string } | null;
-}
+export type ProfilePatch = Schemas['MeBody'];
+
+/** `PUT /me/avatar`: where the new picture is. */
+export type AvatarSet = Schemas['AvatarSet'];
+
+/** A browser's push subscription as the server takes it. */
+export type NewPushSubscription = Schemas['NewSubscription'];
+
+/** How `GET /rooms/discover` orders rooms. */
+export type DiscoverSort = NonNullable<NonNullable<paths['/api/v1/rooms/discover']['get']['parameters']['query']>['sort']>;
+
+/** The windows `GET /admin/telemetry` knows. */
+export type TelemetryWindow = NonNullable<NonNullable<paths['/api/v1/admin/telemetry']['get']['parameters']['query']>['window']>;
 
 export { ApiError, isApiError, isNotAvailable, errorMessage } from './errors';
 export { onUnauthorized, type Download } from './client';
 export { isAbort, type UploadHandle, type UploadProgress } from './upload';
 
 const enc = encodeURIComponent;
+
+/** A list cursor as the server takes it (screens keep it as they got it). */
+type Cursor = string | number | null | undefined;
+const cursorParam = (cursor: Cursor) => (cursor === null || cursor === undefined ? undefined : String(cursor));
 const MEMBERS_PAGE = 500;
 const MAX_MEMBER_PAGES = 20;
 
@@ -176,150 +139,160 @@ export function auditExportBody(filters: AuditFilters): Record<string, string> {
 // Calls of the signed-out pages: a 401 there is no expired session.
 const PUBLIC = { session: false } as const;
 
+/** `{ path: { id } }`: the parameters of a route under one resource. */
+const byId = (id: string) => ({ params: { path: { id } } });
+
 export const api = {
-  config: () => request<PublicConfig>('GET', '/config'),
+  config: () => call(http.GET('/api/v1/config')),
 
   auth: {
-    me: () => request<Me>('GET', '/auth/me', PUBLIC),
+    me: () => call(http.GET('/api/v1/auth/me'), PUBLIC),
     /** Who is signed in, or null for a visitor (200 either way: no failed request at load). */
-    session: () => request<Me | null>('GET', '/auth/session', PUBLIC),
-    login: (email: string, password: string) => request<AuthResult>('POST', '/auth/login', { body: { email, password }, ...PUBLIC }),
+    session: () => call(http.GET('/api/v1/auth/session'), PUBLIC),
+    login: (email: string, password: string) => call(http.POST('/api/v1/auth/login', { body: { email, password } }), PUBLIC),
     /** 202: a verification link was mailed; no session until it is opened. */
     register: (email: string, name: string, password: string) =>
-      request<RegisterResult>('POST', '/auth/register', { body: { email, name, password }, ...PUBLIC }),
-    verify: (token: string) => request<AuthResult>('POST', '/auth/verify', { body: { token }, ...PUBLIC }),
-    resendVerification: (email: string) => request<null>('POST', '/auth/verify/resend', { body: { email }, ...PUBLIC }),
-    forgotPassword: (email: string) => request<null>('POST', '/auth/password/forgot', { body: { email }, ...PUBLIC }),
+      call(http.POST('/api/v1/auth/register', { body: { email, name, password } }), PUBLIC),
+    verify: (token: string) => call(http.POST('/api/v1/auth/verify', { body: { token } }), PUBLIC),
+    resendVerification: (email: string) => call(http.POST('/api/v1/auth/verify/resend', { body: { email } }), PUBLIC),
+    forgotPassword: (email: string) => call(http.POST('/api/v1/auth/password/forgot', { body: { email } }), PUBLIC),
     resetPassword: (token: string, password: string) =>
-      request<AuthResult>('POST', '/auth/password/reset', { body: { token, password }, ...PUBLIC }),
-    invitation: (token: string) => request<Invitation>('POST', '/auth/invite/details', { body: { token }, ...PUBLIC }),
+      call(http.POST('/api/v1/auth/password/reset', { body: { token, password } }), PUBLIC),
+    invitation: (token: string) => call(http.POST('/api/v1/auth/invite/details', { body: { token } }), PUBLIC),
     acceptInvite: (token: string, password: string, name?: string) =>
-      request<AuthResult>('POST', '/auth/invite/accept', { body: name ? { token, password, name } : { token, password }, ...PUBLIC }),
-    logout: () => request<null>('POST', '/auth/logout', PUBLIC),
-    link: (token: string) => request<LinkResult>('POST', '/auth/link', { body: { token }, ...PUBLIC }),
+      call(http.POST('/api/v1/auth/invite/accept', { body: name ? { token, password, name } : { token, password } }), PUBLIC),
+    logout: () => call(http.POST('/api/v1/auth/logout'), PUBLIC),
+    link: (token: string) => call(http.POST('/api/v1/auth/link', { body: { token } }), PUBLIC),
   },
 
   /** My own account (full sessions only; a follow link's session gets 403). */
   account: {
     changePassword: (currentPassword: string, newPassword: string) =>
-      request<RevokedSessions>('POST', '/me/password', { body: { currentPassword, newPassword } }),
-    sessions: () => request<Page<SessionInfo>>('GET', '/me/sessions'),
-    revokeSession: (id: string) => request<null>('DELETE', `/me/sessions/${enc(id)}`),
-    revokeOthers: () => request<RevokedSessions>('POST', '/me/sessions/revoke-others'),
+      call(http.POST('/api/v1/me/password', { body: { currentPassword, newPassword } })),
+    sessions: () => call(http.GET('/api/v1/me/sessions')),
+    revokeSession: (id: string) => call(http.DELETE('/api/v1/me/sessions/{id}', byId(id))),
+    revokeOthers: () => call(http.POST('/api/v1/me/sessions/revoke-others')),
     /** 409 HANDLE_TAKEN, 422 VALIDATION (bad or reserved). */
-    setHandle: (handle: string) => request<User>('PATCH', '/me', { body: { handle } }),
-    preferences: () => request<Preferences>('GET', '/me/preferences'),
-    setPreferences: (prefs: Partial<Preferences>) => request<Preferences>('PUT', '/me/preferences', { body: prefs }),
+    setHandle: (handle: string) => call(http.PATCH('/api/v1/me', { body: { handle } })),
+    preferences: () => call(http.GET('/api/v1/me/preferences')),
+    setPreferences: (prefs: Partial<Preferences>) => call(http.PUT('/api/v1/me/preferences', { body: prefs })),
     /** Your own profile fields; `status: null` or `timezone: null` clears them. */
-    updateProfile: (patch: ProfilePatch) => request<Profile>('PATCH', '/me', { body: patch }),
+    updateProfile: (patch: ProfilePatch) => call(http.PATCH('/api/v1/me', { body: patch })),
     /** A new avatar (an image; the server crops it square). */
-    setAvatar: (file: Blob, onProgress?: (p: UploadProgress) => void): UploadHandle<{ avatarUrl: string | null }> =>
+    setAvatar: (file: Blob, onProgress?: (p: UploadProgress) => void): UploadHandle<AvatarSet> =>
       sendForm('/me/avatar', fileForm(file), { method: 'PUT', onProgress }),
-    removeAvatar: () => request<unknown>('DELETE', '/me/avatar'),
+    removeAvatar: () => call(http.DELETE('/api/v1/me/avatar')),
   },
 
   notifications: {
-    list: (cursor?: string | number | null, limit = 20) =>
-      request<Page<AppNotification>>('GET', '/notifications', { query: { cursor, limit } }),
-    read: (ids: string[]) => request<{ read: number }>('POST', '/notifications/read', { body: { ids } }),
-    readAll: () => request<{ read: number }>('POST', '/notifications/read', { body: { all: true } }),
+    list: (cursor?: Cursor, limit = 20) => call(http.GET('/api/v1/notifications', { params: { query: { cursor: cursorParam(cursor), limit } } })),
+    read: (ids: string[]) => call(http.POST('/api/v1/notifications/read', { body: { ids } })),
+    readAll: () => call(http.POST('/api/v1/notifications/read', { body: { all: true } })),
   },
 
   /** Web Push: the server's key (404 `PUSH_DISABLED` when off) and this device's subscription. */
   push: {
-    key: () => request<{ publicKey: string }>('GET', '/push/key'),
+    key: () => call(http.GET('/api/v1/push/key')),
+    /** The browser's `PushSubscription.toJSON()`; the server checks its fields. */
     subscribe: (subscription: PushSubscriptionJSON) =>
-      request<{ endpoint: string }>('POST', '/push/subscriptions', { body: subscription }),
-    unsubscribe: (endpoint: string) => request<{ endpoint: string }>('DELETE', '/push/subscriptions', { body: { endpoint } }),
+      call(http.POST('/api/v1/push/subscriptions', { body: subscription as NewPushSubscription })),
+    unsubscribe: (endpoint: string) => call(http.DELETE('/api/v1/push/subscriptions', { body: { endpoint } })),
   },
 
   rooms: {
-    mine: () => request<Page<Room>>('GET', '/rooms'),
-    discover: (q: string, tag: string, sort: string, cursor?: string | number | null) =>
-      request<Page<Room>>('GET', '/rooms/discover', { query: { q, tag, sort, cursor } }),
-    get: (id: string) => request<Room>('GET', `/rooms/${enc(id)}`),
-    create: (input: CreateRoomInput) => request<Room>('POST', '/rooms', { body: input }),
-    join: (id: string) => request<Room | null>('POST', `/rooms/${enc(id)}/join`),
-    leave: (id: string) => request<null>('POST', `/rooms/${enc(id)}/leave`),
-    members: (id: string, cursor?: string | number | null) =>
-      request<Page<Member>>('GET', `/rooms/${enc(id)}/members`, { query: { cursor, limit: MEMBERS_PAGE } }),
+    mine: () => call(http.GET('/api/v1/rooms')),
+    discover: (q: string, tag: string, sort: DiscoverSort, cursor?: Cursor) =>
+      call(http.GET('/api/v1/rooms/discover', { params: { query: { q, tag, sort, cursor: cursorParam(cursor) } } })),
+    get: (id: string) => call(http.GET('/api/v1/rooms/{id}', byId(id))),
+    create: (input: CreateRoomInput) => call(http.POST('/api/v1/rooms', { body: input })),
+    join: (id: string) => call(http.POST('/api/v1/rooms/{id}/join', byId(id))),
+    leave: (id: string) => call(http.POST('/api/v1/rooms/{id}/leave', byId(id))),
+    members: (id: string, cursor?: Cursor) =>
+      call(http.GET('/api/v1/rooms/{id}/members', { params: { path: { id }, query: { cursor: cursorParam(cursor), limit: MEMBERS_PAGE } } })),
     /** Every member, following `nextCursor` (the server pages at most 500 at a time). */
     allMembers: async (id: string): Promise<Member[]> => {
       const all: Member[] = [];
-      let cursor: string | number | null = null;
+      let cursor: Cursor = null;
       for (let page = 0; page < MAX_MEMBER_PAGES; page++) {
         const res: Page<Member> = await api.rooms.members(id, cursor);
         all.push(...res.items);
-        cursor = res.nextCursor;
+        cursor = res.nextCursor ?? null;
         if (cursor === null) break;
       }
       return all;
     },
     /** The room as a file (a POST: the server refuses exports started by a plain link). */
-    export: (id: string, format: ExportFormat): Promise<Download> => requestDownload(`/rooms/${enc(id)}/export`, { format }),
-    markRead: (id: string, seq: number) => request<null>('POST', `/rooms/${enc(id)}/read`, { body: { seq } }),
+    export: (id: string, format: ExportFormat): Promise<Download> =>
+      download(http.POST('/api/v1/rooms/{id}/export', { ...byId(id), body: { format }, parseAs: 'blob' })),
+    markRead: (id: string, seq: number) => call(http.POST('/api/v1/rooms/{id}/read', { ...byId(id), body: { seq } })),
     messagesBefore: (id: string, before: number | null, limit = 50) =>
-      request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { before, limit } }),
+      call(http.GET('/api/v1/rooms/{id}/messages', { params: { path: { id }, query: { before, limit } } })),
     messagesAfter: (id: string, after: number, limit = 50) =>
-      request<Page<Message>>('GET', `/rooms/${enc(id)}/messages`, { query: { after, limit } }),
+      call(http.GET('/api/v1/rooms/{id}/messages', { params: { path: { id }, query: { after, limit } } })),
     /** The room's pinned messages, the latest pinned first (one page). */
-    pins: (id: string) => request<Page<Pin>>('GET', `/rooms/${enc(id)}/pins`),
+    pins: (id: string) => call(http.GET('/api/v1/rooms/{id}/pins', byId(id))),
     /** People who may read the room whose handle or name starts with `q` (the composer's `@`). */
-    mentionable: (id: string, q: string) => request<Mentionable[]>('GET', `/rooms/${enc(id)}/mentionable`, { query: { q } }),
+    mentionable: async (id: string, q: string): Promise<Mentionable[]> =>
+      (await call(http.GET('/api/v1/rooms/{id}/mentionable', { params: { path: { id }, query: { q } } }))).filter(
+        (person): person is Mentionable => person.handle !== null,
+      ),
     setNotifications: (id: string, level: NotifyLevel, muteUntil: string | null) =>
-      request<Room>('PUT', `/rooms/${enc(id)}/notifications`, { body: { level, muteUntil } }),
+      call(http.PUT('/api/v1/rooms/{id}/notifications', { ...byId(id), body: { level, muteUntil } })),
     /** One file into the room, to send with a message (progress events, abortable). */
     upload: (id: string, file: File, onProgress?: (p: UploadProgress) => void): UploadHandle<AttachmentView> =>
       sendForm(`/rooms/${enc(id)}/uploads`, fileForm(file, file.name), { onProgress }),
     /** The room's files, newest first. */
-    attachments: (id: string, cursor?: string | number | null, limit = 30) =>
-      request<Page<RoomAttachment>>('GET', `/rooms/${enc(id)}/attachments`, { query: { cursor, limit } }),
+    attachments: (id: string, cursor?: Cursor, limit = 30) =>
+      call(http.GET('/api/v1/rooms/{id}/attachments', { params: { path: { id }, query: { cursor: cursorParam(cursor), limit } } })),
     /** My rooms including archived ones (`true`) or only those (`only`). */
-    mineArchived: (archived: ArchivedFlag) => request<Page<Room>>('GET', '/rooms', { query: { archived } }),
+    mineArchived: (archived: ArchivedFlag) => call(http.GET('/api/v1/rooms', { params: { query: { archived } } })),
     /** Discover's public rooms, archived ones only (`only`) or included (`true`). */
-    discoverArchived: (archived: ArchivedFlag, cursor?: string | number | null) =>
-      request<Page<Room>>('GET', '/rooms/discover', { query: { archived, sort: 'name', cursor } }),
+    discoverArchived: (archived: ArchivedFlag, cursor?: Cursor) =>
+      call(http.GET('/api/v1/rooms/discover', { params: { query: { archived, sort: 'name', cursor: cursorParam(cursor) } } })),
     /** Title, description, tags, department (moderators, owners, admins); kind (owners, admins). */
-    update: (id: string, patch: RoomPatch) => request<Room>('PATCH', `/rooms/${enc(id)}`, { body: patch }),
+    update: (id: string, patch: RoomPatch) => call(http.PATCH('/api/v1/rooms/{id}', { ...byId(id), body: patch })),
     /** Deletes the room with its history (owners, admins). */
-    remove: (id: string) => request<null>('DELETE', `/rooms/${enc(id)}`),
+    remove: (id: string) => call(http.DELETE('/api/v1/rooms/{id}', byId(id))),
     /** Read-only for everyone, hidden from the lists (moderators, owners, admins). */
-    archive: (id: string) => request<Room>('POST', `/rooms/${enc(id)}/archive`),
-    unarchive: (id: string) => request<Room>('POST', `/rooms/${enc(id)}/unarchive`),
+    archive: (id: string) => call(http.POST('/api/v1/rooms/{id}/archive', byId(id))),
+    unarchive: (id: string) => call(http.POST('/api/v1/rooms/{id}/unarchive', byId(id))),
     /** Adds someone (409 `ALREADY_MEMBER`; 403 when the policy refuses them). */
     addMember: (id: string, userId: string, role?: Extract<RoomRole, 'member' | 'moderator'>) =>
-      request<Member>('POST', `/rooms/${enc(id)}/members`, { body: role ? { userId, role } : { userId } }),
+      call(http.POST('/api/v1/rooms/{id}/members', { ...byId(id), body: role ? { userId, role } : { userId } })),
     /** Between `member` and `moderator` (owners, admins). */
     setMemberRole: (id: string, userId: string, role: Extract<RoomRole, 'member' | 'moderator'>) =>
-      request<Member>('PATCH', `/rooms/${enc(id)}/members/${enc(userId)}`, { body: { role } }),
-    removeMember: (id: string, userId: string) => request<null>('DELETE', `/rooms/${enc(id)}/members/${enc(userId)}`),
+      call(http.PATCH('/api/v1/rooms/{id}/members/{userId}', { params: { path: { id, userId } }, body: { role } })),
+    removeMember: (id: string, userId: string) =>
+      call(http.DELETE('/api/v1/rooms/{id}/members/{userId}', { params: { path: { id, userId } } })),
     /** The member becomes owner; the previous owner a moderator. */
-    transferOwnership: (id: string, userId: string) => request<Member>('POST', `/rooms/${enc(id)}/ownership`, { body: { userId } }),
+    transferOwnership: (id: string, userId: string) => call(http.POST('/api/v1/rooms/{id}/ownership', { ...byId(id), body: { userId } })),
   },
 
   messages: {
-    edit: (id: string, body: string) => request<Message | null>('PATCH', `/messages/${enc(id)}`, { body: { body } }),
-    remove: (id: string) => request<Message | null>('DELETE', `/messages/${enc(id)}`),
-    thread: (id: string) => request<ThreadResult>('GET', `/messages/${enc(id)}/thread`),
-    react: (id: string, emoji: string) => request<unknown>('PUT', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
-    unreact: (id: string, emoji: string) => request<unknown>('DELETE', `/messages/${enc(id)}/reactions/${enc(emoji)}`),
+    edit: (id: string, body: string) => call(http.PATCH('/api/v1/messages/{id}', { ...byId(id), body: { body } })),
+    remove: (id: string) => call(http.DELETE('/api/v1/messages/{id}', byId(id))),
+    thread: (id: string) => call(http.GET('/api/v1/messages/{id}/thread', byId(id))),
+    react: (id: string, emoji: string) => call(http.PUT('/api/v1/messages/{id}/reactions/{emoji}', { params: { path: { id, emoji } } })),
+    unreact: (id: string, emoji: string) => call(http.DELETE('/api/v1/messages/{id}/reactions/{emoji}', { params: { path: { id, emoji } } })),
     /** Who reacted, per emoji. */
-    reactors: (id: string) => request<ReactionUsers[]>('GET', `/messages/${enc(id)}/reactions`),
+    reactors: (id: string) => call(http.GET('/api/v1/messages/{id}/reactions', byId(id))),
     /** Every text the message had, oldest first (one page). */
-    history: (id: string) => request<Page<MessageVersion>>('GET', `/messages/${enc(id)}/history`),
-    setPinned: (id: string, pinned: boolean) => request<Message>(pinned ? 'PUT' : 'DELETE', `/messages/${enc(id)}/pin`),
-    setSaved: (id: string, saved: boolean) => request<SavedState>(saved ? 'PUT' : 'DELETE', `/messages/${enc(id)}/save`),
+    history: (id: string) => call(http.GET('/api/v1/messages/{id}/history', byId(id))),
+    setPinned: (id: string, pinned: boolean) =>
+      pinned ? call(http.PUT('/api/v1/messages/{id}/pin', byId(id))) : call(http.DELETE('/api/v1/messages/{id}/pin', byId(id))),
+    setSaved: (id: string, saved: boolean) =>
+      saved ? call(http.PUT('/api/v1/messages/{id}/save', byId(id))) : call(http.DELETE('/api/v1/messages/{id}/save', byId(id))),
     /** Removes the link preview of my message. */
-    removePreview: (id: string) => request<Message | null>('DELETE', `/messages/${enc(id)}/preview`),
+    removePreview: (id: string) => call(http.DELETE('/api/v1/messages/{id}/preview', byId(id))),
   },
 
   /** My saved messages, the latest saved first. */
-  saved: (cursor?: string | number | null, limit = 30) => request<Page<SavedMessage>>('GET', '/me/saved', { query: { cursor, limit } }),
+  saved: (cursor?: Cursor, limit = 30) => call(http.GET('/api/v1/me/saved', { params: { query: { cursor: cursorParam(cursor), limit } } })),
 
   users: {
-    search: (q: string, role?: Role, limit?: number) => request<Page<User>>('GET', '/users', { query: { q, role, limit } }),
+    search: (q: string, role?: Role, limit?: number) => call(http.GET('/api/v1/users', { params: { query: { q, role, limit } } })),
     /** A person's profile (404 for people you may not see). */
-    profile: (id: string) => request<Profile>('GET', `/users/${enc(id)}`),
+    profile: (id: string) => call(http.GET('/api/v1/users/{id}', byId(id))),
     /** Everyone who can be assigned a ticket (staff and admins). */
     assignable: async (): Promise<User[]> => {
       const [staff, admins] = await Promise.all([api.users.search('', 'staff', 100), api.users.search('', 'admin', 100)]);
@@ -328,55 +301,61 @@ export const api = {
   },
 
   dms: {
-    open: (userId: string) => request<Room>('POST', '/dms', { body: { userId } }),
+    open: (userId: string) => call(http.POST('/api/v1/dms', { body: { userId } })),
     /** The group DM with 2 to 8 other people (the same set is the same conversation). */
-    openGroup: (userIds: string[]) => request<Room>('POST', '/dms', { body: { userIds } }),
+    openGroup: (userIds: string[]) => call(http.POST('/api/v1/dms', { body: { userIds } })),
   },
 
-  search: (q: string, cursor?: string | number | null) => request<SearchPage>('GET', '/search', { query: { q, cursor } }),
+  search: (q: string, cursor?: Cursor) => call(http.GET('/api/v1/search', { params: { query: { q, cursor: cursorParam(cursor) } } })),
 
   /** Recent messages by others in rooms I may read, newest first (same shape as search hits). */
-  activity: (cursor?: string | number | null, limit = 20) =>
-    request<Page<SearchHit>>('GET', '/activity', { query: { cursor, limit } }),
+  activity: (cursor?: Cursor, limit = 20) => call(http.GET('/api/v1/activity', { params: { query: { cursor: cursorParam(cursor), limit } } })),
 
   support: {
-    submit: (input: SupportInput) => request<SupportTicketResult>('POST', '/support/tickets', { body: input }),
+    submit: (input: SupportInput) => call(http.POST('/api/v1/support/tickets', { body: input }), PUBLIC),
     /** With files: `multipart/form-data` (the same fields, plus up to 5 `file` parts). */
     submitWithFiles: (input: SupportInput, files: File[]) =>
-      requestForm<SupportTicketResult>('/support/tickets', supportForm(input, files), false),
+      call(
+        http.POST('/api/v1/support/tickets', {
+          body: input,
+          bodySerializer: () => supportForm(input, files),
+        }),
+        PUBLIC,
+      ),
   },
 
   tickets: {
-    list: (filters: TicketFilters) => request<Page<Ticket>>('GET', '/tickets', { query: { ...filters } }),
-    create: (input: NewTicketInput) => request<Ticket>('POST', '/tickets', { body: input }),
-    get: (id: string) => request<Ticket>('GET', `/tickets/${enc(id)}`),
-    update: (id: string, patch: TicketPatch) => request<Ticket>('PATCH', `/tickets/${enc(id)}`, { body: patch }),
-    assistant: (id: string) => request<AssistantState>('GET', `/tickets/${enc(id)}/assistant`),
-    refreshAssistant: (id: string) => request<unknown>('POST', `/tickets/${enc(id)}/assistant/refresh`),
+    list: ({ status, priority, cursor, ...rest }: TicketFilters) =>
+      call(http.GET('/api/v1/tickets', { params: { query: { ...rest, status: status || undefined, priority: priority || undefined, cursor: cursorParam(cursor) } } })),
+    create: (input: NewTicketInput) => call(http.POST('/api/v1/tickets', { body: input })),
+    get: (id: string) => call(http.GET('/api/v1/tickets/{id}', byId(id))),
+    update: (id: string, patch: TicketPatch) => call(http.PATCH('/api/v1/tickets/{id}', { ...byId(id), body: patch })),
+    assistant: (id: string) => call(http.GET('/api/v1/tickets/{id}/assistant', byId(id))),
+    refreshAssistant: (id: string) => call(http.POST('/api/v1/tickets/{id}/assistant/refresh', byId(id))),
   },
 
   admin: {
-    users: (q?: string, cursor?: string | number | null) =>
-      request<Page<AdminUser>>('GET', '/admin/users', { query: { q, cursor } }),
+    users: (q?: string, cursor?: Cursor) => call(http.GET('/api/v1/admin/users', { params: { query: { q, cursor: cursorParam(cursor) } } })),
     /** Answers the plain user (no ban or account state). */
     createUser: (input: { email: string; name: string; role: Role; department?: string; password?: string }) =>
-      request<User>('POST', '/admin/users', { body: input }),
+      call(http.POST('/api/v1/admin/users', { body: input })),
     /** Answers the plain user (no ban or account state). */
     updateUser: (id: string, patch: { role?: Role; department?: string | null; name?: string }) =>
-      request<User>('PATCH', `/admin/users/${enc(id)}`, { body: patch }),
-    invite: (input: InviteInput) => request<AdminUser>('POST', '/admin/invites', { body: input }),
-    deactivate: (id: string) => request<AdminUser>('POST', `/admin/users/${enc(id)}/deactivate`),
-    reactivate: (id: string) => request<AdminUser>('POST', `/admin/users/${enc(id)}/reactivate`),
+      call(http.PATCH('/api/v1/admin/users/{id}', { ...byId(id), body: patch })),
+    invite: (input: InviteInput) => call(http.POST('/api/v1/admin/invites', { body: input })),
+    deactivate: (id: string) => call(http.POST('/api/v1/admin/users/{id}/deactivate', byId(id))),
+    reactivate: (id: string) => call(http.POST('/api/v1/admin/users/{id}/reactivate', byId(id))),
     /** 202: mails a reset link (or the invitation again to someone who never set a password). */
-    sendPasswordReset: (id: string) => request<null>('POST', `/admin/users/${enc(id)}/password-reset`),
+    sendPasswordReset: (id: string) => call(http.POST('/api/v1/admin/users/{id}/password-reset', byId(id))),
     ban: (id: string, reason: string, expiresAt?: string) =>
-      request<BanView>('POST', `/admin/users/${enc(id)}/ban`, { body: expiresAt ? { reason, expiresAt } : { reason } }),
-    unban: (id: string) => request<unknown>('DELETE', `/admin/users/${enc(id)}/ban`),
-    audit: (filters: AuditFilters) => request<Page<AuditEntry>>('GET', '/admin/audit', { query: { ...filters } }),
+      call(http.POST('/api/v1/admin/users/{id}/ban', { ...byId(id), body: expiresAt ? { reason, expiresAt } : { reason } })),
+    unban: (id: string) => call(http.DELETE('/api/v1/admin/users/{id}/ban', byId(id))),
+    audit: ({ before, ...rest }: AuditFilters) => call(http.GET('/api/v1/admin/audit', { params: { query: { ...rest, before: cursorParam(before) } } })),
     /** Every matching row as CSV (a POST, like room exports). */
-    auditCsv: (filters: AuditFilters): Promise<Download> => requestDownload('/admin/audit/export', auditExportBody(filters)),
-    telemetry: (window: string) => request<Telemetry>('GET', '/admin/telemetry', { query: { window } }),
-    staffAnalytics: () => request<StaffAnalytics>('GET', '/admin/staff-analytics'),
+    auditCsv: (filters: AuditFilters): Promise<Download> =>
+      download(http.POST('/api/v1/admin/audit/export', { body: auditExportBody(filters), parseAs: 'blob' })),
+    telemetry: (window: TelemetryWindow) => call(http.GET('/api/v1/admin/telemetry', { params: { query: { window } } })),
+    staffAnalytics: () => call(http.GET('/api/v1/admin/staff-analytics')),
   },
 };
 

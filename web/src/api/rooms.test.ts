@@ -1,20 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api } from './index';
+import { json, stubFetch } from './testing';
 
 afterEach(() => vi.unstubAllGlobals());
-
-type FetchArgs = [string, RequestInit?];
 
 /** Records each call and answers `{ok: true, data: null}`. */
 function recorder() {
   const calls: { method: string; url: string; body: unknown }[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (...[url, init]: FetchArgs) => {
-      calls.push({ method: init?.method ?? 'GET', url, body: init?.body ? (JSON.parse(String(init.body)) as unknown) : undefined });
-      return new Response(JSON.stringify({ ok: true, data: null }), { status: 200, headers: { 'content-type': 'application/json' } });
-    }),
-  );
+  stubFetch((s) => {
+    calls.push({ method: s.method, url: s.url, body: s.body ? (JSON.parse(s.body) as unknown) : undefined });
+    return json(null);
+  });
   return calls;
 }
 

@@ -1,4 +1,5 @@
 import { isRecord } from './guards';
+import { t } from '../i18n';
 
 /** Why the server ended the session: the app signs out and says so on the sign-in page. */
 export interface SessionEnded {
@@ -8,16 +9,16 @@ export interface SessionEnded {
 
 /** Human text for why the session ended, for the sign-in page. */
 export function sessionEndedMessage(code: SessionEnded['code'], reason = ''): string {
-  if (code === 'BANNED' || reason === 'banned') return 'Your account has been banned.';
-  if (code === 'UNAUTHENTICATED') return 'Your session has expired. Please sign in again.';
-  if (reason === 'signed_out') return 'You were signed out (this session was closed).';
-  if (reason === 'password_changed') return 'Your password was changed, so this session was signed out. Sign in with the new password.';
-  if (reason === 'password_reset') return 'Your password was reset, so this session was signed out. Sign in with the new password.';
-  if (reason === 'deactivated') return 'Your account has been deactivated.';
-  if (reason === 'role_changed') return 'An administrator changed your role. Sign in again to continue.';
-  if (reason === 'department_changed') return 'An administrator changed your department. Sign in again to continue.';
-  if (reason === 'revoked') return 'Your session was ended. Please sign in again.';
-  return reason ? `You were signed out: ${reason}` : 'Your session was ended. Please sign in again.';
+  if (code === 'BANNED' || reason === 'banned') return t('sessionEnd.yourAccountHasBeenBanned');
+  if (code === 'UNAUTHENTICATED') return t('session.yourSessionHasExpiredPlease');
+  if (reason === 'signed_out') return t('sessionEnd.youWereSignedOutSession');
+  if (reason === 'password_changed') return t('sessionEnd.yourPasswordWasChangedSo');
+  if (reason === 'password_reset') return t('sessionEnd.yourPasswordWasResetSo');
+  if (reason === 'deactivated') return t('sessionEnd.yourAccountHasBeenDeactivated');
+  if (reason === 'role_changed') return t('sessionEnd.anAdministratorChangedYourRole');
+  if (reason === 'department_changed') return t('sessionEnd.anAdministratorChangedYourDepartment');
+  if (reason === 'revoked') return t('sessionEnd.yourSessionWasEndedPlease');
+  return reason ? t('sessionEnd.youWereSignedOutReason', { reason }) : t('sessionEnd.yourSessionWasEndedPlease');
 }
 
 /** A refused handshake: what the server's `connect_error` says. */

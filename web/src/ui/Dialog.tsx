@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { t } from '../i18n';
 
 interface DialogProps {
   open: boolean;
@@ -60,7 +61,7 @@ export function Dialog({ open, title, onClose, children, className, testId }: Di
         <div className="dialog-body">
           <header className="dialog-header">
             <h2 id={titleId}>{title}</h2>
-            <button type="button" className="icon-button" data-close aria-label="Close dialog" onClick={onClose}>
+            <button type="button" className="icon-button" data-close aria-label={t('dialog.closeDialog')} onClick={onClose}>
               ×
             </button>
           </header>
@@ -88,7 +89,7 @@ export function ConfirmDialog({ open, title, message, confirmLabel, danger, busy
       <div className="dialog-content">{message}</div>
       <div className="dialog-actions">
         <button type="button" className="button" onClick={onCancel} autoFocus>
-          Cancel
+          {t('common.cancel')}
         </button>
         <button
           type="button"

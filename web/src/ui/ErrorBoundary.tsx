@@ -1,5 +1,6 @@
 import { Component, Fragment, type ErrorInfo, type ReactNode } from 'react';
 import { reportError } from './monitoring';
+import { t } from '../i18n';
 
 interface Props {
   /** Names the screen in the fallback and in the error report. */
@@ -30,10 +31,10 @@ export class ErrorBoundary extends Component<Props, State> {
     if (this.state.error) {
       return (
         <div className="error-fallback" role="alert">
-          <h2>This part of Switchboard hit a problem</h2>
-          <p>The {this.props.name} screen could not be shown. Your messages are safe; try again.</p>
+          <h2>{t('errorBoundary.thisPartSwitchboardHitProblem')}</h2>
+          <p>{t('errorBoundary.screenCouldNotBeShown', { name: this.props.name })}</p>
           <button type="button" className="button primary" onClick={this.retry} autoFocus>
-            Try again
+            {t('common.tryAgain')}
           </button>
         </div>
       );

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useConnectionState, useOffline, useOutbox } from '../realtime';
+import { t } from '../i18n';
 
 /** Shown while the socket is away; unsent messages wait in the outbox meanwhile. */
 export function OfflineBanner() {
@@ -17,8 +18,8 @@ export function OfflineBanner() {
   return (
     <div className="offline-banner" role="status" data-testid="offline-banner">
       <span className="spinner" aria-hidden="true" />
-      Reconnecting… messages will be sent when you're back online
-      {pending.length > 0 && <span className="muted"> ({pending.length} waiting)</span>}
+      {t('offlineBanner.reconnectingMessagesWillBeSent')}
+      {pending.length > 0 && <span className="muted"> {t('offlineBanner.waiting', { count: pending.length })}</span>}
     </div>
   );
 }

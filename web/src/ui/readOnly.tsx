@@ -1,9 +1,11 @@
 import { createContext, useContext, type ButtonHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { t } from '../i18n';
 
 /** True for observers: every write control is disabled and says why. */
 const ReadOnlyContext = createContext(false);
 
-export const READ_ONLY_HINT = 'Read-only account: you can look, not change';
+/** Why a read-only account's controls do nothing. */
+export const readOnlyHint = () => t('readOnly.hint');
 
 export function ReadOnlyProvider({ value, children }: { value: boolean; children: ReactNode }) {
   return <ReadOnlyContext.Provider value={value}>{children}</ReadOnlyContext.Provider>;
@@ -30,12 +32,12 @@ export function WriteButton({ disabled, title, children, type, ...rest }: WriteB
     );
   }
   return (
-    <span className="readonly-wrap" data-hint={READ_ONLY_HINT}>
+    <span className="readonly-wrap" data-hint={readOnlyHint()}>
       <button
         type={type ?? 'button'}
         {...rest}
         aria-disabled="true"
-        aria-description={READ_ONLY_HINT}
+        aria-description={readOnlyHint()}
         data-readonly="true"
         onClick={(e) => e.preventDefault()}
       >

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { t, type MessageKey } from '../i18n';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 const KEY = 'sb:theme';
@@ -24,7 +25,7 @@ function apply(choice: ThemeChoice): void {
 }
 
 const NEXT: Record<ThemeChoice, ThemeChoice> = { system: 'light', light: 'dark', dark: 'system' };
-const LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
+const LABEL: Record<ThemeChoice, MessageKey> = { system: 'theme.system', light: 'theme.light', dark: 'theme.dark' };
 const ICON: Record<ThemeChoice, string> = { system: '◐', light: '☀', dark: '☾' };
 
 export function ThemeToggle() {
@@ -43,8 +44,8 @@ export function ThemeToggle() {
       type="button"
       className="icon-button"
       onClick={() => setChoice(NEXT[choice])}
-      aria-label={`${LABEL[choice]} (switch)`}
-      title={LABEL[choice]}
+      aria-label={t('theme.valueSwitch', { value: t(LABEL[choice]) })}
+      title={t(LABEL[choice])}
       data-testid="theme-toggle"
     >
       <span aria-hidden="true">{ICON[choice]}</span>

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
 import { isApiError } from '../api/errors';
+import { t } from '../i18n';
 
 export type ToastKind = 'info' | 'success' | 'error';
 
@@ -37,13 +38,13 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const next = useRef(1);
 
-  const dismiss = useCallback((id: number) => setToasts((ts) => ts.filter((t) => t.id !== id)), []);
+  const dismiss = useCallback((id: number) => setToasts((ts) => ts.filter((item) => item.id !== id)), []);
 
   const push = useCallback(
-    (t: Omit<Toast, 'id'>) => {
+    (item: Omit<Toast, 'id'>) => {
       const id = next.current++;
-      setToasts((ts) => [...ts.slice(-4), { ...t, id }]);
-      setTimeout(() => dismiss(id), t.action ? ACTION_LIFETIME_MS : LIFETIME_MS[t.kind]);
+      setToasts((ts) => [...ts.slice(-4), { ...item, id }]);
+      setTimeout(() => dismiss(id), item.action ? ACTION_LIFETIME_MS : LIFETIME_MS[item.kind]);
     },
     [dismiss],
   );
@@ -51,10 +52,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const toaster = useMemo<Toaster>(
     () => ({
       show: (message, kind = 'info', action) => push({ kind, message, ...(action ? { action } : {}) }),
-      error: (err, fallback = 'Something went wrong') => {
+      error: (err, fallback = t('discover.somethingWentWrong')) => {
         if (err instanceof DOMException && err.name === 'AbortError') return;
         if (isApiError(err)) {
-          push({ kind: 'error', message: err.message || fallback, detail: err.requestId ? `Request ${err.requestId}` : undefined });
+          push({ kind: 'error', message: err.message || fallback, detail: err.requestId ? t('toast.requestRequestid', { requestId: err.requestId }) : undefined });
         } else {
           push({ kind: 'error', message: err instanceof Error && err.message ? err.message : fallback });
         }
@@ -67,26 +68,26 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     <ToastContext.Provider value={toaster}>
       {children}
       <div className="toasts" aria-live="polite" aria-relevant="additions">
-        {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'} data-testid="toast">
+        {toasts.map((item) => (
+          <div key={item.id} className={`toast toast-${item.kind}`} role={item.kind === 'error' ? 'alert' : 'status'} data-testid="toast">
             <div>
-              <div>{t.message}</div>
-              {t.detail && <div className="toast-detail">{t.detail}</div>}
+              <div>{item.message}</div>
+              {item.detail && <div className="toast-detail">{item.detail}</div>}
             </div>
-            {t.action && (
+            {item.action && (
               <button
                 type="button"
                 className="button small"
                 onClick={() => {
-                  dismiss(t.id);
-                  t.action?.run();
+                  dismiss(item.id);
+                  item.action?.run();
                 }}
                 data-testid="toast-action"
               >
-                {t.action.label}
+                {item.action.label}
               </button>
             )}
-            <button type="button" className="icon-button" aria-label="Dismiss notification" onClick={() => dismiss(t.id)}>
+            <button type="button" className="icon-button" aria-label={t('toast.dismissNotification')} onClick={() => dismiss(item.id)}>
               ×
             </button>
           </div>

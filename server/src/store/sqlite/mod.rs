@@ -69,8 +69,12 @@ impl SqliteStore {
         // The writer never checkpoints: SQLite would do it inside a commit every 1,000 pages,
         // and that commit (and every send queued behind it) would wait for the copy and its
         // fsync. A connection of its own checkpoints every second instead, beside the writer.
+        //
+        // No connection is pinged before use (sqlx's default): a connection to a local file
+        // does not go stale, and the ping cost a round trip to its worker thread per query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
@@ -81,12 +85,14 @@ impl SqliteStore {
             .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("migration failed")))?;
         let checkpoints = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await
             .map_err(ConnectError::from_sqlx)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(max_connections.max(2))
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.read_only(true))
             .await

@@ -1,9 +1,13 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { SessionInfo } from '../../types';
+import { DataTable } from '../../ui/DataTable';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { passwordProblem } from '../auth/messages';
 import { NewPasswordFields } from '../auth/NewPasswordFields';
@@ -11,16 +15,19 @@ import { useUser } from '../auth/session';
 import { PreferencesSection } from '../notifications/PreferencesSection';
 import { AvatarSection } from './AvatarSection';
 import { HandleSection } from './HandleSection';
+import { LanguageSection } from './LanguageSection';
 import { currentSubscription, disablePush, enablePush, pushSupport } from './push';
 import { deviceLabel, revokedText, sortSessions } from './sessions';
+import { t, type MessageKey } from '../../i18n';
+import { roleLabel } from '../../i18n/labels';
 
-const EXPIRIES: { label: string; minutes: number | null }[] = [
-  { label: "Don't clear", minutes: null },
-  { label: '30 minutes', minutes: 30 },
-  { label: '1 hour', minutes: 60 },
-  { label: '4 hours', minutes: 240 },
-  { label: 'Today', minutes: -1 },
-  { label: 'This week', minutes: 7 * 24 * 60 },
+const EXPIRIES: { label: MessageKey; minutes: number | null }[] = [
+  { label: 'accountPage.dontClear', minutes: null },
+  { label: 'accountPage.thirtyMinutes', minutes: 30 },
+  { label: 'accountPage.oneHour', minutes: 60 },
+  { label: 'accountPage.fourHours', minutes: 240 },
+  { label: 'accountPage.today', minutes: -1 },
+  { label: 'accountPage.thisWeek', minutes: 7 * 24 * 60 },
 ];
 
 /** When a status chosen now with `minutes` (-1: the end of today) ends. */
@@ -38,6 +45,7 @@ function expiryFrom(minutes: number | null, now = new Date()): string | undefine
 function ProfileEditor() {
   const me = useUser();
   const toast = useToast();
+  const queryClient = useQueryClient();
   const [title, setTitle] = useState('');
   const [timezone, setTimezone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone);
   const [emoji, setEmoji] = useState('');
@@ -54,7 +62,7 @@ function ProfileEditor() {
         setEmoji(p.status?.emoji ?? '');
         setText(p.status?.text ?? '');
       })
-      .catch((err: unknown) => toast.error(err, 'Could not load your profile'));
+      .catch((err: unknown) => toast.error(err, t('accountPage.couldNotLoadYourProfile')));
   }, [me.id, toast]);
 
   const save = async (e: FormEvent) => {
@@ -69,9 +77,10 @@ function ProfileEditor() {
           ? { emoji: emoji.trim() || undefined, text: text.trim() || undefined, expiresAt: expiryFrom(EXPIRIES[expiry]?.minutes ?? null) }
           : null,
       });
-      toast.show('Profile saved', 'success');
+      void queryClient.invalidateQueries({ queryKey: queryKeys.users.profile(me.id) });
+      toast.show(t('accountPage.profileSaved'), 'success');
     } catch (err) {
-      toast.error(err, 'Could not save your profile');
+      toast.error(err, t('accountPage.couldNotSaveYourProfile'));
     } finally {
       setSaving(false);
     }
@@ -79,36 +88,33 @@ function ProfileEditor() {
 
   return (
     <section className="account-section" aria-labelledby="profile-title">
-      <h2 id="profile-title">Profile and status</h2>
+      <h2 id="profile-title">{t('accountPage.profileStatus')}</h2>
       <form onSubmit={(e) => void save(e)} data-testid="profile-form">
         <div className="field">
-          <label htmlFor="profile-title-input">Title</label>
+          <label htmlFor="profile-title-input">{t('common.title')}</label>
           <input id="profile-title-input" value={title} maxLength={80} onChange={(e) => setTitle(e.target.value)} />
         </div>
         <div className="field">
-          <label htmlFor="profile-timezone">Time zone</label>
-          <input id="profile-timezone" value={timezone} onChange={(e) => setTimezone(e.target.value)} placeholder="Europe/Berlin" />
+          <label htmlFor="profile-timezone">{t('common.timeZone')}</label>
+          <input id="profile-timezone" value={timezone} onChange={(e) => setTimezone(e.target.value)} placeholder={t('accountPage.europeBerlin')} />
         </div>
         <div className="field">
-          <label htmlFor="profile-emoji">Status emoji</label>
+          <label htmlFor="profile-emoji">{t('accountPage.statusEmoji')}</label>
           <input id="profile-emoji" value={emoji} maxLength={16} onChange={(e) => setEmoji(e.target.value)} />
         </div>
         <div className="field">
-          <label htmlFor="profile-status">Status</label>
+          <label htmlFor="profile-status">{t('common.status')}</label>
           <input id="profile-status" value={text} maxLength={100} onChange={(e) => setText(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="profile-expiry">Clear after</label>
-          <select id="profile-expiry" value={expiry} onChange={(e) => setExpiry(Number(e.target.value))}>
-            {EXPIRIES.map((x, i) => (
-              <option key={x.label} value={i}>
-                {x.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="profile-expiry"
+          label={t('accountPage.clearAfter')}
+          value={String(expiry)}
+          choices={EXPIRIES.map((x, i) => ({ value: String(i), label: t(x.label) }))}
+          onChange={(v) => setExpiry(Number(v))}
+        />
         <button type="submit" className="button primary" disabled={saving} data-testid="profile-save">
-          Save profile
+          {t('accountPage.saveProfile')}
         </button>
       </form>
     </section>
@@ -155,7 +161,7 @@ function PushNotifications() {
         setState((await enablePush()) === 'enabled' ? 'on' : 'denied');
       }
     } catch (err) {
-      toast.error(err, 'Could not change push notifications');
+      toast.error(err, t('accountPage.couldNotChangePushNotifications'));
     } finally {
       setBusy(false);
     }
@@ -164,21 +170,21 @@ function PushNotifications() {
   if (state === 'loading' || state === 'off-server') return null;
   return (
     <section className="account-section" aria-labelledby="push-title">
-      <h2 id="push-title">Push notifications</h2>
-      {state === 'unsupported' && <p className="muted">This browser cannot receive push notifications.</p>}
-      {state === 'insecure' && <p className="muted">Push notifications need the app to be opened over HTTPS.</p>}
+      <h2 id="push-title">{t('accountPage.pushNotifications')}</h2>
+      {state === 'unsupported' && <p className="muted">{t('accountPage.thisBrowserCannotReceivePush')}</p>}
+      {state === 'insecure' && <p className="muted">{t('accountPage.pushNotificationsNeedAppBe')}</p>}
       {state === 'denied' && (
-        <p className="muted">Notifications are blocked for this site. Allow them in the browser's site settings, then try again.</p>
+        <p className="muted">{t('accountPage.notificationsBlockedSiteAllowThem')}</p>
       )}
       {(state === 'on' || state === 'off' || state === 'denied') && (
         <>
           <p>
             {state === 'on'
-              ? 'This device receives your mentions, direct messages, replies and assigned tickets, even when Switchboard is closed.'
-              : 'Get your mentions, direct messages, replies and assigned tickets on this device, even when Switchboard is closed.'}
+              ? t('accountPage.thisDeviceReceivesYourMentions')
+              : t('accountPage.getYourMentionsDirectMessages')}
           </p>
           <button type="button" className="button" disabled={busy} onClick={() => void toggle()} data-testid="push-toggle">
-            {state === 'on' ? 'Turn off push notifications on this device' : 'Enable push notifications on this device'}
+            {state === 'on' ? t('accountPage.turnOffPushNotificationsDevice') : t('accountPage.enablePushNotificationsDevice')}
           </button>
         </>
       )}
@@ -203,7 +209,7 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
     setError(null);
     const weak = passwordProblem(password, confirm);
     setProblem(weak);
-    setCurrentProblem(current ? null : 'Type your current password.');
+    setCurrentProblem(current ? null : t('accountPage.typeYourCurrentPassword'));
     if (weak || !current) return;
     setBusy(true);
     try {
@@ -211,12 +217,12 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
       setCurrent('');
       setPassword('');
       setConfirm('');
-      setResult(`Your password was changed. ${revokedText(revokedSessions)}`);
+      setResult(t('accountPage.yourPasswordWasChangedRevokedsessions', { revokedSessions: revokedText(revokedSessions) }));
       onChanged();
     } catch (err) {
-      if (err instanceof ApiError && err.fieldProblem('currentPassword')) setCurrentProblem('That is not your current password.');
+      if (err instanceof ApiError && err.fieldProblem('currentPassword')) setCurrentProblem(t('accountPage.thatNotYourCurrentPassword'));
       else if (err instanceof ApiError && err.fieldProblem('newPassword')) setProblem(`The new password ${err.fieldProblem('newPassword')}.`);
-      else setError(err instanceof ApiError ? err.message : 'Could not change the password. Check your connection.');
+      else setError(err instanceof ApiError ? err.message : t('accountPage.couldNotChangePasswordCheck'));
     } finally {
       setBusy(false);
     }
@@ -224,9 +230,9 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
 
   return (
     <section className="account-section" aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
+      <h2 id="password-title">{t('common.password')}</h2>
       <form className="stack narrow-form" onSubmit={submit} noValidate>
-        <label htmlFor="account-current">Current password</label>
+        <label htmlFor="account-current">{t('accountPage.currentPassword')}</label>
         <input
           id="account-current"
           type="password"
@@ -249,7 +255,7 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
         )}
         <div className="button-row">
           <button type="submit" className="button primary" disabled={busy} data-testid="account-change-password">
-            {busy ? 'Changing…' : 'Change password'}
+            {busy ? t('accountPage.changing') : t('accountPage.changePassword')}
           </button>
         </div>
         {result && (
@@ -257,115 +263,105 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
             {result}
           </p>
         )}
-        <p className="muted small">Changing it signs out every other browser and app where you are signed in.</p>
+        <p className="muted small">{t('accountPage.changingSignsOutEveryOther')}</p>
       </form>
     </section>
   );
 }
 
 /** Where I am signed in, with a way to end any other session. */
-function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading: boolean; onReload: () => void }) {
+function Sessions() {
   const toast = useToast();
-  const [busy, setBusy] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: queryKeys.account.sessions,
+    queryFn: async () => sortSessions((await api.account.sessions()).items),
+    meta: { errorToast: t('accountPage.couldNotLoadYourSessions') },
+  });
+  const items = query.data ?? [];
+  const loading = query.isFetching;
   const [confirmAll, setConfirmAll] = useState(false);
   const others = items.filter((s) => !s.current).length;
+  // Whatever the answer, the list is read again: a failure may mean the session was gone already.
+  const reload = () => queryClient.invalidateQueries({ queryKey: queryKeys.account.sessions });
 
-  const revoke = async (s: SessionInfo) => {
-    setBusy(s.id);
-    try {
-      await api.account.revokeSession(s.id);
-      toast.show(`Signed out ${deviceLabel(s.userAgent)}.`, 'success');
-    } catch (err) {
-      toast.error(err, 'Could not sign that session out');
-    } finally {
-      setBusy(null);
-      onReload();
-    }
-  };
-
-  const revokeOthers = async () => {
-    setConfirmAll(false);
-    setBusy('others');
-    try {
-      const { revokedSessions } = await api.account.revokeOthers();
-      toast.show(revokedText(revokedSessions), 'success');
-    } catch (err) {
-      toast.error(err, 'Could not sign the other sessions out');
-    } finally {
-      setBusy(null);
-      onReload();
-    }
-  };
+  const revoke = useMutation({
+    mutationFn: (s: SessionInfo) => api.account.revokeSession(s.id),
+    onSuccess: (_, s) => toast.show(t('accountPage.signedOutUseragent', { userAgent: deviceLabel(s.userAgent) }), 'success'),
+    onError: (err) => toast.error(err, t('accountPage.couldNotSignThatSession')),
+    onSettled: reload,
+  });
+  const revokeOthers = useMutation({
+    mutationFn: api.account.revokeOthers,
+    onSuccess: ({ revokedSessions }) => toast.show(revokedText(revokedSessions), 'success'),
+    onError: (err) => toast.error(err, t('accountPage.couldNotSignOtherSessions')),
+    onSettled: reload,
+  });
+  const busy = revoke.isPending || revokeOthers.isPending;
 
   return (
     <section className="account-section" aria-labelledby="sessions-title">
       <header className="page-header">
-        <h2 id="sessions-title">Where you are signed in</h2>
-        <button type="button" className="button" disabled={others === 0 || busy !== null} onClick={() => setConfirmAll(true)} data-testid="sessions-revoke-others">
-          Sign out everywhere else
+        <h2 id="sessions-title">{t('accountPage.whereYouSigned')}</h2>
+        <button type="button" className="button" disabled={others === 0 || busy} onClick={() => setConfirmAll(true)} data-testid="sessions-revoke-others">
+          {t('accountPage.signOutEverywhereElse')}
         </button>
       </header>
-      <div className="table-wrap">
-        <table className="data-table" aria-busy={loading} data-testid="sessions-table">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id} data-testid="session-row" data-current={s.current}>
-                <td>
-                  <span title={s.userAgent ?? undefined}>{deviceLabel(s.userAgent)}</span>
-                  {s.current && (
-                    <span className="status-badge status-open account-badge" data-testid="session-this-device">
-                      this device
-                    </span>
-                  )}
-                  {s.ticketId && <span className="muted small"> (a ticket's link)</span>}
-                </td>
-                <td>{s.ip ?? '—'}</td>
-                <td className="nowrap">{formatDateTime(s.createdAt)}</td>
-                <td className="nowrap">{formatDateTime(s.lastUsedAt)}</td>
-                <td>
-                  {!s.current && (
-                    <button
-                      type="button"
-                      className="button small"
-                      disabled={busy !== null}
-                      onClick={() => void revoke(s)}
-                      aria-label={`Sign out ${deviceLabel(s.userAgent)}, last used ${formatDateTime(s.lastUsedAt)}`}
-                      data-testid="session-revoke"
-                    >
-                      Sign out
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {!loading && items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No sessions.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={t('accountPage.whereYouSigned')}
+        testId="sessions-table"
+        columns={[
+          {
+            header: t('accountPage.device'),
+            cell: (s) => (
+              <>
+                <span title={s.userAgent ?? undefined}>{deviceLabel(s.userAgent)}</span>
+                {s.current && (
+                  <span className="status-badge status-open account-badge" data-testid="session-this-device">
+                    {t('accountPage.thisDevice')}
+                  </span>
+                )}
+                {s.ticketId && <span className="muted small">{' '}{t('accountPage.aTicketSLink')}</span>}
+              </>
+            ),
+          },
+          { header: t('accountPage.iPAddress'), cell: (s) => s.ip ?? '—' },
+          { header: t('accountPage.signed'), className: 'nowrap', cell: (s) => formatDateTime(s.createdAt) },
+          { header: t('accountPage.lastUsed'), className: 'nowrap', cell: (s) => formatDateTime(s.lastUsedAt) },
+          {
+            header: t('accountPage.actions'),
+            headerHidden: true,
+            cell: (s) =>
+              !s.current && (
+                <button
+                  type="button"
+                  className="button small"
+                  disabled={busy}
+                  onClick={() => revoke.mutate(s)}
+                  aria-label={t('accountPage.signOutUseragentLastUsed', { userAgent: deviceLabel(s.userAgent), lastUsedAt: formatDateTime(s.lastUsedAt) })}
+                  data-testid="session-revoke"
+                >
+                  {t('common.signOut')}
+                </button>
+              ),
+          },
+        ]}
+        rows={items}
+        rowKey={(s) => s.id}
+        rowProps={(s) => ({ 'data-testid': 'session-row', 'data-current': s.current })}
+        empty={t('accountPage.noSessions')}
+        loading={loading}
+      />
       <ConfirmDialog
         open={confirmAll}
-        title="Sign out everywhere else?"
-        message={<p>Every other browser and app signed in to your account will be signed out. This one stays signed in.</p>}
-        confirmLabel="Sign them out"
+        title={t('accountPage.signOutEverywhereElse2')}
+        message={<p>{t('accountPage.everyOtherBrowserSignedOut')}</p>}
+        confirmLabel={t('accountPage.signThemOut')}
         danger
-        onConfirm={() => void revokeOthers()}
+        onConfirm={() => {
+          setConfirmAll(false);
+          revokeOthers.mutate();
+        }}
         onCancel={() => setConfirmAll(false)}
       />
     </section>
@@ -375,43 +371,32 @@ function Sessions({ items, loading, onReload }: { items: SessionInfo[]; loading:
 /** `/account`: my password and my sessions (not for a ticket link's session). */
 export function AccountPage() {
   const me = useUser();
-  const toast = useToast();
-  const [sessions, setSessions] = useState<SessionInfo[]>([]);
-  const [loading, setLoading] = useState(true);
-
-  const load = useCallback(() => {
-    setLoading(true);
-    api.account
-      .sessions()
-      .then((page) => setSessions(sortSessions(page.items)))
-      .catch((err: unknown) => toast.error(err, 'Could not load your sessions'))
-      .finally(() => setLoading(false));
-  }, [toast]);
-
-  useEffect(load, [load]);
+  const queryClient = useQueryClient();
+  const reloadSessions = () => void queryClient.invalidateQueries({ queryKey: queryKeys.account.sessions });
 
   return (
     <main className="page" id="main" aria-labelledby="account-title">
-      <h1 id="account-title">Your account</h1>
+      <h1 id="account-title">{t('accountPage.yourAccount')}</h1>
       <p className="muted" data-testid="account-who">
-        {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{me.role}</span>
+        {me.name} · {me.email} · <span className={`role-badge role-${me.role}`}>{roleLabel(me.role)}</span>
       </p>
       <AvatarSection />
       <HandleSection />
       <ProfileEditor />
+      <LanguageSection />
       <PreferencesSection />
       {me.hasPassword === false ? (
         <section className="account-section" aria-labelledby="password-title">
-          <h2 id="password-title">Password</h2>
+          <h2 id="password-title">{t('common.password')}</h2>
           <p>
-            Your account has no password yet. <Link to="/forgot-password">Get a link to set one</Link>.
+            {t('accountPage.yourAccountHasNoPassword')}{' '}<Link to="/forgot-password">{t('accountPage.getLinkSetOne')}</Link>.
           </p>
         </section>
       ) : (
-        <ChangePassword onChanged={load} />
+        <ChangePassword onChanged={reloadSessions} />
       )}
       <PushNotifications />
-      <Sessions items={sessions} loading={loading} onReload={load} />
+      <Sessions />
     </main>
   );
 }

@@ -3,6 +3,7 @@ import { api, errorMessage, isAbort } from '../../api';
 import { Avatar } from '../../ui/Avatar';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
+import { t } from '../../i18n';
 
 /** My picture: upload one (the server crops it square) or go back to my initials. */
 export function AvatarSection() {
@@ -19,7 +20,7 @@ export function AvatarSection() {
     try {
       const { avatarUrl } = await api.account.setAvatar(file, (p) => setProgress(Math.floor((p.loaded / p.total) * 100))).promise;
       updateUser({ ...me, avatarUrl });
-      toast.show('Your picture is updated.', 'success');
+      toast.show(t('avatarSection.yourPictureUpdated'), 'success');
     } catch (err) {
       if (!isAbort(err)) setError(errorMessage(err));
     } finally {
@@ -39,7 +40,7 @@ export function AvatarSection() {
 
   return (
     <section className="account-section" aria-labelledby="avatar-title">
-      <h2 id="avatar-title">Picture</h2>
+      <h2 id="avatar-title">{t('avatarSection.picture')}</h2>
       <div className="avatar-editor">
         <Avatar id={me.id} name={me.name} url={me.avatarUrl} size={96} />
         <div className="button-row">
@@ -56,16 +57,16 @@ export function AvatarSection() {
             data-testid="avatar-input"
           />
           <button type="button" className="button" onClick={() => input.current?.click()} disabled={progress !== null} data-testid="avatar-upload">
-            {progress !== null ? `Uploading… ${progress}%` : 'Upload a picture'}
+            {progress !== null ? t('avatarSection.uploadingProgress', { progress }) : t('avatarSection.uploadPicture')}
           </button>
           {me.avatarUrl && (
             <button type="button" className="button" onClick={() => void remove()} disabled={progress !== null} data-testid="avatar-remove">
-              Remove
+              {t('common.remove')}
             </button>
           )}
         </div>
       </div>
-      <p className="muted small">PNG, JPEG, GIF or WebP. Without a picture, others see your initials.</p>
+      <p className="muted small">{t('avatarSection.pNGJpegGifWebpWithout')}</p>
       {error && (
         <p className="field-error" role="alert" data-testid="avatar-error">
           {error}

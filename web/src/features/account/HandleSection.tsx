@@ -1,12 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { useSession, useUser } from '../auth/session';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 function handleError(err: unknown): string {
-  if (!(err instanceof ApiError)) return 'Could not change your handle. Check your connection.';
-  if (err.code === 'HANDLE_TAKEN') return 'Someone else has that handle.';
+  if (!(err instanceof ApiError)) return t('handleSection.couldNotChangeYourHandle');
+  if (err.code === 'HANDLE_TAKEN') return t('handleSection.someoneElseHasThatHandle');
   const problem = err.fieldProblem('handle');
-  if (err.code === 'VALIDATION' && problem) return `That handle ${problem}.`;
+  if (err.code === 'VALIDATION' && problem) return t('handleSection.thatHandleProblem', { problem });
   return err.message;
 }
 
@@ -38,12 +40,12 @@ export function HandleSection() {
 
   return (
     <section className="account-section" aria-labelledby="handle-title">
-      <h2 id="handle-title">Handle</h2>
+      <h2 id="handle-title">{t('handleSection.handle')}</h2>
       <p className="muted small">
-        Others mention you with <strong data-testid="account-handle">@{me.handle}</strong>. 2 to 32 lower-case letters, digits, dots, dashes or underscores.
+        {rich('handleSection.othersMentionYouWith', { handle: <strong data-testid="account-handle">@{me.handle}</strong> })}
       </p>
       <form className="stack narrow-form" onSubmit={submit} noValidate>
-        <label htmlFor="account-handle-input">New handle</label>
+        <label htmlFor="account-handle-input">{t('handleSection.newHandle')}</label>
         <input
           id="account-handle-input"
           value={value}
@@ -61,12 +63,12 @@ export function HandleSection() {
         )}
         <div className="button-row">
           <button type="submit" className="button primary" disabled={busy || !value.trim() || value.trim() === me.handle} data-testid="account-handle-save">
-            {busy ? 'Saving…' : 'Change handle'}
+            {busy ? t('common.saving') : t('handleSection.changeHandle')}
           </button>
         </div>
         {saved && (
           <p className="success-text" role="status">
-            Your handle is now @{me.handle}.
+            {t('handleSection.yourHandleNow', { handle: me.handle })}
           </p>
         )}
       </form>

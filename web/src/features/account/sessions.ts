@@ -1,5 +1,6 @@
 // How the account page describes sessions (unit-tested in sessions.test.ts).
 import type { SessionInfo } from '../../types';
+import { t } from '../../i18n';
 
 const BROWSERS: [RegExp, string][] = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
@@ -26,19 +27,19 @@ const MAX_RAW = 48;
 /** "Firefox on Windows" from a User-Agent header; the raw text, shortened, when it is not a known browser. */
 export function deviceLabel(userAgent: string | null | undefined): string {
   const ua = userAgent?.trim() ?? '';
-  if (!ua) return 'Unknown device';
+  if (!ua) return t('sessions.unknownDevice');
   const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
   const system = SYSTEMS.find(([re]) => re.test(ua))?.[1];
-  if (browser && system) return `${browser} on ${system}`;
+  if (browser && system) return t('sessions.browserSystem', { browser, system });
   if (browser) return browser;
-  if (system) return `A browser on ${system}`;
+  if (system) return t('sessions.aBrowserSystem', { system });
   return ua.length > MAX_RAW ? `${ua.slice(0, MAX_RAW - 1)}…` : ua;
 }
 
 /** The result of a password change or "sign out everywhere else", in words. */
 export function revokedText(count: number): string {
-  if (count === 0) return 'No other session was signed in.';
-  return count === 1 ? '1 other session was signed out.' : `${count} other sessions were signed out.`;
+  if (count === 0) return t('sessions.noOtherSessionWasSigned');
+  return count === 1 ? t('sessions.1OtherSessionWasSigned') : t('sessions.countOtherSessionsWereSigned', { count });
 }
 
 /** This device first, then the most recently used. */

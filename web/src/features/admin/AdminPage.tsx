@@ -4,26 +4,27 @@ import { TelemetryView } from './Telemetry';
 import { UsersAdmin } from './UsersAdmin';
 import { ErrorBoundary } from '../../ui/ErrorBoundary';
 import { Link } from '../../ui/router';
+import { t, type MessageKey } from '../../i18n';
 
 const TABS = [
-  { id: 'users', label: 'Users' },
-  { id: 'audit', label: 'Audit log' },
-  { id: 'telemetry', label: 'Telemetry' },
-  { id: 'analytics', label: 'Staff analytics' },
-] as const;
+  { id: 'users', label: 'usersAdmin.users' },
+  { id: 'audit', label: 'auditLog.auditLog' },
+  { id: 'telemetry', label: 'telemetry.telemetry' },
+  { id: 'analytics', label: 'staffAnalytics.staffAnalytics' },
+] as const satisfies readonly { id: string; label: MessageKey }[];
 
 export type AdminTab = (typeof TABS)[number]['id'];
 
 /** Loaded on demand (React.lazy): none of this is in the main bundle. */
 export default function AdminPage({ tab }: { tab: string }) {
-  const current: AdminTab = TABS.some((t) => t.id === tab) ? (tab as AdminTab) : 'users';
+  const current: AdminTab = TABS.some((section) => section.id === tab) ? (tab as AdminTab) : 'users';
   return (
     <main className="page wide" id="main" aria-labelledby="admin-title">
-      <h1 id="admin-title">Admin</h1>
-      <nav className="tabs" aria-label="Admin sections">
-        {TABS.map((t) => (
-          <Link key={t.id} to={`/admin/${t.id}`} className={`tab ${t.id === current ? 'current' : ''}`} aria-current={t.id === current ? 'page' : undefined} data-testid={`admin-tab-${t.id}`}>
-            {t.label}
+      <h1 id="admin-title">{t('common.admin')}</h1>
+      <nav className="tabs" aria-label={t('adminPage.adminSections')}>
+        {TABS.map((section) => (
+          <Link key={section.id} to={`/admin/${section.id}`} className={`tab ${section.id === current ? 'current' : ''}`} aria-current={section.id === current ? 'page' : undefined} data-testid={`admin-tab-${section.id}`}>
+            {t(section.label)}
           </Link>
         ))}
       </nav>

@@ -1,12 +1,16 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import type { AuditFilters } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import type { AuditEntry } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
 import { saveDownload } from '../../ui/download';
 import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { dayToIso, isUuid, pickActor } from './audit';
 import { actorLabel, detailLines, rawText, targetLabel } from './auditText';
+import { t } from '../../i18n';
 
 /** What the admin typed; `actor` may be an e-mail, a name or an id, `since` a day. */
 interface Draft {
@@ -24,41 +28,68 @@ async function toFilters(d: Draft): Promise<AuditFilters> {
   if (actor && !isUuid(actor)) {
     const page = await api.admin.users(actor);
     const id = pickActor(actor, page.items);
-    if (!id) throw new Error(page.items.length === 0 ? `No user matches “${actor}”.` : `Several users match “${actor}”; type the full e-mail address.`);
+    if (!id) throw new Error(t(page.items.length === 0 ? 'auditLog.noUserMatches' : 'auditLog.severalUsersMatch', { actor }));
     actor = id;
   }
   return { action: d.action.trim(), actor, target: d.target.trim(), since: dayToIso(d.since) };
 }
 
+/** The log's columns (a function: headers are read in the language of the moment). */
+const auditColumns = (): Column<AuditEntry>[] => [
+  { header: t('auditLog.when'), className: 'nowrap', cell: (e) => formatDateTime(e.at) },
+  {
+    header: t('auditLog.actor'),
+    testId: 'audit-actor',
+    cell: (e) => (
+      <>
+        {actorLabel(e)}
+        {e.actorName && e.actorEmail && <div className="muted small">{e.actorEmail}</div>}
+      </>
+    ),
+  },
+  { header: t('auditLog.action'), cell: (e) => <code>{e.action}</code> },
+  {
+    header: t('auditLog.target'),
+    testId: 'audit-target',
+    cell: (e) => (
+      <>
+        {e.targetType && <span className="muted small">{e.targetType} </span>}
+        {targetLabel(e)}
+      </>
+    ),
+  },
+  {
+    header: t('auditLog.details'),
+    className: 'metadata',
+    testId: 'audit-details',
+    cell: (e) => (
+      <>
+        {detailLines(e.metadata).map((line) => (
+          <div key={line.label}>
+            <span className="muted">{line.label}:</span> {line.value}
+          </div>
+        ))}
+        <details className="audit-raw">
+          <summary>{t('auditLog.rawEntry')}</summary>
+          <pre data-testid="audit-raw">{rawText(e)}</pre>
+        </details>
+      </>
+    ),
+  },
+];
+
 export function AuditLog() {
   const toast = useToast();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [filters, setFilters] = useState<AuditFilters>({});
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(true);
+  const log = usePagedQuery(queryKeys.admin.audit(filters), (before) => api.admin.audit({ ...filters, before }), {
+    errorToast: t('auditLog.couldNotLoadAuditLog'),
+    keepPrevious: true,
+  });
+  const items = log.items ?? [];
+  const loading = log.loading;
   const [downloading, setDownloading] = useState(false);
   const [filterError, setFilterError] = useState<string | null>(null);
-
-  const load = useCallback(
-    async (before: string | number | null) => {
-      setLoading(true);
-      try {
-        const page = await api.admin.audit({ ...filters, before });
-        setItems((xs) => (before === null ? page.items : [...xs, ...page.items]));
-        setCursor(page.nextCursor);
-      } catch (err) {
-        toast.error(err, 'Could not load the audit log');
-      } finally {
-        setLoading(false);
-      }
-    },
-    [filters, toast],
-  );
-
-  useEffect(() => {
-    void load(null);
-  }, [load]);
 
   const apply = async (e: FormEvent) => {
     e.preventDefault();
@@ -66,7 +97,7 @@ export function AuditLog() {
     try {
       setFilters(await toFilters(draft));
     } catch (err) {
-      setFilterError(err instanceof Error ? err.message : 'Check the filters');
+      setFilterError(err instanceof Error ? err.message : t('auditLog.checkFilters'));
     }
   };
 
@@ -82,7 +113,7 @@ export function AuditLog() {
       // The server names the file (audit-YYYYMMDD-HHMMSS.csv); this is only a fallback.
       saveDownload(await api.admin.auditCsv(filters), `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`);
     } catch (err) {
-      toast.error(err, 'Could not download the CSV');
+      toast.error(err, t('auditLog.couldNotDownloadCsv'));
     } finally {
       setDownloading(false);
     }
@@ -107,24 +138,24 @@ export function AuditLog() {
   return (
     <section aria-labelledby="audit-title">
       <header className="page-header">
-        <h2 id="audit-title">Audit log</h2>
+        <h2 id="audit-title">{t('auditLog.auditLog')}</h2>
         <button type="button" className="button" onClick={() => void download()} disabled={downloading} data-testid="audit-csv">
-          {downloading ? 'Preparing…' : filtered ? 'Download CSV (filtered)' : 'Download CSV'}
+          {downloading ? t('auditLog.preparing') : filtered ? t('auditLog.downloadCsvFiltered') : t('auditLog.downloadCsv')}
         </button>
       </header>
-      <form className="filters" onSubmit={(e) => void apply(e)} aria-label="Filter the audit log">
-        {input('action', 'Action', 'user.ban or user.')}
-        {input('actor', 'Actor', 'e-mail, name or id')}
-        {input('target', 'Target id', 'id')}
-        {input('since', 'Since', '', 'date')}
+      <form className="filters" onSubmit={(e) => void apply(e)} aria-label={t('auditLog.filterAuditLog')}>
+        {input('action', t('auditLog.action'), t('auditLog.actionPlaceholder'))}
+        {input('actor', t('auditLog.actor'), t('auditLog.actorPlaceholder'))}
+        {input('target', t('auditLog.targetId'), t('auditLog.targetPlaceholder'))}
+        {input('since', t('auditLog.since'), '', 'date')}
         <div className="field actions">
           <span className="button-row">
             <button type="submit" className="button primary" data-testid="audit-apply">
-              Apply
+              {t('auditLog.apply')}
             </button>
             {filtered && (
               <button type="button" className="button" onClick={clear} data-testid="audit-clear">
-                Clear
+                {t('auditLog.clear')}
               </button>
             )}
           </span>
@@ -135,61 +166,18 @@ export function AuditLog() {
           {filterError}
         </p>
       )}
-      {/* Focusable and named: a keyboard can scroll it when a narrow screen makes it scroll. */}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Audit log entries" data-testid="audit-table-wrap">
-        <table className="data-table audit-table" aria-busy={loading}>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((e) => (
-              <tr key={e.id} data-testid="audit-row" data-action={e.action}>
-                <td className="nowrap">{formatDateTime(e.at)}</td>
-                <td data-testid="audit-actor">
-                  {actorLabel(e)}
-                  {e.actorName && e.actorEmail && <div className="muted small">{e.actorEmail}</div>}
-                </td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td data-testid="audit-target">
-                  {e.targetType && <span className="muted small">{e.targetType} </span>}
-                  {targetLabel(e)}
-                </td>
-                <td className="metadata" data-testid="audit-details">
-                  {detailLines(e.metadata).map((line) => (
-                    <div key={line.label}>
-                      <span className="muted">{line.label}:</span> {line.value}
-                    </div>
-                  ))}
-                  <details className="audit-raw">
-                    <summary>Raw entry</summary>
-                    <pre data-testid="audit-raw">{rawText(e)}</pre>
-                  </details>
-                </td>
-              </tr>
-            ))}
-            {!loading && items.length === 0 && (
-              <tr>
-                <td colSpan={5} className="empty">
-                  No entries.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
-          Older entries
-        </button>
-      )}
+      <DataTable
+        caption={t('auditLog.auditLogEntries')}
+        wrapTestId="audit-table-wrap"
+        className="audit-table"
+        columns={auditColumns()}
+        rows={items}
+        rowKey={(e) => e.id}
+        rowProps={(e) => ({ 'data-testid': 'audit-row', 'data-action': e.action })}
+        empty={t('auditLog.noEntries')}
+        loading={loading}
+        paging={{ hasMore: log.hasMore, onMore: log.loadMore, label: t('auditLog.olderEntries') }}
+      />
     </section>
   );
 }

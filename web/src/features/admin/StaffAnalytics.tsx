@@ -1,98 +1,68 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { api, errorMessage } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { StaffAnalytics } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
 import { formatDuration } from '../../ui/format';
-import { useToast } from '../../ui/toast';
 import { BarList } from './charts';
+import { t } from '../../i18n';
+
+type TicketCounts = Pick<StaffAnalytics['departments'][number], 'open' | 'pending' | 'resolved30d'>;
 
 export function StaffAnalyticsView() {
-  const [data, setData] = useState<StaffAnalytics | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
+  const { data, error } = useQuery({
+    queryKey: queryKeys.admin.staffAnalytics,
+    queryFn: api.admin.staffAnalytics,
+    meta: { errorToast: t('staffAnalytics.couldNotLoadStaffAnalytics') },
+  });
 
-  useEffect(() => {
-    api.admin
-      .staffAnalytics()
-      .then(setData)
-      .catch((err: unknown) => {
-        setError(errorMessage(err));
-        toast.error(err, 'Could not load staff analytics');
-      });
-  }, [toast]);
-
-  if (error) return <p role="alert" className="form-error">{error}</p>;
-  if (!data) return <p className="muted">Loading…</p>;
+  if (error) return <p role="alert" className="form-error">{errorMessage(error)}</p>;
+  if (!data) return <p className="muted">{t('common.loading')}</p>;
   const days = data.windowDays ?? 30;
+  /** The ticket counts of an agent or a department. */
+  const counts: Column<TicketCounts>[] = [
+    { header: t('common.open'), cell: (c) => c.open },
+    { header: t('staffAnalytics.pending'), cell: (c) => c.pending },
+    { header: t('staffAnalytics.resolvedDaysD', { days }), cell: (c) => c.resolved30d },
+  ];
 
   return (
     <section aria-labelledby="analytics-title">
-      <h2 id="analytics-title">Staff analytics</h2>
+      <h2 id="analytics-title">{t('staffAnalytics.staffAnalytics')}</h2>
       <p className="muted small">
-        Open and pending tickets now; resolved tickets and median times over the last {days} days (first response: from the
-        customer&apos;s message to the first staff reply).
+        {t('staffAnalytics.intro', { days })}
       </p>
-      <div className="table-wrap">
-        <table className="data-table">
-          <caption className="visually-hidden">Per agent</caption>
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Open</th>
-              <th scope="col">Pending</th>
-              <th scope="col">Resolved ({days} d)</th>
-              <th scope="col">Median first response</th>
-              <th scope="col">Median resolution</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.staff.length === 0 && (
-              <tr>
-                <td colSpan={6} className="empty">
-                  No staff yet.
-                </td>
-              </tr>
-            )}
-            {data.staff.map((s) => (
-              <tr key={s.user.id}>
-                <th scope="row">
-                  {s.user.name}
-                  {s.user.department && <span className="muted small"> · {s.user.department}</span>}
-                </th>
-                <td>{s.open}</td>
-                <td>{s.pending}</td>
-                <td>{s.resolved30d}</td>
-                <td>{formatDuration(s.medianFirstResponseSecs)}</td>
-                <td>{formatDuration(s.medianResolutionSecs)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <h3>Departments</h3>
+      <DataTable
+        caption={t('staffAnalytics.perAgent')}
+        columns={[
+          {
+            header: t('staffAnalytics.agent'),
+            rowHeader: true,
+            cell: (s) => (
+              <>
+                {s.user.name}
+                {s.user.department && <span className="muted small"> · {s.user.department}</span>}
+              </>
+            ),
+          },
+          ...counts,
+          { header: t('staffAnalytics.medianFirstResponse'), cell: (s) => formatDuration(s.medianFirstResponseSecs) },
+          { header: t('staffAnalytics.medianResolution'), cell: (s) => formatDuration(s.medianResolutionSecs) },
+        ]}
+        rows={data.staff}
+        rowKey={(s) => s.user.id}
+        empty={t('staffAnalytics.noStaffYet')}
+      />
+      <h3>{t('staffAnalytics.departments')}</h3>
       <div className="chart-grid-layout">
-        <div className="table-wrap">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Department</th>
-                <th scope="col">Open</th>
-                <th scope="col">Pending</th>
-                <th scope="col">Resolved ({days} d)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.departments.map((d) => (
-                <tr key={d.department ?? ''}>
-                  <th scope="row">{d.department ?? 'none'}</th>
-                  <td>{d.open}</td>
-                  <td>{d.pending}</td>
-                  <td>{d.resolved30d}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <BarList title="Open tickets by department" items={data.departments.map((d) => ({ label: d.department ?? 'none', value: d.open }))} />
+        <DataTable
+          caption={t('staffAnalytics.perDepartment')}
+          columns={[{ header: t('common.department'), rowHeader: true, cell: (d) => d.department ?? 'none' }, ...counts]}
+          rows={data.departments}
+          rowKey={(d) => d.department ?? ''}
+          empty={t('staffAnalytics.noDepartmentsYet')}
+        />
+        <BarList title={t('staffAnalytics.openTicketsByDepartment')} items={data.departments.map((d) => ({ label: d.department ?? 'none', value: d.open }))} />
       </div>
     </section>
   );

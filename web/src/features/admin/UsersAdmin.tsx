@@ -1,207 +1,22 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../api';
-import { ROLES, type AdminUser, type Role } from '../../types';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api';
+import { t } from '../../i18n';
+import { roleChoices } from '../../i18n/labels';
+import { queryKeys } from '../../queries/keys';
+import { setPagedItems, usePagedQuery } from '../../queries/pages';
+import type { AdminUser } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
+import { ConfirmDialog } from '../../ui/Dialog';
 import { formatDateTime } from '../../ui/format';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { useDebounced } from '../../ui/useDebounced';
 import { useSession, useUser } from '../auth/session';
-import { accountBadges, createdRow, isInvited, mergeAdminUser } from './accounts';
-import { banState, localInputToIso } from './bans';
+import { accountBadges, isInvited, mergeAdminUser } from './accounts';
+import { banState } from './bans';
 import { proposeChange, undoneMessage, type AccountChange, type AccountPatch } from './changes';
-
-function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
-  const { departments } = useSession();
-  const [email, setEmail] = useState('');
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('staff');
-  const [department, setDepartment] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const user = await api.admin.createUser({
-        email: email.trim(),
-        name: name.trim(),
-        role,
-        ...(department ? { department } : {}),
-        ...(password ? { password } : {}),
-      });
-      onCreated(createdRow(user, password.length > 0));
-      setEmail('');
-      setName('');
-      setPassword('');
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not create the user' }));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <Dialog open={open} title="Create user" onClose={onClose} testId="create-user-dialog">
-      <form className="stack" onSubmit={submit}>
-        <label htmlFor="cu-email">Email</label>
-        <input id="cu-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="create-user-email" />
-        {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
-        <label htmlFor="cu-name">Name</label>
-        <input id="cu-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="create-user-name" />
-        <label htmlFor="cu-role">Role</label>
-        <select id="cu-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="cu-department">Department</label>
-        <select id="cu-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
-          <option value="">None</option>
-          {departments.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="cu-password">Initial password (optional)</label>
-        <input id="cu-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-        {error && (
-          <p className="form-error" role="alert">
-            {error.message}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy} data-testid="create-user-submit">
-            Create
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: () => void; onInvited: (u: AdminUser) => void }) {
-  const { departments } = useSession();
-  const [email, setEmail] = useState('');
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('staff');
-  const [department, setDepartment] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const user = await api.admin.invite({ email: email.trim(), name: name.trim(), role, ...(department ? { department } : {}) });
-      onInvited(user);
-      setEmail('');
-      setName('');
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not send the invitation' }));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <Dialog open={open} title="Invite someone" onClose={onClose} testId="invite-dialog">
-      <form className="stack" onSubmit={submit} noValidate>
-        <p className="muted">They get an e-mail with a link to choose their password (it works for 7 days).</p>
-        <label htmlFor="inv-email">Email</label>
-        <input id="inv-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="invite-email" />
-        {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
-        <label htmlFor="inv-name">Name</label>
-        <input id="inv-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
-        {error?.fieldProblem('name') && <p className="field-error">{error.fieldProblem('name')}</p>}
-        <label htmlFor="inv-role">Role</label>
-        <select id="inv-role" value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="invite-role">
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="inv-department">Department</label>
-        <select id="inv-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="invite-department">
-          <option value="">None</option>
-          {departments.map((d) => (
-            <option key={d} value={d}>
-              {d}
-            </option>
-          ))}
-        </select>
-        {error && (
-          <p className="form-error" role="alert" data-testid="invite-error">
-            {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button primary" disabled={busy || !email.trim() || !name.trim()} data-testid="invite-submit">
-            {busy ? 'Sending…' : 'Send invitation'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function BanDialog({ user, onClose, onBanned }: { user: AdminUser | null; onClose: () => void; onBanned: (u: AdminUser) => void }) {
-  const toast = useToast();
-  const [reason, setReason] = useState('');
-  const [expires, setExpires] = useState('');
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!user) return;
-    setBusy(true);
-    try {
-      const expiresAt = localInputToIso(expires);
-      const ban = await api.admin.ban(user.id, reason.trim(), expiresAt);
-      onBanned({ ...user, ban });
-      toast.show(`${user.name} is banned; their sessions were ended.`, 'success');
-      setReason('');
-      setExpires('');
-    } catch (err) {
-      toast.error(err, 'Could not ban the user');
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <Dialog open={user !== null} title={user ? `Ban ${user.name}` : 'Ban'} onClose={onClose} testId="ban-dialog">
-      <form className="stack" onSubmit={submit}>
-        <p>Banning signs them out everywhere and blocks sign-in until the ban ends.</p>
-        <label htmlFor="ban-reason">Reason</label>
-        <textarea id="ban-reason" required rows={2} value={reason} onChange={(e) => setReason(e.target.value)} data-testid="ban-reason" />
-        <label htmlFor="ban-expires">Ends (optional; empty = permanent)</label>
-        <input id="ban-expires" type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} data-testid="ban-expires" />
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button danger" disabled={busy || !reason.trim()} data-testid="ban-confirm">
-            Ban user
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
+import { BanDialog, CreateUserDialog, InviteDialog } from './UserDialogs';
 
 export function UsersAdmin() {
   const me = useUser();
@@ -209,9 +24,15 @@ export function UsersAdmin() {
   const toast = useToast();
   const [q, setQ] = useState('');
   const dq = useDebounced(q, 250);
-  const [users, setUsers] = useState<AdminUser[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(true);
+  const queryClient = useQueryClient();
+  const list = usePagedQuery(queryKeys.admin.users(dq), (cursor) => api.admin.users(dq, cursor), {
+    errorToast: t('usersAdmin.couldNotLoadUsers'),
+    keepPrevious: true,
+  });
+  const users = list.items ?? [];
+  const loading = list.loading;
+  /** Changes every loaded list of users (each search has its own). */
+  const setUsers = (update: (us: AdminUser[]) => AdminUser[]) => setPagedItems(queryClient, queryKeys.admin.usersAll, update);
   const [creating, setCreating] = useState(false);
   const [inviting, setInviting] = useState(false);
   const [banning, setBanning] = useState<AdminUser | null>(null);
@@ -220,26 +41,6 @@ export function UsersAdmin() {
   const [busyId, setBusyId] = useState<string | null>(null);
   /** A role or department change waiting for "Change"/"Cancel". */
   const [proposed, setProposed] = useState<AccountChange | null>(null);
-
-  const load = useCallback(
-    async (from: string | number | null) => {
-      setLoading(true);
-      try {
-        const page = await api.admin.users(dq, from);
-        setUsers((us) => (from === null ? page.items : [...us, ...page.items]));
-        setCursor(page.nextCursor);
-      } catch (err) {
-        toast.error(err, 'Could not load users');
-      } finally {
-        setLoading(false);
-      }
-    },
-    [dq, toast],
-  );
-
-  useEffect(() => {
-    void load(null);
-  }, [load]);
 
   const replace = (u: AdminUser) => setUsers((us) => us.map((x) => (x.id === u.id ? u : x)));
 
@@ -255,9 +56,9 @@ export function UsersAdmin() {
       // Merged into the row as it is by then (a ban may have happened before an undo).
       setUsers((us) => us.map((x) => (x.id === answer.id ? mergeAdminUser(x, answer) : x)));
       if (undoing) toast.show(undoneMessage(change), 'success');
-      else toast.show(change.done, 'success', { label: 'Undo', run: () => void apply(change, true) });
+      else toast.show(change.done, 'success', { label: t('usersAdmin.undo'), run: () => void apply(change, true) });
     } catch (err) {
-      toast.error(err, undoing ? 'Could not undo the change' : 'Could not update the user');
+      toast.error(err, undoing ? t('usersAdmin.couldNotUndoChange') : t('usersAdmin.couldNotUpdateUser'));
     } finally {
       setBusyId(null);
     }
@@ -267,9 +68,9 @@ export function UsersAdmin() {
     try {
       await api.admin.unban(u.id);
       replace({ ...u, ban: null });
-      toast.show(`${u.name} is no longer banned`, 'success');
+      toast.show(t('usersAdmin.nameNoLongerBanned', { name: u.name }), 'success');
     } catch (err) {
-      toast.error(err, 'Could not lift the ban');
+      toast.error(err, t('usersAdmin.couldNotLiftBan'));
     }
   };
 
@@ -281,9 +82,9 @@ export function UsersAdmin() {
       const answer = deactivating ? await api.admin.deactivate(u.id) : await api.admin.reactivate(u.id);
       // The answer's `ban` is null whatever the ban is: keep the row's.
       replace(mergeAdminUser(u, answer, { keepBan: true }));
-      toast.show(deactivating ? `${u.name} is deactivated; their sessions were ended.` : `${u.name} can sign in again.`, 'success');
+      toast.show(deactivating ? t('usersAdmin.nameDeactivatedTheirSessionsWere', { name: u.name }) : t('usersAdmin.nameCanSignAgain', { name: u.name }), 'success');
     } catch (err) {
-      toast.error(err, deactivating ? 'Could not deactivate the account' : 'Could not reactivate the account');
+      toast.error(err, deactivating ? t('usersAdmin.couldNotDeactivateAccount') : t('usersAdmin.couldNotReactivateAccount'));
     } finally {
       setBusyId(null);
     }
@@ -293,153 +94,145 @@ export function UsersAdmin() {
     setBusyId(u.id);
     try {
       await api.admin.sendPasswordReset(u.id);
-      toast.show(isInvited(u) ? `The invitation was sent again to ${u.email ?? u.name}.` : `A password reset link was sent to ${u.email ?? u.name}.`, 'success');
+      toast.show(isInvited(u) ? t('usersAdmin.theInvitationWasSentAgain', { email: u.email ?? u.name }) : t('usersAdmin.aPasswordResetLinkWas', { email: u.email ?? u.name }), 'success');
     } catch (err) {
-      toast.error(err, 'Could not send the e-mail');
+      toast.error(err, t('usersAdmin.couldNotSendEMail'));
     } finally {
       setBusyId(null);
     }
   };
 
+  const columns: Column<AdminUser>[] = [
+    {
+      header: t('common.name'),
+      cell: (u) => (
+        <>
+          {u.name}
+          {accountBadges(u).map((b) => (
+            <span key={b.kind} className={`status-badge status-${b.kind} account-badge`} title={b.title} data-testid={`badge-${b.kind}`}>
+              {b.label}
+            </span>
+          ))}
+        </>
+      ),
+    },
+    { header: t('common.email'), cell: (u) => u.email },
+    {
+      header: t('usersAdmin.role'),
+      cell: (u) => (
+        <SelectField
+          className=""
+          labelHidden
+          id={`role-${u.id}`}
+          label={t('usersAdmin.roleName', { name: u.name })}
+          value={u.role}
+          choices={roleChoices()}
+          disabled={u.id === me.id || busyId === u.id}
+          onChange={(role) => propose(u, { role })}
+          testId="user-role"
+        />
+      ),
+    },
+    {
+      header: t('common.department'),
+      cell: (u) => (
+        <SelectField
+          className=""
+          labelHidden
+          id={`dept-${u.id}`}
+          label={t('usersAdmin.departmentName', { name: u.name })}
+          value={u.department ?? ''}
+          choices={departments}
+          none={t('common.none')}
+          disabled={busyId === u.id}
+          onChange={(department) => propose(u, { department: department || null })}
+          testId="user-department"
+        />
+      ),
+    },
+    { header: t('usersAdmin.created'), cell: (u) => formatDateTime(u.createdAt) },
+    { header: t('usersAdmin.access'), cell: (u) => accessActions(u), testId: 'ban-cell' },
+  ];
+
+  /** Ban, deactivate and e-mail buttons of one account. */
+  function accessActions(u: AdminUser) {
+    const self = u.id === me.id;
+    const ban = banState(u);
+    return (
+      <span className="account-actions" data-ban={ban.kind}>
+        {ban.kind === 'banned' && (
+          <span className="status-badge status-banned" title={t('usersAdmin.reasonReason', { reason: ban.ban.reason })} data-testid="ban-badge">
+            {t('usersAdmin.banned')}{ban.ban.expiresAt ? t('usersAdmin.untilExpiresat', { expiresAt: formatDateTime(ban.ban.expiresAt) }) : ''}
+          </span>
+        )}
+        {ban.kind === 'banned' ? (
+          <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={t('usersAdmin.unbanName', { name: u.name })}>
+            {t('usersAdmin.unban')}
+          </button>
+        ) : (
+          <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={t('usersAdmin.banName', { name: u.name })}>
+            {t('usersAdmin.ban2')}
+          </button>
+        )}
+        <button
+          type="button"
+          className="button small"
+          disabled={self || busyId === u.id}
+          onClick={() => setToggling(u)}
+          data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}
+          aria-label={t(u.deactivatedAt ? 'usersAdmin.reactivateNamed' : 'usersAdmin.deactivateNamed', { name: u.name })}
+        >
+          {u.deactivatedAt ? t('usersAdmin.reactivate') : t('usersAdmin.deactivate')}
+        </button>
+        <button
+          type="button"
+          className="button small"
+          disabled={busyId === u.id || Boolean(u.deactivatedAt)}
+          title={u.deactivatedAt ? t('usersAdmin.reactivateAccountFirst') : undefined}
+          onClick={() => void sendReset(u)}
+          data-testid="send-reset-button"
+          aria-label={t(isInvited(u) ? 'usersAdmin.resendInvitationTo' : 'usersAdmin.sendPasswordResetTo', { name: u.name })}
+        >
+          {isInvited(u) ? t('usersAdmin.resendInvitation') : t('usersAdmin.sendPasswordReset')}
+        </button>
+      </span>
+    );
+  }
+
   return (
     <section aria-labelledby="users-title">
       <header className="page-header">
-        <h2 id="users-title">Users</h2>
+        <h2 id="users-title">{t('usersAdmin.users')}</h2>
         <span className="button-row">
           <button type="button" className="button" onClick={() => setCreating(true)} data-testid="create-user">
-            Create user
+            {t('usersAdmin.createUser')}
           </button>
           <button type="button" className="button primary" onClick={() => setInviting(true)} data-testid="invite-user">
-            Invite someone
+            {t('usersAdmin.inviteSomeone')}
           </button>
         </span>
       </header>
       <div className="field">
-        <label htmlFor="users-q">Search</label>
-        <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name or email" />
+        <label htmlFor="users-q">{t('common.search')}</label>
+        <input id="users-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t('common.nameEmail')} />
       </div>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Users">
-        <table className="data-table" aria-busy={loading}>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Department</th>
-              <th scope="col">Created</th>
-              <th scope="col">Access</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => {
-              const self = u.id === me.id;
-              const ban = banState(u);
-              return (
-                <tr key={u.id} data-testid={`user-row-${u.email ?? u.id}`} data-deactivated={Boolean(u.deactivatedAt)}>
-                  <td>
-                    {u.name}
-                    {accountBadges(u).map((b) => (
-                      <span key={b.kind} className={`status-badge status-${b.kind} account-badge`} title={b.title} data-testid={`badge-${b.kind}`}>
-                        {b.label}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{u.email}</td>
-                  <td>
-                    <label className="visually-hidden" htmlFor={`role-${u.id}`}>
-                      Role of {u.name}
-                    </label>
-                    <select
-                      id={`role-${u.id}`}
-                      value={u.role}
-                      disabled={self || busyId === u.id}
-                      onChange={(e) => propose(u, { role: e.target.value as Role })}
-                      data-testid="user-role"
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    <label className="visually-hidden" htmlFor={`dept-${u.id}`}>
-                      Department of {u.name}
-                    </label>
-                    <select
-                      id={`dept-${u.id}`}
-                      value={u.department ?? ''}
-                      disabled={busyId === u.id}
-                      onChange={(e) => propose(u, { department: e.target.value || null })}
-                      data-testid="user-department"
-                    >
-                      <option value="">None</option>
-                      {departments.map((d) => (
-                        <option key={d} value={d}>
-                          {d}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{formatDateTime(u.createdAt)}</td>
-                  <td data-testid="ban-cell" data-ban={ban.kind}>
-                    <span className="account-actions">
-                      {ban.kind === 'banned' && (
-                        <span className="status-badge status-banned" title={`Reason: ${ban.ban.reason}`} data-testid="ban-badge">
-                          banned{ban.ban.expiresAt ? ` until ${formatDateTime(ban.ban.expiresAt)}` : ''}
-                        </span>
-                      )}
-                      {ban.kind === 'banned' ? (
-                        <button type="button" className="button small" onClick={() => void unban(u)} data-testid="unban-button" aria-label={`Unban ${u.name}`}>
-                          Unban
-                        </button>
-                      ) : (
-                        <button type="button" className="button small danger" disabled={self} onClick={() => setBanning(u)} data-testid="ban-button" aria-label={`Ban ${u.name}`}>
-                          Ban…
-                        </button>
-                      )}
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={self || busyId === u.id}
-                        onClick={() => setToggling(u)}
-                        data-testid={u.deactivatedAt ? 'reactivate-button' : 'deactivate-button'}
-                        aria-label={`${u.deactivatedAt ? 'Reactivate' : 'Deactivate'} ${u.name}`}
-                      >
-                        {u.deactivatedAt ? 'Reactivate…' : 'Deactivate…'}
-                      </button>
-                      <button
-                        type="button"
-                        className="button small"
-                        disabled={busyId === u.id || Boolean(u.deactivatedAt)}
-                        title={u.deactivatedAt ? 'Reactivate the account first' : undefined}
-                        onClick={() => void sendReset(u)}
-                        data-testid="send-reset-button"
-                        aria-label={`${isInvited(u) ? 'Resend invitation to' : 'Send password reset to'} ${u.name}`}
-                      >
-                        {isInvited(u) ? 'Resend invitation' : 'Send password reset'}
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(cursor)} disabled={loading}>
-          Load more
-        </button>
-      )}
+      <DataTable
+        caption={t('usersAdmin.users')}
+        columns={columns}
+        rows={users}
+        rowKey={(u) => u.id}
+        rowProps={(u) => ({ 'data-testid': `user-row-${u.email ?? u.id}`, 'data-deactivated': Boolean(u.deactivatedAt) })}
+        empty={t('usersAdmin.noUsersMatch')}
+        loading={loading}
+        paging={{ hasMore: list.hasMore, onMore: list.loadMore, label: t('common.loadMore') }}
+      />
       <CreateUserDialog
         open={creating}
         onClose={() => setCreating(false)}
         onCreated={(u) => {
           setCreating(false);
           setUsers((us) => [u, ...us]);
-          toast.show(`Created ${u.email ?? u.name}`, 'success');
+          toast.show(t('usersAdmin.createdEmail', { email: u.email ?? u.name }), 'success');
         }}
       />
       <InviteDialog
@@ -448,20 +241,20 @@ export function UsersAdmin() {
         onInvited={(u) => {
           setInviting(false);
           setUsers((us) => [u, ...us.filter((x) => x.id !== u.id)]);
-          toast.show(`Invitation sent to ${u.email ?? u.name}`, 'success');
+          toast.show(t('usersAdmin.invitationSentEmail', { email: u.email ?? u.name }), 'success');
         }}
       />
       <ConfirmDialog
         open={toggling !== null}
-        title={toggling?.deactivatedAt ? `Reactivate ${toggling.name}?` : `Deactivate ${toggling?.name ?? ''}?`}
+        title={toggling?.deactivatedAt ? t('usersAdmin.reactivateName', { name: toggling.name }) : t('usersAdmin.deactivateName', { name: toggling?.name ?? '' })}
         message={
           toggling?.deactivatedAt ? (
-            <p>They can sign in again with their password.</p>
+            <p>{t('usersAdmin.theyCanSignAgain')}</p>
           ) : (
-            <p>They are signed out everywhere and cannot sign in until reactivated. Their messages stay, and their address stays reserved.</p>
+            <p>{t('usersAdmin.theyAreSignedOutEverywhere')}</p>
           )
         }
-        confirmLabel={toggling?.deactivatedAt ? 'Reactivate' : 'Deactivate'}
+        confirmLabel={toggling?.deactivatedAt ? t('usersAdmin.reactivate2') : t('usersAdmin.deactivate2')}
         danger={!toggling?.deactivatedAt}
         onConfirm={() => toggling && void setActive(toggling)}
         onCancel={() => setToggling(null)}
@@ -470,7 +263,7 @@ export function UsersAdmin() {
         open={proposed !== null}
         title={proposed?.title ?? ''}
         message={<p data-testid="change-consequence">{proposed?.consequence}</p>}
-        confirmLabel={proposed?.confirmLabel ?? 'Change'}
+        confirmLabel={proposed?.confirmLabel ?? t('usersAdmin.change')}
         danger={proposed?.danger ?? false}
         onConfirm={() => proposed && void apply(proposed)}
         onCancel={() => setProposed(null)}

@@ -9,6 +9,8 @@ const row = (over: Partial<AdminUser> = {}): AdminUser => ({
   role: 'staff',
   department: null,
   createdAt: '2026-01-01T00:00:00Z',
+  handle: null,
+  avatarUrl: null,
   ban: null,
   deactivatedAt: null,
   emailVerified: true,
@@ -42,7 +44,7 @@ describe('account badges of an admin row', () => {
 describe('admin rows after an action', () => {
   it('keeps the admin fields the plain user answer lacks', () => {
     const ban = { userId: 'u1', reason: 'spam', bannedBy: 'admin', bannedAt: '2026-01-02T00:00:00Z', expiresAt: null };
-    const merged = mergeAdminUser(row({ ban, hasPassword: false }), { id: 'u1', name: 'Ada', role: 'observer', department: 'billing', createdAt: '2026-01-01T00:00:00Z' });
+    const merged = mergeAdminUser(row({ ban, hasPassword: false }), { id: 'u1', name: 'Ada', handle: null, role: 'observer', department: 'billing', createdAt: '2026-01-01T00:00:00Z', avatarUrl: null });
     expect([merged.role, merged.department, merged.ban, merged.hasPassword]).toEqual(['observer', 'billing', ban, false]);
   });
 
@@ -54,7 +56,7 @@ describe('admin rows after an action', () => {
   });
 
   it('makes a full row of a created user, never one that offers Ban and Unban at once', () => {
-    const created = createdRow({ id: 'u2', name: 'Bo', role: 'staff', department: null, createdAt: '2026-01-01T00:00:00Z' }, false);
+    const created = createdRow({ id: 'u2', name: 'Bo', handle: null, role: 'staff', department: null, createdAt: '2026-01-01T00:00:00Z', avatarUrl: null }, false);
     expect(created).toMatchObject({ ban: null, deactivatedAt: null, emailVerified: true, hasPassword: false });
   });
 });

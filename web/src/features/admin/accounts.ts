@@ -1,5 +1,6 @@
 // What the users table shows about an account's state (unit-tested in accounts.test.ts).
 import type { AdminUser, Role, User } from '../../types';
+import { t } from '../../i18n';
 
 export type AccountBadge = { kind: 'deactivated' | 'invited' | 'unverified'; label: string; title: string };
 
@@ -13,9 +14,9 @@ export function isInvited(user: Pick<AdminUser, 'role' | 'hasPassword'>): boolea
 /** The state badges of a row: deactivated, then invited or else unverified. */
 export function accountBadges(user: Pick<AdminUser, 'role' | 'hasPassword' | 'emailVerified' | 'deactivatedAt'>): AccountBadge[] {
   const badges: AccountBadge[] = [];
-  if (user.deactivatedAt) badges.push({ kind: 'deactivated', label: 'Deactivated', title: 'Cannot sign in; messages are kept' });
-  if (isInvited(user)) badges.push({ kind: 'invited', label: 'Invited', title: 'Has not chosen a password yet' });
-  else if (!user.emailVerified) badges.push({ kind: 'unverified', label: 'Unverified', title: 'Has not confirmed the e-mail address' });
+  if (user.deactivatedAt) badges.push({ kind: 'deactivated', label: t('accounts.deactivated'), title: t('accounts.cannotSignMessagesKept') });
+  if (isInvited(user)) badges.push({ kind: 'invited', label: t('accounts.invited'), title: t('accounts.hasNotChosenPasswordYet') });
+  else if (!user.emailVerified) badges.push({ kind: 'unverified', label: t('ticketQueue.unverified'), title: t('accounts.hasNotConfirmedEMail') });
   return badges;
 }
 

@@ -1,6 +1,7 @@
 // How the audit log reads to people: names instead of ids, details as short "what changed"
 // lines instead of JSON (the raw form stays one click away). Unit-tested in auditText.test.ts.
 import type { AuditEntry } from '../../types';
+import { t } from '../../i18n';
 
 /** One line of an entry's details: "Role: staff → admin". */
 export interface DetailLine {
@@ -23,10 +24,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function scalar(v: unknown): string {
-  if (v === null || v === undefined || v === '') return 'none';
+  if (v === null || v === undefined || v === '') return t('auditText.none');
   if (typeof v === 'string') return v.replace(/_/g, ' ');
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return v.length === 0 ? 'none' : v.map(scalar).join(', ');
+  if (Array.isArray(v)) return v.length === 0 ? t('auditText.none') : v.map(scalar).join(', ');
   return JSON.stringify(v);
 }
 
@@ -39,10 +40,10 @@ function change(v: Record<string, unknown>): string | null {
 
 /** The readable lines of an entry's metadata (empty when there are none). */
 export function detailLines(metadata: unknown): DetailLine[] {
-  if (!isRecord(metadata)) return metadata === null || metadata === undefined ? [] : [{ label: 'Details', value: scalar(metadata) }];
+  if (!isRecord(metadata)) return metadata === null || metadata === undefined ? [] : [{ label: t('auditLog.details'), value: scalar(metadata) }];
   const lines: DetailLine[] = [];
   // A change of the target itself ({from, to, by}): "Status: pending → open".
-  if ('from' in metadata && 'to' in metadata) lines.push({ label: 'Change', value: `${scalar(metadata.from)} → ${scalar(metadata.to)}` });
+  if ('from' in metadata && 'to' in metadata) lines.push({ label: t('auditText.change'), value: `${scalar(metadata.from)} → ${scalar(metadata.to)}` });
   for (const [key, value] of Object.entries(metadata)) {
     if (key === 'from' || key === 'to') continue;
     if (isRecord(value)) {
@@ -61,7 +62,7 @@ export function detailLines(metadata: unknown): DetailLine[] {
 
 /** Who acted: their name, else the e-mail they had, else "system". */
 export function actorLabel(e: Pick<AuditEntry, 'actorName' | 'actorEmail' | 'actorId'>): string {
-  return e.actorName ?? e.actorEmail ?? (e.actorId ? 'deleted account' : 'system');
+  return e.actorName ?? e.actorEmail ?? (e.actorId ? t('auditText.deletedAccount') : 'system');
 }
 
 /** What was acted on: its name when it has one, else a short form of its id. */

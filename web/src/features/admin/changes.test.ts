@@ -8,6 +8,8 @@ const grace: AdminUser = {
   role: 'staff',
   department: 'engineering',
   createdAt: '2026-01-01T00:00:00Z',
+  handle: null,
+  avatarUrl: null,
   ban: null,
   deactivatedAt: null,
   emailVerified: true,

@@ -1,6 +1,7 @@
 // Role and department changes in the users table: what the confirmation says, what the toast
 // says once it is done, and the change that undoes it (unit-tested in changes.test.ts).
 import type { AdminUser, Role } from '../../types';
+import { t, type MessageKey } from '../../i18n';
 
 export type AccountPatch = { role: Role } | { department: string | null };
 
@@ -19,14 +20,12 @@ export interface AccountChange {
   done: string;
 }
 
-const ROLE_MEANS: Record<Role, string> = {
-  admin: 'Admins manage every user, room and ticket and read the audit log.',
-  staff: 'Staff chat, work tickets and see the rooms of their department.',
-  observer: 'Observers read what staff read and can never write.',
-  customer: 'Customers see only their own tickets.',
+const ROLE_MEANS: Record<Role, MessageKey> = {
+  admin: 'changes.adminsManage',
+  staff: 'changes.staffChat',
+  observer: 'changes.observersRead',
+  customer: 'changes.customersSee',
 };
-
-const SIGNED_OUT = 'They are signed out everywhere and get the new role when they sign in again.';
 
 /** The confirmation for changing `user`'s role or department, or null when nothing changes. */
 export function proposeChange(user: AdminUser, patch: AccountPatch): AccountChange | null {
@@ -36,11 +35,11 @@ export function proposeChange(user: AdminUser, patch: AccountPatch): AccountChan
       user,
       patch,
       undo: { role: user.role },
-      title: `Change ${user.name}’s role to ${patch.role}?`,
-      consequence: `${user.name}’s role is ${user.role} now. ${ROLE_MEANS[patch.role]} ${SIGNED_OUT}`,
-      confirmLabel: `Make ${patch.role}`,
+      title: t('changes.changeNameSRoleRole', { name: user.name, role: patch.role }),
+      consequence: t('changes.roleConsequence', { name: user.name, role: user.role, means: t(ROLE_MEANS[patch.role]) }),
+      confirmLabel: t('changes.makeRole', { role: patch.role }),
       danger: patch.role === 'admin',
-      done: `${user.name}’s role is now ${patch.role}.`,
+      done: t('changes.nameSRoleNowRole', { name: user.name, role: patch.role }),
     };
   }
   const to = patch.department;
@@ -50,18 +49,18 @@ export function proposeChange(user: AdminUser, patch: AccountPatch): AccountChan
     user,
     patch,
     undo: { department: from },
-    title: to ? `Move ${user.name} to ${to}?` : `Take ${user.name} out of ${from ?? 'their department'}?`,
-    consequence: `${from ? `${user.name} is in ${from} now.` : `${user.name} has no department now.`} They are signed out everywhere and see the rooms and tickets of ${to ?? 'no department'} when they sign in again.`,
-    confirmLabel: to ? `Move to ${to}` : 'Remove department',
+    title: to ? t('changes.moveName', { name: user.name, to }) : from ? t('changes.takeOutOf', { name: user.name, from }) : t('changes.takeOut', { name: user.name }),
+    consequence: `${from ? t('changes.nameIsInNow', { name: user.name, from }) : t('changes.nameHasNoDepartmentNow', { name: user.name })} ${to ? t('changes.signedOutSeeDepartment', { to }) : t('changes.signedOutSeeNoDepartment')}`,
+    confirmLabel: to ? t('changes.move', { to }) : t('changes.removeDepartment'),
     danger: false,
-    done: to ? `${user.name} is now in ${to}.` : `${user.name} has no department now.`,
+    done: to ? t('changes.nameNow', { name: user.name, to }) : t('changes.nameHasNoDepartmentNow', { name: user.name }),
   };
 }
 
 /** What the toast says once `change` has been undone. */
 export function undoneMessage(change: AccountChange): string {
-  if ('role' in change.undo) return `Undone: ${change.user.name}’s role is ${change.undo.role} again.`;
+  if ('role' in change.undo) return t('changes.undoneNameSRoleRole', { name: change.user.name, role: change.undo.role });
   return change.undo.department
-    ? `Undone: ${change.user.name} is in ${change.undo.department} again.`
-    : `Undone: ${change.user.name} has no department again.`;
+    ? t('changes.undoneNameDepartmentAgain', { name: change.user.name, department: change.undo.department })
+    : t('changes.undoneNameHasNoDepartment', { name: change.user.name });
 }

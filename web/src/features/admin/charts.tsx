@@ -1,5 +1,6 @@
 // Hand-drawn SVG charts: enough for an ops dashboard, no chart library in the bundle.
 import { latest, segments, tickIndices } from './telemetry';
+import { t } from '../../i18n';
 
 export interface Series {
   label: string;
@@ -64,7 +65,7 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={`${title}. Latest: ${summary || 'no data'}`}>
+      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-label={t('charts.latest', { title, summary: summary || t('charts.noData') })}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="chart-grid" />
@@ -98,7 +99,7 @@ export function LineChart({ title, unit = '', labels, series, height = 180 }: Li
         )}
         {!hasData && (
           <text x={(PAD.left + W - PAD.right) / 2} y={PAD.top + (height - PAD.top - PAD.bottom) / 2} textAnchor="middle" className="chart-axis">
-            {n === 0 ? 'No data yet' : 'No data in this window'}
+            {n === 0 ? t('charts.noDataYet') : t('charts.noDataWindow')}
           </text>
         )}
       </svg>
@@ -114,7 +115,7 @@ export function BarList({ title, items }: { title: string; items: { label: strin
         <span className="chart-title">{title}</span>
       </figcaption>
       {items.length === 0 ? (
-        <p className="muted">No data yet</p>
+        <p className="muted">{t('charts.noDataYet')}</p>
       ) : (
         <ul>
           {items.map((i, idx) => (

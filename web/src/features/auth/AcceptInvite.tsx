@@ -5,6 +5,8 @@ import { Link, navigate, useLocation } from '../../ui/router';
 import { linkFailure, passwordProblem } from './messages';
 import { NewPasswordFields } from './NewPasswordFields';
 import { useSession } from './session';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 /** `/invite?token=`: an admin's invitation; the invitee picks a password (and name) and is signed in. */
 export function AcceptInvite() {
@@ -12,7 +14,7 @@ export function AcceptInvite() {
   const { signedIn } = useSession();
   const token = search.get('token') ?? '';
   const [invitation, setInvitation] = useState<Invitation | null>(null);
-  const [linkError, setLinkError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [linkError, setLinkError] = useState<string | null>(token ? null : t('acceptInvite.thisLinkMissingItsToken'));
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -41,7 +43,7 @@ export function AcceptInvite() {
     if (!invitation) return;
     const weak = passwordProblem(password, confirm);
     setProblem(weak);
-    setNameProblem(name.trim() ? null : 'Tell us your name.');
+    setNameProblem(name.trim() ? null : t('acceptInvite.tellUsYourName'));
     if (weak || !name.trim()) return;
     setBusy(true);
     try {
@@ -62,13 +64,13 @@ export function AcceptInvite() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card">
-          <h1>This invitation did not work</h1>
+          <h1>{t('acceptInvite.thisInvitationDidNotWork')}</h1>
           <p role="alert" data-testid="link-error">
             {linkError}
           </p>
-          <p>Ask the administrator who invited you to send it again. Invitations work for 7 days.</p>
+          <p>{t('acceptInvite.askAdministratorWhoInvitedYou')}</p>
           <p className="auth-links">
-            <Link to="/signin">Go to sign in</Link>
+            <Link to="/signin">{t('common.goSign')}</Link>
           </p>
         </div>
       </main>
@@ -79,7 +81,7 @@ export function AcceptInvite() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card" aria-busy="true">
-          <p role="status">Opening your invitation…</p>
+          <p role="status">{t('acceptInvite.openingYourInvitation')}</p>
         </div>
       </main>
     );
@@ -88,17 +90,17 @@ export function AcceptInvite() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Welcome to Switchboard</h1>
+        <h1>{t('acceptInvite.welcomeSwitchboard')}</h1>
         <p data-testid="invite-greeting">
-          You were invited as <strong>{invitation.email}</strong>. Choose a password to join your team.
+          {rich('acceptInvite.youWereInvitedAs', { email: <strong>{invitation.email}</strong> })}
         </p>
         <form onSubmit={submit} noValidate>
-          <label htmlFor="invite-name">Your name</label>
+          <label htmlFor="invite-name">{t('acceptInvite.yourName')}</label>
           <input id="invite-name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
           {nameProblem && <p className="field-error">{nameProblem}</p>}
           <NewPasswordFields
             idPrefix="invite"
-            label="Password"
+            label={t('common.password')}
             password={password}
             confirm={confirm}
             onPassword={setPassword}
@@ -106,7 +108,7 @@ export function AcceptInvite() {
             problem={problem}
           />
           <button type="submit" className="button primary wide" disabled={busy} data-testid="invite-submit">
-            {busy ? 'Joining…' : 'Join and sign in'}
+            {busy ? t('common.joining') : t('acceptInvite.joinSign')}
           </button>
         </form>
       </div>

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import { Link } from '../../ui/router';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 /** "Forgot your password?": mails a reset link. The answer never says whether the address has an account. */
 export function ForgotPassword() {
@@ -17,7 +19,7 @@ export function ForgotPassword() {
       await api.auth.forgotPassword(email.trim());
       setSentTo(email.trim());
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not reach the server. Check your connection.' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: t('forgotPassword.couldNotReachServerCheck') }));
     } finally {
       setBusy(false);
     }
@@ -27,13 +29,12 @@ export function ForgotPassword() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card" data-testid="forgot-done">
-          <h1>Check your e-mail</h1>
+          <h1>{t('common.checkYourEMail')}</h1>
           <p role="status">
-            If an account exists for <strong>{sentTo}</strong>, we sent it a link to choose a new password. The link works once,
-            for 30 minutes.
+            {rich('forgotPassword.ifAccountExists', { email: <strong>{sentTo}</strong> })}
           </p>
           <p className="auth-links">
-            <Link to="/signin">Back to sign in</Link>
+            <Link to="/signin">{t('common.backSign')}</Link>
           </p>
         </div>
       </main>
@@ -43,10 +44,10 @@ export function ForgotPassword() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Reset your password</h1>
-        <p className="muted">Enter the address you sign in with. We will e-mail you a link to choose a new password.</p>
+        <h1>{t('forgotPassword.resetYourPassword')}</h1>
+        <p className="muted">{t('forgotPassword.enterAddressYouSignWith')}</p>
         <form onSubmit={submit} noValidate>
-          <label htmlFor="forgot-email">Email</label>
+          <label htmlFor="forgot-email">{t('common.email')}</label>
           <input
             id="forgot-email"
             type="email"
@@ -64,11 +65,11 @@ export function ForgotPassword() {
             </p>
           )}
           <button type="submit" className="button primary wide" disabled={busy || !email.trim()} data-testid="forgot-submit">
-            {busy ? 'Sending…' : 'Send me a link'}
+            {busy ? t('common.sending') : t('forgotPassword.sendMeLink')}
           </button>
         </form>
         <p className="auth-links">
-          <Link to="/signin">Back to sign in</Link>
+          <Link to="/signin">{t('common.backSign')}</Link>
         </p>
       </div>
     </main>

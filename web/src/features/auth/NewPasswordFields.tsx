@@ -1,4 +1,5 @@
 import { MIN_PASSWORD } from './messages';
+import { t } from '../../i18n';
 
 interface Props {
   idPrefix: string;
@@ -12,7 +13,7 @@ interface Props {
 }
 
 /** A new password typed twice, with the length rule stated up front. */
-export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onConfirm, problem, label = 'New password' }: Props) {
+export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onConfirm, problem, label = t('newPasswordFields.newPassword') }: Props) {
   return (
     <>
       <label htmlFor={`${idPrefix}-password`}>{label}</label>
@@ -28,9 +29,9 @@ export function NewPasswordFields({ idPrefix, password, confirm, onPassword, onC
         data-testid={`${idPrefix}-password`}
       />
       <p className="muted small" id={`${idPrefix}-password-hint`}>
-        At least {MIN_PASSWORD} characters.
+        {t('common.atLeastCharacters', { count: MIN_PASSWORD })}
       </p>
-      <label htmlFor={`${idPrefix}-confirm`}>Type it again</label>
+      <label htmlFor={`${idPrefix}-confirm`}>{t('newPasswordFields.typeAgain')}</label>
       <input
         id={`${idPrefix}-confirm`}
         type="password"

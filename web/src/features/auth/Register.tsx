@@ -4,20 +4,22 @@ import { Link } from '../../ui/router';
 import { MIN_PASSWORD, passwordProblem } from './messages';
 import { ResendVerification } from './ResendVerification';
 import { useSession } from './session';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 /** After registering: no session until the address is confirmed through the mailed link. */
 function CheckYourEmail({ email }: { email: string }) {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card" data-testid="register-done">
-        <h1>Check your e-mail</h1>
+        <h1>{t('common.checkYourEMail')}</h1>
         <p role="status">
-          We sent a link to <strong>{email}</strong>. Open it to confirm your address; it signs you in.
+          {rich('register.weSentLink', { email: <strong>{email}</strong> })}
         </p>
-        <p className="muted small">No e-mail after a few minutes? Look in the spam folder, or:</p>
+        <p className="muted small">{t('register.noEMailAfterFew')}</p>
         <ResendVerification email={email} />
         <p className="auth-links">
-          <Link to="/signin">Back to sign in</Link>
+          <Link to="/signin">{t('common.backSign')}</Link>
         </p>
       </div>
     </main>
@@ -38,9 +40,9 @@ export function Register() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card">
-          <h1>Registration is closed</h1>
-          <p>Ask an administrator for an account.</p>
-          <Link to="/signin">Back to sign in</Link>
+          <h1>{t('register.registrationClosed')}</h1>
+          <p>{t('register.askAdministratorAccount')}</p>
+          <Link to="/signin">{t('common.backSign')}</Link>
         </div>
       </main>
     );
@@ -52,7 +54,7 @@ export function Register() {
     e.preventDefault();
     const weak = passwordProblem(password);
     if (weak) {
-      setError(new ApiError({ status: 422, code: 'VALIDATION', message: 'Please check the fields marked above.', details: [{ field: 'password', problem: weak }] }));
+      setError(new ApiError({ status: 422, code: 'VALIDATION', message: t('common.pleaseCheckFieldsMarkedAbove'), details: [{ field: 'password', problem: weak }] }));
       return;
     }
     setBusy(true);
@@ -61,7 +63,7 @@ export function Register() {
       const result = await api.auth.register(email.trim(), name.trim(), password);
       setSentTo(result.email || email.trim());
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not register.' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: t('register.couldNotRegister') }));
     } finally {
       setBusy(false);
     }
@@ -72,16 +74,16 @@ export function Register() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Create your account</h1>
-        {domain && <p className="muted">Use your @{domain} address.</p>}
+        <h1>{t('register.createYourAccount')}</h1>
+        {domain && <p className="muted">{t('register.useYourAddress', { domain })}</p>}
         <form onSubmit={submit} noValidate>
-          <label htmlFor="reg-name">Name</label>
+          <label htmlFor="reg-name">{t('common.name')}</label>
           <input id="reg-name" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="register-name" autoFocus />
           {problem('name') && <p className="field-error">{problem('name')}</p>}
-          <label htmlFor="reg-email">Email</label>
+          <label htmlFor="reg-email">{t('common.email')}</label>
           <input id="reg-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="register-email" />
           {problem('email') && <p className="field-error">{problem('email')}</p>}
-          <label htmlFor="reg-password">Password</label>
+          <label htmlFor="reg-password">{t('common.password')}</label>
           <input
             id="reg-password"
             type="password"
@@ -94,7 +96,7 @@ export function Register() {
             data-testid="register-password"
           />
           <p className="muted small" id="reg-password-hint">
-            At least {MIN_PASSWORD} characters.
+            {t('common.atLeastCharacters', { count: MIN_PASSWORD })}
           </p>
           {problem('password') && <p className="field-error">{problem('password')}</p>}
           {error && (
@@ -103,11 +105,11 @@ export function Register() {
             </p>
           )}
           <button type="submit" className="button primary wide" disabled={busy} data-testid="register-submit">
-            {busy ? 'Creating…' : 'Create account'}
+            {busy ? t('common.creating') : t('register.createAccount')}
           </button>
         </form>
         <p className="auth-links">
-          Already have an account? <Link to="/signin">Sign in</Link>
+          {t('register.alreadyHaveAccount')}{' '}<Link to="/signin">{t('common.sign')}</Link>
         </p>
       </div>
     </main>

@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { api, ApiError } from '../../api';
+import { t } from '../../i18n';
 
 /**
  * "Send it again": asks for another confirmation link for `email`. The server answers the same
  * whether or not the address waits for one, so the page does too.
  */
-export function ResendVerification({ email, label = 'Send it again' }: { email: string; label?: string }) {
+export function ResendVerification({ email, label = t('resendVerification.sendAgain') }: { email: string; label?: string }) {
   const [state, setState] = useState<'idle' | 'sending' | 'sent'>('idle');
   const [error, setError] = useState<string | null>(null);
 
@@ -17,18 +18,18 @@ export function ResendVerification({ email, label = 'Send it again' }: { email: 
       setState('sent');
     } catch (err) {
       setState('idle');
-      setError(err instanceof ApiError && err.status !== 0 ? err.message : 'Could not send the link. Check your connection and try again.');
+      setError(err instanceof ApiError && err.status !== 0 ? err.message : t('resendVerification.couldNotSendLinkCheck'));
     }
   };
 
   return (
     <div className="resend">
       <button type="button" className="button" onClick={() => void resend()} disabled={state === 'sending' || !email.trim()} data-testid="resend-verification">
-        {state === 'sending' ? 'Sending…' : label}
+        {state === 'sending' ? t('common.sending') : label}
       </button>
       {state === 'sent' && (
         <p className="muted small" role="status" data-testid="resend-done">
-          We sent a new link to {email.trim()} if it is waiting for confirmation. Check your inbox (and the spam folder).
+          {t('resendVerification.weSentNewLinkTo', { email: email.trim() })}
         </p>
       )}
       {error && (

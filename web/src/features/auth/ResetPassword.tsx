@@ -4,6 +4,7 @@ import { Link, navigate, useLocation } from '../../ui/router';
 import { linkFailure, passwordProblem } from './messages';
 import { NewPasswordFields } from './NewPasswordFields';
 import { useSession } from './session';
+import { t } from '../../i18n';
 
 /** `/reset-password?token=`: choose a new password from the mailed link; signs in (and out everywhere else). */
 export function ResetPassword() {
@@ -13,7 +14,7 @@ export function ResetPassword() {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const [linkError, setLinkError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [linkError, setLinkError] = useState<string | null>(token ? null : t('acceptInvite.thisLinkMissingItsToken'));
   const [busy, setBusy] = useState(false);
 
   const submit = async (e: FormEvent) => {
@@ -28,8 +29,8 @@ export function ResetPassword() {
       navigate('/', { replace: true });
     } catch (err) {
       const field = err instanceof ApiError ? err.fieldProblem('password') : undefined;
-      if (field) setProblem(`The password ${field}.`);
-      else setLinkError(linkFailure(err, 'reset link'));
+      if (field) setProblem(t('resetPassword.thePasswordField', { field }));
+      else setLinkError(linkFailure(err, t('resetPassword.resetLink')));
       setBusy(false);
     }
   };
@@ -38,13 +39,13 @@ export function ResetPassword() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card">
-          <h1>This link did not work</h1>
+          <h1>{t('common.thisLinkDidNotWork')}</h1>
           <p role="alert" data-testid="link-error">
             {linkError}
           </p>
           <p>
             <Link to="/forgot-password" className="button primary">
-              Send me a new link
+              {t('common.sendMeNewLink')}
             </Link>
           </p>
         </div>
@@ -55,12 +56,12 @@ export function ResetPassword() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Choose a new password</h1>
-        <p className="muted">Every other session of your account will be signed out.</p>
+        <h1>{t('resetPassword.chooseNewPassword')}</h1>
+        <p className="muted">{t('resetPassword.everyOtherSessionYourAccount')}</p>
         <form onSubmit={submit} noValidate>
           <NewPasswordFields idPrefix="reset" password={password} confirm={confirm} onPassword={setPassword} onConfirm={setConfirm} problem={problem} />
           <button type="submit" className="button primary wide" disabled={busy} data-testid="reset-submit">
-            {busy ? 'Saving…' : 'Save and sign in'}
+            {busy ? t('common.saving') : t('resetPassword.saveSign')}
           </button>
         </form>
       </div>

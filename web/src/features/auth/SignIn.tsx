@@ -4,6 +4,7 @@ import { Link, navigate, useLocation } from '../../ui/router';
 import { signInFailure, type SignInFailure } from './messages';
 import { ResendVerification } from './ResendVerification';
 import { useSession } from './session';
+import { t } from '../../i18n';
 
 export function SignIn() {
   const { config, notice, signedIn } = useSession();
@@ -40,14 +41,14 @@ export function SignIn() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>Sign in to Switchboard</h1>
+        <h1>{t('signIn.signSwitchboard')}</h1>
         {notice && (
           <p className="notice" role="alert" data-testid="signin-notice">
             {notice}
           </p>
         )}
         <form onSubmit={submit} noValidate>
-          <label htmlFor="signin-email">Email</label>
+          <label htmlFor="signin-email">{t('common.email')}</label>
           <input
             id="signin-email"
             type="email"
@@ -58,7 +59,7 @@ export function SignIn() {
             data-testid="signin-email"
             autoFocus
           />
-          <label htmlFor="signin-password">Password</label>
+          <label htmlFor="signin-password">{t('common.password')}</label>
           <input
             id="signin-password"
             type="password"
@@ -74,19 +75,19 @@ export function SignIn() {
             </p>
           )}
           <button id="signin-submit" type="submit" className="button primary wide" disabled={busy} data-testid="signin-submit">
-            {busy ? 'Signing in…' : 'Sign in'}
+            {busy ? t('signIn.signing') : t('common.sign')}
           </button>
         </form>
-        {error?.kind === 'unverified' && <ResendVerification email={email} label="Send the confirmation link again" />}
+        {error?.kind === 'unverified' && <ResendVerification email={email} label={t('signIn.sendConfirmationLinkAgain')} />}
         <p className="auth-links">
           <Link to="/forgot-password" data-testid="forgot-password-link">
-            Forgot your password?
+            {t('signIn.forgotYourPassword')}
           </Link>
         </p>
         {config.demoAccounts.length > 0 && (
           <section className="demo-accounts" aria-labelledby="demo-heading">
-            <h2 id="demo-heading">Demo accounts</h2>
-            <p className="muted">Pick one to fill the form, then sign in.</p>
+            <h2 id="demo-heading">{t('signIn.demoAccounts')}</h2>
+            <p className="muted">{t('signIn.pickOneFillFormThen')}</p>
             <ul>
               {config.demoAccounts.map((a) => (
                 <li key={a.email}>
@@ -96,7 +97,7 @@ export function SignIn() {
                     onClick={() => fill(a.email, a.password)}
                     data-testid={`demo-${a.role}`}
                   >
-                    <span className="visually-hidden">Use demo account </span>
+                    <span className="visually-hidden">{t('signIn.useDemoAccount')}{' '}</span>
                     <span className="demo-name">{a.name}</span>
                     <span className={`role-badge role-${a.role}`}>{a.role}</span>
                     <span className="muted demo-email">{a.email}</span>
@@ -109,11 +110,11 @@ export function SignIn() {
         <p className="auth-links">
           {canRegister && (
             <>
-              New here? <Link to="/register">Create an account</Link>
+              {t('signIn.newHere')}{' '}<Link to="/register">{t('signIn.createAccount')}</Link>
               {' · '}
             </>
           )}
-          Need help? <Link to="/support">Contact support</Link>
+          {t('signIn.needHelp')}{' '}<Link to="/support">{t('common.contactSupport')}</Link>
         </p>
       </div>
     </main>

@@ -4,6 +4,7 @@ import { Link, navigate, useLocation } from '../../ui/router';
 import { linkFailure } from './messages';
 import { ResendVerification } from './ResendVerification';
 import { useSession } from './session';
+import { t } from '../../i18n';
 
 /** `/verify-email?token=`: confirms the address from the mailed link and signs in. */
 export function VerifyEmail() {
@@ -11,7 +12,7 @@ export function VerifyEmail() {
   const { signedIn } = useSession();
   const token = search.get('token') ?? '';
   const [error, setError] = useState<{ message: string; expired: boolean } | null>(
-    token ? null : { message: 'This link is missing its token.', expired: true },
+    token ? null : { message: t('acceptInvite.thisLinkMissingItsToken'), expired: true },
   );
   const [email, setEmail] = useState('');
   const started = useRef(false);
@@ -27,7 +28,7 @@ export function VerifyEmail() {
       })
       .catch((err: unknown) => {
         const expired = err instanceof ApiError && err.code === 'TOKEN_INVALID';
-        setError({ message: linkFailure(err, 'confirmation link'), expired });
+        setError({ message: linkFailure(err, t('verifyEmail.confirmationLink')), expired });
       });
   }, [token, signedIn]);
 
@@ -35,7 +36,7 @@ export function VerifyEmail() {
     return (
       <main className="auth-page" id="main">
         <div className="auth-card" aria-busy="true">
-          <p role="status">Confirming your address…</p>
+          <p role="status">{t('verifyEmail.confirmingYourAddress')}</p>
         </div>
       </main>
     );
@@ -44,14 +45,14 @@ export function VerifyEmail() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
-        <h1>We could not confirm your address</h1>
+        <h1>{t('verifyEmail.weCouldNotConfirmYour')}</h1>
         <p role="alert" data-testid="link-error">
           {error.message}
         </p>
         {error.expired && (
           <>
-            <p>Enter your address to get a new link (an address that is already confirmed can simply sign in).</p>
-            <label htmlFor="verify-email">Email</label>
+            <p>{t('verifyEmail.enterYourAddressGetNew')}</p>
+            <label htmlFor="verify-email">{t('common.email')}</label>
             <input
               id="verify-email"
               type="email"
@@ -60,11 +61,11 @@ export function VerifyEmail() {
               onChange={(e) => setEmail(e.target.value)}
               data-testid="verify-resend-email"
             />
-            <ResendVerification email={email} label="Send me a new link" />
+            <ResendVerification email={email} label={t('common.sendMeNewLink')} />
           </>
         )}
         <p className="auth-links">
-          <Link to="/signin">Go to sign in</Link>
+          <Link to="/signin">{t('common.goSign')}</Link>
         </p>
       </div>
     </main>

@@ -1,5 +1,6 @@
 // What the sign-in and account-link pages say about a failure (unit-tested in messages.test.ts).
 import { ApiError } from '../../api';
+import { t } from '../../i18n';
 
 /** The server's password rule (`check_password_strength`): 10 to 200 characters. */
 export const MIN_PASSWORD = 10;
@@ -15,7 +16,7 @@ export type SignInFailure =
 /** Why signing in did not work, in words for the sign-in page. */
 export function signInFailure(err: unknown): SignInFailure {
   if (!(err instanceof ApiError) || err.status === 0) {
-    return { kind: 'other', message: 'Could not sign in. Check your connection and try again.' };
+    return { kind: 'other', message: t('messages.couldNotSignCheckYour') };
   }
   switch (err.code) {
     case 'EMAIL_UNVERIFIED':
@@ -33,16 +34,16 @@ export function signInFailure(err: unknown): SignInFailure {
 
 /** What a failed e-mailed link (verify, reset, invitation) says; `what` names the link. */
 export function linkFailure(err: unknown, what: string): string {
-  if (!(err instanceof ApiError) || err.status === 0) return 'Could not reach the server. Check your connection and try again.';
-  if (err.code === 'TOKEN_INVALID') return `This ${what} has expired or was already used.`;
+  if (!(err instanceof ApiError) || err.status === 0) return t('messages.couldNotReachServerCheck');
+  if (err.code === 'TOKEN_INVALID') return t('messages.thisWhatHasExpiredWas', { what });
   return signInFailure(err).message;
 }
 
 /** A problem with a new password (and its confirmation, when asked twice), or null. */
 export function passwordProblem(password: string, confirm?: string): string | null {
   const length = [...password].length;
-  if (length < MIN_PASSWORD) return `Use at least ${MIN_PASSWORD} characters.`;
-  if (length > MAX_PASSWORD) return `Use at most ${MAX_PASSWORD} characters.`;
-  if (confirm !== undefined && confirm !== password) return 'The two passwords do not match.';
+  if (length < MIN_PASSWORD) return t('messages.useAtLeastMinPassword', { MIN_PASSWORD });
+  if (length > MAX_PASSWORD) return t('messages.useAtMostMaxPassword', { MAX_PASSWORD });
+  if (confirm !== undefined && confirm !== password) return t('messages.theTwoPasswordsDoNot');
   return null;
 }

@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, onUnauthorized } from '../../api';
 import { browserStore, createSocket, RealtimeClient, RealtimeProvider } from '../../realtime';
@@ -6,6 +7,7 @@ import { setMonitoringUser } from '../../ui/monitoring';
 import { ReadOnlyProvider } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { clearDrafts } from '../chat/drafts';
+import { t } from '../../i18n';
 
 export interface Session {
   config: PublicConfig;
@@ -54,6 +56,7 @@ interface Props {
  * user, created on sign-in and signed out (outbox and cursors cleared) on sign-out.
  */
 export function SessionProvider({ config, initialUser, children }: Props) {
+  const queryClient = useQueryClient();
   const [user, setUser] = useState<Me | null>(initialUser);
   const [notice, setNotice] = useState<string | null>(null);
   const [client, setClient] = useState<RealtimeClient | null>(null);
@@ -74,6 +77,8 @@ export function SessionProvider({ config, initialUser, children }: Props) {
     token.current = null;
     setNotice(message ?? null);
     setUser(null);
+    // Nothing read for one account may show to the next one.
+    queryClient.clear();
     setMonitoringUser(null);
     try {
       await api.auth.logout();
@@ -81,7 +86,7 @@ export function SessionProvider({ config, initialUser, children }: Props) {
       // Already signed out on the server (revoked, expired): nothing to do.
     }
     navigate('/signin', { replace: true });
-  }, []);
+  }, [queryClient]);
 
   const userId = user?.id ?? null;
   useEffect(() => {
@@ -119,7 +124,7 @@ export function SessionProvider({ config, initialUser, children }: Props) {
   useEffect(
     () =>
       onUnauthorized(() => {
-        if (clientRef.current) void signOut('Your session has expired. Please sign in again.');
+        if (clientRef.current) void signOut(t('session.yourSessionHasExpiredPlease'));
       }),
     [signOut],
   );

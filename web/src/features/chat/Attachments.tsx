@@ -3,6 +3,7 @@ import type { AttachmentView, LinkPreview } from '../../types';
 import { Dialog } from '../../ui/Dialog';
 import { WriteButton } from '../../ui/readOnly';
 import { fileIcon, humanSize, isInlineImage } from './uploads';
+import { t } from '../../i18n';
 
 /** Display size of a grid thumbnail: the image's aspect within a 240x240 box (no layout shift). */
 export function thumbBox(width: number | null, height: number | null, max = 240): { width: number; height: number } {
@@ -27,13 +28,13 @@ function Lightbox({ images, index, onIndex, onClose }: { images: AttachmentView[
     return () => window.removeEventListener('keydown', onKey);
   }, [index, count, onIndex]);
   return (
-    <Dialog open title={image?.name ?? 'Image'} onClose={onClose} className="lightbox" testId="lightbox">
+    <Dialog open title={image?.name ?? t('attachments.image')} onClose={onClose} className="lightbox" testId="lightbox">
       {image && (
-        <div className="lightbox-body" role="group" aria-roledescription="carousel" aria-label={`Image ${index + 1} of ${images.length}`}>
+        <div className="lightbox-body" role="group" aria-roledescription="carousel" aria-label={t('attachments.imageValueLength', { value: index + 1, length: images.length })}>
           <img src={image.url} alt={image.name} width={image.width ?? undefined} height={image.height ?? undefined} data-testid="lightbox-image" />
           <div className="lightbox-bar">
             {images.length > 1 && (
-              <button type="button" className="button small" onClick={() => step(-1)} aria-label="Previous image" data-testid="lightbox-prev">
+              <button type="button" className="button small" onClick={() => step(-1)} aria-label={t('attachments.previousImage')} data-testid="lightbox-prev">
                 ←
               </button>
             )}
@@ -41,12 +42,12 @@ function Lightbox({ images, index, onIndex, onClose }: { images: AttachmentView[
               {index + 1} / {images.length} · {humanSize(image.size)}
             </span>
             {images.length > 1 && (
-              <button type="button" className="button small" onClick={() => step(1)} aria-label="Next image" data-testid="lightbox-next">
+              <button type="button" className="button small" onClick={() => step(1)} aria-label={t('attachments.nextImage')} data-testid="lightbox-next">
                 →
               </button>
             )}
             <a className="button small" href={image.url} download={image.name}>
-              Download
+              {t('attachments.download')}
             </a>
           </div>
         </div>
@@ -63,12 +64,12 @@ export function Attachments({ attachments }: { attachments: AttachmentView[] }) 
   return (
     <div className="attachments" data-testid="attachments">
       {images.length > 0 && (
-        <ul className={`image-grid ${images.length === 1 ? 'single' : ''}`} aria-label="Images">
+        <ul className={`image-grid ${images.length === 1 ? 'single' : ''}`} aria-label={t('attachments.images')}>
           {images.map((a, i) => {
             const box = thumbBox(a.width, a.height);
             return (
               <li key={a.id}>
-                <button type="button" className="image-thumb" onClick={() => setOpen(i)} aria-label={`Open ${a.name}`} data-testid="image-thumb">
+                <button type="button" className="image-thumb" onClick={() => setOpen(i)} aria-label={t('attachments.openName', { name: a.name })} data-testid="image-thumb">
                   <img src={a.thumbnailUrl ?? a.url} alt={a.name} width={box.width} height={box.height} loading="lazy" decoding="async" />
                 </button>
               </li>
@@ -77,7 +78,7 @@ export function Attachments({ attachments }: { attachments: AttachmentView[] }) 
         </ul>
       )}
       {files.length > 0 && (
-        <ul className="file-cards" aria-label="Files">
+        <ul className="file-cards" aria-label={t('common.files')}>
           {files.map((a) => (
             <li key={a.id} className="file-card" data-testid="file-card">
               <span className="file-card-icon" aria-hidden="true">
@@ -89,8 +90,8 @@ export function Attachments({ attachments }: { attachments: AttachmentView[] }) 
                 </span>
                 <span className="muted small">{humanSize(a.size)}</span>
               </span>
-              <a className="button small" href={a.url} download={a.name} aria-label={`Download ${a.name}`} data-testid="file-download">
-                Download
+              <a className="button small" href={a.url} download={a.name} aria-label={t('attachments.downloadName', { name: a.name })} data-testid="file-download">
+                {t('attachments.download')}
               </a>
             </li>
           ))}
@@ -130,7 +131,7 @@ export function PreviewCard({ preview, onRemove }: { preview: LinkPreview; onRem
         {preview.description && <span className="link-preview-description small">{preview.description}</span>}
       </div>
       {onRemove && (
-        <WriteButton className="icon-button small link-preview-remove" aria-label="Remove preview" title="Remove preview" onClick={onRemove} data-testid="preview-remove">
+        <WriteButton className="icon-button small link-preview-remove" aria-label={t('attachments.removePreview')} title={t('attachments.removePreview')} onClick={onRemove} data-testid="preview-remove">
           ×
         </WriteButton>
       )}

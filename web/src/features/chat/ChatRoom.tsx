@@ -25,6 +25,7 @@ import { RoomSettingsButton } from '../rooms/RoomSettingsDialog';
 import { useSlashCommands } from './useSlashCommands';
 import { usePopover } from '../../ui/popover';
 import { opensAtUnread } from './catchup';
+import { t } from '../../i18n';
 
 /** More unread than this opens the room around the first unread (one page of history). */
 const OPEN_AT_UNREAD_PAGE = 50;
@@ -45,9 +46,9 @@ interface Props {
 }
 
 function composerPlaceholder(room: Room | null, role: string): string {
-  if (!room) return 'Write a message';
-  if (room.kind === 'ticket') return role === 'customer' ? 'Write a reply…' : 'Reply to the ticket…';
-  return room.kind === 'dm' ? `Message ${room.title}` : `Message #${room.title}`;
+  if (!room) return t('chatRoom.writeMessage');
+  if (room.kind === 'ticket') return role === 'customer' ? t('chatRoom.writeReply') : t('chatRoom.replyTicket');
+  return room.kind === 'dm' ? t('chatRoom.messageTitle', { title: room.title }) : t('chatRoom.messageTitle2', { title: room.title });
 }
 
 /** One room: history, thread panel, members with presence, typing line and composer. */
@@ -130,7 +131,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   });
   useRealtimeEvent('roomDeleted', ({ roomId: id }) => {
     if (id !== roomId) return;
-    toast.show('This room was deleted.', 'info');
+    toast.show(t('chatRoom.thisRoomWasDeleted'), 'info');
     navigate('/');
   });
 
@@ -178,7 +179,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
         setFetched(r);
       }
     } catch (err) {
-      toast.error(err, 'Could not join');
+      toast.error(err, t('chatRoom.couldNotJoin'));
     }
   };
 
@@ -188,7 +189,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
       rooms?.remove(roomId);
       navigate('/');
     } catch (err) {
-      toast.error(err, 'Could not leave the room');
+      toast.error(err, t('chatRoom.couldNotLeaveRoom'));
     } finally {
       setLeaving(false);
     }
@@ -232,11 +233,11 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
   if ((roomError && !room) || (watch === 'gone' && !room)) {
     return (
       <main className="page" id="main" data-testid="room-unavailable" data-room-id={roomId}>
-        <h1>{noAccess || watch === 'gone' ? 'Room not found' : 'Room unavailable'}</h1>
+        <h1>{noAccess || watch === 'gone' ? t('chatRoom.roomNotFound') : t('chatRoom.roomUnavailable')}</h1>
         <p role="alert">
-          {noAccess || watch === 'gone' ? 'This room does not exist, or you do not have access to it. Ask a member to invite you.' : roomError}
+          {noAccess || watch === 'gone' ? t('chatRoom.thisRoomDoesNotExist') : roomError}
         </p>
-        <Link to="/discover">Discover rooms</Link>
+        <Link to="/discover">{t('common.discoverRooms')}</Link>
       </main>
     );
   }
@@ -244,9 +245,9 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
     const what = room?.kind === 'ticket' ? 'ticket' : 'room';
     return (
       <main className="page" id="main" data-testid="room-gone" data-room-id={roomId}>
-        <h1>{what === 'ticket' ? 'Ticket unavailable' : 'Room unavailable'}</h1>
-        <p role="alert">You can no longer read this {what}: it moved, or your access changed.</p>
-        <Link to={what === 'ticket' ? '/tickets' : '/discover'}>{what === 'ticket' ? 'Back to the queue' : 'Discover rooms'}</Link>
+        <h1>{what === 'ticket' ? t('common.ticketUnavailable') : t('chatRoom.roomUnavailable')}</h1>
+        <p role="alert">{t('chatRoom.noLongerRead', { what })}</p>
+        <Link to={what === 'ticket' ? '/tickets' : '/discover'}>{what === 'ticket' ? t('common.backQueue') : t('common.discoverRooms')}</Link>
       </main>
     );
   }
@@ -271,7 +272,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
       <main
         className="chat"
         id="main"
-        aria-label={room ? room.title : 'Room'}
+        aria-label={room ? room.title : t('chatRoom.room')}
         data-testid="chat-room"
         data-room-id={roomId}
         data-watch={watch}
@@ -290,7 +291,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               ref={headerToggle}
               type="button"
               className="icon-button header-menu-toggle"
-              aria-label="Room actions"
+              aria-label={t('chatRoom.roomActions')}
               aria-expanded={headerMenu}
               aria-controls={`room-actions-${roomId}`}
               onClick={() => setHeaderMenu((o) => !o)}
@@ -302,7 +303,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               ref={headerActions}
               id={`room-actions-${roomId}`}
               role="group"
-              aria-label="Room actions"
+              aria-label={t('chatRoom.roomActions')}
               className={`chat-header-actions ${headerMenu ? 'open' : ''}`}
               onKeyDown={(e) => {
                 if (e.key === 'Escape' && headerMenu) {
@@ -323,7 +324,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 }}
                 data-testid="toggle-pins"
               >
-                <span aria-hidden="true">📌</span> Pinned
+                <span aria-hidden="true">📌</span>{' '}{t('common.pinned')}
               </button>
               <button
                 type="button"
@@ -336,7 +337,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 }}
                 data-testid="toggle-files"
               >
-                <span aria-hidden="true">📁</span> Files
+                <span aria-hidden="true">📁</span>{' '}{t('common.files')}
               </button>
               <button
                 type="button"
@@ -349,14 +350,14 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
                 }}
                 data-testid="toggle-members"
               >
-                Members <span className="muted">· {members.filter((m) => m.online).length} online of {members.length}</span>
+                {t('common.members')}{' '}<span className="muted">· {t('membersPanel.lengthOnlineLength2', { length: members.filter((m) => m.online).length, length2: members.length })}</span>
               </button>
               {room?.myRole && rooms && <RoomNotifyMenu room={room} />}
               {room && <RoomSettingsButton room={room} />}
               <ExportMenu roomId={roomId} />
               {canLeave && (
                 <WriteButton className="button small" onClick={() => setLeaving(true)}>
-                  Leave
+                  {t('chatRoom.leave')}
                 </WriteButton>
               )}
             </div>
@@ -366,7 +367,7 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
           <div className={`chat-main ${dragging ? 'dragging' : ''}`} {...drag} data-testid="drop-target">
             {dragging && (
               <div className="drop-zone" data-testid="drop-zone" aria-hidden="true">
-                <span>Drop files to attach them</span>
+                <span>{t('chatRoom.dropFilesAttachThem')}</span>
               </div>
             )}
             {room && <ArchivedBanner room={room} />}
@@ -388,9 +389,9 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
               <ArchivedComposerNotice />
             ) : mustJoin ? (
               <div className="join-bar">
-                <span>You are viewing this room. Join to write.</span>
+                <span>{t('chatRoom.youViewingRoomJoinWrite')}</span>
                 <WriteButton className="button primary" onClick={() => void join()} data-testid="join-room">
-                  Join room
+                  {t('chatRoom.joinRoom')}
                 </WriteButton>
               </div>
             ) : composerNotice ? (
@@ -428,9 +429,9 @@ export function ChatRoom({ roomId, focusSeq = null, header, aside, draft, compos
         {dialog}
         <ConfirmDialog
           open={leaving}
-          title="Leave room?"
-          message={<p>You will stop receiving its messages. You can join a public room again later.</p>}
-          confirmLabel="Leave"
+          title={t('chatRoom.leaveRoom')}
+          message={<p>{t('chatRoom.youWillStopReceiving')}</p>}
+          confirmLabel={t('chatRoom.leave')}
           danger
           onConfirm={() => void leave()}
           onCancel={() => setLeaving(false)}

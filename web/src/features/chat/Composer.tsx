@@ -1,6 +1,6 @@
 import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { browserStore, useRealtime } from '../../realtime';
-import { useReadOnly, WriteButton, READ_ONLY_HINT } from '../../ui/readOnly';
+import { useReadOnly, WriteButton, readOnlyHint } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { insertMention, mentionTrigger, type MentionTrigger } from '../notifications/trigger';
 import { MentionSuggest, useMentionOptions, type MentionOption } from './MentionSuggest';
@@ -10,6 +10,7 @@ import { useUploads } from './useUploads';
 import { useSession } from '../auth/session';
 import { draftSlot, loadDraft, saveDraft } from './drafts';
 import { lengthState, MAX_MESSAGE_CHARS, textFileName } from './limits';
+import { t } from '../../i18n';
 
 /** Files dropped onto the room, handed to its composer. */
 export interface FileDrop {
@@ -37,7 +38,7 @@ function UploadChip({ item, onCancel, onRetry, onRemove }: { item: UploadItem; o
         <span
           className="upload-bar"
           role="progressbar"
-          aria-label={`Uploading ${item.name}`}
+          aria-label={t('composer.uploadingName', { name: item.name })}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={pct}
@@ -47,27 +48,27 @@ function UploadChip({ item, onCancel, onRetry, onRemove }: { item: UploadItem; o
         </span>
       )}
       {item.state === 'done' && (
-        <span className="upload-ok small" aria-label="Uploaded">
+        <span className="upload-ok small" aria-label={t('composer.uploaded')}>
           ✓
         </span>
       )}
       {item.state === 'failed' && (
         <span className="form-error small" role="alert">
-          {item.error ?? 'Upload failed'}
+          {item.error ?? t('composer.uploadFailed')}
         </span>
       )}
-      {item.state === 'cancelled' && <span className="muted small">Cancelled</span>}
+      {item.state === 'cancelled' && <span className="muted small">{t('composer.cancelled')}</span>}
       {(item.state === 'failed' || item.state === 'cancelled') && (
         <button type="button" className="link-button small" onClick={onRetry} data-testid="upload-retry">
-          Retry
+          {t('composer.retry')}
         </button>
       )}
       {running ? (
-        <button type="button" className="icon-button small" aria-label={`Cancel ${item.name}`} onClick={onCancel} data-testid="upload-cancel">
+        <button type="button" className="icon-button small" aria-label={t('composer.cancelName', { name: item.name })} onClick={onCancel} data-testid="upload-cancel">
           ×
         </button>
       ) : (
-        <button type="button" className="icon-button small" aria-label={`Remove ${item.name}`} onClick={onRemove} data-testid="upload-remove">
+        <button type="button" className="icon-button small" aria-label={t('common.removeName', { name: item.name })} onClick={onRemove} data-testid="upload-remove">
           ×
         </button>
       )}
@@ -190,7 +191,7 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
       return;
     }
     if (!client) {
-      toast.show('Not connected yet; try again in a moment.', 'error');
+      toast.show(t('composer.notConnectedYetTryAgain'), 'error');
       return;
     }
     client.send(roomId, input?.kind === 'message' ? input.text : text, parentId, uploads.attachmentIds);
@@ -249,10 +250,10 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
   };
 
   return (
-    <form className="composer" onSubmit={send} aria-label={parentId ? 'Reply in thread' : 'Send a message'}>
+    <form className="composer" onSubmit={send} aria-label={parentId ? t('common.replyThread') : t('composer.sendMessage')}>
       {suggesting && <MentionSuggest id={`${id}-mentions`} options={options} selected={selected} onPick={pick} />}
       {uploads.items.length > 0 && (
-        <ul className="upload-chips" aria-label="Files to send" data-testid={`upload-chips${testIdSuffix}`}>
+        <ul className="upload-chips" aria-label={t('composer.filesSend')} data-testid={`upload-chips${testIdSuffix}`}>
           {uploads.items.map((item) => (
             <UploadChip
               key={item.key}
@@ -277,8 +278,8 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
       />
       <WriteButton
         className="icon-button attach-button"
-        aria-label="Attach files"
-        title="Attach files (or drop them onto the room, or paste an image)"
+        aria-label={t('composer.attachFiles')}
+        title={t('composer.attachFilesDropThemOnto')}
         onClick={() => picker.current?.click()}
         data-testid={`attach-button${testIdSuffix}`}
       >
@@ -292,9 +293,9 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
         ref={ref}
         value={body}
         rows={1}
-        placeholder={readOnly ? READ_ONLY_HINT : placeholder}
+        placeholder={readOnly ? readOnlyHint() : placeholder}
         disabled={readOnly}
-        title={readOnly ? READ_ONLY_HINT : undefined}
+        title={readOnly ? readOnlyHint() : undefined}
         onChange={(e) => {
           setBody(e.target.value);
           track(e.target);
@@ -323,24 +324,23 @@ export function Composer({ roomId, parentId = null, placeholder, draft, testIdSu
           </span>
           {length.over && (
             <WriteButton className="link-button small" onClick={sendAsFile} data-testid={`send-as-file${testIdSuffix}`}>
-              Attach as a text file instead
+              {t('composer.attachAsTextFileInstead')}
             </WriteButton>
           )}
         </div>
       )}
       <span id={`${id}-hint`} className="visually-hidden">
-        Enter sends, Shift+Enter adds a new line. Formatting: **bold**, _italic_, ~~strike~~, `code`, three backticks around a code
-        block, &gt; to quote, - or 1. for lists, :smile: for emoji.
+        {t('composer.enterSendsShiftEnterAdds')}
       </span>
       <WriteButton
         type="submit"
         className="button primary"
         disabled={!canSend(body, uploads.items) || length.over}
-        title={uploads.busy ? 'Waiting for the uploads to finish' : length.over ? 'Too long to send as a message' : undefined}
+        title={uploads.busy ? t('composer.waitingUploadsFinish') : length.over ? t('composer.tooLongSendAsMessage') : undefined}
         data-testid={`send-button${testIdSuffix}`}
-        aria-label="Send"
+        aria-label={t('composer.send')}
       >
-        Send
+        {t('composer.send')}
       </WriteButton>
     </form>
   );

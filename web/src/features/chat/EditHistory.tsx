@@ -3,6 +3,7 @@ import { api, errorMessage } from '../../api';
 import type { MessageVersion } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { usePopover } from '../../ui/popover';
+import { t } from '../../i18n';
 
 /** The "(edited)" mark of a message: pressed, it shows every text the message had. */
 export function EditedMark({ messageId }: { messageId: string }) {
@@ -38,31 +39,31 @@ export function EditedMark({ messageId }: { messageId: string }) {
         className="link-button small muted"
         aria-expanded={open}
         aria-haspopup="dialog"
-        title="Show the edit history"
+        title={t('editHistory.showEditHistory')}
         onClick={toggle}
         data-testid="edited-mark"
       >
-        (edited)
+        {t('editHistory.edited')}
       </button>
       {open && (
-        <div ref={panel} className="history-popover" role="dialog" aria-label="Edit history" onKeyDown={onKey} data-testid="edit-history">
+        <div ref={panel} className="history-popover" role="dialog" aria-label={t('editHistory.editHistory')} onKeyDown={onKey} data-testid="edit-history">
           <div className="history-popover-header">
-            <strong>Edit history</strong>
-            <button type="button" className="icon-button small" aria-label="Close edit history" onClick={close}>
+            <strong>{t('editHistory.editHistory')}</strong>
+            <button type="button" className="icon-button small" aria-label={t('editHistory.closeEditHistory')} onClick={close}>
               ×
             </button>
           </div>
           {error && <p className="form-error">{error}</p>}
-          {!versions && !error && <p className="muted small">Loading…</p>}
+          {!versions && !error && <p className="muted small">{t('common.loading')}</p>}
           {versions && (
             <ol className="history-versions">
               {versions.map((v, i) => (
                 <li key={`${v.at}-${i}`} className={v.current ? 'current' : ''} data-testid="history-version">
                   <span className="muted small">
                     <time dateTime={v.at}>{formatDateTime(v.at)}</time>
-                    {v.current && ' · now'}
+                    {v.current && t('editHistory.now')}
                   </span>
-                  <span className="history-body">{v.body ?? <em className="muted">Removed</em>}</span>
+                  <span className="history-body">{v.body ?? <em className="muted">{t('editHistory.removed')}</em>}</span>
                 </li>
               ))}
             </ol>

@@ -2,17 +2,18 @@ import { useRef, useState } from 'react';
 import { api, type ExportFormat } from '../../api';
 import { saveDownload } from '../../ui/download';
 import { useToast } from '../../ui/toast';
+import { t, type MessageKey } from '../../i18n';
 
-const FORMATS: { format: ExportFormat; label: string }[] = [
-  { format: 'html', label: 'Web page (HTML)' },
-  { format: 'json', label: 'Data (JSON)' },
+const FORMATS: { format: ExportFormat; label: MessageKey }[] = [
+  { format: 'html', label: 'exportMenu.webPage' },
+  { format: 'json', label: 'exportMenu.data' },
 ];
 
 /**
  * "Export" in a room's menu: `POST /rooms/{id}/export` (the server takes no GET, so a link on
  * another site cannot start one), saved under the name the server gives it.
  */
-export function ExportMenu({ roomId, label = 'Export' }: { roomId: string; label?: string }) {
+export function ExportMenu({ roomId, label = t('exportMenu.export') }: { roomId: string; label?: string }) {
   const ref = useRef<HTMLDetailsElement>(null);
   const toast = useToast();
   const [busy, setBusy] = useState<ExportFormat | null>(null);
@@ -23,7 +24,7 @@ export function ExportMenu({ roomId, label = 'Export' }: { roomId: string; label
     try {
       saveDownload(await api.rooms.export(roomId, format), `export.${format}`);
     } catch (err) {
-      toast.error(err, 'Could not export this conversation');
+      toast.error(err, t('exportMenu.couldNotExportConversation'));
     } finally {
       setBusy(null);
     }
@@ -42,14 +43,14 @@ export function ExportMenu({ roomId, label = 'Export' }: { roomId: string; label
         }
       }}
     >
-      <summary className="button small" aria-label={`${label} this conversation`}>
-        {busy ? 'Exporting…' : label}
+      <summary className="button small" aria-label={t('exportMenu.labelConversation', { label })}>
+        {busy ? t('exportMenu.exporting') : label}
       </summary>
       <ul className="menu-popover">
         {FORMATS.map((f) => (
           <li key={f.format}>
             <button type="button" className="menu-item" disabled={busy !== null} onClick={() => void download(f.format)} data-testid={`export-${f.format}`}>
-              {f.label}
+              {t(f.label)}
             </button>
           </li>
         ))}

@@ -1,36 +1,42 @@
-import { useCallback } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { setPagedItems, usePagedQuery } from '../../queries/pages';
 import { useRealtimeEvent } from '../../realtime';
 import type { RoomAttachment } from '../../types';
 import { formatDateTime } from '../../ui/format';
-import { usePages } from '../../ui/usePages';
 import { fileIcon, humanSize, isInlineImage } from './uploads';
+import { t } from '../../i18n';
 
 /** A room's files, newest first, page by page (`GET /rooms/{id}/attachments`). */
 export function FilesPanel({ roomId, onClose }: { roomId: string; onClose: () => void }) {
-  const fetchPage = useCallback((cursor: string | number | null) => api.rooms.attachments(roomId, cursor), [roomId]);
-  const { items, setItems, cursor, loading, loadMore } = usePages<RoomAttachment>(fetchPage, 'Could not load the files');
+  const queryClient = useQueryClient();
+  const key = queryKeys.rooms.files(roomId);
+  const { items, hasMore, loading, loadMore } = usePagedQuery(key, (cursor) => api.rooms.attachments(roomId, cursor), {
+    errorToast: t('filesPanel.couldNotLoadFiles'),
+  });
+  const update = (fn: (xs: RoomAttachment[]) => RoomAttachment[]) => setPagedItems(queryClient, key, fn);
   // New files arrive with their messages.
   useRealtimeEvent('message', (m) => {
     if (m.roomId !== roomId || !m.attachments?.length) return;
     const fresh = m.attachments.map((a) => ({ ...a, messageId: m.id, authorId: m.author.id, createdAt: m.createdAt }));
-    setItems((xs) => (xs ? [...fresh.filter((f) => !xs.some((x) => x.id === f.id)).reverse(), ...xs] : xs));
+    update((xs) => [...fresh.filter((f) => !xs.some((x) => x.id === f.id)).reverse(), ...xs]);
   });
   useRealtimeEvent('messageDeleted', (m) => {
-    if (m.roomId === roomId) setItems((xs) => xs?.filter((x) => x.messageId !== m.id) ?? xs);
+    if (m.roomId === roomId) update((xs) => xs.filter((x) => x.messageId !== m.id));
   });
 
   return (
     <aside className="side-panel files-panel" aria-labelledby="files-title" data-testid="files-panel">
       <header className="side-panel-header">
-        <h2 id="files-title">Files</h2>
-        <button type="button" className="icon-button" aria-label="Close files" onClick={onClose}>
+        <h2 id="files-title">{t('common.files')}</h2>
+        <button type="button" className="icon-button" aria-label={t('filesPanel.closeFiles')} onClick={onClose}>
           ×
         </button>
       </header>
       <div className="pins-body">
-        {!items && <p className="muted">Loading…</p>}
-        {items?.length === 0 && <p className="muted small">No files yet. Attach one from the composer, or drop it onto the room.</p>}
+        {!items && <p className="muted">{t('common.loading')}</p>}
+        {items?.length === 0 && <p className="muted small">{t('filesPanel.noFilesYetAttachOne')}</p>}
         <ul className="file-list">
           {items?.map((a) => (
             <li key={a.id} className="file-row" data-testid="file-row">
@@ -52,9 +58,9 @@ export function FilesPanel({ roomId, onClose }: { roomId: string; onClose: () =>
             </li>
           ))}
         </ul>
-        {cursor !== null && (
+        {hasMore && (
           <button type="button" className="button small wide" onClick={loadMore} disabled={loading} data-testid="files-more">
-            {loading ? 'Loading…' : 'Load more'}
+            {loading ? t('common.loading') : t('common.loadMore')}
           </button>
         )}
       </div>

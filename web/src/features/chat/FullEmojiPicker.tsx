@@ -3,6 +3,7 @@ import { useEffect, useEffectEvent, useRef, useState } from 'react';
 // build and gives its URL; the picker fetches it only when first opened and caches it in
 // IndexedDB.
 import emojiDataUrl from 'emoji-picker-element-data/en/emojibase/data.json?url';
+import { t } from '../../i18n';
 
 /**
  * The picker styles its shadow root with a `<style>` element and `style` attributes, which the
@@ -73,12 +74,12 @@ export function FullEmojiPicker({ onPick }: { onPick: (emoji: string) => void })
     <div ref={host} className="full-emoji-host">
       {state === 'loading' && (
         <p className="muted small" role="status">
-          Loading emoji…
+          {t('fullEmojiPicker.loadingEmoji')}
         </p>
       )}
       {state === 'failed' && (
         <p className="form-error small" role="alert">
-          The emoji list could not be loaded.
+          {t('fullEmojiPicker.theEmojiListCouldNot')}
         </p>
       )}
     </div>

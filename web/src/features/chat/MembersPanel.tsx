@@ -3,12 +3,15 @@ import { api, errorMessage } from '../../api';
 import type { Member, Room, RoomRole, User } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { ConfirmDialog } from '../../ui/Dialog';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { PeoplePicker } from '../rooms/PeoplePicker';
 import { inviteRefusal, may, mayRemove } from '../rooms/policy';
 import { ProfileCard } from './ProfileCard';
 import { StatusMark } from './StatusMark';
+import { t } from '../../i18n';
+import { roomRoleLabel } from '../../i18n/labels';
 
 interface Props {
   members: Member[];
@@ -19,11 +22,14 @@ interface Props {
   onLeave?: () => void;
 }
 
+/** The roles a moderator or owner may give (ownership is handed over apart). */
+const ROOM_ROLES = ['member', 'moderator'] as const;
+
 const ROLE_ORDER: Record<RoomRole, number> = { owner: 0, moderator: 1, member: 2 };
 
 /** "2 online of 3". */
 export function onlineOf(members: readonly Pick<Member, 'online'>[]): string {
-  return `${members.filter((m) => m.online).length} online of ${members.length}`;
+  return t('membersPanel.lengthOnlineLength2', { length: members.filter((m) => m.online).length, length2: members.length });
 }
 
 /**
@@ -59,22 +65,22 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
 
   const invite = (user: User) => {
     if (!room) return;
-    void run(`invite-${user.id}`, () => api.rooms.addMember(room.id, user.id), `Added ${user.name}`);
+    void run(`invite-${user.id}`, () => api.rooms.addMember(room.id, user.id), t('membersPanel.addedName', { name: user.name }));
   };
 
   return (
     <aside className="side-panel members-panel" aria-labelledby="members-title" data-testid="members-panel">
       <header className="side-panel-header">
         <h2 id="members-title">
-          Members <span className="muted small" data-testid="members-online">{onlineOf(members)}</span>
+          {t('common.members')}{' '}<span className="muted small" data-testid="members-online">{onlineOf(members)}</span>
         </h2>
-        <button type="button" className="icon-button" aria-label="Close members" onClick={onClose}>
+        <button type="button" className="icon-button" aria-label={t('membersPanel.closeMembers')} onClick={onClose}>
           ×
         </button>
       </header>
       {room && can('invite') && (
         <PeoplePicker
-          label="Invite people"
+          label={t('membersPanel.invitePeople')}
           exclude={new Set(members.map((m) => m.user.id))}
           refusal={(u) => inviteRefusal(me, room, u)}
           onPick={invite}
@@ -103,45 +109,42 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
                   {m.user.name}
                 </button>
                 {m.status && <StatusMark status={m.status} />}
-                <span className="visually-hidden">{m.online ? 'online' : 'offline'}</span>
+                <span className="visually-hidden">{m.online ? t('membersPanel.online') : t('membersPanel.offline')}</span>
                 {!roleEditable && (
                   <span className={`muted small member-role role-${m.role}`} data-testid="member-role">
-                    {m.role}
+                    {roomRoleLabel(m.role)}
                   </span>
                 )}
               </div>
               {(roleEditable || removable || transferable) && room && (
                 <div className="member-actions">
                   {roleEditable && (
-                    <select
-                      aria-label={`Room role of ${m.user.name}`}
-                      value={m.role}
+                    <SelectField
+                      className=""
+                      labelHidden
+                      label={t('membersPanel.roomRoleName', { name: m.user.name })}
+                      value={m.role === 'moderator' ? 'moderator' : 'member'}
+                      choices={ROOM_ROLES.map((value) => ({ value, label: roomRoleLabel(value) }))}
                       disabled={busy !== null}
-                      onChange={(e) => {
-                        const role = e.target.value === 'moderator' ? 'moderator' : 'member';
-                        void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), `${m.user.name} is now ${role}`);
-                      }}
-                      data-testid="member-role-select"
-                    >
-                      <option value="member">member</option>
-                      <option value="moderator">moderator</option>
-                    </select>
+                      onChange={(role) => void run(`role-${m.user.id}`, () => api.rooms.setMemberRole(room.id, m.user.id, role), t('membersPanel.nameNowRole', { name: m.user.name, role }))}
+                      testId="member-role-select"
+                    />
                   )}
                   {transferable && (
                     <button type="button" className="link-button small" disabled={busy !== null} onClick={() => setHandOver(m)} data-testid="member-transfer">
-                      Make owner
+                      {t('membersPanel.makeOwner')}
                     </button>
                   )}
                   {removable && (
                     <button
                       type="button"
                       className="link-button small danger-text"
-                      aria-label={`Remove ${m.user.name}`}
+                      aria-label={t('common.removeName', { name: m.user.name })}
                       disabled={busy !== null}
-                      onClick={() => void run(`remove-${m.user.id}`, () => api.rooms.removeMember(room.id, m.user.id), `Removed ${m.user.name}`)}
+                      onClick={() => void run(`remove-${m.user.id}`, () => api.rooms.removeMember(room.id, m.user.id), t('membersPanel.removedName', { name: m.user.name }))}
                       data-testid="member-remove"
                     >
-                      Remove
+                      {t('common.remove')}
                     </button>
                   )}
                 </div>
@@ -153,26 +156,25 @@ export function MembersPanel({ members, room = null, onClose, onLeave }: Props) 
       {manageable && room && onLeave && may(me, room, 'leave') && (
         <footer className="members-footer">
           <button type="button" className="button small" onClick={onLeave} data-testid="members-leave">
-            Leave room
+            {t('membersPanel.leaveRoom')}
           </button>
         </footer>
       )}
       {shown && <ProfileCard userId={shown} onClose={() => setShown(null)} />}
       <ConfirmDialog
         open={handOver !== null}
-        title="Hand ownership over?"
+        title={t('membersPanel.handOwnershipOver')}
         message={
           <p>
-            {handOver?.user.name} becomes the owner of {room?.title};{' '}
-            {room?.myRole === 'owner' ? 'you stay as a moderator. Only the new owner can give it back.' : 'the present owner becomes a moderator.'}
+            {t(room?.myRole === 'owner' ? 'membersPanel.becomesOwnerYouStay' : 'membersPanel.becomesOwner', { name: handOver?.user.name ?? '', room: room?.title ?? '' })}
           </p>
         }
-        confirmLabel="Make owner"
+        confirmLabel={t('membersPanel.makeOwner')}
         busy={busy !== null}
         onConfirm={() => {
           const target = handOver;
           setHandOver(null);
-          if (target && room) void run(`own-${target.user.id}`, () => api.rooms.transferOwnership(room.id, target.user.id), `${target.user.name} owns the room now`);
+          if (target && room) void run(`own-${target.user.id}`, () => api.rooms.transferOwnership(room.id, target.user.id), t('membersPanel.nameOwnsRoomNow', { name: target.user.name }));
         }}
         onCancel={() => setHandOver(null)}
       />
@@ -185,10 +187,10 @@ export function TypingLine({ names }: { names: string[] }) {
     names.length === 0
       ? ''
       : names.length === 1
-        ? `${names[0]} is typing…`
+        ? t('membersPanel.valueTyping', { value: names[0] })
         : names.length === 2
-          ? `${names[0]} and ${names[1]} are typing…`
-          : 'Several people are typing…';
+          ? t('membersPanel.valueValue2Typing', { value: names[0], value2: names[1] })
+          : t('membersPanel.severalPeopleTyping');
   return (
     <div className="typing-line" aria-live="polite" data-testid="typing-line">
       {text}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../api';
 import type { Mentionable } from '../../types';
 import { groupMentions, type MentionTrigger } from '../notifications/trigger';
+import { t } from '../../i18n';
 
 export interface MentionOption {
   handle: string;
@@ -47,7 +48,7 @@ interface Props {
 /** The list under the composer; the textarea keeps focus and drives it with the keyboard. */
 export function MentionSuggest({ id, options, selected, onPick }: Props) {
   return (
-    <ul id={id} className="mention-suggest" role="listbox" aria-label="Mention someone" data-testid="mention-suggest">
+    <ul id={id} className="mention-suggest" role="listbox" aria-label={t('mentionSuggest.mentionSomeone')} data-testid="mention-suggest">
       {options.map((o, i) => (
         <li
           key={o.handle}

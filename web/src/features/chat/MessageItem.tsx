@@ -16,6 +16,7 @@ import { ReactionPicker } from './ReactionPicker';
 import { ReactionChip } from './ReactionChip';
 import { editWindowHint, focusables, moveAmong } from './messageKeys';
 import type { DeliveryStatus } from './timeline';
+import { t, type MessageKey } from '../../i18n';
 
 export interface MessageActions {
   onReact(message: Message, emoji: string, on: boolean): void;
@@ -45,19 +46,19 @@ interface Props extends MessageActions {
   onEditRequestDone?: () => void;
 }
 
-const STATUS_LABEL: Record<DeliveryStatus, string> = {
-  sending: 'Sending',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
+const STATUS_LABEL: Record<DeliveryStatus, MessageKey> = {
+  sending: 'messageItem.sending',
+  sent: 'messageItem.sent',
+  delivered: 'messageItem.delivered',
+  read: 'messageItem.read',
 };
 const STATUS_ICON: Record<DeliveryStatus, string> = { sending: '◷', sent: '✓', delivered: '✓✓', read: '✓✓' };
 
 export function Ticks({ status }: { status: DeliveryStatus }) {
   return (
-    <span className={`ticks ticks-${status}`} title={STATUS_LABEL[status]} data-testid="message-ticks">
+    <span className={`ticks ticks-${status}`} title={t(STATUS_LABEL[status])} data-testid="message-ticks">
       <span aria-hidden="true">{STATUS_ICON[status]}</span>
-      <span className="visually-hidden">{STATUS_LABEL[status]}</span>
+      <span className="visually-hidden">{t(STATUS_LABEL[status])}</span>
     </span>
   );
 }
@@ -98,15 +99,15 @@ function EditForm({
   return (
     <form className="edit-form" onSubmit={submit}>
       <label className="visually-hidden" htmlFor="edit-body">
-        Edit message
+        {t('messageItem.editMessage')}
       </label>
       <textarea id="edit-body" value={body} onChange={(e) => setBody(e.target.value)} onKeyDown={onKey} maxLength={5000} autoFocus rows={2} data-testid="edit-input" />
       <div className="edit-actions">
         <button type="button" className="button small" onClick={onCancel}>
-          Cancel
+          {t('common.cancel')}
         </button>
         <button type="submit" className="button small primary" disabled={busy} data-testid="edit-save">
-          Save
+          {t('common.save')}
         </button>
       </div>
     </form>
@@ -129,7 +130,7 @@ function MessageItemImpl(props: Props) {
   const isSaved = saved?.isSaved(message.id) ?? false;
   const me = useSession().user;
   // The handle the server matched to me (it may have changed since), else my current one.
-  const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle;
+  const myHandle = message.mentions?.find((m) => m.userId === me?.id)?.handle ?? me?.handle ?? undefined;
   const toast = useToast();
   const { config, readOnly } = useSession();
   // My message whose edit window passed: the edit button says so instead of vanishing.
@@ -143,7 +144,7 @@ function MessageItemImpl(props: Props) {
       setEditing(true);
       row.current?.scrollIntoView({ block: 'nearest' });
     } else {
-      toast.show(editClosed ?? 'This message cannot be edited.', 'info');
+      toast.show(editClosed ?? t('messageItem.thisMessageCannotBeEdited'), 'info');
       onEditRequestDone?.();
     }
   });
@@ -219,7 +220,7 @@ function MessageItemImpl(props: Props) {
       await api.messages.removePreview(message.id);
       setPreviewGone(url);
     } catch (err) {
-      toast.error(err, 'Could not remove the preview');
+      toast.error(err, t('messageItem.couldNotRemovePreview'));
     }
   };
 
@@ -256,7 +257,7 @@ function MessageItemImpl(props: Props) {
         {message.editedAt && !deleted && <EditedMark messageId={message.id} />}
         {message.pinned && !deleted && (
           <span className="pin-mark small" data-testid="pinned-mark">
-            <span aria-hidden="true">📌</span> Pinned
+            <span aria-hidden="true">📌</span>{' '}{t('common.pinned')}
           </span>
         )}
         {mine && !deleted && <Ticks status={status} />}
@@ -275,7 +276,7 @@ function MessageItemImpl(props: Props) {
       ) : (
         <div className="message-body" data-testid="message-body">
           {deleted || message.body === null ? (
-            <em className="muted">Message deleted</em>
+            <em className="muted">{t('common.messageDeleted')}</em>
           ) : message.body ? (
             <Markup body={message.body} myHandle={myHandle} />
           ) : null}
@@ -284,7 +285,7 @@ function MessageItemImpl(props: Props) {
       {attachments.length > 0 && <Attachments attachments={attachments} />}
       {preview && <PreviewCard preview={preview} onRemove={mine ? () => void removePreview() : undefined} />}
       {!deleted && message.reactions.length > 0 && (
-        <ul className="reactions" aria-label="Reactions">
+        <ul className="reactions" aria-label={t('messageItem.reactions')}>
           {message.reactions.map((r) => (
             <li key={r.emoji}>
               <ReactionChip
@@ -300,7 +301,7 @@ function MessageItemImpl(props: Props) {
       )}
       {props.onReply && message.replyCount > 0 && !editing && (
         <button type="button" className="link-button replies" onClick={() => props.onReply?.(message)} data-testid="open-thread">
-          {message.replyCount} {message.replyCount === 1 ? 'reply' : 'replies'}
+          {t('common.replyCount', { count: message.replyCount })}
         </button>
       )}
       {!deleted && !editing && (
@@ -308,18 +309,18 @@ function MessageItemImpl(props: Props) {
           ref={toolbar}
           className={`message-actions ${actionsOpen ? 'open' : ''}`}
           role="toolbar"
-          aria-label="Message actions"
+          aria-label={t('messageItem.messageActions')}
           onKeyDown={onToolbarKey}
           data-testid="message-actions"
         >
-          <ReactionPicker label="Add reaction" onPick={(emoji) => props.onReact(message, emoji, !message.reactions.some((r) => r.emoji === emoji && r.me))} />
+          <ReactionPicker label={t('messageItem.addReaction')} onPick={(emoji) => props.onReact(message, emoji, !message.reactions.some((r) => r.emoji === emoji && r.me))} />
           {props.onReply && (
-            <WriteButton className="icon-button small" aria-label="Reply in thread" title="Reply in thread" onClick={() => props.onReply?.(message)} data-testid="reply-button">
+            <WriteButton className="icon-button small" aria-label={t('common.replyThread')} title={t('common.replyThread')} onClick={() => props.onReply?.(message)} data-testid="reply-button">
               <span aria-hidden="true">↩</span>
             </WriteButton>
           )}
           {mine && canEdit && (
-            <WriteButton className="icon-button small" aria-label="Edit message" title="Edit" onClick={() => setEditing(true)} data-testid="edit-button">
+            <WriteButton className="icon-button small" aria-label={t('messageItem.editMessage')} title={t('messageItem.edit')} onClick={() => setEditing(true)} data-testid="edit-button">
               <span aria-hidden="true">✎</span>
             </WriteButton>
           )}
@@ -328,7 +329,7 @@ function MessageItemImpl(props: Props) {
               <button
                 type="button"
                 className="icon-button small"
-                aria-label="Edit message"
+                aria-label={t('messageItem.editMessage')}
                 aria-disabled="true"
                 aria-description={editClosed}
                 onClick={() => toast.show(editClosed, 'info')}
@@ -341,8 +342,8 @@ function MessageItemImpl(props: Props) {
           {canPin && props.onPin && (
             <WriteButton
               className={`icon-button small ${message.pinned ? 'active' : ''}`}
-              aria-label={message.pinned ? 'Unpin message' : 'Pin message'}
-              title={message.pinned ? 'Unpin' : 'Pin to the room'}
+              aria-label={message.pinned ? t('messageItem.unpinMessage') : t('messageItem.pinMessage')}
+              title={message.pinned ? t('common.unpin') : t('messageItem.pinRoom')}
               aria-pressed={message.pinned}
               onClick={() => props.onPin?.(message, !message.pinned)}
               data-testid="pin-button"
@@ -354,8 +355,8 @@ function MessageItemImpl(props: Props) {
             <button
               type="button"
               className={`icon-button small ${isSaved ? 'active' : ''}`}
-              aria-label={isSaved ? 'Remove from saved' : 'Save message'}
-              title={isSaved ? 'Remove from saved' : 'Save for later'}
+              aria-label={isSaved ? t('messageItem.removeFromSaved') : t('messageItem.saveMessage')}
+              title={isSaved ? t('messageItem.removeFromSaved') : t('messageItem.saveLater')}
               aria-pressed={isSaved}
               onClick={() => void saved.setSaved(message.id, !isSaved)}
               data-testid="save-button"
@@ -364,7 +365,7 @@ function MessageItemImpl(props: Props) {
             </button>
           )}
           {canDelete && (
-            <WriteButton className="icon-button small" aria-label="Delete message" title="Delete" onClick={() => props.onDelete(message)} data-testid="delete-button">
+            <WriteButton className="icon-button small" aria-label={t('messageItem.deleteMessage')} title={t('common.delete')} onClick={() => props.onDelete(message)} data-testid="delete-button">
               <span aria-hidden="true">🗑</span>
             </WriteButton>
           )}
@@ -397,7 +398,7 @@ export function PendingItem({
         <span className="author">{author}</span>
         <Ticks status="sending" />
         <span className="muted small" role="status">
-          {lastError && lastError !== 'DISCONNECTED' ? 'Retrying…' : 'Sending…'}
+          {lastError && lastError !== 'DISCONNECTED' ? t('messageItem.retrying') : t('common.sending')}
         </span>
       </div>
       <div className="message-body">
@@ -405,12 +406,12 @@ export function PendingItem({
       </div>
       {files > 0 && (
         <p className="muted small" data-testid="pending-files">
-          📎 {files} {files === 1 ? 'file' : 'files'}
+          📎 {files} {files === 1 ? t('messageItem.file') : t('messageItem.files')}
         </p>
       )}
       <div className="message-actions visible">
         <button type="button" className="link-button small" onClick={onDiscard}>
-          Discard
+          {t('messageItem.discard')}
         </button>
       </div>
     </li>

@@ -5,6 +5,7 @@ import type { Timeline } from './hooks';
 import { MessageItem, PendingItem, type MessageActions } from './MessageItem';
 import { deliveryStatus } from './timeline';
 import { dayLabel, dayStarts, firstUnread } from './catchup';
+import { t } from '../../i18n';
 
 interface Props extends MessageActions {
   timeline: Timeline;
@@ -220,9 +221,9 @@ export function MessageList(props: Props) {
   if (timeline.status === 'error') {
     return (
       <div className="message-scroller center" role="alert">
-        <p>Could not load messages: {timeline.error}</p>
+        <p>{t('messageList.couldNotLoadMessages')}{' '}{timeline.error}</p>
         <button type="button" className="button" onClick={() => void timeline.jumpToLatest()}>
-          Try again
+          {t('common.tryAgain')}
         </button>
       </div>
     );
@@ -236,22 +237,22 @@ export function MessageList(props: Props) {
         onScroll={onScroll}
         tabIndex={roots.length === 0 ? 0 : -1}
         role="log"
-        aria-label="Messages"
+        aria-label={t('messageList.messages')}
         aria-busy={timeline.status === 'loading' || timeline.loadingMore}
         data-testid="message-list"
       >
         {timeline.olderCursor !== null ? (
           <div className="history-edge">
             <button type="button" className="link-button" onClick={() => void loadOlder()} disabled={timeline.loadingMore} data-testid="load-older">
-              {timeline.loadingMore ? 'Loading…' : 'Load older messages'}
+              {timeline.loadingMore ? t('common.loading') : t('messageList.loadOlderMessages')}
             </button>
           </div>
         ) : (
-          timeline.status === 'ready' && <div className="history-edge muted small">This is the beginning of the conversation.</div>
+          timeline.status === 'ready' && <div className="history-edge muted small">{t('messageList.thisBeginningConversation')}</div>
         )}
-        {timeline.status === 'loading' && <p className="muted center">Loading messages…</p>}
+        {timeline.status === 'loading' && <p className="muted center">{t('messageList.loadingMessages')}</p>}
         <span id="message-keys-hint" className="visually-hidden">
-          Arrow keys move between messages; Enter opens the message&apos;s actions, Escape closes them.
+          {t('messageList.arrowKeysMoveBetweenMessages')}
         </span>
         <ol className="messages" ref={list}>
           {roots.map((m) => (
@@ -263,7 +264,7 @@ export function MessageList(props: Props) {
               )}
               {m.seq === dividerSeq && (
                 <li className="unread-divider" data-testid="unread-divider">
-                  <span>New messages</span>
+                  <span>{t('messageList.newMessages')}</span>
                 </li>
               )}
               <MessageItem
@@ -293,7 +294,7 @@ export function MessageList(props: Props) {
         {timeline.hasNewer && (
           <div className="history-edge">
             <button type="button" className="link-button" onClick={() => void timeline.loadNewer()} disabled={timeline.loadingMore}>
-              Load newer messages
+              {t('messageList.loadNewerMessages')}
             </button>
           </div>
         )}
@@ -301,16 +302,16 @@ export function MessageList(props: Props) {
       {(props.unread ?? 0) > 0 && props.onMarkRead && (
         <div className="unread-bar" role="status" data-testid="unread-bar">
           <span>
-            {props.unread} new {props.unread === 1 ? 'message' : 'messages'}
+            {t('messageList.newMessageCount', { count: props.unread ?? 0 })}
           </span>
           <button type="button" className="link-button small" onClick={props.onMarkRead} data-testid="mark-read">
-            Mark as read
+            {t('messageList.markAsRead')}
           </button>
         </div>
       )}
       {showJump && (
         <button type="button" className="button jump-latest" onClick={() => void jump()} data-testid="jump-latest">
-          {unseen > 0 ? `${unseen} new · ` : ''}Jump to latest ↓
+          {unseen > 0 ? t('messageList.unseenNew', { unseen }) : ''}{t('messageList.jumpLatest')}
         </button>
       )}
     </div>

@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'react';
-import { api, type Profile } from '../../api';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { Avatar } from '../../ui/Avatar';
-import { useToast } from '../../ui/toast';
+import { t } from '../../i18n';
 
 /** The time now in `timezone`, or null when the browser does not know the zone. */
 export function localTime(timezone: string | null, now = new Date()): string | null {
@@ -15,19 +17,11 @@ export function localTime(timezone: string | null, now = new Date()): string | n
 
 /** A person's profile, opened by clicking their name. */
 export function ProfileCard({ userId, onClose }: { userId: string; onClose: () => void }) {
-  const toast = useToast();
-  const [profile, setProfile] = useState<Profile | null>(null);
-
-  useEffect(() => {
-    let cancelled = false;
-    api.users
-      .profile(userId)
-      .then((p) => !cancelled && setProfile(p))
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not load the profile'));
-    return () => {
-      cancelled = true;
-    };
-  }, [userId, toast]);
+  const { data: profile } = useQuery({
+    queryKey: queryKeys.users.profile(userId),
+    queryFn: () => api.users.profile(userId),
+    meta: { errorToast: t('profileCard.couldNotLoadProfile') },
+  });
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -39,8 +33,8 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
 
   const time = localTime(profile?.timezone ?? null);
   return (
-    <div className="profile-card" role="dialog" aria-label="Profile" data-testid="profile-card">
-      <button type="button" className="icon-button" aria-label="Close profile" onClick={onClose}>
+    <div className="profile-card" role="dialog" aria-label={t('profileCard.profile')} data-testid="profile-card">
+      <button type="button" className="icon-button" aria-label={t('profileCard.closeProfile')} onClick={onClose}>
         ×
       </button>
       {profile && (
@@ -52,7 +46,7 @@ export function ProfileCard({ userId, onClose }: { userId: string; onClose: () =
           {profile.department && <div className="muted small">{profile.department}</div>}
           {time && (
             <div className="small" data-testid="profile-time">
-              {time} local time ({profile.timezone})
+              {t('profileCard.localTime', { time, timezone: profile.timezone })}
             </div>
           )}
           {profile.status && (

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import type { Reaction, ReactionUsers } from '../../types';
 import { WriteButton } from '../../ui/readOnly';
 import { reactorsText } from './reactors';
+import { t } from '../../i18n';
 
 /** Who reacted, per message, for as long as its reactions stay as they were when asked. */
 const cache = new Map<string, { signature: string; items: ReactionUsers[] }>();
@@ -74,7 +75,7 @@ export function ReactionChip({
         ref={chip}
         className={`reaction ${reaction.me ? 'me' : ''}`}
         aria-pressed={reaction.me}
-        aria-label={`${reaction.emoji} ${reaction.count}${reaction.me ? ', including you' : ''}`}
+        aria-label={t(reaction.me ? 'reactionChip.countWithYou' : 'reactionChip.count', { emoji: reaction.emoji, count: reaction.count })}
         aria-describedby={shown && text ? tipId : undefined}
         onClick={onToggle}
         onMouseEnter={show}

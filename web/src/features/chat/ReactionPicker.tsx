@@ -2,6 +2,7 @@ import { lazy, Suspense, useCallback, useLayoutEffect, useRef, useState, type CS
 import { placePopover } from '../../ui/placement';
 import { usePopover } from '../../ui/popover';
 import { WriteButton } from '../../ui/readOnly';
+import { t } from '../../i18n';
 
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '👀', '✅', '🙏', '🚀'];
 
@@ -106,7 +107,7 @@ export function ReactionPicker({ onPick, label }: { onPick: (emoji: string) => v
           className={`reaction-picker ${full ? 'full' : ''}`}
           style={style}
           role="group"
-          aria-label="Pick a reaction"
+          aria-label={t('reactionPicker.pickReaction')}
           onKeyDown={onKey}
           data-testid="reaction-picker"
         >
@@ -114,7 +115,7 @@ export function ReactionPicker({ onPick, label }: { onPick: (emoji: string) => v
             <Suspense
               fallback={
                 <p className="muted small" role="status">
-                  Loading emoji…
+                  {t('fullEmojiPicker.loadingEmoji')}
                 </p>
               }
             >
@@ -123,12 +124,12 @@ export function ReactionPicker({ onPick, label }: { onPick: (emoji: string) => v
           ) : (
             <>
               {QUICK_EMOJIS.map((emoji) => (
-                <button key={emoji} type="button" className="emoji-button" aria-label={`React with ${emoji}`} onClick={() => done(emoji)}>
+                <button key={emoji} type="button" className="emoji-button" aria-label={t('reactionPicker.reactWithEmoji', { emoji })} onClick={() => done(emoji)}>
                   {emoji}
                 </button>
               ))}
               <button type="button" className="link-button small more-emoji" onClick={() => setFull(true)} data-testid="more-emoji">
-                More emoji…
+                {t('reactionPicker.moreEmoji')}
               </button>
             </>
           )}

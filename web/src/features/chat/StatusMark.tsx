@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { UserStatus } from '../../types';
+import { t } from '../../i18n';
 
 /** A status beside a name: its emoji (or a speech bubble), the text on hover and for screen readers. */
 export function StatusMark({ status, testId = 'member-status' }: { status: UserStatus; testId?: string }) {
@@ -7,7 +8,7 @@ export function StatusMark({ status, testId = 'member-status' }: { status: UserS
   return (
     <span className="status-mark" title={text || undefined} data-testid={testId}>
       <span aria-hidden="true">{status.emoji ?? '💬'}</span>
-      <span className="visually-hidden">Status: {text || status.emoji}</span>
+      <span className="visually-hidden">{t('statusMark.status')}{' '}{text || status.emoji}</span>
     </span>
   );
 }

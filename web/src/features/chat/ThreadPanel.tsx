@@ -5,6 +5,7 @@ import type { Member, Message } from '../../types';
 import { Composer } from './Composer';
 import { MessageItem, PendingItem, type MessageActions } from './MessageItem';
 import { applyReaction, deliveryStatus, mergeMessages } from './timeline';
+import { t } from '../../i18n';
 
 interface Props extends Omit<MessageActions, 'onReply'> {
   roomId: string;
@@ -109,9 +110,9 @@ export function ThreadPanel(props: Props) {
     >
       <header className="side-panel-header">
         <h2 id="thread-title" ref={heading} tabIndex={-1}>
-          Thread
+          {t('threadPanel.thread')}
         </h2>
-        <button type="button" className="icon-button" aria-label="Close thread" onClick={onClose} data-testid="close-thread">
+        <button type="button" className="icon-button" aria-label={t('threadPanel.closeThread')} onClick={onClose} data-testid="close-thread">
           ×
         </button>
       </header>
@@ -121,17 +122,17 @@ export function ThreadPanel(props: Props) {
             {error}
           </p>
         )}
-        {!root && !error && <p className="muted">Loading thread…</p>}
+        {!root && !error && <p className="muted">{t('threadPanel.loadingThread')}</p>}
         <ol className="messages">
           {root && item(root)}
-          {root && <li className="thread-divider muted small">{replies.length === 1 ? '1 reply' : `${replies.length} replies`}</li>}
+          {root && <li className="thread-divider muted small">{t('common.replyCount', { count: replies.length })}</li>}
           {replies.map(item)}
           {pending.map((p) => (
             <PendingItem key={p.clientId} body={p.body} author={props.meName} lastError={p.lastError} files={p.attachmentIds?.length ?? 0} onDiscard={() => client?.discard(p.clientId)} />
           ))}
         </ol>
       </div>
-      {props.composerNotice ?? <Composer roomId={roomId} parentId={rootId} placeholder="Reply in thread…" testIdSuffix="-thread" />}
+      {props.composerNotice ?? <Composer roomId={roomId} parentId={rootId} placeholder={t('threadPanel.replyThread')} testIdSuffix="-thread" />}
     </aside>
   );
 }

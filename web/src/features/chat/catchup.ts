@@ -1,4 +1,5 @@
 import type { Message } from '../../types';
+import { locale as uiLocale, t } from '../../i18n';
 
 /** The local calendar day of a timestamp, as `YYYY-MM-DD` (for grouping by day). */
 export function dayKey(iso: string | Date): string {
@@ -12,11 +13,11 @@ export function dayLabel(iso: string | Date, now: Date = new Date(), locale?: st
   const d = typeof iso === 'string' ? new Date(iso) : iso;
   if (Number.isNaN(d.getTime())) return '';
   const key = dayKey(d);
-  if (key === dayKey(now)) return 'Today';
+  if (key === dayKey(now)) return t('catchup.today');
   const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
-  if (key === dayKey(yesterday)) return 'Yesterday';
+  if (key === dayKey(yesterday)) return t('catchup.yesterday');
   const sameYear = d.getFullYear() === now.getFullYear();
-  return d.toLocaleDateString(locale, { weekday: 'long', day: 'numeric', month: 'long', ...(sameYear ? {} : { year: 'numeric' }) });
+  return d.toLocaleDateString(locale ?? uiLocale(), { weekday: 'long', day: 'numeric', month: 'long', ...(sameYear ? {} : { year: 'numeric' }) });
 }
 
 /**

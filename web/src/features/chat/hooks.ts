@@ -6,6 +6,7 @@ import type { Member, Message } from '../../types';
 import { useToast } from '../../ui/toast';
 import { contiguousEnd, initialTimeline, timelineReducer, type TimelineState } from './timeline';
 import { applyTyping, clearTyping, expireTyping, nextTypingExpiry, type TypingState } from './typing';
+import { t } from '../../i18n';
 
 const PAGE = 50;
 const AROUND = 25;
@@ -104,7 +105,7 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
       const page = await api.rooms.messagesBefore(roomId, olderCursor, PAGE);
       if (gen === generation.current) dispatch({ type: 'older', messages: page.items, olderCursor: asSeq(page.nextCursor) });
     } catch (err) {
-      toast.error(err, 'Could not load older messages');
+      toast.error(err, t('hooks.couldNotLoadOlderMessages'));
     } finally {
       setLoadingMore(false);
     }
@@ -124,7 +125,7 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
       const newest = page.items[page.items.length - 1];
       if (done && newest) client?.advance(roomId, newest.seq);
     } catch (err) {
-      toast.error(err, 'Could not load newer messages');
+      toast.error(err, t('hooks.couldNotLoadNewerMessages'));
     } finally {
       setLoadingMore(false);
     }
@@ -167,7 +168,7 @@ export function useTimeline(roomId: string, focusSeq: number | null, meId: strin
       const page = await api.rooms.messagesAfter(roomId, end, PAGE);
       if (gen === generation.current) dispatch({ type: 'newer', messages: page.items, hasNewer: false });
     } catch (err) {
-      toast.error(err, 'Could not load new messages');
+      toast.error(err, t('hooks.couldNotLoadNewMessages'));
     }
   }, [roomId, loadLatest, toast]);
   useRealtimeEvent('watch', ({ roomId: id, lastSeq }) => {
@@ -198,7 +199,7 @@ export function useMembers(roomId: string, enabled = true): Member[] {
     api.rooms
       .allMembers(roomId)
       .then(setMembers)
-      .catch((err: unknown) => toast.error(err, 'Could not load members'));
+      .catch((err: unknown) => toast.error(err, t('hooks.couldNotLoadMembers')));
   }, [roomId, toast, enabled]);
 
   useEffect(() => {

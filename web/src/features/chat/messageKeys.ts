@@ -1,3 +1,4 @@
+import { t } from '../../i18n';
 /** What can take the focus inside a message (its controls, links and fields). */
 const FOCUSABLE = 'a[href], button, input, textarea, select, summary, [tabindex]';
 
@@ -20,7 +21,7 @@ export function moveAmong(items: readonly HTMLElement[], step: 1 | -1): boolean 
 export function editWindowHint(createdAt: string, windowSecs: number, now = Date.now()): string | null {
   if (windowSecs <= 0) return null;
   if (now - Date.parse(createdAt) < windowSecs * 1000) return null;
-  return `Messages can be edited for ${windowLabel(windowSecs)} after sending; this one is older.`;
+  return t('messageKeys.messagesCanBeEditedWindowsecs', { windowSecs: windowLabel(windowSecs) });
 }
 
 /** "15 minutes", "1 hour", "90 seconds". */

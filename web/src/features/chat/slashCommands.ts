@@ -1,3 +1,4 @@
+import { t, type MessageKey } from '../../i18n';
 // Composer slash commands: `/invite @name`, `/leave`, `/topic text`. A line that starts with
 // `/word` is a command and is never posted as a message; `//` sends a line that starts with
 // "/" as it is. Unknown commands answer with the help instead of being posted silently.
@@ -11,17 +12,17 @@ export type SlashCommand =
 /** What the composer does with its text. */
 export type ComposerInput = { kind: 'message'; text: string } | { kind: 'command'; command: SlashCommand };
 
-export const SLASH_HELP: readonly { usage: string; what: string }[] = [
-  { usage: '/invite @name', what: 'add people to this room (several: /invite @ada @linus)' },
-  { usage: '/leave', what: 'leave this room' },
-  { usage: '/topic text', what: "set the room's topic (its description)" },
-  { usage: '//text', what: 'send a message that starts with /' },
+export const SLASH_HELP: readonly { usage: string; what: MessageKey }[] = [
+  { usage: '/invite @name', what: 'slashCommands.invite' },
+  { usage: '/leave', what: 'slashCommands.leave' },
+  { usage: '/topic text', what: 'slashCommands.topic' },
+  { usage: '//text', what: 'slashCommands.slash' },
 ];
 
 /** The help as one line of text (a toast, a title). */
 export function helpText(problem: string | null = null): string {
-  const list = SLASH_HELP.map((h) => `${h.usage}: ${h.what}`).join(' · ');
-  return problem ? `${problem}. Commands: ${list}` : `Commands: ${list}`;
+  const list = SLASH_HELP.map((h) => `${h.usage}: ${t(h.what)}`).join(' · ');
+  return problem ? t('slashCommands.problemCommandsList', { problem, list }) : t('slashCommands.commandsList', { list });
 }
 
 const COMMAND = /^\/([a-z][a-z-]*)(?:\s+([\s\S]*))?$/i;
@@ -45,16 +46,16 @@ function parseCommand(name: string, args: string): SlashCommand {
         .split(/[\s,]+/)
         .map((n) => n.replace(/^@/, '').trim())
         .filter(Boolean);
-      return names.length > 0 ? { kind: 'invite', names } : { kind: 'help', problem: 'Whom? Write /invite @name' };
+      return names.length > 0 ? { kind: 'invite', names } : { kind: 'help', problem: t('slashCommands.whomWriteInviteName') };
     }
     case 'leave':
-      return args ? { kind: 'help', problem: '/leave takes nothing after it' } : { kind: 'leave' };
+      return args ? { kind: 'help', problem: t('slashCommands.leaveTakesNothing') } : { kind: 'leave' };
     case 'topic':
-      return args ? { kind: 'topic', text: args } : { kind: 'help', problem: 'Write the topic after /topic' };
+      return args ? { kind: 'topic', text: args } : { kind: 'help', problem: t('slashCommands.writeTopic') };
     case 'help':
       return { kind: 'help', problem: null };
     default:
-      return { kind: 'help', problem: `Unknown command /${name}` };
+      return { kind: 'help', problem: t('slashCommands.unknownCommandName', { name }) };
   }
 }
 
@@ -62,7 +63,7 @@ function parseCommand(name: string, args: string): SlashCommand {
 export interface Candidate {
   id: string;
   name: string;
-  handle?: string;
+  handle?: string | null;
 }
 
 /**

@@ -40,14 +40,15 @@ describe('timeline', () => {
 
 describe('deliveryStatus', () => {
   const member = (id: string, lastDeliveredSeq: number, lastReadSeq: number): Member => ({
-    user: { id, name: id, role: 'staff', department: null, createdAt: '' },
+    user: { id, name: id, handle: null, role: 'staff', department: null, createdAt: '', avatarUrl: null },
     role: 'member',
     joinedAt: '',
     lastDeliveredSeq,
     lastReadSeq,
     online: true,
+    status: null,
   });
-  const mine = msg('r', 5, { author: { id: 'me', name: 'Me', role: 'staff' } });
+  const mine = msg('r', 5, { author: { id: 'me', name: 'Me', role: 'staff', avatarUrl: null } });
 
   it('ignores the author own cursors', () => {
     expect(deliveryStatus(mine, [member('me', 9, 9)])).toBe('sent');

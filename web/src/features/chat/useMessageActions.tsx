@@ -6,6 +6,7 @@ import type { Message, RoomRole } from '../../types';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
+import { t } from '../../i18n';
 
 /** Reactions, edit, delete (with confirmation) and pins, and who may do which. */
 export function useMessageActions(replace: (m: Message) => void, myRole: RoomRole | null) {
@@ -26,7 +27,7 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
           await (on ? api.messages.react(message.id, emoji) : api.messages.unreact(message.id, emoji));
         }
       } catch (err) {
-        toast.error(err, 'Could not react');
+        toast.error(err, t('useMessageActions.couldNotReact'));
       }
     },
     [client, replace, toast],
@@ -39,7 +40,7 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
         replace(isMessage(updated) ? updated : { ...message, body, editedAt: new Date().toISOString() });
         return true;
       } catch (err) {
-        toast.error(err, 'Could not edit the message');
+        toast.error(err, t('useMessageActions.couldNotEditMessage'));
         return false;
       }
     },
@@ -52,7 +53,7 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
         const updated = await api.messages.setPinned(message.id, pinned);
         replace(isMessage(updated) ? updated : { ...message, pinned });
       } catch (err) {
-        toast.error(err, pinned ? 'Could not pin the message' : 'Could not unpin the message');
+        toast.error(err, pinned ? t('useMessageActions.couldNotPinMessage') : t('useMessageActions.couldNotUnpinMessage'));
       }
     },
     [replace, toast],
@@ -66,7 +67,7 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
       replace(isMessage(removed) ? removed : { ...toDelete, body: null, deletedAt: new Date().toISOString() });
       setToDelete(null);
     } catch (err) {
-      toast.error(err, 'Could not delete the message');
+      toast.error(err, t('useMessageActions.couldNotDeleteMessage'));
     } finally {
       setBusy(false);
     }
@@ -88,14 +89,14 @@ export function useMessageActions(replace: (m: Message) => void, myRole: RoomRol
   const dialog = (
     <ConfirmDialog
       open={toDelete !== null}
-      title="Delete message?"
+      title={t('useMessageActions.deleteMessage')}
       message={
         <>
-          <p>This removes the message for everyone. It cannot be undone.</p>
+          <p>{t('useMessageActions.removesForEveryone')}</p>
           {toDelete?.body && <blockquote className="quote">{toDelete.body.slice(0, 300)}</blockquote>}
         </>
       }
-      confirmLabel="Delete"
+      confirmLabel={t('common.delete')}
       danger
       busy={busy}
       onConfirm={() => void confirmDelete()}

@@ -3,6 +3,7 @@ import { api } from '../../api';
 import type { Room } from '../../types';
 import { useToast } from '../../ui/toast';
 import { helpText, pickPerson, type SlashCommand } from './slashCommands';
+import { t } from '../../i18n';
 
 /**
  * Runs the composer's slash commands in `room` through the same REST routes as the members
@@ -25,11 +26,11 @@ export function useSlashCommands(room: Room | null, onLeave: () => void): (comma
               const found = await api.users.search(name, undefined, 20);
               const person = pickPerson(name, found.items);
               if (!person) {
-                toast.show(found.items.length === 0 ? `Nobody is called @${name}` : `@${name} could be several people: pick one in Members`, 'error');
+                toast.show(found.items.length === 0 ? t('useSlashCommands.nobodyCalledName', { name }) : t('useSlashCommands.nameCouldBeSeveralPeople', { name }), 'error');
                 return false;
               }
               await api.rooms.addMember(room.id, person.id);
-              toast.show(`Added ${person.name} to ${room.title}`, 'success');
+              toast.show(t('useSlashCommands.addedNameTitle', { name: person.name, title: room.title }), 'success');
             }
             return true;
           case 'leave':
@@ -37,7 +38,7 @@ export function useSlashCommands(room: Room | null, onLeave: () => void): (comma
             return true;
           case 'topic':
             await api.rooms.update(room.id, { description: command.text });
-            toast.show('Topic set', 'success');
+            toast.show(t('useSlashCommands.topicSet'), 'success');
             return true;
         }
       } catch (err) {

@@ -3,6 +3,7 @@ import { api, errorMessage, isAbort, type UploadHandle } from '../../api';
 import type { AttachmentView } from '../../types';
 import { useToast } from '../../ui/toast';
 import * as q from './uploads';
+import { t } from '../../i18n';
 
 let counter = 0;
 const newKey = () => `upload-${Date.now().toString(36)}-${(counter += 1)}`;
@@ -71,7 +72,7 @@ export function useUploads(roomId: string): Uploads {
         const f = picked[i];
         if (f) files.current.set(item.key, f);
       });
-      if (next.refused > 0) toast.show(`At most ${q.MAX_ATTACHMENTS} files per message.`, 'error');
+      if (next.refused > 0) toast.show(t('useUploads.atMostMaxAttachmentsFiles', { MAX_ATTACHMENTS: q.MAX_ATTACHMENTS }), 'error');
       const keys = new Set(next.added.map((i) => i.key));
       setItems((xs) => [...xs, ...next.items.filter((i) => keys.has(i.key))]);
     },

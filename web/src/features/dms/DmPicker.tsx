@@ -1,5 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { User } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { WriteButton } from '../../ui/readOnly';
@@ -8,6 +10,7 @@ import { useToast } from '../../ui/toast';
 import { useDebounced } from '../../ui/useDebounced';
 import { useUser } from '../auth/session';
 import { useRooms } from '../rooms/RoomsContext';
+import { t } from '../../i18n';
 
 /** Start (or reopen) a direct conversation with someone from the directory. */
 export function DmPicker() {
@@ -16,8 +19,14 @@ export function DmPicker() {
   const { upsert } = useRooms();
   const [q, setQ] = useState('');
   const dq = useDebounced(q, 200);
-  const [users, setUsers] = useState<User[]>([]);
-  const [loading, setLoading] = useState(false);
+  const found = useQuery({
+    queryKey: queryKeys.users.search(dq),
+    queryFn: () => api.users.search(dq),
+    placeholderData: (previous) => previous,
+    meta: { errorToast: t('dmPicker.couldNotSearchPeople') },
+  });
+  const users = (found.data?.items ?? []).filter((u) => u.id !== me.id);
+  const loading = found.isFetching;
   const [opening, setOpening] = useState<string | null>(null);
   // People picked for a group DM (2 to 8 others), kept across searches.
   const [picked, setPicked] = useState<User[]>([]);
@@ -31,24 +40,11 @@ export function DmPicker() {
       upsert(room);
       navigate(`/rooms/${room.id}`);
     } catch (err) {
-      toast.error(err, 'Could not open the conversation');
+      toast.error(err, t('common.couldNotOpenConversation'));
     } finally {
       setOpening(null);
     }
   };
-
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.users
-      .search(dq)
-      .then((page) => !cancelled && setUsers(page.items.filter((u) => u.id !== me.id)))
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not search people'))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [dq, me.id, toast]);
 
   const open = async (user: User) => {
     setOpening(user.id);
@@ -57,7 +53,7 @@ export function DmPicker() {
       upsert(room);
       navigate(`/rooms/${room.id}`);
     } catch (err) {
-      toast.error(err, 'Could not open the conversation');
+      toast.error(err, t('common.couldNotOpenConversation'));
     } finally {
       setOpening(null);
     }
@@ -65,15 +61,15 @@ export function DmPicker() {
 
   return (
     <main className="page narrow" id="main" aria-labelledby="dm-title">
-      <h1 id="dm-title">New direct message</h1>
+      <h1 id="dm-title">{t('common.newDirectMessage')}</h1>
       <div className="field">
-        <label htmlFor="dm-search">Find a person</label>
+        <label htmlFor="dm-search">{t('dmPicker.findPerson')}</label>
         <input
           id="dm-search"
           type="search"
           value={q}
           onChange={(e) => setQ(e.target.value)}
-          placeholder="Name or email"
+          placeholder={t('common.nameEmail')}
           autoFocus
           data-testid="dm-search"
           aria-controls="dm-results"
@@ -81,13 +77,13 @@ export function DmPicker() {
       </div>
       {picked.length > 0 && (
         <div className="field" data-testid="dm-picked">
-          <span className="muted small">With {picked.map((u) => u.name).join(', ')}</span>{' '}
+          <span className="muted small">{t('dmPicker.with')}{' '}{picked.map((u) => u.name).join(', ')}</span>{' '}
           <WriteButton
             onClick={() => void openGroup()}
             disabled={opening !== null || picked.length < 2 || picked.length > 8}
             data-testid="dm-start-group"
           >
-            Start group DM
+            {t('dmPicker.startGroupDm')}
           </WriteButton>
         </div>
       )}
@@ -101,7 +97,7 @@ export function DmPicker() {
               data-testid={`dm-user-${u.email ?? u.id}`}
             >
               <Avatar id={u.id} name={u.name} url={u.avatarUrl} size={28} />
-              <span className="visually-hidden">Message </span>
+              <span className="visually-hidden">{t('dmPicker.message')}{' '}</span>
               <span className="user-name">{u.name}</span>
               <span className={`role-badge role-${u.role}`}>{u.role}</span>
               {u.department && <span className="muted small">{u.department}</span>}
@@ -114,11 +110,11 @@ export function DmPicker() {
                 onChange={() => togglePick(u)}
                 data-testid={`dm-pick-${u.email ?? u.id}`}
               />{' '}
-              Add to group
+              {t('dmPicker.addGroup')}
             </label>
           </li>
         ))}
-        {!loading && users.length === 0 && <li className="empty">Nobody found.</li>}
+        {!loading && users.length === 0 && <li className="empty">{t('dmPicker.nobodyFound')}</li>}
       </ul>
     </main>
   );

@@ -3,6 +3,7 @@ import { usePopover } from '../../ui/popover';
 import { formatDateTime } from '../../ui/format';
 import { desktopPermission, kindLabel } from './desktop';
 import { useNotifications } from './NotificationsContext';
+import { t } from '../../i18n';
 
 /** The header's bell: the unread count, and the list of notifications when opened. */
 export function Bell() {
@@ -25,7 +26,7 @@ export function Bell() {
         ref={trigger}
         type="button"
         className="icon-button bell-button"
-        aria-label={n.count > 0 ? `Notifications, ${n.count} unread` : 'Notifications'}
+        aria-label={n.count > 0 ? t('bell.notificationsCountUnread', { count: n.count }) : t('common.notifications')}
         aria-expanded={open}
         onClick={toggle}
         data-testid="bell"
@@ -38,14 +39,14 @@ export function Bell() {
         )}
       </button>
       {open && (
-        <div ref={panel} className="bell-panel" role="dialog" aria-label="Notifications" data-testid="bell-panel">
+        <div ref={panel} className="bell-panel" role="dialog" aria-label={t('common.notifications')} data-testid="bell-panel">
           <div className="bell-panel-header">
-            <strong>Notifications</strong>
+            <strong>{t('common.notifications')}</strong>
             <button type="button" className="button small" onClick={() => void n.readAll()} disabled={n.count === 0} data-testid="read-all">
-              Mark all read
+              {t('bell.markAllRead')}
             </button>
           </div>
-          {n.loaded && n.items.length === 0 && <p className="muted small">Nothing yet.</p>}
+          {n.loaded && n.items.length === 0 && <p className="muted small">{t('bell.nothingYet')}</p>}
           <ul className="bell-list">
             {n.items.map((item) => (
               <li key={item.id}>
@@ -66,7 +67,7 @@ export function Bell() {
                     </time>
                   </span>
                   <span className="bell-excerpt">
-                    <strong>{item.actor.name}</strong>: {item.excerpt}
+                    <strong>{item.actor?.name ?? t('bell.someone')}</strong>: {item.excerpt}
                   </span>
                 </button>
               </li>
@@ -74,12 +75,12 @@ export function Bell() {
           </ul>
           {n.nextCursor !== null && (
             <button type="button" className="button small" onClick={() => void n.loadMore()} data-testid="notifications-more">
-              Load more
+              {t('common.loadMore')}
             </button>
           )}
           {permission === 'default' && (
             <button type="button" className="link-button small" onClick={() => void n.enableDesktop().then(setPermission)} data-testid="enable-desktop">
-              Enable desktop notifications
+              {t('common.enableDesktopNotifications')}
             </button>
           )}
         </div>

@@ -8,6 +8,7 @@ import { useUser } from '../auth/session';
 import { useRooms } from '../rooms/RoomsContext';
 import { bellReducer, initialBell, messageUrl, type BellState } from './bell';
 import { desktopPermission, shouldShowDesktop, showDesktop } from './desktop';
+import { t } from '../../i18n';
 
 interface NotificationsState extends BellState {
   /** The newest page (again), when the list opens. */
@@ -69,7 +70,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
     api.auth
       .me()
       .then((u) => dispatch({ type: 'count', count: u.notificationCount ?? 0 }))
-      .catch((err: unknown) => toast.error(err, 'Could not update notifications'));
+      .catch((err: unknown) => toast.error(err, t('notificationsContext.couldNotUpdateNotifications')));
   }, [toast]);
 
   const roomName = useCallback((n: AppNotification) => roomsRef.current.find((r) => r.id === n.roomId)?.title ?? n.roomTitle, []);
@@ -77,7 +78,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   const markRead = useCallback(
     (ids: string[]) => {
       dispatch({ type: 'read', event: { ids } });
-      api.notifications.read(ids).catch((err: unknown) => toast.error(err, 'Could not mark as read'));
+      api.notifications.read(ids).catch((err: unknown) => toast.error(err, t('notificationsContext.couldNotMarkAsRead')));
     },
     [toast],
   );
@@ -107,7 +108,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
         const page = await api.notifications.list(cursor);
         dispatch({ type: 'page', items: page.items, nextCursor: page.nextCursor, append: cursor !== null });
       } catch (err) {
-        toast.error(err, 'Could not load notifications');
+        toast.error(err, t('notificationsContext.couldNotLoadNotifications'));
       }
     },
     [toast],
@@ -120,7 +121,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       await api.notifications.readAll();
       dispatch({ type: 'read', event: { all: true } });
     } catch (err) {
-      toast.error(err, 'Could not mark all read');
+      toast.error(err, t('notificationsContext.couldNotMarkAllRead'));
     }
   }, [toast]);
 
@@ -130,7 +131,7 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
       try {
         setPreferences(await api.account.setPreferences({ browserNotifications: true }));
       } catch (err) {
-        toast.error(err, 'Could not save the preference');
+        toast.error(err, t('notificationsContext.couldNotSavePreference'));
       }
     }
     return permission;

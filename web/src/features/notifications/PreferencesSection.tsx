@@ -1,9 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
 import type { Preferences } from '../../types';
+import { SelectField } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { desktopPermission } from './desktop';
 import { useNotificationsOptional } from './NotificationsContext';
+import { t } from '../../i18n';
 
 export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -12,9 +14,9 @@ export function browserTimeZone(): string {
 /** Asks the browser, on a click only (never on page load). */
 function DesktopPermission({ onGranted }: { onGranted: () => void }) {
   const [permission, setPermission] = useState(desktopPermission);
-  if (permission === 'unsupported') return <p className="muted small">This browser cannot show desktop notifications.</p>;
-  if (permission === 'granted') return <p className="muted small" data-testid="desktop-granted">Desktop notifications are allowed in this browser.</p>;
-  if (permission === 'denied') return <p className="muted small">Desktop notifications are blocked in this browser's site settings.</p>;
+  if (permission === 'unsupported') return <p className="muted small">{t('preferencesSection.thisBrowserCannotShowDesktop')}</p>;
+  if (permission === 'granted') return <p className="muted small" data-testid="desktop-granted">{t('preferencesSection.desktopNotificationsAllowedBrowser')}</p>;
+  if (permission === 'denied') return <p className="muted small">{t('preferencesSection.desktopNotificationsBlockedBrowserS')}</p>;
   return (
     <button type="button" className="button small" onClick={() =>
         void Notification.requestPermission().then((p) => {
@@ -22,7 +24,7 @@ function DesktopPermission({ onGranted }: { onGranted: () => void }) {
           if (p === 'granted') onGranted();
         })
       } data-testid="enable-desktop">
-      Enable desktop notifications
+      {t('common.enableDesktopNotifications')}
     </button>
   );
 }
@@ -47,7 +49,7 @@ export function PreferencesSection() {
         setPrefs({ ...p, timezone: !p.timezone || p.timezone === 'UTC' ? browserTimeZone() : p.timezone });
         setQuiet(p.quietHours !== null);
       })
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not load your preferences'));
+      .catch((err: unknown) => !cancelled && toast.error(err, t('preferencesSection.couldNotLoadYourPreferences')));
     return () => {
       cancelled = true;
     };
@@ -70,7 +72,7 @@ export function PreferencesSection() {
       bell?.setPreferences(next);
       setSaved(true);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not save. Check your connection.');
+      setError(err instanceof ApiError ? err.message : t('preferencesSection.couldNotSaveCheckYour'));
     } finally {
       setBusy(false);
     }
@@ -79,18 +81,20 @@ export function PreferencesSection() {
   const hours = prefs.quietHours ?? { start: '22:00', end: '08:00' };
   return (
     <section className="account-section" aria-labelledby="prefs-title">
-      <h2 id="prefs-title">Notifications</h2>
+      <h2 id="prefs-title">{t('common.notifications')}</h2>
       <form className="stack narrow-form" onSubmit={submit} data-testid="preferences">
-        <label htmlFor="pref-email">E-mail me</label>
-        <select
+        <SelectField
+          className="stack"
           id="pref-email"
+          label={t('preferencesSection.eMailMe')}
           value={prefs.emailNotifications}
-          onChange={(e) => set({ emailNotifications: e.target.value === 'off' ? 'off' : 'mentions_dms' })}
-        >
-          <option value="off">Never</option>
-          <option value="mentions_dms">About mentions and direct messages</option>
-        </select>
-        <label htmlFor="pref-delay">…when still unread after (minutes)</label>
+          choices={[
+            { value: 'off', label: t('preferencesSection.never') },
+            { value: 'mentions_dms', label: t('preferencesSection.aboutMentionsDirectMessages') },
+          ]}
+          onChange={(emailNotifications) => set({ emailNotifications })}
+        />
+        <label htmlFor="pref-delay">{t('preferencesSection.whenStillUnreadAfterMinutes')}</label>
         <input
           id="pref-delay"
           type="number"
@@ -102,21 +106,21 @@ export function PreferencesSection() {
         />
         <label className="checkbox">
           <input type="checkbox" checked={prefs.browserNotifications} onChange={(e) => set({ browserNotifications: e.target.checked })} data-testid="pref-browser" />{' '}
-          Desktop notifications when Switchboard is in another tab
+          {t('preferencesSection.desktopNotificationsWhenSwitchboardAnother')}
         </label>
         <DesktopPermission onGranted={() => set({ browserNotifications: true })} />
         <label className="checkbox">
-          <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} /> Quiet hours (no e-mail, push or desktop notifications)
+          <input type="checkbox" checked={quiet} onChange={(e) => setQuiet(e.target.checked)} />{' '}{t('preferencesSection.quietHoursNoEMail')}
         </label>
         {quiet && (
           <div className="button-row">
-            <label htmlFor="pref-quiet-start">From</label>
+            <label htmlFor="pref-quiet-start">{t('common.from')}</label>
             <input id="pref-quiet-start" type="time" value={hours.start} onChange={(e) => set({ quietHours: { ...hours, start: e.target.value } })} />
-            <label htmlFor="pref-quiet-end">to</label>
+            <label htmlFor="pref-quiet-end">{t('common.to')}</label>
             <input id="pref-quiet-end" type="time" value={hours.end} onChange={(e) => set({ quietHours: { ...hours, end: e.target.value } })} />
           </div>
         )}
-        <label htmlFor="pref-tz">Time zone</label>
+        <label htmlFor="pref-tz">{t('common.timeZone')}</label>
         <input id="pref-tz" value={prefs.timezone} onChange={(e) => set({ timezone: e.target.value })} list="pref-tz-browser" />
         <datalist id="pref-tz-browser">
           <option value={browserTimeZone()} />
@@ -128,12 +132,12 @@ export function PreferencesSection() {
         )}
         <div className="button-row">
           <button type="submit" className="button primary" disabled={busy} data-testid="preferences-save">
-            {busy ? 'Saving…' : 'Save notification settings'}
+            {busy ? t('common.saving') : t('preferencesSection.saveNotificationSettings')}
           </button>
         </div>
         {saved && (
           <p className="success-text" role="status">
-            Saved.
+            {t('preferencesSection.saved')}
           </p>
         )}
       </form>

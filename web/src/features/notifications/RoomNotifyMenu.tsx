@@ -5,21 +5,22 @@ import { formatDateTime } from '../../ui/format';
 import { useToast } from '../../ui/toast';
 import { useRooms } from '../rooms/RoomsContext';
 import { isMuted } from '../rooms/Sidebar';
+import { t, type MessageKey } from '../../i18n';
 
-const LEVELS: { level: NotifyLevel; label: string }[] = [
-  { level: 'all', label: 'All messages' },
-  { level: 'mentions', label: 'Mentions only' },
-  { level: 'none', label: 'Nothing' },
+const LEVELS: { level: NotifyLevel; label: MessageKey }[] = [
+  { level: 'all', label: 'roomNotifyMenu.allMessages' },
+  { level: 'mentions', label: 'roomNotifyMenu.mentionsOnly' },
+  { level: 'none', label: 'roomNotifyMenu.nothing' },
 ];
 
 const HOUR_MS = 3_600_000;
 /** "Until I unmute": a date far enough away that it never ends by itself. */
 const FOREVER = '9999-12-31T00:00:00Z';
 
-const MUTES: { label: string; until: () => string }[] = [
-  { label: 'Mute for 1 hour', until: () => new Date(Date.now() + HOUR_MS).toISOString() },
-  { label: 'Mute for 8 hours', until: () => new Date(Date.now() + 8 * HOUR_MS).toISOString() },
-  { label: 'Mute until I unmute', until: () => FOREVER },
+const MUTES: { label: MessageKey; until: () => string }[] = [
+  { label: 'roomNotifyMenu.muteOneHour', until: () => new Date(Date.now() + HOUR_MS).toISOString() },
+  { label: 'roomNotifyMenu.muteEightHours', until: () => new Date(Date.now() + 8 * HOUR_MS).toISOString() },
+  { label: 'roomNotifyMenu.muteUntilUnmute', until: () => FOREVER },
 ];
 
 /** The room menu's notification settings: a level and a mute (`PUT /rooms/{id}/notifications`). */
@@ -38,7 +39,7 @@ export function RoomNotifyMenu({ room }: { room: Room }) {
       await api.rooms.setNotifications(room.id, nextLevel, muteUntil);
       upsert({ ...room, notifyLevel: nextLevel, mutedUntil: muteUntil });
     } catch (err) {
-      toast.error(err, 'Could not change notifications');
+      toast.error(err, t('roomNotifyMenu.couldNotChangeNotifications'));
     } finally {
       setBusy(false);
     }
@@ -57,8 +58,8 @@ export function RoomNotifyMenu({ room }: { room: Room }) {
       }}
     >
       <summary className="button small" aria-busy={busy}>
-        <span aria-hidden="true">{muted ? '🔕' : '🔔'}</span> <span className="visually-hidden">Notifications for this room: </span>
-        {muted ? 'Muted' : LEVELS.find((l) => l.level === level)?.label}
+        <span aria-hidden="true">{muted ? '🔕' : '🔔'}</span> <span className="visually-hidden">{t('roomNotifyMenu.notificationsRoom')}{' '}</span>
+        {muted ? t('roomNotifyMenu.muted') : t(LEVELS.find((l) => l.level === level)?.label ?? 'roomNotifyMenu.allMessages')}
       </summary>
       <ul className="menu-popover">
         {LEVELS.map((l) => (
@@ -73,21 +74,21 @@ export function RoomNotifyMenu({ room }: { room: Room }) {
               data-testid={`notify-${l.level}`}
             >
               {l.level === level ? '✓ ' : ''}
-              {l.label}
+              {t(l.label)}
             </button>
           </li>
         ))}
         {muted ? (
           <li>
             <button type="button" className="menu-item" disabled={busy} onClick={() => void save(level, null)} data-testid="unmute">
-              Unmute{room.mutedUntil && room.mutedUntil !== FOREVER ? ` (muted until ${formatDateTime(room.mutedUntil)})` : ''}
+              {t('roomNotifyMenu.unmute')}{room.mutedUntil && room.mutedUntil !== FOREVER ? t('roomNotifyMenu.mutedUntilMuteduntil', { mutedUntil: formatDateTime(room.mutedUntil) }) : ''}
             </button>
           </li>
         ) : (
           MUTES.map((m) => (
             <li key={m.label}>
               <button type="button" className="menu-item" disabled={busy} onClick={() => void save(level, m.until())}>
-                {m.label}
+                {t(m.label)}
               </button>
             </li>
           ))

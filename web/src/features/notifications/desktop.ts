@@ -1,5 +1,6 @@
 // Desktop (system) notifications: when to show one, and showing it.
 import type { AppNotification, Preferences, Room } from '../../types';
+import { t, type MessageKey } from '../../i18n';
 
 export interface DesktopContext {
   /** `Notification.permission`, or 'unsupported' without the API. */
@@ -42,21 +43,21 @@ export function shouldShowDesktop(ctx: DesktopContext): boolean {
   return !(Number.isFinite(until) && until > ctx.now);
 }
 
-const KIND_TITLE: Record<AppNotification['kind'], string> = {
-  mention: 'mentioned you',
-  dm: 'sent you a message',
-  reply: 'replied in a thread',
-  ticket_assigned: 'assigned you a ticket',
+const KIND_TITLE: Record<AppNotification['kind'], MessageKey> = {
+  mention: 'desktop.mentionedYou',
+  dm: 'desktop.sentYouMessage',
+  reply: 'desktop.repliedInThread',
+  ticket_assigned: 'desktop.assignedYouTicket',
 };
 
 export function kindLabel(kind: AppNotification['kind']): string {
-  return { mention: 'Mention', dm: 'Direct message', reply: 'Reply', ticket_assigned: 'Ticket assigned' }[kind];
+  return t(({ mention: 'desktop.mention', dm: 'quickSwitcher.directMessage', reply: 'desktop.reply', ticket_assigned: 'desktop.ticketAssigned' } as const)[kind]);
 }
 
 /** "Ada mentioned you in #general" (a DM names no room). */
 export function desktopTitle(n: AppNotification, roomName: string): string {
   const where = n.roomKind === 'dm' ? '' : ` in ${n.roomKind === 'ticket' ? '' : '#'}${roomName}`;
-  return `${n.actor.name} ${KIND_TITLE[n.kind]}${where}`;
+  return `${t(KIND_TITLE[n.kind], { name: n.actor?.name ?? t('bell.someone') })}${where}`;
 }
 
 export function desktopPermission(): NotificationPermission | 'unsupported' {
@@ -65,7 +66,7 @@ export function desktopPermission(): NotificationPermission | 'unsupported' {
 
 /** Shows the system notification; a click focuses this window and runs `open`. */
 export function showDesktop(n: AppNotification, roomName: string, open: () => void): void {
-  const note = new Notification(desktopTitle(n, roomName), { body: n.excerpt, tag: n.id });
+  const note = new Notification(desktopTitle(n, roomName), { body: n.excerpt ?? undefined, tag: n.id });
   note.onclick = () => {
     window.focus();
     open();

@@ -4,6 +4,7 @@ import type { Room } from '../../types';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
 import { may } from './policy';
+import { formatDate, t } from '../../i18n';
 
 /** Shown over an archived room: read-only for everyone, with "Unarchive" for those allowed. */
 export function ArchivedBanner({ room }: { room: Room }) {
@@ -15,9 +16,9 @@ export function ArchivedBanner({ room }: { room: Room }) {
     setBusy(true);
     try {
       await api.rooms.unarchive(room.id);
-      toast.show(`Restored ${room.title}`, 'success');
+      toast.show(t('archivedBanner.restoredTitle', { title: room.title }), 'success');
     } catch (err) {
-      toast.error(err, 'Could not restore the room');
+      toast.error(err, t('archivedBanner.couldNotRestoreRoom'));
     } finally {
       setBusy(false);
     }
@@ -25,12 +26,11 @@ export function ArchivedBanner({ room }: { room: Room }) {
   return (
     <div className="archived-banner" role="status" data-testid="archived-banner">
       <span>
-        <strong>Archived</strong> on {new Date(room.archivedAt).toLocaleDateString()}: this room is read-only for everyone. You can still
-        read and search it.
+        <strong>{t('common.archived')}</strong>{' '}{t('archivedBanner.onDateReadOnly', { date: formatDate(new Date(room.archivedAt), { year: 'numeric', month: 'numeric', day: 'numeric' }) })}
       </span>
       {may(me, room, 'archive') && (
         <button type="button" className="button small" disabled={busy} onClick={() => void restore()} data-testid="unarchive-room">
-          Unarchive
+          {t('archivedBanner.unarchive')}
         </button>
       )}
     </div>
@@ -41,7 +41,7 @@ export function ArchivedBanner({ room }: { room: Room }) {
 export function ArchivedComposerNotice() {
   return (
     <div className="join-bar" role="status" data-testid="archived-notice">
-      This room is archived: nobody can write, react or pin here until it is restored.
+      {t('archivedBanner.thisRoomArchivedNobodyCan')}
     </div>
   );
 }

@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { Room } from '../../types';
 import { Link } from '../../ui/router';
-import { useToast } from '../../ui/toast';
+import { t } from '../../i18n';
 
 /** Archived rooms I am in and archived public rooms I may read, by title (no duplicates). */
 export function mergeArchived(mine: readonly Room[], discovered: readonly Room[]): Room[] {
@@ -13,28 +15,24 @@ export function mergeArchived(mine: readonly Room[], discovered: readonly Room[]
 
 /** Discover's "Archived rooms": loaded when opened; each opens read-only. */
 export function ArchivedRooms() {
-  const toast = useToast();
   const [open, setOpen] = useState(false);
-  const [rooms, setRooms] = useState<Room[] | null>(null);
-
-  useEffect(() => {
-    if (!open) return undefined;
-    let cancelled = false;
-    Promise.all([api.rooms.mineArchived('only'), api.rooms.discoverArchived('only')])
-      .then(([mine, discovered]) => !cancelled && setRooms(mergeArchived(mine.items, discovered.items)))
-      .catch((err: unknown) => !cancelled && toast.error(err, 'Could not load archived rooms'));
-    return () => {
-      cancelled = true;
-    };
-  }, [open, toast]);
+  const { data: rooms = null } = useQuery({
+    queryKey: queryKeys.rooms.archived,
+    queryFn: async () => {
+      const [mine, discovered] = await Promise.all([api.rooms.mineArchived('only'), api.rooms.discoverArchived('only')]);
+      return mergeArchived(mine.items, discovered.items);
+    },
+    enabled: open,
+    meta: { errorToast: t('archivedRooms.couldNotLoadArchivedRooms') },
+  });
 
   return (
     <details className="archived-rooms" onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="archived-rooms">
-      <summary>Archived rooms</summary>
+      <summary>{t('archivedRooms.archivedRooms')}</summary>
       {rooms === null ? (
-        <p className="muted small">{open ? 'Loading…' : ''}</p>
+        <p className="muted small">{open ? t('common.loading') : ''}</p>
       ) : rooms.length === 0 ? (
-        <p className="muted small">No archived rooms.</p>
+        <p className="muted small">{t('archivedRooms.noArchivedRooms')}</p>
       ) : (
         <ul className="archived-list">
           {rooms.map((r) => (
@@ -43,7 +41,7 @@ export function ArchivedRooms() {
                 {r.kind === 'private' ? '🔒 ' : '# '}
                 {r.title}
               </Link>{' '}
-              <span className="muted small">archived {r.archivedAt ? new Date(r.archivedAt).toLocaleDateString() : ''}</span>
+              <span className="muted small">{t('archivedRooms.archived')}{' '}{r.archivedAt ? new Date(r.archivedAt).toLocaleDateString() : ''}</span>
             </li>
           ))}
         </ul>

@@ -7,7 +7,8 @@ import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { PeoplePicker } from './PeoplePicker';
 import { inviteRefusal } from './policy';
-import { SLUG_HINT, SLUG_MAX, SLUG_PATTERN, slugify } from './slug';
+import { slugHint, SLUG_MAX, SLUG_PATTERN, slugify } from './slug';
+import { t } from '../../i18n';
 
 interface Props {
   open: boolean;
@@ -69,7 +70,7 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
       reset();
       if (refused.length > 0) toast.show(`Created, but not everyone could be added. ${refused.join('; ')}`, 'error');
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not create the room' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('createRoomDialog.couldNotCreateRoom') }));
     } finally {
       setBusy(false);
     }
@@ -80,9 +81,9 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
   const draft = { kind, department: department || null, myRole: 'owner' as const };
 
   return (
-    <Dialog open={open} title="Create a room" onClose={onClose} testId="create-room-dialog">
+    <Dialog open={open} title={t('common.createRoom')} onClose={onClose} testId="create-room-dialog">
       <form onSubmit={submit} className="stack create-room-form">
-        <label htmlFor="room-title">Title</label>
+        <label htmlFor="room-title">{t('common.title')}</label>
         <input
           id="room-title"
           required
@@ -95,7 +96,7 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
           data-testid="room-title-input"
         />
         {problem('title') && <p className="field-error">{problem('title')}</p>}
-        <label htmlFor="room-slug">Slug</label>
+        <label htmlFor="room-slug">{t('createRoomDialog.slug')}</label>
         <input
           id="room-slug"
           required
@@ -110,23 +111,23 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
           data-testid="room-slug-input"
         />
         <p id="room-slug-hint" className="hint">
-          {SLUG_HINT}
+          {slugHint()}
         </p>
         {problem('slug') && <p className="field-error">{problem('slug')}</p>}
-        <label htmlFor="room-description">Description (optional)</label>
+        <label htmlFor="room-description">{t('createRoomDialog.descriptionOptional')}</label>
         <textarea id="room-description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />
         <fieldset className="radio-group">
-          <legend>Visibility</legend>
+          <legend>{t('common.visibility')}</legend>
           <label className="radio-option">
             <input type="radio" name="room-kind" value="public" checked={kind === 'public'} onChange={() => setKind('public')} data-testid="room-kind-public" />
             <span>
-              <strong>Public</strong>: anyone on staff in the department can find and join
+              <strong>{t('common.public')}</strong>{t('createRoomDialog.anyoneStaffDepartmentCanFind')}
             </span>
           </label>
           <label className="radio-option">
             <input type="radio" name="room-kind" value="private" checked={kind === 'private'} onChange={() => setKind('private')} data-testid="room-kind-private" />
             <span>
-              <strong>Private</strong>: members only
+              <strong>{t('common.private')}</strong>{t('common.membersOnly')}
             </span>
           </label>
         </fieldset>
@@ -134,21 +135,21 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
         {kind === 'private' && (
           <div className="create-room-members">
             <PeoplePicker
-              label="Members"
+              label={t('common.members')}
               exclude={new Set([me.id, ...people.map((p) => p.id)])}
               refusal={(u) => inviteRefusal(me, draft, u)}
               onPick={(u) => setPeople((ps) => [...ps, u])}
               testId="create-room-people"
             />
             {people.length > 0 && (
-              <ul className="chips" aria-label="People to add" data-testid="create-room-picked">
+              <ul className="chips" aria-label={t('createRoomDialog.peopleAdd')} data-testid="create-room-picked">
                 {people.map((p) => (
                   <li key={p.id} className="chip">
                     {p.name}
                     <button
                       type="button"
                       className="icon-button small"
-                      aria-label={`Do not add ${p.name}`}
+                      aria-label={t('createRoomDialog.doNotAddName', { name: p.name })}
                       onClick={() => setPeople((ps) => ps.filter((x) => x.id !== p.id))}
                     >
                       ×
@@ -159,7 +160,7 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
             )}
           </div>
         )}
-        <label htmlFor="room-tags">Tags (comma separated)</label>
+        <label htmlFor="room-tags">{t('createRoomDialog.tagsCommaSeparated')}</label>
         <input id="room-tags" value={tags} onChange={(e) => setTags(e.target.value)} />
         {error && (
           <p className="form-error" role="alert">
@@ -168,10 +169,10 @@ export function CreateRoomDialog({ open, onClose, onCreated }: Props) {
         )}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" className="button primary" disabled={busy || !title.trim()} data-testid="create-room-submit">
-            {busy ? 'Creating…' : 'Create room'}
+            {busy ? t('common.creating') : t('common.createRoom2')}
           </button>
         </div>
       </form>

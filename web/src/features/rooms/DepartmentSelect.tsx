@@ -1,16 +1,7 @@
+import { SelectField } from '../../ui/SelectField';
+import { t } from '../../i18n';
+
 /** The department a room belongs to ("Everyone" for none), as the create and settings dialogs ask for it. */
 export function DepartmentSelect({ id, value, departments, onChange }: { id: string; value: string; departments: string[]; onChange: (department: string) => void }) {
-  return (
-    <>
-      <label htmlFor={id}>Department</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">Everyone</option>
-        {departments.map((d) => (
-          <option key={d} value={d}>
-            {d}
-          </option>
-        ))}
-      </select>
-    </>
-  );
+  return <SelectField className="stack" id={id} label={t('common.department')} value={value} choices={departments} none={t('departmentSelect.everyone')} onChange={onChange} />;
 }

@@ -1,6 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import type { Room } from '../../types';
+import { SelectField } from '../../ui/SelectField';
 import { WriteButton } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { useToast } from '../../ui/toast';
@@ -8,12 +12,13 @@ import { useDebounced } from '../../ui/useDebounced';
 import { ArchivedRooms } from './ArchivedRooms';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { useRooms } from './RoomsContext';
+import { t, type MessageKey } from '../../i18n';
 
 const SORTS = [
-  { value: 'active', label: 'Most active' },
-  { value: 'new', label: 'Newest' },
-  { value: 'name', label: 'Name' },
-];
+  { value: 'active', label: 'discover.mostActive' },
+  { value: 'new', label: 'discover.newest' },
+  { value: 'name', label: 'common.name' },
+] as const satisfies readonly { value: string; label: MessageKey }[];
 
 export function Discover() {
   const toast = useToast();
@@ -21,88 +26,51 @@ export function Discover() {
   const [q, setQ] = useState('');
   const [tag, setTag] = useState('');
   const [sort, setSort] = useState('active');
-  const [items, setItems] = useState<Room[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(false);
   const [creating, setCreating] = useState(false);
-  const [joining, setJoining] = useState<string | null>(null);
   const dq = useDebounced(q, 250);
   const dtag = useDebounced(tag, 250);
+  const found = usePagedQuery(queryKeys.rooms.discover(dq, dtag, sort), (cursor) => api.rooms.discover(dq, dtag, sort, cursor), {
+    errorToast: t('discover.somethingWentWrong'),
+    keepPrevious: true,
+  });
+  const items = found.items ?? [];
+  const loading = found.loading;
 
-  useEffect(() => {
-    let cancelled = false;
-    setLoading(true);
-    api.rooms
-      .discover(dq, dtag, sort)
-      .then((page) => {
-        if (cancelled) return;
-        setItems(page.items);
-        setCursor(page.nextCursor);
-      })
-      .catch((err: unknown) => !cancelled && toast.error(err))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [dq, dtag, sort, toast]);
-
-  const more = async () => {
-    try {
-      const page = await api.rooms.discover(dq, dtag, sort, cursor);
-      setItems((xs) => [...xs, ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (err) {
-      toast.error(err);
-    }
-  };
-
-  const join = async (room: Room) => {
-    setJoining(room.id);
-    try {
-      const joined = await api.rooms.join(room.id);
+  const join = useMutation({
+    mutationFn: (room: Room) => api.rooms.join(room.id),
+    onSuccess: (joined, room) => {
       upsert({ ...room, ...(joined ?? {}), myRole: joined?.myRole ?? 'member' });
       navigate(`/rooms/${room.id}`);
-    } catch (err) {
-      toast.error(err, 'Could not join the room');
-    } finally {
-      setJoining(null);
-    }
-  };
+    },
+    onError: (err) => toast.error(err, t('discover.couldNotJoinRoom')),
+  });
+  const joining = join.isPending ? join.variables.id : null;
 
   const isMember = (room: Room) => room.myRole !== null || mine.some((r) => r.id === room.id);
 
   return (
     <main className="page" id="main" aria-labelledby="discover-title">
       <header className="page-header">
-        <h1 id="discover-title">Discover rooms</h1>
+        <h1 id="discover-title">{t('common.discoverRooms')}</h1>
         <WriteButton className="button primary" onClick={() => setCreating(true)} data-testid="create-room">
-          Create room
+          {t('common.createRoom2')}
         </WriteButton>
       </header>
       <div className="filters" role="search">
         <div className="field">
-          <label htmlFor="discover-q">Search rooms</label>
+          <label htmlFor="discover-q">{t('discover.searchRooms')}</label>
           <input id="discover-q" type="search" value={q} onChange={(e) => setQ(e.target.value)} data-testid="discover-search" />
         </div>
         <div className="field">
-          <label htmlFor="discover-tag">Tag</label>
+          <label htmlFor="discover-tag">{t('discover.tag')}</label>
           <input id="discover-tag" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="discover-sort">Sort by</label>
-          <select id="discover-sort" value={sort} onChange={(e) => setSort(e.target.value)}>
-            {SORTS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="discover-sort" label={t('discover.sortBy')} value={sort} choices={SORTS.map((s) => ({ value: s.value, label: t(s.label) }))} onChange={setSort} />
       </div>
       {loading && items.length === 0 ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t('common.loading')}</p>
       ) : items.length === 0 ? (
-        <p className="empty">No rooms match.</p>
+        <p className="empty">{t('discover.noRoomsMatch')}</p>
       ) : (
         <ul className="card-list" aria-busy={loading}>
           {items.map((room) => (
@@ -114,18 +82,18 @@ export function Discover() {
                 </h2>
                 {room.description && <p>{room.description}</p>}
                 <p className="muted small">
-                  {room.department ?? 'All departments'}
+                  {room.department ?? t('discover.allDepartments')}
                   {room.tags.length > 0 && ' · '}
-                  {room.tags.map((t) => (
-                    <button key={t} type="button" className="tag" onClick={() => setTag(t)} aria-label={`Filter by tag ${t}`}>
-                      {t}
+                  {room.tags.map((name) => (
+                    <button key={name} type="button" className="tag" onClick={() => setTag(name)} aria-label={t('discover.filterByTag', { tag: name })}>
+                      {name}
                     </button>
                   ))}
                 </p>
               </div>
               {isMember(room) ? (
                 <button type="button" className="button" onClick={() => navigate(`/rooms/${room.id}`)}>
-                  Open
+                  {t('common.open')}
                 </button>
               ) : (
                 <span className="room-card-actions">
@@ -134,13 +102,13 @@ export function Discover() {
                     type="button"
                     className="button"
                     onClick={() => navigate(`/rooms/${room.id}`)}
-                    aria-label={`Preview ${room.title}`}
+                    aria-label={t('discover.previewTitle', { title: room.title })}
                     data-testid="preview-room"
                   >
-                    Preview
+                    {t('discover.preview')}
                   </button>
-                  <WriteButton className="button primary" onClick={() => void join(room)} disabled={joining === room.id} aria-label={`Join ${room.title}`}>
-                    {joining === room.id ? 'Joining…' : 'Join'}
+                  <WriteButton className="button primary" onClick={() => join.mutate(room)} disabled={joining === room.id} aria-label={t('discover.joinTitle', { title: room.title })}>
+                    {joining === room.id ? t('common.joining') : t('discover.join')}
                   </WriteButton>
                 </span>
               )}
@@ -148,9 +116,9 @@ export function Discover() {
           ))}
         </ul>
       )}
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void more()}>
-          Load more
+      {found.hasMore && (
+        <button type="button" className="button" onClick={found.loadMore}>
+          {t('common.loadMore')}
         </button>
       )}
       <ArchivedRooms />
@@ -160,7 +128,7 @@ export function Discover() {
         onCreated={(room) => {
           setCreating(false);
           upsert(room);
-          toast.show(`Created ${room.title}`, 'success');
+          toast.show(t('common.createdTitle', { title: room.title }), 'success');
           navigate(`/rooms/${room.id}`);
         }}
       />

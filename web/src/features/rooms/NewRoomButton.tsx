@@ -7,6 +7,7 @@ import { useUser } from '../auth/session';
 import { CreateRoomDialog } from './CreateRoomDialog';
 import { mayCreateRooms } from './policy';
 import { useRooms } from './RoomsContext';
+import { t } from '../../i18n';
 
 /** The "+" beside the sidebar's rooms: opens the create dialog. */
 export function NewRoomButton() {
@@ -19,15 +20,15 @@ export function NewRoomButton() {
   const created = (room: Room) => {
     setOpen(false);
     upsert(room);
-    toast.show(`Created ${room.title}`, 'success');
+    toast.show(t('common.createdTitle', { title: room.title }), 'success');
     navigate(`/rooms/${room.id}`);
   };
   return (
     <>
       <WriteButton
         className="icon-button small"
-        aria-label="Create a room"
-        title="Create a room"
+        aria-label={t('common.createRoom')}
+        title={t('common.createRoom')}
         onClick={() => setOpen(true)}
         data-testid="new-room"
       >

@@ -1,8 +1,11 @@
 import { useEffect, useId, useState, type KeyboardEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import type { User } from '../../types';
 import { Avatar } from '../../ui/Avatar';
 import { useDebounced } from '../../ui/useDebounced';
+import { t } from '../../i18n';
 
 interface Props {
   /** The visible label of the search box. */
@@ -27,30 +30,17 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
   const id = useId();
   const [q, setQ] = useState('');
   const dq = useDebounced(q.trim(), 150);
-  const [found, setFound] = useState<{ q: string; users: User[] } | null>(null);
   const [active, setActive] = useState(0);
+  // A failed lookup only means nothing to offer (no toast); the box stays usable.
+  const found = useQuery({ queryKey: queryKeys.users.search(dq, LIMIT), queryFn: () => api.users.search(dq, undefined, LIMIT), enabled: dq !== '' });
 
-  useEffect(() => {
-    if (!dq) return undefined;
-    let cancelled = false;
-    api.users
-      .search(dq, undefined, LIMIT)
-      .then((page) => !cancelled && setFound({ q: dq, users: page.items }))
-      // A failed lookup only means nothing to offer; the box stays usable.
-      .catch(() => !cancelled && setFound({ q: dq, users: [] }));
-    return () => {
-      cancelled = true;
-    };
-  }, [dq]);
-
-  const options = dq && found?.q === dq ? found.users.filter((u) => !exclude.has(u.id) && !refusal?.(u)) : [];
+  const options = dq ? (found.data?.items ?? []).filter((u) => !exclude.has(u.id) && !refusal?.(u)) : [];
   const open = q.trim() !== '' && options.length > 0;
   useEffect(() => setActive(0), [dq]);
 
   const pick = (user: User) => {
     onPick(user);
     setQ('');
-    setFound(null);
   };
 
   const onKey = (e: KeyboardEvent<HTMLInputElement>) => {
@@ -69,7 +59,7 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
     }
   };
 
-  const searched = dq !== '' && found?.q === dq;
+  const searched = dq !== '' && (found.data !== undefined || found.isError);
   return (
     <div className="people-picker" data-testid={testId}>
       <label htmlFor={`${id}-q`}>{label}</label>
@@ -78,7 +68,7 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
         type="search"
         value={q}
         disabled={disabled}
-        placeholder="Name or email"
+        placeholder={t('common.nameEmail')}
         autoComplete="off"
         role="combobox"
         aria-autocomplete="list"
@@ -113,7 +103,7 @@ export function PeoplePicker({ label, exclude, refusal, onPick, disabled, testId
       </ul>
       {searched && options.length === 0 && (
         <p className="muted small" role="status">
-          Nobody to add matches “{dq}”.
+          {t('peoplePicker.nobodyAddMatches', { query: dq })}
         </p>
       )}
     </div>

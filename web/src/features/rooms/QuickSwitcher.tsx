@@ -8,6 +8,7 @@ import { useDebounced } from '../../ui/useDebounced';
 import { useUser } from '../auth/session';
 import { useRooms } from './RoomsContext';
 import { switchTargets, type SwitchTarget } from './quickSwitch';
+import { t } from '../../i18n';
 
 /** Ctrl+K (Cmd+K on a Mac) anywhere: a dialog to jump to a room or a person by name. */
 export function QuickSwitcher() {
@@ -23,16 +24,16 @@ export function QuickSwitcher() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   return (
-    <Dialog open={open} title="Jump to a room or person" onClose={() => setOpen(false)} className="quick-switcher" testId="quick-switcher">
+    <Dialog open={open} title={t('quickSwitcher.jumpRoomPerson')} onClose={() => setOpen(false)} className="quick-switcher" testId="quick-switcher">
       {open && <SwitcherBody onDone={() => setOpen(false)} />}
     </Dialog>
   );
 }
 
-function label(t: SwitchTarget): string {
-  if (t.kind === 'person') return t.user.name;
-  const mark = t.room.kind === 'dm' ? '@' : t.room.kind === 'private' ? '🔒' : '#';
-  return `${mark} ${t.room.title}`;
+function label(target: SwitchTarget): string {
+  if (target.kind === 'person') return target.user.name;
+  const mark = target.room.kind === 'dm' ? '@' : target.room.kind === 'private' ? '🔒' : '#';
+  return `${mark} ${target.room.title}`;
 }
 
 function SwitcherBody({ onDone }: { onDone: () => void }) {
@@ -63,20 +64,20 @@ function SwitcherBody({ onDone }: { onDone: () => void }) {
   const targets = switchTargets(rooms, people, query, me.id);
   useEffect(() => setSelected(0), [query]);
 
-  const go = async (t: SwitchTarget | undefined) => {
-    if (!t) return;
-    if (t.kind === 'room') {
+  const go = async (target: SwitchTarget | undefined) => {
+    if (!target) return;
+    if (target.kind === 'room') {
       onDone();
-      navigate(`/rooms/${t.room.id}`);
+      navigate(`/rooms/${target.room.id}`);
       return;
     }
     try {
-      const room = await api.dms.open(t.user.id);
+      const room = await api.dms.open(target.user.id);
       upsert(room);
       onDone();
       navigate(`/rooms/${room.id}`);
     } catch (err) {
-      toast.error(err, 'Could not open the conversation');
+      toast.error(err, t('common.couldNotOpenConversation'));
     }
   };
 
@@ -94,14 +95,14 @@ function SwitcherBody({ onDone }: { onDone: () => void }) {
   return (
     <div className="switcher">
       <label htmlFor={`${id}-q`} className="visually-hidden">
-        Room or person
+        {t('quickSwitcher.roomPerson')}
       </label>
       <input
         id={`${id}-q`}
         type="text"
         autoFocus
         autoComplete="off"
-        placeholder="Room or person"
+        placeholder={t('quickSwitcher.roomPerson')}
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={onKey}
@@ -111,10 +112,10 @@ function SwitcherBody({ onDone }: { onDone: () => void }) {
         aria-activedescendant={targets.length > 0 ? `${id}-opt-${Math.min(selected, targets.length - 1)}` : undefined}
         data-testid="switcher-input"
       />
-      <ul id={`${id}-list`} role="listbox" aria-label="Matches" className="switcher-list">
-        {targets.map((t, i) => (
+      <ul id={`${id}-list`} role="listbox" aria-label={t('quickSwitcher.matches')} className="switcher-list">
+        {targets.map((target, i) => (
           <li
-            key={t.kind === 'room' ? `r${t.room.id}` : `u${t.user.id}`}
+            key={target.kind === 'room' ? `r${target.room.id}` : `u${target.user.id}`}
             id={`${id}-opt-${i}`}
             role="option"
             aria-selected={i === selected}
@@ -122,18 +123,18 @@ function SwitcherBody({ onDone }: { onDone: () => void }) {
             onMouseDown={(e) => {
               // The input keeps the focus (its keys drive the list); a press picks the option.
               e.preventDefault();
-              void go(t);
+              void go(target);
             }}
             data-testid="switcher-option"
           >
-            <span>{label(t)}</span>
-            {t.kind === 'room' && t.room.unread > 0 && <span className="badge">{t.room.unread}</span>}
-            {t.kind === 'person' && <span className="muted small">Direct message</span>}
+            <span>{label(target)}</span>
+            {target.kind === 'room' && target.room.unread > 0 && <span className="badge">{target.room.unread}</span>}
+            {target.kind === 'person' && <span className="muted small">{t('quickSwitcher.directMessage')}</span>}
           </li>
         ))}
       </ul>
-      {targets.length === 0 && <p className="muted small">Nothing matches “{query}”.</p>}
-      <p className="muted small switcher-hint">↑ ↓ to choose, Enter to go, Esc to close</p>
+      {targets.length === 0 && <p className="muted small">{t('quickSwitcher.nothingMatches', { query })}</p>}
+      <p className="muted small switcher-hint">{t('quickSwitcher.toChooseEnterGoEsc')}</p>
     </div>
   );
 }

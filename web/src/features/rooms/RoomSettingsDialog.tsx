@@ -8,7 +8,9 @@ import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { may } from './policy';
 import { useRoomsOptional } from './RoomsContext';
-import { SLUG_HINT } from './slug';
+import { slugHint } from './slug';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 interface Props {
   room: Room;
@@ -71,7 +73,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
     void act(async () => {
       const updated = await api.rooms.update(room.id, patch);
       rooms?.upsert({ ...updated, myRole: room.myRole });
-    }, 'Room updated');
+    }, t('roomSettingsDialog.roomUpdated'));
   };
 
   const remove = () =>
@@ -79,22 +81,22 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
       await api.rooms.remove(room.id);
       rooms?.remove(room.id);
       navigate('/');
-    }, `Deleted ${room.title}`);
+    }, t('roomSettingsDialog.deletedTitle', { title: room.title }));
 
   const problem = (f: string) => error?.fieldProblem(f);
   return (
-    <Dialog open={open} title={`Settings of ${room.title}`} onClose={onClose} testId="room-settings-dialog">
+    <Dialog open={open} title={t('roomSettingsDialog.settingsTitle', { title: room.title })} onClose={onClose} testId="room-settings-dialog">
       <form onSubmit={save} className="stack room-settings">
         {archived && (
           <p className="notice" role="status">
-            This room is archived: restore it to change its settings.
+            {t('roomSettingsDialog.thisRoomArchivedRestoreChange')}
           </p>
         )}
         <fieldset disabled={!canEdit || busy} className="plain-fieldset">
-          <label htmlFor="settings-title">Title</label>
+          <label htmlFor="settings-title">{t('common.title')}</label>
           <input id="settings-title" required maxLength={100} value={title} onChange={(e) => setTitle(e.target.value)} data-testid="settings-title" />
           {problem('title') && <p className="field-error">{problem('title')}</p>}
-          <label htmlFor="settings-topic">Topic</label>
+          <label htmlFor="settings-topic">{t('common.topic')}</label>
           <textarea
             id="settings-topic"
             rows={2}
@@ -105,28 +107,28 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
             data-testid="settings-topic"
           />
           <p id="settings-topic-hint" className="hint">
-            The room's description, shown under its title (also set with /topic in the composer).
+            {t('roomSettingsDialog.theRoomSDescriptionShown')}
           </p>
           {problem('description') && <p className="field-error">{problem('description')}</p>}
           <fieldset className="radio-group" disabled={!canChangeKind}>
-            <legend>Visibility</legend>
+            <legend>{t('common.visibility')}</legend>
             <label className="radio-option">
               <input type="radio" name="settings-kind" checked={kind === 'public'} onChange={() => setKind('public')} />
               <span>
-                <strong>Public</strong>: the department can read its whole history and join
+                <strong>{t('common.public')}</strong>{t('roomSettingsDialog.theDepartmentCanReadIts')}
               </span>
             </label>
             <label className="radio-option">
               <input type="radio" name="settings-kind" checked={kind === 'private'} onChange={() => setKind('private')} />
               <span>
-                <strong>Private</strong>: members only
+                <strong>{t('common.private')}</strong>{t('common.membersOnly')}
               </span>
             </label>
-            {!canChangeKind && <p className="hint">Only the owner or an admin changes who may read the room.</p>}
+            {!canChangeKind && <p className="hint">{t('roomSettingsDialog.onlyOwnerAdminChangesWho')}</p>}
           </fieldset>
           <DepartmentSelect id="settings-department" value={department} departments={departments} onChange={setDepartment} />
           <p className="hint">
-            Link: <code>{room.slug}</code> (fixed once created). Slugs are {SLUG_HINT.charAt(0).toLowerCase() + SLUG_HINT.slice(1)}
+            {rich('roomSettingsDialog.linkFixed', { slug: <code>{room.slug}</code>, rule: slugHint().charAt(0).toLowerCase() + slugHint().slice(1) })}
           </p>
         </fieldset>
         {error && (
@@ -136,22 +138,22 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
         )}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Close
+            {t('roomSettingsDialog.close')}
           </button>
           {canEdit && (
             <button type="submit" className="button primary" disabled={busy || !title.trim()} data-testid="settings-save">
-              Save
+              {t('common.save')}
             </button>
           )}
         </div>
       </form>
       {canArchive && (
         <section className="settings-section" aria-labelledby="settings-archive">
-          <h3 id="settings-archive">{archived ? 'Archived' : 'Archive'}</h3>
+          <h3 id="settings-archive">{archived ? t('common.archived') : t('roomSettingsDialog.archive')}</h3>
           <p className="hint">
             {archived
-              ? 'Nobody can write here while it is archived. Restoring brings it back to everyone’s room list.'
-              : 'An archived room is read-only for everyone and leaves the room lists; it stays searchable and can be restored.'}
+              ? t('roomSettingsDialog.nobodyCanWriteHereWhile')
+              : t('roomSettingsDialog.anArchivedRoomReadOnly')}
           </p>
           <button
             type="button"
@@ -160,21 +162,21 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
             onClick={() =>
               void act(
                 () => (archived ? api.rooms.unarchive(room.id) : api.rooms.archive(room.id)),
-                archived ? `Restored ${room.title}` : `Archived ${room.title}`,
+                archived ? t('archivedBanner.restoredTitle', { title: room.title }) : t('roomSettingsDialog.archivedTitle', { title: room.title }),
               )
             }
             data-testid={archived ? 'settings-unarchive' : 'settings-archive'}
           >
-            {archived ? 'Unarchive room' : 'Archive room'}
+            {archived ? t('roomSettingsDialog.unarchiveRoom') : t('roomSettingsDialog.archiveRoom')}
           </button>
         </section>
       )}
       {canDelete && (
         <section className="settings-section danger-zone" aria-labelledby="settings-delete">
-          <h3 id="settings-delete">Delete</h3>
-          <p className="hint">Deletes the room with all its messages and files, for everyone. This cannot be undone.</p>
+          <h3 id="settings-delete">{t('common.delete')}</h3>
+          <p className="hint">{t('roomSettingsDialog.deletesRoomWithAllIts')}</p>
           <label htmlFor="settings-delete-name">
-            Type <strong>{room.title}</strong> to confirm
+            {rich('roomSettingsDialog.typeToConfirm', { title: <strong>{room.title}</strong> })}
           </label>
           <input
             id="settings-delete-name"
@@ -190,7 +192,7 @@ export function RoomSettingsDialog({ room, open, onClose }: Props) {
             onClick={() => void remove()}
             data-testid="settings-delete"
           >
-            Delete room
+            {t('roomSettingsDialog.deleteRoom')}
           </button>
         </section>
       )}
@@ -207,7 +209,7 @@ export function RoomSettingsButton({ room }: { room: Room }) {
   return (
     <>
       <button type="button" className="button small" onClick={() => setOpen(true)} data-testid="room-settings">
-        <span aria-hidden="true">⚙</span> Settings
+        <span aria-hidden="true">⚙</span>{' '}{t('roomSettingsDialog.settings')}
       </button>
       {open && <RoomSettingsDialog room={room} open onClose={() => setOpen(false)} />}
     </>

@@ -4,6 +4,7 @@ import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Room } from '../../types';
 import { useToast } from '../../ui/toast';
 import { useUser } from '../auth/session';
+import { t } from '../../i18n';
 
 interface RoomsState {
   rooms: Room[];
@@ -52,7 +53,7 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
       );
       return page.items;
     } catch (err) {
-      toast.error(err, 'Could not load your rooms');
+      toast.error(err, t('roomsContext.couldNotLoadYourRooms'));
       return [];
     } finally {
       setLoading(false);
@@ -65,7 +66,10 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
 
   const upsert = useCallback(
     (room: Room) => {
-      setRooms((rs) => (rs.some((r) => r.id === room.id) ? rs.map((r) => (r.id === room.id ? { ...r, ...room } : r)) : [...rs, room]));
+      // An answer without peers (not every route loads them) keeps the ones known.
+      setRooms((rs) =>
+        rs.some((r) => r.id === room.id) ? rs.map((r) => (r.id === room.id ? { ...r, ...room, peers: room.peers ?? r.peers } : r)) : [...rs, room],
+      );
       client?.trackRooms([{ id: room.id, lastSeq: room.lastSeq }]);
     },
     [client],
@@ -95,7 +99,7 @@ export function RoomsProvider({ children }: { children: ReactNode }) {
     setRooms((rs) =>
       rs.map((r) =>
         r.id === patch.id
-          ? { ...r, ...patch, myRole: r.myRole, unread: r.unread, lastReadSeq: r.lastReadSeq, mentionCount: r.mentionCount, notifyLevel: r.notifyLevel, mutedUntil: r.mutedUntil }
+          ? { ...r, ...patch, peers: r.peers, myRole: r.myRole, unread: r.unread, lastReadSeq: r.lastReadSeq, mentionCount: r.mentionCount, notifyLevel: r.notifyLevel, mutedUntil: r.mutedUntil }
           : r,
       ),
     ),

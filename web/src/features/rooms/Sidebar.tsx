@@ -7,6 +7,8 @@ import { useSession, useUser } from '../auth/session';
 import { Bell } from '../notifications/Bell';
 import { NewRoomButton } from './NewRoomButton';
 import { useRooms } from './RoomsContext';
+import { t } from '../../i18n';
+import { roleLabel } from '../../i18n/labels';
 
 /** Muted now: a mute in force (the room stays unread-counted, only dimmed). */
 export function isMuted(room: Pick<Room, 'mutedUntil'>, now = Date.now()): boolean {
@@ -62,7 +64,7 @@ function Section({ title, rooms, currentId, action }: { title: string; rooms: Ro
         {action}
       </div>
       {rooms.length === 0 ? (
-        <p className="muted small">None yet</p>
+        <p className="muted small">{t('sidebar.noneYet')}</p>
       ) : (
         <ul>
           {rooms.map((r) => (
@@ -88,53 +90,53 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const isAdmin = me.role === 'admin';
 
   return (
-    <nav className="sidebar" aria-label="Rooms and sections" onClick={(e) => (e.target as HTMLElement).closest('a') && onNavigate?.()}>
+    <nav className="sidebar" aria-label={t('sidebar.roomsSections')} onClick={(e) => (e.target as HTMLElement).closest('a') && onNavigate?.()}>
       <div className="sidebar-top">
         <Link to="/" className="brand">
-          Switchboard
+          {t('common.switchboard')}
         </Link>
         <Bell />
       </div>
       <ul className="nav-main">
         <li>
           <Link to="/search" aria-current={pathname === '/search' ? 'page' : undefined}>
-            Search
+            {t('common.search')}
           </Link>
         </li>
         <li>
           <Link to="/saved" aria-current={pathname === '/saved' ? 'page' : undefined} data-testid="nav-saved">
-            Saved
+            {t('sidebar.saved')}
           </Link>
         </li>
         <li>
           <Link to="/tickets" aria-current={pathname === '/tickets' ? 'page' : undefined} data-testid="nav-tickets">
-            Tickets
+            {t('common.tickets')}
           </Link>
         </li>
         <li>
           <Link to="/discover" aria-current={pathname === '/discover' ? 'page' : undefined} data-testid="nav-discover">
-            Discover rooms
+            {t('common.discoverRooms')}
           </Link>
         </li>
         {isAdmin && (
           <li>
             <Link to="/admin/users" aria-current={pathname.startsWith('/admin') ? 'page' : undefined} data-testid="nav-admin">
-              Admin
+              {t('common.admin')}
             </Link>
           </li>
         )}
       </ul>
       {loading ? (
-        <p className="muted small sidebar-loading">Loading rooms…</p>
+        <p className="muted small sidebar-loading">{t('sidebar.loadingRooms')}</p>
       ) : (
         <>
-          <Section title="Rooms" rooms={channels} currentId={currentId} action={<NewRoomButton />} />
+          <Section title={t('common.rooms')} rooms={channels} currentId={currentId} action={<NewRoomButton />} />
           <Section
-            title="Direct messages"
+            title={t('sidebar.directMessages')}
             rooms={dms}
             currentId={currentId}
             action={
-              <Link to="/dms/new" className="icon-button small" aria-label="New direct message" title="New direct message" data-testid="new-dm">
+              <Link to="/dms/new" className="icon-button small" aria-label={t('common.newDirectMessage')} title={t('common.newDirectMessage')} data-testid="new-dm">
                 +
               </Link>
             }
@@ -144,15 +146,15 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
       <div className="sidebar-footer">
         <div className="me">
           <span className="me-name">{me.name}</span>
-          <span className={`role-badge role-${me.role}`}>{me.role}</span>
+          <span className={`role-badge role-${me.role}`}>{roleLabel(me.role)}</span>
         </div>
         <div className="me-actions">
           <Link to="/account" className="button small" aria-current={pathname === '/account' ? 'page' : undefined} data-testid="nav-account">
-            Account
+            {t('common.account')}
           </Link>
           <ThemeToggle />
           <button type="button" className="button small" onClick={() => void signOut()} data-testid="sign-out">
-            Sign out
+            {t('common.signOut')}
           </button>
         </div>
       </div>

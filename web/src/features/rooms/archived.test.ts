@@ -7,8 +7,9 @@ const room = (id: string, title: string, archivedAt: string | null): Room => ({
   id,
   slug: id,
   title,
-  description: null,
+  description: '',
   kind: 'public',
+  peers: null,
   department: null,
   tags: [],
   lastSeq: 0,
@@ -17,6 +18,9 @@ const room = (id: string, title: string, archivedAt: string | null): Room => ({
   myRole: null,
   unread: 0,
   lastReadSeq: 0,
+  mentionCount: 0,
+  notifyLevel: 'all',
+  mutedUntil: null,
   archivedAt,
 });
 

@@ -2,6 +2,7 @@
 // (server/src/domain/policy.rs). The client only shows or hides controls with it: the server
 // decides, and its refusals are shown as they come.
 import type { Role, Room, RoomKind, RoomRole } from '../../types';
+import { t } from '../../i18n';
 
 export interface PolicyViewer {
   id: string;
@@ -91,11 +92,11 @@ export function mayRemove(viewer: PolicyViewer, room: PolicyRoom, target: RoomRo
 
 /** Whether `person` can be invited into `room` by `viewer`; the reason when not. */
 export function inviteRefusal(viewer: PolicyViewer, room: PolicyRoom, person: Pick<PolicyViewer, 'role' | 'department'>): string | null {
-  if (!may(viewer, room, 'invite')) return 'You cannot invite people here';
-  if (person.role === 'customer' && room.kind !== 'ticket') return 'Customers join tickets only';
+  if (!may(viewer, room, 'invite')) return t('policy.youCannotInvitePeopleHere');
+  if (person.role === 'customer' && room.kind !== 'ticket') return t('policy.customersJoinTicketsOnly');
   const outsider =
     room.department !== null && isRoom(room.kind) && !(isTeam(person.role) && (person.role === 'admin' || person.department === room.department));
-  if (outsider && !moderates(viewer, room)) return `Only moderators add people from outside ${room.department}`;
+  if (outsider && !moderates(viewer, room)) return t('policy.onlyModeratorsAddPeopleFrom', { department: room.department });
   return null;
 }
 

@@ -6,8 +6,9 @@ const room = (title: string, extra: Partial<Room> = {}): Room => ({
   id: title,
   slug: title.toLowerCase().replace(/\s+/g, '-'),
   title,
-  description: null,
+  description: '',
   kind: 'public',
+  peers: null,
   department: null,
   tags: [],
   lastSeq: 0,
@@ -16,9 +17,13 @@ const room = (title: string, extra: Partial<Room> = {}): Room => ({
   myRole: 'member',
   unread: 0,
   lastReadSeq: 0,
+  mentionCount: 0,
+  notifyLevel: 'all',
+  mutedUntil: null,
+  archivedAt: null,
   ...extra,
 });
-const user = (id: string, name: string, handle?: string): User => ({ id, name, handle, role: 'staff', department: null, createdAt: '2026-01-01T00:00:00Z' });
+const user = (id: string, name: string, handle?: string): User => ({ id, name, handle: handle ?? null, role: 'staff', department: null, createdAt: '2026-01-01T00:00:00Z', avatarUrl: null });
 
 describe('the quick switcher', () => {
   it('ranks a start before a word start before a substring', () => {

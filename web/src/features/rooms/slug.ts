@@ -1,6 +1,8 @@
 // Room slugs as the server takes them (server/src/domain/room.rs `parse_slug`): 2 to 64 of
 // a-z, 0-9, "-" and "_", starting with a letter or a digit.
 
+import { t } from '../../i18n';
+
 export const SLUG_MIN = 2;
 export const SLUG_MAX = 64;
 
@@ -11,7 +13,8 @@ export const SLUG_MAX = 64;
  */
 export const SLUG_PATTERN = `[a-z0-9][a-z0-9_\\-]{${SLUG_MIN - 1},${SLUG_MAX - 1}}`;
 
-export const SLUG_HINT = `${SLUG_MIN}–${SLUG_MAX} lowercase letters (a–z), digits, dashes (-) or underscores (_), starting with a letter or digit; used in links.`;
+/** What a slug may be, as a sentence. */
+export const slugHint = () => t('slug.hint', { min: SLUG_MIN, max: SLUG_MAX });
 
 const SLUG_RE = new RegExp(`^(?:${SLUG_PATTERN})$`, 'v');
 

@@ -6,8 +6,9 @@ const room = (unread: number, extra: Partial<Room> = {}): Room => ({
   id: String(Math.random()),
   slug: 's',
   title: 't',
-  description: null,
+  description: '',
   kind: 'public',
+  peers: null,
   department: null,
   tags: [],
   lastSeq: 10,
@@ -16,6 +17,10 @@ const room = (unread: number, extra: Partial<Room> = {}): Room => ({
   myRole: 'member',
   unread,
   lastReadSeq: 0,
+  mentionCount: 0,
+  notifyLevel: 'all',
+  mutedUntil: null,
+  archivedAt: null,
   ...extra,
 });
 

@@ -1,6 +1,9 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { useToast } from '../../ui/toast';
+import { t } from '../../i18n';
 
 /** Saved ids known at start: the newest page of `GET /me/saved` (older saves show as unsaved
  * until saved again, which is harmless: saving is idempotent). */
@@ -17,39 +20,31 @@ const SavedContext = createContext<Saved | null>(null);
 /** Which messages I saved, as far as this client knows, and saving or unsaving one. */
 export function SavedProvider({ children }: { children: ReactNode }) {
   const toast = useToast();
-  const [ids, setIds] = useState<ReadonlySet<string>>(() => new Set());
-
-  useEffect(() => {
-    let cancelled = false;
-    api
-      .saved(null, KNOWN_AT_START)
-      .then((page) => !cancelled && setIds((known) => new Set([...known, ...page.items.map((s) => s.message.id)])))
-      .catch(() => undefined); // The list shows the error when opened; the flags stay unknown.
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+  const queryClient = useQueryClient();
+  // No toast on failure: the list shows the error when opened; the flags stay unknown.
+  const { data } = useQuery({ queryKey: queryKeys.saved.ids, queryFn: () => api.saved(null, KNOWN_AT_START) });
+  /** What this client saved or unsaved since: it wins over the list read at start. */
+  const [changed, setChanged] = useState<ReadonlyMap<string, boolean>>(() => new Map());
 
   const setSaved = useCallback(
     async (messageId: string, saved: boolean) => {
       try {
         await api.messages.setSaved(messageId, saved);
       } catch (err) {
-        toast.error(err, saved ? 'Could not save the message' : 'Could not remove the saved message');
+        toast.error(err, saved ? t('savedContext.couldNotSaveMessage') : t('savedContext.couldNotRemoveSavedMessage'));
         return false;
       }
-      setIds((known) => {
-        const next = new Set(known);
-        if (saved) next.add(messageId);
-        else next.delete(messageId);
-        return next;
-      });
+      setChanged((known) => new Map(known).set(messageId, saved));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.saved.list });
       return true;
     },
-    [toast],
+    [toast, queryClient],
   );
 
-  const value = useMemo<Saved>(() => ({ isSaved: (id) => ids.has(id), setSaved }), [ids, setSaved]);
+  const value = useMemo<Saved>(() => {
+    const atStart = new Set(data?.items.map((s) => s.message.id));
+    return { isSaved: (id) => changed.get(id) ?? atStart.has(id), setSaved };
+  }, [data, changed, setSaved]);
   return <SavedContext.Provider value={value}>{children}</SavedContext.Provider>;
 }
 

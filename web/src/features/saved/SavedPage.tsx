@@ -1,26 +1,24 @@
 import { api } from '../../api';
-import { usePages } from '../../ui/usePages';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import { HitCard } from '../search/HitCard';
 import { useSaved } from './SavedContext';
+import { t } from '../../i18n';
 
 const savedPage = (cursor: string | number | null) => api.saved(cursor, 30);
 
 /** My saved messages, the latest saved first, each opening the message in its room. */
 export function SavedPage() {
   const saved = useSaved();
-  const { items, setItems, cursor, loading, loadMore } = usePages(savedPage, 'Could not load your saved messages');
-
-  const remove = async (messageId: string) => {
-    if (await saved?.setSaved(messageId, false)) setItems((xs) => xs?.filter((s) => s.message.id !== messageId) ?? xs);
-  };
+  const { items, hasMore, loading, loadMore } = usePagedQuery(queryKeys.saved.list, savedPage, { errorToast: t('savedPage.couldNotLoadYourSaved') });
 
   return (
     <main className="page" id="main" aria-labelledby="saved-title" data-testid="saved-page">
-      <h1 id="saved-title">Saved messages</h1>
+      <h1 id="saved-title">{t('savedPage.savedMessages')}</h1>
       {items === null ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t('common.loading')}</p>
       ) : items.length === 0 ? (
-        <p className="muted">Nothing saved yet. Save a message from its menu to find it here.</p>
+        <p className="muted">{t('savedPage.nothingSavedYetSaveMessage')}</p>
       ) : (
         <ol className="search-results" aria-busy={loading}>
           {items.map((s) => (
@@ -29,17 +27,17 @@ export function SavedPage() {
               hit={{ ...s, snippet: [] }}
               testId="saved-item"
               action={
-                <button type="button" className="button small" onClick={() => void remove(s.message.id)} data-testid="unsave">
-                  Remove
+                <button type="button" className="button small" onClick={() => void saved?.setSaved(s.message.id, false)} data-testid="unsave">
+                  {t('common.remove')}
                 </button>
               }
             />
           ))}
         </ol>
       )}
-      {cursor !== null && (
+      {hasMore && (
         <button type="button" className="button" onClick={loadMore} disabled={loading}>
-          Older saved messages
+          {t('savedPage.olderSavedMessages')}
         </button>
       )}
     </main>

@@ -1,20 +1,22 @@
 import { api } from '../../api';
-import { usePages } from '../../ui/usePages';
+import { queryKeys } from '../../queries/keys';
+import { usePagedQuery } from '../../queries/pages';
 import { HitCard } from './HitCard';
+import { t } from '../../i18n';
 
 const activityPage = (cursor: string | number | null) => api.activity(cursor, 10);
 
 /** Recent messages by others in rooms I may read (`GET /activity`), for the home page. */
 export function ActivityFeed() {
-  const { items, cursor, loading, loadMore } = usePages(activityPage, 'Could not load recent activity');
+  const { items, hasMore, loading, loadMore } = usePagedQuery(queryKeys.activity, activityPage, { errorToast: t('activityFeed.couldNotLoadRecentActivity') });
 
   return (
     <section aria-labelledby="activity-title" className="activity">
-      <h2 id="activity-title">Recent activity</h2>
+      <h2 id="activity-title">{t('activityFeed.recentActivity')}</h2>
       {items === null ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t('common.loading')}</p>
       ) : items.length === 0 ? (
-        <p className="muted">Nothing new from others yet.</p>
+        <p className="muted">{t('activityFeed.nothingNewFromOthersYet')}</p>
       ) : (
         <ol className="search-results" aria-busy={loading}>
           {items.map((hit) => (
@@ -22,9 +24,9 @@ export function ActivityFeed() {
           ))}
         </ol>
       )}
-      {cursor !== null && (
+      {hasMore && (
         <button type="button" className="button" onClick={loadMore} disabled={loading}>
-          Older activity
+          {t('activityFeed.olderActivity')}
         </button>
       )}
     </section>

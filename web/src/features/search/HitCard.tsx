@@ -3,6 +3,7 @@ import type { SearchHit } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
 import { hitUrl, roomLabel } from './query';
+import { t } from '../../i18n';
 
 /** One message found (search), seen (activity) or saved, linking to it in its room or ticket;
  * `action` stands beside the link. */
@@ -14,13 +15,13 @@ export function HitCard({ hit, testId = 'search-result', action }: { hit: Search
           <span className="room-name">{roomLabel(hit.room)}</span>
           <span className="muted small">
             {hit.message.author.name} · {formatDateTime(hit.message.createdAt)}
-            {hit.message.parentId && ' · in a thread'}
+            {hit.message.parentId && t('hitCard.inThread')}
           </span>
         </span>
         <span className="snippet" data-testid="snippet">
           {hit.snippet.length > 0
             ? hit.snippet.map((seg, i) => (seg.match ? <mark key={i}>{seg.text}</mark> : <span key={i}>{seg.text}</span>))
-            : (hit.message.body ?? <em className="muted">deleted</em>)}
+            : (hit.message.body ?? <em className="muted">{t('hitCard.deleted')}</em>)}
         </span>
       </Link>
       {action && <div className="search-hit-action">{action}</div>}

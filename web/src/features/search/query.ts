@@ -1,6 +1,7 @@
 // The search box's query language (the server's): words, "phrases", from:, in:, before:,
 // after:, has:thread. The filter controls edit the same string, so a query stays linkable.
 import type { SearchHit } from '../../types';
+import { t } from '../../i18n';
 
 export interface SearchFilters {
   /** Words and "phrases", as typed. */
@@ -71,12 +72,12 @@ export function hitUrl(hit: Pick<SearchHit, 'message' | 'room'>): string {
 
 /** "1 result", "12 results", "20+ results" (more pages). */
 export function resultCount(n: number, more: boolean): string {
-  return `${n}${more ? '+' : ''} ${n === 1 && !more ? 'result' : 'results'}`;
+  return more ? t('query.resultsMore', { count: n }) : t('query.resultCount', { count: n });
 }
 
 /** The room label of a hit: #general, @Ada & Sam, Ticket: subject. */
 export function roomLabel(room: Pick<SearchHit['room'], 'kind' | 'title'>): string {
   if (room.kind === 'dm') return `@${room.title}`;
-  if (room.kind === 'ticket') return `Ticket: ${room.title}`;
+  if (room.kind === 'ticket') return t('query.ticketTitle', { title: room.title });
   return `#${room.title}`;
 }

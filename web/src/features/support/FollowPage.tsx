@@ -2,13 +2,14 @@ import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../api';
 import { Link, navigate, useLocation } from '../../ui/router';
 import { useSession } from '../auth/session';
+import { t } from '../../i18n';
 
 /** Exchanges a follow token for a customer session, then opens the ticket. */
 export function FollowPage() {
   const { search } = useLocation();
   const { signedIn } = useSession();
   const token = search.get('token') ?? '';
-  const [error, setError] = useState<string | null>(token ? null : 'This link is missing its token.');
+  const [error, setError] = useState<string | null>(token ? null : t('acceptInvite.thisLinkMissingItsToken'));
   const started = useRef(false);
 
   useEffect(() => {
@@ -23,7 +24,7 @@ export function FollowPage() {
       })
       .catch((err: unknown) => {
         // The page says what went wrong; no toast on top of it.
-        setError(err instanceof ApiError && err.status !== 0 ? err.message : 'Could not open your ticket. Check your connection and try again.');
+        setError(err instanceof ApiError && err.status !== 0 ? err.message : t('followPage.couldNotOpenYourTicket'));
       });
   }, [token, signedIn]);
 
@@ -32,14 +33,14 @@ export function FollowPage() {
       <div className="auth-card" aria-busy={!error}>
         {error ? (
           <>
-            <h1>This link did not work</h1>
+            <h1>{t('common.thisLinkDidNotWork')}</h1>
             <p role="alert">{error}</p>
             <p>
-              <Link to="/support">Open a new request</Link>
+              <Link to="/support">{t('common.openNewRequest')}</Link>
             </p>
           </>
         ) : (
-          <p role="status">Opening your ticket…</p>
+          <p role="status">{t('followPage.openingYourTicket')}</p>
         )}
       </div>
     </main>

@@ -3,8 +3,11 @@ import { api, ApiError, SUPPORT_MAX_FILES } from '../../api';
 import { humanSize } from '../chat/uploads';
 import type { SupportTicketResult } from '../../types';
 import { Link } from '../../ui/router';
+import { SelectField } from '../../ui/SelectField';
 import { useSession } from '../auth/session';
 import { useToast } from '../../ui/toast';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);
@@ -20,7 +23,7 @@ function CopyButton({ text }: { text: string }) {
         )
       }
     >
-      {copied ? 'Copied' : 'Copy link'}
+      {copied ? t('supportForm.copied') : t('supportForm.copyLink')}
     </button>
   );
 }
@@ -34,13 +37,13 @@ function SupportDone({ result, email }: { result: SupportTicketResult; email: st
   return (
     <main className="auth-page" id="main">
       <div className="auth-card" role="status" data-testid="support-done">
-        <h1>We got your request</h1>
+        <h1>{t('supportForm.weGotYourRequest')}</h1>
         {followUrl && token ? (
           <>
-            <p>Our team will answer soon. Keep this link to follow the conversation and reply:</p>
+            <p>{t('supportForm.ourTeamWillAnswerSoon')}</p>
             <p>
               <Link to={`/support/follow?token=${encodeURIComponent(token)}`} className="button primary" data-testid="support-follow-link">
-                Follow my ticket
+                {t('supportForm.followMyTicket')}
               </Link>
             </p>
             <p className="muted small break" data-testid="support-follow-url">
@@ -48,12 +51,12 @@ function SupportDone({ result, email }: { result: SupportTicketResult; email: st
             </p>
             <CopyButton text={followUrl} />
             <p className="muted small" data-testid="support-emailed">
-              We also sent this link to {email}.
+              {t('supportForm.weAlsoSentLink', { email })}
             </p>
           </>
         ) : (
           <p data-testid="support-emailed">
-            We&apos;ve sent a link to <strong>{email}</strong> to follow your request. Open it to read our answers and reply.
+            {rich('supportForm.weVeSentLink', { email: <strong>{email}</strong> })}
           </p>
         )}
       </div>
@@ -76,7 +79,7 @@ export function SupportForm() {
   const toast = useToast();
   const addFiles = (picked: File[]) => {
     const room = SUPPORT_MAX_FILES - files.length;
-    if (picked.length > room) toast.show(`At most ${SUPPORT_MAX_FILES} files.`, 'error');
+    if (picked.length > room) toast.show(t('supportForm.atMostSupportMaxFiles', { SUPPORT_MAX_FILES }), 'error');
     setFiles((fs) => [...fs, ...picked.slice(0, Math.max(0, room))]);
   };
 
@@ -95,9 +98,9 @@ export function SupportForm() {
       // With files the form goes as multipart/form-data; without, as JSON.
       setDone(files.length > 0 ? await api.support.submitWithFiles(input, files) : await api.support.submit(input));
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: 'Could not send your request.' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'NETWORK', message: t('supportForm.couldNotSendYourRequest2') }));
       // Field problems and a team address are shown on the form itself.
-      if (!(err instanceof ApiError && (err.code === 'VALIDATION' || err.code === 'STAFF_EMAIL'))) toast.error(err, 'Could not send your request');
+      if (!(err instanceof ApiError && (err.code === 'VALIDATION' || err.code === 'STAFF_EMAIL'))) toast.error(err, t('supportForm.couldNotSendYourRequest'));
     } finally {
       setBusy(false);
     }
@@ -121,12 +124,12 @@ export function SupportForm() {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card wide">
-        <h1>Contact support</h1>
-        <p className="muted">Tell us what is going on. We will e-mail you a link to follow your ticket.</p>
+        <h1>{t('common.contactSupport')}</h1>
+        <p className="muted">{t('supportForm.tellUsWhatGoingWe')}</p>
         <form onSubmit={submit} noValidate>
           {field(
             'support-name',
-            'Your name',
+            t('acceptInvite.yourName'),
             <input id="support-name" required autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} data-testid="support-name" />,
             'name',
           )}
@@ -144,19 +147,17 @@ export function SupportForm() {
             />,
             'email',
           )}
-          {field(
-            'support-department',
-            'Topic',
-            <select id="support-department" value={department} onChange={(e) => setDepartment(e.target.value)} data-testid="support-department">
-              <option value="">Not sure</option>
-              {departments.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>,
-            'department',
-          )}
+          <SelectField
+            className="stack"
+            id="support-department"
+            label={t('common.topic')}
+            value={department}
+            choices={departments}
+            none={t('supportForm.notSure')}
+            onChange={setDepartment}
+            error={problem('department')}
+            testId="support-department"
+          />
           {field(
             'support-subject',
             'Subject',
@@ -165,12 +166,12 @@ export function SupportForm() {
           )}
           {field(
             'support-message',
-            'How can we help?',
+            t('supportForm.howCanWeHelp'),
             <textarea id="support-message" required rows={6} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} data-testid="support-message" />,
             'message',
           )}
           <div className="support-files">
-            <label htmlFor="support-files">Attachments (optional, up to {SUPPORT_MAX_FILES})</label>
+            <label htmlFor="support-files">{t('supportForm.attachmentsOptional', { max: SUPPORT_MAX_FILES })}</label>
             <input
               id="support-files"
               type="file"
@@ -183,14 +184,14 @@ export function SupportForm() {
               data-testid="support-files"
             />
             {files.length > 0 && (
-              <ul aria-label="Attached files">
+              <ul aria-label={t('supportForm.attachedFiles')}>
                 {files.map((f, i) => (
                   <li key={`${f.name}-${i}`} data-testid="support-file">
                     <span>{f.name}</span> <span className="muted small">{humanSize(f.size)}</span>
                     <button
                       type="button"
                       className="icon-button small"
-                      aria-label={`Remove ${f.name}`}
+                      aria-label={t('common.removeName', { name: f.name })}
                       onClick={() => setFiles((fs) => fs.filter((_, j) => j !== i))}
                     >
                       ×
@@ -203,22 +204,22 @@ export function SupportForm() {
           </div>
           {error && (
             <p className="form-error" role="alert" data-testid="support-error">
-              {error.code === 'VALIDATION' ? 'Please check the fields marked above.' : error.message}
+              {error.code === 'VALIDATION' ? t('common.pleaseCheckFieldsMarkedAbove') : error.message}
               {error.code === 'STAFF_EMAIL' && (
                 <>
                   {' '}
-                  <Link to="/signin">Sign in</Link>
+                  <Link to="/signin">{t('common.sign')}</Link>
                 </>
               )}
             </p>
           )}
           <button type="submit" className="button primary wide" disabled={busy} data-testid="support-submit">
-            {busy ? 'Sending…' : 'Send request'}
+            {busy ? t('common.sending') : t('supportForm.sendRequest')}
           </button>
         </form>
         {!user && (
           <p className="auth-links">
-            Staff? <Link to="/signin">Sign in</Link>
+            {t('supportForm.staff')}{' '}<Link to="/signin">{t('common.sign')}</Link>
           </p>
         )}
       </div>

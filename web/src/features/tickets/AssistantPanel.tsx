@@ -6,6 +6,7 @@ import { formatDateTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { newerLabel, refreshError, sentimentLabel } from './assistant';
+import { t } from '../../i18n';
 
 interface Props {
   ticketId: string;
@@ -76,7 +77,7 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
     } catch (err) {
       setRefreshing(false);
       if (err instanceof ApiError) toast.show(refreshError(err), 'error');
-      else toast.error(err, 'Could not refresh the assistant');
+      else toast.error(err, t('assistantPanel.couldNotRefreshAssistant'));
     }
   };
 
@@ -86,18 +87,18 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
   return (
     <aside className="side-panel assistant-panel" aria-labelledby="assistant-title" data-testid="assistant-panel">
       <header className="side-panel-header">
-        <h2 id="assistant-title">Assistant</h2>
+        <h2 id="assistant-title">{t('common.assistant')}</h2>
         <span className="side-panel-actions">
           <WriteButton
             className="button small"
             onClick={() => void refresh()}
             disabled={refreshing}
-            aria-label="Refresh the assistant's summary"
+            aria-label={t('assistantPanel.refreshAssistantSSummary')}
             data-testid="assistant-refresh"
           >
-            {refreshing ? 'Refreshing…' : 'Refresh'}
+            {refreshing ? t('assistantPanel.refreshing') : t('common.refresh')}
           </WriteButton>
-          <button type="button" className="icon-button" aria-label="Close assistant" onClick={onClose}>
+          <button type="button" className="icon-button" aria-label={t('assistantPanel.closeAssistant')} onClick={onClose}>
             ×
           </button>
         </span>
@@ -108,15 +109,15 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
             {error}
           </p>
         )}
-        {!state && !error && <p className="muted">Loading…</p>}
+        {!state && !error && <p className="muted">{t('common.loading')}</p>}
         {state && !insights && (
           <p className="muted" data-testid="assistant-empty">
-            No summary yet. The assistant reads the ticket after new messages; Refresh asks it now.
+            {t('assistantPanel.noSummaryYetAssistantReads')}
           </p>
         )}
         {state?.lastError && (
           <p className="notice small" role="status" data-testid="assistant-error">
-            The last refresh failed{state.failures && state.failures > 1 ? ` (${state.failures} times)` : ''}: {state.lastError}
+            {t('assistantPanel.theLastRefreshFailed')}{state.failures && state.failures > 1 ? t('assistantPanel.failuresTimes', { failures: state.failures }) : ''}: {state.lastError}
           </p>
         )}
         {newer > 0 && insights && (
@@ -128,33 +129,33 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
           <div aria-live="polite">
             {insights.escalation.escalate && (
               <div className={`escalation severity-${insights.escalation.severity}`} role="note" data-testid="assistant-escalation">
-                <strong>Escalate ({insights.escalation.severity})</strong>
-                {insights.escalation.department && <> to {insights.escalation.department}</>}: {insights.escalation.reason}
+                <strong>{t('assistantPanel.escalate', { severity: insights.escalation.severity })}</strong>
+                {insights.escalation.department && <>{' '}{t('common.to')}{' '}{insights.escalation.department}</>}: {insights.escalation.reason}
               </div>
             )}
             <section>
-              <h3>Summary</h3>
+              <h3>{t('assistantPanel.summary')}</h3>
               <p data-testid="assistant-summary">{insights.summary}</p>
             </section>
             <dl className="insight-facts">
-              <dt>Problem</dt>
+              <dt>{t('assistantPanel.problem')}</dt>
               <dd>{insights.problem}</dd>
-              <dt>Urgency</dt>
+              <dt>{t('assistantPanel.urgency')}</dt>
               <dd data-testid="assistant-urgency">{insights.urgency}</dd>
-              <dt>Sentiment</dt>
+              <dt>{t('assistantPanel.sentiment')}</dt>
               <dd data-testid="assistant-sentiment">{sentimentLabel(insights.sentiment, insights.sentimentScore)}</dd>
-              <dt>Topic</dt>
+              <dt>{t('common.topic')}</dt>
               <dd>{insights.topic}</dd>
             </dl>
             {insights.suggestions.length > 0 && (
               <section>
-                <h3>Suggested replies</h3>
+                <h3>{t('assistantPanel.suggestedReplies')}</h3>
                 <ul className="suggestions">
                   {insights.suggestions.map((s, i) => (
                     <li key={i} data-testid="assistant-suggestion">
                       <p>{s}</p>
-                      <WriteButton className="button small" onClick={() => onUseSuggestion(s)} aria-label={`Use suggestion ${i + 1}`} data-testid="use-suggestion">
-                        Use
+                      <WriteButton className="button small" onClick={() => onUseSuggestion(s)} aria-label={t('assistantPanel.useSuggestionValue', { value: i + 1 })} data-testid="use-suggestion">
+                        {t('assistantPanel.use')}
                       </WriteButton>
                     </li>
                   ))}
@@ -163,7 +164,7 @@ export function AssistantPanel({ ticketId, onUseSuggestion, onClose }: Props) {
             )}
             {!insights.escalation.escalate && <p className="muted small">{insights.escalation.reason}</p>}
             <p className="muted small" data-testid="assistant-meta">
-              {insights.provider} · up to message {insights.coveredSeq} · {formatDateTime(insights.updatedAt)}
+              {t('assistantPanel.upMessage', { provider: insights.provider, seq: insights.coveredSeq })} · {formatDateTime(insights.updatedAt)}
             </p>
           </div>
         )}

@@ -1,52 +1,53 @@
-import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api } from '../../api';
+import { queryKeys } from '../../queries/keys';
 import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Ticket } from '../../types';
 import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
-import { useToast } from '../../ui/toast';
+import { t } from '../../i18n';
+import { statusLabel } from '../../i18n/labels';
 
 /** What a customer sees: their own tickets, nothing else. */
 export function CustomerHome() {
-  const toast = useToast();
   const client = useRealtime();
-  const [tickets, setTickets] = useState<Ticket[] | null>(null);
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: queryKeys.tickets.mine,
+    queryFn: async () => (await api.tickets.list({})).items,
+    meta: { errorToast: t('customerHome.couldNotLoadYourTickets') },
+  });
+  const tickets = query.isError ? [] : (query.data ?? null);
 
   useEffect(() => {
-    api.tickets
-      .list({})
-      .then((page) => {
-        setTickets(page.items);
-        client?.trackRooms(page.items.map((t) => ({ id: t.id, lastSeq: t.lastSeq })));
-      })
-      .catch((err: unknown) => {
-        setTickets([]);
-        toast.error(err, 'Could not load your tickets');
-      });
-  }, [toast, client]);
+    if (query.data) client?.trackRooms(query.data.map((ticket) => ({ id: ticket.id, lastSeq: ticket.lastSeq })));
+  }, [query.data, client]);
 
-  useRealtimeEvent('ticketUpdated', (t) => setTickets((xs) => xs?.map((x) => (x.id === t.id ? { ...x, ...t } : x)) ?? xs));
+  useRealtimeEvent('ticketUpdated', (ticket) =>
+    queryClient.setQueryData<Ticket[]>(queryKeys.tickets.mine, (xs) => xs?.map((x) => (x.id === ticket.id ? { ...x, ...ticket } : x))),
+  );
 
   return (
     <main className="page narrow" id="main" aria-labelledby="my-tickets-title">
       <header className="page-header">
-        <h1 id="my-tickets-title">My tickets</h1>
+        <h1 id="my-tickets-title">{t('common.myTickets')}</h1>
         <Link to="/support" className="button">
-          New request
+          {t('customerHome.newRequest')}
         </Link>
       </header>
       {tickets === null ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t('common.loading')}</p>
       ) : tickets.length === 0 ? (
-        <p className="empty">You have no tickets.</p>
+        <p className="empty">{t('customerHome.youHaveNoTickets')}</p>
       ) : (
         <ul className="card-list">
-          {tickets.map((t) => (
-            <li key={t.id} className="card" data-testid="customer-ticket">
-              <Link to={`/tickets/${t.id}`} className="card-link">
-                <strong>{t.subject}</strong>
-                <span className={`status-badge status-${t.status}`}>{t.status}</span>
-                <span className="muted small">Opened {formatDateTime(t.createdAt)}</span>
+          {tickets.map((ticket) => (
+            <li key={ticket.id} className="card" data-testid="customer-ticket">
+              <Link to={`/tickets/${ticket.id}`} className="card-link">
+                <strong>{ticket.subject}</strong>
+                <span className={`status-badge status-${ticket.status}`}>{statusLabel(ticket.status)}</span>
+                <span className="muted small">{t('customerHome.opened')}{' '}{formatDateTime(ticket.createdAt)}</span>
               </Link>
             </li>
           ))}

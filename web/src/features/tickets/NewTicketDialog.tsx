@@ -1,8 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api';
-import { TICKET_PRIORITIES, type Ticket, type TicketPriority } from '../../types';
+import type { Ticket, TicketPriority } from '../../types';
 import { Dialog } from '../../ui/Dialog';
+import { SelectField } from '../../ui/SelectField';
 import { useSession, useUser } from '../auth/session';
+import { t } from '../../i18n';
+import { priorityChoices } from '../../i18n/labels';
 
 interface Props {
   open: boolean;
@@ -44,7 +47,7 @@ export function NewTicketDialog({ open, onClose, onCreated }: Props) {
       setMessage('');
       onCreated(ticket);
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Could not open the ticket' }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('newTicketDialog.couldNotOpenTicket') }));
     } finally {
       setBusy(false);
     }
@@ -58,43 +61,24 @@ export function NewTicketDialog({ open, onClose, onCreated }: Props) {
     ) : null;
 
   return (
-    <Dialog open={open} title="New ticket" onClose={onClose} testId="new-ticket-dialog">
+    <Dialog open={open} title={t('common.newTicket')} onClose={onClose} testId="new-ticket-dialog">
       <form className="stack" onSubmit={submit}>
-        <label htmlFor="nt-subject">Subject</label>
+        <label htmlFor="nt-subject">{t('common.subject')}</label>
         <input id="nt-subject" required maxLength={200} value={subject} onChange={(e) => setSubject(e.target.value)} data-testid="new-ticket-subject" />
         {problem('subject')}
-        <label htmlFor="nt-email">Customer e-mail</label>
+        <label htmlFor="nt-email">{t('newTicketDialog.customerEMail')}</label>
         <input id="nt-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="new-ticket-email" />
         {problem('requesterEmail')}
-        <label htmlFor="nt-name">Customer name (for a new customer)</label>
+        <label htmlFor="nt-name">{t('newTicketDialog.customerNameNewCustomer')}</label>
         <input id="nt-name" value={name} onChange={(e) => setName(e.target.value)} />
-        <label htmlFor="nt-message">First message (optional, from you)</label>
+        <label htmlFor="nt-message">{t('newTicketDialog.firstMessageOptionalFromYou')}</label>
         <textarea id="nt-message" rows={3} maxLength={5000} value={message} onChange={(e) => setMessage(e.target.value)} />
         <div className="form-row">
-          <div className="field">
-            <label htmlFor="nt-department">Department</label>
-            <select id="nt-department" value={department} onChange={(e) => setDepartment(e.target.value)}>
-              <option value="">None (everyone)</option>
-              {departments.map((d) => (
-                <option key={d} value={d}>
-                  {d}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="nt-priority">Priority</label>
-            <select id="nt-priority" value={priority} onChange={(e) => setPriority(e.target.value as TicketPriority)}>
-              {TICKET_PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="nt-department" label={t('common.department')} value={department} choices={departments} none={t('newTicketDialog.noneEveryone')} onChange={setDepartment} />
+          <SelectField id="nt-priority" label={t('common.priority')} value={priority} choices={priorityChoices()} onChange={setPriority} />
         </div>
         <label className="checkbox">
-          <input type="checkbox" checked={assignToMe} onChange={(e) => setAssignToMe(e.target.checked)} /> Assign to me
+          <input type="checkbox" checked={assignToMe} onChange={(e) => setAssignToMe(e.target.checked)} />{' '}{t('common.assignMe')}
         </label>
         {error && (
           <p className="form-error" role="alert">
@@ -103,10 +87,10 @@ export function NewTicketDialog({ open, onClose, onCreated }: Props) {
         )}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="submit" className="button primary" disabled={busy || !subject.trim() || !email.trim()} data-testid="new-ticket-submit">
-            Open ticket
+            {t('newTicketDialog.openTicket')}
           </button>
         </div>
       </form>

@@ -3,9 +3,10 @@ import { api } from '../../api';
 import type { TicketPatch } from '../../api';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket, type TicketPerson } from '../../types';
 import { formatDateTime } from '../../ui/format';
-import { READ_ONLY_HINT, useReadOnly } from '../../ui/readOnly';
+import { readOnlyHint, useReadOnly } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
+import { t } from '../../i18n';
 
 interface Props {
   ticket: Ticket;
@@ -38,7 +39,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
     try {
       onChange(await api.tickets.update(ticket.id, p));
     } catch (err) {
-      toast.error(err, 'Could not update the ticket');
+      toast.error(err, t('ticketHeader.couldNotUpdateTicket'));
     } finally {
       setSaving(false);
     }
@@ -47,16 +48,16 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
   const assignees = ticket.assignee && !staff.some((s) => s.id === ticket.assignee?.id) ? [ticket.assignee, ...staff] : staff;
   const mine = ticket.assignee?.id === me.id;
   const disabled = readOnly || saving;
-  const title = readOnly ? READ_ONLY_HINT : undefined;
+  const title = readOnly ? readOnlyHint() : undefined;
 
   return (
     <header className="ticket-header" data-testid="ticket-header">
       <div className="ticket-title">
         <h1>{ticket.subject}</h1>
         <p className="muted small">
-          From {ticket.requester.name}
-          {ticket.requester.email && !isCustomer ? ` <${ticket.requester.email}>` : ''} · opened {formatDateTime(ticket.createdAt)}
-          {ticket.firstResponseAt && ` · first response ${formatDateTime(ticket.firstResponseAt)}`}
+          {t('common.from')}{' '}{ticket.requester.name}
+          {ticket.requester.email && !isCustomer ? t('ticketHeader.email', { email: ticket.requester.email }) : ''}{' '}{t('ticketHeader.opened')}{' '}{formatDateTime(ticket.createdAt)}
+          {ticket.firstResponseAt && t('ticketHeader.firstResponseFirstresponseat', { firstResponseAt: formatDateTime(ticket.firstResponseAt) })}
         </p>
         {onToggleFiles && (
           <button type="button" className="button small" aria-pressed={filesOpen} onClick={onToggleFiles} data-testid="toggle-files">
@@ -73,7 +74,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
       ) : (
         <div className="ticket-controls" title={title}>
           <div className="field compact">
-            <label htmlFor="ticket-status">Status</label>
+            <label htmlFor="ticket-status">{t('common.status')}</label>
             <select
               id="ticket-status"
               value={ticket.status}
@@ -89,7 +90,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
             </select>
           </div>
           <div className="field compact">
-            <label htmlFor="ticket-priority">Priority</label>
+            <label htmlFor="ticket-priority">{t('common.priority')}</label>
             <select
               id="ticket-priority"
               value={ticket.priority}
@@ -105,7 +106,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
             </select>
           </div>
           <div className="field compact">
-            <label htmlFor="ticket-assignee">Assignee</label>
+            <label htmlFor="ticket-assignee">{t('common.assignee')}</label>
             <select
               id="ticket-assignee"
               value={ticket.assignee?.id ?? ''}
@@ -113,21 +114,21 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
               onChange={(e) => void patch({ assigneeId: e.target.value || null })}
               data-testid="ticket-assignee"
             >
-              <option value="">Unassigned</option>
+              <option value="">{t('common.unassigned')}</option>
               {assignees.map((u) => (
                 <option key={u.id} value={u.id}>
-                  {u.id === me.id ? `${u.name} (me)` : u.name}
+                  {u.id === me.id ? t('ticketHeader.nameMe', { name: u.name }) : u.name}
                 </option>
               ))}
             </select>
           </div>
           {!mine && !readOnly && (
             <button type="button" className="button small take-button" disabled={saving} onClick={() => void patch({ assigneeId: me.id })} data-testid="ticket-take">
-              Assign to me
+              {t('common.assignMe')}
             </button>
           )}
           <div className="field compact">
-            <label htmlFor="ticket-department">Department</label>
+            <label htmlFor="ticket-department">{t('common.department')}</label>
             <select
               id="ticket-department"
               value={ticket.department ?? ''}
@@ -135,7 +136,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
               onChange={(e) => void patch({ department: e.target.value || null })}
               data-testid="ticket-department"
             >
-              <option value="">None</option>
+              <option value="">{t('common.none')}</option>
               {departments.map((d) => (
                 <option key={d} value={d}>
                   {d}
@@ -147,8 +148,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
       )}
       {!isCustomer && ticket.requesterVerified === false && (
         <p className="notice ticket-unverified" role="note" data-testid="requester-unverified">
-          <strong>Unverified sender.</strong> Nobody has proven they own {ticket.requester.email ?? 'the requester’s address'} yet, and
-          the name is as typed on the form. Do not share account details until they reply from the link we e-mailed to that address.
+          <strong>{t('ticketHeader.unverifiedSender')}</strong>{' '}{t('ticketHeader.nobodyHasProvenTheyOwn')}{' '}{ticket.requester.email ?? t('ticketHeader.theRequesterSAddress')}{' '}{t('ticketHeader.yetNameAsTypedForm')}
         </p>
       )}
     </header>

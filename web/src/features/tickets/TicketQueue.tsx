@@ -1,15 +1,22 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, isNotAvailable } from '../../api';
 import type { TicketFilters } from '../../api';
+import { queryKeys } from '../../queries/keys';
+import { setPagedItems, uniqueBy, usePagedQuery } from '../../queries/pages';
 import { useRealtimeEvent } from '../../realtime';
-import { TICKET_PRIORITIES, TICKET_STATUSES, type Ticket } from '../../types';
+import type { Ticket } from '../../types';
+import { DataTable, type Column } from '../../ui/DataTable';
 import { formatDateTime } from '../../ui/format';
 import { WriteButton } from '../../ui/readOnly';
 import { Link, navigate, useLocation } from '../../ui/router';
+import { SelectField, type Choice } from '../../ui/SelectField';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { NewTicketDialog } from './NewTicketDialog';
 import { applyTicketUpdate, ASSIGNEE_ME, filtersFrom, isStale, UNASSIGNED } from './queue';
+import { t } from '../../i18n';
+import { priorityChoices, priorityLabel, statusChoices, statusLabel } from '../../i18n/labels';
 
 export { UNASSIGNED } from './queue';
 
@@ -20,13 +27,13 @@ export function TicketQueue() {
   const toast = useToast();
   const { search } = useLocation();
   const filters = filtersFrom(search);
-  const key = JSON.stringify(filters);
-  const [items, setItems] = useState<Ticket[]>([]);
-  const [cursor, setCursor] = useState<string | number | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [unavailable, setUnavailable] = useState(false);
+  const key = queryKeys.tickets.queue(filters);
+  const queryClient = useQueryClient();
+  const queue = usePagedQuery(key, (cursor) => api.tickets.list({ ...filters, cursor }), { errorToast: t('ticketQueue.couldNotLoadTickets'), keepPrevious: true });
+  const items = uniqueBy(queue.items ?? [], (ticket) => ticket.id);
+  const loading = queue.loading;
+  const unavailable = isNotAvailable(queue.error);
   const [creating, setCreating] = useState(false);
-  const generation = useRef(0);
 
   const setFilter = (name: keyof TicketFilters, value: string) => {
     const next = new URLSearchParams(search);
@@ -34,178 +41,112 @@ export function TicketQueue() {
     navigate(`/tickets?${next.toString()}`, { replace: true });
   };
 
-  const load = useCallback(
-    async (more: boolean, from: string | number | null) => {
-      const gen = ++generation.current;
-      setLoading(true);
-      try {
-        const page = await api.tickets.list({ ...(JSON.parse(key) as TicketFilters), cursor: more ? from : null });
-        if (gen !== generation.current) return;
-        setItems((xs) => (more ? [...xs, ...page.items.filter((t) => !xs.some((x) => x.id === t.id))] : page.items));
-        setCursor(page.nextCursor);
-        setUnavailable(false);
-      } catch (err) {
-        if (gen !== generation.current) return;
-        toast.error(err, 'Could not load tickets');
-        setUnavailable(isNotAvailable(err));
-      } finally {
-        if (gen === generation.current) setLoading(false);
-      }
-    },
-    [key, toast],
-  );
+  useRealtimeEvent('ticketUpdated', (ticket) => setPagedItems<Ticket>(queryClient, key, (xs, allLoaded) => applyTicketUpdate(xs, ticket, filters, me.id, allLoaded)));
 
-  useEffect(() => {
-    void load(false, null);
-  }, [load]);
-
-  useRealtimeEvent('ticketUpdated', (t) => setItems((xs) => applyTicketUpdate(xs, t, filters, me.id, cursor === null)));
-
-  const assigneeLabel = (t: Ticket) => {
-    if (!t.assignee) return <span className="muted">Unassigned</span>;
-    return t.assignee.id === me.id ? `${t.assignee.name} (me)` : t.assignee.name;
+  const assigneeLabel = (ticket: Ticket) => {
+    if (!ticket.assignee) return <span className="muted">{t('common.unassigned')}</span>;
+    return ticket.assignee.id === me.id ? t('ticketHeader.nameMe', { name: ticket.assignee.name }) : ticket.assignee.name;
   };
+
+  const assigneeChoices: Choice[] = [
+    { value: ASSIGNEE_ME, label: t('ticketQueue.me') },
+    { value: UNASSIGNED, label: t('common.unassigned') },
+    // Someone picked from a row's assignee before: named as the rows name them.
+    ...(filters.assignee && ![ASSIGNEE_ME, UNASSIGNED].includes(filters.assignee)
+      ? [{ value: filters.assignee, label: items.find((ticket) => ticket.assignee?.id === filters.assignee)?.assignee?.name ?? t('ticketQueue.someoneElse') }]
+      : []),
+  ];
+
+  const columns: Column<Ticket>[] = [
+    { header: t('common.subject'), cell: (ticket) => <Link to={`/tickets/${ticket.id}`}>{ticket.subject}</Link> },
+    { header: t('common.status'), cell: (ticket) => <span className={`status-badge status-${ticket.status}`}>{statusLabel(ticket.status)}</span> },
+    { header: t('common.priority'), cell: (ticket) => <span className={`priority priority-${ticket.priority}`}>{priorityLabel(ticket.priority)}</span> },
+    { header: t('common.department'), cell: (ticket) => ticket.department ?? <span className="muted">—</span> },
+    {
+      header: t('ticketQueue.requester'),
+      cell: (ticket) => (
+        <>
+          {ticket.requester.name}
+          {ticket.requesterVerified === false && (
+            <>
+              {' '}
+              <span
+                className="status-badge status-unverified"
+                title={t('ticketQueue.theSenderHasNotProven')}
+                data-testid="unverified-badge"
+              >
+                {t('ticketQueue.unverified')}
+              </span>
+            </>
+          )}
+        </>
+      ),
+    },
+    { header: t('common.assignee'), cell: assigneeLabel },
+    { header: t('common.updated'), className: 'nowrap', cell: (ticket) => formatDateTime(ticket.updatedAt) },
+  ];
 
   return (
     <main className="page wide" id="main" aria-labelledby="queue-title">
       <header className="page-header">
-        <h1 id="queue-title">Tickets</h1>
+        <h1 id="queue-title">{t('common.tickets')}</h1>
         <div className="page-actions">
-          <button type="button" className="button" onClick={() => void load(false, null)} disabled={loading} data-testid="queue-refresh">
-            Refresh
+          <button type="button" className="button" onClick={queue.refetch} disabled={loading} data-testid="queue-refresh">
+            {t('common.refresh')}
           </button>
           {me.role !== 'customer' && (
             <WriteButton className="button primary" onClick={() => setCreating(true)} data-testid="new-ticket">
-              New ticket
+              {t('common.newTicket')}
             </WriteButton>
           )}
         </div>
       </header>
-      <div className="filters" role="group" aria-label="Filter tickets">
-        <div className="field">
-          <label htmlFor="f-status">Status</label>
-          <select id="f-status" value={filters.status} onChange={(e) => setFilter('status', e.target.value)} data-testid="filter-status">
-            <option value="">Any</option>
-            {TICKET_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-department">Department</label>
-          <select id="f-department" value={filters.department} onChange={(e) => setFilter('department', e.target.value)} data-testid="filter-department">
-            <option value="">Any</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-assignee">Assignee</label>
-          <select id="f-assignee" value={filters.assignee} onChange={(e) => setFilter('assignee', e.target.value)} data-testid="filter-assignee">
-            <option value="">Anyone</option>
-            <option value={ASSIGNEE_ME}>Me</option>
-            <option value={UNASSIGNED}>Unassigned</option>
-            {filters.assignee && ![ASSIGNEE_ME, UNASSIGNED].includes(filters.assignee ?? '') && (
-              <option value={filters.assignee}>{items.find((t) => t.assignee?.id === filters.assignee)?.assignee?.name ?? 'Someone else'}</option>
-            )}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-priority">Priority</label>
-          <select id="f-priority" value={filters.priority} onChange={(e) => setFilter('priority', e.target.value)} data-testid="filter-priority">
-            <option value="">Any</option>
-            {TICKET_PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
+      <div className="filters" role="group" aria-label={t('ticketQueue.filterTickets')}>
+        <SelectField id="f-status" label={t('common.status')} value={filters.status ?? ''} choices={statusChoices()} none={t('ticketQueue.any')} onChange={(v) => setFilter('status', v)} testId="filter-status" />
+        <SelectField
+          id="f-department"
+          label={t('common.department')}
+          value={filters.department ?? ''}
+          choices={departments}
+          none={t('ticketQueue.any')}
+          onChange={(v) => setFilter('department', v)}
+          testId="filter-department"
+        />
+        <SelectField id="f-assignee" label={t('common.assignee')} value={filters.assignee ?? ''} choices={assigneeChoices} none={t('ticketQueue.anyone')} onChange={(v) => setFilter('assignee', v)} testId="filter-assignee" />
+        <SelectField id="f-priority" label={t('common.priority')} value={filters.priority ?? ''} choices={priorityChoices()} none={t('ticketQueue.any')} onChange={(v) => setFilter('priority', v)} testId="filter-priority" />
       </div>
       <p className="visually-hidden" aria-live="polite">
-        {loading ? 'Loading tickets' : `${items.length} ${items.length === 1 ? 'ticket' : 'tickets'}`}
+        {loading ? t('ticketQueue.loadingTickets') : t('ticketQueue.ticketCount', { count: items.length })}
       </p>
-      {!loading && items.length === 0 ? (
-        <p className="empty" data-testid="queue-empty">
-          {unavailable ? 'Tickets are not available on this server yet.' : 'No tickets match these filters.'}
-        </p>
-      ) : (
-        <div className="table-wrap">
-          <table className="data-table ticket-table" aria-busy={loading} data-testid="ticket-table">
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Department</th>
-                <th scope="col">Requester</th>
-                <th scope="col">Assignee</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => {
-                const stale = isStale(t, filters, me.id);
-                return (
-                  <tr
-                    key={t.id}
-                    className={stale ? 'stale' : undefined}
-                    title={stale ? 'No longer matches the filters; it leaves the list on refresh' : undefined}
-                    data-testid="ticket-row"
-                    data-ticket-id={t.id}
-                    data-status={t.status}
-                  >
-                    <td>
-                      <Link to={`/tickets/${t.id}`}>{t.subject}</Link>
-                    </td>
-                    <td>
-                      <span className={`status-badge status-${t.status}`}>{t.status}</span>
-                    </td>
-                    <td>
-                      <span className={`priority priority-${t.priority}`}>{t.priority}</span>
-                    </td>
-                    <td>{t.department ?? <span className="muted">—</span>}</td>
-                    <td>
-                      {t.requester.name}
-                      {t.requesterVerified === false && (
-                        <>
-                          {' '}
-                          <span
-                            className="status-badge status-unverified"
-                            title="The sender has not proven they own this address yet: the name is as typed"
-                            data-testid="unverified-badge"
-                          >
-                            Unverified
-                          </span>
-                        </>
-                      )}
-                    </td>
-                    <td>{assigneeLabel(t)}</td>
-                    <td className="nowrap">{formatDateTime(t.updatedAt)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {cursor !== null && (
-        <button type="button" className="button" onClick={() => void load(true, cursor)} disabled={loading}>
-          Load more
-        </button>
-      )}
+      <DataTable
+        caption={t('common.tickets')}
+        className="ticket-table"
+        testId="ticket-table"
+        columns={columns}
+        rows={items}
+        rowKey={(ticket) => ticket.id}
+        rowProps={(ticket) => {
+          const stale = isStale(ticket, filters, me.id);
+          return {
+            className: stale ? 'stale' : undefined,
+            title: stale ? t('ticketQueue.noLongerMatchesFiltersLeaves') : undefined,
+            'data-testid': 'ticket-row',
+            'data-ticket-id': ticket.id,
+            'data-status': ticket.status,
+          };
+        }}
+        empty={<span data-testid="queue-empty">{unavailable ? t('ticketQueue.ticketsNotAvailableServerYet') : t('ticketQueue.noTicketsMatchTheseFilters')}</span>}
+        loading={loading}
+        paging={{ hasMore: queue.hasMore, onMore: queue.loadMore, label: t('common.loadMore') }}
+      />
       <NewTicketDialog
         open={creating}
         onClose={() => setCreating(false)}
-        onCreated={(t) => {
+        onCreated={(ticket) => {
           setCreating(false);
-          toast.show(`Opened “${t.subject}”`, 'success');
-          navigate(`/tickets/${t.id}`);
+          void queryClient.invalidateQueries({ queryKey: queryKeys.tickets.all });
+          toast.show(t('ticketQueue.openedSubject', { subject: ticket.subject }), 'success');
+          navigate(`/tickets/${ticket.id}`);
         }}
       />
     </main>

@@ -1,9 +1,10 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, errorMessage } from '../../api';
 import { useRealtime, useRealtimeEvent } from '../../realtime';
 import type { Ticket } from '../../types';
 import { Link } from '../../ui/router';
-import { useToast } from '../../ui/toast';
+import { queryKeys } from '../../queries/keys';
 import { isLinkSession, useUser } from '../auth/session';
 import { ChatRoom } from '../chat/ChatRoom';
 import type { DraftRequest } from '../chat/Composer';
@@ -11,8 +12,12 @@ import { ExportMenu } from '../chat/ExportMenu';
 import { FilesPanel } from '../chat/FilesPanel';
 import { AssistantPanel } from './AssistantPanel';
 import { TicketHeader } from './TicketHeader';
+import { t } from '../../i18n';
+import { rich } from '../../i18n/rich';
 
 const ASSISTANT_KEY = 'sb:assistant-open';
+
+const isNotFound = (err: unknown) => err instanceof ApiError && err.status === 404;
 
 /** Where the panel fits beside the conversation (below this it covers it; see styles.css). */
 const SIDE_BY_SIDE_PX = 1100;
@@ -40,41 +45,33 @@ interface Props {
 export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   const me = useUser();
   const client = useRealtime();
-  const [ticket, setTicket] = useState<Ticket | null>(null);
-  const [error, setError] = useState<{ message: string; notFound: boolean } | null>(null);
   const [showAssistant, setShowAssistant] = useState(assistantOpen);
   const [showFiles, setShowFiles] = useState(false);
   const [draft, setDraft] = useState<DraftRequest | null>(null);
   const nonce = useRef(0);
-  const toast = useToast();
   const isCustomer = me.role === 'customer';
+  const queryClient = useQueryClient();
+  const key = queryKeys.tickets.one(ticketId);
+  const query = useQuery({
+    queryKey: key,
+    queryFn: () => api.tickets.get(ticketId),
+    // A missing ticket is said on the page; other failures also get a toast.
+    meta: { errorToast: t('ticketView.couldNotLoadTicket'), quiet: isNotFound },
+  });
+  const ticket = query.data ?? null;
+  const error = query.error
+    ? { message: isNotFound(query.error) ? t('ticketView.thisTicketDoesNotExist') : errorMessage(query.error), notFound: isNotFound(query.error) }
+    : null;
+  const setTicket = (updated: Ticket) => queryClient.setQueryData(key, updated);
 
+  // A customer's own ticket, or the assignee's: members (tracking a known room again changes
+  // nothing). Other staff follow it through a watch while it is shown (see ChatRoom).
   useEffect(() => {
-    let cancelled = false;
-    setTicket(null);
-    setError(null);
-    api.tickets
-      .get(ticketId)
-      .then((t) => {
-        if (cancelled) return;
-        setTicket(t);
-        // A customer's own ticket, or the assignee's: members. Other staff follow it through a
-        // watch while it is shown (see ChatRoom).
-        if (isCustomer || t.assignee?.id === me.id) client?.trackRooms([{ id: t.id, lastSeq: t.lastSeq }]);
-      })
-      .catch((err: unknown) => {
-        if (cancelled) return;
-        const notFound = err instanceof ApiError && err.status === 404;
-        setError({ message: notFound ? 'This ticket does not exist, or you cannot see it.' : errorMessage(err), notFound });
-        if (!notFound) toast.error(err, 'Could not load the ticket');
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [ticketId, client, toast, isCustomer, me.id]);
+    if (ticket && (isCustomer || ticket.assignee?.id === me.id)) client?.trackRooms([{ id: ticket.id, lastSeq: ticket.lastSeq }]);
+  }, [ticket, client, isCustomer, me.id]);
 
-  useRealtimeEvent('ticketUpdated', (t) => {
-    if (t.id === ticketId) setTicket((old) => (old ? { ...old, ...t } : t));
+  useRealtimeEvent('ticketUpdated', (updated) => {
+    if (updated.id === ticketId) queryClient.setQueryData<Ticket>(key, (old) => (old ? { ...old, ...updated } : updated));
   });
 
   const toggleAssistant = (open: boolean) => {
@@ -90,24 +87,24 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   if (error) {
     return (
       <main className="page" id="main" data-testid="ticket-unavailable">
-        <h1>{error.notFound ? 'Ticket not found' : 'Ticket unavailable'}</h1>
+        <h1>{error.notFound ? t('common.ticketNotFound') : t('common.ticketUnavailable')}</h1>
         <p role="alert">{error.message}</p>
-        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'Back to my tickets' : 'Back to the queue'}</Link>
+        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? t('ticketView.backMyTickets') : t('common.backQueue')}</Link>
       </main>
     );
   }
   if (!ticket) {
     return (
       <main className="page" id="main" aria-busy="true">
-        <p className="muted">Loading ticket…</p>
+        <p className="muted">{t('ticketView.loadingTicket')}</p>
       </main>
     );
   }
 
   const header = (
     <div className="ticket-header-wrap">
-      <nav className="breadcrumbs" aria-label="Breadcrumb">
-        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? 'My tickets' : 'Ticket queue'}</Link>
+      <nav className="breadcrumbs" aria-label={t('ticketView.breadcrumb')}>
+        <Link to={isCustomer ? '/' : '/tickets'}>{isCustomer ? t('common.myTickets') : t('common.ticketQueue')}</Link>
         <span className="breadcrumb-actions">
           {/* A ticket link's session may not export (the server answers 403). */}
           {!isLinkSession(me) && <ExportMenu roomId={ticket.id} />}
@@ -119,7 +116,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
               onClick={() => toggleAssistant(!(showAssistant && !showFiles))}
               data-testid="show-assistant"
             >
-              Assistant
+              {t('common.assistant')}
             </button>
           )}
         </span>
@@ -140,7 +137,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
       composerNotice={
         closedForMe ? (
           <span>
-            This ticket is closed. <Link to="/support">Open a new request</Link> if you need more help.
+            {rich('ticketView.thisTicketClosed', { link: <Link to="/support">{t('common.openNewRequest')}</Link> })}
           </span>
         ) : undefined
       }

@@ -1,5 +1,6 @@
 // Wording for the assistant panel (unit-tested in assistant.test.ts).
 import type { ApiError } from '../../api';
+import { t } from '../../i18n';
 
 /** "negative (-0.62)"; the score is left out when the server sends none. */
 export function sentimentLabel(sentiment: string, score?: number | null): string {
@@ -15,8 +16,8 @@ export function newerLabel(n: number): string {
 export function refreshError(err: ApiError): string {
   if (err.code === 'RATE_LIMITED') {
     const secs = err.retryAfterMs !== null ? Math.max(1, Math.ceil(err.retryAfterMs / 1000)) : null;
-    return secs !== null ? `Too many refreshes; try again in ${secs} s.` : 'Too many refreshes; try again in a moment.';
+    return secs !== null ? t('assistant.tooManyRefreshesTryAgain', { secs }) : t('assistant.tooManyRefreshesTryAgain2');
   }
-  if (err.code === 'READ_ONLY') return 'Read-only accounts cannot ask the assistant for a refresh.';
-  return err.message || 'Could not refresh the assistant';
+  if (err.code === 'READ_ONLY') return t('assistant.readOnlyAccountsCannotAsk');
+  return err.message || t('assistantPanel.couldNotRefreshAssistant');
 }

@@ -41,7 +41,7 @@ function setup(opts: { store?: KeyValueStore; userId?: string; rooms?: [string, 
 const seqs = (ms: Message[]) => ms.map((m) => `${m.roomId}:${m.seq}`);
 const ok = <T>(data: T) => ({ ok: true, data });
 const own = (roomId: string, seq: number, clientId: string) =>
-  msg(roomId, seq, { clientId, author: { id: 'me', name: 'Me', role: 'staff' } });
+  msg(roomId, seq, { clientId, author: { id: 'me', name: 'Me', role: 'staff', avatarUrl: null } });
 
 beforeEach(() => {
   vi.useFakeTimers();

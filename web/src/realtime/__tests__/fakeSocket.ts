@@ -117,8 +117,8 @@ export function msg(roomId: string, seq: number, extra: Partial<Message> = {}): 
     id: `${roomId}-m${seq}`,
     roomId,
     seq,
-    clientId: null,
-    author: { id: 'u-other', name: 'Other', role: 'staff' },
+    clientId: `other-${seq}-${counter}`,
+    author: { id: 'u-other', name: 'Other', role: 'staff', avatarUrl: null },
     body: `message ${seq} (${counter})`,
     parentId: null,
     replyCount: 0,
@@ -127,6 +127,9 @@ export function msg(roomId: string, seq: number, extra: Partial<Message> = {}): 
     editedAt: null,
     deletedAt: null,
     pinned: false,
+    mentions: [],
+    attachments: [],
+    preview: null,
     ...extra,
   };
 }

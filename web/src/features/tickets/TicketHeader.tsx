@@ -7,6 +7,7 @@ import { readOnlyHint, useReadOnly } from '../../ui/readOnly';
 import { useToast } from '../../ui/toast';
 import { useSession, useUser } from '../auth/session';
 import { t } from '../../i18n';
+import { priorityLabel, statusLabel } from '../../i18n/labels';
 
 interface Props {
   ticket: Ticket;
@@ -61,14 +62,14 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
         </p>
         {onToggleFiles && (
           <button type="button" className="button small" aria-pressed={filesOpen} onClick={onToggleFiles} data-testid="toggle-files">
-            <span aria-hidden="true">📁</span> Files
+            <span aria-hidden="true">📁</span> {t('common.files')}
           </button>
         )}
       </div>
       {isCustomer ? (
         <div className="ticket-badges">
           <span className={`status-badge status-${ticket.status}`} data-testid="ticket-status-badge">
-            {ticket.status}
+            {statusLabel(ticket.status)}
           </span>
         </div>
       ) : (
@@ -84,7 +85,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
             >
               {TICKET_STATUSES.map((s) => (
                 <option key={s} value={s}>
-                  {s}
+                  {statusLabel(s)}
                 </option>
               ))}
             </select>
@@ -100,7 +101,7 @@ export function TicketHeader({ ticket, onChange, filesOpen = false, onToggleFile
             >
               {TICKET_PRIORITIES.map((p) => (
                 <option key={p} value={p}>
-                  {p}
+                  {priorityLabel(p)}
                 </option>
               ))}
             </select>

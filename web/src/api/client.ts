@@ -4,6 +4,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import { ApiError, errorFromBody, notAvailableIfNoRoute } from './errors';
 import type { paths } from './schema';
+import { t } from '../i18n';
 
 /** Relative base: the client is served by the same origin as the API. */
 export const API_BASE = '/api/v1';
@@ -84,7 +85,7 @@ export async function call<T>(
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     // openapi-fetch parses a success body as JSON: one that is not is no answer of this API.
-    if (err instanceof SyntaxError) throw new ApiError({ status: 200, code: 'BAD_RESPONSE', message: 'Unexpected response from the server' });
+    if (err instanceof SyntaxError) throw new ApiError({ status: 200, code: 'BAD_RESPONSE', message: t('errors.unexpectedResponse') });
     throw NETWORK();
   }
   const { response } = result;

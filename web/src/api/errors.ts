@@ -1,3 +1,5 @@
+import { t } from '../i18n';
+
 /** A failed REST call or socket ack, normalised from the server's error envelope. */
 export interface ErrorDetail {
   field: string;
@@ -55,7 +57,7 @@ export function notAvailableIfNoRoute(err: ApiError): ApiError {
   return new ApiError({
     status: 404,
     code: NOT_AVAILABLE,
-    message: 'This feature is not available on this server yet.',
+    message: t('errors.notAvailable'),
     requestId: err.requestId,
   });
 }
@@ -63,7 +65,7 @@ export function notAvailableIfNoRoute(err: ApiError): ApiError {
 /** A message fit for a toast, whatever was thrown. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
-  return 'Something went wrong';
+  return t('errors.somethingWentWrong');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -93,7 +95,7 @@ export function errorFromBody(status: number, body: unknown, headerRequestId: st
   return new ApiError({
     status,
     code: status >= 500 ? 'INTERNAL' : 'BAD_RESPONSE',
-    message: status >= 500 ? 'The server had a problem. Please try again.' : `Unexpected response (${status})`,
+    message: status >= 500 ? t('errors.serverProblem') : t('errors.unexpectedStatus', { status }),
     requestId: headerRequestId,
   });
 }

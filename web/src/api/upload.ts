@@ -4,6 +4,7 @@
 // and every failure as an ApiError.
 import { API_BASE, onUnauthorizedNotify } from './client';
 import { ApiError, errorFromBody, notAvailableIfNoRoute } from './errors';
+import { t } from '../i18n';
 
 export interface UploadProgress {
   loaded: number;
@@ -41,7 +42,7 @@ export function sendForm<T>(path: string, form: FormData, opts: UploadOptions = 
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) opts.onProgress?.({ loaded: e.loaded, total: e.total });
     };
-    xhr.onabort = () => reject(new DOMException('The upload was cancelled', 'AbortError'));
+    xhr.onabort = () => reject(new DOMException(t('errors.uploadCancelled'), 'AbortError'));
     xhr.onerror = () => reject(new ApiError({ status: 0, code: 'NETWORK', message: 'Cannot reach the server. Check your connection.' }));
     xhr.ontimeout = xhr.onerror;
     xhr.onload = () => {

@@ -910,6 +910,21 @@ export const en = {
   'verifyEmail.weCouldNotConfirmYour': 'We could not confirm your address',
   'verifyEmail.enterYourAddressGetNew': 'Enter your address to get a new link (an address that is already confirmed can simply sign in).',
   'verifyEmail.confirmationLink': 'confirmation link',
+  'errors.notConnected': 'Not connected to the server',
+  'errors.noAnswerInTime': 'The server did not answer in time',
+  'errors.connectionLost': 'Connection lost',
+  'errors.requestRefused': 'The server refused the request',
+  'errors.unexpectedAnswer': 'Unexpected answer from the server',
+  'errors.messageNotSent': 'Message could not be sent',
+  'errors.noLongerShown': 'No longer shown',
+  'errors.realtimeStopped': 'The realtime client stopped',
+  'errors.unexpectedResponse': 'Unexpected response from the server',
+  'errors.notAvailable': 'This feature is not available on this server yet.',
+  'errors.somethingWentWrong': 'Something went wrong',
+  'errors.uploadCancelled': 'The upload was cancelled',
+  'errors.serverProblem': 'The server had a problem. Please try again.',
+  'errors.unexpectedStatus': 'Unexpected response ({status})',
+  'sessions.scriptOrApiClient': 'Script or API client',
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;

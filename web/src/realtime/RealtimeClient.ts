@@ -27,6 +27,7 @@ import { readJson, userKeys, type KeyValueStore } from './storage';
 import { connectRefusal, sessionEndedMessage, type SessionEnded } from './sessionEnd';
 import { newClientId } from './uuid';
 import { Watches, type WatchChange, type WatchResult, type WatchStatus } from './watches';
+import { t } from '../i18n';
 
 export type { WatchChange, WatchResult, WatchStatus } from './watches';
 export { connectErrorCode, connectRefusal, sessionEndedMessage, type SessionEnded } from './sessionEnd';
@@ -398,7 +399,7 @@ export class RealtimeClient {
   call<T>(event: string, payload: unknown, timeoutMs = this.ackTimeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (!this.socket.connected) {
-        reject(new ApiError({ status: 0, code: 'DISCONNECTED', message: 'Not connected to the server' }));
+        reject(new ApiError({ status: 0, code: 'DISCONNECTED', message: t('errors.notConnected') }));
         return;
       }
       let settled = false;
@@ -411,7 +412,7 @@ export class RealtimeClient {
       };
       const fail = (err: ApiError) => settle(() => reject(err));
       const timer = setTimeout(
-        () => fail(new ApiError({ status: 0, code: 'TIMEOUT', message: 'The server did not answer in time' })),
+        () => fail(new ApiError({ status: 0, code: 'TIMEOUT', message: t('errors.noAnswerInTime') })),
         timeoutMs,
       );
       this.pendingCalls.add(fail);
@@ -568,7 +569,7 @@ export class RealtimeClient {
   }
 
   private failPendingCalls(code: string): void {
-    const error = new ApiError({ status: 0, code, message: 'Connection lost' });
+    const error = new ApiError({ status: 0, code, message: t('errors.connectionLost') });
     for (const fail of [...this.pendingCalls]) fail(error);
   }
 

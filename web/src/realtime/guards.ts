@@ -1,6 +1,7 @@
 // Runtime checks for socket payloads: the socket hands us `unknown`, the app wants types.
 import type { Ack, AckErr, Message } from '../types';
 import { ApiError } from '../api/errors';
+import { t } from '../i18n';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -25,9 +26,9 @@ export function ackError(v: unknown): ApiError {
     return new ApiError({
       status: 0,
       code: typeof e.code === 'string' ? e.code : 'INTERNAL',
-      message: typeof e.message === 'string' ? e.message : 'The server refused the request',
+      message: typeof e.message === 'string' ? e.message : t('errors.requestRefused'),
       retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : null,
     });
   }
-  return new ApiError({ status: 0, code: 'BAD_RESPONSE', message: 'Unexpected answer from the server' });
+  return new ApiError({ status: 0, code: 'BAD_RESPONSE', message: t('errors.unexpectedAnswer') });
 }

@@ -2,6 +2,7 @@ import type { Message } from '../types';
 import { ApiError } from '../api/errors';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { readJson, type KeyValueStore } from './storage';
+import { t } from '../i18n';
 
 /** A message the user wrote that the server has not acknowledged yet. */
 export interface OutboxItem {
@@ -177,7 +178,7 @@ export class OutboxSender {
       this.deps.onSent(item, message);
     } catch (err) {
       const error =
-        err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: 'Message could not be sent' });
+        err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('errors.messageNotSent') });
       this.handleFailure({ ...item, attempts }, error);
     } finally {
       this.inFlight.delete(item.clientId);

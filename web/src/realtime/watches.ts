@@ -1,6 +1,7 @@
 import { ApiError } from '../api/errors';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { isRecord } from './guards';
+import { t } from '../i18n';
 
 /** The server's answer to `room:watch`. */
 export interface WatchResult {
@@ -145,7 +146,7 @@ export class Watches {
     if (!e || e.refs === 0) return;
     e.refs -= 1;
     if (e.refs > 0) return;
-    this.settle(e, (w) => w.reject(new ApiError({ status: 0, code: 'UNWATCHED', message: 'No longer shown' })));
+    this.settle(e, (w) => w.reject(new ApiError({ status: 0, code: 'UNWATCHED', message: t('errors.noLongerShown') })));
     // Decided after the current task: a view that unmounts and mounts again in one commit
     // (StrictMode, a changed key) keeps its watch instead of ending and starting it again.
     queueMicrotask(() => this.reconcile(roomId));
@@ -212,7 +213,7 @@ export class Watches {
 
   /** The client stopped for good (sign-out, another user): nothing is asked any more. */
   stop(): void {
-    const stopped = new ApiError({ status: 0, code: 'DISCONNECTED', message: 'The realtime client stopped' });
+    const stopped = new ApiError({ status: 0, code: 'DISCONNECTED', message: t('errors.realtimeStopped') });
     for (const e of this.entries.values()) {
       if (e.retryTimer) clearTimeout(e.retryTimer);
       this.settle(e, (w) => w.reject(stopped));

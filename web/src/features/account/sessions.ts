@@ -10,8 +10,10 @@ const BROWSERS: [RegExp, string][] = [
   [/\bChrom(?:e|ium)\/|\bCriOS\//, 'Chrome'],
   [/\bVersion\/[\d.]+.*\bSafari\//, 'Safari'],
   [/\bcurl\//, 'curl'],
-  [/^node\b|\bundici\b|\bnode-fetch\b|\baxios\//i, 'Script or API client'],
 ];
+
+/** Programs that are not browsers: named as a kind, in the interface's language. */
+const SCRIPTS = /^node\b|\bundici\b|\bnode-fetch\b|\baxios\//i;
 
 const SYSTEMS: [RegExp, string][] = [
   [/\bWindows NT\b/, 'Windows'],
@@ -28,7 +30,7 @@ const MAX_RAW = 48;
 export function deviceLabel(userAgent: string | null | undefined): string {
   const ua = userAgent?.trim() ?? '';
   if (!ua) return t('sessions.unknownDevice');
-  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
+  const browser = SCRIPTS.test(ua) ? t('sessions.scriptOrApiClient') : BROWSERS.find(([re]) => re.test(ua))?.[1];
   const system = SYSTEMS.find(([re]) => re.test(ua))?.[1];
   if (browser && system) return t('sessions.browserSystem', { browser, system });
   if (browser) return browser;

@@ -398,7 +398,8 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
     assert_eq!(
         defaults.data().clone(),
         json!({"emailNotifications": "mentions_dms", "emailDelayMinutes": 15,
-               "browserNotifications": true, "quietHours": null, "timezone": "UTC"})
+               "browserNotifications": true, "quietHours": null, "timezone": "UTC",
+               "language": null})
     );
     let changed = a
         .put_json(
@@ -432,6 +433,9 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
             "quietHours.start",
         ),
         (json!({"timezone": "../../etc/passwd"}), "timezone"),
+        (json!({"language": "français"}), "language"),
+        (json!({"language": "<script>"}), "language"),
+        (json!({"language": "e"}), "language"),
     ] {
         let refused = a
             .put_json("me/preferences", body)
@@ -447,6 +451,31 @@ async fn preferences_are_validated_and_kept(app: TestApp) {
     a.put_json("me/preferences", json!({"sound": "loud"}))
         .await
         .expect(422);
+    // The interface language follows the account to every device; null: the browser's again.
+    let french = a
+        .put_json("me/preferences", json!({"language": "FR"}))
+        .await
+        .expect(200);
+    assert_eq!(french.data()["language"], json!("fr"));
+    assert_eq!(french.data()["timezone"], json!("Europe/Berlin"));
+    let brazil = a
+        .put_json("me/preferences", json!({"language": "PT-BR"}))
+        .await
+        .expect(200);
+    assert_eq!(brazil.data()["language"], json!("pt-BR"));
+    let other = app.staff().await;
+    let theirs = other.get("me/preferences").await.expect(200);
+    assert!(
+        theirs.data()["language"].is_null(),
+        "one user's choice only"
+    );
+    let kept = a.get("me/preferences").await.expect(200);
+    assert_eq!(kept.data()["language"], json!("pt-BR"));
+    let cleared = a
+        .put_json("me/preferences", json!({"language": null}))
+        .await
+        .expect(200);
+    assert!(cleared.data()["language"].is_null());
 }
 
 async fn the_composer_suggests_readers_of_the_room(app: TestApp) {

@@ -158,6 +158,8 @@ pub struct PreferencesView {
     quiet_hours: Option<QuietHours>,
     /// Your time zone (IANA name, e.g. `Europe/Berlin`).
     timezone: String,
+    /// The web client's language (a language tag such as `fr`); `null`: the browser's language.
+    language: Option<String>,
 }
 
 /// Quiet hours.
@@ -181,6 +183,7 @@ impl From<PreferencesRow> for PreferencesView {
                 .zip(row.quiet_hours_end)
                 .map(|(start, end)| QuietHours { start, end }),
             timezone: row.timezone,
+            language: row.language,
         }
     }
 }
@@ -212,6 +215,10 @@ pub struct PreferencesBody {
     quiet_hours: Option<Option<QuietHours>>,
     /// IANA time zone name.
     timezone: Option<String>,
+    /// Interface language (a language tag such as `fr`), or `null` to follow the browser.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    language: Option<Option<String>>,
 }
 
 /// Changes your notification preferences (fields left out stay as they are).
@@ -229,6 +236,7 @@ async fn put_preferences(
         browser_notifications: body.browser_notifications,
         quiet_hours: body.quiet_hours.map(|q| q.map(|q| (q.start, q.end))),
         timezone: body.timezone,
+        language: body.language,
     };
     let prefs = notifications::update_preferences(&state.ctx, &actor, patch).await?;
     Ok(ok(PreferencesView::from(prefs)))

@@ -304,6 +304,8 @@ pub struct PreferencesPatch {
     pub quiet_hours: Option<Option<(String, String)>>,
     /// Time zone name.
     pub timezone: Option<String>,
+    /// Interface language (a language tag), or `None` inside to follow the browser again.
+    pub language: Option<Option<String>>,
 }
 
 /// Validates and stores a change of the actor's preferences; the preferences now.
@@ -334,6 +336,11 @@ pub async fn update_preferences(
     if let Some(on) = patch.browser_notifications {
         prefs.browser_notifications = on;
     }
+    if let Some(language) = patch.language {
+        prefs.language = language
+            .map(|tag| field("language", parse_language(&tag)))
+            .transpose()?;
+    }
     if let Some(quiet) = patch.quiet_hours {
         let (start, end) = match quiet {
             Some((start, end)) => (
@@ -350,4 +357,25 @@ pub async fn update_preferences(
     }
     ctx.store.set_preferences(actor.id(), &prefs).await?;
     Ok(prefs)
+}
+
+/// A language tag as the interface names its languages: a two- or three-letter language,
+/// optionally with subtags (`fr`, `pt-BR`, `zh-Hant`), at most 35 characters; kept in lower case
+/// for the language and as written for the subtags.
+fn parse_language(tag: &str) -> Result<String, &'static str> {
+    const PROBLEM: &str = "must be a language tag such as en, fr or pt-BR";
+    let tag = tag.trim();
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or_default();
+    let language_ok =
+        (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_alphabetic());
+    let subtags_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if tag.len() > 35 || !language_ok || !subtags_ok {
+        return Err(PROBLEM);
+    }
+    Ok(match tag.split_once('-') {
+        Some((language, rest)) => format!("{}-{rest}", language.to_ascii_lowercase()),
+        None => tag.to_ascii_lowercase(),
+    })
 }

@@ -92,6 +92,8 @@ pub struct PreferencesRow {
     pub quiet_hours_end: Option<String>,
     /// IANA time zone name.
     pub timezone: String,
+    /// The interface language chosen (a language tag); `None` follows the browser.
+    pub language: Option<String>,
 }
 
 impl Default for PreferencesRow {
@@ -103,6 +105,7 @@ impl Default for PreferencesRow {
             quiet_hours_start: None,
             quiet_hours_end: None,
             timezone: "UTC".into(),
+            language: None,
         }
     }
 }
@@ -406,7 +409,7 @@ impl_both! {
         async fn preferences(&self, user_id: Id) -> StoreResult<PreferencesRow> {
             let query = sqlx::query_as(
                 "SELECT email_notifications, email_delay_minutes, browser_notifications, \
-                 quiet_hours_start, quiet_hours_end, timezone FROM user_preferences \
+                 quiet_hours_start, quiet_hours_end, timezone, language FROM user_preferences \
                  WHERE user_id = $1",
             )
             .bind(user_id);
@@ -417,14 +420,15 @@ impl_both! {
         async fn set_preferences(&self, user_id: Id, prefs: &PreferencesRow) -> StoreResult<()> {
             let query = sqlx::query(
                 "INSERT INTO user_preferences (user_id, email_notifications, email_delay_minutes, \
-                 browser_notifications, quiet_hours_start, quiet_hours_end, timezone, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO UPDATE SET \
+                 browser_notifications, quiet_hours_start, quiet_hours_end, timezone, language, \
+                 updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id) DO UPDATE SET \
                  email_notifications = excluded.email_notifications, \
                  email_delay_minutes = excluded.email_delay_minutes, \
                  browser_notifications = excluded.browser_notifications, \
                  quiet_hours_start = excluded.quiet_hours_start, \
                  quiet_hours_end = excluded.quiet_hours_end, timezone = excluded.timezone, \
-                 updated_at = excluded.updated_at",
+                 language = excluded.language, updated_at = excluded.updated_at",
             )
             .bind(user_id)
             .bind(&prefs.email_notifications)
@@ -433,6 +437,7 @@ impl_both! {
             .bind(&prefs.quiet_hours_start)
             .bind(&prefs.quiet_hours_end)
             .bind(&prefs.timezone)
+            .bind(&prefs.language)
             .bind(crate::store::now());
             Self::execute(self.writer(), query).await?;
             Ok(())

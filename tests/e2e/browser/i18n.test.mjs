@@ -1,5 +1,6 @@
 // The interface speaks English or French: the account page's language select switches every
-// screen (and `<html lang>`) at once, the choice survives a reload, a French browser gets French
+// screen (and `<html lang>`) at once, the choice survives a reload and follows the account to
+// another device, a French browser gets French
 // before anyone chose, and choosing English brings back the exact English texts.
 import assert from 'node:assert/strict';
 import { createUser, PASSWORD, startServer } from '../lib/harness.mjs';
@@ -18,7 +19,9 @@ browserTest('the account page switches the interface to French and back', { time
   await page.goto(`${server.url}/account`);
   await page.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   assert.equal(await htmlLang(page), 'en');
+  const kept = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/preferences') && r.request().method() === 'PUT');
   await page.getByTestId('language-select').selectOption('fr');
+  assert.equal((await kept).status(), 200, 'the choice is kept with the account');
 
   // Everything on screen changes at once: the page, the sidebar, the labels screen readers hear.
   await page.getByRole('heading', { level: 1, name: 'Votre compte' }).waitFor();
@@ -34,6 +37,13 @@ browserTest('the account page switches the interface to French and back', { time
   assert.equal(await htmlLang(page), 'fr');
   await page.getByRole('button', { name: 'Créer un salon' }).waitFor();
   await page.getByRole('combobox', { name: 'Trier par' }).waitFor();
+
+  // Another device (a new English browser) signing in as Alice speaks her language too.
+  const other = await openAs(browser, server.url, alice, PASSWORD);
+  await other.page.goto(`${server.url}/discover`);
+  await other.page.getByRole('heading', { level: 1, name: 'Découvrir des salons' }).waitFor();
+  assert.equal(await htmlLang(other.page), 'fr');
+  await other.context.close();
 
   // And back: the English texts are the ones they were.
   await page.goto(`${server.url}/account`);

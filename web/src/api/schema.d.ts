@@ -2507,6 +2507,8 @@ export interface components {
             emailDelayMinutes?: number | null;
             /** @description `off` or `mentions_dms`. */
             emailNotifications?: string | null;
+            /** @description Interface language (a language tag such as `fr`), or `null` to follow the browser. */
+            language?: string | null;
             quietHours?: components["schemas"]["QuietHours"] | null;
             /** @description IANA time zone name. */
             timezone?: string | null;
@@ -2522,6 +2524,8 @@ export interface components {
             emailDelayMinutes: number;
             /** @description `off` or `mentions_dms`: e-mail mentions and DMs still unread after the delay. */
             emailNotifications: string;
+            /** @description The web client's language (a language tag such as `fr`); `null`: the browser's language. */
+            language: string | null;
             quietHours: components["schemas"]["QuietHours"] | null;
             /** @description Your time zone (IANA name, e.g. `Europe/Berlin`). */
             timezone: string;

@@ -424,7 +424,8 @@ export const en = {
 
   'languageSection.language': 'Language',
   'languageSection.browser': "The browser's language",
-  'languageSection.hint': 'Remembered on this device.',
+  'languageSection.hint': 'Kept with your account: every device you sign in on uses it.',
+  'languageSection.couldNotSave': 'Could not keep the language with your account',
 
   'main.loadingSwitchboard': 'Loading Switchboard…',
   'main.switchboardNotReachable': 'Switchboard is not reachable',

@@ -424,7 +424,8 @@ export const fr: CatalogueOf<typeof en> = {
 
   'languageSection.language': 'Langue',
   'languageSection.browser': 'La langue du navigateur',
-  'languageSection.hint': 'Mémorisée sur cet appareil.',
+  'languageSection.hint': 'Gardée avec votre compte : chaque appareil où vous vous connectez l’utilise.',
+  'languageSection.couldNotSave': 'Impossible de garder la langue avec votre compte',
 
   'main.loadingSwitchboard': 'Chargement de Switchboard…',
   'main.switchboardNotReachable': 'Switchboard est injoignable',

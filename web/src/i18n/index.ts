@@ -55,6 +55,12 @@ export function applyLanguage(): void {
   document.documentElement.lang = current;
 }
 
+/** The interface language a stored tag (`fr`, `pt-BR`) asks for, if the interface speaks it. */
+export function languageOf(tag: string | null | undefined): Language | null {
+  const base = tag?.toLowerCase().split('-')[0];
+  return isLanguage(base) ? base : null;
+}
+
 /** Switches the interface; null goes back to the browser's language. Remembered on this device. */
 export function setLanguage(choice: Language | null): void {
   try {

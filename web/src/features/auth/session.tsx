@@ -7,7 +7,7 @@ import { setMonitoringUser } from '../../ui/monitoring';
 import { ReadOnlyProvider } from '../../ui/readOnly';
 import { navigate } from '../../ui/router';
 import { clearDrafts } from '../chat/drafts';
-import { t } from '../../i18n';
+import { languageOf, setLanguage, t } from '../../i18n';
 
 export interface Session {
   config: PublicConfig;
@@ -89,6 +89,23 @@ export function SessionProvider({ config, initialUser, children }: Props) {
   }, [queryClient]);
 
   const userId = user?.id ?? null;
+  // The language chosen on another device follows the account; an account without one leaves
+  // this device's choice (or its browser's language) as it is.
+  useEffect(() => {
+    if (!userId) return undefined;
+    let current = true;
+    api.account
+      .preferences()
+      .then((prefs) => {
+        const chosen = languageOf(prefs.language);
+        if (current && chosen) setLanguage(chosen);
+      })
+      .catch(() => undefined); // a follow-link session has no preferences; a 401 signs out
+    return () => {
+      current = false;
+    };
+  }, [userId]);
+
   useEffect(() => {
     if (!userId) return undefined;
     const rt = new RealtimeClient({ socket: createSocket(() => token.current), store: browserStore(), userId });

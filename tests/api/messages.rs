@@ -53,6 +53,19 @@ async fn concurrent_senders_get_gap_free_seqs(app: TestApp) {
     assert_eq!(got, (1..=50).collect::<Vec<_>>());
     let room_view = owner.get(&format!("rooms/{room}")).await.expect(200);
     assert_eq!(room_view.data()["lastSeq"], json!(50));
+    // Every author has read up to their own last message, whichever batch stored it.
+    for (i, sender) in senders.iter().enumerate() {
+        let own_last = sent
+            .iter()
+            .skip(i)
+            .step_by(senders.len())
+            .map(|m| m["seq"].as_i64().unwrap())
+            .max()
+            .unwrap();
+        let view = sender.get(&format!("rooms/{room}")).await.expect(200);
+        assert_eq!(view.data()["lastReadSeq"], json!(own_last), "sender {i}");
+        assert_eq!(view.data()["unread"], json!(50 - own_last), "sender {i}");
+    }
 }
 
 /// Sends queued together are stored by one group commit (one statement on PostgreSQL): each
@@ -269,6 +282,21 @@ async fn threads_hang_off_root_messages(app: TestApp) {
         .expect(200);
     assert_eq!(thread.data()["root"]["replyCount"], json!(1));
     assert_eq!(thread.data()["replies"][0]["body"], json!("reply"));
+    // Replies sent at once (stored together) are each counted.
+    let replies = (0..12).map(|i| {
+        user.post(
+            &path,
+            json!({"clientId": format!("burst-{i}"), "body": "burst", "parentId": root_id}),
+        )
+    });
+    for reply in join_all(replies).await {
+        reply.expect(201);
+    }
+    let thread = user
+        .get(&format!("messages/{root_id}/thread"))
+        .await
+        .expect(200);
+    assert_eq!(thread.data()["root"]["replyCount"], json!(13));
     let via_reply = user
         .get(&format!("messages/{reply_id}/thread"))
         .await

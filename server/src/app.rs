@@ -40,6 +40,7 @@ use crate::{
     redis::RedisHub,
     service::{
         Ctx, Event, Settings,
+        access_cache::{AccessCache, ForgetOnChange},
         events::{EventBus, Subscriber, WeakEvents},
         passwords::Passwords,
     },
@@ -89,7 +90,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             .storage
             .open()
             .map_err(|problem| anyhow::anyhow!(problem))?,
+        access: Arc::new(AccessCache::default()),
     };
+    // First: a change of access is forgotten before anyone hears of it.
+    bus.subscribe(Arc::new(ForgetOnChange(ctx.access.clone())));
     let realtime = Realtime::build(
         realtime_config(&config, node_id, telemetry.clone()),
         ctx.clone(),

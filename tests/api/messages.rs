@@ -20,6 +20,7 @@ crate::backend_tests!(
     authors_edit_and_moderators_delete,
     reactions_are_per_user_and_emoji,
     bodies_are_validated,
+    a_change_of_access_applies_to_the_next_send,
     edits_close_after_the_window with Setup::args(&["--edit-window-secs", "0"]),
 );
 
@@ -458,4 +459,68 @@ async fn bodies_are_validated(app: TestApp) {
     let hostile = "<img src=x onerror=alert(1)> '; DROP TABLE messages; --";
     let stored = user.send_message(room, hostile).await;
     assert_eq!(stored["body"], json!(hostile));
+}
+
+/// Sends check the room and the sender's membership from a short-lived cache: a change made
+/// here applies to the very next send; one made behind the server's back (by another instance,
+/// or the CLI) within the cache's lifetime.
+async fn a_change_of_access_applies_to_the_next_send(app: TestApp) {
+    let owner = app.staff().await;
+    let member = app.staff().await;
+    let room = owner.create_room(&slug("access"), "private", None).await;
+    owner
+        .post(
+            &format!("rooms/{room}/members"),
+            json!({"userId": member.id()}),
+        )
+        .await
+        .expect(201);
+    post_to(room, &member, "first").await.expect(201);
+    post_to(room, &member, "second, from the cache")
+        .await
+        .expect(201);
+    owner
+        .delete(&format!("rooms/{room}/members/{}", member.id()))
+        .await
+        .expect(200);
+    post_to(room, &member, "removed")
+        .await
+        .expect_error(404, "NOT_FOUND");
+    owner
+        .post(
+            &format!("rooms/{room}/members"),
+            json!({"userId": member.id()}),
+        )
+        .await
+        .expect(201);
+    post_to(room, &member, "back").await.expect(201);
+    // Behind the server's back: no event tells this instance.
+    let removed = app
+        .state
+        .ctx
+        .store
+        .remove_member(room, member.id(), &[])
+        .await
+        .unwrap();
+    assert!(removed);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let answer = post_to(room, &member, "still here?").await;
+        if answer.status == 404 {
+            break;
+        }
+        answer.expect(201);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the removal never applied to sends"
+        );
+    }
+}
+
+async fn post_to(room: Id, who: &crate::helpers::Client, text: &str) -> crate::helpers::Resp {
+    who.post(
+        &format!("rooms/{room}/messages"),
+        json!({"clientId": Id::new().to_string(), "body": text}),
+    )
+    .await
 }

@@ -28,6 +28,9 @@ pub struct Ctx {
     pub presence: Arc<dyn OnlineUsers>,
     /// Where uploaded files live.
     pub storage: crate::storage::DynStorage,
+    /// The room access of recent senders (cleared by [`super::access_cache::ForgetOnChange`]
+    /// on the event bus).
+    pub access: Arc<super::access_cache::AccessCache>,
 }
 
 /// Asks who of some users is online anywhere in the cluster.

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Actor, audit::Audit, field, room_with_access, rooms::check, spend};
+use super::{Actor, audit::Audit, field, room_to_post, room_with_access, rooms::check, spend};
 use super::{Ctx, events::Event};
 use crate::{
     domain::{
@@ -38,8 +38,6 @@ pub struct Sent {
     pub message: MessageView,
     /// False when the client id had been used already (nothing new was stored).
     pub created: bool,
-    /// The room it went to.
-    pub room: RoomAccess,
 }
 
 /// Stores a message durably (with the room's next seq) or returns the one already stored for
@@ -52,7 +50,7 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
     } else {
         String::new()
     };
-    let room = room_with_access(ctx, actor, input.room_id, Action::Post).await?;
+    let room = room_to_post(ctx, actor, input.room_id).await?;
     let attachment_ids = super::files::check_attachments(
         ctx,
         actor,
@@ -131,11 +129,7 @@ pub async fn send(ctx: &Ctx, actor: &Actor, input: SendMessage) -> AppResult<Sen
             })
             .await;
     }
-    Ok(Sent {
-        message,
-        created,
-        room,
-    })
+    Ok(Sent { message, created })
 }
 
 /// A reply's parent must be a live root message of the same room.

@@ -2,6 +2,7 @@
 //! ctx, the acting user and validated input, asks the access policy, touches the store and
 //! returns views. HTTP and Socket.IO are only transports around these.
 
+pub mod access_cache;
 pub mod accounts;
 pub mod admin;
 pub mod analytics;
@@ -114,6 +115,35 @@ pub async fn room_with_access(
         .await?
         .ok_or_else(|| AppError::not_found("room"))?;
     authorize_room(actor, &room, action)?;
+    Ok(room)
+}
+
+/// [`room_with_access`] for a send: the room and the sender's standing in it come from the
+/// access cache when the sender posted there lately (see [`access_cache`]); the policy checks
+/// the actor as they are now every time. For checks only: the cached room's seq and the
+/// sender's cursors may be behind.
+pub async fn room_to_post(
+    ctx: &Ctx,
+    actor: &Actor,
+    room_id: Id,
+) -> AppResult<std::sync::Arc<RoomAccess>> {
+    let user = actor.id();
+    let room = match ctx.access.get(room_id, user) {
+        Some(room) => room,
+        None => {
+            let generation = ctx.access.generation();
+            let room = std::sync::Arc::new(
+                ctx.store
+                    .room_access(room_id, user)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("room"))?,
+            );
+            ctx.access
+                .put(generation, std::sync::Arc::clone(&room), user);
+            room
+        }
+    };
+    authorize_room(actor, &room, Action::Post)?;
     Ok(room)
 }
 

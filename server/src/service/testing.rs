@@ -7,6 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use super::{
     Actor, Ctx, Event, Settings,
+    access_cache::AccessCache,
     auth::{self, NewAccount},
     context::NobodyOnline,
     events::Recorder,
@@ -53,12 +54,19 @@ impl TestCtx {
             events: recorder.clone(),
             presence: Arc::new(NobodyOnline),
             storage: Arc::new(crate::storage::Local::new(dir.path().join("files"))),
+            // Events go to the recorder, which clears nothing: keep no access.
+            access: Arc::new(AccessCache::new(Duration::ZERO)),
         };
         Ok(Self {
             ctx,
             recorder,
             _dir: dir,
         })
+    }
+
+    /// The URL of the test's database (for a second connection to it).
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self._dir.path().join("test.db").display())
     }
 
     /// The events published since the last call, forgetting them, so that each step of a test

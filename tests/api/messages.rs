@@ -136,6 +136,27 @@ async fn sends_stored_together_keep_their_own_outcomes(app: TestApp) {
         let view = user.get(&format!("rooms/{room}")).await.expect(200);
         assert_eq!(view.data()["lastSeq"], json!(first + count - 1));
     }
+    // A send the database refuses (its thread root does not exist) fails alone: the batch it
+    // was queued with is stored one by one.
+    let mut sends: Vec<NewMessage> = (0..20).map(|i| send(a, &format!("d{i}"))).collect();
+    sends.insert(
+        7,
+        NewMessage {
+            parent_id: Some(Id::new()),
+            ..send(a, "orphan")
+        },
+    );
+    let outcomes = join_all(sends.iter().cloned().map(|m| store.insert_message(m))).await;
+    let mut seqs = Vec::new();
+    for (sent, outcome) in sends.iter().zip(&outcomes) {
+        match (sent.client_id.as_str(), outcome) {
+            ("orphan", Err(_)) => {}
+            (_, Ok(InsertOutcome::Created(row))) => seqs.push(row.seq),
+            (client_id, other) => panic!("{client_id}: {other:?}"),
+        }
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (23..43).collect::<Vec<_>>(), "gap-free after a refusal");
 }
 
 fn created_id(outcome: &InsertOutcome) -> Option<Id> {

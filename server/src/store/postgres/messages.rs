@@ -4,7 +4,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use sqlx::{FromRow, PgPool, Row, postgres::PgRow};
+use sqlx::PgPool;
 
 use super::{PgStore, err};
 use crate::{
@@ -37,17 +37,19 @@ pub(super) fn group_commit(pool: PgPool) -> GroupCommit {
     )
 }
 
-/// The outcome of each send, in order. A batch is one statement in one transaction; if that
-/// fails as a whole, every send gets the error (their clients resend).
+/// The outcome of each send, in order. A batch is one statement, its own transaction. If the
+/// database refuses it (a send raced one with the same client id elsewhere, or one send cannot
+/// be stored), nothing of it is stored and the sends are stored one by one, each with its own
+/// outcome (a lost race consumes no seq). If the database cannot be reached, every send gets
+/// the error (their clients resend).
 async fn store_batch(pool: &PgPool, messages: &[NewMessage]) -> Vec<StoreResult<InsertOutcome>> {
     if let [message] = messages {
         return vec![insert_one(pool, message).await];
     }
     match insert_batch(pool, messages).await {
-        Ok(Some(outcomes)) => outcomes,
-        Ok(None) => {
-            // A send raced one with the same client id elsewhere: stored one by one, a lost
-            // race consumes no seq.
+        Ok(outcomes) => outcomes,
+        Err(sqlx::Error::Database(refused)) => {
+            tracing::debug!(error = %refused, sends = messages.len(), "a batch of sends is stored one by one");
             let mut outcomes = Vec::with_capacity(messages.len());
             for message in messages {
                 outcomes.push(insert_one(pool, message).await);
@@ -65,14 +67,13 @@ async fn store_batch(pool: &PgPool, messages: &[NewMessage]) -> Vec<StoreResult<
     }
 }
 
-/// Inserts a batch with one statement: the rooms' rows are locked (in id order, so batches
-/// cannot deadlock), client ids already stored (or repeated in the batch) are left out, and each
-/// room's new sends take the seqs after its last, in queue order. The
-/// `messages_after_insert` trigger advances the rooms, the authors' cursors and the threads'
-/// reply counts. Every returned row also says how many rows the statement meant to insert:
-/// fewer means a conflict the statement could not see (a send with the same client id
-/// committed meanwhile), which would leave a hole in the room's seqs, so the transaction is
-/// rolled back and `None` returned.
+/// Inserts a batch with one statement, one round trip and its own transaction: the rooms' rows
+/// are locked (in id order, so batches cannot deadlock), client ids already stored (or repeated
+/// in the batch) are left out, and each room's new sends take the seqs after its last, in queue
+/// order. The `messages_after_insert` trigger advances the rooms, the authors' cursors and the
+/// threads' reply counts. Without `ON CONFLICT`, a conflict the statement could not see (a send
+/// with the same client id committed meanwhile) fails the whole statement instead of leaving a
+/// hole in a room's seqs.
 ///
 /// Stored client ids are looked up one index probe per send (a scalar subquery with `LIMIT 1`)
 /// rather than with `NOT EXISTS`: the prepared statement's generic plan, made while the table
@@ -81,9 +82,8 @@ async fn store_batch(pool: &PgPool, messages: &[NewMessage]) -> Vec<StoreResult<
 async fn insert_batch(
     pool: &PgPool,
     messages: &[NewMessage],
-) -> Result<Option<Vec<StoreResult<InsertOutcome>>>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let rows: Vec<PgRow> = sqlx::query(concat!(
+) -> Result<Vec<StoreResult<InsertOutcome>>, sqlx::Error> {
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
         "WITH input AS ( \
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], \
                                 $6::uuid[], $7::timestamptz[]) \
@@ -104,10 +104,8 @@ async fn insert_batch(
          INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
                                created_at) \
          SELECT id, room_id, seq, author_id, client_id, body, parent_id, created_at \
-         FROM numbered ORDER BY room_id, seq \
-         ON CONFLICT (author_id, client_id) DO NOTHING",
-        message_returning!(),
-        ", (SELECT count(*) FROM numbered) AS batch_expected"
+         FROM numbered ORDER BY room_id, seq",
+        message_returning!()
     ))
     .bind(messages.iter().map(|m| m.id).collect::<Vec<Id>>())
     .bind(messages.iter().map(|m| m.room_id).collect::<Vec<Id>>())
@@ -131,20 +129,9 @@ async fn insert_batch(
             .collect::<Vec<Option<Id>>>(),
     )
     .bind(messages.iter().map(|m| m.created_at).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
-    if let Some(first) = rows.first() {
-        let expected: i64 = first.try_get("batch_expected")?;
-        if usize::try_from(expected).unwrap_or(usize::MAX) != rows.len() {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-    }
-    let mut created: HashMap<Id, MessageRow> = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let message = MessageRow::from_row(row)?;
-        created.insert(message.id, message);
-    }
+    let mut created: HashMap<Id, MessageRow> = rows.into_iter().map(|row| (row.id, row)).collect();
     // The sends not inserted: already stored (now or before), or for a room that is gone.
     let others: Vec<&NewMessage> = messages
         .iter()
@@ -153,28 +140,25 @@ async fn insert_batch(
     let existing = if others.is_empty() {
         Vec::new()
     } else {
-        existing_rows(&mut tx, &others).await?
+        existing_rows(pool, &others).await?
     };
-    tx.commit().await?;
-    Ok(Some(
-        messages
-            .iter()
-            .map(|m| match created.get(&m.id) {
-                Some(row) => Ok(InsertOutcome::Created(row.clone())),
-                None => existing
-                    .iter()
-                    .find(|row| row.author_id == m.author_id && row.client_id == m.client_id)
-                    .cloned()
-                    .map(InsertOutcome::Existing)
-                    .ok_or_else(|| StoreError::ForeignKey("messages_room_id_fkey".into())),
-            })
-            .collect(),
-    ))
+    Ok(messages
+        .iter()
+        .map(|m| match created.remove(&m.id) {
+            Some(row) => Ok(InsertOutcome::Created(row)),
+            None => existing
+                .iter()
+                .find(|row| row.author_id == m.author_id && row.client_id == m.client_id)
+                .cloned()
+                .map(InsertOutcome::Existing)
+                .ok_or_else(|| StoreError::ForeignKey("messages_room_id_fkey".into())),
+        })
+        .collect())
 }
 
 /// The stored messages of these sends' (author, client id) pairs.
 async fn existing_rows(
-    conn: &mut sqlx::PgConnection,
+    pool: &PgPool,
     sends: &[&NewMessage],
 ) -> Result<Vec<MessageRow>, sqlx::Error> {
     sqlx::query_as(concat!(
@@ -189,7 +173,7 @@ async fn existing_rows(
             .map(|m| m.client_id.as_str())
             .collect::<Vec<&str>>(),
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(pool)
     .await
 }
 

@@ -156,7 +156,11 @@ async fn sends_stored_together_keep_their_own_outcomes(app: TestApp) {
         }
     }
     seqs.sort_unstable();
-    assert_eq!(seqs, (23..43).collect::<Vec<_>>(), "gap-free after a refusal");
+    assert_eq!(
+        seqs,
+        (23..43).collect::<Vec<_>>(),
+        "gap-free after a refusal"
+    );
 }
 
 fn created_id(outcome: &InsertOutcome) -> Option<Id> {

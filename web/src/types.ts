@@ -155,7 +155,7 @@ export interface PresenceEvent {
   userId: string;
   online: boolean;
 }
-/** `delivered` receipts come only in rooms of at most 50 members; `read` ones always. */
+/** `delivered` receipts come only in rooms of at most 10 members; `read` ones always. */
 export interface ReceiptEvent {
   roomId: string;
   userId: string;

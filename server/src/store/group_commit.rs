@@ -8,10 +8,11 @@
 //! waits for nobody (a batch is what is queued when a writer gets to it), so a quiet server
 //! answers as fast as before.
 //!
-//! SQLite has one writer (it has one writer connection); PostgreSQL runs a few, each on its
-//! own connection and with its own share of the rooms: a room's sends always go to the same
-//! writer, so writers never wait for each other's room locks, and each one's batches hold
-//! everything queued for its rooms. The batch
+//! SQLite has one writer (it has one writer connection), and so does PostgreSQL (measured
+//! best: see `postgres/messages.rs`). With several, each has its own connection and its own
+//! share of the rooms: a room's sends always go to the same writer, so writers never wait for
+//! each other's room locks, and each one's batches hold everything queued for its rooms. The
+//! batch
 //! function (`sqlite/sends.rs`, `postgres/messages.rs`) gives each send its own outcome: one
 //! bad send must not fail the others.
 

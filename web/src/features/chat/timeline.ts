@@ -124,7 +124,7 @@ export type DeliveryStatus = 'sending' | 'sent' | 'delivered' | 'read';
  * The server sends live `delivered` receipts only in rooms of at most this many members
  * (`read` receipts always); in bigger rooms the ticks go from sent straight to read.
  */
-export const DELIVERY_RECEIPTS_MAX_MEMBERS = 50;
+export const DELIVERY_RECEIPTS_MAX_MEMBERS = 10;
 
 /**
  * Ticks for a stored message: read when another member's read cursor reached it, delivered

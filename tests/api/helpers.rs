@@ -566,14 +566,30 @@ impl Client {
 
     /// Posts a message and returns its body.
     pub async fn send_message(&self, room: Id, body: &str) -> Value {
-        let resp = self
-            .post(
-                &format!("rooms/{room}/messages"),
-                json!({"clientId": Id::new().to_string(), "body": body}),
-            )
+        self.try_send_message(room, body)
             .await
-            .expect(201);
-        resp.data().clone()
+            .expect(201)
+            .data()
+            .clone()
+    }
+
+    /// Posts a message with a fresh client id; the answer, whatever it is.
+    pub async fn try_send_message(&self, room: Id, body: &str) -> Resp {
+        self.post(
+            &format!("rooms/{room}/messages"),
+            json!({"clientId": Id::new().to_string(), "body": body}),
+        )
+        .await
+    }
+
+    /// Adds `member` to a room this client may manage.
+    pub async fn add_member(&self, room: Id, member: &Client) {
+        self.post(
+            &format!("rooms/{room}/members"),
+            json!({"userId": member.id()}),
+        )
+        .await
+        .expect(201);
     }
 }
 

@@ -493,32 +493,22 @@ async fn a_change_of_access_applies_to_the_next_send(app: TestApp) {
     let owner = app.staff().await;
     let member = app.staff().await;
     let room = owner.create_room(&slug("access"), "private", None).await;
-    owner
-        .post(
-            &format!("rooms/{room}/members"),
-            json!({"userId": member.id()}),
-        )
-        .await
-        .expect(201);
-    post_to(room, &member, "first").await.expect(201);
-    post_to(room, &member, "second, from the cache")
+    owner.add_member(room, &member).await;
+    member.try_send_message(room, "first").await.expect(201);
+    member
+        .try_send_message(room, "second, from the cache")
         .await
         .expect(201);
     owner
         .delete(&format!("rooms/{room}/members/{}", member.id()))
         .await
         .expect(200);
-    post_to(room, &member, "removed")
+    member
+        .try_send_message(room, "removed")
         .await
         .expect_error(404, "NOT_FOUND");
-    owner
-        .post(
-            &format!("rooms/{room}/members"),
-            json!({"userId": member.id()}),
-        )
-        .await
-        .expect(201);
-    post_to(room, &member, "back").await.expect(201);
+    owner.add_member(room, &member).await;
+    member.try_send_message(room, "back").await.expect(201);
     // Behind the server's back: no event tells this instance.
     let removed = app
         .state
@@ -530,7 +520,7 @@ async fn a_change_of_access_applies_to_the_next_send(app: TestApp) {
     assert!(removed);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let answer = post_to(room, &member, "still here?").await;
+        let answer = member.try_send_message(room, "still here?").await;
         if answer.status == 404 {
             break;
         }
@@ -540,12 +530,4 @@ async fn a_change_of_access_applies_to_the_next_send(app: TestApp) {
             "the removal never applied to sends"
         );
     }
-}
-
-async fn post_to(room: Id, who: &crate::helpers::Client, text: &str) -> crate::helpers::Resp {
-    who.post(
-        &format!("rooms/{room}/messages"),
-        json!({"clientId": Id::new().to_string(), "body": text}),
-    )
-    .await
 }

@@ -8,28 +8,21 @@
 //! waits for nobody (a batch is what is queued when a writer gets to it), so a quiet server
 //! answers as fast as before.
 //!
-//! SQLite has one writer (it has one writer connection), and so does PostgreSQL (measured
-//! best: see `postgres/messages.rs`). With several, each has its own connection and its own
-//! share of the rooms: a room's sends always go to the same writer, so writers never wait for
-//! each other's room locks, and each one's batches hold everything queued for its rooms. The
-//! batch
+//! There is one writer on either database (measured best on PostgreSQL too: one writer's
+//! one-statement batches grow with the load, see `postgres/messages.rs`). The batch
 //! function (`sqlite/sends.rs`, `postgres/messages.rs`) gives each send its own outcome: one
 //! bad send must not fail the others.
 
-use std::{
-    hash::{BuildHasher, BuildHasherDefault, DefaultHasher},
-    sync::Arc,
-};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{InsertOutcome, NewMessage, StoreError, StoreResult};
-use crate::domain::Id;
 
 /// Most sends in one transaction.
 pub const MAX_BATCH: usize = 64;
-/// Sends waiting for one writer before senders wait to queue.
+/// Sends waiting for the writer before senders wait to queue.
 const QUEUE: usize = 4096;
 
 /// Stores a batch of sends in one transaction; one outcome per send, in order.
@@ -43,56 +36,34 @@ struct Pending {
     done: oneshot::Sender<StoreResult<InsertOutcome>>,
 }
 
-/// The queues of sends and the writer tasks that store them, one queue per writer.
+/// The queue of sends and the writer task that stores them.
 pub struct GroupCommit {
-    queues: Vec<mpsc::Sender<Pending>>,
-    writers: Vec<tokio::task::JoinHandle<()>>,
+    queue: mpsc::Sender<Pending>,
+    writer: tokio::task::JoinHandle<()>,
 }
 
 impl GroupCommit {
-    /// Starts one writer task; sends are stored in the order they are queued.
+    /// Starts the writer task; sends are stored in the order they are queued.
     pub fn start(store_batch: StoreBatch) -> Self {
-        Self::start_many(store_batch, 1)
-    }
-
-    /// Starts `writers` tasks, each storing the sends of its share of the rooms in the order
-    /// they are queued.
-    pub fn start_many(store_batch: StoreBatch, writers: usize) -> Self {
-        let (queues, writers) = (0..writers.max(1))
-            .map(|_| {
-                let (queue, pending) = mpsc::channel(QUEUE);
-                (
-                    queue,
-                    tokio::spawn(write_forever(pending, store_batch.clone())),
-                )
-            })
-            .unzip();
-        Self { queues, writers }
+        let (queue, pending) = mpsc::channel(QUEUE);
+        let writer = tokio::spawn(write_forever(pending, store_batch));
+        Self { queue, writer }
     }
 
     /// Stores `message` with whatever is queued with it, and waits for the commit.
     pub async fn insert(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
         let stopped = || StoreError::Unavailable("the message writer has stopped".into());
         let (done, outcome) = oneshot::channel();
-        self.queue_of(message.room_id)
+        self.queue
             .send(Pending { message, done })
             .await
             .map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())?
     }
 
-    /// The queue of the writer that stores `room`'s sends.
-    fn queue_of(&self, room: Id) -> &mpsc::Sender<Pending> {
-        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(room);
-        let shard = usize::try_from(hash % self.queues.len() as u64).unwrap_or(0);
-        &self.queues[shard]
-    }
-
-    /// Stops the writers; sends still queued are answered with an error.
+    /// Stops the writer; sends still queued are answered with an error.
     pub fn stop(&self) {
-        for writer in &self.writers {
-            writer.abort();
-        }
+        self.writer.abort();
     }
 }
 
@@ -195,65 +166,6 @@ mod tests {
         let order: Vec<&String> = batches.iter().flatten().collect();
         let queued: Vec<&String> = sends.iter().map(|m| &m.client_id).collect();
         assert_eq!(order, queued);
-        Ok(())
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn each_room_keeps_to_one_writer_and_its_order() -> anyhow::Result<()> {
-        // (writer task, room, client id) of every send, in the order batches were stored.
-        let stored = Arc::new(Mutex::new(Vec::new()));
-        let record = stored.clone();
-        let commit = Arc::new(GroupCommit::start_many(
-            Arc::new(move |messages: Vec<NewMessage>| {
-                let record = record.clone();
-                Box::pin(async move {
-                    let writer = tokio::task::id();
-                    tokio::time::sleep(Duration::from_millis(2)).await;
-                    record.lock().unwrap_or_else(|e| e.into_inner()).extend(
-                        messages
-                            .iter()
-                            .map(|m| (writer, m.room_id, m.client_id.clone())),
-                    );
-                    messages
-                        .into_iter()
-                        .map(|m| Err(StoreError::Unavailable(m.client_id)))
-                        .collect()
-                })
-            }),
-            3,
-        ));
-        // Twelve rooms, not all of one writer (ids are random).
-        let mut rooms: Vec<Id> = (0..12).map(|_| Id::new()).collect();
-        while rooms
-            .iter()
-            .all(|r| std::ptr::eq(commit.queue_of(*r), commit.queue_of(rooms[0])))
-        {
-            rooms[0] = Id::new();
-        }
-        // One sender per room, sending its next message once the last is answered.
-        let senders = rooms.iter().map(|&room| {
-            let commit = commit.clone();
-            tokio::spawn(async move {
-                for i in 0..20 {
-                    let _answer = commit.insert(message(room, format!("{i:02}"))).await;
-                }
-            })
-        });
-        for sender in join_all(senders.collect::<Vec<_>>()).await {
-            sender?;
-        }
-        let stored = stored.lock().unwrap_or_else(|e| e.into_inner());
-        let mut writers = std::collections::HashSet::new();
-        for room in &rooms {
-            let sends: Vec<_> = stored.iter().filter(|(_, r, _)| r == room).collect();
-            let of_room: std::collections::HashSet<_> = sends.iter().map(|(w, ..)| *w).collect();
-            assert_eq!(of_room.len(), 1, "one writer stores a room's sends");
-            writers.extend(of_room);
-            let order: Vec<&str> = sends.iter().map(|(.., c)| c.as_str()).collect();
-            let expected: Vec<String> = (0..20).map(|i| format!("{i:02}")).collect();
-            assert_eq!(order, expected, "a room's sends are stored in order");
-        }
-        assert!(writers.len() > 1, "the rooms are shared among the writers");
         Ok(())
     }
 

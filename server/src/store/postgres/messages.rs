@@ -16,12 +16,11 @@ use crate::{
     },
 };
 
-/// Batches stored at once, each on its own connection and with its own share of the rooms.
-/// One: a batch is one statement, so one writer's batches simply grow with the load, and fewer,
-/// bigger statements cost the database less than several writers' smaller ones committing side
-/// by side (durable sends on two cores: 5,791-5,893/s with one writer, 5,030-5,063 with two,
-/// 4,687 with three; 8,067 against 7,245 with 128 senders in 32 rooms).
-pub(super) const WRITERS: usize = 1;
+// One writer, as on SQLite: a batch is one statement, so one writer's batches simply grow with
+// the load, and fewer, bigger statements cost the database less than several writers' smaller
+// ones committing side by side (durable sends on two cores, with each room's sends kept to one
+// of several writers: 5,791-5,893/s with one, 5,030-5,063 with two, 4,687 with three; 8,067
+// against 7,245 with 128 senders in 32 rooms).
 
 impl PgStore {
     /// Stores a send in a group commit with the sends queued meanwhile.
@@ -32,13 +31,10 @@ impl PgStore {
 
 /// The batch function of [`GroupCommit`] on the pool.
 pub(super) fn group_commit(pool: PgPool) -> GroupCommit {
-    GroupCommit::start_many(
-        Arc::new(move |messages| {
-            let pool = pool.clone();
-            Box::pin(async move { store_batch(&pool, &messages).await })
-        }),
-        WRITERS,
-    )
+    GroupCommit::start(Arc::new(move |messages| {
+        let pool = pool.clone();
+        Box::pin(async move { store_batch(&pool, &messages).await })
+    }))
 }
 
 /// The outcome of each send, in order. A batch is one statement, its own transaction. If the

@@ -57,6 +57,8 @@ pub struct Step {
     pub delivered: f64,
     /// Send -> deliver latency in the window.
     pub latency: Summary,
+    /// Send -> the sender's ack (stored) in the window; what delivery adds is the rest.
+    pub send_ack: Summary,
     /// Server CPU in % of one core (200 % = the whole machine).
     pub server_cpu: f64,
     /// Server CPU time per delivered message, in µs (0 when nothing was delivered).
@@ -156,6 +158,7 @@ async fn run_step(
         let now = Instant::now();
         if window.is_none() && now >= window_start {
             stats.latency.take();
+            stats.send_ack.take();
             skipped_before = stats.sends_skipped.get();
             window = Some((
                 stats.delivered.get(),
@@ -188,6 +191,7 @@ async fn run_step(
     let machine_cpu = machine_cpu.percent();
     let delivered = (stats.delivered.get() - delivered_before) as f64 / plan.step_secs;
     let latency = stats.latency.take();
+    let send_ack = stats.send_ack.take();
     let server_cpu = if !pids.is_empty() {
         server_cpu.percent()
     } else {
@@ -201,12 +205,13 @@ async fn run_step(
         || skipped as f64 > 0.01 * rate * plan.step_secs
         || latency.p99_ms > 5_000.0;
     progress!(
-        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms server cpu {:>4.0}% ({:>6.1} µs/delivery) gen cpu {:>4.0}% machine {:>4.0}%{}",
+        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms ack p99 {:>7.1} ms server cpu {:>4.0}% ({:>6.1} µs/delivery) gen cpu {:>4.0}% machine {:>4.0}%{}",
         thousands(rate),
         thousands(offered),
         thousands(delivered),
         latency.p50_ms,
         latency.p99_ms,
+        send_ack.p99_ms,
         server_cpu,
         server_us_per_delivery,
         generator_cpu,
@@ -219,6 +224,7 @@ async fn run_step(
         offered,
         delivered,
         latency,
+        send_ack,
         server_cpu,
         server_us_per_delivery,
         generator_cpu,

@@ -83,6 +83,10 @@ fn describe() {
     );
     describe_counter!("switchboard_messages_sent_total", "Messages stored");
     describe_histogram!(
+        "switchboard_delivery_dispatch_seconds",
+        "Time from a stored message's hand-over to its room's dispatcher to its broadcast (held back while an earlier seq is on its way)"
+    );
+    describe_histogram!(
         "switchboard_delivery_ack_seconds",
         "Time from emitting message:new to the client's ack"
     );

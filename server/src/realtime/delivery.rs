@@ -79,8 +79,15 @@ impl DeliveryConfig {
     }
 }
 
+/// A message handed to a room's dispatcher, and when.
+#[derive(Clone)]
+struct Queued {
+    message: Arc<Outgoing>,
+    at: Instant,
+}
+
 /// The input of one room's dispatcher.
-type RoomSender = mpsc::UnboundedSender<Arc<Outgoing>>;
+type RoomSender = mpsc::UnboundedSender<Queued>;
 
 /// The delivery engine of this instance.
 #[derive(Clone)]
@@ -144,24 +151,23 @@ impl Delivery {
             .stats()
             .dispatched
             .fetch_add(1, Ordering::Relaxed);
-        let message = Arc::new(message);
+        let room_id = message.room_id;
+        let message = Queued {
+            message: Arc::new(message),
+            at: Instant::now(),
+        };
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
         // Sending under the lock: a dispatcher that retires removes itself under the same lock,
         // so nothing is sent to a channel nobody reads.
         let alive = rooms
-            .get(&message.room_id)
-            .is_some_and(|(_, tx)| tx.send(Arc::clone(&message)).is_ok());
+            .get(&room_id)
+            .is_some_and(|(_, tx)| tx.send(message.clone()).is_ok());
         if !alive {
             let generation = self.inner.generation.fetch_add(1, Ordering::Relaxed);
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run_room(
-                Arc::clone(&self.inner),
-                message.room_id,
-                generation,
-                rx,
-            ));
-            let _queued = tx.send(message.clone());
-            rooms.insert(message.room_id, (generation, tx));
+            tokio::spawn(run_room(Arc::clone(&self.inner), room_id, generation, rx));
+            let _queued = tx.send(message);
+            rooms.insert(room_id, (generation, tx));
         }
     }
 
@@ -345,7 +351,7 @@ async fn run_room(
     inner: Arc<Inner>,
     room_id: Id,
     generation: u64,
-    mut rx: mpsc::UnboundedReceiver<Arc<Outgoing>>,
+    mut rx: mpsc::UnboundedReceiver<Queued>,
 ) {
     let next = inner
         .resume_at
@@ -385,30 +391,31 @@ struct RoomOrder {
     /// The seq to emit next (`None` until the first message of a room new to this instance).
     next: Option<i64>,
     /// Messages that arrived ahead of `next`.
-    held: BTreeMap<i64, Arc<Outgoing>>,
+    held: BTreeMap<i64, Queued>,
     /// When to stop waiting for `next` and send what is held.
     gap_deadline: Option<tokio::time::Instant>,
 }
 
 impl RoomOrder {
     /// Emits `message` if it is next (then whatever it unblocks), holds it if it is early.
-    async fn accept(&mut self, inner: &Arc<Inner>, message: Arc<Outgoing>) {
+    async fn accept(&mut self, inner: &Arc<Inner>, queued: Queued) {
+        let seq = queued.message.seq;
         match self.next {
-            Some(expected) if message.seq > expected => {
-                self.held.insert(message.seq, message);
+            Some(expected) if seq > expected => {
+                self.held.insert(seq, queued);
                 self.gap_deadline
                     .get_or_insert_with(|| tokio::time::Instant::now() + inner.config.hold_back);
                 return;
             }
             // A late arrival after its gap was skipped, or a duplicate: clients dedupe.
-            Some(expected) if message.seq < expected => emit(inner, message).await,
+            Some(expected) if seq < expected => emit(inner, queued).await,
             _ => {
-                self.next = Some(message.seq + 1);
-                emit(inner, message).await;
+                self.next = Some(seq + 1);
+                emit(inner, queued).await;
             }
         }
         while let Some(entry) = self.next.and_then(|n| self.held.remove(&n)) {
-            self.next = Some(entry.seq + 1);
+            self.next = Some(entry.message.seq + 1);
             emit(inner, entry).await;
         }
         if self.held.is_empty() {
@@ -436,8 +443,8 @@ fn try_retire(
     room_id: Id,
     generation: u64,
     next: Option<i64>,
-    rx: &mut mpsc::UnboundedReceiver<Arc<Outgoing>>,
-) -> Option<Arc<Outgoing>> {
+    rx: &mut mpsc::UnboundedReceiver<Queued>,
+) -> Option<Queued> {
     let mut rooms = inner.rooms.lock().unwrap_or_else(|e| e.into_inner());
     if let Ok(message) = rx.try_recv() {
         return Some(message);
@@ -461,7 +468,10 @@ const RESUME_LIMIT: usize = 1_000_000;
 
 /// Emits one message to the room's members and watchers on this instance: one packet, encoded
 /// once, for every socket. Acks come back cumulatively through the ledger.
-async fn emit(inner: &Arc<Inner>, message: Arc<Outgoing>) {
+async fn emit(inner: &Arc<Inner>, queued: Queued) {
+    metrics::histogram!("switchboard_delivery_dispatch_seconds")
+        .record(queued.at.elapsed().as_secs_f64());
+    let message = queued.message;
     inner.ledger.emitted(message.room_id, message.seq);
     inner
         .fanout

@@ -14,6 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use axum::http;
 use serde_json::json;
 use socketioxide::{SocketIo, handler::ConnectHandler};
 use tokio::{sync::broadcast, task::JoinHandle};
@@ -125,6 +126,50 @@ impl Workers {
     }
 }
 
+/// Copies the head of a Socket.IO request out of the connection's read buffer.
+///
+/// hyper parses a request's URI and header values as slices of the buffer it read them into
+/// (8-16 KiB), and engine.io keeps the first request's head (with its extensions, where the
+/// router put a copy of the URI) for the socket's whole life: every open socket held that
+/// buffer, about half of its memory. Fresh copies (a few hundred bytes) let it go. Other
+/// requests pass untouched.
+async fn detach_head(request: axum::extract::Request) -> axum::extract::Request {
+    if !request.uri().path().starts_with(SOCKET_IO_PATH) {
+        return request;
+    }
+    let (mut parts, body) = request.into_parts();
+    parts.uri = copy_uri(&parts.uri);
+    // The router keeps the URI as it came, for handlers under nested routes.
+    if let Some(axum::extract::OriginalUri(original)) = parts.extensions.get_mut() {
+        *original = copy_uri(original);
+    }
+    parts.headers = copy_headers(&parts.headers);
+    axum::extract::Request::from_parts(parts, body)
+}
+
+/// Where Socket.IO is served.
+const SOCKET_IO_PATH: &str = "/socket.io";
+
+/// A URI with its own storage.
+fn copy_uri(uri: &http::Uri) -> http::Uri {
+    // Parsing from a `&str` copies; a URI that parsed once parses again.
+    uri.to_string().parse().unwrap_or_else(|_| uri.clone())
+}
+
+/// Header names and values with their own storage (`from_bytes` copies).
+fn copy_headers(headers: &http::HeaderMap) -> http::HeaderMap {
+    let mut copy = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name =
+            http::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
+        let mut fresh =
+            http::HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        fresh.set_sensitive(value.is_sensitive());
+        copy.append(name, fresh);
+    }
+    copy
+}
+
 /// Packets queued for one socket before it is shed as a client that does not read.
 pub const SOCKET_QUEUE_PACKETS: usize = 256;
 /// Largest websocket message a client may send.
@@ -182,7 +227,11 @@ impl Realtime {
                     .map_err(|e| anyhow::anyhow!("the redis adapter could not subscribe: {e}"))?;
                 (
                     Arc::new(IoFanout::new(io, Some(Arc::clone(&hub.health)))),
-                    Box::new(move |router: axum::Router| router.layer(layer.clone())),
+                    Box::new(move |router: axum::Router| {
+                        router
+                            .layer(layer.clone())
+                            .layer(axum::middleware::map_request(detach_head))
+                    }),
                 )
             }
             None => {
@@ -190,7 +239,11 @@ impl Realtime {
                 io.ns("/", connect::on_connect.with(connect::authenticate));
                 (
                     Arc::new(IoFanout::new(io, None)),
-                    Box::new(move |router: axum::Router| router.layer(layer.clone())),
+                    Box::new(move |router: axum::Router| {
+                        router
+                            .layer(layer.clone())
+                            .layer(axum::middleware::map_request(detach_head))
+                    }),
                 )
             }
         };
@@ -374,5 +427,74 @@ struct BusEnvelope {
 impl OnlineUsers for Presence {
     async fn online_among(&self, users: Vec<Id>) -> std::collections::HashSet<Id> {
         Presence::online_among(self, users).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request whose URI and header values are slices of one read buffer, as hyper makes them.
+    fn parsed(path: &str) -> (axum::extract::Request, std::ops::Range<usize>) {
+        let buffer = bytes::Bytes::from(format!("{path}\0sid=secret\0Mozilla/5.0").into_bytes());
+        let range = {
+            let start = buffer.as_ptr() as usize;
+            start..start + buffer.len()
+        };
+        let (uri, cookie, agent) = (
+            buffer.slice(..path.len()),
+            buffer.slice(path.len() + 1..path.len() + 11),
+            buffer.slice(path.len() + 12..),
+        );
+        let mut cookie = http::HeaderValue::from_maybe_shared(cookie).expect("value");
+        cookie.set_sensitive(true);
+        let uri = http::Uri::from_maybe_shared(uri).expect("uri");
+        let request = http::Request::builder()
+            .extension(axum::extract::OriginalUri(uri.clone()))
+            .uri(uri)
+            .header(http::header::COOKIE, cookie)
+            .header(
+                "x-agent",
+                http::HeaderValue::from_maybe_shared(agent).expect("value"),
+            )
+            .body(axum::body::Body::empty())
+            .expect("request");
+        (request, range)
+    }
+
+    fn in_buffer(range: &std::ops::Range<usize>, bytes: &[u8]) -> bool {
+        range.contains(&(bytes.as_ptr() as usize))
+    }
+
+    #[tokio::test]
+    async fn a_socket_request_keeps_its_head_but_not_the_read_buffer() {
+        let (request, buffer) = parsed("/socket.io/?EIO=4&transport=websocket");
+        let request = detach_head(request).await;
+        assert_eq!(request.uri(), "/socket.io/?EIO=4&transport=websocket");
+        assert!(!in_buffer(&buffer, request.uri().path().as_bytes()));
+        let original = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .expect("the original URI");
+        assert_eq!(original.0, "/socket.io/?EIO=4&transport=websocket");
+        assert!(!in_buffer(&buffer, original.0.path().as_bytes()));
+        let cookie = &request.headers()[http::header::COOKIE];
+        assert_eq!(cookie, "sid=secret");
+        assert!(cookie.is_sensitive());
+        assert!(!in_buffer(&buffer, cookie.as_bytes()));
+        let agent = &request.headers()["x-agent"];
+        assert_eq!(agent, "Mozilla/5.0");
+        assert!(!in_buffer(&buffer, agent.as_bytes()));
+    }
+
+    #[tokio::test]
+    async fn other_requests_pass_untouched() {
+        let (request, buffer) = parsed("/api/v1/rooms");
+        let request = detach_head(request).await;
+        assert!(in_buffer(&buffer, request.uri().path().as_bytes()));
+        assert!(in_buffer(
+            &buffer,
+            request.headers()[http::header::COOKIE].as_bytes()
+        ));
     }
 }

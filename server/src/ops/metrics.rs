@@ -83,6 +83,10 @@ fn describe() {
     );
     describe_counter!("switchboard_messages_sent_total", "Messages stored");
     describe_histogram!(
+        "switchboard_socket_event_duration_seconds",
+        "Time from a socket event's arrival at its handler to its answer being queued, by event"
+    );
+    describe_histogram!(
         "switchboard_delivery_dispatch_seconds",
         "Time from a stored message's hand-over to its room's dispatcher to its broadcast (held back while an earlier seq is on its way)"
     );

@@ -264,6 +264,7 @@ async fn run<A, P, T, F, Fut>(
     F: FnOnce(Actor, P) -> Fut,
     Fut: Future<Output = AppResult<T>>,
 {
+    let started = std::time::Instant::now();
     let request_id = Id::new().to_string();
     // At ERROR level, like the request span: its ids stay on warnings and errors whatever
     // `RUST_LOG` lets through.
@@ -316,6 +317,8 @@ async fn run<A, P, T, F, Fut>(
     if let Err(err) = ack.send(&answer) {
         tracing::debug!(event, error = %err, "could not answer the ack (client gone?)");
     }
+    metrics::histogram!("switchboard_socket_event_duration_seconds", "event" => event)
+        .record(started.elapsed().as_secs_f64());
 }
 
 fn parse<P: DeserializeOwned>(payload: Result<Value, impl std::fmt::Display>) -> AppResult<P> {

@@ -1,7 +1,8 @@
 // Accounts as a person in a browser uses them, with the mail read from a local SMTP server:
 // changing the password in /account signs the other sessions out; "Forgot your password?" mails
-// a link that sets a new one; an admin's invitation from the users screen lets the invitee in as
-// staff (and deactivation shuts them out again); open registration confirms the address by mail.
+// a link that sets a new one; an admin creates an account with a first password; an admin's
+// invitation from the users screen lets the invitee in as staff (and deactivation shuts them out
+// again); open registration confirms the address by mail.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, api, createUser, PASSWORD, startServer } from '../lib/harness.mjs';
@@ -113,6 +114,46 @@ browserTest('"Forgot your password?" mails a link that sets a new password and s
   await signIn(again, server.url, fay.user.email, NEW_PASSWORD);
   assert.deepEqual(page.errors, []);
   assert.deepEqual(again.errors, []);
+});
+
+browserTest('an admin creates an account with a first password from the users screen; a taken address is refused', { timeout: 120_000 }, async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const server = await startServer(t, { ownOrigin: true });
+  const email = `cal-${randomUUID().slice(0, 8)}@team.example`;
+
+  const { page: admin } = await newPage(browser);
+  await signIn(admin, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await admin.goto(`${server.url}/admin/users`);
+  await admin.getByTestId('create-user').click();
+  const dialog = admin.getByTestId('create-user-dialog');
+  const submit = dialog.getByTestId('create-user-submit');
+  assert.equal(await submit.isDisabled(), true, 'nothing to create yet');
+
+  // The admin's own address is taken: refused, and what was typed stays for a correction.
+  await dialog.getByTestId('create-user-email').fill(ADMIN_EMAIL);
+  await dialog.getByTestId('create-user-name').fill('Cal Created');
+  await submit.click();
+  await dialog.getByTestId('create-user-error').filter({ hasText: /taken/ }).waitFor();
+  assert.equal(await dialog.getByTestId('create-user-name').inputValue(), 'Cal Created');
+
+  await dialog.getByTestId('create-user-email').fill(email);
+  await dialog.getByTestId('create-user-role').selectOption('staff');
+  await dialog.getByTestId('create-user-department').selectOption('support');
+  await dialog.getByTestId('create-user-password').fill(NEW_PASSWORD);
+  await submit.click();
+  await dialog.waitFor({ state: 'hidden' });
+  const row = admin.getByTestId(`user-row-${email}`);
+  await row.waitFor();
+  assert.equal(await row.getByTestId('badge-invited').count(), 0, 'created with a password: not an invitation');
+
+  // Cal signs in with that password, as staff of the support department (the ticket queue).
+  const { page: cal } = await newPage(browser);
+  await signIn(cal, server.url, email, NEW_PASSWORD);
+  await cal.locator('.sidebar-footer .role-badge', { hasText: 'staff' }).waitFor();
+  await cal.getByTestId('nav-tickets').waitFor();
+  assert.deepEqual(admin.errors, []);
+  assert.deepEqual(cal.errors, []);
 });
 
 browserTest('an invitation from the admin users screen lets the invitee in as staff; deactivation shuts them out', { timeout: 150_000 }, async (t) => {

@@ -11,13 +11,23 @@ import { useSession } from '../auth/session';
 import { createdRow } from './accounts';
 import { localInputToIso } from './bans';
 
-export function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
-  const { departments } = useSession();
-  const [email, setEmail] = useState('');
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('staff');
-  const [department, setDepartment] = useState('');
-  const [password, setPassword] = useState('');
+/** Who an account is for: what creating one and inviting someone both ask. */
+interface Person {
+  email: string;
+  name: string;
+  role: Role;
+  department: string;
+}
+
+const NOBODY: Person = { email: '', name: '', role: 'staff', department: '' };
+
+/**
+ * The state of a dialog that makes an account for a person: the fields, whether it is
+ * sending, and the server's refusal. `send` gets the trimmed fields; once it succeeds the
+ * address and name are cleared (role and department stay, for the next one).
+ */
+function usePersonForm(failed: string, send: (person: Person) => Promise<void>) {
+  const [person, setPerson] = useState<Person>(NOBODY);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -26,46 +36,84 @@ export function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; 
     setBusy(true);
     setError(null);
     try {
-      const user = await api.admin.createUser({
-        email: email.trim(),
-        name: name.trim(),
-        role,
-        ...(department ? { department } : {}),
-        ...(password ? { password } : {}),
-      });
-      onCreated(createdRow(user, password.length > 0));
-      setEmail('');
-      setName('');
-      setPassword('');
+      await send({ ...person, email: person.email.trim(), name: person.name.trim() });
+      setPerson((p) => ({ ...p, email: '', name: '' }));
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('usersAdmin.couldNotCreateUser') }));
+      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: failed }));
     } finally {
       setBusy(false);
     }
   };
 
+  return { person, setPerson, error, busy, submit, filled: person.email.trim() !== '' && person.name.trim() !== '' };
+}
+
+/** The address, name, role and department fields, with the server's word on each. */
+function PersonFields({ id, person, onChange, error }: { id: string; person: Person; onChange: (p: Person) => void; error: ApiError | null }) {
+  const { departments } = useSession();
+  const problem = (field: string) => {
+    const text = error?.fieldProblem(field);
+    return text ? <p className="field-error">{text}</p> : null;
+  };
+  return (
+    <>
+      <label htmlFor={`${id}-email`}>{t('common.email')}</label>
+      <input id={`${id}-email`} type="email" required value={person.email} onChange={(e) => onChange({ ...person, email: e.target.value })} data-testid={`${id}-email`} />
+      {problem('email')}
+      <label htmlFor={`${id}-name`}>{t('common.name')}</label>
+      <input id={`${id}-name`} required value={person.name} onChange={(e) => onChange({ ...person, name: e.target.value })} data-testid={`${id}-name`} />
+      {problem('name')}
+      <SelectField className="stack" id={`${id}-role`} label={t('usersAdmin.role')} value={person.role} choices={roleChoices()} onChange={(role) => onChange({ ...person, role })} testId={`${id}-role`} />
+      <SelectField
+        className="stack"
+        id={`${id}-department`}
+        label={t('common.department')}
+        value={person.department}
+        choices={departments}
+        none={t('common.none')}
+        onChange={(department) => onChange({ ...person, department })}
+        testId={`${id}-department`}
+      />
+    </>
+  );
+}
+
+/** The refusal under the form: a pointer to the fields when they carry it, else its message. */
+function FormError({ error, testId }: { error: ApiError | null; testId: string }) {
+  if (!error) return null;
+  return (
+    <p className="form-error" role="alert" data-testid={testId}>
+      {error.code === 'VALIDATION' ? t('common.pleaseCheckFieldsMarkedAbove') : error.message}
+    </p>
+  );
+}
+
+/** The person's fields as the API takes them (no department: none). */
+function account(person: Person) {
+  return { email: person.email, name: person.name, role: person.role, ...(person.department ? { department: person.department } : {}) };
+}
+
+export function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (u: AdminUser) => void }) {
+  const [password, setPassword] = useState('');
+  const form = usePersonForm(t('usersAdmin.couldNotCreateUser'), async (person) => {
+    const user = await api.admin.createUser({ ...account(person), ...(password ? { password } : {}) });
+    onCreated(createdRow(user, password.length > 0));
+    setPassword('');
+  });
+
   return (
     <Dialog open={open} title={t('usersAdmin.createUser')} onClose={onClose} testId="create-user-dialog">
-      <form className="stack" onSubmit={submit}>
-        <label htmlFor="cu-email">{t('common.email')}</label>
-        <input id="cu-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="create-user-email" />
-        {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
-        <label htmlFor="cu-name">{t('common.name')}</label>
-        <input id="cu-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="create-user-name" />
-        <SelectField className="stack" id="cu-role" label={t('usersAdmin.role')} value={role} choices={roleChoices()} onChange={setRole} />
-        <SelectField className="stack" id="cu-department" label={t('common.department')} value={department} choices={departments} none={t('common.none')} onChange={setDepartment} />
-        <label htmlFor="cu-password">{t('usersAdmin.initialPasswordOptional')}</label>
-        <input id="cu-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-        {error && (
-          <p className="form-error" role="alert">
-            {error.message}
-          </p>
-        )}
+      <form className="stack" onSubmit={form.submit} noValidate>
+        <PersonFields id="create-user" person={form.person} onChange={form.setPerson} error={form.error} />
+        <label htmlFor="create-user-password">{t('usersAdmin.initialPasswordOptional')}</label>
+        <input id="create-user-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="create-user-password" />
+        {form.error?.fieldProblem('password') && <p className="field-error">{form.error.fieldProblem('password')}</p>}
+        <FormError error={form.error} testId="create-user-error" />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="submit" className="button primary" disabled={busy} data-testid="create-user-submit">
+          <button type="submit" className="button primary" disabled={form.busy || !form.filled} data-testid="create-user-submit">
             {t('usersAdmin.create')}
           </button>
         </div>
@@ -75,62 +123,22 @@ export function CreateUserDialog({ open, onClose, onCreated }: { open: boolean; 
 }
 
 export function InviteDialog({ open, onClose, onInvited }: { open: boolean; onClose: () => void; onInvited: (u: AdminUser) => void }) {
-  const { departments } = useSession();
-  const [email, setEmail] = useState('');
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('staff');
-  const [department, setDepartment] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const user = await api.admin.invite({ email: email.trim(), name: name.trim(), role, ...(department ? { department } : {}) });
-      onInvited(user);
-      setEmail('');
-      setName('');
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError({ status: 0, code: 'INTERNAL', message: t('usersAdmin.couldNotSendInvitation') }));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const form = usePersonForm(t('usersAdmin.couldNotSendInvitation'), async (person) => {
+    onInvited(await api.admin.invite(account(person)));
+  });
 
   return (
     <Dialog open={open} title={t('usersAdmin.inviteSomeone')} onClose={onClose} testId="invite-dialog">
-      <form className="stack" onSubmit={submit} noValidate>
+      <form className="stack" onSubmit={form.submit} noValidate>
         <p className="muted">{t('usersAdmin.theyGetEMailWith')}</p>
-        <label htmlFor="inv-email">{t('common.email')}</label>
-        <input id="inv-email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} data-testid="invite-email" />
-        {error?.fieldProblem('email') && <p className="field-error">{error.fieldProblem('email')}</p>}
-        <label htmlFor="inv-name">{t('common.name')}</label>
-        <input id="inv-name" required value={name} onChange={(e) => setName(e.target.value)} data-testid="invite-name" />
-        {error?.fieldProblem('name') && <p className="field-error">{error.fieldProblem('name')}</p>}
-        <SelectField className="stack" id="inv-role" label={t('usersAdmin.role')} value={role} choices={roleChoices()} onChange={setRole} testId="invite-role" />
-        <SelectField
-          className="stack"
-          id="inv-department"
-          label={t('common.department')}
-          value={department}
-          choices={departments}
-          none={t('common.none')}
-          onChange={setDepartment}
-          testId="invite-department"
-        />
-        {error && (
-          <p className="form-error" role="alert" data-testid="invite-error">
-            {error.code === 'VALIDATION' ? t('common.pleaseCheckFieldsMarkedAbove') : error.message}
-          </p>
-        )}
+        <PersonFields id="invite" person={form.person} onChange={form.setPerson} error={form.error} />
+        <FormError error={form.error} testId="invite-error" />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
             {t('common.cancel')}
           </button>
-          <button type="submit" className="button primary" disabled={busy || !email.trim() || !name.trim()} data-testid="invite-submit">
-            {busy ? t('common.sending') : t('usersAdmin.sendInvitation')}
+          <button type="submit" className="button primary" disabled={form.busy || !form.filled} data-testid="invite-submit">
+            {form.busy ? t('common.sending') : t('usersAdmin.sendInvitation')}
           </button>
         </div>
       </form>

@@ -19,6 +19,14 @@ async function submitSignIn(page, baseUrl, email, password) {
   await page.getByTestId('signin-submit').click();
 }
 
+/** A new page signed in as the admin, on the users screen. */
+async function usersScreen(browser, baseUrl) {
+  const { page } = await newPage(browser);
+  await signIn(page, baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await page.goto(`${baseUrl}/admin/users`);
+  return page;
+}
+
 /** Waits until the app is signed in and connected on `/`. */
 async function landedSignedIn(page) {
   await page.waitForURL((url) => url.pathname === '/');
@@ -122,9 +130,7 @@ browserTest('an admin creates an account with a first password from the users sc
   const server = await startServer(t, { ownOrigin: true });
   const email = `cal-${randomUUID().slice(0, 8)}@team.example`;
 
-  const { page: admin } = await newPage(browser);
-  await signIn(admin, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await admin.goto(`${server.url}/admin/users`);
+  const admin = await usersScreen(browser, server.url);
   await admin.getByTestId('create-user').click();
   const dialog = admin.getByTestId('create-user-dialog');
   const submit = dialog.getByTestId('create-user-submit');
@@ -164,9 +170,7 @@ browserTest('an invitation from the admin users screen lets the invitee in as st
   const email = `ivy-${randomUUID().slice(0, 8)}@team.example`;
 
   // The admin invites Ivy from the users screen.
-  const { page: admin } = await newPage(browser);
-  await signIn(admin, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await admin.goto(`${server.url}/admin/users`);
+  const admin = await usersScreen(browser, server.url);
   await admin.getByTestId('invite-user').click();
   const dialog = admin.getByTestId('invite-dialog');
   await dialog.getByTestId('invite-email').fill(email);

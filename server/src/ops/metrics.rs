@@ -13,12 +13,21 @@ const SECONDS_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Sends stored per transaction (powers of two up to the group commit's batch limit).
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
+
 /// Installs the recorder once per process and returns its handle.
 pub fn install() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS_BUCKETS)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full("switchboard_store_send_batch_size".to_owned()),
+                        BATCH_BUCKETS,
+                    )
+                })
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
@@ -89,6 +98,10 @@ fn describe() {
     describe_histogram!(
         "switchboard_delivery_dispatch_seconds",
         "Time from a stored message's hand-over to its room's dispatcher to its broadcast (held back while an earlier seq is on its way)"
+    );
+    describe_histogram!(
+        "switchboard_store_send_batch_size",
+        "Sends stored together in one transaction by the group commit"
     );
     describe_histogram!(
         "switchboard_delivery_ack_seconds",

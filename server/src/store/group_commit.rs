@@ -79,6 +79,7 @@ async fn write_forever(mut pending: mpsc::Receiver<Pending>, store_batch: StoreB
         if pending.recv_many(&mut batch, MAX_BATCH).await == 0 {
             return;
         }
+        metrics::histogram!("switchboard_store_send_batch_size").record(batch.len() as f64);
         let (messages, senders): (Vec<NewMessage>, Vec<_>) =
             batch.drain(..).map(|p| (p.message, p.done)).unzip();
         let outcomes = store_batch(messages).await;

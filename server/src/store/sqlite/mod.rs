@@ -2,7 +2,11 @@
 //! writer anyway; one pooled connection turns lock contention into a fair queue) and a pool of
 //! readers.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
 
 use sqlx::{
     SqlitePool,
@@ -83,6 +87,7 @@ impl SqliteStore {
             .run(&writer)
             .await
             .map_err(|e| ConnectError::Fatal(anyhow::Error::new(e).context("migration failed")))?;
+        let wal = wal_file(&options);
         let checkpoints = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
@@ -100,7 +105,7 @@ impl SqliteStore {
         Ok(Self {
             reader,
             slow_query,
-            checkpointer: tokio::spawn(checkpoint_forever(checkpoints)),
+            checkpointer: tokio::spawn(checkpoint_forever(checkpoints, wal)),
             sends: sends::group_commit(writer.clone()),
             writer,
         })
@@ -139,9 +144,22 @@ impl SqliteStore {
 }
 
 /// WAL frames (pages, 4 KiB each) past which the checkpointer also restarts the log.
-const WAL_RESTART_FRAMES: i64 = 4096;
-/// WAL frames past which the checkpointer empties the log file instead (a burst grew it).
-const WAL_TRUNCATE_FRAMES: i64 = 16_384;
+const WAL_RESTART_FRAMES: i64 = 16_384;
+/// WAL frames past which the checkpointer empties the log file instead (a burst grew it); a
+/// log file larger than these frames is emptied too, whatever it holds now.
+const WAL_TRUNCATE_FRAMES: i64 = 32_768;
+/// A WAL frame's size in the file: a 4 KiB page and its 24-byte header.
+const WAL_FRAME_BYTES: u64 = 4096 + 24;
+
+/// The log file of the database `options` open (`None` for a database in memory).
+fn wal_file(options: &SqliteConnectOptions) -> Option<PathBuf> {
+    let file = options.get_filename();
+    (!file.as_os_str().is_empty() && file != Path::new(":memory:")).then(|| {
+        let mut wal = file.as_os_str().to_owned();
+        wal.push("-wal");
+        PathBuf::from(wal)
+    })
+}
 
 /// Copies the WAL into the database file every [`CHECKPOINT_EVERY`]. `PASSIVE` never waits
 /// for the writer or for readers; whatever a long reader still needs is copied next time.
@@ -156,10 +174,14 @@ const WAL_TRUNCATE_FRAMES: i64 = 16_384;
 /// beginning, over blocks the file already has. Emptying the file instead (`TRUNCATE`) made
 /// the next appends allocate its blocks again, and the writer's appends stalled 7-13 ms behind
 /// that every second or two (p99 send -> deliver 22.9 ms against 11.6 ms at 28,000
-/// deliveries/s, docs/benchmarks.md). The file is emptied only past [`WAL_TRUNCATE_FRAMES`],
-/// which steady traffic does not reach between two checkpoints: the log file stays under
-/// 64 MiB plus a second's growth.
-async fn checkpoint_forever(pool: SqlitePool) {
+/// deliveries/s, docs/benchmarks.md). A restart holds the writer off for its two syncs, so it
+/// is done only every 64 MiB of log: past 4,096 frames busy servers (2,000 sends/s and more)
+/// restarted every second, and those stalls were their p99 (36-39 ms against 12-15 ms at
+/// 96,000 deliveries/s, side by side). The file is emptied only past
+/// [`WAL_TRUNCATE_FRAMES`], which steady traffic does not reach between two checkpoints, or
+/// when the file itself has grown past that size (a restart keeps the file's size, and the log
+/// may grow further while a checkpoint runs): the log file stays under 128 MiB.
+async fn checkpoint_forever(pool: SqlitePool, wal: Option<PathBuf>) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -171,7 +193,13 @@ async fn checkpoint_forever(pool: SqlitePool) {
                 continue;
             }
         };
-        let restart = if frames > WAL_TRUNCATE_FRAMES {
+        let file_bytes = wal
+            .as_deref()
+            .and_then(|wal| std::fs::metadata(wal).ok())
+            .map_or(0, |m| m.len());
+        let truncate_bytes =
+            u64::try_from(WAL_TRUNCATE_FRAMES).unwrap_or(u64::MAX) * WAL_FRAME_BYTES;
+        let restart = if frames > WAL_TRUNCATE_FRAMES || file_bytes > truncate_bytes {
             "PRAGMA wal_checkpoint(TRUNCATE)"
         } else if frames > WAL_RESTART_FRAMES {
             "PRAGMA wal_checkpoint(RESTART)"
@@ -301,7 +329,7 @@ mod tests {
                 })
             })
             .collect();
-        // About 3.5 times the truncation threshold: rows of four pages, one per commit.
+        // About 1.7 times the truncation threshold: rows of four pages, one per commit.
         let blob = vec![7u8; 15_000];
         for _ in 0..14_000 {
             sqlx::query("INSERT INTO filler (b) VALUES ($1)")
@@ -311,8 +339,9 @@ mod tests {
         }
         let wal = dir.join("wal.db-wal");
         let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
-        // Twice the truncation threshold (16,384 frames of 4 KiB); 220 MB were written.
-        let limit = 2 * 16_384 * 4096;
+        // The truncation threshold's frames and the log's header: a file past it is emptied at
+        // the next checkpoint. 220 MB were written.
+        let limit = u64::try_from(super::WAL_TRUNCATE_FRAMES)? * super::WAL_FRAME_BYTES + 32;
         let deadline = Instant::now() + Duration::from_secs(30);
         while size() > limit && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;

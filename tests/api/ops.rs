@@ -88,6 +88,16 @@ async fn metrics_need_the_token_and_move() {
         metric(&after, "switchboard_messages_sent_total")
             > metric(&before, "switchboard_messages_sent_total")
     );
+    // The group commit's batch sizes, as a histogram with buckets of sends (not seconds).
+    let batches = "switchboard_store_send_batch_size_count";
+    assert!(
+        metric(&after, batches) > metric(&before, batches),
+        "{after}"
+    );
+    assert!(
+        after.contains(r#"switchboard_store_send_batch_size_bucket{le="1"}"#),
+        "{after}"
+    );
     assert!(after.contains("switchboard_http_request_duration_seconds_bucket"));
     assert!(after.contains("switchboard_db_query_duration_seconds_bucket"));
     let constraint = r#"switchboard_db_errors_total{kind="constraint"}"#;

@@ -287,12 +287,18 @@ impl StorageConfig {
 /// subscriptions are bound to the public key, so a new key would silently orphan them all.
 #[derive(Clone, Debug, Args)]
 pub struct WebPushConfig {
-    /// VAPID public key (base64url P-256 point), from `switchboard vapid`.
-    #[arg(long, env = "WEB_PUSH_VAPID_PUBLIC_KEY")]
+    /// VAPID public key (base64url P-256 point), from `switchboard vapid`. Base64url keys may
+    /// begin with `-`, so a value is never taken for a flag.
+    #[arg(long, env = "WEB_PUSH_VAPID_PUBLIC_KEY", allow_hyphen_values = true)]
     pub web_push_vapid_public_key: Option<String>,
 
-    /// VAPID private key (base64url), from `switchboard vapid`.
-    #[arg(long, env = "WEB_PUSH_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    /// VAPID private key (base64url), from `switchboard vapid`; may begin with `-`.
+    #[arg(
+        long,
+        env = "WEB_PUSH_VAPID_PRIVATE_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
     pub web_push_vapid_private_key: Option<Secret>,
 
     /// Who push services may contact about this server: a `mailto:` or `https:` URL.
@@ -863,6 +869,28 @@ mod tests {
         assert!(line.contains("\"search\": \"off\""), "{line}");
         assert!(line.contains("\"login_ip\": \"20/60s\""), "{line}");
         assert!(line.contains("ai_daily_token_budget: 200000"), "{line}");
+        Ok(())
+    }
+
+    /// A base64url key may begin with `-` (one generated key in 64): it is still a value.
+    #[test]
+    fn vapid_keys_may_begin_with_a_hyphen() -> Result<(), clap::Error> {
+        use clap::Parser;
+        let (public, private) = ("-BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA", "-L8qWmR0vXf2");
+        let settings = Settings::try_parse_from([
+            "switchboard",
+            "--web-push-vapid-public-key",
+            public,
+            "--web-push-vapid-private-key",
+            private,
+        ])?;
+        let push = settings.config.web_push;
+        assert_eq!(push.web_push_vapid_public_key.as_deref(), Some(public));
+        assert_eq!(
+            push.web_push_vapid_private_key
+                .map(|k| k.expose().to_owned()),
+            Some(private.to_owned())
+        );
         Ok(())
     }
 

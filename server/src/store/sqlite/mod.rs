@@ -148,17 +148,16 @@ const WAL_RESTART_FRAMES: i64 = 16_384;
 /// WAL frames past which the checkpointer empties the log file instead (a burst grew it); a
 /// log file larger than these frames is emptied too, whatever it holds now.
 const WAL_TRUNCATE_FRAMES: i64 = 32_768;
-/// A WAL frame's size in the file: a 4 KiB page and its 24-byte header.
-const WAL_FRAME_BYTES: u64 = 4096 + 24;
+/// The log file's size at [`WAL_TRUNCATE_FRAMES`]: frames of a 4 KiB page and a 24-byte
+/// header each.
+const WAL_TRUNCATE_BYTES: u64 = WAL_TRUNCATE_FRAMES as u64 * (4096 + 24);
 
-/// The log file of the database `options` open (`None` for a database in memory).
-fn wal_file(options: &SqliteConnectOptions) -> Option<PathBuf> {
-    let file = options.get_filename();
-    (!file.as_os_str().is_empty() && file != Path::new(":memory:")).then(|| {
-        let mut wal = file.as_os_str().to_owned();
-        wal.push("-wal");
-        PathBuf::from(wal)
-    })
+/// The log file of the database `options` open (a database in memory has none: its size
+/// reads as nothing).
+fn wal_file(options: &SqliteConnectOptions) -> PathBuf {
+    let mut wal = options.get_filename().as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
 }
 
 /// Copies the WAL into the database file every [`CHECKPOINT_EVERY`]. `PASSIVE` never waits
@@ -181,7 +180,7 @@ fn wal_file(options: &SqliteConnectOptions) -> Option<PathBuf> {
 /// [`WAL_TRUNCATE_FRAMES`], which steady traffic does not reach between two checkpoints, or
 /// when the file itself has grown past that size (a restart keeps the file's size, and the log
 /// may grow further while a checkpoint runs): the log file stays under 128 MiB.
-async fn checkpoint_forever(pool: SqlitePool, wal: Option<PathBuf>) {
+async fn checkpoint_forever(pool: SqlitePool, wal: PathBuf) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -193,20 +192,15 @@ async fn checkpoint_forever(pool: SqlitePool, wal: Option<PathBuf>) {
                 continue;
             }
         };
-        let file_bytes = wal
-            .as_deref()
-            .and_then(|wal| std::fs::metadata(wal).ok())
-            .map_or(0, |m| m.len());
-        let truncate_bytes =
-            u64::try_from(WAL_TRUNCATE_FRAMES).unwrap_or(u64::MAX) * WAL_FRAME_BYTES;
-        let restart = if frames > WAL_TRUNCATE_FRAMES || file_bytes > truncate_bytes {
+        let file_bytes = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        let pragma = if frames > WAL_TRUNCATE_FRAMES || file_bytes > WAL_TRUNCATE_BYTES {
             "PRAGMA wal_checkpoint(TRUNCATE)"
         } else if frames > WAL_RESTART_FRAMES {
             "PRAGMA wal_checkpoint(RESTART)"
         } else {
             continue;
         };
-        if let Err(e) = checkpoint(&pool, restart).await {
+        if let Err(e) = checkpoint(&pool, pragma).await {
             tracing::warn!(error = %e, frames, "WAL restart failed; retrying in a second");
         }
     }
@@ -341,7 +335,7 @@ mod tests {
         let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
         // The truncation threshold's frames and the log's header: a file past it is emptied at
         // the next checkpoint. 220 MB were written.
-        let limit = u64::try_from(super::WAL_TRUNCATE_FRAMES)? * super::WAL_FRAME_BYTES + 32;
+        let limit = super::WAL_TRUNCATE_BYTES + 32;
         let deadline = Instant::now() + Duration::from_secs(30);
         while size() > limit && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;

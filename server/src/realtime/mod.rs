@@ -107,6 +107,8 @@ struct Inner {
     typing: Mutex<HashMap<(Id, Id), Instant>>,
     /// Set once sockets are being closed (shared with the handshake).
     closing: Arc<std::sync::atomic::AtomicBool>,
+    /// One ticket's `ticket:updated` at a time, in the order of its changes.
+    ticket_turns: outbound::TicketTurns,
 }
 
 /// Wraps a router in the Socket.IO layer (its type depends on the adapter).
@@ -260,6 +262,7 @@ impl Realtime {
                 session_check: config.session_check,
                 typing: Mutex::new(HashMap::new()),
                 closing,
+                ticket_turns: outbound::TicketTurns::default(),
             }),
         })
     }

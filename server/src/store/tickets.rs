@@ -236,14 +236,17 @@ impl_both! {
             let (set_assignee, assignee) = set_or_keep(&patch.assignee_id);
             let (set_department, department) = set_or_keep(&patch.department);
             let (set_resolved, resolved) = set_or_keep(&patch.resolved_at);
-            let query = sqlx::query(
+            // The last change never goes back in time (two changes racing for the row may
+            // have read the clock the other way round): clients keep the newest by it.
+            let query = sqlx::query(concat!(
                 "UPDATE tickets SET status = COALESCE($2, status), \
                  assignee_id = CASE WHEN $3 THEN $4 ELSE assignee_id END, \
                  department = CASE WHEN $5 THEN $6 ELSE department END, \
                  priority = COALESCE($7, priority), \
-                 resolved_at = CASE WHEN $8 THEN $9 ELSE resolved_at END, updated_at = $10 \
-                 WHERE room_id = $1",
-            )
+                 resolved_at = CASE WHEN $8 THEN $9 ELSE resolved_at END, updated_at = ",
+                greatest!(),
+                "(updated_at, $10) WHERE room_id = $1",
+            ))
             .bind(id)
             .bind(patch.status)
             .bind(set_assignee)
@@ -278,11 +281,13 @@ impl_both! {
 
         /// Records the first staff response, once; true when it was recorded now.
         async fn mark_first_response(&self, id: Id, at: DateTime<Utc>) -> StoreResult<bool> {
-            let query = sqlx::query(
-                "UPDATE tickets SET first_response_at = $2, updated_at = $2 \
+            let query = sqlx::query(concat!(
+                "UPDATE tickets SET first_response_at = $2, updated_at = ",
+                greatest!(),
+                "(updated_at, $2) \
                  WHERE room_id = $1 AND first_response_at IS NULL \
                  AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = $1 AND m.author_id = tickets.requester_id)",
-            );
+            ));
             Ok(Self::execute(self.writer(), query.bind(id).bind(at)).await? > 0)
         }
 

@@ -104,3 +104,51 @@ for (const backend of ['sqlite', 'postgres']) {
     customer.close();
   });
 }
+
+test("tickets: the queue's last word on a ticket is its newest state, even when a reply reopens it meanwhile", async (t) => {
+  // A customer's reply makes two `ticket:updated`: the queue's compact one for the new message
+  // (read off the send path) and the reopening. If the first is read before the reopening and
+  // sent after it, the queue shows the ticket resolved although it is open. Many rounds, as the
+  // window is narrow; in each, nothing after the first "open" may say "resolved".
+  const server = await startServer(t);
+  const agent = await createUser(server.url, { department: 'support' });
+  const queue = await connect(server.url, agent.token);
+  const opened = await openTicket(server.url, 'quinn@example.com', 'Reports are slow');
+  const customer = await connect(server.url, opened.token);
+  const seen = [];
+  queue.on('ticket:updated', (p) => {
+    if (p.id === opened.ticketId) seen.push(p);
+  });
+  const priorities = ['high', 'normal'];
+  for (let round = 0; round < 40; round++) {
+    const resolved = next(queue, 'ticket:updated', (p) => p.id === opened.ticketId && p.status === 'resolved');
+    assert.equal((await agent.api.patch(`tickets/${opened.ticketId}`, { status: 'resolved' })).status, 200);
+    await resolved;
+    const from = seen.length;
+    // Readers busy meanwhile, as on a loaded server: the compact event's read waits its turn.
+    const busy = Array.from({ length: 40 }, () => agent.api.get('tickets?status='));
+    const answer = await call(customer, 'message:send', { roomId: opened.ticketId, clientId: randomUUID(), body: `Still slow (${round})` });
+    assert.equal(answer.ok, true, JSON.stringify(answer));
+    for (const res of await Promise.all(busy)) assert.equal(res.status, 200);
+    // The reply is acknowledged after the reopening is stored and announced.
+    assert.equal((await agent.api.get(`tickets/${opened.ticketId}`)).data.status, 'open');
+    // A later change to the ticket: once the queue has it, every earlier event has arrived.
+    const priority = priorities[round % 2];
+    const marked = next(queue, 'ticket:updated', (p) => p.id === opened.ticketId && p.priority === priority);
+    assert.equal((await agent.api.patch(`tickets/${opened.ticketId}`, { priority })).status, 200);
+    await marked;
+    const statuses = seen.slice(from).map((p) => p.status);
+    const reopenedAt = statuses.indexOf('open');
+    assert.ok(reopenedAt >= 0, `round ${round}: the reopening was announced (${statuses})`);
+    assert.deepEqual(
+      statuses.slice(reopenedAt).filter((s) => s !== 'open'),
+      [],
+      `round ${round}: after the reopening the queue heard ${statuses}`,
+    );
+    assert.equal(seen.at(-1).status, 'open');
+    assert.ok(seen.at(-1).lastSeq >= answer.data.seq, 'the last event carries the reply');
+  }
+  queue.close();
+  customer.close();
+});
+

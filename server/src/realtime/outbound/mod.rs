@@ -7,6 +7,8 @@ mod rooms;
 mod sessions;
 mod tickets;
 
+pub(super) use tickets::TicketTurns;
+
 use serde_json::Value;
 
 use super::{Realtime, channel::Channel};

@@ -8,6 +8,7 @@ import { formatDateTime } from '../../ui/format';
 import { Link } from '../../ui/router';
 import { t } from '../../i18n';
 import { statusLabel } from '../../i18n/labels';
+import { latestTicket } from './queue';
 
 /** What a customer sees: their own tickets, nothing else. */
 export function CustomerHome() {
@@ -25,7 +26,7 @@ export function CustomerHome() {
   }, [query.data, client]);
 
   useRealtimeEvent('ticketUpdated', (ticket) =>
-    queryClient.setQueryData<Ticket[]>(queryKeys.tickets.mine, (xs) => xs?.map((x) => (x.id === ticket.id ? { ...x, ...ticket } : x))),
+    queryClient.setQueryData<Ticket[]>(queryKeys.tickets.mine, (xs) => xs?.map((x) => (x.id === ticket.id ? latestTicket(x, ticket) : x))),
   );
 
   return (

@@ -12,6 +12,7 @@ import { ExportMenu } from '../chat/ExportMenu';
 import { FilesPanel } from '../chat/FilesPanel';
 import { AssistantPanel } from './AssistantPanel';
 import { TicketHeader } from './TicketHeader';
+import { latestTicket } from './queue';
 import { t } from '../../i18n';
 import { rich } from '../../i18n/rich';
 
@@ -62,7 +63,8 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   const error = query.error
     ? { message: isNotFound(query.error) ? t('ticketView.thisTicketDoesNotExist') : errorMessage(query.error), notFound: isNotFound(query.error) }
     : null;
-  const setTicket = (updated: Ticket) => queryClient.setQueryData(key, updated);
+  // The answer to a change and `ticket:updated` events can cross: the newest change stays.
+  const setTicket = (updated: Ticket) => queryClient.setQueryData<Ticket>(key, (old) => latestTicket(old, updated));
 
   // A customer's own ticket, or the assignee's: members (tracking a known room again changes
   // nothing). Other staff follow it through a watch while it is shown (see ChatRoom).
@@ -71,7 +73,7 @@ export function TicketView({ ticketId, focusSeq, threadId = null }: Props) {
   }, [ticket, client, isCustomer, me.id]);
 
   useRealtimeEvent('ticketUpdated', (updated) => {
-    if (updated.id === ticketId) queryClient.setQueryData<Ticket>(key, (old) => (old ? { ...old, ...updated } : updated));
+    if (updated.id === ticketId) setTicket(updated);
   });
 
   const toggleAssistant = (open: boolean) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Ticket } from '../../types';
-import { applyTicketUpdate, filtersFrom, isStale, matchesFilters } from './queue';
+import { applyTicketUpdate, filtersFrom, isStale, latestTicket, matchesFilters } from './queue';
 
 const ME = 'u-me';
 
@@ -72,5 +72,24 @@ describe('live ticket updates in a loaded queue', () => {
     expect(applyTicketUpdate([newer, mid], older, f, ME, false).map((t) => t.id)).toEqual(['n', 'm']);
     expect(applyTicketUpdate([newer, mid], older, f, ME, true).map((t) => t.id)).toEqual(['n', 'm', 'x']);
     expect(applyTicketUpdate([newer, old], mid, f, ME, false).map((t) => t.id)).toEqual(['n', 'm', 'o']);
+  });
+});
+
+describe('news of a ticket', () => {
+  const resolved = ticket('t', '2026-03-01T00:00:00Z', { status: 'resolved', updatedAt: '2026-03-01T10:00:00.100Z', lastSeq: 3 });
+  const reopened = { ...resolved, status: 'open' as const, updatedAt: '2026-03-01T10:00:00.250Z', lastSeq: 4 };
+
+  it('takes news as new as what is held, or newer (a message in it keeps the time of the last change)', () => {
+    expect(latestTicket(undefined, resolved)).toEqual(resolved);
+    expect(latestTicket(resolved, reopened).status).toBe('open');
+    expect(latestTicket(reopened, { ...reopened, lastSeq: 5 }).lastSeq).toBe(5);
+  });
+
+  it('keeps the newer change when older news arrives after it (an answer crossing an event)', () => {
+    expect(latestTicket(reopened, resolved)).toEqual(reopened);
+    const f = filtersFrom(new URLSearchParams(''));
+    const [row] = applyTicketUpdate([reopened], resolved, f, ME, true);
+    expect(row?.status).toBe('open');
+    expect(isStale(row as Ticket, f, ME)).toBe(false);
   });
 });

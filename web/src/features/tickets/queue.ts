@@ -40,13 +40,24 @@ function newerFirst(a: Ticket, b: Ticket): number {
 }
 
 /**
+ * A ticket after news of it (a `ticket:updated` or the answer to a change): the news, unless
+ * it is older than what is held. An answer and an event can cross on the way, and the newest
+ * change must stay on screen.
+ */
+export function latestTicket(held: Ticket | undefined, news: Ticket): Ticket {
+  if (!held) return news;
+  if (Date.parse(news.updatedAt) < Date.parse(held.updatedAt)) return held;
+  return { ...held, ...news, lastSeq: Math.max(held.lastSeq, news.lastSeq) };
+}
+
+/**
  * A loaded queue page after a `ticket:updated`: a listed ticket is updated in place (it stays
  * until the next refresh even if it no longer matches, so a row does not vanish under the
  * pointer); an unlisted one that matches is inserted in order when it falls inside the loaded
  * range (always when everything is loaded).
  */
 export function applyTicketUpdate(items: Ticket[], t: Ticket, f: TicketFilters, meId: string, allLoaded: boolean): Ticket[] {
-  if (items.some((x) => x.id === t.id)) return items.map((x) => (x.id === t.id ? { ...x, ...t } : x));
+  if (items.some((x) => x.id === t.id)) return items.map((x) => (x.id === t.id ? latestTicket(x, t) : x));
   if (!matchesFilters(t, f, meId)) return items;
   const last = items[items.length - 1];
   if (!allLoaded && last && newerFirst(t, last) > 0) return items;

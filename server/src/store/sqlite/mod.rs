@@ -5,6 +5,7 @@
 use std::{
     path::{Path, PathBuf},
     str::FromStr,
+    sync::Arc,
     time::Duration,
 };
 
@@ -13,6 +14,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
+use self::search_index::SearchIndex;
 use super::{
     ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult,
     group_commit::GroupCommit,
@@ -21,6 +23,7 @@ use super::{
 pub(crate) mod dialect;
 mod rooms;
 mod search;
+mod search_index;
 mod sends;
 
 /// How often the WAL is checkpointed into the database file (off the writer's path).
@@ -38,11 +41,16 @@ pub struct SqliteStore {
     checkpointer: tokio::task::JoinHandle<()>,
     /// Stores sends in group commits on the writer.
     sends: GroupCommit,
+    /// The messages' full-text index, kept off the sends' commits.
+    search_index: Arc<SearchIndex>,
+    /// Indexes new messages in the background; stopped when the store is dropped.
+    indexer: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.checkpointer.abort();
+        self.indexer.abort();
     }
 }
 
@@ -102,11 +110,14 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(ConnectError::from_sqlx)?;
+        let search_index = SearchIndex::new(writer.clone(), reader.clone());
         Ok(Self {
-            reader,
             slow_query,
             checkpointer: tokio::spawn(checkpoint_forever(checkpoints, wal)),
             sends: sends::group_commit(writer.clone()),
+            indexer: search_index.start(),
+            search_index,
+            reader,
             writer,
         })
     }
@@ -267,6 +278,7 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.checkpointer.abort();
+        self.indexer.abort();
         self.sends.stop();
         self.reader.close().await;
         self.writer.close().await;

@@ -23,10 +23,24 @@ use crate::{
     },
 };
 
+/// The `search_id` messages are numbered after: the highest stored, or the highest the
+/// full-text index has held if that is higher (the newest messages were deleted since), so
+/// that an id is never taken again below the index's progress (see `search_index.rs`).
+macro_rules! next_search_id {
+    () => {
+        "MAX((SELECT COALESCE(MAX(search_id), 0) FROM messages), \
+             (SELECT indexed_to FROM search_progress WHERE name = 'messages'))"
+    };
+}
+
 impl SqliteStore {
     /// Stores a send in a group commit with the sends queued meanwhile.
     pub(crate) async fn store_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
-        self.sends.insert(message).await
+        let outcome = self.sends.insert(message).await;
+        if let Ok(InsertOutcome::Created(_)) = outcome {
+            self.search_index.stored();
+        }
+        outcome
     }
 }
 
@@ -125,8 +139,9 @@ async fn insert_together(
          numbered AS MATERIALIZED ( \
            SELECT f.*, r.last_seq + row_number() OVER (PARTITION BY f.room_id ORDER BY f.ord) \
                   AS seq, \
-                  (SELECT COALESCE(MAX(search_id), 0) FROM messages) \
-                  + row_number() OVER (ORDER BY f.ord) AS search_id \
+                  ",
+        next_search_id!(),
+        " + row_number() OVER (ORDER BY f.ord) AS search_id \
            FROM fresh f JOIN rooms r ON r.id = f.room_id WHERE f.nth = 1) \
          INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
                                created_at, search_id) \
@@ -185,7 +200,9 @@ async fn insert_one(
         "INSERT INTO messages (id, room_id, seq, author_id, client_id, body, parent_id, \
          created_at, search_id) \
          SELECT $1, r.id, r.last_seq + 1, $3, $4, $5, $6, $7, \
-         (SELECT COALESCE(MAX(search_id), 0) + 1 FROM messages) \
+         ",
+        next_search_id!(),
+        " + 1 \
          FROM rooms r WHERE r.id = $2 \
          ON CONFLICT (author_id, client_id) DO NOTHING",
         message_returning!()

@@ -60,7 +60,7 @@ async fn set_archived(
         .await;
     // Loaded without a read check: an admin may archive a private room they cannot read.
     ctx.store
-        .room_for(room_id, actor.id())
+        .room_shown(room_id, actor.id())
         .await?
         .ok_or_else(|| AppError::not_found("room"))
 }

@@ -156,7 +156,7 @@ pub async fn room_view_with_access(
 ) -> AppResult<RoomWithMe> {
     let room = ctx
         .store
-        .room_for(room_id, actor.id())
+        .room_shown(room_id, actor.id())
         .await?
         .ok_or_else(|| AppError::not_found("room"))?;
     authorize_room(actor, &room, action)?;

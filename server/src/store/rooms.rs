@@ -309,8 +309,17 @@ impl_both! {
             Self::fetch_optional_row(self.reader(), query.bind(slug)).await
         }
 
-        /// A room with the viewer's membership and ticket parties.
+        /// A room with the viewer's membership and ticket parties. The viewer's cursors may
+        /// not be past their latest sends yet (see [`RoomStore::room_shown`]).
         async fn room_for(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
+            let query = sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"));
+            Self::fetch_optional_row(self.reader(), query.bind(user_id).bind(room_id)).await
+        }
+
+        /// [`RoomStore::room_for`] for an answer that shows the room to the viewer: their
+        /// read cursor is past everything they sent before the call.
+        async fn room_shown(&self, room_id: Id, user_id: Id) -> StoreResult<Option<RoomWithMe>> {
+            self.settle_sends().await?;
             let query = sqlx::query_as(concat!(room_with_me_select!(), "WHERE r.id = $2"));
             Self::fetch_optional_row(self.reader(), query.bind(user_id).bind(room_id)).await
         }
@@ -328,6 +337,7 @@ impl_both! {
                 "WHERE rm.user_id IS NOT NULL \
                  ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id"
             ));
+            self.settle_sends().await?;
             Self::fetch_all_rows(self.reader(), query.bind(user_id)).await
         }
 
@@ -350,6 +360,7 @@ impl_both! {
                 .bind(viewer.scope)
                 .bind(filter.archived.shows(false))
                 .bind(filter.archived.shows(true));
+            self.settle_sends().await?;
             Self::fetch_all_rows(self.reader(), query).await
         }
 
@@ -439,16 +450,18 @@ impl_both! {
             Self::commit_with_audit(tx, audit).await
         }
 
-        /// One member.
+        /// One member, with cursors past everything they sent before the call.
         async fn get_member(&self, room_id: Id, user_id: Id) -> StoreResult<Option<MemberRow>> {
             let query = sqlx::query_as(concat!(
                 member_select!(),
                 "WHERE rm.room_id = $1 AND rm.user_id = $2"
             ));
+            self.settle_sends().await?;
             Self::fetch_optional_row(self.reader(), query.bind(room_id).bind(user_id)).await
         }
 
-        /// Members by join time, after an optional (joined_at, user id) cursor.
+        /// Members by join time, after an optional (joined_at, user id) cursor; their cursors are
+        /// past everything they sent before the call.
         async fn list_members(
             &self,
             room_id: Id,
@@ -466,6 +479,7 @@ impl_both! {
             .bind(after_at)
             .bind(after_id)
             .bind(limit);
+            self.settle_sends().await?;
             Self::fetch_all_rows(self.reader(), query).await
         }
 

@@ -94,7 +94,7 @@ impl_both! {
             limit: i64,
         ) -> StoreResult<Vec<MessageHit>> {
             let (sql, terms) = if query.has_terms() {
-                self.search_index_ready().await?;
+                self.settle_sends().await?;
                 (Self::MATCH_MESSAGES, Some(Self::search_terms(query)))
             } else {
                 (BROWSE_MESSAGES, None)

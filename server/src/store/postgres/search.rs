@@ -3,7 +3,7 @@
 
 use super::PgStore;
 use crate::store::{
-    SearchQuery, StoreResult,
+    SearchQuery,
     sql::{
         author_filter, message_columns, message_hit_joins, readable_by_viewer, room_columns,
         search_filters,
@@ -23,12 +23,6 @@ macro_rules! terms_tsquery {
 }
 
 impl PgStore {
-    /// The index covers every committed message already (its `tsvector` column is written with
-    /// the row): nothing to wait for.
-    pub(crate) async fn search_index_ready(&self) -> StoreResult<()> {
-        Ok(())
-    }
-
     /// Messages matching the terms, best first (parameters as in `store/search.rs`).
     pub(crate) const MATCH_MESSAGES: &'static str = concat!(
         "SELECT ",

@@ -14,16 +14,16 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use self::search_index::SearchIndex;
+use self::deferred::Deferred;
 use super::{
     ACQUIRE_TIMEOUT, ConnectError, QueryTimer, Store, StoreError, StoreResult,
     group_commit::GroupCommit,
 };
 
+mod deferred;
 pub(crate) mod dialect;
 mod rooms;
 mod search;
-mod search_index;
 mod sends;
 
 /// How often the WAL is checkpointed into the database file (off the writer's path).
@@ -41,16 +41,16 @@ pub struct SqliteStore {
     checkpointer: tokio::task::JoinHandle<()>,
     /// Stores sends in group commits on the writer.
     sends: GroupCommit,
-    /// The messages' full-text index, kept off the sends' commits.
-    search_index: Arc<SearchIndex>,
-    /// Indexes new messages in the background; stopped when the store is dropped.
-    indexer: tokio::task::JoinHandle<()>,
+    /// What the sends' commits leave for later: the full-text index, the authors' cursors.
+    deferred: Arc<Deferred>,
+    /// Does that in the background; stopped when the store is dropped.
+    deferred_pass: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.checkpointer.abort();
-        self.indexer.abort();
+        self.deferred_pass.abort();
     }
 }
 
@@ -110,13 +110,13 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(ConnectError::from_sqlx)?;
-        let search_index = SearchIndex::new(writer.clone(), reader.clone());
+        let deferred = Deferred::new(writer.clone(), reader.clone());
         Ok(Self {
             slow_query,
             checkpointer: tokio::spawn(checkpoint_forever(checkpoints, wal)),
             sends: sends::group_commit(writer.clone()),
-            indexer: search_index.start(),
-            search_index,
+            deferred_pass: deferred.start(),
+            deferred,
             reader,
             writer,
         })
@@ -278,7 +278,7 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.checkpointer.abort();
-        self.indexer.abort();
+        self.deferred_pass.abort();
         self.sends.stop();
         self.reader.close().await;
         self.writer.close().await;

@@ -3,7 +3,7 @@
 
 use super::SqliteStore;
 use crate::store::{
-    SearchQuery, StoreResult,
+    SearchQuery,
     sql::{
         author_filter, message_columns, message_hit_joins, readable_by_viewer, room_columns,
         search_filters,
@@ -11,16 +11,6 @@ use crate::store::{
 };
 
 impl SqliteStore {
-    /// Indexes the messages stored before the call that the background pass has not reached
-    /// yet (see `search_index.rs`), so that a search finds everything sent before it.
-    pub(crate) async fn search_index_ready(&self) -> StoreResult<()> {
-        self.search_index
-            .catch_up()
-            .await
-            .map(|_| ())
-            .map_err(super::err)
-    }
-
     /// Messages matching the terms, best first (parameters as in `store/search.rs`).
     pub(crate) const MATCH_MESSAGES: &'static str = concat!(
         "SELECT ",

@@ -25,7 +25,7 @@ use crate::{
 
 /// The `search_id` messages are numbered after: the highest stored, or the highest the
 /// full-text index has held if that is higher (the newest messages were deleted since), so
-/// that an id is never taken again below the index's progress (see `search_index.rs`).
+/// that an id is never taken again below the index's progress (see `deferred.rs`).
 macro_rules! next_search_id {
     () => {
         "MAX((SELECT COALESCE(MAX(search_id), 0) FROM messages), \
@@ -38,9 +38,16 @@ impl SqliteStore {
     pub(crate) async fn store_message(&self, message: NewMessage) -> StoreResult<InsertOutcome> {
         let outcome = self.sends.insert(message).await;
         if let Ok(InsertOutcome::Created(_)) = outcome {
-            self.search_index.stored();
+            self.deferred.stored();
         }
         outcome
+    }
+
+    /// Does now what the sends stored before the call left for the background pass (their
+    /// full-text index entries, their authors' cursors; see `deferred.rs`), so that a search
+    /// finds everything sent before it and a sender's cursors are past what they sent.
+    pub(crate) async fn settle_sends(&self) -> StoreResult<()> {
+        self.deferred.catch_up().await.map(|_| ()).map_err(err)
     }
 }
 
@@ -97,8 +104,9 @@ async fn try_store_batch(
 
 /// Inserts a batch with one statement (its own transaction): client ids already stored or
 /// repeated in the batch are left out, each room's new sends take the seqs after its last in
-/// queue order, and the `messages_after_insert` trigger advances the rooms, the authors' cursors
-/// and the threads' reply counts row by row in that order. The CTEs are materialised, so the
+/// queue order, and the `messages_after_insert` trigger advances the rooms and the threads'
+/// reply counts row by row in that order (the authors' cursors follow in the background pass of
+/// `deferred.rs`). The CTEs are materialised, so the
 /// seqs are computed before the trigger moves any room. Without `ON CONFLICT`, a conflict
 /// fails the whole statement rather than leave a hole in a room's seqs (it cannot happen: this
 /// connection is the only writer). Sends not inserted are answered with the message stored for
@@ -188,8 +196,8 @@ async fn stored_for(
 }
 
 /// Inserts one message: the seq is the room's last + 1, read inside the statement, and the
-/// `messages_after_insert` trigger advances the room, the author's cursors and the thread's
-/// reply count. A lost client-id race inserts nothing, so the trigger does not run and no seq
+/// `messages_after_insert` trigger advances the room and the thread's reply count (the
+/// author's cursors follow in the background pass). A lost client-id race inserts nothing, so the trigger does not run and no seq
 /// is consumed; the message already stored for that client id is read on the same connection
 /// (it may be earlier in this very transaction).
 async fn insert_one(
@@ -279,6 +287,8 @@ mod tests {
             InsertOutcome::Existing(row) => anyhow::bail!("stored before: {row:?}"),
         };
         assert!(matches!(&outcomes[4], Ok(InsertOutcome::Existing(row)) if row.id == earlier));
+        drop(conn);
+        store.settle_sends().await?;
         let access = store
             .room_access(room, author.id())
             .await?

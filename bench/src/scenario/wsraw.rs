@@ -84,7 +84,9 @@ fn channel(rooms: &Rooms, room: &str) -> broadcast::Sender<Utf8Bytes> {
 
 async fn serve_socket(stream: tokio::net::TcpStream, rooms: Rooms) -> anyhow::Result<()> {
     stream.set_nodelay(true)?;
-    let mut ws = tokio_tungstenite::accept_async(stream).await?;
+    let mut ws =
+        tokio_tungstenite::accept_async_with_config(stream, Some(client::websocket_config()))
+            .await?;
     let Some(Ok(Message::Text(join))) = ws.next().await else {
         return Ok(());
     };

@@ -1,7 +1,8 @@
 //! Cumulative acknowledgements of one connection, waiting to go out: the protocol's
 //! `ack {roomId, seq}` with, per room, the highest seq the client holds with nothing missing
-//! before it. Sent [`ACK_EVERY`] after the first hold of a batch, or at once when
-//! [`ACK_BATCH`] holds are pending, like the web client.
+//! before it. Sent [`ACK_EVERY`] after the first hold of a batch but no sooner than [`ACK_GAP`]
+//! after the previous batch, or at once when [`ACK_BATCH`] holds are pending, like the web
+//! client.
 
 use std::time::Duration;
 
@@ -13,6 +14,9 @@ use crate::protocol;
 pub const ACK_EVENT: &str = "ack";
 /// How long a hold may wait for the batch to go out.
 pub const ACK_EVERY: Duration = Duration::from_millis(50);
+/// The least time between two batches of a connection that keeps hearing: a socket in a busy
+/// room acknowledges four times a second, not twenty.
+pub const ACK_GAP: Duration = Duration::from_millis(250);
 /// Holds that make a batch go out at once.
 pub const ACK_BATCH: usize = 50;
 
@@ -26,6 +30,8 @@ pub struct AckBatch {
     holds: usize,
     /// When the batch is due (set by its first hold).
     due: Option<Instant>,
+    /// When the last batch went out.
+    flushed: Option<Instant>,
 }
 
 impl AckBatch {
@@ -41,7 +47,7 @@ impl AckBatch {
         }
         self.holds += 1;
         if self.due.is_none() {
-            self.due = Some(Instant::now() + ACK_EVERY);
+            self.due = Some(due_after(self.flushed));
         }
         self.holds >= ACK_BATCH
     }
@@ -55,6 +61,7 @@ impl AckBatch {
     pub fn flush(&mut self) -> Vec<String> {
         self.holds = 0;
         self.due = None;
+        self.flushed = Some(Instant::now());
         self.rooms
             .iter_mut()
             .filter(|(.., unsent)| *unsent)
@@ -64,6 +71,13 @@ impl AckBatch {
             })
             .collect()
     }
+}
+
+/// When a batch whose first hold is now goes out, the previous batch having gone out at
+/// `flushed`.
+pub fn due_after(flushed: Option<Instant>) -> Instant {
+    let first = Instant::now() + ACK_EVERY;
+    flushed.map_or(first, |at| first.max(at + ACK_GAP))
 }
 
 /// `{"roomId":..,"seq":..}`.
@@ -96,6 +110,22 @@ mod tests {
         );
         assert_eq!(batch.due(), None);
         assert!(batch.flush().is_empty(), "nothing new to send");
+    }
+
+    #[test]
+    fn a_batch_goes_out_soon_after_quiet_and_paced_after_another() {
+        let mut batch = AckBatch::default();
+        let start = Instant::now();
+        batch.hold("a", 1);
+        let first = batch.due().expect("due");
+        assert!(first >= start + ACK_EVERY && first < start + ACK_GAP);
+        let before_flush = Instant::now();
+        batch.flush();
+        batch.hold("a", 2);
+        assert!(
+            batch.due().expect("due") >= before_flush + ACK_GAP,
+            "the next batch waits for the gap"
+        );
     }
 
     #[test]

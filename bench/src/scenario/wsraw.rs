@@ -30,7 +30,7 @@ use super::{
 use crate::{
     client::{
         self, Endpoint,
-        acks::{ACK_BATCH, ACK_EVERY},
+        acks::{self, ACK_BATCH},
     },
     fixture::Target,
     launch::TargetArgs,
@@ -267,8 +267,9 @@ async fn connect_raw(endpoint: &Endpoint, join: String) -> anyhow::Result<RawWs>
     }
 }
 
-/// One raw client: records each delivery and acknowledges in batches (one small frame per
-/// [`ACK_BATCH`] deliveries or [`ACK_EVERY`]); sends what `outgoing` yields.
+/// One raw client: records each delivery and acknowledges in batches paced like the Socket.IO
+/// clients' (one small frame per [`ACK_BATCH`] deliveries or when [`acks::due_after`] says);
+/// sends what `outgoing` yields.
 async fn raw_client(
     mut ws: RawWs,
     stats: Arc<Stats>,
@@ -276,6 +277,7 @@ async fn raw_client(
 ) -> anyhow::Result<()> {
     let mut sends = true;
     let (mut held, mut due) = (0usize, false);
+    let mut flushed = None;
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
     loop {
@@ -290,9 +292,9 @@ async fn raw_client(
                     }
                     if held >= ACK_BATCH {
                         ws.send(Message::text("a")).await?;
-                        (held, due) = (0, false);
+                        (held, due, flushed) = (0, false, Some(tokio::time::Instant::now()));
                     } else if !due {
-                        timer.as_mut().reset(tokio::time::Instant::now() + ACK_EVERY);
+                        timer.as_mut().reset(acks::due_after(flushed));
                         due = true;
                     }
                 }
@@ -301,7 +303,7 @@ async fn raw_client(
             },
             () = &mut timer, if due => {
                 ws.send(Message::text("a")).await?;
-                (held, due) = (0, false);
+                (held, due, flushed) = (0, false, Some(tokio::time::Instant::now()));
             }
             body = outgoing.recv(), if sends => match body {
                 Some(body) => ws.send(Message::text(format!("m{body}"))).await?,

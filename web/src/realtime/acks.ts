@@ -2,17 +2,25 @@
 export interface AckPolicy {
   /** A batch goes out this long after its first message (the server expects ~50 ms). */
   delayMs: number;
+  /**
+   * ...but no sooner than this after the previous batch: a connection that keeps hearing (a busy
+   * room) acknowledges a few times a second, not twenty. Far below the server's ack timeout
+   * (`DELIVERY_ACK_TIMEOUT_MS`, 5 s by default), so nothing is re-sent for it.
+   */
+  minGapMs: number;
   /** With this many messages held, the batch goes out at once. */
   maxPending: number;
 }
 
-export const DEFAULT_ACK_POLICY: AckPolicy = { delayMs: 50, maxPending: 50 };
+export const DEFAULT_ACK_POLICY: AckPolicy = { delayMs: 50, minGapMs: 250, maxPending: 50 };
 
 export interface AckBatcherOptions {
   policy?: AckPolicy;
   /** Sends one `ack {roomId, seq}` (no callback: the server answers nothing). */
   emit: (roomId: string, seq: number) => void;
   isConnected: () => boolean;
+  /** Milliseconds now (`Date.now` by default). */
+  now?: () => number;
 }
 
 /**
@@ -32,11 +40,15 @@ export class AckBatcher {
   /** Messages covered by the next batch (each `hold` counts one). */
   private held = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly now: () => number;
+  /** When the last batch went out on this connection. */
+  private flushedAt: number | null = null;
 
   constructor(opts: AckBatcherOptions) {
     this.policy = opts.policy ?? DEFAULT_ACK_POLICY;
     this.emit = opts.emit;
     this.isConnected = opts.isConnected;
+    this.now = opts.now ?? (() => Date.now());
   }
 
   /**
@@ -50,7 +62,14 @@ export class AckBatcher {
     this.pending.set(roomId, Math.max(queued ?? seq, seq));
     this.held += 1;
     if (this.held >= this.policy.maxPending) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.policy.delayMs);
+    else this.timer ??= setTimeout(() => this.flush(), this.wait());
+  }
+
+  /** How long a batch whose first message is now waits. */
+  private wait(): number {
+    const { delayMs, minGapMs } = this.policy;
+    if (this.flushedAt === null) return delayMs;
+    return Math.max(delayMs, this.flushedAt + minGapMs - this.now());
   }
 
   /** Sends the batch now: one `ack` per room. */
@@ -67,6 +86,7 @@ export class AckBatcher {
       this.emit(roomId, seq);
       this.sent.set(roomId, Math.max(this.sent.get(roomId) ?? seq, seq));
     }
+    if (this.pending.size > 0) this.flushedAt = this.now();
     this.pending.clear();
   }
 
@@ -75,6 +95,7 @@ export class AckBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.held = 0;
+    this.flushedAt = null;
     this.pending.clear();
     this.sent.clear();
   }

@@ -5,8 +5,10 @@ import type { Message } from '../../types';
 import { FakeSocket, msg } from './fakeSocket';
 
 const ACK_TIMEOUT = 1000;
-/** The default batching of delivery acks. */
+/** The default batching of delivery acks: 50 ms after the first message of a batch... */
 const ACK_DELAY = 50;
+/** ...and no sooner than 250 ms after the previous batch. */
+const ACK_GAP = 250;
 const BACKOFF = { baseMs: 100, maxMs: 1000 };
 
 interface Harness {
@@ -565,7 +567,7 @@ describe('cumulative acks', () => {
     // The gap's sync fills it; the room is acknowledged up to 4 in the next batch.
     expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 2 }] });
     socket.lastSent('sync').ack?.(ok({ rooms: [{ roomId: 'r1', messages: [msg('r1', 3)], complete: true }] }));
-    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    await vi.advanceTimersByTimeAsync(ACK_GAP);
     expect(seqs(delivered)).toEqual(['r1:1', 'r1:2', 'r2:1', 'r1:3', 'r1:4']);
     expect(socket.acks()).toEqual(['r1:2', 'r2:1', 'r1:4']);
     await vi.advanceTimersByTimeAsync(10_000);
@@ -579,8 +581,26 @@ describe('cumulative acks', () => {
     socket.push(msg('r1', 50));
     expect(socket.acks()).toEqual(['r1:50']);
     socket.push(msg('r1', 51));
-    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    await vi.advanceTimersByTimeAsync(ACK_GAP);
     expect(socket.acks()).toEqual(['r1:50', 'r1:51']);
+  });
+
+  it('paces the batches of a connection that keeps hearing: four a second, not twenty', async () => {
+    const { socket } = await connected([['r1', 0]]);
+    // A busy room: a message every 100 ms for a second.
+    for (let seq = 1; seq <= 10; seq++) {
+      socket.push(msg('r1', seq));
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    // 50 ms after the first, then every 250 ms: at 50, 300, 550 and 800 ms.
+    expect(socket.acks()).toEqual(['r1:1', 'r1:3', 'r1:6', 'r1:8']);
+    await vi.advanceTimersByTimeAsync(ACK_GAP);
+    expect(socket.acks()).toEqual(['r1:1', 'r1:3', 'r1:6', 'r1:8', 'r1:10']);
+    // After a quiet spell the next batch goes out 50 ms after its message again.
+    await vi.advanceTimersByTimeAsync(1000);
+    socket.push(msg('r1', 11));
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks().at(-1)).toBe('r1:11');
   });
 
   it('acknowledges again when a message arrives twice (the server missed the ack)', async () => {
@@ -592,7 +612,7 @@ describe('cumulative acks', () => {
     // The server re-sends everything after what it last heard of.
     socket.push(msg('r1', 1));
     socket.push(msg('r1', 2));
-    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    await vi.advanceTimersByTimeAsync(ACK_GAP);
     expect(socket.acks()).toEqual(['r1:2', 'r1:2']);
     expect(seqs(delivered)).toEqual(['r1:1', 'r1:2']);
   });
@@ -612,7 +632,7 @@ describe('cumulative acks', () => {
     expect(socket.acks()).toEqual(['r1:3']);
     client.advance('r2', 9);
     client.advance('r2', 7); // behind the cursor: nothing new
-    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    await vi.advanceTimersByTimeAsync(ACK_GAP);
     expect(socket.acks()).toEqual(['r1:3', 'r2:9']);
   });
 
@@ -628,7 +648,7 @@ describe('cumulative acks', () => {
     expect(socket.acks()).toEqual(['r1:2']);
     // Re-sent to the new socket: acknowledged there, though this client acked 2 before.
     socket.push(msg('r1', 2));
-    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    await vi.advanceTimersByTimeAsync(ACK_GAP);
     expect(socket.acks()).toEqual(['r1:2', 'r1:2']);
   });
 

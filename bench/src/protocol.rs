@@ -106,6 +106,12 @@ fn first_arg(json: &str) -> Option<&str> {
     Some(if inner.is_empty() { "null" } else { inner })
 }
 
+/// A new send's idempotency key, time-ordered like the web client's (UUIDv7): a sender's keys
+/// land next to each other in the server's `(author, clientId)` index instead of all over it.
+pub fn client_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
 /// `40{auth}`: connect to `/` with an auth object.
 pub fn connect(auth_json: &str) -> String {
     format!("40{auth_json}")

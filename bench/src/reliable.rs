@@ -280,7 +280,7 @@ pub async fn send_reliably(
     body: String,
     deadline: Instant,
 ) -> Option<Acked> {
-    let client_id = uuid::Uuid::new_v4().to_string();
+    let client_id = crate::protocol::client_id().to_string();
     let payload = json!({"roomId": room, "clientId": client_id, "body": body}).to_string();
     let started = now_us();
     while Instant::now() < deadline {

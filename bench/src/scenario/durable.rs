@@ -162,7 +162,7 @@ async fn run_once(
             let (conn, stats, padding) = (conn.clone(), Arc::clone(&stats), padding.clone());
             tokio::spawn(async move {
                 while Instant::now() < deadline {
-                    let payload = json!({"roomId": room, "clientId": uuid::Uuid::new_v4(),
+                    let payload = json!({"roomId": room, "clientId": crate::protocol::client_id(),
                         "body": stamped_body(&padding)})
                     .to_string();
                     let sent = now_us();

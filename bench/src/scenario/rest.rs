@@ -190,7 +190,7 @@ async fn seed(
                     .collect()
             };
             let payload =
-                json!({"roomId": room, "clientId": uuid::Uuid::new_v4(), "body": words.join(" ")})
+                json!({"roomId": room, "clientId": crate::protocol::client_id(), "body": words.join(" ")})
                     .to_string();
             let conn = conn.clone();
             async move {

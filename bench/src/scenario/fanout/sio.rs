@@ -58,7 +58,8 @@ impl Driver for SioDriver {
         }
         pending.fetch_add(1, Ordering::Relaxed);
         let payload =
-            json!({"roomId": room_id, "clientId": uuid::Uuid::new_v4(), "body": body}).to_string();
+            json!({"roomId": room_id, "clientId": crate::protocol::client_id(), "body": body})
+                .to_string();
         let (conn, pending, stats) = (conn.clone(), Arc::clone(pending), Arc::clone(&self.stats));
         tokio::spawn(async move {
             let started = now_us();

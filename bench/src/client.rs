@@ -200,7 +200,7 @@ type Ws = WebSocketStream<TcpStream>;
 /// buffer before every read, a would-block one included, so its 128 KiB default cost the
 /// generator two 128 KiB `memset`s per frame: a third of its CPU in the 5,000-member room. The
 /// frames here are a few hundred bytes; a longer one takes more reads.
-pub const WS_READ_BUFFER_BYTES: usize = 8 * 1024;
+const WS_READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// The websocket settings of every generator socket (and of the raw websocket server).
 pub fn websocket_config() -> WebSocketConfig {

@@ -12,7 +12,8 @@ use crate::protocol;
 
 /// The event clients acknowledge deliveries with.
 pub const ACK_EVENT: &str = "ack";
-/// How long a hold may wait for the batch to go out.
+/// How long the first hold of a batch waits for the batch to go out (longer when the previous
+/// batch went out less than [`ACK_GAP`] before).
 pub const ACK_EVERY: Duration = Duration::from_millis(50);
 /// The least time between two batches of a connection that keeps hearing: a socket in a busy
 /// room acknowledges four times a second, not twenty.

@@ -1,6 +1,6 @@
 /** How often acknowledgements go out at most, and how many held messages send them at once. */
 export interface AckPolicy {
-  /** A batch goes out this long after its first message (the server expects ~50 ms). */
+  /** A batch goes out this long after its first message... */
   delayMs: number;
   /**
    * ...but no sooner than this after the previous batch: a connection that keeps hearing (a busy

@@ -15,6 +15,7 @@ pub mod scenario;
 pub mod stats;
 pub mod target;
 pub mod tracker;
+pub mod wire;
 
 use cli::{Cli, Command};
 use scenario::{chaos, durable, fanout, idle, rest, smoke, soak, uploads, wsraw};

@@ -35,11 +35,37 @@ pub fn body_stamp(body: &str) -> Option<u64> {
 }
 
 /// A latency histogram in µs (1 µs .. 10 min, 3 significant digits).
-pub struct Latency(Mutex<Histogram<u64>>);
+///
+/// Every delivery records into it, from every runtime thread, so it is kept in shards (a
+/// thread records into its own) and merged when read: one shared lock was contended hundreds
+/// of thousands of times a second.
+pub struct Latency {
+    shards: Box<[Shard]>,
+}
+
+/// One shard, on its own cache lines.
+#[repr(align(128))]
+struct Shard(Mutex<Histogram<u64>>);
+
+/// Shards per histogram: more than the runtime has threads on the benchmark machines.
+const SHARDS: usize = 8;
+
+thread_local! {
+    /// The shard this thread records into.
+    static SHARD: usize = {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        usize::try_from(n).unwrap_or(0) % SHARDS
+    };
+}
 
 impl Default for Latency {
     fn default() -> Self {
-        Self(Mutex::new(new_histogram()))
+        Self {
+            shards: (0..SHARDS)
+                .map(|_| Shard(Mutex::new(new_histogram())))
+                .collect(),
+        }
     }
 }
 
@@ -54,21 +80,33 @@ fn new_histogram() -> Histogram<u64> {
 impl Latency {
     /// Records one latency in µs.
     pub fn record(&self, micros: u64) {
-        let mut h = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let shard = &self.shards[SHARD.with(|i| *i)];
+        let mut h = shard.0.lock().unwrap_or_else(|e| e.into_inner());
         h.saturating_record(micros.max(1));
+    }
+
+    /// The shards merged; `reset` empties them on the way.
+    fn merged(&self, reset: bool) -> Histogram<u64> {
+        let mut all = new_histogram();
+        for shard in &self.shards {
+            let mut h = shard.0.lock().unwrap_or_else(|e| e.into_inner());
+            // Same bounds: adding cannot fail.
+            let _same_bounds = all.add(&*h);
+            if reset {
+                h.reset();
+            }
+        }
+        all
     }
 
     /// The summary so far, and starts over.
     pub fn take(&self) -> Summary {
-        let mut h = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let summary = Summary::of(&h);
-        h.reset();
-        summary
+        Summary::of(&self.merged(true))
     }
 
     /// The summary so far.
     pub fn summary(&self) -> Summary {
-        Summary::of(&self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        Summary::of(&self.merged(false))
     }
 }
 
@@ -156,4 +194,35 @@ pub struct Stats {
     pub catchup: Latency,
     /// Send -> ack latency of `message:send`.
     pub send_ack: Latency,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn shards_merge_when_read_and_start_over_when_taken() {
+        let latency = Arc::new(Latency::default());
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let latency = Arc::clone(&latency);
+                std::thread::spawn(move || {
+                    for i in 1..=1000 {
+                        latency.record(t * 1000 + i);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            assert!(thread.join().is_ok());
+        }
+        let summary = latency.summary();
+        assert_eq!(summary.count, 4000);
+        assert!((summary.max_ms - 4.0).abs() < 0.01, "{summary:?}");
+        assert!((summary.p50_ms - 2.0).abs() < 0.01, "{summary:?}");
+        assert_eq!(latency.take().count, 4000);
+        assert_eq!(latency.summary().count, 0);
+    }
 }

@@ -4,13 +4,11 @@
 //! acknowledge (cumulatively, batched).
 
 use std::{
-    borrow::Cow,
-    collections::{BTreeSet, HashMap},
+    collections::HashMap,
     hash::{DefaultHasher, Hash, Hasher},
     sync::{Arc, Mutex},
 };
 
-use serde::Deserialize;
 use tokio::sync::Notify;
 
 use crate::{
@@ -18,22 +16,7 @@ use crate::{
     stats::{Counter, Stats, body_stamp, now_us},
 };
 
-/// The fields of a message the generator needs (the rest of the payload is skipped).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WireMessage<'a> {
-    /// Room.
-    #[serde(borrow)]
-    pub room_id: Cow<'a, str>,
-    /// Seq in the room.
-    pub seq: i64,
-    /// Body (`null` once deleted).
-    #[serde(borrow, default)]
-    pub body: Option<Cow<'a, str>>,
-    /// The sender's idempotency key.
-    #[serde(borrow, default)]
-    pub client_id: Option<Cow<'a, str>>,
-}
+pub use crate::wire::WireMessage;
 
 /// Who had which message at which seq, across all clients: two different messages at one seq
 /// would mean the server broke "exactly once" in a way per-client cursors cannot see.
@@ -61,18 +44,86 @@ impl SeqRegistry {
 struct State {
     /// Last applied seq per room.
     cursors: HashMap<String, i64>,
-    /// Highest seq received live per room on the current connection (order check).
-    live_last: HashMap<String, i64>,
-    /// Seqs received live per room on the current connection, the newest [`SEEN_WINDOW`]: a
-    /// seq below the newest that is among them is a re-send (the server re-sends everything
-    /// after the acknowledged seq while the client holds a gap), not a reordering.
-    live_seen: HashMap<String, BTreeSet<i64>>,
+    /// What arrived live per room on the current connection (the order check).
+    live: HashMap<String, Live>,
     /// Live messages received on the current connection.
     live_since_connect: u64,
 }
 
+/// One room on the current connection.
+#[derive(Default)]
+struct Live {
+    /// Highest seq received.
+    last: i64,
+    /// The seqs received among the newest [`SEEN_WINDOW`]: a seq below the highest that is
+    /// among them is a re-send (the server re-sends everything after the acknowledged seq
+    /// while the client holds a gap), not a reordering.
+    seen: SeenWindow,
+}
+
 /// How many seqs per room and connection the order check remembers.
 const SEEN_WINDOW: usize = 8192;
+
+/// Which of the seqs `newest - SEEN_WINDOW + 1 ..= newest` arrived: one bit each, in a ring.
+struct SeenWindow {
+    newest: i64,
+    bits: Box<[u64]>,
+}
+
+impl Default for SeenWindow {
+    fn default() -> Self {
+        Self {
+            newest: 0,
+            bits: vec![0; SEEN_WINDOW / 64].into_boxed_slice(),
+        }
+    }
+}
+
+impl SeenWindow {
+    /// Records `seq`; true when it had arrived before (within the window).
+    fn insert(&mut self, seq: i64) -> bool {
+        let window = SEEN_WINDOW as i64;
+        if seq > self.newest {
+            if seq - self.newest >= window {
+                self.bits.fill(0);
+            } else {
+                for skipped in self.newest + 1..seq {
+                    self.set(skipped, false);
+                }
+            }
+            self.newest = seq;
+            self.set(seq, true);
+            return false;
+        }
+        if seq <= self.newest - window || seq < 0 {
+            // Older than the window: as if never seen.
+            return false;
+        }
+        let again = self.get(seq);
+        self.set(seq, true);
+        again
+    }
+
+    fn slot(seq: i64) -> (usize, u64) {
+        // `seq` is not negative here, and the window a power of two.
+        let i = seq.unsigned_abs() as usize % SEEN_WINDOW;
+        (i / 64, 1 << (i % 64))
+    }
+
+    fn get(&self, seq: i64) -> bool {
+        let (word, bit) = Self::slot(seq);
+        self.bits[word] & bit != 0
+    }
+
+    fn set(&mut self, seq: i64, on: bool) {
+        let (word, bit) = Self::slot(seq);
+        if on {
+            self.bits[word] |= bit;
+        } else {
+            self.bits[word] &= !bit;
+        }
+    }
+}
 
 /// One client's cursors; also its [`Handler`].
 pub struct Tracker {
@@ -109,8 +160,7 @@ impl Tracker {
         Self {
             state: Mutex::new(State {
                 cursors: rooms.into_iter().map(|r| (r, 0)).collect(),
-                live_last: HashMap::new(),
-                live_seen: HashMap::new(),
+                live: HashMap::new(),
                 live_since_connect: 0,
             }),
             stats,
@@ -136,8 +186,7 @@ impl Tracker {
     /// A new connection: the per-connection order check starts over.
     pub fn on_connect(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.live_last.clear();
-        state.live_seen.clear();
+        state.live.clear();
         state.live_since_connect = 0;
     }
 
@@ -157,20 +206,20 @@ impl Tracker {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if live {
                 state.live_since_connect += 1;
-                let seen = state.live_seen.entry(room.to_owned()).or_default();
-                let again = !seen.insert(message.seq);
-                if seen.len() > SEEN_WINDOW {
-                    seen.pop_first();
-                }
-                let last = state.live_last.entry(room.to_owned()).or_insert(0);
-                if message.seq < *last {
+                // Looked up before inserting: no key is allocated for a room already known.
+                let track = match state.live.get_mut(room) {
+                    Some(track) => track,
+                    None => state.live.entry(room.to_owned()).or_default(),
+                };
+                let again = track.seen.insert(message.seq);
+                if message.seq < track.last {
                     if again {
                         self.stats.live_resends.inc();
                     } else {
                         self.stats.order_violations.inc();
                     }
                 }
-                *last = (*last).max(message.seq);
+                track.last = track.last.max(message.seq);
             }
             let cursors = &mut state.cursors;
             let cursor = match cursors.get_mut(room) {
@@ -225,7 +274,7 @@ impl Handler for Tracker {
     fn on_event<'a>(&self, name: &str, payload: &'a str) -> Option<Held<'a>> {
         match name {
             "message:new" => {
-                let message: WireMessage<'a> = serde_json::from_str(payload).ok()?;
+                let message = WireMessage::parse(payload)?;
                 let seq = self.receive(&message, true)?;
                 Some(Held {
                     room: message.room_id,
@@ -310,5 +359,25 @@ mod tests {
         tracker.on_connect();
         held(&tracker, 2);
         assert_eq!(stats.order_violations.get(), 1);
+    }
+
+    #[test]
+    fn the_seen_window_remembers_the_newest_seqs_only() {
+        let mut window = SeenWindow::default();
+        assert!(!window.insert(5));
+        assert!(window.insert(5));
+        // 1..4 were skipped: not seen, then seen.
+        assert!(!window.insert(3));
+        assert!(window.insert(3));
+        // Moving past the window forgets everything before it.
+        let far = 5 + SEEN_WINDOW as i64;
+        assert!(!window.insert(far));
+        assert!(!window.insert(5), "5 left the window");
+        // The slots of skipped seqs are cleared as the window moves: 5 + 64 shares a bit
+        // position with seqs that went before it.
+        assert!(!window.insert(far + 64));
+        assert!(window.insert(far));
+        assert!(!window.insert(far + 1));
+        assert!(!window.insert(far + 63));
     }
 }

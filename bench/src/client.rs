@@ -57,6 +57,8 @@ pub struct Endpoint {
     pub addr: SocketAddr,
     /// Local address to bind (spreads many sockets over 127.0.0.x source addresses).
     pub local: Option<std::net::IpAddr>,
+    /// Ask for `message:batch` in the handshake.
+    pub batches: bool,
 }
 
 /// Why a connect failed.
@@ -236,7 +238,12 @@ pub async fn open_websocket(endpoint: &Endpoint, path: &str) -> Result<Ws, Conne
 
 async fn handshake(endpoint: &Endpoint, token: &str) -> Result<Ws, ConnectError> {
     let mut ws = open_websocket(endpoint, protocol::WS_PATH).await?;
-    let auth = serde_json::json!({ "token": token }).to_string();
+    let auth = if endpoint.batches {
+        serde_json::json!({ "token": token, "batch": true })
+    } else {
+        serde_json::json!({ "token": token })
+    }
+    .to_string();
     let mut sent_connect = false;
     loop {
         let frame = match ws.next().await {

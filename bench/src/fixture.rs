@@ -70,6 +70,9 @@ pub struct Target {
     pub pid: Option<u32>,
     /// Admin credentials (Switchboard).
     pub admin: (String, String),
+    /// Its sockets ask for `message:batch` in their handshake, as the web client does
+    /// (Switchboard; the `switchboard-single` contender of `fanout` turns it off).
+    pub batches: bool,
 }
 
 impl Target {
@@ -212,6 +215,10 @@ pub struct DeliveryCounters {
     pub failures: u64,
     /// Acknowledgements that moved a socket's position (the ack-latency histogram's count).
     pub acks: u64,
+    /// Packets the rooms' dispatchers sent (a `message:new`, or a `message:batch`).
+    pub packets: u64,
+    /// The messages in them.
+    pub packet_messages: u64,
 }
 
 impl Target {
@@ -223,6 +230,8 @@ impl Target {
             retries: metrics.sum("switchboard_delivery_retries_total") as u64,
             failures: metrics.sum("switchboard_delivery_failures_total") as u64,
             acks: metrics.sum("switchboard_delivery_ack_seconds_count") as u64,
+            packets: metrics.sum("switchboard_delivery_packet_messages_count") as u64,
+            packet_messages: metrics.sum("switchboard_delivery_packet_messages_sum") as u64,
         })
     }
 

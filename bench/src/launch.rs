@@ -142,6 +142,7 @@ impl TargetArgs {
                 addr,
                 pid: self.server_pid,
                 admin: (self.admin_email.clone(), self.admin_password.clone()),
+                batches: true,
             },
             server: None,
             database: None,
@@ -182,6 +183,7 @@ impl TargetArgs {
                 target::ADMIN_EMAIL.to_owned(),
                 target::ADMIN_PASSWORD.to_owned(),
             ),
+            batches: server.kind == Kind::Switchboard,
         }
     }
 }

@@ -281,6 +281,23 @@ impl Handler for Tracker {
                     seq,
                 })
             }
+            "message:batch" => {
+                // Several messages of one room, in order: each counts as a `message:new`, and
+                // the last cursor is acknowledged.
+                let mut last = None;
+                for raw in crate::wire::batch_messages(payload)? {
+                    let Some(message) = WireMessage::parse(raw) else {
+                        continue;
+                    };
+                    if let Some(seq) = self.receive(&message, true) {
+                        last = Some(Held {
+                            room: message.room_id,
+                            seq,
+                        });
+                    }
+                }
+                last
+            }
             "sync:hint" => {
                 self.sync_wanted.notify_one();
                 None
@@ -298,6 +315,17 @@ mod tests {
         format!("{{\"roomId\":\"r\",\"seq\":{seq},\"body\":\"b1 x\"}}")
     }
 
+    /// A tracker that follows room `r` and syncs over gaps.
+    fn reliable() -> (Arc<Stats>, Tracker) {
+        let stats = Arc::new(Stats::default());
+        let tracker = Tracker::reliable(
+            Arc::clone(&stats),
+            ["r".to_owned()],
+            Arc::new(SeqRegistry::default()),
+        );
+        (stats, tracker)
+    }
+
     fn held(tracker: &Tracker, seq: i64) -> Option<i64> {
         tracker
             .on_event("message:new", &message(seq))
@@ -306,12 +334,7 @@ mod tests {
 
     #[test]
     fn acknowledges_the_contiguous_cursor_on_every_delivery() {
-        let stats = Arc::new(Stats::default());
-        let tracker = Tracker::reliable(
-            Arc::clone(&stats),
-            ["r".to_owned()],
-            Arc::new(SeqRegistry::default()),
-        );
+        let (stats, tracker) = reliable();
         assert_eq!(held(&tracker, 1), Some(1));
         assert_eq!(held(&tracker, 2), Some(2));
         assert_eq!(
@@ -326,6 +349,26 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_counts_each_message_and_acknowledges_the_last_cursor() {
+        let (stats, tracker) = reliable();
+        assert_eq!(held(&tracker, 1), Some(1));
+        let batch = format!(
+            "{{\"roomId\":\"r\",\"messages\":[{},{},{}]}}",
+            message(2),
+            message(3),
+            message(5)
+        );
+        let held = tracker.on_event("message:batch", &batch);
+        assert_eq!(
+            held.map(|h| (h.room.into_owned(), h.seq)),
+            Some(("r".to_owned(), 3))
+        );
+        assert_eq!(stats.delivered.get(), 3);
+        assert_eq!(stats.wire_gaps.get(), 1, "5 after 3");
+        assert!(tracker.on_event("message:batch", "[1, 2]").is_none());
+    }
+
+    #[test]
     fn a_streaming_tracker_adopts_rooms_and_jumps_gaps() {
         let stats = Arc::new(Stats::default());
         let tracker = Tracker::streaming(Arc::clone(&stats));
@@ -337,12 +380,7 @@ mod tests {
 
     #[test]
     fn a_resend_after_a_gap_is_told_apart_from_a_reordering() {
-        let stats = Arc::new(Stats::default());
-        let tracker = Tracker::reliable(
-            Arc::clone(&stats),
-            ["r".to_owned()],
-            Arc::new(SeqRegistry::default()),
-        );
+        let (stats, tracker) = reliable();
         tracker.on_connect();
         for seq in [1, 3, 4] {
             held(&tracker, seq);

@@ -38,6 +38,22 @@ impl<'a> WireMessage<'a> {
     }
 }
 
+/// The messages of a `message:batch` payload (`{"roomId", "messages": [..]}`), each as its raw
+/// JSON for [`WireMessage::parse`]; `None` when it is not a batch. The elements are found
+/// without being decoded (as [`WireMessage::parse`] skips what it does not need), with
+/// `serde_json` as the fallback.
+pub fn batch_messages(json: &str) -> Option<Vec<&str>> {
+    #[derive(Deserialize)]
+    struct Batch<'a> {
+        #[serde(borrow)]
+        messages: Vec<&'a serde_json::value::RawValue>,
+    }
+    Scanner::new(json).batch().or_else(|| {
+        let batch: Batch<'_> = serde_json::from_str(json).ok()?;
+        Some(batch.messages.into_iter().map(|m| m.get()).collect())
+    })
+}
+
 /// A cursor over the top-level object of a payload. Every method returns `None` where the
 /// fast path gives up (the caller then asks `serde_json`).
 struct Scanner<'a> {
@@ -90,6 +106,46 @@ impl<'a> Scanner<'a> {
             body: body.flatten().map(Cow::Borrowed),
             client_id: client_id.flatten().map(Cow::Borrowed),
         })
+    }
+
+    fn batch(mut self) -> Option<Vec<&'a str>> {
+        self.expect(b'{')?;
+        let mut messages = None;
+        loop {
+            let key = self.plain_string()?;
+            self.expect(b':')?;
+            if key == "messages" {
+                messages = Some(self.array_elements()?);
+            } else {
+                self.skip_value()?;
+            }
+            match self.next()? {
+                b',' => {}
+                b'}' => return messages,
+                _ => return None,
+            }
+        }
+    }
+
+    /// The elements of an array (its `[` is next), each as its raw text.
+    fn array_elements(&mut self) -> Option<Vec<&'a str>> {
+        self.expect(b'[')?;
+        let mut elements = Vec::new();
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(elements);
+        }
+        loop {
+            self.peek()?;
+            let start = self.at;
+            self.skip_value()?;
+            elements.push(self.text.get(start..self.at)?);
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(elements),
+                _ => return None,
+            }
+        }
     }
 
     fn bytes(&self) -> &'a [u8] {
@@ -283,5 +339,39 @@ mod tests {
         assert_eq!(fast(cases[3]), None);
         assert!(fast(cases[0]).is_some_and(|m| m.seq == -3 && m.room_id == "r"));
         assert!(fast(cases[1]).is_some_and(|m| m.seq == 7 && m.body.is_none()));
+    }
+
+    #[test]
+    fn splits_a_batch_as_serde_does() {
+        fn serde_batch(json: &str) -> Option<Vec<String>> {
+            let value: serde_json::Value = serde_json::from_str(json).ok()?;
+            let messages = value.get("messages")?.as_array()?;
+            Some(messages.iter().map(|m| m.to_string()).collect())
+        }
+        fn reparsed(json: &str) -> Option<Vec<String>> {
+            let elements = batch_messages(json)?;
+            let values: Option<Vec<serde_json::Value>> = elements
+                .iter()
+                .map(|e| serde_json::from_str(e).ok())
+                .collect();
+            Some(values?.iter().map(|v| v.to_string()).collect())
+        }
+        let server = format!(r#"{{"roomId":"r","messages":[{VIEW},{VIEW}]}}"#);
+        let cases = [
+            server.as_str(),
+            r#"{ "messages" : [ {"a": "]", "b": [1, {"c": "}"}]} , 2, "x\"]" ] , "roomId": "r" }"#,
+            r#"{"roomId":"r","messages":[]}"#,
+            r#"{"roomId":"r"}"#,
+            r#"{"messages":{"a":1}}"#,
+            r#"[1,2]"#,
+            r#"{"messages":[1,2"#,
+            "",
+        ];
+        for json in cases {
+            assert_eq!(reparsed(json), serde_batch(json), "{json}");
+        }
+        assert_eq!(batch_messages(cases[1]).map(|m| m.len()), Some(3));
+        // The server's shape is split by the scanner, each element whole.
+        assert_eq!(Scanner::new(&server).batch(), Some(vec![VIEW, VIEW]));
     }
 }

@@ -43,6 +43,7 @@ pub fn endpoint(target: &Target, i: usize) -> Endpoint {
     Endpoint {
         addr: target.addr,
         local,
+        batches: target.batches,
     }
 }
 

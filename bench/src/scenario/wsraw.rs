@@ -193,6 +193,7 @@ pub async fn run_once(
         addr: server.addr,
         pid: Some(server.pid),
         admin: (String::new(), String::new()),
+        batches: false,
     };
     let joins: Vec<(usize, String)> = (0..layout.rooms)
         .flat_map(|room| (0..layout.members).map(move |member| (room, member)))

@@ -13,7 +13,8 @@ const SECONDS_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Sends stored per transaction (powers of two up to the group commit's batch limit).
+/// Sends stored per transaction, messages per dispatched packet (powers of two up to the
+/// group commit's and the dispatcher's batch limits).
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 
 /// Installs the recorder once per process and returns its handle.
@@ -25,6 +26,12 @@ pub fn install() -> PrometheusHandle {
                 .and_then(|b| {
                     b.set_buckets_for_metric(
                         Matcher::Full("switchboard_store_send_batch_size".to_owned()),
+                        BATCH_BUCKETS,
+                    )
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full("switchboard_delivery_packet_messages".to_owned()),
                         BATCH_BUCKETS,
                     )
                 })
@@ -102,6 +109,10 @@ fn describe() {
     describe_histogram!(
         "switchboard_store_send_batch_size",
         "Sends stored together in one transaction by the group commit"
+    );
+    describe_histogram!(
+        "switchboard_delivery_packet_messages",
+        "Messages per packet a room's dispatcher sends: 1 for a message:new, more for a message:batch"
     );
     describe_histogram!(
         "switchboard_delivery_ack_seconds",

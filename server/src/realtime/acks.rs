@@ -95,6 +95,9 @@ pub struct SocketAcks {
     rooms: Mutex<HashMap<Id, Track>>,
     /// Watched rooms, oldest first.
     watching: Mutex<VecDeque<Id>>,
+    /// The client asked for `message:batch` (handshake `auth.batch`): messages of a room that
+    /// are ready together reach it as one packet.
+    batches: bool,
 }
 
 impl SocketAcks {
@@ -104,7 +107,18 @@ impl SocketAcks {
             connected_at: Instant::now(),
             rooms: Mutex::new(HashMap::new()),
             watching: Mutex::new(VecDeque::new()),
+            batches: false,
         }
+    }
+
+    /// The same, for a client that takes `message:batch`.
+    pub fn with_batches(self, batches: bool) -> Self {
+        Self { batches, ..self }
+    }
+
+    /// Whether the client takes `message:batch`.
+    pub fn takes_batches(&self) -> bool {
+        self.batches
     }
 
     /// Starts watching `room`; the watch that ended to make room for it, if any.

@@ -43,6 +43,9 @@ use crate::{
 pub struct ConnectAuth {
     /// A session token (non-browser clients; browsers send the cookie).
     pub token: Option<String>,
+    /// The client takes `message:batch` (several messages of a room in one packet).
+    #[serde(default)]
+    pub batch: bool,
 }
 
 /// Why a handshake was refused. Its `connect_error` `message` is a JSON object, because
@@ -189,6 +192,7 @@ async fn admit<A: Adapter>(
             code: Code::RateLimited,
             retry_after: Some(limited.retry_after),
         })?;
+    let batches = auth.as_ref().is_some_and(|a| a.batch);
     let bearer = auth.and_then(|a| a.token).filter(|t| !t.is_empty());
     let token = match bearer {
         Some(token) => token,
@@ -225,7 +229,9 @@ async fn admit<A: Adapter>(
     let user_id = user.user.id;
     socket.extensions.insert(user);
     socket.extensions.insert(UserId(user_id));
-    socket.extensions.insert(Arc::new(SocketAcks::new()));
+    socket
+        .extensions
+        .insert(Arc::new(SocketAcks::new().with_batches(batches)));
     // Everything the socket needs is in place before the connect packet goes out: socketioxide
     // runs the connect handler in a task spawned after sending it, so a handler registered
     // there would miss an event the client emits the moment it is connected (its `sync`).

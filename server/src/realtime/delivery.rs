@@ -322,13 +322,29 @@ async fn resend(inner: Arc<Inner>, sid: Sid, room: Id, after: i64, attempt: u32)
         }
     };
     tracing::debug!(%sid, room_id = %room, after, attempt, messages = caught_up.messages.len(), "re-sending unacknowledged messages");
-    for message in &caught_up.messages {
-        let payload = serde_json::to_value(message).unwrap_or_default();
-        if inner
+    // A client that takes batches gets the lot as one packet.
+    let batched = caught_up.messages.len() > 1
+        && inner
             .fanout
-            .emit_to_socket(sid, events::MESSAGE_NEW, &payload)
-            .is_err()
-        {
+            .socket_acks(sid)
+            .is_some_and(|acks| acks.takes_batches());
+    let packets: Vec<(&'static str, serde_json::Value)> = if batched {
+        let batch = json!({"roomId": room, "messages": caught_up.messages});
+        vec![(events::MESSAGE_BATCH, batch)]
+    } else {
+        caught_up
+            .messages
+            .iter()
+            .map(|m| {
+                (
+                    events::MESSAGE_NEW,
+                    serde_json::to_value(m).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    for (event, payload) in &packets {
+        if inner.fanout.emit_to_socket(sid, event, payload).is_err() {
             // The client does not read: waiting for it would hold its queue full.
             inner.fanout.shed(sid);
             return;
@@ -367,22 +383,31 @@ async fn run_room(
         let wake = order
             .gap_deadline
             .unwrap_or_else(|| tokio::time::Instant::now() + inner.config.idle);
+        let mut ready = Vec::new();
         tokio::select! {
             received = rx.recv() => {
                 let Some(message) = received else { return };
-                order.accept(&inner, message).await;
+                order.accept(&inner, message, &mut ready);
             }
             () = tokio::time::sleep_until(wake) => {
                 if order.gap_deadline.is_some() {
-                    order.skip_gap(&inner).await;
-                    continue;
-                }
-                match try_retire(&inner, room_id, generation, order.next, &mut rx) {
-                    Some(message) => order.accept(&inner, message).await,
-                    None => return,
+                    order.skip_gap(&mut ready);
+                } else {
+                    match try_retire(&inner, room_id, generation, order.next, &mut rx) {
+                        Some(message) => order.accept(&inner, message, &mut ready),
+                        None => return,
+                    }
                 }
             }
         }
+        // Whatever else is already waiting goes out with it: in a busy room, a client that
+        // takes batches gets one packet instead of several. Nothing waits for company.
+        while ready.len() < BATCH_LIMIT
+            && let Ok(message) = rx.try_recv()
+        {
+            order.accept(&inner, message, &mut ready);
+        }
+        emit_ready(&inner, room_id, ready).await;
     }
 }
 
@@ -397,8 +422,9 @@ struct RoomOrder {
 }
 
 impl RoomOrder {
-    /// Emits `message` if it is next (then whatever it unblocks), holds it if it is early.
-    async fn accept(&mut self, inner: &Arc<Inner>, queued: Queued) {
+    /// Makes `message` ready if it is next (then whatever it unblocks), holds it if it is
+    /// early.
+    fn accept(&mut self, inner: &Inner, queued: Queued, ready: &mut Vec<Queued>) {
         let seq = queued.message.seq;
         match self.next {
             Some(expected) if seq > expected => {
@@ -408,27 +434,27 @@ impl RoomOrder {
                 return;
             }
             // A late arrival after its gap was skipped, or a duplicate: clients dedupe.
-            Some(expected) if seq < expected => emit(inner, queued).await,
+            Some(expected) if seq < expected => ready.push(queued),
             _ => {
                 self.next = Some(seq + 1);
-                emit(inner, queued).await;
+                ready.push(queued);
             }
         }
         while let Some(entry) = self.next.and_then(|n| self.held.remove(&n)) {
             self.next = Some(entry.message.seq + 1);
-            emit(inner, entry).await;
+            ready.push(entry);
         }
         if self.held.is_empty() {
             self.gap_deadline = None;
         }
     }
 
-    /// The missing seq never came (stored elsewhere while Redis was down, say): sends what is
-    /// held; clients see the gap and sync.
-    async fn skip_gap(&mut self, inner: &Arc<Inner>) {
+    /// The missing seq never came (stored elsewhere while Redis was down, say): makes what is
+    /// held ready; clients see the gap and sync.
+    fn skip_gap(&mut self, ready: &mut Vec<Queued>) {
         for (seq, message) in std::mem::take(&mut self.held) {
             self.next = Some(seq + 1);
-            emit(inner, message).await;
+            ready.push(message);
         }
         self.gap_deadline = None;
     }
@@ -466,21 +492,67 @@ fn try_retire(
 /// Rooms whose next seq is remembered after their dispatcher retired.
 const RESUME_LIMIT: usize = 1_000_000;
 
-/// Emits one message to the room's members and watchers on this instance: one packet, encoded
-/// once, for every socket. Acks come back cumulatively through the ledger.
-async fn emit(inner: &Arc<Inner>, queued: Queued) {
-    metrics::histogram!("switchboard_delivery_dispatch_seconds")
-        .record(queued.at.elapsed().as_secs_f64());
-    let message = queued.message;
-    inner.ledger.emitted(message.room_id, message.seq);
-    inner
-        .fanout
-        .emit_local_raw(
-            Channel::followers(message.room_id),
-            events::MESSAGE_NEW,
-            &message.payload,
-        )
-        .await;
+/// Messages of a room sent as one `message:batch` at most.
+const BATCH_LIMIT: usize = 64;
+
+/// Emits the room's ready messages to its members and watchers on this instance: one at a
+/// time as `message:new`, or several together (see [`Fanout::emit_local_batch`]). Each packet
+/// is encoded once for every socket; acks come back cumulatively through the ledger.
+async fn emit_ready(inner: &Arc<Inner>, room_id: Id, ready: Vec<Queued>) {
+    for chunk in ready.chunks(BATCH_LIMIT) {
+        for queued in chunk {
+            metrics::histogram!("switchboard_delivery_dispatch_seconds")
+                .record(queued.at.elapsed().as_secs_f64());
+            inner.ledger.emitted(room_id, queued.message.seq);
+        }
+        metrics::histogram!("switchboard_delivery_packet_messages").record(chunk.len() as f64);
+        let batch = (chunk.len() > 1)
+            .then(|| batch_payload(room_id, chunk))
+            .flatten();
+        match batch {
+            Some(batch) => {
+                let messages: Vec<&RawValue> = chunk.iter().map(|q| &*q.message.payload).collect();
+                inner
+                    .fanout
+                    .emit_local_batch(Channel::followers(room_id), &messages, &batch)
+                    .await;
+            }
+            None => {
+                for queued in chunk {
+                    inner
+                        .fanout
+                        .emit_local_raw(
+                            Channel::followers(room_id),
+                            events::MESSAGE_NEW,
+                            &queued.message.payload,
+                        )
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// `{"roomId": .., "messages": [..]}` from payloads already encoded.
+fn batch_payload(room_id: Id, messages: &[Queued]) -> Option<Box<RawValue>> {
+    let size: usize = messages
+        .iter()
+        .map(|q| q.message.payload.get().len() + 1)
+        .sum();
+    let mut json = String::with_capacity(size + 64);
+    json.push_str("{\"roomId\":\"");
+    json.push_str(&room_id.to_string());
+    json.push_str("\",\"messages\":[");
+    for (i, queued) in messages.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(queued.message.payload.get());
+    }
+    json.push_str("]}");
+    RawValue::from_string(json)
+        .inspect_err(|err| tracing::error!(error = %err, "message batch is not JSON"))
+        .ok()
 }
 
 #[cfg(test)]
@@ -493,9 +565,20 @@ mod tests {
     };
     use serde_json::Value;
 
-    /// Records the seqs of `message:new` in the order they leave; there are no sockets.
+    /// Records the seqs of each packet in the order they leave (one seq for a `message:new`,
+    /// several for a `message:batch`); there are no sockets.
     #[derive(Default)]
-    struct Recorder(Mutex<Vec<i64>>);
+    struct Recorder(Mutex<Vec<Vec<i64>>>);
+
+    impl Recorder {
+        fn packets(&self) -> Vec<Vec<i64>> {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        }
+
+        fn seqs(&self) -> Vec<i64> {
+            self.packets().concat()
+        }
+    }
 
     #[async_trait::async_trait]
     impl Fanout for Recorder {
@@ -503,7 +586,35 @@ mod tests {
         async fn emit_local_raw(&self, _: Vec<Channel>, _: &'static str, data: &RawValue) {
             let data: Value = serde_json::from_str(data.get()).unwrap_or_default();
             let seq = data["seq"].as_i64().unwrap_or(-1);
-            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seq);
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(vec![seq]);
+        }
+        async fn emit_local_batch(
+            &self,
+            _: Vec<Channel>,
+            messages: &[&RawValue],
+            batch: &RawValue,
+        ) {
+            let batch: Value = serde_json::from_str(batch.get()).unwrap_or_default();
+            let seqs: Vec<i64> = batch["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| m["seq"].as_i64().unwrap_or(-1))
+                .collect();
+            // The batch carries exactly the messages the others get one by one.
+            let singles: Vec<i64> = messages
+                .iter()
+                .map(|m| {
+                    serde_json::from_str::<Value>(m.get()).unwrap_or_default()["seq"]
+                        .as_i64()
+                        .unwrap_or(-2)
+                })
+                .collect();
+            assert_eq!(seqs, singles);
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seqs);
         }
         fn emit_to_socket(&self, _: Sid, _: &'static str, _: &Value) -> Result<(), NotQueued> {
             Err(NotQueued)
@@ -569,8 +680,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_room_stays_in_order_after_its_dispatcher_retires() -> anyhow::Result<()> {
+    /// A delivery engine whose dispatchers retire after `idle`, recording what it emits.
+    async fn recorded(idle: Duration) -> anyhow::Result<(TestCtx, Delivery, Arc<Recorder>)> {
         let test = TestCtx::new().await?;
         let recorder = Arc::new(Recorder::default());
         let fanout: Arc<dyn Fanout> = recorder.clone();
@@ -578,10 +689,16 @@ mod tests {
             ack_timeout: Duration::from_secs(1),
             max_retries: 0,
             hold_back: Duration::from_millis(300),
-            idle: Duration::from_millis(50),
+            idle,
         };
         let ledger = Arc::new(Ledger::new(Telemetry::new("test")));
         let delivery = Delivery::new(config, fanout, test.ctx.clone(), ledger);
+        Ok((test, delivery, recorder))
+    }
+
+    #[tokio::test]
+    async fn a_room_stays_in_order_after_its_dispatcher_retires() -> anyhow::Result<()> {
+        let (_test, delivery, recorder) = recorded(Duration::from_millis(50)).await?;
         let room = Id::new();
         delivery.enqueue(outgoing(room, 1));
         // Long enough for the dispatcher to go idle and retire.
@@ -591,8 +708,48 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(20)).await;
         delivery.enqueue(outgoing(room, 2));
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let order = recorder.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        assert_eq!(order, vec![1, 2, 3]);
+        assert_eq!(recorder.seqs(), vec![1, 2, 3]);
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn messages_ready_together_leave_as_one_batch_in_order() -> anyhow::Result<()> {
+        let (_test, delivery, recorder) = recorded(Duration::from_secs(60)).await?;
+        let room = Id::new();
+        // The first message alone, once its dispatcher runs.
+        delivery.enqueue(outgoing(room, 1));
+        wait_for(|| recorder.seqs().len() == 1).await;
+        // Four handed over before the dispatcher runs again (the test's runtime has one
+        // thread), out of order: they leave together, in seq order.
+        for seq in [3, 2, 5, 4] {
+            delivery.enqueue(outgoing(room, seq));
+        }
+        wait_for(|| recorder.seqs().len() == 5).await;
+        // More than a batch holds: split, nothing lost, still in order.
+        let many = i64::try_from(BATCH_LIMIT)? + 10;
+        for seq in 6..6 + many {
+            delivery.enqueue(outgoing(room, seq));
+        }
+        wait_for(|| recorder.seqs().len() == 5 + usize::try_from(many).unwrap_or(0)).await;
+        let packets = recorder.packets();
+        assert_eq!(packets[0], vec![1]);
+        assert_eq!(packets[1], vec![2, 3, 4, 5]);
+        assert!(
+            packets.iter().all(|p| p.len() <= BATCH_LIMIT),
+            "{packets:?}"
+        );
+        assert!(packets.len() >= 4, "{packets:?}");
+        assert_eq!(recorder.seqs(), (1..6 + many).collect::<Vec<_>>());
+        Ok(())
+    }
+
+    async fn wait_for(done: impl Fn() -> bool) {
+        for _ in 0..500 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the dispatcher did not get there in 5 s");
     }
 }

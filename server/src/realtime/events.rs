@@ -27,6 +27,10 @@ pub const ROOM_UNWATCH: &str = "room:unwatch";
 
 /// Server -> client: a new message (acknowledged cumulatively with [`ACK`]).
 pub const MESSAGE_NEW: &str = "message:new";
+/// Server -> client: several consecutive messages of one room, `{roomId, messages: [...]}`, in
+/// seq order; only to clients that connected with `auth.batch`, and only when more than one
+/// message of a room is ready at once (acknowledged like as many `message:new`).
+pub const MESSAGE_BATCH: &str = "message:batch";
 /// Server -> client: a message was edited.
 pub const MESSAGE_UPDATED: &str = "message:updated";
 /// Server -> client: a message was deleted.

@@ -36,6 +36,10 @@ pub trait Fanout: Send + Sync + 'static {
     /// Emits to this instance's sockets in any of `rooms` (each once): one packet, encoded once,
     /// from data already encoded.
     async fn emit_local_raw(&self, rooms: Vec<Channel>, event: &'static str, data: &RawValue);
+    /// Emits several consecutive messages of a room to this instance's sockets in any of
+    /// `rooms` (each once): `batch` (a `message:batch`, encoded once) to the sockets that take
+    /// batches, each of `messages` (`message:new` payloads) to the others.
+    async fn emit_local_batch(&self, rooms: Vec<Channel>, messages: &[&RawValue], batch: &RawValue);
     /// Emits to one socket of this instance.
     fn emit_to_socket(&self, sid: Sid, event: &'static str, data: &Value) -> Result<(), NotQueued>;
     /// This instance's sockets in any of `rooms`, with their acknowledgements.
@@ -155,6 +159,35 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         // re-send finds the queue full and sheds it.
         if let Err(err) = ops.local().to(names(rooms)).emit(event, data).await {
             tracing::debug!(event, error = %err, "broadcast not queued for every socket");
+        }
+    }
+
+    async fn emit_local_batch(
+        &self,
+        rooms: Vec<Channel>,
+        messages: &[&RawValue],
+        batch: &RawValue,
+    ) {
+        let Some(ops) = self.root() else { return };
+        let sockets = ops.local().to(names(rooms)).sockets();
+        let (batched, single): (Vec<_>, Vec<_>) = sockets.into_iter().partition(|s| {
+            s.extensions
+                .get::<Arc<SocketAcks>>()
+                .is_some_and(|a| a.takes_batches())
+        });
+        // As with a broadcast, a socket whose queue is full misses what does not fit.
+        for socket in &batched {
+            let _queued = socket.emit(super::events::MESSAGE_BATCH, batch);
+        }
+        if single.is_empty() {
+            return;
+        }
+        // The others get the messages one by one (encoded per socket: batches form only in
+        // busy rooms, where the clients that matter take them).
+        for socket in &single {
+            for message in messages {
+                let _queued = socket.emit(super::events::MESSAGE_NEW, message);
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  ADMIN_EMAIL, ADMIN_PASSWORD, call, connect, createRoom, createUser, login, next, sleep, startServer, until,
+  ADMIN_EMAIL, ADMIN_PASSWORD, call, connect, createRoom, createUser, cumulativeAcker, login, next, sleep, startServer, until,
 } from '../lib/harness.mjs';
 
 test('connections without a valid session are refused with a code', async (t) => {
@@ -150,6 +150,52 @@ test('resending a clientId yields one message and one message:new per recipient'
   b.close();
 });
 
+test('a burst reaches a client that takes message:batch and one that does not, whole and in order', async (t) => {
+  const server = await startServer(t);
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const carol = await createUser(server.url);
+  const room = await createRoom(alice, { members: [bob, carol] });
+  // Bob's client asks for batches (as the web client does); Carol's is a plain socket.io client.
+  const batcher = await connect(server.url, bob.token, { auth: { token: bob.token, batch: true } });
+  const plain = await connect(server.url, carol.token);
+  const batches = [];
+  const acker = cumulativeAcker(batcher);
+  batcher.on('message:batch', (batch) => {
+    batches.push(batch);
+    for (const message of batch.messages) {
+      batcher.received.push(message);
+      acker.hold(message.roomId, message.seq);
+    }
+  });
+  let plainBatches = 0;
+  plain.on('message:batch', () => plainBatches++);
+  // Five senders, 40 messages each, all in flight at once: commits land together and the
+  // room's dispatcher finds several messages ready.
+  const senders = await Promise.all([1, 2, 3, 4, 5].map(() => connect(server.url, alice.token)));
+  const total = 200;
+  const answers = await Promise.all(
+    Array.from({ length: total }, (_, i) =>
+      call(senders[i % senders.length], 'message:send', { roomId: room, clientId: randomUUID(), body: `burst ${i}` }),
+    ),
+  );
+  assert.ok(answers.every((a) => a.ok), JSON.stringify(answers.find((a) => !a.ok)));
+  const expected = Array.from({ length: total }, (_, i) => i + 1);
+  await until(() => batcher.received.length >= total && plain.received.length >= total, 10_000, 'every delivery');
+  // Re-sends would show up as repeats: everything is acknowledged, so give them time to show.
+  await sleep(300);
+  assert.deepEqual(batcher.received.map((m) => m.seq), expected);
+  assert.deepEqual(plain.received.map((m) => m.seq), expected);
+  assert.equal(plainBatches, 0, 'a client that did not ask gets no message:batch');
+  for (const batch of batches) {
+    assert.equal(batch.roomId, room);
+    assert.ok(batch.messages.length >= 2, 'a batch carries several messages');
+    assert.ok(batch.messages.every((m) => m.roomId === room && typeof m.body === 'string'));
+  }
+  t.diagnostic(`${batches.length} batches carried ${batches.reduce((n, b) => n + b.messages.length, 0)} of ${total} messages`);
+  for (const socket of [batcher, plain, ...senders]) socket.close();
+});
+
 test('a client that was away gets exactly what it missed, in order, through sync', async (t) => {
   const server = await startServer(t);
   const alice = await createUser(server.url);
@@ -258,6 +304,24 @@ test('unacknowledged deliveries are retried, then given up and the client told t
   assert.deepEqual(lateHints, [], 'an acknowledging client is not told to sync');
   a.close();
   late.close();
+});
+
+test('a client that takes batches gets its re-sends as one message:batch', async (t) => {
+  const server = await startServer(t, { env: { DELIVERY_ACK_TIMEOUT_MS: '300', DELIVERY_MAX_RETRIES: '2' } });
+  const alice = await createUser(server.url);
+  const bob = await createUser(server.url);
+  const room = await createRoom(alice, { members: [bob] });
+  const a = await connect(server.url, alice.token);
+  const silent = await connect(server.url, bob.token, { autoAck: false, auth: { token: bob.token, batch: true } });
+  const batches = [];
+  silent.on('message:batch', (batch) => batches.push(batch.messages.map((m) => m.seq)));
+  await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'one' });
+  await call(a, 'message:send', { roomId: room, clientId: randomUUID(), body: 'two' });
+  // Live, 1 and 2 come one by one or together; each of the two re-sends brings both at once.
+  await until(() => batches.filter((b) => b.join() === '1,2').length >= 2, 10_000, 'two batched re-sends');
+  assert.ok(silent.received.length <= 2, `re-sends came as message:new: ${silent.received.map((m) => m.seq)}`);
+  a.close();
+  silent.close();
 });
 
 test('nobody receives or writes in rooms they may not read, whatever they emit', async (t) => {

@@ -224,6 +224,12 @@ export class RealtimeClient {
     this.listen('disconnect', (reason) => this.onDisconnect(typeof reason === 'string' ? reason : ''));
     this.listen('connect_error', (err) => this.onConnectError(err));
     this.listen('message:new', (payload) => this.onMessageNew(payload));
+    // Several messages of one room, in order (the handshake asks for them): each is taken in
+    // as a `message:new`.
+    this.listen('message:batch', (payload) => {
+      if (!isRecord(payload) || !Array.isArray(payload.messages)) return;
+      for (const message of payload.messages) this.onMessageNew(message);
+    });
     this.forward('message:updated', 'messageUpdated', isMessage);
     this.forward('message:deleted', 'messageDeleted', isMessage);
     this.forward('reaction:updated', 'reaction', (v): v is ReactionUpdate => hasStrings(v, 'roomId', 'messageId', 'emoji'));

@@ -19,7 +19,9 @@ export interface SocketLike {
 
 /**
  * The one real socket: same origin, session cookie on the handshake, plus `auth.token` when
- * the client knows a token (read on every connection attempt, so it can change).
+ * the client knows a token (read on every connection attempt, so it can change). `auth.batch`
+ * asks for `message:batch`: the messages of a busy room that are ready together come as one
+ * packet.
  */
 export function createSocket(getToken: () => string | null): SocketLike {
   return io({
@@ -30,7 +32,7 @@ export function createSocket(getToken: () => string | null): SocketLike {
     autoConnect: false,
     auth: (cb: (data: object) => void) => {
       const token = getToken();
-      cb(token ? { token } : {});
+      cb(token ? { token, batch: true } : { batch: true });
     },
   });
 }

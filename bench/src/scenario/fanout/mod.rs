@@ -70,6 +70,10 @@ pub struct FanoutArgs {
     /// between them.
     #[arg(long)]
     pub redis: bool,
+    /// Also run Switchboard with sockets that take messages one by one (`message:new` only,
+    /// as a plain socket.io client), not `message:batch` as the web client does.
+    #[arg(long)]
+    pub single_messages: bool,
     /// Also run the raw websocket reference (the `ws-raw` server) in every repeat.
     #[arg(long)]
     pub ws_raw: bool,
@@ -82,8 +86,10 @@ pub struct FanoutArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Contender {
-    /// One Switchboard instance.
+    /// One Switchboard instance (its sockets take `message:batch`, as the web client's do).
     Switchboard,
+    /// One Switchboard instance, its sockets taking messages one by one.
+    SwitchboardSingle,
     /// Two Switchboard instances on Redis and PostgreSQL.
     SwitchboardRedis,
     /// The Node socket.io 4 baseline.
@@ -97,6 +103,7 @@ impl Contender {
     pub fn label(self) -> &'static str {
         match self {
             Self::Switchboard => "switchboard",
+            Self::SwitchboardSingle => "switchboard-single",
             Self::SwitchboardRedis => "switchboard-redis",
             Self::Node => "node",
             Self::WsRaw => "ws-raw",
@@ -136,6 +143,9 @@ pub struct Run {
 /// Runs `fanout`.
 pub async fn run(target: &TargetArgs, args: &FanoutArgs) -> anyhow::Result<()> {
     let mut contenders = vec![Contender::Switchboard];
+    if args.single_messages {
+        contenders.push(Contender::SwitchboardSingle);
+    }
     if target.node_baseline {
         contenders.push(Contender::Node);
     }
@@ -203,13 +213,14 @@ async fn run_one(
     repeat: usize,
 ) -> anyhow::Result<Run> {
     let measured = match contender {
-        Contender::Switchboard | Contender::Node => {
+        Contender::Switchboard | Contender::SwitchboardSingle | Contender::Node => {
             let kind = if contender == Contender::Node {
                 Kind::Node
             } else {
                 Kind::Switchboard
             };
-            let running = target.launch(kind, target.db).await?;
+            let mut running = target.launch(kind, target.db).await?;
+            running.target.batches &= contender != Contender::SwitchboardSingle;
             let pids: Vec<u32> = running.target.pid.into_iter().collect();
             sio::run_once(&[&running.target], &pids, layout, plan, args.in_flight).await?
         }

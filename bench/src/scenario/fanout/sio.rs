@@ -117,10 +117,12 @@ pub async fn run_once(
     let delivery = delivery_counters(targets).await;
     if let Some(d) = delivery {
         progress!(
-            "server: {} acknowledgements, {} re-sends, {} deliveries given up",
+            "server: {} acknowledgements, {} re-sends, {} deliveries given up, {} messages dispatched in {} packets",
             d.acks,
             d.retries,
-            d.failures
+            d.failures,
+            d.packet_messages,
+            d.packets
         );
     }
     Ok(Measured {
@@ -138,6 +140,8 @@ async fn delivery_counters(targets: &[&Target]) -> Option<DeliveryCounters> {
         sum.retries += counters.retries;
         sum.failures += counters.failures;
         sum.acks += counters.acks;
+        sum.packets += counters.packets;
+        sum.packet_messages += counters.packet_messages;
     }
     Some(sum)
 }

@@ -9,8 +9,9 @@ use crate::{
 };
 
 /// The labels in table order.
-const ORDER: [Contender; 4] = [
+const ORDER: [Contender; 5] = [
     Contender::Switchboard,
+    Contender::SwitchboardSingle,
     Contender::SwitchboardRedis,
     Contender::Node,
     Contender::WsRaw,

@@ -574,6 +574,22 @@ describe('cumulative acks', () => {
     expect(socket.acks()).toHaveLength(3);
   });
 
+  it('takes a message:batch as its messages in order, duplicates and gaps included', async () => {
+    const { socket, delivered } = await connected([['r1', 0]]);
+    socket.pushBatch('r1', [msg('r1', 1), msg('r1', 2), msg('r1', 3)]);
+    expect(seqs(delivered)).toEqual(['r1:1', 'r1:2', 'r1:3']);
+    // 2 and 3 again (a re-send), then 5 without 4: the gap is held and synced.
+    socket.pushBatch('r1', [msg('r1', 2), msg('r1', 3), msg('r1', 5)]);
+    expect(seqs(delivered)).toEqual(['r1:1', 'r1:2', 'r1:3']);
+    await vi.advanceTimersByTimeAsync(ACK_DELAY);
+    expect(socket.acks()).toEqual(['r1:3']);
+    expect(socket.lastSent('sync').payload).toMatchObject({ cursors: [{ roomId: 'r1', seq: 3 }] });
+    // Not a batch: ignored.
+    socket.fire('message:batch', { roomId: 'r1', messages: 'nope' });
+    socket.fire('message:batch', null);
+    expect(seqs(delivered)).toEqual(['r1:1', 'r1:2', 'r1:3']);
+  });
+
   it('sends the batch at once when 50 messages are waiting', async () => {
     const { socket } = await connected([['r1', 0]]);
     for (let seq = 1; seq <= 49; seq++) socket.push(msg('r1', seq));

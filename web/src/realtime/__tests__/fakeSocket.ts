@@ -69,6 +69,11 @@ export class FakeSocket implements SocketLike {
     this.fire('message:new', message);
   }
 
+  /** The server sends several messages of a room as one `message:batch`. */
+  pushBatch(roomId: string, messages: Message[]): void {
+    this.fire('message:batch', { roomId, messages });
+  }
+
   /** The `ack {roomId, seq}` events the client sent, in order, as `room:seq`. */
   acks(): string[] {
     return this.sent('ack').map((e) => {

@@ -19,7 +19,7 @@ use std::{
     collections::{HashMap, VecDeque},
     sync::{
         Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -213,6 +213,8 @@ pub struct Ledger {
     delivered: Mutex<HashMap<(Id, Id), i64>>,
     stats: DeliveryStats,
     telemetry: Telemetry,
+    /// Sockets of this instance that take messages one by one (no `message:batch`).
+    one_by_one: AtomicUsize,
 }
 
 impl Ledger {
@@ -223,7 +225,26 @@ impl Ledger {
             delivered: Mutex::new(HashMap::new()),
             stats: DeliveryStats::default(),
             telemetry,
+            one_by_one: AtomicUsize::new(0),
         }
+    }
+
+    /// A socket that takes messages one by one connected (before it joins its rooms).
+    pub fn one_by_one_connected(&self) {
+        self.one_by_one.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A socket that takes messages one by one disconnected.
+    pub fn one_by_one_disconnected(&self) {
+        let _was = self
+            .one_by_one
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    /// Whether every socket of this instance takes `message:batch`: then a batch is one
+    /// broadcast, encoded once, like a `message:new`.
+    pub fn all_take_batches(&self) -> bool {
+        self.one_by_one.load(Ordering::Acquire) == 0
     }
 
     /// The counters.

@@ -30,6 +30,9 @@ pub enum Channel {
     Department(String),
     /// Every admin's sockets: `admins`.
     Admins,
+    /// This instance's sockets that take messages one by one, without `message:batch`:
+    /// `one-by-one` (joined locally; batches are broadcast to everyone else).
+    OneByOne,
 }
 
 impl Channel {
@@ -64,6 +67,7 @@ impl fmt::Display for Channel {
             Channel::Team => f.write_str("team"),
             Channel::Department(name) => write!(f, "dept:{name}"),
             Channel::Admins => f.write_str("admins"),
+            Channel::OneByOne => f.write_str("one-by-one"),
         }
     }
 }

@@ -225,6 +225,11 @@ async fn admit<A: Adapter>(
     let mut channels =
         audience_channels(&user.user, user.session_id, socket.id, user.scope.is_some());
     channels.extend(rooms_for_socket(&user, member_of));
+    if !batches {
+        // Counted before it joins any room, so no batch is broadcast to it as one.
+        state.ledger.one_by_one_connected();
+        channels.push(Channel::OneByOne);
+    }
     socket.join(names(channels));
     let user_id = user.user.id;
     socket.extensions.insert(user);
@@ -288,6 +293,13 @@ async fn on_disconnect<A: Adapter>(
     metrics::gauge!("switchboard_sockets_connected").decrement(1.0);
     metrics::counter!("switchboard_socket_disconnects_total", "reason" => reason_label(reason))
         .increment(1);
+    if socket
+        .extensions
+        .get::<Arc<SocketAcks>>()
+        .is_some_and(|acks| !acks.takes_batches())
+    {
+        state.ledger.one_by_one_disconnected();
+    }
     let Some(user) = socket.extensions.get::<SocketUser>() else {
         return;
     };

@@ -510,6 +510,13 @@ async fn emit_ready(inner: &Arc<Inner>, room_id: Id, ready: Vec<Queued>) {
             .then(|| batch_payload(room_id, chunk))
             .flatten();
         match batch {
+            // Every socket here takes batches: one broadcast, like a `message:new`.
+            Some(batch) if inner.ledger.all_take_batches() => {
+                inner
+                    .fanout
+                    .emit_local_raw(Channel::followers(room_id), events::MESSAGE_BATCH, &batch)
+                    .await;
+            }
             Some(batch) => {
                 let messages: Vec<&RawValue> = chunk.iter().map(|q| &*q.message.payload).collect();
                 inner
@@ -568,7 +575,7 @@ mod tests {
     /// Records the seqs of each packet in the order they leave (one seq for a `message:new`,
     /// several for a `message:batch`); there are no sockets.
     #[derive(Default)]
-    struct Recorder(Mutex<Vec<Vec<i64>>>);
+    struct Recorder(Mutex<Vec<Vec<i64>>>, AtomicU64);
 
     impl Recorder {
         fn packets(&self) -> Vec<Vec<i64>> {
@@ -583,13 +590,18 @@ mod tests {
     #[async_trait::async_trait]
     impl Fanout for Recorder {
         async fn emit(&self, _: Vec<Channel>, _: Vec<Channel>, _: &'static str, _: &Value) {}
-        async fn emit_local_raw(&self, _: Vec<Channel>, _: &'static str, data: &RawValue) {
+        async fn emit_local_raw(&self, _: Vec<Channel>, event: &'static str, data: &RawValue) {
             let data: Value = serde_json::from_str(data.get()).unwrap_or_default();
-            let seq = data["seq"].as_i64().unwrap_or(-1);
-            self.0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(vec![seq]);
+            let seqs = match event {
+                events::MESSAGE_BATCH => data["messages"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|m| m["seq"].as_i64().unwrap_or(-1))
+                    .collect(),
+                _ => vec![data["seq"].as_i64().unwrap_or(-1)],
+            };
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seqs);
         }
         async fn emit_local_batch(
             &self,
@@ -614,6 +626,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(seqs, singles);
+            self.1.fetch_add(1, Ordering::Relaxed);
             self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seqs);
         }
         fn emit_to_socket(&self, _: Sid, _: &'static str, _: &Value) -> Result<(), NotQueued> {
@@ -740,6 +753,25 @@ mod tests {
         );
         assert!(packets.len() >= 4, "{packets:?}");
         assert_eq!(recorder.seqs(), (1..6 + many).collect::<Vec<_>>());
+        // Every socket took batches so far: each went out as one broadcast.
+        assert_eq!(recorder.1.load(Ordering::Relaxed), 0);
+        // A socket that takes messages one by one connects: batches split by audience.
+        let ledger = &delivery.inner.ledger;
+        ledger.one_by_one_connected();
+        let next = 6 + many;
+        for seq in [next + 1, next] {
+            delivery.enqueue(outgoing(room, seq));
+        }
+        wait_for(|| recorder.1.load(Ordering::Relaxed) == 1).await;
+        assert_eq!(recorder.packets().last(), Some(&vec![next, next + 1]));
+        // It leaves: one broadcast again.
+        ledger.one_by_one_disconnected();
+        for seq in [next + 3, next + 2] {
+            delivery.enqueue(outgoing(room, seq));
+        }
+        wait_for(|| recorder.seqs().len() == usize::try_from(next + 3).unwrap_or(0)).await;
+        assert_eq!(recorder.1.load(Ordering::Relaxed), 1);
+        assert_eq!(recorder.seqs(), (1..next + 4).collect::<Vec<_>>());
         Ok(())
     }
 

@@ -37,8 +37,9 @@ pub trait Fanout: Send + Sync + 'static {
     /// from data already encoded.
     async fn emit_local_raw(&self, rooms: Vec<Channel>, event: &'static str, data: &RawValue);
     /// Emits several consecutive messages of a room to this instance's sockets in any of
-    /// `rooms` (each once): `batch` (a `message:batch`, encoded once) to the sockets that take
-    /// batches, each of `messages` (`message:new` payloads) to the others.
+    /// `rooms` (each once) when some take them one by one: `batch` (a `message:batch`, encoded
+    /// once) to the sockets that take batches, each of `messages` (`message:new` payloads) to
+    /// the others. (When all take batches, `batch` goes out with [`Fanout::emit_local_raw`].)
     async fn emit_local_batch(&self, rooms: Vec<Channel>, messages: &[&RawValue], batch: &RawValue);
     /// Emits to one socket of this instance.
     fn emit_to_socket(&self, sid: Sid, event: &'static str, data: &Value) -> Result<(), NotQueued>;
@@ -169,24 +170,29 @@ impl<A: Adapter> Fanout for IoFanout<A> {
         batch: &RawValue,
     ) {
         let Some(ops) = self.root() else { return };
-        let sockets = ops.local().to(names(rooms)).sockets();
-        let (batched, single): (Vec<_>, Vec<_>) = sockets.into_iter().partition(|s| {
-            s.extensions
+        let rooms = names(rooms);
+        // One packet, encoded once, for every socket that takes batches.
+        if let Err(err) = ops
+            .clone()
+            .local()
+            .to(rooms.clone())
+            .except(Channel::OneByOne.name())
+            .emit(super::events::MESSAGE_BATCH, batch)
+            .await
+        {
+            tracing::debug!(error = %err, "batch not queued for every socket");
+        }
+        // The others get the messages one by one (encoded per socket: a room of mixed clients
+        // is the exception, not the busy rooms of the web client).
+        for socket in ops.local().to(rooms).sockets() {
+            let one_by_one = socket
+                .extensions
                 .get::<Arc<SocketAcks>>()
-                .is_some_and(|a| a.takes_batches())
-        });
-        // As with a broadcast, a socket whose queue is full misses what does not fit.
-        for socket in &batched {
-            let _queued = socket.emit(super::events::MESSAGE_BATCH, batch);
-        }
-        if single.is_empty() {
-            return;
-        }
-        // The others get the messages one by one (encoded per socket: batches form only in
-        // busy rooms, where the clients that matter take them).
-        for socket in &single {
-            for message in messages {
-                let _queued = socket.emit(super::events::MESSAGE_NEW, message);
+                .is_some_and(|a| !a.takes_batches());
+            if one_by_one {
+                for message in messages {
+                    let _queued = socket.emit(super::events::MESSAGE_NEW, message);
+                }
             }
         }
     }

@@ -587,18 +587,23 @@ mod tests {
         }
     }
 
+    /// The seqs of a `message:batch` payload, in order.
+    fn batch_seqs(batch: &Value) -> Vec<i64> {
+        batch["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| m["seq"].as_i64().unwrap_or(-1))
+            .collect()
+    }
+
     #[async_trait::async_trait]
     impl Fanout for Recorder {
         async fn emit(&self, _: Vec<Channel>, _: Vec<Channel>, _: &'static str, _: &Value) {}
         async fn emit_local_raw(&self, _: Vec<Channel>, event: &'static str, data: &RawValue) {
             let data: Value = serde_json::from_str(data.get()).unwrap_or_default();
             let seqs = match event {
-                events::MESSAGE_BATCH => data["messages"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|m| m["seq"].as_i64().unwrap_or(-1))
-                    .collect(),
+                events::MESSAGE_BATCH => batch_seqs(&data),
                 _ => vec![data["seq"].as_i64().unwrap_or(-1)],
             };
             self.0.lock().unwrap_or_else(|e| e.into_inner()).push(seqs);
@@ -610,12 +615,7 @@ mod tests {
             batch: &RawValue,
         ) {
             let batch: Value = serde_json::from_str(batch.get()).unwrap_or_default();
-            let seqs: Vec<i64> = batch["messages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|m| m["seq"].as_i64().unwrap_or(-1))
-                .collect();
+            let seqs = batch_seqs(&batch);
             // The batch carries exactly the messages the others get one by one.
             let singles: Vec<i64> = messages
                 .iter()

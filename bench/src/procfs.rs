@@ -133,23 +133,42 @@ fn total_cpu(pids: &[u32], fallback: f64) -> f64 {
     sum
 }
 
-/// Busy and total jiffies of the whole machine (first line of `/proc/stat`).
-fn machine_jiffies() -> Option<(u64, u64)> {
+/// The whole machine's jiffies (first line of `/proc/stat`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Jiffies {
+    /// Not idle: user, nice, system, irq, softirq and steal.
+    busy: u64,
+    /// Time the hypervisor ran something else while this machine wanted the CPU: a share of
+    /// `busy` that none of the machine's processes got.
+    steal: u64,
+    total: u64,
+}
+
+fn machine_jiffies() -> Option<Jiffies> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    parse_cpu_line(stat.lines().next()?)
+}
+
+/// Reads `cpu  user nice system idle iowait irq softirq steal ...`.
+fn parse_cpu_line(line: &str) -> Option<Jiffies> {
+    let line = line.strip_prefix("cpu ")?;
     let values: Vec<u64> = line
         .split_whitespace()
         .filter_map(|v| v.parse().ok())
         .collect();
     let total: u64 = values.iter().take(8).sum();
-    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    // Idle and iowait are not busy.
     let idle = values.get(3).copied().unwrap_or(0) + values.get(4).copied().unwrap_or(0);
-    Some((total - idle, total))
+    Some(Jiffies {
+        busy: total - idle,
+        steal: values.get(7).copied().unwrap_or(0),
+        total,
+    })
 }
 
 /// Measures how busy the whole machine is over an interval.
 pub struct MachineMeter {
-    start: Option<(u64, u64)>,
+    start: Option<Jiffies>,
 }
 
 impl MachineMeter {
@@ -160,12 +179,26 @@ impl MachineMeter {
         }
     }
 
-    /// Machine CPU use since the start, in percent of one core (cores x 100 % when saturated).
+    /// Machine CPU use since the start, in percent of one core (cores x 100 % when saturated),
+    /// steal included.
     pub fn percent(&self) -> f64 {
+        self.share(|j| j.busy)
+    }
+
+    /// CPU the hypervisor held back since the start (steal), in percent of one core. On a
+    /// shared host this is what makes one hour slower than another: the same work takes
+    /// longer while the processes' own CPU times barely change.
+    pub fn steal_percent(&self) -> f64 {
+        self.share(|j| j.steal)
+    }
+
+    fn share(&self, of: impl Fn(&Jiffies) -> u64) -> f64 {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
         match (self.start, machine_jiffies()) {
-            (Some((busy0, total0)), Some((busy1, total1))) if total1 > total0 => {
-                (busy1 - busy0) as f64 / (total1 - total0) as f64 * 100.0 * cores
+            (Some(start), Some(now)) if now.total > start.total => {
+                of(&now).saturating_sub(of(&start)) as f64 / (now.total - start.total) as f64
+                    * 100.0
+                    * cores
             }
             _ => 0.0,
         }
@@ -178,4 +211,28 @@ pub fn load_average() -> f64 {
         .ok()
         .and_then(|l| l.split_whitespace().next().and_then(|v| v.parse().ok()))
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cpu_line_gives_busy_steal_and_total() {
+        let line = "cpu  48384 123739 44288 126025 764 0 17747 2954 0 0";
+        assert_eq!(
+            parse_cpu_line(line),
+            Some(Jiffies {
+                busy: 48384 + 123739 + 44288 + 17747 + 2954,
+                steal: 2954,
+                total: 48384 + 123739 + 44288 + 126025 + 764 + 17747 + 2954,
+            })
+        );
+        // A kernel without the steal column, and a line that is not the machine's total.
+        assert_eq!(
+            parse_cpu_line("cpu  10 0 5 100 0 0 1").map(|j| j.steal),
+            Some(0)
+        );
+        assert_eq!(parse_cpu_line("cpu0 10 0 5 100 0 0 1 2"), None);
+    }
 }

@@ -65,8 +65,12 @@ pub struct Step {
     pub server_us_per_delivery: f64,
     /// The generator's own CPU.
     pub generator_cpu: f64,
-    /// The whole machine's CPU (200 % = both cores); minus the two above = other processes.
+    /// The whole machine's CPU (200 % = both cores), steal included; minus the two above and
+    /// the steal = other processes.
     pub machine_cpu: f64,
+    /// CPU the hypervisor held back from this machine in the window (steal, % of one core):
+    /// on a shared host, the reason one hour is slower than another.
+    pub steal_cpu: f64,
     /// Sends skipped because the in-flight limit was hit.
     pub skipped: u64,
     /// Whether the step counts as saturated.
@@ -188,7 +192,7 @@ async fn run_step(
             MachineMeter::start(),
         ),
     };
-    let machine_cpu = machine_cpu.percent();
+    let (machine_cpu, steal_cpu) = (machine_cpu.percent(), machine_cpu.steal_percent());
     let delivered = (stats.delivered.get() - delivered_before) as f64 / plan.step_secs;
     let latency = stats.latency.take();
     let send_ack = stats.send_ack.take();
@@ -205,7 +209,7 @@ async fn run_step(
         || skipped as f64 > 0.01 * rate * plan.step_secs
         || latency.p99_ms > 5_000.0;
     progress!(
-        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms ack p99 {:>7.1} ms server cpu {:>4.0}% ({:>6.1} µs/delivery) gen cpu {:>4.0}% machine {:>4.0}%{}",
+        "rate {:>8}/s offered {:>9}/s delivered {:>9}/s p50 {:>7.1} ms p99 {:>8.1} ms ack p99 {:>7.1} ms server cpu {:>4.0}% ({:>6.1} µs/delivery) gen cpu {:>4.0}% machine {:>4.0}% steal {:>3.0}%{}",
         thousands(rate),
         thousands(offered),
         thousands(delivered),
@@ -216,6 +220,7 @@ async fn run_step(
         server_us_per_delivery,
         generator_cpu,
         machine_cpu,
+        steal_cpu,
         if saturated { " SATURATED" } else { "" }
     );
     drain(stats).await;
@@ -229,6 +234,7 @@ async fn run_step(
         server_us_per_delivery,
         generator_cpu,
         machine_cpu,
+        steal_cpu,
         skipped,
         saturated,
     }

@@ -60,9 +60,9 @@ fn ratio(value: f64, base: f64) -> String {
     }
 }
 
-/// CPU of everything but the server and the generator.
+/// CPU of everything but the server, the generator and the hypervisor's steal.
 fn other_cpu(s: &Step) -> f64 {
-    (s.machine_cpu - s.server_cpu - s.generator_cpu).max(0.0)
+    (s.machine_cpu - s.server_cpu - s.generator_cpu - s.steal_cpu).max(0.0)
 }
 
 fn summary(runs: &[Run], title: &str) -> Table {
@@ -77,6 +77,7 @@ fn summary(runs: &[Run], title: &str) -> Table {
             "server µs/delivery @ peak",
             "generator CPU @ peak",
             "other CPU @ peak",
+            "steal @ peak",
             "vs node",
             "vs ws-raw",
         ],
@@ -105,6 +106,7 @@ fn summary(runs: &[Run], title: &str) -> Table {
             format!("{:.1}", at_peak(&runs, |s| s.server_us_per_delivery)),
             format!("{:.0} %", at_peak(&runs, |s| s.generator_cpu)),
             format!("{:.0} %", at_peak(&runs, other_cpu)),
+            format!("{:.0} %", at_peak(&runs, |s| s.steal_cpu)),
             ratio(peak, node),
             ratio(peak, raw),
         ]);
@@ -125,6 +127,7 @@ fn fixed(runs: &[Run], title: &str) -> Table {
             "server µs/delivery",
             "generator CPU",
             "other CPU",
+            "steal",
         ],
     );
     for contender in ORDER {
@@ -142,6 +145,7 @@ fn fixed(runs: &[Run], title: &str) -> Table {
             format!("{:.1}", at_peak(&runs, |s| s.server_us_per_delivery)),
             format!("{:.0} %", at_peak(&runs, |s| s.generator_cpu)),
             format!("{:.0} %", at_peak(&runs, other_cpu)),
+            format!("{:.0} %", at_peak(&runs, |s| s.steal_cpu)),
         ]);
     }
     table

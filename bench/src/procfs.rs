@@ -179,28 +179,23 @@ impl MachineMeter {
         }
     }
 
-    /// Machine CPU use since the start, in percent of one core (cores x 100 % when saturated),
-    /// steal included.
-    pub fn percent(&self) -> f64 {
-        self.share(|j| j.busy)
-    }
-
-    /// CPU the hypervisor held back since the start (steal), in percent of one core. On a
-    /// shared host this is what makes one hour slower than another: the same work takes
-    /// longer while the processes' own CPU times barely change.
-    pub fn steal_percent(&self) -> f64 {
-        self.share(|j| j.steal)
-    }
-
-    fn share(&self, of: impl Fn(&Jiffies) -> u64) -> f64 {
+    /// Machine CPU use since the start and the steal in it, each in percent of one core
+    /// (cores x 100 % when saturated), from one read of `/proc/stat`. Steal is what the
+    /// hypervisor gave other guests while this machine wanted the CPU: the same work takes
+    /// longer while the processes' own CPU times barely change. It is one visible part of a
+    /// slow host, not all of it (a shared core or cache does not show here).
+    pub fn busy_and_steal(&self) -> (f64, f64) {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
         match (self.start, machine_jiffies()) {
             (Some(start), Some(now)) if now.total > start.total => {
-                of(&now).saturating_sub(of(&start)) as f64 / (now.total - start.total) as f64
-                    * 100.0
-                    * cores
+                let share = |of: fn(&Jiffies) -> u64| {
+                    of(&now).saturating_sub(of(&start)) as f64 / (now.total - start.total) as f64
+                        * 100.0
+                        * cores
+                };
+                (share(|j| j.busy), share(|j| j.steal))
             }
-            _ => 0.0,
+            _ => (0.0, 0.0),
         }
     }
 }

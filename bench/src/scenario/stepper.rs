@@ -68,8 +68,8 @@ pub struct Step {
     /// The whole machine's CPU (200 % = both cores), steal included; minus the two above and
     /// the steal = other processes.
     pub machine_cpu: f64,
-    /// CPU the hypervisor held back from this machine in the window (steal, % of one core):
-    /// on a shared host, the reason one hour is slower than another.
+    /// CPU the hypervisor gave other guests in the window (steal, % of one core): on a shared
+    /// host, the visible part of why one hour is slower than another.
     pub steal_cpu: f64,
     /// Sends skipped because the in-flight limit was hit.
     pub skipped: u64,
@@ -192,7 +192,7 @@ async fn run_step(
             MachineMeter::start(),
         ),
     };
-    let (machine_cpu, steal_cpu) = (machine_cpu.percent(), machine_cpu.steal_percent());
+    let (machine_cpu, steal_cpu) = machine_cpu.busy_and_steal();
     let delivered = (stats.delivered.get() - delivered_before) as f64 / plan.step_secs;
     let latency = stats.latency.take();
     let send_ack = stats.send_ack.take();

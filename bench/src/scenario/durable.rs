@@ -62,6 +62,24 @@ struct Run {
     server_cpu: f64,
     /// Switchboard's re-sends and give-ups over the run (all receivers acknowledge).
     server_delivery: Option<DeliveryCounters>,
+    /// Switchboard's transactions of sends over the run, and the sends in them (its
+    /// `switchboard_store_send_batch_size`): how full its group commits were.
+    server_commits: Option<Commits>,
+}
+
+/// The group commits of a Switchboard run.
+#[derive(Clone, Copy, Debug, Serialize)]
+struct Commits {
+    /// Transactions that stored sends.
+    transactions: u64,
+    /// The sends in them.
+    sends: u64,
+}
+
+impl Commits {
+    fn sends_per_transaction(self) -> f64 {
+        self.sends as f64 / self.transactions.max(1) as f64
+    }
 }
 
 /// Runs `durable`.
@@ -96,6 +114,7 @@ pub async fn run(target: &TargetArgs, args: &DurableArgs) -> anyhow::Result<()> 
             "ack p50",
             "ack p99",
             "server CPU",
+            "sends per transaction",
         ],
     );
     for &db in &args.dbs {
@@ -115,6 +134,14 @@ pub async fn run(target: &TargetArgs, args: &DurableArgs) -> anyhow::Result<()> 
                 format!("{:.1} ms", m(|r| r.ack_latency.p50_ms)),
                 format!("{:.1} ms", m(|r| r.ack_latency.p99_ms)),
                 format!("{:.0} %", m(|r| r.server_cpu)),
+                if kind == Kind::Switchboard {
+                    format!(
+                        "{:.1}",
+                        m(|r| r.server_commits.map_or(0.0, Commits::sends_per_transaction))
+                    )
+                } else {
+                    "-".into()
+                },
             ]);
         }
     }
@@ -190,6 +217,10 @@ async fn run_once(
         0.0
     };
     let server_delivery = running.target.delivery_counters().await;
+    let server_commits = running.target.metrics().await.map(|m| Commits {
+        transactions: m.sum("switchboard_store_send_batch_size_count") as u64,
+        sends: m.sum("switchboard_store_send_batch_size_sum") as u64,
+    });
     for conn in &conns {
         conn.cut();
     }
@@ -202,9 +233,10 @@ async fn run_once(
         ack_latency: stats.send_ack.summary(),
         server_cpu,
         server_delivery,
+        server_commits,
     };
     progress!(
-        "{} on {db:?}: {} acked sends/s, p99 {:.1} ms, {} failed, server CPU {:.0} %{}",
+        "{} on {db:?}: {} acked sends/s, p99 {:.1} ms, {} failed, server CPU {:.0} %{}{}",
         kind.label(),
         thousands(run.acked_per_sec),
         run.ack_latency.p99_ms,
@@ -213,6 +245,10 @@ async fn run_once(
         server_delivery.map_or(String::new(), |d| format!(
             ", {} re-sends, {} deliveries given up",
             d.retries, d.failures
+        )),
+        server_commits.map_or(String::new(), |c| format!(
+            ", {:.1} sends per transaction",
+            c.sends_per_transaction()
         ))
     );
     Ok(run)

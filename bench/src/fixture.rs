@@ -221,18 +221,24 @@ pub struct DeliveryCounters {
     pub packet_messages: u64,
 }
 
-impl Target {
-    /// The delivery counters of a Switchboard started by the tool (it knows the metrics
-    /// token); `None` for other servers or when `/metrics` does not answer.
-    pub async fn delivery_counters(&self) -> Option<DeliveryCounters> {
-        let metrics = self.metrics().await?;
-        Some(DeliveryCounters {
+impl DeliveryCounters {
+    /// The counters in a Switchboard's `/metrics`.
+    pub fn of(metrics: &Metrics) -> Self {
+        Self {
             retries: metrics.sum("switchboard_delivery_retries_total") as u64,
             failures: metrics.sum("switchboard_delivery_failures_total") as u64,
             acks: metrics.sum("switchboard_delivery_ack_seconds_count") as u64,
             packets: metrics.sum("switchboard_delivery_packet_messages_count") as u64,
             packet_messages: metrics.sum("switchboard_delivery_packet_messages_sum") as u64,
-        })
+        }
+    }
+}
+
+impl Target {
+    /// The delivery counters of a Switchboard started by the tool (it knows the metrics
+    /// token); `None` for other servers or when `/metrics` does not answer.
+    pub async fn delivery_counters(&self) -> Option<DeliveryCounters> {
+        self.metrics().await.as_ref().map(DeliveryCounters::of)
     }
 
     /// `GET /metrics` of a Switchboard started by the tool; `None` for other servers or when

@@ -216,8 +216,10 @@ async fn run_once(
     } else {
         0.0
     };
-    let server_delivery = running.target.delivery_counters().await;
-    let server_commits = running.target.metrics().await.map(|m| Commits {
+    // One read of the server's `/metrics` for both (`None` for Node).
+    let metrics = running.target.metrics().await;
+    let server_delivery = metrics.as_ref().map(DeliveryCounters::of);
+    let server_commits = metrics.as_ref().map(|m| Commits {
         transactions: m.sum("switchboard_store_send_batch_size_count") as u64,
         sends: m.sum("switchboard_store_send_batch_size_sum") as u64,
     });

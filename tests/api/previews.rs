@@ -19,7 +19,7 @@ use axum::{
     routing::get,
 };
 use serde_json::{Value, json};
-use switchboard::{domain::Id, workers::jobs};
+use switchboard::{domain::Id, store::JobRow, workers::jobs};
 
 use crate::helpers::{Backend, TestApp, slug};
 
@@ -192,7 +192,7 @@ async fn app_allowing(backend: Backend, allowed: &Site) -> Option<(TestApp, temp
 }
 
 /// Waits until the preview job of `message` has run.
-async fn job_done(app: &TestApp, message: &str) {
+async fn job_done(app: &TestApp, message: &str) -> JobRow {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let job = app
@@ -202,8 +202,8 @@ async fn job_done(app: &TestApp, message: &str) {
             .last_job(jobs::PREVIEW, message)
             .await
             .unwrap();
-        if job.is_some_and(|j| j.done_at.is_some()) {
-            return;
+        if let Some(job) = job.filter(|j| j.done_at.is_some()) {
+            return job;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -369,6 +369,8 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
     let sent = author.send_message(room, &format!("see {url}")).await;
     let id = sent["id"].as_str().unwrap();
     preview_of(&other, room, id).await;
+    // The preview shows before its job is marked done: wait for both.
+    let first_job = job_done(&app, id).await;
     other
         .delete(&format!("messages/{id}/preview"))
         .await
@@ -405,8 +407,8 @@ async fn the_author_removes_a_preview_for_good(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert!(
-        job.done_at.is_some(),
+    assert_eq!(
+        job.id, first_job.id,
         "no new job after an edit keeping the link"
     );
     assert_eq!(

@@ -22,6 +22,8 @@ crate::backend_tests!(
     bodies_are_validated,
     a_change_of_access_applies_to_the_next_send,
     edits_close_after_the_window with Setup::args(&["--edit-window-secs", "0"]),
+    a_pool_of_one_connection_serves_sends_and_reads
+        with Setup::args(&["--database-max-connections", "1"]),
 );
 
 fn seqs(items: &Value) -> Vec<i64> {
@@ -31,6 +33,26 @@ fn seqs(items: &Value) -> Vec<i64> {
         .iter()
         .map(|m| m["seq"].as_i64().unwrap())
         .collect()
+}
+
+/// The message writer does not keep the only connection of a pool of one to itself: the
+/// requests between sends still get one.
+async fn a_pool_of_one_connection_serves_sends_and_reads(app: TestApp) {
+    let owner = app.staff().await;
+    let room = owner.create_room(&slug("one"), "public", None).await;
+    for i in 0..3 {
+        owner.send_message(room, &format!("message {i}")).await;
+        let history = owner
+            .get(&format!("rooms/{room}/messages"))
+            .await
+            .expect(200);
+        assert_eq!(
+            history.data()["items"].as_array().map(Vec::len),
+            Some(i + 1)
+        );
+    }
+    let room_view = owner.get(&format!("rooms/{room}")).await.expect(200);
+    assert_eq!(room_view.data()["lastSeq"], json!(3));
 }
 
 async fn concurrent_senders_get_gap_free_seqs(app: TestApp) {

@@ -42,9 +42,11 @@ impl PgStore {
 /// every send waits on (durable sends on PostgreSQL: 9,615-9,980/s kept, 6,279-6,545/s taken
 /// per batch). A connection that fails is closed. A kept one may have died since its last
 /// batch (the database restarted): its failure gets one more try on a fresh connection, so the
-/// first sends after the database is back are stored, not refused.
+/// first sends after the database is back are stored, not refused. A pool of one connection
+/// (`DATABASE_MAX_CONNECTIONS=1`) gets it back after every batch.
 pub(super) fn group_commit(pool: PgPool) -> GroupCommit {
     let held: Arc<Mutex<Option<PoolConnection<Postgres>>>> = Arc::default();
+    let keep = pool.options().get_max_connections() > 1;
     GroupCommit::start(Arc::new(move |messages| {
         let (pool, held) = (pool.clone(), Arc::clone(&held));
         Box::pin(async move {
@@ -62,6 +64,9 @@ pub(super) fn group_commit(pool: PgPool) -> GroupCommit {
                     Err(e) => Some(e),
                 };
                 let Some(e) = failure else {
+                    if !keep {
+                        held.take();
+                    }
                     return outcomes;
                 };
                 // Broken, or left in an unknown state: never back to the pool.

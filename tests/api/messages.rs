@@ -9,7 +9,9 @@ use switchboard::{
     store::{InsertOutcome, NewMessage},
 };
 
-use crate::helpers::{Setup, TestApp, slug};
+use sqlx::Connection;
+
+use crate::helpers::{Backend, Setup, TestApp, slug};
 
 crate::backend_tests!(
     concurrent_senders_get_gap_free_seqs,
@@ -33,6 +35,61 @@ fn seqs(items: &Value) -> Vec<i64> {
         .iter()
         .map(|m| m["seq"].as_i64().unwrap())
         .collect()
+}
+
+/// The message writer keeps its PostgreSQL connection between batches; when the database ends
+/// it (here `pg_terminate_backend`, as a restart or a failover would), the next send is still
+/// stored: the writer sees the connection die and stores the batch again on a fresh one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_after_the_database_ended_the_writers_connection_is_stored() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let owner = app.staff().await;
+    let room = owner.create_room(&slug("ended"), "public", None).await;
+    let first = owner.send_message(room, "before").await;
+    assert_eq!(first["seq"], json!(1));
+    let mut admin = sqlx::PgConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let ended: Vec<i32> = sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid")
+        .bind(&ended)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert!(!ended.is_empty(), "the server's connections were ended");
+    // Termination is asynchronous: wait until those backends are gone.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let alive: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)")
+                .bind(&ended)
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
+        if alive == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{alive} still alive"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let second = owner.send_message(room, "after").await;
+    assert_eq!(second["seq"], json!(2));
+    let history = owner
+        .get(&format!("rooms/{room}/messages"))
+        .await
+        .expect(200);
+    assert_eq!(seqs(&history.data()["items"]), [1, 2]);
 }
 
 /// The message writer does not keep the only connection of a pool of one to itself: the
